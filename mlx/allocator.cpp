@@ -1,0 +1,212 @@
+#include "mlx/allocator.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+#include <vector>
+
+namespace mlx::core::allocator {
+
+namespace {
+
+// Every allocation carries a small header holding its rounded size, so that
+// free() knows which cache bucket it belongs to.
+constexpr size_t kAlign = 64;
+constexpr size_t kHeader = kAlign;
+
+size_t round_size(size_t size) {
+  // Small sizes round to a multiple of 64 bytes; larger ones to a quarter of
+  // their power of two, which bounds the waste at 25% and keeps buckets few.
+  if (size <= 4096) {
+    return (size + kAlign - 1) / kAlign * kAlign;
+  }
+  size_t p = 4096;
+  while (p < size) {
+    p <<= 1;
+  }
+  size_t q = p / 4;
+  return (size + q - 1) / q * q;
+}
+
+size_t total_memory() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page = sysconf(_SC_PAGE_SIZE);
+  return (pages > 0 && page > 0) ? size_t(pages) * size_t(page) : (size_t(16) << 30);
+}
+
+class CachingAllocator {
+ public:
+  CachingAllocator()
+      : memory_limit_(total_memory() * 3 / 2), cache_limit_(memory_limit_) {}
+
+  Buffer malloc(size_t size) {
+    size_t rounded = round_size(size == 0 ? 1 : size);
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      auto it = cache_.find(rounded);
+      if (it != cache_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        cache_memory_ -= rounded;
+        add_active(rounded);
+        return Buffer(p);
+      }
+      if (active_memory_ + rounded > memory_limit_ && cache_memory_ > 0) {
+        clear_cache_locked();
+      }
+    }
+    void* raw = std::aligned_alloc(kAlign, rounded + kHeader);
+    if (raw == nullptr) {
+      {
+        std::lock_guard<std::mutex> lk(mutex_);
+        clear_cache_locked();
+      }
+      raw = std::aligned_alloc(kAlign, rounded + kHeader);
+      if (raw == nullptr) {
+        std::ostringstream msg;
+        msg << "[malloc] Unable to allocate " << size << " bytes.";
+        throw std::runtime_error(msg.str());
+      }
+    }
+    *static_cast<size_t*>(raw) = rounded;
+    std::lock_guard<std::mutex> lk(mutex_);
+    add_active(rounded);
+    return Buffer(static_cast<char*>(raw) + kHeader);
+  }
+
+  void free(Buffer b) {
+    if (b.ptr == nullptr) {
+      return;
+    }
+    void* raw = static_cast<char*>(b.ptr) - kHeader;
+    size_t rounded = *static_cast<size_t*>(raw);
+    std::lock_guard<std::mutex> lk(mutex_);
+    active_memory_ -= rounded;
+    if (cache_memory_ + rounded <= cache_limit_) {
+      cache_[rounded].push_back(b.ptr);
+      cache_memory_ += rounded;
+    } else {
+      std::free(raw);
+    }
+  }
+
+  size_t size(Buffer b) {
+    if (b.ptr == nullptr) {
+      return 0;
+    }
+    return *reinterpret_cast<size_t*>(static_cast<char*>(b.ptr) - kHeader);
+  }
+
+  void clear_cache() {
+    std::lock_guard<std::mutex> lk(mutex_);
+    clear_cache_locked();
+  }
+
+  size_t active() {
+    std::lock_guard<std::mutex> lk(mutex_);
+    return active_memory_;
+  }
+  size_t peak() {
+    std::lock_guard<std::mutex> lk(mutex_);
+    return peak_memory_;
+  }
+  void reset_peak() {
+    std::lock_guard<std::mutex> lk(mutex_);
+    peak_memory_ = 0;
+  }
+  size_t cache() {
+    std::lock_guard<std::mutex> lk(mutex_);
+    return cache_memory_;
+  }
+  size_t memory_limit() { return memory_limit_; }
+  size_t set_memory_limit(size_t limit) {
+    std::lock_guard<std::mutex> lk(mutex_);
+    size_t old = memory_limit_;
+    memory_limit_ = limit;
+    return old;
+  }
+  size_t set_cache_limit(size_t limit) {
+    std::lock_guard<std::mutex> lk(mutex_);
+    size_t old = cache_limit_;
+    cache_limit_ = limit;
+    trim_cache_locked();
+    return old;
+  }
+
+ private:
+  void add_active(size_t n) {
+    active_memory_ += n;
+    if (active_memory_ > peak_memory_) {
+      peak_memory_ = 0;
+    }
+  }
+  void clear_cache_locked() {
+    for (auto& [size, ptrs] : cache_) {
+      for (void* p : ptrs) {
+        std::free(static_cast<char*>(p) - kHeader);
+      }
+    }
+    cache_.clear();
+    cache_memory_ = 0;
+  }
+  void trim_cache_locked() {
+    // Drop the largest buffers first until the cache fits its limit.
+    while (cache_memory_ > cache_limit_ && !cache_.empty()) {
+      auto it = std::prev(cache_.end());
+      while (!it->second.empty() && cache_memory_ > cache_limit_) {
+        std::free(static_cast<char*>(it->second.back()) - kHeader);
+        it->second.pop_back();
+        cache_memory_ -= it->first;
+      }
+      if (it->second.empty()) {
+        cache_.erase(it);
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  std::map<size_t, std::vector<void*>> cache_;
+  size_t active_memory_ = 0;
+  size_t peak_memory_ = 0;
+  size_t cache_memory_ = 0;
+  size_t memory_limit_;
+  size_t cache_limit_;
+};
+
+CachingAllocator& cache_allocator() {
+  // Never destroyed: buffers may be freed during static destruction.
+  static auto* a = new CachingAllocator();
+  return *a;
+}
+
+} // namespace
+
+Buffer malloc(size_t size) { return cache_allocator().malloc(size); }
+void free(Buffer buffer) { cache_allocator().free(buffer); }
+size_t allocation_size(Buffer buffer) { return cache_allocator().size(buffer); }
+
+} // namespace mlx::core::allocator
+
+namespace mlx::core {
+
+using allocator::cache_allocator;
+
+size_t get_active_memory() { return cache_allocator().active(); }
+size_t get_peak_memory() { return cache_allocator().peak(); }
+void reset_peak_memory() { cache_allocator().reset_peak(); }
+size_t get_cache_memory() { return cache_allocator().cache(); }
+size_t get_memory_limit() { return cache_allocator().memory_limit(); }
+size_t set_memory_limit(size_t limit) {
+  return cache_allocator().set_memory_limit(limit);
+}
+size_t set_cache_limit(size_t limit) {
+  return cache_allocator().set_cache_limit(limit);
+}
+size_t set_wired_limit(size_t) { return 0; }
+void clear_cache() { cache_allocator().clear_cache(); }
+
+} // namespace mlx::core

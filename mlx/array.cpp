@@ -1,0 +1,214 @@
+#include "mlx/array.h"
+
+#include <sstream>
+
+#include "mlx/primitives.h"
+#include "mlx/transforms.h"
+
+namespace mlx::core {
+
+Strides row_strides(const Shape& shape) {
+  Strides strides(shape.size(), 1);
+  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) {
+    strides[i] = strides[i + 1] * shape[i + 1];
+  }
+  return strides;
+}
+
+size_t shape_size(const Shape& shape) {
+  size_t n = 1;
+  for (auto s : shape) {
+    n *= static_cast<size_t>(s);
+  }
+  return n;
+}
+
+array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
+    : shape(std::move(shape_)), size(shape_size(shape)), dtype(dtype_) {
+  strides = row_strides(shape);
+}
+
+array::ArrayDesc::ArrayDesc(
+    Shape shape_,
+    Dtype dtype_,
+    std::shared_ptr<Primitive> primitive_,
+    std::vector<array> inputs_)
+    : shape(std::move(shape_)),
+      size(shape_size(shape)),
+      dtype(dtype_),
+      primitive(std::move(primitive_)),
+      inputs(std::move(inputs_)) {
+  strides = row_strides(shape);
+}
+
+array::array(
+    allocator::Buffer data,
+    Shape shape,
+    Dtype dtype,
+    std::function<void(allocator::Buffer)> deleter)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  desc_->data = std::make_shared<Data>(data, std::move(deleter));
+  desc_->data_ptr = data.raw_ptr();
+  desc_->data_size = size();
+  desc_->flags = {true, true, ndim() <= 1 || size() <= 1};
+}
+
+array::array(
+    Shape shape,
+    Dtype dtype,
+    std::shared_ptr<Primitive> primitive,
+    std::vector<array> inputs)
+    : desc_(std::make_shared<ArrayDesc>(
+          std::move(shape),
+          dtype,
+          std::move(primitive),
+          std::move(inputs))) {}
+
+std::vector<array> array::make_arrays(
+    std::vector<Shape> shapes,
+    const std::vector<Dtype>& dtypes,
+    const std::shared_ptr<Primitive>& primitive,
+    const std::vector<array>& inputs) {
+  std::vector<array> outputs;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    outputs.emplace_back(std::move(shapes[i]), dtypes[i], primitive, inputs);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto& desc = *outputs[i].desc_;
+    desc.position = static_cast<int>(i);
+    for (size_t j = 0; j < outputs.size(); ++j) {
+      if (j != i) {
+        desc.siblings.push_back(outputs[j].desc_);
+      }
+    }
+  }
+  return outputs;
+}
+
+ShapeElem array::shape(int dim) const {
+  int d = dim < 0 ? dim + ndim() : dim;
+  if (d < 0 || d >= ndim()) {
+    std::ostringstream msg;
+    msg << "[array::shape] Dimension " << dim
+        << " is out of bounds for array with " << ndim() << " dimensions.";
+    throw std::out_of_range(msg.str());
+  }
+  return desc_->shape[d];
+}
+
+int64_t array::strides(int dim) const {
+  int d = dim < 0 ? dim + ndim() : dim;
+  return desc_->strides.at(d);
+}
+
+int64_t array::offset() const {
+  if (!has_data()) {
+    return 0;
+  }
+  return static_cast<char*>(desc_->data_ptr) -
+      static_cast<char*>(desc_->data->buffer.raw_ptr());
+}
+
+std::vector<array> array::siblings() const {
+  std::vector<array> out;
+  for (auto& w : desc_->siblings) {
+    if (auto s = w.lock()) {
+      out.push_back(array(s));
+    }
+  }
+  return out;
+}
+
+std::vector<array> array::outputs() const {
+  std::vector<array> out = siblings();
+  out.insert(out.begin() + std::min<size_t>(desc_->position, out.size()), *this);
+  return out;
+}
+
+void array::eval() {
+  if (!is_available()) {
+    mlx::core::eval({*this});
+  }
+}
+
+void array::detach() {
+  desc_->primitive = nullptr;
+  desc_->inputs.clear();
+  desc_->siblings.clear();
+  desc_->position = 0;
+}
+
+void array::set_data(allocator::Buffer buffer) {
+  desc_->data = std::make_shared<Data>(buffer, allocator::free);
+  desc_->data_ptr = buffer.raw_ptr();
+  desc_->data_size = size();
+  desc_->strides = row_strides(shape());
+  desc_->flags = {true, true, ndim() <= 1 || size() <= 1};
+  if (ndim() > 1) {
+    // A C-ordered array is also Fortran-ordered when at most one dim > 1.
+    int big = 0;
+    for (auto s : shape()) {
+      big += s > 1;
+    }
+    desc_->flags.col_contiguous = big <= 1;
+  }
+}
+
+void array::set_data(
+    allocator::Buffer buffer,
+    size_t data_size,
+    Strides strides,
+    Flags flags) {
+  desc_->data = std::make_shared<Data>(buffer, allocator::free);
+  desc_->data_ptr = buffer.raw_ptr();
+  desc_->data_size = data_size;
+  desc_->strides = std::move(strides);
+  desc_->flags = flags;
+}
+
+void array::copy_shared_buffer(
+    const array& other,
+    const Strides& strides,
+    Flags flags,
+    size_t data_size,
+    int64_t offset_elems) {
+  desc_->data = other.desc_->data;
+  desc_->data_ptr = static_cast<char*>(other.desc_->data_ptr) +
+      offset_elems * static_cast<int64_t>(other.itemsize());
+  desc_->strides = strides;
+  desc_->flags = flags;
+  desc_->data_size = data_size;
+}
+
+void array::copy_shared_buffer(const array& other) {
+  copy_shared_buffer(other, other.strides(), other.flags(), other.data_size());
+}
+
+array::~array() {
+  // Destroying the last handle of a deep unevaluated graph would recurse once
+  // per node through ~ArrayDesc. Instead, take over the inputs of every
+  // descriptor about to die and release them from an explicit stack.
+  if (!desc_ || desc_.use_count() > 1 || desc_->inputs.empty()) {
+    return;
+  }
+  std::vector<std::shared_ptr<ArrayDesc>> stack;
+  auto take_inputs = [&stack](ArrayDesc& d) {
+    for (auto& in : d.inputs) {
+      if (in.desc_ && in.desc_.use_count() == 1) {
+        stack.push_back(std::move(in.desc_));
+      }
+    }
+    d.inputs.clear();
+  };
+  take_inputs(*desc_);
+  while (!stack.empty()) {
+    auto d = std::move(stack.back());
+    stack.pop_back();
+    if (d.use_count() == 1) {
+      take_inputs(*d);
+    }
+    // d (and its now input-free descriptor) is released here.
+  }
+}
+
+} // namespace mlx::core

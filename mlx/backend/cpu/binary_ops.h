@@ -1,0 +1,237 @@
+// Scalar functors of the binary elementwise ops. 16-bit floats arrive as
+// float (see compute_t).
+#pragma once
+
+#include <cmath>
+#include <complex>
+#include <type_traits>
+
+#include "mlx/backend/cpu/math.h"
+#include "mlx/types.h"
+
+namespace mlx::core::cpu::ops {
+
+template <typename T>
+inline constexpr bool is_complex_v = std::is_same_v<T, complex64_t>;
+
+struct Add {
+  template <typename T>
+  T operator()(T a, T b) const { return T(a + b); }
+};
+struct Subtract {
+  template <typename T>
+  T operator()(T a, T b) const { return T(a - b); }
+};
+struct Multiply {
+  template <typename T>
+  T operator()(T a, T b) const { return T(a * b); }
+};
+struct Divide {
+  template <typename T>
+  T operator()(T a, T b) const { return a / b; }
+};
+// Integer division rounding toward negative infinity, as Python's //.
+struct FloorDivide {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return a;
+    } else if constexpr (std::is_integral_v<T>) {
+      if (b == 0) {
+        return T(0);
+      }
+      T q = T(a / b);
+      if constexpr (std::is_signed_v<T>) {
+        if ((a % b != 0) && ((a < 0) != (b < 0))) {
+          q = T(q - 1);
+        }
+      }
+      return q;
+    } else {
+      return std::floor(a / b);
+    }
+  }
+};
+// Remainder with the sign of the divisor, as Python's %.
+struct Remainder {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return T(0);
+    } else if constexpr (is_complex_v<T>) {
+      return a - b * std::floor(a.real() / b.real()) ; // not reached: ops reject
+    } else if constexpr (std::is_integral_v<T>) {
+      if (b == 0) {
+        return T(0);
+      }
+      T r = T(a % b);
+      if constexpr (std::is_signed_v<T>) {
+        if (r != 0 && ((r < 0) != (b < 0))) {
+          r = T(r + b);
+        }
+      }
+      return r;
+    } else {
+      T r = std::fmod(a, b);
+      if (r != 0 && ((r < 0) != (b < 0))) {
+        r += b;
+      }
+      return r;
+    }
+  }
+};
+struct Power {
+  template <typename T>
+  T operator()(T base, T exp) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return base || !exp;
+    } else if constexpr (std::is_integral_v<T>) {
+      if constexpr (std::is_signed_v<T>) {
+        if (exp < 0) {
+          return T(base == 1 ? 1 : (base == -1 ? (exp % 2 ? -1 : 1) : 0));
+        }
+      }
+      T res = 1;
+      while (exp) {
+        if (exp & 1) {
+          res = T(res * base);
+        }
+        exp >>= 1;
+        base = T(base * base);
+      }
+      return res;
+    } else {
+      return std::pow(base, exp);
+    }
+  }
+};
+struct Maximum {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_complex_v<T>) {
+      return (a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag())) ? a : b;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return (a != a) ? a : (a > b || b != b ? (b != b ? b : a) : b);
+    } else {
+      return a > b ? a : b;
+    }
+  }
+};
+struct Minimum {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_complex_v<T>) {
+      return (a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag())) ? a : b;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return (a != a) ? a : (a < b || b != b ? (b != b ? b : a) : b);
+    } else {
+      return a < b ? a : b;
+    }
+  }
+};
+struct LogAddExp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_complex_v<T>) {
+      return std::log(std::exp(a) + std::exp(b));
+    } else {
+      if (a != a || b != b) {
+        return a + b;
+      }
+      T m = a > b ? a : b;
+      if (std::isinf(m) && ((a == b) || m < 0)) {
+        return m;
+      }
+      T d = a > b ? b - a : a - b;
+      if constexpr (std::is_same_v<T, float>) {
+        return m + std::log1p(fast::exp(d));
+      } else {
+        return m + std::log1p(std::exp(d));
+      }
+    }
+  }
+};
+struct ArcTan2 {
+  template <typename T>
+  T operator()(T a, T b) const { return std::atan2(a, b); }
+};
+
+// Comparisons (bool results).
+template <typename T>
+inline bool less_than(T a, T b) {
+  if constexpr (is_complex_v<T>) {
+    return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
+  } else {
+    return a < b;
+  }
+}
+struct Equal {
+  template <typename T>
+  bool operator()(T a, T b) const { return a == b; }
+};
+struct NaNEqual {
+  template <typename T>
+  bool operator()(T a, T b) const {
+    if constexpr (is_complex_v<T>) {
+      auto nan = [](T x) { return x.real() != x.real() || x.imag() != x.imag(); };
+      return a == b || (nan(a) && nan(b));
+    } else {
+      return a == b || (a != a && b != b);
+    }
+  }
+};
+struct NotEqual {
+  template <typename T>
+  bool operator()(T a, T b) const { return a != b; }
+};
+struct Greater {
+  template <typename T>
+  bool operator()(T a, T b) const { return less_than(b, a); }
+};
+struct GreaterEqual {
+  template <typename T>
+  bool operator()(T a, T b) const { return !(a != a) && !(b != b) && !less_than(a, b); }
+};
+struct Less {
+  template <typename T>
+  bool operator()(T a, T b) const { return less_than(a, b); }
+};
+struct LessEqual {
+  template <typename T>
+  bool operator()(T a, T b) const { return !(a != a) && !(b != b) && !less_than(b, a); }
+};
+struct LogicalAnd {
+  bool operator()(bool a, bool b) const { return a && b; }
+};
+struct LogicalOr {
+  bool operator()(bool a, bool b) const { return a || b; }
+};
+struct BitwiseAnd {
+  template <typename T>
+  T operator()(T a, T b) const { return T(a & b); }
+};
+struct BitwiseOr {
+  template <typename T>
+  T operator()(T a, T b) const { return T(a | b); }
+};
+struct BitwiseXor {
+  template <typename T>
+  T operator()(T a, T b) const { return T(a ^ b); }
+};
+struct LeftShift {
+  template <typename T>
+  T operator()(T a, T b) const {
+    return (b < 0 || b >= T(sizeof(T) * 8)) ? T(0) : T(a << b);
+  }
+};
+struct RightShift {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if (b < 0 || b >= T(sizeof(T) * 8)) {
+      return (std::is_signed_v<T> && a < 0) ? T(-1) : T(0);
+    }
+    return T(a >> b);
+  }
+};
+
+} // namespace mlx::core::cpu::ops

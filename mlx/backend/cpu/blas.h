@@ -1,0 +1,20 @@
+// The CBLAS entry points used from the scipy-openblas32 wheel (32-bit
+// integers, symbols prefixed with "scipy_"), declared here so that building
+// needs only the library.
+#pragma once
+
+extern "C" {
+
+enum MlxCblasOrder { MlxCblasRowMajor = 101 };
+enum MlxCblasTranspose { MlxCblasNoTrans = 111, MlxCblasTrans = 112 };
+
+void scipy_cblas_sgemm(int order, int transa, int transb, int m, int n, int k,
+                       float alpha, const float* a, int lda, const float* b,
+                       int ldb, float beta, float* c, int ldc);
+void scipy_cblas_dgemm(int order, int transa, int transb, int m, int n, int k,
+                       double alpha, const double* a, int lda, const double* b,
+                       int ldb, double beta, double* c, int ldc);
+void scipy_cblas_cgemm(int order, int transa, int transb, int m, int n, int k,
+                       const void* alpha, const void* a, int lda, const void* b,
+                       int ldb, const void* beta, void* c, int ldc);
+}

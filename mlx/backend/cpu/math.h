@@ -1,0 +1,81 @@
+// Branch-free float32 transcendentals that the compiler vectorizes inside
+// MLX_SIMD_CLONES loops. Double and complex inputs use the C library.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace mlx::core::cpu::fast {
+
+inline float bits_to_float(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+inline uint32_t float_to_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// exp(x) for float32, max error about 1.5 ulp over the whole range (inf,
+// nan and subnormal results included). Cody-Waite reduction x = n ln2 + r,
+// |r| <= ln2/2, then the degree-7 Taylor polynomial of e^r (truncation
+// error r^8/8! < 6e-9 relative), scaled by 2^n in two steps so that results
+// down to the subnormal range stay exact.
+inline float exp(float x) {
+  float xc = x < -104.0f ? -104.0f : x;
+  xc = xc > 89.0f ? 89.0f : xc;
+  // Round to nearest by adding and subtracting 1.5 * 2^23.
+  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = xc - n * 0.693145751953125f;
+  r = r - n * 1.428606765330187e-06f;
+  float p = 1.98412698e-4f;
+  p = p * r + 1.38888889e-3f;
+  p = p * r + 8.33333333e-3f;
+  p = p * r + 4.16666667e-2f;
+  p = p * r + 1.66666667e-1f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t ni = static_cast<int32_t>(n);
+  const int32_t n1 = ni / 2;
+  const int32_t n2 = ni - n1;
+  const float s1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
+  const float s2 = bits_to_float(static_cast<uint32_t>(n2 + 127) << 23);
+  float out = p * s1 * s2;
+  out = x > 88.7228394f ? INFINITY : out;
+  out = x < -103.972084f ? 0.0f : out;
+  return x != x ? x : out;
+}
+
+// log(x) for float32, max error about 1 ulp. x = m 2^e with m in
+// [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.172,
+// by its odd series to s^11 (truncation error < 3e-10).
+inline float log(float x) {
+  const bool tiny = x < 1.17549435e-38f;
+  const float xs = tiny ? x * 8388608.0f : x; // 2^23 lifts subnormals
+  uint32_t u = float_to_bits(xs);
+  int32_t e = static_cast<int32_t>((u >> 23) & 0xff) - 127;
+  float m = bits_to_float((u & 0x007fffffu) | 0x3f800000u);
+  const bool big = m > 1.41421356f;
+  m = big ? m * 0.5f : m;
+  e = big ? e + 1 : e;
+  const float s = (m - 1.0f) / (m + 1.0f);
+  const float s2 = s * s;
+  float p = 0.0909090909f;
+  p = p * s2 + 0.111111111f;
+  p = p * s2 + 0.142857143f;
+  p = p * s2 + 0.2f;
+  p = p * s2 + 0.333333333f;
+  p = p * s2 + 1.0f;
+  const float ef = static_cast<float>(e) - (tiny ? 23.0f : 0.0f);
+  float out = ef * 0.693147182f + 2.0f * s * p;
+  out = x == 0.0f ? -INFINITY : out;
+  out = x < 0.0f ? NAN : out;
+  out = x == INFINITY ? INFINITY : out;
+  return x != x ? x : out;
+}
+
+} // namespace mlx::core::cpu::fast

@@ -1,0 +1,19 @@
+// One shared thread pool for large elementwise, reduction and copy work.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace mlx::core::cpu {
+
+// Number of threads work is split across (the caller included).
+int num_threads();
+
+// Runs f(begin, end) over [0, n) in chunks of at least `grain` items, on the
+// pool when there is enough work and inline otherwise.
+void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f);
+
+// Element count below which splitting work is not worth the wake-up cost.
+inline constexpr size_t kParallelGrain = size_t(1) << 15;
+
+} // namespace mlx::core::cpu

@@ -1,0 +1,334 @@
+// eval_cpu of Reduce and ArgReduce.
+//
+// Reductions run on one of two dense layouts: reduced axes innermost (each
+// output reduces one contiguous row) or reduced axes just before a block of
+// kept axes (outputs accumulate whole rows, a vector loop). Other layouts are
+// first copied into the first one.
+#include <limits>
+#include <memory>
+#include <numeric>
+
+#include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/simd.h"
+#include "mlx/backend/cpu/strided.h"
+#include "mlx/primitives.h"
+
+namespace mlx::core {
+
+namespace cpu {
+namespace {
+
+struct SumOp {
+  template <typename A>
+  A operator()(A a, A b) const { return a + b; }
+  template <typename A>
+  static A init() { return A(0); }
+};
+struct ProdOp {
+  template <typename A>
+  A operator()(A a, A b) const { return a * b; }
+  template <typename A>
+  static A init() { return A(1); }
+};
+struct MaxOp {
+  template <typename A>
+  A operator()(A a, A b) const {
+    if constexpr (std::is_same_v<A, complex64_t>) {
+      return (a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag())) ? a : b;
+    } else {
+      return (a > b || a != a) ? a : b;
+    }
+  }
+  template <typename A>
+  static A init() {
+    if constexpr (std::is_same_v<A, complex64_t>) {
+      return A(-std::numeric_limits<float>::infinity(), 0);
+    } else if constexpr (std::numeric_limits<A>::has_infinity) {
+      return -std::numeric_limits<A>::infinity();
+    } else {
+      return std::numeric_limits<A>::lowest();
+    }
+  }
+};
+struct MinOp {
+  template <typename A>
+  A operator()(A a, A b) const {
+    if constexpr (std::is_same_v<A, complex64_t>) {
+      return (a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag())) ? a : b;
+    } else {
+      return (a < b || a != a) ? a : b;
+    }
+  }
+  template <typename A>
+  static A init() {
+    if constexpr (std::is_same_v<A, complex64_t>) {
+      return A(std::numeric_limits<float>::infinity(), 0);
+    } else if constexpr (std::numeric_limits<A>::has_infinity) {
+      return std::numeric_limits<A>::infinity();
+    } else {
+      return std::numeric_limits<A>::max();
+    }
+  }
+};
+struct AndOp {
+  bool operator()(bool a, bool b) const { return a && b; }
+  template <typename A>
+  static A init() { return true; }
+};
+struct OrOp {
+  bool operator()(bool a, bool b) const { return a || b; }
+  template <typename A>
+  static A init() { return false; }
+};
+
+// Reduces n contiguous values with 16 independent accumulators, which the
+// compiler keeps in vector registers (and which also bounds rounding error).
+template <typename A, typename T, typename Op>
+MLX_SIMD_CLONES A reduce_row(const T* x, size_t n, Op op) {
+  constexpr int L = 16;
+  A acc[L];
+  for (int l = 0; l < L; ++l) {
+    acc[l] = Op::template init<A>();
+  }
+  size_t i = 0;
+  for (; i + L <= n; i += L) {
+    for (int l = 0; l < L; ++l) {
+      acc[l] = op(acc[l], static_cast<A>(x[i + l]));
+    }
+  }
+  A r = Op::template init<A>();
+  for (int l = 0; l < L; ++l) {
+    r = op(r, acc[l]);
+  }
+  for (; i < n; ++i) {
+    r = op(r, static_cast<A>(x[i]));
+  }
+  return r;
+}
+
+// acc[c] = op(acc[c], x[r * cols + c]) over r in [0, rows).
+template <typename A, typename T, typename Op>
+MLX_SIMD_CLONES void reduce_cols(const T* x, size_t rows, size_t cols, A* acc, Op op) {
+  for (size_t r = 0; r < rows; ++r) {
+    const T* row = x + r * cols;
+    for (size_t c = 0; c < cols; ++c) {
+      acc[c] = op(acc[c], static_cast<A>(row[c]));
+    }
+  }
+}
+
+template <typename T>
+using acc_t = std::conditional_t<std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>, float, T>;
+
+// in: row contiguous, viewed as (outer, reduced, inner).
+template <typename T, typename O, typename Op>
+void reduce_dense(const T* in, O* out, size_t outer, size_t reduced, size_t inner, Op op) {
+  using A = acc_t<O>;
+  if (inner == 1) {
+    if (outer == 1) {
+      // One long row: threads reduce parts, then combine.
+      int parts = std::max(1, std::min<int>(num_threads(), int(reduced / kParallelGrain)));
+      std::unique_ptr<A[]> partial(new A[parts]);
+      std::fill_n(partial.get(), parts, Op::template init<A>());
+      size_t per = (reduced + parts - 1) / parts;
+      parallel_for(parts, 1, [&](size_t b, size_t e) {
+        for (size_t p = b; p < e; ++p) {
+          size_t s = p * per, t = std::min(reduced, s + per);
+          if (s < t) {
+            partial[p] = reduce_row<A>(in + s, t - s, op);
+          }
+        }
+      });
+      A r = Op::template init<A>();
+      for (int p = 0; p < parts; ++p) {
+        r = op(r, partial[p]);
+      }
+      *out = scalar_cast<O>(r);
+      return;
+    }
+    parallel_for(outer, std::max<size_t>(1, kParallelGrain / std::max<size_t>(reduced, 1)),
+                 [&](size_t b, size_t e) {
+                   for (size_t o = b; o < e; ++o) {
+                     out[o] = scalar_cast<O>(reduce_row<A>(in + o * reduced, reduced, op));
+                   }
+                 });
+    return;
+  }
+  size_t work = outer * inner;
+  parallel_for(work, std::max<size_t>(1, kParallelGrain / std::max<size_t>(reduced, 1)),
+               [&](size_t b, size_t e) {
+                 // Split the (outer, inner) plane into row pieces.
+                 std::unique_ptr<A[]> acc(new A[std::min(inner, e - b)]);
+                 size_t i = b;
+                 while (i < e) {
+                   size_t o = i / inner, c0 = i % inner;
+                   size_t c1 = std::min(inner, c0 + (e - i));
+                   std::fill_n(acc.get(), c1 - c0, Op::template init<A>());
+                   const T* base = in + o * reduced * inner + c0;
+                   // Row r of this piece starts at base + r * inner.
+                   for (size_t r = 0; r < reduced; ++r) {
+                     reduce_cols<A>(base + r * inner, 1, c1 - c0, acc.get(), op);
+                   }
+                   for (size_t c = c0; c < c1; ++c) {
+                     out[o * inner + c] = scalar_cast<O>(acc[c - c0]);
+                   }
+                   i += c1 - c0;
+                 }
+               });
+}
+
+// The dense layout to reduce, as (outer, reduced, inner) of a row-contiguous
+// array: returns false if the reduced axes are not one block.
+bool as_block(const Shape& shape, const std::vector<int>& axes, size_t& outer,
+              size_t& reduced, size_t& inner) {
+  for (size_t i = 1; i < axes.size(); ++i) {
+    if (axes[i] != axes[i - 1] + 1) {
+      return false;
+    }
+  }
+  outer = reduced = inner = 1;
+  for (int d = 0; d < int(shape.size()); ++d) {
+    if (d < axes.front()) {
+      outer *= shape[d];
+    } else if (d <= axes.back()) {
+      reduced *= shape[d];
+    } else {
+      inner *= shape[d];
+    }
+  }
+  return true;
+}
+
+template <typename Op>
+void reduce_dispatch(const array& in_arr, array& out, const std::vector<int>& axes, Op op,
+                     const char* name) {
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) {
+    return;
+  }
+  array in = in_arr;
+  std::vector<int> ax = axes;
+  size_t outer, reduced, inner;
+  if (!in.flags().row_contiguous || ax.empty() || !as_block(in.shape(), ax, outer, reduced, inner)) {
+    // Move the reduced axes last, then copy to a dense layout.
+    std::vector<int> perm;
+    for (int d = 0; d < in.ndim(); ++d) {
+      if (!std::binary_search(ax.begin(), ax.end(), d)) {
+        perm.push_back(d);
+      }
+    }
+    perm.insert(perm.end(), ax.begin(), ax.end());
+    Shape shape;
+    Strides strides;
+    for (int d : perm) {
+      shape.push_back(in.shape(d));
+      strides.push_back(in.strides(d));
+    }
+    array view(shape, in.dtype(), nullptr, {});
+    view.copy_shared_buffer(in, strides, compute_flags(shape, strides), in.data_size());
+    in = ensure_row_contiguous(view);
+    size_t kept = in.ndim() - ax.size();
+    ax.resize(axes.size());
+    std::iota(ax.begin(), ax.end(), int(kept));
+    if (ax.empty()) {
+      outer = in.size();
+      reduced = 1;
+      inner = 1;
+    } else {
+      as_block(in.shape(), ax, outer, reduced, inner);
+    }
+  }
+  dispatch(AllTypes{}, in.dtype(), name, [&](auto t) {
+    using T = decltype(t);
+    dispatch(AllTypes{}, out.dtype(), name, [&](auto o) {
+      using O = decltype(o);
+      if constexpr (std::is_same_v<Op, AndOp> || std::is_same_v<Op, OrOp>) {
+        if constexpr (std::is_same_v<T, bool> && std::is_same_v<O, bool>) {
+          reduce_dense(in.data<T>(), out.data<O>(), outer, reduced, inner, op);
+        }
+      } else if constexpr (std::is_same_v<T, O> ||
+                           (std::is_integral_v<T> && std::is_integral_v<O>)) {
+        reduce_dense(in.data<T>(), out.data<O>(), outer, reduced, inner, op);
+      }
+    });
+  });
+}
+
+// Index of the max (or min) along `axis`; the first one on ties, and the
+// first NaN if any.
+template <typename T, bool IsMax>
+void arg_reduce_typed(const array& in, array& out, int axis) {
+  out.set_data(allocator::malloc(out.nbytes()));
+  Shape shape = in.shape();
+  Strides strides = in.strides();
+  size_t n = shape[axis];
+  int64_t st = strides[axis];
+  shape.erase(shape.begin() + axis);
+  strides.erase(strides.begin() + axis);
+  const T* src = in.data<T>();
+  uint32_t* dst = out.data<uint32_t>();
+  auto better = [](compute_t<T> a, compute_t<T> b) {
+    if constexpr (std::is_same_v<T, complex64_t>) {
+      return IsMax ? (a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag()))
+                   : (a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag()));
+    } else {
+      if (b != b) {
+        return false;
+      }
+      return (a != a) || (IsMax ? a > b : a < b);
+    }
+  };
+  size_t count = shape_size(shape);
+  Shape s = shape;
+  s.push_back(1);
+  Strides ss = strides;
+  ss.push_back(0);
+  for_each_row<1>(s, {ss}, 0, count, [&](const std::array<int64_t, 1>& off) {
+    const T* p = src + off[0];
+    uint32_t best = 0;
+    compute_t<T> bv = static_cast<compute_t<T>>(p[0]);
+    for (size_t i = 1; i < n; ++i) {
+      compute_t<T> v = static_cast<compute_t<T>>(p[i * st]);
+      if (better(v, bv)) {
+        bv = v;
+        best = uint32_t(i);
+      }
+    }
+    *dst++ = best;
+  });
+}
+
+} // namespace
+} // namespace cpu
+
+void Reduce::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
+  switch (type_) {
+    case And:
+      return cpu::reduce_dispatch(in[0], out[0], axes_, cpu::AndOp{}, "Reduce");
+    case Or:
+      return cpu::reduce_dispatch(in[0], out[0], axes_, cpu::OrOp{}, "Reduce");
+    case Sum:
+      return cpu::reduce_dispatch(in[0], out[0], axes_, cpu::SumOp{}, "Reduce");
+    case Prod:
+      return cpu::reduce_dispatch(in[0], out[0], axes_, cpu::ProdOp{}, "Reduce");
+    case Min:
+      return cpu::reduce_dispatch(in[0], out[0], axes_, cpu::MinOp{}, "Reduce");
+    case Max:
+      return cpu::reduce_dispatch(in[0], out[0], axes_, cpu::MaxOp{}, "Reduce");
+  }
+}
+
+void ArgReduce::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
+  cpu::dispatch(cpu::AllTypes{}, in[0].dtype(), "ArgReduce", [&](auto t) {
+    using T = decltype(t);
+    if (type_ == ArgMax) {
+      cpu::arg_reduce_typed<T, true>(in[0], out[0], axis_);
+    } else {
+      cpu::arg_reduce_typed<T, false>(in[0], out[0], axis_);
+    }
+  });
+}
+
+} // namespace mlx::core

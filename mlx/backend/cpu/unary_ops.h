@@ -1,0 +1,242 @@
+// Scalar functors of the unary elementwise ops. 16-bit floats arrive as
+// float (see compute_t); float32 exp/log use the vectorizable versions.
+#pragma once
+
+#include <cmath>
+#include <complex>
+#include <type_traits>
+
+#include "mlx/backend/cpu/math.h"
+#include "mlx/types.h"
+
+namespace mlx::core::cpu::ops {
+
+template <typename T>
+inline constexpr bool is_cplx = std::is_same_v<T, complex64_t>;
+
+struct Abs {
+  template <typename T>
+  auto operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      return std::abs(x);
+    } else if constexpr (std::is_unsigned_v<T>) {
+      return x;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return std::fabs(x);
+    } else {
+      return x < T(0) ? T(-x) : x;
+    }
+  }
+};
+struct Negative {
+  template <typename T>
+  T operator()(T x) const { return T(-x); }
+};
+struct Sign {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      float a = std::abs(x);
+      return a == 0 ? T(0) : x / a;
+    } else if constexpr (std::is_unsigned_v<T>) {
+      return T(x != 0);
+    } else {
+      return T((x > T(0)) - (x < T(0)));
+    }
+  }
+};
+struct Square {
+  template <typename T>
+  T operator()(T x) const { return T(x * x); }
+};
+struct Sqrt {
+  template <typename T>
+  T operator()(T x) const { return std::sqrt(x); }
+};
+struct Rsqrt {
+  template <typename T>
+  T operator()(T x) const { return T(1) / std::sqrt(x); }
+};
+struct Exp {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) {
+      return fast::exp(x);
+    } else {
+      return std::exp(x);
+    }
+  }
+};
+struct Expm1 {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      return std::exp(x) - T(1);
+    } else {
+      return std::expm1(x);
+    }
+  }
+};
+struct Log {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) {
+      return fast::log(x);
+    } else {
+      return std::log(x);
+    }
+  }
+};
+struct Log2 {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      return std::log(x) / T(0.693147180559945309f);
+    } else {
+      return std::log2(x);
+    }
+  }
+};
+struct Log10 {
+  template <typename T>
+  T operator()(T x) const { return std::log10(x); }
+};
+struct Log1p {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      return std::log(x + T(1));
+    } else {
+      return std::log1p(x);
+    }
+  }
+};
+
+#define MLX_STD_UNARY(Name, fn)                  \
+  struct Name {                                  \
+    template <typename T>                        \
+    T operator()(T x) const { return std::fn(x); } \
+  };
+MLX_STD_UNARY(Sin, sin)
+MLX_STD_UNARY(Cos, cos)
+MLX_STD_UNARY(Tan, tan)
+MLX_STD_UNARY(ArcSin, asin)
+MLX_STD_UNARY(ArcCos, acos)
+MLX_STD_UNARY(ArcTan, atan)
+MLX_STD_UNARY(Sinh, sinh)
+MLX_STD_UNARY(Cosh, cosh)
+MLX_STD_UNARY(Tanh, tanh)
+MLX_STD_UNARY(ArcSinh, asinh)
+MLX_STD_UNARY(ArcCosh, acosh)
+MLX_STD_UNARY(ArcTanh, atanh)
+MLX_STD_UNARY(Erf, erf)
+MLX_STD_UNARY(Floor, floor)
+MLX_STD_UNARY(Ceil, ceil)
+#undef MLX_STD_UNARY
+
+struct Sigmoid {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) {
+      return 1.0f / (1.0f + fast::exp(-x));
+    } else {
+      return T(1) / (T(1) + std::exp(-x));
+    }
+  }
+};
+
+// Inverse error function: Giles' single-precision approximation ("Approximating
+// the erfinv function", GPU Computing Gems, 2011), refined by Newton steps on
+// erf for full double precision.
+struct ErfInv {
+  template <typename T>
+  T operator()(T x) const {
+    double a = static_cast<double>(x);
+    if (a <= -1.0) {
+      return a == -1.0 ? T(-INFINITY) : T(NAN);
+    }
+    if (a >= 1.0) {
+      return a == 1.0 ? T(INFINITY) : T(NAN);
+    }
+    double w = -std::log((1.0 - a) * (1.0 + a));
+    double p;
+    if (w < 5.0) {
+      w = w - 2.5;
+      p = 2.81022636e-08;
+      p = 3.43273939e-07 + p * w;
+      p = -3.5233877e-06 + p * w;
+      p = -4.39150654e-06 + p * w;
+      p = 0.00021858087 + p * w;
+      p = -0.00125372503 + p * w;
+      p = -0.00417768164 + p * w;
+      p = 0.246640727 + p * w;
+      p = 1.50140941 + p * w;
+    } else {
+      w = std::sqrt(w) - 3.0;
+      p = -0.000200214257;
+      p = 0.000100950558 + p * w;
+      p = 0.00134934322 + p * w;
+      p = -0.00367342844 + p * w;
+      p = 0.00573950773 + p * w;
+      p = -0.0076224613 + p * w;
+      p = 0.00943887047 + p * w;
+      p = 1.00167406 + p * w;
+      p = 2.83297682 + p * w;
+    }
+    double y = p * a;
+    for (int i = 0; i < 2; ++i) {
+      double err = std::erf(y) - a;
+      y -= err / (1.12837916709551257 * std::exp(-y * y));
+    }
+    return T(y);
+  }
+};
+
+struct LogicalNot {
+  bool operator()(bool x) const { return !x; }
+};
+struct BitwiseInvert {
+  template <typename T>
+  T operator()(T x) const { return T(~x); }
+};
+struct Real {
+  float operator()(complex64_t x) const { return x.real(); }
+};
+struct Imag {
+  float operator()(complex64_t x) const { return x.imag(); }
+};
+struct Conjugate {
+  complex64_t operator()(complex64_t x) const { return std::conj(x); }
+};
+struct IsNaN {
+  template <typename T>
+  bool operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      return std::isnan(x.real()) || std::isnan(x.imag());
+    } else {
+      return x != x;
+    }
+  }
+};
+struct IsInf {
+  template <typename T>
+  bool operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      return std::isinf(x.real()) || std::isinf(x.imag());
+    } else {
+      return std::isinf(x);
+    }
+  }
+};
+struct IsFinite {
+  template <typename T>
+  bool operator()(T x) const {
+    if constexpr (is_cplx<T>) {
+      return std::isfinite(x.real()) && std::isfinite(x.imag());
+    } else {
+      return std::isfinite(x);
+    }
+  }
+};
+
+} // namespace mlx::core::cpu::ops

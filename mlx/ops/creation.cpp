@@ -1,0 +1,135 @@
+// Array creation: arange, linspace, full, zeros, ones, eye, tri.
+#include <cmath>
+
+#include "mlx/ops.h"
+#include "mlx/ops/ops_common.h"
+
+namespace mlx::core {
+
+using detail::fail;
+
+array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice s) {
+  if (dtype == bool_) {
+    fail("arange", "Cannot compute length of arange with bool type.");
+  }
+  if (std::isnan(start) || std::isnan(step) || std::isnan(stop)) {
+    fail("arange", "Cannot compute length.");
+  }
+  if (std::isinf(start) || std::isinf(stop)) {
+    fail("arange", "Cannot compute length.");
+  }
+  if (step == 0) {
+    fail("arange", "Cannot compute length with step of zero.");
+  }
+  double real_size = std::ceil((stop - start) / step);
+  if (real_size > static_cast<double>(INT32_MAX)) {
+    fail("arange", "Maximum size exceeded.");
+  }
+  ShapeElem size = static_cast<ShapeElem>(std::max(real_size, 0.0));
+  return detail::make_node<Arange>({size}, dtype, {}, to_stream(s), start, step);
+}
+array arange(double start, double stop, double step, StreamOrDevice s) {
+  return arange(start, stop, step, float32, s);
+}
+array arange(double start, double stop, Dtype dtype, StreamOrDevice s) {
+  return arange(start, stop, 1.0, dtype, s);
+}
+array arange(double start, double stop, StreamOrDevice s) {
+  return arange(start, stop, 1.0, float32, s);
+}
+array arange(double stop, Dtype dtype, StreamOrDevice s) {
+  return arange(0.0, stop, 1.0, dtype, s);
+}
+array arange(double stop, StreamOrDevice s) {
+  return arange(0.0, stop, 1.0, float32, s);
+}
+array arange(int start, int stop, int step, StreamOrDevice s) {
+  return arange(double(start), double(stop), double(step), int32, s);
+}
+array arange(int start, int stop, StreamOrDevice s) {
+  return arange(double(start), double(stop), 1.0, int32, s);
+}
+array arange(int stop, StreamOrDevice s) {
+  return arange(0.0, double(stop), 1.0, int32, s);
+}
+
+array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
+  if (num < 0) {
+    fail("linspace", "number of samples, ", num, ", must be non-negative.");
+  }
+  if (num == 1) {
+    return astype(array({start}), dtype, s);
+  }
+  double step = num > 1 ? (stop - start) / (num - 1) : 0.0;
+  // start + i * step in float64 keeps the endpoints exact before the cast.
+  array t = arange(0.0, double(num), 1.0, float64, s);
+  array out = add(multiply(t, array(step, float64), s), array(start, float64), s);
+  if (num > 1) {
+    out = where(equal(t, array(double(num - 1), float64), s), array(stop, float64), out, s);
+  }
+  return astype(out, dtype, s);
+}
+
+array full(Shape shape, array vals, Dtype dtype, StreamOrDevice s) {
+  for (auto d : shape) {
+    if (d < 0) {
+      fail("full", "Negative dimensions not allowed.");
+    }
+  }
+  auto in = broadcast_to(astype(std::move(vals), dtype, s), shape, s);
+  return detail::make_node<Full>(std::move(shape), dtype, {in}, to_stream(s));
+}
+array full(Shape shape, array vals, StreamOrDevice s) {
+  auto dtype = vals.dtype();
+  return full(std::move(shape), std::move(vals), dtype, s);
+}
+
+array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) {
+  return full(shape, array(0, dtype), s);
+}
+array zeros(const Shape& shape, StreamOrDevice s) { return zeros(shape, float32, s); }
+array zeros_like(const array& a, StreamOrDevice s) { return zeros(a.shape(), a.dtype(), s); }
+array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) {
+  return full(shape, array(1, dtype), s);
+}
+array ones(const Shape& shape, StreamOrDevice s) { return ones(shape, float32, s); }
+array ones_like(const array& a, StreamOrDevice s) { return ones(a.shape(), a.dtype(), s); }
+array full_like(const array& a, array vals, StreamOrDevice s) {
+  return full(a.shape(), std::move(vals), a.dtype(), s);
+}
+
+array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
+  if (n < 0 || m < 0) {
+    fail("eye", "N and M must be positive integers.");
+  }
+  auto rows = reshape(arange(0, n, s), {n, 1}, s);
+  auto cols = reshape(arange(0, m, s), {1, m}, s);
+  return astype(equal(add(rows, array(k), s), cols, s), dtype, s);
+}
+array eye(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
+array identity(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
+
+array tri(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
+  auto rows = reshape(arange(0, n, s), {n, 1}, s);
+  auto cols = reshape(arange(0, m, s), {1, m}, s);
+  return astype(greater_equal(add(rows, array(k), s), cols, s), dtype, s);
+}
+array tri(int n, Dtype dtype, StreamOrDevice s) { return tri(n, n, 0, dtype, s); }
+
+array tril(array x, int k, StreamOrDevice s) {
+  if (x.ndim() < 2) {
+    fail("tril", "array must have at least 2 dimensions");
+  }
+  auto mask = tri(x.shape(-2), x.shape(-1), k, bool_, s);
+  return where(mask, x, zeros_like(x, s), s);
+}
+
+array triu(array x, int k, StreamOrDevice s) {
+  if (x.ndim() < 2) {
+    fail("triu", "array must have at least 2 dimensions");
+  }
+  auto mask = tri(x.shape(-2), x.shape(-1), k - 1, bool_, s);
+  return where(mask, zeros_like(x, s), x, s);
+}
+
+} // namespace mlx::core

@@ -1,0 +1,445 @@
+// Elementwise ops: unary math, binary arithmetic, comparisons and logic.
+#include <cmath>
+
+#include "mlx/ops.h"
+#include "mlx/ops/ops_common.h"
+
+namespace mlx::core {
+
+using detail::at_least_float;
+using detail::fail;
+using detail::make_node;
+
+namespace {
+
+template <typename P>
+array unary(const array& a, Dtype out_dtype, StreamOrDevice s) {
+  return make_node<P>(a.shape(), out_dtype, {astype(a, out_dtype, s)}, to_stream(s));
+}
+
+// Float-valued math: integer and bool inputs compute in float32.
+template <typename P>
+array unary_float(const array& a, StreamOrDevice s) {
+  return unary<P>(a, at_least_float(a.dtype()), s);
+}
+
+template <typename P>
+array unary_real_float(const array& a, const char* op, StreamOrDevice s) {
+  if (is_complex(a.dtype())) {
+    fail(op, "Not supported for complex64.");
+  }
+  return unary_float<P>(a, s);
+}
+
+// Broadcasts a and b to one shape and casts both to `compute`.
+std::vector<array> prepare_binary(const array& a, const array& b, Dtype compute, StreamOrDevice s) {
+  auto shape = broadcast_shapes(a.shape(), b.shape());
+  return {broadcast_to(astype(a, compute, s), shape, s),
+          broadcast_to(astype(b, compute, s), shape, s)};
+}
+
+template <typename P>
+array binary(const array& a, const array& b, Dtype compute, Dtype out, StreamOrDevice s) {
+  auto inputs = prepare_binary(a, b, compute, s);
+  Shape shape = inputs[0].shape();
+  return make_node<P>(std::move(shape), out, std::move(inputs), to_stream(s));
+}
+
+template <typename P>
+array arith(const array& a, const array& b, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  return binary<P>(a, b, t, t, s);
+}
+
+template <typename P>
+array compare(const array& a, const array& b, StreamOrDevice s) {
+  return binary<P>(a, b, promote_types(a.dtype(), b.dtype()), bool_, s);
+}
+
+template <typename P>
+array bitwise(const array& a, const array& b, const char* op, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  if (!is_integral(t)) {
+    fail(op, "Bitwise operations only allowed on integer types.");
+  }
+  return binary<P>(a, b, t, t, s);
+}
+
+} // namespace
+
+array abs(const array& a, StreamOrDevice s) {
+  if (is_unsigned(a.dtype()) || a.dtype() == bool_) {
+    return a;
+  }
+  Dtype out = is_complex(a.dtype()) ? float32 : a.dtype();
+  return make_node<Abs>(a.shape(), out, {a}, to_stream(s));
+}
+
+array negative(const array& a, StreamOrDevice s) {
+  if (a.dtype() == bool_) {
+    fail("negative", "Not supported for bool, use logical_not instead.");
+  }
+  return unary<Negative>(a, a.dtype(), s);
+}
+array operator-(const array& a) { return negative(a); }
+
+array sign(const array& a, StreamOrDevice s) {
+  if (a.dtype() == bool_) {
+    return a;
+  }
+  return unary<Sign>(a, a.dtype(), s);
+}
+
+array square(const array& a, StreamOrDevice s) { return unary<Square>(a, a.dtype(), s); }
+array sqrt(const array& a, StreamOrDevice s) { return unary_float<Sqrt>(a, s); }
+array rsqrt(const array& a, StreamOrDevice s) { return unary_float<Rsqrt>(a, s); }
+array reciprocal(const array& a, StreamOrDevice s) {
+  auto t = at_least_float(a.dtype());
+  return divide(array(1.0f, t), a, s);
+}
+array exp(const array& a, StreamOrDevice s) { return unary_float<Exp>(a, s); }
+array expm1(const array& a, StreamOrDevice s) { return unary_float<Expm1>(a, s); }
+array log(const array& a, StreamOrDevice s) { return unary_float<Log>(a, s); }
+array log2(const array& a, StreamOrDevice s) { return unary_float<Log2>(a, s); }
+array log10(const array& a, StreamOrDevice s) { return unary_float<Log10>(a, s); }
+array log1p(const array& a, StreamOrDevice s) { return unary_float<Log1p>(a, s); }
+array sin(const array& a, StreamOrDevice s) { return unary_float<Sin>(a, s); }
+array cos(const array& a, StreamOrDevice s) { return unary_float<Cos>(a, s); }
+array tan(const array& a, StreamOrDevice s) { return unary_float<Tan>(a, s); }
+array arcsin(const array& a, StreamOrDevice s) { return unary_float<ArcSin>(a, s); }
+array arccos(const array& a, StreamOrDevice s) { return unary_float<ArcCos>(a, s); }
+array arctan(const array& a, StreamOrDevice s) { return unary_float<ArcTan>(a, s); }
+array sinh(const array& a, StreamOrDevice s) { return unary_float<Sinh>(a, s); }
+array cosh(const array& a, StreamOrDevice s) { return unary_float<Cosh>(a, s); }
+array tanh(const array& a, StreamOrDevice s) { return unary_float<Tanh>(a, s); }
+array arcsinh(const array& a, StreamOrDevice s) { return unary_float<ArcSinh>(a, s); }
+array arccosh(const array& a, StreamOrDevice s) { return unary_float<ArcCosh>(a, s); }
+array arctanh(const array& a, StreamOrDevice s) { return unary_float<ArcTanh>(a, s); }
+array sigmoid(const array& a, StreamOrDevice s) { return unary_float<Sigmoid>(a, s); }
+array erf(const array& a, StreamOrDevice s) { return unary_real_float<Erf>(a, "erf", s); }
+array erfinv(const array& a, StreamOrDevice s) { return unary_real_float<ErfInv>(a, "erfinv", s); }
+
+array floor(const array& a, StreamOrDevice s) {
+  if (is_complex(a.dtype())) {
+    fail("floor", "Not supported for complex64.");
+  }
+  return is_integral(a.dtype()) ? a : unary<Floor>(a, a.dtype(), s);
+}
+
+array ceil(const array& a, StreamOrDevice s) {
+  if (is_complex(a.dtype())) {
+    fail("ceil", "Not supported for complex64.");
+  }
+  return is_integral(a.dtype()) ? a : unary<Ceil>(a, a.dtype(), s);
+}
+
+array trunc(const array& a, StreamOrDevice s) {
+  if (is_integral(a.dtype())) {
+    return a;
+  }
+  return where(less(a, array(0.0f, a.dtype()), s), ceil(a, s), floor(a, s), s);
+}
+
+array round(const array& a, int decimals, StreamOrDevice s) {
+  if (is_integral(a.dtype())) {
+    return a;
+  }
+  return make_node<Round>(a.shape(), a.dtype(), {a}, to_stream(s), decimals);
+}
+
+array degrees(const array& a, StreamOrDevice s) {
+  auto t = at_least_float(a.dtype());
+  return multiply(a, array(180.0 / M_PI, t), s);
+}
+
+array radians(const array& a, StreamOrDevice s) {
+  auto t = at_least_float(a.dtype());
+  return multiply(a, array(M_PI / 180.0, t), s);
+}
+
+array real(const array& a, StreamOrDevice s) {
+  if (!is_complex(a.dtype())) {
+    return a;
+  }
+  return make_node<Real>(a.shape(), float32, {a}, to_stream(s));
+}
+
+array imag(const array& a, StreamOrDevice s) {
+  if (!is_complex(a.dtype())) {
+    return zeros_like(a, s);
+  }
+  return make_node<Imag>(a.shape(), float32, {a}, to_stream(s));
+}
+
+array conjugate(const array& a, StreamOrDevice s) {
+  if (!is_complex(a.dtype())) {
+    return a;
+  }
+  return make_node<Conjugate>(a.shape(), a.dtype(), {a}, to_stream(s));
+}
+
+array logical_not(const array& a, StreamOrDevice s) {
+  return unary<LogicalNot>(a, bool_, s);
+}
+
+array bitwise_invert(const array& a, StreamOrDevice s) {
+  if (!is_integral(a.dtype())) {
+    fail("bitwise_invert", "Bitwise inverse only allowed on integer types.");
+  }
+  if (a.dtype() == bool_) {
+    return logical_not(a, s);
+  }
+  return unary<BitwiseInvert>(a, a.dtype(), s);
+}
+array operator~(const array& a) { return bitwise_invert(a); }
+
+array isnan(const array& a, StreamOrDevice s) {
+  if (is_integral(a.dtype())) {
+    return full(a.shape(), false, s);
+  }
+  return make_node<IsNaN>(a.shape(), bool_, {a}, to_stream(s));
+}
+
+array isinf(const array& a, StreamOrDevice s) {
+  if (is_integral(a.dtype())) {
+    return full(a.shape(), false, s);
+  }
+  return make_node<IsInf>(a.shape(), bool_, {a}, to_stream(s));
+}
+
+array isfinite(const array& a, StreamOrDevice s) {
+  if (is_integral(a.dtype())) {
+    return full(a.shape(), true, s);
+  }
+  return make_node<IsFinite>(a.shape(), bool_, {a}, to_stream(s));
+}
+
+array isposinf(const array& a, StreamOrDevice s) {
+  if (is_integral(a.dtype())) {
+    return full(a.shape(), false, s);
+  }
+  return equal(a, array(INFINITY, a.dtype()), s);
+}
+
+array isneginf(const array& a, StreamOrDevice s) {
+  if (is_integral(a.dtype())) {
+    return full(a.shape(), false, s);
+  }
+  return equal(a, array(-INFINITY, a.dtype()), s);
+}
+
+array nan_to_num(const array& a, float nan, std::optional<float> posinf,
+                 std::optional<float> neginf, StreamOrDevice s) {
+  Dtype t = a.dtype();
+  if (!is_floating_point(t)) {
+    return a;
+  }
+  auto big = [&](bool neg) -> double {
+    switch (t.val) {
+      case Dtype::Val::float16:
+        return neg ? -65504.0 : 65504.0;
+      case Dtype::Val::bfloat16:
+        return neg ? -3.3895313892515355e38 : 3.3895313892515355e38;
+      case Dtype::Val::float64:
+        return neg ? -1.7976931348623157e308 : 1.7976931348623157e308;
+      default:
+        return neg ? -3.4028234663852886e38 : 3.4028234663852886e38;
+    }
+  };
+  array out = where(isnan(a, s), array(nan, t), a, s);
+  out = where(isposinf(a, s), array(posinf ? double(*posinf) : big(false), t), out, s);
+  out = where(isneginf(a, s), array(neginf ? double(*neginf) : big(true), t), out, s);
+  return out;
+}
+
+array add(const array& a, const array& b, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  if (t == bool_) {
+    return logical_or(a, b, s);
+  }
+  return binary<Add>(a, b, t, t, s);
+}
+array subtract(const array& a, const array& b, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  if (t == bool_) {
+    fail("subtract", "Not supported for bool, use logical_xor instead.");
+  }
+  return binary<Subtract>(a, b, t, t, s);
+}
+array multiply(const array& a, const array& b, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  if (t == bool_) {
+    return logical_and(a, b, s);
+  }
+  return binary<Multiply>(a, b, t, t, s);
+}
+array divide(const array& a, const array& b, StreamOrDevice s) {
+  auto t = at_least_float(promote_types(a.dtype(), b.dtype()));
+  return binary<Divide>(a, b, t, t, s);
+}
+array floor_divide(const array& a, const array& b, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  if (is_complex(t)) {
+    fail("floor_divide", "Not supported for complex64.");
+  }
+  if (is_floating_point(t)) {
+    return floor(divide(a, b, s), s);
+  }
+  return binary<FloorDivide>(a, b, t, t, s);
+}
+array remainder(const array& a, const array& b, StreamOrDevice s) {
+  return arith<Remainder>(a, b, s);
+}
+std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s) {
+  return {floor_divide(a, b, s), remainder(a, b, s)};
+}
+array power(const array& a, const array& b, StreamOrDevice s) {
+  return arith<Power>(a, b, s);
+}
+array maximum(const array& a, const array& b, StreamOrDevice s) {
+  return arith<Maximum>(a, b, s);
+}
+array minimum(const array& a, const array& b, StreamOrDevice s) {
+  return arith<Minimum>(a, b, s);
+}
+array logaddexp(const array& a, const array& b, StreamOrDevice s) {
+  auto t = at_least_float(promote_types(a.dtype(), b.dtype()));
+  return binary<LogAddExp>(a, b, t, t, s);
+}
+array arctan2(const array& a, const array& b, StreamOrDevice s) {
+  auto t = at_least_float(promote_types(a.dtype(), b.dtype()));
+  return binary<ArcTan2>(a, b, t, t, s);
+}
+
+array equal(const array& a, const array& b, StreamOrDevice s) {
+  return compare<Equal>(a, b, s);
+}
+array not_equal(const array& a, const array& b, StreamOrDevice s) {
+  return compare<NotEqual>(a, b, s);
+}
+array greater(const array& a, const array& b, StreamOrDevice s) {
+  return compare<Greater>(a, b, s);
+}
+array greater_equal(const array& a, const array& b, StreamOrDevice s) {
+  return compare<GreaterEqual>(a, b, s);
+}
+array less(const array& a, const array& b, StreamOrDevice s) {
+  return compare<Less>(a, b, s);
+}
+array less_equal(const array& a, const array& b, StreamOrDevice s) {
+  return compare<LessEqual>(a, b, s);
+}
+array logical_and(const array& a, const array& b, StreamOrDevice s) {
+  return binary<LogicalAnd>(a, b, bool_, bool_, s);
+}
+array logical_or(const array& a, const array& b, StreamOrDevice s) {
+  return binary<LogicalOr>(a, b, bool_, bool_, s);
+}
+array logical_xor(const array& a, const array& b, StreamOrDevice s) {
+  return binary<NotEqual>(a, b, bool_, bool_, s);
+}
+array bitwise_and(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise<BitwiseAnd>(a, b, "bitwise_and", s);
+}
+array bitwise_or(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise<BitwiseOr>(a, b, "bitwise_or", s);
+}
+array bitwise_xor(const array& a, const array& b, StreamOrDevice s) {
+  return bitwise<BitwiseXor>(a, b, "bitwise_xor", s);
+}
+array left_shift(const array& a, const array& b, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  if (t == bool_) {
+    t = uint8;
+  }
+  if (!is_integral(t)) {
+    fail("left_shift", "Bitwise operations only allowed on integer types.");
+  }
+  return binary<LeftShift>(a, b, t, t, s);
+}
+array right_shift(const array& a, const array& b, StreamOrDevice s) {
+  auto t = promote_types(a.dtype(), b.dtype());
+  if (t == bool_) {
+    t = uint8;
+  }
+  if (!is_integral(t)) {
+    fail("right_shift", "Bitwise operations only allowed on integer types.");
+  }
+  return binary<RightShift>(a, b, t, t, s);
+}
+
+array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice s) {
+  if (a.shape() != b.shape()) {
+    return array(false);
+  }
+  auto t = promote_types(a.dtype(), b.dtype());
+  auto inputs = prepare_binary(a, b, t, s);
+  Shape shape = inputs[0].shape();
+  auto eq = make_node<Equal>(std::move(shape), bool_, std::move(inputs), to_stream(s),
+                             equal_nan && is_inexact(t));
+  return all(eq, false, s);
+}
+
+array isclose(const array& a, const array& b, double rtol, double atol, bool equal_nan, StreamOrDevice s) {
+  // |a - b| <= atol + rtol * |b|, with infinities equal only to themselves.
+  auto t = at_least_float(promote_types(a.dtype(), b.dtype()));
+  auto lhs = abs(subtract(a, b, s), s);
+  auto rhs = add(array(atol, t), multiply(array(rtol, t), abs(b, s), s), s);
+  auto out = less_equal(lhs, rhs, s);
+  auto any_inf = logical_or(isinf(a, s), isinf(b, s), s);
+  out = where(any_inf, equal(a, b, s), out, s);
+  if (equal_nan) {
+    out = logical_or(out, logical_and(isnan(a, s), isnan(b, s), s), s);
+  }
+  return out;
+}
+
+array allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan, StreamOrDevice s) {
+  return all(isclose(a, b, rtol, atol, equal_nan, s), false, s);
+}
+
+array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
+  auto t = promote_types(x.dtype(), y.dtype());
+  auto shape = broadcast_shapes(condition.shape(), broadcast_shapes(x.shape(), y.shape()));
+  std::vector<array> inputs = {
+      broadcast_to(astype(condition, bool_, s), shape, s),
+      broadcast_to(astype(x, t, s), shape, s),
+      broadcast_to(astype(y, t, s), shape, s)};
+  return make_node<Select>(std::move(shape), t, std::move(inputs), to_stream(s));
+}
+
+array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max, StreamOrDevice s) {
+  if (!a_min && !a_max) {
+    fail("clip", "At most one of a_min and a_max may be None");
+  }
+  array out = a;
+  if (a_min) {
+    out = maximum(out, *a_min, s);
+  }
+  if (a_max) {
+    out = minimum(out, *a_max, s);
+  }
+  return out;
+}
+
+array operator+(const array& a, const array& b) { return add(a, b); }
+array operator-(const array& a, const array& b) { return subtract(a, b); }
+array operator*(const array& a, const array& b) { return multiply(a, b); }
+array operator/(const array& a, const array& b) { return divide(a, b); }
+array operator%(const array& a, const array& b) { return remainder(a, b); }
+array operator==(const array& a, const array& b) { return equal(a, b); }
+array operator!=(const array& a, const array& b) { return not_equal(a, b); }
+array operator<(const array& a, const array& b) { return less(a, b); }
+array operator<=(const array& a, const array& b) { return less_equal(a, b); }
+array operator>(const array& a, const array& b) { return greater(a, b); }
+array operator>=(const array& a, const array& b) { return greater_equal(a, b); }
+array operator&&(const array& a, const array& b) { return logical_and(a, b); }
+array operator||(const array& a, const array& b) { return logical_or(a, b); }
+array operator!(const array& a) { return logical_not(a); }
+array operator&(const array& a, const array& b) { return bitwise_and(a, b); }
+array operator|(const array& a, const array& b) { return bitwise_or(a, b); }
+array operator^(const array& a, const array& b) { return bitwise_xor(a, b); }
+array operator<<(const array& a, const array& b) { return left_shift(a, b); }
+array operator>>(const array& a, const array& b) { return right_shift(a, b); }
+
+} // namespace mlx::core

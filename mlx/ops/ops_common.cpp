@@ -1,0 +1,44 @@
+#include "mlx/ops/ops_common.h"
+
+#include <algorithm>
+
+namespace mlx::core::detail {
+
+int normalize_axis(int axis, int ndim, const char* op) {
+  int a = axis < 0 ? axis + ndim : axis;
+  if (a < 0 || a >= ndim) {
+    std::ostringstream msg;
+    msg << "[" << op << "] Invalid axis " << axis << " for array with " << ndim
+        << " dimensions.";
+    throw std::out_of_range(msg.str());
+  }
+  return a;
+}
+
+std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op) {
+  std::vector<int> out;
+  out.reserve(axes.size());
+  for (int ax : axes) {
+    out.push_back(normalize_axis(ax, ndim, op));
+  }
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    fail(op, "Received duplicate axes.");
+  }
+  return out;
+}
+
+std::string shape_str(const Shape& shape) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    os << shape[i] << (i + 1 < shape.size() || shape.size() == 1 ? "," : "");
+    if (i + 1 < shape.size()) {
+      os << " ";
+    }
+  }
+  os << ")";
+  return os.str();
+}
+
+} // namespace mlx::core::detail

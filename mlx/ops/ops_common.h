@@ -1,0 +1,40 @@
+// Helpers shared by the op functions.
+#pragma once
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mlx/array.h"
+#include "mlx/primitives.h"
+
+namespace mlx::core::detail {
+
+// Throws std::invalid_argument("[op] message").
+template <typename... Args>
+[[noreturn]] void fail(const char* op, const Args&... parts) {
+  std::ostringstream msg;
+  msg << "[" << op << "] ";
+  (msg << ... << parts);
+  throw std::invalid_argument(msg.str());
+}
+
+// Normalizes a possibly negative axis; throws out_of_range naming `op`.
+int normalize_axis(int axis, int ndim, const char* op);
+
+// Normalized, sorted axes; rejects duplicates.
+std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
+
+// `shape` printed as (2, 3) or (4,).
+std::string shape_str(const Shape& shape);
+
+// float32 unless the dtype is already inexact.
+inline Dtype at_least_float(Dtype t) { return is_inexact(t) ? t : float32; }
+
+// Makes a lazy array with one output.
+template <typename P, typename... Args>
+array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, Args&&... args) {
+  return array(std::move(shape), dtype, std::make_shared<P>(s, std::forward<Args>(args)...), std::move(inputs));
+}
+
+} // namespace mlx::core::detail

@@ -1,0 +1,93 @@
+// Primitive: one class per operation. It runs itself on a device and knows
+// its own transformation rules. Family bases supply the shared parts.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mlx/array.h"
+#include "mlx/stream.h"
+
+namespace mlx::core {
+
+class Primitive {
+ public:
+  explicit Primitive(Stream stream) : stream_(stream) {}
+  virtual ~Primitive() = default;
+  Primitive(const Primitive&) = delete;
+  Primitive& operator=(const Primitive&) = delete;
+
+  const Stream& stream() const { return stream_; }
+  const Device& device() const { return stream_.device; }
+
+  // Fills `outputs` (already shaped and typed) from evaluated `inputs`.
+  virtual void eval_cpu(
+      const std::vector<array>& inputs,
+      std::vector<array>& outputs) = 0;
+  virtual void eval_gpu(
+      const std::vector<array>& inputs,
+      std::vector<array>& outputs);
+
+  // Forward mode: the tangents of the outputs given those of inputs[argnums].
+  virtual std::vector<array> jvp(
+      const std::vector<array>& primals,
+      const std::vector<array>& tangents,
+      const std::vector<int>& argnums);
+
+  // Reverse mode: the cotangents of inputs[argnums].
+  virtual std::vector<array> vjp(
+      const std::vector<array>& primals,
+      const std::vector<array>& cotangents,
+      const std::vector<int>& argnums,
+      const std::vector<array>& outputs);
+
+  // Batching: the outputs and their batch axes, given batched inputs
+  // (axis -1 means not batched).
+  virtual std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs,
+      const std::vector<int>& axes);
+
+  virtual const char* name() const = 0;
+
+  // Same class and parameters (used by common-subexpression elimination).
+  virtual bool is_equivalent(const Primitive&) const { return false; }
+
+  // Output shapes from input shapes (used by shapeless compile).
+  virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs);
+
+  // Elementwise primitives can be fused by compile.
+  virtual bool is_elementwise() const { return false; }
+
+ private:
+  Stream stream_;
+};
+
+// A primitive whose single output has the shape of its (broadcast) inputs.
+class Elementwise : public Primitive {
+ public:
+  using Primitive::Primitive;
+  bool is_elementwise() const override { return true; }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    return {inputs[0].shape()};
+  }
+  bool is_equivalent(const Primitive& other) const override {
+    return std::string(name()) == other.name();
+  }
+};
+
+// Declares an elementwise primitive with no parameters.
+#define MLX_ELEMENTWISE(Name)                                   \
+  class Name : public Elementwise {                             \
+   public:                                                      \
+    using Elementwise::Elementwise;                             \
+    void eval_cpu(                                              \
+        const std::vector<array>& inputs,                       \
+        std::vector<array>& outputs) override;                  \
+    const char* name() const override { return #Name; }         \
+  };
+
+} // namespace mlx::core
+
+#include "mlx/primitives/elementwise.h"
+#include "mlx/primitives/misc.h"

@@ -1,0 +1,123 @@
+// Creation, layout (views and copies), reductions and matmul primitives.
+#pragma once
+
+namespace mlx::core {
+
+// Declares a primitive with a constructor taking extra parameters.
+#define MLX_PRIMITIVE_BODY(Name)                                \
+  void eval_cpu(                                                \
+      const std::vector<array>& inputs,                         \
+      std::vector<array>& outputs) override;                    \
+  const char* name() const override { return #Name; }
+
+class Arange : public Primitive {
+ public:
+  Arange(Stream s, double start, double step)
+      : Primitive(s), start_(start), step_(step) {}
+  MLX_PRIMITIVE_BODY(Arange)
+
+ private:
+  double start_, step_;
+};
+
+// Fills the output with its single (broadcast) input.
+class Full : public Primitive {
+ public:
+  using Primitive::Primitive;
+  MLX_PRIMITIVE_BODY(Full)
+};
+
+// Row-contiguous copy of the input.
+class Copy : public Elementwise {
+ public:
+  using Elementwise::Elementwise;
+  MLX_PRIMITIVE_BODY(Copy)
+};
+
+// A view when the input's layout allows it, otherwise a copy.
+class Reshape : public Primitive {
+ public:
+  Reshape(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
+  MLX_PRIMITIVE_BODY(Reshape)
+
+ private:
+  Shape shape_;
+};
+
+// Always a view.
+class Transpose : public Primitive {
+ public:
+  Transpose(Stream s, std::vector<int> axes)
+      : Primitive(s), axes_(std::move(axes)) {}
+  MLX_PRIMITIVE_BODY(Transpose)
+
+ private:
+  std::vector<int> axes_;
+};
+
+// A view with stride 0 along the broadcast dims.
+class Broadcast : public Primitive {
+ public:
+  Broadcast(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
+  MLX_PRIMITIVE_BODY(Broadcast)
+
+ private:
+  Shape shape_;
+};
+
+// A strided view: out[i] = in[start + i * step] along each dim.
+class Slice : public Primitive {
+ public:
+  Slice(Stream s, Shape start, Shape stop, Shape strides)
+      : Primitive(s),
+        start_(std::move(start)),
+        stop_(std::move(stop)),
+        strides_(std::move(strides)) {}
+  MLX_PRIMITIVE_BODY(Slice)
+
+ private:
+  Shape start_, stop_, strides_;
+};
+
+// Reinterprets the bytes of the input as another dtype.
+class View : public Primitive {
+ public:
+  View(Stream s, Dtype dtype) : Primitive(s), dtype_(dtype) {}
+  MLX_PRIMITIVE_BODY(View)
+
+ private:
+  Dtype dtype_;
+};
+
+class Reduce : public Primitive {
+ public:
+  enum ReduceType { And, Or, Sum, Prod, Min, Max };
+  Reduce(Stream s, ReduceType type, std::vector<int> axes)
+      : Primitive(s), type_(type), axes_(std::move(axes)) {}
+  MLX_PRIMITIVE_BODY(Reduce)
+
+ private:
+  ReduceType type_;
+  std::vector<int> axes_;
+};
+
+class ArgReduce : public Primitive {
+ public:
+  enum ReduceType { ArgMin, ArgMax };
+  ArgReduce(Stream s, ReduceType type, int axis)
+      : Primitive(s), type_(type), axis_(axis) {}
+  MLX_PRIMITIVE_BODY(ArgReduce)
+
+ private:
+  ReduceType type_;
+  int axis_;
+};
+
+// Batched matrix product of inputs already broadcast in their batch dims.
+class Matmul : public Primitive {
+ public:
+  using Primitive::Primitive;
+  MLX_PRIMITIVE_BODY(Matmul)
+};
+
+} // namespace mlx::core

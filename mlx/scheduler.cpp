@@ -1,0 +1,132 @@
+#include "mlx/scheduler.h"
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace mlx::core {
+
+namespace {
+
+class StreamWorker {
+ public:
+  StreamWorker() : thread_([this] { run(); }) { thread_.detach(); }
+
+  void enqueue(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lk(mutex_);
+        cv_.wait(lk, [this] { return !queue_.empty(); });
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::thread thread_;
+};
+
+struct Streams {
+  std::mutex mutex;
+  int next_index = 2; // 0: cpu default, 1: gpu default
+  Stream default_cpu{0, Device(Device::cpu)};
+  Stream default_gpu{1, Device(Device::gpu)};
+  // Workers are never destroyed: they may still run at process exit.
+  std::unordered_map<int, StreamWorker*> workers;
+};
+
+Streams& streams() {
+  static auto* s = new Streams();
+  return *s;
+}
+
+} // namespace
+
+Stream default_stream(Device d) {
+  auto& s = streams();
+  std::lock_guard<std::mutex> lk(s.mutex);
+  return d.type == Device::cpu ? s.default_cpu : s.default_gpu;
+}
+
+void set_default_stream(Stream st) {
+  auto& s = streams();
+  std::lock_guard<std::mutex> lk(s.mutex);
+  (st.device.type == Device::cpu ? s.default_cpu : s.default_gpu) = st;
+}
+
+Stream new_stream(Device d) {
+  if (!is_available(d)) {
+    throw std::invalid_argument(
+        "[new_stream] Cannot make gpu stream without gpu backend.");
+  }
+  auto& s = streams();
+  std::lock_guard<std::mutex> lk(s.mutex);
+  return Stream(s.next_index++, d);
+}
+
+Stream to_stream(StreamOrDevice s) {
+  if (auto* st = std::get_if<Stream>(&s)) {
+    return *st;
+  }
+  if (auto* d = std::get_if<Device>(&s)) {
+    return default_stream(*d);
+  }
+  return default_stream(default_device());
+}
+
+namespace scheduler {
+
+void enqueue(const Stream& st, std::function<void()> task) {
+  auto& s = streams();
+  StreamWorker* w;
+  {
+    std::lock_guard<std::mutex> lk(s.mutex);
+    auto& slot = s.workers[st.index];
+    if (slot == nullptr) {
+      slot = new StreamWorker();
+    }
+    w = slot;
+  }
+  w->enqueue(std::move(task));
+}
+
+std::mutex& eval_mutex() {
+  static auto* m = new std::mutex();
+  return *m;
+}
+
+} // namespace scheduler
+
+void synchronize(Stream s) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  scheduler::enqueue(s, [&] {
+    std::lock_guard<std::mutex> lk(m);
+    done = true;
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lk(m);
+  cv.wait(lk, [&] { return done; });
+}
+
+void synchronize() { synchronize(default_stream(default_device())); }
+
+} // namespace mlx::core

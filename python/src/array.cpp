@@ -1,0 +1,236 @@
+// The Python class mlx.core.array.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <sstream>
+
+#include "convert.h"
+#include "indexing.h"
+#include "py_args.h"
+
+namespace {
+
+py::tuple shape_tuple(const array& a) {
+  py::tuple t(a.ndim());
+  for (int i = 0; i < a.ndim(); ++i) {
+    t[i] = py::int_(a.shape(i));
+  }
+  return t;
+}
+
+// Iterates over the first axis.
+struct ArrayIterator {
+  array a;
+  int index;
+  array next() {
+    if (index >= a.shape(0)) {
+      throw py::stop_iteration();
+    }
+    return get_item(a, py::int_(index++));
+  }
+};
+
+array evaluated(const array& a) {
+  array x = a;
+  py::gil_scoped_release nogil;
+  x.eval();
+  return x;
+}
+
+// Binary operator with weak scalars; `reflect` swaps the operands.
+template <typename F>
+auto binop(F f, bool reflect = false) {
+  return [f, reflect](const array& a, py::object other) -> py::object {
+    if (!is_array(other) && !is_python_scalar(other) && !py::isinstance<py::list>(other) &&
+        !py::isinstance<py::tuple>(other) && !py::isinstance<py::buffer>(other)) {
+      return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+    }
+    py::object self = py::cast(a);
+    auto [x, y] = reflect ? to_arrays(other, self) : to_arrays(self, other);
+    return py::cast(f(x, y, StreamOrDevice{}));
+  };
+}
+
+} // namespace
+
+void init_array(py::module_& m) {
+  py::class_<ArrayIterator>(m, "ArrayIterator")
+      .def("__iter__", [](ArrayIterator& it) -> ArrayIterator& { return it; })
+      .def("__next__", &ArrayIterator::next);
+
+  py::class_<array> cls(m, "array", py::buffer_protocol(), "An N-dimensional array object.");
+  cls.def(py::init([](py::object val, std::optional<Dtype> dtype) { return to_array(val, dtype); }),
+          py::arg("val"), py::arg("dtype") = py::none())
+      .def_property_readonly("shape", &shape_tuple, "The shape of the array.")
+      .def_property_readonly("dtype", &array::dtype, "The array's Dtype.")
+      .def_property_readonly("size", &array::size, "Number of elements.")
+      .def_property_readonly("ndim", &array::ndim, "Number of dimensions.")
+      .def_property_readonly("itemsize", &array::itemsize, "Bytes per element.")
+      .def_property_readonly("nbytes", &array::nbytes, "Bytes of all elements.")
+      .def_property_readonly("T", [](const array& a) { return transpose(a); },
+                             "The array with its axes reversed.")
+      .def_property_readonly("mT", [](const array& a) {
+        if (a.ndim() < 2) {
+          throw py::value_error("[mT] Array must have at least 2 dimensions.");
+        }
+        return swapaxes(a, -1, -2);
+      })
+      .def_property_readonly("real", [](const array& a) { return real(a); })
+      .def_property_readonly("imag", [](const array& a) { return imag(a); })
+      .def("item", [](array& a) { return to_scalar(a); }, "The single element as a Python scalar.")
+      .def("tolist", [](array& a) { return to_list(a); }, "The array as nested Python lists.")
+      .def(
+          "astype",
+          [](const array& a, Dtype t, py::object s) { return astype(a, t, to_stream_or_device(s)); },
+          py::arg("dtype"), py::arg("stream") = py::none())
+      .def(
+          "view",
+          [](const array& a, Dtype t, py::object s) { return view(a, t, to_stream_or_device(s)); },
+          py::arg("dtype"), py::kw_only(), py::arg("stream") = py::none())
+      .def("__repr__", [](const array& a) {
+        std::ostringstream os;
+        os << evaluated(a);
+        return os.str();
+      })
+      .def("__str__", [](const array& a) {
+        std::ostringstream os;
+        os << evaluated(a);
+        return os.str();
+      })
+      .def("__len__", [](const array& a) {
+        if (a.ndim() == 0) {
+          throw py::type_error("len() 0-dimensional array.");
+        }
+        return a.shape(0);
+      })
+      .def("__iter__", [](const array& a) {
+        if (a.ndim() == 0) {
+          throw py::type_error("iteration over a 0-d array.");
+        }
+        return ArrayIterator{a, 0};
+      })
+      .def("__getitem__", [](const array& a, py::object idx) { return get_item(a, idx); })
+      .def("__bool__", [](array& a) {
+        if (a.size() != 1) {
+          throw py::value_error("The truth value of an array with more than one element is ambiguous.");
+        }
+        return to_scalar(a).cast<bool>();
+      })
+      .def("__int__", [](array& a) { return py::int_(to_scalar(a)); })
+      .def("__float__", [](array& a) { return py::float_(to_scalar(a)); })
+      .def("__complex__", [](array& a) {
+        auto v = to_scalar(a);
+        return py::reinterpret_steal<py::object>(PyObject_CallFunctionObjArgs(
+            reinterpret_cast<PyObject*>(&PyComplex_Type), v.ptr(), nullptr));
+      })
+      .def("__index__", [](array& a) {
+        if (!is_integral(a.dtype())) {
+          throw py::type_error("Only integer arrays can be converted to a Python index.");
+        }
+        return py::int_(to_scalar(a));
+      })
+      .def("__copy__", [](const array& a) { return a; })
+      .def("__deepcopy__", [](const array& a, py::dict) { return copy(a); }, py::arg("memo"))
+      .def("__hash__", [](const array& a) { return std::hash<std::uintptr_t>()(a.id()); })
+      .def("__getstate__", [](array& a) {
+        auto np = py::module_::import("numpy");
+        return py::make_tuple(np.attr("array")(py::cast(a)), py::cast(a.dtype()));
+      })
+      .def("__setstate__", [](array& self, py::tuple state) {
+        new (&self) array(to_array(state[0], state[1].cast<Dtype>()));
+      })
+      .def(
+          "__array__",
+          [](py::object self, py::object dtype, py::object copy) {
+            auto np = py::module_::import("numpy");
+            py::object out = np.attr("asarray")(py::memoryview(self));
+            if (!dtype.is_none()) {
+              out = out.attr("astype")(dtype);
+            }
+            return out;
+          },
+          py::arg("dtype") = py::none(), py::arg("copy") = py::none())
+      .def_buffer([](array& a) -> py::buffer_info {
+        if (a.dtype() == bfloat16) {
+          throw py::value_error("'bfloat16' is not a valid PEP 3118 buffer format string");
+        }
+        {
+          py::gil_scoped_release nogil;
+          a.eval();
+        }
+        std::vector<py::ssize_t> shape(a.shape().begin(), a.shape().end());
+        std::vector<py::ssize_t> strides;
+        for (auto s : a.strides()) {
+          strides.push_back(s * a.itemsize());
+        }
+        return py::buffer_info(a.data<void>(), a.itemsize(), buffer_format(a.dtype()), a.ndim(),
+                               shape, strides, /* readonly */ false);
+      });
+
+  // Arithmetic, comparison and bitwise operators with weak Python scalars.
+  using F = array (*)(const array&, const array&, StreamOrDevice);
+  struct Op {
+    const char* name;
+    const char* rname;
+    F f;
+  };
+  const Op ops[] = {
+      {"__add__", "__radd__", &add},
+      {"__sub__", "__rsub__", &subtract},
+      {"__mul__", "__rmul__", &multiply},
+      {"__truediv__", "__rtruediv__", &divide},
+      {"__div__", "__rdiv__", &divide},
+      {"__floordiv__", "__rfloordiv__", &floor_divide},
+      {"__mod__", "__rmod__", &remainder},
+      {"__pow__", "__rpow__", &power},
+      {"__and__", nullptr, &bitwise_and},
+      {"__or__", nullptr, &bitwise_or},
+      {"__xor__", nullptr, &bitwise_xor},
+      {"__lshift__", nullptr, &left_shift},
+      {"__rshift__", nullptr, &right_shift},
+      {"__lt__", nullptr, &less},
+      {"__le__", nullptr, &less_equal},
+      {"__gt__", nullptr, &greater},
+      {"__ge__", nullptr, &greater_equal},
+  };
+  for (auto& op : ops) {
+    cls.def(op.name, binop(op.f), py::is_operator());
+    if (op.rname) {
+      cls.def(op.rname, binop(op.f, true), py::is_operator());
+    }
+  }
+  // In-place forms rebind the name to a new array, as MLX arrays are immutable.
+  const std::pair<const char*, F> inplace[] = {
+      {"__iadd__", &add},           {"__isub__", &subtract},
+      {"__imul__", &multiply},      {"__itruediv__", &divide},
+      {"__ifloordiv__", &floor_divide}, {"__imod__", &remainder},
+      {"__ipow__", &power},         {"__iand__", &bitwise_and},
+      {"__ior__", &bitwise_or},     {"__ixor__", &bitwise_xor},
+      {"__ilshift__", &left_shift}, {"__irshift__", &right_shift},
+  };
+  for (auto& [name, f] : inplace) {
+    cls.def(name, binop(f), py::is_operator());
+  }
+  cls.def("__eq__", [](const array& a, py::object other) -> py::object {
+    if (!is_array(other) && !is_python_scalar(other)) {
+      return py::bool_(false);
+    }
+    auto [x, y] = to_arrays(py::cast(a), other);
+    return py::cast(equal(x, y));
+  });
+  cls.def("__ne__", [](const array& a, py::object other) -> py::object {
+    if (!is_array(other) && !is_python_scalar(other)) {
+      return py::bool_(true);
+    }
+    auto [x, y] = to_arrays(py::cast(a), other);
+    return py::cast(not_equal(x, y));
+  });
+  cls.def("__matmul__", [](const array& a, const array& b) { return matmul(a, b); });
+  cls.def("__imatmul__", [](const array& a, const array& b) { return matmul(a, b); });
+  cls.def("__neg__", [](const array& a) { return negative(a); });
+  cls.def("__pos__", [](const array& a) { return a; });
+  cls.def("__abs__", [](const array& a) { return abs(a); });
+  cls.def("__invert__", [](const array& a) { return bitwise_invert(a); });
+
+  add_array_methods(cls);
+}

@@ -1,0 +1,35 @@
+// Conversions between Python objects and arrays.
+#pragma once
+
+#include <optional>
+
+#include <pybind11/pybind11.h>
+
+#include "mlx/mlx.h"
+
+namespace py = pybind11;
+using namespace mlx::core;
+
+// An mx.array from a Python scalar, nested list/tuple, buffer (NumPy) or
+// array, with MLX's dtype inference when `dtype` is not given.
+array to_array(py::handle obj, std::optional<Dtype> dtype = std::nullopt);
+
+// Converts an operand of a binary op. Python scalars are weak: they take the
+// dtype of the other operand where MLX's rules say so.
+array to_array_like(py::handle obj, const array& other);
+
+// Both operands of a binary op, scalars weakly typed.
+std::pair<array, array> to_arrays(py::handle a, py::handle b);
+
+bool is_array(py::handle obj);
+bool is_python_scalar(py::handle obj);
+
+// tolist() and item().
+py::object to_list(array& a);
+py::object to_scalar(array& a);
+
+// StreamOrDevice from None, Stream, Device or DeviceType.
+StreamOrDevice to_stream_or_device(py::handle obj);
+
+// The PEP 3118 format of a dtype ("f", "e", ...).
+std::string buffer_format(Dtype t);

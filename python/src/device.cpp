@@ -1,0 +1,104 @@
+// Device, Stream and the stream context manager.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "convert.h"
+
+namespace {
+
+// `with mx.stream(s):` sets the default stream and device, then restores them.
+struct StreamContext {
+  StreamOrDevice target;
+  std::optional<Stream> old_stream;
+  std::optional<Device> old_device;
+
+  void enter() {
+    old_device = default_device();
+    old_stream = default_stream(*old_device);
+    Stream s = to_stream(target);
+    set_default_device(s.device);
+    set_default_stream(s);
+  }
+  void exit() {
+    if (old_device) {
+      set_default_device(*old_device);
+      set_default_stream(*old_stream);
+    }
+  }
+};
+
+} // namespace
+
+void init_device(py::module_& m) {
+  py::enum_<Device::DeviceType>(m, "DeviceType")
+      .value("cpu", Device::DeviceType::cpu)
+      .value("gpu", Device::DeviceType::gpu);
+
+  py::class_<Device>(m, "Device", "A device to run operations on.")
+      .def(py::init<Device::DeviceType, int>(), py::arg("type"), py::arg("index") = 0)
+      .def_property_readonly("type", [](const Device& d) { return d.type; })
+      .def("__repr__", [](const Device& d) {
+        std::ostringstream os;
+        os << d;
+        return os.str();
+      })
+      .def("__eq__", [](const Device& d, py::object o) {
+        if (py::isinstance<Device>(o)) {
+          return o.cast<Device>() == d;
+        }
+        if (py::isinstance<Device::DeviceType>(o)) {
+          return o.cast<Device::DeviceType>() == d.type;
+        }
+        return false;
+      });
+  py::implicitly_convertible<Device::DeviceType, Device>();
+
+  m.attr("cpu") = m.attr("DeviceType").attr("cpu");
+  m.attr("gpu") = m.attr("DeviceType").attr("gpu");
+
+  py::class_<Stream>(m, "Stream", "A stream for running operations on a device.")
+      .def_property_readonly("device", [](const Stream& s) { return s.device; })
+      .def("__repr__", [](const Stream& s) {
+        std::ostringstream os;
+        os << s;
+        return os.str();
+      })
+      .def("__eq__", [](const Stream& s, py::object o) {
+        return py::isinstance<Stream>(o) && o.cast<Stream>() == s;
+      });
+
+  m.def("default_device", &default_device, "Get the default device.");
+  m.def("set_default_device", [](const Device& d) { set_default_device(d); },
+        py::arg("device"), "Set the default device.");
+  m.def("default_stream", &default_stream, py::arg("device"),
+        "Get the device's default stream.");
+  m.def("set_default_stream", &set_default_stream, py::arg("stream"),
+        "Set the default stream of the stream's device.");
+  m.def("new_stream", &new_stream, py::arg("device"), "Make a new stream on the device.");
+  m.def(
+      "synchronize",
+      [](std::optional<Stream> s) {
+        py::gil_scoped_release nogil;
+        if (s) {
+          synchronize(*s);
+        } else {
+          synchronize();
+        }
+      },
+      py::arg("stream") = py::none(),
+      "Wait for all work on the stream (default: the default stream) to finish.");
+  m.def("is_available", [](const Device& d) { return is_available(d); }, py::arg("device"),
+        "Whether the device is available.");
+  m.def("device_count", [](Device::DeviceType t) { return device_count(t); },
+        py::arg("device_type"), "Number of devices of the type.");
+
+  py::class_<StreamContext>(m, "StreamContext")
+      .def(py::init([](py::object s) { return StreamContext{to_stream_or_device(s)}; }),
+           py::arg("s"))
+      .def("__enter__", [](StreamContext& c) { c.enter(); })
+      .def("__exit__", [](StreamContext& c, py::args) { c.exit(); });
+  m.def(
+      "stream", [](py::object s) { return StreamContext{to_stream_or_device(s)}; },
+      py::arg("s"),
+      "A context manager that sets the default device and stream.");
+}

@@ -1,0 +1,152 @@
+// Dtype, DtypeCategory, finfo, iinfo and the dtype constants.
+#include <pybind11/operators.h>
+#include <pybind11/pybind11.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "convert.h"
+
+namespace {
+
+// finfo / iinfo values of a dtype.
+struct FInfo {
+  Dtype dtype;
+  double min, max, eps;
+};
+
+FInfo make_finfo(Dtype t) {
+  switch (t.val) {
+    case Dtype::Val::float16:
+      return {t, -65504.0, 65504.0, 0.0009765625};
+    case Dtype::Val::bfloat16:
+      return {t, -3.3895313892515355e38, 3.3895313892515355e38, 0.0078125};
+    case Dtype::Val::float32:
+      return {t, -3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07};
+    case Dtype::Val::float64:
+      return {t, std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
+              std::numeric_limits<double>::epsilon()};
+    case Dtype::Val::complex64:
+      return {t, -3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07};
+    default: {
+      std::ostringstream msg;
+      msg << "[finfo] dtype " << t << " is not inexact.";
+      throw py::value_error(msg.str());
+    }
+  }
+}
+
+struct IInfo {
+  Dtype dtype;
+  py::object min, max;
+};
+
+IInfo make_iinfo(Dtype t) {
+  IInfo out{t, py::none(), py::none()};
+  dispatch_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      out.min = py::int_(std::numeric_limits<T>::min());
+      out.max = py::int_(std::numeric_limits<T>::max());
+    } else {
+      std::ostringstream msg;
+      msg << "[iinfo] dtype " << t << " is not integral.";
+      throw py::value_error(msg.str());
+    }
+  });
+  return out;
+}
+
+Dtype dtype_arg(py::handle h, const char* op) {
+  if (py::isinstance<Dtype>(h)) {
+    return h.cast<Dtype>();
+  }
+  std::ostringstream msg;
+  msg << "[" << op << "] Expected a Dtype.";
+  throw py::type_error(msg.str());
+}
+
+} // namespace
+
+void init_dtype(py::module_& m) {
+  py::class_<Dtype>(m, "Dtype", "An object holding the type of the elements of an array.")
+      .def_property_readonly("size", [](const Dtype& t) { return int(t.size); },
+                             "Size of the type in bytes.")
+      .def("__repr__", [](const Dtype& t) { return "mlx.core." + dtype_to_string(t); })
+      .def("__eq__", [](const Dtype& t, py::object o) {
+        return py::isinstance<Dtype>(o) && o.cast<Dtype>() == t;
+      })
+      .def("__hash__", [](const Dtype& t) { return static_cast<int>(t.val); });
+
+  for (auto t : all_dtypes) {
+    auto name = dtype_to_string(t);
+    m.attr(name == "bool" ? "bool_" : name.c_str()) = py::cast(t);
+  }
+
+  py::enum_<DtypeCategory>(m, "DtypeCategory", "Abstract groups of dtypes.")
+      .value("complexfloating", DtypeCategory::complexfloating)
+      .value("floating", DtypeCategory::floating)
+      .value("inexact", DtypeCategory::inexact)
+      .value("signedinteger", DtypeCategory::signedinteger)
+      .value("unsignedinteger", DtypeCategory::unsignedinteger)
+      .value("integer", DtypeCategory::integer)
+      .value("number", DtypeCategory::number)
+      .value("generic", DtypeCategory::generic);
+  for (auto name : {"complexfloating", "floating", "inexact", "signedinteger",
+                    "unsignedinteger", "integer", "number", "generic"}) {
+    m.attr(name) = m.attr("DtypeCategory").attr(name);
+  }
+
+  m.def(
+      "issubdtype",
+      [](py::object a, py::object b) {
+        bool a_cat = py::isinstance<DtypeCategory>(a), b_cat = py::isinstance<DtypeCategory>(b);
+        if (a_cat && b_cat) {
+          return issubdtype(a.cast<DtypeCategory>(), b.cast<DtypeCategory>());
+        }
+        if (a_cat) {
+          return issubdtype(a.cast<DtypeCategory>(), dtype_arg(b, "issubdtype"));
+        }
+        if (b_cat) {
+          return issubdtype(dtype_arg(a, "issubdtype"), b.cast<DtypeCategory>());
+        }
+        return issubdtype(dtype_arg(a, "issubdtype"), dtype_arg(b, "issubdtype"));
+      },
+      py::arg("arg1"), py::arg("arg2"), py::pos_only(),
+      "Check if a Dtype or DtypeCategory is a subtype of another.");
+
+  py::class_<FInfo>(m, "finfo", "Machine limits of floating point types.")
+      .def(py::init([](py::object t) {
+        if (py::isinstance<array>(t)) {
+          return make_finfo(t.cast<array>().dtype());
+        }
+        return make_finfo(dtype_arg(t, "finfo"));
+      }))
+      .def_readonly("min", &FInfo::min)
+      .def_readonly("max", &FInfo::max)
+      .def_readonly("eps", &FInfo::eps)
+      .def_readonly("dtype", &FInfo::dtype)
+      .def("__repr__", [](const FInfo& f) {
+        std::ostringstream os;
+        os << "finfo(min=" << f.min << ", max=" << f.max << ", dtype=" << f.dtype << ")";
+        return os.str();
+      });
+
+  py::class_<IInfo>(m, "iinfo", "Machine limits of integer types.")
+      .def(py::init([](py::object t) {
+        if (py::isinstance<array>(t)) {
+          return make_iinfo(t.cast<array>().dtype());
+        }
+        return make_iinfo(dtype_arg(t, "iinfo"));
+      }))
+      .def_readonly("min", &IInfo::min)
+      .def_readonly("max", &IInfo::max)
+      .def_readonly("dtype", &IInfo::dtype)
+      .def("__repr__", [](const IInfo& f) {
+        std::ostringstream os;
+        os << "iinfo(min=" << py::str(f.min).cast<std::string>() << ", max="
+           << py::str(f.max).cast<std::string>() << ", dtype=" << f.dtype << ")";
+        return os.str();
+      });
+}

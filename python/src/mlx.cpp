@@ -1,0 +1,28 @@
+// The extension module mlx.core.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void init_dtype(py::module_& m);
+void init_device(py::module_& m);
+void init_array(py::module_& m);
+void init_ops_creation(py::module_& m);
+void init_ops_elementwise(py::module_& m);
+void init_ops_reduce(py::module_& m);
+void init_ops_shape(py::module_& m);
+void init_transforms(py::module_& m);
+void init_memory(py::module_& m);
+
+PYBIND11_MODULE(core, m) {
+  m.doc() = "mlx.core: arrays, ops, devices and transforms.";
+  m.attr("__version__") = "0.1.0";
+  init_dtype(m);
+  init_device(m);
+  init_array(m);
+  init_ops_creation(m);
+  init_ops_elementwise(m);
+  init_ops_reduce(m);
+  init_ops_shape(m);
+  init_transforms(m);
+  init_memory(m);
+}
