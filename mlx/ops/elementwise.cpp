@@ -1,5 +1,7 @@
 // Elementwise ops: unary math, binary arithmetic, comparisons and logic.
 #include <cmath>
+#include <sstream>
+#include <stdexcept>
 
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
@@ -56,13 +58,29 @@ array compare(const array& a, const array& b, StreamOrDevice s) {
   return binary<P>(a, b, promote_types(a.dtype(), b.dtype()), bool_, s);
 }
 
+// MLX raises RuntimeError here (not ValueError), naming both input dtypes.
+void check_bitwise(Dtype t, Dtype a, Dtype b, const char* op) {
+  if (!is_integral(t)) {
+    std::ostringstream msg;
+    msg << "[" << op << "] Only allowed on integer or boolean types but got types " << a
+        << " and " << b << ".";
+    throw std::runtime_error(msg.str());
+  }
+}
+
 template <typename P>
 array bitwise(const array& a, const array& b, const char* op, StreamOrDevice s) {
   auto t = promote_types(a.dtype(), b.dtype());
-  if (!is_integral(t)) {
-    fail(op, "Bitwise operations only allowed on integer types.");
-  }
+  check_bitwise(t, a.dtype(), b.dtype(), op);
   return binary<P>(a, b, t, t, s);
+}
+
+template <typename P>
+array unary_float_no_complex(const array& a, const char* op, StreamOrDevice s) {
+  if (is_complex(a.dtype())) {
+    fail(op, "Not supported for complex64.");
+  }
+  return unary_float<P>(a, s);
 }
 
 } // namespace
@@ -98,7 +116,9 @@ array reciprocal(const array& a, StreamOrDevice s) {
   return divide(array(1.0f, t), a, s);
 }
 array exp(const array& a, StreamOrDevice s) { return unary_float<Exp>(a, s); }
-array expm1(const array& a, StreamOrDevice s) { return unary_float<Expm1>(a, s); }
+array expm1(const array& a, StreamOrDevice s) {
+  return unary_float_no_complex<Expm1>(a, "expm1", s);
+}
 array log(const array& a, StreamOrDevice s) { return unary_float<Log>(a, s); }
 array log2(const array& a, StreamOrDevice s) { return unary_float<Log2>(a, s); }
 array log10(const array& a, StreamOrDevice s) { return unary_float<Log10>(a, s); }
@@ -115,7 +135,9 @@ array tanh(const array& a, StreamOrDevice s) { return unary_float<Tanh>(a, s); }
 array arcsinh(const array& a, StreamOrDevice s) { return unary_float<ArcSinh>(a, s); }
 array arccosh(const array& a, StreamOrDevice s) { return unary_float<ArcCosh>(a, s); }
 array arctanh(const array& a, StreamOrDevice s) { return unary_float<ArcTanh>(a, s); }
-array sigmoid(const array& a, StreamOrDevice s) { return unary_float<Sigmoid>(a, s); }
+array sigmoid(const array& a, StreamOrDevice s) {
+  return unary_float_no_complex<Sigmoid>(a, "sigmoid", s);
+}
 array erf(const array& a, StreamOrDevice s) { return unary_real_float<Erf>(a, "erf", s); }
 array erfinv(const array& a, StreamOrDevice s) { return unary_real_float<ErfInv>(a, "erfinv", s); }
 
@@ -137,14 +159,26 @@ array trunc(const array& a, StreamOrDevice s) {
   if (is_integral(a.dtype())) {
     return a;
   }
+  if (is_complex(a.dtype())) {
+    fail("trunc", "Not supported for complex64.");
+  }
   return where(less(a, array(0.0f, a.dtype()), s), ceil(a, s), floor(a, s), s);
 }
 
 array round(const array& a, int decimals, StreamOrDevice s) {
-  if (is_integral(a.dtype())) {
-    return a;
+  if (decimals == 0) {
+    if (is_integral(a.dtype())) {
+      return a;
+    }
+    return make_node<Round>(a.shape(), a.dtype(), {a}, to_stream(s), 0);
   }
-  return make_node<Round>(a.shape(), a.dtype(), {a}, to_stream(s), decimals);
+  // As MLX: scale, round half to even, scale back, in the float dtype.
+  auto t = at_least_float(a.dtype());
+  float scale = std::pow(10.0f, float(decimals));
+  auto out = multiply(a, array(scale, t), s);
+  out = round(out, 0, s);
+  out = multiply(out, array(1.0f / scale, t), s);
+  return astype(out, a.dtype(), s);
 }
 
 array degrees(const array& a, StreamOrDevice s) {
@@ -231,6 +265,9 @@ array isneginf(const array& a, StreamOrDevice s) {
 array nan_to_num(const array& a, float nan, std::optional<float> posinf,
                  std::optional<float> neginf, StreamOrDevice s) {
   Dtype t = a.dtype();
+  if (is_complex(t)) {
+    fail("nan_to_num", "Does not yet support given type: complex64.");
+  }
   if (!is_floating_point(t)) {
     return a;
   }
@@ -262,7 +299,7 @@ array add(const array& a, const array& b, StreamOrDevice s) {
 array subtract(const array& a, const array& b, StreamOrDevice s) {
   auto t = promote_types(a.dtype(), b.dtype());
   if (t == bool_) {
-    fail("subtract", "Not supported for bool, use logical_xor instead.");
+    return logical_xor(a, b, s);
   }
   return binary<Subtract>(a, b, t, t, s);
 }
@@ -280,7 +317,7 @@ array divide(const array& a, const array& b, StreamOrDevice s) {
 array floor_divide(const array& a, const array& b, StreamOrDevice s) {
   auto t = promote_types(a.dtype(), b.dtype());
   if (is_complex(t)) {
-    fail("floor_divide", "Not supported for complex64.");
+    return divide(a, b, s); // MLX does not floor complex quotients.
   }
   if (is_floating_point(t)) {
     return floor(divide(a, b, s), s);
@@ -288,6 +325,9 @@ array floor_divide(const array& a, const array& b, StreamOrDevice s) {
   return binary<FloorDivide>(a, b, t, t, s);
 }
 array remainder(const array& a, const array& b, StreamOrDevice s) {
+  if (is_complex(promote_types(a.dtype(), b.dtype()))) {
+    fail("remainder", "Complex type not supported.");
+  }
   return arith<Remainder>(a, b, s);
 }
 std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s) {
@@ -308,6 +348,9 @@ array logaddexp(const array& a, const array& b, StreamOrDevice s) {
 }
 array arctan2(const array& a, const array& b, StreamOrDevice s) {
   auto t = at_least_float(promote_types(a.dtype(), b.dtype()));
+  if (is_complex(t)) {
+    fail("arctan2", "Not supported for complex64.");
+  }
   return binary<ArcTan2>(a, b, t, t, s);
 }
 
@@ -352,9 +395,7 @@ array left_shift(const array& a, const array& b, StreamOrDevice s) {
   if (t == bool_) {
     t = uint8;
   }
-  if (!is_integral(t)) {
-    fail("left_shift", "Bitwise operations only allowed on integer types.");
-  }
+  check_bitwise(t, a.dtype(), b.dtype(), "left_shift");
   return binary<LeftShift>(a, b, t, t, s);
 }
 array right_shift(const array& a, const array& b, StreamOrDevice s) {
@@ -362,9 +403,7 @@ array right_shift(const array& a, const array& b, StreamOrDevice s) {
   if (t == bool_) {
     t = uint8;
   }
-  if (!is_integral(t)) {
-    fail("right_shift", "Bitwise operations only allowed on integer types.");
-  }
+  check_bitwise(t, t, t, "right_shift");
   return binary<RightShift>(a, b, t, t, s);
 }
 

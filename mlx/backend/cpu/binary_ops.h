@@ -88,7 +88,7 @@ struct Power {
     } else if constexpr (std::is_integral_v<T>) {
       if constexpr (std::is_signed_v<T>) {
         if (exp < 0) {
-          return T(base == 1 ? 1 : (base == -1 ? (exp % 2 ? -1 : 1) : 0));
+          return T(0); // MLX: an integer to a negative power is 0.
         }
       }
       T res = 1;

@@ -81,6 +81,9 @@ void unary_to(const array& in, array& out, const char* name, Op op) {
 
 struct RoundOp {
   double scale;
+  complex64_t operator()(complex64_t x) const {
+    return {(*this)(x.real()), (*this)(x.imag())};
+  }
   template <typename T>
   T operator()(T x) const {
     if (scale == 1.0) {
@@ -102,7 +105,7 @@ using cpu::InexactTypes;
     cpu::unary_same<Types>(in[0], out[0], #Name, cpu::ops::Name{});          \
   }
 
-MLX_UNARY_EVAL(Negative, cpu::RealTypes)
+MLX_UNARY_EVAL(Negative, AllTypes)
 MLX_UNARY_EVAL(Sign, AllTypes)
 MLX_UNARY_EVAL(Square, AllTypes)
 MLX_UNARY_EVAL(Sqrt, InexactTypes)
@@ -162,7 +165,7 @@ MLX_PREDICATE_EVAL(IsFinite)
 #undef MLX_PREDICATE_EVAL
 
 void Round::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
-  cpu::unary_same<FloatTypes>(in[0], out[0], "Round",
+  cpu::unary_same<InexactTypes>(in[0], out[0], "Round",
                               cpu::RoundOp{std::pow(10.0, decimals_)});
 }
 
