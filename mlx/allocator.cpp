@@ -141,7 +141,7 @@ class CachingAllocator {
   void add_active(size_t n) {
     active_memory_ += n;
     if (active_memory_ > peak_memory_) {
-      peak_memory_ = 0;
+      peak_memory_ = active_memory_;
     }
   }
   void clear_cache_locked() {

@@ -130,6 +130,10 @@ class array {
   std::uintptr_t id() const { return reinterpret_cast<std::uintptr_t>(desc_.get()); }
   bool is_same(const array& o) const { return desc_ == o.desc_; }
 
+  // Makes this handle share `other`'s descriptor: every copy of this handle
+  // then sees the new array (Python's in-place operators rely on this).
+  void overwrite_descriptor(const array& other) { desc_ = other.desc_; }
+
   // Used by kernels to give an output its memory.
   void set_data(allocator::Buffer buffer);
   void set_data(

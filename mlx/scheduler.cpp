@@ -1,6 +1,7 @@
 #include "mlx/scheduler.h"
 
 #include <condition_variable>
+#include <stdexcept>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,10 @@ Streams& streams() {
 } // namespace
 
 Stream default_stream(Device d) {
+  if (!is_available(d)) {
+    throw std::invalid_argument(
+        "[default_stream] Cannot get gpu stream without gpu backend.");
+  }
   auto& s = streams();
   std::lock_guard<std::mutex> lk(s.mutex);
   return d.type == Device::cpu ? s.default_cpu : s.default_gpu;

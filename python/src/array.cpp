@@ -111,9 +111,6 @@ void init_array(py::module_& m) {
       })
       .def("__getitem__", [](const array& a, py::object idx) { return get_item(a, idx); })
       .def("__bool__", [](array& a) {
-        if (a.size() != 1) {
-          throw py::value_error("The truth value of an array with more than one element is ambiguous.");
-        }
         return to_scalar(a).cast<bool>();
       })
       .def("__int__", [](array& a) { return py::int_(to_scalar(a)); })
@@ -132,12 +129,17 @@ void init_array(py::module_& m) {
       .def("__copy__", [](const array& a) { return a; })
       .def("__deepcopy__", [](const array& a, py::dict) { return copy(a); }, py::arg("memo"))
       .def("__hash__", [](const array& a) { return std::hash<std::uintptr_t>()(a.id()); })
+      // Pickled as (NumPy array, dtype name); bfloat16 travels as float32.
       .def("__getstate__", [](array& a) {
         auto np = py::module_::import("numpy");
-        return py::make_tuple(np.attr("array")(py::cast(a)), py::cast(a.dtype()));
+        array data = a.dtype() == bfloat16 ? astype(a, float32) : a;
+        return py::make_tuple(np.attr("array")(py::cast(data)), dtype_to_string(a.dtype()));
       })
       .def("__setstate__", [](array& self, py::tuple state) {
-        new (&self) array(to_array(state[0], state[1].cast<Dtype>()));
+        auto name = state[1].cast<std::string>();
+        auto core = py::module_::import("mlx.core");
+        auto t = core.attr(name == "bool" ? "bool_" : name.c_str()).cast<Dtype>();
+        new (&self) array(to_array(state[0], t));
       })
       .def(
           "__array__",
@@ -209,7 +211,14 @@ void init_array(py::module_& m) {
       {"__ilshift__", &left_shift}, {"__irshift__", &right_shift},
   };
   for (auto& [name, f] : inplace) {
-    cls.def(name, binop(f), py::is_operator());
+    cls.def(
+        name,
+        [f = f](array& a, py::object other) -> py::object {
+          auto [x, y] = to_arrays(py::cast(a), other);
+          a.overwrite_descriptor(f(x, y, StreamOrDevice{}));
+          return py::cast(a);
+        },
+        py::is_operator());
   }
   cls.def("__eq__", [](const array& a, py::object other) -> py::object {
     if (!is_array(other) && !is_python_scalar(other)) {
@@ -226,7 +235,10 @@ void init_array(py::module_& m) {
     return py::cast(not_equal(x, y));
   });
   cls.def("__matmul__", [](const array& a, const array& b) { return matmul(a, b); });
-  cls.def("__imatmul__", [](const array& a, const array& b) { return matmul(a, b); });
+  cls.def("__imatmul__", [](array& a, const array& b) {
+    a.overwrite_descriptor(matmul(a, b));
+    return a;
+  });
   cls.def("__neg__", [](const array& a) { return negative(a); });
   cls.def("__pos__", [](const array& a) { return a; });
   cls.def("__abs__", [](const array& a) { return abs(a); });

@@ -392,7 +392,7 @@ py::object to_list(array& a) {
 
 py::object to_scalar(array& a) {
   if (a.size() != 1) {
-    raise_value("[item] Only size-1 arrays can be converted to scalars.");
+    raise_value("[convert] Only length-1 arrays can be converted to Python scalars.");
   }
   {
     py::gil_scoped_release nogil;

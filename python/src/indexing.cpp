@@ -105,7 +105,7 @@ BasicIndex parse(const array& a, py::handle index) {
 array get_item(const array& a, py::handle index) {
   if (a.ndim() == 0 && !index.is_none() && index.ptr() != Py_Ellipsis &&
       !(py::isinstance<py::tuple>(index) && py::len(index) == 0)) {
-    throw py::index_error("Too many indices for array with 0 dimensions.");
+    throw py::value_error("too many indices for array: array is 0-dimensional");
   }
   auto idx = parse(a, index);
   auto view = slice(a, idx.start, idx.stop, idx.step);

@@ -1,0 +1,286 @@
+"""The mx.array object: construction, properties, printing, conversion,
+operators and the buffer protocol."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+
+@pytest.mark.parametrize(
+    "val, dtype",
+    [
+        (1, mx.int32),
+        (2**40, mx.int64),
+        (1.5, mx.float32),
+        (True, mx.bool_),
+        (1 + 2j, mx.complex64),
+        ([1, 2], mx.int32),
+        ([1, 2.0], mx.float32),
+        ([True, 2], mx.int32),
+        ([True, False], mx.bool_),
+        ([1, 1j], mx.complex64),
+        ([], mx.float32),
+        ([[1, 2], [3, 4]], mx.int32),
+        (((1, 2), (3, 4)), mx.int32),
+        ([1, 2**40], mx.int64),
+    ],
+)
+def test_construction_dtype_inference(val, dtype):
+    a = mx.array(val)
+    assert a.dtype == dtype
+    assert a.shape == np.array(val).shape
+    if a.dtype != mx.complex64:
+        assert a.tolist() == np.array(val).tolist()
+
+
+def test_construction_with_dtype_and_from_arrays():
+    assert mx.array([1, 2], mx.float16).dtype == mx.float16
+    assert mx.array(mx.array([1, 2]), mx.float32).tolist() == [1.0, 2.0]
+    a = mx.array([mx.array(1), mx.array(2.0)])
+    assert a.dtype == mx.float32 and a.tolist() == [1.0, 2.0]
+    b = mx.array([mx.array([1, 2]), mx.array([3, 4])])
+    assert b.shape == (2, 2)
+
+
+def test_construction_errors():
+    with pytest.raises(ValueError, match="non-uniform"):
+        mx.array([[1, 2], [3]])
+    with pytest.raises(ValueError, match="Invalid type"):
+        mx.array("abc")
+
+
+@pytest.mark.parametrize(
+    "np_dtype, mx_dtype",
+    [
+        (np.bool_, mx.bool_),
+        (np.uint8, mx.uint8),
+        (np.uint16, mx.uint16),
+        (np.uint32, mx.uint32),
+        (np.uint64, mx.uint64),
+        (np.int8, mx.int8),
+        (np.int16, mx.int16),
+        (np.int32, mx.int32),
+        (np.int64, mx.int64),
+        (np.float16, mx.float16),
+        (np.float32, mx.float32),
+        (np.float64, mx.float32),  # MLX makes float32 from float64 data
+        (np.complex64, mx.complex64),
+    ],
+)
+def test_from_numpy(np_dtype, mx_dtype):
+    x = (np.arange(12).reshape(3, 4) % 3).astype(np_dtype)
+    for view in (x, x.T, x[::2, ::-1]):
+        a = mx.array(view)
+        assert a.dtype == mx_dtype
+        assert a.shape == view.shape
+        np.testing.assert_array_equal(np.array(a), view.astype(np.array(a).dtype))
+
+
+def test_numpy_float64_with_dtype():
+    a = mx.array(np.array([1.5, 2.5]), dtype=mx.float64)
+    assert a.dtype == mx.float64
+
+
+@pytest.mark.parametrize(
+    "dtype, fmt",
+    [
+        (mx.bool_, "?"),
+        (mx.uint8, "B"),
+        (mx.int32, "i"),
+        (mx.int64, "q"),
+        (mx.uint64, "Q"),
+        (mx.float16, "e"),
+        (mx.float32, "f"),
+        (mx.float64, "d"),
+        (mx.complex64, "Zf"),
+    ],
+)
+def test_buffer_protocol(dtype, fmt):
+    a = mx.array([1, 0, 1], dtype)
+    m = memoryview(a)
+    assert m.format == fmt
+    assert m.shape == (3,)
+    assert m.itemsize == dtype.size
+
+
+def test_buffer_protocol_no_copy_and_strides():
+    a = mx.arange(12).reshape(3, 4)
+    assert np.asarray(a).ctypes.data == np.asarray(a).ctypes.data
+    t = a.T
+    n = np.asarray(t)
+    assert n.ctypes.data == np.asarray(a).ctypes.data  # a view, not a copy
+    np.testing.assert_array_equal(n, np.arange(12).reshape(3, 4).T)
+    # pybind11 reports buffer failures as BufferError (from our ValueError).
+    with pytest.raises((ValueError, BufferError)):
+        memoryview(mx.array([1.0], mx.bfloat16))
+
+
+def test_properties():
+    a = mx.zeros((2, 3, 4), mx.float16)
+    assert a.shape == (2, 3, 4)
+    assert a.ndim == 3
+    assert a.size == 24
+    assert a.itemsize == 2
+    assert a.nbytes == 48
+    assert a.dtype == mx.float16
+    assert a.T.shape == (4, 3, 2)
+    assert a.mT.shape == (2, 4, 3)
+    assert len(a) == 2
+
+
+@pytest.mark.parametrize(
+    "make, text",
+    [
+        (lambda: mx.array([1, 2, 3]), "array([1, 2, 3], dtype=int32)"),
+        (lambda: mx.array([1.5, 2, 3]), "array([1.5, 2, 3], dtype=float32)"),
+        (lambda: mx.array(True), "array(True, dtype=bool)"),
+        (lambda: mx.array([[1.0, 2], [3, 4]]), "array([[1, 2],\n       [3, 4]], dtype=float32)"),
+        (
+            lambda: mx.array([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]),
+            "array([[[1, 2],\n        [3, 4]],\n       [[5, 6],\n        [7, 8]]], dtype=int32)",
+        ),
+        (lambda: mx.array([1e-7, 123456789.0, 0.1]), "array([1e-07, 1.23457e+08, 0.1], dtype=float32)"),
+        (lambda: mx.array([1 + 2j, -1.5 - 0.5j]), "array([1+2j, -1.5-0.5j], dtype=complex64)"),
+        (lambda: mx.array([-0.0, 1 / 3]), "array([-0, 0.333333], dtype=float32)"),
+        (lambda: mx.array(3.14159265, mx.float64), "array(3.14159, dtype=float64)"),
+        (lambda: mx.array([1.5], mx.bfloat16), "array([1.5], dtype=bfloat16)"),
+        (lambda: mx.array([], mx.float32), "array([], dtype=float32)"),
+        (lambda: mx.zeros((2, 0)), "array([[],\n       []], dtype=float32)"),
+        (lambda: mx.array([float("nan"), -float("inf")]), "array([nan, -inf], dtype=float32)"),
+        (lambda: mx.array([255], mx.uint8), "array([255], dtype=uint8)"),
+        (lambda: mx.arange(2000), "array([0, 1, 2, ..., 1997, 1998, 1999], dtype=int32)"),
+        (
+            lambda: mx.arange(3000).reshape(3, 1000),
+            "array([[0, 1, 2, ..., 997, 998, 999],\n       [1000, 1001, 1002, ..., 1997, 1998, 1999],\n"
+            "       [2000, 2001, 2002, ..., 2997, 2998, 2999]], dtype=int32)",
+        ),
+    ],
+)
+def test_repr_matches_mlx(make, text):
+    a = make()
+    assert repr(a) == text
+    assert str(a) == text
+
+
+def test_item_tolist():
+    assert mx.array(2.5).item() == 2.5
+    assert isinstance(mx.array(1).item(), int)
+    assert mx.array(True).item() is True
+    assert mx.array([1.5], mx.float16).tolist() == [1.5]
+    assert mx.array([[1, 2], [3, 4]]).T.tolist() == [[1, 3], [2, 4]]
+    assert mx.array(1 + 2j).item() == 1 + 2j
+    with pytest.raises(ValueError, match=r"\[convert\]"):
+        mx.array([1, 2]).item()
+
+
+def test_python_conversions():
+    assert int(mx.array(2.7)) == 2
+    assert float(mx.array(3)) == 3.0
+    assert bool(mx.array(1)) is True
+    assert complex(mx.array(1.0)) == 1 + 0j
+    assert [1, 2, 3][mx.array(1)] == 2
+    with pytest.raises(ValueError):
+        bool(mx.array([1, 2]))
+    with pytest.raises(TypeError):
+        len(mx.array(1))
+
+
+def test_iteration():
+    rows = list(mx.array([[1, 2], [3, 4]]))
+    assert [r.tolist() for r in rows] == [[1, 2], [3, 4]]
+
+
+def test_astype_and_view():
+    a = mx.array([1.7, -2.2])
+    assert a.astype(mx.int32).tolist() == [1, -2]
+    assert mx.astype(a, mx.float16).dtype == mx.float16
+    assert mx.array([1, 2, 3]).view(mx.uint8).shape == (12,)
+    assert mx.array(1.0).view(mx.int32).item() == 1065353216
+    assert mx.view(mx.array([1, 2], mx.int16), mx.int32).shape == (1,)
+
+
+def test_copy_and_pickle():
+    a = mx.array([[1, 2], [3, 4]])
+    assert copy.copy(a).tolist() == a.tolist()
+    assert copy.deepcopy(a).tolist() == a.tolist()
+    b = pickle.loads(pickle.dumps(a))
+    assert b.tolist() == a.tolist() and b.dtype == a.dtype
+
+
+def test_basic_indexing():
+    a = mx.arange(24).reshape(2, 3, 4)
+    n = np.arange(24).reshape(2, 3, 4)
+    for idx in [0, -1, (1, 2), (slice(None), 1), (Ellipsis, 2), (None, 0), (0, slice(None, None, -1)),
+                (slice(1, None), slice(None, None, 2), slice(3, 0, -2)), ()]:
+        np.testing.assert_array_equal(np.array(a[idx]), n[idx])
+    assert mx.array(5)[...].item() == 5
+    with pytest.raises(IndexError):
+        a[5]
+    with pytest.raises(IndexError):
+        a[0, 0, 0, 0]
+    with pytest.raises(ValueError):
+        mx.array(1)[0]
+
+
+def test_operators_and_reflection():
+    a = mx.array([1, 2, 3])
+    assert (a + 1).tolist() == [2, 3, 4]
+    assert (1 + a).tolist() == [2, 3, 4]
+    assert (2 - a).tolist() == [1, 0, -1]
+    assert (2 / mx.array([4])).tolist() == [0.5]
+    assert (2 ** mx.array([3])).tolist() == [8]
+    assert (7 // mx.array([2])).tolist() == [3]
+    assert (7 % mx.array([4])).tolist() == [3]
+    assert (-a).tolist() == [-1, -2, -3]
+    assert (+a).tolist() == [1, 2, 3]
+    assert abs(mx.array([-1.5])).tolist() == [1.5]
+    assert (~mx.array([0], mx.uint8)).tolist() == [255]
+    assert (mx.array([3], mx.uint8) & 5).tolist() == [1]
+    assert (mx.array([3]) | 4).tolist() == [7]
+    assert (mx.array([3]) ^ 1).tolist() == [2]
+    assert (mx.array([1]) << 3).tolist() == [8]
+    assert (mx.array([8]) >> 2).tolist() == [2]
+    assert (a < 2).tolist() == [True, False, False]
+    assert (a >= 2).tolist() == [False, True, True]
+    assert (a == 2).tolist() == [False, True, False]
+    assert (a != 2).tolist() == [True, False, True]
+    m = mx.ones((2, 3)) @ mx.ones((3, 2))
+    assert m.tolist() == [[3, 3], [3, 3]]
+
+
+def test_inplace_operators_update_every_reference():
+    x = mx.array([1, 2])
+    y = x
+    x += 1
+    assert y.tolist() == [2, 3]
+    x *= 2
+    assert y.tolist() == [4, 6]
+    z = mx.ones((2, 2))
+    w = z
+    z @= mx.ones((2, 2))
+    assert w.tolist() == [[2, 2], [2, 2]]
+
+
+def test_weak_scalars():
+    assert (mx.array([1], mx.float16) * 2.0).dtype == mx.float16
+    assert (mx.array([1], mx.int8) + 1).dtype == mx.int8
+    assert (mx.array([1], mx.int8) + 2.5).dtype == mx.float32
+    assert (mx.array([True]) + 1).dtype == mx.int32
+    assert (mx.array([True]) + True).dtype == mx.bool_
+    assert (1 + mx.array([1], mx.uint8)).dtype == mx.uint8
+    assert (mx.array([1.0], mx.bfloat16) + 1).dtype == mx.bfloat16
+    assert (mx.array([1.0], mx.float16) + 1j).dtype == mx.complex64
+    with pytest.raises(ValueError, match="overflow"):
+        mx.array([1], mx.int8) + 1000
+    with pytest.raises(ValueError, match="overflow"):
+        mx.array([1], mx.uint8) + (-1)
+
+
+def test_comparison_with_non_arrays():
+    a = mx.array([1, 2])
+    assert (a == None) is False  # noqa: E711
+    assert (a != "x") is True

@@ -1,0 +1,134 @@
+"""Lazy evaluation, graph memory, async_eval, devices, streams and memory API."""
+
+import gc
+
+import pytest
+
+import mlx.core as mx
+
+
+def test_million_op_chain_evaluates_and_frees():
+    mx.eval(mx.zeros((1,)))  # warm the allocator
+    base = mx.get_active_memory()
+    x = mx.array(0.0)
+    for _ in range(1_000_000):
+        x = x + 1.0
+    mx.eval(x)
+    assert x.item() == 1_000_000.0
+    # The graph is detached after eval: only x's own buffer stays alive.
+    assert mx.get_active_memory() - base < 4096
+
+
+def test_unevaluated_million_op_chain_destroys_without_recursion():
+    y = mx.array(1.0)
+    for _ in range(1_000_000):
+        y = y * 1.0
+    del y
+    gc.collect()
+
+
+def test_intermediates_freed_during_eval():
+    mx.eval(mx.zeros((1,)))
+    mx.clear_cache()
+    mx.reset_peak_memory()
+    base = mx.get_active_memory()
+    n = 1 << 20  # 4 MB per float32 buffer
+    x = mx.ones((n,))
+    for _ in range(20):
+        x = x * 1.5
+    mx.eval(x)
+    # 20 intermediates of 4 MB each would need 80 MB; freeing them as the
+    # evaluation goes keeps the peak at a few buffers.
+    assert mx.get_peak_memory() - base < 5 * 4 * n
+
+
+def test_eval_many_outputs_and_trees():
+    a = mx.arange(4)
+    b = a * 2
+    c = {"x": [a + 1, (b,)], "y": None, "z": 3}
+    mx.eval(c, b)
+    assert b.tolist() == [0, 2, 4, 6]
+    assert c["x"][0].tolist() == [1, 2, 3, 4]
+
+
+def test_async_eval_then_read():
+    a = mx.ones((256, 256))
+    b = (a + 2).sum()
+    mx.async_eval(b)
+    assert b.item() == 3 * 256 * 256
+    mx.synchronize()
+
+
+def test_async_eval_error_is_raised_by_eval():
+    a = mx.ones((3,))
+    c = a + 1
+    mx.async_eval(c)
+    mx.eval(c)
+    assert c.tolist() == [2, 2, 2]
+
+
+def test_shared_inputs_evaluate_once():
+    a = mx.arange(5)
+    b = a + 1
+    c = b * b + b
+    assert c.tolist() == [2, 6, 12, 20, 30]
+
+
+def test_devices():
+    assert mx.default_device() == mx.cpu
+    assert repr(mx.default_device()) == "Device(cpu, 0)"
+    assert mx.is_available(mx.cpu)
+    assert not mx.is_available(mx.gpu)
+    assert mx.Device(mx.cpu) == mx.Device(mx.cpu, 0)
+    assert mx.Device(mx.gpu).type == mx.gpu
+    with pytest.raises(ValueError, match=r"\[set_default_device\]"):
+        mx.set_default_device(mx.gpu)
+    with pytest.raises(ValueError, match=r"\[new_stream\]"):
+        mx.new_stream(mx.gpu)
+    with pytest.raises(ValueError, match=r"\[default_stream\]"):
+        mx.default_stream(mx.gpu)
+    with pytest.raises(ValueError, match=r"\[default_stream\]"):
+        mx.add(mx.array(1), mx.array(2), stream=mx.gpu)
+    mx.set_default_device(mx.cpu)
+    assert mx.device_count(mx.cpu) == 1
+
+
+def test_streams():
+    s0 = mx.default_stream(mx.cpu)
+    assert repr(s0) == "Stream(Device(cpu, 0), 0)"
+    assert s0.device == mx.cpu
+    s = mx.new_stream(mx.cpu)
+    assert s != s0
+    with mx.stream(s):
+        assert mx.default_stream(mx.cpu) == s
+        x = mx.ones((4,)) * 3
+    assert mx.default_stream(mx.cpu) == s0
+    y = mx.add(x, 1, stream=s)
+    z = mx.add(x, 1, stream=mx.cpu)
+    assert y.tolist() == z.tolist() == [4, 4, 4, 4]
+    mx.synchronize(s)
+    mx.synchronize()
+
+
+def test_memory_api():
+    mx.clear_cache()
+    assert mx.get_cache_memory() == 0
+    a = mx.ones((1024, 1024))
+    mx.eval(a)
+    assert mx.get_active_memory() >= 4 * 1024 * 1024
+    assert mx.get_peak_memory() >= mx.get_active_memory()
+    del a
+    assert mx.get_cache_memory() >= 4 * 1024 * 1024
+    mx.clear_cache()
+    assert mx.get_cache_memory() == 0
+    mx.reset_peak_memory()
+    assert mx.get_peak_memory() == 0
+    old = mx.set_memory_limit(1 << 40)
+    assert mx.get_memory_limit() == 1 << 40
+    mx.set_memory_limit(old)
+    old_cache = mx.set_cache_limit(0)
+    b = mx.ones((256,))
+    mx.eval(b)
+    del b
+    assert mx.get_cache_memory() == 0
+    mx.set_cache_limit(old_cache)
