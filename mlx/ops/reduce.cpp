@@ -35,11 +35,15 @@ Shape reduced_shape(const array& a, const std::vector<int>& axes, bool keepdims)
 array reduce(const array& a, const std::vector<int>& axes_in, bool keepdims,
              Reduce::ReduceType type, Dtype out_dtype, const char* op, StreamOrDevice s) {
   auto axes = detail::normalize_axes(axes_in, a.ndim(), op);
+  if (axes.empty()) {
+    // As MLX: reducing over no axes returns the input, dtype unchanged.
+    return type == Reduce::And || type == Reduce::Or ? astype(a, bool_, s) : a;
+  }
   if ((type == Reduce::Min || type == Reduce::Max)) {
     for (int ax : axes) {
       if (a.shape(ax) == 0) {
-        fail(op, "Cannot ", type == Reduce::Min ? "min" : "max",
-             " reduce zero size array.");
+        fail(op, "Cannot ", type == Reduce::Min ? "min" : "max", " reduce over axis ", ax,
+             " with size 0.");
       }
     }
   }
@@ -128,6 +132,9 @@ array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
 }
 
 array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  if (a.size() == 0) {
+    fail("logsumexp", "Received empty array.");
+  }
   auto t = detail::at_least_float(a.dtype());
   auto x = astype(a, t, s);
   auto m = max(x, axes, true, s);
@@ -165,7 +172,7 @@ namespace {
 array arg_reduce(const array& a, int axis, bool keepdims, ArgReduce::ReduceType type,
                  const char* op, StreamOrDevice s) {
   int ax = detail::normalize_axis(axis, a.ndim(), op);
-  if (a.shape(ax) == 0) {
+  if (a.size() == 0) {
     fail(op, "Cannot ", op, " reduce zero size array.");
   }
   Shape kept = a.shape();
