@@ -26,6 +26,12 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
     fail("arange", "Maximum size exceeded.");
   }
   ShapeElem size = static_cast<ShapeElem>(std::max(real_size, 0.0));
+  if (is_integral(dtype)) {
+    // As MLX: the integer step is int(start + step) - int(start).
+    double first = std::trunc(start);
+    step = std::trunc(start + step) - first;
+    start = first;
+  }
   return detail::make_node<Arange>({size}, dtype, {}, to_stream(s), start, step);
 }
 array arange(double start, double stop, double step, StreamOrDevice s) {

@@ -1,4 +1,6 @@
 // Creation ops of mlx.core.
+#include <sstream>
+
 #include "py_args.h"
 
 namespace {
@@ -24,6 +26,48 @@ array arange_py(py::object start, py::object stop, py::object step, std::optiona
 }
 
 Shape shape_arg(py::handle shape, const char* op) { return get_shape(shape, op); }
+
+// The dtype MLX's `full` gives a Python scalar: it keeps `dtype` only where
+// the scalar's kind allows it (an int never becomes bool, a float only a
+// floating dtype, a complex stays complex64) and ignores it for an mx.array.
+array full_vals(py::handle v, std::optional<Dtype> dtype) {
+  if (!dtype || is_array(v)) {
+    return to_array(v);
+  }
+  if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
+    throw py::value_error(std::string("Invalid type ") + Py_TYPE(v.ptr())->tp_name +
+                          " received in array initialization.");
+  }
+  Dtype t = *dtype;
+  if (py::isinstance<py::bool_>(v)) {
+    return to_array(v, t);
+  }
+  if (py::isinstance<py::int_>(v)) {
+    if (t == bool_) {
+      return to_array(v, int32);
+    }
+    if (is_integral(t) && t.size < 8) {
+      // Small integer dtypes must hold the value, as in MLX.
+      long long x = v.cast<long long>();
+      bool fits = is_unsigned(t) ? (x >= 0 && x < (1LL << (8 * t.size)))
+                                 : (x >= -(1LL << (8 * t.size - 1)) &&
+                                    x < (1LL << (8 * t.size - 1)));
+      if (!fits) {
+        std::ostringstream msg;
+        msg << "Converting " << x << " to " << t << " would result in overflow.";
+        throw py::value_error(msg.str());
+      }
+    }
+    return to_array(v, t);
+  }
+  if (py::isinstance<py::float_>(v)) {
+    return to_array(v, is_floating_point(t) ? t : float32);
+  }
+  if (PyComplex_Check(v.ptr())) {
+    return to_array(v, complex64);
+  }
+  return to_array(v, t);
+}
 
 } // namespace
 
@@ -73,7 +117,7 @@ void init_ops_creation(py::module_& m) {
   m.def(
       "full",
       [](py::object shape, py::object vals, std::optional<Dtype> dtype, py::object s) {
-        auto v = to_array(vals, dtype);
+        auto v = full_vals(vals, dtype);
         return full(shape_arg(shape, "full"), v, to_stream_or_device(s));
       },
       py::arg("shape"), py::arg("vals"), py::arg("dtype") = py::none(), py::kw_only(),
