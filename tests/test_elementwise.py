@@ -1,0 +1,296 @@
+"""Elementwise ops against NumPy, driven by op_table: every accepted dtype,
+every layout (contiguous, transposed, sliced, broadcast, empty, 0-d), the
+rejected dtypes, and special values."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+from helpers import (ALL, DTYPES, FLOATS, INEXACT, INTS, LAYOUTS, SIGNED, all_layouts,
+                     assert_array, assert_raises, layout, np_values, promote, to_mx)
+from op_table import BINARY, BITWISE, UNARY, compute_np, pair_ok
+
+warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+
+def _seed(*parts):
+    return np.random.default_rng(abs(hash("/".join(map(str, parts)))) % (2**32))
+
+
+UNARY_CASES = [(row, d) for row in UNARY for d in row.dtypes]
+
+
+@pytest.mark.parametrize("row,dtype", UNARY_CASES, ids=[f"{r.name}-{d}" for r, d in UNARY_CASES])
+def test_unary(row, dtype):
+    rng = _seed(row.name, dtype)
+    out_t = row.out(dtype)
+    for lname, a, x in all_layouts(dtype, rng, domain=row.domain):
+        with np.errstate(all="ignore"):
+            expected = row.ref(compute_np(x, dtype))
+        assert_array(row.fn(a), expected, out_t, rtol=row.rtol, atol=row.atol,
+                     msg=f"{row.name}({dtype}, {lname})")
+
+
+REJECT_CASES = [(row, d, exc, prefix) for row in UNARY for ds, exc, prefix in row.rejects for d in ds]
+
+
+@pytest.mark.parametrize("row,dtype,exc,prefix", REJECT_CASES,
+                         ids=[f"{r.name}-{d}" for r, d, _, _ in REJECT_CASES])
+def test_unary_rejects(row, dtype, exc, prefix):
+    a = to_mx(np_values(dtype, (2, 3), np.random.default_rng(0)), dtype)
+    assert_raises(lambda: row.fn(a), exc, prefix)
+
+
+def _pairs(row):
+    """Same-dtype pairs for every accepted dtype, plus a sample of mixed pairs."""
+    same = [(d, d) for d in row.dtypes if pair_ok(row, d, d)]
+    mixed = [(a, b) for a in row.dtypes for b in row.dtypes if a != b and pair_ok(row, a, b)]
+    rng = _seed("pairs", row.name)
+    idx = rng.choice(len(mixed), size=min(12, len(mixed)), replace=False) if mixed else []
+    return same + [mixed[i] for i in sorted(idx)]
+
+
+BINARY_CASES = [(row, a, b) for row in BINARY for a, b in _pairs(row)]
+
+# (layout of a, layout of b); row vectors of shape (4,) broadcast against (3, 4).
+LAYOUT_PAIRS = [("contiguous", "contiguous"), ("transposed", "sliced"),
+                ("broadcast", "transposed"), ("scalar", "contiguous"),
+                ("sliced", "scalar"), ("empty", "empty"), ("contiguous", "row")]
+
+
+def _binary_inputs(row, da, db, la, lb, rng):
+    dom_a = dict(domain=row.domain_a)
+    dom_b = dict(domain=row.domain_b, nonzero=row.nonzero_b)
+    a, x = layout(la, da, rng, **dom_a)
+    if lb == "row":
+        y = np_values(db, (4,), rng, **dom_b)
+        b = to_mx(y, db)
+    else:
+        b, y = layout(lb, db, rng, **dom_b)
+    if row.int_valued:
+        # Integer-valued floats keep floor(a / b) away from rounding flips.
+        x, y = np.round(x.real) if x.dtype.kind == "f" else x, \
+               np.where(np.round(y) == 0, 1, np.round(y)) if y.dtype.kind == "f" else y
+        a, b = (to_mx(x, da) if da in FLOATS else a), (to_mx(y, db) if db in FLOATS else b)
+    return a, x, b, y
+
+
+@pytest.mark.parametrize("row,da,db", BINARY_CASES,
+                         ids=[f"{r.name}-{a}-{b}" for r, a, b in BINARY_CASES])
+def test_binary(row, da, db):
+    rng = _seed(row.name, da, db)
+    out_t = row.out(da, db)
+    t = promote(da, db)
+    if out_t in INEXACT and t not in INEXACT:
+        t = out_t  # int / int and friends compute in float
+    for la, lb in LAYOUT_PAIRS:
+        a, x, b, y = _binary_inputs(row, da, db, la, lb, rng)
+        with np.errstate(all="ignore"):
+            expected = row.ref(compute_np(x, t), compute_np(y, t))
+        assert_array(row.fn(a, b), expected, out_t, rtol=row.rtol, atol=row.atol,
+                     msg=f"{row.name}({da} {la}, {db} {lb})")
+
+
+def _binary_rejects():
+    cases = []
+    for row in BINARY:
+        for ds, exc, prefix in row.rejects:
+            for d in ds:
+                cases.append((row, d, "float32", exc, prefix))
+                cases.append((row, "int32", d, exc, prefix))
+        if row.name in BITWISE:
+            for a, b in [("float32", "int32"), ("int8", "float16"), ("uint64", "int8"),
+                         ("complex64", "bool"), ("bfloat16", "bfloat16")]:
+                cases.append((row, a, b, RuntimeError, f"[{row.name}]"))
+    return cases
+
+
+BINARY_REJECTS = _binary_rejects()
+
+
+@pytest.mark.parametrize("row,da,db,exc,prefix", BINARY_REJECTS,
+                         ids=[f"{c[0].name}-{c[1]}-{c[2]}" for c in BINARY_REJECTS])
+def test_binary_rejects(row, da, db, exc, prefix):
+    rng = np.random.default_rng(0)
+    a = to_mx(np_values(da, (2, 3), rng), da)
+    b = to_mx(np_values(db, (2, 3), rng, nonzero=True), db)
+    assert_raises(lambda: row.fn(a, b), exc, prefix)
+
+
+def test_bitwise_error_names_dtypes():
+    # MLX: "[bitwise_and] Only allowed on integer or boolean types but got types int32 and float32."
+    with pytest.raises(RuntimeError, match=r"^\[bitwise_and\] .*int32 and float32"):
+        mx.bitwise_and(mx.array([1]), mx.array([1.0]))
+    with pytest.raises(RuntimeError, match=r"^\[right_shift\] .*float32 and float32"):
+        mx.right_shift(mx.array([1]), mx.array([1.0]))
+
+
+@pytest.mark.parametrize("name", ["add", "multiply", "maximum", "equal", "arctan2"])
+def test_binary_shape_mismatch(name):
+    assert_raises(lambda: getattr(mx, name)(mx.zeros((2, 3)), mx.zeros((4,))), ValueError,
+                  "[broadcast_shapes]")
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float16", "uint8"])
+def test_large_strided_binary(dtype):
+    # Large enough to be split across threads; a transposed and a stride-0 input.
+    rng = _seed("large", dtype)
+    x = np_values(dtype, (64, 300), rng)
+    y = np_values(dtype, (300,), rng)
+    a = to_mx(x, dtype).T
+    b = mx.broadcast_to(to_mx(y, dtype)[:, None], (300, 64))
+    t = promote(dtype, dtype)
+    expected = compute_np(x, t).T + compute_np(y, t)[:, None]
+    if dtype in INTS:
+        expected = expected.astype(dtype)
+    assert_array(a + b, expected, dtype)
+    assert_array(mx.exp(a[::3, ::2]), np.exp(x.astype(np.float64).T[::3, ::2]),
+                 "float32" if dtype in INTS else dtype)
+
+
+# Special values --------------------------------------------------------------
+
+NAN, INF = float("nan"), float("inf")
+SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, NAN, INF, -INF, 1e-30, 65504.0], np.float32)
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite", "isposinf", "isneginf",
+                                  "abs", "sign", "floor", "ceil", "trunc", "exp", "log",
+                                  "sqrt", "tanh", "sigmoid", "logical_not"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_unary_special_values(name, dtype):
+    row = next(r for r in UNARY if r.name == name)
+    x = SPECIAL.astype(dtype)
+    with np.errstate(all="ignore"):
+        expected = row.ref(compute_np(x, dtype))
+    assert_array(row.fn(to_mx(x, dtype)), expected, row.out(dtype), msg=f"{name}({dtype})")
+
+
+@pytest.mark.parametrize("name,ref", [("maximum", np.maximum), ("minimum", np.minimum)])
+def test_minmax_propagate_nan(name, ref):
+    x = np.array([NAN, 1.0, NAN, -INF], np.float32)
+    y = np.array([1.0, NAN, NAN, 2.0], np.float32)
+    assert_array(getattr(mx, name)(mx.array(x), mx.array(y)), ref(x, y), "float32")
+
+
+def test_nan_to_num():
+    x = np.array([NAN, INF, -INF, 1.5], np.float32)
+    assert_array(mx.nan_to_num(mx.array(x)), np.nan_to_num(x), "float32")
+    assert_array(mx.nan_to_num(mx.array(x), nan=2.0, posinf=3.0, neginf=-4.0),
+                 np.array([2.0, 3.0, -4.0, 1.5]), "float32")
+    h = mx.nan_to_num(mx.array(x).astype(mx.float16))
+    assert_array(h, np.array([0, 65504, -65504, 1.5]), "float16")
+    assert_array(mx.nan_to_num(mx.array([1, 2])), np.array([1, 2]), "int32")
+
+
+def test_integer_division_signs():
+    # MLX floor_divide / remainder follow Python: the remainder has the divisor's sign.
+    a = np.array([7, -7, 7, -7, 0], np.int32)
+    b = np.array([2, 2, -2, -2, 3], np.int32)
+    assert_array(mx.floor_divide(mx.array(a), mx.array(b)), a // b, "int32")
+    assert_array(mx.remainder(mx.array(a), mx.array(b)), a % b, "int32")
+    q, r = mx.divmod(mx.array(a), mx.array(b))
+    assert_array(q, a // b, "int32")
+    assert_array(r, a % b, "int32")
+    f = a.astype(np.float32) + 0.5
+    assert_array(mx.remainder(mx.array(f), mx.array(b.astype(np.float32))),
+                 np.remainder(f, b.astype(np.float32)), "float32")
+    # int / int is float32 in MLX.
+    assert_array(mx.divide(mx.array(a), mx.array(b)), a / b, "float32")
+
+
+def test_integer_power_negative_exponent_is_zero():
+    # MLX returns 0 for any integer base raised to a negative integer power.
+    a = mx.array([2, 1, -1, 0, 3, -2, 5], mx.int32)
+    b = mx.array([-1, -1, -1, -1, -2, -3, 0], mx.int32)
+    assert_array(mx.power(a, b), np.array([0, 0, 0, 0, 0, 0, 1]), "int32")
+    assert_array(mx.power(mx.array([3, 2], mx.int8), mx.array([4, 7], mx.int8)),
+                 np.array([81, -128]), "int8")  # wraps
+
+
+def test_round_decimals():
+    x = np.array([0.5, 1.5, 2.5, -0.5, 1.25, 2.675, -3.14159], np.float32)
+    assert_array(mx.round(mx.array(x)), np.round(x), "float32")
+    assert_array(mx.round(mx.array(x), 1), np.array([0.5, 1.5, 2.5, -0.5, 1.2, 2.7, -3.1]),
+                 "float32")
+    assert_array(mx.round(mx.array([1234, -1250, 1250], mx.int16), -2),
+                 np.array([1200, -1200, 1200]), "int16")
+    assert_array(mx.round(mx.array([5, 7])), np.array([5, 7]), "int32")
+    z = mx.array(np.array([1.5 + 2.5j, -0.4 + 0.6j], np.complex64))
+    assert_array(mx.round(z), np.array([2 + 2j, 0 + 1j]), "complex64")
+
+
+def test_complex_ops():
+    z = np.array([1.5 + 2.5j, -3.2 + 0.7j, 0j], np.complex64)
+    w = np.array([0.5 + 1j, 2 - 1j, 1 + 1j], np.complex64)
+    assert_array(mx.negative(mx.array(z)), -z, "complex64")
+    assert_array(mx.abs(mx.array(z)), np.abs(z), "float32")
+    assert_array(mx.real(mx.array(z)), z.real, "float32")
+    assert_array(mx.imag(mx.array(z)), z.imag, "float32")
+    assert_array(mx.conj(mx.array(z)), np.conj(z), "complex64")
+    assert_array(mx.floor_divide(mx.array(z), mx.array(w)), z / w, "complex64")
+    assert_array(mx.multiply(mx.array(z), mx.array(w)), z * w, "complex64")
+
+
+def test_bool_arithmetic():
+    a = np.array([True, False, True, False])
+    b = np.array([True, True, False, False])
+    assert_array(mx.add(mx.array(a), mx.array(b)), a | b, "bool")
+    assert_array(mx.subtract(mx.array(a), mx.array(b)), a ^ b, "bool")
+    assert_array(mx.multiply(mx.array(a), mx.array(b)), a & b, "bool")
+    assert_array(mx.left_shift(mx.array(a), mx.array(b)), (a.astype(np.uint8) << b), "uint8")
+    assert_array(mx.bitwise_invert(mx.array(a)), ~a, "bool")
+
+
+def test_where_and_clip():
+    rng = np.random.default_rng(0)
+    c = rng.uniform(size=(3, 4)) > 0.5
+    x = rng.uniform(-2, 2, size=(3, 4)).astype(np.float32)
+    y = np.arange(4, dtype=np.int32)
+    assert_array(mx.where(mx.array(c), mx.array(x), mx.array(y)), np.where(c, x, y), "float32")
+    assert_array(mx.where(mx.array(c).T, 1, 2.5), np.where(c.T, 1, 2.5), "float32")
+    assert_array(mx.where(mx.array(c), mx.array(y, mx.int8), 3), np.where(c, y, 3), "int8")
+    assert_array(mx.clip(mx.array(x), -1, 1), np.clip(x, -1, 1), "float32")
+    assert_array(mx.clip(mx.array(x).T, None, 0.5), np.minimum(x.T, 0.5), "float32")
+    assert_array(mx.clip(mx.array(y, mx.int16), 1, None), np.maximum(y, 1), "int16")
+    assert_raises(lambda: mx.clip(mx.array(x), None, None), ValueError, "[clip]")
+
+
+def test_isclose_allclose_array_equal():
+    a = np.array([1.0, NAN, INF, 1e-9, 2.0], np.float32)
+    b = np.array([1.0 + 1e-7, NAN, INF, 0.0, 2.1], np.float32)
+    assert_array(mx.isclose(mx.array(a), mx.array(b)), np.isclose(a, b), "bool")
+    assert_array(mx.isclose(mx.array(a), mx.array(b), equal_nan=True),
+                 np.isclose(a, b, equal_nan=True), "bool")
+    assert mx.allclose(mx.array(a[[0, 3]]), mx.array(b[[0, 3]])).item() is True
+    assert mx.allclose(mx.array(a), mx.array(b)).item() is False
+    assert mx.array_equal(mx.array([1, 2]), mx.array([1.0, 2.0])).item() is True
+    assert mx.array_equal(mx.array([1, 2]), mx.array([1, 2, 3])).item() is False
+    assert mx.array_equal(mx.array([NAN]), mx.array([NAN])).item() is False
+    assert mx.array_equal(mx.array([NAN]), mx.array([NAN]), equal_nan=True).item() is True
+
+
+def test_aliases_are_same_objects():
+    assert mx.asin is mx.arcsin and mx.acosh is mx.arccosh and mx.conj is mx.conjugate
+    assert mx.pow is mx.power and mx.atan2 is mx.arctan2
+
+
+def test_operators_match_functions():
+    a = mx.array([[1, -2, 3]], mx.int16)
+    b = mx.array([[2], [3]], mx.int16)
+    x, y = np.array([[1, -2, 3]], np.int16), np.array([[2], [3]], np.int16)
+    assert_array(a + b, x + y, "int16")
+    assert_array(a - b, x - y, "int16")
+    assert_array(a * b, x * y, "int16")
+    assert_array(a // b, x // y, "int16")
+    assert_array(a % b, x % y, "int16")
+    assert_array(a ** b, x ** y, "int16")
+    assert_array(a & b, x & y, "int16")
+    assert_array(a << b, x << y, "int16")
+    assert_array(-a, -x, "int16")
+    assert_array(~a, ~x, "int16")
+    assert_array(a < b, x < y, "bool")
+    assert_array(abs(a), np.abs(x), "int16")
