@@ -1,0 +1,209 @@
+"""Reductions against NumPy: output dtypes as MLX (sum of int8 is int32,
+argmax is uint32, mean of ints is float32), axes, keepdims, layouts, empty
+inputs and errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+from helpers import (ALL, FLOATS, INTS, REAL, SIGNED, assert_array, assert_raises,
+                     np_values, to_mx)
+
+warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+# MLX's sum/prod accumulate small integers (and bool) in 32 bits.
+SUM_DTYPE = {"bool": "int32", "int8": "int32", "int16": "int32",
+             "uint8": "uint32", "uint16": "uint32"}
+
+
+def sum_out(t):
+    return SUM_DTYPE.get(t, t)
+
+
+def ref_in(x, t):
+    if t == "complex64":
+        return x.astype(np.complex128)
+    if t in FLOATS:
+        return x.astype(np.float64)
+    return x
+
+
+def _logsumexp(x, axis, keepdims):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis if axis is not None else None)
+
+
+# name -> (numpy reference, accepted dtypes, output dtype rule, exact?)
+REDUCTIONS = {
+    "sum": (lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), ALL, sum_out),
+    "prod": (lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims), ALL, sum_out),
+    "max": (lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims), REAL, lambda t: t),
+    "min": (lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims), REAL, lambda t: t),
+    "all": (lambda x, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims), ALL,
+            lambda t: "bool"),
+    "any": (lambda x, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims), ALL,
+            lambda t: "bool"),
+    "mean": (lambda x, axis, keepdims: np.mean(x.astype(np.float64) if x.dtype.kind in "biu"
+                                               else x, axis=axis, keepdims=keepdims),
+             ALL, lambda t: t if t in FLOATS + ["complex64"] else "float32"),
+    "var": (lambda x, axis, keepdims: np.var(x.astype(np.float64) if x.dtype.kind in "biu"
+                                             else x, axis=axis, keepdims=keepdims),
+            REAL, lambda t: t if t in FLOATS else "float32"),
+    "std": (lambda x, axis, keepdims: np.std(x.astype(np.float64) if x.dtype.kind in "biu"
+                                             else x, axis=axis, keepdims=keepdims),
+            REAL, lambda t: t if t in FLOATS else "float32"),
+    # logsumexp of unsigned/bool inputs follows MLX's integer subtraction; test signed and floats.
+    "logsumexp": (lambda x, axis, keepdims: _logsumexp(x.astype(np.float64), axis, keepdims),
+                  SIGNED + FLOATS, lambda t: t if t in FLOATS else "float32"),
+}
+
+# (axis, keepdims) applied to each layout below.
+AXES = [(None, False), (0, False), (-1, True), ((0, 2), False), ((1, 2), True)]
+
+
+def layouts(dtype, rng, domain):
+    """(name, mx array, numpy array) of shape (3, 4, 5) in several layouts."""
+    x = np_values(dtype, (3, 4, 5), rng, domain)
+    yield "contiguous", to_mx(x, dtype), x
+    y = np_values(dtype, (5, 3, 4), rng, domain)
+    yield "transposed", to_mx(y, dtype).transpose(1, 2, 0), y.transpose(1, 2, 0)
+    z = np_values(dtype, (6, 4, 10), rng, domain)
+    yield "sliced", to_mx(z, dtype)[::2, :, 1::2], z[::2, :, 1::2]
+    w = np_values(dtype, (3, 1, 5), rng, domain)
+    yield "broadcast", mx.broadcast_to(to_mx(w, dtype), (3, 4, 5)), np.broadcast_to(w, (3, 4, 5))
+
+
+CASES = [(name, d) for name, (_, dts, _) in REDUCTIONS.items() for d in dts]
+
+
+@pytest.mark.parametrize("name,dtype", CASES, ids=[f"{n}-{d}" for n, d in CASES])
+def test_reduction(name, dtype):
+    ref, _, out = REDUCTIONS[name]
+    rng = np.random.default_rng(abs(hash((name, dtype))) % 2**32)
+    domain = (0.5, 1.5) if name == "prod" else (-3.0, 3.0)
+    for lname, a, x in layouts(dtype, rng, domain):
+        for axis, keepdims in AXES:
+            got = getattr(mx, name)(a, axis=axis, keepdims=keepdims)
+            want = ref(ref_in(x, dtype), axis, keepdims)
+            if out(dtype) in INTS:
+                want = np.asarray(want).astype(out(dtype))
+            assert_array(got, want, out(dtype), rtol=1e-4 if name in ("var", "std") else None,
+                         msg=f"{name}({dtype}, {lname}, axis={axis}, keepdims={keepdims})")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float16", "int8", "bool"])
+def test_large_reductions(dtype):
+    # Big enough to use several threads; a transposed and a stride-0 input.
+    rng = np.random.default_rng(0)
+    x = np_values(dtype, (300, 257), rng)
+    a = to_mx(x, dtype)
+    for axis in [None, 0, 1]:
+        assert_array(mx.sum(a.T, axis=axis), np.sum(ref_in(x.T, dtype), axis=axis)
+                     .astype(np.float64 if dtype in FLOATS else sum_out(dtype)),
+                     sum_out(dtype), rtol=1e-3 if dtype == "float16" else 1e-5,
+                     atol=0.5 if dtype == "float16" else 1e-4)
+        assert_array(mx.max(a.T, axis=axis), np.max(x.T, axis=axis), dtype)
+    b = mx.broadcast_to(a[:1], (300, 257))
+    assert_array(mx.min(b, axis=0), np.min(np.broadcast_to(x[:1], (300, 257)), axis=0), dtype)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@pytest.mark.parametrize("dtype", REAL)
+def test_arg_reductions(name, dtype):
+    rng = np.random.default_rng(1)
+    ref = getattr(np, name)
+    for lname, a, x in layouts(dtype, rng, (-3.0, 3.0)):
+        for axis in [None, 0, 1, -1]:
+            for keepdims in [False, True]:
+                got = getattr(mx, name)(a, axis=axis, keepdims=keepdims)
+                want = ref(x, axis=axis, keepdims=keepdims)
+                assert_array(got, want, "uint32", msg=f"{name}({dtype}, {lname}, {axis})")
+
+
+def test_nan_handling():
+    nan, inf = float("nan"), float("inf")
+    x = np.array([[1.0, nan, 3.0], [inf, -inf, 2.0]], np.float32)
+    a = mx.array(x)
+    for name in ["sum", "prod", "max", "min", "mean"]:
+        for axis in [0, 1]:
+            assert_array(getattr(mx, name)(a, axis=axis), getattr(np, name)(x, axis=axis),
+                         "float32", msg=f"{name} axis={axis}")
+    # argmax/argmin pick the first NaN, as NumPy.
+    assert_array(mx.argmax(a, axis=1), np.argmax(x, axis=1), "uint32")
+    assert_array(mx.argmin(a, axis=1), np.argmin(x, axis=1), "uint32")
+    assert_array(mx.logsumexp(mx.array([inf, 1.0])), np.array(inf), "float32")
+    assert_array(mx.logsumexp(mx.array([-inf, -inf])), np.array(-inf), "float32")
+
+
+def test_empty_inputs():
+    e = mx.zeros((0, 3))
+    assert_array(mx.sum(e), np.array(0.0), "float32")
+    assert_array(mx.sum(e, axis=0), np.zeros(3), "float32")
+    assert_array(mx.prod(e, axis=0), np.ones(3), "float32")
+    assert_array(mx.all(e), np.array(True), "bool")
+    assert_array(mx.any(e, axis=0), np.zeros(3, bool), "bool")
+    assert_array(mx.mean(e, axis=0), np.full(3, np.nan), "float32")
+    assert_array(mx.max(e, axis=1), np.zeros((0,)), "float32")  # non-empty reduced axis
+    assert_array(mx.sum(mx.zeros((0, 3), mx.int8), axis=1), np.zeros((0,)), "int32")
+    assert_raises(lambda: mx.max(e), ValueError, "[max]")
+    assert_raises(lambda: mx.min(e, axis=0), ValueError, "[min]")
+    assert_raises(lambda: mx.argmax(e), ValueError, "[argmax]")
+    assert_raises(lambda: mx.argmin(e, axis=1), ValueError, "[argmin]")
+    assert_raises(lambda: mx.logsumexp(e, axis=1), ValueError, "[logsumexp]")
+
+
+def test_no_axes_returns_input():
+    # MLX: reducing over no axes returns the input with its dtype (bool for all/any).
+    a = mx.array([[1, 2], [3, 4]], mx.int8)
+    for name in ["sum", "prod", "max", "min"]:
+        assert_array(getattr(mx, name)(a, axis=()), np.array([[1, 2], [3, 4]]), "int8")
+        assert_array(getattr(mx, name)(a[0, 0]), np.array(1), "int8")
+    assert_array(mx.all(a, axis=()), np.ones((2, 2), bool), "bool")
+    assert_array(mx.sum(mx.array(True)), np.array(True), "bool")
+    assert_array(mx.mean(a, axis=()), np.array([[1, 2], [3, 4]]), "float32")
+
+
+def test_var_ddof():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) ** 1.5
+    a = mx.array(x)
+    for ddof in [0, 1, 2]:
+        assert_array(mx.var(a, axis=1, ddof=ddof), np.var(x, axis=1, ddof=ddof), "float32",
+                     rtol=1e-5)
+        assert_array(mx.std(a, ddof=ddof), np.std(x, ddof=ddof), "float32", rtol=1e-5)
+    # ddof >= n gives inf (MLX divides by max(n - ddof, 0)).
+    assert_array(mx.var(a, axis=0, ddof=3), np.full(4, np.inf), "float32")
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "all", "any", "mean",
+                                  "logsumexp", "var", "std"])
+def test_axis_errors(name):
+    a = mx.zeros((2, 3))
+    f = getattr(mx, name)
+    # MLX's messages here carry no bracketed prefix ("Invalid axis 3 for array with 2
+    # dimensions."); ours may add one, so only the type and the text are asserted.
+    for bad in [2, -3]:
+        with pytest.raises(IndexError, match="xis"):
+            mx.eval(f(a, axis=bad))
+    for dup in [(0, 0), (0, -2)]:
+        with pytest.raises(ValueError, match="[Dd]uplicate"):
+            mx.eval(f(a, axis=dup))
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_axis_errors(name):
+    with pytest.raises(IndexError, match="Invalid axis 2"):
+        mx.eval(getattr(mx, name)(mx.zeros((2, 3)), axis=2))
+
+
+def test_methods_match_functions():
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    a = mx.array(x)
+    assert_array(a.sum(axis=1), x.sum(axis=1), "float32")
+    assert_array(a.max(), x.max(), "float32")
+    assert_array(a.argmax(axis=2), x.argmax(axis=2), "uint32")
+    assert_array(a.mean(axis=(0, 2), keepdims=True), x.mean(axis=(0, 2), keepdims=True),
+                 "float32")
