@@ -1,4 +1,7 @@
 // Shape and dtype ops of mlx.core.
+#include <algorithm>
+#include <stdexcept>
+
 #include "py_args.h"
 
 void init_ops_shape(py::module_& m) {
@@ -24,6 +27,14 @@ void init_ops_shape(py::module_& m) {
   m.def(
       "flatten",
       [](const array& a, int start, int end, py::object s) {
+        // MLX rejects start_axis > end_axis (after clamping to the array's axes).
+        int nd = static_cast<int>(a.ndim());
+        int st = std::max(0, start < 0 ? start + nd : start);
+        int en = std::min(nd - 1, end < 0 ? end + nd : end);
+        if (nd > 0 && en < st) {
+          throw std::invalid_argument(
+              "[flatten] start_axis must be less than or equal to end_axis");
+        }
         return flatten(a, start, end, to_stream_or_device(s));
       },
       py::arg("a"), py::pos_only(), py::arg("start_axis") = 0, py::arg("end_axis") = -1,
