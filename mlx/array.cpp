@@ -1,11 +1,21 @@
 #include "mlx/array.h"
 
+#include <atomic>
 #include <sstream>
 
 #include "mlx/primitives.h"
 #include "mlx/transforms.h"
 
 namespace mlx::core {
+
+namespace detail {
+namespace {
+std::atomic<int> tracing_depth{0};
+}
+bool in_tracing() { return tracing_depth.load(std::memory_order_relaxed) > 0; }
+TracingScope::TracingScope() { ++tracing_depth; }
+TracingScope::~TracingScope() { --tracing_depth; }
+} // namespace detail
 
 Strides row_strides(const Shape& shape) {
   Strides strides(shape.size(), 1);
@@ -39,6 +49,9 @@ array::ArrayDesc::ArrayDesc(
       primitive(std::move(primitive_)),
       inputs(std::move(inputs_)) {
   strides = row_strides(shape);
+  for (auto& in : inputs) {
+    is_tracer |= in.is_tracer();
+  }
 }
 
 array::array(

@@ -15,6 +15,16 @@ namespace mlx::core {
 
 class Primitive;
 
+namespace detail {
+// Number of transforms currently tracing a function (on any thread).
+bool in_tracing();
+// Marks a region where a transform traces a function.
+struct TracingScope {
+  TracingScope();
+  ~TracingScope();
+};
+} // namespace detail
+
 using ShapeElem = int32_t;
 using Shape = std::vector<ShapeElem>;
 using Strides = std::vector<int64_t>;
@@ -123,6 +133,11 @@ class array {
   int sibling_position() const { return desc_->position; }
 
   bool is_available() const { return has_data(); }
+
+  // Tracers are arrays built while a transform (vjp, jvp, vmap) traces a
+  // function: eval keeps their graph, which the transform still needs.
+  bool is_tracer() const { return desc_->is_tracer && detail::in_tracing(); }
+  void set_tracer(bool t) { desc_->is_tracer = t; }
   // Drops the primitive, inputs and siblings (the graph behind this array).
   void detach();
 
@@ -177,6 +192,7 @@ class array {
     // Weak links to the other outputs of the same primitive.
     std::vector<std::weak_ptr<ArrayDesc>> siblings;
     int position{0};
+    bool is_tracer{false};
 
     ArrayDesc(Shape shape, Dtype dtype);
     ArrayDesc(

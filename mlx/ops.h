@@ -3,6 +3,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "mlx/array.h"
@@ -64,6 +66,8 @@ array view(const array& a, Dtype dtype, StreamOrDevice s = {});
 // A row-contiguous copy when `a` is not (or always, with allow_col_major false).
 array contiguous(const array& a, bool allow_col_major = false, StreamOrDevice s = {});
 array copy(array a, StreamOrDevice s = {});
+// The identity, with no gradient flowing through it.
+array stop_gradient(const array& a, StreamOrDevice s = {});
 
 array reshape(const array& a, Shape shape, StreamOrDevice s = {});
 array flatten(const array& a, int start_axis = 0, int end_axis = -1, StreamOrDevice s = {});
@@ -248,5 +252,142 @@ array argmin(const array& a, bool keepdims = false, StreamOrDevice s = {});
 
 // NumPy's matmul: batched, broadcast in the batch dims, 1-d operands promoted.
 array matmul(const array& a, const array& b, StreamOrDevice s = {});
+
+// ------------------------------------------ shape manipulation (shape_more)
+
+// Joins arrays along an existing axis (all axes flattened when none given).
+array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s = {});
+array concatenate(std::vector<array> arrays, StreamOrDevice s = {});
+// Joins arrays along a new axis.
+array stack(const std::vector<array>& arrays, int axis, StreamOrDevice s = {});
+array stack(const std::vector<array>& arrays, StreamOrDevice s = {});
+// Splits into `num_splits` equal parts, or at the given indices.
+std::vector<array> split(const array& a, int num_splits, int axis, StreamOrDevice s = {});
+std::vector<array> split(const array& a, int num_splits, StreamOrDevice s = {});
+std::vector<array> split(const array& a, const Shape& indices, int axis, StreamOrDevice s = {});
+std::vector<array> split(const array& a, const Shape& indices, StreamOrDevice s = {});
+// The slices along `axis`, that axis removed.
+std::vector<array> unstack(const array& a, int axis = 0, StreamOrDevice s = {});
+// Repeats each element `repeats` times along `axis` (flattened when none).
+array repeat(const array& a, int repeats, int axis, StreamOrDevice s = {});
+array repeat(const array& a, int repeats, StreamOrDevice s = {});
+array tile(const array& a, std::vector<int> reps, StreamOrDevice s = {});
+// Pads `axes` by low/high entries; mode "constant", "edge", "reflect" or "symmetric".
+array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad, const Shape& high_pad,
+          const array& pad_value = array(0), const std::string& mode = "constant", StreamOrDevice s = {});
+array pad(const array& a, const std::vector<std::pair<int, int>>& pad_width,
+          const array& pad_value = array(0), const std::string& mode = "constant", StreamOrDevice s = {});
+array pad(const array& a, const std::pair<int, int>& pad_width, const array& pad_value = array(0),
+          const std::string& mode = "constant", StreamOrDevice s = {});
+array pad(const array& a, int pad_width, const array& pad_value = array(0),
+          const std::string& mode = "constant", StreamOrDevice s = {});
+// Reverses the order of elements along the axes (all axes when none given).
+array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s = {});
+array flip(const array& a, StreamOrDevice s = {});
+// Rolls elements along axes (the flattened array when none given).
+array roll(const array& a, int shift, StreamOrDevice s = {});
+array roll(const array& a, const Shape& shift, StreamOrDevice s = {});
+array roll(const array& a, int shift, int axis, StreamOrDevice s = {});
+array roll(const array& a, int shift, const std::vector<int>& axes, StreamOrDevice s = {});
+array roll(const array& a, const Shape& shift, int axis, StreamOrDevice s = {});
+array roll(const array& a, const Shape& shift, const std::vector<int>& axes, StreamOrDevice s = {});
+std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse = false,
+                            const std::string& indexing = "xy", StreamOrDevice s = {});
+array atleast_1d(const array& a, StreamOrDevice s = {});
+std::vector<array> atleast_1d(const std::vector<array>& a, StreamOrDevice s = {});
+array atleast_2d(const array& a, StreamOrDevice s = {});
+std::vector<array> atleast_2d(const std::vector<array>& a, StreamOrDevice s = {});
+array atleast_3d(const array& a, StreamOrDevice s = {});
+std::vector<array> atleast_3d(const std::vector<array>& a, StreamOrDevice s = {});
+Shape broadcast_shapes(const std::vector<Shape>& shapes);
+// Swaps the last two axes.
+array matrix_transpose(const array& a, StreamOrDevice s = {});
+// Splits `axis` into `shape` (one entry may be -1).
+array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s = {});
+// A view with the given shape, element strides and element offset into a's
+// row-contiguous data.
+array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrDevice s = {});
+// The k-th diagonal of a 2-d array, or a 2-d array with a 1-d one on its k-th diagonal.
+array diag(const array& a, int k = 0, StreamOrDevice s = {});
+array diagonal(const array& a, int offset = 0, int axis1 = 0, int axis2 = 1, StreamOrDevice s = {});
+array trace(const array& a, int offset, int axis1, int axis2, Dtype dtype, StreamOrDevice s = {});
+array trace(const array& a, int offset, int axis1, int axis2, StreamOrDevice s = {});
+array trace(const array& a, StreamOrDevice s = {});
+// n-th discrete difference along axis.
+array diff(const array& a, int n = 1, int axis = -1, StreamOrDevice s = {});
+
+// ------------------------------------------------------------------ indexing
+
+// Slices of `a` at `indices` (broadcast together) along `axes`; the output
+// shape is the indices' shape followed by slice_sizes.
+array gather(const array& a, const std::vector<array>& indices, const std::vector<int>& axes,
+             const Shape& slice_sizes, StreamOrDevice s = {});
+array gather(const array& a, const array& indices, int axis, const Shape& slice_sizes, StreamOrDevice s = {});
+// Writes `updates` (shape: indices' shape followed by a slice of a.ndim()
+// dims) into a copy of `a` at `indices` along `axes`. Duplicates: the last
+// write wins (scatter) or they accumulate (the reducing forms).
+array scatter(const array& a, const std::vector<array>& indices, const array& updates,
+              const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_add(const array& a, const std::vector<array>& indices, const array& updates,
+                  const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_prod(const array& a, const std::vector<array>& indices, const array& updates,
+                   const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_max(const array& a, const std::vector<array>& indices, const array& updates,
+                  const std::vector<int>& axes, StreamOrDevice s = {});
+array scatter_min(const array& a, const std::vector<array>& indices, const array& updates,
+                  const std::vector<int>& axes, StreamOrDevice s = {});
+array take(const array& a, const array& indices, int axis, StreamOrDevice s = {});
+array take(const array& a, const array& indices, StreamOrDevice s = {});
+array take(const array& a, int index, int axis, StreamOrDevice s = {});
+array take(const array& a, int index, StreamOrDevice s = {});
+array take_along_axis(const array& a, const array& indices, int axis, StreamOrDevice s = {});
+array take_along_axis(const array& a, const array& indices, StreamOrDevice s = {});
+array put_along_axis(const array& a, const array& indices, const array& values, int axis, StreamOrDevice s = {});
+array put_along_axis(const array& a, const array& indices, const array& values, StreamOrDevice s = {});
+// Slice of `slice_size` starting at the (traced) `start` along `axes`.
+array slice(const array& a, const array& start, std::vector<int> axes, Shape slice_size, StreamOrDevice s = {});
+// A copy of `src` with src[start:stop:strides] replaced by `update` (broadcast).
+array slice_update(const array& src, const array& update, Shape start, Shape stop, Shape strides,
+                   StreamOrDevice s = {});
+array slice_update(const array& src, const array& update, Shape start, Shape stop, StreamOrDevice s = {});
+array slice_update(const array& src, const array& update, const array& start, std::vector<int> axes,
+                   StreamOrDevice s = {});
+// Sorted unique values of the flattened array, padded/truncated to `size`;
+// returns {values, index, inverse, counts}.
+std::vector<array> unique(const array& a, int size, const std::optional<array>& fill_value = std::nullopt,
+                          StreamOrDevice s = {});
+
+// ----------------------------------------------------------- sorting, scans
+
+array sort(const array& a, int axis, StreamOrDevice s = {});
+array sort(const array& a, StreamOrDevice s = {});
+array argsort(const array& a, int axis, StreamOrDevice s = {});
+array argsort(const array& a, StreamOrDevice s = {});
+array partition(const array& a, int kth, int axis, StreamOrDevice s = {});
+array partition(const array& a, int kth, StreamOrDevice s = {});
+array argpartition(const array& a, int kth, int axis, StreamOrDevice s = {});
+array argpartition(const array& a, int kth, StreamOrDevice s = {});
+// The k largest values along axis (in no particular order).
+array topk(const array& a, int k, int axis, StreamOrDevice s = {});
+array topk(const array& a, int k, StreamOrDevice s = {});
+// Insertion indices of `values` into the 1-d sorted `a` (uint32).
+array searchsorted(const array& a, const array& values, bool right = false, StreamOrDevice s = {});
+array cumsum(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
+array cumprod(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
+array cummax(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
+array cummin(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
+array logcumsumexp(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
+array median(const array& a, const std::vector<int>& axes, bool keepdims = false, StreamOrDevice s = {});
+array median(const array& a, bool keepdims = false, StreamOrDevice s = {});
+
+// ------------------------------------------------------- products, einsum
+
+array outer(const array& a, const array& b, StreamOrDevice s = {});
+array inner(const array& a, const array& b, StreamOrDevice s = {});
+array kron(const array& a, const array& b, StreamOrDevice s = {});
+array tensordot(const array& a, const array& b, int axes = 2, StreamOrDevice s = {});
+array tensordot(const array& a, const array& b, const std::vector<int>& axes_a,
+                const std::vector<int>& axes_b, StreamOrDevice s = {});
+array einsum(const std::string& subscripts, const std::vector<array>& operands, StreamOrDevice s = {});
 
 } // namespace mlx::core

@@ -63,7 +63,10 @@ class Primitive {
   Stream stream_;
 };
 
-// A primitive whose single output has the shape of its (broadcast) inputs.
+// A primitive whose single output has the shape of its inputs (which ops
+// broadcast and cast beforehand). Its Jacobian is diagonal, so each op only
+// states `partial` (d out / d input_i, elementwise) and `apply` (itself, as
+// a public op); the base derives jvp, vjp and vmap from them.
 class Elementwise : public Primitive {
  public:
   using Primitive::Primitive;
@@ -74,20 +77,42 @@ class Elementwise : public Primitive {
   bool is_equivalent(const Primitive& other) const override {
     return std::string(name()) == other.name();
   }
+
+  // The op applied to (possibly batched, hence broadcastable) inputs.
+  virtual array apply(const std::vector<array>& inputs) = 0;
+  // d out / d inputs[i]; zeros for ops with no useful derivative.
+  virtual array partial(int i, const std::vector<array>& inputs, const array& out);
+
+  std::vector<array> jvp(
+      const std::vector<array>& primals,
+      const std::vector<array>& tangents,
+      const std::vector<int>& argnums) override;
+  std::vector<array> vjp(
+      const std::vector<array>& primals,
+      const std::vector<array>& cotangents,
+      const std::vector<int>& argnums,
+      const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs,
+      const std::vector<int>& axes) override;
 };
 
 // Declares an elementwise primitive with no parameters.
-#define MLX_ELEMENTWISE(Name)                                   \
-  class Name : public Elementwise {                             \
-   public:                                                      \
-    using Elementwise::Elementwise;                             \
-    void eval_cpu(                                              \
-        const std::vector<array>& inputs,                       \
-        std::vector<array>& outputs) override;                  \
-    const char* name() const override { return #Name; }         \
+#define MLX_ELEMENTWISE(Name)                                          \
+  class Name : public Elementwise {                                    \
+   public:                                                             \
+    using Elementwise::Elementwise;                                    \
+    void eval_cpu(                                                     \
+        const std::vector<array>& inputs,                              \
+        std::vector<array>& outputs) override;                         \
+    const char* name() const override { return #Name; }                \
+    array apply(const std::vector<array>& inputs) override;            \
+    array partial(int i, const std::vector<array>& inputs, const array& out) override; \
   };
 
 } // namespace mlx::core
 
 #include "mlx/primitives/elementwise.h"
 #include "mlx/primitives/misc.h"
+#include "mlx/primitives/indexing.h"
+#include "mlx/primitives/sort.h"

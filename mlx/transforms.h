@@ -16,3 +16,41 @@ void eval(std::vector<array> outputs);
 void async_eval(std::vector<array> outputs);
 
 } // namespace mlx::core
+
+#include <functional>
+
+namespace mlx::core {
+
+using Function = std::function<std::vector<array>(const std::vector<array>&)>;
+
+// Reverse mode: the outputs of fun(primals) and the cotangents of the
+// primals given the cotangents of the outputs.
+std::pair<std::vector<array>, std::vector<array>> vjp(
+    const Function& fun,
+    const std::vector<array>& primals,
+    const std::vector<array>& cotangents);
+
+// Forward mode: the outputs of fun(primals) and their tangents given the
+// tangents of the primals.
+std::pair<std::vector<array>, std::vector<array>> jvp(
+    const Function& fun,
+    const std::vector<array>& primals,
+    const std::vector<array>& tangents);
+
+// fun's first output (a scalar) and its gradient with respect to the
+// arguments in argnums.
+using ValueAndGradFn =
+    std::function<std::pair<std::vector<array>, std::vector<array>>(const std::vector<array>&)>;
+ValueAndGradFn value_and_grad(const Function& fun, const std::vector<int>& argnums = {0});
+std::function<std::vector<array>(const std::vector<array>&)> grad(
+    const Function& fun,
+    const std::vector<int>& argnums = {0});
+
+// Vectorizes fun over the in_axes of its inputs (-1: not mapped); the
+// outputs carry the mapped axis at out_axes (-1 only for unmapped outputs).
+Function vmap(
+    const Function& fun,
+    const std::vector<int>& in_axes = {},
+    const std::vector<int>& out_axes = {});
+
+} // namespace mlx::core

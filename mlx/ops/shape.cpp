@@ -38,6 +38,10 @@ array copy(array a, StreamOrDevice s) {
   return detail::make_node<Copy>(a.shape(), a.dtype(), {a}, to_stream(s));
 }
 
+array stop_gradient(const array& a, StreamOrDevice s) {
+  return detail::make_node<StopGradient>(a.shape(), a.dtype(), {a}, to_stream(s));
+}
+
 array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
   if (a.is_available()) {
     auto f = a.flags();

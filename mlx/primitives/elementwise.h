@@ -76,6 +76,8 @@ class Equal : public Elementwise {
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs)
       override;
   const char* name() const override { return equal_nan_ ? "NaNEqual" : "Equal"; }
+  array apply(const std::vector<array>& inputs) override;
+  array partial(int i, const std::vector<array>& inputs, const array& out) override;
 
  private:
   bool equal_nan_;
@@ -87,6 +89,8 @@ class Round : public Elementwise {
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs)
       override;
   const char* name() const override { return "Round"; }
+  array apply(const std::vector<array>& inputs) override;
+  array partial(int i, const std::vector<array>& inputs, const array& out) override;
   bool is_equivalent(const Primitive& o) const override {
     auto* r = dynamic_cast<const Round*>(&o);
     return r && r->decimals_ == decimals_;
@@ -103,6 +107,8 @@ class AsType : public Elementwise {
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs)
       override;
   const char* name() const override { return "AsType"; }
+  array apply(const std::vector<array>& inputs) override;
+  array partial(int i, const std::vector<array>& inputs, const array& out) override;
   bool is_equivalent(const Primitive& o) const override {
     auto* r = dynamic_cast<const AsType*>(&o);
     return r && r->dtype_ == dtype_;

@@ -10,11 +10,27 @@ namespace mlx::core {
       std::vector<array>& outputs) override;                    \
   const char* name() const override { return #Name; }
 
+// Declares a primitive's jvp, vjp and vmap rules.
+#define MLX_TRANSFORM_RULES                                     \
+  std::vector<array> jvp(                                       \
+      const std::vector<array>& primals,                        \
+      const std::vector<array>& tangents,                       \
+      const std::vector<int>& argnums) override;                \
+  std::vector<array> vjp(                                       \
+      const std::vector<array>& primals,                        \
+      const std::vector<array>& cotangents,                     \
+      const std::vector<int>& argnums,                          \
+      const std::vector<array>& outputs) override;              \
+  std::pair<std::vector<array>, std::vector<int>> vmap(         \
+      const std::vector<array>& inputs,                         \
+      const std::vector<int>& axes) override;
+
 class Arange : public Primitive {
  public:
   Arange(Stream s, double start, double step)
       : Primitive(s), start_(start), step_(step) {}
   MLX_PRIMITIVE_BODY(Arange)
+  MLX_TRANSFORM_RULES
 
  private:
   double start_, step_;
@@ -25,20 +41,18 @@ class Full : public Primitive {
  public:
   using Primitive::Primitive;
   MLX_PRIMITIVE_BODY(Full)
+  MLX_TRANSFORM_RULES
 };
 
 // Row-contiguous copy of the input.
-class Copy : public Elementwise {
- public:
-  using Elementwise::Elementwise;
-  MLX_PRIMITIVE_BODY(Copy)
-};
+MLX_ELEMENTWISE(Copy)
 
 // A view when the input's layout allows it, otherwise a copy.
 class Reshape : public Primitive {
  public:
   Reshape(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   MLX_PRIMITIVE_BODY(Reshape)
+  MLX_TRANSFORM_RULES
 
  private:
   Shape shape_;
@@ -50,6 +64,7 @@ class Transpose : public Primitive {
   Transpose(Stream s, std::vector<int> axes)
       : Primitive(s), axes_(std::move(axes)) {}
   MLX_PRIMITIVE_BODY(Transpose)
+  MLX_TRANSFORM_RULES
 
  private:
   std::vector<int> axes_;
@@ -60,6 +75,7 @@ class Broadcast : public Primitive {
  public:
   Broadcast(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
   MLX_PRIMITIVE_BODY(Broadcast)
+  MLX_TRANSFORM_RULES
 
  private:
   Shape shape_;
@@ -74,6 +90,7 @@ class Slice : public Primitive {
         stop_(std::move(stop)),
         strides_(std::move(strides)) {}
   MLX_PRIMITIVE_BODY(Slice)
+  MLX_TRANSFORM_RULES
 
  private:
   Shape start_, stop_, strides_;
@@ -84,6 +101,7 @@ class View : public Primitive {
  public:
   View(Stream s, Dtype dtype) : Primitive(s), dtype_(dtype) {}
   MLX_PRIMITIVE_BODY(View)
+  MLX_TRANSFORM_RULES
 
  private:
   Dtype dtype_;
@@ -95,6 +113,7 @@ class Reduce : public Primitive {
   Reduce(Stream s, ReduceType type, std::vector<int> axes)
       : Primitive(s), type_(type), axes_(std::move(axes)) {}
   MLX_PRIMITIVE_BODY(Reduce)
+  MLX_TRANSFORM_RULES
 
  private:
   ReduceType type_;
@@ -107,10 +126,19 @@ class ArgReduce : public Primitive {
   ArgReduce(Stream s, ReduceType type, int axis)
       : Primitive(s), type_(type), axis_(axis) {}
   MLX_PRIMITIVE_BODY(ArgReduce)
+  MLX_TRANSFORM_RULES
 
  private:
   ReduceType type_;
   int axis_;
+};
+
+// The identity whose gradient is zero.
+class StopGradient : public Primitive {
+ public:
+  using Primitive::Primitive;
+  MLX_PRIMITIVE_BODY(StopGradient)
+  MLX_TRANSFORM_RULES
 };
 
 // Batched matrix product of inputs already broadcast in their batch dims.
@@ -118,6 +146,7 @@ class Matmul : public Primitive {
  public:
   using Primitive::Primitive;
   MLX_PRIMITIVE_BODY(Matmul)
+  MLX_TRANSFORM_RULES
 };
 
 } // namespace mlx::core

@@ -1,7 +1,9 @@
 // eval and async_eval over trees of arrays.
 #include <pybind11/pybind11.h>
 
-#include "convert.h"
+#include <pybind11/stl.h>
+
+#include "trees.h"
 
 namespace {
 
@@ -23,7 +25,269 @@ void collect(py::handle obj, std::vector<array>& out) {
 
 } // namespace
 
+namespace {
+
+// Calls a Python function on arrays unflattened into its argument trees.
+struct PyCall {
+  py::function fun;
+  py::tuple args;
+  py::dict kwargs;
+};
+
+std::vector<int> to_argnums(py::handle argnums, size_t nargs, bool& single) {
+  single = false;
+  if (argnums.is_none()) {
+    return {};
+  }
+  if (py::isinstance<py::int_>(argnums)) {
+    single = true;
+    return {argnums.cast<int>()};
+  }
+  return argnums.cast<std::vector<int>>();
+}
+
+std::vector<std::string> to_argnames(py::handle argnames) {
+  if (py::isinstance<py::str>(argnames)) {
+    return {argnames.cast<std::string>()};
+  }
+  return argnames.cast<std::vector<std::string>>();
+}
+
+[[noreturn]] void bad_output(py::handle out) {
+  std::string msg =
+      "[value_and_grad] The return value of the function whose gradient we want to compute "
+      "should be either a scalar array or a tuple with the first value being a scalar array "
+      "(Received " +
+      py::str(out.get_type().attr("__name__")).cast<std::string>() + ").";
+  throw py::value_error(msg);
+}
+
+// value_and_grad over positional argnums and keyword argnames. Returns
+// (value, grads) with grads shaped as MLX returns them.
+py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::object argnames_obj,
+                               py::args args, py::kwargs kwargs, bool want_value) {
+  bool single = false;
+  auto argnums = to_argnums(argnums_obj, args.size(), single);
+  auto argnames = to_argnames(argnames_obj);
+  if (argnums_obj.is_none() && argnames.empty()) {
+    argnums = {0};
+    single = true;
+  }
+  for (int& i : argnums) {
+    if (i < 0) {
+      i += int(args.size());
+    }
+    if (i < 0 || i >= int(args.size())) {
+      throw py::value_error("[grad] Invalid argument number " + std::to_string(i) +
+                            " for a function with " + std::to_string(args.size()) +
+                            " positional arguments.");
+    }
+  }
+  // The differentiated arrays, flattened: positional trees then keyword trees.
+  std::vector<array> primals;
+  std::vector<size_t> counts;
+  for (int i : argnums) {
+    auto leaves = tree_flatten(args[i]);
+    counts.push_back(leaves.size());
+    primals.insert(primals.end(), leaves.begin(), leaves.end());
+  }
+  for (auto& name : argnames) {
+    if (!kwargs.contains(name.c_str())) {
+      throw py::value_error("[grad] Can't compute the gradient of argument '" + name +
+                            "' which was not passed as a keyword argument.");
+    }
+    auto leaves = tree_flatten(kwargs[name.c_str()]);
+    counts.push_back(leaves.size());
+    primals.insert(primals.end(), leaves.begin(), leaves.end());
+  }
+  py::object value;
+  auto f = [&](const std::vector<array>& xs) {
+    py::list new_args(args);
+    py::dict new_kwargs(kwargs);
+    size_t index = 0;
+    for (int i : argnums) {
+      new_args[i] = tree_unflatten(args[i], xs, index);
+    }
+    for (auto& name : argnames) {
+      new_kwargs[name.c_str()] = tree_unflatten(kwargs[name.c_str()], xs, index);
+    }
+    value = fun(*py::tuple(new_args), **new_kwargs);
+    py::object loss = value;
+    if (py::isinstance<py::tuple>(value) || py::isinstance<py::list>(value)) {
+      if (py::len(value) == 0) {
+        bad_output(value);
+      }
+      loss = value[py::int_(0)];
+    }
+    if (!py::isinstance<array>(loss)) {
+      bad_output(value);
+    }
+    return std::vector<array>{loss.cast<array>()};
+  };
+  auto [outs, grads] = vjp(f, primals, {array(1.0f)});
+  (void)outs;
+  // Rebuild the gradient trees.
+  size_t index = 0;
+  py::object pos_grads = py::none();
+  if (!argnums.empty()) {
+    py::list g;
+    for (int i : argnums) {
+      g.append(tree_unflatten(args[i], grads, index));
+    }
+    pos_grads = single ? g[0] : py::object(py::tuple(g));
+  }
+  py::object result = pos_grads;
+  if (!argnames.empty()) {
+    py::dict kw;
+    for (auto& name : argnames) {
+      kw[name.c_str()] = tree_unflatten(kwargs[name.c_str()], grads, index);
+    }
+    result = py::make_tuple(pos_grads, kw);
+  }
+  return want_value ? py::object(py::make_tuple(value, result)) : result;
+}
+
+std::vector<array> to_array_list(py::handle seq, const char* what) {
+  std::vector<array> out;
+  for (auto h : py::reinterpret_borrow<py::sequence>(seq)) {
+    if (!py::isinstance<array>(h)) {
+      throw py::value_error(std::string("[") + what + "] Expected a list of arrays.");
+    }
+    out.push_back(h.cast<array>());
+  }
+  return out;
+}
+
+Function wrap_list_fun(py::function fun) {
+  return [fun](const std::vector<array>& xs) {
+    py::list args;
+    for (auto& x : xs) {
+      args.append(py::cast(x));
+    }
+    auto out = fun(*args);
+    if (py::isinstance<array>(out)) {
+      return std::vector<array>{out.cast<array>()};
+    }
+    return tree_flatten(out);
+  };
+}
+
+// in_axes / out_axes: an int, None, or a (nested) tree matching the args.
+void flatten_axes(py::handle axes, py::handle tree, std::vector<int>& out) {
+  if (axes.is_none() || py::isinstance<py::int_>(axes)) {
+    int ax = axes.is_none() ? -1 : axes.cast<int>();
+    for (size_t i = 0; i < tree_flatten(tree, false).size(); ++i) {
+      out.push_back(ax);
+    }
+    return;
+  }
+  if ((py::isinstance<py::list>(axes) || py::isinstance<py::tuple>(axes)) &&
+      (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree))) {
+    if (py::len(axes) != py::len(tree)) {
+      throw py::value_error("[vmap] The in_axes/out_axes tree does not match the arguments.");
+    }
+    for (size_t i = 0; i < py::len(axes); ++i) {
+      flatten_axes(axes[py::int_(i)], tree[py::int_(i)], out);
+    }
+    return;
+  }
+  if (py::isinstance<py::dict>(axes) && py::isinstance<py::dict>(tree)) {
+    for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
+      flatten_axes(axes[item.first], item.second, out);
+    }
+    return;
+  }
+  throw py::value_error("[vmap] in_axes/out_axes must be int, None or a tree matching the arguments.");
+}
+
+} // namespace
+
 void init_transforms(py::module_& m) {
+  m.def(
+      "value_and_grad",
+      [](py::function fun, py::object argnums, py::object argnames) {
+        return py::cpp_function([fun, argnums, argnames](py::args args, py::kwargs kwargs) {
+          return value_and_grad_impl(fun, argnums, argnames, args, kwargs, true);
+        });
+      },
+      py::arg("fun"), py::arg("argnums") = py::none(), py::arg("argnames") = py::list(),
+      "A function computing fun's value and its gradient with respect to argnums/argnames.");
+  m.def(
+      "grad",
+      [](py::function fun, py::object argnums, py::object argnames) {
+        return py::cpp_function([fun, argnums, argnames](py::args args, py::kwargs kwargs) {
+          return value_and_grad_impl(fun, argnums, argnames, args, kwargs, false);
+        });
+      },
+      py::arg("fun"), py::arg("argnums") = py::none(), py::arg("argnames") = py::list(),
+      "A function computing the gradient of fun with respect to argnums/argnames.");
+  m.def(
+      "vjp",
+      [](py::function fun, py::object primals, py::object cotangents) {
+        auto [outs, grads] = vjp(wrap_list_fun(fun), to_array_list(primals, "vjp"),
+                                 to_array_list(cotangents, "vjp"));
+        return py::make_tuple(outs, grads);
+      },
+      py::arg("fun"), py::arg("primals"), py::arg("cotangents"),
+      "The outputs of fun(*primals) and the vector-Jacobian product with cotangents.");
+  m.def(
+      "jvp",
+      [](py::function fun, py::object primals, py::object tangents) {
+        auto [outs, tans] = jvp(wrap_list_fun(fun), to_array_list(primals, "jvp"),
+                                to_array_list(tangents, "jvp"));
+        return py::make_tuple(outs, tans);
+      },
+      py::arg("fun"), py::arg("primals"), py::arg("tangents"),
+      "The outputs of fun(*primals) and the Jacobian-vector product with tangents.");
+  m.def(
+      "vmap",
+      [](py::function fun, py::object in_axes, py::object out_axes) {
+        return py::cpp_function([fun, in_axes, out_axes](py::args args) {
+          std::vector<int> in_flat;
+          py::object axes_tree = in_axes;
+          if (py::isinstance<py::list>(in_axes) || py::isinstance<py::tuple>(in_axes)) {
+            axes_tree = py::tuple(in_axes);
+          } else {
+            py::list rep;
+            for (size_t i = 0; i < args.size(); ++i) {
+              rep.append(in_axes);
+            }
+            axes_tree = py::tuple(rep);
+          }
+          flatten_axes(axes_tree, args, in_flat);
+          auto inputs = tree_flatten(args, false);
+          py::object out_tree;
+          auto f = [&](const std::vector<array>& xs) {
+            size_t index = 0;
+            py::object new_args = tree_unflatten(args, xs, index);
+            out_tree = fun(*py::tuple(new_args));
+            return tree_flatten(out_tree, false);
+          };
+          // Out axes depend on the output tree, known only after tracing:
+          // trace with all outputs at 0, then move per out_axes.
+          auto results = vmap(f, in_flat, {})(inputs);
+          std::vector<int> out_flat;
+          flatten_axes(out_axes, out_tree, out_flat);
+          for (size_t i = 0; i < results.size(); ++i) {
+            if (out_flat[i] < 0) {
+              throw py::value_error("[vmap] out_axes None is not supported for mapped outputs.");
+            }
+            if (out_flat[i] != 0) {
+              results[i] = moveaxis(results[i], 0, out_flat[i]);
+            }
+          }
+          size_t index = 0;
+          return tree_unflatten(out_tree, results, index);
+        });
+      },
+      py::arg("fun"), py::arg("in_axes") = 0, py::arg("out_axes") = 0,
+      "Vectorize fun over the in_axes of its arguments.");
+  m.def(
+      "stop_gradient",
+      [](const array& a, py::object s) { return stop_gradient(a, to_stream_or_device(s)); },
+      py::arg("a"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
+      "The identity, with no gradient flowing through it.");
+
   m.def(
       "eval",
       [](py::args args) {

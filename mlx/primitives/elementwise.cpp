@@ -1,0 +1,226 @@
+// Transformation rules of the elementwise primitives. Each op states its
+// derivative (`partial`) and how to re-apply itself (`apply`); the
+// Elementwise base turns those into jvp, vjp and vmap.
+#include <cmath>
+
+#include "mlx/ops.h"
+#include "mlx/primitives.h"
+
+namespace mlx::core {
+
+array Elementwise::partial(int i, const std::vector<array>& inputs, const array&) {
+  return zeros_like(inputs[i], stream());
+}
+
+std::vector<array> Elementwise::jvp(
+    const std::vector<array>& primals,
+    const std::vector<array>& tangents,
+    const std::vector<int>& argnums) {
+  auto out = apply(primals);
+  std::optional<array> total;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    auto term = multiply(tangents[k], partial(argnums[k], primals, out), stream());
+    total = total ? add(*total, term, stream()) : term;
+  }
+  return {astype(*total, out.dtype(), stream())};
+}
+
+std::vector<array> Elementwise::vjp(
+    const std::vector<array>& primals,
+    const std::vector<array>& cotangents,
+    const std::vector<int>& argnums,
+    const std::vector<array>& outputs) {
+  std::vector<array> out;
+  for (int i : argnums) {
+    auto g = multiply(cotangents[0], partial(i, primals, outputs[0]), stream());
+    out.push_back(astype(g, primals[i].dtype(), stream()));
+  }
+  return out;
+}
+
+std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(
+    const std::vector<array>& inputs,
+    const std::vector<int>& axes) {
+  // Batched inputs carry the batch axis first; unbatched ones, one dim
+  // shorter, broadcast against them from the right.
+  int ndim = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    ndim = std::max(ndim, inputs[i].ndim() - (axes[i] >= 0 ? 1 : 0));
+  }
+  std::vector<array> moved;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (axes[i] >= 0) {
+      auto x = moveaxis(inputs[i], axes[i], 0, stream());
+      // Pad missing leading dims after the batch axis (ranks may differ).
+      int missing = ndim - (x.ndim() - 1);
+      if (missing > 0) {
+        Shape shape = x.shape();
+        shape.insert(shape.begin() + 1, missing, 1);
+        x = reshape(x, shape, stream());
+      }
+      moved.push_back(x);
+    } else {
+      moved.push_back(inputs[i]);
+    }
+  }
+  return {{apply(moved)}, {0}};
+}
+
+namespace {
+array scalar_like(double v, const array& x) { return array(v, x.dtype()); }
+} // namespace
+
+// ---- unary: apply, then the derivative in terms of x = in[0] and out.
+#define MLX_UNARY_RULES(Name, op, deriv)                                        \
+  array Name::apply(const std::vector<array>& in) { return op(in[0], stream()); } \
+  array Name::partial(int, const std::vector<array>& in, const array& out) {   \
+    const array& x = in[0];                                                     \
+    (void)x;                                                                    \
+    (void)out;                                                                  \
+    auto s = stream();                                                          \
+    (void)s;                                                                    \
+    return deriv;                                                               \
+  }
+
+MLX_UNARY_RULES(Abs, abs, sign(x, s))
+MLX_UNARY_RULES(Negative, negative, full_like(x, scalar_like(-1, x), s))
+MLX_UNARY_RULES(Square, square, multiply(scalar_like(2, x), x, s))
+MLX_UNARY_RULES(Sqrt, sqrt, divide(scalar_like(0.5, x), out, s))
+MLX_UNARY_RULES(Rsqrt, rsqrt, multiply(scalar_like(-0.5, x), divide(out, x, s), s))
+MLX_UNARY_RULES(Exp, exp, out)
+MLX_UNARY_RULES(Expm1, expm1, add(out, scalar_like(1, x), s))
+MLX_UNARY_RULES(Log, log, reciprocal(x, s))
+MLX_UNARY_RULES(Log2, log2, reciprocal(multiply(x, scalar_like(M_LN2, x), s), s))
+MLX_UNARY_RULES(Log10, log10, reciprocal(multiply(x, scalar_like(M_LN10, x), s), s))
+MLX_UNARY_RULES(Log1p, log1p, reciprocal(add(x, scalar_like(1, x), s), s))
+MLX_UNARY_RULES(Sin, sin, cos(x, s))
+MLX_UNARY_RULES(Cos, cos, negative(sin(x, s), s))
+MLX_UNARY_RULES(Tan, tan, add(scalar_like(1, x), square(out, s), s))
+MLX_UNARY_RULES(ArcSin, arcsin, rsqrt(subtract(scalar_like(1, x), square(x, s), s), s))
+MLX_UNARY_RULES(ArcCos, arccos,
+                negative(rsqrt(subtract(scalar_like(1, x), square(x, s), s), s), s))
+MLX_UNARY_RULES(ArcTan, arctan, reciprocal(add(scalar_like(1, x), square(x, s), s), s))
+MLX_UNARY_RULES(Sinh, sinh, cosh(x, s))
+MLX_UNARY_RULES(Cosh, cosh, sinh(x, s))
+MLX_UNARY_RULES(Tanh, tanh, subtract(scalar_like(1, x), square(out, s), s))
+MLX_UNARY_RULES(ArcSinh, arcsinh, rsqrt(add(square(x, s), scalar_like(1, x), s), s))
+MLX_UNARY_RULES(ArcCosh, arccosh, rsqrt(subtract(square(x, s), scalar_like(1, x), s), s))
+MLX_UNARY_RULES(ArcTanh, arctanh, reciprocal(subtract(scalar_like(1, x), square(x, s), s), s))
+MLX_UNARY_RULES(Sigmoid, sigmoid, multiply(out, subtract(scalar_like(1, x), out, s), s))
+MLX_UNARY_RULES(Erf, erf,
+                multiply(scalar_like(M_2_SQRTPI, x), exp(negative(square(x, s), s), s), s))
+MLX_UNARY_RULES(ErfInv, erfinv,
+                multiply(scalar_like(0.5 * std::sqrt(M_PI), x), exp(square(out, s), s), s))
+MLX_UNARY_RULES(Copy, copy, ones_like(x, s))
+#undef MLX_UNARY_RULES
+
+// Piecewise-constant or non-numeric ops: zero derivative.
+#define MLX_UNARY_ZERO_GRAD(Name, op)                                           \
+  array Name::apply(const std::vector<array>& in) { return op(in[0], stream()); } \
+  array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
+    return Elementwise::partial(i, in, out);                                    \
+  }
+MLX_UNARY_ZERO_GRAD(Sign, sign)
+MLX_UNARY_ZERO_GRAD(Floor, floor)
+MLX_UNARY_ZERO_GRAD(Ceil, ceil)
+MLX_UNARY_ZERO_GRAD(LogicalNot, logical_not)
+MLX_UNARY_ZERO_GRAD(BitwiseInvert, bitwise_invert)
+MLX_UNARY_ZERO_GRAD(IsNaN, isnan)
+MLX_UNARY_ZERO_GRAD(IsInf, isinf)
+MLX_UNARY_ZERO_GRAD(IsFinite, isfinite)
+MLX_UNARY_ZERO_GRAD(Real, real)
+MLX_UNARY_ZERO_GRAD(Imag, imag)
+MLX_UNARY_ZERO_GRAD(Conjugate, conjugate)
+#undef MLX_UNARY_ZERO_GRAD
+
+array Round::apply(const std::vector<array>& in) { return round(in[0], decimals_, stream()); }
+array Round::partial(int i, const std::vector<array>& in, const array& out) {
+  return Elementwise::partial(i, in, out);
+}
+
+array AsType::apply(const std::vector<array>& in) { return astype(in[0], dtype_, stream()); }
+array AsType::partial(int, const std::vector<array>& in, const array&) {
+  return ones_like(in[0], stream());
+}
+
+// ---- binary: derivative with respect to in[i], from a = in[0], b = in[1].
+#define MLX_BINARY_RULES(Name, op, da, db)                                      \
+  array Name::apply(const std::vector<array>& in) { return op(in[0], in[1], stream()); } \
+  array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
+    const array& a = in[0];                                                     \
+    const array& b = in[1];                                                     \
+    (void)a;                                                                    \
+    (void)b;                                                                    \
+    (void)out;                                                                  \
+    auto s = stream();                                                          \
+    (void)s;                                                                    \
+    return i == 0 ? (da) : (db);                                                \
+  }
+
+MLX_BINARY_RULES(Add, add, ones_like(a, s), ones_like(b, s))
+MLX_BINARY_RULES(Subtract, subtract, ones_like(a, s), full_like(b, scalar_like(-1, b), s))
+MLX_BINARY_RULES(Multiply, multiply, b, a)
+MLX_BINARY_RULES(Divide, divide, reciprocal(b, s), negative(divide(out, b, s), s))
+MLX_BINARY_RULES(Remainder, remainder, ones_like(a, s),
+                 negative(floor_divide(a, b, s), s))
+MLX_BINARY_RULES(Power, power,
+                 multiply(b, power(a, subtract(b, scalar_like(1, b), s), s), s),
+                 where(greater(a, scalar_like(0, a), s), multiply(out, log(a, s), s),
+                       zeros_like(a, s), s))
+MLX_BINARY_RULES(Maximum, maximum,
+                 astype(greater_equal(a, b, s), a.dtype(), s),
+                 astype(less(a, b, s), b.dtype(), s))
+MLX_BINARY_RULES(Minimum, minimum,
+                 astype(less_equal(a, b, s), a.dtype(), s),
+                 astype(greater(a, b, s), b.dtype(), s))
+MLX_BINARY_RULES(LogAddExp, logaddexp, sigmoid(subtract(a, b, s), s),
+                 sigmoid(subtract(b, a, s), s))
+MLX_BINARY_RULES(ArcTan2, arctan2,
+                 divide(b, add(square(a, s), square(b, s), s), s),
+                 divide(negative(a, s), add(square(a, s), square(b, s), s), s))
+#undef MLX_BINARY_RULES
+
+#define MLX_BINARY_ZERO_GRAD(Name, op)                                          \
+  array Name::apply(const std::vector<array>& in) { return op(in[0], in[1], stream()); } \
+  array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
+    return Elementwise::partial(i, in, out);                                    \
+  }
+MLX_BINARY_ZERO_GRAD(FloorDivide, floor_divide)
+MLX_BINARY_ZERO_GRAD(NotEqual, not_equal)
+MLX_BINARY_ZERO_GRAD(Greater, greater)
+MLX_BINARY_ZERO_GRAD(GreaterEqual, greater_equal)
+MLX_BINARY_ZERO_GRAD(Less, less)
+MLX_BINARY_ZERO_GRAD(LessEqual, less_equal)
+MLX_BINARY_ZERO_GRAD(LogicalAnd, logical_and)
+MLX_BINARY_ZERO_GRAD(LogicalOr, logical_or)
+MLX_BINARY_ZERO_GRAD(BitwiseAnd, bitwise_and)
+MLX_BINARY_ZERO_GRAD(BitwiseOr, bitwise_or)
+MLX_BINARY_ZERO_GRAD(BitwiseXor, bitwise_xor)
+MLX_BINARY_ZERO_GRAD(LeftShift, left_shift)
+MLX_BINARY_ZERO_GRAD(RightShift, right_shift)
+#undef MLX_BINARY_ZERO_GRAD
+
+array Equal::apply(const std::vector<array>& in) {
+  if (equal_nan_) {
+    auto both_nan = logical_and(isnan(in[0], stream()), isnan(in[1], stream()), stream());
+    return logical_or(equal(in[0], in[1], stream()), both_nan, stream());
+  }
+  return equal(in[0], in[1], stream());
+}
+array Equal::partial(int i, const std::vector<array>& in, const array& out) {
+  return Elementwise::partial(i, in, out);
+}
+
+// where(condition, x, y): the condition gets no gradient.
+array Select::apply(const std::vector<array>& in) {
+  return where(in[0], in[1], in[2], stream());
+}
+array Select::partial(int i, const std::vector<array>& in, const array& out) {
+  if (i == 0) {
+    return Elementwise::partial(i, in, out);
+  }
+  auto picked = i == 1 ? in[0] : logical_not(in[0], stream());
+  return astype(picked, in[i].dtype(), stream());
+}
+
+} // namespace mlx::core
