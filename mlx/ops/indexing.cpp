@@ -415,7 +415,6 @@ array slice_update(const array& src, const array& update, const array& start, st
          " dimensions has more dimensions than the array (", src.ndim(), ").");
   }
   ushape.insert(ushape.begin(), src.ndim() - update.ndim(), 1);
-  broadcast_shapes(ushape, src.shape());
   for (int d = 0; d < src.ndim(); ++d) {
     if (ushape[d] > src.shape(d)) {
       fail("slice_update", "Update shape ", detail::shape_str(update.shape()),
