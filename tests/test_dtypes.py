@@ -60,14 +60,10 @@ def test_weak_scalar_overflow(dtype, value):
         mx.eval(a + value)
 
 
-@pytest.mark.xfail(reason="python/src/convert.cpp: MLX 0.32.4 accepts uint64 + -1 (wraps to 0); "
-                          "we raise ValueError about overflow", strict=True)
 def test_weak_scalar_uint64_negative():
     assert_array(mx.ones((1,), mx.uint64) + -1, np.array([0]), "uint64")
 
 
-@pytest.mark.xfail(reason="python/src/convert.cpp: MLX 0.32.4 gives int32 for bool + 2**40; "
-                          "we give int64", strict=True)
 def test_weak_scalar_bool_big_int():
     assert (mx.ones((1,), mx.bool_) + 2**40).dtype == mx.int32
 
@@ -86,11 +82,7 @@ FINFO = {
 }
 
 
-@pytest.mark.parametrize("dtype", [
-    pytest.param(d, marks=pytest.mark.xfail(
-        reason="python/src/dtype.cpp: finfo(complex64).dtype is complex64; MLX gives float32",
-        strict=True)) if d == "complex64" else d
-    for d in FINFO])
+@pytest.mark.parametrize("dtype", list(FINFO))
 def test_finfo(dtype):
     lo, hi, eps, tiny, bits, t = FINFO[dtype]
     f = mx.finfo(DTYPES[dtype])
@@ -100,8 +92,6 @@ def test_finfo(dtype):
     assert dtype_name(f.dtype) == t
 
 
-@pytest.mark.xfail(reason="python/src/dtype.cpp: finfo lacks smallest_normal and bits "
-                          "(MLX 0.32.4 has both)", strict=True)
 @pytest.mark.parametrize("dtype", list(FINFO))
 def test_finfo_smallest_normal_bits(dtype):
     _, _, _, tiny, bits, _ = FINFO[dtype]

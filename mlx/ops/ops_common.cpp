@@ -32,10 +32,7 @@ std::string shape_str(const Shape& shape) {
   std::ostringstream os;
   os << "(";
   for (size_t i = 0; i < shape.size(); ++i) {
-    os << shape[i] << (i + 1 < shape.size() || shape.size() == 1 ? "," : "");
-    if (i + 1 < shape.size()) {
-      os << " ";
-    }
+    os << shape[i] << (i + 1 < shape.size() ? "," : "");
   }
   os << ")";
   return os.str();

@@ -25,7 +25,7 @@ int normalize_axis(int axis, int ndim, const char* op);
 // Normalized, sorted axes; rejects duplicates.
 std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
 
-// `shape` printed as (2, 3) or (4,).
+// `shape` printed as MLX prints it: (2,3), (4).
 std::string shape_str(const Shape& shape);
 
 // float32 unless the dtype is already inexact.

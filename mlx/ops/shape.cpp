@@ -158,7 +158,7 @@ array expand_dims(const array& a, int axis, StreamOrDevice s) {
 array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {
   int nd = a.ndim();
   if (static_cast<int>(axes.size()) != nd) {
-    fail("transpose", "Recived ", axes.size(), " axes for array with ", nd,
+    fail("transpose", "Received ", axes.size(), " axes for array with ", nd,
          " dimensions.");
   }
   std::vector<bool> used(nd, false);
@@ -236,8 +236,8 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
     ok = d == t || d == 1;
   }
   if (!ok) {
-    fail("broadcast_to", "Cannot broadcast array of shape ",
-         detail::shape_str(a.shape()), " to shape ", detail::shape_str(shape), ".");
+    fail("broadcast_shapes", "Shapes ", detail::shape_str(a.shape()), " and ",
+         detail::shape_str(shape), " cannot be broadcast.");
   }
   return detail::make_node<Broadcast>(shape, a.dtype(), {a}, to_stream(s), shape);
 }

@@ -245,7 +245,9 @@ array int_scalar(py::handle obj, Dtype t) {
   }
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // uint64 takes any int64 value (negative ones wrap), as in MLX.
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                  !std::is_same_v<T, uint64_t>) {
       check_int_range<T>(v, t);
     }
   });
@@ -311,7 +313,14 @@ array to_array_like(py::handle obj, const array& other) {
   }
   if (py::isinstance<py::int_>(obj)) {
     if (t == bool_) {
-      return to_array(obj);
+      // MLX makes an int32 scalar here, truncating wider values.
+      long long v;
+      try {
+        v = obj.cast<long long>();
+      } catch (py::cast_error&) {
+        raise_value("Python int too large to convert.");
+      }
+      return array(static_cast<int32_t>(v), int32);
     }
     if (is_integral(t)) {
       return int_scalar(obj, t);

@@ -13,22 +13,27 @@ namespace {
 // finfo / iinfo values of a dtype.
 struct FInfo {
   Dtype dtype;
-  double min, max, eps;
+  double min, max, eps, smallest_normal;
+  int bits;
 };
 
 FInfo make_finfo(Dtype t) {
   switch (t.val) {
     case Dtype::Val::float16:
-      return {t, -65504.0, 65504.0, 0.0009765625};
+      return {t, -65504.0, 65504.0, 0.0009765625, 6.103515625e-05, 16};
     case Dtype::Val::bfloat16:
-      return {t, -3.3895313892515355e38, 3.3895313892515355e38, 0.0078125};
+      return {t, -3.3895313892515355e38, 3.3895313892515355e38, 0.0078125,
+              1.1754943508222875e-38, 16};
     case Dtype::Val::float32:
-      return {t, -3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07};
+      return {t, -3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07,
+              1.1754943508222875e-38, 32};
     case Dtype::Val::float64:
       return {t, std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
-              std::numeric_limits<double>::epsilon()};
+              std::numeric_limits<double>::epsilon(), std::numeric_limits<double>::min(), 64};
     case Dtype::Val::complex64:
-      return {t, -3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07};
+      // The limits of its float32 parts, as MLX reports them.
+      return {float32, -3.4028234663852886e38, 3.4028234663852886e38,
+              1.1920928955078125e-07, 1.1754943508222875e-38, 32};
     default: {
       std::ostringstream msg;
       msg << "[finfo] dtype " << t << " is not inexact.";
@@ -126,6 +131,8 @@ void init_dtype(py::module_& m) {
       .def_readonly("min", &FInfo::min)
       .def_readonly("max", &FInfo::max)
       .def_readonly("eps", &FInfo::eps)
+      .def_readonly("smallest_normal", &FInfo::smallest_normal)
+      .def_readonly("bits", &FInfo::bits)
       .def_readonly("dtype", &FInfo::dtype)
       .def("__repr__", [](const FInfo& f) {
         std::ostringstream os;
