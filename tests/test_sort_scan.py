@@ -149,3 +149,36 @@ def test_median():
             check(mx.median(a, axis=axis, keepdims=keepdims), np.median(x, axis=axis, keepdims=keepdims))
     assert mx.median(mx.arange(4)).dtype == mx.float32
     assert mx.median(mx.array([1, 2], mx.float16)).dtype == mx.float16
+
+
+def test_grads_and_vmap_of_indexing_sort_scan():
+    """vjp of the gather/scatter/sort/scan/concatenate rules against central differences."""
+    x = mx.array([3.0, 1.0, 2.0, 5.0])
+    w = mx.arange(4).astype(mx.float32)
+    fns = [
+        lambda x: mx.take(x, mx.array([0, 0, 2])).sum(),
+        lambda x: (mx.sort(x) * w).sum(),
+        lambda x: (mx.cumsum(x, reverse=True) * w).sum(),
+        lambda x: mx.cumprod(x).sum(),
+        lambda x: mx.cummax(x).sum(),
+        lambda x: mx.logcumsumexp(x).sum(),
+        lambda x: (mx.concatenate([x, x * 2])[::2]).sum(),
+        lambda x: (mx.pad(x, 1) * mx.arange(6)).sum(),
+        lambda x: mx.pad(x, 2, mode="edge").sum(),
+        lambda x: mx.zeros(4).at[mx.array([1, 1])].add(x[:2]).sum(),
+        lambda x: mx.topk(x, 2).sum(),
+        lambda x: (mx.roll(x, 1) * w).sum(),
+    ]
+    xn = np.array(x)
+    for f in fns:
+        g = np.array(mx.grad(f)(x))
+        fd = []
+        for i in range(4):
+            e = np.zeros(4, np.float32)
+            e[i] = 1e-2
+            fd.append((f(mx.array(xn + e)).item() - f(mx.array(xn - e)).item()) / 2e-2)
+        np.testing.assert_allclose(g, fd, atol=1e-2)
+    m = mx.arange(12).reshape(3, 4)
+    check(mx.vmap(lambda v, i: mx.take(v, i))(m, mx.array([[0], [1], [2]])), np.array([[0], [5], [10]]))
+    check(mx.vmap(mx.sort)(mx.array([[3, 1], [0, -1]])), np.array([[1, 3], [-1, 0]]))
+    check(mx.vmap(lambda v: mx.cumsum(v, axis=0), in_axes=1)(m), np.cumsum(np.arange(12).reshape(3, 4), 0).T)
