@@ -9,3 +9,4 @@
 #include "mlx/stream.h"
 #include "mlx/transforms.h"
 #include "mlx/utils.h"
+#include "mlx/random.h"

@@ -116,3 +116,4 @@ class Elementwise : public Primitive {
 #include "mlx/primitives/misc.h"
 #include "mlx/primitives/indexing.h"
 #include "mlx/primitives/sort.h"
+#include "mlx/primitives/random.h"

@@ -230,7 +230,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
       any |= c != cots.end();
       out_cots.push_back(c != cots.end() ? c->second : zeros_like(o));
     }
-    if (!any) {
+    // A node evaluated and detached while the transform ran (an eval inside
+    // a custom rule) is a constant now: nothing flows through it.
+    if (!any || !node.has_primitive()) {
       continue;
     }
     for (auto& o : outs) {
@@ -288,6 +290,9 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
         argnums.push_back(i);
         in_tans.push_back(t->second);
       }
+    }
+    if (argnums.empty() || !node.has_primitive()) {
+      continue; // no tangent reaches it: its outputs' tangents are zero
     }
     auto outs = node.outputs();
     auto out_tans = node.primitive().jvp(node.inputs(), in_tans, argnums);

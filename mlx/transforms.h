@@ -18,6 +18,7 @@ void async_eval(std::vector<array> outputs);
 } // namespace mlx::core
 
 #include <functional>
+#include <optional>
 
 namespace mlx::core {
 
@@ -52,5 +53,33 @@ Function vmap(
     const Function& fun,
     const std::vector<int>& in_axes = {},
     const std::vector<int>& out_axes = {});
+
+} // namespace mlx::core
+
+namespace mlx::core {
+
+// Custom transformation rules for a function (see custom_function).
+// vjp(primals, cotangents, outputs) -> cotangents of the primals.
+using CustomVJP = std::function<std::vector<array>(
+    const std::vector<array>&, const std::vector<array>&, const std::vector<array>&)>;
+// jvp(primals, tangents, argnums) -> tangents of the outputs; `tangents`
+// holds one entry per primal in argnums.
+using CustomJVP = std::function<std::vector<array>(
+    const std::vector<array>&, const std::vector<array>&, const std::vector<int>&)>;
+// vmap(inputs, axes) -> (outputs, output axes).
+using CustomVmap = std::function<std::pair<std::vector<array>, std::vector<int>>(
+    const std::vector<array>&, const std::vector<int>&)>;
+
+// `fun` with the given rules replacing the ones derived from its graph.
+// Missing rules fall back to transforming `fun` itself.
+Function custom_function(
+    Function fun,
+    std::optional<CustomVJP> fun_vjp = std::nullopt,
+    std::optional<CustomJVP> fun_jvp = std::nullopt,
+    std::optional<CustomVmap> fun_vmap = std::nullopt);
+
+// `fun` whose intermediate values are not kept for the backward pass: the
+// vjp recomputes them, trading compute for memory.
+Function checkpoint(Function fun);
 
 } // namespace mlx::core

@@ -1,6 +1,8 @@
 // Creation, layout (views and copies), reductions and matmul primitives.
 #pragma once
 
+#include <functional>
+
 namespace mlx::core {
 
 // Declares a primitive with a constructor taking extra parameters.
@@ -139,6 +141,33 @@ class StopGradient : public Primitive {
   using Primitive::Primitive;
   MLX_PRIMITIVE_BODY(StopGradient)
   MLX_TRANSFORM_RULES
+};
+
+// The outputs of a function with custom transformation rules. Its inputs
+// are the function's inputs followed by its (already computed) outputs,
+// which it passes through.
+class CustomTransforms : public Primitive {
+ public:
+  using VJP = std::function<std::vector<array>(
+      const std::vector<array>&, const std::vector<array>&, const std::vector<array>&)>;
+  using JVP = std::function<std::vector<array>(
+      const std::vector<array>&, const std::vector<array>&, const std::vector<int>&)>;
+  using Vmap = std::function<std::pair<std::vector<array>, std::vector<int>>(
+      const std::vector<array>&, const std::vector<int>&)>;
+  CustomTransforms(Stream s, int num_outputs, VJP vjp, JVP jvp, Vmap vmap)
+      : Primitive(s),
+        num_outputs_(num_outputs),
+        vjp_(std::move(vjp)),
+        jvp_(std::move(jvp)),
+        vmap_(std::move(vmap)) {}
+  MLX_PRIMITIVE_BODY(CustomTransforms)
+  MLX_TRANSFORM_RULES
+
+ private:
+  int num_outputs_;
+  VJP vjp_;
+  JVP jvp_;
+  Vmap vmap_;
 };
 
 // Batched matrix product of inputs already broadcast in their batch dims.

@@ -11,10 +11,12 @@ void init_ops_elementwise(py::module_& m);
 void init_ops_reduce(py::module_& m);
 void init_ops_shape(py::module_& m);
 void init_transforms(py::module_& m);
+void init_custom(py::module_& m);
 void init_memory(py::module_& m);
 void init_ops_shape_more(py::module_& m);
 void init_ops_indexing(py::module_& m);
 void init_ops_sort(py::module_& m);
+void init_random(py::module_& m);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
@@ -27,8 +29,10 @@ PYBIND11_MODULE(core, m) {
   init_ops_reduce(m);
   init_ops_shape(m);
   init_transforms(m);
+  init_custom(m);
   init_memory(m);
   init_ops_shape_more(m);
   init_ops_indexing(m);
   init_ops_sort(m);
+  init_random(m);
 }

@@ -1,0 +1,131 @@
+"""mx.custom_function (vjp, jvp, vmap overrides) and mx.checkpoint."""
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+
+def make_f():
+    @mx.custom_function
+    def f(x, y):
+        return mx.sin(x) * y
+
+    return f
+
+
+X = mx.array([0.5, 1.0])
+Y = mx.array([2.0, 3.0])
+
+
+def test_plain_call_and_default_rules():
+    f = make_f()
+    assert mx.allclose(f(X, Y), mx.sin(X) * Y)
+    # Without overrides the function's own graph is differentiated.
+    gx, gy = mx.grad(lambda x, y: f(x, y).sum(), argnums=(0, 1))(X, Y)
+    assert mx.allclose(gx, mx.cos(X) * Y) and mx.allclose(gy, mx.sin(X))
+    _, t = mx.jvp(f, [X, Y], [mx.ones(2), mx.zeros(2)])
+    assert mx.allclose(t[0], mx.cos(X) * Y)
+    assert mx.allclose(mx.vmap(f)(X, Y), mx.sin(X) * Y)
+
+
+def test_custom_vjp_replaces_gradient():
+    f = make_f()
+
+    @f.vjp
+    def f_vjp(primals, cotangent, output):
+        x, y = primals
+        assert mx.allclose(output, mx.sin(x) * y)
+        return cotangent * 100, cotangent * 7
+
+    gx, gy = mx.grad(lambda x, y: f(x, y).sum(), argnums=(0, 1))(X, Y)
+    assert gx.tolist() == [100, 100] and gy.tolist() == [7, 7]
+    # Composes with vmap of grad.
+    per = mx.vmap(mx.grad(lambda x, y: f(x, y).sum()))(X[:, None], Y[:, None])
+    assert per.tolist() == [[100], [100]]
+
+
+def test_custom_jvp_and_vmap():
+    f = make_f()
+
+    @f.jvp
+    def f_jvp(primals, tangents):
+        return tangents[0] * 3
+
+    @f.vmap
+    def f_vmap(inputs, axes):
+        x, y = inputs
+        return mx.sin(x) * y + 1000, axes[0]
+
+    out, t = mx.jvp(f, [X, Y], [mx.ones(2), mx.ones(2)])
+    assert t[0].tolist() == [3, 3]
+    assert mx.allclose(mx.vmap(f)(X, Y), mx.sin(X) * Y + 1000)
+
+
+def test_pytree_arguments_and_outputs():
+    @mx.custom_function
+    def g(d):
+        return {"s": d["a"] * d["b"][0]}
+
+    @g.vjp
+    def g_vjp(primals, cot, out):
+        return {"a": cot["s"] * 2, "b": [cot["s"] * 5]}
+
+    grads = mx.grad(lambda d: g(d)["s"].sum())({"a": mx.ones(2), "b": [mx.ones(2)]})
+    assert grads["a"].tolist() == [2, 2] and grads["b"][0].tolist() == [5, 5]
+
+
+def test_vjp_with_wrong_count_raises():
+    f = make_f()
+
+    @f.vjp
+    def bad(primals, cot, out):
+        return (cot,)
+
+    with pytest.raises(ValueError):
+        mx.eval(mx.grad(lambda x: f(x, Y).sum())(X))
+
+
+def mlp_loss(depth):
+    # Each sin keeps its input for the backward pass: three buffers a layer
+    # without checkpointing, one with it.
+    def layer(w, x):
+        return mx.sin(mx.sin(mx.sin(x @ w)))
+
+    def loss(ws, x, ckpt):
+        f = mx.checkpoint(layer) if ckpt else layer
+        for w in ws:
+            x = f(w, x)
+        return (x * x).sum()
+
+    return loss
+
+
+def test_checkpoint_same_gradients():
+    ws = [mx.random.normal((8, 8), key=mx.random.key(i)) * 0.3 for i in range(5)]
+    x = mx.random.normal((4, 8), key=mx.random.key(99))
+    loss = mlp_loss(5)
+    g1 = mx.grad(lambda ws: loss(ws, x, False))(ws)
+    g2 = mx.grad(lambda ws: loss(ws, x, True))(ws)
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-5, atol=1e-6)
+    # Second order through a checkpoint.
+    h = mx.grad(lambda x: mx.grad(lambda x: mx.checkpoint(mx.sin)(x).sum())(x).sum())(X)
+    assert mx.allclose(h, -mx.sin(X))
+
+
+def test_checkpoint_saves_memory():
+    width, depth, batch = 256, 12, 512
+    ws = [mx.random.normal((width, width), key=mx.random.key(i)) * 0.05 for i in range(depth)]
+    x = mx.random.normal((batch, width), key=mx.random.key(99))
+    mx.eval(ws, x)
+    loss = mlp_loss(depth)
+
+    def peak(ckpt):
+        mx.clear_cache()
+        mx.reset_peak_memory()
+        base = mx.get_active_memory()
+        mx.eval(mx.grad(lambda ws: loss(ws, x, ckpt))(ws))
+        return mx.get_peak_memory() - base
+
+    plain, ckpt = peak(False), peak(True)
+    assert ckpt < 0.6 * plain
