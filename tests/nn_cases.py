@@ -92,6 +92,7 @@ def case_module_trees():
     out["keys"] = sorted(m.keys())
     out["repr"] = repr(m)
     out["y"] = m(det((2, 3), 1))
+    out["repr_seq"] = repr(nn.Sequential(nn.Sequential(nn.Linear(1, 2)), nn.Dropout(0.2)))
     out["state_is_self"] = m.state is m
     out["has_note"] = "note" in m
     out["hidden_in_dict"] = "_hidden" in m
@@ -454,6 +455,7 @@ def case_layer_mha():
     m = nn.MultiHeadAttention(8, 2)
     out["masked"] = m(Q(), Q(), Q(), mask)
     out["bool_mask"] = m(Q(), KV(), KV(), mx.array([[True, False, True, True]] * 3))
+    out["mask4d"] = m(Q(), KV(), KV(), det((2, 2, 3, 4), 5))
     return out
 
 
@@ -530,6 +532,33 @@ def case_layer_transformer():
 
 
 @case
+def case_layer_transformer_custom():
+    mx.random.seed(47)
+    enc = nn.TransformerEncoder(1, 8, 2)
+    dec = nn.TransformerDecoder(1, 8, 2)
+    out = _tfm(lambda: nn.Transformer(8, 2, custom_encoder=enc, custom_decoder=dec), KV(), Q(), None,
+               CM3(), None, seed=48)
+    out["ckpt"] = _tfm(lambda: nn.Transformer(8, 2, 1, 1, checkpoint=True), KV(), Q(), None, CM3(), None,
+                       seed=49)["y"]
+    return out
+
+
+@case
+def case_layer_checkpoint():
+    from mlx.nn.utils import checkpoint
+
+    mx.random.seed(50)
+    m = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1))
+    f = checkpoint(m)
+    out = {"y": f(X())}
+    g = nn.value_and_grad(m, lambda x: checkpoint(m)(x).sum())
+    val, grads = g(X())
+    out["val"] = val
+    out.update({"g." + k: v for k, v in tree_flatten(grads)})
+    return out
+
+
+@case
 def case_layer_rope():
     x = det((1, 2, 3, 8), 1, 2.0)
     out = {"rope": nn.RoPE(6)(x, offset=1), "repr": repr(nn.RoPE(6))}
@@ -538,6 +567,8 @@ def case_layer_rope():
     out["err_2d"] = err(lambda: nn.RoPE(8)(det((4, 8), 2)))
     out["f16"] = nn.RoPE(8)(x.astype(mx.float16), offset=3)
     out["names"] = _names(nn.RoPE(4).parameters())
+    out["offset_array"] = nn.RoPE(8)(x, offset=mx.array(2))
+    out["trad_odd"] = nn.RoPE(4, traditional=True)(x, offset=5)
     return out
 
 
@@ -603,6 +634,21 @@ def case_layer_upsample():
     x3 = det((1, 2, 2, 3, 1), 6)
     out["nearest3d"] = nn.Upsample(2)(x3)
     out["linear3d"] = nn.Upsample((1, 2, 2), mode="linear", align_corners=True)(x3)
+    xd = det((1, 6, 5, 2), 7)
+    out["aa_linear_down"] = nn.Upsample(0.5, mode="linear", antialias=True)(xd)
+    out["aa_cubic_down"] = nn.Upsample((0.5, 0.4), mode="cubic", antialias=True)(xd)
+    out["aa_linear_up"] = nn.Upsample(2, mode="linear", antialias=True)(xu)
+    out["aa_cubic_up"] = nn.Upsample(1.5, mode="cubic", antialias=True)(xu)
+    out["aa_cubic_1d"] = nn.Upsample(0.75, mode="cubic", antialias=True)(det((2, 8, 2), 8))
+    out["linear_down"] = nn.Upsample(0.5, mode="linear")(xd)
+    out["cubic_down"] = nn.Upsample(0.5, mode="cubic")(xd)
+    out["linear_ac_to1"] = nn.Upsample(0.5, mode="linear", align_corners=True)(det((1, 2, 3), 9))
+    out["nearest_down"] = nn.Upsample(0.5)(xd)
+    out["int_input"] = nn.Upsample(2)(mx.arange(4).reshape(1, 2, 2, 1))
+    out["aa_repr"] = repr(nn.Upsample(0.5, mode="cubic", antialias=True))
+    out["aa_nearest"] = err(lambda: nn.Upsample(2, antialias=True))
+    out["aa_align"] = err(lambda: nn.Upsample(2, mode="linear", antialias=True, align_corners=True))
+    out["bad_ndim"] = err(lambda: nn.Upsample(2)(mx.zeros((2, 3))))
     out["repr"] = repr(nn.Upsample(2, mode="linear"))
     out["bad_mode"] = err(lambda: nn.Upsample(2, mode="area"))
     out["bad_dims"] = err(lambda: nn.Upsample((2, 2))(x1))

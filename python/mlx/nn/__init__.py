@@ -7,5 +7,5 @@ from mlx.nn.layers import (  # noqa: F401
     dropout, embedding, linear, normalization, pooling, positional_encoding,
     recurrent, transformer, upsample,
 )
-from mlx.nn.utils import value_and_grad
+from mlx.nn.utils import average_gradients, value_and_grad
 from mlx.nn import utils  # noqa: F401

@@ -1,12 +1,14 @@
-"""nn.value_and_grad and checkpoint."""
+"""nn.value_and_grad, checkpoint and the data-parallel gradient helpers."""
 
 from functools import wraps
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import mlx.core as mx
+from mlx.nn.layers.base import Module
+from mlx.utils import tree_map, tree_reduce
 
 
-def value_and_grad(model, fn: Callable):
+def value_and_grad(model: Module, fn: Callable):
     """Wrap ``fn`` so that calling it returns ``(value, grads)`` where the
     gradients are with respect to ``model.trainable_parameters()``."""
 
@@ -23,7 +25,7 @@ def value_and_grad(model, fn: Callable):
     return wrapped_value_grad_fn
 
 
-def checkpoint(module, fn: Optional[Callable] = None):
+def checkpoint(module: Module, fn: Optional[Callable] = None):
     """Wrap ``fn`` (``module.__call__`` by default) so that its intermediate
     values are recomputed in the backward pass (gradient checkpointing).
     Where mlx.core.checkpoint is missing the function runs unchanged (same
@@ -45,3 +47,39 @@ def checkpoint(module, fn: Optional[Callable] = None):
         return checkpointed_fn(module.trainable_parameters(), *args, **kwargs)
 
     return wrapped_checkpointed_fn
+
+
+def _group_size_and_sum(group):
+    """(size, all_sum) of the process group; one process and the identity
+    while mlx.core has no distributed module."""
+    dist = getattr(mx, "distributed", None)
+    if dist is None:
+        return 1, lambda x: x
+    group = group or dist.init()
+    return group.size(), lambda x: dist.all_sum(x, group=group)
+
+
+def average_gradients(
+    gradients: Any,
+    group=None,
+    all_reduce_size: int = 32 * 1024**2,
+    communication_stream=None,
+):
+    """Average ``gradients`` over the processes of ``group`` (data parallel
+    training). With a single process they are returned unchanged.
+    ``all_reduce_size`` and ``communication_stream`` are accepted for
+    compatibility; each array is reduced on its own."""
+    size, all_sum = _group_size_and_sum(group)
+    if size == 1:
+        return gradients
+    return tree_map(lambda g: all_sum(g) / size, gradients)
+
+
+def clip_grad_norm_sharded(gradients: Any, max_norm: float, group=None):
+    """Like ``mlx.optimizers.clip_grad_norm`` for gradients sharded over
+    ``group``: the squared norms of the shards are summed over the group."""
+    local = tree_reduce(lambda acc, g: acc + mx.sum(mx.square(g)), gradients, 0.0)
+    _, all_sum = _group_size_and_sum(group)
+    norm = mx.sqrt(all_sum(local))
+    normalizer = mx.minimum(max_norm / (norm + 1e-6), 1.0)
+    return tree_map(lambda g: g * normalizer, gradients), norm

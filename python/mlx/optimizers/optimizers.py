@@ -4,12 +4,11 @@ import math
 from typing import Callable, List, Optional, Tuple, Union
 
 import mlx.core as mx
+from mlx.nn import Module
 from mlx.utils import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unflatten
 
-__all__ = [
-    "Optimizer", "MultiOptimizer", "SGD", "RMSprop", "Adagrad", "AdaDelta",
-    "Adam", "AdamW", "Adamax", "Lion", "Adafactor", "Muon", "clip_grad_norm",
-]
+# No __all__: like MLX, ``from mlx.optimizers.optimizers import *`` also
+# re-exports the helpers imported above (tree_map, Module, ...).
 
 
 class Optimizer:
@@ -26,7 +25,7 @@ class Optimizer:
         self._state = {"step": mx.array(0, mx.uint64)}
         self._schedulers = {k: v for k, v in (schedulers or {}).items()}
 
-    def update(self, model, gradients: dict):
+    def update(self, model: Module, gradients: dict):
         """Apply the gradients to the parameters of ``model`` in place."""
         model.update(self.apply_gradients(gradients, model))
 

@@ -1,6 +1,7 @@
 """Upsampling of ``(N, *spatial, C)`` inputs: nearest, linear and cubic."""
 
 import itertools
+import math
 import operator
 from functools import reduce
 from typing import Literal, Tuple, Union
@@ -28,7 +29,7 @@ def _nearest_indices(N, scale, dim, ndim):
 def _source_coords(N, scale, align_corners, dim, ndim):
     M = int(scale * N)
     if align_corners:
-        c = mx.arange(M, dtype=mx.float32) * ((N - 1) / (M - 1))
+        c = mx.arange(M, dtype=mx.float32) * ((N - 1) / max(M - 1, 1))
     else:
         step = 1 / scale
         start = ((M - 1) * step - N + 1) / 2
@@ -61,6 +62,51 @@ def _cubic_taps(N, scale, align_corners, dim, ndim):
         idx = mx.clip(pos, 0, N - 1).astype(mx.uint32)
         taps.append((idx, mx.expand_dims(w, -1)))
     return taps
+
+
+def _keys_cubic_half(d):
+    # Keys' cubic with a = -0.5, the kernel PyTorch/PIL use when antialiasing
+    return _cubic_weight(d, a=-0.5)
+
+
+def _triangle(d):
+    return mx.maximum(1.0 - mx.abs(d), 0.0)
+
+
+def _antialias_taps(N, scale, dim, ndim, kernel, radius):
+    """Taps of a low-pass filter: the kernel is stretched by 1/scale when
+    shrinking, taps outside the input get weight 0 and the remaining weights
+    of each output sample are renormalized to sum to one."""
+    c = _source_coords(N, scale, False, dim, ndim)
+    stretch = 1.0 / scale if scale < 1 else 1.0
+    reach = math.ceil(radius * stretch)
+    base = mx.floor(c)
+    positions = [base + k for k in range(-reach, reach + 1)]
+    weights = [
+        mx.where((p >= 0) & (p < N), kernel(mx.abs(c - p) / stretch), 0.0)
+        for p in positions
+    ]
+    total = sum(weights)
+    total = mx.where(total > 0, total, 1.0)
+    return [
+        (mx.clip(p, 0, N - 1).astype(mx.uint32), mx.expand_dims(w / total, -1))
+        for p, w in zip(positions, weights)
+    ]
+
+
+def _interpolate_separable(x, taps_per_dim):
+    # one spatial axis at a time: the filters can have many taps
+    for axis, taps in enumerate(taps_per_dim, start=1):
+        x = sum(mx.take(x, idx.reshape(-1), axis=axis) * w for idx, w in taps)
+    return x
+
+
+def _check_antialias(align_corners, antialias):
+    if antialias and align_corners:
+        raise ValueError(
+            "[Upsample] antialias=True with align_corners=True is not "
+            "supported. Use align_corners=False for antialiased interpolation."
+        )
 
 
 def _interpolate(x, taps_per_dim):
@@ -103,18 +149,29 @@ def upsample_nearest(x: mx.array, scale_factor: Tuple):
 
 def upsample_linear(x: mx.array, scale_factor: Tuple, align_corners: bool = False, antialias: bool = False):
     """(Multi)linear upsampling of the spatial axes of ``x``."""
+    _check_antialias(align_corners, antialias)
     dims = x.ndim - 2
     _check(x, scale_factor)
     _, *N, _ = x.shape
+    if antialias:
+        return _interpolate_separable(x, [
+            _antialias_taps(n, s, i, dims, _triangle, 1.0) for i, (n, s) in enumerate(zip(N, scale_factor))
+        ])
     taps = [_linear_taps(n, s, align_corners, i, dims) for i, (n, s) in enumerate(zip(N, scale_factor))]
     return _interpolate(x, taps)
 
 
 def upsample_cubic(x: mx.array, scale_factor: Tuple, align_corners: bool = False, antialias: bool = False):
     """(Multi)cubic upsampling of the spatial axes of ``x``."""
+    _check_antialias(align_corners, antialias)
     dims = x.ndim - 2
     _check(x, scale_factor)
     _, *N, _ = x.shape
+    if antialias:
+        return _interpolate_separable(x, [
+            _antialias_taps(n, s, i, dims, _keys_cubic_half, 2.0)
+            for i, (n, s) in enumerate(zip(N, scale_factor))
+        ])
     taps = [_cubic_taps(n, s, align_corners, i, dims) for i, (n, s) in enumerate(zip(N, scale_factor))]
     return _interpolate(x, taps)
 
@@ -134,6 +191,12 @@ class Upsample(Module):
         super().__init__()
         if mode not in ["nearest", "linear", "cubic"]:
             raise ValueError(f"[Upsample] Got unsupported upsampling algorithm: {mode}")
+        if antialias and mode == "nearest":
+            raise ValueError(
+                "[Upsample] Antialiasing is not supported for nearest neighbor "
+                "upsampling"
+            )
+        _check_antialias(align_corners, antialias)
         if isinstance(scale_factor, (list, tuple)):
             self.scale_factor = tuple(map(float, scale_factor))
         else:
@@ -146,7 +209,7 @@ class Upsample(Module):
         return (
             f"scale_factor={self.scale_factor}, mode={self.mode!r}, "
             f"align_corners={self.align_corners}"
-        )
+        ) + (", antialias=True" if self.antialias else "")
 
     def __call__(self, x: mx.array) -> mx.array:
         dims = x.ndim - 2
