@@ -804,10 +804,97 @@ def case_conv_params():
     return out
 
 
-@case
-def case_conv_forward():
+def _conv_forward(prefix):
     out = {}
     for i, (name, (make, shape)) in enumerate(CONV_LAYERS.items()):
+        if not name.startswith(prefix):
+            continue
         mx.random.seed(51)
-        out[name] = make()(det(shape, i))
+        m = make()
+        x = det(shape, i)
+        out[name] = m(x)
+        # gradients with respect to the input and the parameters
+        w = det(out[name].shape, 3)
+        out[name + ".dx"] = mx.grad(lambda v: (m(v) * w).sum())(x)
+        _, grads = nn.value_and_grad(m, lambda v: (m(v) * w).sum())(x)
+        out.update({f"{name}.g.{k}": v for k, v in tree_flatten(grads)})
+    return out
+
+
+@case
+def case_conv_forward():
+    return _conv_forward("conv")
+
+
+@case
+def case_conv_transpose_forward():
+    return _conv_forward("convT")
+
+
+# ------------------------------------------------------ gradients, dtypes --
+
+GRAD_LAYERS = {
+    "linear": (lambda: nn.Linear(4, 3), lambda: (X(),)),
+    "bilinear": (lambda: nn.Bilinear(4, 2, 3), lambda: (X(), det((2, 3, 2), 3))),
+    "embedding": (lambda: nn.Embedding(5, 4), lambda: (mx.array([[0, 4, 4], [1, 2, 0]]),)),
+    "layernorm": (lambda: nn.LayerNorm(4), lambda: (X() * 2,)),
+    "rmsnorm": (lambda: nn.RMSNorm(4), lambda: (X() * 2,)),
+    "groupnorm": (lambda: nn.GroupNorm(2, 4), lambda: (X() * 2,)),
+    "batchnorm": (lambda: nn.BatchNorm(4), lambda: (X() * 2,)),
+    "rnn": (lambda: nn.RNN(4, 3), lambda: (X(),)),
+    "gru": (lambda: nn.GRU(4, 3), lambda: (X(),)),
+    "lstm": (lambda: nn.LSTM(4, 3), lambda: (X(),)),
+    "mha": (lambda: nn.MultiHeadAttention(8, 2, bias=True), lambda: (Q(), KV(), KV())),
+    "encoder": (lambda: nn.TransformerEncoderLayer(8, 2, mlp_dims=8), lambda: (Q(), CM3())),
+    "prelu": (lambda: nn.PReLU(4), lambda: (X(),)),
+}
+
+
+@case
+def case_layer_grads():
+    out = {}
+    for name, (make, inputs) in GRAD_LAYERS.items():
+        mx.random.seed(71)
+        m = make()
+        args = inputs()
+
+        def loss(*a):
+            y = m(*a)
+            y = y[0] if isinstance(y, tuple) else y
+            return (y * det(y.shape, 5)).sum()
+
+        val, grads = nn.value_and_grad(m, loss)(*args)
+        out[name + ".val"] = val
+        out.update({f"{name}.g.{k}": v for k, v in tree_flatten(grads)})
+    return out
+
+
+@case
+def case_layer_dtypes():
+    out = {}
+    for dt in (mx.float16, mx.bfloat16):
+        tag = str(dt).split(".")[-1]
+        mx.random.seed(72)
+        m = nn.Sequential(nn.Linear(4, 6), nn.LayerNorm(6), nn.GELU(), nn.RMSNorm(6), nn.Linear(6, 2))
+        m.set_dtype(dt)
+        out[tag] = m(X().astype(dt))
+        out[tag + ".f32_in"] = m(X())
+        mx.random.seed(73)
+        a = nn.MultiHeadAttention(8, 2)
+        a.set_dtype(dt)
+        q = Q().astype(dt)
+        out[tag + ".mha"] = a(q, q, q, nn.MultiHeadAttention.create_additive_causal_mask(3, dt))
+        out[tag + ".emb"] = nn.Embedding(4, 3).weight.astype(dt)[mx.array([1, 3])]
+        out[tag + ".softmax"] = nn.softmax(det((2, 5), 1, 4.0, dtype=dt))
+        out[tag + ".log_softmax"] = nn.log_softmax(det((2, 5), 1, 4.0, dtype=dt))
+        out[tag + ".ce"] = nn.losses.cross_entropy(det((3, 4), 1, 2.0, dtype=dt), mx.array([0, 3, 1]))
+        out[tag + ".pool"] = nn.AvgPool1d(2)(det((1, 4, 2), 1, dtype=dt))
+        out[tag + ".up"] = nn.Upsample(2, mode="linear")(det((1, 2, 2), 1, dtype=dt))
+    out["int_relu"] = nn.relu(mx.array([1, -2, 3]))
+    out["int_relu6"] = nn.relu6(mx.array([1, -2, 9]))
+    out["int_leaky"] = nn.leaky_relu(mx.array([1, -2, 3]))
+    out["int_maxpool"] = nn.MaxPool2d(2)(mx.arange(16).reshape(1, 4, 4, 1))
+    out["int_avgpool"] = nn.AvgPool1d(2)(mx.arange(8).reshape(1, 4, 2))
+    out["int_mse"] = nn.losses.mse_loss(mx.array([1, 2, 3]), mx.array([2, 2, 2]))
+    out["int_l1"] = nn.losses.l1_loss(mx.array([1, 2, 3]), mx.array([2, 2, 2]), reduction="none")
     return out

@@ -1,11 +1,13 @@
 """Convolution layers over channels-last inputs ``(N, *spatial, C)``.
 
-They call ``mlx.core.conv1d`` / ``conv2d`` / ``conv3d``."""
+They call ``mlx.core.conv1d`` / ``conv2d`` / ``conv3d`` (or the stand-ins in
+_conv.py while mlx.core lacks them)."""
 
 import math
 from typing import Union
 
 import mlx.core as mx
+from mlx.nn.layers._conv import conv_op
 from mlx.nn.layers.base import Module
 
 
@@ -13,14 +15,7 @@ def _tuple(x, n):
     return tuple(x) if isinstance(x, (list, tuple)) else (x,) * n
 
 
-def _conv_op(name):
-    fn = getattr(mx, name, None)
-    if fn is None:
-        raise NotImplementedError(
-            f"This layer needs mlx.core.{name}, which this build does not provide yet."
-        )
-    return fn
-
+_conv_op = conv_op
 
 def _check_groups(in_channels, out_channels, groups):
     if in_channels % groups != 0:
