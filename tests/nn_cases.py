@@ -191,6 +191,38 @@ def case_module_attrs():
 
 
 @case
+def case_module_filters():
+    m = _block()
+    out = {}
+    out["weights_only"] = _names(m.filter_and_map(lambda mod, k, v: isinstance(v, (dict, list)) or k == "weight"))
+    out["mapped"] = [str(v) for _, v in tree_flatten(m.filter_and_map(
+        lambda mod, k, v: isinstance(v, (dict, list, mx.array)) and not k.startswith("_"),
+        map_fn=lambda v: v.shape))]
+    out["leaf_stop"] = _names(m.filter_and_map(
+        Module_valid_child, is_leaf_fn=lambda mod, k, v: isinstance(v, nn.Linear)), nn.Module.is_module)
+    m.extra["more"] = [mx.zeros((1,)), {"deep": mx.ones((2,))}]
+    m.extra["_private"] = mx.zeros((3,))
+    out["nested"] = _names(m.parameters())
+    m.freeze(keys=["extra"])
+    out["frozen_extra"] = _names(m.trainable_parameters())
+    m.unfreeze()
+    m.freeze()
+    out["frozen_all"] = _names(m.trainable_parameters())
+    m.unfreeze()
+    m.update({"stack": [{"weight": mx.zeros((4, 4))}]})
+    out["short_list_update"] = m.stack[0].weight
+    m.plain = 3
+    m.plain = mx.array([1.0])
+    out["plain_then_array"] = _names(m.parameters())
+    out["plain_in_dict"] = "plain" in m
+    return out
+
+
+def Module_valid_child(mod, k, v):
+    return nn.Module.valid_child_filter(mod, k, v)
+
+
+@case
 def case_module_dtype():
     m = _block()
     m.set_dtype(mx.float16)
@@ -653,6 +685,22 @@ def case_layer_upsample():
     out["bad_mode"] = err(lambda: nn.Upsample(2, mode="area"))
     out["bad_dims"] = err(lambda: nn.Upsample((2, 2))(x1))
     return out
+
+
+@case
+def case_layer_reprs():
+    mods = {
+        "sin": nn.SinusoidalPositionalEncoding(8, cos_first=True), "alibi": nn.ALiBi(),
+        "rope": nn.RoPE(4, traditional=True, base=10, scale=2.0), "id": nn.Identity(),
+        "bn": nn.BatchNorm(3, affine=False), "gn": nn.GroupNorm(2, 4, affine=False),
+        "in": nn.InstanceNorm(3), "ln": nn.LayerNorm(3, eps=1e-3, affine=False),
+        "rms": nn.RMSNorm(5), "emb": nn.Embedding(3, 2), "glu": nn.GLU(), "step": nn.Step(),
+        "lrelu": nn.LeakyReLU(), "prelu": nn.PReLU(2), "d2": nn.Dropout2d(0.1),
+        "avg1": nn.AvgPool1d(3, 2, 1), "max2": nn.MaxPool2d((1, 2)), "avg3": nn.AvgPool3d(2),
+        "gru": nn.GRU(2, 3), "lstm": nn.LSTM(2, 3, bias=False),
+        "dec": nn.TransformerDecoderLayer(4, 2), "enc": nn.TransformerEncoder(1, 4, 2),
+    }
+    return {k: repr(v) for k, v in mods.items()}
 
 
 # ----------------------------------------------------------- activations --

@@ -20,7 +20,6 @@ KNOWN_CORE = {}
 
 # Cases that need mlx.core functions which may not exist yet.
 NEEDS = {
-    "init_orthogonal": ("linalg",),
 }
 
 

@@ -70,3 +70,50 @@ def test_sgd_matches_formula():
     p = {"x": mx.array([1.0, -2.0])}
     p = opt.apply_gradients({"x": mx.array([0.2, 0.4])}, p)
     np.testing.assert_allclose(np.array(p["x"]), [0.9, -2.2], rtol=1e-6)
+
+
+def test_multi_optimizer_state_restore_and_empty_part():
+    def make():
+        return optim.MultiOptimizer([optim.Adam(0.01), optim.SGD(0.1, momentum=0.9)],
+                                    [lambda name, g: g.ndim >= 2])
+
+    a = make()
+    params = _problem()
+    for i in range(2):
+        params = a.apply_gradients(_grads(params, i), params)
+    b = make()
+    b.state = tree_map(lambda v: v, a.state)
+    x = a.apply_gradients(_grads(params, 2), params)
+    y = b.apply_gradients(_grads(params, 2), params)
+    for (k, u), (_, v) in zip(tree_flatten(x), tree_flatten(y)):
+        assert mx.array_equal(u, v), k
+    with pytest.raises(ValueError):
+        b.state = {"states": [{}]}
+    # every parameter matches the first filter: the second optimizer idles
+    c = optim.MultiOptimizer([optim.SGD(0.1), optim.Adam(0.1)], [lambda name, g: True])
+    out = c.apply_gradients({"w": mx.ones((2,))}, {"w": mx.zeros((2,))})
+    np.testing.assert_allclose(np.array(out["w"]), [-0.1, -0.1], rtol=1e-6)
+    c.learning_rate = 0.5
+    assert c.learning_rate.item() == 0.5 and c.optimizers[1].learning_rate.item() == 0.5
+
+
+def test_learning_rate_schedule_is_evaluated_at_each_step():
+    opt = optim.SGD(optim.step_decay(1.0, 0.5, 1))
+    p = {"x": mx.zeros((1,))}
+    seen = []
+    for _ in range(3):
+        p = opt.apply_gradients({"x": mx.ones((1,))}, p)
+        seen.append(opt.learning_rate.item())
+    assert seen == [1.0, 0.5, 0.25]
+    np.testing.assert_allclose(np.array(p["x"]), [-1.75])
+
+
+def test_optimizer_update_changes_model_in_place():
+    import mlx.nn as nn
+
+    mx.random.seed(0)
+    model = nn.Linear(2, 1)
+    before = np.array(model.weight)
+    grads = tree_map(mx.ones_like, model.trainable_parameters())
+    optim.SGD(0.1).update(model, grads)
+    np.testing.assert_allclose(np.array(model.weight), before - 0.1, rtol=1e-6)

@@ -127,7 +127,9 @@ class MultiOptimizer(Optimizer):
                 if fn(k, g):
                     parts[i].append((k, g))
                     break
-        return [tree_unflatten(p) for p in parts]
+        # an optimizer that gets no parameters gets an empty dict (not the
+        # empty list tree_unflatten would make)
+        return [tree_unflatten(p) if p else {} for p in parts]
 
     def init(self, parameters: dict):
         for o, p in zip(self.optimizers, self._split_dictionary(parameters)):
