@@ -341,3 +341,36 @@ def case_sched_as_learning_rate():
         out[name + ".lr"] = mx.stack(lrs)
         out[name + ".w"] = params["w"]
     return out
+
+
+@case
+def case_optim_shapes():
+    # 3D and scalar parameters (reshaped / unfactored paths), a late new key
+    out = {}
+    for name in ("muon", "adafactor", "adafactor_lr", "adam", "sgd_nesterov", "lion"):
+        opt = OPTIMIZERS[name]()
+        params = {"k": det((2, 3, 4), 1), "s": mx.array(0.5)}
+        for i in range(2):
+            params = opt.apply_gradients(_grads(params, i), params)
+        params["late"] = det((3,), 2)
+        opt.init(params)
+        params = opt.apply_gradients(_grads(params, 2), params)
+        _record(opt, params, out, prefix=name + ".")
+    out["nesterov_no_momentum"] = err(lambda: optim.SGD(0.1, nesterov=True))
+    out["nesterov_dampening"] = err(lambda: optim.SGD(0.1, momentum=0.9, dampening=0.1, nesterov=True))
+    out["adafactor_no_lr"] = err(lambda: optim.Adafactor(relative_step=False).apply_gradients(
+        {"w": mx.ones((2,))}, {"w": mx.ones((2,))}))
+    return out
+
+
+@case
+def case_optim_lr_array():
+    opt = optim.Adam(mx.array(0.05))
+    params = _problem()
+    params = opt.apply_gradients(_grads(params, 0), params)
+    out = {"lr": opt.learning_rate, "w": params["w"]}
+    opt.learning_rate = mx.array(0.5, dtype=mx.float16)
+    out["lr16"] = opt.learning_rate
+    params = opt.apply_gradients(_grads(params, 1), params)
+    out["w2"] = params["w"]
+    return out
