@@ -15,6 +15,13 @@ std::atomic<int> tracing_depth{0};
 bool in_tracing() { return tracing_depth.load(std::memory_order_relaxed) > 0; }
 TracingScope::TracingScope() { ++tracing_depth; }
 TracingScope::~TracingScope() { --tracing_depth; }
+
+namespace {
+std::atomic<int> placeholder_depth{0};
+}
+bool in_placeholder_tracing() { return placeholder_depth.load(std::memory_order_relaxed) > 0; }
+PlaceholderTracingScope::PlaceholderTracingScope() { ++placeholder_depth; }
+PlaceholderTracingScope::~PlaceholderTracingScope() { --placeholder_depth; }
 } // namespace detail
 
 Strides row_strides(const Shape& shape) {

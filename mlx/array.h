@@ -23,6 +23,14 @@ struct TracingScope {
   TracingScope();
   ~TracingScope();
 };
+// Whether a transform is tracing a function on placeholder values (vmap
+// traces one slice of the batch): values read then would be wrong, so ops
+// whose output shape depends on values refuse to run on tracers.
+bool in_placeholder_tracing();
+struct PlaceholderTracingScope {
+  PlaceholderTracingScope();
+  ~PlaceholderTracingScope();
+};
 } // namespace detail
 
 using ShapeElem = int32_t;

@@ -357,6 +357,28 @@ array slice_update(const array& src, const array& update, const array& start, st
 std::vector<array> unique(const array& a, int size, const std::optional<array>& fill_value = std::nullopt,
                           StreamOrDevice s = {});
 
+// ------------------------------------------- data-dependent output shapes
+// These evaluate (part of) their input when called, because the shape of
+// the result depends on its values; inside vmap they raise.
+
+// The indices of the non-zero elements, one int32 array per dimension.
+std::vector<array> nonzero(const array& a, StreamOrDevice s = {});
+// Counts (or summed weights) of each value of a 1-d non-negative integer
+// array, with at least `minlength` bins.
+array bincount(const array& x, const std::optional<array>& weights = std::nullopt, int minlength = 0,
+               StreamOrDevice s = {});
+// unique with the size taken from the number of unique values, as NumPy.
+std::vector<array> unique(const array& a, const std::optional<array>& fill_value, StreamOrDevice s);
+// The elements (or sub-arrays) of `a` where `mask` (matching a's leading
+// dims) is true, flattened over the mask's dims: NumPy's a[mask].
+array boolean_mask(const array& a, const array& mask, StreamOrDevice s = {});
+// `a` with the entries where `mask` (matching a's leading dims) is true
+// replaced, in order, by the entries of `values` (MLX's a[mask] = values):
+// a 0-d value fills them all; otherwise values' first dim runs over the
+// selected entries and its other dims broadcast to the dims the mask leaves.
+// Evaluates the mask to check that there are enough values.
+array masked_scatter(const array& a, const array& mask, const array& values, StreamOrDevice s = {});
+
 // ----------------------------------------------------------- sorting, scans
 
 array sort(const array& a, int axis, StreamOrDevice s = {});

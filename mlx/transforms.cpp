@@ -360,6 +360,7 @@ Function vmap(const Function& fun, const std::vector<int>& in_axes_arg,
     int batch = -1;
     std::vector<array> placeholders;
     detail::TracingScope scope;
+    detail::PlaceholderTracingScope placeholder_scope;
     for (size_t i = 0; i < inputs.size(); ++i) {
       int ax = in_axes[i];
       if (ax < 0) {

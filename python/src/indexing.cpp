@@ -279,22 +279,96 @@ array value_for(const array& a, py::handle v, const Shape& shape) {
   return broadcast_to(x, shape);
 }
 
+// A boolean array (or list of bools) used as an index, or nullopt.
+std::optional<array> as_bool_mask(py::handle h) {
+  if (!is_array_index(h)) {
+    return std::nullopt;
+  }
+  array m = py::isinstance<array>(h) ? py::cast<array>(h) : to_array(h);
+  if (m.dtype() != bool_) {
+    return std::nullopt;
+  }
+  if (m.ndim() == 0) {
+    throw py::index_error("0-dimensional boolean indices are not supported.");
+  }
+  return m;
+}
+
+// The index with each boolean mask replaced by the integer arrays of its
+// true positions (NumPy's rule). Evaluates the masks: the result's shape
+// depends on their values.
+py::object expand_bool_masks(const array& a, py::handle index) {
+  bool is_tuple = py::isinstance<py::tuple>(index);
+  std::vector<py::object> items;
+  if (is_tuple) {
+    for (auto h : py::reinterpret_borrow<py::tuple>(index)) {
+      items.push_back(py::reinterpret_borrow<py::object>(h));
+    }
+  } else {
+    items.push_back(py::reinterpret_borrow<py::object>(index));
+  }
+  // Dims each item consumes (an ellipsis takes what the others leave).
+  std::vector<std::optional<array>> masks;
+  int consumed = 0;
+  for (auto& item : items) {
+    masks.push_back(as_bool_mask(item));
+    if (masks.back()) {
+      consumed += masks.back()->ndim();
+    } else if (!item.is_none() && item.ptr() != Py_Ellipsis) {
+      consumed += 1;
+    }
+  }
+  py::list out;
+  bool any = false;
+  int dim = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto& item = items[i];
+    auto& m = masks[i];
+    if (!m) {
+      out.append(item);
+      if (item.ptr() == Py_Ellipsis) {
+        dim += std::max(a.ndim() - consumed, 0);
+      } else if (!item.is_none()) {
+        dim += 1;
+      }
+      continue;
+    }
+    for (int d = 0; d < m->ndim(); ++d, ++dim) {
+      if (dim >= a.ndim() || m->shape(d) != a.shape(dim)) {
+        std::ostringstream msg;
+        msg << "boolean index did not match indexed array along axis " << dim << "; size of axis is "
+            << (dim < a.ndim() ? a.shape(dim) : 0) << " but size of corresponding boolean axis is "
+            << m->shape(d) << ".";
+        throw py::index_error(msg.str());
+      }
+    }
+    any = true;
+    for (auto& idx : nonzero(*m)) {
+      out.append(py::cast(idx));
+    }
+  }
+  if (!any) {
+    return py::reinterpret_borrow<py::object>(index);
+  }
+  return py::tuple(out);
+}
+
 enum class AtOp { Set, Add, Multiply, Max, Min };
 
 array update(const array& a, py::handle index, py::handle v, AtOp op) {
-  // A boolean mask as the whole index: select with where.
-  if (op == AtOp::Set && !py::isinstance<py::tuple>(index) && is_array_index(index)) {
-    array m = py::isinstance<array>(index) ? py::cast<array>(index) : to_array(index);
-    if (m.dtype() == bool_) {
-      if (m.ndim() > a.ndim()) {
+  // A boolean mask as the whole index: MLX's masked scatter (values taken
+  // in order), a static-shape graph.
+  if (op == AtOp::Set && !py::isinstance<py::tuple>(index)) {
+    if (auto m = as_bool_mask(index)) {
+      if (m->ndim() > a.ndim()) {
         throw py::index_error("Too many indices for array.");
       }
-      Shape ms = m.shape();
-      ms.insert(ms.end(), a.ndim() - m.ndim(), 1);
       array val = is_array(v) ? py::cast<array>(v) : to_array_like(v, a);
-      return where(reshape(m, ms), astype(val, a.dtype()), a);
+      return masked_scatter(a, *m, val);
     }
   }
+  auto expanded = expand_bool_masks(a, index);
+  index = expanded;
   if (a.ndim() == 0 && !index.is_none() && index.ptr() != Py_Ellipsis &&
       !(py::isinstance<py::tuple>(index) && py::len(index) == 0)) {
     throw py::value_error("too many indices for array: array is 0-dimensional");
@@ -361,6 +435,8 @@ struct ArrayAt {
 } // namespace
 
 array get_item(const array& a, py::handle index) {
+  auto expanded = expand_bool_masks(a, index);
+  index = expanded;
   if (a.ndim() == 0 && !index.is_none() && index.ptr() != Py_Ellipsis &&
       !(py::isinstance<py::tuple>(index) && py::len(index) == 0)) {
     throw py::value_error("too many indices for array: array is 0-dimensional");

@@ -58,13 +58,13 @@ void init_ops_indexing(py::module_& m) {
       py::arg("stream") = py::none(), "A copy of a with update written at start_indices along axes.");
   m.def(
       "unique",
-      [](const array& a, int size, bool return_index, bool return_inverse, bool return_counts,
-         py::object fill_value, py::object s) -> py::object {
+      [](const array& a, std::optional<int> size, bool return_index, bool return_inverse,
+         bool return_counts, py::object fill_value, py::object s) -> py::object {
         std::optional<array> fill;
         if (!fill_value.is_none()) {
           fill = is_array(fill_value) ? py::cast<array>(fill_value) : to_array_like(fill_value, a);
         }
-        auto r = unique(a, size, fill, sd(s));
+        auto r = size ? unique(a, *size, fill, sd(s)) : unique(a, fill, sd(s));
         if (!return_index && !return_inverse && !return_counts) {
           return py::cast(r[0]);
         }
@@ -81,14 +81,39 @@ void init_ops_indexing(py::module_& m) {
         }
         return py::tuple(out);
       },
-      py::arg("a"), py::pos_only(), py::arg("size"), py::arg("return_index") = false,
+      py::arg("a"), py::pos_only(), py::arg("size") = py::none(), py::arg("return_index") = false,
       py::arg("return_inverse") = false, py::arg("return_counts") = false, py::arg("fill_value") = py::none(),
       py::kw_only(), py::arg("stream") = py::none(),
       "The sorted unique elements of the flattened array, padded or truncated to `size` entries.\n\n"
-      "The output shape never depends on the values, so `a` is not evaluated. Entries past the\n"
+      "With a `size` the output shape never depends on the values, so `a` is not evaluated.\n"
+      "Without one (as NumPy), `a` is evaluated to count its unique values: this forces\n"
+      "evaluation and raises inside vmap. Entries past the\n"
       "last unique element hold fill_value (default: the smallest unique element), with index\n"
       "that of the first unique element and count 0. Returns values, then index, inverse and\n"
       "counts when requested.");
+
+  m.def(
+      "nonzero",
+      [](const array& a, py::object s) {
+        auto idx = nonzero(a, sd(s));
+        return py::tuple(py::cast(idx));
+      },
+      py::arg("a"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
+      "The indices of the non-zero elements, as a tuple of int32 arrays (one per dimension),\n"
+      "as NumPy's nonzero. The output shape depends on the values, so `a` is evaluated when\n"
+      "this is called, and calling it inside vmap raises.");
+  m.def(
+      "bincount",
+      [](const array& x, std::optional<array> weights, int minlength, py::object s) {
+        return bincount(x, weights, minlength, sd(s));
+      },
+      py::arg("x"), py::pos_only(), py::arg("weights") = py::none(), py::arg("minlength") = 0,
+      py::kw_only(), py::arg("stream") = py::none(),
+      "The number of occurrences of each value in a 1-d array of non-negative integers (the\n"
+      "sum of `weights` at them, if given), with max(x) + 1 or `minlength` bins, as NumPy's\n"
+      "bincount. Counts are int32; weighted sums keep a floating weights dtype (float32\n"
+      "otherwise). The number of bins depends on the values, so `x` is evaluated when this\n"
+      "is called, and calling it inside vmap raises.");
 
   // Array methods of these families.
   auto cls = py::reinterpret_borrow<py::class_<array>>(m.attr("array"));
