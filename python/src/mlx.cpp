@@ -17,6 +17,7 @@ void init_ops_shape_more(py::module_& m);
 void init_ops_indexing(py::module_& m);
 void init_ops_sort(py::module_& m);
 void init_random(py::module_& m);
+void init_io(py::module_& m);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
@@ -35,4 +36,5 @@ PYBIND11_MODULE(core, m) {
   init_ops_indexing(m);
   init_ops_sort(m);
   init_random(m);
+  init_io(m);
 }
