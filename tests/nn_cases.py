@@ -152,6 +152,11 @@ def case_module_update():
     out["lin_is_new"] = m.lin is new
     out["upd_mod_bad"] = err(lambda: m.update_modules({"zzz": nn.ReLU()}))
     out["upd_mod_nonstrict"] = err(lambda: m.update_modules({"zzz": nn.ReLU()}, strict=False))
+    out["upd_mod_long"] = err(lambda: m.update_modules({"stack": [{}, {}, {}, nn.ReLU()]}))
+    out["upd_mod_long_ok"] = err(lambda: m.update_modules({"stack": [{}, {}, {}, nn.ReLU()]}, strict=False))
+    out["upd_mod_bad_type"] = err(lambda: m.update_modules({"stack": [3]}))
+    out["upd_long"] = err(lambda: m.update({"stack": [{}, {}, {}, {"weight": mx.zeros(1)}]}))
+    out["upd_long_ok"] = err(lambda: m.update({"stack": [{}, {}, {}, {"weight": mx.zeros(1)}]}, strict=False))
     names = []
     m.apply_to_modules(lambda k, v: names.append(k))
     out["apply_to_modules"] = names
@@ -611,6 +616,9 @@ def case_layer_sinusoidal():
         mx.array([0.5, 1.0]))
     out["freqs"] = nn.SinusoidalPositionalEncoding(8, min_freq=0.01, max_freq=2)(mx.array([[1.0, 3.0]]))
     out["names"] = _names(nn.SinusoidalPositionalEncoding(8).parameters())
+    out["dims2"] = nn.SinusoidalPositionalEncoding(2, max_freq=3.0)(mx.array([0.5, 2.0]))
+    out["scale0"] = nn.SinusoidalPositionalEncoding(4, scale=0.0)(mx.array([0.5, 2.0]))
+    out["odd"] = err(lambda: nn.SinusoidalPositionalEncoding(5))
     return out
 
 
@@ -646,6 +654,14 @@ def case_layer_pool():
     out["repr2"] = repr(nn.AvgPool2d((2, 3), stride=(2, 1), padding=(1, 0)))
     out["repr3"] = repr(nn.MaxPool3d(2, padding=1))
     out["bad_pad"] = err(lambda: nn.MaxPool1d(2, padding=2))
+    out["neg_pad"] = err(lambda: nn.AvgPool1d(2, padding=-1))
+    out["zero_stride"] = err(lambda: nn.AvgPool2d(2, stride=(1, 0)))
+    out["zero_kernel"] = err(lambda: nn.MaxPool1d(0))
+    out["float_kernel"] = err(lambda: nn.MaxPool1d(2.0))
+    out["tuple_len"] = err(lambda: nn.MaxPool3d((2, 2)))
+    out["empty"] = nn.AvgPool1d(2)(mx.zeros((1, 1, 3)))
+    out["empty2"] = nn.MaxPool2d((3, 1))(mx.zeros((1, 2, 2, 1)))
+    out["bad_ndim"] = err(lambda: nn.MaxPool2d(2)(mx.zeros((4, 4, 1))))
     return out
 
 
@@ -685,6 +701,25 @@ def case_layer_upsample():
     out["bad_mode"] = err(lambda: nn.Upsample(2, mode="area"))
     out["bad_dims"] = err(lambda: nn.Upsample((2, 2))(x1))
     return out
+
+
+@case
+def case_layer_arg_errors():
+    checks = {
+        "ln_eps": lambda: nn.LayerNorm(3, eps=0.0), "rms_eps": lambda: nn.RMSNorm(3, eps=-1.0),
+        "in_eps": lambda: nn.InstanceNorm(3, eps=0.0), "bn_eps": lambda: nn.BatchNorm(3, eps=0.0),
+        "gn_eps": lambda: nn.GroupNorm(1, 3, eps=0.0), "gn_div": lambda: nn.GroupNorm(3, 4),
+        "gn_groups": lambda: nn.GroupNorm(0, 4), "gn_dims": lambda: nn.GroupNorm(2, 0),
+        "in_ndim": lambda: nn.InstanceNorm(3)(mx.zeros((2, 3))),
+        "linear_in": lambda: nn.Linear(3, 2)(mx.zeros((2, 4))),
+        "emb_float": lambda: nn.Embedding(3, 2)(mx.array([0.5])),
+        "ln_dims": lambda: nn.LayerNorm(3)(mx.zeros((2, 4))),
+        "mha_len": lambda: nn.MultiHeadAttention(8, 2)(mx.zeros((1, 2, 8)), mx.zeros((1, 3, 8)),
+                                                      mx.zeros((1, 4, 8))),
+        "conv_groups": lambda: nn.Conv2d(3, 4, 2, groups=2),
+        "conv_out_groups": lambda: nn.Conv1d(4, 3, 2, groups=2),
+    }
+    return {k: err(f) for k, f in checks.items()}
 
 
 @case

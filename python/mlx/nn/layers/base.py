@@ -43,6 +43,27 @@ def _unwrap(model, value_key, value, filter_fn, map_fn, is_leaf_fn):
     raise RuntimeError("Unexpected leaf found while traversing the module")
 
 
+def _matching_entries(dst, src, strict, what):
+    """The (key, new value) pairs of ``src`` whose key exists in ``dst``;
+    with ``strict`` anything else is an error, otherwise it is skipped."""
+    if isinstance(src, dict):
+        for k, v in src.items():
+            if k in dst:
+                yield k, v
+            elif strict:
+                raise ValueError(f'Module does not have {what} named "{k}".')
+    elif isinstance(src, list):
+        for i, v in enumerate(src):
+            if i < len(dst):
+                yield i, v
+            elif strict:
+                raise ValueError(
+                    f"List index {i} is out of bounds for destination of length {len(dst)}."
+                )
+    elif strict:
+        raise ValueError(f"Received invalid type: {type(src).__name__}.")
+
+
 def _default_is_leaf(module, key, value):
     return not isinstance(value, (Module, dict, list))
 
@@ -249,40 +270,19 @@ class Module(dict):
 
     def update(self, parameters: dict, strict: bool = True) -> "Module":
         """Replace parameters with the arrays in ``parameters`` (a tree shaped
-        like :meth:`parameters`)."""
+        like :meth:`parameters`, possibly partial). With ``strict`` every
+        entry must name an existing parameter and hold an array."""
 
-        def check(new_value):
-            if strict and not isinstance(new_value, mx.array):
-                raise ValueError(
-                    f"Received invalid type: {type(new_value).__name__}."
-                )
+        def walk(dst, src):
+            for k, new in _matching_entries(dst, src, strict, "parameter"):
+                if isinstance(dst[k], mx.array):
+                    if strict and not isinstance(new, mx.array):
+                        raise ValueError(f"Received invalid type: {type(new).__name__}.")
+                    dst[k] = new
+                else:
+                    walk(dst[k], new)
 
-        def apply(dst, params):
-            if isinstance(params, dict):
-                for k in params:
-                    if k in dst:
-                        current = dst[k]
-                        new = params[k]
-                        if isinstance(current, mx.array):
-                            check(new)
-                            dst[k] = new
-                        else:
-                            apply(current, new)
-                    elif strict:
-                        raise ValueError(f'Module does not have parameter named "{k}".')
-            elif isinstance(params, list):
-                for i in range(len(params)):
-                    current = dst[i]
-                    new = params[i]
-                    if isinstance(current, mx.array):
-                        check(new)
-                        dst[i] = new
-                    else:
-                        apply(current, new)
-            elif strict:
-                raise ValueError(f"Received invalid type: {type(params).__name__}.")
-
-        apply(self, parameters)
+        walk(self, parameters)
         return self
 
     def apply(
@@ -298,32 +298,19 @@ class Module(dict):
 
     def update_modules(self, modules: dict, strict: bool = True) -> "Module":
         """Replace sub-modules with those in ``modules`` (a tree shaped like
-        :meth:`children`)."""
+        :meth:`children`, possibly partial)."""
 
-        def apply(dst, mods):
-            if isinstance(mods, dict):
-                items = ((k, k in dst) for k in mods)
-            elif isinstance(mods, list):
-                items = ((i, True) for i in range(len(mods)))
-            else:
-                if strict:
-                    raise ValueError(f"Received invalid type: {type(mods).__name__}.")
-                return
-            for k, present in items:
-                if not present:
-                    if strict:
-                        raise ValueError(f'Module does not have sub-module named "{k}".')
-                    continue
+        def walk(dst, src):
+            for k, new in _matching_entries(dst, src, strict, "sub-module"):
                 current = dst[k]
-                new = mods[k]
                 if self.is_module(current) and self.is_module(new):
                     dst[k] = new
                 elif isinstance(current, (dict, list)):
-                    apply(current, new)
+                    walk(current, new)
                 elif strict and new != {}:
                     raise ValueError(f"Received invalid type: {type(new).__name__}.")
 
-        apply(self, modules)
+        walk(self, modules)
         return self
 
     def apply_to_modules(self, apply_fn: Callable[[str, "Module"], Any]) -> "Module":

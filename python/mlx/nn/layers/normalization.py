@@ -13,6 +13,8 @@ class InstanceNorm(Module):
 
     def __init__(self, dims: int, eps: float = 1e-5, affine: bool = False):
         super().__init__()
+        if eps <= 0.0:
+            raise ValueError(f"[InstanceNorm] 'eps' must be positive but got {eps}.")
         if affine:
             self.weight = mx.ones((dims,))
             self.bias = mx.zeros((dims,))
@@ -23,6 +25,11 @@ class InstanceNorm(Module):
         return f"{self.dims}, eps={self.eps}, affine={'weight' in self}"
 
     def __call__(self, x: mx.array) -> mx.array:
+        if x.ndim < 3:
+            raise ValueError(
+                f"InstanceNorm expects inputs with at least 3 dimensions"
+                f" (N, ..., C) but the input has {x.ndim} dimensions."
+            )
         axes = tuple(range(1, x.ndim - 1))
         mean = mx.mean(x, axis=axes, keepdims=True)
         var = mx.var(x, axis=axes, keepdims=True)
@@ -36,6 +43,8 @@ class LayerNorm(Module):
 
     def __init__(self, dims: int, eps: float = 1e-5, affine: bool = True, bias: bool = True):
         super().__init__()
+        if eps <= 0.0:
+            raise ValueError(f"[LayerNorm] 'eps' must be positive but got {eps}.")
         if affine:
             self.weight = mx.ones((dims,))
             if bias:
@@ -58,6 +67,8 @@ class RMSNorm(Module):
 
     def __init__(self, dims: int, eps: float = 1e-5):
         super().__init__()
+        if eps <= 0.0:
+            raise ValueError(f"[RMSNorm] 'eps' must be positive but got {eps}.")
         self.weight = mx.ones((dims,))
         self.eps = eps
 
@@ -83,6 +94,17 @@ class GroupNorm(Module):
         pytorch_compatible: bool = False,
     ):
         super().__init__()
+        if eps <= 0.0:
+            raise ValueError(f"[GroupNorm] 'eps' must be positive but got {eps}.")
+        if num_groups <= 0:
+            raise ValueError(f"The number of groups ({num_groups}) must be a positive integer.")
+        if dims <= 0:
+            raise ValueError(f"The number of features ({dims}) must be a positive integer.")
+        if dims % num_groups != 0:
+            raise ValueError(
+                f"The number of features ({dims}) must be evenly divisible"
+                f" by the number of groups ({num_groups})."
+            )
         if affine:
             self.bias = mx.zeros((dims,))
             self.weight = mx.ones((dims,))
@@ -138,6 +160,8 @@ class BatchNorm(Module):
         track_running_stats: bool = True,
     ):
         super().__init__()
+        if eps <= 0.0:
+            raise ValueError(f"[BatchNorm] 'eps' must be positive but got {eps}.")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

@@ -36,10 +36,9 @@ def _windows(x, kernel, stride):
         )
     out = [(n - k) // s + 1 for n, k, s in zip(spatial, kernel, stride)]
     if any(o <= 0 for o in out):
-        raise ValueError(
-            f"[pooling] The window {tuple(kernel)} is larger than the (padded) "
-            f"input with spatial shape {tuple(spatial)}."
-        )
+        # a window larger than the input leaves nothing to pool (as MLX)
+        yield mx.zeros((x.shape[0], *(max(o, 0) for o in out), x.shape[-1]), x.dtype)
+        return
     for offsets in itertools.product(*(range(k) for k in kernel)):
         idx = [slice(None)]
         for o, n_out, s in zip(offsets, out, stride):
@@ -51,6 +50,14 @@ def _windows(x, kernel, stride):
 class _Pool(Module):
     def __init__(self, kernel_size, stride, padding, padding_value):
         super().__init__()
+        name = type(self).__name__
+        for what, values in (("kernel_size", kernel_size), ("stride", stride)):
+            if any(v <= 0 for v in values):
+                raise ValueError(f"[{name}] '{what}' must be positive but got {tuple(values)}.")
+        if any(p[0] < 0 for p in padding):
+            raise ValueError(
+                f"[{name}] 'padding' must be non-negative but got {tuple(p[0] for p in padding)}."
+            )
         self._kernel_size = kernel_size
         self._stride = stride
         self._padding = padding
@@ -84,13 +91,14 @@ class _AvgPoolMixin:
 
 
 def _make_args(kernel_size, stride, padding, n, cls_name):
-    msg = (
-        f"[{cls_name}] Expected kernel_size, stride and padding to be an int "
-        f"or a tuple of {n} ints."
-    )
-    kernel_size = _value_or_list(kernel_size, n, msg)
-    stride = _value_or_list(stride, n, msg) if stride is not None else kernel_size
-    padding = _value_or_list(padding, n, msg)
+    count = "1 integer" if n == 1 else f"{n} integers"
+
+    def msg(what):
+        return f"[{cls_name}] '{what}' must be an integer or a tuple containing {count}"
+
+    kernel_size = _value_or_list(kernel_size, n, msg("kernel_size"))
+    stride = _value_or_list(stride, n, msg("stride")) if stride is not None else kernel_size
+    padding = _value_or_list(padding, n, msg("padding"))
     padding = [(p, p) for p in padding]
     return kernel_size, stride, padding
 

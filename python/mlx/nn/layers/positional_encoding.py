@@ -43,13 +43,19 @@ class SinusoidalPositionalEncoding(Module):
         full_turns: bool = False,
     ):
         super().__init__()
+        if dims <= 0 or dims % 2 != 0:
+            raise ValueError(
+                f"[SinusoidalPositionalEncoding] dims must be positive and even but "
+                f"got {dims}."
+            )
         half = dims // 2
-        one_zero = 1 - mx.arange(0, half) / (half - 1)
+        # one frequency pair (dims == 2) sits at max_freq
+        one_zero = mx.array([1.0]) if half == 1 else 1 - mx.arange(0, half) / (half - 1)
         lo, hi = math.log(min_freq), math.log(max_freq)
         self._sigmas = mx.exp(one_zero * (hi - lo) + lo)
         if full_turns:
             self._sigmas = self._sigmas * (2 * math.pi)
-        self.scale = scale or (2 / dims) ** 0.5
+        self.scale = scale if scale is not None else (2 / dims) ** 0.5
         self.cos_first = cos_first
 
     def __call__(self, x):
