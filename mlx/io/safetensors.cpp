@@ -134,7 +134,10 @@ SafetensorsLoad load_safetensors(std::shared_ptr<io::Reader> in, StreamOrDevice)
           << ") exceeding the size of the file. Perhaps an incomplete download or corrupt file?";
       io::fail(kLoad, msg.str());
     }
-    size_t nbytes = io::checked_nbytes(dims, dtype, end - begin, kLoad, "Tensor '" + name + "'");
+    // Only overflow is checked here; the size must then match the offsets
+    // exactly, which bounds it by the file before anything is allocated.
+    size_t nbytes =
+        io::checked_nbytes(dims, dtype, UINT64_MAX, kLoad, "Tensor '" + name + "'");
     if (nbytes != end - begin) {
       std::ostringstream msg;
       msg << "Tensor '" << name << "' invalid data offsets (" << begin << ", " << end
