@@ -23,6 +23,38 @@ void convert_strided(const In* in, int64_t stride, Out* out, size_t n) {
   }
 }
 
+// out[r * cols + c] = in[r + c * col_stride] for a rows x cols block: a
+// transpose, done in square tiles so that both sides stay in cache.
+template <typename In, typename Out>
+void transpose_block(const In* in, int64_t col_stride, Out* out, size_t rows, size_t cols) {
+  constexpr size_t kTile = 64;
+  size_t row_tiles = (rows + kTile - 1) / kTile;
+  size_t col_tiles = (cols + kTile - 1) / kTile;
+  parallel_for(row_tiles * col_tiles, 16, [&](size_t tb, size_t te) {
+    for (size_t t = tb; t < te; ++t) {
+      size_t r0 = (t / col_tiles) * kTile, c0 = (t % col_tiles) * kTile;
+      size_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      // Eight source columns at a time: eight sequential read streams,
+      // eight-element contiguous writes.
+      size_t c = c0;
+      for (; c + 8 <= c1; c += 8) {
+        const In* col = in + c * col_stride;
+        for (size_t r = r0; r < r1; ++r) {
+          Out* o = out + r * cols + c;
+          for (size_t k = 0; k < 8; ++k) {
+            o[k] = scalar_cast<Out>(col[r + k * col_stride]);
+          }
+        }
+      }
+      for (; c < c1; ++c) {
+        for (size_t r = r0; r < r1; ++r) {
+          out[r * cols + c] = scalar_cast<Out>(in[r + c * col_stride]);
+        }
+      }
+    }
+  });
+}
+
 template <typename In, typename Out>
 void copy_typed(const array& in, array& out, bool flat) {
   const In* src = in.data<In>();
@@ -42,6 +74,25 @@ void copy_typed(const array& in, array& out, bool flat) {
   size_t inner = shape.back();
   int64_t inner_stride = strides[0].back();
   size_t rows = num_rows(shape);
+  int nd = static_cast<int>(shape.size());
+  if (nd >= 2 && inner_stride != 1 && strides[0][nd - 2] == 1 && rows * inner >= 4096) {
+    // The source is contiguous along the second-to-last dim: transpose
+    // each trailing matrix in tiles rather than striding through memory.
+    size_t mat_rows = shape[nd - 2];
+    Shape outer_shape(shape.begin(), shape.end() - 2);
+    Strides outer_strides(strides[0].begin(), strides[0].end() - 2);
+    size_t mats = rows / mat_rows;
+    for (size_t m = 0; m < mats; ++m) {
+      int64_t off = 0;
+      size_t rem = m;
+      for (int d = static_cast<int>(outer_shape.size()) - 1; d >= 0; --d) {
+        off += static_cast<int64_t>(rem % outer_shape[d]) * outer_strides[d];
+        rem /= outer_shape[d];
+      }
+      transpose_block(src + off, inner_stride, dst + m * mat_rows * inner, mat_rows, inner);
+    }
+    return;
+  }
   size_t grain = std::max<size_t>(1, kParallelGrain / std::max<size_t>(inner, 1));
   parallel_for(rows, grain, [&](size_t rb, size_t re) {
     Out* o = dst + rb * inner;
