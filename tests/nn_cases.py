@@ -981,3 +981,56 @@ def case_layer_dtypes():
     out["int_mse"] = nn.losses.mse_loss(mx.array([1, 2, 3]), mx.array([2, 2, 2]))
     out["int_l1"] = nn.losses.l1_loss(mx.array([1, 2, 3]), mx.array([2, 2, 2]), reduction="none")
     return out
+
+
+# ---------------------------------------- larger arrays (threaded kernels) --
+
+
+def _summary(out, name, y):
+    # Large outputs are recorded as NumPy-computed summaries (no plain sum:
+    # it cancels) plus a sample; half types keep their dtype tag so the
+    # comparison uses their tolerance.
+    half = y.dtype in (mx.float16, mx.bfloat16)
+    a = np.array(y.astype(mx.float32) if half else y, dtype=np.float64)
+    stats = {
+        "abs": np.array(np.abs(a).mean()),
+        "sq": np.array(np.sqrt((a * a).mean())),
+        "sample": a.ravel()[:: max(1, a.size // 50)].astype(np.float32),
+    }
+    for k, v in stats.items():
+        out[f"{name}.{k}"] = v
+        if half:
+            out[f"{name}.{k}@dtype"] = str(y.dtype)
+    out[name + ".shape"] = np.array(a.shape)
+
+
+@case
+def case_layer_large():
+    out = {}
+    x = det((16, 64, 96), 1, 2.0)
+    mx.random.seed(81)
+    mlp = nn.Sequential(nn.Linear(96, 256), nn.GELU(), nn.LayerNorm(256), nn.Linear(256, 96), nn.RMSNorm(96))
+    _summary(out, "mlp", mlp(x))
+    _summary(out, "softmax", nn.softmax(x * 3, axis=-1))
+    _summary(out, "log_softmax", nn.log_softmax(x, axis=1))
+    _summary(out, "ce", nn.losses.cross_entropy(x * 3, mx.arange(16 * 64).reshape(16, 64) % 96))
+    mx.random.seed(82)
+    enc = nn.TransformerEncoder(2, 96, 4, mlp_dims=128)
+    enc.eval()
+    _summary(out, "encoder", enc(x[:4], nn.MultiHeadAttention.create_additive_causal_mask(64)))
+    _summary(out, "bn", nn.BatchNorm(96)(x))
+    _summary(out, "gn", nn.GroupNorm(8, 96)(x))
+    _summary(out, "pool", nn.MaxPool1d(3, 2)(x))
+    _summary(out, "up", nn.Upsample(2, mode="linear")(x[:2, :16]))
+    mx.random.seed(83)
+    lstm = nn.LSTM(96, 64)
+    _summary(out, "lstm", lstm(x[:2, :12])[0])
+    h = x.astype(mx.bfloat16)
+    mlp.set_dtype(mx.bfloat16)
+    _summary(out, "mlp_bf16", mlp(h))
+    mx.random.seed(84)
+    val, grads = nn.value_and_grad(mlp, lambda v: (mlp(v).astype(mx.float32) ** 2).mean())(h)
+    out["grad_val"] = val.astype(mx.bfloat16)  # a mean of bfloat16 results
+    for k, g in tree_flatten(grads):
+        _summary(out, "g." + k, g)
+    return out

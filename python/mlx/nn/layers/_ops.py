@@ -33,6 +33,11 @@ def softmax(x, axis=-1):
 def addmm(c, a, b):
     if hasattr(mx, "addmm"):
         return mx.addmm(c, a, b)
+    dt = _out_type(a, b, c)
+    if dt in (mx.float16, mx.bfloat16):
+        # mx.addmm rounds once, after adding c to the float32 product
+        f32 = mx.float32
+        return (mx.matmul(a.astype(f32), b.astype(f32)) + c.astype(f32)).astype(dt)
     return mx.matmul(a, b) + c
 
 
