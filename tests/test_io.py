@@ -697,11 +697,77 @@ def test_gguf_malformed(tmp_path):
             f"<{len(dims)}Q", *dims) + struct.pack("<IQ", ggml_type, offset)
 
     pad = b"\0" * 64
-    assert "unsupported ggml type" in err(gguf_header(1, 0) + tensor([4], 2, 0) + pad)
-    err(gguf_header(1, 0) + tensor([4], 77, 0) + pad)
+    assert "unsupported ggml type" in err(gguf_header(1, 0) + tensor([4], 77, 0) + pad)
+    # Quantized: rows must hold whole blocks, and the blocks must fit.
+    assert "divisible by 32" in err(gguf_header(1, 0) + tensor([4], 2, 0) + pad)
+    err(gguf_header(1, 0) + tensor([32, 1000], 2, 0) + pad)
+    err(gguf_header(1, 0) + tensor([256, 2**40], 12, 0) + pad)
     err(gguf_header(1, 0) + tensor([2**40, 2**40], 0, 0) + pad)
     err(gguf_header(1, 0) + tensor([4], 0, 2**62) + pad)
     err(gguf_header(1, 0) + tensor([100], 0, 0) + pad)
     err(gguf_header(1, 0) + gguf_str(b"t") + struct.pack("<I", 1000) + pad)
     # general.alignment must be a power of two.
     err(gguf_header(0, 1) + gguf_str(b"general.alignment") + struct.pack("<II", 4, 3) + pad)
+
+
+# ------------------------------------------------------- quantized GGUF
+
+
+def write_gguf_tensors(path, tensors):
+    w = gguf.GGUFWriter(str(path), "llama")
+    for name, (raw, qtype) in tensors.items():
+        w.add_tensor(name, raw, raw_shape=raw.shape, raw_dtype=qtype)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def affine_dequantize(w, scales, biases, bits):
+    """MLX's affine layout: `bits`-bit unsigned values packed low bits
+    first into uint32 words, groups of 32 sharing a scale and bias."""
+    w = np.array(w)
+    per_word = 32 // bits
+    q = (w[..., None] >> (np.arange(per_word, dtype=np.uint32) * bits)) & ((1 << bits) - 1)
+    q = q.reshape(*w.shape[:-1], -1).astype(np.float32)
+    s = np.repeat(np.array(scales).astype(np.float32), 32, axis=-1)
+    b = np.repeat(np.array(biases).astype(np.float32), 32, axis=-1)
+    return q * s + b
+
+
+@pytest.mark.parametrize("qtype,bits", [("Q4_0", 4), ("Q4_1", 4), ("Q8_0", 8)])
+def test_gguf_q4_q8_load_as_affine_triplets(tmp_path, qtype, bits):
+    from gguf.quants import dequantize, quantize
+
+    t = getattr(gguf.GGMLQuantizationType, qtype)
+    x = np.random.default_rng(0).standard_normal((3, 2, 96)).astype(np.float32)
+    q = quantize(x, t)
+    write_gguf_tensors(tmp_path / "q.gguf", {"blk.0.w.weight": (q, t), "plain": (q, t)})
+    out = mx.load(str(tmp_path / "q.gguf"))
+    # MLX's names: a ".weight" suffix is replaced for scales and biases.
+    assert sorted(out) == ["blk.0.w.biases", "blk.0.w.scales", "blk.0.w.weight",
+                           "plain", "plain.biases", "plain.scales"]
+    w, s, b = out["blk.0.w.weight"], out["blk.0.w.scales"], out["blk.0.w.biases"]
+    assert w.dtype == mx.uint32 and w.shape == (3, 2, 96 * bits // 32)
+    assert s.dtype == mx.float16 and s.shape == (3, 2, 3) and b.shape == (3, 2, 3)
+    ref = dequantize(q, t)
+    np.testing.assert_allclose(affine_dequantize(w, s, b, bits), ref, rtol=1e-3, atol=1e-3)
+    assert_same(w, out["plain"])
+
+
+@pytest.mark.parametrize("qtype,scale_pos", [("Q2_K", [80, 82]), ("Q4_K", [0, 2]), ("Q6_K", [208])])
+def test_gguf_k_quants_load_as_float16(tmp_path, qtype, scale_pos):
+    from gguf.constants import GGML_QUANT_SIZES
+    from gguf.quants import dequantize
+
+    t = getattr(gguf.GGMLQuantizationType, qtype)
+    _, block_bytes = GGML_QUANT_SIZES[t]
+    raw = np.random.default_rng(1).integers(0, 256, size=(3, 2, block_bytes), dtype=np.uint8)
+    for p in scale_pos:  # keep the float16 super-block scales finite and small
+        raw[..., p:p + 2] = np.frombuffer(np.float16(0.013).tobytes(), np.uint8)
+    raw = raw.reshape(3, 2 * block_bytes)
+    write_gguf_tensors(tmp_path / "k.gguf", {"k": (raw, t)})
+    out = mx.load(str(tmp_path / "k.gguf"))["k"]
+    ref = dequantize(raw, t)
+    assert out.dtype == mx.float16 and out.shape == ref.shape == (3, 512)
+    np.testing.assert_allclose(np.array(out).astype(np.float32), ref, rtol=2e-3, atol=1e-3)

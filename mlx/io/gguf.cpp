@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "mlx/io/common.h"
+#include "mlx/io/gguf_quants.h"
 
 namespace mlx::core {
 
@@ -159,6 +160,7 @@ GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice) {
     std::string name;
     std::vector<uint64_t> dims; // row-major order
     Dtype dtype{float32};
+    const io::QuantType* quant{nullptr};
     uint64_t offset;
   };
   std::vector<Info> infos;
@@ -177,11 +179,13 @@ GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice) {
     uint32_t type = cur.get<uint32_t>();
     auto it = std::find_if(std::begin(kTensorTypes), std::end(kTensorTypes),
                            [&](const TensorType& e) { return e.id == type; });
-    if (it == std::end(kTensorTypes)) {
+    if (it != std::end(kTensorTypes)) {
+      t.dtype = it->dtype;
+    } else if (!(t.quant = io::gguf_quant_type(type))) {
       io::fail(kLoad, "Tensor '" + t.name + "' has unsupported ggml type " + std::to_string(type) +
-                          " (quantized tensors are not supported).");
+                          " (supported: F32, F16, BF16, F64, I8-I64, Q4_0, Q4_1, Q8_0, Q2_K, "
+                          "Q4_K, Q6_K).");
     }
-    t.dtype = it->dtype;
     t.offset = cur.get<uint64_t>();
     infos.push_back(std::move(t));
   }
@@ -193,13 +197,20 @@ GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice) {
     if (t.offset > data_size) {
       io::fail(kLoad, "Tensor '" + t.name + "' has an offset beyond the end of the file.");
     }
+    if (t.quant) {
+      io::load_gguf_quantized(*in, data_start + t.offset, data_size - t.offset, *t.quant, t.name,
+                              t.dims, out.first);
+      continue;
+    }
     size_t nbytes = io::checked_nbytes(t.dims, t.dtype, data_size - t.offset, kLoad,
                                        "Tensor '" + t.name + "'");
     array a = io::empty_array(Shape(t.dims.begin(), t.dims.end()), t.dtype);
     if (nbytes > 0) {
       in->read_at(a.data<char>(), nbytes, data_start + t.offset);
     }
-    out.first.insert_or_assign(t.name, std::move(a));
+    if (!out.first.emplace(t.name, std::move(a)).second) {
+      io::fail(kLoad, "Duplicate parameter name " + t.name + ".");
+    }
   }
   return out;
 }
