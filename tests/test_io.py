@@ -180,6 +180,37 @@ def test_paths_and_file_objects(tmp_path):
         mx.load(io.BytesIO(b""))
 
 
+class ReadOnlyStream:
+    """A file object with read/seek/tell but no readinto."""
+
+    def __init__(self, data):
+        self._b = io.BytesIO(data)
+
+    def read(self, n=-1):
+        return self._b.read(n)
+
+    def seek(self, pos, whence=0):
+        return self._b.seek(pos, whence)
+
+    def tell(self):
+        return self._b.tell()
+
+
+def test_file_objects_read_from_their_position(tmp_path):
+    a = mx.arange(10, dtype=mx.int16)
+    buf = io.BytesIO()
+    buf.write(b"PREFIX")
+    mx.save_safetensors(buf, {"a": a}, {"m": "x"})
+    buf.seek(6)
+    arrays, meta = mx.load(buf, format="safetensors", return_metadata=True)
+    assert_same(a, arrays["a"]) and meta == {"m": "x"}
+    raw = io.BytesIO()
+    mx.save(raw, a)
+    assert_same(a, mx.load(ReadOnlyStream(raw.getvalue()), format="npy"))
+    with pytest.raises(RuntimeError):
+        mx.load(ReadOnlyStream(raw.getvalue()[:-3]), format="npy")
+
+
 # ------------------------------------------------------------------- .npz
 
 

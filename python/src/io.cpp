@@ -32,16 +32,26 @@ class PyReader : public io::Reader {
     py::gil_scoped_acquire gil;
     f_.attr("seek")(base_ + offset, 0);
     char* p = static_cast<char*>(dst);
+    // readinto fills our buffer directly; read() costs an extra copy.
+    bool direct = py::hasattr(f_, "readinto");
     while (n > 0) {
       size_t chunk = std::min<size_t>(n, size_t(1) << 30);
-      py::bytes b = f_.attr("read")(chunk);
-      std::string_view v = b;
-      if (v.empty()) {
+      size_t got = 0;
+      if (direct) {
+        auto view = py::memoryview::from_memory(p, static_cast<ssize_t>(chunk), false);
+        py::object r = f_.attr("readinto")(view);
+        got = r.is_none() ? 0 : r.cast<size_t>();
+      } else {
+        py::bytes b = f_.attr("read")(chunk);
+        std::string_view v = b;
+        got = std::min(v.size(), chunk);
+        std::memcpy(p, v.data(), got);
+      }
+      if (got == 0) {
         throw std::runtime_error("[load] Unexpected end of file " + label_ + ".");
       }
-      std::memcpy(p, v.data(), v.size());
-      p += v.size();
-      n -= v.size();
+      p += got;
+      n -= got;
     }
   }
 
