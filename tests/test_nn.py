@@ -35,9 +35,11 @@ def test_same_as_mlx(name):
     check_case(name, CASES[name], REF, skip=KNOWN_CORE)
 
 
-@pytest.mark.parametrize("key", sorted(KNOWN_CORE))
-def test_known_core_differences(key):
-    pytest.xfail(KNOWN_CORE[key])
+if KNOWN_CORE:  # none known at present
+
+    @pytest.mark.parametrize("key", sorted(KNOWN_CORE))
+    def test_known_core_differences(key):
+        pytest.xfail(KNOWN_CORE[key])
 
 
 # ------------------------------------------------ weights files (mx.save) --
