@@ -26,10 +26,12 @@ mkdir -p "$out"
 python3 "$suite/machine.py" > "$out/machine.txt" 2>&1 || true
 grep -m1 'model name' /proc/cpuinfo >> "$out/machine.txt" || true
 python3 "$suite/bench.py" --json "$out/ours.json" --only "${only[@]}"
-"${VENV_MLX:?}/bin/python" "$suite/bench.py" --json "$out/mlx.json" --only "${only[@]}"
-"${VENV_REF:?}/bin/python" "$suite/bench_numpy.py" --json "$out/numpy.json" --only "${only[@]}"
-"${VENV_REF:?}/bin/python" "$suite/bench_torch.py" --json "$out/torch.json" --only "${only[@]}"
+# The reference venvs must not see this project through PYTHONPATH.
+ref() { env -u PYTHONPATH "$@"; }
+ref "${VENV_MLX:?}/bin/python" "$suite/bench.py" --json "$out/mlx.json" --only "${only[@]}"
+ref "${VENV_REF:?}/bin/python" "$suite/bench_numpy.py" --json "$out/numpy.json" --only "${only[@]}"
+ref "${VENV_REF:?}/bin/python" "$suite/bench_torch.py" --json "$out/torch.json" --only "${only[@]}"
 python3 "$suite/compare.py" "$out/ours.json" "$out/mlx.json" "$out/numpy.json" "$out/torch.json" | tee "$out/table.txt"
 for extra in "$here/mlp_train_step.py"; do
-  { python3 "$extra"; "$VENV_MLX/bin/python" "$extra"; "$VENV_REF/bin/python" "$extra" --torch; } | tee -a "$out/table.txt"
+  { python3 "$extra"; ref "$VENV_MLX/bin/python" "$extra"; ref "$VENV_REF/bin/python" "$extra" --torch; } | tee -a "$out/table.txt"
 done

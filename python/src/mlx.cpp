@@ -18,6 +18,7 @@ void init_ops_indexing(py::module_& m);
 void init_ops_sort(py::module_& m);
 void init_random(py::module_& m);
 void init_io(py::module_& m);
+void init_ops_conv(py::module_& m);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
@@ -37,4 +38,5 @@ PYBIND11_MODULE(core, m) {
   init_ops_sort(m);
   init_random(m);
   init_io(m);
+  init_ops_conv(m);
 }
