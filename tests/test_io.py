@@ -802,3 +802,48 @@ def test_gguf_k_quants_load_as_float16(tmp_path, qtype, scale_pos):
     ref = dequantize(raw, t)
     assert out.dtype == mx.float16 and out.shape == ref.shape == (3, 512)
     np.testing.assert_allclose(np.array(out).astype(np.float32), ref, rtol=2e-3, atol=1e-3)
+
+
+def test_gguf_custom_alignment(tmp_path):
+    w = gguf.GGUFWriter(str(tmp_path / "al.gguf"), "llama")
+    w.add_custom_alignment(64)
+    w.add_tensor("a", np.arange(5, dtype=np.float32))
+    w.add_tensor("b", np.arange(7, dtype=np.int16))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    arrays, meta = mx.load(str(tmp_path / "al.gguf"), return_metadata=True)
+    assert arrays["a"].tolist() == list(range(5)) and arrays["b"].tolist() == list(range(7))
+    assert meta["general.alignment"].item() == 64 and meta["general.alignment"].dtype == mx.uint32
+
+
+def test_npz_entry_names(tmp_path):
+    b = io.BytesIO()
+    np.save(b, np.arange(3))
+    with zipfile.ZipFile(tmp_path / "odd.npz", "w") as z:
+        z.writestr("noext", b.getvalue())
+        z.writestr("dir/", b"")  # directory entries are skipped
+        z.writestr("a.npy", b.getvalue())
+    out = mx.load(str(tmp_path / "odd.npz"))
+    assert sorted(out) == ["a", "noext"]
+
+
+def test_npz_with_more_than_65535_entries_uses_zip64(tmp_path):
+    # Past 65535 entries the end record moves to its zip64 form, both ways.
+    n = 65540
+    a = mx.array([7], dtype=mx.uint8)
+    mx.savez(str(tmp_path / "many.npz"), **{f"k{i}": a for i in range(n)})
+    with zipfile.ZipFile(tmp_path / "many.npz") as z:
+        names = z.namelist()
+        assert len(names) == n and names[-1] == f"k{n - 1}.npy"
+        assert z.read(names[-1])[-1] == 7
+    out = mx.load(str(tmp_path / "many.npz"))
+    assert len(out) == n and out[f"k{n - 1}"].tolist() == [7]
+    with zipfile.ZipFile(tmp_path / "py.npz", "w") as z:
+        b = io.BytesIO()
+        np.save(b, np.array([3], np.int8))
+        for i in range(n):
+            z.writestr(f"p{i}.npy", b.getvalue())
+    out = mx.load(str(tmp_path / "py.npz"))
+    assert len(out) == n and out[f"p{n - 1}"].tolist() == [3]
