@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 
+#include "mlx/backend/cpu/parallel.h"
 #include "mlx/ops.h"
 #include "mlx/transforms.h"
 
@@ -27,6 +30,36 @@ class FileReader : public Reader {
   std::string label() const override { return path_; }
   size_t size() override { return size_; }
   void read_at(void* dst, size_t n, size_t offset) override {
+    // Large reads are split across the CPU pool: copying from the page cache
+    // and faulting in fresh pages are per-thread costs.
+    constexpr size_t kPiece = size_t(8) << 20;
+    if (n >= 4 * kPiece && cpu::num_threads() > 1) {
+      size_t pieces = (n + kPiece - 1) / kPiece;
+      char* base = static_cast<char*>(dst);
+      // The pool does not carry exceptions across threads: keep the first.
+      std::mutex mu;
+      std::exception_ptr error;
+      cpu::parallel_for(pieces, 1, [&](size_t b, size_t e) {
+        size_t lo = b * kPiece, hi = std::min(n, e * kPiece);
+        try {
+          read_serial(base + lo, hi - lo, offset + lo);
+        } catch (...) {
+          std::lock_guard<std::mutex> lk(mu);
+          if (!error) {
+            error = std::current_exception();
+          }
+        }
+      });
+      if (error) {
+        std::rethrow_exception(error);
+      }
+      return;
+    }
+    read_serial(dst, n, offset);
+  }
+
+ private:
+  void read_serial(void* dst, size_t n, size_t offset) {
     char* p = static_cast<char*>(dst);
     while (n > 0) {
       // Linux caps one read near 2 GiB; larger requests loop.
@@ -47,7 +80,6 @@ class FileReader : public Reader {
     }
   }
 
- private:
   int fd_;
   std::string path_;
   size_t size_;
