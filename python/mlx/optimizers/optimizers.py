@@ -1,6 +1,14 @@
-"""Optimizers (as in mlx.optimizers)."""
+"""Optimizers (the classes of mlx.optimizers).
 
-import math
+Each optimizer keeps a state tree that mirrors the parameters: one dict per
+parameter (filled by ``init_single``) plus ``step`` and the hyper-parameters
+that may be scheduled (``learning_rate``). ``apply_single`` maps one
+gradient and parameter to the new parameter, updating its dict in place.
+Moving averages are written ``beta * old + (1 - beta) * new`` throughout so
+the rounding matches MLX's.
+"""
+
+import math  # noqa: F401 - re-exported by ``from ... import *`` as in MLX
 from typing import Callable, List, Optional, Tuple, Union
 
 import mlx.core as mx
@@ -10,75 +18,84 @@ from mlx.utils import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unfl
 # No __all__: like MLX, ``from mlx.optimizers.optimizers import *`` also
 # re-exports the helpers imported above (tree_map, Module, ...).
 
+Schedule = Union[float, Callable[[mx.array], mx.array]]
+
+
+def _ema(old, new, beta):
+    return beta * old + (1 - beta) * new
+
+
+def _empty_states_like(params):
+    return tree_map(lambda _: {}, params)
+
+
+def _grow_state(params, state):
+    """Give ``state`` an entry for every container/leaf of ``params`` that
+    it lacks (an empty dict per new parameter); existing entries stay."""
+    if isinstance(params, dict):
+        for k, p in params.items():
+            state[k] = _grow_state(p, state[k]) if k in state else _empty_states_like(p)
+        return state
+    if isinstance(params, (list, tuple)):
+        old = list(state)
+        new = [
+            _grow_state(p, old[i]) if i < len(old) else _empty_states_like(p)
+            for i, p in enumerate(params)
+        ]
+        return type(params)(new + old[len(params):])
+    return state
+
 
 class Optimizer:
-    """Base class of the optimizers.
-
-    Subclasses implement :meth:`init_single` (create the state of one
-    parameter) and :meth:`apply_single` (return the updated parameter). The
-    state is a tree mirroring the parameters plus ``step`` and the scheduled
-    hyper-parameters such as ``learning_rate``.
-    """
+    """Base class: subclasses define ``init_single`` and ``apply_single``."""
 
     def __init__(self, schedulers=None):
         self._initialized = False
         self._state = {"step": mx.array(0, mx.uint64)}
-        self._schedulers = {k: v for k, v in (schedulers or {}).items()}
+        self._schedulers = dict(schedulers or {})
 
     def update(self, model: Module, gradients: dict):
-        """Apply the gradients to the parameters of ``model`` in place."""
+        """Apply ``gradients`` to ``model``'s parameters (in place)."""
         model.update(self.apply_gradients(gradients, model))
 
     def init(self, parameters: dict):
-        """Create the state for the parameters (optional: done on the first
-        update otherwise). Existing state is kept."""
+        """Create the state of every parameter that has none yet. Optional:
+        the first update does it for the parameters it sees."""
+        _grow_state(parameters, self._state)
 
-        def update_state(params, state):
-            if isinstance(params, (list, tuple)):
-                state = list(state)
-                for i in range(len(state)):
-                    state[i] = update_state(params[i], state[i])
-                if len(state) != len(params):
-                    state.extend(tree_map(lambda _: {}, params[len(state):]))
-                return type(params)(state)
-            if isinstance(params, dict):
-                for k, v in params.items():
-                    if k not in state:
-                        state[k] = tree_map(lambda _: {}, v)
-                    else:
-                        state[k] = update_state(v, state[k])
-                return state
-            return state
+        def init_if_new(param, state):
+            if not state:
+                self.init_single(param, state)
 
-        update_state(parameters, self._state)
-        tree_map(lambda p, s: s or self.init_single(p, s), parameters, self._state)
+        tree_map(init_if_new, parameters, self._state)
         self._initialized = True
 
     def init_single(self, parameter: mx.array, state: dict):
-        """Fill ``state`` for one parameter."""
+        """Fill the (empty) state dict of one parameter."""
         raise NotImplementedError()
 
     def apply_gradients(self, gradients: dict, parameters: dict):
-        """Return the parameters updated with ``gradients`` (a tree with the
-        same structure, possibly a subset of ``parameters``)."""
+        """The parameters after one step. ``gradients`` may cover only part
+        of ``parameters``; only that part is returned."""
         if not self._initialized:
             self.init(gradients)
-        for name, scheduler in self._schedulers.items():
-            self.state[name] = scheduler(self.step)
+        # schedules see the number of steps taken before this one
+        for name, schedule in self._schedulers.items():
+            self.state[name] = schedule(self.step)
         self.state["step"] = self.step + 1
         return tree_map(self.apply_single, gradients, parameters, self.state)
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        """Return the updated parameter (and update ``state``)."""
+        """The new value of one parameter (``state`` is updated in place)."""
         raise NotImplementedError()
 
     @property
     def state(self):
-        """The optimizer state tree."""
         return self._state
 
     @state.setter
     def state(self, state: dict):
+        # a restored state may lack entries: fill them on the next update
         self._initialized = False
         self._state = state
 
@@ -95,18 +112,22 @@ class Optimizer:
         self.state["learning_rate"] = mx.array(learning_rate)
 
     def _maybe_schedule(self, name: str, param: Union[float, Callable]):
+        """Store hyper-parameter ``name``: a constant, or a schedule (a
+        function of the step) re-evaluated at every update."""
         if callable(param):
             self._schedulers[name] = param
-            value = param(self.step)
+            self.state[name] = param(self.step)
         else:
-            value = mx.array(param)
-        self.state[name] = value
+            self.state[name] = mx.array(param)
+
+    def _lr(self, like):
+        return self.learning_rate.astype(like.dtype)
 
 
 class MultiOptimizer(Optimizer):
-    """Several optimizers for different parameters: parameter ``k`` goes to
-    the first optimizer whose filter ``fn(path, gradient)`` is true, the last
-    optimizer takes the rest (so ``len(filters) == len(optimizers) - 1``)."""
+    """Route each parameter to an optimizer: the first whose filter
+    ``fn(path, gradient)`` accepts it, else the last one (so there is one
+    filter fewer than optimizers)."""
 
     def __init__(self, optimizers, filters: list = []):
         super().__init__()
@@ -121,36 +142,34 @@ class MultiOptimizer(Optimizer):
     def _split_dictionary(self, gradients: dict):
         if len(self.optimizers) == 1:
             return [gradients]
-        parts = [[] for _ in range(len(self.optimizers))]
-        for k, g in tree_flatten(gradients):
-            for i, fn in enumerate(self.filters):
-                if fn(k, g):
-                    parts[i].append((k, g))
-                    break
-        # an optimizer that gets no parameters gets an empty dict (not the
-        # empty list tree_unflatten would make)
+        parts = [[] for _ in self.optimizers]
+        for path, g in tree_flatten(gradients):
+            first = next(i for i, accepts in enumerate(self.filters) if accepts(path, g))
+            parts[first].append((path, g))
+        # an optimizer without parameters gets an empty dict (tree_unflatten
+        # of nothing would be a list)
         return [tree_unflatten(p) if p else {} for p in parts]
 
     def init(self, parameters: dict):
-        for o, p in zip(self.optimizers, self._split_dictionary(parameters)):
-            o.init(p)
+        for opt, part in zip(self.optimizers, self._split_dictionary(parameters)):
+            opt.init(part)
 
     def apply_gradients(self, gradients: dict, parameters: dict):
-        tree = {}
-        for o, g in zip(self.optimizers, self._split_dictionary(gradients)):
-            tree = tree_merge(tree, o.apply_gradients(g, parameters))
-        return tree
+        result = {}
+        for opt, part in zip(self.optimizers, self._split_dictionary(gradients)):
+            result = tree_merge(result, opt.apply_gradients(part, parameters))
+        return result
 
     @property
     def state(self):
-        return {"states": [o.state for o in self.optimizers]}
+        return {"states": [opt.state for opt in self.optimizers]}
 
     @state.setter
     def state(self, state: dict):
         if "states" not in state or len(state["states"]) != len(self.optimizers):
             raise ValueError("Invalid state provided")
-        for o, s in zip(self.optimizers, state["states"]):
-            o.state = s
+        for opt, s in zip(self.optimizers, state["states"]):
+            opt.state = s
 
     @property
     def learning_rate(self):
@@ -158,22 +177,16 @@ class MultiOptimizer(Optimizer):
 
     @learning_rate.setter
     def learning_rate(self, learning_rate: Union[float, mx.array]):
-        for o in self.optimizers:
-            o.learning_rate = learning_rate
+        for opt in self.optimizers:
+            opt.learning_rate = learning_rate
 
 
 class SGD(Optimizer):
-    r"""Stochastic gradient descent with optional momentum, dampening,
-    Nesterov momentum and (L2) weight decay."""
+    r"""Stochastic gradient descent, optionally with momentum (and
+    dampening or Nesterov's variant) and L2 weight decay."""
 
-    def __init__(
-        self,
-        learning_rate: Union[float, Callable[[mx.array], mx.array]],
-        momentum: float = 0.0,
-        weight_decay: float = 0.0,
-        dampening: float = 0.0,
-        nesterov: bool = False,
-    ):
+    def __init__(self, learning_rate: Schedule, momentum: float = 0.0, weight_decay: float = 0.0,
+                 dampening: float = 0.0, nesterov: bool = False):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening.")
         super().__init__()
@@ -189,100 +202,88 @@ class SGD(Optimizer):
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         if self.weight_decay != 0:
             gradient = gradient + self.weight_decay * parameter
-        lr = self.learning_rate.astype(gradient.dtype)
+        lr = self._lr(gradient)
         if self.momentum <= 0:
             return parameter - lr * gradient
-        v = self.momentum * state.get("v")
-        if self.dampening > 0:
-            v = v + (1 - self.dampening) * gradient
-        else:
-            v = v + gradient
-        update = gradient + self.momentum * v if self.nesterov else v
+        damped = (1 - self.dampening) * gradient if self.dampening > 0 else gradient
+        v = self.momentum * state["v"] + damped
         state["v"] = v
-        return parameter - lr * update
+        step = gradient + self.momentum * v if self.nesterov else v
+        return parameter - lr * step
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop: divide by a running RMS of the gradients."""
+    r"""Divide the gradient by a running RMS of recent gradients."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]],
-                 alpha: float = 0.99, eps: float = 1e-8):
+    def __init__(self, learning_rate: Schedule, alpha: float = 0.99, eps: float = 1e-8):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.alpha = alpha
         self.eps = eps
-        if self.alpha < 0.0:
-            raise ValueError(f"RMSprop alpha should be >=0, {self.alpha} was provided instead")
-        if self.eps < 0.0:
-            raise ValueError(f"RMSprop epsilon should be >0, {self.eps} was provided instead")
+        if alpha < 0.0:
+            raise ValueError(f"RMSprop alpha should be >=0, {alpha} was provided instead")
+        if eps < 0.0:
+            raise ValueError(f"RMSprop epsilon should be >0, {eps} was provided instead")
 
     def init_single(self, parameter: mx.array, state: dict):
         state["v"] = mx.zeros_like(parameter)
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        lr = self.learning_rate.astype(gradient.dtype)
-        v = self.alpha * state["v"] + (1 - self.alpha) * mx.square(gradient)
-        state["v"] = v
-        return parameter - lr * gradient / (mx.sqrt(v) + self.eps)
+        v = state["v"] = _ema(state["v"], mx.square(gradient), self.alpha)
+        return parameter - self._lr(gradient) * gradient / (mx.sqrt(v) + self.eps)
 
 
 class Adagrad(Optimizer):
-    r"""Adagrad: divide by the root of the sum of squared gradients."""
+    r"""Divide the gradient by the root of the sum of all squared
+    gradients so far."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]], eps: float = 1e-8):
+    def __init__(self, learning_rate: Schedule, eps: float = 1e-8):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.eps = eps
-        if self.eps < 0.0:
-            raise ValueError(f"Epsilon value should be >=0, {self.eps} was provided instead")
+        if eps < 0.0:
+            raise ValueError(f"Epsilon value should be >=0, {eps} was provided instead")
 
     def init_single(self, parameter: mx.array, state: dict):
         state["v"] = mx.zeros_like(parameter)
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        lr = self.learning_rate.astype(gradient.dtype)
-        v = state["v"] + mx.square(gradient)
-        state["v"] = v
-        return parameter - lr * gradient / (mx.sqrt(v) + self.eps)
+        v = state["v"] = state["v"] + mx.square(gradient)
+        return parameter - self._lr(gradient) * gradient / (mx.sqrt(v) + self.eps)
 
 
 class AdaDelta(Optimizer):
-    r"""AdaDelta: step sizes from running averages of squared gradients and
-    squared updates."""
+    r"""Steps scaled by the ratio of running RMS of past updates (``u``) to
+    running RMS of gradients (``v``)."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]],
-                 rho: float = 0.9, eps: float = 1e-6):
+    def __init__(self, learning_rate: Schedule, rho: float = 0.9, eps: float = 1e-6):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.rho = rho
         self.eps = eps
-        if self.rho < 0.0:
-            raise ValueError(f"AdaDelta rho should be >=0, {self.rho} was provided instead")
-        if self.eps < 0.0:
-            raise ValueError(f"AdaDelta epsilon should be >0, {self.eps} was provided instead")
+        if rho < 0.0:
+            raise ValueError(f"AdaDelta rho should be >=0, {rho} was provided instead")
+        if eps < 0.0:
+            raise ValueError(f"AdaDelta epsilon should be >0, {eps} was provided instead")
 
     def init_single(self, parameter: mx.array, state: dict):
         state["v"] = mx.zeros_like(parameter)
         state["u"] = mx.zeros_like(parameter)
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        lr = self.learning_rate.astype(gradient.dtype)
-        rho, eps = self.rho, self.eps
-        v = rho * state["v"] + (1 - rho) * mx.square(gradient)
-        d = mx.sqrt(state["u"] + eps) / mx.sqrt(v + eps) * gradient
-        u = rho * state["u"] + (1 - rho) * mx.square(d)
+        v = _ema(state["v"], mx.square(gradient), self.rho)
+        delta = mx.sqrt(state["u"] + self.eps) / mx.sqrt(v + self.eps) * gradient
+        state["u"] = _ema(state["u"], mx.square(delta), self.rho)
         state["v"] = v
-        state["u"] = u
-        return parameter - lr * d
+        return parameter - self._lr(gradient) * delta
 
 
 class Adam(Optimizer):
-    r"""Adam. Without ``bias_correction`` (the default, as in MLX) the
-    moments are used as they are."""
+    r"""Adam. As in MLX the moments are not bias corrected unless
+    ``bias_correction=True``."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]],
-                 betas: List[float] = [0.9, 0.999], eps: float = 1e-8,
-                 bias_correction: bool = False):
+    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.999],
+                 eps: float = 1e-8, bias_correction: bool = False):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.betas = betas
@@ -294,66 +295,56 @@ class Adam(Optimizer):
         state["v"] = mx.zeros_like(parameter)
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        lr = self.learning_rate.astype(gradient.dtype)
         b1, b2 = self.betas
-        eps = self.eps
-        m = b1 * state["m"] + (1 - b1) * gradient
-        v = b2 * state["v"] + (1 - b2) * mx.square(gradient)
-        state["m"] = m
-        state["v"] = v
-        if self.bias_correction:
-            step = self.step
-            c1 = (lr / (1 - b1**step)).astype(gradient.dtype)
-            c2 = mx.rsqrt(1 - b2**step).astype(gradient.dtype)
-            return parameter - (c1 * m) / (mx.sqrt(v) * c2 + eps)
-        return parameter - lr * m / (mx.sqrt(v) + eps)
+        lr = self._lr(gradient)
+        m = state["m"] = _ema(state["m"], gradient, b1)
+        v = state["v"] = _ema(state["v"], mx.square(gradient), b2)
+        if not self.bias_correction:
+            return parameter - lr * m / (mx.sqrt(v) + self.eps)
+        t = self.step
+        m_scale = (lr / (1 - b1**t)).astype(gradient.dtype)
+        v_scale = mx.rsqrt(1 - b2**t).astype(gradient.dtype)
+        return parameter - (m_scale * m) / (mx.sqrt(v) * v_scale + self.eps)
 
 
 class AdamW(Adam):
-    r"""Adam with decoupled weight decay: the parameter is first scaled by
-    :math:`1 - \lambda\,lr`."""
+    r"""Adam with decoupled weight decay: each step first shrinks the
+    parameter by the factor :math:`1 - lr\,\lambda`."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]],
-                 betas: List[float] = [0.9, 0.999], eps: float = 1e-8,
-                 weight_decay: float = 0.01, bias_correction: bool = False):
+    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.999],
+                 eps: float = 1e-8, weight_decay: float = 0.01, bias_correction: bool = False):
         super().__init__(learning_rate=learning_rate, betas=betas, eps=eps,
                          bias_correction=bias_correction)
         self.weight_decay = weight_decay
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        lr = self.learning_rate.astype(gradient.dtype)
-        return super().apply_single(gradient, parameter * (1 - lr * self.weight_decay), state)
+        shrunk = parameter * (1 - self._lr(gradient) * self.weight_decay)
+        return super().apply_single(gradient, shrunk, state)
 
 
 class Adamax(Adam):
-    r"""Adamax: Adam with the infinity norm for the second moment."""
+    r"""Adam with an infinity norm (a decaying maximum of absolute
+    gradients) in place of the second moment."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]],
-                 betas: List[float] = [0.9, 0.999], eps: float = 1e-8):
+    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.999],
+                 eps: float = 1e-8):
         super().__init__(learning_rate, betas, eps)
-        if not 0.0 <= eps:
-            raise ValueError(f"Epsilon value should be >=0, {self.eps} was provided instead")
-
-    def init_single(self, parameter: mx.array, state: dict):
-        state["m"] = mx.zeros_like(parameter)
-        state["v"] = mx.zeros_like(parameter)
+        if eps < 0.0:
+            raise ValueError(f"Epsilon value should be >=0, {eps} was provided instead")
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        lr = self.learning_rate.astype(gradient.dtype)
         b1, b2 = self.betas
-        m = b1 * state["m"] + (1 - b1) * gradient
-        v = mx.maximum(b2 * state["v"], mx.abs(gradient))
-        state["m"] = m
-        state["v"] = v
-        return parameter - lr * m / (v + self.eps)
+        m = state["m"] = _ema(state["m"], gradient, b1)
+        u = state["v"] = mx.maximum(b2 * state["v"], mx.abs(gradient))
+        return parameter - self._lr(gradient) * m / (u + self.eps)
 
 
 class Lion(Optimizer):
-    r"""Lion: the update is the sign of an interpolation of momentum and
-    gradient."""
+    r"""Steps of constant size in the direction of the sign of a mix of
+    momentum and gradient."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]],
-                 betas: List[float] = [0.9, 0.99], weight_decay: float = 0.0):
+    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.99],
+                 weight_decay: float = 0.0):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.betas = betas
@@ -363,19 +354,22 @@ class Lion(Optimizer):
         state["m"] = mx.zeros_like(parameter)
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        lr = self.learning_rate.astype(gradient.dtype)
         b1, b2 = self.betas
-        m = state["m"]
-        c = b1 * m + (1 - b1) * gradient
-        state["m"] = b2 * m + (1 - b2) * gradient
+        lr = self._lr(gradient)
+        direction = mx.sign(_ema(state["m"], gradient, b1))
+        state["m"] = _ema(state["m"], gradient, b2)
         if self.weight_decay > 0:
             parameter = (1 - lr * self.weight_decay) * parameter
-        return parameter - lr * mx.sign(c)
+        return parameter - lr * direction
+
+
+def _rms(x):
+    return mx.sqrt(mx.mean(mx.square(x)))
 
 
 class Adafactor(Optimizer):
-    r"""Adafactor: factored second moments for matrices, relative step sizes
-    and update clipping."""
+    r"""Adafactor: second moments of matrices kept as row and column
+    averages, step sizes relative to the parameter scale, clipped updates."""
 
     def __init__(
         self,
@@ -402,9 +396,8 @@ class Adafactor(Optimizer):
         self.warmup_init = warmup_init
 
     def init_single(self, parameter: mx.array, state: dict):
+        shape, dtype = parameter.shape, parameter.dtype
         if parameter.ndim >= 2:
-            shape = parameter.shape
-            dtype = parameter.dtype
             state["exp_avg_sq_row"] = mx.zeros(shape[:-1], dtype=dtype)
             state["exp_avg_sq_col"] = mx.zeros(shape[:-2] + shape[-1:], dtype=dtype)
         else:
@@ -412,62 +405,48 @@ class Adafactor(Optimizer):
         if self.beta_1 is not None:
             state["exp_avg"] = mx.zeros_like(parameter)
 
-    @staticmethod
-    def _rms(x):
-        return mx.sqrt(mx.mean(mx.square(x)))
-
-    def _compute_learning_rate(self, step, parameter_rms):
+    def _step_size(self, step, param_rms):
         if self.relative_step:
-            min_step = 1e-6 * step if self.warmup_init else 1e-2
-            rel = mx.minimum(min_step, mx.rsqrt(step))
+            cap = 1e-6 * step if self.warmup_init else 1e-2
+            size = mx.minimum(cap, mx.rsqrt(step))
         else:
-            rel = self.learning_rate
-        rel = rel.astype(parameter_rms.dtype)
-        scale = 1.0
+            size = self.learning_rate  # a KeyError when none was given, as MLX
+        size = size.astype(param_rms.dtype)
         if self.scale_parameter:
-            scale = mx.maximum(self.eps[1], parameter_rms)
-        return scale * rel
-
-    @staticmethod
-    def _approx_sq(row, col):
-        r = mx.rsqrt(row / mx.mean(row, axis=-1, keepdims=True))
-        c = mx.rsqrt(col)
-        return mx.matmul(mx.expand_dims(r, axis=-1), mx.expand_dims(c, axis=-2))
+            return mx.maximum(self.eps[1], param_rms) * size
+        return 1.0 * size
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
-        factored = gradient.ndim >= 2
         step = self.step
-        parameter_rms = self._rms(parameter)
-        lr = self._compute_learning_rate(step, parameter_rms)
-        beta_2 = 1.0 - (step**self.decay_rate).astype(parameter_rms.dtype)
-        update = mx.square(gradient) + self.eps[0]
-        if factored:
-            row = beta_2 * state["exp_avg_sq_row"] + (1 - beta_2) * mx.mean(update, axis=-1)
-            col = beta_2 * state["exp_avg_sq_col"] + (1 - beta_2) * mx.mean(update, axis=-2)
-            state["exp_avg_sq_row"] = row
-            state["exp_avg_sq_col"] = col
-            update = self._approx_sq(row, col) * gradient
+        param_rms = _rms(parameter)
+        lr = self._step_size(step, param_rms)
+        beta2 = 1.0 - (step**self.decay_rate).astype(param_rms.dtype)
+        sq = mx.square(gradient) + self.eps[0]
+        if gradient.ndim >= 2:
+            row = state["exp_avg_sq_row"] = _ema(state["exp_avg_sq_row"], mx.mean(sq, axis=-1), beta2)
+            col = state["exp_avg_sq_col"] = _ema(state["exp_avg_sq_col"], mx.mean(sq, axis=-2), beta2)
+            # rank-one estimate of 1/sqrt(second moment) from the averages
+            inv_row = mx.rsqrt(row / mx.mean(row, axis=-1, keepdims=True))
+            inv = mx.matmul(mx.expand_dims(inv_row, -1), mx.expand_dims(mx.rsqrt(col), -2))
+            update = inv * gradient
         else:
-            sq = beta_2 * state["exp_avg_sq"] + (1 - beta_2) * update
-            state["exp_avg_sq"] = sq
-            update = mx.rsqrt(sq) * gradient
-        update = update / mx.maximum(1.0, self._rms(update) / self.clip_threshold)
+            v = state["exp_avg_sq"] = _ema(state["exp_avg_sq"], sq, beta2)
+            update = mx.rsqrt(v) * gradient
+        update = update / mx.maximum(1.0, _rms(update) / self.clip_threshold)
         update = lr * update
         if self.beta_1 is not None:
-            avg = self.beta_1 * state["exp_avg"] + (1 - self.beta_1) * update
-            state["exp_avg"] = avg
-            update = avg
+            update = state["exp_avg"] = _ema(state["exp_avg"], update, self.beta_1)
         if self.weight_decay != 0:
             parameter = parameter + parameter * (-self.weight_decay * lr)
         return parameter - update
 
 
 class Muon(Optimizer):
-    r"""Muon: momentum SGD whose updates for matrices are orthogonalized with
-    Newton-Schulz iterations."""
+    r"""Momentum whose updates for matrices (and higher-dimensional
+    parameters, flattened to matrices) are orthogonalized by Newton-Schulz
+    iterations; other parameters get plain momentum steps."""
 
-    def __init__(self, learning_rate: Union[float, Callable[[mx.array], mx.array]],
-                 momentum: float = 0.95, weight_decay: float = 0.01,
+    def __init__(self, learning_rate: Schedule, momentum: float = 0.95, weight_decay: float = 0.01,
                  nesterov: bool = True, ns_steps: int = 5):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
@@ -480,51 +459,40 @@ class Muon(Optimizer):
         state["v"] = mx.zeros_like(parameter)
 
     def _zeropower_via_newtonschulz5(self, X, steps: int):
-        """Approximately orthogonalize the 2D ``X`` (Newton-Schulz
-        iterations of a quintic with MLX's coefficients), in its own dtype."""
+        """Approximately orthogonalize the 2D ``X`` with the quintic
+        iteration X <- aX + (bA + cA^2)X, A = XX^T, on the wide side."""
         assert X.ndim == 2, (
             f"Expected a 2D array for Newton-Schulz iteration, got shape {X.shape} "
             f"instead."
         )
-        a, b, c = (3.4445, -4.7750, 2.0315)
-        transpose = X.shape[-2] > X.shape[-1]
-        if transpose:
+        a, b, c = 3.4445, -4.7750, 2.0315
+        tall = X.shape[0] > X.shape[1]
+        if tall:
             X = X.T
         X = X / (mx.sqrt(mx.sum(mx.square(X), keepdims=True)) + 1e-7)
         for _ in range(steps):
             A = X @ X.T
-            B = b * A + c * (A @ A)
-            X = a * X + B @ X
-        if transpose:
-            X = X.T
-        return X
+            X = a * X + (b * A + c * (A @ A)) @ X
+        return X.T if tall else X
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         if self.weight_decay != 0:
             gradient = gradient + self.weight_decay * parameter
-        v = self.momentum * state["v"] + (1 - self.momentum) * gradient
-        state["v"] = v
-        if self.nesterov:
-            update = gradient * (1 - self.momentum) + v * self.momentum
-        else:
-            update = v
-        lr = self.learning_rate.astype(gradient.dtype)
+        mu = self.momentum
+        v = state["v"] = mu * state["v"] + (1 - mu) * gradient
+        update = gradient * (1 - mu) + v * mu if self.nesterov else v
+        lr = self._lr(gradient)
         if update.ndim >= 2:
             shape = update.shape
-            if update.ndim > 2:
-                update = mx.reshape(update, (update.shape[0], -1))
-            update = self._zeropower_via_newtonschulz5(update, steps=self.ns_steps)
-            if len(shape) > 2:
-                update = mx.reshape(update, shape)
-            lr = lr * max(1, update.shape[-2] / update.shape[-1]) ** 0.5
+            flat = update.reshape(shape[0], -1)
+            update = self._zeropower_via_newtonschulz5(flat, steps=self.ns_steps).reshape(shape)
+            lr = lr * max(1, shape[-2] / shape[-1]) ** 0.5
         return parameter - lr * update
 
 
 def clip_grad_norm(grads, max_norm):
-    """Scale the gradients so that their global L2 norm is at most
-    ``max_norm``. Returns ``(clipped_grads, total_norm)``."""
-    norm_squared = tree_reduce(lambda acc, g: acc + mx.sum(mx.square(g)), grads, 0.0)
-    total_norm = mx.sqrt(norm_squared)
-    normalizer = mx.minimum(max_norm / (total_norm + 1e-6), 1.0)
-    clipped = tree_map(lambda g: g * normalizer, grads)
-    return clipped, total_norm
+    """Rescale ``grads`` so that their global L2 norm is at most
+    ``max_norm``; returns ``(clipped, norm before clipping)``."""
+    norm = mx.sqrt(tree_reduce(lambda acc, g: acc + mx.sum(mx.square(g)), grads, 0.0))
+    factor = mx.minimum(max_norm / (norm + 1e-6), 1.0)
+    return tree_map(lambda g: g * factor, grads), norm
