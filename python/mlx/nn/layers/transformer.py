@@ -1,4 +1,9 @@
-"""Multi-head attention and transformer encoder/decoder layers."""
+"""Multi-head attention and the transformer encoder/decoder layers.
+
+Sub-modules are created in a fixed order (attention, norms, MLP, dropouts)
+so that a seeded ``mx.random`` gives the same initial weights as MLX and the
+parameter names and their order match MLX's.
+"""
 
 import math
 from typing import Any, Callable, Optional
@@ -12,16 +17,12 @@ from mlx.nn.layers.linear import Linear
 from mlx.nn.layers.normalization import LayerNorm
 
 
-def _checkpoint(layer):
-    from mlx.nn.utils import checkpoint
-
-    return checkpoint(layer)
-
-
 class MultiHeadAttention(Module):
-    r"""Multi-head scaled dot product attention with input projections
-    (``query_proj``, ``key_proj``, ``value_proj``) and an output projection
-    (``out_proj``). Inputs are ``(batch, length, features)``."""
+    r"""Scaled dot product attention over ``num_heads`` heads, with linear
+    projections of the queries, keys and values (``query_proj``,
+    ``key_proj``, ``value_proj``) and of the result (``out_proj``). Inputs
+    are ``(batch, length, features)``; ``mask`` is added to the scores (or,
+    if boolean, selects the allowed positions)."""
 
     def __init__(
         self,
@@ -35,50 +36,48 @@ class MultiHeadAttention(Module):
         bias: bool = False,
     ):
         super().__init__()
-        if (dims % num_heads) != 0:
+        if dims % num_heads != 0:
             raise ValueError(
                 "The input feature dimensions should be divisible by the "
                 f"number of heads ({dims} % {num_heads}) != 0"
             )
-        query_input_dims = query_input_dims or dims
-        key_input_dims = key_input_dims or dims
-        value_input_dims = value_input_dims or key_input_dims
-        value_dims = value_dims or dims
-        value_output_dims = value_output_dims or dims
-
+        key_in = key_input_dims or dims
+        value_width = value_dims or dims
         self.num_heads = num_heads
-        self.query_proj = Linear(query_input_dims, dims, bias=bias)
-        self.key_proj = Linear(key_input_dims, dims, bias=bias)
-        self.value_proj = Linear(value_input_dims, value_dims, bias=bias)
-        self.out_proj = Linear(value_dims, value_output_dims, bias=bias)
+        self.query_proj = Linear(query_input_dims or dims, dims, bias=bias)
+        self.key_proj = Linear(key_in, dims, bias=bias)
+        self.value_proj = Linear(value_input_dims or key_in, value_width, bias=bias)
+        self.out_proj = Linear(value_width, value_output_dims or dims, bias=bias)
+
+    def _split_heads(self, x):
+        # (B, L, H * d) -> (B, H, L, d)
+        return mx.unflatten(x, -1, (self.num_heads, -1)).transpose(0, 2, 1, 3)
 
     def __call__(self, queries, keys, values, mask=None):
-        queries = self.query_proj(queries)
-        keys = self.key_proj(keys)
-        values = self.value_proj(values)
-
-        h = self.num_heads
-        queries = mx.unflatten(queries, -1, (h, -1)).transpose(0, 2, 1, 3)
-        keys = mx.unflatten(keys, -1, (h, -1)).transpose(0, 2, 1, 3)
-        values = mx.unflatten(values, -1, (h, -1)).transpose(0, 2, 1, 3)
-
-        scale = math.sqrt(1 / queries.shape[-1])
-        out = scaled_dot_product_attention(queries, keys, values, scale=scale, mask=mask)
-        out = out.transpose(0, 2, 1, 3).flatten(-2, -1)
-        return self.out_proj(out)
+        q = self._split_heads(self.query_proj(queries))
+        k = self._split_heads(self.key_proj(keys))
+        v = self._split_heads(self.value_proj(values))
+        out = scaled_dot_product_attention(q, k, v, scale=math.sqrt(1 / q.shape[-1]), mask=mask)
+        return self.out_proj(out.transpose(0, 2, 1, 3).flatten(-2, -1))
 
     @staticmethod
     def create_additive_causal_mask(N: int, dtype: mx.Dtype = mx.float32):
-        """An ``(N, N)`` mask with 0 on and below the diagonal and the most
-        negative finite value of ``dtype`` above it."""
-        indices = mx.arange(N)
-        mask = indices[:, None] < indices[None]
-        return mask.astype(dtype) * mx.finfo(dtype).min
+        """``(N, N)``: 0 where a position may attend (itself and earlier),
+        the most negative finite ``dtype`` value elsewhere."""
+        positions = mx.arange(N)
+        future = positions[:, None] < positions[None]
+        return future.astype(dtype) * mx.finfo(dtype).min
+
+
+def _mlp(layer, dropout, x):
+    """The position-wise MLP of a transformer layer."""
+    return layer.linear2(dropout(layer.activation(layer.linear1(x))))
 
 
 class TransformerEncoderLayer(Module):
-    """Self-attention followed by a two layer MLP, with residual
-    connections and layer norms (before each block when ``norm_first``)."""
+    """Self-attention then an MLP, each added to its input. With
+    ``norm_first`` the input of each block is layer-normed (pre-norm);
+    otherwise each sum is (post-norm)."""
 
     def __init__(
         self,
@@ -90,46 +89,87 @@ class TransformerEncoderLayer(Module):
         norm_first: bool = True,
     ):
         super().__init__()
-        mlp_dims = mlp_dims or dims * 4
+        hidden = mlp_dims or 4 * dims
         self.attention = MultiHeadAttention(dims, num_heads)
         self.ln1 = LayerNorm(dims)
         self.ln2 = LayerNorm(dims)
-        self.linear1 = Linear(dims, mlp_dims)
-        self.linear2 = Linear(mlp_dims, dims)
+        self.linear1 = Linear(dims, hidden)
+        self.linear2 = Linear(hidden, dims)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = activation
         self.norm_first = norm_first
 
+    def _attend(self, h, mask):
+        return self.dropout1(self.attention(h, h, h, mask))
+
     def __call__(self, x, mask):
         if self.norm_first:
-            y = self.ln1(x)
-            y = self.attention(y, y, y, mask)
-            y = self.dropout1(y)
-            x = x + y
+            x = x + self._attend(self.ln1(x), mask)
+            return x + _mlp(self, self.dropout2, self.ln2(x))
+        x = self.ln1(x + self._attend(x, mask))
+        return self.ln2(x + _mlp(self, self.dropout2, x))
 
-            y = self.ln2(x)
-            y = self.linear1(y)
-            y = self.activation(y)
-            y = self.dropout2(y)
-            y = self.linear2(y)
-            y = x + y
-        else:
-            y = self.attention(x, x, x, mask)
-            y = self.dropout1(y)
-            x = self.ln1(x + y)
 
-            y = self.linear1(x)
-            y = self.activation(y)
-            y = self.dropout2(y)
-            y = self.linear2(y)
-            y = self.ln2(x + y)
-        return y
+class TransformerDecoderLayer(Module):
+    """Self-attention, attention over the encoder output ``memory``, then
+    an MLP; residual connections and pre- or post-norm as in
+    :class:`TransformerEncoderLayer`."""
+
+    def __init__(
+        self,
+        dims: int,
+        num_heads: int,
+        mlp_dims: Optional[int] = None,
+        dropout: float = 0.0,
+        activation: Callable[[Any], Any] = relu,
+        norm_first: bool = True,
+    ):
+        super().__init__()
+        hidden = mlp_dims or 4 * dims
+        self.self_attention = MultiHeadAttention(dims, num_heads)
+        self.cross_attention = MultiHeadAttention(dims, num_heads)
+        self.ln1 = LayerNorm(dims)
+        self.ln2 = LayerNorm(dims)
+        self.ln3 = LayerNorm(dims)
+        self.linear1 = Linear(dims, hidden)
+        self.linear2 = Linear(hidden, dims)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+        self.activation = activation
+        self.norm_first = norm_first
+
+    def __call__(self, x, memory, x_mask, memory_mask):
+        def self_attend(h):
+            return self.dropout1(self.self_attention(h, h, h, x_mask))
+
+        def cross_attend(h):
+            return self.dropout2(self.cross_attention(h, memory, memory, memory_mask))
+
+        if self.norm_first:
+            x = x + self_attend(self.ln1(x))
+            x = x + cross_attend(self.ln2(x))
+            return x + _mlp(self, self.dropout3, self.ln3(x))
+        x = self.ln1(x + self_attend(x))
+        x = self.ln2(x + cross_attend(x))
+        return self.ln3(x + _mlp(self, self.dropout3, x))
+
+
+def _run_stack(stack, x, *args):
+    """Apply the layers of an encoder/decoder stack, then its final norm.
+    With ``checkpoint`` each layer's activations are recomputed in the
+    backward pass instead of being kept."""
+    from mlx.nn.utils import checkpoint
+
+    for layer in stack.layers:
+        x = (checkpoint(layer) if stack.checkpoint else layer)(x, *args)
+    return stack.ln(x)
 
 
 class TransformerEncoder(Module):
-    """A stack of :class:`TransformerEncoderLayer` (``layers``) and a final
-    layer norm (``ln``)."""
+    """``num_layers`` :class:`TransformerEncoderLayer` (``layers``) and a
+    final :class:`LayerNorm` (``ln``)."""
 
     def __init__(
         self,
@@ -151,74 +191,12 @@ class TransformerEncoder(Module):
         self.checkpoint = checkpoint
 
     def __call__(self, x, mask):
-        for layer in self.layers:
-            layer = _checkpoint(layer) if self.checkpoint else layer
-            x = layer(x, mask)
-        return self.ln(x)
-
-
-class TransformerDecoderLayer(Module):
-    """Self-attention, cross-attention over ``memory`` and a two layer MLP,
-    with residual connections and layer norms."""
-
-    def __init__(
-        self,
-        dims: int,
-        num_heads: int,
-        mlp_dims: Optional[int] = None,
-        dropout: float = 0.0,
-        activation: Callable[[Any], Any] = relu,
-        norm_first: bool = True,
-    ):
-        super().__init__()
-        mlp_dims = mlp_dims or dims * 4
-        self.self_attention = MultiHeadAttention(dims, num_heads)
-        self.cross_attention = MultiHeadAttention(dims, num_heads)
-        self.ln1 = LayerNorm(dims)
-        self.ln2 = LayerNorm(dims)
-        self.ln3 = LayerNorm(dims)
-        self.linear1 = Linear(dims, mlp_dims)
-        self.linear2 = Linear(mlp_dims, dims)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = activation
-        self.norm_first = norm_first
-
-    def __call__(self, x, memory, x_mask, memory_mask):
-        if self.norm_first:
-            y = self.ln1(x)
-            y = self.self_attention(y, y, y, x_mask)
-            x = x + self.dropout1(y)
-
-            y = self.ln2(x)
-            y = self.cross_attention(y, memory, memory, memory_mask)
-            x = x + self.dropout2(y)
-
-            y = self.ln3(x)
-            y = self.linear1(y)
-            y = self.activation(y)
-            y = self.dropout3(y)
-            y = self.linear2(y)
-            y = x + y
-        else:
-            y = self.self_attention(x, x, x, x_mask)
-            x = self.ln1(x + self.dropout1(y))
-
-            y = self.cross_attention(x, memory, memory, memory_mask)
-            x = self.ln2(x + self.dropout2(y))
-
-            y = self.linear1(x)
-            y = self.activation(y)
-            y = self.dropout3(y)
-            y = self.linear2(y)
-            y = self.ln3(x + y)
-        return y
+        return _run_stack(self, x, mask)
 
 
 class TransformerDecoder(Module):
-    """A stack of :class:`TransformerDecoderLayer` (``layers``) and a final
-    layer norm (``ln``)."""
+    """``num_layers`` :class:`TransformerDecoderLayer` (``layers``) and a
+    final :class:`LayerNorm` (``ln``)."""
 
     def __init__(
         self,
@@ -240,14 +218,13 @@ class TransformerDecoder(Module):
         self.checkpoint = checkpoint
 
     def __call__(self, x, memory, x_mask, memory_mask):
-        for layer in self.layers:
-            layer = _checkpoint(layer) if self.checkpoint else layer
-            x = layer(x, memory, x_mask, memory_mask)
-        return self.ln(x)
+        return _run_stack(self, x, memory, x_mask, memory_mask)
 
 
 class Transformer(Module):
-    """Encoder-decoder transformer (``encoder``, ``decoder``)."""
+    """Encoder-decoder transformer: ``encoder`` reads ``src``, ``decoder``
+    produces the output for ``tgt`` attending to the encoder's result.
+    ``custom_encoder``/``custom_decoder`` replace the default stacks."""
 
     def __init__(
         self,
@@ -264,14 +241,9 @@ class Transformer(Module):
         checkpoint: bool = False,
     ):
         super().__init__()
-        self.encoder = custom_encoder or TransformerEncoder(
-            num_encoder_layers, dims, num_heads, mlp_dims, dropout, activation,
-            norm_first, checkpoint,
-        )
-        self.decoder = custom_decoder or TransformerDecoder(
-            num_decoder_layers, dims, num_heads, mlp_dims, dropout, activation,
-            norm_first, checkpoint,
-        )
+        shared = (dims, num_heads, mlp_dims, dropout, activation, norm_first, checkpoint)
+        self.encoder = custom_encoder or TransformerEncoder(num_encoder_layers, *shared)
+        self.decoder = custom_decoder or TransformerDecoder(num_decoder_layers, *shared)
 
     def __call__(self, src, tgt, src_mask, tgt_mask, memory_mask):
         memory = self.encoder(src, src_mask)
