@@ -1,4 +1,5 @@
-"""Normalization layers."""
+"""Normalization layers. Features are on the last axis; the learned scale
+and shift are ``weight`` and ``bias``."""
 
 from typing import Tuple
 
@@ -7,14 +8,29 @@ from mlx.nn.layers._ops import layer_norm, rms_norm
 from mlx.nn.layers.base import Module
 
 
+def _check_eps(layer, eps):
+    if eps <= 0.0:
+        raise ValueError(f"[{layer}] 'eps' must be positive but got {eps}.")
+
+
+def _standardize(x, axes, eps):
+    # (x - mean) / sqrt(var + eps) over ``axes``
+    mean = mx.mean(x, axis=axes, keepdims=True)
+    var = mx.var(x, axis=axes, keepdims=True)
+    return (x - mean) * mx.rsqrt(var + eps)
+
+
+def _affine(layer, x):
+    return layer.weight * x + layer.bias if "weight" in layer else x
+
+
 class InstanceNorm(Module):
-    r"""Normalize each sample and channel over the spatial axes (input
-    ``(N, ..., C)``), with an optional affine transform."""
+    r"""Normalize every sample and channel over the spatial axes of an
+    ``(N, ..., C)`` input; ``affine`` adds a per-channel scale and shift."""
 
     def __init__(self, dims: int, eps: float = 1e-5, affine: bool = False):
         super().__init__()
-        if eps <= 0.0:
-            raise ValueError(f"[InstanceNorm] 'eps' must be positive but got {eps}.")
+        _check_eps("InstanceNorm", eps)
         if affine:
             self.weight = mx.ones((dims,))
             self.bias = mx.zeros((dims,))
@@ -30,21 +46,16 @@ class InstanceNorm(Module):
                 f"InstanceNorm expects inputs with at least 3 dimensions"
                 f" (N, ..., C) but the input has {x.ndim} dimensions."
             )
-        axes = tuple(range(1, x.ndim - 1))
-        mean = mx.mean(x, axis=axes, keepdims=True)
-        var = mx.var(x, axis=axes, keepdims=True)
-        x = (x - mean) * mx.rsqrt(var + self.eps)
-        return (self.weight * x + self.bias) if "weight" in self else x
+        return _affine(self, _standardize(x, tuple(range(1, x.ndim - 1)), self.eps))
 
 
 class LayerNorm(Module):
-    r"""Normalize over the last axis: :math:`(x - E[x]) / \sqrt{Var[x] +
-    \epsilon}\,\gamma + \beta`."""
+    r"""Normalize over the last axis, then scale and shift (``affine``;
+    ``bias=False`` keeps only the scale)."""
 
     def __init__(self, dims: int, eps: float = 1e-5, affine: bool = True, bias: bool = True):
         super().__init__()
-        if eps <= 0.0:
-            raise ValueError(f"[LayerNorm] 'eps' must be positive but got {eps}.")
+        _check_eps("LayerNorm", eps)
         if affine:
             self.weight = mx.ones((dims,))
             if bias:
@@ -56,19 +67,16 @@ class LayerNorm(Module):
         return f"{self.dims}, eps={self.eps}, affine={'weight' in self}"
 
     def __call__(self, x):
-        weight = self["weight"] if "weight" in self else None
-        bias = self["bias"] if "bias" in self else None
-        return layer_norm(x, weight, bias, self.eps)
+        return layer_norm(x, self.get("weight"), self.get("bias"), self.eps)
 
 
 class RMSNorm(Module):
-    r"""Root mean square normalization over the last axis with a learned
-    scale: :math:`x / \sqrt{E[x^2] + \epsilon}\,\gamma`."""
+    r"""Divide by the root mean square over the last axis and scale by the
+    learned ``weight`` (no centering, no shift)."""
 
     def __init__(self, dims: int, eps: float = 1e-5):
         super().__init__()
-        if eps <= 0.0:
-            raise ValueError(f"[RMSNorm] 'eps' must be positive but got {eps}.")
+        _check_eps("RMSNorm", eps)
         self.weight = mx.ones((dims,))
         self.eps = eps
 
@@ -80,10 +88,10 @@ class RMSNorm(Module):
 
 
 class GroupNorm(Module):
-    r"""Group normalization: the features (last axis) are split into
-    ``num_groups`` groups normalized together over all but the batch axis.
-    With ``pytorch_compatible`` the groups are contiguous features as in
-    PyTorch."""
+    r"""Split the features into ``num_groups`` groups and normalize each over
+    the group and all non-batch axes. MLX's default interleaves the groups
+    (feature ``i`` is in group ``i % num_groups``); ``pytorch_compatible``
+    uses contiguous groups as PyTorch does."""
 
     def __init__(
         self,
@@ -94,8 +102,7 @@ class GroupNorm(Module):
         pytorch_compatible: bool = False,
     ):
         super().__init__()
-        if eps <= 0.0:
-            raise ValueError(f"[GroupNorm] 'eps' must be positive but got {eps}.")
+        _check_eps("GroupNorm", eps)
         if num_groups <= 0:
             raise ValueError(f"The number of groups ({num_groups}) must be a positive integer.")
         if dims <= 0:
@@ -106,6 +113,7 @@ class GroupNorm(Module):
                 f" by the number of groups ({num_groups})."
             )
         if affine:
+            # bias before weight: this is the order MLX lists them in
             self.bias = mx.zeros((dims,))
             self.weight = mx.ones((dims,))
         self.num_groups = num_groups
@@ -119,37 +127,24 @@ class GroupNorm(Module):
             f"affine={'weight' in self}, pytorch_compatible={self.pytorch_compatible}"
         )
 
-    def _pytorch_compatible_group_norm(self, x):
-        g = self.num_groups
-        batch, *rest, dims = x.shape
-        group_size = dims // g
-        x = x.reshape(batch, -1, g, group_size)
-        x = x.transpose(0, 2, 1, 3).reshape(batch, g, -1)
-        x = layer_norm(x, None, None, self.eps)
-        x = x.reshape(batch, g, -1, group_size)
-        return x.transpose(0, 2, 1, 3).reshape(batch, *rest, dims)
-
-    def _group_norm(self, x):
-        g = self.num_groups
-        batch, *rest, dims = x.shape
-        x = x.reshape(batch, -1, g)
-        mean = mx.mean(x, axis=1, keepdims=True)
-        var = mx.var(x, axis=1, keepdims=True)
-        x = (x - mean) * mx.rsqrt(var + self.eps)
-        return x.reshape(batch, *rest, dims)
-
     def __call__(self, x):
+        batch, *middle, dims = x.shape
+        g = self.num_groups
         if self.pytorch_compatible:
-            x = self._pytorch_compatible_group_norm(x)
+            # gather each contiguous group of features into one row
+            rows = x.reshape(batch, -1, g, dims // g).transpose(0, 2, 1, 3).reshape(batch, g, -1)
+            rows = layer_norm(rows, None, None, self.eps)
+            x = rows.reshape(batch, g, -1, dims // g).transpose(0, 2, 1, 3)
         else:
-            x = self._group_norm(x)
-        return (self.weight * x + self.bias) if "weight" in self else x
+            x = _standardize(x.reshape(batch, -1, g), 1, self.eps)
+        return _affine(self, x.reshape(batch, *middle, dims))
 
 
 class BatchNorm(Module):
-    r"""Batch normalization over all axes but the last (features), for 2D,
-    3D or 4D inputs. Running statistics (frozen, so not trained) are updated
-    in training mode and used in evaluation mode."""
+    r"""Normalize each feature over the batch (and spatial) axes of 2D, 3D
+    or 4D inputs. In training mode batch statistics are used and folded
+    into ``running_mean``/``running_var`` (frozen: not trained); in
+    evaluation mode the running statistics are used."""
 
     def __init__(
         self,
@@ -160,8 +155,7 @@ class BatchNorm(Module):
         track_running_stats: bool = True,
     ):
         super().__init__()
-        if eps <= 0.0:
-            raise ValueError(f"[BatchNorm] 'eps' must be positive but got {eps}.")
+        _check_eps("BatchNorm", eps)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -169,14 +163,14 @@ class BatchNorm(Module):
         if affine:
             self.weight = mx.ones((num_features,))
             self.bias = mx.zeros((num_features,))
-        if self.track_running_stats:
+        if track_running_stats:
             self.running_mean = mx.zeros((num_features,))
             self.running_var = mx.ones((num_features,))
             self.freeze(keys=["running_mean", "running_var"], recurse=False)
 
     def unfreeze(self, *args, **kwargs):
-        """Unfreeze like :meth:`Module.unfreeze` but keep the running
-        statistics frozen."""
+        """As :meth:`Module.unfreeze`, but the running statistics stay
+        frozen."""
         super().unfreeze(*args, **kwargs)
         if self.track_running_stats:
             self.freeze(keys=["running_mean", "running_var"], recurse=False)
@@ -189,11 +183,11 @@ class BatchNorm(Module):
         )
 
     def _calc_stats(self, x: mx.array, ddof: int = 0) -> Tuple[mx.array, mx.array]:
-        axes = tuple(range(0, x.ndim - 1))
+        axes = tuple(range(x.ndim - 1))
         return mx.mean(x, axis=axes), mx.var(x, axis=axes, ddof=ddof)
 
     def __call__(self, x: mx.array) -> mx.array:
-        if x.ndim < 2 or x.ndim > 4:
+        if not 2 <= x.ndim <= 4:
             raise ValueError(
                 f"Expected input tensor to have 2, 3 or 4 dimensions, but got {x.ndim}"
             )
@@ -203,11 +197,9 @@ class BatchNorm(Module):
         if self.training and self.track_running_stats:
             # the running variance is the unbiased estimate (as PyTorch)
             mu = self.momentum
-            _, unbiased = self._calc_stats(x, ddof=1)
+            unbiased = self._calc_stats(x, ddof=1)[1]
             self.running_mean = (1 - mu) * self.running_mean + mu * mean
             self.running_var = (1 - mu) * self.running_var + mu * unbiased
         elif self.track_running_stats:
-            mean = self.running_mean
-            var = self.running_var
-        x = (x - mean) * mx.rsqrt(var + self.eps)
-        return (self.weight * x + self.bias) if "weight" in self else x
+            mean, var = self.running_mean, self.running_var
+        return _affine(self, (x - mean) * mx.rsqrt(var + self.eps))
