@@ -517,6 +517,9 @@ def test_load_format_errors(tmp_path):
     with pytest.raises(RuntimeError, match=r"\[load\] Invalid header"):
         mx.load(str(tmp_path / "z.npz"), format="npy")
     assert mx.load(str(tmp_path / "a.npy"), stream=mx.cpu).tolist() == [0, 1, 2]
+    if not mx.is_available(mx.gpu):
+        with pytest.raises(ValueError, match="gpu"):
+            mx.load(str(tmp_path / "a.npy"), stream=mx.gpu)
 
 
 def test_missing_files(tmp_path):

@@ -121,7 +121,10 @@ GGUFMetaData read_value(io::Cursor& cur, uint32_t type, const std::string& key) 
 
 } // namespace
 
-GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice) {
+GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
+  // Arrays are read eagerly on the host; the stream is still checked (a
+  // gpu stream without a gpu backend is an error, as in MLX).
+  to_stream(s);
   io::Cursor cur(*in, 0, kLoad);
   if (in->size() < 24 || cur.get<uint32_t>() != kMagic) {
     io::fail(kLoad, "File " + in->label() + " is not a GGUF file (bad magic).");

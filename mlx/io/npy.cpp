@@ -340,7 +340,10 @@ namespace mlx::core {
 
 using namespace io;
 
-array load(std::shared_ptr<io::Reader> in, StreamOrDevice) {
+array load(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
+  // Arrays are read eagerly on the host; the stream is still checked (a
+  // gpu stream without a gpu backend is an error, as in MLX).
+  to_stream(s);
   Cursor cur(*in, 0, "load");
   ReadFn read = [&](void* dst, size_t n) { cur.bytes(dst, n); };
   NpyHeader h = read_npy_header(read, in->label());

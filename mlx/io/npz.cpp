@@ -51,7 +51,10 @@ array load_deflated(io::Reader& in, const io::ZipEntry& z) {
 
 } // namespace
 
-std::unordered_map<std::string, array> load_npz(std::shared_ptr<io::Reader> in, StreamOrDevice) {
+std::unordered_map<std::string, array> load_npz(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
+  // Arrays are read eagerly on the host; the stream is still checked (a
+  // gpu stream without a gpu backend is an error, as in MLX).
+  to_stream(s);
   std::unordered_map<std::string, array> out;
   for (const auto& z : io::read_zip_directory(*in, kLoad)) {
     if (!z.name.empty() && z.name.back() == '/') {

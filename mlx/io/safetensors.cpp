@@ -69,7 +69,10 @@ uint64_t as_index(const Json* v, const std::string& tensor, const char* field) {
 
 } // namespace
 
-SafetensorsLoad load_safetensors(std::shared_ptr<io::Reader> in, StreamOrDevice) {
+SafetensorsLoad load_safetensors(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
+  // Arrays are read eagerly on the host; the stream is still checked (a
+  // gpu stream without a gpu backend is an error, as in MLX).
+  to_stream(s);
   const std::string& label = in->label();
   uint64_t file_size = in->size();
   if (file_size < 8) {
