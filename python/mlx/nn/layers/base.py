@@ -1,4 +1,12 @@
-"""nn.Module: a dict of parameters, sub-modules and containers of them."""
+"""nn.Module: the base class of layers and models.
+
+A module is a ``dict``. Attributes holding arrays, dicts, lists or tuples
+are stored as dict items: those are the module's parameters (arrays whose
+key does not start with ``_``) and its children (sub-modules, possibly
+inside dicts and lists). Everything else is an ordinary attribute.
+"""
+
+from __future__ import annotations
 
 import textwrap
 from typing import Any, Callable, List, Optional, Tuple, Union
@@ -7,39 +15,22 @@ import mlx.core as mx
 from mlx.utils import tree_flatten, tree_unflatten
 
 
-def _unwrap(model, value_key, value, filter_fn, map_fn, is_leaf_fn):
-    if is_leaf_fn(model, value_key, value):
-        return map_fn(value)
-
+def _select(owner, path, value, keep, leaf_fn, is_leaf):
+    """Rebuild ``value`` (found at ``path`` in module ``owner``): leaves go
+    through ``leaf_fn``; dict/list members that ``keep`` rejects become
+    ``{}`` (so list positions survive); sub-modules recurse on their own
+    members."""
+    if is_leaf(owner, path, value):
+        return leaf_fn(value)
     if isinstance(value, Module):
-        return {
-            k: _unwrap(value, k, v, filter_fn, map_fn, is_leaf_fn)
-            for k, v in value.items()
-            if filter_fn(value, k, v)
-        }
-
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            key = f"{value_key}.{k}"
-            out[k] = (
-                _unwrap(model, key, v, filter_fn, map_fn, is_leaf_fn)
-                if filter_fn(model, key, v)
-                else {}
-            )
-        return out
-
-    if isinstance(value, list):
-        out = []
-        for i, v in enumerate(value):
-            key = f"{value_key}.{i}"
-            out.append(
-                _unwrap(model, key, v, filter_fn, map_fn, is_leaf_fn)
-                if filter_fn(model, key, v)
-                else {}
-            )
-        return out
-
+        return value.filter_and_map(keep, leaf_fn, is_leaf)
+    if isinstance(value, (dict, list)):
+        members = value.items() if isinstance(value, dict) else enumerate(value)
+        built = {}
+        for k, v in members:
+            sub = f"{path}.{k}"
+            built[k] = _select(owner, sub, v, keep, leaf_fn, is_leaf) if keep(owner, sub, v) else {}
+        return built if isinstance(value, dict) else list(built.values())
     raise RuntimeError("Unexpected leaf found while traversing the module")
 
 
@@ -64,63 +55,72 @@ def _matching_entries(dst, src, strict, what):
         raise ValueError(f"Received invalid type: {type(src).__name__}.")
 
 
-def _default_is_leaf(module, key, value):
+def _not_a_container(module, key, value):
     return not isinstance(value, (Module, dict, list))
 
 
-class Module(dict):
-    """Base class of layers and models.
+def _check_weights(expected, given):
+    """The checks of a strict load: same names, arrays, same shapes."""
+    sep = ",\n"
+    extra = sorted(given.keys() - expected.keys())
+    if extra:
+        raise ValueError(f"Received {len(extra)} parameters not in model: \n{sep.join(extra)}.")
+    missing = sorted(expected.keys() - given.keys())
+    if missing:
+        raise ValueError(f"Missing {len(missing)} parameters: \n{sep.join(missing)}.")
+    for name, current in expected.items():
+        new = given[name]
+        if not isinstance(new, mx.array):
+            raise ValueError(f"Expected mx.array but received {type(new)} for parameter {name}")
+        if new.shape != current.shape:
+            raise ValueError(
+                f"Expected shape {current.shape} but received shape {new.shape} for parameter {name}"
+            )
 
-    A module is a ``dict``: arrays, lists and dicts assigned as attributes are
-    stored as items (and are its parameters and children); anything else is
-    an ordinary attribute. Keys starting with ``_`` are not parameters.
-    """
+
+class Module(dict):
+    """Base class of layers and models (see the module docstring)."""
 
     __call__: Callable
 
     def __init__(self):
-        self._no_grad = set()
+        self._no_grad = set()  # local keys excluded from trainable_parameters
         self._training = True
 
     @property
     def training(self):
-        """Whether the module is in training mode."""
+        """True in training mode (see :meth:`train`)."""
         return self._training
 
     @property
     def state(self):
-        """The module's state dict (the module itself)."""
+        """The module's state: the module itself, a dict."""
         return self
 
     def _extra_repr(self):
         return ""
 
     def __repr__(self):
+        text = f"{type(self).__name__}({self._extra_repr()}"
         children = tree_flatten(self.children(), is_leaf=self.is_module)
-        value = f"{type(self).__name__}({self._extra_repr()}"
-        for k, v in children:
-            value += "\n"
-            value += textwrap.indent(f"({k}): {repr(v)}", prefix="  ")
-        if children:
-            value += "\n"
-        value += ")"
-        return value
+        for name, child in children:
+            text += "\n" + textwrap.indent(f"({name}): {child!r}", "  ")
+        return text + ("\n)" if children else ")")
+
+    # -- attributes: containers live in the dict, the rest on the object --
 
     def __getattr__(self, key: str):
+        # only called when normal lookup fails
         if key in self:
             return self[key]
-        raise AttributeError(
-            f"'{type(self).__name__}' object has no attribute '{key}'"
-        )
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'")
 
     def __setattr__(self, key: str, val: Any):
         if isinstance(val, (mx.array, dict, list, tuple)):
-            if key in self.__dict__:
-                del self.__dict__[key]
+            self.__dict__.pop(key, None)
             self[key] = val
         else:
-            if key in self:
-                del self[key]
+            self.pop(key, None)
             super().__setattr__(key, val)
 
     def __delattr__(self, name):
@@ -129,16 +129,17 @@ class Module(dict):
         else:
             super().__delattr__(name)
 
-    # -- weights -------------------------------------------------------------
+    # -- weights files ----------------------------------------------------
 
     def load_weights(
         self,
         file_or_weights: Union[str, List[Tuple[str, mx.array]]],
         strict: bool = True,
-    ) -> "Module":
-        """Update the parameters from a ``.npz``/``.safetensors`` file or a
-        list of ``(key, array)`` pairs. With ``strict`` the keys and shapes must
-        match the model exactly."""
+    ) -> Module:
+        """Set parameters from a ``.npz`` / ``.safetensors`` file or a list
+        of ``(name, array)`` pairs. ``strict`` requires exactly the model's
+        parameter names with the same shapes; otherwise whatever matches is
+        loaded."""
         weights = file_or_weights
         if isinstance(weights, str):
             if not hasattr(mx, "load"):
@@ -149,65 +150,30 @@ class Module(dict):
             weights = list(mx.load(weights).items())
         elif isinstance(weights, dict):
             weights = list(weights.items())
-
         if strict:
-            new_weights = dict(weights)
-            curr_weights = dict(tree_flatten(self.parameters()))
-            extras = new_weights.keys() - curr_weights.keys()
-            if extras:
-                num_extra = len(extras)
-                extras = ",\n".join(sorted(extras))
-                raise ValueError(
-                    f"Received {num_extra} parameters not in model: \n{extras}."
-                )
-            missing = curr_weights.keys() - new_weights.keys()
-            if missing:
-                num_missing = len(missing)
-                missing = ",\n".join(sorted(missing))
-                raise ValueError(f"Missing {num_missing} parameters: \n{missing}.")
-            for k, v in curr_weights.items():
-                v_new = new_weights[k]
-                if not isinstance(v_new, mx.array):
-                    raise ValueError(
-                        "Expected mx.array but received "
-                        f"{type(v_new)} for parameter {k}"
-                    )
-                if v_new.shape != v.shape:
-                    raise ValueError(
-                        f"Expected shape {v.shape} but received "
-                        f"shape {v_new.shape} for parameter {k}"
-                    )
-
-        if len(weights) != 0:
+            _check_weights(dict(tree_flatten(self.parameters())), dict(weights))
+        if weights:
             self.update(tree_unflatten(weights), strict=False)
         return self
 
     def save_weights(self, file: str):
-        """Save the parameters to ``.npz`` (``mx.savez``) or ``.safetensors``
-        (``mx.save_safetensors``)."""
+        """Write the parameters to ``file``: ``.npz`` or ``.safetensors``."""
         params = dict(tree_flatten(self.parameters()))
-        if file.endswith(".npz"):
-            if not hasattr(mx, "savez"):
-                raise NotImplementedError(
-                    "Module.save_weights to .npz needs mlx.core.savez, which "
-                    "this build does not provide yet."
-                )
-            mx.savez(file, **params)
-        elif file.endswith(".safetensors"):
-            if not hasattr(mx, "save_safetensors"):
-                raise NotImplementedError(
-                    "Module.save_weights to .safetensors needs "
-                    "mlx.core.save_safetensors, which this build does not "
-                    "provide yet."
-                )
-            mx.save_safetensors(file, params)
-        else:
-            raise ValueError(
-                f"Unsupported file extension for {file}. "
-                "Use '.npz' or '.safetensors'."
-            )
+        for ext, writer in ((".npz", "savez"), (".safetensors", "save_safetensors")):
+            if file.endswith(ext):
+                if not hasattr(mx, writer):
+                    raise NotImplementedError(
+                        f"Module.save_weights to {ext} needs mlx.core.{writer}, "
+                        "which this build does not provide yet."
+                    )
+                if writer == "savez":
+                    mx.savez(file, **params)
+                else:
+                    mx.save_safetensors(file, params)
+                return
+        raise ValueError(f"Unsupported file extension for {file}. Use '.npz' or '.safetensors'.")
 
-    # -- filters -------------------------------------------------------------
+    # -- filters (module, key, value) -> bool ------------------------------
 
     @staticmethod
     def is_module(value):
@@ -223,29 +189,29 @@ class Module(dict):
 
     @staticmethod
     def trainable_parameter_filter(module, key, value):
-        return (
-            Module.valid_parameter_filter(module, key, value)
-            and key not in module._no_grad
-        )
+        return Module.valid_parameter_filter(module, key, value) and key not in module._no_grad
+
+    # -- views of the tree --------------------------------------------------
 
     def filter_and_map(
         self,
-        filter_fn: Callable[["Module", str, Any], bool],
+        filter_fn: Callable[[Module, str, Any], bool],
         map_fn: Optional[Callable] = None,
-        is_leaf_fn: Optional[Callable[["Module", str, Any], bool]] = None,
+        is_leaf_fn: Optional[Callable[[Module, str, Any], bool]] = None,
     ):
-        """Walk the module, keep the members ``filter_fn`` accepts and apply
-        ``map_fn`` to the leaves (as decided by ``is_leaf_fn``)."""
-        map_fn = map_fn or (lambda x: x)
-        is_leaf_fn = is_leaf_fn or _default_is_leaf
+        """A tree of this module's members that ``filter_fn`` keeps, with
+        ``map_fn`` applied to the leaves (non-containers unless
+        ``is_leaf_fn`` says otherwise). Sub-modules become dicts."""
+        map_fn = map_fn or (lambda v: v)
+        is_leaf_fn = is_leaf_fn or _not_a_container
         return {
-            k: _unwrap(self, k, v, filter_fn, map_fn, is_leaf_fn)
+            k: _select(self, k, v, filter_fn, map_fn, is_leaf_fn)
             for k, v in self.items()
             if filter_fn(self, k, v)
         }
 
     def parameters(self):
-        """All parameters (arrays) in a tree of dicts and lists."""
+        """Every parameter, as a tree of dicts and lists of arrays."""
         return self.filter_and_map(self.valid_parameter_filter)
 
     def trainable_parameters(self):
@@ -253,22 +219,34 @@ class Module(dict):
         return self.filter_and_map(self.trainable_parameter_filter)
 
     def children(self):
-        """The direct descendants of this module."""
-        return self.filter_and_map(
-            self.valid_child_filter, is_leaf_fn=lambda m, k, v: isinstance(v, Module)
-        )
+        """The direct sub-modules (as a tree: they may sit in lists/dicts)."""
+        return self.filter_and_map(self.valid_child_filter, is_leaf_fn=lambda m, k, v: self.is_module(v))
 
     def leaf_modules(self):
-        """The sub-modules that have no sub-modules themselves."""
+        """The sub-modules that have no sub-modules of their own."""
 
-        def is_leaf_module(m, k, v):
-            return isinstance(v, Module) and len(tree_flatten(v.children())) == 0
+        def childless(m, k, v):
+            return self.is_module(v) and not tree_flatten(v.children())
 
-        return self.filter_and_map(self.valid_child_filter, is_leaf_fn=is_leaf_module)
+        return self.filter_and_map(self.valid_child_filter, is_leaf_fn=childless)
 
-    # -- updates -------------------------------------------------------------
+    def modules(self):
+        """This module and all its sub-modules (see :meth:`apply_to_modules`
+        for the order)."""
+        found = []
+        self.apply_to_modules(lambda _, m: found.append(m))
+        return found
 
-    def update(self, parameters: dict, strict: bool = True) -> "Module":
+    def named_modules(self):
+        """``(dotted name, module)`` for this module ('') and every
+        sub-module."""
+        found = []
+        self.apply_to_modules(lambda name, m: found.append((name, m)))
+        return found
+
+    # -- changing the tree --------------------------------------------------
+
+    def update(self, parameters: dict, strict: bool = True) -> Module:
         """Replace parameters with the arrays in ``parameters`` (a tree shaped
         like :meth:`parameters`, possibly partial). With ``strict`` every
         entry must name an existing parameter and hold an array."""
@@ -288,15 +266,14 @@ class Module(dict):
     def apply(
         self,
         map_fn: Callable[[mx.array], mx.array],
-        filter_fn: Optional[Callable[["Module", str, Any], bool]] = None,
-    ) -> "Module":
-        """Map the parameters (those ``filter_fn`` keeps) with ``map_fn`` and
-        update the module with the result."""
-        filter_fn = filter_fn or Module.valid_parameter_filter
-        self.update(self.filter_and_map(filter_fn, map_fn))
+        filter_fn: Optional[Callable[[Module, str, Any], bool]] = None,
+    ) -> Module:
+        """Replace each parameter (that ``filter_fn`` keeps) ``p`` by
+        ``map_fn(p)``."""
+        self.update(self.filter_and_map(filter_fn or self.valid_parameter_filter, map_fn))
         return self
 
-    def update_modules(self, modules: dict, strict: bool = True) -> "Module":
+    def update_modules(self, modules: dict, strict: bool = True) -> Module:
         """Replace sub-modules with those in ``modules`` (a tree shaped like
         :meth:`children`, possibly partial)."""
 
@@ -313,40 +290,40 @@ class Module(dict):
         walk(self, modules)
         return self
 
-    def apply_to_modules(self, apply_fn: Callable[[str, "Module"], Any]) -> "Module":
-        """Call ``apply_fn(name, module)`` on this module and every
-        sub-module."""
-        stack = [("", self)]
-        while stack:
-            prefix, mod = stack.pop()
-            apply_fn(prefix, mod)
-            prefix = "." + prefix if prefix else ""
-            stack.extend(
-                tree_flatten(mod.children(), prefix=prefix, is_leaf=self.is_module)
-            )
+    def apply_to_modules(self, apply_fn: Callable[[str, Module], Any]) -> Module:
+        """Call ``apply_fn(name, module)`` on this module (name '') and every
+        sub-module, depth first, later children first (MLX's order)."""
+        pending = [("", self)]
+        while pending:
+            name, module = pending.pop()
+            apply_fn(name, module)
+            prefix = "." + name if name else ""
+            pending += tree_flatten(module.children(), prefix=prefix, is_leaf=self.is_module)
         return self
 
-    def modules(self):
-        """A list of this module and all its sub-modules."""
-        out = []
-        self.apply_to_modules(lambda _, m: out.append(m))
-        return out
-
-    def named_modules(self):
-        """A list of ``(name, module)`` for this module and its sub-modules."""
-        out = []
-        self.apply_to_modules(lambda k, m: out.append((k, m)))
-        return out
-
-    # -- freezing --------------------------------------------------------------
+    # -- freezing -----------------------------------------------------------
 
     def _validate_keys(self, keys, strict):
         keys = keys if isinstance(keys, list) else [keys]
         if strict:
-            for k in keys:
-                if k not in self:
-                    raise KeyError(f"Module doesn't contain member {k}.")
+            unknown = [k for k in keys if k not in self]
+            if unknown:
+                raise KeyError(f"Module doesn't contain member {unknown[0]}.")
         return keys
+
+    def _own_parameter_names(self):
+        # this module's parameters, not those of its sub-modules
+        own = self.filter_and_map(
+            lambda m, k, v: not isinstance(v, Module) and m.valid_parameter_filter(m, k, v)
+        )
+        return [k for k, _ in tree_flatten(own)]
+
+    def _each_module(self, recurse, fn):
+        if recurse:
+            self.apply_to_modules(lambda _, m: fn(m))
+        else:
+            fn(self)
+        return self
 
     def freeze(
         self,
@@ -354,28 +331,16 @@ class Module(dict):
         recurse: bool = True,
         keys: Optional[Union[str, List[str]]] = None,
         strict: bool = False,
-    ) -> "Module":
-        """Exclude parameters from :meth:`trainable_parameters` (all of them,
-        or those named in ``keys``), in sub-modules too when ``recurse``."""
+    ) -> Module:
+        """Leave parameters out of :meth:`trainable_parameters`: all of
+        them, or the members named in ``keys``; in sub-modules too when
+        ``recurse``. ``strict`` makes unknown keys an error."""
 
-        def freeze_one(_, m):
-            local_keys = keys
-            if local_keys is None:
-                local_keys = tree_flatten(
-                    m.filter_and_map(
-                        lambda m, k, v: (not isinstance(v, Module))
-                        and m.valid_parameter_filter(m, k, v)
-                    )
-                )
-                local_keys = [k for k, _ in local_keys]
-            local_keys = m._validate_keys(local_keys, strict)
-            m._no_grad.update(local_keys)
+        def freeze_one(m):
+            names = keys if keys is not None else m._own_parameter_names()
+            m._no_grad.update(m._validate_keys(names, strict))
 
-        if recurse:
-            self.apply_to_modules(freeze_one)
-        else:
-            freeze_one("", self)
-        return self
+        return self._each_module(recurse, freeze_one)
 
     def unfreeze(
         self,
@@ -383,44 +348,39 @@ class Module(dict):
         recurse: bool = True,
         keys: Optional[Union[str, List[str]]] = None,
         strict: bool = False,
-    ) -> "Module":
-        """Undo :meth:`freeze` (for all parameters or those in ``keys``)."""
+    ) -> Module:
+        """Undo :meth:`freeze` for all parameters or the members in
+        ``keys``."""
 
-        def unfreeze_one(_, m):
+        def unfreeze_one(m):
             if keys is None:
                 m._no_grad.clear()
             else:
-                local_keys = m._validate_keys(keys, strict)
-                m._no_grad.difference_update(local_keys)
+                m._no_grad.difference_update(m._validate_keys(keys, strict))
 
-        if recurse:
-            self.apply_to_modules(unfreeze_one)
-        else:
-            unfreeze_one("", self)
-        return self
+        return self._each_module(recurse, unfreeze_one)
 
-    def train(self, mode: bool = True) -> "Module":
-        """Set training mode on this module and all sub-modules."""
+    # -- modes and dtypes ---------------------------------------------------
 
-        def set_mode(_, m):
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=False``: evaluation mode) on this module
+        and all sub-modules; it changes what e.g. Dropout and BatchNorm do."""
+
+        def set_mode(m):
             m._training = mode
 
-        self.apply_to_modules(set_mode)
-        return self
+        return self._each_module(True, set_mode)
 
-    def eval(self) -> "Module":
-        """Set evaluation mode (``train(False)``)."""
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
     def set_dtype(
         self,
         dtype: mx.Dtype,
-        predicate: Optional[Callable[[mx.Dtype], bool]] = lambda x: mx.issubdtype(
-            x, mx.floating
-        ),
+        predicate: Optional[Callable[[mx.Dtype], bool]] = lambda x: mx.issubdtype(x, mx.floating),
     ):
-        """Cast the parameters for which ``predicate(dtype)`` holds (floating
-        point ones by default) to ``dtype``."""
-        if predicate is None:
-            predicate = lambda _: True  # noqa: E731
-        self.apply(lambda x: x.astype(dtype) if predicate(x.dtype) else x)
+        """Cast the parameters whose dtype satisfies ``predicate`` (floating
+        point ones by default; all when ``None``) to ``dtype``."""
+        wanted = predicate or (lambda _: True)
+        self.apply(lambda p: p.astype(dtype) if wanted(p.dtype) else p)

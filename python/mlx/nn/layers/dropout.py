@@ -1,59 +1,55 @@
-"""Dropout layers."""
+"""Dropout layers: in training mode zero entries (or whole channels) with
+probability ``p`` and scale the rest by ``1 / (1 - p)``; identity in
+evaluation mode."""
 
 import mlx.core as mx
 from mlx.nn.layers.base import Module
 
 
-class _DropoutBase(Module):
+class _Dropout(Module):
+    # the input axes that share one keep/drop draw (none for plain dropout)
+    _shared_axes = ()
+    _ndims = None
+
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if p < 0 or p >= 1:
+        if not 0 <= p < 1:
             raise ValueError(f"The dropout probability {p} is not in [0, 1)")
-        self._p_1 = 1 - p
+        self._p_1 = 1 - p  # probability of keeping an entry
 
     def _extra_repr(self):
         return f"p={1 - self._p_1}"
 
-    def _apply(self, x, mask_shape):
+    def __call__(self, x: mx.array) -> mx.array:
+        if self._ndims is not None and x.ndim not in self._ndims:
+            lo, hi = self._ndims
+            raise ValueError(
+                f"Received input with {x.ndim} dimensions. Expected {lo} or {hi} dimensions."
+            )
         if self._p_1 == 1 or not self.training:
             return x
-        mask = mx.random.bernoulli(p=self._p_1, shape=mask_shape)
-        return (1 / self._p_1) * mask * x
-
-
-class Dropout(_DropoutBase):
-    r"""Zero each element with probability ``p`` in training mode and scale
-    the rest by :math:`1/(1-p)`."""
-
-    def __call__(self, x: mx.array) -> mx.array:
-        if self._p_1 == 1 or not self.training:
-            return x
-        mask = mx.random.bernoulli(p=self._p_1, shape=x.shape)
-        return (mask * x) * (1 / self._p_1)
-
-
-class Dropout2d(_DropoutBase):
-    r"""Channel-wise dropout for inputs ``NWHC`` or ``WHC``: whole channels
-    are zeroed with probability ``p``."""
-
-    def __call__(self, x: mx.array) -> mx.array:
-        if x.ndim not in (3, 4):
-            raise ValueError(
-                f"Received input with {x.ndim} dimensions. Expected 3 or 4 dimensions."
-            )
         shape = list(x.shape)
-        shape[-2] = shape[-3] = 1
-        return self._apply(x, shape)
+        for axis in self._shared_axes:
+            shape[axis] = 1
+        keep = mx.random.bernoulli(p=self._p_1, shape=shape)
+        return (keep * x) * (1 / self._p_1)
 
 
-class Dropout3d(_DropoutBase):
-    r"""Channel-wise dropout for inputs ``NDHWC`` or ``DHWC``."""
+class Dropout(_Dropout):
+    r"""Zero each entry independently with probability ``p``."""
 
-    def __call__(self, x: mx.array) -> mx.array:
-        if x.ndim not in (4, 5):
-            raise ValueError(
-                f"Received input with {x.ndim} dimensions. Expected 4 or 5 dimensions."
-            )
-        shape = list(x.shape)
-        shape[-2] = shape[-3] = shape[-4] = 1
-        return self._apply(x, shape)
+
+class Dropout2d(_Dropout):
+    r"""Zero whole channels of ``(N, H, W, C)`` or ``(H, W, C)`` inputs
+    with probability ``p`` (one draw per sample and channel)."""
+
+    _shared_axes = (-2, -3)
+    _ndims = (3, 4)
+
+
+class Dropout3d(_Dropout):
+    r"""Zero whole channels of ``(N, D, H, W, C)`` or ``(D, H, W, C)``
+    inputs with probability ``p``."""
+
+    _shared_axes = (-2, -3, -4)
+    _ndims = (4, 5)

@@ -1,4 +1,4 @@
-"""Embedding lookup table."""
+"""Embedding: a lookup table of vectors indexed by integers."""
 
 import math
 
@@ -7,23 +7,24 @@ from mlx.nn.layers.base import Module
 
 
 class Embedding(Module):
-    r"""A table of ``num_embeddings`` vectors of size ``dims``, indexed by
-    integer inputs. ``weight`` starts normal with std :math:`1/\sqrt{dims}`."""
+    r"""``num_embeddings`` vectors of size ``dims`` (``weight``, initialized
+    from :math:`N(0, 1/dims)`); calling it with integer indices gathers
+    rows."""
 
     def __init__(self, num_embeddings: int, dims: int):
         super().__init__()
-        scale = math.sqrt(1 / dims)
-        self.weight = mx.random.normal(shape=(num_embeddings, dims), scale=scale)
+        self.weight = mx.random.normal(shape=(num_embeddings, dims), scale=math.sqrt(1 / dims))
 
     def _extra_repr(self):
-        return f"{self.weight.shape[0]}, {self.weight.shape[1]}"
+        rows, dims = self.weight.shape
+        return f"{rows}, {dims}"
 
     def __call__(self, x):
         return self.weight[x]
 
     def as_linear(self, x):
-        """Use the table as a linear layer (tied output projection):
-        ``x @ weight.T``."""
+        """Scores of ``x`` against every embedding, ``x @ weight.T`` (an
+        output layer tied to the input embedding)."""
         return x @ self.weight.T
 
     def to_quantized(self, group_size=None, bits=None, mode="affine", quantize_input=False):

@@ -1,4 +1,4 @@
-"""Linear, Bilinear and Identity layers."""
+"""Identity, Linear and Bilinear layers."""
 
 import math
 from typing import Any
@@ -8,9 +8,15 @@ from mlx.nn.layers._ops import addmm
 from mlx.nn.layers.base import Module
 
 
+def _uniform_init(fan_in, *shape):
+    # U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from the global random state
+    bound = math.sqrt(1.0 / fan_in)
+    return mx.random.uniform(low=-bound, high=bound, shape=shape)
+
+
 class Identity(Module):
-    r"""A placeholder that returns its input unchanged (arguments are
-    accepted and ignored)."""
+    r"""Returns its input; any constructor arguments are ignored (handy as
+    a drop-in replacement for another layer)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
@@ -20,31 +26,23 @@ class Identity(Module):
 
 
 class Linear(Module):
-    r"""Affine map :math:`y = x W^\top + b`.
-
-    ``weight`` has shape ``(output_dims, input_dims)`` and ``bias``
-    ``(output_dims,)``; both start uniform in :math:`\pm 1/\sqrt{D_{in}}`.
-    """
+    r"""Affine map :math:`y = x W^\top + b` with ``weight`` of shape
+    ``(output_dims, input_dims)`` and ``bias`` of shape ``(output_dims,)``,
+    both initialized uniformly in :math:`\pm 1/\sqrt{input\_dims}`."""
 
     def __init__(self, input_dims: int, output_dims: int, bias: bool = True) -> None:
         super().__init__()
-        scale = math.sqrt(1.0 / input_dims)
-        self.weight = mx.random.uniform(
-            low=-scale, high=scale, shape=(output_dims, input_dims)
-        )
+        self.weight = _uniform_init(input_dims, output_dims, input_dims)
         if bias:
-            self.bias = mx.random.uniform(low=-scale, high=scale, shape=(output_dims,))
+            self.bias = _uniform_init(input_dims, output_dims)
 
     def _extra_repr(self) -> str:
-        return (
-            f"input_dims={self.weight.shape[1]}, output_dims={self.weight.shape[0]}, "
-            f"bias={'bias' in self}"
-        )
+        out_dims, in_dims = self.weight.shape
+        return f"input_dims={in_dims}, output_dims={out_dims}, bias={'bias' in self}"
 
     def __call__(self, x: mx.array) -> mx.array:
-        if "bias" in self:
-            return addmm(self["bias"], x, self["weight"].T)
-        return x @ self["weight"].T
+        w_t = self["weight"].T
+        return addmm(self["bias"], x, w_t) if "bias" in self else x @ w_t
 
     def to_quantized(self, group_size=None, bits=None, mode="affine", quantize_input=False):
         raise NotImplementedError(
@@ -54,38 +52,27 @@ class Linear(Module):
 
 
 class Bilinear(Module):
-    r"""Bilinear map :math:`y_i = x_1^\top W_i x_2 + b_i`.
+    r"""Bilinear map :math:`y_k = x_1^\top W_k x_2 + b_k` with ``weight`` of
+    shape ``(output_dims, input2_dims, input1_dims)``, initialized uniformly
+    in :math:`\pm 1/\sqrt{input1\_dims}` like ``bias``."""
 
-    ``weight`` has shape ``(output_dims, input2_dims, input1_dims)``.
-    """
-
-    def __init__(
-        self, input1_dims: int, input2_dims: int, output_dims: int, bias: bool = True
-    ) -> None:
+    def __init__(self, input1_dims: int, input2_dims: int, output_dims: int, bias: bool = True) -> None:
         super().__init__()
-        scale = math.sqrt(1.0 / input1_dims)
-        self.weight = mx.random.uniform(
-            low=-scale, high=scale, shape=(output_dims, input2_dims, input1_dims)
-        )
+        self.weight = _uniform_init(input1_dims, output_dims, input2_dims, input1_dims)
         if bias:
-            self.bias = mx.random.uniform(low=-scale, high=scale, shape=(output_dims,))
+            self.bias = _uniform_init(input1_dims, output_dims)
 
     def _extra_repr(self) -> str:
-        out, in2, in1 = self.weight.shape
-        return (
-            f"input1_dims={in1}, input2_dims={in2}, output_dims={out}, "
-            f"bias={'bias' in self}"
-        )
+        out_dims, in2, in1 = self.weight.shape
+        return f"input1_dims={in1}, input2_dims={in2}, output_dims={out_dims}, bias={'bias' in self}"
 
     def __call__(self, x1: mx.array, x2: mx.array) -> mx.array:
-        out, in2, in1 = self.weight.shape
-        lead = x1.shape[:-1]
-        x1 = x1.reshape(-1, in1)
-        x2 = x2.reshape(-1, 1, in2)
-        y = x1 @ self.weight.reshape(out * in2, in1).T  # (N, out*in2)
-        y = y.reshape(-1, out, in2).swapaxes(-2, -1)  # (N, in2, out)
-        y = (x2 @ y).squeeze(1)  # (N, out)
-        y = y.reshape(*lead, out)
+        out_dims, in2, in1 = self.weight.shape
+        batch_shape = x1.shape[:-1]
+        # contract x1 with every W_k at once: (N, out * in2), then with x2
+        x1_w = x1.reshape(-1, in1) @ self.weight.reshape(out_dims * in2, in1).T
+        x1_w = x1_w.reshape(-1, out_dims, in2).swapaxes(-2, -1)  # (N, in2, out)
+        y = (x2.reshape(-1, 1, in2) @ x1_w).squeeze(1)
         if "bias" in self:
             y = y + self.bias
-        return y
+        return y.reshape(*batch_shape, out_dims)
