@@ -850,3 +850,33 @@ def test_npz_with_more_than_65535_entries_uses_zip64(tmp_path):
             z.writestr(f"p{i}.npy", b.getvalue())
     out = mx.load(str(tmp_path / "py.npz"))
     assert len(out) == n and out[f"p{n - 1}"].tolist() == [3]
+
+
+# ------------------------------------------------- files written by MLX
+
+
+def test_reads_files_written_by_mlx():
+    """tests/data/io_mlx.* were written by MLX 0.32.4 (io_record_mlx.py)."""
+    data = pathlib.Path(__file__).parent / "data"
+    a = (np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 4)
+    b = np.arange(6, dtype=np.int16).reshape(3, 2) - 2
+    c = (np.arange(5) % 2).astype(bool)
+    npy = mx.load(str(data / "io_mlx.npy"))
+    np.testing.assert_array_equal(np.array(npy), a.T)
+    npz = mx.load(str(data / "io_mlx.npz"))
+    assert sorted(npz) == ["arr_0", "b", "c"]
+    np.testing.assert_array_equal(np.array(npz["arr_0"]), a)
+    np.testing.assert_array_equal(np.array(npz["b"]), b)
+    np.testing.assert_array_equal(np.array(npz["c"]), c)
+    st, meta = mx.load(str(data / "io_mlx.safetensors"), return_metadata=True)
+    assert meta == {"format": "mlx"}
+    np.testing.assert_array_equal(np.array(st["a"]), a)
+    assert st["b"].dtype == mx.int16 and st["c"].dtype == mx.bool_
+    assert st["h"].dtype == mx.bfloat16 and st["h"].tolist() == [0.0, 1.5, 3.0, 4.5]
+    gg, gmeta = mx.load(str(data / "io_mlx.gguf"), return_metadata=True)
+    np.testing.assert_array_equal(np.array(gg["a"]), a)
+    np.testing.assert_array_equal(np.array(gg["b"]), b)
+    assert gg["s"].shape == () and gg["s"].item() == 2.5
+    assert gmeta["name"] == "fixture" and gmeta["tok"] == ["x", "yz"]
+    assert gmeta["ints"].tolist() == [1, 2, 3] and gmeta["ints"].dtype == mx.int32
+    assert gmeta["u"].item() == 7 and gmeta["u"].dtype == mx.uint8
