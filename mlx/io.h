@@ -1,7 +1,8 @@
 // Saving and loading arrays: .npy, .npz, .safetensors and .gguf.
 //
 // Every loader reads a file's bytes straight into the buffers of the arrays
-// it returns (one copy, no staging) and checks each size and offset against
+// it returns (one copy, no staging; deflated .npz entries inflate into them
+// and quantized GGUF blocks are unpacked) and checks each size and offset against
 // the file before it allocates, so a truncated or hostile file raises an
 // error ("[load...] ...") instead of crashing or allocating without bound.
 #pragma once

@@ -280,6 +280,8 @@ void ZipWriter::add(
   Written w{name, static_cast<uint16_t>(deflate ? 8 : 0), 0, 0, head.size() + size, out_.tell()};
   w.crc = crc_update(crc_update(0, head.data(), head.size()), data, size);
 
+  // The local header precedes the data and must hold the compressed size,
+  // so a deflated entry is compressed into memory first.
   std::string packed;
   if (deflate) {
     z_stream zs{};
