@@ -308,8 +308,23 @@ std::vector<array> Scatter::jvp(const std::vector<array>& primals, const std::ve
     case Sum:
       return {scatter_add(ta, idx, tu, axes_, s)};
     default:
-      throw std::runtime_error("[scatter] jvp is only implemented for scatter and scatter_add.");
+      break;
   }
+  const auto& a = primals[0];
+  const auto& upd = primals.back();
+  auto out = type_ == Prod  ? scatter_prod(a, idx, upd, axes_, s)
+             : type_ == Max ? scatter_max(a, idx, upd, axes_, s)
+                            : scatter_min(a, idx, upd, axes_, s);
+  if (type_ == Prod) {
+    // d log out = ta / a + the sum of tu / u over the updates at each place
+    // (inputs assumed non-zero, as in the vjp).
+    return {multiply(out, scatter_add(divide(ta, a, s), idx, divide(tu, upd, s), axes_, s), s)};
+  }
+  // Max, Min: the tangents of whatever attained the result (the transpose of the vjp).
+  Shape slice_sizes(upd.shape().end() - a.ndim(), upd.shape().end());
+  auto ma = astype(equal(a, out, s), ta.dtype(), s);
+  auto mu = astype(equal(upd, gather(out, idx, axes_, slice_sizes, s), s), tu.dtype(), s);
+  return {scatter_add(multiply(ta, ma, s), idx, multiply(tu, mu, s), axes_, s)};
 }
 
 std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
@@ -569,30 +584,83 @@ std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(const std::ve
 
 // ---------------------------------------------------------------------- Scan
 
+namespace {
+
+// Shifts x by one step along `axis` in scan order (towards later positions;
+// `reverse` scans run from the end), filling the vacated slot with zeros:
+// an exclusive scan's output i is the inclusive scan's output i - 1.
+array shift_in_scan_order(const array& x, int axis, bool reverse, bool forward, StreamOrDevice s) {
+  int n = x.shape(axis);
+  if (n == 0) {
+    return x;
+  }
+  Shape start(x.ndim(), 0), stop = x.shape();
+  // Moving forward in scan order drops the last element (in scan order).
+  bool drop_end = forward != reverse;
+  if (drop_end) {
+    stop[axis] = n - 1;
+  } else {
+    start[axis] = 1;
+  }
+  auto part = slice(x, start, stop, s);
+  return pad(part, {axis}, {drop_end ? 1 : 0}, {drop_end ? 0 : 1}, array(0, x.dtype()), "constant", s);
+}
+
+// For an inclusive cummax/cummin y of x: the position along `axis` whose
+// value each output holds (the latest one in scan order on ties).
+array scan_extremum_arg(const array& x, const array& y, int axis, bool reverse, StreamOrDevice s) {
+  int n = x.shape(axis);
+  Shape r(x.ndim(), 1);
+  r[axis] = n;
+  auto pos = reshape(arange(0, n, int32), r, s);
+  if (reverse) {
+    pos = subtract(array(n - 1), pos, s);
+  }
+  auto hit = where(equal(x, y, s), broadcast_to(pos, x.shape(), s), array(-1), s);
+  auto arg = cummax(hit, axis, reverse, true, s);
+  return reverse ? subtract(array(n - 1), arg, s) : arg;
+}
+
+// The product of the other elements along `axis`: exact with zeros too.
+array others_product(const array& x, int axis, StreamOrDevice s) {
+  return multiply(cumprod(x, axis, false, false, s), cumprod(x, axis, true, false, s), s);
+}
+
+} // namespace
+
 std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                              const std::vector<int>&) {
   auto s = stream();
+  const auto& x = primals[0];
   const auto& t = tangents[0];
   switch (type_) {
     case Sum:
       return {cumsum(t, axis_, reverse_, inclusive_, s)};
-    default: {
-      // Through the vjp's linear map is awkward; use the explicit forms.
-      auto y = [&] {
-        switch (type_) {
-          case Prod:
-            return cumprod(primals[0], axis_, reverse_, inclusive_, s);
-          case LogAddExp:
-            return logcumsumexp(primals[0], axis_, reverse_, inclusive_, s);
-          default:
-            throw std::runtime_error("[Scan] jvp of cummax/cummin is not implemented.");
-        }
-      }();
-      if (type_ == Prod) {
-        return {multiply(y, cumsum(divide(t, primals[0], s), axis_, reverse_, inclusive_, s), s)};
-      }
+    case Prod: {
+      // Where an output's factors hold no zero: y * cumsum(t / x). Where
+      // they do, only the first zero's tangent survives: t_z * (the product
+      // with that zero replaced by one).
+      auto zero = equal(x, array(0, x.dtype()), s);
+      auto count = cumsum(astype(zero, int32, s), axis_, reverse_, true, s);
+      auto first = logical_and(zero, equal(count, array(1), s), s);
+      auto covered = greater(cumsum(astype(zero, int32, s), axis_, reverse_, inclusive_, s), array(0), s);
+      auto x_safe = where(zero, array(1, x.dtype()), x, s);
+      auto y = cumprod(x, axis_, reverse_, inclusive_, s);
+      auto smooth = multiply(y, cumsum(divide(t, x_safe, s), axis_, reverse_, inclusive_, s), s);
+      auto t_first = sum(where(first, t, zeros_like(t, s), s), axis_, true, s);
+      auto y_first = cumprod(where(first, array(1, x.dtype()), x, s), axis_, reverse_, inclusive_, s);
+      return {where(covered, multiply(t_first, y_first, s), smooth, s)};
+    }
+    case LogAddExp: {
       // d logcumsumexp = cumsum(t * exp(x)) / exp(y)
-      return {divide(cumsum(multiply(t, exp(primals[0], s), s), axis_, reverse_, inclusive_, s), exp(y, s), s)};
+      auto y = logcumsumexp(x, axis_, reverse_, inclusive_, s);
+      return {divide(cumsum(multiply(t, exp(x, s), s), axis_, reverse_, inclusive_, s), exp(y, s), s)};
+    }
+    default: {
+      // Each output carries the tangent of the element it holds.
+      auto y = type_ == Max ? cummax(x, axis_, reverse_, true, s) : cummin(x, axis_, reverse_, true, s);
+      auto ty = take_along_axis(t, scan_extremum_arg(x, y, axis_, reverse_, s), axis_, s);
+      return {inclusive_ ? ty : shift_in_scan_order(ty, axis_, reverse_, true, s)};
     }
   }
 }
@@ -606,32 +674,35 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals, const std::vecto
   switch (type_) {
     case Sum:
       return {cumsum(ct, axis_, !reverse_, inclusive_, s)};
-    case Prod:
-      // d x_j = sum_{i covers j} ct_i * y_i / x_j (inputs assumed non-zero).
-      return {divide(cumsum(multiply(ct, y, s), axis_, !reverse_, inclusive_, s), x, s)};
+    case Prod: {
+      // d x_j = sum_{i covers j} ct_i * y_i / x_j before the first zero of
+      // the lane; at that zero, the same sum of the products with the zero
+      // replaced by one; after it, zero (every product holds the zero).
+      auto zero = equal(x, array(0, x.dtype()), s);
+      auto count = cumsum(astype(zero, int32, s), axis_, reverse_, true, s);
+      auto before = equal(count, array(0), s);
+      auto first = logical_and(zero, equal(count, array(1), s), s);
+      auto back = [&](const array& v) { return cumsum(multiply(ct, v, s), axis_, !reverse_, inclusive_, s); };
+      auto g_before = divide(back(y), where(before, x, array(1, x.dtype()), s), s);
+      auto g_first = back(cumprod(where(first, array(1, x.dtype()), x, s), axis_, reverse_, inclusive_, s));
+      return {where(before, g_before, where(first, g_first, zeros_like(x, s), s), s)};
+    }
     case LogAddExp:
       // d x_j = sum_{i covers j} ct_i * exp(x_j - y_i).
       return {multiply(exp(x, s), cumsum(multiply(ct, exp(negative(y, s), s), s), axis_, !reverse_, inclusive_, s),
                        s)};
     default: {
-      if (!inclusive_) {
-        throw std::runtime_error("[Scan] vjp of exclusive cummax/cummin is not implemented.");
-      }
       // Each output's cotangent goes to the position that attained it: the
       // latest position (in scan order) where x equals the running value.
-      int n = x.shape(axis_);
-      Shape r(x.ndim(), 1);
-      r[axis_] = n;
-      auto pos = reshape(arange(0, n, int32), r, s);
-      if (reverse_) {
-        pos = subtract(array(n - 1), pos, s);
+      // An exclusive scan's output i is the inclusive one's output i - 1.
+      auto yi = y;
+      auto cti = ct;
+      if (!inclusive_) {
+        yi = type_ == Max ? cummax(x, axis_, reverse_, true, s) : cummin(x, axis_, reverse_, true, s);
+        cti = shift_in_scan_order(ct, axis_, reverse_, false, s);
       }
-      auto hit = where(equal(x, y, s), broadcast_to(pos, x.shape(), s), array(-1), s);
-      auto arg = cummax(hit, axis_, reverse_, true, s);
-      if (reverse_) {
-        arg = subtract(array(n - 1), arg, s);
-      }
-      return {scatter_add_along_axis(x.shape(), ct.dtype(), arg, ct, axis_, s)};
+      auto arg = scan_extremum_arg(x, yi, axis_, reverse_, s);
+      return {scatter_add_along_axis(x.shape(), ct.dtype(), arg, cti, axis_, s)};
     }
   }
 }

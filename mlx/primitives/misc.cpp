@@ -1,5 +1,6 @@
 // Transformation rules of the creation, layout, reduction and matmul
 // primitives.
+#include <algorithm>
 #include <numeric>
 
 #include "mlx/ops.h"
@@ -20,6 +21,36 @@ using Rules = std::pair<std::vector<array>, std::vector<int>>;
 // Moves the batch axis of x to 0 (x unbatched: unchanged).
 array batch_first(const array& x, int axis, const Stream& s) {
   return axis > 0 ? moveaxis(x, axis, 0, s) : x;
+}
+
+// d prod(x, axes) / d x: the product of the other reduced elements, as
+// exclusive products from both sides (exact where x has zeros).
+array prod_others(const array& x, const std::vector<int>& axes, const Stream& s) {
+  if (x.size() == 0) {
+    return zeros_like(x, s);
+  }
+  std::vector<int> perm;
+  for (int d = 0; d < x.ndim(); ++d) {
+    if (std::find(axes.begin(), axes.end(), d) == axes.end()) {
+      perm.push_back(d);
+    }
+  }
+  int kept = int(perm.size());
+  perm.insert(perm.end(), axes.begin(), axes.end());
+  auto xt = transpose(x, perm, s);
+  Shape flat(xt.shape().begin(), xt.shape().begin() + kept);
+  ShapeElem k = 1;
+  for (int a : axes) {
+    k *= x.shape(a);
+  }
+  flat.push_back(k);
+  auto xf = reshape(xt, flat, s);
+  auto o = multiply(cumprod(xf, kept, false, false, s), cumprod(xf, kept, true, false, s), s);
+  std::vector<int> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    inverse[perm[i]] = int(i);
+  }
+  return transpose(reshape(o, xt.shape(), s), inverse, s);
 }
 
 } // namespace
@@ -223,10 +254,8 @@ std::vector<array> Reduce::jvp(const std::vector<array>& p, const std::vector<ar
   switch (type_) {
     case Sum:
       return {sum(t[0], axes_, true, s)};
-    case Prod: {
-      auto out = prod(p[0], axes_, true, s);
-      return {sum(multiply(t[0], divide(out, p[0], s), s), axes_, true, s)};
-    }
+    case Prod:
+      return {sum(multiply(t[0], prod_others(p[0], axes_, s), s), axes_, true, s)};
     case Min:
     case Max: {
       auto out = type_ == Min ? min(p[0], axes_, true, s) : max(p[0], axes_, true, s);
@@ -252,7 +281,7 @@ std::vector<array> Reduce::vjp(const std::vector<array>& p, const std::vector<ar
     case Sum:
       return {astype(cot, p[0].dtype(), s)};
     case Prod:
-      return {multiply(cot, divide(broadcast_to(outputs[0], shape, s), p[0], s), s)};
+      return {multiply(cot, prod_others(p[0], axes_, s), s)};
     case Min:
     case Max: {
       auto mask = astype(equal(p[0], broadcast_to(outputs[0], shape, s), s), p[0].dtype(), s);
@@ -289,10 +318,14 @@ Rules Reduce::vmap(const std::vector<array>& in, const std::vector<int>& axes) {
   return {{out}, {0}};
 }
 
-// ---- ArgReduce: integer output, no gradient.
-std::vector<array> ArgReduce::jvp(const std::vector<array>&, const std::vector<array>&,
+// ---- ArgReduce: integer output, zero derivatives (as MLX: a uint32 tangent).
+std::vector<array> ArgReduce::jvp(const std::vector<array>& p, const std::vector<array>&,
                                   const std::vector<int>&) {
-  no_grad(*this, "jvp");
+  Shape kept = p[0].shape();
+  if (!kept.empty()) {
+    kept[axis_] = 1;
+  }
+  return {zeros(kept, uint32, stream())};
 }
 std::vector<array> ArgReduce::vjp(const std::vector<array>& p, const std::vector<array>&,
                                   const std::vector<int>&, const std::vector<array>&) {

@@ -3,6 +3,8 @@
 
 #include <pybind11/stl.h>
 
+#include <limits>
+
 #include "trees.h"
 
 namespace {
@@ -43,7 +45,10 @@ std::vector<int> to_argnums(py::handle argnums, size_t nargs, bool& single) {
     single = true;
     return {argnums.cast<int>()};
   }
-  return argnums.cast<std::vector<int>>();
+  auto out = argnums.cast<std::vector<int>>();
+  // As MLX: a one-element sequence also gives a bare gradient, not a tuple.
+  single = out.size() == 1;
+  return out;
 }
 
 std::vector<std::string> to_argnames(py::handle argnames) {
@@ -72,6 +77,10 @@ py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::obj
   if (argnums_obj.is_none() && argnames.empty()) {
     argnums = {0};
     single = true;
+  }
+  if (argnums.empty() && argnames.empty()) {
+    throw py::value_error(std::string(want_value ? "[value_and_grad]" : "[grad]") +
+                          " Gradient wrt no argument requested");
   }
   for (int& i : argnums) {
     if (i < 0) {
@@ -172,10 +181,23 @@ Function wrap_list_fun(py::function fun) {
   };
 }
 
+// "(2,3,4)", as MLX prints shapes in vmap errors.
+std::string shape_str(const Shape& shape) {
+  std::string out = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    out += (i ? "," : "") + std::to_string(shape[i]);
+  }
+  return out + ")";
+}
+
+// Marks a None (unmapped) entry of flattened in_axes/out_axes; negative
+// ints are axes counted from the end.
+constexpr int kNoAxis = std::numeric_limits<int>::min();
+
 // in_axes / out_axes: an int, None, or a (nested) tree matching the args.
 void flatten_axes(py::handle axes, py::handle tree, std::vector<int>& out) {
   if (axes.is_none() || py::isinstance<py::int_>(axes)) {
-    int ax = axes.is_none() ? -1 : axes.cast<int>();
+    int ax = axes.is_none() ? kNoAxis : axes.cast<int>();
     for (size_t i = 0; i < tree_flatten(tree, false).size(); ++i) {
       out.push_back(ax);
     }
@@ -256,6 +278,19 @@ void init_transforms(py::module_& m) {
           }
           flatten_axes(axes_tree, args, in_flat);
           auto inputs = tree_flatten(args, false);
+          // The C++ vmap takes -1 for "not mapped" and axes counted from 0.
+          for (size_t i = 0; i < in_flat.size(); ++i) {
+            int& ax = in_flat[i];
+            int nd = inputs[i].ndim();
+            if (ax == kNoAxis) {
+              ax = -1;
+            } else if (ax < -nd || ax >= nd) {
+              throw py::index_error("[vmap] Invalid vectorization axis " + std::to_string(ax) +
+                                    " for array with shape " + shape_str(inputs[i].shape()));
+            } else if (ax < 0) {
+              ax += nd;
+            }
+          }
           py::object out_tree;
           auto f = [&](const std::vector<array>& xs) {
             size_t index = 0;
@@ -269,8 +304,16 @@ void init_transforms(py::module_& m) {
           std::vector<int> out_flat;
           flatten_axes(out_axes, out_tree, out_flat);
           for (size_t i = 0; i < results.size(); ++i) {
-            if (out_flat[i] < 0) {
+            if (out_flat[i] == kNoAxis) {
               throw py::value_error("[vmap] out_axes None is not supported for mapped outputs.");
+            }
+            int nd = results[i].ndim();
+            if (out_flat[i] < -nd || out_flat[i] >= nd) {
+              Shape lane = results[i].shape();
+              lane.erase(lane.begin());
+              throw py::index_error("[vmap] Invalid output vectorization axis " +
+                                    std::to_string(out_flat[i]) + " for array with shape " +
+                                    shape_str(lane));
             }
             if (out_flat[i] != 0) {
               results[i] = moveaxis(results[i], 0, out_flat[i]);

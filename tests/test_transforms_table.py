@@ -1,0 +1,295 @@
+"""The op table (tests/transform_table.py) through every transform.
+
+For each row, in float64 on random inputs:
+- jvp against central differences along a random tangent t;
+- vjp through the identity <c, J t> = <J^T c, t> for a random cotangent c
+  (as JAX's check_grads does: two evaluations at any size);
+- for a sample of rows, second order: jvp of grad and grad of grad against
+  central differences of the gradient;
+- vmap against stacking the op over a Python loop, for several in_axes
+  (0, 1, -1, None for some arguments) and out_axes.
+Rows with integer, boolean or piecewise-constant outputs must give zero
+gradients; the ops MLX refuses to differentiate must raise naming the op.
+"""
+
+import zlib
+
+import numpy as np
+import pytest
+
+import mlx.core as mx
+from transform_table import CASES, RAISES, draw
+
+EPS = 1e-6
+
+
+def rng_for(name, salt=0):
+    return np.random.default_rng(zlib.crc32(name.encode()) + salt)
+
+
+def to_mx(x):
+    x = np.asarray(x)
+    if x.dtype.kind == "f":
+        return mx.array(x, dtype=mx.float64)
+    return mx.array(x)
+
+
+def as_list(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def np_outs(out):
+    return [np.array(o) for o in as_list(out)]
+
+
+def inner(xs, ys):
+    return sum(float(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64)))
+               for x, y in zip(xs, ys))
+
+
+def bind(case, xs):
+    """fn of the differentiated arguments, the others fixed; and their values."""
+    d = case.diff_args()
+    fixed = [to_mx(x) for x in xs]
+
+    def f(*vals):
+        full = list(fixed)
+        for i, v in zip(d, vals):
+            full[i] = v
+        return case.fn(*full)
+
+    return f, [xs[i] for i in d]
+
+
+def directional(f, ps, ts, eps=EPS):
+    """Central difference of f (NumPy outputs) at ps along ts."""
+    up = np_outs(f(*[to_mx(p + eps * t) for p, t in zip(ps, ts)]))
+    dn = np_outs(f(*[to_mx(p - eps * t) for p, t in zip(ps, ts)]))
+    return [(u - v) / (2 * eps) for u, v in zip(up, dn)]
+
+
+def ids(rows):
+    return [r.name for r in rows]
+
+
+def available(case):
+    if case.requires and not hasattr(mx, case.requires):
+        pytest.skip(f"mx.{case.requires} does not exist yet")
+
+
+SMOOTH = [c for c in CASES if not c.zero_grad]
+ZERO = [c for c in CASES if c.zero_grad]
+SECOND = [c for c in CASES if c.second]
+
+
+@pytest.mark.parametrize("case", SMOOTH, ids=ids(SMOOTH))
+def test_vjp_jvp_match_finite_differences(case):
+    available(case)
+    rng = rng_for(case.name)
+    xs = draw(case, rng)
+    f, ps = bind(case, xs)
+    ts = [rng.normal(size=np.shape(p)) for p in ps]
+    fd = directional(f, ps, ts)
+    outs = as_list(f(*[to_mx(p) for p in ps]))
+    for o in outs:
+        assert o.dtype == mx.float64, f"{case.name}: output dtype {o.dtype}"
+
+    if case.jvp:
+        _, jt = mx.jvp(f, [to_mx(p) for p in ps], [to_mx(t) for t in ts])
+        assert len(jt) == len(outs)
+        for j, o, e in zip(jt, outs, fd):
+            assert j.shape == o.shape, f"{case.name}: jvp shape {j.shape} != {o.shape}"
+            np.testing.assert_allclose(np.array(j), e, rtol=case.rtol, atol=case.atol,
+                                       err_msg=f"{case.name}: jvp")
+
+    cots = [rng.normal(size=o.shape) for o in outs]
+    _, grads = mx.vjp(f, [to_mx(p) for p in ps], [to_mx(c) for c in cots])
+    assert len(grads) == len(ps)
+    for g, p in zip(grads, ps):
+        assert g.shape == np.shape(p), f"{case.name}: vjp shape {g.shape} != {np.shape(p)}"
+        assert g.dtype == mx.float64, f"{case.name}: vjp dtype {g.dtype}"
+    lhs = inner([np.array(g) for g in grads], ts)
+    rhs = inner(cots, fd)
+    np.testing.assert_allclose(lhs, rhs, rtol=case.rtol, atol=case.atol,
+                               err_msg=f"{case.name}: <vjp(c), t> != <c, J t>")
+
+
+@pytest.mark.parametrize("case", SECOND, ids=ids(SECOND))
+def test_second_order(case):
+    available(case)
+    rng = rng_for(case.name, 1)
+    xs = draw(case, rng)
+    f, ps = bind(case, xs)
+    p0 = ps[0]
+    rest = [to_mx(p) for p in ps[1:]]
+    out = as_list(f(*[to_mx(p) for p in ps]))[0]
+    c = to_mx(rng.normal(size=out.shape))
+
+    def g(x):  # gradient of <c, f> in the first differentiated argument
+        return mx.grad(lambda y: mx.sum(as_list(f(y, *rest))[0] * c))(x)
+
+    t = rng.normal(size=p0.shape)
+    fd = directional(g, [p0], [t], eps=1e-5)[0]
+    _, ht = mx.jvp(g, [to_mx(p0)], [to_mx(t)])
+    np.testing.assert_allclose(np.array(ht[0]), fd, rtol=1e-5, atol=1e-6,
+                               err_msg=f"{case.name}: jvp of grad")
+    c2 = rng.normal(size=p0.shape)
+    gg = mx.grad(lambda x: mx.sum(g(x) * to_mx(c2)))(to_mx(p0))
+    np.testing.assert_allclose(inner([np.array(gg)], [t]), inner([c2], [fd]), rtol=1e-5,
+                               atol=1e-6, err_msg=f"{case.name}: grad of grad")
+
+
+@pytest.mark.parametrize("case", ZERO, ids=ids(ZERO))
+def test_integer_and_constant_outputs_have_zero_grads(case):
+    available(case)
+    rng = rng_for(case.name)
+    xs = draw(case, rng)
+    f, ps = bind(case, xs)
+    prim = [to_mx(p) for p in ps]
+
+    def loss(*vals):
+        return sum(mx.sum(o.astype(mx.float64)) for o in as_list(f(*vals)))
+
+    grads = as_list(mx.grad(loss, argnums=list(range(len(prim))))(*prim))
+    for g, p in zip(grads, ps):
+        assert g.shape == np.shape(p) and g.dtype == mx.float64
+        assert not np.any(np.array(g)), f"{case.name}: nonzero gradient"
+    ts = [to_mx(rng.normal(size=np.shape(p))) for p in ps]
+    outs, jt = mx.jvp(f, prim, ts)
+    for j, o in zip(jt, outs):
+        assert j.shape == o.shape
+        assert not np.any(np.array(j)), f"{case.name}: nonzero tangent"
+
+
+@pytest.mark.parametrize("name, fn, modes, exc, text", RAISES, ids=[r[0] for r in RAISES])
+def test_non_differentiable_ops_raise(name, fn, modes, exc, text):
+    x = to_mx(rng_for(name).normal(size=(3, 4)))
+    out = fn(x)
+    if "vjp" in modes:
+        with pytest.raises(exc, match=text):
+            mx.eval(mx.vjp(fn, [x], [mx.zeros_like(out)]))
+    if "jvp" in modes:
+        with pytest.raises(exc, match=text):
+            mx.eval(mx.jvp(fn, [x], [mx.zeros_like(x)]))
+
+
+# vmap --------------------------------------------------------------------------
+
+NB = 3  # batch size
+
+
+def vmap_specs(case, xs, out_ndim):
+    """(in_axes, out_axes) pairs: all 0; all 1 and all -1 where every input
+    has a dim; each input mapped alone (others None); out_axes 1 and -1."""
+    n = len(xs)
+    nd = [np.ndim(x) for x in xs]
+    specs = [((0,) * n, 0)]
+    if min(nd) >= 1:
+        specs.append(((1,) * n, 0))
+        specs.append(((-1,) * n, -1))
+    if n > 1:
+        for i in range(n):
+            ax = tuple((1 if nd[i] >= 1 else 0) if k == i else None for k in range(n))
+            specs.append((ax, 0))
+    if out_ndim >= 1:
+        specs.append(((0,) * n, 1))
+    return specs
+
+
+def batched_inputs(case, rng, in_axes):
+    """Per input: (the value passed to vmap, its NB per-lane values)."""
+    singles = draw(case, rng)
+    out = []
+    for k, ax in enumerate(in_axes):
+        if ax is None:
+            out.append((singles[k], [singles[k]] * NB))
+        else:
+            lanes = [singles[k]] + [draw(case, rng)[k] for _ in range(NB - 1)]
+            out.append((np.stack(lanes, axis=ax), lanes))
+    return out
+
+
+VMAP = [c for c in CASES]
+
+
+@pytest.mark.parametrize("case", VMAP, ids=ids(VMAP))
+def test_vmap_matches_loop(case):
+    available(case)
+    rng = rng_for(case.name, 2)
+    xs = draw(case, rng)
+    outs = as_list(case.fn(*[to_mx(x) for x in xs]))
+    specs = case.vmap or vmap_specs(case, xs, min(o.ndim for o in outs))
+    for in_axes, out_axes in specs:
+        ins = batched_inputs(case, rng, in_axes)
+        got = as_list(mx.vmap(case.fn, in_axes=in_axes, out_axes=out_axes)(
+            *[to_mx(v) for v, _ in ins]))
+        lanes = [np_outs(case.fn(*[to_mx(lane[b]) for _, lane in ins])) for b in range(NB)]
+        assert len(got) == len(lanes[0])
+        for k, g in enumerate(got):
+            want = np.stack([lanes[b][k] for b in range(NB)], axis=out_axes)
+            msg = f"{case.name}: vmap in_axes={in_axes} out_axes={out_axes} output {k}"
+            assert g.shape == want.shape, f"{msg}: shape {g.shape} != {want.shape}"
+            np.testing.assert_allclose(np.array(g), want, rtol=1e-6, atol=1e-9, err_msg=msg)
+
+
+def test_vmap_of_jvp_and_grad_match_loop():
+    """Transforms composed with vmap, on a few rows with mapped and unmapped inputs."""
+    rows = {c.name: c for c in CASES}
+    for name in ["matmul", "take_along_axis", "logsumexp", "sort", "at_add", "where"]:
+        case = rows[name]
+        rng = rng_for(name, 3)
+        xs = draw(case, rng)
+        d = case.diff_args()
+        in_axes = tuple(0 if k == d[0] else None for k in range(len(xs)))
+        ins = batched_inputs(case, rng, in_axes)
+
+        def g(*vals):
+            def loss(x):
+                full = list(vals)
+                full[d[0]] = x
+                return sum(mx.sum(o) for o in as_list(case.fn(*full)))
+
+            return mx.grad(loss)(vals[d[0]])
+
+        got = mx.vmap(g, in_axes=in_axes)(*[to_mx(v) for v, _ in ins])
+        want = np.stack([np.array(g(*[to_mx(lane[b]) for _, lane in ins])) for b in range(NB)])
+        np.testing.assert_allclose(np.array(got), want, rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+def test_grad_argnums_sequences():
+    # As MLX: a one-element argnums sequence gives a bare gradient; an empty one raises.
+    f = lambda x, y: mx.sum(x * y)  # noqa: E731
+    x, y = mx.array([1.0, 2.0]), mx.array([3.0, 4.0])
+    for argnums in ([1], (1,)):
+        g = mx.grad(f, argnums=argnums)(x, y)
+        assert isinstance(g, mx.array) and g.tolist() == [1.0, 2.0]
+        _, g = mx.value_and_grad(f, argnums=argnums)(x, y)
+        assert isinstance(g, mx.array) and g.tolist() == [1.0, 2.0]
+    gx, gy = mx.grad(f, argnums=[0, 1])(x, y)
+    assert gx.tolist() == [3.0, 4.0] and gy.tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"\[grad\] Gradient wrt no argument"):
+        mx.grad(f, argnums=[])(x, y)
+    with pytest.raises(ValueError, match=r"\[value_and_grad\] Gradient wrt no argument"):
+        mx.value_and_grad(f, argnums=())(x, y)
+
+
+def test_vmap_negative_and_none_axes():
+    # in_axes counted from the end; out_axes -1; None leaves an input unmapped.
+    x = np.arange(24.0).reshape(2, 3, 4)
+    y = np.array([1.0, -2.0, 0.5])
+    out = mx.vmap(lambda a, b: a * b, in_axes=(-1, None), out_axes=-1)(mx.array(x), mx.array(y))
+    np.testing.assert_array_equal(np.array(out), x * y[None, :, None])
+    out = mx.vmap(lambda a: a.sum(axis=0), in_axes=-2, out_axes=-1)(mx.array(x))
+    np.testing.assert_array_equal(np.array(out), x.sum(axis=0).T)
+    for ax in (3, -4):
+        with pytest.raises(IndexError, match=r"\[vmap\] Invalid vectorization axis"):
+            mx.vmap(mx.exp, in_axes=ax)(mx.array(x))
+        with pytest.raises(IndexError, match=r"\[vmap\] Invalid output vectorization axis"):
+            mx.vmap(mx.exp, out_axes=ax)(mx.array(x))
+
+
+def test_astype_to_integer_passes_gradient_through():
+    # As MLX: the cast's vjp is the identity, whatever the dtype.
+    x = to_mx(np.array([1.5, -2.25]))
+    g = mx.grad(lambda x: mx.sum(x.astype(mx.int32).astype(mx.float64) * 3.0))(x)
+    assert np.array(g).tolist() == [3.0, 3.0]
