@@ -1,7 +1,8 @@
-"""Loss functions (as in mlx.nn.losses)."""
+"""Loss functions (mlx.nn.losses). Each takes a ``reduction``: 'none'
+(the per-element or per-sample losses), 'mean' or 'sum'."""
 
 import math
-from typing import Literal, Optional, get_args
+from typing import Literal, Optional, get_args  # noqa: F401 - get_args re-exported as MLX
 
 import mlx.core as mx
 
@@ -9,16 +10,34 @@ Reduction = Literal["none", "mean", "sum"]
 
 
 def _reduce(loss: mx.array, reduction: Reduction = "none"):
+    if reduction == "none":
+        return loss
     if reduction == "mean":
         return mx.mean(loss)
     if reduction == "sum":
         return mx.sum(loss)
-    if reduction == "none":
-        return loss
     raise ValueError("Invalid reduction. Must be 'none', 'mean', or 'sum'.")
 
 
-def _norm(x, axis):
+def _same_shape(a, b, a_name, b_name):
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{a_name.capitalize()} shape {a.shape} does not match {b_name} shape {b.shape}."
+        )
+
+
+def _weighted(loss, weights):
+    if weights is None:
+        return loss
+    if weights.shape != loss.shape:
+        raise ValueError(
+            f"Weights with shape {weights.shape} is not the same as "
+            f"output loss with shape {loss.shape}."
+        )
+    return loss * weights
+
+
+def _l2(x, axis):
     return mx.sqrt(mx.sum(mx.square(x), axis=axis))
 
 
@@ -30,47 +49,32 @@ def cross_entropy(
     label_smoothing: float = 0.0,
     reduction: Reduction = "none",
 ) -> mx.array:
-    """Cross entropy between ``logits`` and ``targets`` given as class
-    indices (one axis fewer than ``logits``) or as probabilities (same
-    shape)."""
-    if label_smoothing < 0 or label_smoothing >= 1:
+    """Cross entropy of unnormalized ``logits`` against class indices
+    (``targets`` with the class axis removed) or class probabilities (same
+    shape as ``logits``). ``label_smoothing`` mixes the target with the
+    uniform distribution."""
+    if not 0 <= label_smoothing < 1:
         raise ValueError(f"Label smoothing must in [0, 1), got {label_smoothing}.")
-
-    targets_as_probs = targets.ndim == logits.ndim
-
-    def drop_dim(shape, ax):
-        shape = list(shape)
-        shape.pop(ax)
-        return tuple(shape)
-
-    if (targets_as_probs and targets.shape != logits.shape) or (
-        not targets_as_probs and targets.shape != drop_dim(logits.shape, axis)
-    ):
+    as_probs = targets.ndim == logits.ndim
+    expected = list(logits.shape)
+    if not as_probs:
+        expected.pop(axis)
+    if targets.shape != tuple(expected):
         raise ValueError(
             f"Targets shape {targets.shape} does not match logits shape {logits.shape}."
         )
-
-    if targets_as_probs:
-        score = mx.sum(logits * targets, axis=axis)
+    if as_probs:
+        target_logit = mx.sum(logits * targets, axis=axis)
     else:
-        score = mx.take_along_axis(logits, mx.expand_dims(targets, axis), axis).squeeze(axis)
-
-    lse = mx.logsumexp(logits, axis=axis)
+        target_logit = mx.take_along_axis(logits, mx.expand_dims(targets, axis), axis).squeeze(axis)
+    log_norm = mx.logsumexp(logits, axis=axis)
     if label_smoothing > 0:
-        adjusted = (1 - label_smoothing) * score
-        smoothed = -mx.mean(logits, axis=axis) * label_smoothing
-        loss = lse - adjusted + smoothed
+        # -log p(target) with the target spread: (1 - s) on it, s uniformly
+        uniform_part = -mx.mean(logits, axis=axis) * label_smoothing
+        loss = log_norm - (1 - label_smoothing) * target_logit + uniform_part
     else:
-        loss = lse - score
-
-    if weights is not None:
-        if weights.shape != loss.shape:
-            raise ValueError(
-                f"Weights with shape {weights.shape} is not the same as "
-                f"output loss with shape {loss.shape}."
-            )
-        loss = loss * weights
-    return _reduce(loss, reduction)
+        loss = log_norm - target_logit
+    return _reduce(_weighted(loss, weights), reduction)
 
 
 def binary_cross_entropy(
@@ -80,53 +84,37 @@ def binary_cross_entropy(
     with_logits: bool = True,
     reduction: Reduction = "mean",
 ) -> mx.array:
-    """Binary cross entropy of logits (or probabilities when
-    ``with_logits=False``) against binary targets."""
-    if inputs.shape != targets.shape:
-        raise ValueError(
-            f"Inputs shape {inputs.shape} does not match targets shape {targets.shape}."
-        )
+    """Binary cross entropy of logits (or, with ``with_logits=False``,
+    probabilities; their logs are clipped at -100) against targets in
+    [0, 1]."""
+    _same_shape(inputs, targets, "inputs", "targets")
     if with_logits:
+        # log(1 + e^x) - x y, stable for large |x|
         loss = mx.logaddexp(0.0, inputs) - inputs * targets
     else:
         log_p = mx.clip(mx.log(inputs), -100, None)
-        log_q = mx.clip(mx.log(1 - inputs), -100, None)
-        loss = -(targets * log_p + (1 - targets) * log_q)
-    if weights is not None:
-        if weights.shape != loss.shape:
-            raise ValueError(
-                f"Weights with shape {weights.shape} is not the same as "
-                f"output loss with shape {loss.shape}."
-            )
-        loss = loss * weights
-    return _reduce(loss, reduction)
-
-
-def _check_pred(predictions, targets):
-    if predictions.shape != targets.shape:
-        raise ValueError(
-            f"Predictions shape {predictions.shape} does not match "
-            f"targets shape {targets.shape}."
-        )
+        log_not_p = mx.clip(mx.log(1 - inputs), -100, None)
+        loss = -(targets * log_p + (1 - targets) * log_not_p)
+    return _reduce(_weighted(loss, weights), reduction)
 
 
 def l1_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
-    """Mean absolute error."""
-    _check_pred(predictions, targets)
+    """Absolute error."""
+    _same_shape(predictions, targets, "predictions", "targets")
     return _reduce(mx.abs(predictions - targets), reduction)
 
 
 def mse_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
-    """Mean squared error."""
-    _check_pred(predictions, targets)
+    """Squared error."""
+    _same_shape(predictions, targets, "predictions", "targets")
     return _reduce(mx.square(predictions - targets), reduction)
 
 
 def nll_loss(inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none") -> mx.array:
-    """Negative log likelihood of class indices ``targets`` under
-    log-probabilities ``inputs``."""
-    loss = -mx.take_along_axis(inputs, mx.expand_dims(targets, axis), axis).squeeze(axis)
-    return _reduce(loss, reduction)
+    """Negative log likelihood: minus the log-probability (``inputs``) of
+    the target class along ``axis``."""
+    picked = mx.take_along_axis(inputs, mx.expand_dims(targets, axis), axis).squeeze(axis)
+    return _reduce(-picked, reduction)
 
 
 def gaussian_nll_loss(
@@ -138,35 +126,30 @@ def gaussian_nll_loss(
     reduction: Reduction = "mean",
 ) -> mx.array:
     """Negative log likelihood of ``targets`` under Gaussians with means
-    ``inputs`` and variances ``vars`` (clamped below at ``eps``)."""
-    if inputs.shape != targets.shape:
-        raise ValueError(
-            f"Inputs shape {inputs.shape} does not match targets shape {targets.shape}."
-        )
-    if inputs.shape != vars.shape:
-        raise ValueError(
-            f"Inputs shape {inputs.shape} does not match vars shape {vars.shape}."
-        )
-    vars = mx.maximum(vars, eps)
-    loss = 0.5 * (mx.log(vars) + mx.square(targets - inputs) / vars)
+    ``inputs`` and variances ``vars`` (at least ``eps``); ``full`` adds the
+    constant :math:`\\log(2\\pi)/2`."""
+    _same_shape(inputs, targets, "inputs", "targets")
+    _same_shape(inputs, vars, "inputs", "vars")
+    var = mx.maximum(vars, eps)
+    loss = 0.5 * (mx.log(var) + mx.square(targets - inputs) / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
 
 
 def kl_div_loss(inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none") -> mx.array:
-    """Kullback-Leibler divergence between log-probabilities ``targets`` and
-    ``inputs``."""
-    loss = mx.sum(mx.exp(targets) * (targets - inputs), axis)
-    return _reduce(loss, reduction)
+    """KL divergence from ``inputs`` to ``targets``, both log-probabilities,
+    summed over ``axis``."""
+    return _reduce(mx.sum(mx.exp(targets) * (targets - inputs), axis), reduction)
 
 
 def smooth_l1_loss(predictions: mx.array, targets: mx.array, beta: float = 1.0,
                    reduction: Reduction = "mean") -> mx.array:
-    """Smooth L1: quadratic below ``beta``, linear above."""
-    _check_pred(predictions, targets)
-    diff = mx.abs(predictions - targets)
-    loss = mx.where(diff < beta, 0.5 * mx.square(diff) / beta, diff - 0.5 * beta)
+    """Quadratic (scaled by ``1/beta``) for errors below ``beta``, linear
+    above."""
+    _same_shape(predictions, targets, "predictions", "targets")
+    err = mx.abs(predictions - targets)
+    loss = mx.where(err < beta, 0.5 * mx.square(err) / beta, err - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
@@ -180,56 +163,54 @@ def triplet_loss(
     eps: float = 1e-6,
     reduction: Reduction = "none",
 ) -> mx.array:
-    """Triplet margin loss with p-norm distances (``eps`` is added inside
-    the root, which keeps the gradient finite at zero distance)."""
+    """Triplet margin loss: ``max(d(a, p) - d(a, n) + margin, 0)`` with
+    p-norm distances along ``axis`` (``eps`` is added inside the root, which
+    keeps the gradient finite at zero distance)."""
 
     def dist(a, b):
         return mx.power(mx.power(mx.abs(a - b), p).sum(axis) + eps, 1.0 / p)
 
-    d_pos = dist(anchors, positives)
-    d_neg = dist(anchors, negatives)
-    loss = mx.maximum(d_pos - d_neg + margin, 0)
+    loss = mx.maximum(dist(anchors, positives) - dist(anchors, negatives) + margin, 0)
     return _reduce(loss, reduction)
 
 
 def hinge_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "none") -> mx.array:
-    """Hinge loss :math:`\\max(1 - y x, 0)` for targets in {-1, 1}."""
+    """``max(1 - y x, 0)`` for targets ``y`` in {-1, 1}."""
     return _reduce(mx.maximum(1 - inputs * targets, 0), reduction)
 
 
 def huber_loss(inputs: mx.array, targets: mx.array, delta: float = 1.0,
                reduction: Reduction = "none") -> mx.array:
-    """Huber loss: quadratic within ``delta``, linear beyond."""
+    """Quadratic within ``delta`` of the target, linear (slope ``delta``)
+    beyond."""
     err = mx.abs(inputs - targets)
-    quad = mx.minimum(err, delta)
-    lin = err - quad
-    return _reduce(0.5 * quad**2 + delta * lin, reduction)
+    inside = mx.minimum(err, delta)
+    return _reduce(0.5 * inside**2 + delta * (err - inside), reduction)
 
 
 def log_cosh_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "none") -> mx.array:
-    """Log-cosh of the error, computed stably as
-    ``logaddexp(e, -e) - log 2``."""
+    """``log(cosh(error))``, computed as ``logaddexp(e, -e) - log 2`` so that
+    large errors do not overflow."""
     e = inputs - targets
     return _reduce(mx.logaddexp(e, -e) - math.log(2), reduction)
 
 
 def cosine_similarity_loss(x1: mx.array, x2: mx.array, axis: int = 1, eps: float = 1e-8,
                            reduction: Reduction = "none") -> mx.array:
-    """Cosine similarity of ``x1`` and ``x2`` along ``axis``."""
-    n1 = _norm(x1, axis)
-    n2 = _norm(x2, axis)
-    loss = mx.sum(x1 * x2, axis=axis) / mx.maximum(n1 * n2, eps)
-    return _reduce(loss, reduction)
+    """Cosine similarity of ``x1`` and ``x2`` along ``axis`` (the product of
+    the norms is clamped below at ``eps``)."""
+    norms = mx.maximum(_l2(x1, axis) * _l2(x2, axis), eps)
+    return _reduce(mx.sum(x1 * x2, axis=axis) / norms, reduction)
 
 
 def margin_ranking_loss(inputs1: mx.array, inputs2: mx.array, targets: mx.array,
                         margin: float = 0.0, reduction: Reduction = "none") -> mx.array:
-    """Margin ranking loss :math:`\\max(0, -y (x_1 - x_2) + margin)`."""
+    """``max(0, margin - y (x1 - x2))``: ``y = 1`` asks for ``x1`` to rank
+    higher, ``y = -1`` for ``x2``."""
     if not (inputs1.shape == inputs2.shape == targets.shape):
         raise ValueError(
             f"The shapes of the arguments do not match. The provided shapes are "
             f"inputs1.shape={inputs1.shape}, inputs2.shape={inputs2.shape}, and "
             f"targets.shape={targets.shape}."
         )
-    loss = mx.maximum(0, -targets * (inputs1 - inputs2) + margin)
-    return _reduce(loss, reduction)
+    return _reduce(mx.maximum(0, -targets * (inputs1 - inputs2) + margin), reduction)

@@ -1,4 +1,11 @@
-"""Recurrent layers: RNN, GRU, LSTM (inputs ``(N, L, D)`` or ``(L, D)``)."""
+"""Recurrent layers: RNN, GRU and LSTM over ``(N, L, D)`` or ``(L, D)``
+inputs. They return the hidden state of every step, ``(..., L, H)``.
+
+All weights are drawn uniformly in :math:`\\pm 1/\\sqrt{H}`, in the order
+they are listed in each class (so a seeded ``mx.random`` reproduces MLX's
+initial weights). The input projection of all steps is one matmul; the
+loop over time then only applies the recurrent part.
+"""
 
 import math
 from typing import Callable, Optional
@@ -9,27 +16,34 @@ from mlx.nn.layers.activations import tanh
 from mlx.nn.layers.base import Module
 
 
-def _uniform(scale, shape):
-    return mx.random.uniform(low=-scale, high=scale, shape=shape)
+def _draw(hidden_size, *shape):
+    bound = 1.0 / math.sqrt(hidden_size)
+    return mx.random.uniform(low=-bound, high=bound, shape=shape)
+
+
+def _project(x, weight, bias):
+    # x @ weight.T (+ bias), for all time steps at once
+    return addmm(bias, x, weight.T) if bias is not None else x @ weight.T
+
+
+def _steps(x):
+    return [x[..., t, :] for t in range(x.shape[-2])]
 
 
 class RNN(Module):
-    r"""Elman RNN: :math:`h_t = \sigma(W_{xh} x_t + W_{hh} h_{t-1} + b)`.
-    Returns the hidden states of all steps, ``(..., L, hidden_size)``."""
+    r"""Elman RNN: :math:`h_t = f(W_{xh} x_t + b + W_{hh} h_{t-1})` with
+    ``f`` = ``nonlinearity`` (tanh by default)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: Optional[Callable] = None):
         super().__init__()
         self.nonlinearity = nonlinearity or tanh
         if not callable(self.nonlinearity):
-            raise ValueError(
-                f"Nonlinearity must be callable. Current value: {nonlinearity}."
-            )
-        scale = 1.0 / math.sqrt(hidden_size)
+            raise ValueError(f"Nonlinearity must be callable. Current value: {nonlinearity}.")
         self.hidden_size = hidden_size
-        self.Wxh = _uniform(scale, (hidden_size, input_size))
-        self.Whh = _uniform(scale, (hidden_size, hidden_size))
-        self.bias = _uniform(scale, (hidden_size,)) if bias else None
+        self.Wxh = _draw(hidden_size, hidden_size, input_size)
+        self.Whh = _draw(hidden_size, hidden_size, hidden_size)
+        self.bias = _draw(hidden_size, hidden_size) if bias else None
 
     def _extra_repr(self):
         return (
@@ -38,34 +52,29 @@ class RNN(Module):
         )
 
     def __call__(self, x, hidden=None):
-        if self.bias is not None:
-            x = addmm(self.bias, x, self.Wxh.T)
-        else:
-            x = x @ self.Wxh.T
-        out = []
-        for t in range(x.shape[-2]):
-            if hidden is not None:
-                hidden = addmm(x[..., t, :], hidden, self.Whh.T)
-            else:
-                hidden = x[..., t, :]
-            hidden = self.nonlinearity(hidden)
-            out.append(hidden)
-        return mx.stack(out, axis=-2)
+        states = []
+        for x_t in _steps(_project(x, self.Wxh, self.bias)):
+            pre = x_t if hidden is None else addmm(x_t, hidden, self.Whh.T)
+            hidden = self.nonlinearity(pre)
+            states.append(hidden)
+        return mx.stack(states, axis=-2)
 
 
 class GRU(Module):
-    r"""Gated recurrent unit. Parameters ``Wx (3H, D)``, ``Wh (3H, H)``,
-    ``b (3H,)`` and ``bhn (H,)`` (gates ordered r, z, n). Returns all hidden
-    states."""
+    r"""Gated recurrent unit with reset ``r``, update ``z`` and candidate
+    ``n`` (rows of ``Wx``/``Wh``/``b`` in that order); ``bhn`` is the bias of
+    the hidden part of ``n``, which the reset gate scales:
+
+    :math:`n_t = \tanh(W_{xn} x_t + b_n + r_t (W_{hn} h_{t-1} + b_{hn}))`,
+    :math:`h_t = (1 - z_t) n_t + z_t h_{t-1}`."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
         self.hidden_size = hidden_size
-        scale = 1.0 / math.sqrt(hidden_size)
-        self.Wx = _uniform(scale, (3 * hidden_size, input_size))
-        self.Wh = _uniform(scale, (3 * hidden_size, hidden_size))
-        self.b = _uniform(scale, (3 * hidden_size,)) if bias else None
-        self.bhn = _uniform(scale, (hidden_size,)) if bias else None
+        self.Wx = _draw(hidden_size, 3 * hidden_size, input_size)
+        self.Wh = _draw(hidden_size, 3 * hidden_size, hidden_size)
+        self.b = _draw(hidden_size, 3 * hidden_size) if bias else None
+        self.bhn = _draw(hidden_size, hidden_size) if bias else None
 
     def _extra_repr(self):
         return (
@@ -75,48 +84,36 @@ class GRU(Module):
 
     def __call__(self, x, hidden=None):
         H = self.hidden_size
-        x = addmm(self.b, x, self.Wx.T) if self.b is not None else x @ self.Wx.T
-        x_rz = x[..., :-H]
-        x_n = x[..., -H:]
-        out = []
-        for t in range(x.shape[-2]):
-            rz = x_rz[..., t, :]
-            if hidden is not None:
+        x = _project(x, self.Wx, self.b)
+        states = []
+        for x_rz, x_n in zip(_steps(x[..., :-H]), _steps(x[..., -H:])):
+            if hidden is None:
+                # a zero state: only the bias of the hidden part remains
+                h_n = self.bhn
+            else:
                 h_proj = hidden @ self.Wh.T
-                h_rz = h_proj[..., :-H]
+                x_rz = x_rz + h_proj[..., :-H]
                 h_n = h_proj[..., -H:]
                 if self.bhn is not None:
                     h_n = h_n + self.bhn
-                rz = rz + h_rz
-            rz = mx.sigmoid(rz)
-            r, z = mx.split(rz, 2, axis=-1)
-            n = x_n[..., t, :]
-            if hidden is not None:
-                n = n + r * h_n
-            elif self.bhn is not None:
-                # a zero hidden state still contributes its bias
-                n = n + r * self.bhn
-            n = mx.tanh(n)
-            if hidden is not None:
-                hidden = (1 - z) * n + z * hidden
-            else:
-                hidden = (1 - z) * n
-            out.append(hidden)
-        return mx.stack(out, axis=-2)
+            r, z = mx.split(mx.sigmoid(x_rz), 2, axis=-1)
+            n = mx.tanh(x_n if h_n is None else x_n + r * h_n)
+            hidden = (1 - z) * n if hidden is None else (1 - z) * n + z * hidden
+            states.append(hidden)
+        return mx.stack(states, axis=-2)
 
 
 class LSTM(Module):
-    r"""Long short-term memory. Parameters ``Wx (4H, D)``, ``Wh (4H, H)`` and
-    ``bias (4H,)`` (gates ordered i, f, g, o). Returns ``(hidden, cell)``
-    for all steps."""
+    r"""Long short-term memory with input, forget, cell and output gates
+    (rows of ``Wx``/``Wh``/``bias`` in that order). Returns the hidden and
+    the cell states of every step."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
         self.hidden_size = hidden_size
-        scale = 1.0 / math.sqrt(hidden_size)
-        self.Wx = _uniform(scale, (4 * hidden_size, input_size))
-        self.Wh = _uniform(scale, (4 * hidden_size, hidden_size))
-        self.bias = _uniform(scale, (4 * hidden_size,)) if bias else None
+        self.Wx = _draw(hidden_size, 4 * hidden_size, input_size)
+        self.Wh = _draw(hidden_size, 4 * hidden_size, hidden_size)
+        self.bias = _draw(hidden_size, 4 * hidden_size) if bias else None
 
     def _extra_repr(self):
         return (
@@ -125,16 +122,14 @@ class LSTM(Module):
         )
 
     def __call__(self, x, hidden=None, cell=None):
-        x = addmm(self.bias, x, self.Wx.T) if self.bias is not None else x @ self.Wx.T
-        hs, cs = [], []
-        for t in range(x.shape[-2]):
-            ifgo = x[..., t, :]
+        hiddens, cells = [], []
+        for gates in _steps(_project(x, self.Wx, self.bias)):
             if hidden is not None:
-                ifgo = addmm(ifgo, hidden, self.Wh.T)
-            i, f, g, o = mx.split(ifgo, 4, axis=-1)
+                gates = addmm(gates, hidden, self.Wh.T)
+            i, f, g, o = mx.split(gates, 4, axis=-1)
             i, f, g, o = mx.sigmoid(i), mx.sigmoid(f), mx.tanh(g), mx.sigmoid(o)
-            cell = f * cell + i * g if cell is not None else i * g
+            cell = i * g if cell is None else f * cell + i * g
             hidden = o * mx.tanh(cell)
-            hs.append(hidden)
-            cs.append(cell)
-        return mx.stack(hs, axis=-2), mx.stack(cs, axis=-2)
+            hiddens.append(hidden)
+            cells.append(cell)
+        return mx.stack(hiddens, axis=-2), mx.stack(cells, axis=-2)
