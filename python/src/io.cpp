@@ -17,7 +17,8 @@ class PyReader : public io::Reader {
   explicit PyReader(py::object f) : f_(std::move(f)) {
     py::gil_scoped_acquire gil;
     base_ = f_.attr("tell")().cast<size_t>();
-    size_t end = f_.attr("seek")(0, 2).cast<size_t>();
+    f_.attr("seek")(0, 2);
+    size_t end = f_.attr("tell")().cast<size_t>();
     f_.attr("seek")(base_, 0);
     size_ = end > base_ ? end - base_ : 0;
     label_ = py::hasattr(f_, "name") ? py::str(f_.attr("name")).cast<std::string>() : "<file>";
