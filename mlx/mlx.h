@@ -6,6 +6,7 @@
 #include "mlx/conv.h"
 #include "mlx/device.h"
 #include "mlx/dtype.h"
+#include "mlx/fast.h"
 #include "mlx/ops.h"
 #include "mlx/stream.h"
 #include "mlx/transforms.h"

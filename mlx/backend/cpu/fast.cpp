@@ -1,0 +1,250 @@
+// Fused CPU kernels of mx.fast: one pass per row over the last axis, rows
+// split across the thread pool; 16-bit inputs accumulate in float32.
+#include <cmath>
+#include <vector>
+
+#include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/simd.h"
+#include "mlx/primitives/fast.h"
+
+namespace mlx::core {
+
+namespace {
+
+array dense(const array& x) {
+  if (x.flags().row_contiguous) {
+    return x;
+  }
+  array out(x.shape(), x.dtype(), nullptr, {});
+  cpu::copy(x, out, false);
+  return out;
+}
+
+template <typename T>
+using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+// Rows of `d` elements; calls f(first_row, last_row) on the pool.
+template <typename F>
+void for_rows(size_t rows, size_t d, F&& f) {
+  size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max<size_t>(d, 1));
+  cpu::parallel_for(rows, grain, f);
+}
+
+// Sums of x and of (x - c)^2 over a row, in 16 independent lanes so that
+// the loops vectorize without reassociating a single running sum.
+template <typename T, typename A>
+MLX_SIMD_CLONES A row_sum(const T* x, size_t d) {
+  A lanes[16] = {};
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    for (int l = 0; l < 16; ++l) {
+      lanes[l] += static_cast<A>(x[i + l]);
+    }
+  }
+  A total = 0;
+  for (; i < d; ++i) {
+    total += static_cast<A>(x[i]);
+  }
+  for (int l = 0; l < 16; ++l) {
+    total += lanes[l];
+  }
+  return total;
+}
+
+template <typename T, typename A>
+MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
+  A lanes[16] = {};
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    for (int l = 0; l < 16; ++l) {
+      A v = static_cast<A>(x[i + l]) - center;
+      lanes[l] += v * v;
+    }
+  }
+  A total = 0;
+  for (; i < d; ++i) {
+    A v = static_cast<A>(x[i]) - center;
+    total += v * v;
+  }
+  for (int l = 0; l < 16; ++l) {
+    total += lanes[l];
+  }
+  return total;
+}
+
+template <typename T>
+MLX_SIMD_CLONES void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, float eps) {
+  using A = Acc<T>;
+  for (size_t r = r0; r < r1; ++r) {
+    const T* xr = x + r * d;
+    T* yr = y + r * d;
+    A ss = row_sum_squares<T, A>(xr, d, A(0));
+    A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
+    if (w) {
+      for (size_t i = 0; i < d; ++i) {
+        yr[i] = static_cast<T>(static_cast<A>(xr[i]) * scale * static_cast<A>(w[i]));
+      }
+    } else {
+      for (size_t i = 0; i < d; ++i) {
+        yr[i] = static_cast<T>(static_cast<A>(xr[i]) * scale);
+      }
+    }
+  }
+}
+
+template <typename T>
+MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t r0, size_t r1, size_t d,
+                                float eps) {
+  using A = Acc<T>;
+  for (size_t r = r0; r < r1; ++r) {
+    const T* xr = x + r * d;
+    T* yr = y + r * d;
+    A mu = row_sum<T, A>(xr, d) / A(d);
+    A ss = row_sum_squares<T, A>(xr, d, mu);
+    A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
+    if (w && b) {
+      for (size_t i = 0; i < d; ++i) {
+        yr[i] = static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) + static_cast<A>(b[i]));
+      }
+    } else {
+      for (size_t i = 0; i < d; ++i) {
+        A v = (static_cast<A>(xr[i]) - mu) * scale;
+        v = w ? v * static_cast<A>(w[i]) : v;
+        yr[i] = static_cast<T>(b ? v + static_cast<A>(b[i]) : v);
+      }
+    }
+  }
+}
+
+// y0[i], y1[i] = x0[i] c[i] - x1[i] s[i], x0[i] s[i] + x1[i] c[i], with
+// elements `step` apart; restrict lets the contiguous case vectorize.
+template <typename T, typename A>
+MLX_SIMD_CLONES void rotate_pairs(const T* __restrict__ x0, const T* __restrict__ x1, T* __restrict__ y0,
+                                  T* __restrict__ y1, size_t step, const A* __restrict__ c,
+                                  const A* __restrict__ sn, int half) {
+  if (step == 1) {
+    for (int i = 0; i < half; ++i) {
+      A a = static_cast<A>(x0[i]), b = static_cast<A>(x1[i]);
+      y0[i] = static_cast<T>(a * c[i] - b * sn[i]);
+      y1[i] = static_cast<T>(a * sn[i] + b * c[i]);
+    }
+    return;
+  }
+  for (int i = 0; i < half; ++i) {
+    A a = static_cast<A>(x0[i * step]), b = static_cast<A>(x1[i * step]);
+    y0[i * step] = static_cast<T>(a * c[i] - b * sn[i]);
+    y1[i * step] = static_cast<T>(a * sn[i] + b * c[i]);
+  }
+}
+
+} // namespace
+
+void RMSNorm::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  auto& out = outs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) {
+    return;
+  }
+  auto x = dense(in[0]);
+  std::optional<array> w;
+  if (has_weight_) {
+    w = dense(in[1]);
+  }
+  size_t d = x.shape(-1), rows = x.size() / d;
+  cpu::dispatch(cpu::FloatTypes{}, out.dtype(), "rms_norm", [&](auto t) {
+    using T = decltype(t);
+    const T* px = x.data<T>();
+    const T* pw = w ? w->data<T>() : nullptr;
+    T* py = out.data<T>();
+    for_rows(rows, d, [&](size_t r0, size_t r1) { rms_rows<T>(px, pw, py, r0, r1, d, eps_); });
+  });
+}
+
+void LayerNorm::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  auto& out = outs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) {
+    return;
+  }
+  auto x = dense(in[0]);
+  size_t next = 1;
+  std::optional<array> w, b;
+  if (has_weight_) {
+    w = dense(in[next++]);
+  }
+  if (has_bias_) {
+    b = dense(in[next++]);
+  }
+  size_t d = x.shape(-1), rows = x.size() / d;
+  cpu::dispatch(cpu::FloatTypes{}, out.dtype(), "layer_norm", [&](auto t) {
+    using T = decltype(t);
+    const T* px = x.data<T>();
+    const T* pw = w ? w->data<T>() : nullptr;
+    const T* pb = b ? b->data<T>() : nullptr;
+    T* py = out.data<T>();
+    for_rows(rows, d, [&](size_t r0, size_t r1) { layer_rows<T>(px, pw, pb, py, r0, r1, d, eps_); });
+  });
+}
+
+void RoPE::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  auto& out = outs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) {
+    return;
+  }
+  auto x = dense(in[0]);
+  auto offsets = dense(in[1]);
+  size_t d = x.shape(-1), t_len = x.shape(-2), rows = x.size() / d;
+  size_t per_batch = rows / std::max<size_t>(1, x.shape(0));
+  int half = dims_ / 2;
+  // Inverse frequencies of each feature pair.
+  std::vector<float> inv(half);
+  for (int i = 0; i < half; ++i) {
+    inv[i] = has_freqs_ ? 1.0f / in[2].data<float>()[i]
+                        : std::pow(base_, -2.0f * static_cast<float>(i) / static_cast<float>(dims_));
+  }
+  const int32_t* off = offsets.data<int32_t>();
+  bool per_entry = offsets.ndim() == 1;
+  float sign = inverse_ ? -1.0f : 1.0f;
+  cpu::dispatch(cpu::FloatTypes{}, out.dtype(), "rope", [&](auto tag) {
+    using T = decltype(tag);
+    using A = Acc<T>;
+    const T* px = x.data<T>();
+    T* py = out.data<T>();
+    // cos and sin of every (offset entry, position, pair), computed once
+    // and shared by the rows (heads) that use them.
+    size_t entries = per_entry ? offsets.size() : 1;
+    std::vector<A> cos_t(entries * t_len * half), sin_t(entries * t_len * half);
+    cpu::parallel_for(entries * t_len, 64, [&](size_t b0, size_t b1) {
+      for (size_t k = b0; k < b1; ++k) {
+        A pos = (static_cast<A>(k % t_len) + static_cast<A>(off[k / t_len])) * static_cast<A>(scale_);
+        for (int i = 0; i < half; ++i) {
+          A a = pos * static_cast<A>(inv[i]);
+          cos_t[k * half + i] = std::cos(a);
+          sin_t[k * half + i] = sign * std::sin(a);
+        }
+      }
+    });
+    for_rows(rows, d, [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r) {
+        size_t entry = per_entry ? r / per_batch : 0;
+        const A* c = cos_t.data() + (entry * t_len + r % t_len) * half;
+        const A* sn = sin_t.data() + (entry * t_len + r % t_len) * half;
+        const T* xr = px + r * d;
+        T* yr = py + r * d;
+        if (traditional_) {
+          rotate_pairs<T, A>(xr, xr + 1, yr, yr + 1, 2, c, sn, half);
+        } else {
+          rotate_pairs<T, A>(xr, xr + half, yr, yr + half, 1, c, sn, half);
+        }
+        for (size_t i = dims_; i < d; ++i) {
+          yr[i] = xr[i];
+        }
+      }
+    });
+  });
+}
+
+} // namespace mlx::core

@@ -1,0 +1,439 @@
+// mx.fast ops: argument checks, and the transformation rules of their
+// primitives, written with ordinary ops (the forward passes are the fused
+// kernels in backend/cpu/fast.cpp).
+#include "mlx/fast.h"
+
+#include <cmath>
+
+#include "mlx/ops.h"
+#include "mlx/ops/ops_common.h"
+#include "mlx/primitives/fast.h"
+
+namespace mlx::core::fast {
+
+using detail::fail;
+
+namespace {
+
+Dtype float_type(Dtype t) { return is_floating_point(t) ? t : float32; }
+
+// Accumulation type of the rules: float32 for 16-bit floats.
+Dtype acc_type(Dtype t) { return t == float64 ? float64 : float32; }
+
+void check_affine(const char* op, const char* name, const array& x, const std::optional<array>& p) {
+  if (!p) {
+    return;
+  }
+  if (p->ndim() != 1) {
+    fail(op, "(*", name, ") must have 1 dimension but has ", p->ndim(), " dimensions.");
+  }
+  if (p->shape(0) != x.shape(-1)) {
+    fail(op, "(*", name, ") must have the same size as the last dimension of x but has ", p->size(),
+         " elements.");
+  }
+}
+
+} // namespace
+
+array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
+  if (x.ndim() == 0) {
+    fail("rms_norm", "Input must have at least 1 dimension but got input with 0 dimensions.");
+  }
+  check_affine("rms_norm", "weight", x, weight);
+  Dtype t = float_type(weight ? promote_types(x.dtype(), weight->dtype()) : x.dtype());
+  std::vector<array> inputs = {astype(x, t, s)};
+  if (weight) {
+    inputs.push_back(astype(*weight, t, s));
+  }
+  return detail::make_node<RMSNorm>(x.shape(), t, std::move(inputs), to_stream(s), eps, bool(weight));
+}
+
+array layer_norm(const array& x, const std::optional<array>& weight, const std::optional<array>& bias,
+                 float eps, StreamOrDevice s) {
+  if (x.ndim() == 0) {
+    fail("layer_norm", "Input must have at least 1 dimension but got input with 0 dimensions.");
+  }
+  check_affine("layer_norm", "weight", x, weight);
+  check_affine("layer_norm", "bias", x, bias);
+  Dtype t = x.dtype();
+  for (auto* p : {&weight, &bias}) {
+    if (*p) {
+      t = promote_types(t, (*p)->dtype());
+    }
+  }
+  t = float_type(t);
+  std::vector<array> inputs = {astype(x, t, s)};
+  for (auto* p : {&weight, &bias}) {
+    if (*p) {
+      inputs.push_back(astype(**p, t, s));
+    }
+  }
+  return detail::make_node<LayerNorm>(x.shape(), t, std::move(inputs), to_stream(s), eps, bool(weight),
+                                      bool(bias));
+}
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           const array& offset, const std::optional<array>& freqs, StreamOrDevice s) {
+  if (x.ndim() < 3) {
+    fail("rope", "Input must have at least 3 dimensions but got input with ", x.ndim(), " dimensions.");
+  }
+  if (dims % 2 != 0) {
+    fail("rope", "dims must be even but got ", dims, ".");
+  }
+  if (dims <= 0 || dims > x.shape(-1)) {
+    fail("rope", "dims must be in (0, ", x.shape(-1), "] but got ", dims, ".");
+  }
+  if (base && freqs) {
+    fail("rope", "Only one of base or freqs can have a value.");
+  }
+  if (!base && !freqs) {
+    fail("rope", "Neither base nor freqs has a value.");
+  }
+  if (offset.ndim() > 1 || (offset.ndim() == 1 && offset.size() != 1 && offset.shape(0) != x.shape(0))) {
+    fail("rope", "offset must be a scalar or vector with ", x.shape(0), " elements but has shape ",
+         detail::shape_str(offset.shape()), ".");
+  }
+  if (!is_integral(offset.dtype()) && offset.dtype() != bool_) {
+    // MLX accepts only integer offsets.
+    fail("rope", "offset must be an integer but got type ", dtype_to_string(offset.dtype()), ".");
+  }
+  std::vector<array> inputs = {astype(x, float_type(x.dtype()), s),
+                               astype(offset.size() == 1 ? reshape(offset, {}, s) : offset, int32, s)};
+  if (freqs) {
+    if (freqs->ndim() != 1 || freqs->shape(0) != dims / 2) {
+      fail("rope", "freqs must be one dimensional with size ", dims / 2, " but got shape ",
+           detail::shape_str(freqs->shape()), ".");
+    }
+    inputs.push_back(astype(*freqs, float32, s));
+  }
+  return detail::make_node<RoPE>(x.shape(), float_type(x.dtype()), std::move(inputs), to_stream(s), dims,
+                                 traditional, base.value_or(0.0f), scale, bool(freqs), false);
+}
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale, int offset,
+           const std::optional<array>& freqs, StreamOrDevice s) {
+  return rope(x, dims, traditional, base, scale, array(offset, int32), freqs, s);
+}
+
+array scaled_dot_product_attention(const array& q, const array& k, const array& v, float scale,
+                                   const std::string& mask_mode, const std::optional<array>& mask,
+                                   const std::optional<array>& sinks, StreamOrDevice s) {
+  const char* op = "scaled_dot_product_attention";
+  if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) {
+    fail(op, "q, k and v must have 4 dimensions (batch, heads, sequence, features).");
+  }
+  if (mask_mode != "" && mask_mode != "causal" && mask_mode != "array") {
+    fail(op, "invalid mask option '", mask_mode, "'. Must be 'causal', or an array.");
+  }
+  int b = q.shape(0), hq = q.shape(1), l = q.shape(2), d = q.shape(3);
+  int hkv = k.shape(1), sl = k.shape(2);
+  if (k.shape(1) != v.shape(1) || k.shape(2) != v.shape(2) || k.shape(3) != d) {
+    fail(op, "k and v must have matching heads and sequence lengths, and k the features of q; got q ",
+         detail::shape_str(q.shape()), ", k ", detail::shape_str(k.shape()), ", v ",
+         detail::shape_str(v.shape()), ".");
+  }
+  if (hkv == 0 || hq % hkv != 0) {
+    fail(op, "n_heads must be a multiple of n_kv_heads, found n_heads ", hq, " for n_kv_heads ", hkv, ".");
+  }
+  Dtype out_type = promote_types(promote_types(q.dtype(), k.dtype()), v.dtype());
+  Dtype acc = acc_type(out_type);
+  int g = hq / hkv;
+  // Scores per kv head group: (B, Hkv, G, L, S), viewed as (B, Hq, L, S).
+  auto qg = reshape(multiply(astype(q, acc, s), array(scale, acc), s), {b, hkv, g, l, d}, s);
+  auto kt = swapaxes(reshape(astype(k, acc, s), {b, hkv, 1, sl, d}, s), -1, -2, s);
+  auto scores = reshape(matmul(qg, kt, s), {b, hq, l, sl}, s);
+  if (mask_mode == "causal") {
+    auto rows = reshape(arange(0, l, int32, s), {l, 1}, s);
+    auto cols = reshape(arange(0, sl, int32, s), {1, sl}, s);
+    auto keep = less_equal(cols, add(rows, array(sl - l, int32), s), s);
+    scores = where(keep, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
+  } else if (mask) {
+    if (mask->dtype() == bool_) {
+      scores = where(*mask, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
+    } else {
+      scores = add(scores, astype(*mask, acc, s), s);
+    }
+  }
+  auto lse = logsumexp(scores, -1, true, s);
+  if (sinks) {
+    if (sinks->ndim() != 1 || sinks->shape(0) != hq) {
+      fail(op, "sinks must have shape (", hq, ",) but got ", detail::shape_str(sinks->shape()), ".");
+    }
+    lse = logaddexp(lse, reshape(astype(*sinks, acc, s), {1, hq, 1, 1}, s), s);
+  }
+  auto p = reshape(exp(subtract(scores, lse, s), s), {b, hkv, g, l, sl}, s);
+  auto out = matmul(p, reshape(astype(v, acc, s), {b, hkv, 1, sl, v.shape(3)}, s), s);
+  return astype(reshape(out, {b, hq, l, v.shape(3)}, s), out_type, s);
+}
+
+array cross_entropy(const array& logits, const array& targets, StreamOrDevice s) {
+  if (logits.ndim() == 0) {
+    fail("cross_entropy", "logits must have at least 1 dimension.");
+  }
+  if (!is_integral(targets.dtype())) {
+    fail("cross_entropy", "targets must be integer class indices.");
+  }
+  Shape expected(logits.shape().begin(), logits.shape().end() - 1);
+  if (targets.shape() != expected) {
+    fail("cross_entropy", "targets of shape ", detail::shape_str(targets.shape()),
+         " do not match logits of shape ", detail::shape_str(logits.shape()), ".");
+  }
+  // Computed (and returned) in float32 for 16-bit logits, as MLX.
+  auto l = astype(logits, acc_type(float_type(logits.dtype())), s);
+  auto picked = take_along_axis(l, expand_dims(astype(targets, int32, s), -1, s), -1, s);
+  return subtract(logsumexp(l, -1, false, s), squeeze(picked, -1, s), s);
+}
+
+} // namespace mlx::core::fast
+
+// ------------------------------------------------------- transformation rules
+
+namespace mlx::core {
+
+namespace {
+
+using fast::acc_type;
+
+// Sums over every axis but the last.
+array sum_rows(const array& a, StreamOrDevice s) {
+  std::vector<int> axes;
+  for (int d = 0; d < a.ndim() - 1; ++d) {
+    axes.push_back(d);
+  }
+  return axes.empty() ? a : sum(a, axes, false, s);
+}
+
+// A batched parameter (B, D) lined up with x of `nd` dims batched at 0.
+array line_up(const array& p, int nd, StreamOrDevice s) {
+  Shape sh(nd, 1);
+  sh[0] = p.shape(0);
+  sh[nd - 1] = p.shape(1);
+  return reshape(p, sh, s);
+}
+
+array batched_at_front(const array& a, int axis, int size, StreamOrDevice s) {
+  if (axis >= 0) {
+    return moveaxis(a, axis, 0, s);
+  }
+  Shape sh = {size};
+  sh.insert(sh.end(), a.shape().begin(), a.shape().end());
+  return broadcast_to(expand_dims(a, 0, s), sh, s);
+}
+
+} // namespace
+
+// RMSNorm ------------------------------------------------------------------
+
+std::vector<array> RMSNorm::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  Dtype acc = acc_type(primals[0].dtype());
+  auto x = astype(primals[0], acc, s);
+  auto g = astype(cotangents[0], acc, s);
+  auto r = rsqrt(add(mean(square(x, s), -1, true, s), array(eps_, acc), s), s);
+  auto n = multiply(x, r, s);
+  std::vector<array> out;
+  for (int i : argnums) {
+    if (i == 0) {
+      auto gw = has_weight_ ? multiply(g, astype(primals[1], acc, s), s) : g;
+      auto dx = multiply(r, subtract(gw, multiply(n, mean(multiply(gw, n, s), -1, true, s), s), s), s);
+      out.push_back(astype(dx, primals[0].dtype(), s));
+    } else {
+      out.push_back(astype(sum_rows(multiply(g, n, s), s), primals[1].dtype(), s));
+    }
+  }
+  return out;
+}
+
+std::vector<array> RMSNorm::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                const std::vector<int>& argnums) {
+  auto s = stream();
+  Dtype t = primals[0].dtype(), acc = acc_type(t);
+  auto x = astype(primals[0], acc, s);
+  auto r = rsqrt(add(mean(square(x, s), -1, true, s), array(eps_, acc), s), s);
+  auto n = multiply(x, r, s);
+  std::optional<array> res;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    auto tan = astype(tangents[k], acc, s);
+    array term = argnums[k] == 0
+        ? multiply(r, subtract(tan, multiply(n, mean(multiply(n, tan, s), -1, true, s), s), s), s)
+        : multiply(n, tan, s);
+    if (argnums[k] == 0 && has_weight_) {
+      term = multiply(term, astype(primals[1], acc, s), s);
+    }
+    res = res ? add(*res, term, s) : term;
+  }
+  return {astype(*res, t, s)};
+}
+
+std::pair<std::vector<array>, std::vector<int>> RMSNorm::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes) {
+  auto s = stream();
+  int size = axes[0] >= 0 ? inputs[0].shape(axes[0]) : inputs[1].shape(axes[1]);
+  auto x = batched_at_front(inputs[0], axes[0], size, s);
+  if (!has_weight_ || axes[1] < 0) {
+    return {{fast::rms_norm(x, has_weight_ ? std::optional<array>(inputs[1]) : std::nullopt, eps_, s)}, {0}};
+  }
+  auto w = line_up(moveaxis(inputs[1], axes[1], 0, s), x.ndim(), s);
+  return {{multiply(fast::rms_norm(x, std::nullopt, eps_, s), w, s)}, {0}};
+}
+
+// LayerNorm ----------------------------------------------------------------
+
+namespace {
+
+struct Normalized {
+  array n, r;
+};
+
+Normalized layer_normalize(const array& x, float eps, StreamOrDevice s) {
+  auto mu = mean(x, -1, true, s);
+  auto xc = subtract(x, mu, s);
+  auto r = rsqrt(add(mean(square(xc, s), -1, true, s), array(eps, x.dtype()), s), s);
+  return {multiply(xc, r, s), r};
+}
+
+} // namespace
+
+std::vector<array> LayerNorm::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                  const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  Dtype acc = acc_type(primals[0].dtype());
+  auto [n, r] = layer_normalize(astype(primals[0], acc, s), eps_, s);
+  auto g = astype(cotangents[0], acc, s);
+  std::vector<array> out;
+  for (int i : argnums) {
+    bool is_weight = has_weight_ && i == 1;
+    if (i == 0) {
+      auto gn = has_weight_ ? multiply(g, astype(primals[1], acc, s), s) : g;
+      auto dx = multiply(r, subtract(subtract(gn, mean(gn, -1, true, s), s),
+                                     multiply(n, mean(multiply(gn, n, s), -1, true, s), s), s), s);
+      out.push_back(astype(dx, primals[0].dtype(), s));
+    } else if (is_weight) {
+      out.push_back(astype(sum_rows(multiply(g, n, s), s), primals[i].dtype(), s));
+    } else {
+      out.push_back(astype(sum_rows(g, s), primals[i].dtype(), s));
+    }
+  }
+  return out;
+}
+
+std::vector<array> LayerNorm::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                  const std::vector<int>& argnums) {
+  auto s = stream();
+  Dtype t = primals[0].dtype(), acc = acc_type(t);
+  auto [n, r] = layer_normalize(astype(primals[0], acc, s), eps_, s);
+  std::optional<array> res;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    int i = argnums[k];
+    auto tan = astype(tangents[k], acc, s);
+    array term = tan;
+    if (i == 0) {
+      term = multiply(r, subtract(subtract(tan, mean(tan, -1, true, s), s),
+                                  multiply(n, mean(multiply(n, tan, s), -1, true, s), s), s), s);
+      if (has_weight_) {
+        term = multiply(term, astype(primals[1], acc, s), s);
+      }
+    } else if (has_weight_ && i == 1) {
+      term = multiply(n, tan, s);
+    }
+    res = res ? add(*res, term, s) : term;
+  }
+  return {astype(broadcast_to(*res, primals[0].shape(), s), t, s)};
+}
+
+std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  auto s = stream();
+  int size = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (axes[i] >= 0) {
+      size = inputs[i].shape(axes[i]);
+    }
+  }
+  auto x = batched_at_front(inputs[0], axes[0], size, s);
+  bool params_mapped = false;
+  for (size_t i = 1; i < axes.size(); ++i) {
+    params_mapped |= axes[i] >= 0;
+  }
+  size_t next = 1;
+  std::optional<array> w, b;
+  if (has_weight_) {
+    w = inputs[next++];
+  }
+  if (has_bias_) {
+    b = inputs[next++];
+  }
+  if (!params_mapped) {
+    return {{fast::layer_norm(x, w, b, eps_, s)}, {0}};
+  }
+  auto out = fast::layer_norm(x, std::nullopt, std::nullopt, eps_, s);
+  next = 1;
+  if (has_weight_) {
+    auto wi = axes[next] >= 0 ? line_up(moveaxis(*w, axes[next], 0, s), x.ndim(), s) : *w;
+    out = multiply(out, wi, s);
+    ++next;
+  }
+  if (has_bias_) {
+    auto bi = axes[next] >= 0 ? line_up(moveaxis(*b, axes[next], 0, s), x.ndim(), s) : *b;
+    out = add(out, bi, s);
+  }
+  return {{out}, {0}};
+}
+
+// RoPE ---------------------------------------------------------------------
+
+namespace {
+
+array rope_node(const std::vector<array>& inputs, const array& x, int dims, bool traditional, float base,
+                float scale, bool has_freqs, bool inverse, Stream s) {
+  std::vector<array> ins = inputs;
+  ins[0] = x;
+  return detail::make_node<RoPE>(x.shape(), x.dtype(), std::move(ins), s, dims, traditional, base, scale,
+                                 has_freqs, inverse);
+}
+
+} // namespace
+
+std::vector<array> RoPE::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                             const std::vector<int>& argnums, const std::vector<array>&) {
+  std::vector<array> out;
+  for (int i : argnums) {
+    if (i == 0) {
+      // A rotation's transpose turns the other way.
+      out.push_back(rope_node(primals, astype(cotangents[0], primals[0].dtype(), stream()), dims_,
+                              traditional_, base_, scale_, has_freqs_, !inverse_, stream()));
+    } else {
+      out.push_back(zeros_like(primals[i], stream()));
+    }
+  }
+  return out;
+}
+
+std::vector<array> RoPE::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                             const std::vector<int>& argnums) {
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] == 0) {
+      return {rope_node(primals, astype(tangents[k], primals[0].dtype(), stream()), dims_, traditional_,
+                        base_, scale_, has_freqs_, inverse_, stream())};
+    }
+  }
+  return {zeros_like(primals[0], stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> RoPE::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes) {
+  auto s = stream();
+  for (size_t i = 1; i < axes.size(); ++i) {
+    if (axes[i] >= 0) {
+      detail::fail("rope", "vmap over the offset or freqs is not supported.");
+    }
+  }
+  // Positions run along axis -2 and per-batch offsets along axis 0: keep
+  // both in place by putting the mapped axis right after axis 0 (or first).
+  int to = inputs[1].ndim() == 1 ? 1 : 0;
+  auto x = moveaxis(inputs[0], axes[0], to, s);
+  return {{rope_node(inputs, x, dims_, traditional_, base_, scale_, has_freqs_, inverse_, s)}, {to}};
+}
+
+} // namespace mlx::core

@@ -1,0 +1,186 @@
+"""mx.fast against NumPy references (tests/fast_reference.py, which agree
+with MLX 0.32), gradients against finite differences, vmap against loops,
+dtypes and errors."""
+import numpy as np
+import pytest
+
+import mlx.core as mx
+
+import fast_reference as R
+
+RNG = np.random.default_rng(0)
+
+
+def f32(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def close(a, b, tol=1e-5):
+    np.testing.assert_allclose(np.array(a.astype(mx.float32) if a.dtype != mx.float64 else a), b,
+                               rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("with_weight", [True, False])
+def test_rms_norm(with_weight):
+    x, w = f32(3, 5, 16), f32(16)
+    out = mx.fast.rms_norm(mx.array(x), mx.array(w) if with_weight else None, 1e-5)
+    close(out, R.rms_norm(x, w if with_weight else None, 1e-5))
+    # Non-contiguous input, 16-bit types and promotion.
+    xt = mx.array(x).transpose(1, 0, 2)
+    close(mx.fast.rms_norm(xt, mx.array(w), 1e-5), R.rms_norm(x.transpose(1, 0, 2), w, 1e-5))
+    assert mx.fast.rms_norm(mx.array(x).astype(mx.float16), mx.array(w), 1e-5).dtype == mx.float32
+    h = mx.fast.rms_norm(mx.array(x).astype(mx.bfloat16), mx.array(w).astype(mx.bfloat16), 1e-5)
+    assert h.dtype == mx.bfloat16
+    close(h, R.rms_norm(x, w, 1e-5), tol=5e-2)
+    assert mx.fast.rms_norm(mx.ones((2, 4), mx.int32), None, 1e-5).dtype == mx.float32
+
+
+@pytest.mark.parametrize("w_on,b_on", [(True, True), (True, False), (False, True), (False, False)])
+def test_layer_norm(w_on, b_on):
+    x, w, b = f32(4, 33), f32(33), f32(33)
+    out = mx.fast.layer_norm(mx.array(x), mx.array(w) if w_on else None, mx.array(b) if b_on else None, 1e-5)
+    close(out, R.layer_norm(x, w if w_on else None, b if b_on else None, 1e-5), tol=2e-5)
+    assert mx.fast.layer_norm(mx.array(x).astype(mx.float16), None, None, 1e-5).dtype == mx.float16
+
+
+@pytest.mark.parametrize("dims,traditional,base,scale,offset", [
+    (8, False, 10000.0, 1.0, 0), (8, True, 10000.0, 1.0, 0), (6, False, 500.0, 0.5, 3), (6, True, 500.0, 2.0, 7)])
+def test_rope(dims, traditional, base, scale, offset):
+    x = f32(2, 3, 5, 8)
+    out = mx.fast.rope(mx.array(x), dims, traditional=traditional, base=base, scale=scale, offset=offset)
+    close(out, R.rope(x, dims, traditional, base, scale, offset))
+    out = mx.fast.rope(mx.array(x), dims, traditional=traditional, base=base, scale=scale,
+                       offset=mx.array(offset))
+    close(out, R.rope(x, dims, traditional, base, scale, offset))
+
+
+def test_rope_freqs_batch_offsets_and_dtypes():
+    x = f32(2, 3, 5, 8)
+    fr = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    close(mx.fast.rope(mx.array(x), 8, traditional=False, base=None, scale=1.0, offset=2, freqs=mx.array(fr)),
+          R.rope(x, 8, False, None, 1.0, 2, fr))
+    close(mx.fast.rope(mx.array(x), 8, traditional=False, base=10000.0, scale=1.0, offset=mx.array([1, 4])),
+          R.rope(x, 8, False, 10000.0, 1.0, [1, 4]))
+    h = mx.fast.rope(mx.array(x).astype(mx.float16), 8, traditional=True, base=10000.0, scale=1.0, offset=0)
+    assert h.dtype == mx.float16
+    close(h, R.rope(x, 8, True, 10000.0, 1.0, 0), tol=1e-2)
+
+
+MASKS = ["none", "causal", "bool", "additive"]
+
+
+@pytest.mark.parametrize("mask", MASKS)
+@pytest.mark.parametrize("use_sinks", [False, True])
+def test_sdpa(mask, use_sinks):
+    q, k, v = f32(2, 4, 3, 8), f32(2, 2, 5, 8), f32(2, 2, 5, 6)
+    sinks = f32(4) if use_sinks else None
+    m = {"none": None, "causal": "causal", "bool": RNG.random((3, 5)) > 0.3, "additive": f32(2, 1, 3, 5)}[mask]
+    if mask == "bool":
+        m[:, 0] = True
+    mm = mx.array(m) if isinstance(m, np.ndarray) else m
+    out = mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.3, mask=mm,
+                                               sinks=None if sinks is None else mx.array(sinks))
+    assert out.shape == (2, 4, 3, 6)
+    close(out, R.sdpa(q, k, v, 0.3, m, sinks))
+
+
+def test_sdpa_half_and_decode_shapes():
+    q, k, v = f32(1, 8, 1, 16), f32(1, 2, 9, 16), f32(1, 2, 9, 16)
+    out = mx.fast.scaled_dot_product_attention(*(mx.array(a).astype(mx.bfloat16) for a in (q, k, v)),
+                                               scale=0.25, mask="causal")
+    assert out.dtype == mx.bfloat16
+    close(out, R.sdpa(q, k, v, 0.25, "causal"), tol=5e-2)
+
+
+def test_cross_entropy():
+    logits, t = f32(6, 10), RNG.integers(0, 10, 6)
+    ref = np.log(np.exp(logits.astype(np.float64)).sum(-1)) - logits[np.arange(6), t]
+    close(mx.fast.cross_entropy(mx.array(logits), mx.array(t)), ref)
+    assert mx.fast.cross_entropy(mx.array(logits).astype(mx.float16), mx.array(t)).dtype == mx.float32
+
+
+def fd_check(f, args, argnum, eps=1e-6, tol=1e-6):
+    """vjp and jvp of f (float64) at args against central differences."""
+    args = [mx.array(a, mx.float64) if isinstance(a, np.ndarray) else a for a in args]
+    out = f(*args)
+    cot = mx.array(RNG.standard_normal(out.shape), mx.float64)
+    g = mx.grad(lambda *a: (f(*a) * cot).sum(), argnums=argnum)(*args)
+    x = np.array(args[argnum])
+    fd = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[i] = eps
+        up = list(args)
+        dn = list(args)
+        up[argnum] = mx.array(x + d, mx.float64)
+        dn[argnum] = mx.array(x - d, mx.float64)
+        fd[i] = ((f(*up) - f(*dn)) * cot).sum().item() / (2 * eps)
+    np.testing.assert_allclose(np.array(g), fd, rtol=tol, atol=tol)
+    tan = RNG.standard_normal(x.shape)
+    _, (t,) = mx.jvp(lambda a: f(*(args[:argnum] + [a] + args[argnum + 1:])), [args[argnum]],
+                     [mx.array(tan, mx.float64)])
+    up = list(args)
+    dn = list(args)
+    up[argnum] = mx.array(x + eps * tan, mx.float64)
+    dn[argnum] = mx.array(x - eps * tan, mx.float64)
+    np.testing.assert_allclose(np.array(t), (np.array(f(*up)) - np.array(f(*dn))) / (2 * eps), rtol=tol, atol=tol)
+
+
+def test_gradients():
+    x, w, b = RNG.standard_normal((3, 6)), RNG.standard_normal(6), RNG.standard_normal(6)
+    for argnum in (0, 1):
+        fd_check(lambda x, w: mx.fast.rms_norm(x, w, 1e-5), [x, w], argnum)
+    fd_check(lambda x: mx.fast.rms_norm(x, None, 1e-5), [x], 0)
+    for argnum in (0, 1, 2):
+        fd_check(lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5), [x, w, b], argnum)
+    fd_check(lambda x: mx.fast.layer_norm(x, None, None, 1e-5), [x], 0)
+    xr = RNG.standard_normal((2, 2, 3, 8))
+    for trad in (False, True):
+        fd_check(lambda x: mx.fast.rope(x, 6, traditional=trad, base=100.0, scale=0.7, offset=2), [xr], 0)
+    q, k, v = RNG.standard_normal((1, 2, 3, 4)), RNG.standard_normal((1, 1, 4, 4)), RNG.standard_normal((1, 1, 4, 4))
+    for argnum in (0, 1, 2):
+        fd_check(lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.5, mask="causal"),
+                 [q, k, v], argnum)
+
+
+def test_vmap_matches_loop():
+    x, w = mx.array(f32(4, 3, 8)), mx.array(f32(4, 8))
+    cases = [
+        (lambda x: mx.fast.rms_norm(x, w[0], 1e-5), (x,), (1,)),
+        (lambda x, w: mx.fast.rms_norm(x, w, 1e-5), (x, w), (0, 0)),
+        (lambda x, w: mx.fast.layer_norm(x, w, w, 1e-5), (x, w[:3]), (1, 0)),
+        (lambda x: mx.fast.rope(x, 8, traditional=False, base=10000.0, scale=1.0, offset=3), (x[:, None],), (0,)),
+    ]
+    for f, args, axes in cases:
+        out = mx.vmap(f, in_axes=axes)(*args)
+        for i in range(args[0].shape[axes[0]]):
+            sl = [mx.take(a, i, axis=ax) for a, ax in zip(args, axes)]
+            np.testing.assert_allclose(np.array(out[i]), np.array(f(*sl)), rtol=1e-5, atol=1e-5)
+
+
+def test_errors_as_mlx():
+    x = mx.ones((2, 8))
+    with pytest.raises(ValueError, match=r"\[rms_norm\] \(\*weight\) must have the same size"):
+        mx.fast.rms_norm(x, mx.ones(4), 1e-5)
+    with pytest.raises(ValueError, match=r"\[rms_norm\] \(\*weight\) must have 1 dimension"):
+        mx.fast.rms_norm(x, mx.ones((2, 8)), 1e-5)
+    r = mx.ones((1, 2, 4, 8))
+    with pytest.raises(ValueError, match=r"\[rope\] Only one of base or freqs"):
+        mx.fast.rope(r, 8, traditional=False, base=10000.0, scale=1.0, offset=0, freqs=mx.ones(4))
+    with pytest.raises(ValueError, match=r"\[rope\] dims must be even"):
+        mx.fast.rope(r, 7, traditional=False, base=10000.0, scale=1.0, offset=0)
+    with pytest.raises(ValueError, match=r"\[rope\] Input must have at least 3 dimensions"):
+        mx.fast.rope(mx.ones(8), 8, traditional=False, base=10000.0, scale=1.0, offset=0)
+    with pytest.raises(ValueError, match=r"offset must be a scalar or vector"):
+        mx.fast.rope(r, 8, traditional=False, base=10000.0, scale=1.0, offset=mx.array([1, 2]))
+    q, k = mx.ones((1, 4, 3, 8)), mx.ones((1, 3, 5, 8))
+    with pytest.raises(ValueError, match=r"n_heads must be a multiple of n_kv_heads"):
+        mx.fast.scaled_dot_product_attention(q, k, k, scale=0.3)
+    with pytest.raises(ValueError, match=r"invalid mask option 'bad'"):
+        mx.fast.scaled_dot_product_attention(q, mx.ones((1, 2, 5, 8)), mx.ones((1, 2, 5, 8)), scale=0.3, mask="bad")
+    with pytest.raises(RuntimeError, match=r"\[cuda_kernel\] No CUDA back-end"):
+        mx.fast.cuda_kernel(name="k", input_names=["a"], output_names=["b"], source="")
+    k = mx.fast.metal_kernel(name="k", input_names=["a"], output_names=["b"], source="")
+    with pytest.raises(RuntimeError, match=r"\[metal_kernel\] No Metal back-end"):
+        k(inputs=[mx.ones(2)], output_shapes=[(2,)], output_dtypes=[mx.float32], grid=(1, 1, 1),
+          threadgroup=(1, 1, 1))
