@@ -1034,3 +1034,32 @@ def case_layer_large():
     for k, g in tree_flatten(grads):
         _summary(out, "g." + k, g)
     return out
+
+
+@case
+def case_layer_input_grads():
+    # gradients with respect to the input of parameter-free layers
+    img, seq, heads = (1, 4, 4, 2), (2, 5, 3), (1, 2, 3, 4)
+    layers = {
+        "maxpool2": (nn.MaxPool2d(2, stride=1, padding=1), img),
+        "avgpool1": (nn.AvgPool1d(3, stride=2, padding=1), seq),
+        "maxpool1": (nn.MaxPool1d(2), seq),
+        "up_nearest": (nn.Upsample((2, 1.5)), img),
+        "up_linear": (nn.Upsample(2, mode="linear"), img),
+        "up_cubic_ac": (nn.Upsample(1.5, mode="cubic", align_corners=True), img),
+        "up_aa": (nn.Upsample(0.5, mode="linear", antialias=True), img),
+        "rope": (nn.RoPE(4), heads),
+        "alibi": (nn.ALiBi(), heads),
+        "glu": (nn.GLU(), img),
+        "softmin": (nn.Softmin(), seq),
+    }
+    out = {}
+    for name, (m, shape) in layers.items():
+        x = det(shape, 3, 2.0)
+        w = det(m(x).shape, 1)
+        out[name] = mx.grad(lambda v: (m(v) * w).sum())(x)
+    mx.random.seed(91)
+    d = nn.Dropout(0.4)
+    x = det(seq, 3)
+    out["dropout"] = mx.grad(lambda v: (d(v) * v).sum())(x)
+    return out
