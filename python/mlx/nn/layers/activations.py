@@ -1,146 +1,22 @@
-"""Activation functions and their Module wrappers (as in mlx.nn)."""
+"""Activation functions and their Module forms (mlx.nn).
+
+MLX wraps most of these functions in ``mx.compile``; here they are plain
+functions of mlx.core ops, with the same results.
+"""
 
 import math
-from functools import partial
 from typing import Any
 
 import mlx.core as mx
 from mlx.nn.layers._ops import softmax as _softmax
 from mlx.nn.layers.base import Module
 
+# -------------------------------------------------------------- functions --
+
 
 def sigmoid(x):
-    r"""Element-wise logistic sigmoid :math:`1 / (1 + e^{-x})`."""
+    r""":math:`1 / (1 + e^{-x})`."""
     return mx.sigmoid(x)
-
-
-def relu(x):
-    r"""Rectified linear unit :math:`\max(x, 0)`."""
-    return mx.maximum(x, 0)
-
-
-def relu2(x):
-    r"""Squared ReLU :math:`\max(x, 0)^2`."""
-    return mx.square(mx.maximum(x, 0))
-
-
-def relu6(x):
-    r"""ReLU clipped at 6: :math:`\min(\max(x, 0), 6)`."""
-    return mx.minimum(mx.maximum(x, 0), 6.0)
-
-
-def leaky_relu(x, negative_slope=0.01):
-    r"""Leaky ReLU :math:`\max(a x, x)`."""
-    return mx.maximum(negative_slope * x, x)
-
-
-def log_softmax(x, axis=-1):
-    r"""Log of the softmax: :math:`x - \log \sum e^x` along ``axis``."""
-    return x - mx.logsumexp(x, axis=axis, keepdims=True)
-
-
-def elu(x, alpha=1.0):
-    r"""Exponential linear unit."""
-    return mx.where(x > 0, x, alpha * (mx.exp(x) - 1))
-
-
-def softmax(x, axis=-1):
-    r"""Softmax along ``axis``."""
-    return _softmax(x, axis=axis)
-
-
-def softplus(x):
-    r"""Softplus :math:`\log(1 + e^x)`."""
-    return mx.logaddexp(x, 0)
-
-
-def softsign(x):
-    r"""Softsign :math:`x / (1 + |x|)`."""
-    return mx.divide(x, 1 + mx.abs(x))
-
-
-def softshrink(x, lambd: float = 0.5):
-    r"""Soft shrinkage: :math:`x - \lambda\,\mathrm{sign}(x)` where
-    :math:`|x| > \lambda`, else 0."""
-    return mx.where(mx.abs(x) > lambd, x - mx.sign(x) * lambd, 0)
-
-
-def celu(x, alpha=1.0):
-    r"""Continuously differentiable ELU."""
-    return mx.maximum(x, 0.0) + alpha * (mx.exp(mx.minimum(x, 0.0) / alpha) - 1)
-
-
-def silu(x):
-    r"""Sigmoid linear unit (swish) :math:`x\,\sigma(x)`."""
-    return x * mx.sigmoid(x)
-
-
-def log_sigmoid(x):
-    r"""Log of the sigmoid, :math:`-\mathrm{softplus}(-x)`."""
-    return -softplus(-x)
-
-
-def gelu(x) -> mx.array:
-    r"""Gaussian error linear unit :math:`x\,\Phi(x)` (exact, with erf)."""
-    return x * (1 + mx.erf(x / math.sqrt(2))) / 2
-
-
-def gelu_approx(x):
-    r"""GELU with the tanh approximation."""
-    return 0.5 * x * (1 + mx.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
-
-
-def gelu_fast_approx(x):
-    r"""GELU approximated by :math:`x\,\sigma(1.702 x)`."""
-    return x * mx.sigmoid(1.702 * x)
-
-
-def glu(x: mx.array, axis: int = -1) -> mx.array:
-    r"""Gated linear unit: split ``x`` in two halves :math:`a, b` along
-    ``axis`` and return :math:`a\,\sigma(b)`."""
-    a, b = mx.split(x, indices_or_sections=2, axis=axis)
-    return a * mx.sigmoid(b)
-
-
-def step(x: mx.array, threshold: float = 0.0):
-    r"""Binary step: 1 where ``x > threshold`` else 0."""
-    return mx.where(x > threshold, 1, 0)
-
-
-def selu(x):
-    r"""Scaled ELU."""
-    return elu(x, 1.67326) * 1.0507
-
-
-def prelu(x: mx.array, alpha: mx.array) -> mx.array:
-    r"""Parametric ReLU :math:`\max(0, x) + \alpha \min(0, x)`."""
-    return mx.maximum(0, x) + alpha * mx.minimum(0, x)
-
-
-def mish(x: mx.array) -> mx.array:
-    r"""Mish :math:`x \tanh(\mathrm{softplus}(x))`."""
-    return x * mx.tanh(softplus(x))
-
-
-def hardswish(x):
-    r"""Hard swish :math:`x \min(\max(x + 3, 0), 6) / 6`."""
-    max_x_3 = mx.maximum(x + 3, 0)
-    return x * mx.minimum(max_x_3, 6) / 6
-
-
-def hard_tanh(x, min_val=-1.0, max_val=1.0):
-    r"""HardTanh: clip ``x`` to ``[min_val, max_val]``."""
-    return mx.minimum(mx.maximum(x, min_val), max_val)
-
-
-def hard_shrink(x, lambd=0.5):
-    r"""Hard shrinkage: ``x`` where :math:`|x| > \lambda`, else 0."""
-    return mx.where(mx.abs(x) > lambd, x, 0)
-
-
-def softmin(x, axis=-1):
-    r"""Softmin: softmax of ``-x`` along ``axis``."""
-    return _softmax(-x, axis=axis)
 
 
 def tanh(x):
@@ -148,45 +24,170 @@ def tanh(x):
     return mx.tanh(x)
 
 
-class GLU(Module):
-    r"""Gated linear unit module (see :func:`glu`)."""
-
-    def __init__(self, axis: int = -1):
-        super().__init__()
-        self.axis = axis
-
-    def __call__(self, x) -> Any:
-        return glu(x=x, axis=self.axis)
+def relu(x):
+    r""":math:`\max(x, 0)`."""
+    return mx.maximum(x, 0)
 
 
-def _simple(name, fn, doc):
+def relu2(x):
+    r"""Squared ReLU, :math:`\max(x, 0)^2`."""
+    return mx.square(relu(x))
+
+
+def relu6(x):
+    r"""ReLU capped at 6."""
+    return mx.minimum(relu(x), 6.0)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    r""":math:`x` for positive inputs, ``negative_slope * x`` otherwise."""
+    return mx.maximum(negative_slope * x, x)
+
+
+def prelu(x: mx.array, alpha: mx.array) -> mx.array:
+    r"""Leaky ReLU with a given (learned) slope ``alpha``."""
+    return mx.maximum(0, x) + alpha * mx.minimum(0, x)
+
+
+def elu(x, alpha=1.0):
+    r""":math:`x` for positive inputs, :math:`\alpha (e^x - 1)` otherwise."""
+    return mx.where(x > 0, x, alpha * (mx.exp(x) - 1))
+
+
+def celu(x, alpha=1.0):
+    r"""ELU made continuously differentiable for any ``alpha``:
+    :math:`\max(0, x) + \alpha (e^{\min(0, x)/\alpha} - 1)`."""
+    return mx.maximum(x, 0.0) + alpha * (mx.exp(mx.minimum(x, 0.0) / alpha) - 1)
+
+
+def selu(x):
+    r"""ELU with the self-normalizing constants :math:`\lambda \approx
+    1.0507`, :math:`\alpha \approx 1.67326`."""
+    return elu(x, 1.67326) * 1.0507
+
+
+def softplus(x):
+    r""":math:`\log(1 + e^x)`."""
+    return mx.logaddexp(x, 0)
+
+
+def log_sigmoid(x):
+    r""":math:`\log \sigma(x) = -\mathrm{softplus}(-x)`."""
+    return -softplus(-x)
+
+
+def softsign(x):
+    r""":math:`x / (1 + |x|)`."""
+    return mx.divide(x, 1 + mx.abs(x))
+
+
+def silu(x):
+    r"""Swish: :math:`x\,\sigma(x)`."""
+    return x * mx.sigmoid(x)
+
+
+def mish(x: mx.array) -> mx.array:
+    r""":math:`x \tanh(\mathrm{softplus}(x))`."""
+    return x * mx.tanh(softplus(x))
+
+
+def gelu(x) -> mx.array:
+    r"""Exact GELU, :math:`x\,\Phi(x)` with the normal CDF from erf."""
+    return x * (1 + mx.erf(x / math.sqrt(2))) / 2
+
+
+def gelu_approx(x):
+    r"""GELU with the tanh approximation of :math:`\Phi`."""
+    inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
+    return 0.5 * x * (1 + mx.tanh(inner))
+
+
+def gelu_fast_approx(x):
+    r"""GELU approximated as :math:`x\,\sigma(1.702 x)`."""
+    return x * mx.sigmoid(1.702 * x)
+
+
+def hardswish(x):
+    r""":math:`x \cdot \mathrm{relu6}(x + 3) / 6`."""
+    return x * mx.minimum(mx.maximum(x + 3, 0), 6) / 6
+
+
+def hard_tanh(x, min_val=-1.0, max_val=1.0):
+    r"""``x`` clipped to ``[min_val, max_val]``."""
+    return mx.minimum(mx.maximum(x, min_val), max_val)
+
+
+def hard_shrink(x, lambd=0.5):
+    r"""``x`` where :math:`|x| > \lambda`, 0 elsewhere."""
+    return mx.where(mx.abs(x) > lambd, x, 0)
+
+
+def softshrink(x, lambd: float = 0.5):
+    r"""``x`` moved towards 0 by :math:`\lambda`, 0 within
+    :math:`[-\lambda, \lambda]`."""
+    return mx.where(mx.abs(x) > lambd, x - mx.sign(x) * lambd, 0)
+
+
+def step(x: mx.array, threshold: float = 0.0):
+    r"""1 where ``x > threshold``, else 0."""
+    return mx.where(x > threshold, 1, 0)
+
+
+def glu(x: mx.array, axis: int = -1) -> mx.array:
+    r"""Gated linear unit: the first half of ``x`` along ``axis`` times the
+    sigmoid of the second half."""
+    value, gate = mx.split(x, indices_or_sections=2, axis=axis)
+    return value * mx.sigmoid(gate)
+
+
+def softmax(x, axis=-1):
+    r""":math:`e^{x_i} / \sum_j e^{x_j}` along ``axis``."""
+    return _softmax(x, axis=axis)
+
+
+def softmin(x, axis=-1):
+    r"""Softmax of ``-x``."""
+    return _softmax(-x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    r""":math:`x - \log \sum e^x` along ``axis``."""
+    return x - mx.logsumexp(x, axis=axis, keepdims=True)
+
+
+# ---------------------------------------------------------------- modules --
+
+
+def _module(name, fn):
+    """A parameter-free Module class that applies ``fn``."""
+
     def __call__(_, x):
         return fn(x)
 
-    return type(name, (Module,), {"__call__": __call__, "__doc__": doc,
-                                  "__module__": __name__})
+    doc = f"Applies :func:`{fn.__name__}` (see there)."
+    return type(name, (Module,), {"__call__": __call__, "__doc__": doc, "__module__": __name__})
 
 
-Sigmoid = _simple("Sigmoid", sigmoid, "Applies the sigmoid function.")
-Mish = _simple("Mish", mish, "Applies the Mish function.")
-ReLU = _simple("ReLU", relu, "Applies the rectified linear unit.")
-ReLU2 = _simple("ReLU2", relu2, "Applies the squared ReLU.")
-ReLU6 = _simple("ReLU6", relu6, "Applies ReLU6.")
-Softplus = _simple("Softplus", softplus, "Applies the softplus function.")
-Softsign = _simple("Softsign", softsign, "Applies the softsign function.")
-SiLU = _simple("SiLU", silu, "Applies the sigmoid linear unit.")
-LogSigmoid = _simple("LogSigmoid", log_sigmoid, "Applies the log sigmoid.")
-Tanh = _simple("Tanh", tanh, "Applies the hyperbolic tangent.")
-Hardswish = _simple("Hardswish", hardswish, "Applies hard swish.")
-HardTanh = _simple("HardTanh", hard_tanh, "Applies HardTanh.")
-SELU = _simple("SELU", selu, "Applies the scaled ELU.")
-Softmax = _simple("Softmax", softmax, "Applies softmax on the last axis.")
-Softmin = _simple("Softmin", softmin, "Applies softmin on the last axis.")
-LogSoftmax = _simple("LogSoftmax", log_softmax, "Applies log softmax on the last axis.")
+Sigmoid = _module("Sigmoid", sigmoid)
+Tanh = _module("Tanh", tanh)
+ReLU = _module("ReLU", relu)
+ReLU2 = _module("ReLU2", relu2)
+ReLU6 = _module("ReLU6", relu6)
+SELU = _module("SELU", selu)
+Softplus = _module("Softplus", softplus)
+LogSigmoid = _module("LogSigmoid", log_sigmoid)
+Softsign = _module("Softsign", softsign)
+SiLU = _module("SiLU", silu)
+Mish = _module("Mish", mish)
+Hardswish = _module("Hardswish", hardswish)
+HardTanh = _module("HardTanh", hard_tanh)
+Softmax = _module("Softmax", softmax)
+Softmin = _module("Softmin", softmin)
+LogSoftmax = _module("LogSoftmax", log_softmax)
 
 
 class LeakyReLU(Module):
-    r"""Leaky ReLU module (see :func:`leaky_relu`)."""
+    r"""Module form of :func:`leaky_relu`."""
 
     def __init__(self, negative_slope=1e-2):
         super().__init__()
@@ -197,7 +198,7 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    r"""ELU module (see :func:`elu`)."""
+    r"""Module form of :func:`elu`."""
 
     def __init__(self, alpha=1.0):
         super().__init__()
@@ -208,7 +209,7 @@ class ELU(Module):
 
 
 class CELU(Module):
-    r"""CELU module (see :func:`celu`)."""
+    r"""Module form of :func:`celu`."""
 
     def __init__(self, alpha=1.0):
         super().__init__()
@@ -219,7 +220,8 @@ class CELU(Module):
 
 
 class PReLU(Module):
-    r"""Parametric ReLU with a learnable slope per channel (``weight``)."""
+    r""":func:`prelu` with a learned slope per channel (``weight``, of size
+    ``num_parameters``, starting at ``init``)."""
 
     def __init__(self, num_parameters=1, init=0.25):
         super().__init__()
@@ -229,30 +231,39 @@ class PReLU(Module):
         return prelu(x, self.weight)
 
 
+_GELU_VARIANTS = {"none": gelu, "precise": gelu_approx, "tanh": gelu_approx, "fast": gelu_fast_approx}
+
+
 class GELU(Module):
-    r"""GELU module. ``approx`` is ``'none'`` (exact), ``'precise'`` or
-    ``'tanh'`` (tanh approximation) or ``'fast'`` (sigmoid approximation)."""
+    r"""GELU: ``approx`` 'none' (exact), 'precise' or 'tanh' (the tanh
+    approximation) or 'fast' (the sigmoid approximation)."""
 
     def __init__(self, approx="none"):
         super().__init__()
-        if approx == "none":
-            self._act = gelu
-        elif approx in ("precise", "tanh"):
-            self._act = gelu_approx
-        elif approx == "fast":
-            self._act = gelu_fast_approx
-        else:
+        if approx not in _GELU_VARIANTS:
             raise ValueError(
                 "The approximation should be in ['none', 'precise', 'tanh', 'fast'] "
                 f"but '{approx}' was given"
             )
+        self._act = _GELU_VARIANTS[approx]
 
     def __call__(self, x):
         return self._act(x)
 
 
+class GLU(Module):
+    r"""Module form of :func:`glu`."""
+
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def __call__(self, x) -> Any:
+        return glu(x=x, axis=self.axis)
+
+
 class Step(Module):
-    r"""Binary step module (see :func:`step`)."""
+    r"""Module form of :func:`step`."""
 
     def __init__(self, threshold: float = 0.0):
         super().__init__()
@@ -263,7 +274,7 @@ class Step(Module):
 
 
 class HardShrink(Module):
-    r"""Hard shrink module (see :func:`hard_shrink`)."""
+    r"""Module form of :func:`hard_shrink`."""
 
     def __init__(self, lambd=0.5):
         super().__init__()
@@ -274,7 +285,7 @@ class HardShrink(Module):
 
 
 class Softshrink(Module):
-    r"""Soft shrink module (see :func:`softshrink`)."""
+    r"""Module form of :func:`softshrink`."""
 
     def __init__(self, lambd=0.5):
         super().__init__()
