@@ -1063,3 +1063,32 @@ def case_layer_input_grads():
     x = det(seq, 3)
     out["dropout"] = mx.grad(lambda v: (d(v) * v).sum())(x)
     return out
+
+
+@case
+def case_layer_fast_paths():
+    # shapes and dtypes that take different routes inside fused kernels
+    out = {}
+    x = det((2, 33, 80), 1, 3.0)
+    for dt in (mx.float32, mx.float16, mx.bfloat16):
+        tag = str(dt).split(".")[-1]
+        ln = nn.LayerNorm(80)
+        ln.update({"weight": det((80,), 2, dtype=dt), "bias": det((80,), 3, dtype=dt)})
+        out["ln." + tag] = ln(x.astype(dt))
+        rms = nn.RMSNorm(80, eps=1e-6)
+        rms.weight = det((80,), 4, dtype=dt)
+        out["rms." + tag] = rms(x.astype(dt))
+        out["ln_noaffine." + tag] = nn.LayerNorm(80, affine=False)(x.astype(dt))
+        h = det((2, 3, 33, 16), 5, 2.0, dtype=dt)
+        out["rope." + tag] = nn.RoPE(16)(h, offset=7)
+        out["rope_part_trad." + tag] = nn.RoPE(10, traditional=True, base=500.0)(h, offset=2)
+        mx.random.seed(92)
+        mha = nn.MultiHeadAttention(80, 5, bias=True)
+        mha.set_dtype(dt)
+        q = x.astype(dt)
+        out["mha_causal." + tag] = mha(q, q, q, nn.MultiHeadAttention.create_additive_causal_mask(33, dt))
+        out["mha_bool." + tag] = mha(q[:, :7], q, q, mx.arange(33)[None] % 3 != 0)
+    out["ln_1d"] = nn.LayerNorm(5)(det((5,), 1))
+    out["rms_big"] = nn.RMSNorm(3000)(det((2, 3000), 2, 50.0))
+    out["ln_big"] = nn.LayerNorm(3000)(det((2, 3000), 3, 50.0) + 100)
+    return out
