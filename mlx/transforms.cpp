@@ -176,6 +176,12 @@ std::vector<array> trace_tape(
 
 // x[..., 0, ...] along `axis`, that axis removed.
 array take_slice0(const array& x, int axis) {
+  if (x.shape(axis) == 0) {
+    // An empty batch: trace on zeros of one lane's shape.
+    Shape lane = x.shape();
+    lane.erase(lane.begin() + axis);
+    return zeros(lane, x.dtype());
+  }
   Shape start(x.ndim(), 0), stop = x.shape();
   stop[axis] = 1;
   return squeeze(slice(x, start, stop), axis);
@@ -209,7 +215,15 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
   std::unordered_map<std::uintptr_t, array> cots;
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (outputs[i].shape() != cotangents[i].shape()) {
-      throw std::invalid_argument("[vjp] Output shape does not match cotangent shape.");
+      auto str = [](const Shape& shape) {
+        std::string out = "(";
+        for (size_t d = 0; d < shape.size(); ++d) {
+          out += (d ? "," : "") + std::to_string(shape[d]);
+        }
+        return out + ")";
+      };
+      throw std::invalid_argument("[vjp] Output shape " + str(outputs[i].shape()) +
+                                  " does not match cotangent shape " + str(cotangents[i].shape()) + ".");
     }
     auto c = astype(cotangents[i], outputs[i].dtype());
     auto it = cots.find(outputs[i].id());
@@ -445,3 +459,11 @@ Function vmap(const Function& fun, const std::vector<int>& in_axes_arg,
 }
 
 } // namespace mlx::core
+
+namespace mlx::core::detail {
+
+std::vector<array> dependent_tape(const std::vector<array>& inputs, const std::vector<array>& outputs) {
+  return trace_tape(inputs, outputs);
+}
+
+} // namespace mlx::core::detail

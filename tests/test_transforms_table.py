@@ -61,8 +61,9 @@ def bind(case, xs):
     return f, [xs[i] for i in d]
 
 
-def directional(f, ps, ts, eps=EPS):
+def directional(f, ps, ts, eps=None):
     """Central difference of f (NumPy outputs) at ps along ts."""
+    eps = EPS if eps is None else eps
     up = np_outs(f(*[to_mx(p + eps * t) for p, t in zip(ps, ts)]))
     dn = np_outs(f(*[to_mx(p - eps * t) for p, t in zip(ps, ts)]))
     return [(u - v) / (2 * eps) for u, v in zip(up, dn)]
@@ -73,8 +74,11 @@ def ids(rows):
 
 
 def available(case):
-    if case.requires and not hasattr(mx, case.requires):
-        pytest.skip(f"mx.{case.requires} does not exist yet")
+    obj = mx
+    for part in case.requires.split(".") if case.requires else []:
+        if not hasattr(obj, part):
+            pytest.skip(f"mx.{case.requires} does not exist yet")
+        obj = getattr(obj, part)
 
 
 SMOOTH = [c for c in CASES if not c.zero_grad]
@@ -89,7 +93,7 @@ def test_vjp_jvp_match_finite_differences(case):
     xs = draw(case, rng)
     f, ps = bind(case, xs)
     ts = [rng.normal(size=np.shape(p)) for p in ps]
-    fd = directional(f, ps, ts)
+    fd = directional(f, ps, ts, case.eps)
     outs = as_list(f(*[to_mx(p) for p in ps]))
     for o in outs:
         assert o.dtype == mx.float64, f"{case.name}: output dtype {o.dtype}"
@@ -112,6 +116,33 @@ def test_vjp_jvp_match_finite_differences(case):
     rhs = inner(cots, fd)
     np.testing.assert_allclose(lhs, rhs, rtol=case.rtol, atol=case.atol,
                                err_msg=f"{case.name}: <vjp(c), t> != <c, J t>")
+
+
+@pytest.mark.parametrize("case", SMOOTH, ids=ids(SMOOTH))
+def test_float32_grads_keep_dtype(case):
+    """Gradients have their input's dtype (float32 here) and agree with float64 ones."""
+    available(case)
+    rng = rng_for(case.name, 5)
+    xs = draw(case, rng)
+    d = case.diff_args()
+
+    def run(dtype):
+        fixed = [to_mx(x).astype(dtype) if k in d else to_mx(x) for k, x in enumerate(xs)]
+
+        def f(*vals):
+            full = list(fixed)
+            for k, v in zip(d, vals):
+                full[k] = v
+            return case.fn(*full)
+
+        outs = as_list(f(*[fixed[k] for k in d]))
+        cots = [mx.array(np.linspace(-1, 1, o.size).reshape(o.shape)).astype(o.dtype) for o in outs]
+        return mx.vjp(f, [fixed[k] for k in d], cots)[1]
+
+    g32, g64 = run(mx.float32), run(mx.float64)
+    for a, b in zip(g32, g64):
+        assert a.dtype == mx.float32, f"{case.name}: float32 input got a {a.dtype} gradient"
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=2e-3, atol=2e-3, err_msg=case.name)
 
 
 @pytest.mark.parametrize("case", SECOND, ids=ids(SECOND))
@@ -229,7 +260,8 @@ def test_vmap_matches_loop(case):
             want = np.stack([lanes[b][k] for b in range(NB)], axis=out_axes)
             msg = f"{case.name}: vmap in_axes={in_axes} out_axes={out_axes} output {k}"
             assert g.shape == want.shape, f"{msg}: shape {g.shape} != {want.shape}"
-            np.testing.assert_allclose(np.array(g), want, rtol=1e-6, atol=1e-9, err_msg=msg)
+            np.testing.assert_allclose(np.array(g), want, rtol=max(1e-6, case.rtol / 10),
+                                       atol=1e-9, err_msg=msg)
 
 
 def test_vmap_of_jvp_and_grad_match_loop():
@@ -254,6 +286,70 @@ def test_vmap_of_jvp_and_grad_match_loop():
         got = mx.vmap(g, in_axes=in_axes)(*[to_mx(v) for v, _ in ins])
         want = np.stack([np.array(g(*[to_mx(lane[b]) for _, lane in ins])) for b in range(NB)])
         np.testing.assert_allclose(np.array(got), want, rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+NESTED = ["exp", "add_broadcast", "matmul", "sum_keepdims", "logsumexp", "take", "getitem_array",
+          "put_along_axis", "at_add", "sort", "cummax", "concatenate", "pad", "conv1d", "softmax",
+          "where_broadcast", "diagonal"]
+
+
+@pytest.mark.parametrize("name", NESTED)
+def test_nested_vmap_and_vmap_of_jvp(name):
+    """vmap(vmap(f)) over two batch axes and vmap(jvp(f)) against loops."""
+    case = {c.name: c for c in CASES}[name]
+    available(case)
+    rng = rng_for(name, 4)
+    n = len(case.args)
+    # Outer batch of 2 on axis 0, inner batch of 3 on axis 1 (of the inner arrays).
+    lanes = [[draw(case, rng) for _ in range(3)] for _ in range(2)]
+    stacked = [np.stack([np.stack([lanes[i][j][k] for j in range(3)], axis=min(1, np.ndim(
+        lanes[0][0][k]))) for i in range(2)]) for k in range(n)]
+    inner_axes = tuple(min(1, np.ndim(lanes[0][0][k])) for k in range(n))
+    got = as_list(mx.vmap(mx.vmap(case.fn, in_axes=inner_axes), in_axes=0)(
+        *[to_mx(v) for v in stacked]))
+    for i in range(2):
+        for j in range(3):
+            want = np_outs(case.fn(*[to_mx(v) for v in lanes[i][j]]))
+            for g, w in zip(got, want):
+                np.testing.assert_allclose(np.array(g)[i, j], w, rtol=1e-6, atol=1e-9,
+                                           err_msg=f"{name}: vmap of vmap lane {i}, {j}")
+
+    # vmap of jvp: the differentiated inputs and their tangents mapped, the rest not.
+    d = case.diff_args()
+    xs = draw(case, rng)
+    batch = [draw(case, rng) for _ in range(3)]
+    tans = [[rng.normal(size=np.shape(xs[k])) for k in d] for _ in range(3)]
+
+    def jvp_of(*vals):
+        prim, tan = vals[:len(d)], vals[len(d):]
+
+        def f(*dv):
+            full = [to_mx(x) for x in xs]
+            for k, v in zip(d, dv):
+                full[k] = v
+            return case.fn(*full)
+
+        return mx.jvp(f, list(prim), list(tan))[1]
+
+    got = mx.vmap(jvp_of)(*[to_mx(np.stack([b[k] for b in batch])) for k in d],
+                          *[to_mx(np.stack([t[i] for t in tans])) for i in range(len(d))])
+    for b in range(3):
+        want = jvp_of(*[to_mx(batch[b][k]) for k in d], *[to_mx(t) for t in tans[b]])
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(np.array(g)[b], np.array(w), rtol=1e-6, atol=1e-9,
+                                       err_msg=f"{name}: vmap of jvp lane {b}")
+
+
+def test_vmap_over_an_empty_batch():
+    out = mx.vmap(lambda a, b: mx.exp(a) @ b, in_axes=(0, None))(mx.zeros((0, 2, 3)), mx.ones((3, 4)))
+    assert out.shape == (0, 2, 4)
+
+
+def test_vjp_and_jvp_shape_errors():
+    with pytest.raises(ValueError, match=r"\[vjp\] Output shape \(2,3\) does not match cotangent shape \(3\)\."):
+        mx.vjp(lambda a: a * 2, [mx.zeros((2, 3))], [mx.ones((3,))])
+    with pytest.raises(ValueError, match=r"\[jvp\] Input shape does not match shape of tangent"):
+        mx.jvp(lambda a: a * 2, [mx.zeros((2, 3))], [mx.ones((3,))])
 
 
 def test_grad_argnums_sequences():

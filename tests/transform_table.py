@@ -97,6 +97,7 @@ class Case:
     requires: str = ""  # attribute of mx the op needs (skipped when absent)
     rtol: float = 1e-5
     atol: float = 1e-6
+    eps: float = 1e-6  # finite-difference step
 
     def diff_args(self):
         if self.diff is not None:
@@ -353,7 +354,9 @@ add(
     Case("partition", lambda x: mx.sort(mx.partition(x, 1, axis=1), axis=1), [arg((3, 4), SPREAD)]),
     Case("cumsum", lambda x: mx.cumsum(x, axis=1)),
     Case("cumsum_reverse", lambda x: mx.cumsum(x, axis=0, reverse=True, inclusive=False)),
-    Case("cumulative_sum", lambda x: mx.cumsum(x), requires="cumulative_sum"),
+    Case("cumulative_sum", lambda x: mx.cumulative_sum(x, axis=0), requires="cumulative_sum"),
+    Case("cumulative_prod", lambda x: mx.cumulative_prod(x, axis=1), [arg((3, 4), AWAY)],
+         requires="cumulative_prod"),
     Case("cumprod", lambda x: mx.cumprod(x, axis=1), [arg((3, 4), AWAY)], second=True),
     Case("cumprod_reverse", lambda x: mx.cumprod(x, axis=0, reverse=True, inclusive=False),
          [arg((3, 4), AWAY)]),
@@ -369,6 +372,52 @@ add(
          [arg((3, 4), ZERO_AT_1)]),
     Case("logcumsumexp", lambda x: mx.logcumsumexp(x, axis=1), second=True),
     Case("logcumsumexp_reverse", lambda x: mx.logcumsumexp(x, axis=0, reverse=True)),
+)
+
+
+# Convolutions, structured products and the fused ops of mx.fast.
+add(
+    Case("conv1d", lambda x, w: mx.conv1d(x, w, stride=2, padding=1),
+         [arg((2, 7, 2)), arg((3, 3, 2))], requires="conv1d", second=True),
+    Case("conv1d_groups", lambda x, w: mx.conv1d(x, w, dilation=2, groups=2),
+         [arg((1, 7, 4)), arg((4, 2, 2))], requires="conv1d"),
+    Case("conv2d", lambda x, w: mx.conv2d(x, w, stride=(2, 1), padding=1),
+         [arg((1, 5, 4, 2)), arg((3, 3, 2, 2))], requires="conv2d"),
+    Case("conv3d", lambda x, w: mx.conv3d(x, w, padding=(1, 0, 0)),
+         [arg((1, 3, 3, 3, 1)), arg((2, 2, 2, 2, 1))], requires="conv3d"),
+    Case("conv_general", lambda x, w: mx.conv_general(x, w, stride=1, padding=(1, 0), input_dilation=2,
+                                                      flip=True),
+         [arg((1, 3, 4, 2)), arg((2, 2, 3, 2))], requires="conv_general"),
+    Case("conv_transpose1d", lambda x, w: mx.conv_transpose1d(x, w, stride=2, padding=1),
+         [arg((1, 4, 2)), arg((3, 3, 2))], requires="conv_transpose1d"),
+    Case("conv_transpose2d", lambda x, w: mx.conv_transpose2d(x, w, stride=2, output_padding=1),
+         [arg((1, 3, 2, 2)), arg((2, 2, 3, 2))], requires="conv_transpose2d"),
+    Case("convolve_full", mx.convolve, [arg((5,)), arg((3,))], requires="convolve"),
+    Case("convolve_same", lambda a, v: mx.convolve(a, v, mode="same"), [arg((6,)), arg((3,))],
+         requires="convolve"),
+    Case("convolve_valid", lambda a, v: mx.convolve(a, v, mode="valid"), [arg((3,)), arg((5,))],
+         requires="convolve"),
+    # float32 only (as MLX); linear, so a large step keeps differences exact.
+    Case("hadamard_transform", lambda x: mx.hadamard_transform(x.astype(mx.float32), scale=0.5)
+         .astype(mx.float64), [arg((3, 8))], requires="hadamard_transform", eps=0.5, rtol=1e-4,
+         atol=1e-5),
+    Case("gather_mm", lambda a, b, li, ri: mx.gather_mm(a, b, li, ri),
+         [arg((2, 3, 4)), arg((3, 4, 2)), arg((3,), I(2)), arg((3,), I(3))], requires="gather_mm"),
+    Case("segmented_mm", lambda a, b: mx.segmented_mm(a, b, mx.array([[0, 2], [2, 6], [3, 3]])),
+         [arg((3, 6)), arg((6, 2))], requires="segmented_mm"),
+    Case("minmax", lambda x: mx.minmax(x, axis=1), [arg((3, 4), SPREAD)], requires="minmax"),
+    Case("checkpoint", lambda x, y: mx.checkpoint(lambda a, b: mx.sin(a) * b)(x, y),
+         [arg((3, 4)), arg((3, 4))]),
+    Case("full_like", lambda x: mx.full_like(x, 2.0) * x, requires="full_like"),
+    Case("fast_rms_norm", lambda x, w: mx.fast.rms_norm(x, w, 1e-5), [arg((3, 4)), arg((4,))],
+         requires="fast.rms_norm"),
+    Case("fast_layer_norm", lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5),
+         [arg((3, 4)), arg((4,)), arg((4,))], requires="fast.layer_norm"),
+    Case("fast_rope", lambda x: mx.fast.rope(x, 4, traditional=False, base=100.0, scale=1.0, offset=1),
+         [arg((1, 3, 4))], requires="fast.rope"),
+    Case("fast_sdpa", lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.5),
+         [arg((1, 2, 3, 4)), arg((1, 2, 5, 4)), arg((1, 2, 5, 4))],
+         requires="fast.scaled_dot_product_attention"),
 )
 
 
