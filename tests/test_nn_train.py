@@ -100,3 +100,33 @@ def test_tiny_transformer_language_model():
     inp, tgt = batches(1000)
     acc = mx.mean(mx.argmax(model(inp)[:, 2:], axis=-1) == tgt[:, 2:]).item()
     assert acc > 0.9
+
+
+def test_small_cnn_learns_line_orientation():
+    # 8x8 images holding one horizontal or one vertical line, plus noise
+    mx.random.seed(3)
+    n = 128
+    pos = mx.random.randint(0, 8, (n,))
+    vertical = mx.random.bernoulli(0.5, (n,))
+    grid = mx.arange(8)
+    rows = (grid[None, :, None] == pos[:, None, None]) & ~vertical[:, None, None]
+    cols = (grid[None, None, :] == pos[:, None, None]) & vertical[:, None, None]
+    images = (rows | cols).astype(mx.float32) + 0.1 * mx.random.normal((n, 8, 8))
+    images = images[..., None]
+    labels = vertical.astype(mx.int32)
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AvgPool2d(4),
+        lambda x: x.reshape(x.shape[0], -1), nn.Linear(8, 2),
+    )
+    opt = optim.Adam(learning_rate=0.01)
+
+    def loss_fn(xb, yb):
+        return nn.losses.cross_entropy(model(xb), yb, reduction="mean")
+
+    start = time.time()
+    losses = _fit(model, loss_fn, opt, lambda i: (images, labels), 60)
+    assert time.time() - start < 20
+    assert losses[-1] < 0.1 < losses[0]
+    assert mx.mean(mx.argmax(model(images), axis=1) == labels).item() > 0.95
