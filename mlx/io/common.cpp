@@ -165,17 +165,19 @@ size_t checked_nbytes(
     }
     zero = zero || d == 0;
   }
-  if (zero) {
-    return 0;
-  }
-  const uint64_t limit = std::numeric_limits<uint64_t>::max() / dtype.size;
+  // The non-zero dims must multiply without overflow even when another dim
+  // is zero: the array's strides are their products.
+  const uint64_t limit = std::numeric_limits<int64_t>::max() / dtype.size;
   for (uint64_t d : dims) {
+    if (d == 0) {
+      continue;
+    }
     if (count > limit / d) {
       fail(op, what + " has a shape whose byte count overflows.");
     }
     count *= d;
   }
-  uint64_t nbytes = count * dtype.size;
+  uint64_t nbytes = zero ? 0 : count * dtype.size;
   if (nbytes > available) {
     std::ostringstream msg;
     msg << what << " needs " << nbytes << " bytes but only " << available
