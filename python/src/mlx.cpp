@@ -20,6 +20,7 @@ void init_random(py::module_& m);
 void init_io(py::module_& m);
 void init_ops_conv(py::module_& m);
 void init_fast(py::module_& m);
+void init_compile(py::module_& m);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
@@ -41,4 +42,5 @@ PYBIND11_MODULE(core, m) {
   init_io(m);
   init_ops_conv(m);
   init_fast(m);
+  init_compile(m);
 }

@@ -1,0 +1,46 @@
+// compile: trace a function once per input signature and replay the
+// recorded graph on later calls, without running the function again.
+#pragma once
+
+#include <memory>
+
+#include "mlx/transforms.h"
+
+namespace mlx::core {
+
+// `fun` traced once per distinct input shapes and dtypes; later calls
+// rebuild the recorded graph on the new inputs. Arrays the function
+// captures are constants of the graph; ops whose output shape depends on
+// values cannot be compiled. `shapeless` is accepted for MLX compatibility:
+// a call with new shapes traces again.
+Function compile(Function fun, bool shapeless = false);
+
+// Globally turn compilation off (compiled functions then just call `fun`)
+// or back on.
+void disable_compile();
+void enable_compile();
+bool compile_enabled();
+
+namespace detail {
+
+// A traced graph: the nodes that depend on the inputs, in order, and the
+// outputs, each a traced node, an input or a constant.
+struct CompiledGraph {
+  std::vector<std::uintptr_t> input_ids;
+  std::vector<array> tape;
+  std::vector<array> outputs;
+  std::vector<array> keep_alive;  // the traced inputs the ids belong to
+};
+
+// Traces fun on stand-ins of `inputs` (same shapes, dtypes and values).
+std::shared_ptr<CompiledGraph> compile_trace(const Function& fun, const std::vector<array>& inputs);
+
+// The graph's outputs for new inputs of the traced shapes and dtypes.
+std::vector<array> compile_replay(const CompiledGraph& graph, const std::vector<array>& inputs);
+
+// The nodes between inputs and outputs that depend on an input, in order.
+std::vector<array> dependent_tape(const std::vector<array>& inputs, const std::vector<array>& outputs);
+
+} // namespace detail
+
+} // namespace mlx::core
