@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
-from transform_table import CASES, RAISES, draw
+from transform_table import CASES, EXPECTED, EXPECTED_JVP, RAISES, SPECIAL, SPECIAL_JVP, draw
 
 EPS = 1e-6
 
@@ -382,6 +382,23 @@ def test_vmap_negative_and_none_axes():
             mx.vmap(mx.exp, in_axes=ax)(mx.array(x))
         with pytest.raises(IndexError, match=r"\[vmap\] Invalid output vectorization axis"):
             mx.vmap(mx.exp, out_axes=ax)(mx.array(x))
+
+
+@pytest.mark.parametrize("name", list(SPECIAL))
+def test_gradient_conventions_at_special_points(name):
+    f, xs, argnums = SPECIAL[name]
+    got = mx.grad(f, argnums=argnums)(*[mx.array(x) for x in xs])
+    got = as_list(got)
+    assert len(got) == len(EXPECTED[name])
+    for g, e in zip(got, EXPECTED[name]):
+        np.testing.assert_allclose(np.array(g), np.array(e, np.float32), rtol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("name", list(SPECIAL_JVP))
+def test_jvp_conventions_at_ties(name):
+    f, x, t = SPECIAL_JVP[name]
+    got = mx.jvp(f, [mx.array(x)], [mx.array(t)])[1][0]
+    np.testing.assert_allclose(np.array(got), np.array(EXPECTED_JVP[name], np.float32), err_msg=name)
 
 
 def test_astype_to_integer_passes_gradient_through():

@@ -432,3 +432,104 @@ def _setitem(x, v):
 RAISES = [
     ("view", lambda x: mx.view(x, mx.int64), ("vjp", "jvp"), ValueError, "View"),
 ]
+
+
+# Gradients at kinks, ties, zeros and infinities, where the derivative is a
+# convention: (id, function, inputs, argnums). EXPECTED holds MLX 0.32.4's
+# answers (read off it; NaN compares equal to NaN).
+def _g(f, *xs, argnums=0):
+    return (f, [np.asarray(x, np.float32) for x in xs], argnums)
+
+
+_W3 = [1.0, 2.0, 3.0]
+SPECIAL = {
+    "abs_at_zero": _g(lambda x: mx.abs(x).sum(), [0.0, -1.0, 2.0]),
+    "maximum_tie": _g(lambda x, y: mx.maximum(x, y).sum(), [1.0, 2.0], [1.0, 3.0], argnums=(0, 1)),
+    "minimum_tie": _g(lambda x, y: mx.minimum(x, y).sum(), [1.0, 2.0], [1.0, 3.0], argnums=(0, 1)),
+    "relu_at_zero": _g(lambda x: mx.maximum(x, 0.0).sum(), [0.0, 1.0, -1.0]),
+    "max_tie": _g(lambda x: mx.max(x), [1.0, 3.0, 3.0]),
+    "min_tie_rows": _g(lambda x: mx.min(x, axis=1).sum(), [[1.0, 1.0, 3.0], [2.0, 0.0, 0.0]]),
+    "sort_tie": _g(lambda x: (mx.sort(x) * mx.array(_W3)).sum(), [2.0, 1.0, 2.0]),
+    "clip_at_bounds": _g(lambda x: mx.clip(x, 0.0, 1.0).sum(), [0.0, 1.0, 0.5, 2.0]),
+    "sqrt_at_zero": _g(lambda x: mx.sqrt(x).sum(), [0.0, 1.0]),
+    "where_sqrt_negative": _g(lambda x: mx.where(x > 0, mx.sqrt(x), 0.0).sum(), [-1.0, 4.0]),
+    "power_at_zero": _g(lambda x: mx.power(x, 2.0).sum(), [0.0, -2.0]),
+    "power_exponent_zero_base": _g(lambda y: mx.power(mx.array([0.0, 0.0, 2.0]), y).sum(),
+                                   [2.0, 0.0, 1.0]),
+    "power_exponent_negative_base": _g(lambda y: mx.power(mx.array([-2.0]), y).sum(), [3.0]),
+    "power_zero_zero": _g(lambda x: mx.power(x, 0.0).sum(), [0.0]),
+    "logsumexp_neg_inf": _g(lambda x: mx.logsumexp(x), [-np.inf, 0.0]),
+    "logaddexp_neg_inf": _g(lambda x: mx.logaddexp(x, mx.array(-np.inf)).sum(), [0.0]),
+    "prod_two_zeros": _g(lambda x: mx.prod(x), [0.0, 0.0, 2.0]),
+    "prod_one_zero": _g(lambda x: mx.prod(x), [3.0, 0.0, 2.0]),
+    "std_constant": _g(lambda x: mx.std(x), [1.0, 1.0]),
+    "remainder_divisor": _g(lambda b: mx.remainder(mx.array([5.0, -5.0]), b).sum(), [3.0, 3.0]),
+    "remainder_negative": _g(lambda a: mx.remainder(a, mx.array([-3.0, 3.0])).sum(), [5.0, -5.0]),
+    "cummax_tie": _g(lambda x: (mx.cummax(x) * mx.array([1.0, 2.0, 3.0, 4.0])).sum(),
+                     [1.0, 1.0, 0.0, 1.0]),
+    "cummin_tie": _g(lambda x: (mx.cummin(x) * mx.array([1.0, 2.0, 3.0, 4.0])).sum(),
+                     [1.0, 1.0, 2.0, 1.0]),
+    "topk_tie": _g(lambda x: (mx.topk(x, 2) * mx.array([1.0, 2.0])).sum(), [3.0, 3.0, 1.0]),
+    "median_even": _g(lambda x: mx.median(x), [1.0, 4.0, 2.0, 3.0]),
+    "median_tie": _g(lambda x: mx.median(x), [1.0, 2.0, 2.0]),
+    "at_maximum_tie": _g(lambda x: x.at[mx.array([0, 0])].maximum(mx.array([1.0, 1.0])).sum(),
+                         [1.0, 2.0]),
+    "sign_at_zero": _g(lambda x: (mx.sign(x) * x).sum(), [0.0, -2.0]),
+    "sigmoid_saturated": _g(lambda x: mx.sigmoid(x).sum(), [100.0, -100.0]),
+    "clip_nan": _g(lambda x: mx.clip(x, 0.0, 1.0).sum(), [np.nan]),
+    "max_nan": _g(lambda x: mx.max(x), [np.nan, 1.0]),
+    "maximum_nan": _g(lambda x: mx.maximum(x, mx.array([1.0, np.nan])).sum(), [np.nan, 1.0]),
+    "cast_to_int": _g(lambda x: mx.abs(x.astype(mx.int32)).astype(mx.float32).sum(), [-1.5, 2.5]),
+    "nan_to_num_inf": _g(lambda x: mx.nan_to_num(x).sum(), [np.inf, np.nan, 1.0]),
+}
+# jvp at ties: (function, primal, tangent).
+SPECIAL_JVP = {
+    "max_tie_first": (lambda a: mx.max(a), [[1.0, 3.0], [3.0, 0.0]], [[10.0, 1.0], [2.0, 5.0]]),
+    "min_tie_first": (lambda a: mx.min(a, axis=1), [[1.0, 1.0, 2.0]], [[4.0, 8.0, 1.0]]),
+    "clip_at_bounds": (lambda a: mx.clip(a, 0.0, 1.0), [0.0, 1.0, 0.5], [1.0, 1.0, 1.0]),
+    "maximum_tie": (lambda a: mx.maximum(a, mx.array([1.0, 1.0])), [1.0, 2.0], [10.0, 10.0]),
+}
+
+NAN, INF = float("nan"), float("inf")
+EXPECTED = {
+    'abs_at_zero': [[0.0, -1.0, 1.0]],
+    'maximum_tie': [[0.0, 0.0], [1.0, 1.0]],
+    'minimum_tie': [[0.0, 1.0], [1.0, 0.0]],
+    'relu_at_zero': [[0.0, 1.0, 0.0]],
+    'max_tie': [[0.0, 0.5, 0.5]],
+    'min_tie_rows': [[[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]]],
+    'sort_tie': [[2.0, 1.0, 3.0]],
+    'clip_at_bounds': [[0.0, 0.0, 1.0, 0.0]],
+    'sqrt_at_zero': [[INF, 0.5]],
+    'where_sqrt_negative': [[NAN, 0.25]],
+    'power_at_zero': [[0.0, -4.0]],
+    'power_exponent_zero_base': [[0.0, -INF, 1.3862943649291992]],
+    'power_exponent_negative_base': [[NAN]],
+    'power_zero_zero': [[NAN]],
+    'logsumexp_neg_inf': [[0.0, 1.0]],
+    'logaddexp_neg_inf': [[1.0]],
+    'prod_two_zeros': [[0.0, 0.0, 0.0]],
+    'prod_one_zero': [[0.0, 6.0, 0.0]],
+    'std_constant': [[NAN, NAN]],
+    'remainder_divisor': [[-1.0, 2.0]],
+    'remainder_negative': [[1.0, 1.0]],
+    'cummax_tie': [[1.0, 5.0, 0.0, 4.0]],
+    'cummin_tie': [[1.0, 5.0, 0.0, 4.0]],
+    'topk_tie': [[1.0, 2.0, 0.0]],
+    'median_even': [[0.0, 0.0, 0.5, 0.5]],
+    'median_tie': [[0.0, 1.0, 0.0]],
+    'at_maximum_tie': [[1.0, 1.0]],
+    'sign_at_zero': [[0.0, -1.0]],
+    'sigmoid_saturated': [[0.0, 0.0]],
+    'clip_nan': [[0.0]],
+    'max_nan': [[NAN, NAN]],
+    'maximum_nan': [[0.0, 0.0]],
+    'cast_to_int': [[-1.0, 1.0]],
+    'nan_to_num_inf': [[0.0, 0.0, 1.0]],
+}
+EXPECTED_JVP = {
+    'max_tie_first': 1.0,
+    'min_tie_first': [4.0],
+    'clip_at_bounds': [0.0, 0.0, 1.0],
+    'maximum_tie': [0.0, 10.0],
+}

@@ -163,16 +163,19 @@ MLX_BINARY_RULES(Multiply, multiply, b, a)
 MLX_BINARY_RULES(Divide, divide, reciprocal(b, s), negative(divide(out, b, s), s))
 MLX_BINARY_RULES(Remainder, remainder, ones_like(a, s),
                  negative(floor_divide(a, b, s), s))
+// d/db a^b = a^b log(a): zero where a^b is (0^b, b > 0, would be 0 * -inf),
+// NaN for a negative base, as MLX.
 MLX_BINARY_RULES(Power, power,
                  multiply(b, power(a, subtract(b, scalar_like(1, b), s), s), s),
-                 where(greater(a, scalar_like(0, a), s), multiply(out, log(a, s), s),
-                       zeros_like(a, s), s))
+                 where(equal(out, scalar_like(0, out), s), zeros_like(out, s),
+                       multiply(out, log(a, s), s), s))
+// On ties the second operand takes the gradient, as MLX (so clip's bounds do).
 MLX_BINARY_RULES(Maximum, maximum,
-                 astype(greater_equal(a, b, s), a.dtype(), s),
-                 astype(less(a, b, s), b.dtype(), s))
+                 astype(greater(a, b, s), a.dtype(), s),
+                 astype(less_equal(a, b, s), b.dtype(), s))
 MLX_BINARY_RULES(Minimum, minimum,
-                 astype(less_equal(a, b, s), a.dtype(), s),
-                 astype(greater(a, b, s), b.dtype(), s))
+                 astype(less(a, b, s), a.dtype(), s),
+                 astype(greater_equal(a, b, s), b.dtype(), s))
 MLX_BINARY_RULES(LogAddExp, logaddexp, sigmoid(subtract(a, b, s), s),
                  sigmoid(subtract(b, a, s), s))
 MLX_BINARY_RULES(ArcTan2, arctan2,

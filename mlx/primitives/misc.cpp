@@ -23,12 +23,14 @@ array batch_first(const array& x, int axis, const Stream& s) {
   return axis > 0 ? moveaxis(x, axis, 0, s) : x;
 }
 
-// d prod(x, axes) / d x: the product of the other reduced elements, as
-// exclusive products from both sides (exact where x has zeros).
-array prod_others(const array& x, const std::vector<int>& axes, const Stream& s) {
-  if (x.size() == 0) {
-    return zeros_like(x, s);
-  }
+// x with the reduced axes moved last and merged into one; also the shape
+// before merging and the permutation (kept dims keep their order).
+struct Merged {
+  array x;
+  Shape shape;
+  std::vector<int> perm;
+};
+Merged merge_reduced(const array& x, const std::vector<int>& axes, const Stream& s) {
   std::vector<int> perm;
   for (int d = 0; d < x.ndim(); ++d) {
     if (std::find(axes.begin(), axes.end(), d) == axes.end()) {
@@ -44,13 +46,23 @@ array prod_others(const array& x, const std::vector<int>& axes, const Stream& s)
     k *= x.shape(a);
   }
   flat.push_back(k);
-  auto xf = reshape(xt, flat, s);
-  auto o = multiply(cumprod(xf, kept, false, false, s), cumprod(xf, kept, true, false, s), s);
-  std::vector<int> inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) {
-    inverse[perm[i]] = int(i);
+  return {reshape(xt, flat, s), xt.shape(), perm};
+}
+
+// d prod(x, axes) / d x: the product of the other reduced elements, as
+// exclusive products from both sides (exact where x has zeros).
+array prod_others(const array& x, const std::vector<int>& axes, const Stream& s) {
+  if (x.size() == 0) {
+    return zeros_like(x, s);
   }
-  return transpose(reshape(o, xt.shape(), s), inverse, s);
+  auto m = merge_reduced(x, axes, s);
+  int last = m.x.ndim() - 1;
+  auto o = multiply(cumprod(m.x, last, false, false, s), cumprod(m.x, last, true, false, s), s);
+  std::vector<int> inverse(m.perm.size());
+  for (size_t i = 0; i < m.perm.size(); ++i) {
+    inverse[m.perm[i]] = int(i);
+  }
+  return transpose(reshape(o, m.shape, s), inverse, s);
 }
 
 } // namespace
@@ -258,10 +270,19 @@ std::vector<array> Reduce::jvp(const std::vector<array>& p, const std::vector<ar
       return {sum(multiply(t[0], prod_others(p[0], axes_, s), s), axes_, true, s)};
     case Min:
     case Max: {
-      auto out = type_ == Min ? min(p[0], axes_, true, s) : max(p[0], axes_, true, s);
-      auto mask = astype(equal(p[0], out, s), p[0].dtype(), s);
-      auto count = sum(mask, axes_, true, s);
-      return {divide(sum(multiply(t[0], mask, s), axes_, true, s), count, s)};
+      // The tangent of the first extremum (row-major over the reduced axes), as MLX.
+      Shape kept = p[0].shape();
+      for (int a : axes_) {
+        kept[a] = 1;
+      }
+      if (p[0].size() == 0) {
+        return {zeros(kept, t[0].dtype(), s)};
+      }
+      auto x = merge_reduced(p[0], axes_, s).x;
+      auto tx = merge_reduced(t[0], axes_, s).x;
+      int last = x.ndim() - 1;
+      auto idx = type_ == Min ? argmin(x, last, true, s) : argmax(x, last, true, s);
+      return {reshape(take_along_axis(tx, idx, last, s), kept, s)};
     }
     default: {
       Shape kept = p[0].shape();
