@@ -18,7 +18,7 @@ from mlx.utils import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unfl
 # No __all__: like MLX, ``from mlx.optimizers.optimizers import *`` also
 # re-exports the helpers imported above (tree_map, Module, ...).
 
-Schedule = Union[float, Callable[[mx.array], mx.array]]
+_Schedule = Union[float, Callable[[mx.array], mx.array]]
 
 
 def _ema(old, new, beta):
@@ -185,7 +185,7 @@ class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (and
     dampening or Nesterov's variant) and L2 weight decay."""
 
-    def __init__(self, learning_rate: Schedule, momentum: float = 0.0, weight_decay: float = 0.0,
+    def __init__(self, learning_rate: _Schedule, momentum: float = 0.0, weight_decay: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening.")
@@ -215,7 +215,7 @@ class SGD(Optimizer):
 class RMSprop(Optimizer):
     r"""Divide the gradient by a running RMS of recent gradients."""
 
-    def __init__(self, learning_rate: Schedule, alpha: float = 0.99, eps: float = 1e-8):
+    def __init__(self, learning_rate: _Schedule, alpha: float = 0.99, eps: float = 1e-8):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.alpha = alpha
@@ -237,7 +237,7 @@ class Adagrad(Optimizer):
     r"""Divide the gradient by the root of the sum of all squared
     gradients so far."""
 
-    def __init__(self, learning_rate: Schedule, eps: float = 1e-8):
+    def __init__(self, learning_rate: _Schedule, eps: float = 1e-8):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.eps = eps
@@ -256,7 +256,7 @@ class AdaDelta(Optimizer):
     r"""Steps scaled by the ratio of running RMS of past updates (``u``) to
     running RMS of gradients (``v``)."""
 
-    def __init__(self, learning_rate: Schedule, rho: float = 0.9, eps: float = 1e-6):
+    def __init__(self, learning_rate: _Schedule, rho: float = 0.9, eps: float = 1e-6):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.rho = rho
@@ -282,7 +282,7 @@ class Adam(Optimizer):
     r"""Adam. As in MLX the moments are not bias corrected unless
     ``bias_correction=True``."""
 
-    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.999],
+    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
                  eps: float = 1e-8, bias_correction: bool = False):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
@@ -311,7 +311,7 @@ class AdamW(Adam):
     r"""Adam with decoupled weight decay: each step first shrinks the
     parameter by the factor :math:`1 - lr\,\lambda`."""
 
-    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.999],
+    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
                  eps: float = 1e-8, weight_decay: float = 0.01, bias_correction: bool = False):
         super().__init__(learning_rate=learning_rate, betas=betas, eps=eps,
                          bias_correction=bias_correction)
@@ -326,11 +326,13 @@ class Adamax(Adam):
     r"""Adam with an infinity norm (a decaying maximum of absolute
     gradients) in place of the second moment."""
 
-    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.999],
+    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
                  eps: float = 1e-8):
         super().__init__(learning_rate, betas, eps)
         if eps < 0.0:
             raise ValueError(f"Epsilon value should be >=0, {eps} was provided instead")
+
+    init_single = Adam.init_single  # the same state (m, v); an own member as in MLX
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         b1, b2 = self.betas
@@ -343,7 +345,7 @@ class Lion(Optimizer):
     r"""Steps of constant size in the direction of the sign of a mix of
     momentum and gradient."""
 
-    def __init__(self, learning_rate: Schedule, betas: List[float] = [0.9, 0.99],
+    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.99],
                  weight_decay: float = 0.0):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
@@ -446,7 +448,7 @@ class Muon(Optimizer):
     parameters, flattened to matrices) are orthogonalized by Newton-Schulz
     iterations; other parameters get plain momentum steps."""
 
-    def __init__(self, learning_rate: Schedule, momentum: float = 0.95, weight_decay: float = 0.01,
+    def __init__(self, learning_rate: _Schedule, momentum: float = 0.95, weight_decay: float = 0.01,
                  nesterov: bool = True, ns_steps: int = 5):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)

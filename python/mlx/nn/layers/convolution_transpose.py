@@ -46,6 +46,7 @@ class ConvTranspose1d(_ConvTranspose):
     r"""1D transposed convolution of ``(N, L, C_in)`` inputs."""
 
     _op = "conv_transpose1d"
+    __call__ = _ConvTranspose.__call__  # an own member, as in MLX's class
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int = 0, dilation: int = 1, output_padding: int = 0, bias: bool = True):
@@ -58,6 +59,7 @@ class ConvTranspose2d(_ConvTranspose):
     r"""2D transposed convolution of ``(N, H, W, C_in)`` inputs."""
 
     _op = "conv_transpose2d"
+    __call__ = _ConvTranspose.__call__  # an own member, as in MLX's class
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
                  stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
@@ -72,6 +74,7 @@ class ConvTranspose3d(_ConvTranspose):
     r"""3D transposed convolution of ``(N, D, H, W, C_in)`` inputs."""
 
     _op = "conv_transpose3d"
+    __call__ = _ConvTranspose.__call__  # an own member, as in MLX's class
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
                  stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,

@@ -38,6 +38,8 @@ class _Dropout(Module):
 class Dropout(_Dropout):
     r"""Zero each entry independently with probability ``p``."""
 
+    __call__ = _Dropout.__call__  # an own member, as in MLX's class
+
 
 class Dropout2d(_Dropout):
     r"""Zero whole channels of ``(N, H, W, C)`` or ``(H, W, C)`` inputs
@@ -45,6 +47,7 @@ class Dropout2d(_Dropout):
 
     _shared_axes = (-2, -3)
     _ndims = (3, 4)
+    __call__ = _Dropout.__call__
 
 
 class Dropout3d(_Dropout):
@@ -53,3 +56,4 @@ class Dropout3d(_Dropout):
 
     _shared_axes = (-2, -3, -4)
     _ndims = (4, 5)
+    __call__ = _Dropout.__call__
