@@ -124,3 +124,17 @@ def test_every_public_layer_is_covered():
     layers = [n for n, v in vars(nn).items() if inspect.isclass(v) and issubclass(v, nn.Module)
               and n != "Module" and not n.startswith(skip)]
     assert [n for n in layers if f"nn.{n}" not in source and f'"{n}"' not in source] == []
+
+
+def test_safetensors_weights_keep_half_dtypes(tmp_path):
+    if not (hasattr(mx, "save_safetensors") and hasattr(mx, "load")):
+        pytest.skip("mx.save_safetensors/load not in mlx.core yet")
+    src = _model()
+    src.set_dtype(mx.bfloat16)
+    path = str(tmp_path / "half.safetensors")
+    src.save_weights(path)
+    dst = _model()
+    dst.load_weights(path)
+    for (k, a), (_, b) in zip(tree_flatten(src.parameters()), tree_flatten(dst.parameters())):
+        assert b.dtype == mx.bfloat16, k
+        assert mx.array_equal(a, b), k
