@@ -130,3 +130,44 @@ def test_small_cnn_learns_line_orientation():
     assert time.time() - start < 20
     assert losses[-1] < 0.1 < losses[0]
     assert mx.mean(mx.argmax(model(images), axis=1) == labels).item() > 0.95
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.skipif(not hasattr(mx, "compile"), reason="mx.compile not in mlx.core yet")
+def test_compiled_training_step_matches_eager():
+    # MLX's idiom: compile the whole step with model and optimizer state as
+    # implicit inputs and outputs.
+    from functools import partial
+
+    def run(compiled):
+        mx.random.seed(4)
+        model = nn.Sequential(nn.Linear(3, 16), nn.GELU(), nn.LayerNorm(16), nn.Linear(16, 1))
+        opt = optim.AdamW(learning_rate=0.01)
+        x = mx.random.normal((32, 3))
+        y = mx.sum(x, axis=1, keepdims=True)
+        loss_and_grad = nn.value_and_grad(model, lambda a, b: nn.losses.mse_loss(model(a), b))
+
+        def step(a, b):
+            loss, grads = loss_and_grad(a, b)
+            opt.update(model, grads)
+            return loss
+
+        if compiled:
+            state = [model.state, opt.state]
+            step = partial(mx.compile, inputs=state, outputs=state)(step)
+        losses = []
+        for _ in range(5):
+            loss = step(x, y)
+            mx.eval(loss, model.parameters(), opt.state)
+            losses.append(loss.item())
+        return losses, model.parameters()
+
+    eager_losses, eager_params = run(False)
+    comp_losses, comp_params = run(True)
+    assert all(abs(a - b) <= 1e-5 * max(1.0, abs(a)) for a, b in zip(eager_losses, comp_losses))
+    from mlx.utils import tree_flatten
+
+    for (k, a), (_, b) in zip(tree_flatten(eager_params), tree_flatten(comp_params)):
+        assert mx.allclose(a, b, rtol=1e-5, atol=1e-6).item(), k
