@@ -79,6 +79,23 @@ void eval_locked(const std::vector<array>& outputs) {
 
 } // namespace
 
+namespace {
+// vmap and compile trace on placeholder values: reading them would give
+// wrong results, so evaluating anything computed from them is refused.
+void check_not_placeholder(const std::vector<array>& outputs) {
+  if (!detail::in_placeholder_tracing()) {
+    return;
+  }
+  for (auto& o : outputs) {
+    if (!o.is_available() && o.is_tracer()) {
+      throw std::invalid_argument(
+          "[eval] Attempting to eval an array during function transformations like compile "
+          "or vmap is not allowed.");
+    }
+  }
+}
+} // namespace
+
 void eval(std::vector<array> outputs) {
   bool all_available = true;
   for (auto& o : outputs) {
@@ -87,6 +104,7 @@ void eval(std::vector<array> outputs) {
   if (all_available) {
     return;
   }
+  check_not_placeholder(outputs);
   std::lock_guard<std::mutex> lk(scheduler::eval_mutex());
   eval_locked(outputs);
 }
@@ -101,6 +119,7 @@ void async_eval(std::vector<array> outputs) {
   if (pending.empty()) {
     return;
   }
+  check_not_placeholder(pending);
   Stream s = pending[0].has_primitive() ? pending[0].primitive().stream()
                                         : default_stream(default_device());
   scheduler::enqueue(s, [pending = std::move(pending)]() {
@@ -388,7 +407,8 @@ Function vmap(const Function& fun, const std::vector<int>& in_axes_arg,
       }
       int n = inputs[i].shape(ax);
       if (batch >= 0 && n != batch) {
-        throw std::invalid_argument("[vmap] Inconsistent sizes of the mapped axes.");
+        throw std::invalid_argument("[vmap] Inconsistent axis sizes: " + std::to_string(batch) +
+                                    " and " + std::to_string(n) + ".");
       }
       batch = n;
       // The function is traced on one slice; the graph is then replayed on

@@ -340,6 +340,23 @@ def test_nested_vmap_and_vmap_of_jvp(name):
                                        err_msg=f"{name}: vmap of jvp lane {b}")
 
 
+def test_vmap_refuses_to_read_placeholder_values():
+    # vmap traces one lane: reading a value there would be wrong for the others.
+    x = mx.arange(12.0).reshape(3, 4)
+    with pytest.raises(ValueError, match=r"\[eval\] Attempting to eval an array during function"):
+        mx.vmap(lambda a: a * a.sum().item())(x)
+    with pytest.raises(ValueError, match=r"\[eval\] Attempting to eval"):
+        mx.vmap(lambda a: (mx.eval(a * 2), a)[1])(x)
+    # Values that do not depend on the mapped inputs can be read.
+    y = mx.array([1.0, 2.0, 3.0, 4.0])
+    out = mx.vmap(lambda a, b: a * b.sum().item(), in_axes=(0, None))(x, y)
+    np.testing.assert_array_equal(np.array(out), np.arange(12.0).reshape(3, 4) * 10)
+    with pytest.raises(ValueError, match=r"\[vmap\] Inconsistent axis sizes: 3 and 4\."):
+        mx.vmap(lambda a, b: a + b)(x, y)
+    with pytest.raises(ValueError, match=r"\[searchsorted\] Cannot vmap over the sorted sequence"):
+        mx.vmap(lambda s: mx.searchsorted(s, mx.array(2.5)))(x)
+
+
 def test_vmap_over_an_empty_batch():
     out = mx.vmap(lambda a, b: mx.exp(a) @ b, in_axes=(0, None))(mx.zeros((0, 2, 3)), mx.ones((3, 4)))
     assert out.shape == (0, 2, 4)

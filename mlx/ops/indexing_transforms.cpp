@@ -577,7 +577,8 @@ std::pair<std::vector<array>, std::vector<int>> ArgPartition::vmap(const std::ve
 std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(const std::vector<array>& inputs,
                                                                    const std::vector<int>& axes) {
   if (axes[0] >= 0) {
-    throw std::runtime_error("[searchsorted] vmap over the sorted sequence is not supported.");
+    throw std::invalid_argument(
+        "[searchsorted] Cannot vmap over the sorted sequence, only over the values being searched for.");
   }
   return {{searchsorted(inputs[0], inputs[1], right_, stream())}, {axes[1]}};
 }
