@@ -9,6 +9,7 @@
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
 #include "mlx/ops.h"
+#include "mlx/ops_more.h"
 #include "mlx/stream.h"
 #include "mlx/transforms.h"
 #include "mlx/utils.h"

@@ -73,8 +73,14 @@ void write_dim(std::ostream& os, const array& a, int dim, int64_t offset, int in
 std::string format_values(array a, int indent) {
   a.eval();
   std::ostringstream os;
+  // MLX: the default (-1) prints 6 significant digits; any other value
+  // prints that many digits after the point (a negative one gives 6).
   int precision = get_global_formatter().precision;
-  os << std::setprecision(precision < 0 ? 6 : precision);
+  if (precision == -1) {
+    os << std::setprecision(6);
+  } else {
+    os << std::fixed << std::setprecision(precision);
+  }
   dispatch_dtype(a.dtype(), [&](auto t) {
     write_dim<decltype(t)>(os, a, 0, 0, indent, a.size() > kSummarizeSize);
   });

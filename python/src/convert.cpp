@@ -412,6 +412,8 @@ py::object to_scalar(array& a) {
   });
 }
 
+std::optional<Stream> thread_local_stream_of(py::handle obj);
+
 StreamOrDevice to_stream_or_device(py::handle obj) {
   if (obj.is_none()) {
     return {};
@@ -424,6 +426,10 @@ StreamOrDevice to_stream_or_device(py::handle obj) {
   }
   if (py::isinstance<Device::DeviceType>(obj)) {
     return Device(obj.cast<Device::DeviceType>());
+  }
+  // mx.ThreadLocalStream (ops_more.cpp) stands for this thread's stream.
+  if (auto s = thread_local_stream_of(obj)) {
+    return *s;
   }
   throw py::type_error("Expected a Stream, Device or None for the stream argument.");
 }

@@ -18,6 +18,7 @@ void init_ops_indexing(py::module_& m);
 void init_ops_sort(py::module_& m);
 void init_random(py::module_& m);
 void init_io(py::module_& m);
+void init_ops_more(py::module_& m);
 void init_ops_conv(py::module_& m);
 void init_fast(py::module_& m);
 void init_compile(py::module_& m);
@@ -40,6 +41,7 @@ PYBIND11_MODULE(core, m) {
   init_ops_sort(m);
   init_random(m);
   init_io(m);
+  init_ops_more(m);
   init_ops_conv(m);
   init_fast(m);
   init_compile(m);

@@ -1,0 +1,40 @@
+// Primitives of the ops in ops_more.h. Included only by their own sources.
+#pragma once
+
+#include "mlx/primitives.h"
+
+namespace mlx::core {
+
+// Softmax over the last axis of a floating input, in one pass per row: the
+// row maximum, then exp and sum, then scaling. `precise` accumulates half
+// types in float32 (they round each step otherwise, as MLX does).
+class Softmax : public Primitive {
+ public:
+  Softmax(Stream s, bool precise) : Primitive(s), precise_(precise) {}
+  MLX_PRIMITIVE_BODY(Softmax)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const Softmax*>(&other);
+    return o && o->precise_ == precise_;
+  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    return {inputs[0].shape()};
+  }
+
+ private:
+  bool precise_;
+};
+
+// Passes its first `n` inputs through; the others only have to be evaluated
+// first. Outputs share the buffers of those inputs.
+class Depends : public Primitive {
+ public:
+  Depends(Stream s, int n) : Primitive(s), n_(n) {}
+  MLX_PRIMITIVE_BODY(Depends)
+  MLX_TRANSFORM_RULES
+
+ private:
+  int n_;
+};
+
+} // namespace mlx::core
