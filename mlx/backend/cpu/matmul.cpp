@@ -4,6 +4,8 @@
 
 #include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/simd.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives.h"
 
@@ -59,6 +61,142 @@ void gemm(const Operand& a, const Operand& b, T* c, int m, int n, int k,
   }
 }
 
+// Row-vector times matrix (m == 1) in float64: y = a B, with B (k x n)
+// stored row-major, or its transpose when b.trans.
+void dgemv(bool trans, int64_t ld, const double* a, const double* pb, double* y, int n, int k) {
+  if (trans) {
+    scipy_cblas_dgemv(MlxCblasRowMajor, MlxCblasNoTrans, n, k, 1.0, pb, int(ld), a, 1, 0.0, y, 1);
+  } else {
+    scipy_cblas_dgemv(MlxCblasRowMajor, MlxCblasTrans, k, n, 1.0, pb, int(ld), a, 1, 0.0, y, 1);
+  }
+}
+
+// dot(w[0:k], a[0:k]) in 16 float lanes (vectorizes, converts 16-bit w).
+template <typename W>
+MLX_SIMD_CLONES float dot_lanes(const W* w, const float* a, int k) {
+  float lanes[16] = {};
+  int i = 0;
+  for (; i + 16 <= k; i += 16) {
+    for (int l = 0; l < 16; ++l) {
+      lanes[l] += static_cast<float>(w[i + l]) * a[i + l];
+    }
+  }
+  float total = 0;
+  for (; i < k; ++i) {
+    total += static_cast<float>(w[i]) * a[i];
+  }
+  for (int l = 0; l < 16; ++l) {
+    total += lanes[l];
+  }
+  return total;
+}
+
+// y[0:n] += s * w[0:n] (a row of B in the (k x n) layout).
+template <typename W>
+MLX_SIMD_CLONES void axpy_row(const W* w, float s, float* y, int n) {
+  for (int j = 0; j < n; ++j) {
+    y[j] += s * static_cast<float>(w[j]);
+  }
+}
+
+// y = a B for float32 or 16-bit B with float32 accumulation (a already
+// float32), on the shared pool: B is read once, 16-bit entries converted on
+// the fly. (OpenBLAS's own threads fare worse for these small products.)
+template <typename W>
+void gemv_float(const W* pb, int64_t ld, bool trans, const float* a, float* y, int n, int k) {
+  if (trans) {
+    cpu::parallel_for(n, std::max(1, 8192 / std::max(k, 1)), [&](size_t j0, size_t j1) {
+      for (size_t j = j0; j < j1; ++j) {
+        y[j] = dot_lanes(pb + j * ld, a, k);
+      }
+    });
+    return;
+  }
+  cpu::parallel_for(n, 4096, [&](size_t j0, size_t j1) {
+    std::fill(y + j0, y + j1, 0.0f);
+    for (int i = 0; i < k; ++i) {
+      axpy_row(pb + i * ld + j0, a[i], y + j0, static_cast<int>(j1 - j0));
+    }
+  });
+}
+
+// y = v M for each batch entry: `vec` holds the rows v (1 x k), `mat` the
+// matrices M (k x n), or their transposes when `swapped` (then the product
+// is M^T v^T, the matrix-times-column case). False when M's layout does
+// not suit (the caller then uses GEMM).
+bool vector_times_matrix(const array& vec, const array& mat, bool swapped, array& out, int n, int k) {
+  if (k == 0 || n == 0 || out.ndim() != mat.ndim()) {
+    return false;
+  }
+  const array& a_in = vec;
+  const array& b_in = mat;
+  Dtype t = out.dtype();
+  size_t batches = out.size() / n;
+  Dtype compute = (t == float64) ? float64 : float32;
+  if (t != float32 && t != float64 && t != float16 && t != bfloat16) {
+    return false;
+  }
+  bool half = t == float16 || t == bfloat16;
+  // B as stored, in its own dtype (16-bit stays 16-bit).
+  int nd = b_in.ndim();
+  int64_t sr = b_in.strides()[nd - 2], sc = b_in.strides()[nd - 1];
+  if (swapped) {
+    std::swap(sr, sc);
+  }
+  bool trans;
+  int64_t ld;
+  if (sc == 1 && sr >= n) {
+    trans = false, ld = sr;
+  } else if (sr == 1 && sc >= k) {
+    trans = true, ld = sc;
+  } else {
+    return false;
+  }
+  // Batch offsets of B; A is widened to `compute` and made dense.
+  Shape batch(out.shape().begin(), out.shape().end() - 2);
+  Strides sb(b_in.strides().begin(), b_in.strides().end() - 2);
+  batch.push_back(1);
+  sb.push_back(0);
+  array a(a_in.shape(), compute, nullptr, {});  // (..., 1, k) or (..., k, 1): dense k per entry
+  cpu::copy(a_in, a, false);
+  array wide = out;
+  if (half) {
+    wide = array(out.shape(), float32, nullptr, {});
+  }
+  wide.set_data(allocator::malloc(wide.nbytes()));
+  size_t bi = 0;
+  cpu::for_each_row<1>(batch, {sb}, 0, batches, [&](const std::array<int64_t, 1>& off) {
+    size_t idx = bi++;
+    float* yf = half ? wide.data<float>() + idx * n : nullptr;
+    if (t == float32) {
+      gemv_float(b_in.data<float>() + off[0], ld, trans, a.data<float>() + idx * k, wide.data<float>() + idx * n,
+                 n, k);
+    } else if (t == float64) {
+      dgemv(trans, ld, a.data<double>() + idx * k, b_in.data<double>() + off[0], wide.data<double>() + idx * n, n, k);
+    } else if (t == float16) {
+      gemv_float(b_in.data<float16_t>() + off[0], ld, trans, a.data<float>() + idx * k, yf, n, k);
+    } else {
+      gemv_float(b_in.data<bfloat16_t>() + off[0], ld, trans, a.data<float>() + idx * k, yf, n, k);
+    }
+  });
+  if (half) {
+    cpu::copy(wide, out, false);
+  }
+  return true;
+}
+
+// Products with a single row on the left or a single column on the right.
+bool try_vector_matmul(const array& a, const array& b, array& out) {
+  int m = out.shape(-2), n = out.shape(-1), k = a.shape(-1);
+  if (m == 1) {
+    return vector_times_matrix(a, b, false, out, n, k);
+  }
+  if (n == 1) {
+    return vector_times_matrix(b, a, true, out, m, k);
+  }
+  return false;
+}
+
 template <typename T>
 void batched(const array& a_in, const array& b_in, array& out, Dtype compute) {
   Operand a = prepare(a_in, compute);
@@ -94,6 +232,9 @@ void Matmul::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
   Dtype t = out.dtype();
   if (out.size() == 0) {
     out.set_data(allocator::malloc(0));
+    return;
+  }
+  if (try_vector_matmul(in[0], in[1], out)) {
     return;
   }
   if (t == float32 || t == float64 || t == complex64) {
