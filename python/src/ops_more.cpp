@@ -252,7 +252,8 @@ void init_print_options(py::module_& m) {
       py::arg("precision") = -1,
       "Set the print options; precision -1 prints 6 significant digits.");
   py::class_<PrintOptionsContext>(m, "_PrintOptionsContext")
-      .def(py::init([](const PrintOptions& o) { return PrintOptionsContext{o, o}; }))
+      .def(py::init([](const PrintOptions& o) { return PrintOptionsContext{o, o}; }), py::arg("arg"),
+           py::pos_only())
       .def("__enter__",
            [](PrintOptionsContext& c) -> PrintOptionsContext& {
              c.saved = get_global_formatter();
