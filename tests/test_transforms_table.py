@@ -211,7 +211,8 @@ NB = 3  # batch size
 
 def vmap_specs(case, xs, out_ndim):
     """(in_axes, out_axes) pairs: all 0; all 1 and all -1 where every input
-    has a dim; each input mapped alone (others None); out_axes 1 and -1."""
+    has a dim; each input mapped alone (others None); with three or more
+    inputs, each input left unmapped; out_axes 1 and -1."""
     n = len(xs)
     nd = [np.ndim(x) for x in xs]
     specs = [((0,) * n, 0)]
@@ -222,6 +223,9 @@ def vmap_specs(case, xs, out_ndim):
         for i in range(n):
             ax = tuple((1 if nd[i] >= 1 else 0) if k == i else None for k in range(n))
             specs.append((ax, 0))
+    if n > 2:
+        for i in range(n):
+            specs.append((tuple(None if k == i else -1 if nd[k] >= 1 else 0 for k in range(n)), 0))
     if out_ndim >= 1:
         specs.append(((0,) * n, 1))
     return specs

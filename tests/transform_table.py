@@ -421,6 +421,24 @@ add(
 )
 
 
+# Edge shapes: 0-d inputs, empty arrays, unusual slices.
+add(
+    Case("exp_scalar", mx.exp, [arg(())]),
+    Case("multiply_scalar_array", mx.multiply, [arg(()), arg((3, 4))]),
+    Case("sum_scalar", mx.sum, [arg(())]),
+    Case("matmul_scalar_result", lambda a, b: a @ b, [arg((4,)), arg((4,))]),
+    Case("sum_empty", lambda x: mx.sum(x, axis=0), [arg((0, 4))]),
+    Case("matmul_empty_inner", mx.matmul, [arg((3, 0)), arg((0, 2))]),
+    Case("concatenate_empty", lambda a, b: mx.concatenate([a, b]), [arg((0, 4)), arg((3, 4))]),
+    Case("slice_step3", lambda x: x[::3, ::-3], [arg((7, 5))]),
+    Case("slice_negative_range", lambda x: x[-1:0:-2], [arg((7, 3))]),
+    Case("slice_empty", lambda x: x[5:, 1:] + 0.0, [arg((3, 4))]),
+    Case("slice_newaxis", lambda x: x[None, :, None, 1::2]),
+    Case("take_empty_indices", lambda x: mx.take(x, mx.array([], mx.int32), axis=0) + 0.0),
+    Case("reshape_empty", lambda x: mx.reshape(x, (2, 0, 3)), [arg((0, 6))]),
+)
+
+
 def _setitem(x, v):
     y = x * 1.0
     y[1] = v
