@@ -374,3 +374,40 @@ def case_optim_lr_array():
     params = opt.apply_gradients(_grads(params, 1), params)
     out["w2"] = params["w"]
     return out
+
+
+def train_end_to_end(compiled=False):
+    """Six seeded training steps with dropout, a MultiOptimizer with
+    schedules, gradient clipping: losses and final parameters."""
+    from functools import partial
+
+    mx.random.seed(4)
+    model = nn.Sequential(nn.Linear(3, 16), nn.GELU(), nn.Dropout(0.2), nn.LayerNorm(16), nn.Linear(16, 1))
+    lr = optim.cosine_decay(0.05, 10)
+    opt = optim.MultiOptimizer([optim.AdamW(lr), optim.SGD(lr, momentum=0.9)], [lambda n, g: g.ndim == 2])
+    x = mx.random.normal((32, 3))
+    y = mx.sum(x, axis=1, keepdims=True)
+    loss_and_grad = nn.value_and_grad(model, lambda a, b: nn.losses.mse_loss(model(a), b))
+
+    def step(a, b):
+        loss, grads = loss_and_grad(a, b)
+        grads, _ = optim.clip_grad_norm(grads, 1.0)
+        opt.update(model, grads)
+        return loss
+
+    if compiled:
+        state = [model.state, opt.state, mx.random.state]
+        step = partial(mx.compile, inputs=state, outputs=state)(step)
+    losses = []
+    for _ in range(6):
+        loss = step(x, y)
+        mx.eval(loss, model.state, opt.state)
+        losses.append(loss)
+    out = {"losses": mx.stack(losses), "lr": opt.learning_rate}
+    out.update({"p." + k: v for k, v in tree_flatten(model.parameters())})
+    return out
+
+
+@case
+def case_optim_end_to_end():
+    return train_end_to_end()

@@ -13,7 +13,7 @@ from typing import Callable, List, Optional, Tuple, Union
 
 import mlx.core as mx
 from mlx.nn import Module
-from mlx.utils import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unflatten
+from mlx.utils import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unflatten  # noqa: F401
 
 # No __all__: like MLX, ``from mlx.optimizers.optimizers import *`` also
 # re-exports the helpers imported above (tree_map, Module, ...).
@@ -124,6 +124,31 @@ class Optimizer:
         return self.learning_rate.astype(like.dtype)
 
 
+def _merge_parts(a, b):
+    """Union of two trees whose leaves do not overlap (the results of the
+    optimizers of a MultiOptimizer). Places empty in both stay empty
+    containers, so that e.g. a ReLU inside a Sequential keeps its ``{}``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = dict(a)
+        for k, v in b.items():
+            merged[k] = _merge_parts(a[k], v) if k in a else v
+        return merged
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        n = max(len(a), len(b))
+        parts = [
+            _merge_parts(a[i], b[i]) if i < len(a) and i < len(b) else (a[i] if i < len(a) else b[i])
+            for i in range(n)
+        ]
+        return type(a)(parts)
+    if a is None or (isinstance(a, (dict, list, tuple)) and not a):
+        return b
+    if b is None or (isinstance(b, (dict, list, tuple)) and not b):
+        return a
+    raise ValueError(
+        "Trees contain elements at the same locations but no merge function was provided"
+    )
+
+
 class MultiOptimizer(Optimizer):
     """Route each parameter to an optimizer: the first whose filter
     ``fn(path, gradient)`` accepts it, else the last one (so there is one
@@ -157,7 +182,7 @@ class MultiOptimizer(Optimizer):
     def apply_gradients(self, gradients: dict, parameters: dict):
         result = {}
         for opt, part in zip(self.optimizers, self._split_dictionary(gradients)):
-            result = tree_merge(result, opt.apply_gradients(part, parameters))
+            result = _merge_parts(result, opt.apply_gradients(part, parameters))
         return result
 
     @property
