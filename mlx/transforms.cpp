@@ -1,6 +1,11 @@
 #include "mlx/transforms.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 #include <optional>
 #include <sstream>
 #include <unordered_map>
@@ -46,6 +51,29 @@ std::vector<array> topological_order(const std::vector<array>& outputs) {
   return tape;
 }
 
+// With MLX_PROFILE set, the time spent in each primitive's kernels is
+// summed and printed to stderr at exit (a developer's tool).
+struct KernelProfile {
+  bool on = std::getenv("MLX_PROFILE") != nullptr;
+  std::mutex mutex;
+  std::unordered_map<std::string, std::pair<double, size_t>> seconds_calls;
+  ~KernelProfile() {
+    if (!on) {
+      return;
+    }
+    std::vector<std::pair<std::string, std::pair<double, size_t>>> rows(seconds_calls.begin(), seconds_calls.end());
+    std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.second.first > b.second.first; });
+    for (auto& [name, sc] : rows) {
+      std::fprintf(stderr, "%-28s %10.3f ms %8zu calls\n", name.c_str(), sc.first * 1e3, sc.second);
+    }
+  }
+};
+
+KernelProfile& profile() {
+  static KernelProfile p;
+  return p;
+}
+
 void run_primitive(array& node) {
   if (!node.has_primitive()) {
     throw std::runtime_error(
@@ -53,10 +81,19 @@ void run_primitive(array& node) {
   }
   std::vector<array> outputs = node.outputs();
   auto& p = node.primitive();
+  auto& prof = profile();
+  auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   if (p.device().type == Device::cpu) {
     p.eval_cpu(node.inputs(), outputs);
   } else {
     p.eval_gpu(node.inputs(), outputs);
+  }
+  if (prof.on) {
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard<std::mutex> lk(prof.mutex);
+    auto& e = prof.seconds_calls[p.name()];
+    e.first += dt;
+    e.second += 1;
   }
   for (auto& o : outputs) {
     if (!o.is_tracer()) {

@@ -129,26 +129,28 @@ void im2col(const Geometry& g, const T* x, int grp, size_t r0, size_t r1, T* col
 
 template <typename T>
 void convolve(const Geometry& g, const T* x, const T* w, T* y) {
+  cpu::use_pool_threads();
   size_t rows = size_t(g.n) * g.out_positions();
   int kc = static_cast<int>(g.kernel_positions() * g.cin_g);
-  if (g.groups == 1 && g.is_pointwise()) {
-    gemm_nt<T>(static_cast<int>(rows), g.cout, g.cin, x, g.cin, w, g.cin, y, g.cout);
-    return;
-  }
-  // About 16 MB of columns at a time.
-  size_t chunk = std::max<size_t>(1, (size_t(4) << 20) / std::max(kc, 1));
-  std::vector<T> cols(std::min(rows, chunk) * kc);
-  for (int grp = 0; grp < g.groups; ++grp) {
-    const T* wg = w + size_t(grp) * g.cout_g * kc;
-    for (size_t r0 = 0; r0 < rows; r0 += chunk) {
-      size_t r1 = std::min(rows, r0 + chunk);
-      cpu::parallel_for(r1 - r0, std::max<size_t>(1, 4096 / std::max(kc, 1)), [&](size_t b, size_t e) {
-        im2col(g, x, grp, r0 + b, r0 + e, cols.data() + b * kc);
-      });
-      gemm_nt<T>(static_cast<int>(r1 - r0), g.cout_g, kc, cols.data(), kc, wg, kc,
-                 y + r0 * g.cout + size_t(grp) * g.cout_g, g.cout);
+  size_t threads = cpu::num_threads();
+  // Row blocks: at least one per thread, at most ~4 MB of columns each.
+  size_t chunk = std::max<size_t>(1, std::min((rows + threads - 1) / threads,
+                                              (size_t(1) << 20) / std::max(kc, 1)));
+  size_t blocks = (rows + chunk - 1) / chunk;
+  bool pointwise = g.groups == 1 && g.is_pointwise();
+  cpu::parallel_tasks(blocks * g.groups, [&](size_t task) {
+    int grp = static_cast<int>(task / blocks);
+    size_t r0 = (task % blocks) * chunk, r1 = std::min(rows, r0 + chunk);
+    T* out = y + r0 * g.cout + size_t(grp) * g.cout_g;
+    if (pointwise) {
+      gemm_nt<T>(static_cast<int>(r1 - r0), g.cout, g.cin, x + r0 * g.cin, g.cin, w, g.cin, out, g.cout);
+      return;
     }
-  }
+    std::vector<T> cols((r1 - r0) * kc);
+    im2col(g, x, grp, r0, r1, cols.data());
+    gemm_nt<T>(static_cast<int>(r1 - r0), g.cout_g, kc, cols.data(), kc, w + size_t(grp) * g.cout_g * kc, kc, out,
+               g.cout);
+  });
 }
 
 } // namespace

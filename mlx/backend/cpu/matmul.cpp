@@ -1,6 +1,8 @@
 // eval_cpu of Matmul: batched GEMM through OpenBLAS. 16-bit floats are
 // widened to float32 for the product and rounded back.
+#include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
@@ -10,6 +12,15 @@
 #include "mlx/primitives.h"
 
 namespace mlx::core {
+
+namespace cpu {
+
+void use_pool_threads() {
+  static std::once_flag once;
+  std::call_once(once, [] { scipy_openblas_set_num_threads(1); });
+}
+
+} // namespace cpu
 
 namespace {
 
@@ -217,11 +228,35 @@ void batched(const array& a_in, const array& b_in, array& out, Dtype compute) {
   sb.push_back(0);
   const T* pa = a.arr.template data<T>();
   const T* pb = b.arr.template data<T>();
-  size_t mn = size_t(m) * n;
   (void)nd;
+  // One weight shared by a contiguous batch (x @ W with x (..., m, k)):
+  // a single GEMM over all count * m rows.
+  bool shared_b = std::all_of(sb.begin(), sb.end(), [](int64_t v) { return v == 0; });
+  if (shared_b && !a.trans && a.arr.flags().row_contiguous && a.ld == k) {
+    m *= static_cast<int>(count);
+    count = 1;
+  }
+  // Batch entries times row blocks, enough tasks for every pool thread;
+  // OpenBLAS itself runs single-threaded (see use_pool_threads).
+  std::vector<int64_t> offs_a, offs_b;
   cpu::for_each_row<2>(batch, {sa, sb}, 0, count, [&](const std::array<int64_t, 2>& off) {
-    gemm<T>(a, b, c, m, n, k, pa + off[0], pb + off[1]);
-    c += mn;
+    offs_a.push_back(off[0]);
+    offs_b.push_back(off[1]);
+  });
+  size_t threads = cpu::num_threads();
+  size_t row_blocks = count >= threads ? 1 : std::min<size_t>((threads + count - 1) / count, std::max(1, m / 32));
+  size_t rows_per = (m + row_blocks - 1) / row_blocks;
+  cpu::use_pool_threads();
+  cpu::parallel_tasks(count * row_blocks, [&](size_t task) {
+    size_t entry = task / row_blocks;
+    size_t r0 = (task % row_blocks) * rows_per;
+    if (r0 >= size_t(m)) {
+      return;
+    }
+    int rows = static_cast<int>(std::min<size_t>(rows_per, m - r0));
+    // Row r0 of A: r0 * lda along rows, or r0 along columns when transposed.
+    const T* a0 = pa + offs_a[entry] + (a.trans ? r0 : r0 * a.ld);
+    gemm<T>(a, b, c + entry * size_t(m) * n + r0 * n, rows, n, k, a0, pb + offs_b[entry]);
   });
 }
 

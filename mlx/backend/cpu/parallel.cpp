@@ -86,11 +86,38 @@ ThreadPool& pool() {
 
 } // namespace
 
+// Set while a thread runs part of a pool job: work it starts runs inline,
+// since the pool is busy (and waiting on it would deadlock).
+thread_local bool in_pool_job = false;
+
+struct PoolJobScope {
+  bool saved = in_pool_job;
+  PoolJobScope() { in_pool_job = true; }
+  ~PoolJobScope() { in_pool_job = saved; }
+};
+
 int num_threads() { return pool().size(); }
+
+void parallel_tasks(size_t n, const std::function<void(size_t)>& f) {
+  int threads = num_threads();
+  if (threads <= 1 || n <= 1 || in_pool_job) {
+    for (size_t i = 0; i < n; ++i) {
+      f(i);
+    }
+    return;
+  }
+  int parts = int(std::min<size_t>(threads, n));
+  pool().run(parts, [&](int p) {
+    PoolJobScope scope;
+    for (size_t i = p; i < n; i += parts) {
+      f(i);
+    }
+  });
+}
 
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f) {
   int threads = num_threads();
-  if (threads <= 1 || n < 2 * grain) {
+  if (threads <= 1 || n < 2 * grain || in_pool_job) {
     if (n > 0) {
       f(0, n);
     }
@@ -100,6 +127,7 @@ void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_
   // Parts start on 64-element boundaries so vector loops stay aligned.
   size_t per = ((n + parts - 1) / parts + 63) / 64 * 64;
   pool().run(parts, [&](int p) {
+    PoolJobScope scope;
     size_t b = std::min(n, size_t(p) * per);
     size_t e = std::min(n, b + per);
     if (b < e) {

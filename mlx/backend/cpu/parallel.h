@@ -13,6 +13,10 @@ int num_threads();
 // pool when there is enough work and inline otherwise.
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f);
 
+// Runs f(i) for each i in [0, n), spread over the pool (for a few big
+// tasks, such as the GEMMs of a batched matmul).
+void parallel_tasks(size_t n, const std::function<void(size_t)>& f);
+
 // Element count below which splitting work is not worth the wake-up cost.
 inline constexpr size_t kParallelGrain = size_t(1) << 15;
 
