@@ -3,9 +3,12 @@ real MLX 0.32 by tests/data/record_nn.py; the cases are in tests/nn_cases.py."""
 import os
 import sys
 
+import numpy as np
 import pytest
 
 import mlx.core as mx
+import mlx.nn as nn
+from mlx.utils import tree_flatten
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "data")]
@@ -57,9 +60,6 @@ if KNOWN_CORE:  # none known at present
 
 # ------------------------------------------------ weights files (mx.save) --
 
-import mlx.nn as nn  # noqa: E402
-import numpy as np  # noqa: E402
-from mlx.utils import tree_flatten  # noqa: E402
 
 
 def _model():

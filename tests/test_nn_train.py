@@ -2,6 +2,8 @@
 loss threshold (each a few seconds on two cores)."""
 import time
 
+import pytest
+
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
@@ -130,9 +132,6 @@ def test_small_cnn_learns_line_orientation():
     assert time.time() - start < 20
     assert losses[-1] < 0.1 < losses[0]
     assert mx.mean(mx.argmax(model(images), axis=1) == labels).item() > 0.95
-
-
-import pytest  # noqa: E402
 
 
 @pytest.mark.skipif(not hasattr(mx, "compile"), reason="mx.compile not in mlx.core yet")
