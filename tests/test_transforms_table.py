@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
-from transform_table import CASES, EXPECTED, EXPECTED_JVP, RAISES, SPECIAL, SPECIAL_JVP, draw
+from transform_table import CASES, COMPLEX, EXPECTED, EXPECTED_JVP, RAISES, SPECIAL, SPECIAL_JVP, draw
 
 EPS = 1e-6
 
@@ -403,6 +403,32 @@ def test_vmap_negative_and_none_axes():
             mx.vmap(mx.exp, in_axes=ax)(mx.array(x))
         with pytest.raises(IndexError, match=r"\[vmap\] Invalid output vectorization axis"):
             mx.vmap(mx.exp, out_axes=ax)(mx.array(x))
+
+
+def _cdraw(rng, shape):
+    return (rng.uniform(-1.5, 1.5, shape) + 1j * rng.uniform(-1.5, 1.5, shape)).astype(np.complex64)
+
+
+@pytest.mark.parametrize("name, fn, shapes", COMPLEX, ids=[c[0] for c in COMPLEX])
+def test_complex_jvp_vjp_match_finite_differences(name, fn, shapes):
+    rng = rng_for(name, 6)
+    zs = [_cdraw(rng, s) + 0.5 for s in shapes]
+    ts = [_cdraw(rng, s) for s in shapes]
+    eps = 1e-2
+    up = np_outs(fn(*[mx.array(z + eps * t) for z, t in zip(zs, ts)]))
+    dn = np_outs(fn(*[mx.array(z - eps * t) for z, t in zip(zs, ts)]))
+    fd = [(u.astype(np.complex128) - d) / (2 * eps) for u, d in zip(up, dn)]
+    outs, jt = mx.jvp(fn, [mx.array(z) for z in zs], [mx.array(t) for t in ts])
+    for j, e in zip(jt, fd):
+        np.testing.assert_allclose(np.array(j), e, rtol=2e-3, atol=2e-3, err_msg=f"{name}: jvp")
+    cots = [(_cdraw(rng, o.shape) if o.dtype == mx.complex64 else rng.normal(size=o.shape))
+            .astype(np.complex64 if o.dtype == mx.complex64 else np.float32) for o in outs]
+    _, gs = mx.vjp(fn, [mx.array(z) for z in zs], [mx.array(c) for c in cots])
+    for g, z in zip(gs, zs):
+        assert g.dtype == mx.complex64 and g.shape == z.shape, name
+    lhs = sum(np.real(np.sum(np.conj(c) * e)) for c, e in zip(cots, fd))
+    rhs = sum(np.real(np.sum(np.conj(np.array(g)) * t)) for g, t in zip(gs, ts))
+    np.testing.assert_allclose(rhs, lhs, rtol=2e-3, atol=2e-3, err_msg=f"{name}: vjp")
 
 
 @pytest.mark.parametrize("name", list(SPECIAL))

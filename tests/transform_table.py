@@ -551,3 +551,35 @@ EXPECTED_JVP = {
     'clip_at_bounds': [0.0, 0.0, 1.0],
     'maximum_tie': [0.0, 10.0],
 }
+
+
+# Complex inputs (complex64): (id, function, input shapes). MLX's convention:
+# jvp is the derivative along a real step; vjp(c) is dL/dRe z + i dL/dIm z
+# for L = Re(sum(conj(c) * f(z))).
+def _cw(x):
+    return x * mx.array(np.array([0.5 - 1.0j, 1.5 + 0.25j, -1.0 + 0.5j, 2.0j], np.complex64))
+
+
+COMPLEX = [
+    ("add", lambda a, b: a + b, [(3, 4), (3, 4)]),
+    ("subtract", lambda a, b: a - b, [(3, 4), (4,)]),
+    ("multiply", lambda a, b: a * b, [(3, 4), (3, 4)]),
+    ("divide", lambda a, b: a / (b + 2.0), [(3, 4), (3, 4)]),
+    ("square", mx.square, [(3, 4)]),
+    ("exp", mx.exp, [(3, 4)]),
+    ("sin", mx.sin, [(3, 4)]),
+    ("cos", mx.cos, [(3, 4)]),
+    ("abs", mx.abs, [(3, 4)]),
+    ("real", mx.real, [(3, 4)]),
+    ("imag", mx.imag, [(3, 4)]),
+    ("conj", mx.conj, [(3, 4)]),
+    ("conj_weighted", lambda a: _cw(mx.conj(a)), [(3, 4)]),
+    ("sum", lambda a: _cw(a).sum(axis=0), [(3, 4)]),
+    ("prod", lambda a: mx.prod(a, axis=1), [(3, 4)]),
+    ("matmul", mx.matmul, [(3, 4), (4, 2)]),
+    ("transpose_reshape", lambda a: _cw(a.T.reshape(4, 3).T), [(4, 3)]),
+    ("slice", lambda a: _cw(a[::-1, 1:]), [(3, 5)]),
+    ("take", lambda a: _cw(mx.take(a, mx.array([2, 0, 2]), axis=0)), [(3, 4)]),
+    ("concatenate", lambda a, b: mx.concatenate([a, b]) * 1j, [(1, 4), (2, 4)]),
+    ("astype_real", lambda a: (a * 1j).astype(mx.float32), [(3, 4)]),
+]

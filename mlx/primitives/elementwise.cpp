@@ -12,10 +12,23 @@ array Elementwise::partial(int i, const std::vector<array>& inputs, const array&
   return zeros_like(inputs[i], stream());
 }
 
+namespace {
+array conj_if_complex(const array& x, const Stream& s) {
+  return is_complex(x.dtype()) ? conjugate(x, s) : x;
+}
+} // namespace
+
+// Complex inputs follow MLX: jvp is the derivative along a real step,
+// t * partial; vjp gives cot * conj(partial), the gradient dL/dRe + i dL/dIm
+// of L = Re(sum(conj(cot) * out)). Conjugation is not complex-linear, so its
+// rules are stated directly.
 std::vector<array> Elementwise::jvp(
     const std::vector<array>& primals,
     const std::vector<array>& tangents,
     const std::vector<int>& argnums) {
+  if (dynamic_cast<const Conjugate*>(this)) {
+    return {conjugate(tangents[0], stream())};
+  }
   auto out = apply(primals);
   std::optional<array> total;
   for (size_t k = 0; k < argnums.size(); ++k) {
@@ -30,9 +43,12 @@ std::vector<array> Elementwise::vjp(
     const std::vector<array>& cotangents,
     const std::vector<int>& argnums,
     const std::vector<array>& outputs) {
+  if (dynamic_cast<const Conjugate*>(this)) {
+    return {conjugate(cotangents[0], stream())};
+  }
   std::vector<array> out;
   for (int i : argnums) {
-    auto g = multiply(cotangents[0], partial(i, primals, outputs[0]), stream());
+    auto g = multiply(cotangents[0], conj_if_complex(partial(i, primals, outputs[0]), stream()), stream());
     out.push_back(astype(g, primals[i].dtype(), stream()));
   }
   return out;
@@ -82,7 +98,10 @@ array scalar_like(double v, const array& x) { return array(v, x.dtype()); }
     return deriv;                                                               \
   }
 
-MLX_UNARY_RULES(Abs, abs, sign(x, s))
+// |z|: d|z| = Re(conj(z) dz) / |z| for complex z.
+MLX_UNARY_RULES(Abs, abs,
+                is_complex(x.dtype()) ? divide(conjugate(x, s), astype(out, x.dtype(), s), s)
+                                      : sign(x, s))
 MLX_UNARY_RULES(Negative, negative, full_like(x, scalar_like(-1, x), s))
 MLX_UNARY_RULES(Square, square, multiply(scalar_like(2, x), x, s))
 MLX_UNARY_RULES(Sqrt, sqrt, divide(scalar_like(0.5, x), out, s))
@@ -128,10 +147,21 @@ MLX_UNARY_ZERO_GRAD(BitwiseInvert, bitwise_invert)
 MLX_UNARY_ZERO_GRAD(IsNaN, isnan)
 MLX_UNARY_ZERO_GRAD(IsInf, isinf)
 MLX_UNARY_ZERO_GRAD(IsFinite, isfinite)
-MLX_UNARY_ZERO_GRAD(Real, real)
-MLX_UNARY_ZERO_GRAD(Imag, imag)
-MLX_UNARY_ZERO_GRAD(Conjugate, conjugate)
+MLX_UNARY_ZERO_GRAD(Conjugate, conjugate) // (rules stated in the base)
 #undef MLX_UNARY_ZERO_GRAD
+
+// Re z = real(1 * z), Im z = real(-i * z): their partials on complex input.
+array Real::apply(const std::vector<array>& in) { return real(in[0], stream()); }
+array Real::partial(int, const std::vector<array>& in, const array&) {
+  return ones_like(in[0], stream());
+}
+array Imag::apply(const std::vector<array>& in) { return imag(in[0], stream()); }
+array Imag::partial(int i, const std::vector<array>& in, const array& out) {
+  if (!is_complex(in[0].dtype())) {
+    return Elementwise::partial(i, in, out);
+  }
+  return full_like(in[0], array(complex64_t(0.0f, -1.0f)), stream());
+}
 
 array Round::apply(const std::vector<array>& in) { return round(in[0], decimals_, stream()); }
 array Round::partial(int i, const std::vector<array>& in, const array& out) {

@@ -301,8 +301,10 @@ std::vector<array> Reduce::vjp(const std::vector<array>& p, const std::vector<ar
   switch (type_) {
     case Sum:
       return {astype(cot, p[0].dtype(), s)};
-    case Prod:
-      return {multiply(cot, prod_others(p[0], axes_, s), s)};
+    case Prod: {
+      auto others = prod_others(p[0], axes_, s);
+      return {multiply(cot, is_complex(others.dtype()) ? conjugate(others, s) : others, s)};
+    }
     case Min:
     case Max: {
       auto mask = astype(equal(p[0], broadcast_to(outputs[0], shape, s), s), p[0].dtype(), s);
@@ -374,11 +376,17 @@ std::vector<array> Matmul::vjp(const std::vector<array>& p, const std::vector<ar
                                const std::vector<int>& argnums, const std::vector<array>&) {
   auto s = stream();
   std::vector<array> out;
+  // Complex operands: the other operand's conjugate (MLX's convention, see
+  // Elementwise::vjp).
+  auto adjoint = [&](const array& x) {
+    auto xt = swapaxes(x, -1, -2, s);
+    return is_complex(x.dtype()) ? conjugate(xt, s) : xt;
+  };
   for (int i : argnums) {
     if (i == 0) {
-      out.push_back(matmul(c[0], swapaxes(p[1], -1, -2, s), s));
+      out.push_back(matmul(c[0], adjoint(p[1]), s));
     } else {
-      out.push_back(matmul(swapaxes(p[0], -1, -2, s), c[0], s));
+      out.push_back(matmul(adjoint(p[0]), c[0], s));
     }
   }
   return out;
