@@ -123,3 +123,22 @@ def test_tree_merge():
         tree_merge({"a": 1}, {"a": 2})
     with pytest.raises(ValueError):
         tree_merge({"a": 1}, [2])
+
+
+def test_tree_merge_empty_and_missing_as_mlx():
+    # Behaviour read off MLX 0.32.4.
+    from mlx.utils import tree_merge
+
+    assert tree_merge({}, {}) == {}
+    assert tree_merge([{}, {"a": 1}], [{}, {"b": 2}]) == [{}, {"a": 1, "b": 2}]
+    assert tree_merge(None, {"a": 1}) == {"a": 1}
+    assert tree_merge([], []) == []
+    assert tree_merge({"a": {}}, {"a": {"b": 1}}) == {"a": {"b": 1}}
+    assert tree_merge([1], [None, 2]) == [1, 2]
+    assert tree_merge((1,), (None, 2)) == (1, 2)
+    assert tree_merge([], [1]) == [1]
+    for a, b in [(None, None), ({}, None), ({"a": []}, {"a": None}), ({"a": 1}, [1])]:
+        with pytest.raises(ValueError, match="no merge function"):
+            tree_merge(a, b)
+    with pytest.raises(ValueError, match="Cannot merge list with dict"):
+        tree_merge([], {})

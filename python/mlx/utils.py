@@ -159,21 +159,14 @@ def tree_reduce(fn, tree, initializer=None, is_leaf=None):
 
 
 def tree_merge(tree_a, tree_b, merge_fn=None):
-    """Merge two trees. Empty containers and ``None`` count as missing; where
-    both trees hold a leaf at the same place ``merge_fn(a, b)`` decides, and
-    without it a ``ValueError`` is raised."""
+    """Merge two trees. Containers of the same kind merge child by child
+    (lists and tuples by position, dicts by key); otherwise an empty
+    container or ``None`` on one side gives the other side, and two leaves at
+    the same place go to ``merge_fn(a, b)`` (a ``ValueError`` without it)."""
 
     def empty(t):
-        return t is None or (isinstance(t, (dict, list, tuple)) and len(t) == 0)
+        return isinstance(t, (dict, list, tuple)) and len(t) == 0
 
-    if empty(tree_a):
-        tree_a = None
-    if empty(tree_b):
-        tree_b = None
-    if tree_a is None:
-        return tree_b
-    if tree_b is None:
-        return tree_a
     if isinstance(tree_a, (list, tuple)) and isinstance(tree_b, (list, tuple)):
         children = [
             tree_merge(a, b, merge_fn) for a, b in zip_longest(tree_a, tree_b)
@@ -184,6 +177,14 @@ def tree_merge(tree_a, tree_b, merge_fn=None):
         return type(tree_a)(
             {k: tree_merge(tree_a.get(k), tree_b.get(k), merge_fn) for k in keys}
         )
+    if empty(tree_a) and empty(tree_b):
+        raise ValueError(
+            f"Cannot merge {type(tree_a).__name__} with {type(tree_b).__name__}"
+        )
+    a_missing = tree_a is None or empty(tree_a)
+    b_missing = tree_b is None or empty(tree_b)
+    if a_missing != b_missing:
+        return tree_b if a_missing else tree_a
     if merge_fn is None:
         raise ValueError(
             "Trees contain elements at the same locations but no merge "
