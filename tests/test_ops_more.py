@@ -133,6 +133,16 @@ def test_softmax_dtypes():
         assert_array(out, [0.0320435, 0.0871582, 0.236938, 0.644043], mx.float16)
 
 
+def test_softmax_half_rounding_as_mlx():
+    # Recorded from MLX 0.32.4: non-precise half softmax rounds its steps to
+    # the half type, precise computes in float32; both reproduced exactly.
+    x = mx.array(np.linspace(-3, 3, 7), mx.bfloat16)
+    assert mx.softmax(x).astype(mx.float32).tolist() == [
+        0.00156402587890625, 0.0042724609375, 0.0115966796875, 0.031494140625, 0.0859375, 0.232421875, 0.6328125]
+    assert mx.softmax(x, precise=True).astype(mx.float32).tolist() == [
+        0.0015716552734375, 0.0042724609375, 0.0115966796875, 0.031494140625, 0.08544921875, 0.232421875, 0.6328125]
+
+
 def test_softmax_axes_edge_cases():
     x = mx.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert_array(mx.softmax(x, axis=[]), np.ones((2, 3)), mx.float32)
@@ -662,14 +672,16 @@ def sylvester(n):
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 def test_hadamard_power_of_two(dtype):
     rng = np.random.default_rng(9)
+    # Half types round after every butterfly stage (as MLX), so their error
+    # grows with the number of stages and the size of the partial sums.
+    eps = {"float32": 2e-7, "float16": 1e-3, "bfloat16": 8e-3}[dtype]
     for n in [1, 2, 4, 8, 64, 1024]:
         x = np_values(dtype, (3, n), rng)
+        tol = 4 * eps * (np.log2(n) + 1) * 3 * np.sqrt(n)
         out = mx.hadamard_transform(to_mx(x, dtype))
-        assert_array(out, x @ sylvester(n) / np.sqrt(n), dtype, rtol=2e-2 if dtype != "float32" else None,
-                     atol=5e-2 if dtype == "bfloat16" else 1e-5)
+        assert_array(out, x @ sylvester(n) / np.sqrt(n), dtype, atol=tol / np.sqrt(n))
         out = mx.hadamard_transform(to_mx(x, dtype), scale=0.5)
-        assert_array(out, x @ sylvester(n) * 0.5, dtype, rtol=2e-2 if dtype != "float32" else None,
-                     atol=1e-1 if dtype == "bfloat16" else 1e-4)
+        assert_array(out, x @ sylvester(n) * 0.5, dtype, atol=tol / 2)
 
 
 def test_hadamard_recorded_orders():
@@ -690,6 +702,25 @@ def test_hadamard_recorded_orders():
         # Orthogonal up to scale: H H^T = n I.
         h = np.array(mx.hadamard_transform(mx.eye(n), scale=1.0))
         np.testing.assert_array_equal(h @ h.T, n * np.eye(n))
+
+
+def test_hadamard_half_rounding_as_mlx():
+    # Recorded from MLX 0.32.4: half types round after each butterfly stage;
+    # the order-m mixing and the scale run in float32 and round once.
+    x = ((mx.arange(32) * 0.37) % 5 - 2.3).astype(mx.float16)
+    assert mx.hadamard_transform(x).astype(mx.float32).tolist() == [
+        -0.01450347900390625, -1.0458984375, -0.325927734375, -0.0006475448608398438, 1.1162109375, 0.0,
+        -1.7646484375, -0.0007338523864746094, -3.068359375, -0.000690460205078125, -1.767578125,
+        4.315376281738281e-05, -5.3046875, 0.0, 1.7646484375, -4.315376281738281e-05, -0.83349609375,
+        0.000690460205078125, 1.7666015625, -0.0003020763397216797, -1.767578125, -0.0003452301025390625,
+        -1.767578125, -0.0003883838653564453, -1.767578125, -0.0003452301025390625, -1.767578125,
+        -0.0003020763397216797, 1.767578125, 0.0003452301025390625, 1.767578125, -0.0003883838653564453]
+    x = ((mx.arange(24) * 0.37) % 5 - 2.3).astype(mx.bfloat16)
+    assert mx.hadamard_transform(x).astype(mx.float32).tolist() == [
+        0.49609375, -0.7578125, 1.953125, 0.1513671875, 0.31640625, -0.150390625, -2.125, 0.154296875,
+        -1.640625, -0.1513671875, 0.75390625, 0.154296875, 0.318359375, -0.1533203125, -0.462890625,
+        0.1552734375, -1.8046875, -0.1533203125, 2.421875, 0.1533203125, -3.765625, -0.1494140625, -2.875,
+        0.1513671875]
 
 
 def test_hadamard_dtypes_shapes_errors():

@@ -173,10 +173,11 @@ array hadamard_transform(const array& a, std::optional<float> scale, StreamOrDev
     fail("hadamard", "Only supports n = m*2^k where m in (1, 12, 20, 28).");
   }
   float sc = scale ? *scale : 1.0f / std::sqrt(static_cast<float>(n));
-  // Work in float32 on shape (rows, m, 2^k): the Sylvester part is a
-  // butterfly per power of two along the last axis, then the order-m
-  // matrix mixes the middle axis.
-  array x = reshape(astype(a, float32, s), {-1, m, pow2}, s);
+  // On shape (rows, m, 2^k): the Sylvester part is a butterfly per power of
+  // two along the last axis, in the result dtype (half types round at each
+  // stage, as MLX); then, in float32, the order-m matrix mixes the middle
+  // axis and the scale applies, with one rounding at the end.
+  array x = reshape(astype(a, t, s), {-1, m, pow2}, s);
   int rows = x.shape(0);
   for (int h = 1; h < pow2; h *= 2) {
     array y = reshape(x, {rows * m, pow2 / (2 * h), 2, h}, s);
@@ -184,6 +185,7 @@ array hadamard_transform(const array& a, std::optional<float> scale, StreamOrDev
     y = concatenate({add(halves[0], halves[1], s), subtract(halves[0], halves[1], s)}, 2, s);
     x = reshape(y, {rows, m, pow2}, s);
   }
+  x = astype(x, float32, s);
   if (m > 1) {
     x = matmul(transpose(small_hadamard(m, s), s), x, s);
   }

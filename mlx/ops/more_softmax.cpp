@@ -29,7 +29,9 @@ array softmax(const array& a, const std::vector<int>& axes_in, bool precise, Str
   // Other axes: MLX composes reductions and keeps the input's dtype, so
   // integer results truncate. The maximum carries no gradient (the result
   // does not depend on it).
-  array x = a.dtype() == bool_ ? astype(a, float32, s) : a;
+  // precise: half types are computed in float32 (and rounded back).
+  bool widen = a.dtype() == bool_ || (precise && (a.dtype() == float16 || a.dtype() == bfloat16));
+  array x = widen ? astype(a, float32, s) : a;
   array m = stop_gradient(max(x, axes, true, s), s);
   array e = exp(subtract(x, m, s), s);
   array out = divide(e, sum(e, axes, true, s), s);

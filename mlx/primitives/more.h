@@ -6,9 +6,9 @@
 namespace mlx::core {
 
 // Softmax over the last axis of a floating input, in one pass per row: the
-// row maximum, then exp and sum, then scaling. Half types always compute in
-// float32, so `precise` (MLX's request for exactly that) changes nothing
-// here; it is kept for equivalence and vmap.
+// row maximum, then exp and sum, then scaling. `precise` computes half types
+// in float32; otherwise their intermediate steps round to the half type, as
+// in MLX.
 class Softmax : public Primitive {
  public:
   Softmax(Stream s, bool precise) : Primitive(s), precise_(precise) {}

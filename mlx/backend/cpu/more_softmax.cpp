@@ -52,40 +52,67 @@ void softmax_row_f64(const T* x, T* y, int n) {
   }
 }
 
-// Half types: computed in float32 and rounded once. MLX's non-precise
-// kernels round intermediate steps to the half type; the results differ from
-// these by about one unit in the last place. The conversions are separate
-// cloned loops so that they vectorize (F16C on x86-64-v3).
-MLX_SIMD_CLONES
-void widen(const float16_t* x, float* y, int n) {
-  for (int j = 0; j < n; ++j) {
-    y[j] = static_cast<float>(x[j]);
+// Half types. Precise: computed in float32 and rounded once. Otherwise as
+// MLX's half kernels: x - max, each exp, the running sum and the reciprocal
+// round to the half type (this reproduces MLX 0.32's float16 results
+// bit for bit). The elementwise loops are cloned so that they vectorize
+// (F16C on x86-64-v3).
+#define MLX_HALF_LOOPS(T)                                      \
+  MLX_SIMD_CLONES                                              \
+  void widen(const T* x, float* y, int n) {                    \
+    for (int j = 0; j < n; ++j) {                              \
+      y[j] = static_cast<float>(x[j]);                         \
+    }                                                          \
+  }                                                            \
+  MLX_SIMD_CLONES                                              \
+  void narrow(const float* x, T* y, int n) {                   \
+    for (int j = 0; j < n; ++j) {                              \
+      y[j] = static_cast<T>(x[j]);                             \
+    }                                                          \
+  }                                                            \
+  MLX_SIMD_CLONES                                              \
+  void exp_rounded(const float* x, float m, T* y, int n) {     \
+    for (int j = 0; j < n; ++j) {                              \
+      float d = static_cast<float>(static_cast<T>(x[j] - m));  \
+      y[j] = static_cast<T>(cpu::fast::exp(d));                \
+    }                                                          \
+  }                                                            \
+  /* Sequential, as the rounding order decides the result. */   \
+  MLX_SIMD_CLONES                                              \
+  T sum_rounded(const T* y, int n) {                           \
+    T sum = static_cast<T>(0.f);                               \
+    for (int j = 0; j < n; ++j) {                              \
+      sum = static_cast<T>(static_cast<float>(sum) +           \
+                           static_cast<float>(y[j]));          \
+    }                                                          \
+    return sum;                                                \
+  }                                                            \
+  MLX_SIMD_CLONES                                              \
+  void scale_rounded(T* y, T inv, int n) {                     \
+    for (int j = 0; j < n; ++j) {                              \
+      y[j] = static_cast<T>(static_cast<float>(y[j]) *         \
+                            static_cast<float>(inv));          \
+    }                                                          \
   }
-}
-MLX_SIMD_CLONES
-void narrow(const float* x, float16_t* y, int n) {
-  for (int j = 0; j < n; ++j) {
-    y[j] = static_cast<float16_t>(x[j]);
-  }
-}
-MLX_SIMD_CLONES
-void widen(const bfloat16_t* x, float* y, int n) {
-  for (int j = 0; j < n; ++j) {
-    y[j] = static_cast<float>(x[j]);
-  }
-}
-MLX_SIMD_CLONES
-void narrow(const float* x, bfloat16_t* y, int n) {
-  for (int j = 0; j < n; ++j) {
-    y[j] = static_cast<bfloat16_t>(x[j]);
-  }
-}
+MLX_HALF_LOOPS(float16_t)
+MLX_HALF_LOOPS(bfloat16_t)
+#undef MLX_HALF_LOOPS
 
 template <typename T>
-void softmax_row_half(const T* x, T* y, int n, float* scratch) {
+void softmax_row_half(const T* x, T* y, int n, bool precise, float* scratch) {
   widen(x, scratch, n);
-  softmax_row_f32(scratch, scratch, n);
-  narrow(scratch, y, n);
+  if (precise) {
+    softmax_row_f32(scratch, scratch, n);
+    narrow(scratch, y, n);
+    return;
+  }
+  float m = -std::numeric_limits<float>::infinity();
+  for (int j = 0; j < n; ++j) {
+    m = scratch[j] > m ? scratch[j] : m;
+  }
+  exp_rounded(scratch, m, y, n);
+  T sum = sum_rounded(y, n);
+  scale_rounded(y, static_cast<T>(1.f / static_cast<float>(sum)), n);
 }
 
 } // namespace
@@ -97,6 +124,7 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
   int n = x.shape(-1);
   size_t rows = n == 0 ? 0 : x.size() / n;
   size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max(n, 1));
+  bool precise = precise_;
   cpu::dispatch(cpu::FloatTypes{}, x.dtype(), "Softmax", [&](auto t) {
     using T = decltype(t);
     const T* src = x.data<T>();
@@ -112,7 +140,7 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
           softmax_row_f64(xr, yr, n);
         } else {
           scratch.resize(n);
-          softmax_row_half(xr, yr, n, scratch.data());
+          softmax_row_half(xr, yr, n, precise, scratch.data());
         }
       }
     });
