@@ -338,6 +338,8 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
   const auto& out = outputs[0];
   Shape slice_sizes(upd.shape().end() - a.ndim(), upd.shape().end());
   auto gathered = [&](const array& x) { return gather(x, idx, axes_, slice_sizes, s); };
+  // Complex: partials enter conjugated (MLX's convention for vjp).
+  auto cj = [&](const array& x) { return is_complex(x.dtype()) ? conjugate(x, s) : x; };
   std::vector<array> grads;
   for (int i : argnums) {
     if (i == 0) {
@@ -349,7 +351,7 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
           grads.push_back(ct);
           break;
         case Prod:
-          grads.push_back(divide(multiply(ct, out, s), a, s));
+          grads.push_back(divide(multiply(ct, cj(out), s), cj(a), s));
           break;
         default: // Max, Min: to the entries of `a` that survived.
           grads.push_back(multiply(ct, astype(equal(a, out, s), ct.dtype(), s), s));
@@ -361,7 +363,7 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
           grads.push_back(gathered(ct));
           break;
         case Prod:
-          grads.push_back(divide(gathered(multiply(ct, out, s)), upd, s));
+          grads.push_back(divide(gathered(multiply(ct, cj(out), s)), cj(upd), s));
           break;
         default:
           grads.push_back(multiply(gathered(ct), astype(equal(upd, gathered(out), s), ct.dtype(), s), s));
@@ -683,8 +685,11 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals, const std::vecto
       auto count = cumsum(astype(zero, int32, s), axis_, reverse_, true, s);
       auto before = equal(count, array(0), s);
       auto first = logical_and(zero, equal(count, array(1), s), s);
-      auto back = [&](const array& v) { return cumsum(multiply(ct, v, s), axis_, !reverse_, inclusive_, s); };
-      auto g_before = divide(back(y), where(before, x, array(1, x.dtype()), s), s);
+      // (Complex: the partials y_i / x_j enter conjugated, as elsewhere.)
+      bool cplx = is_complex(x.dtype());
+      auto cj = [&](const array& v) { return cplx ? conjugate(v, s) : v; };
+      auto back = [&](const array& v) { return cumsum(multiply(ct, cj(v), s), axis_, !reverse_, inclusive_, s); };
+      auto g_before = divide(back(y), cj(where(before, x, array(1, x.dtype()), s)), s);
       auto g_first = back(cumprod(where(first, array(1, x.dtype()), x, s), axis_, reverse_, inclusive_, s));
       return {where(before, g_before, where(first, g_first, zeros_like(x, s), s), s)};
     }
