@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <mutex>
 
 #include "mlx/ops.h"
@@ -19,6 +20,8 @@ namespace {
 struct KeySequence {
   std::mutex mtx;
   array key_;
+  // Where the key lives when it is kept outside (set_key_storage).
+  std::optional<std::pair<std::function<array()>, std::function<void(array)>>> storage;
   KeySequence()
       : key_(key(uint64_t(std::chrono::system_clock::now().time_since_epoch().count()))) {}
   static KeySequence& global() {
@@ -60,15 +63,34 @@ array key(uint64_t seed) {
 void seed(uint64_t s) {
   auto& ks = KeySequence::global();
   std::lock_guard<std::mutex> lock(ks.mtx);
+  if (ks.storage) {
+    ks.storage->second(key(s));
+    return;
+  }
   ks.key_ = key(s);
 }
 
 array new_key() {
   auto& ks = KeySequence::global();
   std::lock_guard<std::mutex> lock(ks.mtx);
-  auto [next, out] = random::split(ks.key_);
-  ks.key_ = next;
+  auto [next, out] = random::split(ks.storage ? ks.storage->first() : ks.key_);
+  if (ks.storage) {
+    ks.storage->second(next);
+  } else {
+    ks.key_ = next;
+  }
   return out;
+}
+
+void set_key_storage(std::function<array()> get, std::function<void(array)> set) {
+  auto& ks = KeySequence::global();
+  std::lock_guard<std::mutex> lock(ks.mtx);
+  if (get && set) {
+    set(ks.key_);
+    ks.storage.emplace(std::move(get), std::move(set));
+  } else {
+    ks.storage.reset();
+  }
 }
 
 array bits(const Shape& shape, int width, const std::optional<array>& key_in, StreamOrDevice s) {

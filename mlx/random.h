@@ -3,6 +3,7 @@
 // Functions given no key draw one from a global key sequence (`seed`).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -19,6 +20,12 @@ void seed(uint64_t seed);
 
 // The next key of the global sequence (splits the global key).
 array new_key();
+
+// Keeps the global key outside the library: `get` reads it and `set`
+// replaces it (the Python module keeps it in mx.random.state, which
+// mx.compile can pass in and out). The current key is handed to `set`
+// first. Empty functions bring the key back inside.
+void set_key_storage(std::function<array()> get, std::function<void(array)> set);
 
 // Random bits of `shape`: uint8, uint16 or uint32 for width 1, 2 or 4 bytes.
 array bits(const Shape& shape, int width, const std::optional<array>& key = std::nullopt,

@@ -23,6 +23,28 @@ void init_random(py::module_& parent) {
         "A PRNG key (uint32 array of shape (2,)) from a seed.");
   m.def("seed", [](uint64_t seed) { random::seed(seed); }, py::arg("seed"),
         "Seeds the global PRNG.");
+  // The global key, as MLX keeps it: a list holding one key, which
+  // mx.compile(..., inputs=[mx.random.state], outputs=[mx.random.state])
+  // can thread through a compiled function.
+  py::list state;
+  m.attr("state") = state;
+  auto holder = std::make_shared<py::object>(state);
+  random::set_key_storage(
+      [holder]() {
+        py::gil_scoped_acquire gil;
+        return py::cast<array>(py::reinterpret_borrow<py::list>(*holder)[0]);
+      },
+      [holder](array k) {
+        py::gil_scoped_acquire gil;
+        auto l = py::reinterpret_borrow<py::list>(*holder);
+        if (l.empty()) {
+          l.append(py::cast(k));
+        } else {
+          l[0] = py::cast(k);
+        }
+      });
+  // The list lives until the interpreter exits: hand the key back before.
+  py::module_::import("atexit").attr("register")(py::cpp_function([]() { random::set_key_storage({}, {}); }));
   m.def(
       "split",
       [](const array& key, int num, py::object s) { return random::split(key, num, sd(s)); },
