@@ -750,6 +750,9 @@ def test_hadamard_grad_vmap():
         g = mx.grad(lambda a: mx.sum(mx.hadamard_transform(a) * mx.array(w)))(mx.array(x))
         h = np.array(mx.hadamard_transform(mx.eye(n)))  # row i = transform of e_i
         np.testing.assert_allclose(np.array(g), w @ h.T, rtol=1e-4, atol=1e-5)
+        t = mx.array(rng.normal(size=(2, n)).astype(np.float32))
+        _, (jt, ) = mx.jvp(mx.hadamard_transform, [mx.array(x)], [t])  # linear: J t = f(t)
+        np.testing.assert_allclose(np.array(jt), np.array(mx.hadamard_transform(t)), rtol=1e-5, atol=1e-5)
     x = mx.arange(8.0).reshape(4, 2)
     out = mx.vmap(mx.hadamard_transform, in_axes=1)(x)
     assert out.tolist() == [[6.0, -2.0, -4.0, 0.0], [8.0, -2.0, -4.0, 0.0]]

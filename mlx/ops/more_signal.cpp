@@ -4,6 +4,7 @@
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
 #include "mlx/ops_more.h"
+#include "mlx/primitives/more.h"
 
 namespace mlx::core {
 
@@ -173,24 +174,45 @@ array hadamard_transform(const array& a, std::optional<float> scale, StreamOrDev
     fail("hadamard", "Only supports n = m*2^k where m in (1, 12, 20, 28).");
   }
   float sc = scale ? *scale : 1.0f / std::sqrt(static_cast<float>(n));
-  // On shape (rows, m, 2^k): the Sylvester part is a butterfly per power of
-  // two along the last axis, in the result dtype (half types round at each
+  // On shape (rows, m, 2^k): the Sylvester butterflies along the last axis
+  // (one fused primitive, in the result dtype: half types round after each
   // stage, as MLX); then, in float32, the order-m matrix mixes the middle
-  // axis and the scale applies, with one rounding at the end.
+  // axis and the scale applies, rounded once at the end.
   array x = reshape(astype(a, t, s), {-1, m, pow2}, s);
-  int rows = x.shape(0);
-  for (int h = 1; h < pow2; h *= 2) {
-    array y = reshape(x, {rows * m, pow2 / (2 * h), 2, h}, s);
-    auto halves = split(y, 2, 2, s);
-    y = concatenate({add(halves[0], halves[1], s), subtract(halves[0], halves[1], s)}, 2, s);
-    x = reshape(y, {rows, m, pow2}, s);
+  if (m == 1) {
+    x = detail::make_node<Hadamard>(x.shape(), t, {x}, to_stream(s), sc);
+    return reshape(x, a.shape(), s);
   }
-  x = astype(x, float32, s);
-  if (m > 1) {
-    x = matmul(transpose(small_hadamard(m, s), s), x, s);
+  if (pow2 > 1) {
+    x = detail::make_node<Hadamard>(x.shape(), t, {x}, to_stream(s), 1.0f);
   }
+  x = matmul(transpose(small_hadamard(m, s), s), astype(x, float32, s), s);
   x = multiply(x, array(sc), s);
   return astype(reshape(x, a.shape(), s), t, s);
+}
+
+// The butterfly matrix is symmetric: its vjp and jvp apply it again.
+std::vector<array> Hadamard::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                 const std::vector<int>&) {
+  auto& t = tangents[0];
+  return {detail::make_node<Hadamard>(t.shape(), t.dtype(), {t}, stream(), scale_)};
+}
+
+std::vector<array> Hadamard::vjp(const std::vector<array>&, const std::vector<array>& cotangents,
+                                 const std::vector<int>&, const std::vector<array>&) {
+  auto& c = cotangents[0];
+  return {detail::make_node<Hadamard>(c.shape(), c.dtype(), {c}, stream(), scale_)};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Hadamard::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  array x = inputs[0];
+  int ax = axes[0];
+  if (ax == x.ndim() - 1) {
+    x = moveaxis(x, ax, 0, stream());
+    ax = 0;
+  }
+  return {{detail::make_node<Hadamard>(x.shape(), x.dtype(), {x}, stream(), scale_)}, {ax}};
 }
 
 } // namespace mlx::core

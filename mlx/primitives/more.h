@@ -38,4 +38,24 @@ class Depends : public Primitive {
   int n_;
 };
 
+// The Sylvester-Hadamard butterfly along the last axis (a power of two),
+// times `scale`. Half types round after every stage and once more after the
+// scaling, as MLX's kernels do. Symmetric, so its vjp is itself.
+class Hadamard : public Primitive {
+ public:
+  Hadamard(Stream s, float scale) : Primitive(s), scale_(scale) {}
+  MLX_PRIMITIVE_BODY(Hadamard)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const Hadamard*>(&other);
+    return o && o->scale_ == scale_;
+  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    return {inputs[0].shape()};
+  }
+
+ private:
+  float scale_;
+};
+
 } // namespace mlx::core
