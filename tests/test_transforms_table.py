@@ -118,6 +118,40 @@ def test_vjp_jvp_match_finite_differences(case):
                                err_msg=f"{case.name}: <vjp(c), t> != <c, J t>")
 
 
+MULTI = [c for c in SMOOTH if len(c.diff_args()) > 1]
+
+
+@pytest.mark.parametrize("case", MULTI, ids=ids(MULTI))
+def test_each_argument_alone(case):
+    """vjp/jvp with respect to one argument (the others constant) equal the
+    corresponding parts of the transforms over all of them."""
+    available(case)
+    rng = rng_for(case.name, 7)
+    xs = draw(case, rng)
+    f, ps = bind(case, xs)
+    prim = [to_mx(p) for p in ps]
+    outs = as_list(f(*prim))
+    cots = [to_mx(rng.normal(size=o.shape)) for o in outs]
+    ts = [to_mx(rng.normal(size=np.shape(p))) for p in ps]
+    _, full = mx.vjp(f, prim, cots)
+    for k in range(len(ps)):
+        def fk(v, k=k):
+            args = list(prim)
+            args[k] = v
+            return f(*args)
+
+        _, gk = mx.vjp(fk, [prim[k]], cots)
+        np.testing.assert_allclose(np.array(gk[0]), np.array(full[k]), rtol=1e-10, atol=1e-12,
+                                   err_msg=f"{case.name}: vjp of argument {k} alone")
+        if case.jvp:
+            _, jk = mx.jvp(fk, [prim[k]], [ts[k]])
+            zero = [ts[i] if i == k else mx.zeros_like(ts[i]) for i in range(len(ps))]
+            _, jf = mx.jvp(f, prim, zero)
+            for a, b in zip(jk, jf):
+                np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-10, atol=1e-12,
+                                           err_msg=f"{case.name}: jvp of argument {k} alone")
+
+
 @pytest.mark.parametrize("case", SMOOTH, ids=ids(SMOOTH))
 def test_float32_grads_keep_dtype(case):
     """Gradients have their input's dtype (float32 here) and agree with float64 ones."""

@@ -406,6 +406,18 @@ add(
     Case("segmented_mm", lambda a, b: mx.segmented_mm(a, b, mx.array([[0, 2], [2, 6], [3, 3]])),
          [arg((3, 6)), arg((6, 2))], requires="segmented_mm"),
     Case("minmax", lambda x: mx.minmax(x, axis=1), [arg((3, 4), SPREAD)], requires="minmax"),
+    Case("conv_transpose3d", lambda x, w: mx.conv_transpose3d(x, w, stride=(2, 1, 1), padding=(0, 1, 0)),
+         [arg((1, 2, 3, 2, 2)), arg((2, 2, 3, 2, 2))], requires="conv_transpose3d"),
+    # float32 only (as MLX); bilinear in a and b, so a large step keeps
+    # central differences exact (the mask, a third factor, stays fixed).
+    Case("block_masked_mm", lambda a, b, ml: mx.block_masked_mm(
+        a.astype(mx.float32), b.astype(mx.float32), 32, mx.array([[True], [False]]),
+        ml.astype(mx.float32), None).astype(mx.float64),
+        [arg((64, 64)), arg((64, 32)), arg((2, 2))], diff=(0, 1), requires="block_masked_mm",
+        eps=0.5, rtol=1e-4, atol=1e-4),
+    Case("compile", lambda x, y: mx.compile(lambda a, b: mx.sin(a) * b + a)(x, y),
+         [arg((3, 4)), arg((3, 4))], requires="compile", second=True),
+    Case("depends", lambda x: mx.depends(x * 2.0, x), requires="depends"),
     Case("checkpoint", lambda x, y: mx.checkpoint(lambda a, b: mx.sin(a) * b)(x, y),
          [arg((3, 4)), arg((3, 4))]),
     Case("full_like", lambda x: mx.full_like(x, 2.0) * x, requires="full_like"),
