@@ -1,6 +1,7 @@
 // Dtype queries, depends, per-thread streams and device_info.
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <unordered_map>
