@@ -1,6 +1,7 @@
 // eval_cpu of Gather: for each index position, copy one slice of the source
 // into the row-contiguous output. Threads over index positions (or over the
 // slice when there are few positions and large slices).
+#include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/indexing_utils.h"
 #include "mlx/primitives.h"
 
@@ -15,15 +16,34 @@ void Gather::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
   }
   size_t nidx = inputs.size() - 1;
   size_t n = nidx == 0 ? 1 : inputs[1].size();
+  if (nidx == 1 && shape_size(slice_sizes_) == 1 && inputs[1].flags().row_contiguous) {
+    // One element per index (take of a flat array and the like): read the
+    // indices in their own type, no offset table.
+    int ax = axes_[0];
+    int64_t dim = src.shape(ax), st = src.strides(ax);
+    cpu::dispatch(cpu::IntTypes{}, inputs[1].dtype(), "Gather", [&](auto it) {
+      using I = decltype(it);
+      const I* idx = inputs[1].data<I>();
+      cpu::dispatch_bytes(out.itemsize(), [&](auto t) {
+        using T = decltype(t);
+        const T* s = src.data<T>();
+        T* o = out.data<T>();
+        cpu::parallel_for(n, cpu::kParallelGrain, [&](size_t b, size_t e) {
+          for (size_t i = b; i < e; ++i) {
+            o[i] = s[cpu::clamp_index(static_cast<int64_t>(idx[i]), dim, 1) * st];
+          }
+        });
+      });
+    });
+    return;
+  }
   // Element offset of each index position's slice start in src.
   std::vector<int64_t> base(n, 0);
   for (size_t k = 0; k < nidx; ++k) {
     int ax = axes_[k];
     auto v = cpu::index_values(inputs[k + 1]);
     int64_t dim = src.shape(ax), len = slice_sizes_[ax], st = src.strides(ax);
-    for (size_t i = 0; i < n; ++i) {
-      base[i] += cpu::clamp_index(v[i], dim, len) * st;
-    }
+    cpu::add_index_offsets(base, v, dim, len, st);
   }
   size_t slice_size = shape_size(slice_sizes_);
   auto [shape, strides] = cpu::collapse_dims<2>(slice_sizes_, {src.strides(), row_strides(slice_sizes_)});

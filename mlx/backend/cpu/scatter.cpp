@@ -115,13 +115,32 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
     return;
   }
   auto ostr = row_strides(out.shape());
+  if (nidx == 1 && upd.size() == n && inputs[1].flags().row_contiguous && type_ == Sum &&
+      is_floating_point(out.dtype())) {
+    // Scatter-add of single elements (x.at[idx].add(v)): indices read in
+    // their own type, in order, no offset table.
+    int ax = axes_[0];
+    int64_t dim = out.shape(ax), st = ostr[ax];
+    cpu::dispatch(cpu::IntTypes{}, inputs[1].dtype(), "Scatter", [&](auto it) {
+      using I = decltype(it);
+      const I* idx = inputs[1].data<I>();
+      cpu::dispatch(cpu::FloatTypes{}, out.dtype(), "Scatter", [&](auto t) {
+        using T = decltype(t);
+        const T* u = upd.data<T>();
+        T* o = out.data<T>();
+        for (size_t i = 0; i < n; ++i) {
+          T& dst = o[cpu::clamp_index(static_cast<int64_t>(idx[i]), dim, 1) * st];
+          dst = static_cast<T>(dst + u[i]);
+        }
+      });
+    });
+    return;
+  }
   std::vector<int64_t> base(n, 0);
   for (size_t k = 0; k < nidx; ++k) {
     int ax = axes_[k];
     auto v = cpu::index_values(inputs[k + 1]);
-    for (size_t i = 0; i < n; ++i) {
-      base[i] += cpu::clamp_index(v[i], out.shape(ax), slice[ax]) * ostr[ax];
-    }
+    cpu::add_index_offsets(base, v, out.shape(ax), slice[ax], ostr[ax]);
   }
   if (type_ == None) {
     cpu::dispatch_bytes(out.itemsize(), [&](auto t) {
@@ -132,6 +151,13 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
   }
   cpu::dispatch(cpu::AllTypes{}, out.dtype(), "Scatter", [&](auto t) {
     using T = decltype(t);
+    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+      // The common accumulation without a per-element switch.
+      if (type_ == Sum) {
+        scatter_typed<T>(upd, out, base, slice, [](T a, T u) { return static_cast<T>(a + u); });
+        return;
+      }
+    }
     scatter_typed<T>(upd, out, base, slice, ScatterOp<T>{type_});
   });
 }
