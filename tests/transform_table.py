@@ -511,6 +511,11 @@ SPECIAL = {
     "maximum_nan": _g(lambda x: mx.maximum(x, mx.array([1.0, np.nan])).sum(), [np.nan, 1.0]),
     "cast_to_int": _g(lambda x: mx.abs(x.astype(mx.int32)).astype(mx.float32).sum(), [-1.5, 2.5]),
     "nan_to_num_inf": _g(lambda x: mx.nan_to_num(x).sum(), [np.inf, np.nan, 1.0]),
+    "logcumsumexp_large": _g(lambda x: (mx.logcumsumexp(x) * mx.array(_W3)).sum(), [100.0, 101.0, 102.0]),
+    "logcumsumexp_very_negative": _g(lambda x: (mx.logcumsumexp(x) * mx.array(_W3)).sum(),
+                                     [-100.0, -101.0, -102.0]),
+    "logsumexp_large": _g(lambda x: mx.logsumexp(x), [1000.0, 1010.0, 1020.0]),
+    "softmax_large": _g(lambda x: (mx.softmax(x) * mx.array(_W3)).sum(), [1000.0, 1001.0, 999.0]),
 }
 # jvp at ties: (function, primal, tangent).
 SPECIAL_JVP = {
@@ -518,6 +523,7 @@ SPECIAL_JVP = {
     "min_tie_first": (lambda a: mx.min(a, axis=1), [[1.0, 1.0, 2.0]], [[4.0, 8.0, 1.0]]),
     "clip_at_bounds": (lambda a: mx.clip(a, 0.0, 1.0), [0.0, 1.0, 0.5], [1.0, 1.0, 1.0]),
     "maximum_tie": (lambda a: mx.maximum(a, mx.array([1.0, 1.0])), [1.0, 2.0], [10.0, 10.0]),
+    "logcumsumexp_large": (lambda a: mx.logcumsumexp(a), [100.0, 101.0, 102.0], [1.0, -2.0, 0.5]),
 }
 
 NAN, INF = float("nan"), float("inf")
@@ -556,12 +562,17 @@ EXPECTED = {
     'maximum_nan': [[0.0, 0.0]],
     'cast_to_int': [[-1.0, 1.0]],
     'nan_to_num_inf': [[0.0, 0.0, 1.0]],
+    'logcumsumexp_large': [[1.807977557182312, 2.1962990760803223, 1.9957139492034912]],
+    'logcumsumexp_very_negative': [[4.457818031311035, 1.2720613479614258, 0.2700905203819275]],
+    'logsumexp_large': [[2.0610597672998665e-09, 4.539786823443137e-05, 0.9999545812606812]],
+    'softmax_large': [[-0.2068694829940796, 0.10291135311126709, 0.10395810008049011]],
 }
 EXPECTED_JVP = {
     'max_tie_first': 1.0,
     'min_tie_first': [4.0],
     'clip_at_bounds': [0.0, 0.0, 1.0],
     'maximum_tie': [0.0, 10.0],
+    'logcumsumexp_large': [1.0, -1.1931722164154053, -0.06680315732955933],
 }
 
 

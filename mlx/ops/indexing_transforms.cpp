@@ -2,6 +2,7 @@
 // sorting and scan primitives (mlx/primitives/indexing.h, sort.h). They live
 // here because the build globs mlx/ops/*.cpp but not mlx/primitives/*.cpp.
 // Rules only call public ops, on the primitive's stream.
+#include <limits>
 #include <numeric>
 
 #include "mlx/ops.h"
@@ -655,9 +656,15 @@ std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vecto
       return {where(covered, multiply(t_first, y_first, s), smooth, s)};
     }
     case LogAddExp: {
-      // d logcumsumexp = cumsum(t * exp(x)) / exp(y)
+      // dy_i = sum_{j covered by i} t_j exp(x_j - y_i), summed in log space
+      // (positive and negative tangents apart) so large |x| cannot overflow.
       auto y = logcumsumexp(x, axis_, reverse_, inclusive_, s);
-      return {divide(cumsum(multiply(t, exp(x, s), s), axis_, reverse_, inclusive_, s), exp(y, s), s)};
+      auto part = [&](const array& tp) {
+        auto l = logcumsumexp(add(x, log(tp, s), s), axis_, reverse_, inclusive_, s);
+        return where(isneginf(y, s), zeros_like(y, s), exp(subtract(l, y, s), s), s);
+      };
+      auto zero = zeros_like(t, s);
+      return {subtract(part(maximum(t, zero, s)), part(maximum(negative(t, s), zero, s)), s)};
     }
     default: {
       // Each output carries the tangent of the element it holds.
@@ -693,10 +700,19 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals, const std::vecto
       auto g_first = back(cumprod(where(first, array(1, x.dtype()), x, s), axis_, reverse_, inclusive_, s));
       return {where(before, g_before, where(first, g_first, zeros_like(x, s), s), s)};
     }
-    case LogAddExp:
-      // d x_j = sum_{i covers j} ct_i * exp(x_j - y_i).
-      return {multiply(exp(x, s), cumsum(multiply(ct, exp(negative(y, s), s), s), axis_, !reverse_, inclusive_, s),
-                       s)};
+    case LogAddExp: {
+      // d x_j = sum_{i covers j} ct_i * exp(x_j - y_i), summed in log space
+      // (positive and negative cotangents apart) so large |x| cannot
+      // overflow. Outputs at -inf (empty or all -inf prefixes) only reach
+      // inputs at -inf, whose gradient is zero.
+      auto neg_inf = array(-std::numeric_limits<float>::infinity(), x.dtype());
+      auto part = [&](const array& cp) {
+        auto v = where(isneginf(y, s), neg_inf, subtract(log(cp, s), y, s), s);
+        return exp(add(x, logcumsumexp(v, axis_, !reverse_, inclusive_, s), s), s);
+      };
+      auto zero = zeros_like(ct, s);
+      return {subtract(part(maximum(ct, zero, s)), part(maximum(negative(ct, s), zero, s)), s)};
+    }
     default: {
       // Each output's cotangent goes to the position that attained it: the
       // latest position (in scan order) where x equals the running value.
