@@ -3,6 +3,7 @@
 // layout; rows are threaded. NaNs order after every number.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "mlx/backend/cpu/dispatch.h"
@@ -61,11 +62,87 @@ void for_rows(const RowLayout& l, F&& f) {
   });
 }
 
+// Rows at least this long, of 32-bit types, sort by radix.
+constexpr size_t kRadixMin = 2048;
+
+template <typename T>
+constexpr bool kRadixType = std::is_same_v<T, float> || std::is_same_v<T, int32_t> || std::is_same_v<T, uint32_t>;
+
+// An unsigned key whose order is SortLess's: floats by sign-folded bits
+// (-0 as +0, every NaN last), signed ints with the sign bit flipped.
+template <typename T>
+uint32_t radix_key(T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (v != v) {
+      return 0xFFFFFFFFu;
+    }
+    if (v == 0.0f) {
+      v = 0.0f;
+    }
+    uint32_t b;
+    std::memcpy(&b, &v, 4);
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    return static_cast<uint32_t>(v) ^ 0x80000000u;
+  } else {
+    return v;
+  }
+}
+
+// Stable LSD radix sort of a row by radix_key: writes the sorting
+// permutation to `order` (three passes of 11, 11 and 10 bits).
+template <typename T>
+void radix_argsort(const T* row, size_t n, uint32_t* order) {
+  std::vector<uint32_t> keys(n), keys2(n), idx2(n);
+  for (size_t i = 0; i < n; ++i) {
+    keys[i] = radix_key(row[i]);
+    order[i] = uint32_t(i);
+  }
+  uint32_t* ka = keys.data();
+  uint32_t* kb = keys2.data();
+  uint32_t* ia = order;
+  uint32_t* ib = idx2.data();
+  for (int shift : {0, 11, 22}) {
+    uint32_t mask = shift == 22 ? 0x3FFu : 0x7FFu;
+    size_t count[2048] = {};
+    for (size_t i = 0; i < n; ++i) {
+      ++count[(ka[i] >> shift) & mask];
+    }
+    size_t sum = 0;
+    for (auto& c : count) {
+      size_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      size_t d = count[(ka[i] >> shift) & mask]++;
+      kb[d] = ka[i];
+      ib[d] = ia[i];
+    }
+    std::swap(ka, kb);
+    std::swap(ia, ib);
+  }
+  // Three passes: the result is in the second buffer.
+  std::memcpy(order, ia, n * sizeof(uint32_t));
+}
+
 template <typename T>
 void sort_values(T* data, const RowLayout& l, bool partial, int kth) {
   SortLess<T> less;
   for_rows(l, [&](size_t off, size_t stride) {
     T* row = data + off;
+    if constexpr (kRadixType<T>) {
+      if (!partial && stride == 1 && l.n >= kRadixMin) {
+        std::vector<uint32_t> order(l.n);
+        radix_argsort(row, l.n, order.data());
+        std::vector<T> sorted(l.n);
+        for (size_t j = 0; j < l.n; ++j) {
+          sorted[j] = row[order[j]];
+        }
+        std::memcpy(row, sorted.data(), l.n * sizeof(T));
+        return;
+      }
+    }
     if (stride == 1) {
       partial ? std::nth_element(row, row + kth, row + l.n, less) : std::sort(row, row + l.n, less);
       return;
@@ -88,6 +165,13 @@ void sort_indices(const T* data, uint32_t* out, const RowLayout& l, bool partial
   for_rows(l, [&](size_t off, size_t stride) {
     const T* row = data + off;
     std::vector<uint32_t> idx(l.n);
+    if constexpr (kRadixType<T>) {
+      if (!partial && stride == 1 && l.n >= kRadixMin) {
+        radix_argsort(row, l.n, idx.data());
+        std::memcpy(out + off, idx.data(), l.n * sizeof(uint32_t));
+        return;
+      }
+    }
     std::iota(idx.begin(), idx.end(), 0u);
     auto cmp = [&](uint32_t a, uint32_t b) { return less(row[a * stride], row[b * stride]); };
     partial ? std::nth_element(idx.begin(), idx.begin() + kth, idx.end(), cmp)
