@@ -424,6 +424,21 @@ def test_grad_argnums_sequences():
         mx.value_and_grad(f, argnums=())(x, y)
 
 
+def test_grad_argument_errors():
+    x = mx.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"^\[grad\] Can't compute the gradient of argument index 1 "
+                                         r"because the function is called with only 1 positional"):
+        mx.grad(lambda a: a.sum(), argnums=1)(x)
+    with pytest.raises(ValueError, match=r"^\[value_and_grad\] Can't compute the gradient of argument"):
+        mx.value_and_grad(lambda a: a.sum(), argnums=3)(x)
+    with pytest.raises(ValueError, match=r"keyword argument 'b' because the function is called with "
+                                         r"the following keyword arguments \{c,\}"):
+        mx.grad(lambda a, b=None, c=None: a.sum(), argnames="b")(x, c=x)
+    with pytest.raises(ValueError, match=r"^\[vjp\] Output shape \(1\) does not match cotangent shape "
+                                         r"\(\)\. If you are using grad your function must return a scalar"):
+        mx.grad(lambda a: a.sum(keepdims=True))(x)
+
+
 def test_vmap_negative_and_none_axes():
     # in_axes counted from the end; out_axes -1; None leaves an input unmapped.
     x = np.arange(24.0).reshape(2, 3, 4)

@@ -82,13 +82,15 @@ py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::obj
     throw py::value_error(std::string(want_value ? "[value_and_grad]" : "[grad]") +
                           " Gradient wrt no argument requested");
   }
+  const std::string who = want_value ? "[value_and_grad]" : "[grad]";
   for (int& i : argnums) {
+    int given = i;
     if (i < 0) {
       i += int(args.size());
     }
     if (i < 0 || i >= int(args.size())) {
-      throw py::value_error("[grad] Invalid argument number " + std::to_string(i) +
-                            " for a function with " + std::to_string(args.size()) +
+      throw py::value_error(who + " Can't compute the gradient of argument index " + std::to_string(given) +
+                            " because the function is called with only " + std::to_string(args.size()) +
                             " positional arguments.");
     }
   }
@@ -102,8 +104,13 @@ py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::obj
   }
   for (auto& name : argnames) {
     if (!kwargs.contains(name.c_str())) {
-      throw py::value_error("[grad] Can't compute the gradient of argument '" + name +
-                            "' which was not passed as a keyword argument.");
+      std::string given = "{";
+      for (auto item : kwargs) {
+        given += py::str(item.first).cast<std::string>() + ",";
+      }
+      throw py::value_error(who + " Can't compute the gradient of keyword argument '" + name +
+                            "' because the function is called with the following keyword arguments " +
+                            given + "}");
     }
     auto leaves = tree_flatten(kwargs[name.c_str()]);
     counts.push_back(leaves.size());
@@ -131,7 +138,16 @@ py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::obj
     if (!py::isinstance<array>(loss)) {
       bad_output(value);
     }
-    return std::vector<array>{loss.cast<array>()};
+    auto l = loss.cast<array>();
+    if (l.ndim() != 0) {
+      std::string shape = "(";
+      for (int d = 0; d < l.ndim(); ++d) {
+        shape += (d ? "," : "") + std::to_string(l.shape(d));
+      }
+      throw py::value_error("[vjp] Output shape " + shape + ") does not match cotangent shape (). " +
+                            "If you are using grad your function must return a scalar.");
+    }
+    return std::vector<array>{l};
   };
   auto [outs, grads] = vjp(f, primals, {array(1.0f)});
   (void)outs;
