@@ -30,6 +30,10 @@ std::vector<array> Elementwise::jvp(
     return {conjugate(tangents[0], stream())};
   }
   auto out = apply(primals);
+  if (out.dtype() == bool_) {
+    // Boolean results have zero tangents, in the tangents' dtype (as MLX).
+    return {zeros(out.shape(), tangents[0].dtype(), stream())};
+  }
   std::optional<array> total;
   for (size_t k = 0; k < argnums.size(); ++k) {
     auto term = multiply(tangents[k], partial(argnums[k], primals, out), stream());

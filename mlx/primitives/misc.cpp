@@ -285,11 +285,12 @@ std::vector<array> Reduce::jvp(const std::vector<array>& p, const std::vector<ar
       return {reshape(take_along_axis(tx, idx, last, s), kept, s)};
     }
     default: {
+      // all/any: zero tangents in the tangent's dtype (as MLX).
       Shape kept = p[0].shape();
       for (int a : axes_) {
         kept[a] = 1;
       }
-      return {zeros(kept, bool_, s)};
+      return {zeros(kept, t[0].dtype(), s)};
     }
   }
 }
