@@ -99,6 +99,7 @@ std::vector<array> array::make_arrays(
     for (size_t j = 0; j < outputs.size(); ++j) {
       if (j != i) {
         desc.siblings.push_back(outputs[j].desc_);
+        desc.sibling_specs.emplace_back(outputs[j].shape(), outputs[j].dtype());
       }
     }
   }
@@ -139,6 +140,20 @@ std::vector<array> array::siblings() const {
   return out;
 }
 
+std::vector<array> array::outputs_for_eval() const {
+  std::vector<array> out;
+  for (size_t j = 0; j < desc_->siblings.size(); ++j) {
+    if (auto sib = desc_->siblings[j].lock()) {
+      out.push_back(array(sib));
+    } else {
+      auto& [shape, dtype] = desc_->sibling_specs[j];
+      out.push_back(array(shape, dtype, nullptr, {}));
+    }
+  }
+  out.insert(out.begin() + std::min<size_t>(desc_->position, out.size()), *this);
+  return out;
+}
+
 std::vector<array> array::outputs() const {
   std::vector<array> out = siblings();
   out.insert(out.begin() + std::min<size_t>(desc_->position, out.size()), *this);
@@ -155,6 +170,7 @@ void array::detach() {
   desc_->primitive = nullptr;
   desc_->inputs.clear();
   desc_->siblings.clear();
+  desc_->sibling_specs.clear();
   desc_->position = 0;
 }
 

@@ -136,8 +136,13 @@ class array {
   const std::vector<array>& inputs() const { return desc_->inputs; }
   // The other outputs of this array's primitive.
   std::vector<array> siblings() const;
-  // All outputs of this array's primitive, this one included, in order.
+  // All outputs of this array's primitive still held somewhere, this one
+  // included, in order.
   std::vector<array> outputs() const;
+  // Every output of this array's primitive in order, with fresh arrays of
+  // the right shape and dtype standing in for those nobody holds any more
+  // (the kernel writes all of them).
+  std::vector<array> outputs_for_eval() const;
   int sibling_position() const { return desc_->position; }
 
   bool is_available() const { return has_data(); }
@@ -197,8 +202,10 @@ class array {
     size_t data_size{0};
     Flags flags{};
     std::vector<array> inputs;
-    // Weak links to the other outputs of the same primitive.
+    // Weak links to the other outputs of the same primitive, and their
+    // shapes and dtypes (to stand in for siblings that are gone).
     std::vector<std::weak_ptr<ArrayDesc>> siblings;
+    std::vector<std::pair<Shape, Dtype>> sibling_specs;
     int position{0};
     bool is_tracer{false};
 

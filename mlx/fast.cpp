@@ -8,6 +8,7 @@
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
 #include "mlx/primitives/fast.h"
+#include "mlx/transforms.h"
 
 namespace mlx::core::fast {
 
@@ -434,6 +435,174 @@ std::pair<std::vector<array>, std::vector<int>> RoPE::vmap(const std::vector<arr
   int to = inputs[1].ndim() == 1 ? 1 : 0;
   auto x = moveaxis(inputs[0], axes[0], to, s);
   return {{rope_node(inputs, x, dims_, traditional_, base_, scale_, has_freqs_, inverse_, s)}, {to}};
+}
+
+} // namespace mlx::core
+
+// Gated delta rule -----------------------------------------------------------
+
+namespace mlx::core::fast {
+
+std::vector<array> gated_delta_update(const array& q, const array& k, const array& v, const array& gamma,
+                                      const array& beta, const std::optional<array>& initial_state,
+                                      const std::optional<array>& mask, StreamOrDevice s) {
+  const char* op = "gated_delta_update";
+  if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) {
+    fail(op, "q, k and v must have 4 dimensions (batch, time, heads, features).");
+  }
+  if (q.shape() != k.shape()) {
+    fail(op, "q and k must have the same shape but got ", detail::shape_str(q.shape()), " and ",
+         detail::shape_str(k.shape()), ".");
+  }
+  int b = q.shape(0), t = q.shape(1), hk = q.shape(2), dk = q.shape(3);
+  int hv = v.shape(2), dv = v.shape(3);
+  if (v.shape(0) != b || v.shape(1) != t || hk == 0 || hv % hk != 0) {
+    fail(op, "v of shape ", detail::shape_str(v.shape()), " does not match q of shape ",
+         detail::shape_str(q.shape()), " (value heads must be a multiple of key heads).");
+  }
+  Shape gshape = {b, t, hv};
+  if (gamma.shape() != gshape || beta.shape() != gshape) {
+    fail(op, "gamma and beta must have shape ", detail::shape_str(gshape), ".");
+  }
+  Shape sshape = {b, hv, dv, dk};
+  if (initial_state && initial_state->shape() != sshape) {
+    fail(op, "initial_state must have shape ", detail::shape_str(sshape), " but got ",
+         detail::shape_str(initial_state->shape()), ".");
+  }
+  if (mask && mask->shape() != Shape{b, t}) {
+    fail(op, "mask must have shape (", b, ",", t, ") but got ", detail::shape_str(mask->shape()), ".");
+  }
+  Dtype dt = float_type(promote_types(promote_types(q.dtype(), k.dtype()), v.dtype()));
+  std::vector<array> inputs = {astype(q, dt, s), astype(k, dt, s), astype(v, dt, s), astype(gamma, dt, s),
+                               astype(beta, dt, s),
+                               initial_state ? astype(*initial_state, dt, s) : zeros(sshape, dt, s)};
+  if (mask) {
+    inputs.push_back(astype(*mask, bool_, s));
+  }
+  return array::make_arrays({{b, t, hv, dv}, sshape}, {dt, dt},
+                            std::make_shared<GatedDelta>(to_stream(s), bool(mask)), inputs);
+}
+
+} // namespace mlx::core::fast
+
+namespace mlx::core {
+
+std::vector<array> gated_delta_reference(const std::vector<array>& in, bool has_mask, StreamOrDevice s) {
+  const auto& q = in[0];
+  int b = q.shape(0), t_len = q.shape(1), hk = q.shape(2);
+  int hv = in[2].shape(2);
+  auto expand = [&](const array& x) { return hv == hk ? x : repeat(x, hv / hk, 2, s); };
+  auto qh = expand(q), kh = expand(in[1]);
+  auto state = in[5];  // (B, Hv, Dv, Dk)
+  std::vector<array> outs;
+  for (int t = 0; t < t_len; ++t) {
+    auto at = [&](const array& x) { return take(x, t, 1, s); };
+    auto kt = at(kh), qt = at(qh), vt = at(in[2]);  // (B, Hv, Dk) / (B, Hv, Dv)
+    auto gt = expand_dims(expand_dims(at(in[3]), -1, s), -1, s);
+    auto bt = expand_dims(expand_dims(at(in[4]), -1, s), -1, s);
+    auto next = multiply(gt, state, s);
+    auto pred = matmul(next, expand_dims(kt, -1, s), s);  // (B, Hv, Dv, 1)
+    auto delta = subtract(expand_dims(vt, -1, s), pred, s);
+    next = add(next, multiply(bt, multiply(delta, expand_dims(kt, -2, s), s), s), s);
+    auto o = squeeze(matmul(next, expand_dims(qt, -1, s), s), -1, s);  // (B, Hv, Dv)
+    if (has_mask) {
+      auto m = at(in[6]);  // (B,)
+      auto m4 = reshape(m, {b, 1, 1, 1}, s);
+      state = where(m4, next, state, s);
+      o = where(reshape(m, {b, 1, 1}, s), o, zeros_like(o, s), s);
+    } else {
+      state = next;
+    }
+    outs.push_back(o);
+  }
+  auto o = outs.empty() ? zeros({b, 0, hv, in[2].shape(3)}, q.dtype(), s) : stack(outs, 1, s);
+  return {o, state};
+}
+
+namespace {
+
+std::vector<array> differentiable_inputs(const std::vector<array>& primals, bool has_mask) {
+  return std::vector<array>(primals.begin(), primals.begin() + 6);
+}
+
+} // namespace
+
+std::vector<array> GatedDelta::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents_in,
+                                   const std::vector<int>& argnums, const std::vector<array>& outputs) {
+  auto diff = differentiable_inputs(primals, has_mask_);
+  // Cotangents come for the outputs still held; the others are zero.
+  const auto& q = primals[0];
+  std::vector<array> cotangents = {
+      zeros({q.shape(0), q.shape(1), primals[2].shape(2), primals[2].shape(3)}, q.dtype(), stream()),
+      zeros_like(primals[5], stream())};
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    cotangents[outputs[i].sibling_position()] = cotangents_in[i];
+  }
+  auto fn = [&](const std::vector<array>& xs) {
+    std::vector<array> all = xs;
+    if (has_mask_) {
+      all.push_back(primals[6]);
+    }
+    return gated_delta_reference(all, has_mask_, stream());
+  };
+  auto grads = mlx::core::vjp(fn, diff, cotangents).second;
+  std::vector<array> out;
+  for (int i : argnums) {
+    out.push_back(i < 6 ? grads[i] : zeros_like(primals[i], stream()));
+  }
+  return out;
+}
+
+std::vector<array> GatedDelta::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                   const std::vector<int>& argnums) {
+  auto diff = differentiable_inputs(primals, has_mask_);
+  std::vector<array> tans;
+  for (auto& p : diff) {
+    tans.push_back(zeros_like(p, stream()));
+  }
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] < 6) {
+      tans[argnums[k]] = tangents[k];
+    }
+  }
+  auto fn = [&](const std::vector<array>& xs) {
+    std::vector<array> all = xs;
+    if (has_mask_) {
+      all.push_back(primals[6]);
+    }
+    return gated_delta_reference(all, has_mask_, stream());
+  };
+  return mlx::core::jvp(fn, diff, tans).second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> GatedDelta::vmap(const std::vector<array>& inputs,
+                                                                 const std::vector<int>& axes) {
+  // Every input leads with the batch dim: fold the mapped axis into it.
+  auto s = stream();
+  int size = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (axes[i] >= 0) {
+      size = inputs[i].shape(axes[i]);
+    }
+  }
+  std::vector<array> folded;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    auto x = batched_at_front(inputs[i], axes[i], size, s);
+    Shape sh = {size * x.shape(1)};
+    sh.insert(sh.end(), x.shape().begin() + 2, x.shape().end());
+    folded.push_back(reshape(x, sh, s));
+  }
+  std::optional<array> mask;
+  if (has_mask_) {
+    mask = folded[6];
+  }
+  auto outs = fast::gated_delta_update(folded[0], folded[1], folded[2], folded[3], folded[4], folded[5], mask, s);
+  for (auto& o : outs) {
+    Shape sh = {size, o.shape(0) / size};
+    sh.insert(sh.end(), o.shape().begin() + 1, o.shape().end());
+    o = reshape(o, sh, s);
+  }
+  return {outs, {0, 0}};
 }
 
 } // namespace mlx::core

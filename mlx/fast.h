@@ -39,3 +39,18 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
 array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});
 
 } // namespace mlx::core::fast
+
+namespace mlx::core::fast {
+
+// The gated delta rule over time, per (batch, value head): with the state
+// S (Dv x Dk), S <- gamma_t S; S <- S + beta_t (v_t - S k_t) k_t^T;
+// o_t = S q_t. q, k: (B, T, Hk, Dk); v: (B, T, Hv, Dv), Hv a multiple of Hk
+// (value head h reads key head h / (Hv / Hk)); gamma, beta: (B, T, Hv);
+// initial_state: (B, Hv, Dv, Dk), zeros if absent; mask: (B, T), false
+// steps keep the state and output zeros. Returns {o (B, T, Hv, Dv), final
+// state (B, Hv, Dv, Dk)}.
+std::vector<array> gated_delta_update(const array& q, const array& k, const array& v, const array& gamma,
+                                      const array& beta, const std::optional<array>& initial_state = std::nullopt,
+                                      const std::optional<array>& mask = std::nullopt, StreamOrDevice s = {});
+
+} // namespace mlx::core::fast

@@ -79,7 +79,7 @@ void run_primitive(array& node) {
     throw std::runtime_error(
         "[eval] Attempting to eval an array without a primitive.");
   }
-  std::vector<array> outputs = node.outputs();
+  std::vector<array> outputs = node.outputs_for_eval();
   auto& p = node.primitive();
   auto& prof = profile();
   auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
@@ -367,7 +367,10 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
     auto outs = node.outputs();
     auto out_tans = node.primitive().jvp(node.inputs(), in_tans, argnums);
     for (size_t k = 0; k < outs.size(); ++k) {
-      tans.insert_or_assign(outs[k].id(), out_tans[k]);
+      // Outputs nobody holds any more are gone from `outs`: rules that
+      // return every output's tangent are matched by position.
+      size_t from = out_tans.size() > outs.size() ? size_t(outs[k].sibling_position()) : k;
+      tans.insert_or_assign(outs[k].id(), out_tans[from]);
     }
   }
   std::vector<array> out_tans;

@@ -65,3 +65,25 @@ def sdpa(q, k, v, scale, mask=None, sinks=None):
     if sinks is not None:
         den = den + np.exp(np.asarray(sinks, np.float64)[None, :, None, None] - m)
     return (e / den) @ v
+
+
+def gated_delta(q, k, v, g, b, s0=None, mask=None):
+    """o_t = S_t q_t with S_t = g_t S_{t-1} + b_t (v_t - g_t S_{t-1} k_t) k_t^T
+    per (batch, value head); value head h reads key head h // (Hv / Hk);
+    masked steps keep S and output zeros. S is (Dv, Dk)."""
+    B, T, Hk, Dk = q.shape
+    Hv, Dv = v.shape[2], v.shape[3]
+    o = np.zeros((B, T, Hv, Dv))
+    s = np.zeros((B, Hv, Dv, Dk)) if s0 is None else np.array(s0, np.float64)
+    for bi in range(B):
+        for h in range(Hv):
+            hk = h // (Hv // Hk)
+            S = s[bi, h].copy()
+            for t in range(T):
+                if mask is not None and not mask[bi, t]:
+                    continue
+                S = g[bi, t, h] * S
+                S = S + b[bi, t, h] * np.outer(v[bi, t, h] - S @ k[bi, t, hk], k[bi, t, hk])
+                o[bi, t, h] = S @ q[bi, t, hk]
+            s[bi, h] = S
+    return o, s

@@ -184,3 +184,33 @@ def test_errors_as_mlx():
     with pytest.raises(RuntimeError, match=r"\[metal_kernel\] No Metal back-end"):
         k(inputs=[mx.ones(2)], output_shapes=[(2,)], output_dtypes=[mx.float32], grid=(1, 1, 1),
           threadgroup=(1, 1, 1))
+
+
+@pytest.mark.parametrize("with_state,with_mask", [(False, False), (True, False), (True, True)])
+def test_gated_delta_update(with_state, with_mask):
+    B, T, Hk, Hv, Dk, Dv = 2, 5, 2, 4, 3, 2
+    q, k, v = f32(B, T, Hk, Dk), f32(B, T, Hk, Dk), f32(B, T, Hv, Dv)
+    g = RNG.uniform(0.5, 1, (B, T, Hv)).astype(np.float32)
+    b = RNG.uniform(0, 1, (B, T, Hv)).astype(np.float32)
+    s0 = f32(B, Hv, Dv, Dk) if with_state else None
+    mask = np.array([[1, 1, 0, 1, 1], [1, 0, 1, 1, 0]], bool) if with_mask else None
+    o, s = mx.fast.gated_delta_update(*(mx.array(a) for a in (q, k, v, g, b)),
+                                      None if s0 is None else mx.array(s0), None if mask is None else mx.array(mask))
+    ro, rs = R.gated_delta(q, k, v, g, b, s0, mask)
+    assert o.shape == (B, T, Hv, Dv) and s.shape == (B, Hv, Dv, Dk)
+    close(o, ro)
+    close(s, rs)
+
+
+def test_gated_delta_gradients_and_vmap():
+    B, T, H, Dk, Dv = 1, 3, 1, 2, 2
+    args = [RNG.standard_normal((B, T, H, Dk)), RNG.standard_normal((B, T, H, Dk)),
+            RNG.standard_normal((B, T, H, Dv)), RNG.uniform(0.5, 1, (B, T, H)), RNG.uniform(0, 1, (B, T, H)),
+            RNG.standard_normal((B, H, Dv, Dk))]
+    for argnum in range(6):
+        fd_check(lambda *a: mx.fast.gated_delta_update(*a)[0], args, argnum)
+    fd_check(lambda *a: mx.fast.gated_delta_update(*a)[1], args, 2)
+    xs = [mx.array(np.stack([a] * 3).astype(np.float32)) for a in args]
+    out = mx.vmap(lambda *a: mx.fast.gated_delta_update(*a)[0])(*xs)
+    for i in range(3):
+        close(out[i], np.array(mx.fast.gated_delta_update(*[x[i] for x in xs])[0]))

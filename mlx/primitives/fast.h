@@ -54,4 +54,21 @@ class RoPE : public Primitive {
   bool has_freqs_, inverse_;
 };
 
+// inputs: q, k, v, gamma, beta, state (zeros when not given)[, mask];
+// outputs: o, final state. Rules differentiate the same recurrence
+// written with ops (gated_delta_reference).
+class GatedDelta : public Primitive {
+ public:
+  GatedDelta(Stream s, bool has_mask) : Primitive(s), has_mask_(has_mask) {}
+  MLX_PRIMITIVE_BODY(GatedDelta)
+  MLX_TRANSFORM_RULES
+
+ private:
+  bool has_mask_;
+};
+
+// The recurrence of GatedDelta written with ops (for its transformation
+// rules): inputs and outputs as GatedDelta's.
+std::vector<array> gated_delta_reference(const std::vector<array>& inputs, bool has_mask, StreamOrDevice s);
+
 } // namespace mlx::core

@@ -67,6 +67,16 @@ void init_fast(py::module_& parent) {
       py::arg("logits"), py::arg("targets"), py::kw_only(), py::arg("stream") = py::none(),
       "Cross entropy of logits over the last axis against integer class targets.");
   m.def(
+      "gated_delta_update",
+      [](const array& q, const array& k, const array& v, const array& gamma, const array& beta,
+         std::optional<array> initial_state, std::optional<array> mask, py::object s) {
+        auto r = fast::gated_delta_update(q, k, v, gamma, beta, initial_state, mask, sd(s));
+        return py::make_tuple(r[0], r[1]);
+      },
+      py::arg("q"), py::arg("k"), py::arg("v"), py::arg("gamma"), py::arg("beta"),
+      py::arg("initial_state") = py::none(), py::arg("mask") = py::none(), py::arg("stream") = py::none(),
+      "The gated delta rule over time: returns (output (B, T, Hv, Dv), final state (B, Hv, Dv, Dk)).");
+  m.def(
       "metal_kernel",
       [](py::object name, py::object, py::object, py::object, py::object, bool, bool, py::object) {
         // As MLX's CPU build: the kernel object exists, running it fails.

@@ -248,3 +248,85 @@ void RoPE::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
 }
 
 } // namespace mlx::core
+
+namespace mlx::core {
+
+namespace {
+
+// One (batch, value head) sequence of the gated delta rule; S is Dv x Dk,
+// row-major, in float (double for float64).
+template <typename T>
+void gated_delta_sequence(const T* q, const T* k, const T* v, const T* g, const T* b, const T* s0, const bool* m,
+                          T* o, T* s_out, int t_len, int dk, int dv, int64_t qk_t, int64_t v_t, int64_t gb_t,
+                          int64_t o_t) {
+  using A = Acc<T>;
+  std::vector<A> S(size_t(dv) * dk);
+  for (size_t i = 0; i < S.size(); ++i) {
+    S[i] = static_cast<A>(s0[i]);
+  }
+  std::vector<A> kt(dk), qt(dk);
+  for (int t = 0; t < t_len; ++t) {
+    T* ot = o + t * o_t;
+    if (m && !m[t]) {
+      std::fill(ot, ot + dv, T(0));
+      continue;
+    }
+    for (int i = 0; i < dk; ++i) {
+      kt[i] = static_cast<A>(k[t * qk_t + i]);
+      qt[i] = static_cast<A>(q[t * qk_t + i]);
+    }
+    A gamma = static_cast<A>(g[t * gb_t]), beta = static_cast<A>(b[t * gb_t]);
+    for (int r = 0; r < dv; ++r) {
+      A* row = S.data() + size_t(r) * dk;
+      A pred = 0;
+      for (int i = 0; i < dk; ++i) {
+        row[i] *= gamma;
+        pred += row[i] * kt[i];
+      }
+      A delta = beta * (static_cast<A>(v[t * v_t + r]) - pred);
+      A out = 0;
+      for (int i = 0; i < dk; ++i) {
+        row[i] += delta * kt[i];
+        out += row[i] * qt[i];
+      }
+      ot[r] = static_cast<T>(out);
+    }
+  }
+  for (size_t i = 0; i < S.size(); ++i) {
+    s_out[i] = static_cast<T>(S[i]);
+  }
+}
+
+} // namespace
+
+void GatedDelta::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  auto& o = outs[0];
+  auto& s = outs[1];
+  o.set_data(allocator::malloc(o.nbytes()));
+  s.set_data(allocator::malloc(s.nbytes()));
+  std::vector<array> d;
+  for (auto& x : in) {
+    d.push_back(dense(x));
+  }
+  int b = d[0].shape(0), t_len = d[0].shape(1), hk = d[0].shape(2), dk = d[0].shape(3);
+  int hv = d[2].shape(2), dv = d[2].shape(3);
+  int group = hv / std::max(hk, 1);
+  const bool* mask = has_mask_ ? d[6].data<bool>() : nullptr;
+  cpu::dispatch(cpu::FloatTypes{}, o.dtype(), "gated_delta_update", [&](auto tag) {
+    using T = decltype(tag);
+    cpu::parallel_tasks(size_t(b) * hv, [&](size_t task) {
+      int bi = static_cast<int>(task / hv), h = static_cast<int>(task % hv), hki = h / group;
+      size_t qk_off = (size_t(bi) * t_len * hk + hki) * dk;
+      size_t v_off = (size_t(bi) * t_len * hv + h) * dv;
+      size_t gb_off = size_t(bi) * t_len * hv + h;
+      size_t s_off = (size_t(bi) * hv + h) * dv * dk;
+      gated_delta_sequence<T>(d[0].data<T>() + qk_off, d[1].data<T>() + qk_off, d[2].data<T>() + v_off,
+                              d[3].data<T>() + gb_off, d[4].data<T>() + gb_off, d[5].data<T>() + s_off,
+                              mask ? mask + size_t(bi) * t_len : nullptr, o.data<T>() + v_off,
+                              s.data<T>() + s_off, t_len, dk, dv, int64_t(hk) * dk, int64_t(hv) * dv, hv,
+                              int64_t(hv) * dv);
+    });
+  });
+}
+
+} // namespace mlx::core
