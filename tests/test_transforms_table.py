@@ -7,9 +7,15 @@ For each row, in float64 on random inputs:
 - for a sample of rows, second order: jvp of grad and grad of grad against
   central differences of the gradient;
 - vmap against stacking the op over a Python loop, for several in_axes
-  (0, 1, -1, None for some arguments) and out_axes.
+  (0, 1, -1, None for some arguments) and out_axes; vmap of vmap and vmap
+  of jvp for a sample;
+- each argument differentiated alone against the joint transforms, and
+  float32 gradients (dtype kept, values near the float64 ones).
 Rows with integer, boolean or piecewise-constant outputs must give zero
 gradients; the ops MLX refuses to differentiate must raise naming the op.
+Then complex inputs against finite differences, MLX's conventions at kinks,
+ties, zeros and infinities (its recorded answers), and the errors and
+argument handling of grad, vjp, jvp and vmap.
 """
 
 import zlib
