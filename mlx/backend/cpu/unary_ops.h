@@ -129,7 +129,6 @@ MLX_STD_UNARY(Tanh, tanh)
 MLX_STD_UNARY(ArcSinh, asinh)
 MLX_STD_UNARY(ArcCosh, acosh)
 MLX_STD_UNARY(ArcTanh, atanh)
-MLX_STD_UNARY(Erf, erf)
 MLX_STD_UNARY(Floor, floor)
 MLX_STD_UNARY(Ceil, ceil)
 #undef MLX_STD_UNARY
@@ -148,6 +147,17 @@ struct Sigmoid {
 // Inverse error function: Giles' single-precision approximation ("Approximating
 // the erfinv function", GPU Computing Gems, 2011), refined by Newton steps on
 // erf for full double precision.
+struct Erf {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (std::is_same_v<T, double>) {
+      return std::erf(x);
+    } else {
+      return T(fast::erf(static_cast<float>(x)));
+    }
+  }
+};
+
 struct ErfInv {
   // Single precision: Giles' approximation alone, in float (vectorizable;
   // within a few ulp, and what makes mx.random.normal fast).
