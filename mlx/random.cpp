@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 
+#include "mlx/linalg.h"
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
 #include "mlx/primitives.h"
@@ -205,8 +206,35 @@ array normal(const Shape& shape, const std::optional<array>& key, StreamOrDevice
 
 array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype,
                           const std::optional<array>& key, StreamOrDevice s) {
-  (void)mean, (void)cov, (void)shape, (void)dtype, (void)key, (void)s;
-  throw std::runtime_error("[multivariate_normal] Not implemented yet.");
+  if (dtype != float32) {
+    fail("multivariate_normal", "dtype must be float32.");
+  }
+  if (mean.ndim() < 1) {
+    fail("multivariate_normal", "mean must have at least one dimension.");
+  }
+  if (cov.ndim() < 2 || cov.shape(-1) != cov.shape(-2)) {
+    fail("multivariate_normal", "cov must be a batch of square matrices but got shape ",
+         detail::shape_str(cov.shape()), ".");
+  }
+  int n = mean.shape(-1);
+  if (cov.shape(-1) != n) {
+    fail("multivariate_normal", "The last dimension of mean (", n, ") does not match cov of shape ",
+         detail::shape_str(cov.shape()), ".");
+  }
+  Shape out = shape;
+  if (out.empty()) {
+    out = broadcast_shapes(Shape(mean.shape().begin(), mean.shape().end() - 1),
+                           Shape(cov.shape().begin(), cov.shape().end() - 2));
+  }
+  out.push_back(n);
+  // z times the symmetric square root of cov (V sqrt(w) V^T, unique for a
+  // positive semi-definite cov, hence the same samples as MLX's SVD form).
+  auto z = normal(out, float32, std::nullopt, std::nullopt, key, s);
+  auto [w, v] = linalg::eigh(astype(cov, float32, s), "L", s);
+  auto root = matmul(multiply(v, expand_dims(sqrt(maximum(w, array(0.0f), s), s), -2, s), s),
+                     swapaxes(v, -1, -2, s), s);
+  auto samples = squeeze(matmul(expand_dims(z, -2, s), root, s), -2, s);
+  return add(astype(mean, float32, s), samples, s);
 }
 
 array randint(const array& low, const array& high, const Shape& shape, Dtype dtype,

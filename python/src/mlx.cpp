@@ -22,6 +22,7 @@ void init_ops_more(py::module_& m);
 void init_ops_conv(py::module_& m);
 void init_fast(py::module_& m);
 void init_compile(py::module_& m);
+void init_linalg(py::module_& m);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
@@ -45,4 +46,5 @@ PYBIND11_MODULE(core, m) {
   init_ops_conv(m);
   init_fast(m);
   init_compile(m);
+  init_linalg(m);
 }

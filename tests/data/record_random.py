@@ -36,6 +36,11 @@ CASES = {
     "categorical_axis0": ("categorical", {"seed": 8, "logits": [[0.1, 1.0], [2.0, -1.0], [0.5, 0.5]], "axis": 0}),
     "permutation": ("permutation", {"seed": 42, "x": 10}),
     "permutation_array": ("permutation", {"seed": 42, "x": [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]}),
+    "multivariate_normal": ("multivariate_normal", {
+        "seed": 3, "mean": [0.5, -1.0, 2.0], "shape": [4],
+        "cov": [[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]]}),
+    "multivariate_normal_batched": ("multivariate_normal", {
+        "seed": 4, "mean": [[0.0, 1.0], [2.0, 3.0]], "cov": [[1.0, 0.5], [0.5, 2.0]]}),
 }
 
 
@@ -46,7 +51,7 @@ def run(mx, name, kw):
         return key
     if "dtype" in kw:
         kw["dtype"] = getattr(mx, kw["dtype"])
-    for k in ("logits", "x"):
+    for k in ("logits", "x", "mean", "cov"):
         if isinstance(kw.get(k), list):
             kw[k] = mx.array(kw[k])
     return getattr(mx.random, name)(key=key, **kw)
