@@ -521,15 +521,31 @@ std::vector<array> gated_delta_reference(const std::vector<array>& in, bool has_
 
 namespace {
 
-std::vector<array> differentiable_inputs(const std::vector<array>& primals, bool has_mask) {
+std::vector<array> differentiable_inputs(const std::vector<array>& primals) {
   return std::vector<array>(primals.begin(), primals.begin() + 6);
+}
+
+// The op-level recurrence as a function of the six differentiable inputs
+// (the mask, if any, is a constant of it).
+Function reference_of(const std::vector<array>& primals, bool has_mask, Stream s) {
+  std::optional<array> mask;
+  if (has_mask) {
+    mask = primals[6];
+  }
+  return [mask, has_mask, s](const std::vector<array>& xs) {
+    std::vector<array> all = xs;
+    if (mask) {
+      all.push_back(*mask);
+    }
+    return gated_delta_reference(all, has_mask, s);
+  };
 }
 
 } // namespace
 
 std::vector<array> GatedDelta::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents_in,
                                    const std::vector<int>& argnums, const std::vector<array>& outputs) {
-  auto diff = differentiable_inputs(primals, has_mask_);
+  auto diff = differentiable_inputs(primals);
   // Cotangents come for the outputs still held; the others are zero.
   const auto& q = primals[0];
   std::vector<array> cotangents = {
@@ -538,14 +554,7 @@ std::vector<array> GatedDelta::vjp(const std::vector<array>& primals, const std:
   for (size_t i = 0; i < outputs.size(); ++i) {
     cotangents[outputs[i].sibling_position()] = cotangents_in[i];
   }
-  auto fn = [&](const std::vector<array>& xs) {
-    std::vector<array> all = xs;
-    if (has_mask_) {
-      all.push_back(primals[6]);
-    }
-    return gated_delta_reference(all, has_mask_, stream());
-  };
-  auto grads = mlx::core::vjp(fn, diff, cotangents).second;
+  auto grads = mlx::core::vjp(reference_of(primals, has_mask_, stream()), diff, cotangents).second;
   std::vector<array> out;
   for (int i : argnums) {
     out.push_back(i < 6 ? grads[i] : zeros_like(primals[i], stream()));
@@ -555,7 +564,7 @@ std::vector<array> GatedDelta::vjp(const std::vector<array>& primals, const std:
 
 std::vector<array> GatedDelta::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                    const std::vector<int>& argnums) {
-  auto diff = differentiable_inputs(primals, has_mask_);
+  auto diff = differentiable_inputs(primals);
   std::vector<array> tans;
   for (auto& p : diff) {
     tans.push_back(zeros_like(p, stream()));
@@ -565,14 +574,7 @@ std::vector<array> GatedDelta::jvp(const std::vector<array>& primals, const std:
       tans[argnums[k]] = tangents[k];
     }
   }
-  auto fn = [&](const std::vector<array>& xs) {
-    std::vector<array> all = xs;
-    if (has_mask_) {
-      all.push_back(primals[6]);
-    }
-    return gated_delta_reference(all, has_mask_, stream());
-  };
-  return mlx::core::jvp(fn, diff, tans).second;
+  return mlx::core::jvp(reference_of(primals, has_mask_, stream()), diff, tans).second;
 }
 
 std::pair<std::vector<array>, std::vector<int>> GatedDelta::vmap(const std::vector<array>& inputs,

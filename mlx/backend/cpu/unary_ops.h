@@ -159,81 +159,52 @@ struct Erf {
 };
 
 struct ErfInv {
-  // Single precision: Giles' approximation alone, in float (vectorizable;
-  // within a few ulp, and what makes mx.random.normal fast).
-  static float single(float a) {
-    if (!(a > -1.0f && a < 1.0f)) {
-      return a == -1.0f ? -INFINITY : (a == 1.0f ? INFINITY : NAN);
-    }
-    float w = -std::log((1.0f - a) * (1.0f + a));
-    float p;
-    if (w < 5.0f) {
-      w = w - 2.5f;
-      p = 2.81022636e-08f;
-      p = 3.43273939e-07f + p * w;
-      p = -3.5233877e-06f + p * w;
-      p = -4.39150654e-06f + p * w;
-      p = 0.00021858087f + p * w;
-      p = -0.00125372503f + p * w;
-      p = -0.00417768164f + p * w;
-      p = 0.246640727f + p * w;
-      p = 1.50140941f + p * w;
+  // Giles' approximation in the precision of F (within a few float ulp).
+  template <typename F>
+  static F giles(F a) {
+    F w = -std::log((F(1) - a) * (F(1) + a));
+    F p;
+    if (w < F(5)) {
+      w = w - F(2.5);
+      p = F(2.81022636e-08);
+      p = F(3.43273939e-07) + p * w;
+      p = F(-3.5233877e-06) + p * w;
+      p = F(-4.39150654e-06) + p * w;
+      p = F(0.00021858087) + p * w;
+      p = F(-0.00125372503) + p * w;
+      p = F(-0.00417768164) + p * w;
+      p = F(0.246640727) + p * w;
+      p = F(1.50140941) + p * w;
     } else {
-      w = std::sqrt(w) - 3.0f;
-      p = -0.000200214257f;
-      p = 0.000100950558f + p * w;
-      p = 0.00134934322f + p * w;
-      p = -0.00367342844f + p * w;
-      p = 0.00573950773f + p * w;
-      p = -0.0076224613f + p * w;
-      p = 0.00943887047f + p * w;
-      p = 1.00167406f + p * w;
-      p = 2.83297682f + p * w;
+      w = std::sqrt(w) - F(3);
+      p = F(-0.000200214257);
+      p = F(0.000100950558) + p * w;
+      p = F(0.00134934322) + p * w;
+      p = F(-0.00367342844) + p * w;
+      p = F(0.00573950773) + p * w;
+      p = F(-0.0076224613) + p * w;
+      p = F(0.00943887047) + p * w;
+      p = F(1.00167406) + p * w;
+      p = F(2.83297682) + p * w;
     }
     return p * a;
   }
 
+  // 16/32-bit floats: the approximation alone, in float (fast, and what
+  // mx.random.normal is built on); float64: refined by Newton steps on erf.
   template <typename T>
   T operator()(T x) const {
-    if constexpr (!std::is_same_v<T, double>) {
-      return T(single(static_cast<float>(x)));
+    using F = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    F a = static_cast<F>(x);
+    if (!(a > F(-1) && a < F(1))) {
+      return a == F(-1) ? T(-INFINITY) : (a == F(1) ? T(INFINITY) : T(NAN));
     }
-    double a = static_cast<double>(x);
-    if (a <= -1.0) {
-      return a == -1.0 ? T(-INFINITY) : T(NAN);
-    }
-    if (a >= 1.0) {
-      return a == 1.0 ? T(INFINITY) : T(NAN);
-    }
-    double w = -std::log((1.0 - a) * (1.0 + a));
-    double p;
-    if (w < 5.0) {
-      w = w - 2.5;
-      p = 2.81022636e-08;
-      p = 3.43273939e-07 + p * w;
-      p = -3.5233877e-06 + p * w;
-      p = -4.39150654e-06 + p * w;
-      p = 0.00021858087 + p * w;
-      p = -0.00125372503 + p * w;
-      p = -0.00417768164 + p * w;
-      p = 0.246640727 + p * w;
-      p = 1.50140941 + p * w;
-    } else {
-      w = std::sqrt(w) - 3.0;
-      p = -0.000200214257;
-      p = 0.000100950558 + p * w;
-      p = 0.00134934322 + p * w;
-      p = -0.00367342844 + p * w;
-      p = 0.00573950773 + p * w;
-      p = -0.0076224613 + p * w;
-      p = 0.00943887047 + p * w;
-      p = 1.00167406 + p * w;
-      p = 2.83297682 + p * w;
-    }
-    double y = p * a;
-    for (int i = 0; i < 2; ++i) {
-      double err = std::erf(y) - a;
-      y -= err / (1.12837916709551257 * std::exp(-y * y));
+    F y = giles(a);
+    if constexpr (std::is_same_v<T, double>) {
+      for (int i = 0; i < 2; ++i) {
+        double err = std::erf(y) - a;
+        y -= err / (1.12837916709551257 * std::exp(-y * y));
+      }
     }
     return T(y);
   }
