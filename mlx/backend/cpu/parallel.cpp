@@ -1,8 +1,10 @@
 #include "mlx/backend/cpu/parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -11,63 +13,88 @@ namespace mlx::core::cpu {
 
 namespace {
 
-// Worker i runs part i of each job; the calling thread runs part 0. Static
-// parts keep the hand-off to one wake-up per worker and need no work queue.
+// Set while a thread runs part of a pool job: work it starts runs inline,
+// since the pool is busy (and waiting on it would deadlock).
+thread_local bool in_pool_job = false;
+
+struct PoolJobScope {
+  bool saved = in_pool_job;
+  PoolJobScope() { in_pool_job = true; }
+  ~PoolJobScope() { in_pool_job = saved; }
+};
+
+// One job: `chunks` pieces of work that any thread may claim. The caller
+// waits for the pieces to be done, not for every worker to wake up, so a
+// worker that the OS keeps off the CPU (the machine is shared) delays the
+// job by at most the piece it holds, and one that wakes late finds nothing
+// left (the state outlives the call; `run` is never called after the last
+// piece is claimed).
+struct Job {
+  std::function<void(size_t)> run;
+  size_t chunks = 0;
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  std::mutex mutex;
+  std::condition_variable finished;
+
+  // Claims and runs pieces until none are left.
+  void work() {
+    PoolJobScope scope;
+    size_t c;
+    while ((c = next.fetch_add(1)) < chunks) {
+      run(c);
+      if (done.fetch_add(1) + 1 == chunks) {
+        std::lock_guard<std::mutex> lk(mutex);
+        finished.notify_all();
+      }
+    }
+  }
+};
+
 class ThreadPool {
  public:
   explicit ThreadPool(int n) : n_(n) {
     for (int i = 1; i < n; ++i) {
-      std::thread([this, i] { worker(i); }).detach();
+      std::thread([this] { worker(); }).detach();
     }
   }
 
   int size() const { return n_; }
 
-  void run(int parts, const std::function<void(int)>& job) {
-    std::lock_guard<std::mutex> run_lock(run_mutex_);
+  void run(size_t chunks, const std::function<void(size_t)>& piece) {
+    auto job = std::make_shared<Job>();
+    job->run = piece;
+    job->chunks = chunks;
     {
       std::lock_guard<std::mutex> lk(mutex_);
-      job_ = &job;
-      parts_ = parts;
-      pending_ = parts - 1;
+      job_ = job;
       ++generation_;
     }
     cv_.notify_all();
-    job(0);
-    std::unique_lock<std::mutex> lk(mutex_);
-    done_cv_.wait(lk, [&] { return pending_ == 0; });
-    job_ = nullptr;
+    job->work();
+    std::unique_lock<std::mutex> lk(job->mutex);
+    job->finished.wait(lk, [&] { return job->done.load() == chunks; });
   }
 
  private:
-  void worker(int index) {
+  void worker() {
     size_t seen = 0;
     while (true) {
-      const std::function<void(int)>* job;
+      std::shared_ptr<Job> job;
       {
         std::unique_lock<std::mutex> lk(mutex_);
         cv_.wait(lk, [&] { return generation_ != seen; });
         seen = generation_;
-        if (index >= parts_) {
-          continue;
-        }
         job = job_;
       }
-      (*job)(index);
-      std::lock_guard<std::mutex> lk(mutex_);
-      if (--pending_ == 0) {
-        done_cv_.notify_all();
-      }
+      job->work();
     }
   }
 
   int n_;
-  std::mutex run_mutex_;
   std::mutex mutex_;
-  std::condition_variable cv_, done_cv_;
-  const std::function<void(int)>* job_ = nullptr;
-  int parts_ = 0;
-  int pending_ = 0;
+  std::condition_variable cv_;
+  std::shared_ptr<Job> job_;
   size_t generation_ = 0;
 };
 
@@ -84,35 +111,25 @@ ThreadPool& pool() {
   return *p;
 }
 
+// Jobs from several threads take turns (the pool runs one at a time).
+std::mutex& run_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 } // namespace
-
-// Set while a thread runs part of a pool job: work it starts runs inline,
-// since the pool is busy (and waiting on it would deadlock).
-thread_local bool in_pool_job = false;
-
-struct PoolJobScope {
-  bool saved = in_pool_job;
-  PoolJobScope() { in_pool_job = true; }
-  ~PoolJobScope() { in_pool_job = saved; }
-};
 
 int num_threads() { return pool().size(); }
 
 void parallel_tasks(size_t n, const std::function<void(size_t)>& f) {
-  int threads = num_threads();
-  if (threads <= 1 || n <= 1 || in_pool_job) {
+  if (num_threads() <= 1 || n <= 1 || in_pool_job) {
     for (size_t i = 0; i < n; ++i) {
       f(i);
     }
     return;
   }
-  int parts = int(std::min<size_t>(threads, n));
-  pool().run(parts, [&](int p) {
-    PoolJobScope scope;
-    for (size_t i = p; i < n; i += parts) {
-      f(i);
-    }
-  });
+  std::lock_guard<std::mutex> lk(run_mutex());
+  pool().run(n, f);
 }
 
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f) {
@@ -123,16 +140,19 @@ void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_
     }
     return;
   }
-  int parts = int(std::min<size_t>(threads, n / grain));
-  // Parts start on 64-element boundaries so vector loops stay aligned.
-  size_t per = ((n + parts - 1) / parts + 63) / 64 * 64;
-  pool().run(parts, [&](int p) {
-    PoolJobScope scope;
-    size_t b = std::min(n, size_t(p) * per);
-    size_t e = std::min(n, b + per);
-    if (b < e) {
-      f(b, e);
-    }
+  // A few pieces per thread, so that the others can take over from one
+  // that falls behind; large pieces start on 64-element boundaries so
+  // vector loops stay aligned (small counts are work items: kept apart).
+  size_t chunks = std::min<size_t>(size_t(threads) * 4, n / grain);
+  size_t per = (n + chunks - 1) / chunks;
+  if (per >= 1024) {
+    per = (per + 63) / 64 * 64;
+  }
+  chunks = (n + per - 1) / per;
+  std::lock_guard<std::mutex> lk(run_mutex());
+  pool().run(chunks, [&](size_t c) {
+    size_t b = c * per;
+    f(b, std::min(n, b + per));
   });
 }
 
