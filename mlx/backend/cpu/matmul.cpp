@@ -1,6 +1,9 @@
 // eval_cpu of Matmul: batched GEMM through OpenBLAS. 16-bit floats are
 // widened to float32 for the product and rounded back.
 #include <algorithm>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <cstring>
 #include <mutex>
 
@@ -109,6 +112,57 @@ MLX_SIMD_CLONES void axpy_row(const W* w, float s, float* y, int n) {
     y[j] += s * static_cast<float>(w[j]);
   }
 }
+
+#if defined(__x86_64__)
+// float16 weights: GCC does not vectorize _Float16 -> float conversions,
+// so these use F16C (vcvtph2ps) directly, chosen at run time.
+__attribute__((target("avx2,fma,f16c"))) float dot_f16c(const float16_t* w, const float* a, int k) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= k; i += 16) {
+    __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
+    __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8)));
+    acc0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(a + i), acc0);
+    acc1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(a + i + 8), acc1);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, _mm256_add_ps(acc0, acc1));
+  float total = 0;
+  for (; i < k; ++i) {
+    total += static_cast<float>(w[i]) * a[i];
+  }
+  for (float l : lanes) {
+    total += l;
+  }
+  return total;
+}
+
+__attribute__((target("avx2,fma,f16c"))) void axpy_f16c(const float16_t* w, float s, float* y, int n) {
+  __m256 vs = _mm256_set1_ps(s);
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + j)));
+    _mm256_storeu_ps(y + j, _mm256_fmadd_ps(vs, wv, _mm256_loadu_ps(y + j)));
+  }
+  for (; j < n; ++j) {
+    y[j] += s * static_cast<float>(w[j]);
+  }
+}
+
+bool has_f16c() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                          __builtin_cpu_supports("f16c");
+  return yes;
+}
+
+float dot_lanes(const float16_t* w, const float* a, int k) {
+  return has_f16c() ? dot_f16c(w, a, k) : dot_lanes<float16_t>(w, a, k);
+}
+
+void axpy_row(const float16_t* w, float s, float* y, int n) {
+  has_f16c() ? axpy_f16c(w, s, y, n) : axpy_row<float16_t>(w, s, y, n);
+}
+#endif
 
 // y = a B for float32 or 16-bit B with float32 accumulation (a already
 // float32), on the shared pool: B is read once, 16-bit entries converted on
