@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "mlx/backend/cpu/dispatch.h"
@@ -89,6 +90,65 @@ uint32_t radix_key(T v) {
   }
 }
 
+// The value whose radix_key (without the -0 and NaN folding) is k.
+template <typename T>
+T from_radix_key(uint32_t k) {
+  if constexpr (std::is_same_v<T, float>) {
+    uint32_t b = (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k;
+    float v;
+    std::memcpy(&v, &b, 4);
+    return v;
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    return static_cast<int32_t>(k ^ 0x80000000u);
+  } else {
+    return k;
+  }
+}
+
+// Sorts a row of values in place by LSD radix on their keys alone (three
+// passes of 11, 11 and 10 bits; no permutation to carry). Keys keep -0
+// apart from +0 here, which only orders equal values, and every NaN is
+// written back as the row's canonical quiet NaN (NaNs sort last).
+template <typename T>
+void radix_sort_values(T* row, size_t n) {
+  std::vector<uint32_t> a(n), b(n);
+  for (size_t i = 0; i < n; ++i) {
+    if constexpr (std::is_same_v<T, float>) {
+      uint32_t bits;
+      std::memcpy(&bits, &row[i], 4);
+      a[i] = row[i] != row[i] ? 0xFFFFFFFFu : ((bits & 0x80000000u) ? ~bits : (bits | 0x80000000u));
+    } else {
+      a[i] = radix_key(row[i]);
+    }
+  }
+  uint32_t* src = a.data();
+  uint32_t* dst = b.data();
+  for (int shift : {0, 11, 22}) {
+    uint32_t mask = shift == 22 ? 0x3FFu : 0x7FFu;
+    size_t count[2048] = {};
+    for (size_t i = 0; i < n; ++i) {
+      ++count[(src[i] >> shift) & mask];
+    }
+    size_t sum = 0;
+    for (auto& c : count) {
+      size_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      dst[count[(src[i] >> shift) & mask]++] = src[i];
+    }
+    std::swap(src, dst);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if constexpr (std::is_same_v<T, float>) {
+      row[i] = src[i] == 0xFFFFFFFFu ? std::numeric_limits<float>::quiet_NaN() : from_radix_key<T>(src[i]);
+    } else {
+      row[i] = from_radix_key<T>(src[i]);
+    }
+  }
+}
+
 // Stable LSD radix sort of a row by radix_key: writes the sorting
 // permutation to `order` (three passes of 11, 11 and 10 bits).
 template <typename T>
@@ -133,13 +193,7 @@ void sort_values(T* data, const RowLayout& l, bool partial, int kth) {
     T* row = data + off;
     if constexpr (kRadixType<T>) {
       if (!partial && stride == 1 && l.n >= kRadixMin) {
-        std::vector<uint32_t> order(l.n);
-        radix_argsort(row, l.n, order.data());
-        std::vector<T> sorted(l.n);
-        for (size_t j = 0; j < l.n; ++j) {
-          sorted[j] = row[order[j]];
-        }
-        std::memcpy(row, sorted.data(), l.n * sizeof(T));
+        radix_sort_values(row, l.n);
         return;
       }
     }
