@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "mlx/ops.h"
+#include "mlx/ops_more.h"
 #include "mlx/ops/ops_common.h"
 #include "mlx/primitives/fast.h"
 #include "mlx/transforms.h"
@@ -155,14 +156,18 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
       scores = add(scores, astype(*mask, acc, s), s);
     }
   }
-  auto lse = logsumexp(scores, -1, true, s);
+  array p = scores;
   if (sinks) {
     if (sinks->ndim() != 1 || sinks->shape(0) != hq) {
       fail(op, "sinks must have shape (", hq, ",) but got ", detail::shape_str(sinks->shape()), ".");
     }
-    lse = logaddexp(lse, reshape(astype(*sinks, acc, s), {1, hq, 1, 1}, s), s);
+    // The sink joins the normalizer only.
+    auto lse = logaddexp(logsumexp(scores, -1, true, s), reshape(astype(*sinks, acc, s), {1, hq, 1, 1}, s), s);
+    p = exp(subtract(scores, lse, s), s);
+  } else {
+    p = softmax(scores, -1, true, s);  // one fused row kernel
   }
-  auto p = reshape(exp(subtract(scores, lse, s), s), {b, hkv, g, l, sl}, s);
+  p = reshape(p, {b, hkv, g, l, sl}, s);
   auto out = matmul(p, reshape(astype(v, acc, s), {b, hkv, 1, sl, v.shape(3)}, s), s);
   return astype(reshape(out, {b, hq, l, v.shape(3)}, s), out_type, s);
 }
