@@ -29,6 +29,18 @@ array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
          detail::shape_str(in_a.shape()), " must match second to last dimension of"
          " second input with shape ", detail::shape_str(in_b.shape()), ".");
   }
+  if (b.ndim() == 2 && a.ndim() > 2) {
+    // x @ W with a batch of rows and one matrix: a single (rows x K) @
+    // (K x N) product. Its gradient for W is then one GEMM as well, not a
+    // batch of them summed afterwards.
+    Shape rows_shape(a.shape().begin(), a.shape().end() - 1);
+    auto flat = reshape(a, {static_cast<ShapeElem>(a.size() ? a.size() / a.shape(-1) : shape_size(rows_shape)),
+                            a.shape(-1)}, s);
+    auto out2 = matmul(flat, b, s);
+    rows_shape.push_back(b.shape(-1));
+    auto out = reshape(out2, rows_shape, s);
+    return b_vec ? squeeze(out, -1, s) : out;
+  }
   Shape a_batch(a.shape().begin(), a.shape().end() - 2);
   Shape b_batch(b.shape().begin(), b.shape().end() - 2);
   Shape batch = broadcast_shapes(a_batch, b_batch);
