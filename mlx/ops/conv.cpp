@@ -225,7 +225,8 @@ array convolve(const array& a, const array& v, const std::string& mode, StreamOr
   } else {
     fail("convolve", "Invalid mode \"", mode, "\": expected \"full\", \"same\" or \"valid\".");
   }
-  Dtype t = promote_types(promote_types(a.dtype(), v.dtype()), float32);
+  // The inputs' common float type (integers convolve in float32).
+  Dtype t = promote_types(a.dtype(), v.dtype());
   if (!is_floating_point(t)) {
     t = float32;
   }
