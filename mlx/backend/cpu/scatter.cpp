@@ -128,7 +128,12 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
         using T = decltype(t);
         const T* u = upd.data<T>();
         T* o = out.data<T>();
+        // Random writes: fetch the targets a few iterations ahead.
+        constexpr size_t kAhead = 16;
         for (size_t i = 0; i < n; ++i) {
+          if (i + kAhead < n) {
+            __builtin_prefetch(o + cpu::clamp_index(static_cast<int64_t>(idx[i + kAhead]), dim, 1) * st, 1);
+          }
           T& dst = o[cpu::clamp_index(static_cast<int64_t>(idx[i]), dim, 1) * st];
           dst = static_cast<T>(dst + u[i]);
         }
