@@ -217,6 +217,16 @@ array line_up(const array& p, int nd, StreamOrDevice s) {
   return reshape(p, sh, s);
 }
 
+// The length of the mapped axis (of whichever input is mapped).
+int mapped_size(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (axes[i] >= 0) {
+      return inputs[i].shape(axes[i]);
+    }
+  }
+  return 0;
+}
+
 array batched_at_front(const array& a, int axis, int size, StreamOrDevice s) {
   if (axis >= 0) {
     return moveaxis(a, axis, 0, s);
@@ -275,7 +285,7 @@ std::vector<array> RMSNorm::jvp(const std::vector<array>& primals, const std::ve
 std::pair<std::vector<array>, std::vector<int>> RMSNorm::vmap(const std::vector<array>& inputs,
                                                               const std::vector<int>& axes) {
   auto s = stream();
-  int size = axes[0] >= 0 ? inputs[0].shape(axes[0]) : inputs[1].shape(axes[1]);
+  int size = mapped_size(inputs, axes);
   auto x = batched_at_front(inputs[0], axes[0], size, s);
   if (!has_weight_ || axes[1] < 0) {
     return {{fast::rms_norm(x, has_weight_ ? std::optional<array>(inputs[1]) : std::nullopt, eps_, s)}, {0}};
@@ -351,12 +361,7 @@ std::vector<array> LayerNorm::jvp(const std::vector<array>& primals, const std::
 std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(const std::vector<array>& inputs,
                                                                 const std::vector<int>& axes) {
   auto s = stream();
-  int size = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (axes[i] >= 0) {
-      size = inputs[i].shape(axes[i]);
-    }
-  }
+  int size = mapped_size(inputs, axes);
   auto x = batched_at_front(inputs[0], axes[0], size, s);
   bool params_mapped = false;
   for (size_t i = 1; i < axes.size(); ++i) {
@@ -586,12 +591,7 @@ std::pair<std::vector<array>, std::vector<int>> GatedDelta::vmap(const std::vect
                                                                  const std::vector<int>& axes) {
   // Every input leads with the batch dim: fold the mapped axis into it.
   auto s = stream();
-  int size = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (axes[i] >= 0) {
-      size = inputs[i].shape(axes[i]);
-    }
-  }
+  int size = mapped_size(inputs, axes);
   std::vector<array> folded;
   for (size_t i = 0; i < inputs.size(); ++i) {
     auto x = batched_at_front(inputs[i], axes[i], size, s);

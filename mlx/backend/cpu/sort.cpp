@@ -105,6 +105,21 @@ T from_radix_key(uint32_t k) {
   }
 }
 
+// Starting offsets of each digit value ((key >> shift) & mask) in the
+// output of one stable counting pass.
+inline void digit_offsets(const uint32_t* keys, size_t n, int shift, uint32_t mask, size_t* count) {
+  std::fill(count, count + 2048, size_t(0));
+  for (size_t i = 0; i < n; ++i) {
+    ++count[(keys[i] >> shift) & mask];
+  }
+  size_t sum = 0;
+  for (size_t d = 0; d < 2048; ++d) {
+    size_t here = count[d];
+    count[d] = sum;
+    sum += here;
+  }
+}
+
 // Sorts a row of values in place by LSD radix on their keys alone (three
 // passes of 11, 11 and 10 bits; no permutation to carry). Keys keep -0
 // apart from +0 here, which only orders equal values, and every NaN is
@@ -125,16 +140,8 @@ void radix_sort_values(T* row, size_t n) {
   uint32_t* dst = b.data();
   for (int shift : {0, 11, 22}) {
     uint32_t mask = shift == 22 ? 0x3FFu : 0x7FFu;
-    size_t count[2048] = {};
-    for (size_t i = 0; i < n; ++i) {
-      ++count[(src[i] >> shift) & mask];
-    }
-    size_t sum = 0;
-    for (auto& c : count) {
-      size_t here = c;
-      c = sum;
-      sum += here;
-    }
+    size_t count[2048];
+    digit_offsets(src, n, shift, mask, count);
     for (size_t i = 0; i < n; ++i) {
       dst[count[(src[i] >> shift) & mask]++] = src[i];
     }
@@ -164,16 +171,8 @@ void radix_argsort(const T* row, size_t n, uint32_t* order) {
   uint32_t* ib = idx2.data();
   for (int shift : {0, 11, 22}) {
     uint32_t mask = shift == 22 ? 0x3FFu : 0x7FFu;
-    size_t count[2048] = {};
-    for (size_t i = 0; i < n; ++i) {
-      ++count[(ka[i] >> shift) & mask];
-    }
-    size_t sum = 0;
-    for (auto& c : count) {
-      size_t here = c;
-      c = sum;
-      sum += here;
-    }
+    size_t count[2048];
+    digit_offsets(ka, n, shift, mask, count);
     for (size_t i = 0; i < n; ++i) {
       size_t d = count[(ka[i] >> shift) & mask]++;
       kb[d] = ka[i];
