@@ -104,6 +104,16 @@ void transpose_block(const In* in, int64_t col_stride, Out* out, size_t rows, si
   });
 }
 
+// Whether every element of `in` is the same stored value.
+bool is_single_value(const array& in) {
+  for (int d = 0; d < in.ndim(); ++d) {
+    if (in.shape(d) > 1 && in.strides(d) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 template <typename In, typename Out>
 void copy_typed(const array& in, array& out, bool flat) {
   const In* src = in.data<In>();
@@ -112,6 +122,15 @@ void copy_typed(const array& in, array& out, bool flat) {
     size_t n = in.data_size();
     parallel_for(n, kParallelGrain, [&](size_t b, size_t e) {
       convert(src + b, dst + b, e - b);
+    });
+    return;
+  }
+  if (is_single_value(in)) {
+    // One value broadcast everywhere (zeros, full, a scalar operand): a
+    // fill, which the compiler turns into wide stores.
+    Out value = scalar_cast<Out>(*src);
+    parallel_for(out.size(), kParallelGrain, [&](size_t b, size_t e) {
+      std::fill(dst + b, dst + e, value);
     });
     return;
   }

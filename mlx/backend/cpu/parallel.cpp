@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
@@ -68,34 +69,66 @@ class ThreadPool {
     {
       std::lock_guard<std::mutex> lk(mutex_);
       job_ = job;
-      ++generation_;
+      generation_.fetch_add(1);
     }
-    cv_.notify_all();
+    if (sleepers_.load() > 0) {
+      cv_.notify_all();
+    }
     job->work();
-    std::unique_lock<std::mutex> lk(job->mutex);
-    job->finished.wait(lk, [&] { return job->done.load() == chunks; });
+    // The last pieces usually finish within microseconds: spin before
+    // sleeping, since a futex wake-up costs tens of microseconds here.
+    if (!spin_until([&] { return job->done.load() == chunks; })) {
+      std::unique_lock<std::mutex> lk(job->mutex);
+      job->finished.wait(lk, [&] { return job->done.load() == chunks; });
+    }
   }
 
  private:
+  // Polls `ready` for up to kSpin; true if it became true.
+  template <typename F>
+  static bool spin_until(F ready) {
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0;; ++i) {
+      if (ready()) {
+        return true;
+      }
+#if defined(__x86_64__)
+      __builtin_ia32_pause();
+#endif
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() - start > kSpin) {
+        return false;
+      }
+    }
+  }
+
   void worker() {
     size_t seen = 0;
     while (true) {
+      // Back-to-back jobs (the ops of one graph) arrive microseconds
+      // apart: a worker polls for a while before going to sleep.
+      if (!spin_until([&] { return generation_.load() != seen; })) {
+        std::unique_lock<std::mutex> lk(mutex_);
+        sleepers_.fetch_add(1);
+        cv_.wait(lk, [&] { return generation_.load() != seen; });
+        sleepers_.fetch_sub(1);
+      }
       std::shared_ptr<Job> job;
       {
-        std::unique_lock<std::mutex> lk(mutex_);
-        cv_.wait(lk, [&] { return generation_ != seen; });
-        seen = generation_;
+        std::lock_guard<std::mutex> lk(mutex_);
+        seen = generation_.load();
         job = job_;
       }
       job->work();
     }
   }
 
+  static constexpr std::chrono::microseconds kSpin{200};
   int n_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::shared_ptr<Job> job_;
-  size_t generation_ = 0;
+  std::atomic<size_t> generation_{0};
+  std::atomic<int> sleepers_{0};
 };
 
 ThreadPool& pool() {
