@@ -1,3 +1,4 @@
+#include <cmath>
 #include "mlx/transforms.h"
 
 #include <algorithm>
@@ -52,9 +53,11 @@ std::vector<array> topological_order(const std::vector<array>& outputs) {
 }
 
 // With MLX_PROFILE set, the time spent in each primitive's kernels is
-// summed and printed to stderr at exit (a developer's tool).
+// summed and printed to stderr at exit (a developer's tool);
+// MLX_PROFILE=size splits each primitive's row by output size.
 struct KernelProfile {
   bool on = std::getenv("MLX_PROFILE") != nullptr;
+  bool by_size = on && std::string(std::getenv("MLX_PROFILE")) == "size";
   std::mutex mutex;
   std::unordered_map<std::string, std::pair<double, size_t>> seconds_calls;
   ~KernelProfile() {
@@ -91,7 +94,12 @@ void run_primitive(array& node) {
   if (prof.on) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::lock_guard<std::mutex> lk(prof.mutex);
-    auto& e = prof.seconds_calls[p.name()];
+    std::string key = p.name();
+    if (prof.by_size && !outputs.empty()) {
+      // MLX_PROFILE=size: one row per primitive and power-of-two output size.
+      key += " 2^" + std::to_string(int(std::log2(double(std::max<size_t>(outputs[0].size(), 1)))));
+    }
+    auto& e = prof.seconds_calls[key];
     e.first += dt;
     e.second += 1;
   }

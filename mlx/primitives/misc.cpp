@@ -373,6 +373,15 @@ std::vector<array> Matmul::jvp(const std::vector<array>& p, const std::vector<ar
   }
   return {*out};
 }
+namespace {
+
+// Whether x is a 2-D matrix made by transposing another.
+bool is_transposed_matrix(const array& x) {
+  return x.ndim() == 2 && x.has_primitive() && dynamic_cast<const Transpose*>(&x.primitive());
+}
+
+} // namespace
+
 std::vector<array> Matmul::vjp(const std::vector<array>& p, const std::vector<array>& c,
                                const std::vector<int>& argnums, const std::vector<array>&) {
   auto s = stream();
@@ -386,6 +395,12 @@ std::vector<array> Matmul::vjp(const std::vector<array>& p, const std::vector<ar
   for (int i : argnums) {
     if (i == 0) {
       out.push_back(matmul(c[0], adjoint(p[1]), s));
+    } else if (is_transposed_matrix(p[1]) && !is_complex(p[1].dtype())) {
+      // b = W.T (a Linear layer): W's gradient is c.T @ a, computed as such
+      // and handed back transposed, so that after the Transpose's own vjp
+      // it is row-contiguous (a column-major gradient makes every later
+      // elementwise op on it, such as the optimizer's, a strided walk).
+      out.push_back(swapaxes(matmul(swapaxes(c[0], -1, -2, s), p[0], s), -1, -2, s));
     } else {
       out.push_back(matmul(adjoint(p[0]), c[0], s));
     }
