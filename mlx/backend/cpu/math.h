@@ -50,6 +50,31 @@ inline float exp(float x) {
   return x != x ? x : out;
 }
 
+// exp(x) for x <= 0 (or NaN), as softmax and logsumexp need after taking
+// the maximum out: about half the work of exp(). The same reduction and
+// polynomial; 2^n is added to the exponent bits directly (n >= -126, so
+// the result is normal), and results below 2^-126 (x < -87.33) are 0.
+inline float exp_nonpositive(float x) {
+  const float xc = x < -87.33f ? -87.33f : x; // a NaN stays
+  // The low bits of t hold n = round(x / ln2) (t = n + 1.5 * 2^23).
+  const float t = xc * 1.44269504088896341f + 12582912.0f;
+  const float n = t - 12582912.0f;
+  float r = xc - n * 0.693145751953125f;
+  r = r - n * 1.428606765330187e-06f;
+  float p = 1.98412698e-4f;
+  p = p * r + 1.38888889e-3f;
+  p = p * r + 8.33333333e-3f;
+  p = p * r + 4.16666667e-2f;
+  p = p * r + 1.66666667e-1f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  // Shifting t's bits left by 23 leaves exactly n << 23 (the bits of 1.5 *
+  // 2^23 shift out), and for a NaN leaves 0, so the NaN passes through.
+  const float out = bits_to_float(float_to_bits(p) + (float_to_bits(t) << 23));
+  return x < -87.33f ? 0.0f : out;
+}
+
 // erf(x) for float32, within about 1e-7 relative. |x| < 0.84375: the odd
 // Taylor series to x^19 (truncation below 1e-8 relative); beyond, 1 - erfc
 // with erfc from the Chebyshev fit t exp(-x^2 + P(t)), t = 1 / (1 + |x|/2)

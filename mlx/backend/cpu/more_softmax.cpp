@@ -15,7 +15,7 @@ namespace mlx::core {
 namespace {
 
 // float32 rows: max, then exp and sum in one pass (the exps stored in the
-// output), then a scaling pass. Vectorizes with fast::exp.
+// output), then a scaling pass. Vectorizes with fast::exp_nonpositive.
 // (Max and sum in 16 independent lanes, so that they vectorize without
 // reassociating one running value.)
 MLX_SIMD_CLONES
@@ -42,14 +42,14 @@ void softmax_row_f32(const float* x, float* y, int n) {
   j = 0;
   for (; j + L <= n; j += L) {
     for (int l = 0; l < L; ++l) {
-      float e = cpu::fast::exp(x[j + l] - m);
+      float e = cpu::fast::exp_nonpositive(x[j + l] - m);
       y[j + l] = e;
       sums[l] += e;
     }
   }
   float sum = 0.f;
   for (; j < n; ++j) {
-    float e = cpu::fast::exp(x[j] - m);
+    float e = cpu::fast::exp_nonpositive(x[j] - m);
     y[j] = e;
     sum += e;
   }
