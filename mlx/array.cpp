@@ -216,6 +216,16 @@ void array::copy_shared_buffer(
   desc_->data_size = data_size;
 }
 
+bool array::is_donatable() const {
+  // While a transform traces, evaluated nodes keep their inputs for the
+  // backward graph still to be built: nothing is donated then.
+  if (detail::in_tracing() || desc_.use_count() != 1 || !desc_->data || desc_->data.use_count() != 1) {
+    return false;
+  }
+  auto* f = desc_->data->deleter.target<void (*)(allocator::Buffer)>();
+  return f && *f == &allocator::free;
+}
+
 void array::copy_shared_buffer(const array& other) {
   copy_shared_buffer(other, other.strides(), other.flags(), other.data_size());
 }

@@ -126,6 +126,10 @@ class array {
   bool has_data() const { return desc_->data != nullptr; }
   // The number of handles sharing this array's buffer (for donation).
   long buffer_use_count() const { return desc_->data.use_count(); }
+  // Whether a kernel may write its output over this array's buffer: this is
+  // the only handle to the array (the consumer's input), no view shares the
+  // buffer, and the buffer is the allocator's own (not borrowed memory).
+  bool is_donatable() const;
 
   bool has_primitive() const { return desc_->primitive != nullptr; }
   Primitive& primitive() const { return *desc_->primitive; }

@@ -1,5 +1,6 @@
 // eval_cpu of the binary elementwise primitives and of Select.
 #include "mlx/backend/cpu/binary_ops.h"
+#include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
@@ -63,8 +64,13 @@ void binary_typed(const array& a, const array& b, array& out, Op op) {
   const T* pb = b.data<T>();
   size_t n = out.size();
   auto flat = [&](const array& like, auto kernel) {
-    out.set_data(allocator::malloc(like.data_size() * sizeof(U)), like.data_size(),
-                 like.strides(), like.flags());
+    // An operand that nothing else sees (same layout as `like`) takes the
+    // output in place.
+    bool donated = sizeof(T) == sizeof(U) && (donate(a, out) || donate(b, out));
+    if (!donated) {
+      out.set_data(allocator::malloc(like.data_size() * sizeof(U)), like.data_size(),
+                   like.strides(), like.flags());
+    }
     U* o = out.data<U>();
     bool a_scalar = a.data_size() == 1 && all_zero(a.strides());
     bool b_scalar = b.data_size() == 1 && all_zero(b.strides());

@@ -31,9 +31,10 @@ void SliceUpdate::eval_cpu(const std::vector<array>& inputs, std::vector<array>&
   auto& out = outputs[0];
   const auto& src = inputs[0];
   const auto& upd = inputs[1];
-  // No donation of src's buffer: array has no way to tell that no other
-  // handle sees it.
-  cpu::copy(src, out, /* keep_layout */ false);
+  // The update is written over src itself when nothing else sees it.
+  if (!cpu::donate(src, out)) {
+    cpu::copy(src, out, /* keep_layout */ false);
+  }
   auto rs = row_strides(out.shape());
   Strides strides(out.ndim());
   int64_t offset = 0;

@@ -199,6 +199,15 @@ void copy(const array& in, array& out, bool keep_layout) {
   });
 }
 
+bool donate(const array& in, array& out) {
+  if (in.size() != out.size() || in.itemsize() != out.itemsize() || in.data_size() != in.size() ||
+      !in.flags().row_contiguous || !in.is_donatable()) {
+    return false;
+  }
+  out.copy_shared_buffer(in);
+  return true;
+}
+
 array ensure_row_contiguous(const array& in) {
   if (in.flags().row_contiguous) {
     return in;

@@ -11,6 +11,13 @@ namespace mlx::core::cpu {
 // otherwise `out` is row contiguous.
 void copy(const array& in, array& out, bool keep_layout);
 
+// Gives `out` the buffer of `in` when `in` is donatable (see
+// array::is_donatable), row contiguous, stored once per element and of the
+// same size and item size as `out`: the kernel then writes its output over
+// the input it reads (elementwise, or in place as scatter). Returns whether
+// it did.
+bool donate(const array& in, array& out);
+
 // A row-contiguous version of `in` (itself when it already is).
 array ensure_row_contiguous(const array& in);
 

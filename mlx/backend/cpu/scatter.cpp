@@ -1,10 +1,11 @@
-// eval_cpu of Scatter: copy the input, then write or reduce each update
+// eval_cpu of Scatter: copy the input (or take it over, when donated), then write or reduce each update
 // slice at its indexed position. Index positions are applied in order (so
 // duplicates accumulate, and the last write wins without a reduction); the
 // work inside one large slice is threaded.
 #include <cmath>
 #include <limits>
 
+#include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/indexing_utils.h"
 #include "mlx/primitives.h"
@@ -106,7 +107,10 @@ void scatter_typed(const array& upd, array& out, const std::vector<int64_t>& bas
 
 void Scatter::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   auto& out = outputs[0];
-  cpu::copy(inputs[0], out, /* keep_layout */ false);
+  // Updates go over the input itself when nothing else sees it.
+  if (!cpu::donate(inputs[0], out)) {
+    cpu::copy(inputs[0], out, /* keep_layout */ false);
+  }
   size_t nidx = inputs.size() - 2;
   auto upd = cpu::ensure_row_contiguous(inputs.back());
   Shape slice(upd.shape().end() - out.ndim(), upd.shape().end());

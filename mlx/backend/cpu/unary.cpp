@@ -34,8 +34,10 @@ template <typename T, typename U, typename Op>
 void unary_typed(const array& in, array& out, Op op) {
   const T* src = in.data<T>();
   if (in.flags().contiguous && in.data_size() == in.size()) {
-    out.set_data(allocator::malloc(in.data_size() * sizeof(U)), in.data_size(),
-                 in.strides(), in.flags());
+    if (sizeof(T) != sizeof(U) || !donate(in, out)) {
+      out.set_data(allocator::malloc(in.data_size() * sizeof(U)), in.data_size(),
+                   in.strides(), in.flags());
+    }
     U* dst = out.data<U>();
     parallel_for(in.data_size(), kParallelGrain, [&](size_t b, size_t e) {
       unary_contiguous(src + b, dst + b, e - b, op);
