@@ -66,6 +66,30 @@ def test_rope_freqs_batch_offsets_and_dtypes():
     close(h, R.rope(x, 8, True, 10000.0, 1.0, 0), tol=1e-2)
 
 
+@pytest.mark.parametrize("traditional", [False, True])
+@pytest.mark.parametrize("offset", [0, 7000, 20000])
+def test_rope_long_sequences(traditional, offset):
+    # Angles up to 8192 take the vectorized sin/cos, larger ones the C
+    # library's (through a table); both agree with the reference.
+    # The angle is position * frequency rounded to float32, as MLX computes
+    # it (at angle 8000 that rounding alone moves the result by ~5e-4).
+    x = f32(2, 2, 1200, 20)
+    pos = (np.arange(1200, dtype=np.float32) + np.float32(offset))[:, None]
+    inv = (np.float32(10000.0) ** (-np.arange(8, dtype=np.float32) * np.float32(2 / 16))).astype(np.float32)
+    ang = (pos * inv[None, :]).astype(np.float64)
+    c, sn = np.cos(ang), np.sin(ang)
+    a, b = (x[..., 0:16:2], x[..., 1:16:2]) if traditional else (x[..., :8], x[..., 8:16])
+    want = x.astype(np.float64)
+    lo, hi = (slice(0, 16, 2), slice(1, 16, 2)) if traditional else (slice(0, 8), slice(8, 16))
+    want[..., lo], want[..., hi] = a * c - b * sn, a * sn + b * c
+    out = mx.fast.rope(mx.array(x), 16, traditional=traditional, base=10000.0, scale=1.0, offset=offset)
+    close(out, want, tol=2e-5)
+    out = mx.fast.rope(mx.array(x).astype(mx.bfloat16), 16, traditional=traditional, base=10000.0, scale=1.0,
+                       offset=offset)
+    assert out.dtype == mx.bfloat16
+    close(out, want, tol=5e-2)
+
+
 MASKS = ["none", "causal", "bool", "additive"]
 
 

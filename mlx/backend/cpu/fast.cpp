@@ -5,6 +5,7 @@
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
 #include "mlx/primitives/fast.h"
@@ -118,24 +119,69 @@ MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t
   }
 }
 
-// y0[i], y1[i] = x0[i] c[i] - x1[i] s[i], x0[i] s[i] + x1[i] c[i], with
-// elements `step` apart; restrict lets the contiguous case vectorize.
+// Rotates `rows` consecutive rows of `d` features (row k at x + k d, with
+// the cos and sin of its position at c + k half, sn + k half): pairs
+// (x[i], x[i + half]), or (x[2i], x[2i + 1]) when traditional; features
+// past dims are copied. One call per block of rows, so the per-call cost
+// of the cloned function is not paid per (short) row.
 template <typename T, typename A>
-MLX_SIMD_CLONES void rotate_pairs(const T* __restrict__ x0, const T* __restrict__ x1, T* __restrict__ y0,
-                                  T* __restrict__ y1, size_t step, const A* __restrict__ c,
-                                  const A* __restrict__ sn, int half) {
-  if (step == 1) {
-    for (int i = 0; i < half; ++i) {
-      A a = static_cast<A>(x0[i]), b = static_cast<A>(x1[i]);
-      y0[i] = static_cast<T>(a * c[i] - b * sn[i]);
-      y1[i] = static_cast<T>(a * sn[i] + b * c[i]);
+MLX_SIMD_CLONES void rope_rows(const T* __restrict__ x, T* __restrict__ y, const A* __restrict__ c,
+                               const A* __restrict__ sn, size_t rows, size_t d, int half, int dims,
+                               bool traditional) {
+  for (size_t k = 0; k < rows; ++k, x += d, y += d, c += half, sn += half) {
+    if (traditional) {
+      for (int i = 0; i < half; ++i) {
+        A a = static_cast<A>(x[2 * i]), b = static_cast<A>(x[2 * i + 1]);
+        y[2 * i] = static_cast<T>(a * c[i] - b * sn[i]);
+        y[2 * i + 1] = static_cast<T>(a * sn[i] + b * c[i]);
+      }
+    } else {
+      for (int i = 0; i < half; ++i) {
+        A a = static_cast<A>(x[i]), b = static_cast<A>(x[i + half]);
+        y[i] = static_cast<T>(a * c[i] - b * sn[i]);
+        y[i + half] = static_cast<T>(a * sn[i] + b * c[i]);
+      }
     }
-    return;
+    for (size_t i = dims; i < d; ++i) {
+      y[i] = x[i];
+    }
   }
-  for (int i = 0; i < half; ++i) {
-    A a = static_cast<A>(x0[i * step]), b = static_cast<A>(x1[i * step]);
-    y0[i * step] = static_cast<T>(a * c[i] - b * sn[i]);
-    y1[i * step] = static_cast<T>(a * sn[i] + b * c[i]);
+}
+
+// Rotates rows [r0, r1) (float32 math) with cos and sin computed on the
+// fly: row r is at position (r % t_len + offset) * scale, the offset of its
+// batch entry (pos_of gives it), and feature pair i turns by position *
+// inv[i]. Faster than streaming a table of every position's cos and sin
+// from memory once per head; used where every angle is within sincos_small's
+// range.
+template <typename T>
+MLX_SIMD_CLONES void rope_rows_direct(const T* __restrict__ x, T* __restrict__ y, const float* __restrict__ inv,
+                                      const float* __restrict__ positions, size_t rows, size_t d, int half,
+                                      int dims, bool traditional, float sign) {
+  for (size_t k = 0; k < rows; ++k, x += d, y += d) {
+    const float pos = positions[k];
+    if (traditional) {
+      for (int i = 0; i < half; ++i) {
+        float sn, c;
+        cpu::fast::sincos_small(pos * inv[i], sn, c);
+        sn *= sign;
+        float a = static_cast<float>(x[2 * i]), b = static_cast<float>(x[2 * i + 1]);
+        y[2 * i] = static_cast<T>(a * c - b * sn);
+        y[2 * i + 1] = static_cast<T>(a * sn + b * c);
+      }
+    } else {
+      for (int i = 0; i < half; ++i) {
+        float sn, c;
+        cpu::fast::sincos_small(pos * inv[i], sn, c);
+        sn *= sign;
+        float a = static_cast<float>(x[i]), b = static_cast<float>(x[i + half]);
+        y[i] = static_cast<T>(a * c - b * sn);
+        y[i + half] = static_cast<T>(a * sn + b * c);
+      }
+    }
+    for (size_t i = dims; i < d; ++i) {
+      y[i] = x[i];
+    }
   }
 }
 
@@ -213,13 +259,40 @@ void RoPE::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
     using A = Acc<T>;
     const T* px = x.data<T>();
     T* py = out.data<T>();
-    // cos and sin of every (offset entry, position, pair), computed once
-    // and shared by the rows (heads) that use them.
     size_t entries = per_entry ? offsets.size() : 1;
+    auto position = [&](size_t entry, size_t t) {
+      return (static_cast<A>(t) + static_cast<A>(off[entry])) * static_cast<A>(scale_);
+    };
+    if constexpr (std::is_same_v<A, float>) {
+      // Positions are linear in t: the largest angle is at an end.
+      float max_inv = 0, max_angle = 0;
+      for (float f : inv) {
+        max_inv = std::max(max_inv, std::abs(f));
+      }
+      for (size_t e = 0; e < entries; ++e) {
+        for (size_t t : {size_t(0), t_len - 1}) {
+          max_angle = std::max(max_angle, std::abs(position(e, t)) * max_inv);
+        }
+      }
+      if (max_angle <= 8192.0f) {
+        for_rows(rows, d, [&](size_t r0, size_t r1) {
+          std::vector<float> positions(r1 - r0);
+          for (size_t r = r0; r < r1; ++r) {
+            positions[r - r0] = position(per_entry ? r / per_batch : 0, r % t_len);
+          }
+          rope_rows_direct<T>(px + r0 * d, py + r0 * d, inv.data(), positions.data(), r1 - r0, d, half, dims_,
+                              traditional_, sign);
+        });
+        return;
+      }
+    }
+    // Otherwise the C library's cos and sin of every (offset entry,
+    // position, pair), computed once and shared by the rows (heads) that
+    // use them.
     std::vector<A> cos_t(entries * t_len * half), sin_t(entries * t_len * half);
     cpu::parallel_for(entries * t_len, 64, [&](size_t b0, size_t b1) {
       for (size_t k = b0; k < b1; ++k) {
-        A pos = (static_cast<A>(k % t_len) + static_cast<A>(off[k / t_len])) * static_cast<A>(scale_);
+        A pos = position(k / t_len, k % t_len);
         for (int i = 0; i < half; ++i) {
           A a = pos * static_cast<A>(inv[i]);
           cos_t[k * half + i] = std::cos(a);
@@ -228,20 +301,14 @@ void RoPE::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
       }
     });
     for_rows(rows, d, [&](size_t r0, size_t r1) {
-      for (size_t r = r0; r < r1; ++r) {
-        size_t entry = per_entry ? r / per_batch : 0;
-        const A* c = cos_t.data() + (entry * t_len + r % t_len) * half;
-        const A* sn = sin_t.data() + (entry * t_len + r % t_len) * half;
-        const T* xr = px + r * d;
-        T* yr = py + r * d;
-        if (traditional_) {
-          rotate_pairs<T, A>(xr, xr + 1, yr, yr + 1, 2, c, sn, half);
-        } else {
-          rotate_pairs<T, A>(xr, xr + half, yr, yr + half, 1, c, sn, half);
-        }
-        for (size_t i = dims_; i < d; ++i) {
-          yr[i] = xr[i];
-        }
+      for (size_t r = r0; r < r1;) {
+        // Rows up to the end of this sequence share consecutive table rows.
+        size_t entry = per_entry ? r / per_batch : 0, t = r % t_len;
+        size_t n = std::min(r1 - r, t_len - t);
+        size_t table = (entry * t_len + t) * half;
+        rope_rows<T, A>(px + r * d, py + r * d, cos_t.data() + table, sin_t.data() + table, n, d, half, dims_,
+                        traditional_);
+        r += n;
       }
     });
   });

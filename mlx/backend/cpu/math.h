@@ -75,6 +75,34 @@ inline float exp_nonpositive(float x) {
   return x < -87.33f ? 0.0f : out;
 }
 
+// sin(x) and cos(x) for float32 with |x| <= 8192, within about 2 ulp:
+// x = j pi/2 + r with pi/2 in three parts (the first two products exact for
+// |j| < 2^13), |r| <= pi/4, then Cephes' minimax polynomials for sin and
+// cos of r, swapped and negated by the quadrant j mod 4. Branch free, so
+// it vectorizes; larger |x| needs a longer reduction (the C library's).
+inline void sincos_small(float x, float& s, float& c) {
+  // The low bits of t hold j = round(x 2/pi) (t = j + 1.5 * 2^23).
+  const float t = x * 0.636619772367581343f + 12582912.0f;
+  const float j = t - 12582912.0f;
+  const uint32_t quadrant = float_to_bits(t) & 3u;
+  float r = x - j * 1.5703125f;
+  r = r - j * 4.837512969970703125e-4f;
+  r = r - j * 7.54978995489188216e-8f;
+  const float r2 = r * r;
+  float ps = -1.9515295891e-4f;
+  ps = ps * r2 + 8.3321608736e-3f;
+  ps = ps * r2 - 1.6666654611e-1f;
+  const float sin_r = r + r * r2 * ps;
+  float pc = 2.443315711809948e-5f;
+  pc = pc * r2 - 1.388731625493765e-3f;
+  pc = pc * r2 + 4.166664568298827e-2f;
+  const float cos_r = 1.0f - 0.5f * r2 + r2 * r2 * pc;
+  const float sv = (quadrant & 1u) ? cos_r : sin_r;
+  const float cv = (quadrant & 1u) ? sin_r : cos_r;
+  s = (quadrant & 2u) ? -sv : sv;
+  c = ((quadrant + 1u) & 2u) ? -cv : cv;
+}
+
 // erf(x) for float32, within about 1e-7 relative. |x| < 0.84375: the odd
 // Taylor series to x^19 (truncation below 1e-8 relative); beyond, 1 - erfc
 // with erfc from the Chebyshev fit t exp(-x^2 + P(t)), t = 1 / (1 + |x|/2)
