@@ -13,8 +13,28 @@ array Elementwise::partial(int i, const std::vector<array>& inputs, const array&
 }
 
 namespace {
+// A constant derivative: a 0-d array of x's type (see times_partial).
+array scalar_like(double v, const array& x) { return array(v, x.dtype()); }
+
 array conj_if_complex(const array& x, const Stream& s) {
   return is_complex(x.dtype()) ? conjugate(x, s) : x;
+}
+
+// t * partial. Constant partials are 0-d arrays (scalar_like below), so
+// that no full array of ones is made and multiplied: 1 passes t through,
+// -1 negates it, any other constant broadcasts.
+array times_partial(const array& t, const array& partial, const Stream& s) {
+  if (partial.ndim() == 0 && partial.is_available() && !partial.has_primitive() &&
+      !is_complex(partial.dtype())) {
+    double v = array(partial).item<double>();
+    if (v == 1.0 && t.dtype() == promote_types(t.dtype(), partial.dtype())) {
+      return t;
+    }
+    if (v == -1.0 && t.dtype() == promote_types(t.dtype(), partial.dtype())) {
+      return negative(t, s);
+    }
+  }
+  return multiply(t, partial, s);
 }
 } // namespace
 
@@ -36,7 +56,7 @@ std::vector<array> Elementwise::jvp(
   }
   std::optional<array> total;
   for (size_t k = 0; k < argnums.size(); ++k) {
-    auto term = multiply(tangents[k], partial(argnums[k], primals, out), stream());
+    auto term = times_partial(tangents[k], partial(argnums[k], primals, out), stream());
     total = total ? add(*total, term, stream()) : term;
   }
   return {astype(*total, out.dtype(), stream())};
@@ -52,7 +72,7 @@ std::vector<array> Elementwise::vjp(
   }
   std::vector<array> out;
   for (int i : argnums) {
-    auto g = multiply(cotangents[0], conj_if_complex(partial(i, primals, outputs[0]), stream()), stream());
+    auto g = times_partial(cotangents[0], conj_if_complex(partial(i, primals, outputs[0]), stream()), stream());
     out.push_back(astype(g, primals[i].dtype(), stream()));
   }
   return out;
@@ -86,9 +106,6 @@ std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(
   return {{apply(moved)}, {0}};
 }
 
-namespace {
-array scalar_like(double v, const array& x) { return array(v, x.dtype()); }
-} // namespace
 
 // ---- unary: apply, then the derivative in terms of x = in[0] and out.
 #define MLX_UNARY_RULES(Name, op, deriv)                                        \
@@ -106,7 +123,7 @@ array scalar_like(double v, const array& x) { return array(v, x.dtype()); }
 MLX_UNARY_RULES(Abs, abs,
                 is_complex(x.dtype()) ? divide(conjugate(x, s), astype(out, x.dtype(), s), s)
                                       : sign(x, s))
-MLX_UNARY_RULES(Negative, negative, full_like(x, scalar_like(-1, x), s))
+MLX_UNARY_RULES(Negative, negative, scalar_like(-1, x))
 MLX_UNARY_RULES(Square, square, multiply(scalar_like(2, x), x, s))
 MLX_UNARY_RULES(Sqrt, sqrt, divide(scalar_like(0.5, x), out, s))
 MLX_UNARY_RULES(Rsqrt, rsqrt, multiply(scalar_like(-0.5, x), divide(out, x, s), s))
@@ -134,7 +151,7 @@ MLX_UNARY_RULES(Erf, erf,
                 multiply(scalar_like(M_2_SQRTPI, x), exp(negative(square(x, s), s), s), s))
 MLX_UNARY_RULES(ErfInv, erfinv,
                 multiply(scalar_like(0.5 * std::sqrt(M_PI), x), exp(square(out, s), s), s))
-MLX_UNARY_RULES(Copy, copy, ones_like(x, s))
+MLX_UNARY_RULES(Copy, copy, scalar_like(1, x))
 #undef MLX_UNARY_RULES
 
 // Piecewise-constant or non-numeric ops: zero derivative.
@@ -157,14 +174,14 @@ MLX_UNARY_ZERO_GRAD(Conjugate, conjugate) // (rules stated in the base)
 // Re z = real(1 * z), Im z = real(-i * z): their partials on complex input.
 array Real::apply(const std::vector<array>& in) { return real(in[0], stream()); }
 array Real::partial(int, const std::vector<array>& in, const array&) {
-  return ones_like(in[0], stream());
+  return scalar_like(1, in[0]);
 }
 array Imag::apply(const std::vector<array>& in) { return imag(in[0], stream()); }
 array Imag::partial(int i, const std::vector<array>& in, const array& out) {
   if (!is_complex(in[0].dtype())) {
     return Elementwise::partial(i, in, out);
   }
-  return full_like(in[0], array(complex64_t(0.0f, -1.0f)), stream());
+  return array(complex64_t(0.0f, -1.0f));
 }
 
 array Round::apply(const std::vector<array>& in) { return round(in[0], decimals_, stream()); }
@@ -174,7 +191,7 @@ array Round::partial(int i, const std::vector<array>& in, const array& out) {
 
 array AsType::apply(const std::vector<array>& in) { return astype(in[0], dtype_, stream()); }
 array AsType::partial(int, const std::vector<array>& in, const array&) {
-  return ones_like(in[0], stream());
+  return scalar_like(1, in[0]);
 }
 
 // ---- binary: derivative with respect to in[i], from a = in[0], b = in[1].
@@ -191,11 +208,11 @@ array AsType::partial(int, const std::vector<array>& in, const array&) {
     return i == 0 ? (da) : (db);                                                \
   }
 
-MLX_BINARY_RULES(Add, add, ones_like(a, s), ones_like(b, s))
-MLX_BINARY_RULES(Subtract, subtract, ones_like(a, s), full_like(b, scalar_like(-1, b), s))
+MLX_BINARY_RULES(Add, add, scalar_like(1, a), scalar_like(1, b))
+MLX_BINARY_RULES(Subtract, subtract, scalar_like(1, a), scalar_like(-1, b))
 MLX_BINARY_RULES(Multiply, multiply, b, a)
 MLX_BINARY_RULES(Divide, divide, reciprocal(b, s), negative(divide(out, b, s), s))
-MLX_BINARY_RULES(Remainder, remainder, ones_like(a, s),
+MLX_BINARY_RULES(Remainder, remainder, scalar_like(1, a),
                  negative(floor_divide(a, b, s), s))
 // d/db a^b = a^b log(a): zero where a^b is (0^b, b > 0, would be 0 * -inf),
 // NaN for a negative base, as MLX.
