@@ -9,6 +9,7 @@
 #include "mlx/linalg.h"
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
+#include "mlx/ops_more.h"
 #include "mlx/primitives.h"
 
 namespace mlx::core::random {
@@ -319,6 +320,17 @@ namespace {
 // the category axis inserted.
 array categorical_impl(const array& logits, int axis, const Shape& shape,
                        const std::optional<array>& key, StreamOrDevice s) {
+  int classes = logits.shape(axis);
+  if (!shape.empty() && classes > 0 && logits.size() == size_t(classes)) {
+    // One distribution drawn several times: MLX 0.32 inverts its CDF with
+    // one uniform per sample (not Gumbel noise per class), and so do we, to
+    // give the same samples for the same key.
+    auto p = softmax(astype(reshape(logits, {classes}, s), float32, s), -1, true, s);
+    auto cdf = cumsum(p, 0, false, true, s);
+    auto u = expand_dims(uniform(shape, float32, key, s), -1, s);
+    auto below = sum(astype(less_equal(cdf, u, s), uint32, s), -1, false, s);
+    return minimum(below, array(uint32_t(classes - 1)), s);
+  }
   Shape noise_shape = shape;
   int offset = axis + int(shape.size()) - logits.ndim() + 1;
   noise_shape.insert(noise_shape.begin() + offset, logits.shape(axis));
