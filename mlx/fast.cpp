@@ -3,6 +3,7 @@
 // kernels in backend/cpu/fast.cpp).
 #include "mlx/fast.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "mlx/ops.h"
@@ -134,42 +135,38 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
          detail::shape_str(q.shape()), ", k ", detail::shape_str(k.shape()), ", v ",
          detail::shape_str(v.shape()), ".");
   }
+  if (k.shape(0) != b || v.shape(0) != b) {
+    fail(op, "q, k and v must have the same batch size; got q ", detail::shape_str(q.shape()), ", k ",
+         detail::shape_str(k.shape()), ", v ", detail::shape_str(v.shape()), ".");
+  }
   if (hkv == 0 || hq % hkv != 0) {
     fail(op, "n_heads must be a multiple of n_kv_heads, found n_heads ", hq, " for n_kv_heads ", hkv, ".");
   }
   Dtype out_type = promote_types(promote_types(q.dtype(), k.dtype()), v.dtype());
-  Dtype acc = acc_type(out_type);
-  int g = hq / hkv;
-  // Scores per kv head group: (B, Hkv, G, L, S), viewed as (B, Hq, L, S).
-  auto qg = reshape(multiply(astype(q, acc, s), array(scale, acc), s), {b, hkv, g, l, d}, s);
-  auto kt = swapaxes(reshape(astype(k, acc, s), {b, hkv, 1, sl, d}, s), -1, -2, s);
-  auto scores = reshape(matmul(qg, kt, s), {b, hq, l, sl}, s);
-  if (mask_mode == "causal") {
-    auto rows = reshape(arange(0, l, int32, s), {l, 1}, s);
-    auto cols = reshape(arange(0, sl, int32, s), {1, sl}, s);
-    auto keep = less_equal(cols, add(rows, array(sl - l, int32), s), s);
-    scores = where(keep, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
-  } else if (mask) {
-    if (mask->dtype() == bool_) {
-      scores = where(*mask, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
-    } else {
-      scores = add(scores, astype(*mask, acc, s), s);
-    }
+  if (!is_floating_point(out_type)) {
+    fail(op, "q, k and v must be floating point, got ", out_type, ".");
   }
-  array p = scores;
+  Dtype acc = acc_type(out_type);
+  using Mask = ScaledDotProductAttention::Mask;
+  Mask kind = mask_mode == "causal" ? Mask::Causal : Mask::None;
+  std::vector<array> inputs = {astype(q, out_type, s), astype(k, out_type, s), astype(v, out_type, s)};
+  if (mask_mode != "causal" && mask) {
+    Shape scores = {b, hq, l, sl};
+    if (broadcast_shapes(mask->shape(), scores) != scores) {
+      fail(op, "mask of shape ", detail::shape_str(mask->shape()), " does not broadcast to the scores' shape ",
+           detail::shape_str(scores), ".");
+    }
+    kind = mask->dtype() == bool_ ? Mask::Bool : Mask::Additive;
+    inputs.push_back(kind == Mask::Bool ? *mask : astype(*mask, acc, s));
+  }
   if (sinks) {
     if (sinks->ndim() != 1 || sinks->shape(0) != hq) {
       fail(op, "sinks must have shape (", hq, ",) but got ", detail::shape_str(sinks->shape()), ".");
     }
-    // The sink joins the normalizer only.
-    auto lse = logaddexp(logsumexp(scores, -1, true, s), reshape(astype(*sinks, acc, s), {1, hq, 1, 1}, s), s);
-    p = exp(subtract(scores, lse, s), s);
-  } else {
-    p = softmax(scores, -1, true, s);  // one fused row kernel
+    inputs.push_back(astype(*sinks, acc, s));
   }
-  p = reshape(p, {b, hkv, g, l, sl}, s);
-  auto out = matmul(p, reshape(astype(v, acc, s), {b, hkv, 1, sl, v.shape(3)}, s), s);
-  return astype(reshape(out, {b, hq, l, v.shape(3)}, s), out_type, s);
+  return detail::make_node<ScaledDotProductAttention>(Shape{b, hq, l, v.shape(3)}, out_type, std::move(inputs),
+                                                      to_stream(s), scale, kind, bool(sinks));
 }
 
 array cross_entropy(const array& logits, const array& targets, StreamOrDevice s) {
@@ -610,6 +607,172 @@ std::pair<std::vector<array>, std::vector<int>> GatedDelta::vmap(const std::vect
     o = reshape(o, sh, s);
   }
   return {outs, {0, 0}};
+}
+
+} // namespace mlx::core
+
+namespace mlx::core {
+
+array sdpa_reference(const array& q, const array& k, const array& v, float scale, bool causal,
+                     const std::optional<array>& mask, const std::optional<array>& sinks, StreamOrDevice s) {
+  int b = q.shape(0), hq = q.shape(1), l = q.shape(2), d = q.shape(3);
+  int hkv = k.shape(1), sl = k.shape(2);
+  Dtype out_type = promote_types(promote_types(q.dtype(), k.dtype()), v.dtype());
+  Dtype acc = fast::acc_type(out_type);
+  int g = hq / hkv;
+  // Scores per kv head group: (B, Hkv, G, L, S), viewed as (B, Hq, L, S).
+  auto qg = reshape(multiply(astype(q, acc, s), array(scale, acc), s), {b, hkv, g, l, d}, s);
+  auto kt = swapaxes(reshape(astype(k, acc, s), {b, hkv, 1, sl, d}, s), -1, -2, s);
+  auto scores = reshape(matmul(qg, kt, s), {b, hq, l, sl}, s);
+  if (causal) {
+    auto rows = reshape(arange(0, l, int32, s), {l, 1}, s);
+    auto cols = reshape(arange(0, sl, int32, s), {1, sl}, s);
+    auto keep = less_equal(cols, add(rows, array(sl - l, int32), s), s);
+    scores = where(keep, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
+  } else if (mask) {
+    if (mask->dtype() == bool_) {
+      scores = where(*mask, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
+    } else {
+      scores = add(scores, astype(*mask, acc, s), s);
+    }
+  }
+  array p = scores;
+  if (sinks) {
+    // The sink joins the normalizer only.
+    auto lse = logaddexp(logsumexp(scores, -1, true, s), reshape(astype(*sinks, acc, s), {1, hq, 1, 1}, s), s);
+    p = exp(subtract(scores, lse, s), s);
+  } else {
+    p = softmax(scores, -1, true, s);
+  }
+  p = reshape(p, {b, hkv, g, l, sl}, s);
+  auto out = matmul(p, reshape(astype(v, acc, s), {b, hkv, 1, sl, v.shape(3)}, s), s);
+  return astype(reshape(out, {b, hq, l, v.shape(3)}, s), out_type, s);
+}
+
+namespace {
+
+// The reference as a function of its differentiable inputs: q, k, v, an
+// additive mask and the sinks; a bool mask is a constant of it.
+struct SdpaReference {
+  Function fn;
+  std::vector<array> diff;   // the differentiable primals, in order
+  std::vector<int> position; // each one's index among the primitive's inputs
+};
+
+SdpaReference sdpa_reference_of(const std::vector<array>& primals, float scale,
+                                ScaledDotProductAttention::Mask kind, bool has_sinks, Stream s) {
+  using Mask = ScaledDotProductAttention::Mask;
+  std::optional<array> bool_mask;
+  SdpaReference r;
+  for (int i = 0; i < int(primals.size()); ++i) {
+    if (i == 3 && kind == Mask::Bool) {
+      bool_mask = primals[i];
+    } else {
+      r.diff.push_back(primals[i]);
+      r.position.push_back(i);
+    }
+  }
+  r.fn = [=](const std::vector<array>& xs) {
+    std::optional<array> mask = bool_mask, sinks;
+    size_t next = 3;
+    if (kind == Mask::Additive) {
+      mask = xs[next++];
+    }
+    if (has_sinks) {
+      sinks = xs[next++];
+    }
+    return std::vector<array>{sdpa_reference(xs[0], xs[1], xs[2], scale, kind == Mask::Causal, mask, sinks, s)};
+  };
+  return r;
+}
+
+} // namespace
+
+std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& primals,
+                                                  const std::vector<array>& cotangents,
+                                                  const std::vector<int>& argnums, const std::vector<array>&) {
+  auto ref = sdpa_reference_of(primals, scale_, mask_, has_sinks_, stream());
+  auto grads = mlx::core::vjp(ref.fn, ref.diff, cotangents).second;
+  std::vector<array> out;
+  for (int i : argnums) {
+    auto at = std::find(ref.position.begin(), ref.position.end(), i);
+    out.push_back(at == ref.position.end() ? zeros_like(primals[i], stream()) : grads[at - ref.position.begin()]);
+  }
+  return out;
+}
+
+std::vector<array> ScaledDotProductAttention::jvp(const std::vector<array>& primals,
+                                                  const std::vector<array>& tangents,
+                                                  const std::vector<int>& argnums) {
+  auto ref = sdpa_reference_of(primals, scale_, mask_, has_sinks_, stream());
+  std::vector<array> tans;
+  for (auto& p : ref.diff) {
+    tans.push_back(zeros_like(p, stream()));
+  }
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    auto at = std::find(ref.position.begin(), ref.position.end(), argnums[k]);
+    if (at != ref.position.end()) {
+      tans[at - ref.position.begin()] = tangents[k];
+    }
+  }
+  return mlx::core::jvp(ref.fn, ref.diff, tans).second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(const std::vector<array>& inputs,
+                                                                                const std::vector<int>& axes) {
+  // Mapped q, k and v fold the mapped axis into the batch; the mask and
+  // sinks are then lined up with the folded batch.
+  auto s = stream();
+  int size = mapped_size(inputs, axes);
+  auto fold = [&](int i) {
+    auto x = batched_at_front(inputs[i], axes[i], size, s);
+    Shape sh = {size * x.shape(1)};
+    sh.insert(sh.end(), x.shape().begin() + 2, x.shape().end());
+    return reshape(x, sh, s);
+  };
+  auto q = fold(0), k = fold(1), v = fold(2);
+  int b = q.shape(0) / size;
+  int hq = q.shape(1), l = q.shape(2), sl = k.shape(2);
+  std::optional<array> mask, sinks;
+  size_t next = 3;
+  if (mask_ == Mask::Bool || mask_ == Mask::Additive) {
+    // The mask broadcast to (size, B, Hq, L, S), then folded.
+    auto m = inputs[next];
+    if (axes[next] >= 0) {
+      m = moveaxis(m, axes[next], 0, s);
+      Shape sh = {size};
+      for (int pad = 0; pad < 4 - (m.ndim() - 1); ++pad) {
+        sh.push_back(1);
+      }
+      sh.insert(sh.end(), m.shape().begin() + 1, m.shape().end());
+      m = reshape(m, sh, s);
+    }
+    m = broadcast_to(m, {size, b, hq, l, sl}, s);
+    mask = reshape(m, {size * b, hq, l, sl}, s);
+    ++next;
+  }
+  if (has_sinks_) {
+    if (axes[next] >= 0) {
+      // Sinks that differ per mapped entry have no folded form: the
+      // reference under vmap computes them.
+      auto ref = sdpa_reference_of(inputs, scale_, mask_, has_sinks_, s);
+      std::vector<int> diff_axes;
+      for (int p : ref.position) {
+        diff_axes.push_back(axes[p]);
+      }
+      if (mask_ == Mask::Bool && axes[3] >= 0) {
+        throw std::invalid_argument(
+            "[scaled_dot_product_attention] vmap over both a bool mask and the sinks is not supported.");
+      }
+      return {mlx::core::vmap(ref.fn, diff_axes, {0})(ref.diff), {0}};
+    }
+    sinks = inputs[next];
+  }
+  std::string mode = mask_ == Mask::Causal ? "causal" : (mask ? "array" : "");
+  auto out = fast::scaled_dot_product_attention(q, k, v, scale_, mode, mask, sinks, s);
+  Shape sh = {size, out.shape(0) / size};
+  sh.insert(sh.end(), out.shape().begin() + 1, out.shape().end());
+  return {{reshape(out, sh, s)}, {0}};
 }
 
 } // namespace mlx::core

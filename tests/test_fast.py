@@ -108,6 +108,68 @@ def test_sdpa(mask, use_sinks):
     close(out, R.sdpa(q, k, v, 0.3, m, sinks))
 
 
+@pytest.mark.parametrize("mask", ["none", "causal", "bool", "additive"])
+def test_sdpa_fused_blocks(mask):
+    # Query blocks of 64 and key blocks of 256: lengths across both, L < S
+    # (a prompt after a cache), grouped heads, sinks, broadcast masks.
+    q, k, v = f32(2, 4, 150, 16), f32(2, 2, 600, 16), f32(2, 2, 600, 8)
+    m = {"none": None, "causal": "causal", "bool": RNG.random((1, 150, 600)) > 0.5,
+         "additive": f32(2, 1, 1, 600)}[mask]
+    mm = mx.array(m) if isinstance(m, np.ndarray) else m
+    sinks = f32(4)
+    for s in (None, sinks):
+        out = mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.25, mask=mm,
+                                                   sinks=None if s is None else mx.array(s))
+        close(out, R.sdpa(q, k, v, 0.25, m, s), tol=2e-5)
+    q64 = mx.array(q.astype(np.float64))
+    out = mx.fast.scaled_dot_product_attention(q64, mx.array(k).astype(mx.float64), mx.array(v).astype(mx.float64),
+                                               scale=0.25, mask=mm)
+    assert out.dtype == mx.float64
+    np.testing.assert_allclose(np.array(out), R.sdpa(q, k, v, 0.25, m), rtol=1e-10, atol=1e-10)
+
+
+def test_sdpa_masked_rows_and_transposed_inputs():
+    q, k, v = f32(1, 2, 4, 8), f32(1, 2, 5, 8), f32(1, 2, 5, 8)
+    m = np.ones((4, 5), bool)
+    m[1] = False  # a row with every key masked: NaN, as the softmax of -inf
+    out = np.array(mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.5,
+                                                        mask=mx.array(m)))
+    assert np.isnan(out[:, :, 1]).all() and not np.isnan(out[:, :, [0, 2, 3]]).any()
+    with_sink = mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.5,
+                                                     mask=mx.array(m), sinks=mx.array(f32(2)))
+    np.testing.assert_array_equal(np.array(with_sink)[:, :, 1], 0)
+    # Non-contiguous q, k, v (a layout that needs a copy).
+    qt = mx.array(q.transpose(0, 2, 1, 3).copy()).transpose(0, 2, 1, 3)
+    close(mx.fast.scaled_dot_product_attention(qt, mx.array(k), mx.array(v), scale=0.5, mask="causal"),
+          R.sdpa(q, k, v, 0.5, "causal"))
+
+
+def test_sdpa_vjp_and_vmap():
+    q, k, v = f32(1, 4, 70, 8), f32(1, 2, 300, 8), f32(1, 2, 300, 8)
+    add = f32(1, 1, 70, 300)
+    args = [mx.array(a) for a in (q, k, v, add)]
+
+    def fused(q, k, v, m):
+        return (mx.fast.scaled_dot_product_attention(q, k, v, scale=0.3, mask=m) ** 2).sum()
+
+    def composed(q, k, v, m):
+        s = (mx.repeat(q, 1, 1).reshape(1, 2, 2, 70, 8) @ k[:, :, None].swapaxes(-1, -2)).reshape(1, 4, 70, 300)
+        p = mx.softmax(s * 0.3 + m, axis=-1).reshape(1, 2, 2, 70, 300)
+        return ((p @ v[:, :, None]).reshape(1, 4, 70, 8) ** 2).sum()
+
+    g1 = mx.grad(fused, argnums=(0, 1, 2, 3))(*args)
+    g2 = mx.grad(composed, argnums=(0, 1, 2, 3))(*args)
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-4, atol=1e-5)
+    # vmap over a leading axis of q with a mapped bool mask.
+    qs, ms = mx.array(f32(3, 1, 2, 5, 8)), mx.array(RNG.random((3, 5, 6)) > 0.3)
+    kk, vv = mx.array(f32(1, 2, 6, 8)), mx.array(f32(1, 2, 6, 8))
+    f = lambda q, m: mx.fast.scaled_dot_product_attention(q, kk, vv, scale=0.3, mask=m)
+    out = mx.vmap(f)(qs, ms)
+    for i in range(3):
+        np.testing.assert_allclose(np.array(out[i]), np.array(f(qs[i], ms[i])), rtol=1e-5, atol=1e-6)
+
+
 def test_sdpa_half_and_decode_shapes():
     q, k, v = f32(1, 8, 1, 16), f32(1, 2, 9, 16), f32(1, 2, 9, 16)
     out = mx.fast.scaled_dot_product_attention(*(mx.array(a).astype(mx.bfloat16) for a in (q, k, v)),

@@ -54,6 +54,30 @@ class RoPE : public Primitive {
   bool has_freqs_, inverse_;
 };
 
+// inputs: q, k, v[, mask][, sinks]; q (B, Hq, L, D), k (B, Hkv, S, D), v
+// (B, Hkv, S, Dv) of the output type, a bool or additive mask broadcastable
+// to (B, Hq, L, S), sinks (Hq,) in the accumulation type. One pass per block
+// of queries with an online softmax over blocks of keys; the transformation
+// rules differentiate sdpa_reference, the same attention written with ops.
+class ScaledDotProductAttention : public Primitive {
+ public:
+  enum class Mask { None, Causal, Bool, Additive };
+  ScaledDotProductAttention(Stream s, float scale, Mask mask, bool has_sinks)
+      : Primitive(s), scale_(scale), mask_(mask), has_sinks_(has_sinks) {}
+  MLX_PRIMITIVE_BODY(ScaledDotProductAttention)
+  MLX_TRANSFORM_RULES
+
+ private:
+  float scale_;
+  Mask mask_;
+  bool has_sinks_;
+};
+
+// Attention written with ops (matmul, softmax): the definition the fused
+// kernel follows and the source of its transformation rules.
+array sdpa_reference(const array& q, const array& k, const array& v, float scale, bool causal,
+                     const std::optional<array>& mask, const std::optional<array>& sinks, StreamOrDevice s);
+
 // inputs: q, k, v, gamma, beta, state (zeros when not given)[, mask];
 // outputs: o, final state. Rules differentiate the same recurrence
 // written with ops (gated_delta_reference).
