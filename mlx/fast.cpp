@@ -176,15 +176,18 @@ array cross_entropy(const array& logits, const array& targets, StreamOrDevice s)
   if (!is_integral(targets.dtype())) {
     fail("cross_entropy", "targets must be integer class indices.");
   }
+  if (logits.shape(-1) == 0) {
+    fail("cross_entropy", "logits must have at least one class.");
+  }
   Shape expected(logits.shape().begin(), logits.shape().end() - 1);
   if (targets.shape() != expected) {
     fail("cross_entropy", "targets of shape ", detail::shape_str(targets.shape()),
          " do not match logits of shape ", detail::shape_str(logits.shape()), ".");
   }
   // Computed (and returned) in float32 for 16-bit logits, as MLX.
-  auto l = astype(logits, acc_type(float_type(logits.dtype())), s);
-  auto picked = take_along_axis(l, expand_dims(astype(targets, int32, s), -1, s), -1, s);
-  return subtract(logsumexp(l, -1, false, s), squeeze(picked, -1, s), s);
+  Dtype t = acc_type(float_type(logits.dtype()));
+  return detail::make_node<CrossEntropy>(targets.shape(), t, {astype(logits, t, s), astype(targets, int32, s)},
+                                         to_stream(s));
 }
 
 } // namespace mlx::core::fast
@@ -773,6 +776,123 @@ std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(
   Shape sh = {size, out.shape(0) / size};
   sh.insert(sh.end(), out.shape().begin() + 1, out.shape().end());
   return {{reshape(out, sh, s)}, {0}};
+}
+
+} // namespace mlx::core
+
+// CrossEntropy ---------------------------------------------------------------
+
+namespace mlx::core {
+
+namespace {
+
+// logits[target] per row, and the loss gradient written with ops (the
+// source of CrossEntropyGrad's rules); targets are int32.
+// The class each target names among v: negatives count from the end,
+// out-of-range ones are clamped (as the kernels read them).
+array class_index(const array& targets, int v, StreamOrDevice s) {
+  auto t = where(less(targets, array(0, int32), s), add(targets, array(v, int32), s), targets, s);
+  return clip(t, array(0, int32), array(std::max(v - 1, 0), int32), s);
+}
+
+array picked_logits(const array& logits, const array& targets, StreamOrDevice s) {
+  auto t = class_index(targets, logits.shape(-1), s);
+  return squeeze(take_along_axis(logits, expand_dims(t, -1, s), -1, s), -1, s);
+}
+
+array cross_entropy_grad_reference(const array& logits, const array& targets, const array& cot, StreamOrDevice s) {
+  int v = logits.shape(-1);
+  auto t = class_index(targets, v, s);
+  auto hot = astype(equal(arange(0, v, int32, s), expand_dims(t, -1, s), s), logits.dtype(), s);
+  return multiply(expand_dims(cot, -1, s), subtract(softmax(logits, -1, true, s), hot, s), s);
+}
+
+// Moves the mapped axis of every input to the front (broadcasting unmapped
+// ones), so that the rows gain a leading batch dim.
+std::vector<array> rows_batched(const std::vector<array>& inputs, const std::vector<int>& axes, StreamOrDevice s) {
+  int size = mapped_size(inputs, axes);
+  std::vector<array> out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    out.push_back(batched_at_front(inputs[i], axes[i], size, s));
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<array> CrossEntropy::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                     const std::vector<int>& argnums, const std::vector<array>&) {
+  std::vector<array> out;
+  for (int i : argnums) {
+    if (i == 0) {
+      out.push_back(detail::make_node<CrossEntropyGrad>(
+          primals[0].shape(), primals[0].dtype(),
+          {primals[0], primals[1], astype(cotangents[0], primals[0].dtype(), stream())}, stream()));
+    } else {
+      out.push_back(zeros_like(primals[1], stream()));
+    }
+  }
+  return out;
+}
+
+std::vector<array> CrossEntropy::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                     const std::vector<int>& argnums) {
+  auto s = stream();
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] == 0) {
+      // d(lse) = sum(softmax * t); d(picked) = t[target].
+      auto& t = tangents[k];
+      auto dl = sum(multiply(softmax(primals[0], -1, true, s), t, s), -1, false, s);
+      return {subtract(dl, picked_logits(t, primals[1], s), s)};
+    }
+  }
+  return {zeros(primals[1].shape(), primals[0].dtype(), s)};
+}
+
+std::pair<std::vector<array>, std::vector<int>> CrossEntropy::vmap(const std::vector<array>& inputs,
+                                                                   const std::vector<int>& axes) {
+  // The mapped axis goes first; the class axis stays last.
+  auto in = rows_batched(inputs, axes, stream());
+  return {{fast::cross_entropy(in[0], in[1], stream())}, {0}};
+}
+
+std::vector<array> CrossEntropyGrad::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                         const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  auto targets = primals[1];
+  auto f = [targets, s](const std::vector<array>& xs) {
+    return std::vector<array>{cross_entropy_grad_reference(xs[0], targets, xs[1], s)};
+  };
+  auto grads = mlx::core::vjp(f, {primals[0], primals[2]}, cotangents).second;
+  std::vector<array> out;
+  for (int i : argnums) {
+    out.push_back(i == 0 ? grads[0] : (i == 2 ? grads[1] : zeros_like(primals[1], s)));
+  }
+  return out;
+}
+
+std::vector<array> CrossEntropyGrad::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                         const std::vector<int>& argnums) {
+  auto s = stream();
+  auto targets = primals[1];
+  auto f = [targets, s](const std::vector<array>& xs) {
+    return std::vector<array>{cross_entropy_grad_reference(xs[0], targets, xs[1], s)};
+  };
+  std::vector<array> tans = {zeros_like(primals[0], s), zeros_like(primals[2], s)};
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] == 0) {
+      tans[0] = tangents[k];
+    } else if (argnums[k] == 2) {
+      tans[1] = tangents[k];
+    }
+  }
+  return mlx::core::jvp(f, {primals[0], primals[2]}, tans).second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> CrossEntropyGrad::vmap(const std::vector<array>& inputs,
+                                                                       const std::vector<int>& axes) {
+  auto in = rows_batched(inputs, axes, stream());
+  return {{detail::make_node<CrossEntropyGrad>(in[0].shape(), in[0].dtype(), in, stream())}, {0}};
 }
 
 } // namespace mlx::core

@@ -185,6 +185,46 @@ def test_cross_entropy():
     assert mx.fast.cross_entropy(mx.array(logits).astype(mx.float16), mx.array(t)).dtype == mx.float32
 
 
+def test_cross_entropy_fused_rules():
+    # Large rows, leading dims, negative targets (from the end), float64,
+    # non-contiguous logits; gradients (first and second order), jvp, vmap.
+    logits, t = f32(3, 5, 1000), RNG.integers(-1000, 1000, (3, 5))
+    x64 = logits.astype(np.float64)
+    ref = np.log(np.exp(x64 - x64.max(-1, keepdims=True)).sum(-1)) + x64.max(-1) - \
+        np.take_along_axis(x64, (t % 1000)[..., None], -1)[..., 0]
+    close(mx.fast.cross_entropy(mx.array(logits), mx.array(t)), ref, tol=1e-5)
+    out64 = mx.fast.cross_entropy(mx.array(x64, mx.float64), mx.array(t))
+    assert out64.dtype == mx.float64
+    np.testing.assert_allclose(np.array(out64), ref, rtol=1e-12)
+    lt = mx.array(np.ascontiguousarray(logits.transpose(1, 0, 2))).transpose(1, 0, 2)
+    close(mx.fast.cross_entropy(lt, mx.array(t)), ref, tol=1e-5)
+    with pytest.raises(ValueError, match=r"\[cross_entropy\]"):
+        mx.fast.cross_entropy(mx.ones((2, 0)), mx.array([0, 0]))
+
+    small, ts = RNG.standard_normal((4, 7)), mx.array(RNG.integers(0, 7, 4))
+    fd_check(lambda x: mx.fast.cross_entropy(x, ts), [small], 0)
+    # The gradient's own gradient (CrossEntropyGrad's vjp) against the
+    # composed loss.
+    composed = lambda x: mx.logsumexp(x, axis=-1) - mx.take_along_axis(x, ts[:, None], -1)[:, 0]
+    w = mx.array(RNG.standard_normal((4, 7)), mx.float64)
+    hv = lambda f: mx.grad(lambda x: (mx.grad(lambda y: (f(y) ** 2).sum())(x) * w).sum())(mx.array(small, mx.float64))
+    np.testing.assert_allclose(np.array(hv(lambda x: mx.fast.cross_entropy(x, ts))), np.array(hv(composed)),
+                               rtol=1e-10, atol=1e-12)
+    tan = mx.array(RNG.standard_normal((4, 7)), mx.float64)
+    x0 = mx.array(small, mx.float64)
+    _, j1 = mx.jvp(lambda x: mx.fast.cross_entropy(x, ts), [x0], [tan])
+    _, j2 = mx.jvp(composed, [x0], [tan])
+    np.testing.assert_allclose(np.array(j1[0]), np.array(j2[0]), rtol=1e-10)
+    xs, tb = mx.array(f32(4, 3, 9)), mx.array(RNG.integers(0, 9, (3, 4)))
+    out = mx.vmap(mx.fast.cross_entropy, in_axes=(0, 1))(xs, tb)
+    for i in range(4):
+        np.testing.assert_allclose(np.array(out[i]), np.array(mx.fast.cross_entropy(xs[i], tb[:, i])), rtol=1e-6)
+    g = mx.vmap(mx.grad(lambda x, t: mx.fast.cross_entropy(x, t).sum()))(xs, tb.T)
+    for i in range(4):
+        gi = mx.grad(lambda x: mx.fast.cross_entropy(x, tb[:, i]).sum())(xs[i])
+        np.testing.assert_allclose(np.array(g[i]), np.array(gi), rtol=1e-6, atol=1e-7)
+
+
 def fd_check(f, args, argnum, eps=1e-6, tol=1e-6):
     """vjp and jvp of f (float64) at args against central differences."""
     args = [mx.array(a, mx.float64) if isinstance(a, np.ndarray) else a for a in args]

@@ -73,6 +73,25 @@ class ScaledDotProductAttention : public Primitive {
   bool has_sinks_;
 };
 
+// inputs: logits (..., V) in float32 or float64, targets (...) int32;
+// output (...): logsumexp(logits) - logits[target], one pass per row. A
+// negative target counts from the end; out-of-range ones are clamped.
+class CrossEntropy : public Primitive {
+ public:
+  explicit CrossEntropy(Stream s) : Primitive(s) {}
+  MLX_PRIMITIVE_BODY(CrossEntropy)
+  MLX_TRANSFORM_RULES
+};
+
+// inputs: logits, targets, cotangent (...); output (..., V):
+// cotangent * (softmax(logits) - one_hot(target)), CrossEntropy's vjp.
+class CrossEntropyGrad : public Primitive {
+ public:
+  explicit CrossEntropyGrad(Stream s) : Primitive(s) {}
+  MLX_PRIMITIVE_BODY(CrossEntropyGrad)
+  MLX_TRANSFORM_RULES
+};
+
 // Attention written with ops (matmul, softmax): the definition the fused
 // kernel follows and the source of its transformation rules.
 array sdpa_reference(const array& q, const array& k, const array& v, float scale, bool causal,

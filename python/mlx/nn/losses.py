@@ -63,6 +63,11 @@ def cross_entropy(
         raise ValueError(
             f"Targets shape {targets.shape} does not match logits shape {logits.shape}."
         )
+    fused = getattr(getattr(mx, "fast", None), "cross_entropy", None)
+    if (fused is not None and not as_probs and label_smoothing == 0 and axis in (-1, logits.ndim - 1)
+            and logits.dtype in (mx.float32, mx.float64) and mx.issubdtype(targets.dtype, mx.integer)):
+        # The common case in one fused pass (and a fused gradient).
+        return _reduce(_weighted(fused(logits, targets), weights), reduction)
     if as_probs:
         target_logit = mx.sum(logits * targets, axis=axis)
     else:
