@@ -23,6 +23,17 @@ bool compile_enabled();
 
 namespace detail {
 
+// Elementwise tape nodes replayed as one Fused node: `members` (tape
+// indices, in order) read `inputs` (traced arrays made before the first
+// member) and each other; the values of `outputs` (tape indices) are used
+// beyond the group.
+struct FusedGroup {
+  std::vector<int> members;
+  std::vector<array> inputs;
+  std::vector<int> outputs;
+  std::shared_ptr<Primitive> primitive;
+};
+
 // A traced graph: the nodes that depend on the inputs, in order, and the
 // outputs, each a traced node, an input or a constant.
 struct CompiledGraph {
@@ -30,7 +41,12 @@ struct CompiledGraph {
   std::vector<array> tape;
   std::vector<array> outputs;
   std::vector<array> keep_alive;  // the traced inputs the ids belong to
+  std::vector<FusedGroup> groups;
+  std::vector<int> group_of;  // per tape node: its group, or -1
 };
+
+// Finds the groups of elementwise nodes of graph.tape to fuse.
+void fuse_elementwise(CompiledGraph& graph);
 
 // Traces fun on stand-ins of `inputs` (same shapes, dtypes and values).
 std::shared_ptr<CompiledGraph> compile_trace(const Function& fun, const std::vector<array>& inputs);

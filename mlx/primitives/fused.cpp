@@ -1,0 +1,81 @@
+// Fused: its steps as separate nodes, and the transformation rules, which
+// differentiate or batch that expansion.
+#include "mlx/primitives/fused.h"
+
+#include "mlx/ops.h"
+#include "mlx/transforms.h"
+
+namespace mlx::core {
+
+namespace {
+
+std::vector<array> expand_steps(const std::vector<FusedStep>& steps, const std::vector<int>& output_steps,
+                                const std::vector<array>& inputs) {
+  std::vector<array> values;
+  values.reserve(steps.size());
+  for (const auto& step : steps) {
+    std::vector<array> args;
+    for (int a : step.args) {
+      args.push_back(a >= 0 ? inputs[a] : values[-1 - a]);
+    }
+    Shape shape = args.front().shape();
+    values.push_back(array(std::move(shape), step.dtype, step.primitive, std::move(args)));
+  }
+  std::vector<array> outs;
+  for (int k : output_steps) {
+    outs.push_back(values[k]);
+  }
+  return outs;
+}
+
+// The expansion as a function (the steps' primitives are shared).
+Function expansion(const Fused& f) {
+  auto steps = f.steps();
+  auto outputs = f.output_steps();
+  return [steps, outputs](const std::vector<array>& xs) { return expand_steps(steps, outputs, xs); };
+}
+
+} // namespace
+
+std::vector<array> Fused::expand(const std::vector<array>& inputs) const {
+  return expand_steps(steps_, output_steps_, inputs);
+}
+
+std::vector<array> Fused::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                              const std::vector<int>& argnums) {
+  std::vector<array> tans;
+  for (auto& p : primals) {
+    tans.push_back(zeros_like(p, stream()));
+  }
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    tans[argnums[k]] = tangents[k];
+  }
+  return mlx::core::jvp(expansion(*this), primals, tans).second;
+}
+
+std::vector<array> Fused::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                              const std::vector<int>& argnums, const std::vector<array>& outputs) {
+  // Cotangents come for the outputs still held; the others are zero.
+  std::vector<array> cots;
+  for (int k : output_steps_) {
+    const auto& step = steps_[k];
+    cots.push_back(zeros(primals.front().shape(), step.dtype, stream()));
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    cots[outputs[i].sibling_position()] = cotangents[i];
+  }
+  auto grads = mlx::core::vjp(expansion(*this), primals, cots).second;
+  std::vector<array> out;
+  for (int i : argnums) {
+    out.push_back(grads[i]);
+  }
+  return out;
+}
+
+std::pair<std::vector<array>, std::vector<int>> Fused::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes) {
+  std::vector<int> out_axes(output_steps_.size(), 0);
+  return {mlx::core::vmap(expansion(*this), axes, out_axes)(inputs), out_axes};
+}
+
+} // namespace mlx::core
