@@ -9,7 +9,7 @@
 
 #include "mlx/ops.h"
 #include "mlx/primitives.h"
-#include "mlx/primitives/fused.h"
+#include "mlx/fusion.h"
 
 namespace mlx::core {
 
@@ -43,151 +43,48 @@ std::shared_ptr<CompiledGraph> compile_trace(const Function& fun, const std::vec
   return graph;
 }
 
-namespace {
-
-// Chains shorter than this many elements gain nothing from fusing.
-constexpr size_t kMinFusedSize = 4096;
-
-bool fusible(const array& node) {
-  if (!node.has_primitive() || !node.primitive().is_elementwise() || node.outputs().size() != 1 ||
-      node.size() < kMinFusedSize) {
-    return false;
-  }
-  for (auto& in : node.inputs()) {
-    if (in.shape() != node.shape()) {
-      return false;
-    }
-  }
-  return true;
-}
-
-} // namespace
-
 void fuse_elementwise(CompiledGraph& graph) {
   const auto& tape = graph.tape;
-  std::unordered_map<std::uintptr_t, int> position;
+  std::vector<bool> candidate(tape.size());
+  for (size_t i = 0; i < tape.size(); ++i) {
+    candidate[i] = fusible_elementwise(tape[i]);
+  }
+  auto groups = elementwise_groups(tape, candidate);
+  // Values used outside their group: by other nodes or as outputs.
+  std::unordered_map<std::uintptr_t, int> position, group_of;
   for (int i = 0; i < int(tape.size()); ++i) {
     position[tape[i].id()] = i;
   }
-  auto producer = [&](const array& a) {
-    auto it = position.find(a.id());
-    return it == position.end() ? -1 : it->second;
-  };
-  // A group runs where its first member was, so every value it reads from
-  // outside must be made before that: merge the groups of a node's inputs
-  // with it while that holds.
-  std::vector<int> group(tape.size(), -1);
-  std::vector<std::vector<int>> members;
-  auto runnable = [&](const std::vector<int>& m) {
-    int start = *std::min_element(m.begin(), m.end());
-    for (int i : m) {
-      for (auto& in : tape[i].inputs()) {
-        int j = producer(in);
-        if (j >= start && std::find(m.begin(), m.end(), j) == m.end()) {
-          return false;
-        }
-      }
+  for (int g = 0; g < int(groups.size()); ++g) {
+    for (int i : groups[g]) {
+      group_of[tape[i].id()] = g;
     }
-    return true;
-  };
-  for (int i = 0; i < int(tape.size()); ++i) {
-    if (!fusible(tape[i])) {
-      continue;
-    }
-    std::vector<int> candidates;
-    for (auto& in : tape[i].inputs()) {
-      int j = producer(in);
-      if (j >= 0 && group[j] >= 0 && tape[j].shape() == tape[i].shape() &&
-          std::find(candidates.begin(), candidates.end(), group[j]) == candidates.end()) {
-        candidates.push_back(group[j]);
-      }
-    }
-    // All of them at once, else the first that can take the node alone.
-    std::vector<int> merged = {i};
-    for (int g : candidates) {
-      merged.insert(merged.end(), members[g].begin(), members[g].end());
-    }
-    std::vector<int> chosen;
-    if (candidates.size() > 1 && runnable(merged)) {
-      chosen = candidates;
-    } else {
-      for (int g : candidates) {
-        std::vector<int> one = members[g];
-        one.push_back(i);
-        if (runnable(one)) {
-          chosen = {g};
-          break;
-        }
-      }
-    }
-    int target = chosen.empty() ? int(members.size()) : chosen.front();
-    if (chosen.empty()) {
-      members.emplace_back();
-    }
-    for (size_t c = 1; c < chosen.size(); ++c) {
-      for (int j : members[chosen[c]]) {
-        group[j] = target;
-        members[target].push_back(j);
-      }
-      members[chosen[c]].clear();
-    }
-    group[i] = target;
-    members[target].push_back(i);
-    std::sort(members[target].begin(), members[target].end());
   }
-  // Values used outside their group (by other nodes or as outputs).
+  auto group_at = [&](const array& a) {
+    auto it = group_of.find(a.id());
+    return it == group_of.end() ? -1 : it->second;
+  };
   std::vector<bool> used_outside(tape.size(), false);
   for (int i = 0; i < int(tape.size()); ++i) {
     for (auto& in : tape[i].inputs()) {
-      int j = producer(in);
-      if (j >= 0 && (group[i] < 0 || group[i] != group[j])) {
-        used_outside[j] = true;
+      auto it = position.find(in.id());
+      if (it != position.end() && (group_at(tape[i]) < 0 || group_at(tape[i]) != group_at(in))) {
+        used_outside[it->second] = true;
       }
     }
   }
   for (auto& o : graph.outputs) {
-    int j = producer(o);
-    if (j >= 0) {
-      used_outside[j] = true;
+    auto it = position.find(o.id());
+    if (it != position.end()) {
+      used_outside[it->second] = true;
     }
   }
   graph.group_of.assign(tape.size(), -1);
-  for (auto& m : members) {
-    if (m.size() < 2) {
-      continue;
-    }
-    FusedGroup g;
-    g.members = m;
-    std::unordered_map<std::uintptr_t, int> input_index, step_index;
-    std::vector<FusedStep> steps;
-    std::vector<int> output_steps;
-    for (int i : m) {
-      FusedStep step{tape[i].primitive_ptr(), {}, tape[i].dtype()};
-      for (auto& in : tape[i].inputs()) {
-        auto s = step_index.find(in.id());
-        if (s != step_index.end()) {
-          step.args.push_back(-1 - s->second);
-          continue;
-        }
-        auto [it, fresh] = input_index.emplace(in.id(), int(g.inputs.size()));
-        if (fresh) {
-          g.inputs.push_back(in);
-        }
-        step.args.push_back(it->second);
-      }
-      step_index[tape[i].id()] = int(steps.size());
-      if (used_outside[i]) {
-        g.outputs.push_back(i);
-        output_steps.push_back(int(steps.size()));
-      }
-      steps.push_back(std::move(step));
-    }
-    g.primitive = std::make_shared<Fused>(tape[m.front()].primitive().stream(), std::move(steps),
-                                          std::move(output_steps));
+  for (auto& m : groups) {
     for (int i : m) {
       graph.group_of[i] = int(graph.groups.size());
     }
-    graph.groups.push_back(std::move(g));
+    graph.groups.push_back(make_fused_group(tape, m, [&](int i) { return bool(used_outside[i]); }));
   }
 }
 

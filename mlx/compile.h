@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "mlx/fusion.h"
 #include "mlx/transforms.h"
 
 namespace mlx::core {
@@ -22,17 +23,6 @@ void enable_compile();
 bool compile_enabled();
 
 namespace detail {
-
-// Elementwise tape nodes replayed as one Fused node: `members` (tape
-// indices, in order) read `inputs` (traced arrays made before the first
-// member) and each other; the values of `outputs` (tape indices) are used
-// beyond the group.
-struct FusedGroup {
-  std::vector<int> members;
-  std::vector<array> inputs;
-  std::vector<int> outputs;
-  std::shared_ptr<Primitive> primitive;
-};
 
 // A traced graph: the nodes that depend on the inputs, in order, and the
 // outputs, each a traced node, an input or a constant.

@@ -1,0 +1,141 @@
+#include "mlx/fusion.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "mlx/primitives/fused.h"
+
+namespace mlx::core::detail {
+
+namespace {
+
+constexpr size_t kMinFusedSize = 4096;
+
+} // namespace
+
+bool fusible_elementwise(const array& node) {
+  if (!node.has_primitive() || !node.primitive().is_elementwise() || node.siblings().size() != 0 ||
+      node.size() < kMinFusedSize) {
+    return false;
+  }
+  for (auto& in : node.inputs()) {
+    if (in.shape() != node.shape()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape, const std::vector<bool>& candidate) {
+  std::unordered_map<std::uintptr_t, int> position;
+  for (int i = 0; i < int(tape.size()); ++i) {
+    position[tape[i].id()] = i;
+  }
+  auto producer = [&](const array& a) {
+    auto it = position.find(a.id());
+    return it == position.end() ? -1 : it->second;
+  };
+  std::vector<int> group(tape.size(), -1);
+  std::vector<std::vector<int>> members;
+  // Every value read from outside the group is made before its first member.
+  auto runnable = [&](const std::vector<int>& m) {
+    int start = *std::min_element(m.begin(), m.end());
+    for (int i : m) {
+      for (auto& in : tape[i].inputs()) {
+        int j = producer(in);
+        if (j >= start && std::find(m.begin(), m.end(), j) == m.end()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  for (int i = 0; i < int(tape.size()); ++i) {
+    if (!candidate[i]) {
+      continue;
+    }
+    std::vector<int> inputs_groups;
+    for (auto& in : tape[i].inputs()) {
+      int j = producer(in);
+      if (j >= 0 && group[j] >= 0 && tape[j].shape() == tape[i].shape() &&
+          std::find(inputs_groups.begin(), inputs_groups.end(), group[j]) == inputs_groups.end()) {
+        inputs_groups.push_back(group[j]);
+      }
+    }
+    // Merge with all of the inputs' groups at once, else join the first
+    // that can take the node alone, else start a group.
+    std::vector<int> merged = {i};
+    for (int g : inputs_groups) {
+      merged.insert(merged.end(), members[g].begin(), members[g].end());
+    }
+    std::vector<int> chosen;
+    if (inputs_groups.size() > 1 && runnable(merged)) {
+      chosen = inputs_groups;
+    } else {
+      for (int g : inputs_groups) {
+        std::vector<int> one = members[g];
+        one.push_back(i);
+        if (runnable(one)) {
+          chosen = {g};
+          break;
+        }
+      }
+    }
+    int target = chosen.empty() ? int(members.size()) : chosen.front();
+    if (chosen.empty()) {
+      members.emplace_back();
+    }
+    for (size_t c = 1; c < chosen.size(); ++c) {
+      for (int j : members[chosen[c]]) {
+        group[j] = target;
+        members[target].push_back(j);
+      }
+      members[chosen[c]].clear();
+    }
+    group[i] = target;
+    members[target].push_back(i);
+    std::sort(members[target].begin(), members[target].end());
+  }
+  std::vector<std::vector<int>> out;
+  for (auto& m : members) {
+    if (m.size() >= 2) {
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+FusedGroup make_fused_group(const std::vector<array>& tape, const std::vector<int>& members,
+                            const std::function<bool(int)>& used_outside) {
+  FusedGroup g;
+  g.members = members;
+  std::unordered_map<std::uintptr_t, int> input_index, step_index;
+  std::vector<FusedStep> steps;
+  std::vector<int> output_steps;
+  for (int i : members) {
+    FusedStep step{tape[i].primitive_ptr(), {}, tape[i].dtype()};
+    for (auto& in : tape[i].inputs()) {
+      auto s = step_index.find(in.id());
+      if (s != step_index.end()) {
+        step.args.push_back(-1 - s->second);
+        continue;
+      }
+      auto [it, fresh] = input_index.emplace(in.id(), int(g.inputs.size()));
+      if (fresh) {
+        g.inputs.push_back(in);
+      }
+      step.args.push_back(it->second);
+    }
+    step_index[tape[i].id()] = int(steps.size());
+    if (used_outside(i)) {
+      g.outputs.push_back(i);
+      output_steps.push_back(int(steps.size()));
+    }
+    steps.push_back(std::move(step));
+  }
+  g.primitive = std::make_shared<Fused>(tape[members.front()].primitive().stream(), std::move(steps),
+                                        std::move(output_steps));
+  return g;
+}
+
+} // namespace mlx::core::detail
