@@ -1,5 +1,7 @@
 // eval_cpu of the unary elementwise primitives.
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
@@ -14,17 +16,70 @@ namespace mlx::core {
 namespace cpu {
 namespace {
 
+// A functor whose vectorized float path covers only part of the range
+// (Sin, Cos, Tan) has static needs_fixup(x) and fixup(x), which the kernels
+// below use for the flagged elements instead.
+template <typename Op, typename = void>
+struct HasFixup : std::false_type {};
+template <typename Op>
+struct HasFixup<Op, std::void_t<decltype(Op::needs_fixup(0.0f))>>
+    : std::true_type {};
+template <typename T, typename Op>
+inline constexpr bool kFixup =
+    HasFixup<Op>::value && std::is_same_v<compute_t<T>, float>;
+
 template <typename T, typename U, typename Op>
 MLX_SIMD_CLONES void unary_contiguous(const T* in, U* out, size_t n, Op op) {
-  for (size_t i = 0; i < n; ++i) {
-    out[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(in[i])));
+  if constexpr (kFixup<T, Op>) {
+    // Blocks that L1 holds: look for flagged inputs first and keep them
+    // aside (out may be a donated in), run the vectorized loop, then write
+    // fixup(x) over the flagged places.
+    constexpr size_t kBlock = 1024;
+    uint32_t where[kBlock];
+    float what[kBlock];
+    for (size_t b = 0; b < n; b += kBlock) {
+      const size_t e = std::min(n, b + kBlock);
+      uint32_t flagged = 0;
+      for (size_t i = b; i < e; ++i) {
+        flagged |= Op::needs_fixup(static_cast<float>(in[i]));
+      }
+      size_t m = 0;
+      if (flagged) {
+        for (size_t i = b; i < e; ++i) {
+          const float x = static_cast<float>(in[i]);
+          if (Op::needs_fixup(x)) {
+            where[m] = static_cast<uint32_t>(i - b);
+            what[m++] = x;
+          }
+        }
+      }
+      for (size_t i = b; i < e; ++i) {
+        out[i] = scalar_cast<U>(op(static_cast<float>(in[i])));
+      }
+      for (size_t k = 0; k < m; ++k) {
+        out[b + where[k]] = scalar_cast<U>(Op::fixup(what[k]));
+      }
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      out[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(in[i])));
+    }
   }
 }
 
+// out is always a new buffer here, so the fix-up can read in after the loop.
 template <typename T, typename U, typename Op>
 void unary_strided(const T* in, int64_t stride, U* out, size_t n, Op op) {
   for (size_t i = 0; i < n; ++i) {
     out[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(in[i * stride])));
+  }
+  if constexpr (kFixup<T, Op>) {
+    for (size_t i = 0; i < n; ++i) {
+      const float x = static_cast<float>(in[i * stride]);
+      if (Op::needs_fixup(x)) {
+        out[i] = scalar_cast<U>(Op::fixup(x));
+      }
+    }
   }
 }
 
@@ -48,7 +103,7 @@ void unary_typed(const array& in, array& out, Op op) {
   U* dst = out.data<U>();
   auto [shape, strides] = collapse_dims<1>(in.shape(), {in.strides()});
   if (shape.empty()) {
-    *dst = scalar_cast<U>(op(static_cast<compute_t<T>>(*src)));
+    unary_strided(src, 0, dst, 1, op);
     return;
   }
   size_t inner = shape.back();

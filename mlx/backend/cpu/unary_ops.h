@@ -1,5 +1,6 @@
 // Scalar functors of the unary elementwise ops. 16-bit floats arrive as
-// float (see compute_t); float32 exp/log use the vectorizable versions.
+// float (see compute_t); float math uses the vectorizable versions in
+// math.h where there is one.
 #pragma once
 
 #include <cmath>
@@ -70,7 +71,9 @@ struct Exp {
 struct Expm1 {
   template <typename T>
   T operator()(T x) const {
-    if constexpr (is_cplx<T>) {
+    if constexpr (std::is_same_v<T, float>) {
+      return fast::expm1(x);
+    } else if constexpr (is_cplx<T>) {
       return std::exp(x) - T(1);
     } else {
       return std::expm1(x);
@@ -90,21 +93,21 @@ struct Log {
 struct Log2 {
   template <typename T>
   T operator()(T x) const {
-    if constexpr (is_cplx<T>) {
+    if constexpr (std::is_same_v<T, float>) {
+      return fast::log2(x);
+    } else if constexpr (is_cplx<T>) {
       return std::log(x) / T(0.693147180559945309f);
     } else {
       return std::log2(x);
     }
   }
 };
-struct Log10 {
-  template <typename T>
-  T operator()(T x) const { return std::log10(x); }
-};
 struct Log1p {
   template <typename T>
   T operator()(T x) const {
-    if constexpr (is_cplx<T>) {
+    if constexpr (std::is_same_v<T, float>) {
+      return fast::log1p(x);
+    } else if constexpr (is_cplx<T>) {
       return std::log(x + T(1));
     } else {
       return std::log1p(x);
@@ -112,23 +115,48 @@ struct Log1p {
   }
 };
 
+// float (float32, and the 16-bit floats computed in float) uses the
+// vectorizable fast:: version, double and complex the C library. Extra
+// members follow the name.
+#define MLX_FAST_UNARY(Name, fn, ...)           \
+  struct Name {                                 \
+    template <typename T>                       \
+    T operator()(T x) const {                   \
+      if constexpr (std::is_same_v<T, float>) { \
+        return fast::fn(x);                     \
+      } else {                                  \
+        return std::fn(x);                      \
+      }                                         \
+    }                                           \
+    __VA_ARGS__                                 \
+  };
+// fast::sin, cos and tan take |x| <= 2^24: the unary kernels give larger
+// float arguments (and +-inf), which needs_fixup flags, fixup (the C
+// library) instead (see unary.cpp).
+#define MLX_TRIG_FIXUP(fn)                                              \
+  static bool needs_fixup(float x) { return std::fabs(x) > 16777216.0f; } \
+  static float fixup(float x) { return std::fn(x); }
+MLX_FAST_UNARY(Sin, sin, MLX_TRIG_FIXUP(sin))
+MLX_FAST_UNARY(Cos, cos, MLX_TRIG_FIXUP(cos))
+MLX_FAST_UNARY(Tan, tan, MLX_TRIG_FIXUP(tan))
+MLX_FAST_UNARY(Log10, log10)
+MLX_FAST_UNARY(ArcSin, asin)
+MLX_FAST_UNARY(ArcCos, acos)
+MLX_FAST_UNARY(ArcTan, atan)
+MLX_FAST_UNARY(Sinh, sinh)
+MLX_FAST_UNARY(Cosh, cosh)
+MLX_FAST_UNARY(Tanh, tanh)
+MLX_FAST_UNARY(ArcSinh, asinh)
+MLX_FAST_UNARY(ArcTanh, atanh)
+#undef MLX_TRIG_FIXUP
+#undef MLX_FAST_UNARY
+
 #define MLX_STD_UNARY(Name, fn)                  \
   struct Name {                                  \
     template <typename T>                        \
     T operator()(T x) const { return std::fn(x); } \
   };
-MLX_STD_UNARY(Sin, sin)
-MLX_STD_UNARY(Cos, cos)
-MLX_STD_UNARY(Tan, tan)
-MLX_STD_UNARY(ArcSin, asin)
-MLX_STD_UNARY(ArcCos, acos)
-MLX_STD_UNARY(ArcTan, atan)
-MLX_STD_UNARY(Sinh, sinh)
-MLX_STD_UNARY(Cosh, cosh)
-MLX_STD_UNARY(Tanh, tanh)
-MLX_STD_UNARY(ArcSinh, asinh)
 MLX_STD_UNARY(ArcCosh, acosh)
-MLX_STD_UNARY(ArcTanh, atanh)
 MLX_STD_UNARY(Floor, floor)
 MLX_STD_UNARY(Ceil, ceil)
 #undef MLX_STD_UNARY
