@@ -95,7 +95,20 @@ void unary_typed(const array& in, array& out, Op op) {
     }
     U* dst = out.data<U>();
     parallel_for(in.data_size(), kParallelGrain, [&](size_t b, size_t e) {
-      unary_contiguous(src + b, dst + b, e - b, op);
+      if constexpr (std::is_same_v<T, float16_t> && std::is_same_v<U, float16_t>) {
+        // float16 math runs in float32: widen a block, apply the float
+        // kernel, round back (the same numbers as converting one by one).
+        constexpr size_t kBlock = 1024;
+        float tmp[kBlock];
+        for (size_t i = b; i < e; i += kBlock) {
+          size_t m = std::min(kBlock, e - i);
+          widen_half(src + i, tmp, m);
+          unary_contiguous(tmp, tmp, m, op);
+          narrow_half(tmp, dst + i, m);
+        }
+      } else {
+        unary_contiguous(src + b, dst + b, e - b, op);
+      }
     });
     return;
   }
