@@ -124,6 +124,9 @@ class array {
   // Bytes from the start of the buffer to the first element.
   int64_t offset() const;
   bool has_data() const { return desc_->data != nullptr; }
+  // The number of handles to this array (eval uses it to see which values
+  // anything beyond the graph being run still needs).
+  long use_count() const { return desc_.use_count(); }
   // The number of handles sharing this array's buffer (for donation).
   long buffer_use_count() const { return desc_->data.use_count(); }
   // Whether a kernel may write its output over this array's buffer: this is

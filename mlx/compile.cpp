@@ -104,10 +104,10 @@ std::vector<array> compile_replay(const CompiledGraph& graph, const std::vector<
     const auto& node = graph.tape[t];
     int g = graph.group_of.empty() ? -1 : graph.group_of[t];
     if (fuse && g >= 0) {
-      // Made where its first member was: every input of the group exists
-      // by then (see fuse_elementwise), and every use comes later.
+      // Made where its last member was: every input of the group exists
+      // by then, and no earlier node reads a member (see fusion.h).
       const auto& group = graph.groups[g];
-      if (int(t) != group.members.front()) {
+      if (int(t) != group.members.back()) {
         continue;
       }
       std::vector<array> ins;

@@ -9,7 +9,10 @@ namespace mlx::core::detail {
 
 namespace {
 
-constexpr size_t kMinFusedSize = 4096;
+constexpr size_t kMinFusedSize = size_t(1) << 20;  // see fusible_elementwise
+// Groups stop growing here, which keeps forming them linear in the tape
+// (a long chain becomes several groups).
+constexpr size_t kMaxMembers = 32;
 
 } // namespace
 
@@ -37,13 +40,17 @@ std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
   };
   std::vector<int> group(tape.size(), -1);
   std::vector<std::vector<int>> members;
-  // Every value read from outside the group is made before its first member.
+  // The group runs where its last member is: no other node between its
+  // first and last member may read a member's value.
   auto runnable = [&](const std::vector<int>& m) {
-    int start = *std::min_element(m.begin(), m.end());
-    for (int i : m) {
-      for (auto& in : tape[i].inputs()) {
+    auto [lo, hi] = std::minmax_element(m.begin(), m.end());
+    for (int k = *lo + 1; k < *hi; ++k) {
+      if (std::find(m.begin(), m.end(), k) != m.end()) {
+        continue;
+      }
+      for (auto& in : tape[k].inputs()) {
         int j = producer(in);
-        if (j >= start && std::find(m.begin(), m.end(), j) == m.end()) {
+        if (j >= *lo && std::find(m.begin(), m.end(), j) != m.end()) {
           return false;
         }
       }
@@ -57,7 +64,7 @@ std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
     std::vector<int> inputs_groups;
     for (auto& in : tape[i].inputs()) {
       int j = producer(in);
-      if (j >= 0 && group[j] >= 0 && tape[j].shape() == tape[i].shape() &&
+      if (j >= 0 && group[j] >= 0 && tape[j].shape() == tape[i].shape() && members[group[j]].size() < kMaxMembers &&
           std::find(inputs_groups.begin(), inputs_groups.end(), group[j]) == inputs_groups.end()) {
         inputs_groups.push_back(group[j]);
       }
@@ -69,7 +76,7 @@ std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
       merged.insert(merged.end(), members[g].begin(), members[g].end());
     }
     std::vector<int> chosen;
-    if (inputs_groups.size() > 1 && runnable(merged)) {
+    if (inputs_groups.size() > 1 && merged.size() <= kMaxMembers && runnable(merged)) {
       chosen = inputs_groups;
     } else {
       for (int g : inputs_groups) {

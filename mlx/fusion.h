@@ -12,7 +12,7 @@
 namespace mlx::core::detail {
 
 // Elementwise tape nodes run as one Fused node: `members` (tape indices,
-// in order) read `inputs` (arrays made before the first member) and each
+// in order) read `inputs` (arrays made before the last member) and each
 // other; the values of `outputs` (tape indices) are needed beyond the group.
 struct FusedGroup {
   std::vector<int> members;
@@ -21,14 +21,17 @@ struct FusedGroup {
   std::shared_ptr<Primitive> primitive;
 };
 
-// A single-output elementwise node of 4096 or more elements whose inputs
-// all have its shape (chains of smaller arrays gain nothing).
+// A single-output elementwise node of 2^20 or more elements whose inputs
+// all have its shape. Smaller arrays stay in cache between separate ops,
+// and there the block-wise run measured slower (a training step of
+// 256K-element tensors, 6.5 -> 7.5 ms); fused, large ones save their trips
+// to memory (an Adam update of 4M floats, 17 -> 10 ms).
 bool fusible_elementwise(const array& node);
 
 // Groups (two or more members, tape indices in order) of same-shape
 // candidate nodes of a topologically ordered tape. A group runs where its
-// first member is, so every value it reads from outside is made before
-// that.
+// last member is (every value it reads is made by then), so no other node
+// between its members reads a member's value.
 std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape, const std::vector<bool>& candidate);
 
 // The Fused node's description for a group; used_outside(i) tells whether

@@ -1,8 +1,8 @@
-#include <cmath>
 #include "mlx/transforms.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -12,8 +12,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "mlx/compile.h"
+#include "mlx/fusion.h"
 #include "mlx/ops.h"
-
 #include "mlx/primitives.h"
 #include "mlx/scheduler.h"
 
@@ -110,12 +111,98 @@ void run_primitive(array& node) {
   }
 }
 
+// Chains of elementwise nodes in the tape that run as one Fused node (see
+// fusion.h): run_at[t] is the group to run at tape position t (its last
+// member), skip[t] marks the members, which the group computes.
+struct FusionPlan {
+  std::vector<detail::FusedGroup> groups;
+  std::vector<int> run_at;
+  std::vector<bool> skip;
+};
+
+FusionPlan plan_fusion(const std::vector<array>& tape) {
+  FusionPlan plan;
+  plan.run_at.assign(tape.size(), -1);
+  plan.skip.assign(tape.size(), false);
+  // Transforms keep the nodes they trace: nothing is fused under them.
+  // Turning compilation off turns this off too.
+  if (detail::in_tracing() || !compile_enabled()) {
+    return plan;
+  }
+  std::vector<bool> candidate(tape.size());
+  bool any = false;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    candidate[i] = !tape[i].is_available() && detail::fusible_elementwise(tape[i]);
+    any |= candidate[i];
+  }
+  if (!any) {
+    return plan;
+  }
+  for (auto& members : detail::elementwise_groups(tape, candidate)) {
+    // A member's value is needed beyond the group when something other
+    // than the tape's own handle and the other members' inputs holds it:
+    // the caller, a later consumer, or another graph.
+    std::unordered_map<std::uintptr_t, long> inside;
+    for (int i : members) {
+      for (auto& in : tape[i].inputs()) {
+        ++inside[in.id()];
+      }
+    }
+    auto used_outside = [&](int i) {
+      auto it = inside.find(tape[i].id());
+      return tape[i].use_count() - 1 - (it == inside.end() ? 0 : it->second) > 0;
+    };
+    for (int i : members) {
+      plan.skip[i] = true;
+    }
+    plan.run_at[members.back()] = int(plan.groups.size());
+    plan.groups.push_back(detail::make_fused_group(tape, members, used_outside));
+  }
+  return plan;
+}
+
+// Runs a group and gives its output members their values.
+void run_fused(detail::FusedGroup& group, std::vector<array>& tape) {
+  std::vector<array> outs;
+  for (int i : group.outputs) {
+    outs.push_back(array(tape[i].shape(), tape[i].dtype(), nullptr, {}));
+  }
+  auto& prof = profile();
+  auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+  group.primitive->eval_cpu(group.inputs, outs);
+  if (prof.on) {
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard<std::mutex> lk(prof.mutex);
+    auto& e = prof.seconds_calls["Fused"];
+    e.first += dt;
+    e.second += 1;
+  }
+  for (size_t k = 0; k < group.outputs.size(); ++k) {
+    array& member = tape[group.outputs[k]];
+    member.copy_shared_buffer(outs[k]);
+    member.detach();
+  }
+  // Let the members and inputs go, as run_primitive's callers do.
+  for (int i : group.members) {
+    array done = std::move(tape[i]);
+  }
+  group = {};
+}
+
 void eval_locked(const std::vector<array>& outputs) {
   std::vector<array> tape = topological_order(outputs);
-  for (auto& slot : tape) {
+  FusionPlan plan = plan_fusion(tape);
+  for (size_t t = 0; t < tape.size(); ++t) {
+    if (plan.skip[t]) {
+      // Members wait in the tape for their group, which runs at the last.
+      if (plan.run_at[t] >= 0) {
+        run_fused(plan.groups[plan.run_at[t]], tape);
+      }
+      continue;
+    }
     // Take the handle out of the tape: once a node is computed and detached,
     // only its consumers (and the caller) keep it, so buffers die early.
-    array node = std::move(slot);
+    array node = std::move(tape[t]);
     if (!node.is_available()) {
       run_primitive(node);
     }

@@ -101,15 +101,16 @@ def test_value_dependent_ops_raise():
         mx.compile(lambda x: mx.nonzero(x)[0])(mx.array([1.0, 0.0]))
 
 
-# ---- elementwise fusion: chains of elementwise ops on large arrays run as
-# one Fused node; results must be those of eager evaluation, bit for bit.
+# ---- elementwise fusion: chains of elementwise ops on large arrays (2^20
+# elements or more) run as one Fused node; results must be those of eager evaluation, bit for bit.
 def test_fused_chains_match_eager():
     import numpy as np
 
     rng = np.random.default_rng(0)
-    x = mx.array(rng.standard_normal((130, 257)).astype(np.float32))
-    y = mx.array(rng.standard_normal((130, 257)).astype(np.float32))
-    row = mx.array(rng.standard_normal((257,)).astype(np.float32))
+    # 2^20 elements and more fuse.
+    x = mx.array(rng.standard_normal((1030, 1025)).astype(np.float32))
+    y = mx.array(rng.standard_normal((1030, 1025)).astype(np.float32))
+    row = mx.array(rng.standard_normal((1025,)).astype(np.float32))
 
     def f(x, y):
         a = mx.exp(-x * x) * 0.5 + mx.sin(y)        # scalars broadcast
@@ -130,7 +131,7 @@ def test_fused_chains_match_eager():
         v = 0.999 * v + 0.001 * mx.square(g)
         return p - 0.01 * m / (mx.sqrt(v) + 1e-8), m, v
 
-    args = [mx.array(rng.standard_normal(10000).astype(np.float32)) for _ in range(4)]
+    args = [mx.array(rng.standard_normal(1 << 20).astype(np.float32)) for _ in range(4)]
     step = mx.compile(adam)
     e, c = args, args
     for _ in range(3):

@@ -186,3 +186,40 @@ def test_no_donation_while_tracing_with_eval_inside():
     g = mx.grad(f)(x)
     expected = 9.0 * mx.cos(3.0 * x)
     assert mx.allclose(g, expected, atol=1e-5).item()
+
+
+# ---- fusion at eval: chains of elementwise ops on large arrays run as one
+# node; values anything else still holds are materialized, bit for bit.
+def test_eager_fusion_keeps_held_values_and_results():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    a_np = rng.standard_normal((1024, 1100)).astype(np.float32)  # past the fusion threshold
+    x = mx.array(a_np)
+    a = x * 2                      # held by Python: must get its value
+    b = mx.exp(-(a * a)) + a       # the chain
+    later = a * 3                  # a lazy consumer outside this eval
+    c = mx.sqrt(mx.abs(b)) * 0.5 - 1
+    mx.eval(c)
+    np.testing.assert_array_equal(np.array(a), a_np * 2)
+    ref_b = np.exp(-(a_np * 2) ** 2) + a_np * 2
+    np.testing.assert_allclose(np.array(b), ref_b, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.array(c), np.sqrt(np.abs(ref_b)) * 0.5 - 1, rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(np.array(later), a_np * 6)
+    # The same chain without fusion (small arrays never fuse) agrees bit for bit.
+    parts = [mx.array(a_np[i:i + 256]) for i in range(0, 1024, 256)]
+    small = [mx.sqrt(mx.abs(mx.exp(-((p * 2) * (p * 2))) + p * 2)) * 0.5 - 1 for p in parts]
+    np.testing.assert_array_equal(np.concatenate([np.array(s) for s in small]), np.array(c))
+
+
+def test_eager_fusion_long_chain_is_linear():
+    import time
+
+    x = mx.ones((1 << 20,))
+    y = x
+    for i in range(600):
+        y = y * 1.0001 + 0.5 if i % 2 else mx.maximum(y, -1e30)
+    start = time.perf_counter()
+    mx.eval(y)
+    assert time.perf_counter() - start < 20  # a quadratic plan would take minutes
+    assert y.shape == (1 << 20,) and bool(mx.isfinite(y).all())
