@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <vector>
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
@@ -108,11 +109,11 @@ MLX_SIMD_CLONES A reduce_row(const T* x, size_t n, Op op) {
   return r;
 }
 
-// acc[c] = op(acc[c], x[r * cols + c]) over r in [0, rows).
+// acc[c] = op(acc[c], x[r * ld + c]) over r in [0, rows), c in [0, cols).
 template <typename A, typename T, typename Op>
-MLX_SIMD_CLONES void reduce_cols(const T* x, size_t rows, size_t cols, A* acc, Op op) {
+MLX_SIMD_CLONES void reduce_cols(const T* x, size_t rows, size_t cols, size_t ld, A* acc, Op op) {
   for (size_t r = 0; r < rows; ++r) {
-    const T* row = x + r * cols;
+    const T* row = x + r * ld;
     for (size_t c = 0; c < cols; ++c) {
       acc[c] = op(acc[c], static_cast<A>(row[c]));
     }
@@ -156,6 +157,30 @@ void reduce_dense(const T* in, O* out, size_t outer, size_t reduced, size_t inne
                  });
     return;
   }
+  if (outer == 1 && inner <= (size_t(1) << 14) && reduced >= 64 && reduced * inner >= 2 * kParallelGrain) {
+    // Few outputs over many rows (a bias gradient): each part sums a band
+    // of whole rows (sequential reads), then the parts are combined.
+    size_t parts = std::min<size_t>(size_t(num_threads()) * 2, reduced / 32);
+    size_t per = (reduced + parts - 1) / parts;
+    std::unique_ptr<A[]> partial(new A[parts * inner]);
+    std::fill_n(partial.get(), parts * inner, Op::template init<A>());
+    parallel_for(parts, 1, [&](size_t b, size_t e) {
+      for (size_t p = b; p < e; ++p) {
+        size_t r0 = p * per, r1 = std::min(reduced, r0 + per);
+        if (r0 < r1) {
+          reduce_cols<A>(in + r0 * inner, r1 - r0, inner, inner, partial.get() + p * inner, op);
+        }
+      }
+    });
+    for (size_t c = 0; c < inner; ++c) {
+      A r = partial[c];
+      for (size_t p = 1; p < parts; ++p) {
+        r = op(r, partial[p * inner + c]);
+      }
+      out[c] = scalar_cast<O>(r);
+    }
+    return;
+  }
   size_t work = outer * inner;
   parallel_for(work, std::max<size_t>(1, kParallelGrain / std::max<size_t>(reduced, 1)),
                [&](size_t b, size_t e) {
@@ -168,9 +193,7 @@ void reduce_dense(const T* in, O* out, size_t outer, size_t reduced, size_t inne
                    std::fill_n(acc.get(), c1 - c0, Op::template init<A>());
                    const T* base = in + o * reduced * inner + c0;
                    // Row r of this piece starts at base + r * inner.
-                   for (size_t r = 0; r < reduced; ++r) {
-                     reduce_cols<A>(base + r * inner, 1, c1 - c0, acc.get(), op);
-                   }
+                   reduce_cols<A>(base, reduced, c1 - c0, inner, acc.get(), op);
                    for (size_t c = c0; c < c1; ++c) {
                      out[o * inner + c] = scalar_cast<O>(acc[c - c0]);
                    }
