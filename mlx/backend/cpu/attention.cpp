@@ -23,14 +23,6 @@ namespace {
 constexpr int kQueryBlock = 64;
 constexpr int kKeyBlock = 256;
 
-array dense_as(const array& x, Dtype t) {
-  if (x.dtype() == t && x.flags().row_contiguous) {
-    return x;
-  }
-  array out(x.shape(), t, nullptr, {});
-  cpu::copy(x, out, false);
-  return out;
-}
 
 // c (m x n) = alpha a (m x k) b^T + beta c, b stored (n x k) when trans_b,
 // else c = alpha a b + beta c with b stored (k x n).
@@ -75,23 +67,16 @@ template <typename A>
 MLX_SIMD_CLONES A exp_row_sum(A* s, int n, A m) {
   constexpr int L = 16;
   A lanes[L] = {};
-  auto e = [](A x) {
-    if constexpr (std::is_same_v<A, float>) {
-      return cpu::fast::exp_nonpositive(x);
-    } else {
-      return std::exp(x);
-    }
-  };
   int j = 0;
   for (; j + L <= n; j += L) {
     for (int l = 0; l < L; ++l) {
-      s[j + l] = e(s[j + l] - m);
+      s[j + l] = cpu::fast::exp_le0(s[j + l] - m);
       lanes[l] += s[j + l];
     }
   }
   A total = 0;
   for (; j < n; ++j) {
-    s[j] = e(s[j] - m);
+    s[j] = cpu::fast::exp_le0(s[j] - m);
     total += s[j];
   }
   for (int l = 0; l < L; ++l) {
@@ -216,16 +201,18 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& in, std::vect
   array result = widen ? array(out.shape(), compute, nullptr, {}) : out;
   result.set_data(allocator::malloc(result.nbytes()));
   if (result.size() > 0) {
-    auto q = dense_as(in[0], compute), k = dense_as(in[1], compute), v = dense_as(in[2], compute);
+    auto q = cpu::row_contiguous_as(in[0], compute);
+    auto k = cpu::row_contiguous_as(in[1], compute);
+    auto v = cpu::row_contiguous_as(in[2], compute);
     size_t next = 3;
     std::optional<array> mask, sinks;
     if (mask_ == Mask::Bool || mask_ == Mask::Additive) {
       // The mask is read through its own strides (broadcast dims are 0).
-      mask = mask_ == Mask::Bool ? in[next] : dense_as(in[next], compute);
+      mask = mask_ == Mask::Bool ? in[next] : cpu::row_contiguous_as(in[next], compute);
       ++next;
     }
     if (has_sinks_) {
-      sinks = dense_as(in[next], compute);
+      sinks = cpu::row_contiguous_as(in[next], compute);
     }
     if (compute == float32) {
       attend<float>(q, k, v, mask, mask_, sinks ? sinks->data<float>() : nullptr, scale_, result.data<float>());

@@ -13,15 +13,6 @@ namespace mlx::core {
 
 namespace {
 
-// A dense row-major copy of `x` in `t`.
-array dense(const array& x, Dtype t) {
-  if (x.dtype() == t && x.flags().row_contiguous) {
-    return x;
-  }
-  array out(x.shape(), t, nullptr, {});
-  cpu::copy(x, out, false);
-  return out;
-}
 
 template <typename T>
 void gemm_nt(int m, int n, int k, const T* a, int lda, const T* b, int ldb, T* c, int ldc) {
@@ -165,8 +156,8 @@ void Convolution::eval_cpu(const std::vector<array>& in, std::vector<array>& out
   array result = widen ? array(out.shape(), compute, nullptr, {}) : out;
   result.set_data(allocator::malloc(result.nbytes()));
   if (result.size() > 0) {
-    auto x = dense(in[0], compute);
-    auto w = dense(in[1], compute);
+    auto x = cpu::row_contiguous_as(in[0], compute);
+    auto w = cpu::row_contiguous_as(in[1], compute);
     if (x.size() == 0 || w.size() == 0) {
       std::memset(result.data<char>(), 0, result.nbytes());
     } else if (compute == float32) {

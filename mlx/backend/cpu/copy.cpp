@@ -211,6 +211,15 @@ bool donate(const array& in, array& out) {
   return true;
 }
 
+array row_contiguous_as(const array& in, Dtype t) {
+  if (in.dtype() == t && in.flags().row_contiguous) {
+    return in;
+  }
+  array out(in.shape(), t, nullptr, {});
+  copy(in, out, false);
+  return out;
+}
+
 array ensure_row_contiguous(const array& in) {
   if (in.flags().row_contiguous) {
     return in;

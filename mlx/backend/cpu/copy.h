@@ -26,4 +26,7 @@ void narrow_half(const float* in, float16_t* out, size_t n);
 // A row-contiguous version of `in` (itself when it already is).
 array ensure_row_contiguous(const array& in);
 
+// A row-contiguous version of `in` in dtype t (itself when it already is).
+array row_contiguous_as(const array& in, Dtype t);
+
 } // namespace mlx::core::cpu

@@ -14,15 +14,6 @@ namespace mlx::core {
 
 namespace {
 
-template <typename A>
-A exp_le0(A x) {
-  if constexpr (std::is_same_v<A, float>) {
-    return cpu::fast::exp_nonpositive(x);
-  } else {
-    return std::exp(x);
-  }
-}
-
 // The row's max (NaN if any is NaN) and the sum of exp(x - max), in 16
 // lanes so that the loops vectorize.
 template <typename A>
@@ -39,13 +30,13 @@ MLX_SIMD_CLONES void max_and_sum(const A* x, int n, A& max_out, A& sum_out) {
   if (m != -std::numeric_limits<A>::infinity()) {
     for (; j + L <= n; j += L) {
       for (int l = 0; l < L; ++l) {
-        lanes[l] += exp_le0<A>(x[j + l] - m);
+        lanes[l] += cpu::fast::exp_le0<A>(x[j + l] - m);
       }
     }
   }
   A total = 0;
   for (; j < n; ++j) {
-    total += exp_le0<A>(x[j] - m);
+    total += cpu::fast::exp_le0<A>(x[j] - m);
   }
   for (int l = 0; l < L; ++l) {
     total += lanes[l];
@@ -58,7 +49,7 @@ MLX_SIMD_CLONES void max_and_sum(const A* x, int n, A& max_out, A& sum_out) {
 template <typename A>
 MLX_SIMD_CLONES void scaled_softmax(const A* x, int n, A m, A c_over_sum, A* g) {
   for (int j = 0; j < n; ++j) {
-    g[j] = exp_le0<A>(x[j] - m) * c_over_sum;
+    g[j] = cpu::fast::exp_le0<A>(x[j] - m) * c_over_sum;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace mlx::core::cpu::fast {
 
@@ -34,6 +35,21 @@ inline float copy_sign(float mag, float sgn) {
                        (float_to_bits(sgn) & 0x80000000u));
 }
 
+// e^r for x = n ln2 + r (Cody-Waite, ln2 in two parts; |r| <= ln2/2): the
+// degree-7 Taylor polynomial (truncation error r^8/8! < 6e-9 relative).
+inline float exp_reduced(float x, float n) {
+  float r = x - n * 0.693145751953125f;
+  r = r - n * 1.428606765330187e-06f;
+  float p = 1.98412698e-4f;
+  p = p * r + 1.38888889e-3f;
+  p = p * r + 8.33333333e-3f;
+  p = p * r + 4.16666667e-2f;
+  p = p * r + 1.66666667e-1f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  return p * r + 1.0f;
+}
+
 // exp(x) for float32, max error about 1.5 ulp over the whole range (inf,
 // nan and subnormal results included). Cody-Waite reduction x = n ln2 + r,
 // |r| <= ln2/2, then the degree-7 Taylor polynomial of e^r (truncation
@@ -44,16 +60,7 @@ inline float exp(float x) {
   xc = select(xc > 89.0f, 89.0f, xc);
   // Round to nearest by adding and subtracting 1.5 * 2^23.
   const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = xc - n * 0.693145751953125f;
-  r = r - n * 1.428606765330187e-06f;
-  float p = 1.98412698e-4f;
-  p = p * r + 1.38888889e-3f;
-  p = p * r + 8.33333333e-3f;
-  p = p * r + 4.16666667e-2f;
-  p = p * r + 1.66666667e-1f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  const float p = exp_reduced(xc, n);
   const int32_t ni = static_cast<int32_t>(n);
   const int32_t n1 = ni / 2;
   const int32_t n2 = ni - n1;
@@ -74,20 +81,21 @@ inline float exp_nonpositive(float x) {
   // The low bits of t hold n = round(x / ln2) (t = n + 1.5 * 2^23).
   const float t = xc * 1.44269504088896341f + 12582912.0f;
   const float n = t - 12582912.0f;
-  float r = xc - n * 0.693145751953125f;
-  r = r - n * 1.428606765330187e-06f;
-  float p = 1.98412698e-4f;
-  p = p * r + 1.38888889e-3f;
-  p = p * r + 8.33333333e-3f;
-  p = p * r + 4.16666667e-2f;
-  p = p * r + 1.66666667e-1f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  const float p = exp_reduced(xc, n);
   // Shifting t's bits left by 23 leaves exactly n << 23 (the bits of 1.5 *
   // 2^23 shift out), and for a NaN leaves 0, so the NaN passes through.
   const float out = bits_to_float(float_to_bits(p) + (float_to_bits(t) << 23));
   return x < -87.33f ? 0.0f : out;
+}
+
+// exp(x) for x <= 0 in float (exp_nonpositive) or double (the C library).
+template <typename A>
+inline A exp_le0(A x) {
+  if constexpr (std::is_same_v<A, float>) {
+    return exp_nonpositive(x);
+  } else {
+    return std::exp(x);
+  }
 }
 
 // sin(x) and cos(x) for float32 with |x| <= 8192, within about 2 ulp:
