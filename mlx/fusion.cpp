@@ -17,8 +17,9 @@ constexpr size_t kMaxMembers = 32;
 } // namespace
 
 bool fusible_elementwise(const array& node) {
-  if (!node.has_primitive() || !node.primitive().is_elementwise() || node.siblings().size() != 0 ||
-      node.size() < kMinFusedSize) {
+  // Cheapest test first: eval asks this of every node it runs.
+  if (node.size() < kMinFusedSize || !node.has_primitive() || !node.primitive().is_elementwise() ||
+      !node.siblings().empty()) {
     return false;
   }
   for (auto& in : node.inputs()) {

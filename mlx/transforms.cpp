@@ -120,10 +120,10 @@ struct FusionPlan {
   std::vector<bool> skip;
 };
 
+// An empty plan (no groups, no per-node vectors) when nothing fuses, so
+// that evaluating small graphs pays only one pass of size checks.
 FusionPlan plan_fusion(const std::vector<array>& tape) {
   FusionPlan plan;
-  plan.run_at.assign(tape.size(), -1);
-  plan.skip.assign(tape.size(), false);
   // Transforms keep the nodes they trace: nothing is fused under them.
   // Turning compilation off turns this off too.
   if (detail::in_tracing() || !compile_enabled()) {
@@ -138,6 +138,8 @@ FusionPlan plan_fusion(const std::vector<array>& tape) {
   if (!any) {
     return plan;
   }
+  plan.run_at.assign(tape.size(), -1);
+  plan.skip.assign(tape.size(), false);
   for (auto& members : detail::elementwise_groups(tape, candidate)) {
     // A member's value is needed beyond the group when something other
     // than the tape's own handle and the other members' inputs holds it:
@@ -192,8 +194,9 @@ void run_fused(detail::FusedGroup& group, std::vector<array>& tape) {
 void eval_locked(const std::vector<array>& outputs) {
   std::vector<array> tape = topological_order(outputs);
   FusionPlan plan = plan_fusion(tape);
+  bool fused = !plan.groups.empty();
   for (size_t t = 0; t < tape.size(); ++t) {
-    if (plan.skip[t]) {
+    if (fused && plan.skip[t]) {
       // Members wait in the tape for their group, which runs at the last.
       if (plan.run_at[t] >= 0) {
         run_fused(plan.groups[plan.run_at[t]], tape);
