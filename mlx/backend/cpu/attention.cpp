@@ -13,6 +13,7 @@
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/row_softmax.h"
 #include "mlx/backend/cpu/simd.h"
 #include "mlx/primitives/fast.h"
 
@@ -35,54 +36,6 @@ void gemm(bool trans_b, int m, int n, int k, A alpha, const A* a, int lda, const
   } else {
     scipy_cblas_dgemm(MlxCblasRowMajor, MlxCblasNoTrans, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
-}
-
-// The largest of n scores (NaN ignored, -inf when all are), in 16 lanes so
-// that the loop vectorizes.
-template <typename A>
-MLX_SIMD_CLONES A row_max(const A* s, int n) {
-  constexpr int L = 16;
-  A lanes[L];
-  for (int l = 0; l < L; ++l) {
-    lanes[l] = -std::numeric_limits<A>::infinity();
-  }
-  int j = 0;
-  for (; j + L <= n; j += L) {
-    for (int l = 0; l < L; ++l) {
-      lanes[l] = s[j + l] > lanes[l] ? s[j + l] : lanes[l];
-    }
-  }
-  A m = -std::numeric_limits<A>::infinity();
-  for (; j < n; ++j) {
-    m = s[j] > m ? s[j] : m;
-  }
-  for (int l = 0; l < L; ++l) {
-    m = lanes[l] > m ? lanes[l] : m;
-  }
-  return m;
-}
-
-// s[j] = exp(s[j] - m) (every s[j] <= m), returning their sum.
-template <typename A>
-MLX_SIMD_CLONES A exp_row_sum(A* s, int n, A m) {
-  constexpr int L = 16;
-  A lanes[L] = {};
-  int j = 0;
-  for (; j + L <= n; j += L) {
-    for (int l = 0; l < L; ++l) {
-      s[j + l] = cpu::fast::exp_le0(s[j + l] - m);
-      lanes[l] += s[j + l];
-    }
-  }
-  A total = 0;
-  for (; j < n; ++j) {
-    s[j] = cpu::fast::exp_le0(s[j] - m);
-    total += s[j];
-  }
-  for (int l = 0; l < L; ++l) {
-    total += lanes[l];
-  }
-  return total;
 }
 
 template <typename A>
@@ -165,14 +118,14 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
             s[j] += m[mv.at(b, h, i, k0 + j)];
           }
         }
-        A new_max = std::max(mx[r], row_max(s, kb));
+        A new_max = std::max(mx[r], cpu::row_max(s, kb));
         if (new_max == -inf) {
           // Every key so far is masked: nothing to add.
           std::fill(s, s + kb, A(0));
           continue;
         }
         A alpha = mx[r] == -inf ? A(0) : std::exp(mx[r] - new_max);
-        sum[r] = sum[r] * alpha + exp_row_sum(s, kb, new_max);
+        sum[r] = sum[r] * alpha + cpu::exp_row_sum(s, s, kb, new_max);
         mx[r] = new_max;
         if (alpha != A(1)) {
           scale_row(O + size_t(r) * Dv, Dv, alpha);

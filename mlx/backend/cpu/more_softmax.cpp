@@ -7,6 +7,7 @@
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/row_softmax.h"
 #include "mlx/backend/cpu/simd.h"
 #include "mlx/primitives/more.h"
 
@@ -15,47 +16,10 @@ namespace mlx::core {
 namespace {
 
 // float32 rows: max, then exp and sum in one pass (the exps stored in the
-// output), then a scaling pass. Vectorizes with fast::exp_nonpositive.
-// (Max and sum in 16 independent lanes, so that they vectorize without
-// reassociating one running value.)
+// output; row_softmax.h), then a scaling pass.
 MLX_SIMD_CLONES
 void softmax_row_f32(const float* x, float* y, int n) {
-  constexpr int L = 16;
-  float lanes[L];
-  for (int l = 0; l < L; ++l) {
-    lanes[l] = -std::numeric_limits<float>::infinity();
-  }
-  int j = 0;
-  for (; j + L <= n; j += L) {
-    for (int l = 0; l < L; ++l) {
-      lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
-    }
-  }
-  float m = -std::numeric_limits<float>::infinity();
-  for (; j < n; ++j) {
-    m = x[j] > m ? x[j] : m;
-  }
-  for (int l = 0; l < L; ++l) {
-    m = lanes[l] > m ? lanes[l] : m;
-  }
-  float sums[L] = {};
-  j = 0;
-  for (; j + L <= n; j += L) {
-    for (int l = 0; l < L; ++l) {
-      float e = cpu::fast::exp_nonpositive(x[j + l] - m);
-      y[j + l] = e;
-      sums[l] += e;
-    }
-  }
-  float sum = 0.f;
-  for (; j < n; ++j) {
-    float e = cpu::fast::exp_nonpositive(x[j] - m);
-    y[j] = e;
-    sum += e;
-  }
-  for (int l = 0; l < L; ++l) {
-    sum += sums[l];
-  }
+  float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n));
   // A NaN anywhere reaches the sum, so the whole row is NaN, as in MLX.
   float inv = 1.f / sum;
   for (int j = 0; j < n; ++j) {

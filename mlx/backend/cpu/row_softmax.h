@@ -1,0 +1,65 @@
+// Row passes of a softmax over contiguous float or double values, shared
+// by the softmax and attention kernels: the row's max and the exponentials
+// with their sum, in 16 lanes so that the loops vectorize without
+// reassociating one running value. (Internal linkage: each kernel file gets
+// its own ISA clones.)
+#pragma once
+
+#include <limits>
+
+#include "mlx/backend/cpu/math.h"
+#include "mlx/backend/cpu/simd.h"
+
+namespace mlx::core::cpu {
+namespace {
+
+// The largest of n scores (NaN ignored, -inf when all are), in 16 lanes so
+// that the loop vectorizes.
+template <typename A>
+MLX_SIMD_CLONES A row_max(const A* s, int n) {
+  constexpr int L = 16;
+  A lanes[L];
+  for (int l = 0; l < L; ++l) {
+    lanes[l] = -std::numeric_limits<A>::infinity();
+  }
+  int j = 0;
+  for (; j + L <= n; j += L) {
+    for (int l = 0; l < L; ++l) {
+      lanes[l] = s[j + l] > lanes[l] ? s[j + l] : lanes[l];
+    }
+  }
+  A m = -std::numeric_limits<A>::infinity();
+  for (; j < n; ++j) {
+    m = s[j] > m ? s[j] : m;
+  }
+  for (int l = 0; l < L; ++l) {
+    m = lanes[l] > m ? lanes[l] : m;
+  }
+  return m;
+}
+
+// y[j] = exp(x[j] - m) (every x[j] <= m; y may be x), returning their sum.
+template <typename A>
+MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m) {
+  constexpr int L = 16;
+  A lanes[L] = {};
+  int j = 0;
+  for (; j + L <= n; j += L) {
+    for (int l = 0; l < L; ++l) {
+      y[j + l] = fast::exp_le0(x[j + l] - m);
+      lanes[l] += y[j + l];
+    }
+  }
+  A total = 0;
+  for (; j < n; ++j) {
+    y[j] = fast::exp_le0(x[j] - m);
+    total += y[j];
+  }
+  for (int l = 0; l < L; ++l) {
+    total += lanes[l];
+  }
+  return total;
+}
+
+} // namespace
+} // namespace mlx::core::cpu
