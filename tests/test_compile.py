@@ -118,7 +118,11 @@ def test_fused_chains_match_eager():
         keep = b > 0                                 # bool in the chain
         c = mx.where(keep, b, a * 2).astype(mx.float16)
         d = c.astype(mx.float32) * mx.sigmoid(a)
-        return d - y, a, keep, x.T * 2               # intermediates, a transposed input
+        # Steps of single values only (computed once per chain), one of
+        # them an output.
+        k = mx.broadcast_to(mx.array(3.0), x.shape) / mx.broadcast_to(mx.array(7.0), x.shape)
+        k2 = mx.exp(k) - mx.broadcast_to(mx.array(1.5), x.shape)
+        return d - y * k2, a, keep, x.T * 2, k       # intermediates, a transposed input
 
     eager = f(x, y)
     compiled = mx.compile(f)(x, y)

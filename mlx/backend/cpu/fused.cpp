@@ -1,8 +1,9 @@
 // eval_cpu of Fused: blocks of elements run through every step while they
 // are in cache. Each step is the primitive's own kernel applied to block
-// views (an input is viewed at the block's offset, or as its one value when
-// broadcast), so fused and separate evaluation compute the same numbers.
+// views of the inputs, so fused and separate evaluation compute the same
+// numbers.
 #include <cstring>
+#include <optional>
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/parallel.h"
@@ -15,25 +16,78 @@ namespace {
 // Elements per block: a few step values of this size stay in L2.
 constexpr size_t kBlock = size_t(1) << 14;
 
-bool single_value(const array& x) {
+// How a block sees one input. Blocks are whole rows of the output viewed
+// as (rows, cols), cols its last axis; when every input is dense or a
+// single value they are plain runs of elements instead.
+struct InputView {
+  enum Kind { Dense, Single, Rows } kind;
+  int64_t row_stride = 0; // Rows: offset of row r is r * row_stride
+  int64_t col_stride = 0;
+};
+
+InputView view_of(const array& x) {
+  bool single = true;
   for (int d = 0; d < x.ndim(); ++d) {
-    if (x.shape(d) > 1 && x.strides(d) != 0) {
-      return false;
-    }
+    single = single && (x.shape(d) == 1 || x.strides(d) == 0);
   }
-  return true;
+  if (single) {
+    return {InputView::Single};
+  }
+  if (x.flags().row_contiguous) {
+    return {InputView::Dense};
+  }
+  // Rows: the leading axes step through rows with one uniform stride
+  // (a broadcast bias: 0; a transpose: its column stride).
+  int nd = x.ndim();
+  if (nd < 2 || x.strides(nd - 1) < 0) {
+    return {InputView::Dense}; // (copied to row-contiguous)
+  }
+  int64_t row_stride = 0, rows_inside = 1;
+  bool found = false;
+  for (int d = nd - 2; d >= 0; --d) {
+    if (x.shape(d) == 1) {
+      continue;
+    }
+    if (!found) {
+      if (x.strides(d) < 0 || x.strides(d) % rows_inside != 0) {
+        return {InputView::Dense};
+      }
+      row_stride = x.strides(d) / rows_inside;
+      found = true;
+    } else if (x.strides(d) != row_stride * rows_inside) {
+      return {InputView::Dense};
+    }
+    rows_inside *= x.shape(d);
+  }
+  return {InputView::Rows, row_stride, x.strides(nd - 1)};
 }
 
-// Elements [offset, offset + len) of a row-contiguous x, or its one value
-// repeated, as a 1-D array sharing x's buffer.
-array block_view(const array& x, size_t offset, size_t len, bool repeated) {
-  array v(Shape{static_cast<ShapeElem>(len)}, x.dtype(), nullptr, {});
-  if (repeated) {
-    v.copy_shared_buffer(x, Strides{0}, {false, false, false}, 1);
-  } else {
-    v.copy_shared_buffer(x, Strides{1}, {true, true, true}, len, static_cast<int64_t>(offset));
+// The block of x for rows [r0, r0 + rows) of width `cols` (or, with
+// cols == 0, elements [r0, r0 + rows)), sharing x's buffer.
+array block_view(const array& x, const InputView& v, size_t r0, size_t rows, size_t cols) {
+  Shape shape = cols ? Shape{static_cast<ShapeElem>(rows), static_cast<ShapeElem>(cols)}
+                     : Shape{static_cast<ShapeElem>(rows)};
+  size_t width = cols ? cols : 1;
+  array b(shape, x.dtype(), nullptr, {});
+  Strides zero(shape.size(), 0);
+  switch (v.kind) {
+    case InputView::Single:
+      b.copy_shared_buffer(x, zero, {false, false, false}, 1);
+      break;
+    case InputView::Dense: {
+      Strides s = cols ? Strides{static_cast<int64_t>(cols), 1} : Strides{1};
+      b.copy_shared_buffer(x, s, {true, true, cols <= 1 || rows <= 1}, rows * width,
+                           static_cast<int64_t>(r0 * width));
+      break;
+    }
+    case InputView::Rows: {
+      size_t span = (rows - 1) * v.row_stride + (cols - 1) * v.col_stride + 1;
+      b.copy_shared_buffer(x, Strides{v.row_stride, v.col_stride}, {false, false, false}, span,
+                           static_cast<int64_t>(r0) * v.row_stride);
+      break;
+    }
   }
-  return v;
+  return b;
 }
 
 } // namespace
@@ -46,33 +100,93 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
   if (n == 0) {
     return;
   }
-  // Inputs as row-contiguous arrays or single values.
   std::vector<array> ins;
-  std::vector<bool> repeated;
+  std::vector<InputView> views;
+  bool any_rows = false;
   for (auto& x : inputs) {
-    bool one = single_value(x);
-    repeated.push_back(one);
-    ins.push_back(one ? x : cpu::ensure_row_contiguous(x));
+    InputView v = view_of(x);
+    views.push_back(v);
+    any_rows = any_rows || v.kind == InputView::Rows;
+    ins.push_back(v.kind == InputView::Dense ? cpu::ensure_row_contiguous(x) : x);
   }
-  size_t blocks = (n + kBlock - 1) / kBlock;
+  // Units are rows of `cols` elements when some input is strided, else
+  // single elements (cols == 0).
+  size_t cols = any_rows ? static_cast<size_t>(outputs[0].shape().back()) : 0;
+  size_t units = cols ? n / cols : n;
+  size_t per_block = cols ? std::max<size_t>(1, kBlock / cols) : kBlock;
+  size_t width = cols ? cols : 1;
+
+  // Steps that read only single values (a constant factor of a
+  // derivative, say) are computed once, on one element, and then read as
+  // single values themselves; output steps are always computed per block.
+  std::vector<std::optional<array>> constant(steps_.size());
+  std::vector<bool> is_output(steps_.size(), false);
+  for (int k : output_steps_) {
+    is_output[k] = true;
+  }
+  for (size_t j = 0; j < steps_.size(); ++j) {
+    const auto& step = steps_[j];
+    bool single = !is_output[j];
+    for (int a : step.args) {
+      single = single && (a >= 0 ? views[a].kind == InputView::Single : constant[-1 - a].has_value());
+    }
+    if (!single) {
+      continue;
+    }
+    std::vector<array> args;
+    for (int a : step.args) {
+      args.push_back(a >= 0 ? block_view(ins[a], views[a], 0, 1, 0) : *constant[-1 - a]);
+    }
+    std::vector<array> out = {array(Shape{1}, step.dtype, nullptr, {})};
+    step.primitive->eval_cpu(args, out);
+    constant[j] = out[0];
+  }
+
+  // A step value that only one later step reads, once, and that is not an
+  // output is handed over to that step: as its only holder, the kernel
+  // writes its result over it (see cpu::donate) instead of a fresh buffer.
+  std::vector<int> reads(steps_.size(), 0);
+  for (const auto& step : steps_) {
+    for (int a : step.args) {
+      if (a < 0) {
+        reads[-1 - a] += 1;
+      }
+    }
+  }
+  size_t blocks = (units + per_block - 1) / per_block;
   cpu::parallel_for(blocks, 1, [&](size_t b0, size_t b1) {
-    std::vector<array> values;
+    std::vector<array> values, args, out;
     for (size_t b = b0; b < b1; ++b) {
-      size_t offset = b * kBlock, len = std::min(kBlock, n - offset);
+      size_t u0 = b * per_block, len = std::min(per_block, units - u0);
+      Shape shape = cols ? Shape{static_cast<ShapeElem>(len), static_cast<ShapeElem>(cols)}
+                         : Shape{static_cast<ShapeElem>(len)};
       values.clear();
-      for (const auto& step : steps_) {
-        std::vector<array> args;
-        for (int a : step.args) {
-          args.push_back(a >= 0 ? block_view(ins[a], offset, len, repeated[a]) : values[-1 - a]);
+      for (size_t j = 0; j < steps_.size(); ++j) {
+        const auto& step = steps_[j];
+        if (constant[j]) {
+          values.push_back(block_view(*constant[j], {InputView::Single}, 0, len, cols));
+          continue;
         }
-        std::vector<array> out = {array(Shape{static_cast<ShapeElem>(len)}, step.dtype, nullptr, {})};
+        for (int a : step.args) {
+          int v = -1 - a;
+          if (a >= 0) {
+            args.push_back(block_view(ins[a], views[a], u0, len, cols));
+          } else if (reads[v] == 1 && !is_output[v] && !constant[v]) {
+            args.push_back(std::move(values[v]));
+          } else {
+            args.push_back(values[v]);
+          }
+        }
+        out.push_back(array(shape, step.dtype, nullptr, {}));
         step.primitive->eval_cpu(args, out);
+        args.clear();
         values.push_back(cpu::ensure_row_contiguous(out[0]));
+        out.clear();
       }
       for (size_t k = 0; k < output_steps_.size(); ++k) {
         const array& v = values[output_steps_[k]];
         size_t item = v.itemsize();
-        std::memcpy(outputs[k].data<char>() + offset * item, v.data<char>(), len * item);
+        std::memcpy(outputs[k].data<char>() + u0 * width * item, v.data<char>(), len * width * item);
       }
     }
   });
