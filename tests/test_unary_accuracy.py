@@ -8,6 +8,8 @@ tools/check_fast_math.cpp sweeps the functions at every ISA level."""
 
 import warnings
 
+import math
+
 import numpy as np
 import pytest
 
@@ -36,6 +38,7 @@ OPS = {
     "arccos": (mx.arccos, np.arccos),
     "exp": (mx.exp, np.exp),
     "log": (mx.log, np.log),
+    "erf": (mx.erf, np.vectorize(math.erf, otypes=[np.float64])),
 }
 
 F32 = np.finfo(np.float32)
@@ -169,6 +172,8 @@ def test_special_values():
                     (-2.0, nan), (inf, nan), (nan, nan), (1e-40, 1e-40)],
         "arcsin": [(0.0, 0.0), (-0.0, -0.0), (1.0, pio2), (-1.0, -pio2), (1.0001, nan),
                    (-2.0, nan), (inf, nan), (nan, nan), (1e-40, 1e-40)],
+        "erf": [(0.0, 0.0), (-0.0, -0.0), (inf, 1.0), (-inf, -1.0), (nan, nan),
+                (3.925, 1.0), (-10.0, -1.0)],
         "arccos": [(1.0, 0.0), (-1.0, np.float32(np.pi)), (0.0, pio2), (-0.0, pio2),
                    (1.0001, nan), (-inf, nan), (nan, nan)],
     }

@@ -55,6 +55,7 @@ KERNEL(asin, fm::asin(x))
 KERNEL(acos, fm::acos(x))
 KERNEL(asinh, fm::asinh(x))
 KERNEL(atanh, fm::atanh(x))
+KERNEL(erf, fm::erf(x))
 
 using Kernel = void (*)(const float*, float*, size_t);
 struct Fn {
@@ -85,6 +86,7 @@ static const Fn kFns[] = {
     F(acos, ::acos, INFINITY, -1, 1),
     F(asinh, ::asinh, INFINITY, -20, 20),
     F(atanh, ::atanh, INFINITY, -1, 1),
+    F(erf, ::erf, INFINITY, -5, 5),
 };
 
 static double ulp_of(double v) {
