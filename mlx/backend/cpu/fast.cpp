@@ -75,22 +75,42 @@ MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
   return total;
 }
 
+// The output pass of a row: y[i] = f(i) for i < d, in steps of 16 (one
+// vector), prefetching the next row's input (`ahead`, nullptr on the last
+// row) meanwhile so that its reads from memory overlap this row's work.
+template <typename T, typename F>
+inline void write_row(T* y, size_t d, const T* ahead, F&& f) {
+  size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    if (ahead) {
+      __builtin_prefetch(ahead + i);
+      if constexpr (sizeof(T) == 8) {
+        __builtin_prefetch(ahead + i + 8);
+      }
+    }
+    for (size_t k = i; k < i + 16; ++k) {
+      y[k] = f(k);
+    }
+  }
+  for (; i < d; ++i) {
+    y[i] = f(i);
+  }
+}
+
 template <typename T>
 MLX_SIMD_CLONES void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, float eps) {
   using A = Acc<T>;
   for (size_t r = r0; r < r1; ++r) {
     const T* xr = x + r * d;
-    T* yr = y + r * d;
+    const T* ahead = r + 1 < r1 ? xr + d : nullptr;
     A ss = row_sum_squares<T, A>(xr, d, A(0));
     A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
     if (w) {
-      for (size_t i = 0; i < d; ++i) {
-        yr[i] = static_cast<T>(static_cast<A>(xr[i]) * scale * static_cast<A>(w[i]));
-      }
+      write_row(y + r * d, d, ahead, [&](size_t i) {
+        return static_cast<T>(static_cast<A>(xr[i]) * scale * static_cast<A>(w[i]));
+      });
     } else {
-      for (size_t i = 0; i < d; ++i) {
-        yr[i] = static_cast<T>(static_cast<A>(xr[i]) * scale);
-      }
+      write_row(y + r * d, d, ahead, [&](size_t i) { return static_cast<T>(static_cast<A>(xr[i]) * scale); });
     }
   }
 }
@@ -101,20 +121,20 @@ MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t
   using A = Acc<T>;
   for (size_t r = r0; r < r1; ++r) {
     const T* xr = x + r * d;
-    T* yr = y + r * d;
+    const T* ahead = r + 1 < r1 ? xr + d : nullptr;
     A mu = row_sum<T, A>(xr, d) / A(d);
     A ss = row_sum_squares<T, A>(xr, d, mu);
     A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
     if (w && b) {
-      for (size_t i = 0; i < d; ++i) {
-        yr[i] = static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) + static_cast<A>(b[i]));
-      }
+      write_row(y + r * d, d, ahead, [&](size_t i) {
+        return static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) + static_cast<A>(b[i]));
+      });
     } else {
-      for (size_t i = 0; i < d; ++i) {
+      write_row(y + r * d, d, ahead, [&](size_t i) {
         A v = (static_cast<A>(xr[i]) - mu) * scale;
         v = w ? v * static_cast<A>(w[i]) : v;
-        yr[i] = static_cast<T>(b ? v + static_cast<A>(b[i]) : v);
-      }
+        return static_cast<T>(b ? v + static_cast<A>(b[i]) : v);
+      });
     }
   }
 }

@@ -18,8 +18,8 @@ namespace {
 // float32 rows: max, then exp and sum in one pass (the exps stored in the
 // output; row_softmax.h), then a scaling pass.
 MLX_SIMD_CLONES
-void softmax_row_f32(const float* x, float* y, int n) {
-  float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n));
+void softmax_row_f32(const float* x, float* y, int n, const float* next) {
+  float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n), next);
   // A NaN anywhere reaches the sum, so the whole row is NaN, as in MLX.
   float inv = 1.f / sum;
   for (int j = 0; j < n; ++j) {
@@ -94,7 +94,7 @@ template <typename T>
 void softmax_row_half(const T* x, T* y, int n, bool precise, float* scratch) {
   widen(x, scratch, n);
   if (precise) {
-    softmax_row_f32(scratch, scratch, n);
+    softmax_row_f32(scratch, scratch, n, nullptr);
     narrow(scratch, y, n);
     return;
   }
@@ -127,7 +127,7 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
         const T* xr = src + r * n;
         T* yr = dst + r * n;
         if constexpr (std::is_same_v<T, float>) {
-          softmax_row_f32(xr, yr, n);
+          softmax_row_f32(xr, yr, n, r + 1 < end ? xr + n : nullptr);
         } else if constexpr (std::is_same_v<T, double>) {
           softmax_row_f64(xr, yr, n);
         } else {

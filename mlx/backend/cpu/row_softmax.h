@@ -39,12 +39,20 @@ MLX_SIMD_CLONES A row_max(const A* s, int n) {
 }
 
 // y[j] = exp(x[j] - m) (every x[j] <= m; y may be x), returning their sum.
+// `ahead` (optional, n values) is prefetched meanwhile: the next row, so
+// that its reads from memory overlap this row's arithmetic.
 template <typename A>
-MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m) {
+MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr) {
   constexpr int L = 16;
   A lanes[L] = {};
   int j = 0;
   for (; j + L <= n; j += L) {
+    if (ahead) {
+      __builtin_prefetch(ahead + j);
+      if constexpr (sizeof(A) == 8) {
+        __builtin_prefetch(ahead + j + 8);
+      }
+    }
     for (int l = 0; l < L; ++l) {
       y[j + l] = fast::exp_le0(x[j + l] - m);
       lanes[l] += y[j + l];
