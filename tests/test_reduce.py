@@ -207,3 +207,24 @@ def test_methods_match_functions():
     assert_array(a.argmax(axis=2), x.argmax(axis=2), "uint32")
     assert_array(a.mean(axis=(0, 2), keepdims=True), x.mean(axis=(0, 2), keepdims=True),
                  "float32")
+
+
+def test_logsumexp_rows_special_values_and_long_rows():
+    # One fused pass per row: special values per row as the composed form
+    # (max taken out only when finite), and rows long enough to be split
+    # across threads.
+    inf, nan = np.inf, np.nan
+    x = np.array([[1.0, inf, 2.0], [-inf, -inf, -inf], [1.0, nan, 2.0],
+                  [inf, nan, 0.0], [-inf, 0.0, 1.0]], np.float32)
+    assert_array(mx.logsumexp(mx.array(x), axis=-1), np.array([inf, -inf, nan, nan, np.log(np.e + 1)]), "float32")
+    rng = np.random.default_rng(3)
+    for shape, axis in [((1, 300_001), None), ((2, 100_003), 1), ((70_001, 3), 0)]:
+        v = (rng.standard_normal(shape) * 20).astype(np.float32)
+        got = np.array(mx.logsumexp(mx.array(v), axis=axis))
+        np.testing.assert_allclose(got, _logsumexp(v.astype(np.float64), axis, False), rtol=1e-5)
+    for t in [mx.float16, mx.bfloat16]:
+        v = rng.standard_normal((4, 1000)).astype(np.float32)
+        got = mx.logsumexp(mx.array(v).astype(t), axis=1)
+        assert got.dtype == t
+        ref = _logsumexp(np.array(mx.array(v).astype(t).astype(mx.float32), np.float64), 1, False)
+        np.testing.assert_allclose(np.array(got.astype(mx.float32)), ref, rtol=1e-2)

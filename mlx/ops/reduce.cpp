@@ -1,8 +1,11 @@
 // Reductions: sum, prod, max, min, all, any, mean, var, std, logsumexp, arg*.
+#include <algorithm>
 #include <numeric>
 
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
+#include "mlx/ops_more.h"
+#include "mlx/primitives/more.h"
 
 namespace mlx::core {
 
@@ -131,20 +134,74 @@ array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
   return sqrt(var(a, axes, keepdims, ddof, s), s);
 }
 
-array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, StreamOrDevice s) {
   if (a.size() == 0) {
     fail("logsumexp", "Received empty array.");
   }
+  auto axes = detail::normalize_axes(axes_in, a.ndim(), "logsumexp");
   auto t = detail::at_least_float(a.dtype());
   auto x = astype(a, t, s);
-  auto m = max(x, axes, true, s);
-  // A row of -inf (or inf) would give nan through x - m; keep m finite there.
-  auto safe_m = where(isinf(m, s), zeros_like(m, s), m, s);
-  auto out = add(log(sum(exp(subtract(x, safe_m, s), s), axes, true, s), s), safe_m, s);
-  if (!keepdims) {
-    out = squeeze(out, detail::normalize_axes(axes, a.ndim(), "logsumexp"), s);
+  array out = x;
+  if (t == complex64) {
+    auto m = max(x, axes, true, s);
+    // A row of -inf (or inf) would give nan through x - m; keep m finite there.
+    auto safe_m = where(isinf(m, s), zeros_like(m, s), m, s);
+    out = squeeze(add(log(sum(exp(subtract(x, safe_m, s), s), axes, true, s), s), safe_m, s), axes, s);
+  } else if (axes.empty()) {
+    // Over no axes: log(exp(x)) = x, with the same special values.
+    out = detail::make_node<LogSumExp>(x.shape(), t, {expand_dims(x, -1, s)}, to_stream(s));
+  } else {
+    // The reduced axes last, flattened into one, then the fused row kernel.
+    std::vector<int> order;
+    Shape kept;
+    for (int i = 0; i < x.ndim(); ++i) {
+      if (std::find(axes.begin(), axes.end(), i) == axes.end()) {
+        order.push_back(i);
+        kept.push_back(x.shape(i));
+      }
+    }
+    order.insert(order.end(), axes.begin(), axes.end());
+    Shape rows = kept;
+    rows.push_back(-1);
+    auto moved = reshape(transpose(x, order, s), rows, s);
+    out = detail::make_node<LogSumExp>(kept, t, {moved}, to_stream(s));
+  }
+  if (keepdims) {
+    out = expand_dims(out, axes, s);
   }
   return out;
+}
+
+// With y = logsumexp(x) over the last axis: dy = sum(dx * softmax(x)).
+// (softmax directly: exp(x - y) loses digits where y rounds, as at 1020.)
+std::vector<array> LogSumExp::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  array p = softmax(primals[0], -1, /* precise */ true, stream());
+  return {sum(multiply(tangents[0], p, stream()), -1, false, stream())};
+}
+
+std::vector<array> LogSumExp::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  array p = softmax(primals[0], -1, /* precise */ true, stream());
+  return {multiply(expand_dims(cotangents[0], -1, stream()), p, stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> LogSumExp::vmap(const std::vector<array>& inputs,
+                                                                 const std::vector<int>& axes) {
+  array x = inputs[0];
+  int ax = axes[0];
+  if (ax == x.ndim() - 1) {
+    // The batch axis must not be the one reduced.
+    x = moveaxis(x, ax, 0, stream());
+    ax = 0;
+  }
+  return {{apply_last_axis(x)}, {ax}};
+}
+
+array LogSumExp::apply_last_axis(const array& x) {
+  Shape shape = x.shape();
+  shape.pop_back();
+  return detail::make_node<LogSumExp>(shape, x.dtype(), {x}, stream());
 }
 
 MLX_REDUCTION_OVERLOADS(sum)

@@ -26,6 +26,29 @@ class Softmax : public Primitive {
   bool precise_;
 };
 
+// log(sum(exp(x))) over the last axis of a floating input, in one pass
+// per row after its maximum (no exponentials are stored). Half types
+// compute in float32 and round once. logsumexp over other axes moves them
+// last first.
+class LogSumExp : public Primitive {
+ public:
+  explicit LogSumExp(Stream s) : Primitive(s) {}
+  MLX_PRIMITIVE_BODY(LogSumExp)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override {
+    return dynamic_cast<const LogSumExp*>(&other) != nullptr;
+  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    Shape shape = inputs[0].shape();
+    shape.pop_back();
+    return {shape};
+  }
+
+ private:
+  // The op again, on this primitive's stream (for the rules).
+  array apply_last_axis(const array& x);
+};
+
 // Passes its first `n` inputs through; the others only have to be evaluated
 // first. Outputs share the buffers of those inputs.
 class Depends : public Primitive {

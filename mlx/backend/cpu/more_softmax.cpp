@@ -1,7 +1,9 @@
-// eval_cpu of Softmax: rows of the (row-contiguous) input along its last
-// axis, split across the thread pool.
+// eval_cpu of Softmax and LogSumExp: rows of the (row-contiguous) input
+// along its last axis, split across the thread pool.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
@@ -134,6 +136,115 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
           scratch.resize(n);
           softmax_row_half(xr, yr, n, precise, scratch.data());
         }
+      }
+    });
+  });
+}
+
+} // namespace mlx::core
+
+// ---- LogSumExp: per row, the maximum m, then log(sum(exp(x - m))) + m.
+namespace mlx::core {
+
+namespace {
+
+// Pieces of a row summed apart: a long row split across the pool, or a
+// row stored as one piece. m is the row's maximum (NaN ignored).
+template <typename A>
+A exp_sum_from(const A* x, size_t n, A m) {
+  if (std::isfinite(m)) {
+    A total = 0;
+    for (size_t j = 0; j < n; j += size_t(1) << 30) {
+      total += cpu::exp_sum(x + j, static_cast<int>(std::min(n - j, size_t(1) << 30)), m);
+    }
+    return total;
+  }
+  // All -inf (or NaN), or some +inf: the maximum is not subtracted, as in
+  // the composed form (an inf row gives inf, a NaN gives NaN).
+  A total = 0;
+  for (size_t j = 0; j < n; ++j) {
+    total += std::exp(x[j]);
+  }
+  return total;
+}
+
+template <typename A>
+A max_of(const A* x, size_t n) {
+  A m = -std::numeric_limits<A>::infinity();
+  for (size_t j = 0; j < n; j += size_t(1) << 30) {
+    m = std::max(m, cpu::row_max(x + j, static_cast<int>(std::min(n - j, size_t(1) << 30))));
+  }
+  return m;
+}
+
+template <typename A>
+A finish(A sum, A m) {
+  return std::log(sum) + (std::isinf(m) ? A(0) : m);
+}
+
+// One long row over the whole pool: maxima of pieces, then sums.
+template <typename A>
+A long_row(const A* x, size_t n) {
+  size_t pieces = std::min<size_t>(cpu::num_threads() * 4, (n + 8191) / 8192);
+  size_t per = (n + pieces - 1) / pieces;
+  std::vector<A> part(pieces);
+  cpu::parallel_tasks(pieces, [&](size_t p) {
+    size_t b = std::min(n, p * per), e = std::min(n, b + per);
+    part[p] = b < e ? max_of(x + b, e - b) : -std::numeric_limits<A>::infinity();
+  });
+  A m = *std::max_element(part.begin(), part.end());
+  cpu::parallel_tasks(pieces, [&](size_t p) {
+    size_t b = std::min(n, p * per), e = std::min(n, b + per);
+    part[p] = b < e ? exp_sum_from(x + b, e - b, m) : A(0);
+  });
+  A sum = 0;
+  for (A v : part) {
+    sum += v;
+  }
+  return finish(sum, m);
+}
+
+} // namespace
+
+void LogSumExp::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array& out = outputs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  size_t n = x.shape(-1);
+  size_t rows = out.size();
+  if (rows == 0) {
+    return;
+  }
+  cpu::dispatch(cpu::FloatTypes{}, x.dtype(), "LogSumExp", [&](auto t) {
+    using T = decltype(t);
+    using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    const T* src = x.data<T>();
+    T* dst = out.data<T>();
+    if constexpr (std::is_same_v<T, A>) {
+      if (rows < size_t(cpu::num_threads()) && n >= (size_t(1) << 16)) {
+        for (size_t r = 0; r < rows; ++r) {
+          dst[r] = long_row(src + r * n, n);
+        }
+        return;
+      }
+    }
+    size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max<size_t>(n, 1));
+    cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
+      std::vector<A> wide;
+      for (size_t r = begin; r < end; ++r) {
+        const A* row;
+        if constexpr (std::is_same_v<T, A>) {
+          row = src + r * n;
+        } else {
+          // Half types: the row in float32.
+          wide.resize(n);
+          for (size_t j = 0; j < n; ++j) {
+            wide[j] = static_cast<A>(src[r * n + j]);
+          }
+          row = wide.data();
+        }
+        A m = max_of(row, n);
+        dst[r] = static_cast<T>(finish(exp_sum_from(row, n, m), m));
       }
     });
   });

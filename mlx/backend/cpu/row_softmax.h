@@ -69,5 +69,26 @@ MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nul
   return total;
 }
 
+// The sum of exp(x[j] - m) (every x[j] <= m), nothing stored.
+template <typename A>
+MLX_SIMD_CLONES A exp_sum(const A* x, int n, A m) {
+  constexpr int L = 16;
+  A lanes[L] = {};
+  int j = 0;
+  for (; j + L <= n; j += L) {
+    for (int l = 0; l < L; ++l) {
+      lanes[l] += fast::exp_le0(x[j + l] - m);
+    }
+  }
+  A total = 0;
+  for (; j < n; ++j) {
+    total += fast::exp_le0(x[j] - m);
+  }
+  for (int l = 0; l < L; ++l) {
+    total += lanes[l];
+  }
+  return total;
+}
+
 } // namespace
 } // namespace mlx::core::cpu
