@@ -150,12 +150,13 @@ namespace {
 
 // Pieces of a row summed apart: a long row split across the pool, or a
 // row stored as one piece. m is the row's maximum (NaN ignored).
+// `ahead`: the next row, prefetched meanwhile (rows below 2^30 only).
 template <typename A>
-A exp_sum_from(const A* x, size_t n, A m) {
+A exp_sum_from(const A* x, size_t n, A m, const A* ahead = nullptr) {
   if (std::isfinite(m)) {
     A total = 0;
     for (size_t j = 0; j < n; j += size_t(1) << 30) {
-      total += cpu::exp_sum(x + j, static_cast<int>(std::min(n - j, size_t(1) << 30)), m);
+      total += cpu::exp_sum(x + j, static_cast<int>(std::min(n - j, size_t(1) << 30)), m, j == 0 ? ahead : nullptr);
     }
     return total;
   }
@@ -244,7 +245,11 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, std::vector<array>& o
           row = wide.data();
         }
         A m = max_of(row, n);
-        dst[r] = static_cast<T>(finish(exp_sum_from(row, n, m), m));
+        const A* ahead = nullptr;
+        if constexpr (std::is_same_v<T, A>) {
+          ahead = r + 1 < end ? row + n : nullptr;
+        }
+        dst[r] = static_cast<T>(finish(exp_sum_from(row, n, m, ahead), m));
       }
     });
   });

@@ -69,13 +69,20 @@ MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nul
   return total;
 }
 
-// The sum of exp(x[j] - m) (every x[j] <= m), nothing stored.
+// The sum of exp(x[j] - m) (every x[j] <= m), nothing stored; `ahead` as
+// in exp_row_sum.
 template <typename A>
-MLX_SIMD_CLONES A exp_sum(const A* x, int n, A m) {
+MLX_SIMD_CLONES A exp_sum(const A* x, int n, A m, const A* ahead = nullptr) {
   constexpr int L = 16;
   A lanes[L] = {};
   int j = 0;
   for (; j + L <= n; j += L) {
+    if (ahead) {
+      __builtin_prefetch(ahead + j);
+      if constexpr (sizeof(A) == 8) {
+        __builtin_prefetch(ahead + j + 8);
+      }
+    }
     for (int l = 0; l < L; ++l) {
       lanes[l] += fast::exp_le0(x[j + l] - m);
     }
