@@ -4,6 +4,7 @@
 // output reduces one contiguous row) or reduced axes just before a block of
 // kept axes (outputs accumulate whole rows, a vector loop). Other layouts are
 // first copied into the first one.
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -279,22 +280,25 @@ void reduce_dispatch(const array& in_arr, array& out, const std::vector<int>& ax
   });
 }
 
-// The extreme value of a contiguous float row (NaN if any), in lanes so
-// that it vectorizes, then the first index holding it: two fast passes
-// instead of one branchy one.
+// The index of the extreme value of a contiguous float row (the first on
+// ties; the first NaN if any), in three passes that vectorize: the extreme
+// ignoring NaN (the read from memory), then, over the row now in cache, a
+// NaN check and the search for the first match. The last two compare bit
+// patterns: float comparisons feeding a flag keep GCC from vectorizing.
 template <typename T, bool IsMax>
 MLX_SIMD_CLONES uint32_t arg_extreme_contiguous(const T* p, size_t n) {
-  constexpr int L = 32;
+  using U = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
+  constexpr U kAbs = ~U(0) >> 1;
+  constexpr U kInf = sizeof(T) == 8 ? U(0x7ff0000000000000ull) : U(0x7f800000u);
+  constexpr int L = 16;
   T lanes[L];
   for (int l = 0; l < L; ++l) {
     lanes[l] = p[0];
   }
-  bool nan = false;
   size_t i = 0;
   for (; i + L <= n; i += L) {
     for (int l = 0; l < L; ++l) {
       T v = p[i + l];
-      nan |= v != v;
       lanes[l] = IsMax ? (v > lanes[l] ? v : lanes[l]) : (v < lanes[l] ? v : lanes[l]);
     }
   }
@@ -303,11 +307,35 @@ MLX_SIMD_CLONES uint32_t arg_extreme_contiguous(const T* p, size_t n) {
     best = IsMax ? (lanes[l] > best ? lanes[l] : best) : (lanes[l] < best ? lanes[l] : best);
   }
   for (; i < n; ++i) {
-    T v = p[i];
-    nan |= v != v;
-    best = IsMax ? (v > best ? v : best) : (v < best ? v : best);
+    best = IsMax ? (p[i] > best ? p[i] : best) : (p[i] < best ? p[i] : best);
   }
+  auto bits = [](T v) {
+    U u;
+    std::memcpy(&u, &v, sizeof(T));
+    return u;
+  };
+  U any_nan = 0;
   for (size_t j = 0; j < n; ++j) {
+    any_nan |= (bits(p[j]) & kAbs) > kInf;
+  }
+  // p[0] may be a NaN that the extreme skipped (it started the lanes).
+  bool nan = any_nan != 0 || best != best;
+  U target = bits(best);
+  bool by_bits = nan || best != T(0); // (+0 and -0 compare equal)
+  size_t j = 0;
+  if (by_bits) {
+    for (; j + L <= n; j += L) {
+      U hit = 0;
+      for (int l = 0; l < L; ++l) {
+        U u = bits(p[j + l]);
+        hit |= nan ? (u & kAbs) > kInf : u == target;
+      }
+      if (hit) {
+        break;
+      }
+    }
+  }
+  for (; j < n; ++j) {
     if (nan ? p[j] != p[j] : p[j] == best) {
       return uint32_t(j);
     }
