@@ -206,12 +206,8 @@ std::vector<array> Hadamard::vjp(const std::vector<array>&, const std::vector<ar
 
 std::pair<std::vector<array>, std::vector<int>> Hadamard::vmap(const std::vector<array>& inputs,
                                                                 const std::vector<int>& axes) {
-  array x = inputs[0];
   int ax = axes[0];
-  if (ax == x.ndim() - 1) {
-    x = moveaxis(x, ax, 0, stream());
-    ax = 0;
-  }
+  array x = detail::batch_axis_off_last(inputs[0], ax, stream());
   return {{detail::make_node<Hadamard>(x.shape(), x.dtype(), {x}, stream(), scale_)}, {ax}};
 }
 

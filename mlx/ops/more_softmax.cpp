@@ -73,13 +73,8 @@ std::vector<array> Softmax::vjp(const std::vector<array>&, const std::vector<arr
 
 std::pair<std::vector<array>, std::vector<int>> Softmax::vmap(const std::vector<array>& inputs,
                                                                const std::vector<int>& axes) {
-  array x = inputs[0];
   int ax = axes[0];
-  if (ax == x.ndim() - 1) {
-    // The batch axis must not be the one normalized over.
-    x = moveaxis(x, ax, 0, stream());
-    ax = 0;
-  }
+  array x = detail::batch_axis_off_last(inputs[0], ax, stream());
   return {{softmax(x, x.ndim() - 1, precise_, stream())}, {ax}};
 }
 

@@ -1,5 +1,7 @@
 #include "mlx/ops/ops_common.h"
 
+#include "mlx/ops.h"
+
 #include <algorithm>
 
 namespace mlx::core::detail {
@@ -36,6 +38,18 @@ std::string shape_str(const Shape& shape) {
   }
   os << ")";
   return os.str();
+}
+
+} // namespace mlx::core::detail
+
+namespace mlx::core::detail {
+
+array batch_axis_off_last(const array& x, int& ax, const Stream& s) {
+  if (ax != x.ndim() - 1) {
+    return x;
+  }
+  ax = 0;
+  return moveaxis(x, x.ndim() - 1, 0, s);
 }
 
 } // namespace mlx::core::detail

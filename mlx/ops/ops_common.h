@@ -37,4 +37,8 @@ array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, A
   return array(std::move(shape), dtype, std::make_shared<P>(s, std::forward<Args>(args)...), std::move(inputs));
 }
 
+// For the vmap of an op over the last axis: x with its batch axis `ax`
+// moved to the front when it is the last axis (ax is updated).
+array batch_axis_off_last(const array& x, int& ax, const Stream& s);
+
 } // namespace mlx::core::detail

@@ -188,13 +188,8 @@ std::vector<array> LogSumExp::vjp(const std::vector<array>& primals, const std::
 
 std::pair<std::vector<array>, std::vector<int>> LogSumExp::vmap(const std::vector<array>& inputs,
                                                                  const std::vector<int>& axes) {
-  array x = inputs[0];
   int ax = axes[0];
-  if (ax == x.ndim() - 1) {
-    // The batch axis must not be the one reduced.
-    x = moveaxis(x, ax, 0, stream());
-    ax = 0;
-  }
+  array x = detail::batch_axis_off_last(inputs[0], ax, stream());
   return {{apply_last_axis(x)}, {ax}};
 }
 

@@ -156,7 +156,8 @@ A exp_sum_from(const A* x, size_t n, A m, const A* ahead = nullptr) {
   if (std::isfinite(m)) {
     A total = 0;
     for (size_t j = 0; j < n; j += size_t(1) << 30) {
-      total += cpu::exp_sum(x + j, static_cast<int>(std::min(n - j, size_t(1) << 30)), m, j == 0 ? ahead : nullptr);
+      total += cpu::exp_row_sum(x + j, static_cast<A*>(nullptr), static_cast<int>(std::min(n - j, size_t(1) << 30)), m,
+                                j == 0 ? ahead : nullptr);
     }
     return total;
   }

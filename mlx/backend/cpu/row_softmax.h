@@ -38,9 +38,10 @@ MLX_SIMD_CLONES A row_max(const A* s, int n) {
   return m;
 }
 
-// y[j] = exp(x[j] - m) (every x[j] <= m; y may be x), returning their sum.
-// `ahead` (optional, n values) is prefetched meanwhile: the next row, so
-// that its reads from memory overlap this row's arithmetic.
+// The sum of exp(x[j] - m) (every x[j] <= m), each also stored in y[j]
+// unless y is null (y may be x). `ahead` (optional, n values) is
+// prefetched meanwhile: the next row, so that its reads from memory overlap
+// this row's arithmetic.
 template <typename A>
 MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr) {
   constexpr int L = 16;
@@ -54,42 +55,20 @@ MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nul
       }
     }
     for (int l = 0; l < L; ++l) {
-      y[j + l] = fast::exp_le0(x[j + l] - m);
-      lanes[l] += y[j + l];
-    }
-  }
-  A total = 0;
-  for (; j < n; ++j) {
-    y[j] = fast::exp_le0(x[j] - m);
-    total += y[j];
-  }
-  for (int l = 0; l < L; ++l) {
-    total += lanes[l];
-  }
-  return total;
-}
-
-// The sum of exp(x[j] - m) (every x[j] <= m), nothing stored; `ahead` as
-// in exp_row_sum.
-template <typename A>
-MLX_SIMD_CLONES A exp_sum(const A* x, int n, A m, const A* ahead = nullptr) {
-  constexpr int L = 16;
-  A lanes[L] = {};
-  int j = 0;
-  for (; j + L <= n; j += L) {
-    if (ahead) {
-      __builtin_prefetch(ahead + j);
-      if constexpr (sizeof(A) == 8) {
-        __builtin_prefetch(ahead + j + 8);
+      A e = fast::exp_le0(x[j + l] - m);
+      if (y) {
+        y[j + l] = e;
       }
-    }
-    for (int l = 0; l < L; ++l) {
-      lanes[l] += fast::exp_le0(x[j + l] - m);
+      lanes[l] += e;
     }
   }
   A total = 0;
   for (; j < n; ++j) {
-    total += fast::exp_le0(x[j] - m);
+    A e = fast::exp_le0(x[j] - m);
+    if (y) {
+      y[j] = e;
+    }
+    total += e;
   }
   for (int l = 0; l < L; ++l) {
     total += lanes[l];
