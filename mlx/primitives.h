@@ -78,6 +78,13 @@ class Elementwise : public Primitive {
     return std::string(name()) == other.name();
   }
 
+  // The CPU kernel over n contiguous float32 values, which fused chains of
+  // small arrays call block by block: in[k] points at n values, or at one
+  // when scalar[k]. Null where the op has no float32 -> float32 form (such
+  // chains run eval_cpu on block views instead).
+  using Float32Kernel = void (*)(const float* const* in, const bool* scalar, float* out, size_t n);
+  virtual Float32Kernel float32_kernel() const { return nullptr; }
+
   // The op applied to (possibly batched, hence broadcastable) inputs.
   virtual array apply(const std::vector<array>& inputs) = 0;
   // d out / d inputs[i]; zeros for ops with no useful derivative.
@@ -108,6 +115,7 @@ class Elementwise : public Primitive {
     const char* name() const override { return #Name; }                \
     array apply(const std::vector<array>& inputs) override;            \
     array partial(int i, const std::vector<array>& inputs, const array& out) override; \
+    Float32Kernel float32_kernel() const override;                     \
   };
 
 } // namespace mlx::core

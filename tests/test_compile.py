@@ -129,6 +129,17 @@ def test_fused_chains_match_eager():
     for e, c in zip(eager, compiled):
         assert e.dtype == c.dtype and e.shape == c.shape
         np.testing.assert_array_equal(np.array(e), np.array(c))
+    # All-float32 chains (the raw-pointer path) with a broadcast row, a
+    # transposed input and an output listed twice.
+    sq = mx.array(rng.standard_normal((1030, 1030)).astype(np.float32))
+    sq_row = mx.array(rng.standard_normal((1030,)).astype(np.float32))
+
+    def g(x, y):
+        h = mx.tanh(x * 0.5 + sq_row) * y.T - mx.exp(-mx.abs(y))
+        return h, h, h * x
+
+    for e, c in zip(g(sq, sq * 2), mx.compile(g)(sq, sq * 2)):
+        np.testing.assert_array_equal(np.array(e), np.array(c))
     # Adam's update: three outputs from one chain, repeated calls.
     def adam(p, g, m, v):
         m = 0.9 * m + 0.1 * g

@@ -173,6 +173,29 @@ void select_typed(const std::vector<array>& in, array& out) {
                });
 }
 
+// The float32 kernel of a fused chain step (Elementwise::Float32Kernel).
+template <typename Op>
+void binary_float32(const float* const* in, const bool* scalar, float* out, size_t n) {
+  if (scalar[0] && scalar[1]) {
+    std::fill(out, out + n, Op{}(in[0][0], in[1][0]));
+  } else if (scalar[0]) {
+    sv(in[0], in[1], out, n, Op{});
+  } else if (scalar[1]) {
+    vs(in[0], in[1], out, n, Op{});
+  } else {
+    vv(in[0], in[1], out, n, Op{});
+  }
+}
+
+template <typename Types, typename Op>
+Elementwise::Float32Kernel binary_float32_kernel() {
+  if constexpr (kHasFloat<Types>) {
+    return &binary_float32<Op>;
+  } else {
+    return nullptr;
+  }
+}
+
 } // namespace
 } // namespace cpu
 
@@ -182,6 +205,9 @@ using cpu::RealTypes;
 #define MLX_BINARY_EVAL(Name, Types)                                           \
   void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
     cpu::binary_same<Types>(in, out[0], #Name, cpu::ops::Name{});              \
+  }                                                                            \
+  Elementwise::Float32Kernel Name::float32_kernel() const {                    \
+    return cpu::binary_float32_kernel<Types, cpu::ops::Name>();                \
   }
 MLX_BINARY_EVAL(Add, AllTypes)
 MLX_BINARY_EVAL(Subtract, AllTypes)
@@ -206,7 +232,8 @@ MLX_BINARY_EVAL(RightShift, cpu::IntTypes)
 #define MLX_COMPARE_EVAL(Name)                                                 \
   void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
     cpu::binary_bool<AllTypes>(in, out[0], #Name, cpu::ops::Name{});           \
-  }
+  }                                                                            \
+  Elementwise::Float32Kernel Name::float32_kernel() const { return nullptr; }
 MLX_COMPARE_EVAL(NotEqual)
 MLX_COMPARE_EVAL(Greater)
 MLX_COMPARE_EVAL(GreaterEqual)
@@ -221,6 +248,8 @@ void Equal::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
     cpu::binary_bool<AllTypes>(in, out[0], "Equal", cpu::ops::Equal{});
   }
 }
+
+Elementwise::Float32Kernel Select::float32_kernel() const { return nullptr; }
 
 void Select::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   // Select moves bytes: dispatch on the element size only.

@@ -4,6 +4,7 @@
 
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "mlx/array.h"
 
@@ -19,6 +20,12 @@ using FloatTypes = TypeList<float16_t, bfloat16_t, float, double>;
 using InexactTypes = TypeList<float16_t, bfloat16_t, float, double, complex64_t>;
 using RealTypes = TypeList<bool, uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t, float16_t, bfloat16_t, float, double>;
 using AllTypes = TypeList<bool, uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t, float16_t, bfloat16_t, float, double, complex64_t>;
+
+// Whether the list holds float (the float32 kernels of fused chains).
+template <typename Types>
+inline constexpr bool kHasFloat = false;
+template <typename... Ts>
+inline constexpr bool kHasFloat<TypeList<Ts...>> = (std::is_same_v<Ts, float> || ...);
 
 // Calls f(T{}) for the T in the list whose dtype is `dtype`; throws a
 // RuntimeError naming `op` for dtypes outside the list.

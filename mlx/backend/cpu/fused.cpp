@@ -3,6 +3,7 @@
 // views of the inputs, so fused and separate evaluation compute the same
 // numbers.
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "mlx/backend/cpu/copy.h"
@@ -90,6 +91,122 @@ array block_view(const array& x, const InputView& v, size_t r0, size_t rows, siz
   return b;
 }
 
+// Elements per block of the float32 path. Blocks of 512 (in L1) measured
+// slower on chains that stream from memory: 2 KB runs per stream defeat the
+// hardware prefetcher.
+constexpr size_t kFloat32Block = 16384;
+
+// Chains whose every value is float32 and every step has a float32 kernel
+// (Elementwise::float32_kernel) run on raw pointers: output steps write
+// straight into the outputs, other values into per-thread scratch, and no
+// arrays are made per block and step (3-10% faster than the general path on
+// gelu, its vjp and an Adam update of 4M floats). Chains of small arrays
+// still do not gain, so the fusion threshold stays (fusion.h).
+struct Float32Chain {
+  std::vector<Elementwise::Float32Kernel> kernels; // null for constant steps
+  std::vector<int> output_of;                      // step -> output index, or -1
+};
+
+std::optional<Float32Chain> float32_chain(const std::vector<FusedStep>& steps,
+                                          const std::vector<int>& output_steps,
+                                          const std::vector<array>& inputs,
+                                          const std::vector<std::optional<array>>& constant) {
+  for (auto& x : inputs) {
+    if (x.dtype() != float32) {
+      return std::nullopt;
+    }
+  }
+  Float32Chain chain;
+  chain.output_of.assign(steps.size(), -1);
+  for (size_t j = 0; j < steps.size(); ++j) {
+    if (steps[j].dtype != float32) {
+      return std::nullopt;
+    }
+    Elementwise::Float32Kernel kernel = nullptr;
+    if (!constant[j]) {
+      auto* e = dynamic_cast<const Elementwise*>(steps[j].primitive.get());
+      kernel = e ? e->float32_kernel() : nullptr;
+      if (!kernel) {
+        return std::nullopt;
+      }
+    }
+    chain.kernels.push_back(kernel);
+  }
+  for (size_t k = 0; k < output_steps.size(); ++k) {
+    if (chain.output_of[output_steps[k]] < 0) {
+      chain.output_of[output_steps[k]] = static_cast<int>(k);
+    }
+  }
+  return chain;
+}
+
+// Elements [e0, e1) of a Rows input (rows of `cols`) into dst.
+void gather_rows(const float* base, const InputView& v, size_t cols, size_t e0, size_t e1, float* dst) {
+  for (size_t e = e0; e < e1;) {
+    size_t r = e / cols, c = e % cols, len = std::min(cols - c, e1 - e);
+    const float* src = base + static_cast<int64_t>(r) * v.row_stride + static_cast<int64_t>(c) * v.col_stride;
+    for (size_t i = 0; i < len; ++i) {
+      dst[i] = src[static_cast<int64_t>(i) * v.col_stride];
+    }
+    dst += len;
+    e += len;
+  }
+}
+
+void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps, const std::vector<int>& output_steps,
+                 const std::vector<array>& ins, const std::vector<InputView>& views,
+                 const std::vector<std::optional<array>>& constant, std::vector<array>& outputs, size_t n, size_t cols) {
+  size_t blocks = (n + kFloat32Block - 1) / kFloat32Block;
+  size_t grain = std::max<size_t>(1, cpu::kParallelGrain / kFloat32Block);
+  cpu::parallel_for(blocks, grain, [&](size_t b0, size_t b1) {
+    // Scratch: one block per input (gathered Rows) and per step value.
+    std::unique_ptr<float[]> scratch(new float[(ins.size() + steps.size()) * kFloat32Block]);
+    std::vector<const float*> in_ptr(ins.size()), value(steps.size());
+    std::vector<bool> in_single(ins.size()), value_single(steps.size());
+    std::vector<const float*> args;
+    bool flags[4];
+    for (size_t b = b0; b < b1; ++b) {
+      size_t e0 = b * kFloat32Block, len = std::min(kFloat32Block, n - e0);
+      for (size_t a = 0; a < ins.size(); ++a) {
+        const float* base = ins[a].data<float>();
+        in_single[a] = views[a].kind == InputView::Single;
+        if (views[a].kind == InputView::Rows) {
+          float* dst = scratch.get() + a * kFloat32Block;
+          gather_rows(base, views[a], cols, e0, e0 + len, dst);
+          in_ptr[a] = dst;
+        } else {
+          in_ptr[a] = in_single[a] ? base : base + e0;
+        }
+      }
+      for (size_t j = 0; j < steps.size(); ++j) {
+        if (constant[j]) {
+          value[j] = constant[j]->data<float>();
+          value_single[j] = true;
+          continue;
+        }
+        args.clear();
+        size_t k = 0;
+        for (int a : steps[j].args) {
+          args.push_back(a >= 0 ? in_ptr[a] : value[-1 - a]);
+          flags[k++] = a >= 0 ? bool(in_single[a]) : bool(value_single[-1 - a]);
+        }
+        int o = chain.output_of[j];
+        float* out = o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + (ins.size() + j) * kFloat32Block;
+        chain.kernels[j](args.data(), flags, out, len);
+        value[j] = out;
+        value_single[j] = false;
+      }
+      // An output listed twice: copied from its first place.
+      for (size_t k = 0; k < output_steps.size(); ++k) {
+        int j = output_steps[k];
+        if (chain.output_of[j] != static_cast<int>(k)) {
+          std::memcpy(outputs[k].data<float>() + e0, value[j], len * sizeof(float));
+        }
+      }
+    }
+  });
+}
+
 } // namespace
 
 void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -140,6 +257,12 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     std::vector<array> out = {array(Shape{1}, step.dtype, nullptr, {})};
     step.primitive->eval_cpu(args, out);
     constant[j] = out[0];
+  }
+
+  if (auto chain = float32_chain(steps_, output_steps_, inputs, constant)) {
+    size_t last = outputs[0].ndim() ? static_cast<size_t>(outputs[0].shape().back()) : 1;
+    run_float32(*chain, steps_, output_steps_, ins, views, constant, outputs, n, std::max<size_t>(last, 1));
+    return;
   }
 
   // A step value that only one later step reads, once, and that is not an

@@ -163,6 +163,27 @@ struct RoundOp {
   }
 };
 
+// The float32 kernel of a fused chain step (Elementwise::Float32Kernel).
+template <typename Op>
+void unary_float32(const float* const* in, const bool* scalar, float* out, size_t n) {
+  if (scalar[0]) {
+    float v;
+    unary_contiguous(in[0], &v, 1, Op{});
+    std::fill(out, out + n, v);
+    return;
+  }
+  unary_contiguous(in[0], out, n, Op{});
+}
+
+template <typename Types, typename Op>
+Elementwise::Float32Kernel unary_float32_kernel() {
+  if constexpr (kHasFloat<Types>) {
+    return &unary_float32<Op>;
+  } else {
+    return nullptr;
+  }
+}
+
 } // namespace
 } // namespace cpu
 
@@ -173,6 +194,9 @@ using cpu::InexactTypes;
 #define MLX_UNARY_EVAL(Name, Types)                                          \
   void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
     cpu::unary_same<Types>(in[0], out[0], #Name, cpu::ops::Name{});          \
+  }                                                                          \
+  Elementwise::Float32Kernel Name::float32_kernel() const {                  \
+    return cpu::unary_float32_kernel<Types, cpu::ops::Name>();               \
   }
 
 MLX_UNARY_EVAL(Negative, AllTypes)
@@ -217,9 +241,15 @@ void Abs::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   }
 }
 
+Elementwise::Float32Kernel Abs::float32_kernel() const {
+  return cpu::unary_float32_kernel<cpu::FloatTypes, cpu::ops::Abs>();
+}
+
 void Real::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::unary_to<float, cpu::TypeList<complex64_t>>(in[0], out[0], "Real", cpu::ops::Real{});
 }
+
+Elementwise::Float32Kernel Real::float32_kernel() const { return nullptr; }
 
 void Imag::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::unary_to<float, cpu::TypeList<complex64_t>>(in[0], out[0], "Imag", cpu::ops::Imag{});
@@ -228,11 +258,14 @@ void Imag::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
 #define MLX_PREDICATE_EVAL(Name)                                             \
   void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
     cpu::unary_to<bool, InexactTypes>(in[0], out[0], #Name, cpu::ops::Name{}); \
-  }
+  }                                                                          \
+  Elementwise::Float32Kernel Name::float32_kernel() const { return nullptr; }
 MLX_PREDICATE_EVAL(IsNaN)
 MLX_PREDICATE_EVAL(IsInf)
 MLX_PREDICATE_EVAL(IsFinite)
 #undef MLX_PREDICATE_EVAL
+
+Elementwise::Float32Kernel Imag::float32_kernel() const { return nullptr; }
 
 void Round::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::unary_same<InexactTypes>(in[0], out[0], "Round",
@@ -242,6 +275,8 @@ void Round::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
 void AsType::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::copy(in[0], out[0], /* keep_layout */ true);
 }
+
+Elementwise::Float32Kernel Copy::float32_kernel() const { return nullptr; }
 
 void Copy::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   // Buffers are never written after evaluation, so a row-contiguous input
