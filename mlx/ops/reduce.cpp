@@ -5,7 +5,7 @@
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
 #include "mlx/ops_more.h"
-#include "mlx/primitives/more.h"
+#include "mlx/primitives/last_axis.h"
 
 namespace mlx::core {
 

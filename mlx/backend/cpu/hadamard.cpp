@@ -4,7 +4,7 @@
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
-#include "mlx/primitives/more.h"
+#include "mlx/primitives/last_axis.h"
 
 namespace mlx::core {
 

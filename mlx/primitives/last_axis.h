@@ -1,4 +1,5 @@
-// Primitives of the ops in ops_more.h. Included only by their own sources.
+// Primitives that work row by row along the last axis: softmax, logsumexp
+// and the Hadamard transform. Included only by their own sources.
 #pragma once
 
 #include "mlx/primitives.h"
@@ -47,18 +48,6 @@ class LogSumExp : public Primitive {
  private:
   // The op again, on this primitive's stream (for the rules).
   array apply_last_axis(const array& x);
-};
-
-// Passes its first `n` inputs through; the others only have to be evaluated
-// first. Outputs share the buffers of those inputs.
-class Depends : public Primitive {
- public:
-  Depends(Stream s, int n) : Primitive(s), n_(n) {}
-  MLX_PRIMITIVE_BODY(Depends)
-  MLX_TRANSFORM_RULES
-
- private:
-  int n_;
 };
 
 // The Sylvester-Hadamard butterfly along the last axis (a power of two),

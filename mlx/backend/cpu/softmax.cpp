@@ -11,7 +11,7 @@
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/row_softmax.h"
 #include "mlx/backend/cpu/simd.h"
-#include "mlx/primitives/more.h"
+#include "mlx/primitives/last_axis.h"
 
 namespace mlx::core {
 
