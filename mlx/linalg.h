@@ -1,9 +1,12 @@
-// mx.linalg (the part needed so far): eigen-decomposition of symmetric
-// matrices through LAPACK.
+// mx.linalg (the part implemented so far): eigen-decomposition of
+// symmetric matrices through LAPACK, and norm and cross composed from ops.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "mlx/array.h"
 #include "mlx/stream.h"
@@ -15,5 +18,19 @@ namespace mlx::core::linalg {
 // triangle. float32 and float64.
 std::pair<array, array> eigh(const array& a, const std::string& uplo = "L", StreamOrDevice s = {});
 array eigvalsh(const array& a, const std::string& uplo = "L", StreamOrDevice s = {});
+
+// A norm order: a number (inf and -inf included) or "fro" / "nuc".
+using NormOrder = std::variant<double, std::string>;
+
+// Vector norms over one axis, matrix norms over two, as numpy.linalg.norm:
+// with neither `ord` nor `axes`, the 2-norm of the flattened input. Real
+// results (float32 unless the input is a wider or half float).
+array norm(const array& a, const std::optional<NormOrder>& ord = std::nullopt,
+           const std::optional<std::vector<int>>& axes = std::nullopt, bool keepdims = false,
+           StreamOrDevice s = {});
+
+// The cross product of 3-vectors (2-vectors get a zero third component)
+// along `axis`, a and b broadcast against each other.
+array cross(const array& a, const array& b, int axis = -1, StreamOrDevice s = {});
 
 } // namespace mlx::core::linalg

@@ -40,3 +40,104 @@ def test_eigh_non_contiguous_and_errors():
         mx.linalg.eigh(mx.ones((3, 3), mx.int32))
     with pytest.raises(ValueError):
         mx.grad(lambda x: mx.linalg.eigvalsh(x).sum())(mx.array(a))
+
+
+# ---- norm and cross: composed from ops; numpy.linalg is the reference.
+INF = float("inf")
+VECTOR_ORDS = [None, 2, 1, 0, 3, 0.5, -1, INF, -INF]
+MATRIX_ORDS = [None, "fro", "nuc", 1, -1, 2, -2, INF, -INF]
+
+
+@pytest.mark.parametrize("ord", VECTOR_ORDS)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_vector_norms_match_numpy(ord, keepdims):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    x[0, 1] = 0.0
+    for axis in [0, 1, -1]:
+        got = mx.linalg.norm(mx.array(x), ord=ord, axis=axis, keepdims=keepdims)
+        want = np.linalg.norm(x.astype(np.float64), ord=ord, axis=axis, keepdims=keepdims)
+        assert got.dtype == mx.float32 and got.shape == want.shape
+        np.testing.assert_allclose(np.array(got), want, rtol=1e-5, atol=1e-6)
+    # A non-contiguous (transposed) input, and a 1-D one with no axis.
+    got = mx.linalg.norm(mx.array(x).T, ord=ord, axis=0)
+    np.testing.assert_allclose(np.array(got), np.linalg.norm(x.T.astype(np.float64), ord=ord, axis=0), rtol=1e-5)
+    got = mx.linalg.norm(mx.array(x[1]), ord=ord, keepdims=keepdims)
+    np.testing.assert_allclose(np.array(got), np.linalg.norm(x[1].astype(np.float64), ord=ord, keepdims=keepdims),
+                               rtol=1e-5)
+
+
+@pytest.mark.parametrize("ord", MATRIX_ORDS)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_matrix_norms_match_numpy(ord, keepdims):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    for axis in [(1, 2), (2, 1), (0, 2), (-1, 0)]:
+        got = mx.linalg.norm(mx.array(x), ord=ord, axis=axis, keepdims=keepdims)
+        want = np.linalg.norm(x.astype(np.float64), ord=ord, axis=axis, keepdims=keepdims)
+        assert got.dtype == mx.float32 and got.shape == want.shape, (axis, got.shape, want.shape)
+        np.testing.assert_allclose(np.array(got), want, rtol=2e-5, atol=1e-6)
+    got = mx.linalg.norm(mx.array(x[0]), ord=ord)  # 2-D, no axis
+    np.testing.assert_allclose(np.array(got), np.linalg.norm(x[0].astype(np.float64), ord=ord), rtol=2e-5)
+
+
+def test_norm_defaults_dtypes_and_gradient():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    # No ord and no axis: the 2-norm of everything, any rank.
+    np.testing.assert_allclose(mx.linalg.norm(mx.array(x)).item(), np.sqrt((x.astype(np.float64) ** 2).sum()),
+                               rtol=1e-6)
+    assert mx.linalg.norm(mx.array([1, 2, 3])).dtype == mx.float32
+    assert mx.linalg.norm(mx.array([1, 2], mx.float16)).dtype == mx.float16
+    assert mx.linalg.norm(mx.array([1.0, 2.0], mx.float64)).dtype == mx.float64
+    z = mx.linalg.norm(mx.array([3 + 4j, 0j]))
+    assert z.dtype == mx.float32 and z.item() == 5.0
+    assert mx.linalg.norm(mx.zeros((0,))).item() == 0.0
+    assert mx.linalg.norm(mx.zeros((0, 3)), ord=1, axis=1).shape == (0,)
+    g = mx.grad(lambda v: mx.linalg.norm(v))(mx.array([3.0, 4.0]))
+    np.testing.assert_allclose(np.array(g), [0.6, 0.8], rtol=1e-6)
+    # Matrix norms without singular values differentiate as compositions;
+    # those with them do not (as in MLX 0.32, whose SVD has no vjp).
+    m = mx.array([[1.0, -2.0], [3.0, 4.0]])
+    g = mx.grad(lambda m: mx.linalg.norm(m, ord=1))(m)
+    np.testing.assert_allclose(np.array(g), [[0.0, -1.0], [0.0, 1.0]])
+    with pytest.raises(ValueError):
+        mx.grad(lambda m: mx.linalg.norm(m, ord=2))(m)
+
+
+def test_norm_errors():
+    v = mx.array([3.0, -4.0])
+    with pytest.raises(ValueError, match=r"\[linalg::norm\] Norm 'fro' only supported for matrices"):
+        mx.linalg.norm(v, ord="fro")
+    with pytest.raises(ValueError, match=r"\[linalg::norm\] Received too many axes"):
+        mx.linalg.norm(mx.ones((2, 2, 2)), axis=(0, 1, 2))
+    with pytest.raises(ValueError, match=r"\[linalg::norm\] Received too many axes"):
+        mx.linalg.norm(mx.ones((2, 2, 2)), ord=2)
+    with pytest.raises(ValueError, match=r"Invalid ord 3 for matrix norm"):
+        mx.linalg.norm(mx.ones((2, 2)), ord=3)
+    with pytest.raises(ValueError, match=r"Invalid ord value 'abc' for matrix norm"):
+        mx.linalg.norm(mx.ones((2, 2)), ord="abc")
+    with pytest.raises(IndexError, match=r"Invalid axis 5"):
+        mx.linalg.norm(v, axis=5)
+    with pytest.raises(ValueError, match=r"Duplicate axes"):
+        mx.linalg.norm(mx.ones((2, 2)), axis=(0, 0))
+
+
+def test_cross_matches_numpy():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 3)).astype(np.float32)
+    b = rng.standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.array(mx.linalg.cross(mx.array(a), mx.array(b))), np.cross(a, b), rtol=1e-5,
+                               atol=1e-6)
+    # Another axis, broadcasting, 2-vectors (zero third component), ints.
+    np.testing.assert_allclose(np.array(mx.linalg.cross(mx.array(a.T), mx.array(b.T), axis=0)),
+                               np.cross(a.T, b.T, axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.array(mx.linalg.cross(mx.array(a), mx.array(b[0]))), np.cross(a, b[0]),
+                               rtol=1e-5, atol=1e-6)
+    two = np.array([4.0, 5.0], np.float32)
+    np.testing.assert_array_equal(np.array(mx.linalg.cross(mx.array([1.0, 2.0, 3.0]), mx.array(two))),
+                                  np.cross([1.0, 2.0, 3.0], np.array([4.0, 5.0, 0.0])))
+    r = mx.linalg.cross(mx.array([1, 2, 3]), mx.array([4, 5, 6]))
+    assert r.dtype == mx.int32 and r.tolist() == [-3, 6, -3]
+    with pytest.raises(ValueError, match=r"\[linalg::cross\] The specified axis must have size 2 or 3"):
+        mx.linalg.cross(mx.ones((4,)), mx.ones((4,)))

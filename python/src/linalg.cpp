@@ -21,4 +21,32 @@ void init_linalg(py::module_& parent) {
       },
       py::arg("a"), py::arg("UPLO") = "L", py::kw_only(), py::arg("stream") = py::none(),
       "Eigenvalues (ascending) of symmetric matrices.");
+  m.def(
+      "norm",
+      [](const array& a, py::object ord, py::object axis, bool keepdims, py::object s) {
+        std::optional<linalg::NormOrder> order;
+        if (py::isinstance<py::str>(ord)) {
+          order = ord.cast<std::string>();
+        } else if (!ord.is_none()) {
+          order = ord.cast<double>();
+        }
+        std::optional<std::vector<int>> axes;
+        if (py::isinstance<py::int_>(axis)) {
+          axes = std::vector<int>{axis.cast<int>()};
+        } else if (!axis.is_none()) {
+          axes = axis.cast<std::vector<int>>();
+        }
+        return linalg::norm(a, order, axes, keepdims, to_stream_or_device(s));
+      },
+      py::arg("a"), py::pos_only(), py::arg("ord") = py::none(), py::arg("axis") = py::none(),
+      py::arg("keepdims") = false, py::kw_only(), py::arg("stream") = py::none(),
+      "Vector (one axis) or matrix (two axes) norm, as numpy.linalg.norm; with\n"
+      "neither ord nor axis, the 2-norm of the flattened array.");
+  m.def(
+      "cross",
+      [](const array& a, const array& b, int axis, py::object s) {
+        return linalg::cross(a, b, axis, to_stream_or_device(s));
+      },
+      py::arg("a"), py::arg("b"), py::arg("axis") = -1, py::kw_only(), py::arg("stream") = py::none(),
+      "Cross product of 3-vectors (2-vectors get a zero third component) along axis.");
 }

@@ -47,4 +47,6 @@ PYBIND11_MODULE(core, m) {
   init_fast(m);
   init_compile(m);
   init_linalg(m);
+  // MLX exports linalg.norm at the top level too, as the same object.
+  m.attr("matrix_norm") = m.attr("linalg").attr("norm");
 }
