@@ -105,11 +105,61 @@ constexpr size_t kFloat32Block = 16384;
 struct Float32Chain {
   std::vector<Elementwise::Float32Kernel> kernels; // null for constant steps
   std::vector<int> output_of;                      // step -> output index, or -1
+  // Scratch blocks: one per gathered (Rows) input, and one per step value
+  // that is neither an output nor a constant, reused once the value is
+  // dead, so that a block's live values stay in cache.
+  std::vector<int> input_slot, step_slot; // -1: none
+  int slots = 0;
 };
+
+// Gives scratch slots to the Rows inputs and to the intermediate step
+// values, a value's slot freed after the last step that reads it.
+void assign_slots(Float32Chain& chain, const std::vector<FusedStep>& steps, const std::vector<InputView>& views,
+                  const std::vector<std::optional<array>>& constant) {
+  chain.input_slot.assign(views.size(), -1);
+  for (size_t a = 0; a < views.size(); ++a) {
+    if (views[a].kind == InputView::Rows) {
+      chain.input_slot[a] = chain.slots++;
+    }
+  }
+  std::vector<size_t> last_read(steps.size(), 0);
+  for (size_t j = 0; j < steps.size(); ++j) {
+    for (int a : steps[j].args) {
+      if (a < 0) {
+        last_read[-1 - a] = j;
+      }
+    }
+  }
+  chain.step_slot.assign(steps.size(), -1);
+  std::vector<int> free_slots;
+  for (size_t j = 0; j < steps.size(); ++j) {
+    if (chain.output_of[j] < 0 && !constant[j]) {
+      if (free_slots.empty()) {
+        chain.step_slot[j] = chain.slots++;
+      } else {
+        chain.step_slot[j] = free_slots.back();
+        free_slots.pop_back();
+      }
+    }
+    // Values whose last reader is this step give their slots back (after
+    // this step's own slot was taken: a kernel may not write over an input
+    // it reads at another offset, but the same block is safe either way).
+    for (int a : steps[j].args) {
+      int v = -1 - a;
+      if (a < 0 && last_read[v] == j && chain.step_slot[v] >= 0) {
+        free_slots.push_back(chain.step_slot[v]);
+        chain.step_slot[v] = -2 - chain.step_slot[v]; // freed: keeps the slot for reading, marked
+      }
+    }
+  }
+  for (auto& sl : chain.step_slot) {
+    sl = sl <= -2 ? -2 - sl : sl;
+  }
+}
 
 std::optional<Float32Chain> float32_chain(const std::vector<FusedStep>& steps,
                                           const std::vector<int>& output_steps,
-                                          const std::vector<array>& inputs,
+                                          const std::vector<array>& inputs, const std::vector<InputView>& views,
                                           const std::vector<std::optional<array>>& constant) {
   for (auto& x : inputs) {
     if (x.dtype() != float32) {
@@ -137,6 +187,7 @@ std::optional<Float32Chain> float32_chain(const std::vector<FusedStep>& steps,
       chain.output_of[output_steps[k]] = static_cast<int>(k);
     }
   }
+  assign_slots(chain, steps, views, constant);
   return chain;
 }
 
@@ -160,7 +211,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
   size_t grain = std::max<size_t>(1, cpu::kParallelGrain / kFloat32Block);
   cpu::parallel_for(blocks, grain, [&](size_t b0, size_t b1) {
     // Scratch: one block per input (gathered Rows) and per step value.
-    std::unique_ptr<float[]> scratch(new float[(ins.size() + steps.size()) * kFloat32Block]);
+    std::unique_ptr<float[]> scratch(new float[std::max(chain.slots, 1) * kFloat32Block]);
     std::vector<const float*> in_ptr(ins.size()), value(steps.size());
     std::vector<bool> in_single(ins.size()), value_single(steps.size());
     std::vector<const float*> args;
@@ -171,7 +222,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
         const float* base = ins[a].data<float>();
         in_single[a] = views[a].kind == InputView::Single;
         if (views[a].kind == InputView::Rows) {
-          float* dst = scratch.get() + a * kFloat32Block;
+          float* dst = scratch.get() + chain.input_slot[a] * kFloat32Block;
           gather_rows(base, views[a], cols, e0, e0 + len, dst);
           in_ptr[a] = dst;
         } else {
@@ -191,7 +242,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
           flags[k++] = a >= 0 ? bool(in_single[a]) : bool(value_single[-1 - a]);
         }
         int o = chain.output_of[j];
-        float* out = o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + (ins.size() + j) * kFloat32Block;
+        float* out = o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * kFloat32Block;
         chain.kernels[j](args.data(), flags, out, len);
         value[j] = out;
         value_single[j] = false;
@@ -259,7 +310,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     constant[j] = out[0];
   }
 
-  if (auto chain = float32_chain(steps_, output_steps_, inputs, constant)) {
+  if (auto chain = float32_chain(steps_, output_steps_, inputs, views, constant)) {
     size_t last = outputs[0].ndim() ? static_cast<size_t>(outputs[0].shape().back()) : 1;
     run_float32(*chain, steps_, output_steps_, ins, views, constant, outputs, n, std::max<size_t>(last, 1));
     return;
