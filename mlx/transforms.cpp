@@ -583,7 +583,10 @@ Function vmap(const Function& fun, const std::vector<int>& in_axes_arg,
       auto [outs, out_axes] = node.primitive().vmap(ins, axes);
       auto node_outs = node.outputs();
       for (size_t k = 0; k < node_outs.size(); ++k) {
-        batched.insert_or_assign(node_outs[k].id(), std::make_pair(outs[k], out_axes[k]));
+        // Rules return every output; the ones still held are matched by
+        // position (as in jvp).
+        size_t from = outs.size() > node_outs.size() ? size_t(node_outs[k].sibling_position()) : k;
+        batched.insert_or_assign(node_outs[k].id(), std::make_pair(outs[from], out_axes[from]));
       }
     }
     std::vector<int> out_axes = out_axes_arg;

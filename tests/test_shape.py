@@ -261,3 +261,38 @@ def test_products():
         np.testing.assert_allclose(np.array(out), np.einsum(subs, *ops), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match=r"^\[einsum\]"):
         mx.einsum("ij,jk->ik", mx.array(x))
+
+
+def test_split_pieces_transforms():
+    # Consecutive pieces come from one node: its vjp concatenates the
+    # cotangents, with zeros for pieces that were dropped or unused.
+    x_np = np.arange(24, dtype=np.float32).reshape(2, 12)
+    x = mx.array(x_np)
+
+    def first_and_last(x):
+        a, _, c = mx.split(x, 3, axis=-1)  # the middle piece is dropped
+        return (a * 2).sum() + (c * c).sum()
+
+    g = np.array(mx.grad(first_and_last)(x))
+    want = np.zeros_like(x_np)
+    want[:, :4] = 2
+    want[:, 8:] = 2 * x_np[:, 8:]
+    np.testing.assert_array_equal(g, want)
+    # Uneven indices, an empty piece, negative and clamped indices.
+    pieces = mx.split(x, [3, 3, -2, 40], axis=1)
+    assert [p.shape for p in pieces] == [(2, 3), (2, 0), (2, 7), (2, 2), (2, 0)]
+    for p, q in zip(pieces, np.split(x_np, [3, 3, 10, 12], axis=1)):
+        np.testing.assert_array_equal(np.array(p), q)
+    g = mx.grad(lambda x: sum((p * (i + 1)).sum() for i, p in enumerate(mx.split(x, [3, 3, -2], axis=1))))(x)
+    np.testing.assert_array_equal(np.array(g)[0], [1] * 3 + [3] * 7 + [4] * 2)
+    # Decreasing indices (pieces restart, as NumPy's): still per-piece slices.
+    for p, q in zip(mx.split(x, [6, 2], axis=1), np.split(x_np, [6, 2], axis=1)):
+        np.testing.assert_array_equal(np.array(p), q)
+    # jvp, and vmap with a dropped piece.
+    t = mx.ones_like(x)
+    _, tans = mx.jvp(lambda x: mx.split(x, 2, axis=1), [x], [t])
+    assert [tt.shape for tt in tans] == [(2, 6), (2, 6)]
+    v = mx.vmap(lambda r: mx.split(r, 3)[2] * 10)(x)
+    np.testing.assert_array_equal(np.array(v), x_np[:, 8:] * 10)
+    v = mx.vmap(lambda r: mx.split(r, 3)[1], in_axes=1)(x.T)
+    np.testing.assert_array_equal(np.array(v), x_np[:, 4:8])

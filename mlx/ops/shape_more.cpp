@@ -7,6 +7,7 @@
 
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
+#include "mlx/primitives/split.h"
 
 namespace mlx::core {
 
@@ -91,9 +92,72 @@ array stack(const std::vector<array>& arrays, int axis, StreamOrDevice s) {
 
 array stack(const std::vector<array>& arrays, StreamOrDevice s) { return stack(arrays, 0, s); }
 
+namespace {
+
+// Pieces [bounds[i], bounds[i + 1]) along `axis`, all from one Split node.
+std::vector<array> split_pieces(const array& a, int axis, std::vector<int> bounds, const Stream& s) {
+  std::vector<Shape> shapes;
+  for (size_t i = 0; i + 1 < bounds.size(); ++i) {
+    Shape shape = a.shape();
+    shape[axis] = bounds[i + 1] - bounds[i];
+    shapes.push_back(shape);
+  }
+  std::vector<Dtype> dtypes(shapes.size(), a.dtype());
+  return array::make_arrays(std::move(shapes), dtypes, std::make_shared<Split>(s, axis, std::move(bounds)), {a});
+}
+
+} // namespace
+
+std::vector<Shape> Split::output_shapes(const std::vector<array>& inputs) {
+  std::vector<Shape> shapes;
+  for (size_t i = 0; i + 1 < bounds_.size(); ++i) {
+    Shape shape = inputs[0].shape();
+    shape[axis_] = bounds_[i + 1] - bounds_[i];
+    shapes.push_back(shape);
+  }
+  return shapes;
+}
+
+std::vector<array> Split::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                              const std::vector<int>&, const std::vector<array>& outputs) {
+  // Cotangents come for the pieces still held (outputs, each knowing its
+  // place); the others are zeros.
+  auto shapes = output_shapes(primals);
+  std::vector<array> pieces;
+  for (auto& shape : shapes) {
+    pieces.push_back(zeros(shape, cotangents[0].dtype(), stream()));
+  }
+  for (size_t k = 0; k < cotangents.size(); ++k) {
+    pieces[outputs.size() == shapes.size() ? k : size_t(outputs[k].sibling_position())] = cotangents[k];
+  }
+  return {concatenate(pieces, axis_, stream())};
+}
+
+std::vector<array> Split::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                              const std::vector<int>&) {
+  return split_pieces(tangents[0], axis_, bounds_, stream());
+}
+
+std::pair<std::vector<array>, std::vector<int>> Split::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes) {
+  array x = moveaxis(inputs[0], axes[0], 0, stream());
+  auto pieces = split_pieces(x, axis_ + 1, bounds_, stream());
+  return {pieces, std::vector<int>(pieces.size(), 0)};
+}
+
 std::vector<array> split(const array& a, const Shape& indices, int axis, StreamOrDevice s) {
   int ax = check_axis(axis, a.ndim(), "split");
   int n = a.shape(ax);
+  // Non-decreasing indices cut the axis into consecutive pieces: one Split
+  // node. Otherwise (NumPy's rules let pieces restart) a slice per piece.
+  std::vector<int> bounds = {0};
+  for (int idx : indices) {
+    bounds.push_back(std::clamp(idx < 0 ? idx + n : idx, 0, n));
+  }
+  bounds.push_back(n);
+  if (std::is_sorted(bounds.begin(), bounds.end()) && a.ndim() > 0) {
+    return split_pieces(a, ax, std::move(bounds), to_stream(s));
+  }
   std::vector<array> out;
   Shape start(a.ndim(), 0), stop = a.shape();
   int prev = 0;

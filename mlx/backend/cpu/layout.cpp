@@ -6,6 +6,7 @@
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives.h"
+#include "mlx/primitives/split.h"
 
 namespace mlx::core {
 
@@ -74,6 +75,14 @@ void Slice::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
     }
   }
   make_view(x, out[0], strides, offset);
+}
+
+void Split::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
+  const auto& x = in[0];
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t offset = out[i].size() > 0 ? int64_t(bounds_[i]) * x.strides(axis_) : 0;
+    make_view(x, out[i], x.strides(), offset);
+  }
 }
 
 void StopGradient::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
