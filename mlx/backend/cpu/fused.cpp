@@ -95,6 +95,10 @@ array block_view(const array& x, const InputView& v, size_t r0, size_t rows, siz
 // slower on chains that stream from memory: 2 KB runs per stream defeat the
 // hardware prefetcher.
 constexpr size_t kFloat32Block = 16384;
+// Scratch slots start 192 bytes apart modulo 4 KB: a kernel reading one slot
+// and writing another at the same offsets would otherwise stall on 4K
+// aliasing (loads wrongly waiting on stores with the same low 12 address bits).
+constexpr size_t kSlotStride = kFloat32Block + 48;
 
 // Chains whose every value is float32 and every step has a float32 kernel
 // (Elementwise::float32_kernel) run on raw pointers: output steps write
@@ -133,22 +137,24 @@ void assign_slots(Float32Chain& chain, const std::vector<FusedStep>& steps, cons
   chain.step_slot.assign(steps.size(), -1);
   std::vector<int> free_slots;
   for (size_t j = 0; j < steps.size(); ++j) {
+    // Values last read here give their slots back first, so that this
+    // step writes over one of them: in place, as elementwise kernels allow
+    // (out[i] depends on the inputs' element i only). Writing over lines
+    // just read is what keeps the stores in L1; a step writing into
+    // another slot measured store-bound.
+    for (int a : steps[j].args) {
+      int v = -1 - a;
+      if (a < 0 && last_read[v] == j && chain.step_slot[v] >= 0) {
+        free_slots.push_back(chain.step_slot[v]);
+        chain.step_slot[v] = -2 - chain.step_slot[v]; // freed (marked, so a repeated argument frees once)
+      }
+    }
     if (chain.output_of[j] < 0 && !constant[j]) {
       if (free_slots.empty()) {
         chain.step_slot[j] = chain.slots++;
       } else {
         chain.step_slot[j] = free_slots.back();
         free_slots.pop_back();
-      }
-    }
-    // Values whose last reader is this step give their slots back (after
-    // this step's own slot was taken: a kernel may not write over an input
-    // it reads at another offset, but the same block is safe either way).
-    for (int a : steps[j].args) {
-      int v = -1 - a;
-      if (a < 0 && last_read[v] == j && chain.step_slot[v] >= 0) {
-        free_slots.push_back(chain.step_slot[v]);
-        chain.step_slot[v] = -2 - chain.step_slot[v]; // freed: keeps the slot for reading, marked
       }
     }
   }
@@ -211,7 +217,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
   size_t grain = std::max<size_t>(1, cpu::kParallelGrain / kFloat32Block);
   cpu::parallel_for(blocks, grain, [&](size_t b0, size_t b1) {
     // Scratch: one block per input (gathered Rows) and per step value.
-    std::unique_ptr<float[]> scratch(new float[std::max(chain.slots, 1) * kFloat32Block]);
+    std::unique_ptr<float[]> scratch(new float[std::max(chain.slots, 1) * kSlotStride]);
     std::vector<const float*> in_ptr(ins.size()), value(steps.size());
     std::vector<bool> in_single(ins.size()), value_single(steps.size());
     std::vector<const float*> args;
@@ -222,7 +228,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
         const float* base = ins[a].data<float>();
         in_single[a] = views[a].kind == InputView::Single;
         if (views[a].kind == InputView::Rows) {
-          float* dst = scratch.get() + chain.input_slot[a] * kFloat32Block;
+          float* dst = scratch.get() + chain.input_slot[a] * kSlotStride;
           gather_rows(base, views[a], cols, e0, e0 + len, dst);
           in_ptr[a] = dst;
         } else {
@@ -242,7 +248,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
           flags[k++] = a >= 0 ? bool(in_single[a]) : bool(value_single[-1 - a]);
         }
         int o = chain.output_of[j];
-        float* out = o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * kFloat32Block;
+        float* out = o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * kSlotStride;
         chain.kernels[j](args.data(), flags, out, len);
         value[j] = out;
         value_single[j] = false;
