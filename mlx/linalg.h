@@ -19,6 +19,17 @@ namespace mlx::core::linalg {
 std::pair<array, array> eigh(const array& a, const std::string& uplo = "L", StreamOrDevice s = {});
 array eigvalsh(const array& a, const std::string& uplo = "L", StreamOrDevice s = {});
 
+// The inverse of the square matrices in the last two dims (float32 and
+// float64); singular matrices fail at evaluation.
+array inv(const array& a, StreamOrDevice s = {});
+
+// x with a x = b: b a vector (..., n) or matrices (..., n, k).
+array solve(const array& a, const array& b, StreamOrDevice s = {});
+
+// The lower (or upper) Cholesky factor of symmetric positive-definite
+// matrices; matrices that are not positive definite fail at evaluation.
+array cholesky(const array& a, bool upper = false, StreamOrDevice s = {});
+
 // A norm order: a number (inf and -inf included) or "fro" / "nuc".
 using NormOrder = std::variant<double, std::string>;
 

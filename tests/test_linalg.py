@@ -141,3 +141,63 @@ def test_cross_matches_numpy():
     assert r.dtype == mx.int32 and r.tolist() == [-3, 6, -3]
     with pytest.raises(ValueError, match=r"\[linalg::cross\] The specified axis must have size 2 or 3"):
         mx.linalg.cross(mx.ones((4,)), mx.ones((4,)))
+
+
+# ---- inv, solve, cholesky (LAPACK): numpy.linalg is the reference.
+def spd(*shape, dtype=np.float32):
+    a = RNG.standard_normal(shape)
+    return (a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
+def test_inv_solve_cholesky_match_numpy(dtype, tol):
+    a = spd(3, 4, 4, dtype=dtype)
+    mt = mx.float32 if dtype == np.float32 else mx.float64
+    x = mx.array(a, dtype=mt)
+    np.testing.assert_allclose(np.array(mx.linalg.inv(x)), np.linalg.inv(a), rtol=tol, atol=tol)
+    # A transposed (non-contiguous) input.
+    g = RNG.standard_normal((4, 4)).astype(dtype) + 4 * np.eye(4, dtype=dtype)
+    np.testing.assert_allclose(np.array(mx.linalg.inv(mx.array(g, dtype=mt).T)), np.linalg.inv(g.T), rtol=tol,
+                               atol=tol)
+    b = RNG.standard_normal((3, 4, 2)).astype(dtype)
+    np.testing.assert_allclose(np.array(mx.linalg.solve(x, mx.array(b, dtype=mt))), np.linalg.solve(a, b),
+                               rtol=tol, atol=tol)
+    v = RNG.standard_normal(4).astype(dtype)
+    np.testing.assert_allclose(np.array(mx.linalg.solve(x[0], mx.array(v, dtype=mt))), np.linalg.solve(a[0], v),
+                               rtol=tol, atol=tol)
+    low = np.linalg.cholesky(a)
+    np.testing.assert_allclose(np.array(mx.linalg.cholesky(x)), low, rtol=tol, atol=tol)
+    np.testing.assert_allclose(np.array(mx.linalg.cholesky(x, upper=True)), np.swapaxes(low, -1, -2), rtol=tol,
+                               atol=tol)
+    assert mx.linalg.inv(x).dtype == mt and mx.linalg.cholesky(x).dtype == mt
+
+
+def test_inv_transforms_and_errors():
+    a = mx.array(spd(3, 3))
+    # vjp against central differences of sum(inv(a) * w).
+    w = mx.array(RNG.standard_normal((3, 3)).astype(np.float32))
+    f = lambda m: (mx.linalg.inv(m) * w).sum()
+    g = np.array(mx.grad(f)(a))
+    a64, w64 = np.array(a, np.float64), np.array(w, np.float64)
+    num = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            d = np.zeros((3, 3))
+            d[i, j] = 1e-5
+            num[i, j] = ((np.linalg.inv(a64 + d) * w64).sum() - (np.linalg.inv(a64 - d) * w64).sum()) / 2e-5
+    np.testing.assert_allclose(g, num, rtol=1e-3, atol=1e-4)
+    batch = mx.array(spd(2, 3, 3))
+    np.testing.assert_allclose(np.array(mx.vmap(mx.linalg.inv, in_axes=2)(mx.moveaxis(batch, 0, 2))),
+                               np.linalg.inv(np.array(batch)), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match=r"\[linalg::inv\] Arrays must have type float32 or float64"):
+        mx.linalg.inv(mx.array([[1, 2], [3, 4]]))
+    with pytest.raises(ValueError, match=r"\[linalg::inv\] Inverses are only defined for square"):
+        mx.linalg.inv(mx.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"\[linalg::inv\] Arrays must have >= 2 dimensions"):
+        mx.linalg.inv(mx.ones((2,)))
+    with pytest.raises(RuntimeError, match=r"\[linalg::inv\] The matrix is singular"):
+        mx.eval(mx.linalg.inv(mx.zeros((2, 2))))
+    with pytest.raises(RuntimeError, match=r"\[linalg::cholesky\] The matrix is not positive definite"):
+        mx.eval(mx.linalg.cholesky(mx.array([[1.0, 2.0], [2.0, 1.0]])))
+    with pytest.raises(ValueError, match=r"\[linalg::solve\] Last dimension of first input"):
+        mx.linalg.solve(mx.eye(2), mx.ones((3,)))

@@ -22,6 +22,19 @@ void init_linalg(py::module_& parent) {
       py::arg("a"), py::arg("UPLO") = "L", py::kw_only(), py::arg("stream") = py::none(),
       "Eigenvalues (ascending) of symmetric matrices.");
   m.def(
+      "inv", [](const array& a, py::object s) { return linalg::inv(a, to_stream_or_device(s)); }, py::arg("a"),
+      py::kw_only(), py::arg("stream") = py::none(), "Inverse of square matrices (float32, float64).");
+  m.def(
+      "solve",
+      [](const array& a, const array& b, py::object s) { return linalg::solve(a, b, to_stream_or_device(s)); },
+      py::arg("a"), py::arg("b"), py::kw_only(), py::arg("stream") = py::none(),
+      "Solve a x = b for square a; b a vector or matrices.");
+  m.def(
+      "cholesky",
+      [](const array& a, bool upper, py::object s) { return linalg::cholesky(a, upper, to_stream_or_device(s)); },
+      py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
+      "Cholesky factor of symmetric positive-definite matrices.");
+  m.def(
       "norm",
       [](const array& a, py::object ord, py::object axis, bool keepdims, py::object s) {
         std::optional<linalg::NormOrder> order;
