@@ -30,6 +30,16 @@ array solve(const array& a, const array& b, StreamOrDevice s = {});
 // matrices; matrices that are not positive definite fail at evaluation.
 array cholesky(const array& a, bool upper = false, StreamOrDevice s = {});
 
+// The inverse of the lower (or upper) triangle of square matrices (the
+// other triangle is ignored).
+array tri_inv(const array& a, bool upper = false, StreamOrDevice s = {});
+
+// x with t x = b for t the lower (or upper) triangle of a.
+array solve_triangular(const array& a, const array& b, bool upper = false, StreamOrDevice s = {});
+
+// The inverse of A = L L^T (or U^T U) from its Cholesky factor.
+array cholesky_inv(const array& factor, bool upper = false, StreamOrDevice s = {});
+
 // A norm order: a number (inf and -inf included) or "fro" / "nuc".
 using NormOrder = std::variant<double, std::string>;
 

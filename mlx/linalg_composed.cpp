@@ -1,5 +1,6 @@
-// mx.linalg.norm and mx.linalg.cross, composed from existing ops (so they
-// get gradients, vmap and compile for free). The singular values that the
+// mx.linalg.norm, cross and the triangular helpers (tri_inv,
+// solve_triangular, cholesky_inv), composed from existing ops (so they get
+// gradients, vmap and compile for free). The singular values that the
 // 2, -2 and "nuc" matrix norms need come from the eigenvalues of the Gram
 // matrix, formed and decomposed in float64.
 #include <algorithm>
@@ -144,6 +145,41 @@ array norm(const array& a, const std::optional<NormOrder>& ord, const std::optio
                  " axis/axes.");
   }
   return vector_norm(a, ord ? std::get<double>(*ord) : 2.0, axes, keepdims, s);
+}
+
+array tri_inv(const array& a, bool upper, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    detail::fail("linalg::tri_inv", "Arrays must have >= 2 dimensions. Received array with ", a.ndim(),
+                 " dimensions.");
+  }
+  // The inverse of a triangular matrix is triangular: the other triangle
+  // is made exactly zero (LU's pivoting may leave -0 there).
+  array t = inv(upper ? triu(a, 0, s) : tril(a, 0, s), s);
+  return upper ? triu(t, 0, s) : tril(t, 0, s);
+}
+
+array solve_triangular(const array& a, const array& b, bool upper, StreamOrDevice s) {
+  if (a.ndim() < 2 || a.shape(-1) != a.shape(-2)) {
+    detail::fail("linalg::solve_triangular", "The first input must be square matrices.");
+  }
+  bool vector = b.ndim() == 1 || (b.ndim() == a.ndim() - 1 && b.ndim() >= 1);
+  int rows = b.ndim() == 0 ? -1 : (vector ? b.shape(-1) : b.shape(-2));
+  if (rows != a.shape(-1)) {
+    detail::fail("linalg::solve_triangular", "Last dimension of first input with shape ", detail::shape_str(a.shape()),
+                 " must match second to last dimension of second input with shape ", detail::shape_str(b.shape()),
+                 ".");
+  }
+  return solve(upper ? triu(a, 0, s) : tril(a, 0, s), b, s);
+}
+
+array cholesky_inv(const array& factor, bool upper, StreamOrDevice s) {
+  if (factor.ndim() < 2 || factor.shape(-1) != factor.shape(-2)) {
+    detail::fail("linalg::cholesky_inv", "Cholesky inverse is only defined for square matrices.");
+  }
+  // A = L L^T: A^-1 = L^-T L^-1; A = U^T U: A^-1 = U^-1 U^-T.
+  array t = tri_inv(factor, upper, s);
+  array tt = swapaxes(t, -1, -2, s);
+  return upper ? matmul(t, tt, s) : matmul(tt, t, s);
 }
 
 array cross(const array& a, const array& b, int axis, StreamOrDevice s_) {

@@ -201,3 +201,29 @@ def test_inv_transforms_and_errors():
         mx.eval(mx.linalg.cholesky(mx.array([[1.0, 2.0], [2.0, 1.0]])))
     with pytest.raises(ValueError, match=r"\[linalg::solve\] Last dimension of first input"):
         mx.linalg.solve(mx.eye(2), mx.ones((3,)))
+
+
+def test_triangular_helpers_match_numpy():
+    a = RNG.standard_normal((2, 4, 4)).astype(np.float32) + 4 * np.eye(4, dtype=np.float32)
+    low, up = np.tril(a), np.triu(a)
+    x = mx.array(a)
+    # The other triangle is ignored.
+    np.testing.assert_allclose(np.array(mx.linalg.tri_inv(x)), np.linalg.inv(low), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(np.array(mx.linalg.tri_inv(x, upper=True)), np.linalg.inv(up), rtol=1e-4, atol=1e-5)
+    assert np.all(np.triu(np.array(mx.linalg.tri_inv(x)), 1) == 0)
+    b = RNG.standard_normal((2, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.array(mx.linalg.solve_triangular(x, mx.array(b))), np.linalg.solve(low, b),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(np.array(mx.linalg.solve_triangular(x, mx.array(b), upper=True)),
+                               np.linalg.solve(up, b), rtol=1e-4, atol=1e-5)
+    s = spd(4, 4)
+    fac = mx.linalg.cholesky(mx.array(s))
+    np.testing.assert_allclose(np.array(mx.linalg.cholesky_inv(fac)), np.linalg.inv(s), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(np.array(mx.linalg.cholesky_inv(fac.T, upper=True)), np.linalg.inv(s), rtol=1e-4,
+                               atol=1e-5)
+    with pytest.raises(ValueError, match=r"\[linalg::solve_triangular\] Last dimension of first input"):
+        mx.linalg.solve_triangular(x[0], mx.ones((3,)))
+    with pytest.raises(ValueError, match=r"\[linalg::cholesky_inv\] Cholesky inverse is only defined for square"):
+        mx.linalg.cholesky_inv(mx.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"\[linalg::inv\] Arrays must have type float32 or float64"):
+        mx.linalg.tri_inv(mx.array([[1, 0], [1, 1]]))

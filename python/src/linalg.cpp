@@ -35,6 +35,23 @@ void init_linalg(py::module_& parent) {
       py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
       "Cholesky factor of symmetric positive-definite matrices.");
   m.def(
+      "tri_inv",
+      [](const array& a, bool upper, py::object s) { return linalg::tri_inv(a, upper, to_stream_or_device(s)); },
+      py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
+      "Inverse of the lower (or upper) triangle of square matrices.");
+  m.def(
+      "solve_triangular",
+      [](const array& a, const array& b, bool upper, py::object s) {
+        return linalg::solve_triangular(a, b, upper, to_stream_or_device(s));
+      },
+      py::arg("a"), py::arg("b"), py::kw_only(), py::arg("upper") = false, py::arg("stream") = py::none(),
+      "Solve t x = b for t the lower (or upper) triangle of a.");
+  m.def(
+      "cholesky_inv",
+      [](const array& a, bool upper, py::object s) { return linalg::cholesky_inv(a, upper, to_stream_or_device(s)); },
+      py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
+      "Inverse of A = L L^T (or U^T U) from its Cholesky factor.");
+  m.def(
       "norm",
       [](const array& a, py::object ord, py::object axis, bool keepdims, py::object s) {
         std::optional<linalg::NormOrder> order;
