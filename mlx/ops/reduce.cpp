@@ -161,9 +161,14 @@ array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, 
       }
     }
     order.insert(order.end(), axes.begin(), axes.end());
-    Shape rows = kept;
-    rows.push_back(-1);
-    auto moved = reshape(transpose(x, order, s), rows, s);
+    // No extra nodes when the reduced axes already trail (the common last
+    // axis): small inputs pay per node.
+    array moved = std::is_sorted(order.begin(), order.end()) ? x : transpose(x, order, s);
+    if (axes.size() > 1) {
+      Shape rows = kept;
+      rows.push_back(-1);
+      moved = reshape(moved, rows, s);
+    }
     out = detail::make_node<LogSumExp>(kept, t, {moved}, to_stream(s));
   }
   if (keepdims) {

@@ -3,6 +3,7 @@
 // concatenation and strided views have their own primitives for speed.
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <tuple>
 
 #include "mlx/ops.h"
@@ -94,14 +95,19 @@ array stack(const std::vector<array>& arrays, StreamOrDevice s) { return stack(a
 
 namespace {
 
-// Pieces [bounds[i], bounds[i + 1]) along `axis`, all from one Split node.
-std::vector<array> split_pieces(const array& a, int axis, std::vector<int> bounds, const Stream& s) {
+// The shapes of the pieces [bounds[i], bounds[i + 1]) of `shape` along `axis`.
+std::vector<Shape> piece_shapes(const Shape& shape, int axis, const std::vector<int>& bounds) {
   std::vector<Shape> shapes;
   for (size_t i = 0; i + 1 < bounds.size(); ++i) {
-    Shape shape = a.shape();
-    shape[axis] = bounds[i + 1] - bounds[i];
     shapes.push_back(shape);
+    shapes.back()[axis] = bounds[i + 1] - bounds[i];
   }
+  return shapes;
+}
+
+// The pieces of `a` along `axis`, all from one Split node.
+std::vector<array> split_pieces(const array& a, int axis, std::vector<int> bounds, const Stream& s) {
+  auto shapes = piece_shapes(a.shape(), axis, bounds);
   std::vector<Dtype> dtypes(shapes.size(), a.dtype());
   return array::make_arrays(std::move(shapes), dtypes, std::make_shared<Split>(s, axis, std::move(bounds)), {a});
 }
@@ -109,26 +115,24 @@ std::vector<array> split_pieces(const array& a, int axis, std::vector<int> bound
 } // namespace
 
 std::vector<Shape> Split::output_shapes(const std::vector<array>& inputs) {
-  std::vector<Shape> shapes;
-  for (size_t i = 0; i + 1 < bounds_.size(); ++i) {
-    Shape shape = inputs[0].shape();
-    shape[axis_] = bounds_[i + 1] - bounds_[i];
-    shapes.push_back(shape);
-  }
-  return shapes;
+  return piece_shapes(inputs[0].shape(), axis_, bounds_);
 }
 
 std::vector<array> Split::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                               const std::vector<int>&, const std::vector<array>& outputs) {
   // Cotangents come for the pieces still held (outputs, each knowing its
-  // place); the others are zeros.
+  // place); the dropped ones get zeros.
   auto shapes = output_shapes(primals);
-  std::vector<array> pieces;
-  for (auto& shape : shapes) {
-    pieces.push_back(zeros(shape, cotangents[0].dtype(), stream()));
+  if (cotangents.size() == shapes.size()) {
+    return {concatenate(cotangents, axis_, stream())};
   }
+  std::vector<std::optional<array>> held(shapes.size());
   for (size_t k = 0; k < cotangents.size(); ++k) {
-    pieces[outputs.size() == shapes.size() ? k : size_t(outputs[k].sibling_position())] = cotangents[k];
+    held[outputs[k].sibling_position()] = cotangents[k];
+  }
+  std::vector<array> pieces;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    pieces.push_back(held[i] ? *held[i] : zeros(shapes[i], cotangents[0].dtype(), stream()));
   }
   return {concatenate(pieces, axis_, stream())};
 }
