@@ -151,6 +151,26 @@ def test_large_strided_binary(dtype):
                  "float32" if dtype in INTS else dtype)
 
 
+@pytest.mark.parametrize("dtype,n", [("float32", (1 << 23) + 13), ("int8", (1 << 25) + 5),
+                                     ("float64", (1 << 22) + 3)])
+def test_outputs_past_the_cache_size(dtype, n):
+    # Outputs of 32 MB or more are written with streaming stores in blocks
+    # (backend/cpu/streaming.h): every element, the odd tail and the thread
+    # chunks' edges must land. Also a donated input, a scalar operand and a
+    # comparison (bool output of a quarter the size).
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal(n) * 20).astype(dtype)
+    y = (rng.standard_normal(n) * 20).astype(dtype)
+    a, b = mx.array(x, getattr(mx, dtype)), mx.array(y, getattr(mx, dtype))
+    np.testing.assert_array_equal(np.array(a - b), x - y)
+    np.testing.assert_array_equal(np.array(a * 3), x * np.array(3, dtype))
+    np.testing.assert_array_equal(np.array(a[1:] + b[:-1]), x[1:] + y[:-1])
+    np.testing.assert_array_equal(np.array(a < b), x < y)
+    c = a + 0  # a buffer that the next op may take over
+    del a
+    np.testing.assert_array_equal(np.array(c * b), x * y)
+
+
 # Special values --------------------------------------------------------------
 
 NAN, INF = float("nan"), float("inf")

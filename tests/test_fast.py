@@ -43,6 +43,15 @@ def test_layer_norm(w_on, b_on):
     assert mx.fast.layer_norm(mx.array(x).astype(mx.float16), None, None, 1e-5).dtype == mx.float16
 
 
+def test_norms_past_the_cache_size():
+    # Outputs of 32 MB or more are written with streaming stores
+    # (backend/cpu/streaming.h); rows here are not a multiple of the block.
+    x, w, b = f32(2051, 4099), f32(4099), f32(4099)
+    close(mx.fast.rms_norm(mx.array(x), mx.array(w), 1e-5), R.rms_norm(x, w, 1e-5), tol=1e-4)
+    close(mx.fast.layer_norm(mx.array(x), mx.array(w), mx.array(b), 1e-5),
+          R.layer_norm(x, w, b, 1e-5), tol=1e-4)
+
+
 @pytest.mark.parametrize("dims,traditional,base,scale,offset", [
     (8, False, 10000.0, 1.0, 0), (8, True, 10000.0, 1.0, 0), (6, False, 500.0, 0.5, 3), (6, True, 500.0, 2.0, 7)])
 def test_rope(dims, traditional, base, scale, offset):

@@ -4,6 +4,7 @@
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
+#include "mlx/backend/cpu/streaming.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives.h"
 
@@ -74,8 +75,11 @@ void binary_typed(const array& a, const array& b, array& out, Op op) {
     U* o = out.data<U>();
     bool a_scalar = a.data_size() == 1 && all_zero(a.strides());
     bool b_scalar = b.data_size() == 1 && all_zero(b.strides());
+    const bool stream = streams(like.data_size() * sizeof(U));
     parallel_for(like.data_size(), kParallelGrain, [&](size_t s, size_t e) {
-      kernel(a_scalar ? pa : pa + s, b_scalar ? pb : pb + s, o + s, e - s);
+      write_blocks(o, s, e, stream, [&](size_t first, size_t count, U* dst) {
+        kernel(a_scalar ? pa : pa + first, b_scalar ? pb : pb + first, dst, count);
+      });
     });
   };
   bool a_scalar = a.data_size() == 1 && all_zero(a.strides());

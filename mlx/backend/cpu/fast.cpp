@@ -8,6 +8,7 @@
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
+#include "mlx/backend/cpu/streaming.h"
 #include "mlx/primitives/fast.h"
 
 namespace mlx::core {
@@ -75,11 +76,11 @@ MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
   return total;
 }
 
-// The output pass of a row: y[i] = f(i) for i < d, in steps of 16 (one
-// vector), prefetching the next row's input (`ahead`, nullptr on the last
-// row) meanwhile so that its reads from memory overlap this row's work.
+// y[i] = f(i) for i < d, in steps of 16 (one vector), prefetching the next
+// row's input (`ahead`, nullptr on the last row) meanwhile so that its
+// reads from memory overlap this row's work.
 template <typename T, typename F>
-inline void write_row(T* y, size_t d, const T* ahead, F&& f) {
+inline void write_values(T* y, size_t d, const T* ahead, F&& f) {
   size_t i = 0;
   for (; i + 16 <= d; i += 16) {
     if (ahead) {
@@ -97,8 +98,18 @@ inline void write_row(T* y, size_t d, const T* ahead, F&& f) {
   }
 }
 
+// The output pass of a row: y[i] = f(i), with streaming stores when
+// `stream` (a big output; streaming.h).
+template <typename T, typename F>
+inline void write_row(T* y, size_t d, const T* ahead, bool stream, F&& f) {
+  cpu::write_blocks(y, 0, d, stream, [&](size_t first, size_t count, T* o) {
+    write_values(o, count, ahead ? ahead + first : nullptr, [&](size_t i) { return f(first + i); });
+  });
+}
+
 template <typename T>
-MLX_SIMD_CLONES void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, float eps) {
+MLX_SIMD_CLONES void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, float eps,
+                              bool stream) {
   using A = Acc<T>;
   for (size_t r = r0; r < r1; ++r) {
     const T* xr = x + r * d;
@@ -106,18 +117,18 @@ MLX_SIMD_CLONES void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1
     A ss = row_sum_squares<T, A>(xr, d, A(0));
     A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
     if (w) {
-      write_row(y + r * d, d, ahead, [&](size_t i) {
+      write_row(y + r * d, d, ahead, stream, [&](size_t i) {
         return static_cast<T>(static_cast<A>(xr[i]) * scale * static_cast<A>(w[i]));
       });
     } else {
-      write_row(y + r * d, d, ahead, [&](size_t i) { return static_cast<T>(static_cast<A>(xr[i]) * scale); });
+      write_row(y + r * d, d, ahead, stream, [&](size_t i) { return static_cast<T>(static_cast<A>(xr[i]) * scale); });
     }
   }
 }
 
 template <typename T>
 MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t r0, size_t r1, size_t d,
-                                float eps) {
+                                float eps, bool stream) {
   using A = Acc<T>;
   for (size_t r = r0; r < r1; ++r) {
     const T* xr = x + r * d;
@@ -126,11 +137,11 @@ MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t
     A ss = row_sum_squares<T, A>(xr, d, mu);
     A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
     if (w && b) {
-      write_row(y + r * d, d, ahead, [&](size_t i) {
+      write_row(y + r * d, d, ahead, stream, [&](size_t i) {
         return static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) + static_cast<A>(b[i]));
       });
     } else {
-      write_row(y + r * d, d, ahead, [&](size_t i) {
+      write_row(y + r * d, d, ahead, stream, [&](size_t i) {
         A v = (static_cast<A>(xr[i]) - mu) * scale;
         v = w ? v * static_cast<A>(w[i]) : v;
         return static_cast<T>(b ? v + static_cast<A>(b[i]) : v);
@@ -219,12 +230,13 @@ void RMSNorm::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
     w = dense(in[1]);
   }
   size_t d = x.shape(-1), rows = x.size() / d;
+  bool stream = cpu::streams(out.nbytes());
   cpu::dispatch(cpu::FloatTypes{}, out.dtype(), "rms_norm", [&](auto t) {
     using T = decltype(t);
     const T* px = x.data<T>();
     const T* pw = w ? w->data<T>() : nullptr;
     T* py = out.data<T>();
-    for_rows(rows, d, [&](size_t r0, size_t r1) { rms_rows<T>(px, pw, py, r0, r1, d, eps_); });
+    for_rows(rows, d, [&](size_t r0, size_t r1) { rms_rows<T>(px, pw, py, r0, r1, d, eps_, stream); });
   });
 }
 
@@ -244,13 +256,14 @@ void LayerNorm::eval_cpu(const std::vector<array>& in, std::vector<array>& outs)
     b = dense(in[next++]);
   }
   size_t d = x.shape(-1), rows = x.size() / d;
+  bool stream = cpu::streams(out.nbytes());
   cpu::dispatch(cpu::FloatTypes{}, out.dtype(), "layer_norm", [&](auto t) {
     using T = decltype(t);
     const T* px = x.data<T>();
     const T* pw = w ? w->data<T>() : nullptr;
     const T* pb = b ? b->data<T>() : nullptr;
     T* py = out.data<T>();
-    for_rows(rows, d, [&](size_t r0, size_t r1) { layer_rows<T>(px, pw, pb, py, r0, r1, d, eps_); });
+    for_rows(rows, d, [&](size_t r0, size_t r1) { layer_rows<T>(px, pw, pb, py, r0, r1, d, eps_, stream); });
   });
 }
 

@@ -1,4 +1,5 @@
 #include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/streaming.h"
 
 #include <algorithm>
 #include <atomic>
@@ -159,10 +160,14 @@ void parallel_tasks(size_t n, const std::function<void(size_t)>& f) {
     for (size_t i = 0; i < n; ++i) {
       f(i);
     }
+    stream_fence();
     return;
   }
   std::lock_guard<std::mutex> lk(run_mutex());
-  pool().run(n, f);
+  pool().run(n, [&](size_t i) {
+    f(i);
+    stream_fence();
+  });
 }
 
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f) {
@@ -170,6 +175,7 @@ void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_
   if (threads <= 1 || n < 2 * grain || in_pool_job) {
     if (n > 0) {
       f(0, n);
+      stream_fence();
     }
     return;
   }
@@ -186,6 +192,7 @@ void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_
   pool().run(chunks, [&](size_t c) {
     size_t b = c * per;
     f(b, std::min(n, b + per));
+    stream_fence();
   });
 }
 

@@ -10,7 +10,8 @@ namespace mlx::core::cpu {
 int num_threads();
 
 // Runs f(begin, end) over [0, n) in chunks of at least `grain` items, on the
-// pool when there is enough work and inline otherwise.
+// pool when there is enough work and inline otherwise. Both functions fence
+// each task's streaming stores (streaming.h) before it counts as done.
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f);
 
 // Runs f(i) for each i in [0, n), spread over the pool (for a few big
