@@ -166,6 +166,8 @@ def test_outputs_past_the_cache_size(dtype, n):
     np.testing.assert_array_equal(np.array(a * 3), x * np.array(3, dtype))
     np.testing.assert_array_equal(np.array(a[1:] + b[:-1]), x[1:] + y[:-1])
     np.testing.assert_array_equal(np.array(a < b), x < y)
+    np.testing.assert_array_equal(np.array(-a), -x)
+    np.testing.assert_array_equal(np.array(mx.abs(b)), np.abs(y))
     c = a + 0  # a buffer that the next op may take over
     del a
     np.testing.assert_array_equal(np.array(c * b), x * y)

@@ -34,14 +34,20 @@ void for_rows(size_t rows, size_t d, F&& f) {
   cpu::parallel_for(rows, grain, f);
 }
 
-// Sums of x and of (x - c)^2 over a row, in 16 independent lanes so that
-// the loops vectorize without reassociating a single running sum.
+// Sums of x and of (x - c)^2 over a row, in kLanes independent lanes so
+// that the loops vectorize without reassociating a single running sum; 64
+// float lanes are 4 vector accumulators, enough to hide the add latency
+// when the row is in cache.
+template <typename A>
+inline constexpr int kLanes = 256 / sizeof(A);
+
 template <typename T, typename A>
 MLX_SIMD_CLONES A row_sum(const T* x, size_t d) {
-  A lanes[16] = {};
+  constexpr int L = kLanes<A>;
+  A lanes[L] = {};
   size_t i = 0;
-  for (; i + 16 <= d; i += 16) {
-    for (int l = 0; l < 16; ++l) {
+  for (; i + L <= d; i += L) {
+    for (int l = 0; l < L; ++l) {
       lanes[l] += static_cast<A>(x[i + l]);
     }
   }
@@ -49,7 +55,7 @@ MLX_SIMD_CLONES A row_sum(const T* x, size_t d) {
   for (; i < d; ++i) {
     total += static_cast<A>(x[i]);
   }
-  for (int l = 0; l < 16; ++l) {
+  for (int l = 0; l < L; ++l) {
     total += lanes[l];
   }
   return total;
@@ -57,10 +63,11 @@ MLX_SIMD_CLONES A row_sum(const T* x, size_t d) {
 
 template <typename T, typename A>
 MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
-  A lanes[16] = {};
+  constexpr int L = kLanes<A>;
+  A lanes[L] = {};
   size_t i = 0;
-  for (; i + 16 <= d; i += 16) {
-    for (int l = 0; l < 16; ++l) {
+  for (; i + L <= d; i += L) {
+    for (int l = 0; l < L; ++l) {
       A v = static_cast<A>(x[i + l]) - center;
       lanes[l] += v * v;
     }
@@ -70,7 +77,7 @@ MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
     A v = static_cast<A>(x[i]) - center;
     total += v * v;
   }
-  for (int l = 0; l < 16; ++l) {
+  for (int l = 0; l < L; ++l) {
     total += lanes[l];
   }
   return total;
@@ -80,7 +87,7 @@ MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
 // row's input (`ahead`, nullptr on the last row) meanwhile so that its
 // reads from memory overlap this row's work.
 template <typename T, typename F>
-inline void write_values(T* y, size_t d, const T* ahead, F&& f) {
+[[gnu::always_inline]] inline void write_values(T* y, size_t d, const T* ahead, F&& f) {
   size_t i = 0;
   for (; i + 16 <= d; i += 16) {
     if (ahead) {
@@ -101,7 +108,7 @@ inline void write_values(T* y, size_t d, const T* ahead, F&& f) {
 // The output pass of a row: y[i] = f(i), with streaming stores when
 // `stream` (a big output; streaming.h).
 template <typename T, typename F>
-inline void write_row(T* y, size_t d, const T* ahead, bool stream, F&& f) {
+[[gnu::always_inline]] inline void write_row(T* y, size_t d, const T* ahead, bool stream, F&& f) {
   cpu::write_blocks(y, 0, d, stream, [&](size_t first, size_t count, T* o) {
     write_values(o, count, ahead ? ahead + first : nullptr, [&](size_t i) { return f(first + i); });
   });

@@ -4,10 +4,13 @@
 // through memory; streaming stores move 2n. Smaller outputs keep normal
 // stores, as the next op is likely to read them from the cache.
 //
-// Used where it was measured to help: binary elementwise ops, rms_norm and
-// layer_norm. Not in unary math or softmax: they are bound by arithmetic as
-// much as by memory, and the stores' stalls then cost more than the saved
-// traffic (exp 0.78x, softmax 0.93x).
+// Used where it was measured to help (16M float32, 2 threads, Zen 4,
+// in-process A/B): binary ops (add 1.15-1.28x, multiply by a scalar
+// 1.35-1.41x), unary ops that are not arithmetic-bound (negative and sqrt
+// 1.31-1.38x; see MLX_ARITHMETIC_BOUND in unary_ops.h), rms_norm and
+// layer_norm (1.21-1.33x). Not in softmax (0.85x): its exponentials bound
+// it as much as memory, and the stores' stalls then cost more than the
+// traffic they save.
 #pragma once
 
 #include <algorithm>
@@ -41,9 +44,10 @@ inline constexpr size_t kStreamBlock = 1024 / sizeof(U);
 // Writes out[begin, end) through fill(i, m, dst), which computes the m
 // elements from index i into dst. With `stream`, each block is computed
 // into an L1-resident scratch buffer and streamed out; otherwise fill
-// writes into out directly, in one call.
+// writes into out directly, in one call. Always inlined, so that the
+// caller's vector loops keep the ISA of its clone (simd.h).
 template <typename U, typename Fill>
-void write_blocks(U* out, size_t begin, size_t end, bool stream, Fill&& fill) {
+[[gnu::always_inline]] inline void write_blocks(U* out, size_t begin, size_t end, bool stream, Fill&& fill) {
   if (!stream) {
     fill(begin, end - begin, out + begin);
     return;

@@ -7,6 +7,7 @@
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
+#include "mlx/backend/cpu/streaming.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/backend/cpu/unary_ops.h"
 #include "mlx/primitives.h"
@@ -67,6 +68,12 @@ MLX_SIMD_CLONES void unary_contiguous(const T* in, U* out, size_t n, Op op) {
   }
 }
 
+// Functors marked MLX_ARITHMETIC_BOUND (unary_ops.h) keep normal stores.
+template <typename Op, typename = void>
+struct ArithmeticBound : std::false_type {};
+template <typename Op>
+struct ArithmeticBound<Op, std::void_t<decltype(Op::arithmetic_bound)>> : std::true_type {};
+
 // out is always a new buffer here, so the fix-up can read in after the loop.
 template <typename T, typename U, typename Op>
 void unary_strided(const T* in, int64_t stride, U* out, size_t n, Op op) {
@@ -94,21 +101,24 @@ void unary_typed(const array& in, array& out, Op op) {
                    in.strides(), in.flags());
     }
     U* dst = out.data<U>();
+    const bool stream = !ArithmeticBound<Op>::value && streams(in.data_size() * sizeof(U));
     parallel_for(in.data_size(), kParallelGrain, [&](size_t b, size_t e) {
-      if constexpr (std::is_same_v<T, float16_t> && std::is_same_v<U, float16_t>) {
-        // float16 math runs in float32: widen a block, apply the float
-        // kernel, round back (the same numbers as converting one by one).
-        constexpr size_t kBlock = 1024;
-        float tmp[kBlock];
-        for (size_t i = b; i < e; i += kBlock) {
-          size_t m = std::min(kBlock, e - i);
-          widen_half(src + i, tmp, m);
-          unary_contiguous(tmp, tmp, m, op);
-          narrow_half(tmp, dst + i, m);
+      write_blocks(dst, b, e, stream, [&](size_t first, size_t count, U* o) {
+        if constexpr (std::is_same_v<T, float16_t> && std::is_same_v<U, float16_t>) {
+          // float16 math runs in float32: widen a block, apply the float
+          // kernel, round back (the same numbers as converting one by one).
+          constexpr size_t kBlock = 1024;
+          float tmp[kBlock];
+          for (size_t i = 0; i < count; i += kBlock) {
+            size_t m = std::min(kBlock, count - i);
+            widen_half(src + first + i, tmp, m);
+            unary_contiguous(tmp, tmp, m, op);
+            narrow_half(tmp, o + i, m);
+          }
+        } else {
+          unary_contiguous(src + first, o, count, op);
         }
-      } else {
-        unary_contiguous(src + b, dst + b, e - b, op);
-      }
+      });
     });
     return;
   }
