@@ -1,11 +1,13 @@
 #include "mlx/allocator.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
 #include <sstream>
 #include <stdexcept>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
 
@@ -38,6 +40,27 @@ size_t total_memory() {
   return (pages > 0 && page > 0) ? size_t(pages) * size_t(page) : (size_t(16) << 30);
 }
 
+// Buffers of 4 MB or more offer their whole 2 MB pages to transparent huge
+// pages (where the kernel leaves them to madvise): a pass over a large
+// array then takes far fewer TLB misses, and the hardware prefetchers,
+// which stop at page boundaries, run further ahead. The partial pages at
+// the ends stay small, so no memory is added.
+constexpr size_t kHugePage = size_t(2) << 20;
+
+void* allocate(size_t bytes) {
+  void* p = std::aligned_alloc(kAlign, bytes);
+#ifdef MADV_HUGEPAGE
+  if (p != nullptr && bytes >= 2 * kHugePage) {
+    uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePage - 1) / kHugePage * kHugePage;
+    uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) / kHugePage * kHugePage;
+    if (begin < end) {
+      madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+    }
+  }
+#endif
+  return p;
+}
+
 class CachingAllocator {
  public:
   CachingAllocator()
@@ -59,13 +82,13 @@ class CachingAllocator {
         clear_cache_locked();
       }
     }
-    void* raw = std::aligned_alloc(kAlign, rounded + kHeader);
+    void* raw = allocate(rounded + kHeader);
     if (raw == nullptr) {
       {
         std::lock_guard<std::mutex> lk(mutex_);
         clear_cache_locked();
       }
-      raw = std::aligned_alloc(kAlign, rounded + kHeader);
+      raw = allocate(rounded + kHeader);
       if (raw == nullptr) {
         std::ostringstream msg;
         msg << "[malloc] Unable to allocate " << size << " bytes.";

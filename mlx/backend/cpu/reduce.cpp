@@ -85,11 +85,13 @@ struct OrOp {
   static A init() { return false; }
 };
 
-// Reduces n contiguous values with 16 independent accumulators, which the
-// compiler keeps in vector registers (and which also bounds rounding error).
+// Reduces n contiguous values with 256 bytes of independent accumulators
+// (64 floats: four vector registers, so that the adds do not wait on each
+// other's latency when the values come from cache; more lanes also bound
+// the rounding error).
 template <typename A, typename T, typename Op>
 MLX_SIMD_CLONES A reduce_row(const T* x, size_t n, Op op) {
-  constexpr int L = 16;
+  constexpr int L = 256 / sizeof(A);
   A acc[L];
   for (int l = 0; l < L; ++l) {
     acc[l] = Op::template init<A>();
