@@ -296,3 +296,58 @@ def test_split_pieces_transforms():
     np.testing.assert_array_equal(np.array(v), x_np[:, 8:] * 10)
     v = mx.vmap(lambda r: mx.split(r, 3)[1], in_axes=1)(x.T)
     np.testing.assert_array_equal(np.array(v), x_np[:, 4:8])
+
+
+# Reshape of strided inputs ----------------------------------------------------
+
+def _layouts():
+    """(name, mx view, numpy view) of the same values in different layouts."""
+    base = np.arange(2 * 6 * 8, dtype=np.float32).reshape(2, 6, 8)
+    a = mx.array(base)
+    yield "transposed", a.transpose(1, 0, 2), base.transpose(1, 0, 2)
+    yield "swapped last", a.swapaxes(1, 2), base.swapaxes(1, 2)
+    yield "column slice", a[:, :, 2:6], base[:, :, 2:6]
+    yield "stepped", a[:, ::2, ::2], base[:, ::2, ::2]
+    yield "reversed", a[:, ::-1], base[:, ::-1]
+    yield "broadcast", mx.broadcast_to(a[:, :1, :], (2, 6, 8)), np.broadcast_to(base[:, :1, :], (2, 6, 8))
+    yield "size-1 axes", a[:, 1:2, :].transpose(2, 1, 0), base[:, 1:2, :].transpose(2, 1, 0)
+
+
+@pytest.mark.parametrize("name,x,ref", list(_layouts()), ids=[l[0] for l in _layouts()])
+def test_reshape_strided_inputs(name, x, ref):
+    # Reshape views a strided input where its layout allows and copies
+    # otherwise; either way the values are NumPy's.
+    size = ref.size
+    shapes = {(size,), (-1, ref.shape[-1]), (ref.shape[0], -1), ref.shape[:-1] + (2, ref.shape[-1] // 2),
+              (1,) + ref.shape + (1,), (ref.shape[0], 1, -1, 1), (2, -1)}
+    for shape in shapes:
+        out = x.reshape(*shape)
+        expected = ref.reshape(shape)
+        np.testing.assert_array_equal(np.array(out), expected, err_msg=f"{name} -> {shape}")
+        # The result feeds other ops as any array does.
+        np.testing.assert_array_equal(np.array(out * 2 + 1), expected * 2 + 1)
+        np.testing.assert_array_equal(np.array(out.sum(axis=-1)), expected.sum(axis=-1))
+        np.testing.assert_array_equal(np.array(out.reshape(-1)), expected.reshape(-1))
+
+
+def test_reshape_of_split_heads_matches_numpy():
+    # The attention pattern: q, k, v sliced from one projection, heads split
+    # off the last axis (a view), moved, then merged back (a copy), with
+    # the gradient flowing through both.
+    rng = np.random.default_rng(3)
+    qkv = rng.standard_normal((2, 5, 24)).astype(np.float32)
+    def f(t):
+        q, k, v = mx.split(t, 3, axis=-1)
+        q = q.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
+        k = k.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
+        return (q * k).transpose(0, 2, 1, 3).reshape(2, 5, 8) * v
+    q, k, v = np.split(qkv, 3, axis=-1)
+    qh = q.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
+    kh = k.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
+    expected = (qh * kh).transpose(0, 2, 1, 3).reshape(2, 5, 8) * v
+    np.testing.assert_allclose(np.array(f(mx.array(qkv))), expected, rtol=1e-6)
+    g = mx.grad(lambda t: f(t).sum())(mx.array(qkv))
+    dq = (kh.transpose(0, 2, 1, 3).reshape(2, 5, 8) * v)
+    dk = (qh.transpose(0, 2, 1, 3).reshape(2, 5, 8) * v)
+    dv = expected / v
+    np.testing.assert_allclose(np.array(g), np.concatenate([dq, dk, dv], axis=-1), rtol=1e-5, atol=1e-6)
