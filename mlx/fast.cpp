@@ -236,27 +236,61 @@ array batched_at_front(const array& a, int axis, int size, StreamOrDevice s) {
   return broadcast_to(expand_dims(a, 0, s), sh, s);
 }
 
+// The gradients of a norm's inputs (x[, weight][, bias]) given the
+// cotangent of its output, by the fused NormGrad.
+std::vector<array> norm_grad(const std::vector<array>& primals, const array& cotangent, bool layer, float eps,
+                             bool has_weight, bool has_bias, StreamOrDevice s) {
+  Dtype t = cotangent.dtype();
+  std::vector<array> in = {astype(primals[0], t, s)};
+  if (has_weight) {
+    in.push_back(astype(primals[1], t, s));
+  }
+  in.push_back(cotangent);
+  int d = in[0].ndim() ? in[0].shape(-1) : 1;
+  std::vector<Shape> shapes = {in[0].shape()};
+  std::vector<Dtype> dtypes = {t};
+  for (int k = 0; k < int(has_weight) + int(has_bias); ++k) {
+    shapes.push_back({d});
+    dtypes.push_back(acc_type(t));
+  }
+  return array::make_arrays(std::move(shapes), dtypes,
+                            std::make_shared<NormGrad>(to_stream(s), layer, eps, has_weight, has_bias), in);
+}
+
 } // namespace
+
+std::vector<array> norm_grad_reference(const std::vector<array>& inputs, bool layer, float eps, bool has_weight,
+                                       bool has_bias, StreamOrDevice s) {
+  Dtype acc = acc_type(inputs[0].dtype());
+  auto x = astype(inputs[0], acc, s);
+  auto g = astype(inputs.back(), acc, s);
+  // n: the normalized rows, r: 1 / (their root mean square or deviation).
+  auto centered = layer ? subtract(x, mean(x, -1, true, s), s) : x;
+  auto r = rsqrt(add(mean(square(centered, s), -1, true, s), array(eps, acc), s), s);
+  auto n = multiply(centered, r, s);
+  auto gw = has_weight ? multiply(g, astype(inputs[1], acc, s), s) : g;
+  auto inner = subtract(gw, multiply(n, mean(multiply(gw, n, s), -1, true, s), s), s);
+  if (layer) {
+    inner = subtract(inner, mean(gw, -1, true, s), s);
+  }
+  std::vector<array> out = {astype(multiply(r, inner, s), inputs[0].dtype(), s)};
+  if (has_weight) {
+    out.push_back(sum_rows(multiply(g, n, s), s));
+  }
+  if (has_bias) {
+    out.push_back(sum_rows(g, s));
+  }
+  return out;
+}
 
 // RMSNorm ------------------------------------------------------------------
 
 std::vector<array> RMSNorm::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                 const std::vector<int>& argnums, const std::vector<array>&) {
-  auto s = stream();
-  Dtype acc = acc_type(primals[0].dtype());
-  auto x = astype(primals[0], acc, s);
-  auto g = astype(cotangents[0], acc, s);
-  auto r = rsqrt(add(mean(square(x, s), -1, true, s), array(eps_, acc), s), s);
-  auto n = multiply(x, r, s);
+  auto grads = norm_grad(primals, cotangents[0], false, eps_, has_weight_, false, stream());
   std::vector<array> out;
   for (int i : argnums) {
-    if (i == 0) {
-      auto gw = has_weight_ ? multiply(g, astype(primals[1], acc, s), s) : g;
-      auto dx = multiply(r, subtract(gw, multiply(n, mean(multiply(gw, n, s), -1, true, s), s), s), s);
-      out.push_back(astype(dx, primals[0].dtype(), s));
-    } else {
-      out.push_back(astype(sum_rows(multiply(g, n, s), s), primals[1].dtype(), s));
-    }
+    out.push_back(astype(grads[i], primals[i].dtype(), stream()));
   }
   return out;
 }
@@ -313,23 +347,10 @@ Normalized layer_normalize(const array& x, float eps, StreamOrDevice s) {
 
 std::vector<array> LayerNorm::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                   const std::vector<int>& argnums, const std::vector<array>&) {
-  auto s = stream();
-  Dtype acc = acc_type(primals[0].dtype());
-  auto [n, r] = layer_normalize(astype(primals[0], acc, s), eps_, s);
-  auto g = astype(cotangents[0], acc, s);
+  auto grads = norm_grad(primals, cotangents[0], true, eps_, has_weight_, has_bias_, stream());
   std::vector<array> out;
   for (int i : argnums) {
-    bool is_weight = has_weight_ && i == 1;
-    if (i == 0) {
-      auto gn = has_weight_ ? multiply(g, astype(primals[1], acc, s), s) : g;
-      auto dx = multiply(r, subtract(subtract(gn, mean(gn, -1, true, s), s),
-                                     multiply(n, mean(multiply(gn, n, s), -1, true, s), s), s), s);
-      out.push_back(astype(dx, primals[0].dtype(), s));
-    } else if (is_weight) {
-      out.push_back(astype(sum_rows(multiply(g, n, s), s), primals[i].dtype(), s));
-    } else {
-      out.push_back(astype(sum_rows(g, s), primals[i].dtype(), s));
-    }
+    out.push_back(astype(grads[i], primals[i].dtype(), stream()));
   }
   return out;
 }
@@ -390,6 +411,59 @@ std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(const std::vecto
     out = add(out, bi, s);
   }
   return {{out}, {0}};
+}
+
+// NormGrad -----------------------------------------------------------------
+
+namespace {
+
+Function norm_grad_function(bool layer, float eps, bool has_weight, bool has_bias, Stream s) {
+  return [=](const std::vector<array>& xs) { return norm_grad_reference(xs, layer, eps, has_weight, has_bias, s); };
+}
+
+} // namespace
+
+std::vector<array> NormGrad::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums, const std::vector<array>& outputs) {
+  // Cotangents come for the outputs still held, each knowing its place;
+  // the others are zeros.
+  auto s = stream();
+  const array& x = primals[0];
+  std::vector<array> cots = {zeros_like(x, s)};
+  for (int k = 0; k < int(has_weight_) + int(has_bias_); ++k) {
+    cots.push_back(zeros({x.ndim() ? x.shape(-1) : 1}, acc_type(x.dtype()), s));
+  }
+  for (size_t k = 0; k < cotangents.size(); ++k) {
+    cots[cotangents.size() == cots.size() ? k : outputs[k].sibling_position()] = cotangents[k];
+  }
+  auto f = norm_grad_function(layer_, eps_, has_weight_, has_bias_, s);
+  auto grads = mlx::core::vjp(f, primals, cots).second;
+  std::vector<array> out;
+  for (int i : argnums) {
+    out.push_back(grads[i]);
+  }
+  return out;
+}
+
+std::vector<array> NormGrad::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums) {
+  std::vector<array> tans;
+  for (auto& p : primals) {
+    tans.push_back(zeros_like(p, stream()));
+  }
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    tans[argnums[k]] = tangents[k];
+  }
+  return mlx::core::jvp(norm_grad_function(layer_, eps_, has_weight_, has_bias_, stream()), primals, tans).second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> NormGrad::vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes) {
+  // The weight and bias gradients sum over rows, which must not mix the
+  // mapped entries: the reference, vectorized.
+  auto f = norm_grad_function(layer_, eps_, has_weight_, has_bias_, stream());
+  std::vector<int> out_axes(1 + int(has_weight_) + int(has_bias_), 0);
+  return {mlx::core::vmap(f, axes, out_axes)(inputs), out_axes};
 }
 
 // RoPE ---------------------------------------------------------------------

@@ -278,6 +278,80 @@ def test_gradients():
                  [q, k, v], argnum)
 
 
+def _composed_norm(layer):
+    # The norms written with ops: their gradients come from the ops' rules.
+    def f(x, w, b, eps=1e-5):
+        c = x - mx.mean(x, axis=-1, keepdims=True) if layer else x
+        y = c * mx.rsqrt(mx.mean(c * c, axis=-1, keepdims=True) + eps)
+        y = y * w if w is not None else y
+        return y + b if b is not None else y
+    return f
+
+
+@pytest.mark.parametrize("layer,w_on,b_on", [(False, True, False), (False, False, False), (True, True, True),
+                                             (True, True, False), (True, False, True), (True, False, False)])
+def test_norm_vjp_fused_matches_ops(layer, w_on, b_on):
+    # The vjp is one fused NormGrad node; it must equal the gradient of the
+    # norm written with ops, also over many rows (several row ranges, whose
+    # weight and bias sums are added in order: bit-identical when rerun),
+    # and to second order.
+    rng = np.random.default_rng(7)
+    x = mx.array(rng.standard_normal((3, 50, 37)))
+    w = mx.array(rng.standard_normal(37)) if w_on else None
+    b = mx.array(rng.standard_normal(37)) if b_on else None
+    cot = mx.array(rng.standard_normal((3, 50, 37)))
+    fast = (lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5)) if layer else (lambda x, w, b: mx.fast.rms_norm(x, w, 1e-5))
+    ref = _composed_norm(layer)
+    args = [a for a in (x, w, b) if a is not None]
+    def call(f):
+        def g(*a):
+            it = iter(a)
+            return f(next(it), next(it) if w_on else None, next(it) if b_on else None)
+        return g
+    for dtype, tol in [(mx.float64, 1e-10), (mx.float32, 1e-4)]:
+        a = [v.astype(dtype) for v in args]
+        got = mx.vjp(call(fast), a, [cot.astype(dtype)])[1]
+        want = mx.vjp(call(ref), a, [cot.astype(dtype)])[1]
+        for gv, wv in zip(got, want):
+            assert gv.dtype == dtype
+            np.testing.assert_allclose(np.array(gv), np.array(wv), rtol=tol, atol=tol)
+    again = mx.vjp(call(fast), [v.astype(mx.float32) for v in args], [cot.astype(mx.float32)])[1]
+    first = mx.vjp(call(fast), [v.astype(mx.float32) for v in args], [cot.astype(mx.float32)])[1]
+    for p, q in zip(again, first):
+        assert mx.array_equal(p, q).item()
+    # Second order: the gradient of a function of the gradient.
+    a64 = [v.astype(mx.float64) for v in args]
+    cot64 = cot.astype(mx.float64)
+    def second(f):
+        return lambda *a: (mx.grad(lambda *z: (call(f)(*z) * cot64).sum())(*a) ** 2).sum()
+    np.testing.assert_allclose(np.array(mx.grad(second(fast))(*a64)), np.array(mx.grad(second(ref))(*a64)),
+                               rtol=1e-8, atol=1e-8)
+
+
+def test_norm_vjp_half_types_vmap_and_empty():
+    rng = np.random.default_rng(8)
+    x, w, b, cot = f32(6, 40), f32(40), f32(40), f32(6, 40)
+    for dtype in (mx.float16, mx.bfloat16):
+        got = mx.vjp(lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5),
+                     [mx.array(v).astype(dtype) for v in (x, w, b)], [mx.array(cot).astype(dtype)])[1]
+        want = mx.vjp(lambda x, w, b: _composed_norm(True)(x, w, b),
+                      [mx.array(v) for v in (x, w, b)], [mx.array(cot)])[1]
+        for gv, wv in zip(got, want):
+            assert gv.dtype == dtype
+            np.testing.assert_allclose(np.array(gv.astype(mx.float32)), np.array(wv), rtol=5e-2, atol=5e-2)
+    # vmap of the gradient: per-entry weight gradients must not mix entries.
+    xs = mx.array(rng.standard_normal((4, 5, 16)).astype(np.float32))
+    wv = mx.array(rng.standard_normal(16).astype(np.float32))
+    gw = lambda x: mx.grad(lambda w: (mx.fast.rms_norm(x, w, 1e-5) ** 2).sum())(wv)
+    out = mx.vmap(gw)(xs)
+    for i in range(4):
+        np.testing.assert_allclose(np.array(out[i]), np.array(gw(xs[i])), rtol=1e-5, atol=1e-5)
+    # No rows: the weight and bias gradients are zeros.
+    g = mx.grad(lambda w, b: mx.fast.layer_norm(mx.zeros((0, 8)), w, b, 1e-5).sum(), argnums=(0, 1))(
+        mx.ones(8), mx.ones(8))
+    assert all(np.array_equal(np.array(v), np.zeros(8, np.float32)) for v in g)
+
+
 def test_vmap_matches_loop():
     x, w = mx.array(f32(4, 3, 8)), mx.array(f32(4, 8))
     cases = [

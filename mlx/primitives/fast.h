@@ -32,6 +32,28 @@ class LayerNorm : public Primitive {
   bool has_weight_, has_bias_;
 };
 
+// The vjp of RMSNorm (layer = false) or LayerNorm (layer = true) in one
+// pass per row. inputs: x[, weight], cotangent, all of one float type;
+// outputs: dx (that type)[, dweight][, dbias] (sums over the rows, in the
+// accumulation type; dbias only for a LayerNorm with a bias). The rules
+// transform norm_grad_reference, the same gradient written with ops.
+class NormGrad : public Primitive {
+ public:
+  NormGrad(Stream s, bool layer, float eps, bool has_weight, bool has_bias)
+      : Primitive(s), layer_(layer), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
+  MLX_PRIMITIVE_BODY(NormGrad)
+  MLX_TRANSFORM_RULES
+
+ private:
+  bool layer_;
+  float eps_;
+  bool has_weight_, has_bias_;
+};
+
+// NormGrad's inputs and outputs, computed with ops.
+std::vector<array> norm_grad_reference(const std::vector<array>& inputs, bool layer, float eps, bool has_weight,
+                                       bool has_bias, StreamOrDevice s);
+
 // inputs: x, offset (int32 scalar or (B,))[, freqs]. `inverse` turns the
 // other way (the vjp).
 class RoPE : public Primitive {

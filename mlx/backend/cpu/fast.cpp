@@ -1,5 +1,6 @@
 // Fused CPU kernels of mx.fast: one pass per row over the last axis, rows
 // split across the thread pool; 16-bit inputs accumulate in float32.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -157,6 +158,57 @@ MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t
   }
 }
 
+// NormGrad over rows [r0, r1) of x, w (ones when the norm has no weight)
+// and the cotangent g: the statistics of each row again, then dx, with the
+// row terms g * n and g added into dw and db.
+template <typename T>
+MLX_SIMD_CLONES void norm_grad_rows(const T* x, const T* w, const T* g, T* dx, Acc<T>* dw, Acc<T>* db, size_t r0,
+                                    size_t r1, size_t d, float eps, bool layer) {
+  using A = Acc<T>;
+  constexpr int L = 16;
+  for (size_t r = r0; r < r1; ++r) {
+    const T* xr = x + r * d;
+    const T* gr = g + r * d;
+    A mu = layer ? row_sum<T, A>(xr, d) / A(d) : A(0);
+    A rs = A(1) / std::sqrt(row_sum_squares<T, A>(xr, d, mu) / A(d) + A(eps));
+    // Sums of g w and of g w n over the row, in lanes.
+    A lanes_gw[L] = {}, lanes_gwn[L] = {};
+    size_t i = 0;
+    for (; i + L <= d; i += L) {
+      for (int l = 0; l < L; ++l) {
+        A gv = static_cast<A>(gr[i + l]);
+        A nv = (static_cast<A>(xr[i + l]) - mu) * rs;
+        A gw = gv * static_cast<A>(w[i + l]);
+        lanes_gw[l] += gw;
+        lanes_gwn[l] += gw * nv;
+        dw[i + l] += gv * nv;
+        db[i + l] += gv;
+      }
+    }
+    A sum_gw = 0, sum_gwn = 0;
+    for (; i < d; ++i) {
+      A gv = static_cast<A>(gr[i]);
+      A nv = (static_cast<A>(xr[i]) - mu) * rs;
+      A gw = gv * static_cast<A>(w[i]);
+      sum_gw += gw;
+      sum_gwn += gw * nv;
+      dw[i] += gv * nv;
+      db[i] += gv;
+    }
+    for (int l = 0; l < L; ++l) {
+      sum_gw += lanes_gw[l];
+      sum_gwn += lanes_gwn[l];
+    }
+    const A mean_gw = layer ? sum_gw / A(d) : A(0), mean_gwn = sum_gwn / A(d);
+    T* dxr = dx + r * d;
+    for (size_t k = 0; k < d; ++k) {
+      A nv = (static_cast<A>(xr[k]) - mu) * rs;
+      A gw = static_cast<A>(gr[k]) * static_cast<A>(w[k]);
+      dxr[k] = static_cast<T>(rs * (gw - mean_gw - nv * mean_gwn));
+    }
+  }
+}
+
 // Rotates `rows` consecutive rows of `d` features (row k at x + k d, with
 // the cos and sin of its position at c + k half, sn + k half): pairs
 // (x[i], x[i + half]), or (x[2i], x[2i + 1]) when traditional; features
@@ -271,6 +323,54 @@ void LayerNorm::eval_cpu(const std::vector<array>& in, std::vector<array>& outs)
     const T* pb = b ? b->data<T>() : nullptr;
     T* py = out.data<T>();
     for_rows(rows, d, [&](size_t r0, size_t r1) { layer_rows<T>(px, pw, pb, py, r0, r1, d, eps_, stream); });
+  });
+}
+
+void NormGrad::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  auto x = dense(in[0]);
+  auto g = dense(in.back());
+  std::optional<array> w;
+  if (has_weight_) {
+    w = dense(in[1]);
+  }
+  for (auto& o : outs) {
+    o.set_data(allocator::malloc(o.nbytes()));
+  }
+  size_t d = x.ndim() ? x.shape(-1) : 1, rows = d ? x.size() / d : 0;
+  cpu::dispatch(cpu::FloatTypes{}, x.dtype(), "NormGrad", [&](auto t) {
+    using T = decltype(t);
+    using A = Acc<T>;
+    std::vector<T> ones;
+    if (!w) {
+      ones.assign(d, static_cast<T>(1.0f));
+    }
+    const T* pw = w ? w->data<T>() : ones.data();
+    // Fixed row ranges, each with its own dw and db sums, added in order
+    // afterwards: the same result whichever thread runs a range.
+    size_t tasks = std::clamp<size_t>(rows * d / cpu::kParallelGrain, 1, size_t(cpu::num_threads()) * 4);
+    tasks = std::max<size_t>(1, std::min(tasks, rows));
+    size_t per = rows ? (rows + tasks - 1) / tasks : 0;
+    std::vector<A> partial(tasks * 2 * d, A(0));
+    cpu::parallel_tasks(tasks, [&](size_t k) {
+      size_t r0 = k * per, r1 = std::min(rows, r0 + per);
+      if (r0 < r1) {
+        A* part = partial.data() + k * 2 * d;
+        norm_grad_rows<T>(x.data<T>(), pw, g.data<T>(), outs[0].data<T>(), part, part + d, r0, r1, d, eps_,
+                          layer_);
+      }
+    });
+    // outs[1..]: dw (when there is a weight), then db.
+    for (size_t o = 1; o < outs.size(); ++o) {
+      size_t which = (o == 1 && has_weight_) ? 0 : 1;
+      A* dst = outs[o].data<A>();
+      for (size_t i = 0; i < d; ++i) {
+        A total = 0;
+        for (size_t k = 0; k < tasks; ++k) {
+          total += partial[(k * 2 + which) * d + i];
+        }
+        dst[i] = total;
+      }
+    }
   });
 }
 
