@@ -447,13 +447,7 @@ std::vector<array> NormGrad::vjp(const std::vector<array>& primals, const std::v
 
 std::vector<array> NormGrad::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                  const std::vector<int>& argnums) {
-  std::vector<array> tans;
-  for (auto& p : primals) {
-    tans.push_back(zeros_like(p, stream()));
-  }
-  for (size_t k = 0; k < argnums.size(); ++k) {
-    tans[argnums[k]] = tangents[k];
-  }
+  auto tans = detail::tangents_of_all(primals, tangents, argnums, stream());
   return mlx::core::jvp(norm_grad_function(layer_, eps_, has_weight_, has_bias_, stream()), primals, tans).second;
 }
 

@@ -8,6 +8,7 @@
 #include "mlx/device.h"
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
+#include "mlx/fft.h"
 #include "mlx/linalg.h"
 #include "mlx/ops.h"
 #include "mlx/ops_more.h"

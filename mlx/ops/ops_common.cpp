@@ -17,6 +17,18 @@ int normalize_axis(int axis, int ndim, const char* op) {
   return a;
 }
 
+std::vector<array> tangents_of_all(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                   const std::vector<int>& argnums, Stream s) {
+  std::vector<array> tans;
+  for (auto& p : primals) {
+    tans.push_back(zeros_like(p, s));
+  }
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    tans[argnums[k]] = tangents[k];
+  }
+  return tans;
+}
+
 std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op) {
   std::vector<int> out;
   out.reserve(axes.size());

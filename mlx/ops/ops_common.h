@@ -31,6 +31,12 @@ std::string shape_str(const Shape& shape);
 // float32 unless the dtype is already inexact.
 inline Dtype at_least_float(Dtype t) { return is_inexact(t) ? t : float32; }
 
+// A jvp rule's tangents for every primal: those of `argnums` from
+// `tangents`, zeros for the others (for rules that transform a function of
+// all the primals).
+std::vector<array> tangents_of_all(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                   const std::vector<int>& argnums, Stream s);
+
 // Makes a lazy array with one output.
 template <typename P, typename... Args>
 array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, Args&&... args) {

@@ -3,6 +3,7 @@
 #include "mlx/primitives/fused.h"
 
 #include "mlx/ops.h"
+#include "mlx/ops/ops_common.h"
 #include "mlx/transforms.h"
 
 namespace mlx::core {
@@ -43,13 +44,7 @@ std::vector<array> Fused::expand(const std::vector<array>& inputs) const {
 
 std::vector<array> Fused::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                               const std::vector<int>& argnums) {
-  std::vector<array> tans;
-  for (auto& p : primals) {
-    tans.push_back(zeros_like(p, stream()));
-  }
-  for (size_t k = 0; k < argnums.size(); ++k) {
-    tans[argnums[k]] = tangents[k];
-  }
+  auto tans = detail::tangents_of_all(primals, tangents, argnums, stream());
   return mlx::core::jvp(expansion(*this), primals, tans).second;
 }
 

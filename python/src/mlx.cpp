@@ -23,6 +23,7 @@ void init_ops_conv(py::module_& m);
 void init_fast(py::module_& m);
 void init_compile(py::module_& m);
 void init_linalg(py::module_& m);
+void init_fft(py::module_& m);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
@@ -47,6 +48,7 @@ PYBIND11_MODULE(core, m) {
   init_fast(m);
   init_compile(m);
   init_linalg(m);
+  init_fft(m);
   // MLX exports linalg.norm at the top level too, as the same object.
   m.attr("matrix_norm") = m.attr("linalg").attr("norm");
 }

@@ -1,0 +1,221 @@
+// eval_cpu of FFT: one-dimensional transforms along each axis in turn, each
+// line gathered into double precision. Power-of-two lengths use an
+// iterative radix-2 transform; other lengths Bluestein's algorithm (a
+// chirp-weighted convolution done with power-of-two transforms).
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <vector>
+
+#include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/parallel.h"
+#include "mlx/primitives/fft.h"
+
+namespace mlx::core {
+
+namespace {
+
+using cd = std::complex<double>;
+
+bool is_pow2(size_t n) { return n && !(n & (n - 1)); }
+
+// In-place radix-2 DFT of length n (a power of two), sign -1 or +1,
+// unnormalized; `tw` holds exp(sign 2 pi i k / n) for k < n / 2.
+void radix2(cd* x, size_t n, const std::vector<cd>& tw) {
+  for (size_t i = 1, j = 0; i < n; ++i) {
+    size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) {
+      j ^= bit;
+    }
+    j ^= bit;
+    if (i < j) {
+      std::swap(x[i], x[j]);
+    }
+  }
+  for (size_t len = 2; len <= n; len <<= 1) {
+    size_t half = len / 2, step = n / len;
+    for (size_t b = 0; b < n; b += len) {
+      for (size_t k = 0; k < half; ++k) {
+        cd u = x[b + k], v = x[b + k + half] * tw[k * step];
+        x[b + k] = u + v;
+        x[b + k + half] = u - v;
+      }
+    }
+  }
+}
+
+std::vector<cd> twiddles(size_t n, double sign) {
+  std::vector<cd> tw(n / 2);
+  for (size_t k = 0; k < n / 2; ++k) {
+    double a = sign * 2.0 * M_PI * double(k) / double(n);
+    tw[k] = cd(std::cos(a), std::sin(a));
+  }
+  return tw;
+}
+
+// The unnormalized DFT of length n with a given sign, for any n.
+class Plan {
+ public:
+  Plan(size_t n, bool inverse) : n_(n), sign_(inverse ? 1.0 : -1.0) {
+    if (is_pow2(n)) {
+      tw_ = twiddles(n, sign_);
+      return;
+    }
+    // Bluestein: X_k = conj-chirp_k * sum_j (x_j chirp'_j) b_{k-j}, with
+    // chirp_j = exp(sign i pi j^2 / n) and b = its conjugate, a circular
+    // convolution of length m >= 2n - 1.
+    m_ = 1;
+    while (m_ < 2 * n - 1) {
+      m_ <<= 1;
+    }
+    chirp_.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+      // j^2 mod 2n keeps the angle small (exact for any j).
+      double a = sign_ * M_PI * double((j * j) % (2 * n)) / double(n);
+      chirp_[j] = cd(std::cos(a), std::sin(a));
+    }
+    tw_ = twiddles(m_, -1.0);
+    itw_ = twiddles(m_, 1.0);
+    filter_.assign(m_, cd(0));
+    filter_[0] = std::conj(chirp_[0]);
+    for (size_t j = 1; j < n; ++j) {
+      filter_[j] = filter_[m_ - j] = std::conj(chirp_[j]);
+    }
+    radix2(filter_.data(), m_, tw_);
+  }
+
+  // Transforms x (n values) in place; `work` is scratch.
+  void run(cd* x, std::vector<cd>& work) const {
+    if (m_ == 0) {
+      radix2(x, n_, tw_);
+      return;
+    }
+    work.assign(m_, cd(0));
+    for (size_t j = 0; j < n_; ++j) {
+      work[j] = x[j] * chirp_[j];
+    }
+    radix2(work.data(), m_, tw_);
+    for (size_t k = 0; k < m_; ++k) {
+      work[k] *= filter_[k];
+    }
+    radix2(work.data(), m_, itw_);
+    double inv_m = 1.0 / double(m_);
+    for (size_t k = 0; k < n_; ++k) {
+      x[k] = work[k] * chirp_[k] * inv_m;
+    }
+  }
+
+ private:
+  size_t n_, m_ = 0;
+  double sign_;
+  std::vector<cd> tw_, itw_, chirp_, filter_;
+};
+
+// The lines along `axis` of row-contiguous arrays whose shapes differ only
+// there: how many, the distance between a line's elements, and where line
+// l starts when the axis has `len` elements.
+struct Lines {
+  size_t count = 1, inner = 1;
+  Lines(const Shape& shape, int axis) {
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (int(d) != axis) {
+        count *= shape[d];
+      }
+      if (int(d) > axis) {
+        inner *= shape[d];
+      }
+    }
+  }
+  size_t start(size_t l, size_t len) const { return (l / inner) * inner * len + l % inner; }
+};
+
+// One pass along `axis` (shape: any of the arrays involved; only its other
+// dims are read): each line's first `read` values come from get(start, i)
+// (the line's start in an input with in_len values per line), zeros fill
+// it up to `n`; after the transform the first `write` values go to
+// put(start, i, value) (the start in an output with out_len per line).
+template <typename Get, typename Put>
+void pass(const Shape& shape, int axis, size_t n, bool inverse, size_t in_len, size_t read, size_t out_len,
+          size_t write, Get get, Put put) {
+  Lines lines(shape, axis);
+  if (lines.count == 0 || n == 0) {
+    return;
+  }
+  Plan plan(n, inverse);
+  size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max<size_t>(n, 1));
+  cpu::parallel_for(lines.count, grain, [&](size_t l0, size_t l1) {
+    std::vector<cd> line(n), work;
+    for (size_t l = l0; l < l1; ++l) {
+      size_t in_start = lines.start(l, in_len), out_start = lines.start(l, out_len);
+      for (size_t i = 0; i < n; ++i) {
+        line[i] = i < read ? get(in_start, i, lines.inner) : cd(0);
+      }
+      plan.run(line.data(), work);
+      for (size_t i = 0; i < write; ++i) {
+        put(out_start, i, lines.inner, line[i]);
+      }
+    }
+  });
+}
+
+// A complex pass in place over `p` (shape `shape`) along `axis`.
+void complex_pass(complex64_t* p, const Shape& shape, int axis, bool inverse) {
+  size_t n = shape[axis];
+  pass(shape, axis, n, inverse, n, n, n, n,
+       [&](size_t st, size_t i, size_t inner) { return cd(p[st + i * inner]); },
+       [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
+}
+
+} // namespace
+
+void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array& out = outputs[0];
+  if (out.size() == 0) {
+    out.set_data(allocator::malloc(0));
+    return;
+  }
+  array in = cpu::ensure_row_contiguous(inputs[0]);
+  int last = axes_.back();
+  if (!real_) {
+    // Complex: a (row-major) copy of the input, transformed in place axis
+    // by axis.
+    cpu::copy(in, out, false);
+    for (int ax : axes_) {
+      complex_pass(out.data<complex64_t>(), out.shape(), ax, inverse_);
+    }
+    return;
+  }
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (!inverse_) {
+    // Real forward: the last axis from the real values (the first n / 2 + 1
+    // results kept), then the other axes.
+    const float* x = in.data<float>();
+    auto* p = out.data<complex64_t>();
+    size_t n = in.shape(last), m = out.shape(last);
+    pass(in.shape(), last, n, false, n, n, m, m,
+         [&](size_t st, size_t i, size_t inner) { return cd(x[st + i * inner], 0.0); },
+         [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
+    for (size_t k = 0; k + 1 < axes_.size(); ++k) {
+      complex_pass(p, out.shape(), axes_[k], false);
+    }
+    return;
+  }
+  // Real inverse: the other axes on a complex copy, then the last axis,
+  // each line Hermitian-extended from its m stored values to n (value i
+  // past them is the conjugate of value n - i), keeping the real parts.
+  array work(in.shape(), complex64, nullptr, {});
+  cpu::copy(in, work, false);
+  auto* w = work.data<complex64_t>();
+  for (size_t k = 0; k + 1 < axes_.size(); ++k) {
+    complex_pass(w, work.shape(), axes_[k], true);
+  }
+  float* y = out.data<float>();
+  size_t n = out.shape(last), m = work.shape(last);
+  pass(work.shape(), last, n, true, m, n, n, n,
+       [&](size_t st, size_t i, size_t inner) {
+         return i < m ? cd(w[st + i * inner]) : std::conj(cd(w[st + (n - i) * inner]));
+       },
+       [&](size_t st, size_t i, size_t inner, cd v) { y[st + i * inner] = float(v.real()); });
+}
+
+} // namespace mlx::core
