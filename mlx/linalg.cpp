@@ -4,6 +4,7 @@
 #include "mlx/ops.h"
 #include "mlx/ops/ops_common.h"
 #include "mlx/primitives/linalg.h"
+#include "mlx/transforms.h"
 
 namespace mlx::core::linalg {
 
@@ -77,6 +78,125 @@ array cholesky(const array& a, bool upper, StreamOrDevice s) {
   return detail::make_node<Cholesky>(a.shape(), a.dtype(), {a}, to_stream(s), upper);
 }
 
+namespace {
+
+// The checks shared by the factorizations: float32/float64 matrices.
+void check_matrices(const array& a, const char* op) {
+  if (a.ndim() < 2) {
+    fail(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
+  }
+  if (a.dtype() != float32 && a.dtype() != float64) {
+    fail(op, "Arrays must have type float32 or float64. Received array with type ", dtype_to_string(a.dtype()),
+         ".");
+  }
+}
+
+Shape with_last(const array& a, std::initializer_list<int> last) {
+  Shape sh(a.shape().begin(), a.shape().end() - 2);
+  sh.insert(sh.end(), last);
+  return sh;
+}
+
+} // namespace
+
+std::pair<array, array> lu_factor(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::lu_factor");
+  auto outs = luf_node(a, to_stream(s));
+  return {outs[0], outs[1]};
+}
+
+std::vector<array> lu(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::lu");
+  auto outs = luf_node(a, to_stream(s));
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  Shape zero(a.ndim(), 0), stop = a.shape();
+  stop[a.ndim() - 1] = k;
+  auto l = add(tril(slice(outs[0], zero, stop, s), -1, s), eye(m, k, 0, a.dtype(), s), s);
+  stop = a.shape();
+  stop[a.ndim() - 2] = k;
+  auto u = triu(slice(outs[0], zero, stop, s), 0, s);
+  (void)n;
+  return {outs[2], l, u};
+}
+
+std::pair<array, array> qr(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::qr");
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  auto outs = array::make_arrays({with_last(a, {m, k}), with_last(a, {k, n})}, {a.dtype(), a.dtype()},
+                                 std::make_shared<QRF>(to_stream(s)), {a});
+  return {outs[0], outs[1]};
+}
+
+std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
+  check_matrices(a, "linalg::svd");
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  Shape values(a.shape().begin(), a.shape().end() - 2);
+  values.push_back(k);
+  auto prim = std::make_shared<SVD>(to_stream(s), compute_uv);
+  if (!compute_uv) {
+    return array::make_arrays({values}, {a.dtype()}, prim, {a});
+  }
+  return array::make_arrays({with_last(a, {m, m}), values, with_last(a, {n, n})}, {a.dtype(), a.dtype(), a.dtype()},
+                            prim, {a});
+}
+
+array pinv(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::pinv");
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  auto usv = svd(a, true, s);
+  // Singular values at most max(m, n) eps times the largest count as zero.
+  double eps = a.dtype() == float64 ? 2.220446049250313e-16 : 1.1920928955078125e-07;
+  auto& sv = usv[1];
+  auto cutoff = multiply(max(sv, -1, true, s), array(static_cast<float>(std::max(m, n) * eps), a.dtype()), s);
+  auto inv_s = where(greater(sv, cutoff, s), divide(array(1, a.dtype()), sv, s), array(0, a.dtype()), s);
+  Shape zero(a.ndim(), 0), u_stop = usv[0].shape(), v_stop = usv[2].shape();
+  u_stop[a.ndim() - 1] = k;
+  v_stop[a.ndim() - 2] = k;
+  auto u = slice(usv[0], zero, u_stop, s);   // (m, k)
+  auto vt = slice(usv[2], zero, v_stop, s);  // (k, n)
+  // V diag(1/s) U^T
+  return matmul(swapaxes(vt, -1, -2, s), multiply(expand_dims(inv_s, -1, s), swapaxes(u, -1, -2, s), s), s);
+}
+
+std::pair<array, array> slogdet(const array& a_in, StreamOrDevice s) {
+  array a = is_floating_point(a_in.dtype()) && a_in.dtype() != float16 && a_in.dtype() != bfloat16
+      ? a_in
+      : astype(a_in, float32, s);
+  check_square(a, "linalg::slogdet", "Only defined for square matrices.");
+  auto stream = to_stream(s);
+  // From the LU factors: the product of U's diagonal, negated once per
+  // row swap. The gradient of log|det| is inv(a)^T.
+  auto fun = [stream](const std::vector<array>& xs) {
+    auto outs = luf_node(xs[0], stream);
+    auto d = diagonal(outs[0], 0, -2, -1, stream);
+    int n = xs[0].shape(-1);
+    auto swaps = sum(astype(not_equal(outs[1], astype(arange(0, n, int32, stream), uint32, stream), stream),
+                            int32, stream), -1, false, stream);
+    auto parity = subtract(array(1, xs[0].dtype()),
+                           multiply(array(2, xs[0].dtype()), astype(remainder(swaps, array(2), stream), xs[0].dtype(),
+                                                                     stream), stream), stream);
+    // (+ 0 turns the -0 of a singular matrix with an odd permutation to 0.)
+    auto sgn = add(multiply(parity, prod(sign(d, stream), -1, false, stream), stream), array(0, xs[0].dtype()),
+                   stream);
+    auto logabs = sum(log(abs(d, stream), stream), -1, false, stream);
+    return std::vector<array>{sgn, logabs};
+  };
+  auto vjp = [stream](const std::vector<array>& primals, const std::vector<array>& cots, const std::vector<array>&) {
+    auto g = expand_dims(cots[1], {-2, -1}, stream);
+    return std::vector<array>{multiply(g, swapaxes(inv(primals[0], stream), -1, -2, stream), stream)};
+  };
+  auto outs = custom_function(fun, vjp)({a});
+  return {outs[0], outs[1]};
+}
+
+array det(const array& a, StreamOrDevice s) {
+  if (a.ndim() >= 2 && a.shape(-1) != a.shape(-2)) {
+    fail("linalg::det", "Only defined for square matrices.");
+  }
+  auto [sgn, logabs] = slogdet(a, s);
+  return multiply(sgn, exp(logabs, s), s);
+}
+
 } // namespace mlx::core::linalg
 
 namespace mlx::core {
@@ -122,6 +242,46 @@ std::vector<array> Cholesky::jvp(const std::vector<array>&, const std::vector<ar
 std::pair<std::vector<array>, std::vector<int>> Cholesky::vmap(const std::vector<array>& inputs,
                                                                const std::vector<int>& axes) {
   return {{linalg::cholesky(moveaxis(inputs[0], axes[0], 0, stream()), upper_, stream())}, {0}};
+}
+
+// LUF, QRF and SVD have no derivatives (nor has MLX's); vmap moves the
+// mapped axis in front of the matrices.
+#define MLX_NO_DERIVATIVES(Name, op)                                                                      \
+  std::vector<array> Name::vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, \
+                               const std::vector<array>&) {                                               \
+    throw std::invalid_argument("[linalg::" op "] The vjp is not implemented.");                          \
+  }                                                                                                       \
+  std::vector<array> Name::jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) { \
+    throw std::invalid_argument("[linalg::" op "] The jvp is not implemented.");                          \
+  }
+MLX_NO_DERIVATIVES(LUF, "lu")
+MLX_NO_DERIVATIVES(QRF, "qr")
+MLX_NO_DERIVATIVES(SVD, "svd")
+#undef MLX_NO_DERIVATIVES
+
+std::vector<array> luf_node(const array& a, Stream s) {
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  Shape piv(a.shape().begin(), a.shape().end() - 2), perm = piv;
+  piv.push_back(k);
+  perm.push_back(m);
+  return array::make_arrays({a.shape(), piv, perm}, {a.dtype(), uint32, uint32}, std::make_shared<LUF>(s), {a});
+}
+
+std::pair<std::vector<array>, std::vector<int>> LUF::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes) {
+  return {luf_node(moveaxis(inputs[0], axes[0], 0, stream()), stream()), {0, 0, 0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> QRF::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes) {
+  auto [q, r] = linalg::qr(moveaxis(inputs[0], axes[0], 0, stream()), stream());
+  return {{q, r}, {0, 0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> SVD::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes) {
+  auto outs = linalg::svd(moveaxis(inputs[0], axes[0], 0, stream()), compute_uv_, stream());
+  return {outs, std::vector<int>(outs.size(), 0)};
 }
 
 std::pair<std::vector<array>, std::vector<int>> Eigh::vmap(const std::vector<array>& inputs,

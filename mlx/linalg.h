@@ -54,4 +54,26 @@ array norm(const array& a, const std::optional<NormOrder>& ord = std::nullopt,
 // along `axis`, a and b broadcast against each other.
 array cross(const array& a, const array& b, int axis = -1, StreamOrDevice s = {});
 
+// LU factorization with partial pivoting: the packed factors and the row
+// swaps (lu_factor), or the permutation p, L (m, k) and U (k, n) with
+// a[i] = (L U)[p[i]] (lu).
+std::pair<array, array> lu_factor(const array& a, StreamOrDevice s = {});
+std::vector<array> lu(const array& a, StreamOrDevice s = {});
+
+// The reduced QR factorization: Q (m, k) and R (k, n).
+std::pair<array, array> qr(const array& a, StreamOrDevice s = {});
+
+// U (m, m), the singular values and V^T (n, n); only the values when not
+// compute_uv.
+std::vector<array> svd(const array& a, bool compute_uv = true, StreamOrDevice s = {});
+
+// The pseudo-inverse from the SVD (values up to max(m, n) eps of the
+// largest count as zero).
+array pinv(const array& a, StreamOrDevice s = {});
+
+// The determinant, and its sign with the log of its absolute value, of
+// square matrices (integers as float32); differentiable.
+array det(const array& a, StreamOrDevice s = {});
+std::pair<array, array> slogdet(const array& a, StreamOrDevice s = {});
+
 } // namespace mlx::core::linalg

@@ -279,7 +279,8 @@ namespace {
 // reads: only nodes that depend on some input. Iterative, like eval.
 std::vector<array> trace_tape(
     const std::vector<array>& inputs,
-    const std::vector<array>& outputs) {
+    const std::vector<array>& outputs,
+    bool differentiating = false) {
   std::unordered_set<std::uintptr_t> sources;
   for (auto& in : inputs) {
     sources.insert(in.id());
@@ -316,6 +317,12 @@ std::vector<array> trace_tape(
       bool dep = false;
       for (auto& in : done.inputs()) {
         dep |= depends[in.id()];
+      }
+      // No derivative flows through stop_gradient: what is computed from
+      // its output (a custom function's forward pass, say) stays off the
+      // tape of vjp and jvp, so its primitives' rules are never asked for.
+      if (differentiating && dynamic_cast<const StopGradient*>(&done.primitive())) {
+        dep = false;
       }
       for (auto& o : done.outputs()) {
         depends[o.id()] = dep;
@@ -387,7 +394,7 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
       cots.emplace(outputs[i].id(), c);
     }
   }
-  auto tape = trace_tape(inputs, outputs);
+  auto tape = trace_tape(inputs, outputs, true);
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     auto& node = *it;
     auto outs = node.outputs();
@@ -449,7 +456,7 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
   for (size_t i = 0; i < inputs.size(); ++i) {
     tans.emplace(inputs[i].id(), astype(tangents[i], inputs[i].dtype()));
   }
-  for (auto& node : trace_tape(inputs, outputs)) {
+  for (auto& node : trace_tape(inputs, outputs, true)) {
     std::vector<int> argnums;
     std::vector<array> in_tans;
     for (int i = 0; i < int(node.inputs().size()); ++i) {

@@ -223,3 +223,17 @@ def test_eager_fusion_long_chain_is_linear():
     mx.eval(y)
     assert time.perf_counter() - start < 20  # a quadratic plan would take minutes
     assert y.shape == (1 << 20,) and bool(mx.isfinite(y).all())
+
+
+def test_metal_and_cuda_modules_as_mlx_cpu_build():
+    # Neither backend is available; metal's memory functions are deprecated
+    # aliases of mlx.core's.
+    assert mx.metal.is_available() is False and mx.cuda.is_available() is False
+    with pytest.warns(DeprecationWarning, match=r"mx\.metal\.get_active_memory is deprecated"):
+        assert mx.metal.get_active_memory() == mx.get_active_memory()
+    with pytest.warns(DeprecationWarning):
+        old = mx.metal.set_cache_limit(1 << 20)
+    assert mx.set_cache_limit(old) == 1 << 20
+    with pytest.warns(DeprecationWarning):
+        assert mx.metal.device_info() == {}
+    assert mx.metal.start_capture("trace.gputrace") is None and mx.metal.stop_capture() is None

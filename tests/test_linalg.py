@@ -227,3 +227,111 @@ def test_triangular_helpers_match_numpy():
         mx.linalg.cholesky_inv(mx.ones((2, 3)))
     with pytest.raises(ValueError, match=r"\[linalg::inv\] Arrays must have type float32 or float64"):
         mx.linalg.tri_inv(mx.array([[1, 0], [1, 1]]))
+
+
+# Factorizations: LU, QR, SVD, and det / slogdet / pinv built on them -------
+
+def _mx(a, dtype):
+    return mx.array(a, mx.float64 if dtype == np.float64 else mx.float32)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 4, 4), (1, 1)])
+def test_factorizations_reconstruct(dtype, tol, shape):
+    a = RNG.standard_normal(shape).astype(dtype)
+    m, n = shape[-2:]
+    k = min(m, n)
+    x = _mx(a, dtype)
+    # QR: orthonormal Q (m, k), upper-triangular R (k, n), Q R = a; R as numpy's.
+    q, r = mx.linalg.qr(x)
+    assert q.shape == shape[:-2] + (m, k) and r.shape == shape[:-2] + (k, n) and q.dtype == x.dtype
+    qn, rn = np.array(q), np.array(r)
+    np.testing.assert_allclose(qn @ rn, a, rtol=tol * 10, atol=tol * 10)
+    np.testing.assert_allclose(np.swapaxes(qn, -1, -2) @ qn, np.broadcast_to(np.eye(k), qn.shape[:-2] + (k, k)),
+                               atol=tol * 10)
+    np.testing.assert_array_equal(rn, np.triu(rn))
+    np.testing.assert_allclose(np.abs(rn), np.abs(np.linalg.qr(a)[1]), rtol=tol * 10, atol=tol * 10)
+    # SVD: full U and V^T, values as numpy's.
+    u, s, vt = mx.linalg.svd(x)
+    assert u.shape == shape[:-2] + (m, m) and s.shape == shape[:-2] + (k,) and vt.shape == shape[:-2] + (n, n)
+    un, sn, vtn = np.array(u), np.array(s), np.array(vt)
+    np.testing.assert_allclose(sn, np.linalg.svd(a, compute_uv=False), rtol=tol * 10, atol=tol * 10)
+    np.testing.assert_allclose((un[..., :, :k] * sn[..., None, :]) @ vtn[..., :k, :], a, rtol=tol * 10,
+                               atol=tol * 10)
+    np.testing.assert_allclose(np.array(mx.linalg.svd(x, compute_uv=False)), sn, rtol=tol, atol=tol)
+    # LU: a[i] = (L U)[p[i]], L unit lower (m, k), U upper (k, n).
+    p, l, uu = mx.linalg.lu(x)
+    assert p.dtype == mx.uint32 and l.shape == shape[:-2] + (m, k) and uu.shape == shape[:-2] + (k, n)
+    lu_prod = np.array(l) @ np.array(uu)
+    pn = np.array(p)
+    np.testing.assert_allclose(np.take_along_axis(lu_prod, pn[..., :, None], axis=-2), a, rtol=tol * 10,
+                               atol=tol * 10)
+    packed, piv = mx.linalg.lu_factor(x)
+    assert piv.shape == shape[:-2] + (k,) and piv.dtype == mx.uint32
+    np.testing.assert_allclose(np.tril(np.array(packed), -1)[..., :, :k] + np.eye(m, k), np.array(l), atol=tol)
+    # The pseudo-inverse.
+    np.testing.assert_allclose(np.array(mx.linalg.pinv(x)), np.linalg.pinv(a), rtol=tol * 100, atol=tol * 100)
+
+
+def test_lu_as_mlx():
+    # Recorded from MLX 0.32.4: the swaps and the permutation.
+    a = mx.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 10]])
+    p, l, u = mx.linalg.lu(a)
+    np.testing.assert_array_equal(np.array(p), [1, 2, 0])
+    np.testing.assert_allclose(np.array(l), [[1, 0, 0], [1 / 7, 1, 0], [4 / 7, 0.5, 1]], rtol=1e-5)
+    np.testing.assert_allclose(np.array(u), [[7, 8, 10], [0, 6 / 7, 11 / 7], [0, 0, -0.5]], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(np.array(mx.linalg.lu_factor(a)[1]), [2, 2, 2])
+    b = mx.array([[0.0, 1], [2, 3], [4, 5], [6, 7]])
+    np.testing.assert_array_equal(np.array(mx.linalg.lu(b)[0]), [1, 3, 2, 0])
+    np.testing.assert_array_equal(np.array(mx.linalg.lu_factor(b)[1]), [3, 3])
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
+def test_det_and_slogdet(dtype, tol):
+    a = RNG.standard_normal((3, 4, 4)).astype(dtype)
+    x = _mx(a, dtype)
+    np.testing.assert_allclose(np.array(mx.linalg.det(x)), np.linalg.det(a), rtol=tol * 10, atol=tol * 10)
+    sign, logabs = mx.linalg.slogdet(x)
+    ns, nl = np.linalg.slogdet(a)
+    np.testing.assert_array_equal(np.array(sign), ns)
+    np.testing.assert_allclose(np.array(logabs), nl, rtol=tol * 10, atol=tol * 10)
+    # Gradients: d det = det inv(a)^T, d log|det| = inv(a)^T (as MLX).
+    inv_t = np.swapaxes(np.linalg.inv(a), -1, -2)
+    np.testing.assert_allclose(np.array(mx.grad(lambda v: mx.linalg.det(v).sum())(x)),
+                               np.linalg.det(a)[:, None, None] * inv_t, rtol=tol * 100, atol=tol * 100)
+    np.testing.assert_allclose(np.array(mx.grad(lambda v: mx.linalg.slogdet(v)[1].sum())(x)), inv_t,
+                               rtol=tol * 100, atol=tol * 100)
+    # Singular, permuted, integer inputs (as MLX: 0 and (0, -inf), float32).
+    assert mx.linalg.det(mx.array([[1.0, 2], [2, 4]])).item() == 0
+    s, l = mx.linalg.slogdet(mx.zeros((2, 2)))
+    assert s.item() == 0 and l.item() == -np.inf
+    assert mx.linalg.det(mx.array([[0.0, 1], [1, 0]])).item() == -1
+    d = mx.linalg.det(mx.eye(3, dtype=mx.int32))
+    assert d.dtype == mx.float32 and d.item() == 1
+
+
+def test_factorization_errors_and_transforms():
+    with pytest.raises(ValueError, match=r"\[linalg::qr\] Arrays must have >= 2 dimensions"):
+        mx.linalg.qr(mx.ones(3))
+    with pytest.raises(ValueError, match=r"\[linalg::svd\] Arrays must have type float32 or float64"):
+        mx.linalg.svd(mx.eye(3, dtype=mx.int32))
+    with pytest.raises(ValueError, match=r"\[linalg::det\] Only defined for square matrices"):
+        mx.linalg.det(mx.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"vjp is not implemented"):
+        mx.grad(lambda v: mx.linalg.svd(v, compute_uv=False).sum())(mx.eye(3))
+    with pytest.raises(ValueError, match=r"vjp is not implemented"):
+        mx.grad(lambda v: mx.linalg.qr(v)[1].sum())(mx.eye(3))
+    # Empty inputs: as MLX (an identity V^T for no rows).
+    u, s, vt = mx.linalg.svd(mx.zeros((0, 3)))
+    assert u.shape == (0, 0) and s.shape == (0,)
+    np.testing.assert_array_equal(np.array(vt), np.eye(3))
+    q, r = mx.linalg.qr(mx.zeros((3, 0)))
+    assert q.shape == (3, 0) and r.shape == (0, 0)
+    # vmap over a middle axis.
+    a = mx.array(RNG.standard_normal((4, 3, 4)).astype(np.float32))
+    out = mx.vmap(lambda v: mx.linalg.svd(v, compute_uv=False), in_axes=1)(a)
+    for i in range(3):
+        np.testing.assert_allclose(np.array(out[i]), np.array(mx.linalg.svd(a[:, i], compute_uv=False)), rtol=1e-5)
+    sq = mx.array(RNG.standard_normal((3, 5, 3)).astype(np.float32))
+    dets = mx.vmap(mx.linalg.det, in_axes=1)(sq)
+    np.testing.assert_allclose(np.array(dets), [mx.linalg.det(sq[:, i]).item() for i in range(5)], rtol=1e-5)

@@ -38,4 +38,47 @@ class Cholesky : public Primitive {
   bool upper_;
 };
 
+// LU factorization with partial pivoting (getrf) of each (m, n) matrix:
+// outputs the packed factors (m, n) (L strictly below the diagonal, with
+// a unit diagonal left implicit, and U on and above it), the row swaps
+// (k = min(m, n) of them, 0-based: row i was swapped with pivots[i]) and
+// the permutation p (m) with a[i] = (L U)[p[i]], both uint32.
+class LUF : public Primitive {
+ public:
+  using Primitive::Primitive;
+  MLX_PRIMITIVE_BODY(LUF)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override { return dynamic_cast<const LUF*>(&other); }
+};
+
+// The LUF node's outputs for a (the factors, swaps, permutation).
+std::vector<array> luf_node(const array& a, Stream s);
+
+// The reduced QR factorization (geqrf, orgqr) of each (m, n) matrix:
+// Q (m, k) with orthonormal columns and R (k, n) upper triangular.
+class QRF : public Primitive {
+ public:
+  using Primitive::Primitive;
+  MLX_PRIMITIVE_BODY(QRF)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override { return dynamic_cast<const QRF*>(&other); }
+};
+
+// The singular value decomposition (gesdd) of each (m, n) matrix: U (m, m),
+// the k singular values (descending) and V^T (n, n); only the values when
+// not compute_uv.
+class SVD : public Primitive {
+ public:
+  SVD(Stream s, bool compute_uv) : Primitive(s), compute_uv_(compute_uv) {}
+  MLX_PRIMITIVE_BODY(SVD)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const SVD*>(&other);
+    return o && o->compute_uv_ == compute_uv_;
+  }
+
+ private:
+  bool compute_uv_;
+};
+
 } // namespace mlx::core

@@ -52,6 +52,54 @@ void init_linalg(py::module_& parent) {
       py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
       "Inverse of A = L L^T (or U^T U) from its Cholesky factor.");
   m.def(
+      "lu_factor",
+      [](const array& a, py::object s) {
+        auto [lu, piv] = linalg::lu_factor(a, to_stream_or_device(s));
+        return py::make_tuple(lu, piv);
+      },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
+      "LU factorization with partial pivoting: the packed factors and the row swaps (uint32).");
+  m.def(
+      "lu",
+      [](const array& a, py::object s) {
+        auto outs = linalg::lu(a, to_stream_or_device(s));
+        return py::make_tuple(outs[0], outs[1], outs[2]);
+      },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
+      "LU factorization: the permutation p, L and U with a[i] = (L @ U)[p[i]].");
+  m.def(
+      "qr",
+      [](const array& a, py::object s) {
+        auto [q, r] = linalg::qr(a, to_stream_or_device(s));
+        return py::make_tuple(q, r);
+      },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(), "The reduced QR factorization.");
+  m.def(
+      "svd",
+      [](const array& a, bool compute_uv, py::object s) -> py::object {
+        auto outs = linalg::svd(a, compute_uv, to_stream_or_device(s));
+        if (!compute_uv) {
+          return py::cast(outs[0]);
+        }
+        return py::make_tuple(outs[0], outs[1], outs[2]);
+      },
+      py::arg("a"), py::arg("compute_uv") = true, py::kw_only(), py::arg("stream") = py::none(),
+      "Singular value decomposition: U, S, Vt (or S alone).");
+  m.def(
+      "pinv", [](const array& a, py::object s) { return linalg::pinv(a, to_stream_or_device(s)); }, py::arg("a"),
+      py::kw_only(), py::arg("stream") = py::none(), "Moore-Penrose pseudo-inverse from the SVD.");
+  m.def(
+      "det", [](const array& a, py::object s) { return linalg::det(a, to_stream_or_device(s)); }, py::arg("a"),
+      py::kw_only(), py::arg("stream") = py::none(), "Determinant of square matrices.");
+  m.def(
+      "slogdet",
+      [](const array& a, py::object s) {
+        auto [sign, logabs] = linalg::slogdet(a, to_stream_or_device(s));
+        return py::make_tuple(sign, logabs);
+      },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
+      "Sign and log of the absolute value of the determinant.");
+  m.def(
       "norm",
       [](const array& a, py::object ord, py::object axis, bool keepdims, py::object s) {
         std::optional<linalg::NormOrder> order;

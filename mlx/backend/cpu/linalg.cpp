@@ -22,6 +22,19 @@ void scipy_sgetri_(const int* n, float* a, const int* lda, const int* ipiv, floa
                    int* info);
 void scipy_dgetri_(const int* n, double* a, const int* lda, const int* ipiv, double* work, const int* lwork,
                    int* info);
+void scipy_sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, float* work, const int* lwork,
+                   int* info);
+void scipy_dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
+                   const int* lwork, int* info);
+void scipy_sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda, const float* tau, float* work,
+                   const int* lwork, int* info);
+void scipy_dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
+                   double* work, const int* lwork, int* info);
+void scipy_sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s, float* u,
+                   const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork, int* iwork, int* info);
+void scipy_dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s, double* u,
+                   const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork, int* iwork,
+                   int* info);
 void scipy_spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info);
 void scipy_dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
 }
@@ -182,6 +195,207 @@ void Eigh::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
       throw std::runtime_error("[linalg::eigh] Eigenvalue decomposition failed to converge.");
     }
   }
+}
+
+// The factorizations below copy each row-major (m, n) matrix into a
+// column-major buffer for LAPACK and copy the results back.
+namespace {
+
+template <typename T>
+void to_columns(const T* a, int m, int n, T* out) {
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      out[i + size_t(j) * m] = a[size_t(i) * n + j];
+    }
+  }
+}
+
+// out (rows, cols) row-major from the column-major `a` with leading
+// dimension lda.
+template <typename T>
+void from_columns(const T* a, int lda, int rows, int cols, T* out) {
+  for (int i = 0; i < rows; ++i) {
+    for (int j = 0; j < cols; ++j) {
+      out[size_t(i) * cols + j] = a[i + size_t(j) * lda];
+    }
+  }
+}
+
+// Runs f(index) for each of the input's matrices on the pool, f working
+// on the matrix's dtype, and raises `failure` if any returned nonzero.
+template <typename F>
+void each_input_matrix(const array& a, const char* failure, F&& f) {
+  int m = a.shape(-2), n = a.shape(-1);
+  size_t mats = size_t(m) * n == 0 ? 0 : a.size() / (size_t(m) * n);
+  cpu::use_pool_threads();
+  std::vector<int> infos(mats, 0);
+  cpu::parallel_tasks(mats, [&](size_t k) {
+    infos[k] = a.dtype() == float32 ? f(k, a.data<float>() + k * m * n) : f(k, a.data<double>() + k * m * n);
+  });
+  for (int info : infos) {
+    if (info != 0) {
+      throw std::runtime_error(failure);
+    }
+  }
+}
+
+template <typename T>
+void getrf(int m, int n, T* a, int* ipiv, int* info) {
+  if constexpr (std::is_same_v<T, float>) {
+    scipy_sgetrf_(&m, &n, a, &m, ipiv, info);
+  } else {
+    scipy_dgetrf_(&m, &n, a, &m, ipiv, info);
+  }
+}
+
+template <typename T>
+int qr(int m, int n, const T* a, T* q, T* r) {
+  int k = std::min(m, n), info = 0, lwork = -1;
+  std::vector<T> col(size_t(m) * n), tau(std::max(k, 1));
+  to_columns(a, m, n, col.data());
+  T query = 0;
+  auto geqrf = [&](T* work) {
+    if constexpr (std::is_same_v<T, float>) {
+      scipy_sgeqrf_(&m, &n, col.data(), &m, tau.data(), work, &lwork, &info);
+    } else {
+      scipy_dgeqrf_(&m, &n, col.data(), &m, tau.data(), work, &lwork, &info);
+    }
+  };
+  auto orgqr = [&](T* work) {
+    if constexpr (std::is_same_v<T, float>) {
+      scipy_sorgqr_(&m, &k, &k, col.data(), &m, tau.data(), work, &lwork, &info);
+    } else {
+      scipy_dorgqr_(&m, &k, &k, col.data(), &m, tau.data(), work, &lwork, &info);
+    }
+  };
+  geqrf(&query);
+  lwork = std::max(1, static_cast<int>(query));
+  std::vector<T> work(lwork);
+  geqrf(work.data());
+  if (info != 0) {
+    return info;
+  }
+  // R: the upper triangle of the first k rows.
+  for (int i = 0; i < k; ++i) {
+    for (int j = 0; j < n; ++j) {
+      r[size_t(i) * n + j] = j >= i ? col[i + size_t(j) * m] : T(0);
+    }
+  }
+  lwork = -1;
+  orgqr(&query);
+  lwork = std::max(1, static_cast<int>(query));
+  work.resize(lwork);
+  orgqr(work.data());
+  from_columns(col.data(), m, m, k, q);
+  return info;
+}
+
+template <typename T>
+int svd(int m, int n, const T* a, T* u, T* s, T* vt) {
+  char jobz = u ? 'A' : 'N';
+  int k = std::min(m, n), info = 0, lwork = -1;
+  std::vector<T> col(size_t(m) * n), ucol(u ? size_t(m) * m : 1), vtcol(u ? size_t(n) * n : 1);
+  std::vector<int> iwork(8 * std::max(k, 1));
+  to_columns(a, m, n, col.data());
+  int ldu = std::max(m, 1), ldvt = std::max(n, 1);
+  auto gesdd = [&](T* work) {
+    if constexpr (std::is_same_v<T, float>) {
+      scipy_sgesdd_(&jobz, &m, &n, col.data(), &ldu, s, ucol.data(), &ldu, vtcol.data(), &ldvt, work, &lwork,
+                    iwork.data(), &info);
+    } else {
+      scipy_dgesdd_(&jobz, &m, &n, col.data(), &ldu, s, ucol.data(), &ldu, vtcol.data(), &ldvt, work, &lwork,
+                    iwork.data(), &info);
+    }
+  };
+  T query = 0;
+  gesdd(&query);
+  lwork = std::max(1, static_cast<int>(query));
+  std::vector<T> work(lwork);
+  gesdd(work.data());
+  if (info == 0 && u) {
+    from_columns(ucol.data(), m, m, m, u);
+    from_columns(vtcol.data(), n, n, n, vt);
+  }
+  return info;
+}
+
+} // namespace
+
+void LUF::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  array a = cpu::ensure_row_contiguous(in[0]);
+  for (auto& o : outs) {
+    o.set_data(allocator::malloc(o.nbytes()));
+  }
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  auto* piv = outs[1].data<uint32_t>();
+  auto* perm = outs[2].data<uint32_t>();
+  each_input_matrix(a, "", [&](size_t idx, auto* x) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+    std::vector<T> col(size_t(m) * n);
+    std::vector<int> ipiv(std::max(k, 1));
+    to_columns(x, m, n, col.data());
+    int info = 0;
+    getrf<T>(m, n, col.data(), ipiv.data(), &info);
+    from_columns(col.data(), m, m, n, outs[0].data<T>() + idx * m * n);
+    // The rows of a in L U order, from the swaps; p is its inverse.
+    std::vector<uint32_t> order(m);
+    for (int i = 0; i < m; ++i) {
+      order[i] = i;
+    }
+    for (int i = 0; i < k; ++i) {
+      piv[idx * k + i] = uint32_t(ipiv[i] - 1);
+      std::swap(order[i], order[ipiv[i] - 1]);
+    }
+    for (int i = 0; i < m; ++i) {
+      perm[idx * m + order[i]] = uint32_t(i);
+    }
+    // A singular U (info > 0) is a valid factorization.
+    return info < 0 ? info : 0;
+  });
+}
+
+void QRF::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  array a = cpu::ensure_row_contiguous(in[0]);
+  for (auto& o : outs) {
+    o.set_data(allocator::malloc(o.nbytes()));
+  }
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  each_input_matrix(a, "[linalg::qr] The factorization failed.", [&](size_t idx, auto* x) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+    return qr<T>(m, n, x, outs[0].data<T>() + idx * m * k, outs[1].data<T>() + idx * k * n);
+  });
+}
+
+void SVD::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  array a = cpu::ensure_row_contiguous(in[0]);
+  for (auto& o : outs) {
+    o.set_data(allocator::malloc(o.nbytes()));
+  }
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  array& values = compute_uv_ ? outs[1] : outs[0];
+  if (a.size() == 0 && compute_uv_) {
+    // No values: U and V^T are identities (empty or not).
+    for (int o : {0, 2}) {
+      int d = o == 0 ? m : n;
+      size_t mats = outs[o].size() / std::max<size_t>(size_t(d) * d, 1);
+      auto fill = [&](auto* p) {
+        std::fill(p, p + outs[o].size(), 0);
+        for (size_t b = 0; b < mats; ++b) {
+          for (int i = 0; i < d; ++i) {
+            p[b * d * d + i * d + i] = 1;
+          }
+        }
+      };
+      outs[o].dtype() == float32 ? fill(outs[o].data<float>()) : fill(outs[o].data<double>());
+    }
+    return;
+  }
+  each_input_matrix(a, "[linalg::svd] The decomposition failed to converge.", [&](size_t idx, auto* x) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+    T* u = compute_uv_ ? outs[0].data<T>() + idx * m * m : nullptr;
+    T* vt = compute_uv_ ? outs[2].data<T>() + idx * n * n : nullptr;
+    return svd<T>(m, n, x, u, values.data<T>() + idx * k, vt);
+  });
 }
 
 } // namespace mlx::core
