@@ -189,6 +189,32 @@ std::pair<array, array> slogdet(const array& a_in, StreamOrDevice s) {
   return {outs[0], outs[1]};
 }
 
+namespace {
+
+std::vector<array> eig_outputs(const array& a, bool vectors, StreamOrDevice s) {
+  check_matrices(a, "linalg::eig");
+  if (a.shape(-1) != a.shape(-2)) {
+    fail("linalg::eig", "Only defined for square matrices.");
+  }
+  Shape w(a.shape().begin(), a.shape().end() - 1);
+  auto prim = std::make_shared<Eig>(to_stream(s), vectors);
+  if (!vectors) {
+    return array::make_arrays({w}, {complex64}, prim, {a});
+  }
+  return array::make_arrays({w, a.shape()}, {complex64, complex64}, prim, {a});
+}
+
+} // namespace
+
+std::pair<array, array> eig(const array& a, StreamOrDevice s) {
+  auto outs = eig_outputs(a, true, s);
+  return {outs[0], outs[1]};
+}
+
+array eigvals(const array& a, StreamOrDevice s) {
+  return eig_outputs(a, false, s)[0];
+}
+
 array det(const array& a, StreamOrDevice s) {
   if (a.ndim() >= 2 && a.shape(-1) != a.shape(-2)) {
     fail("linalg::det", "Only defined for square matrices.");
@@ -257,6 +283,7 @@ std::pair<std::vector<array>, std::vector<int>> Cholesky::vmap(const std::vector
 MLX_NO_DERIVATIVES(LUF, "lu")
 MLX_NO_DERIVATIVES(QRF, "qr")
 MLX_NO_DERIVATIVES(SVD, "svd")
+MLX_NO_DERIVATIVES(Eig, "eig")
 #undef MLX_NO_DERIVATIVES
 
 std::vector<array> luf_node(const array& a, Stream s) {
@@ -276,6 +303,16 @@ std::pair<std::vector<array>, std::vector<int>> QRF::vmap(const std::vector<arra
                                                           const std::vector<int>& axes) {
   auto [q, r] = linalg::qr(moveaxis(inputs[0], axes[0], 0, stream()), stream());
   return {{q, r}, {0, 0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Eig::vmap(const std::vector<array>& inputs,
+                                                          const std::vector<int>& axes) {
+  auto a = moveaxis(inputs[0], axes[0], 0, stream());
+  if (!compute_vectors_) {
+    return {{linalg::eigvals(a, stream())}, {0}};
+  }
+  auto [w, v] = linalg::eig(a, stream());
+  return {{w, v}, {0, 0}};
 }
 
 std::pair<std::vector<array>, std::vector<int>> SVD::vmap(const std::vector<array>& inputs,

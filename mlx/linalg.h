@@ -71,6 +71,11 @@ std::vector<array> svd(const array& a, bool compute_uv = true, StreamOrDevice s 
 // largest count as zero).
 array pinv(const array& a, StreamOrDevice s = {});
 
+// Eigenvalues and right eigenvectors (columns, unit norm) of general
+// square matrices, complex64.
+std::pair<array, array> eig(const array& a, StreamOrDevice s = {});
+array eigvals(const array& a, StreamOrDevice s = {});
+
 // The determinant, and its sign with the log of its absolute value, of
 // square matrices (integers as float32); differentiable.
 array det(const array& a, StreamOrDevice s = {});

@@ -335,3 +335,24 @@ def test_factorization_errors_and_transforms():
     sq = mx.array(RNG.standard_normal((3, 5, 3)).astype(np.float32))
     dets = mx.vmap(mx.linalg.det, in_axes=1)(sq)
     np.testing.assert_allclose(np.array(dets), [mx.linalg.det(sq[:, i]).item() for i in range(5)], rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_eig_matches_numpy_and_mlx(dtype):
+    a = RNG.standard_normal((2, 5, 5)).astype(dtype)
+    w, v = mx.linalg.eig(_mx(a, dtype))
+    assert w.dtype == mx.complex64 and v.dtype == mx.complex64 and w.shape == (2, 5) and v.shape == (2, 5, 5)
+    wn, vn = np.array(w), np.array(v)
+    # A v = v diag(w), unit columns; the values as numpy's (as a set).
+    np.testing.assert_allclose(a @ vn, vn * wn[..., None, :], atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(vn, axis=-2), 1, atol=1e-5)
+    for got, want in zip(wn, np.linalg.eigvals(a)):
+        np.testing.assert_allclose(np.sort_complex(got), np.sort_complex(want.astype(np.complex64)), atol=1e-4)
+    np.testing.assert_allclose(np.array(mx.linalg.eigvals(_mx(a, dtype))), wn, atol=1e-5)
+    # A rotation (a complex pair), recorded from MLX 0.32.4.
+    w, v = mx.linalg.eig(mx.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 2]]))
+    np.testing.assert_allclose(np.array(w), [1j, -1j, 2], atol=1e-6)
+    r = 0.70710677
+    np.testing.assert_allclose(np.array(v), [[r, r, 0], [-r * 1j, r * 1j, 0], [0, 0, 1]], atol=1e-6)
+    with pytest.raises(ValueError, match=r"\[linalg::eig\] Only defined for square matrices"):
+        mx.linalg.eig(mx.ones((2, 3)))

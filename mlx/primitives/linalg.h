@@ -81,4 +81,20 @@ class SVD : public Primitive {
   bool compute_uv_;
 };
 
+// The eigenvalues (geev) of each general square matrix, complex64, and
+// with compute_vectors the right eigenvectors as columns (unit norm).
+class Eig : public Primitive {
+ public:
+  Eig(Stream s, bool compute_vectors) : Primitive(s), compute_vectors_(compute_vectors) {}
+  MLX_PRIMITIVE_BODY(Eig)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const Eig*>(&other);
+    return o && o->compute_vectors_ == compute_vectors_;
+  }
+
+ private:
+  bool compute_vectors_;
+};
+
 } // namespace mlx::core

@@ -89,6 +89,18 @@ void init_linalg(py::module_& parent) {
       "pinv", [](const array& a, py::object s) { return linalg::pinv(a, to_stream_or_device(s)); }, py::arg("a"),
       py::kw_only(), py::arg("stream") = py::none(), "Moore-Penrose pseudo-inverse from the SVD.");
   m.def(
+      "eig",
+      [](const array& a, py::object s) {
+        auto [w, v] = linalg::eig(a, to_stream_or_device(s));
+        return py::make_tuple(w, v);
+      },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
+      "Eigenvalues and right eigenvectors (columns) of general square matrices (complex64).");
+  m.def(
+      "eigvals", [](const array& a, py::object s) { return linalg::eigvals(a, to_stream_or_device(s)); },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
+      "Eigenvalues of general square matrices (complex64).");
+  m.def(
       "det", [](const array& a, py::object s) { return linalg::det(a, to_stream_or_device(s)); }, py::arg("a"),
       py::kw_only(), py::arg("stream") = py::none(), "Determinant of square matrices.");
   m.def(

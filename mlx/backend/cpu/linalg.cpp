@@ -35,6 +35,11 @@ void scipy_sgesdd_(const char* jobz, const int* m, const int* n, float* a, const
 void scipy_dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s, double* u,
                    const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork, int* iwork,
                    int* info);
+void scipy_sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr, float* wi,
+                  float* vl, const int* ldvl, float* vr, const int* ldvr, float* work, const int* lwork, int* info);
+void scipy_dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a, const int* lda, double* wr,
+                  double* wi, double* vl, const int* ldvl, double* vr, const int* ldvr, double* work,
+                  const int* lwork, int* info);
 void scipy_spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info);
 void scipy_dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
 }
@@ -319,7 +324,67 @@ int svd(int m, int n, const T* a, T* u, T* s, T* vt) {
   return info;
 }
 
+// Eigenvalues w and (when v) right eigenvectors of the n x n matrix a.
+// LAPACK returns a complex pair as one real column pair: v_j = re + i im,
+// v_{j+1} its conjugate.
+template <typename T>
+int eig(int n, const T* a, complex64_t* w, complex64_t* v) {
+  char jobvl = 'N', jobvr = v ? 'V' : 'N';
+  int info = 0, lwork = -1, one = 1, ldvr = v ? n : 1;
+  std::vector<T> col(size_t(n) * n), wr(n), wi(n), vr(v ? size_t(n) * n : 1);
+  to_columns(a, n, n, col.data());
+  auto geev = [&](T* work) {
+    if constexpr (std::is_same_v<T, float>) {
+      scipy_sgeev_(&jobvl, &jobvr, &n, col.data(), &n, wr.data(), wi.data(), nullptr, &one, vr.data(), &ldvr, work,
+                   &lwork, &info);
+    } else {
+      scipy_dgeev_(&jobvl, &jobvr, &n, col.data(), &n, wr.data(), wi.data(), nullptr, &one, vr.data(), &ldvr, work,
+                   &lwork, &info);
+    }
+  };
+  T query = 0;
+  geev(&query);
+  lwork = std::max(1, static_cast<int>(query));
+  std::vector<T> work(lwork);
+  geev(work.data());
+  if (info != 0) {
+    return info;
+  }
+  for (int j = 0; j < n; ++j) {
+    w[j] = complex64_t(float(wr[j]), float(wi[j]));
+  }
+  if (!v) {
+    return 0;
+  }
+  for (int j = 0; j < n; ++j) {
+    bool pair = wi[j] != 0 && j + 1 < n;
+    for (int i = 0; i < n; ++i) {
+      T re = vr[i + size_t(j) * n];
+      T im = pair ? vr[i + size_t(j + 1) * n] : T(0);
+      v[size_t(i) * n + j] = complex64_t(float(re), float(im));
+      if (pair) {
+        v[size_t(i) * n + j + 1] = complex64_t(float(re), float(-im));
+      }
+    }
+    j += pair ? 1 : 0;
+  }
+  return 0;
+}
+
 } // namespace
+
+void Eig::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  array a = cpu::ensure_row_contiguous(in[0]);
+  for (auto& o : outs) {
+    o.set_data(allocator::malloc(o.nbytes()));
+  }
+  int n = a.shape(-1);
+  each_input_matrix(a, "[linalg::eig] The eigenvalue computation failed to converge.", [&](size_t idx, auto* x) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+    complex64_t* v = compute_vectors_ ? outs[1].data<complex64_t>() + idx * n * n : nullptr;
+    return eig<T>(n, x, outs[0].data<complex64_t>() + idx * n, v);
+  });
+}
 
 void LUF::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
   array a = cpu::ensure_row_contiguous(in[0]);
