@@ -237,3 +237,25 @@ def test_metal_and_cuda_modules_as_mlx_cpu_build():
     with pytest.warns(DeprecationWarning):
         assert mx.metal.device_info() == {}
     assert mx.metal.start_capture("trace.gputrace") is None and mx.metal.stop_capture() is None
+
+
+def test_distributed_singleton_group_as_mlx():
+    # One process: MLX's singleton group (values recorded from MLX 0.32.4).
+    assert mx.distributed.is_available()
+    g = mx.distributed.init()
+    assert (g.rank(), g.size()) == (0, 1)
+    with pytest.raises(RuntimeError, match=r"\[distributed\] Couldn't initialize any backend"):
+        mx.distributed.init(strict=True)
+    with pytest.raises(ValueError, match=r"\[distributed\] The only valid values for backend"):
+        mx.distributed.init(backend="bad")
+    x = mx.array([1.0, 2.0])
+    for f in (mx.distributed.all_sum, mx.distributed.all_max, mx.distributed.all_min, mx.distributed.all_gather,
+              mx.distributed.sum_scatter):
+        assert mx.array_equal(f(x, group=g), x).item()
+    assert mx.array_equal(mx.grad(lambda v: mx.distributed.all_sum(v).sum())(x), mx.ones(2)).item()
+    with pytest.raises(ValueError, match="Cannot send to a singleton group"):
+        mx.distributed.send(x, 0)
+    with pytest.raises(ValueError, match="Cannot recv from a singleton group"):
+        mx.distributed.recv((2,), mx.float32, 0)
+    with pytest.raises(RuntimeError, match="Cannot split the distributed group further"):
+        g.split(0)

@@ -25,6 +25,7 @@ void init_compile(py::module_& m);
 void init_linalg(py::module_& m);
 void init_fft(py::module_& m);
 void init_backends(py::module_& m);
+void init_distributed(py::module_& m);
 
 PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
@@ -51,6 +52,7 @@ PYBIND11_MODULE(core, m) {
   init_linalg(m);
   init_fft(m);
   init_backends(m);
+  init_distributed(m);
   // MLX exports linalg.norm at the top level too, as the same object.
   m.attr("matrix_norm") = m.attr("linalg").attr("norm");
 }

@@ -50,13 +50,9 @@ def checkpoint(module: Module, fn: Optional[Callable] = None):
 
 
 def _group_size_and_sum(group):
-    """(size, all_sum) of the process group; one process and the identity
-    while mlx.core has no distributed module."""
-    dist = getattr(mx, "distributed", None)
-    if dist is None:
-        return 1, lambda x: x
-    group = group or dist.init()
-    return group.size(), lambda x: dist.all_sum(x, group=group)
+    """(size, all_sum) of the process group (the global one by default)."""
+    group = group or mx.distributed.init()
+    return group.size(), lambda x: mx.distributed.all_sum(x, group=group)
 
 
 def average_gradients(
