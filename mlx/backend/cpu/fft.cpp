@@ -19,6 +19,12 @@ using cd = std::complex<double>;
 
 bool is_pow2(size_t n) { return n && !(n & (n - 1)); }
 
+// a * b without the inf/NaN recovery of std::complex's operator* (a
+// library call per product; the values here are finite).
+inline cd mul(cd a, cd b) {
+  return cd(a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real());
+}
+
 // In-place radix-2 DFT of length n (a power of two), sign -1 or +1,
 // unnormalized; `tw` holds exp(sign 2 pi i k / n) for k < n / 2.
 void radix2(cd* x, size_t n, const std::vector<cd>& tw) {
@@ -36,7 +42,7 @@ void radix2(cd* x, size_t n, const std::vector<cd>& tw) {
     size_t half = len / 2, step = n / len;
     for (size_t b = 0; b < n; b += len) {
       for (size_t k = 0; k < half; ++k) {
-        cd u = x[b + k], v = x[b + k + half] * tw[k * step];
+        cd u = x[b + k], v = mul(x[b + k + half], tw[k * step]);
         x[b + k] = u + v;
         x[b + k + half] = u - v;
       }
@@ -92,16 +98,16 @@ class Plan {
     }
     work.assign(m_, cd(0));
     for (size_t j = 0; j < n_; ++j) {
-      work[j] = x[j] * chirp_[j];
+      work[j] = mul(x[j], chirp_[j]);
     }
     radix2(work.data(), m_, tw_);
     for (size_t k = 0; k < m_; ++k) {
-      work[k] *= filter_[k];
+      work[k] = mul(work[k], filter_[k]);
     }
     radix2(work.data(), m_, itw_);
     double inv_m = 1.0 / double(m_);
     for (size_t k = 0; k < n_; ++k) {
-      x[k] = work[k] * chirp_[k] * inv_m;
+      x[k] = mul(work[k], chirp_[k]) * inv_m;
     }
   }
 
@@ -158,6 +164,83 @@ void pass(const Shape& shape, int axis, size_t n, bool inverse, size_t in_len, s
   });
 }
 
+// Runs line(l, start_in, start_out, inner, buffers) over every line along
+// `axis` on the pool (in_len and out_len values per line in the input and
+// output), with per-thread buffers for it.
+template <typename Line>
+void each_line(const Shape& shape, int axis, size_t in_len, size_t out_len, size_t work, Line line) {
+  Lines lines(shape, axis);
+  if (lines.count == 0) {
+    return;
+  }
+  size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max<size_t>(work, 1));
+  cpu::parallel_for(lines.count, grain, [&](size_t l0, size_t l1) {
+    std::vector<cd> buf(work), scratch;
+    for (size_t l = l0; l < l1; ++l) {
+      line(lines.start(l, in_len), lines.start(l, out_len), lines.inner, buf, scratch);
+    }
+  });
+}
+
+// Real forward transform of even length n = 2N along `axis` through one
+// complex transform of length N: z_j = x_2j + i x_2j+1 gives Z = E + i O
+// (the transforms of the even and odd samples), and X_k = E_k + w^k O_k
+// for k <= N, w = exp(-2 pi i / n).
+void real_forward_even(const float* x, complex64_t* out, const Shape& shape, int axis, size_t n) {
+  size_t half = n / 2;
+  Plan plan(half, false);
+  std::vector<cd> w(half + 1);
+  for (size_t k = 0; k <= half; ++k) {
+    double a = -2.0 * M_PI * double(k) / double(n);
+    w[k] = cd(std::cos(a), std::sin(a));
+  }
+  each_line(shape, axis, n, half + 1, half, [&](size_t in, size_t o, size_t inner, std::vector<cd>& z,
+                                                 std::vector<cd>& scratch) {
+    for (size_t j = 0; j < half; ++j) {
+      z[j] = cd(x[in + 2 * j * inner], x[in + (2 * j + 1) * inner]);
+    }
+    plan.run(z.data(), scratch);
+    for (size_t k = 0; k <= half; ++k) {
+      cd zk = z[k % half], zr = std::conj(z[(half - k) % half]);
+      cd e = (zk + zr) * 0.5, d = (zk - zr) * 0.5;
+      cd odd(d.imag(), -d.real()); // d / i
+      out[o + k * inner] = complex64_t(e + mul(w[k], odd));
+    }
+  });
+}
+
+// The inverse: for the m = N + 1 stored values (the imaginary parts of X_0
+// and X_N ignored, as the Hermitian extension does), E_k = (X_k +
+// conj(X_N-k)) / 2 and O_k = w^-k (X_k - conj(X_N-k)) / 2 rebuild Z = E + i
+// O; its inverse transform holds N (x_2j + i x_2j+1), doubled to the
+// unnormalized result.
+void real_inverse_even(const complex64_t* in, float* y, const Shape& shape, int axis, size_t n) {
+  size_t half = n / 2;
+  Plan plan(half, true);
+  std::vector<cd> w(half);
+  for (size_t k = 0; k < half; ++k) {
+    double a = 2.0 * M_PI * double(k) / double(n);
+    w[k] = cd(std::cos(a), std::sin(a));
+  }
+  each_line(shape, axis, half + 1, n, half, [&](size_t st, size_t o, size_t inner, std::vector<cd>& z,
+                                                 std::vector<cd>& scratch) {
+    auto value = [&](size_t k) {
+      cd v(in[st + k * inner]);
+      return (k == 0 || k == half) ? cd(v.real(), 0.0) : v;
+    };
+    for (size_t k = 0; k < half; ++k) {
+      cd xk = value(k), xr = std::conj(value(half - k));
+      cd e = (xk + xr) * 0.5, odd = mul(w[k], (xk - xr) * 0.5);
+      z[k] = e + cd(-odd.imag(), odd.real()); // e + i odd
+    }
+    plan.run(z.data(), scratch);
+    for (size_t j = 0; j < half; ++j) {
+      y[o + 2 * j * inner] = float(2.0 * z[j].real());
+      y[o + (2 * j + 1) * inner] = float(2.0 * z[j].imag());
+    }
+  });
+}
+
 // A complex pass in place over `p` (shape `shape`) along `axis`.
 void complex_pass(complex64_t* p, const Shape& shape, int axis, bool inverse) {
   size_t n = shape[axis];
@@ -192,9 +275,13 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
     const float* x = in.data<float>();
     auto* p = out.data<complex64_t>();
     size_t n = in.shape(last), m = out.shape(last);
-    pass(in.shape(), last, n, false, n, n, m, m,
-         [&](size_t st, size_t i, size_t inner) { return cd(x[st + i * inner], 0.0); },
-         [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
+    if (n % 2 == 0) {
+      real_forward_even(x, p, in.shape(), last, n);
+    } else {
+      pass(in.shape(), last, n, false, n, n, m, m,
+           [&](size_t st, size_t i, size_t inner) { return cd(x[st + i * inner], 0.0); },
+           [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
+    }
     for (size_t k = 0; k + 1 < axes_.size(); ++k) {
       complex_pass(p, out.shape(), axes_[k], false);
     }
@@ -211,6 +298,10 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   }
   float* y = out.data<float>();
   size_t n = out.shape(last), m = work.shape(last);
+  if (n % 2 == 0) {
+    real_inverse_even(w, y, work.shape(), last, n);
+    return;
+  }
   pass(work.shape(), last, n, true, m, n, n, n,
        [&](size_t st, size_t i, size_t inner) {
          return i < m ? cd(w[st + i * inner]) : std::conj(cd(w[st + (n - i) * inner]));
