@@ -44,7 +44,7 @@ MLX_SIMD_CLONES A row_max(const A* s, int n) {
 // prefetched meanwhile: the next row, so that its reads from memory overlap
 // this row's arithmetic.
 template <typename A>
-MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr) {
+MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr, A* ahead_out = nullptr) {
   constexpr int L = 16;
   A lanes[L] = {};
   int j = 0;
@@ -53,6 +53,12 @@ MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nul
       __builtin_prefetch(ahead + j);
       if constexpr (sizeof(A) == 8) {
         __builtin_prefetch(ahead + j + 8);
+      }
+    }
+    if (ahead_out) {
+      __builtin_prefetch(ahead_out + j, 1);
+      if constexpr (sizeof(A) == 8) {
+        __builtin_prefetch(ahead_out + j + 8, 1);
       }
     }
     for (int l = 0; l < L; ++l) {

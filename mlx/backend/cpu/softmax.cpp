@@ -21,7 +21,7 @@ namespace {
 // output; row_softmax.h), then a scaling pass.
 MLX_SIMD_CLONES
 void softmax_row_f32(const float* x, float* y, int n, const float* next) {
-  float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n), next);
+  float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n), next, next ? y + n : nullptr);
   // A NaN anywhere reaches the sum, so the whole row is NaN, as in MLX.
   float inv = 1.f / sum;
   for (int j = 0; j < n; ++j) {
