@@ -228,3 +228,24 @@ def test_logsumexp_rows_special_values_and_long_rows():
         assert got.dtype == t
         ref = _logsumexp(np.array(mx.array(v).astype(t).astype(mx.float32), np.float64), 1, False)
         np.testing.assert_allclose(np.array(got.astype(mx.float32)), ref, rtol=1e-2)
+
+
+@pytest.mark.parametrize("n", [1, 5, 16, 17, 63, 64, 65, 130, 300])
+def test_row_reductions_every_lane_split(n):
+    # Rows reduce in four vectors of lanes, then one, then singly
+    # (backend/cpu/lanes.h): lengths around each split.
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((7, n)).astype(np.float32)
+    a = mx.array(x)
+    np.testing.assert_allclose(np.array(a.sum(-1)), x.sum(-1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(np.array(a.max(-1)), x.max(-1))
+    np.testing.assert_array_equal(np.array(a.min(-1)), x.min(-1))
+    np.testing.assert_allclose(np.array(mx.softmax(a, axis=-1)),
+                               np.exp(x - x.max(-1, keepdims=True)) / np.exp(x - x.max(-1, keepdims=True)).sum(
+                                   -1, keepdims=True), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.array(mx.logsumexp(a, axis=-1)),
+                               np.log(np.exp(x.astype(np.float64)).sum(-1)), rtol=1e-5, atol=1e-5)
+    ln = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(np.array(mx.fast.layer_norm(a, None, None, 1e-5)), ln, rtol=1e-4, atol=1e-4)
+    xi = rng.integers(-50, 50, (7, n)).astype(np.int32)
+    np.testing.assert_array_equal(np.array(mx.array(xi).sum(-1)), xi.sum(-1))

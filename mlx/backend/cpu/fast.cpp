@@ -6,6 +6,7 @@
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/lanes.h"
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
@@ -35,53 +36,18 @@ void for_rows(size_t rows, size_t d, F&& f) {
   cpu::parallel_for(rows, grain, f);
 }
 
-// Sums of x and of (x - c)^2 over a row, in kLanes independent lanes so
-// that the loops vectorize without reassociating a single running sum; 64
-// float lanes are 4 vector accumulators, enough to hide the add latency
-// when the row is in cache.
-template <typename A>
-inline constexpr int kLanes = 256 / sizeof(A);
-
+// Sums of x and of (x - c)^2 over a row (lanes.h).
 template <typename T, typename A>
 MLX_SIMD_CLONES A row_sum(const T* x, size_t d) {
-  constexpr int L = kLanes<A>;
-  A lanes[L] = {};
-  size_t i = 0;
-  for (; i + L <= d; i += L) {
-    for (int l = 0; l < L; ++l) {
-      lanes[l] += static_cast<A>(x[i + l]);
-    }
-  }
-  A total = 0;
-  for (; i < d; ++i) {
-    total += static_cast<A>(x[i]);
-  }
-  for (int l = 0; l < L; ++l) {
-    total += lanes[l];
-  }
-  return total;
+  return cpu::reduce_lanes<A>(d, A(0), [](A a, A b) { return a + b; }, [&](size_t i) { return static_cast<A>(x[i]); });
 }
 
 template <typename T, typename A>
 MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
-  constexpr int L = kLanes<A>;
-  A lanes[L] = {};
-  size_t i = 0;
-  for (; i + L <= d; i += L) {
-    for (int l = 0; l < L; ++l) {
-      A v = static_cast<A>(x[i + l]) - center;
-      lanes[l] += v * v;
-    }
-  }
-  A total = 0;
-  for (; i < d; ++i) {
+  return cpu::reduce_lanes<A>(d, A(0), [](A a, A b) { return a + b; }, [&](size_t i) {
     A v = static_cast<A>(x[i]) - center;
-    total += v * v;
-  }
-  for (int l = 0; l < L; ++l) {
-    total += lanes[l];
-  }
-  return total;
+    return v * v;
+  });
 }
 
 // y[i] = f(i) for i < d, in steps of 16 (one vector), prefetching the next

@@ -12,6 +12,7 @@
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/lanes.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
 #include "mlx/backend/cpu/strided.h"
@@ -85,31 +86,11 @@ struct OrOp {
   static A init() { return false; }
 };
 
-// Reduces n contiguous values with 256 bytes of independent accumulators
-// (64 floats: four vector registers, so that the adds do not wait on each
-// other's latency when the values come from cache; more lanes also bound
-// the rounding error).
+// Reduces n contiguous values (lanes.h: four vectors of accumulators on
+// long rows, one on short ones; more lanes also bound the rounding error).
 template <typename A, typename T, typename Op>
 MLX_SIMD_CLONES A reduce_row(const T* x, size_t n, Op op) {
-  constexpr int L = 256 / sizeof(A);
-  A acc[L];
-  for (int l = 0; l < L; ++l) {
-    acc[l] = Op::template init<A>();
-  }
-  size_t i = 0;
-  for (; i + L <= n; i += L) {
-    for (int l = 0; l < L; ++l) {
-      acc[l] = op(acc[l], static_cast<A>(x[i + l]));
-    }
-  }
-  A r = Op::template init<A>();
-  for (int l = 0; l < L; ++l) {
-    r = op(r, acc[l]);
-  }
-  for (; i < n; ++i) {
-    r = op(r, static_cast<A>(x[i]));
-  }
-  return r;
+  return reduce_lanes<A>(n, Op::template init<A>(), op, [&](size_t i) { return static_cast<A>(x[i]); });
 }
 
 // acc[c] = op(acc[c], x[r * ld + c]) over r in [0, rows), c in [0, cols).

@@ -5,38 +5,22 @@
 // its own ISA clones.)
 #pragma once
 
+#include <algorithm>
 #include <limits>
 
+#include "mlx/backend/cpu/lanes.h"
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/simd.h"
 
 namespace mlx::core::cpu {
 namespace {
 
-// The largest of n scores (NaN ignored, -inf when all are), in 64 lanes so
-// that the loop vectorizes into 4 independent vector maxima (one would
-// wait on its own latency when the row is in cache).
+// The largest of n scores (NaN ignored: a comparison with NaN is false;
+// -inf when all are), in lanes (lanes.h).
 template <typename A>
 MLX_SIMD_CLONES A row_max(const A* s, int n) {
-  constexpr int L = 64;
-  A lanes[L];
-  for (int l = 0; l < L; ++l) {
-    lanes[l] = -std::numeric_limits<A>::infinity();
-  }
-  int j = 0;
-  for (; j + L <= n; j += L) {
-    for (int l = 0; l < L; ++l) {
-      lanes[l] = s[j + l] > lanes[l] ? s[j + l] : lanes[l];
-    }
-  }
-  A m = -std::numeric_limits<A>::infinity();
-  for (; j < n; ++j) {
-    m = s[j] > m ? s[j] : m;
-  }
-  for (int l = 0; l < L; ++l) {
-    m = lanes[l] > m ? lanes[l] : m;
-  }
-  return m;
+  return reduce_lanes<A>(size_t(std::max(n, 0)), -std::numeric_limits<A>::infinity(),
+                         [](A m, A v) { return v > m ? v : m; }, [&](size_t j) { return s[j]; });
 }
 
 // The sum of exp(x[j] - m) (every x[j] <= m), each also stored in y[j]
