@@ -16,19 +16,24 @@ template <typename A, typename Op, typename Term>
 [[gnu::always_inline]] inline A reduce_lanes(size_t n, A init, Op op, Term term) {
   constexpr size_t V = 64 / sizeof(A) > 0 ? 64 / sizeof(A) : 1;
   constexpr size_t W = 4 * V;
-  A wide[W];
-  for (size_t l = 0; l < W; ++l) {
-    wide[l] = init;
-  }
-  size_t i = 0;
-  for (; i + W <= n; i += W) {
-    for (size_t l = 0; l < W; ++l) {
-      wide[l] = op(wide[l], term(i + l));
-    }
-  }
   A lanes[V];
   for (size_t l = 0; l < V; ++l) {
-    lanes[l] = op(op(wide[l], wide[l + V]), op(wide[l + 2 * V], wide[l + 3 * V]));
+    lanes[l] = init;
+  }
+  size_t i = 0;
+  if (n >= W) {
+    A wide[W];
+    for (size_t l = 0; l < W; ++l) {
+      wide[l] = init;
+    }
+    for (; i + W <= n; i += W) {
+      for (size_t l = 0; l < W; ++l) {
+        wide[l] = op(wide[l], term(i + l));
+      }
+    }
+    for (size_t l = 0; l < V; ++l) {
+      lanes[l] = op(op(wide[l], wide[l + V]), op(wide[l + 2 * V], wide[l + 3 * V]));
+    }
   }
   for (; i + V <= n; i += V) {
     for (size_t l = 0; l < V; ++l) {
