@@ -201,6 +201,8 @@ void copy(const array& in, array& out, bool keep_layout) {
 
 void widen_half(const float16_t* in, float* out, size_t n) { convert(in, out, n); }
 void narrow_half(const float* in, float16_t* out, size_t n) { convert(in, out, n); }
+void widen_half(const bfloat16_t* in, float* out, size_t n) { convert(in, out, n); }
+void narrow_half(const float* in, bfloat16_t* out, size_t n) { convert(in, out, n); }
 
 bool donate(const array& in, array& out) {
   if (in.size() != out.size() || in.itemsize() != out.itemsize() || in.data_size() != in.size() ||

@@ -18,10 +18,12 @@ void copy(const array& in, array& out, bool keep_layout);
 // it did.
 bool donate(const array& in, array& out);
 
-// float16 <-> float32 for n contiguous values (F16C where the CPU has it:
-// GCC leaves _Float16 conversions scalar).
+// float16/bfloat16 <-> float32 for n contiguous values (F16C where the
+// CPU has it: GCC leaves _Float16 conversions scalar).
 void widen_half(const float16_t* in, float* out, size_t n);
 void narrow_half(const float* in, float16_t* out, size_t n);
+void widen_half(const bfloat16_t* in, float* out, size_t n);
+void narrow_half(const float* in, bfloat16_t* out, size_t n);
 
 // A row-contiguous version of `in` (itself when it already is).
 array ensure_row_contiguous(const array& in);

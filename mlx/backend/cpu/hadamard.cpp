@@ -29,20 +29,8 @@ void scale_row(float* x, int n, float s) {
   }
 }
 
-// Conversions, and rounding a float row to T's precision in place.
+// Rounding a float row to T's precision in place.
 #define MLX_HADAMARD_HALF(T)                                   \
-  MLX_SIMD_CLONES                                              \
-  void widen(const T* x, float* y, int n) {                    \
-    for (int j = 0; j < n; ++j) {                              \
-      y[j] = static_cast<float>(x[j]);                         \
-    }                                                          \
-  }                                                            \
-  MLX_SIMD_CLONES                                              \
-  void narrow(const float* x, T* y, int n) {                   \
-    for (int j = 0; j < n; ++j) {                              \
-      y[j] = static_cast<T>(x[j]);                             \
-    }                                                          \
-  }                                                            \
   MLX_SIMD_CLONES                                              \
   void round_to(T*, float* x, int n) {                         \
     for (int j = 0; j < n; ++j) {                              \
@@ -64,7 +52,7 @@ void hadamard_row(const T* in, T* out, int n, float scale, float* scratch) {
       scale_row(out, n, scale);
     }
   } else {
-    widen(in, scratch, n);
+    cpu::widen_half(in, scratch, n);
     for (int h = 1; h < n; h *= 2) {
       stage(scratch, n, h);
       round_to(static_cast<T*>(nullptr), scratch, n);
@@ -72,7 +60,7 @@ void hadamard_row(const T* in, T* out, int n, float scale, float* scratch) {
     if (scale != 1.f) {
       scale_row(scratch, n, scale);
     }
-    narrow(scratch, out, n);
+    cpu::narrow_half(scratch, out, n);
   }
 }
 

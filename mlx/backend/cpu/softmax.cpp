@@ -53,18 +53,6 @@ void softmax_row_f64(const T* x, T* y, int n) {
 // (F16C on x86-64-v3).
 #define MLX_HALF_LOOPS(T)                                      \
   MLX_SIMD_CLONES                                              \
-  void widen(const T* x, float* y, int n) {                    \
-    for (int j = 0; j < n; ++j) {                              \
-      y[j] = static_cast<float>(x[j]);                         \
-    }                                                          \
-  }                                                            \
-  MLX_SIMD_CLONES                                              \
-  void narrow(const float* x, T* y, int n) {                   \
-    for (int j = 0; j < n; ++j) {                              \
-      y[j] = static_cast<T>(x[j]);                             \
-    }                                                          \
-  }                                                            \
-  MLX_SIMD_CLONES                                              \
   void exp_rounded(const float* x, float m, T* y, int n) {     \
     for (int j = 0; j < n; ++j) {                              \
       float d = static_cast<float>(static_cast<T>(x[j] - m));  \
@@ -94,10 +82,10 @@ MLX_HALF_LOOPS(bfloat16_t)
 
 template <typename T>
 void softmax_row_half(const T* x, T* y, int n, bool precise, float* scratch) {
-  widen(x, scratch, n);
+  cpu::widen_half(x, scratch, n);
   if (precise) {
     softmax_row_f32(scratch, scratch, n, nullptr);
-    narrow(scratch, y, n);
+    cpu::narrow_half(scratch, y, n);
     return;
   }
   float m = -std::numeric_limits<float>::infinity();
