@@ -6,6 +6,8 @@ MLX facts used here (dtype promotion, default dtypes) were read off
 MLX 0.32.4 and are recorded as literal data; the tests never import MLX.
 """
 
+import zlib
+
 import numpy as np
 
 import mlx.core as mx
@@ -83,6 +85,19 @@ def dtype_name(d):
 
 
 # Input generation ------------------------------------------------------------
+
+
+def seeded_rng(*parts):
+    """(NumPy Generator, seed) for the test identified by `parts`.
+
+    The seed is the CRC-32 of the parts joined by "/": the same on every run
+    and every machine (Python's hash() of a str changes with PYTHONHASHSEED).
+    Put the seed in the failure message; `np.random.default_rng(seed)`
+    replays the inputs.
+    """
+    seed = zlib.crc32("/".join(map(str, parts)).encode())
+    return np.random.default_rng(seed), seed
+
 
 DEFAULT_DOMAIN = (-3.0, 3.0)
 

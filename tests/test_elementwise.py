@@ -10,14 +10,11 @@ import pytest
 
 import mlx.core as mx
 from helpers import (ALL, DTYPES, FLOATS, INEXACT, INTS, LAYOUTS, SIGNED, all_layouts,
-                     assert_array, assert_raises, layout, np_values, promote, to_mx)
+                     assert_array, assert_raises, layout, np_values, promote, seeded_rng,
+                     to_mx)
 from op_table import BINARY, BITWISE, UNARY, compute_np, pair_ok
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
-
-
-def _seed(*parts):
-    return np.random.default_rng(abs(hash("/".join(map(str, parts)))) % (2**32))
 
 
 UNARY_CASES = [(row, d) for row in UNARY for d in row.dtypes]
@@ -25,13 +22,13 @@ UNARY_CASES = [(row, d) for row in UNARY for d in row.dtypes]
 
 @pytest.mark.parametrize("row,dtype", UNARY_CASES, ids=[f"{r.name}-{d}" for r, d in UNARY_CASES])
 def test_unary(row, dtype):
-    rng = _seed(row.name, dtype)
+    rng, seed = seeded_rng(row.name, dtype)
     out_t = row.out(dtype)
     for lname, a, x in all_layouts(dtype, rng, domain=row.domain):
         with np.errstate(all="ignore"):
             expected = row.ref(compute_np(x, dtype))
         assert_array(row.fn(a), expected, out_t, rtol=row.rtol, atol=row.atol,
-                     msg=f"{row.name}({dtype}, {lname})")
+                     msg=f"{row.name}({dtype}, {lname}) seed={seed}")
 
 
 REJECT_CASES = [(row, d, exc, prefix) for row in UNARY for ds, exc, prefix in row.rejects for d in ds]
@@ -48,7 +45,7 @@ def _pairs(row):
     """Same-dtype pairs for every accepted dtype, plus a sample of mixed pairs."""
     same = [(d, d) for d in row.dtypes if pair_ok(row, d, d)]
     mixed = [(a, b) for a in row.dtypes for b in row.dtypes if a != b and pair_ok(row, a, b)]
-    rng = _seed("pairs", row.name)
+    rng, _ = seeded_rng("pairs", row.name)
     idx = rng.choice(len(mixed), size=min(12, len(mixed)), replace=False) if mixed else []
     return same + [mixed[i] for i in sorted(idx)]
 
@@ -81,7 +78,7 @@ def _binary_inputs(row, da, db, la, lb, rng):
 @pytest.mark.parametrize("row,da,db", BINARY_CASES,
                          ids=[f"{r.name}-{a}-{b}" for r, a, b in BINARY_CASES])
 def test_binary(row, da, db):
-    rng = _seed(row.name, da, db)
+    rng, seed = seeded_rng(row.name, da, db)
     out_t = row.out(da, db)
     t = promote(da, db)
     if out_t in INEXACT and t not in INEXACT:
@@ -91,7 +88,7 @@ def test_binary(row, da, db):
         with np.errstate(all="ignore"):
             expected = row.ref(compute_np(x, t), compute_np(y, t))
         assert_array(row.fn(a, b), expected, out_t, rtol=row.rtol, atol=row.atol,
-                     msg=f"{row.name}({da} {la}, {db} {lb})")
+                     msg=f"{row.name}({da} {la}, {db} {lb}) seed={seed}")
 
 
 def _binary_rejects():
@@ -137,7 +134,7 @@ def test_binary_shape_mismatch(name):
 @pytest.mark.parametrize("dtype", ["int32", "float32", "float16", "uint8"])
 def test_large_strided_binary(dtype):
     # Large enough to be split across threads; a transposed and a stride-0 input.
-    rng = _seed("large", dtype)
+    rng, seed = seeded_rng("large", dtype)
     x = np_values(dtype, (64, 300), rng)
     y = np_values(dtype, (300,), rng)
     a = to_mx(x, dtype).T
@@ -146,9 +143,9 @@ def test_large_strided_binary(dtype):
     expected = compute_np(x, t).T + compute_np(y, t)[:, None]
     if dtype in INTS:
         expected = expected.astype(dtype)
-    assert_array(a + b, expected, dtype)
+    assert_array(a + b, expected, dtype, msg=f"add seed={seed}")
     assert_array(mx.exp(a[::3, ::2]), np.exp(x.astype(np.float64).T[::3, ::2]),
-                 "float32" if dtype in INTS else dtype)
+                 "float32" if dtype in INTS else dtype, msg=f"exp seed={seed}")
 
 
 @pytest.mark.parametrize("dtype,n", [("float32", (1 << 23) + 13), ("int8", (1 << 25) + 5),

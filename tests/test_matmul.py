@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
-from helpers import (ALL, INEXACT, assert_array, assert_raises, np_values, promote, to_mx)
+from helpers import (ALL, INEXACT, assert_array, assert_raises, np_values, promote, seeded_rng,
+                     to_mx)
 
 # bf16 and f16 accumulate in float32 but round inputs/outputs to 8 or 11 bits.
 TOL = {"float16": (5e-3, 5e-3), "bfloat16": (3e-2, 3e-2), "float32": (1e-5, 1e-5),
@@ -22,7 +23,7 @@ PAIRS = [(a, b) for a in ALL for b in ALL]
 
 @pytest.mark.parametrize("da,db", PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
 def test_matmul_dtypes(da, db):
-    rng = np.random.default_rng(abs(hash((da, db))) % 2**32)
+    rng, seed = seeded_rng("matmul", da, db)
     x = np_values(da, (3, 4), rng)
     y = np_values(db, (4, 5), rng)
     a, b = to_mx(x, da), to_mx(y, db)
@@ -32,7 +33,8 @@ def test_matmul_dtypes(da, db):
         assert_raises(lambda: mx.matmul(a, b), ValueError, "[matmul]")
         return
     r, at = TOL[t]
-    assert_array(mx.matmul(a, b), ref_in(x, t) @ ref_in(y, t), t, rtol=r, atol=at)
+    assert_array(mx.matmul(a, b), ref_in(x, t) @ ref_in(y, t), t, rtol=r, atol=at,
+                 msg=f"matmul({da}, {db}) seed={seed}")
 
 
 SHAPES = [

@@ -9,7 +9,7 @@ import pytest
 
 import mlx.core as mx
 from helpers import (ALL, FLOATS, INTS, REAL, SIGNED, assert_array, assert_raises,
-                     np_values, to_mx)
+                     np_values, seeded_rng, to_mx)
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
 
@@ -83,7 +83,7 @@ CASES = [(name, d) for name, (_, dts, _) in REDUCTIONS.items() for d in dts]
 @pytest.mark.parametrize("name,dtype", CASES, ids=[f"{n}-{d}" for n, d in CASES])
 def test_reduction(name, dtype):
     ref, _, out = REDUCTIONS[name]
-    rng = np.random.default_rng(abs(hash((name, dtype))) % 2**32)
+    rng, seed = seeded_rng(name, dtype)
     domain = (0.5, 1.5) if name == "prod" else (-3.0, 3.0)
     for lname, a, x in layouts(dtype, rng, domain):
         for axis, keepdims in AXES:
@@ -92,7 +92,8 @@ def test_reduction(name, dtype):
             if out(dtype) in INTS:
                 want = np.asarray(want).astype(out(dtype))
             assert_array(got, want, out(dtype), rtol=1e-4 if name in ("var", "std") else None,
-                         msg=f"{name}({dtype}, {lname}, axis={axis}, keepdims={keepdims})")
+                         msg=f"{name}({dtype}, {lname}, axis={axis}, keepdims={keepdims}) "
+                             f"seed={seed}")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int32", "float16", "int8", "bool"])
