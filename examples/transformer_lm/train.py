@@ -1,6 +1,9 @@
 """Trains a small character-level transformer language model on the
-bundled text, printing a progress bar, then writes the loss curve to a PNG
-and samples some text.
+bundled text with a tqdm progress bar, then writes the loss curve to a PNG
+with matplotlib, samples some text and prints the final loss.
+
+Needs the optional example packages: pip install tqdm matplotlib
+(or the project's `examples` extra).
 
     python examples/transformer_lm/train.py [--steps 300] [--plot loss.png]
 """
@@ -8,14 +11,21 @@ import argparse
 import math
 import os
 import sys
-import time
 
-import mlx.core as mx
-import mlx.nn as nn
-import mlx.optimizers as optim
+try:
+    import matplotlib
+    from tqdm import tqdm
+except ImportError as e:  # pragma: no cover - a message, not a feature
+    sys.exit(f"this example needs tqdm and matplotlib ({e}); "
+             "install them with: pip install tqdm matplotlib")
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from png import plot_line  # noqa: E402
+matplotlib.use("Agg")  # files only, no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+import mlx.core as mx  # noqa: E402
+import mlx.nn as nn  # noqa: E402
+import mlx.optimizers as optim  # noqa: E402
 
 
 class TransformerLM(nn.Module):
@@ -40,12 +50,35 @@ def batches(data, batch, context, key):
     return chunk[:, :-1], chunk[:, 1:]
 
 
-def progress(step, total, loss, started):
-    width = 30
-    done = int(width * step / total)
-    rate = step / max(time.time() - started, 1e-9)
-    sys.stdout.write(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total} loss {loss:.3f} {rate:.1f} it/s")
-    sys.stdout.flush()
+def ema(values, decay=0.9):
+    """Exponential moving average with the start-up bias removed (the first
+    points are not pulled towards zero)."""
+    out, avg = [], 0.0
+    for i, v in enumerate(values, 1):
+        avg = decay * avg + (1 - decay) * v
+        out.append(avg / (1 - decay ** i))
+    return out
+
+
+def plot_losses(path, losses, smoothed, uniform, decay):
+    steps = range(1, len(losses) + 1)
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    ax.plot(steps, losses, color="tab:blue", alpha=0.3, linewidth=1, label="loss per step (one batch)")
+    ax.plot(steps, smoothed, color="tab:blue", linewidth=2,
+            label=f"moving average (EMA, decay {decay}): final {smoothed[-1]:.3f}")
+    ax.axhline(uniform, color="gray", linestyle="--", linewidth=1,
+               label=f"uniform guess, ln(vocab) = {uniform:.3f}")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("cross-entropy loss (nats per character)")
+    ax.set_title("Character-level transformer LM: training loss")
+    ax.set_xlim(1, max(len(losses), 2))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower left")  # the curve starts high on the left
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def main():
@@ -81,17 +114,21 @@ def main():
     step = mx.compile(step, inputs=state, outputs=state)
     losses = []
     keys = mx.random.split(mx.random.key(args.seed), args.steps)
-    started = time.time()
-    for i in range(args.steps):
-        x, y = batches(data, args.batch, args.context, keys[i])
-        loss = step(x, y)
-        mx.eval(state)
-        losses.append(loss.item())
-        if (i + 1) % 10 == 0 or i + 1 == args.steps:
-            progress(i + 1, args.steps, sum(losses[-10:]) / len(losses[-10:]), started)
-    print()
-    plot_line(args.plot, losses)
-    print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f} (uniform: {math.log(len(chars)):.3f}); curve in {args.plot}")
+    # The bar goes to stdout (with the sample and the final loss), not stderr.
+    with tqdm(total=args.steps, desc="training", unit="step", file=sys.stdout, ncols=90) as bar:
+        for i in range(args.steps):
+            x, y = batches(data, args.batch, args.context, keys[i])
+            loss = step(x, y)
+            mx.eval(state)
+            losses.append(loss.item())
+            bar.update(1)
+            if (i + 1) % 10 == 0 or i + 1 == args.steps:
+                bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
+
+    decay = 0.9
+    smoothed = ema(losses, decay)
+    uniform = math.log(len(chars))
+    plot_losses(args.plot, losses, smoothed, uniform, decay)
 
     # Greedy continuation of a prompt.
     prompt = "The lighthouse"
@@ -100,6 +137,8 @@ def main():
         ctx = mx.array(tokens[-args.context:])[None]
         tokens.append(int(mx.argmax(model(ctx)[0, -1]).item()))
     print("sample:", "".join(chars[t] for t in tokens))
+    print(f"final loss: {losses[-1]:.3f} nats/char (moving average {smoothed[-1]:.3f}; "
+          f"step 1: {losses[0]:.3f}, uniform guess: {uniform:.3f}); loss curve in {args.plot}")
 
 
 if __name__ == "__main__":
