@@ -170,6 +170,26 @@ def test_outputs_past_the_cache_size(dtype, n):
     np.testing.assert_array_equal(np.array(c * b), x * y)
 
 
+def test_exact_float64_ops_on_values_float32_cannot_hold():
+    # Integer-valued results (floor, sign, remainder, ...) come out the same
+    # whether float64 inputs of the tables above are computed in float64 or
+    # float32; these inputs round in float32 (1 - 2**-40 to 1, 1e-300 to 0,
+    # 2**40 + 1 to 2**40), so a float64 op done in float32 gets them wrong.
+    e = 2.0 ** -40
+    x = np.array([1 - e, -(1 - e), 1 + e, 2.5 + 2 ** -30, 1e-300, -1e-300, 2.0 ** 40 + 1,
+                  3 + 2 ** -45])
+    y = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0])
+    a, b = mx.array(x, mx.float64), mx.array(y, mx.float64)
+    for name in ["floor", "ceil", "trunc", "round", "sign"]:
+        out = getattr(mx, name)(a)
+        assert out.dtype == mx.float64, name
+        np.testing.assert_array_equal(np.array(out), getattr(np, name)(x), err_msg=name)
+    for name in ["floor_divide", "remainder", "equal", "less"]:
+        np.testing.assert_array_equal(np.array(getattr(mx, name)(a, b)), getattr(np, name)(x, y),
+                                      err_msg=name)
+    np.testing.assert_array_equal(np.array(a.astype(mx.int64)), x.astype(np.int64))
+
+
 # Special values --------------------------------------------------------------
 
 NAN, INF = float("nan"), float("inf")
