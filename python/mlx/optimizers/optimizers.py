@@ -21,6 +21,19 @@ from mlx.utils import tree_flatten, tree_map, tree_merge, tree_reduce, tree_unfl
 _Schedule = Union[float, Callable[[mx.array], mx.array]]
 
 
+def _check_betas(name, betas):
+    # NaN fails the range test too
+    for i, beta in enumerate(betas[:2], start=1):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{name} beta{i} should be in [0, 1), {beta} was provided instead")
+
+
+def _check_positive_eps(name, eps):
+    # eps = 0 lets a zero accumulator divide 0 by 0
+    if eps <= 0.0:
+        raise ValueError(f"{name} epsilon should be >0, {eps} was provided instead")
+
+
 def _ema(old, new, beta):
     return beta * old + (1 - beta) * new
 
@@ -247,8 +260,7 @@ class RMSprop(Optimizer):
         self.eps = eps
         if alpha < 0.0:
             raise ValueError(f"RMSprop alpha should be >=0, {alpha} was provided instead")
-        if eps < 0.0:
-            raise ValueError(f"RMSprop epsilon should be >0, {eps} was provided instead")
+        _check_positive_eps("RMSprop", eps)
 
     def init_single(self, parameter: mx.array, state: dict):
         state["v"] = mx.zeros_like(parameter)
@@ -266,8 +278,7 @@ class Adagrad(Optimizer):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.eps = eps
-        if eps < 0.0:
-            raise ValueError(f"Epsilon value should be >=0, {eps} was provided instead")
+        _check_positive_eps("Adagrad", eps)
 
     def init_single(self, parameter: mx.array, state: dict):
         state["v"] = mx.zeros_like(parameter)
@@ -288,8 +299,7 @@ class AdaDelta(Optimizer):
         self.eps = eps
         if rho < 0.0:
             raise ValueError(f"AdaDelta rho should be >=0, {rho} was provided instead")
-        if eps < 0.0:
-            raise ValueError(f"AdaDelta epsilon should be >0, {eps} was provided instead")
+        _check_positive_eps("AdaDelta", eps)
 
     def init_single(self, parameter: mx.array, state: dict):
         state["v"] = mx.zeros_like(parameter)
@@ -310,6 +320,9 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
                  eps: float = 1e-8, bias_correction: bool = False):
         super().__init__()
+        _check_betas("Adam", betas)
+        if not eps >= 0.0:
+            raise ValueError(f"Adam epsilon should be >=0, {eps} was provided instead")
         self._maybe_schedule("learning_rate", learning_rate)
         self.betas = betas
         self.eps = eps
@@ -354,8 +367,6 @@ class Adamax(Adam):
     def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
                  eps: float = 1e-8):
         super().__init__(learning_rate, betas, eps)
-        if eps < 0.0:
-            raise ValueError(f"Epsilon value should be >=0, {eps} was provided instead")
 
     init_single = Adam.init_single  # the same state (m, v); an own member as in MLX
 
@@ -373,6 +384,7 @@ class Lion(Optimizer):
     def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.99],
                  weight_decay: float = 0.0):
         super().__init__()
+        _check_betas("Lion", betas)
         self._maybe_schedule("learning_rate", learning_rate)
         self.betas = betas
         self.weight_decay = weight_decay
@@ -432,7 +444,14 @@ class Adafactor(Optimizer):
         if self.beta_1 is not None:
             state["exp_avg"] = mx.zeros_like(parameter)
 
-    def _step_size(self, step, param_rms):
+    def _compute_rms(self, inputs):
+        """Root mean square of all the values of ``inputs``."""
+        return _rms(inputs)
+
+    def _compute_learning_rate(self, step, parameter_rms):
+        """The step size: relative (to the parameter scale, decaying with
+        the step) or the given ``learning_rate``."""
+        param_rms = parameter_rms
         if self.relative_step:
             cap = 1e-6 * step if self.warmup_init else 1e-2
             size = mx.minimum(cap, mx.rsqrt(step))
@@ -443,23 +462,28 @@ class Adafactor(Optimizer):
             return mx.maximum(self.eps[1], param_rms) * size
         return 1.0 * size
 
+    def _approximate_exp_moving_avg(self, exp_avg_sq_row, exp_avg_sq_col):
+        """The factored estimate of 1/sqrt(second moment): the outer product
+        of the row factors (normalized by their mean) and column factors,
+        each batch of leading axes separately."""
+        inv_row = mx.rsqrt(exp_avg_sq_row / mx.mean(exp_avg_sq_row, axis=-1, keepdims=True))
+        inv_col = mx.rsqrt(exp_avg_sq_col)
+        return mx.matmul(mx.expand_dims(inv_row, -1), mx.expand_dims(inv_col, -2))
+
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         step = self.step
-        param_rms = _rms(parameter)
-        lr = self._step_size(step, param_rms)
+        param_rms = self._compute_rms(parameter)
+        lr = self._compute_learning_rate(step, param_rms)
         beta2 = 1.0 - (step**self.decay_rate).astype(param_rms.dtype)
         sq = mx.square(gradient) + self.eps[0]
         if gradient.ndim >= 2:
             row = state["exp_avg_sq_row"] = _ema(state["exp_avg_sq_row"], mx.mean(sq, axis=-1), beta2)
             col = state["exp_avg_sq_col"] = _ema(state["exp_avg_sq_col"], mx.mean(sq, axis=-2), beta2)
-            # rank-one estimate of 1/sqrt(second moment) from the averages
-            inv_row = mx.rsqrt(row / mx.mean(row, axis=-1, keepdims=True))
-            inv = mx.matmul(mx.expand_dims(inv_row, -1), mx.expand_dims(mx.rsqrt(col), -2))
-            update = inv * gradient
+            update = self._approximate_exp_moving_avg(row, col) * gradient
         else:
             v = state["exp_avg_sq"] = _ema(state["exp_avg_sq"], sq, beta2)
             update = mx.rsqrt(v) * gradient
-        update = update / mx.maximum(1.0, _rms(update) / self.clip_threshold)
+        update = update / mx.maximum(1.0, self._compute_rms(update) / self.clip_threshold)
         update = lr * update
         if self.beta_1 is not None:
             update = state["exp_avg"] = _ema(state["exp_avg"], update, self.beta_1)
@@ -517,9 +541,24 @@ class Muon(Optimizer):
         return parameter - lr * update
 
 
+def _squared_norm(g):
+    # float16 squares overflow from 256 on: square those in float32
+    if g.dtype == mx.float16:
+        g = g.astype(mx.float32)
+    return mx.sum(mx.square(g))
+
+
 def clip_grad_norm(grads, max_norm):
     """Rescale ``grads`` so that their global L2 norm is at most
-    ``max_norm``; returns ``(clipped, norm before clipping)``."""
-    norm = mx.sqrt(tree_reduce(lambda acc, g: acc + mx.sum(mx.square(g)), grads, 0.0))
+    ``max_norm``; returns ``(clipped, norm before clipping)``. Floating
+    point gradients keep their dtype."""
+    if max_norm < 0:
+        raise ValueError(f"max_norm should be >=0, {max_norm} was provided instead")
+    norm = mx.sqrt(tree_reduce(lambda acc, g: acc + _squared_norm(g), grads, 0.0))
     factor = mx.minimum(max_norm / (norm + 1e-6), 1.0)
-    return tree_map(lambda g: g * factor, grads), norm
+
+    def clip(g):
+        clipped = g * factor
+        return clipped.astype(g.dtype) if mx.issubdtype(g.dtype, mx.floating) else clipped
+
+    return tree_map(clip, grads), norm
