@@ -90,25 +90,27 @@ def tree_flatten(
     """
     if destination is None:
         destination = []
-    if isinstance(destination, dict):
-        add = destination.__setitem__
-    else:
-        add = lambda k, v: destination.append((k, v))  # noqa: E731
-
-    def walk(node, key):
-        if is_leaf is None or not is_leaf(node):
-            if isinstance(node, (list, tuple)):
-                for i, child in enumerate(node):
-                    walk(child, f"{key}.{i}")
-                return
-            if isinstance(node, dict):
-                for k, child in node.items():
-                    walk(child, f"{key}.{k}")
-                return
-        add(key[1:], node)
-
-    walk(tree, prefix)
+    _flatten_into(tree, prefix, is_leaf, destination)
     return destination
+
+
+def _flatten_into(node, key, is_leaf, destination):
+    # A module-level recursion: a nested recursive closure would form a
+    # reference cycle holding ``destination`` (and its arrays) until the
+    # garbage collector runs.
+    if is_leaf is None or not is_leaf(node):
+        if isinstance(node, (list, tuple)):
+            for i, child in enumerate(node):
+                _flatten_into(child, f"{key}.{i}", is_leaf, destination)
+            return
+        if isinstance(node, dict):
+            for k, child in node.items():
+                _flatten_into(child, f"{key}.{k}", is_leaf, destination)
+            return
+    if isinstance(destination, dict):
+        destination[key[1:]] = node
+    else:
+        destination.append((key[1:], node))
 
 
 def tree_unflatten(tree: Union[List[Tuple[str, Any]], Dict[str, Any]]) -> Any:
@@ -125,18 +127,18 @@ def tree_unflatten(tree: Union[List[Tuple[str, Any]], Dict[str, Any]]) -> Any:
         head, _, rest = key.partition(".")
         children[head].append((rest, value))
 
+    # A level is a list when its keys are integers that name distinct
+    # positions ("01" and "1" would collide: then it stays a dict). Positions
+    # are taken in increasing order, holes filled with empty dicts.
     try:
-        indices = {int(k): k for k in children}
-        is_list = True
+        positions = {k: int(k) for k in children}
     except ValueError:
-        is_list = False
-
-    if is_list:
-        if not indices:
-            return []
-        out = [{} for _ in range(max(indices) + 1)]
-        for i, k in indices.items():
-            out[i] = tree_unflatten(children[k])
+        positions = None
+    if positions is not None and len(set(positions.values())) == len(positions):
+        out = []
+        for k in sorted(children, key=positions.__getitem__):
+            out.extend({} for _ in range(positions[k] - len(out)))
+            out.append(tree_unflatten(children[k]))
         return out
     return {k: tree_unflatten(v) for k, v in children.items()}
 

@@ -78,6 +78,33 @@ def _check_weights(expected, given):
             )
 
 
+# The recursive walks below are module-level functions on purpose: a nested
+# function that calls itself is a reference cycle (function -> closure cell
+# -> function), and one that also captures the module keeps the module and
+# its arrays alive until the garbage collector runs.
+
+
+def _update_parameters(dst, src, strict):
+    for k, new in _matching_entries(dst, src, strict, "parameter"):
+        if isinstance(dst[k], mx.array):
+            if strict and not isinstance(new, mx.array):
+                raise ValueError(f"Received invalid type: {type(new).__name__}.")
+            dst[k] = new
+        else:
+            _update_parameters(dst[k], new, strict)
+
+
+def _update_modules(dst, src, strict):
+    for k, new in _matching_entries(dst, src, strict, "sub-module"):
+        current = dst[k]
+        if isinstance(current, Module) and isinstance(new, Module):
+            dst[k] = new
+        elif isinstance(current, (dict, list)):
+            _update_modules(current, new, strict)
+        elif strict and new != {}:
+            raise ValueError(f"Received invalid type: {type(new).__name__}.")
+
+
 class Module(dict):
     """Base class of layers and models (see the module docstring)."""
 
@@ -142,11 +169,6 @@ class Module(dict):
         loaded."""
         weights = file_or_weights
         if isinstance(weights, str):
-            if not hasattr(mx, "load"):
-                raise NotImplementedError(
-                    "Module.load_weights from a file needs mlx.core.load, "
-                    "which this build does not provide yet."
-                )
             weights = list(mx.load(weights).items())
         elif isinstance(weights, dict):
             weights = list(weights.items())
@@ -159,19 +181,12 @@ class Module(dict):
     def save_weights(self, file: str):
         """Write the parameters to ``file``: ``.npz`` or ``.safetensors``."""
         params = dict(tree_flatten(self.parameters()))
-        for ext, writer in ((".npz", "savez"), (".safetensors", "save_safetensors")):
-            if file.endswith(ext):
-                if not hasattr(mx, writer):
-                    raise NotImplementedError(
-                        f"Module.save_weights to {ext} needs mlx.core.{writer}, "
-                        "which this build does not provide yet."
-                    )
-                if writer == "savez":
-                    mx.savez(file, **params)
-                else:
-                    mx.save_safetensors(file, params)
-                return
-        raise ValueError(f"Unsupported file extension for {file}. Use '.npz' or '.safetensors'.")
+        if file.endswith(".npz"):
+            mx.savez(file, **params)
+        elif file.endswith(".safetensors"):
+            mx.save_safetensors(file, params)
+        else:
+            raise ValueError(f"Unsupported file extension for {file}. Use '.npz' or '.safetensors'.")
 
     # -- filters (module, key, value) -> bool ------------------------------
 
@@ -250,17 +265,7 @@ class Module(dict):
         """Replace parameters with the arrays in ``parameters`` (a tree shaped
         like :meth:`parameters`, possibly partial). With ``strict`` every
         entry must name an existing parameter and hold an array."""
-
-        def walk(dst, src):
-            for k, new in _matching_entries(dst, src, strict, "parameter"):
-                if isinstance(dst[k], mx.array):
-                    if strict and not isinstance(new, mx.array):
-                        raise ValueError(f"Received invalid type: {type(new).__name__}.")
-                    dst[k] = new
-                else:
-                    walk(dst[k], new)
-
-        walk(self, parameters)
+        _update_parameters(self, parameters, strict)
         return self
 
     def apply(
@@ -276,18 +281,7 @@ class Module(dict):
     def update_modules(self, modules: dict, strict: bool = True) -> Module:
         """Replace sub-modules with those in ``modules`` (a tree shaped like
         :meth:`children`, possibly partial)."""
-
-        def walk(dst, src):
-            for k, new in _matching_entries(dst, src, strict, "sub-module"):
-                current = dst[k]
-                if self.is_module(current) and self.is_module(new):
-                    dst[k] = new
-                elif isinstance(current, (dict, list)):
-                    walk(current, new)
-                elif strict and new != {}:
-                    raise ValueError(f"Received invalid type: {type(new).__name__}.")
-
-        walk(self, modules)
+        _update_modules(self, modules, strict)
         return self
 
     def apply_to_modules(self, apply_fn: Callable[[str, Module], Any]) -> Module:
@@ -303,14 +297,6 @@ class Module(dict):
 
     # -- freezing -----------------------------------------------------------
 
-    def _validate_keys(self, keys, strict):
-        keys = keys if isinstance(keys, list) else [keys]
-        if strict:
-            unknown = [k for k in keys if k not in self]
-            if unknown:
-                raise KeyError(f"Module doesn't contain member {unknown[0]}.")
-        return keys
-
     def _own_parameter_names(self):
         # this module's parameters, not those of its sub-modules
         own = self.filter_and_map(
@@ -318,12 +304,19 @@ class Module(dict):
         )
         return [k for k, _ in tree_flatten(own)]
 
-    def _each_module(self, recurse, fn):
-        if recurse:
-            self.apply_to_modules(lambda _, m: fn(m))
-        else:
-            fn(self)
-        return self
+    def _modules_and_keys(self, recurse, keys, strict):
+        """The modules a (un)freeze acts on and its ``keys`` as a list (None
+        for all). With ``strict`` every key must be a member of at least one
+        of those modules (checked before anything changes)."""
+        modules = self.modules() if recurse else [self]
+        if keys is None:
+            return modules, None
+        keys = keys if isinstance(keys, list) else [keys]
+        if strict:
+            for k in keys:
+                if not any(k in m for m in modules):
+                    raise KeyError(f"Module doesn't contain member {k}.")
+        return modules, keys
 
     def freeze(
         self,
@@ -334,13 +327,12 @@ class Module(dict):
     ) -> Module:
         """Leave parameters out of :meth:`trainable_parameters`: all of
         them, or the members named in ``keys``; in sub-modules too when
-        ``recurse``. ``strict`` makes unknown keys an error."""
-
-        def freeze_one(m):
-            names = keys if keys is not None else m._own_parameter_names()
-            m._no_grad.update(m._validate_keys(names, strict))
-
-        return self._each_module(recurse, freeze_one)
+        ``recurse``. With ``strict`` a key that no (sub-)module has is a
+        ``KeyError``."""
+        modules, keys = self._modules_and_keys(recurse, keys, strict)
+        for m in modules:
+            m._no_grad.update(m._own_parameter_names() if keys is None else keys)
+        return self
 
     def unfreeze(
         self,
@@ -351,14 +343,13 @@ class Module(dict):
     ) -> Module:
         """Undo :meth:`freeze` for all parameters or the members in
         ``keys``."""
-
-        def unfreeze_one(m):
+        modules, keys = self._modules_and_keys(recurse, keys, strict)
+        for m in modules:
             if keys is None:
                 m._no_grad.clear()
             else:
-                m._no_grad.difference_update(m._validate_keys(keys, strict))
-
-        return self._each_module(recurse, unfreeze_one)
+                m._no_grad.difference_update(keys)
+        return self
 
     # -- modes and dtypes ---------------------------------------------------
 
@@ -366,10 +357,9 @@ class Module(dict):
         """Set training mode (``mode=False``: evaluation mode) on this module
         and all sub-modules; it changes what e.g. Dropout and BatchNorm do."""
 
-        def set_mode(m):
+        for m in self.modules():
             m._training = mode
-
-        return self._each_module(True, set_mode)
+        return self
 
     def eval(self) -> Module:
         """Evaluation mode: ``train(False)``."""
