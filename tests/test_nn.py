@@ -21,34 +21,22 @@ REF = load_reference(os.path.join(HERE, "data", "nn_mlx.json"))
 # Differences that come from mlx.core ops, not from mlx.nn: 'case/key' -> why.
 KNOWN_CORE = {}
 
-# Cases that need mlx.core functions which may not exist yet.
-NEEDS = {
-}
-
-
-def _marks(name):
-    missing = [n for n in NEEDS.get(name, ()) if not hasattr(mx, n)]
-    if missing:
-        return [pytest.mark.skip(reason=f"mx.{', mx.'.join(missing)} not in mlx.core yet")]
-    return []
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_marks(n)) for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_same_as_mlx(name):
     check_case(name, CASES[name], REF, skip=KNOWN_CORE)
 
 
-# mlx.nn composes these from basic ops when mlx.core lacks them; the
-# stand-ins must give MLX's results too.
-STAND_IN_FOR = ("fast", "softmax", "addmm", "conv1d", "conv2d", "conv3d",
-                "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+def test_layers_call_mlx_core_directly():
+    # the layers use mx.fast / mx.addmm / mx.conv* themselves: no stand-ins
+    # composed from basic ops remain in mlx.nn
+    import mlx.nn.layers as layers
 
-
-@pytest.mark.parametrize("name", [n for n in CASES if n.startswith(("layer_", "conv_", "act_"))])
-def test_same_as_mlx_with_stand_ins(name, monkeypatch):
-    for attr in STAND_IN_FOR:
-        monkeypatch.delattr(mx, attr, raising=False)
-    check_case(name, CASES[name], REF, skip=KNOWN_CORE)
+    pkg = os.path.dirname(layers.__file__)
+    assert not {"_ops.py", "_conv.py"} & set(os.listdir(pkg))
+    for name in os.listdir(pkg):
+        if name.endswith(".py"):
+            text = open(os.path.join(pkg, name)).read()
+            assert "hasattr(mx" not in text and "getattr(mx.fast" not in text, name
 
 
 if KNOWN_CORE:  # none known at present
@@ -61,19 +49,13 @@ if KNOWN_CORE:  # none known at present
 # ------------------------------------------------ weights files (mx.save) --
 
 
-
 def _model():
     mx.random.seed(3)
     return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.LayerNorm(4), nn.Linear(4, 2))
 
 
-@pytest.mark.parametrize(
-    "ext,needs",
-    [(".npz", ("savez", "load")), (".safetensors", ("save_safetensors", "load"))],
-)
-def test_save_and_load_weights_file(tmp_path, ext, needs):
-    if not all(hasattr(mx, n) for n in needs):
-        pytest.skip(f"mx.{'/'.join(needs)} not in mlx.core yet")
+@pytest.mark.parametrize("ext", [".npz", ".safetensors"])
+def test_save_and_load_weights_file(tmp_path, ext):
     path = str(tmp_path / ("w" + ext))
     src = _model()
     src.save_weights(path)
@@ -127,8 +109,6 @@ def test_every_public_layer_is_covered():
 
 
 def test_safetensors_weights_keep_half_dtypes(tmp_path):
-    if not (hasattr(mx, "save_safetensors") and hasattr(mx, "load")):
-        pytest.skip("mx.save_safetensors/load not in mlx.core yet")
     src = _model()
     src.set_dtype(mx.bfloat16)
     path = str(tmp_path / "half.safetensors")

@@ -145,14 +145,7 @@ def orthogonal(gain: float = 1.0, dtype: mx.Dtype = mx.float32) -> Callable[[mx.
         rows, cols = a.shape
         n = max(rows, cols)
         rmat = mx.random.normal(shape=(n, n))
-        linalg = getattr(mx, "linalg", None)
-        if linalg is not None and hasattr(linalg, "qr"):
-            q, r = linalg.qr(rmat, stream=mx.cpu)
-        else:
-            import numpy as np
-
-            qn, rn = np.linalg.qr(np.array(rmat, dtype=np.float32))
-            q, r = mx.array(qn), mx.array(rn)
+        q, r = mx.linalg.qr(rmat, stream=mx.cpu)
         q = q * mx.sign(mx.diag(r))
         q = q[:rows, :cols] * gain
         return q.astype(dtype)

@@ -63,11 +63,16 @@ def cross_entropy(
         raise ValueError(
             f"Targets shape {targets.shape} does not match logits shape {logits.shape}."
         )
-    fused = getattr(getattr(mx, "fast", None), "cross_entropy", None)
-    if (fused is not None and not as_probs and label_smoothing == 0 and axis in (-1, logits.ndim - 1)
+    # Everything is computed from the gaps to the row maximum: the loss only
+    # depends on those, and large logits would otherwise lose it to rounding
+    # (logsumexp(x) - x_t of two values near 1e8 is 0, not log 2). Unlike
+    # the class-index form, the probability form changes by max * (sum of
+    # the targets - 1) for targets that do not sum to 1, as MLX's does.
+    logits = logits - mx.stop_gradient(mx.max(logits, axis=axis, keepdims=True))
+    if (not as_probs and label_smoothing == 0 and axis in (-1, logits.ndim - 1)
             and logits.dtype in (mx.float32, mx.float64) and mx.issubdtype(targets.dtype, mx.integer)):
         # The common case in one fused pass (and a fused gradient).
-        return _reduce(_weighted(fused(logits, targets), weights), reduction)
+        return _reduce(_weighted(mx.fast.cross_entropy(logits, targets), weights), reduction)
     if as_probs:
         target_logit = mx.sum(logits * targets, axis=axis)
     else:

@@ -1,11 +1,15 @@
-"""nn.value_and_grad, checkpoint and the data-parallel gradient helpers."""
+"""nn.value_and_grad, checkpoint and the data-parallel gradient helpers.
 
-from functools import wraps
+Like MLX's module it also exposes the tree helpers it imports
+(``tree_flatten``, ``tree_unflatten``, ``tree_map``, ``tree_reduce``) and
+``functools.reduce``: programs reach them through ``mlx.nn.utils``."""
+
+from functools import reduce, wraps  # noqa: F401 - re-exported
 from typing import Any, Callable, Optional
 
 import mlx.core as mx
 from mlx.nn.layers.base import Module
-from mlx.utils import tree_map, tree_reduce
+from mlx.utils import tree_flatten, tree_map, tree_reduce, tree_unflatten  # noqa: F401
 
 
 def value_and_grad(model: Module, fn: Callable):
@@ -27,14 +31,9 @@ def value_and_grad(model: Module, fn: Callable):
 
 def checkpoint(module: Module, fn: Optional[Callable] = None):
     """Wrap ``fn`` (``module.__call__`` by default) so that its intermediate
-    values are recomputed in the backward pass (gradient checkpointing).
-    Where mlx.core.checkpoint is missing the function runs unchanged (same
-    values and gradients, without the memory saving)."""
+    values are recomputed in the backward pass (gradient checkpointing)."""
     if fn is None:
         fn = module.__call__
-
-    if not hasattr(mx, "checkpoint"):
-        return fn
 
     def inner_fn(params, *args, **kwargs):
         module.update(params)

@@ -8,7 +8,6 @@ import math
 from typing import Any
 
 import mlx.core as mx
-from mlx.nn.layers._ops import softmax as _softmax
 from mlx.nn.layers.base import Module
 
 # -------------------------------------------------------------- functions --
@@ -129,8 +128,9 @@ def softshrink(x, lambd: float = 0.5):
 
 
 def step(x: mx.array, threshold: float = 0.0):
-    r"""1 where ``x > threshold``, else 0."""
-    return mx.where(x > threshold, 1, 0)
+    r"""1 where ``x >= threshold`` (the threshold itself included), else 0
+    (int32)."""
+    return mx.where(x >= threshold, 1, 0)
 
 
 def glu(x: mx.array, axis: int = -1) -> mx.array:
@@ -142,17 +142,20 @@ def glu(x: mx.array, axis: int = -1) -> mx.array:
 
 def softmax(x, axis=-1):
     r""":math:`e^{x_i} / \sum_j e^{x_j}` along ``axis``."""
-    return _softmax(x, axis=axis)
+    return mx.softmax(x, axis=axis)
 
 
 def softmin(x, axis=-1):
     r"""Softmax of ``-x``."""
-    return _softmax(-x, axis=axis)
+    return mx.softmax(-x, axis=axis)
 
 
 def log_softmax(x, axis=-1):
-    r""":math:`x - \log \sum e^x` along ``axis``."""
-    return x - mx.logsumexp(x, axis=axis, keepdims=True)
+    r""":math:`x - \log \sum e^x` along ``axis``, computed from the gaps to
+    the maximum so that large logits keep their precision (equal logits give
+    exactly :math:`-\log n`)."""
+    shifted = x - mx.stop_gradient(mx.max(x, axis=axis, keepdims=True))
+    return shifted - mx.logsumexp(shifted, axis=axis, keepdims=True)
 
 
 # ---------------------------------------------------------------- modules --

@@ -1,14 +1,12 @@
 """Convolution layers over channels-last inputs ``(N, *spatial, C_in)``,
 with weights ``(C_out, *kernel, C_in / groups)``.
 
-They call ``mlx.core.conv1d`` / ``conv2d`` / ``conv3d`` (or the stand-ins in
-_conv.py while mlx.core lacks them)."""
+They call ``mlx.core.conv1d`` / ``conv2d`` / ``conv3d``."""
 
 import math
 from typing import Union
 
 import mlx.core as mx
-from mlx.nn.layers._conv import conv_op
 from mlx.nn.layers.base import Module
 
 
@@ -64,7 +62,7 @@ class Conv1d(Module):
         return _describe(self, self.weight.shape[1], ("stride", "padding", "dilation", "groups"))
 
     def __call__(self, x):
-        y = conv_op("conv1d")(x, self.weight, self.stride, self.padding, self.dilation, self.groups)
+        y = mx.conv1d(x, self.weight, self.stride, self.padding, self.dilation, self.groups)
         return _add_bias(self, y)
 
 
@@ -87,7 +85,7 @@ class Conv2d(Module):
         return _describe(self, self.weight.shape[1:3], ("stride", "padding", "dilation", "groups"))
 
     def __call__(self, x):
-        y = conv_op("conv2d")(x, self.weight, self.stride, self.padding, self.dilation, self.groups)
+        y = mx.conv2d(x, self.weight, self.stride, self.padding, self.dilation, self.groups)
         return _add_bias(self, y)
 
 
@@ -108,4 +106,4 @@ class Conv3d(Module):
         return _describe(self, self.weight.shape[1:4], ("stride", "padding", "dilation"))
 
     def __call__(self, x):
-        return _add_bias(self, conv_op("conv3d")(x, self.weight, self.stride, self.padding, self.dilation))
+        return _add_bias(self, mx.conv3d(x, self.weight, self.stride, self.padding, self.dilation))

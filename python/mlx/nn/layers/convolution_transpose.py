@@ -2,12 +2,11 @@
 of a convolution with respect to its input). Weights are
 ``(C_out, *kernel, C_in)``.
 
-They call ``mlx.core.conv_transpose1d`` / ``2d`` / ``3d`` (or the stand-ins
-in _conv.py while mlx.core lacks them)."""
+They call ``mlx.core.conv_transpose1d`` / ``2d`` / ``3d``."""
 
 from typing import Union
 
-from mlx.nn.layers._conv import conv_op
+import mlx.core as mx
 from mlx.nn.layers.base import Module
 from mlx.nn.layers.convolution import _add_bias, _conv_weight_and_bias, _describe, _tuple
 
@@ -37,7 +36,7 @@ class _ConvTranspose(Module):
         return _describe(self, kernel, _SETTINGS)
 
     def __call__(self, x):
-        y = conv_op(self._op)(x, self.weight, self.stride, self.padding, self.dilation,
+        y = getattr(mx, self._op)(x, self.weight, self.stride, self.padding, self.dilation,
                               self.output_padding)
         return _add_bias(self, y)
 

@@ -4,7 +4,6 @@ import math
 from typing import Any
 
 import mlx.core as mx
-from mlx.nn.layers._ops import addmm
 from mlx.nn.layers.base import Module
 
 
@@ -42,7 +41,7 @@ class Linear(Module):
 
     def __call__(self, x: mx.array) -> mx.array:
         w_t = self["weight"].T
-        return addmm(self["bias"], x, w_t) if "bias" in self else x @ w_t
+        return mx.addmm(self["bias"], x, w_t) if "bias" in self else x @ w_t
 
     def to_quantized(self, group_size=None, bits=None, mode="affine", quantize_input=False):
         raise NotImplementedError(

@@ -4,7 +4,6 @@ and shift are ``weight`` and ``bias``."""
 from typing import Tuple
 
 import mlx.core as mx
-from mlx.nn.layers._ops import layer_norm, rms_norm
 from mlx.nn.layers.base import Module
 
 
@@ -18,6 +17,16 @@ def _standardize(x, axes, eps):
     mean = mx.mean(x, axis=axes, keepdims=True)
     var = mx.var(x, axis=axes, keepdims=True)
     return (x - mean) * mx.rsqrt(var + eps)
+
+
+def _standardize_f32(x, axes, eps):
+    # _standardize with the statistics in float32, the result in x's type:
+    # the squares of half-precision values overflow float16 long before the
+    # values themselves do
+    xf = x.astype(mx.float32)
+    centered = xf - mx.mean(xf, axis=axes, keepdims=True)
+    var = mx.mean(mx.square(centered), axis=axes, keepdims=True)
+    return (centered * mx.rsqrt(var + eps)).astype(x.dtype)
 
 
 def _affine(layer, x):
@@ -46,7 +55,7 @@ class InstanceNorm(Module):
                 f"InstanceNorm expects inputs with at least 3 dimensions"
                 f" (N, ..., C) but the input has {x.ndim} dimensions."
             )
-        return _affine(self, _standardize(x, tuple(range(1, x.ndim - 1)), self.eps))
+        return _affine(self, _standardize_f32(x, tuple(range(1, x.ndim - 1)), self.eps))
 
 
 class LayerNorm(Module):
@@ -67,7 +76,7 @@ class LayerNorm(Module):
         return f"{self.dims}, eps={self.eps}, affine={'weight' in self}"
 
     def __call__(self, x):
-        return layer_norm(x, self.get("weight"), self.get("bias"), self.eps)
+        return mx.fast.layer_norm(x, self.get("weight"), self.get("bias"), self.eps)
 
 
 class RMSNorm(Module):
@@ -84,7 +93,7 @@ class RMSNorm(Module):
         return f"{self.weight.shape[0]}, eps={self.eps}"
 
     def __call__(self, x):
-        return rms_norm(x, self["weight"], self.eps)
+        return mx.fast.rms_norm(x, self["weight"], self.eps)
 
 
 class GroupNorm(Module):
@@ -133,7 +142,7 @@ class GroupNorm(Module):
         if self.pytorch_compatible:
             # gather each contiguous group of features into one row
             rows = x.reshape(batch, -1, g, dims // g).transpose(0, 2, 1, 3).reshape(batch, g, -1)
-            rows = layer_norm(rows, None, None, self.eps)
+            rows = mx.fast.layer_norm(rows, None, None, self.eps)
             x = rows.reshape(batch, g, -1, dims // g).transpose(0, 2, 1, 3)
         else:
             x = _standardize(x.reshape(batch, -1, g), 1, self.eps)

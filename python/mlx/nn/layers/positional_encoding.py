@@ -4,7 +4,6 @@ import math
 from typing import Optional
 
 import mlx.core as mx
-from mlx.nn.layers._ops import rope
 from mlx.nn.layers.base import Module
 
 
@@ -24,7 +23,9 @@ class RoPE(Module):
         return f"{self.dims}, traditional={self.traditional}"
 
     def __call__(self, x, offset: int = 0):
-        return rope(x, self.dims, self.traditional, self.base, self.scale, offset)
+        return mx.fast.rope(
+            x, self.dims, traditional=self.traditional, base=self.base, scale=self.scale, offset=offset
+        )
 
 
 class SinusoidalPositionalEncoding(Module):

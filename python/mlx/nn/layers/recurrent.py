@@ -11,7 +11,6 @@ import math
 from typing import Callable, Optional
 
 import mlx.core as mx
-from mlx.nn.layers._ops import addmm
 from mlx.nn.layers.activations import tanh
 from mlx.nn.layers.base import Module
 
@@ -23,7 +22,7 @@ def _draw(hidden_size, *shape):
 
 def _project(x, weight, bias):
     # x @ weight.T (+ bias), for all time steps at once
-    return addmm(bias, x, weight.T) if bias is not None else x @ weight.T
+    return mx.addmm(bias, x, weight.T) if bias is not None else x @ weight.T
 
 
 def _steps(x):
@@ -54,7 +53,7 @@ class RNN(Module):
     def __call__(self, x, hidden=None):
         states = []
         for x_t in _steps(_project(x, self.Wxh, self.bias)):
-            pre = x_t if hidden is None else addmm(x_t, hidden, self.Whh.T)
+            pre = x_t if hidden is None else mx.addmm(x_t, hidden, self.Whh.T)
             hidden = self.nonlinearity(pre)
             states.append(hidden)
         return mx.stack(states, axis=-2)
@@ -125,7 +124,7 @@ class LSTM(Module):
         hiddens, cells = [], []
         for gates in _steps(_project(x, self.Wx, self.bias)):
             if hidden is not None:
-                gates = addmm(gates, hidden, self.Wh.T)
+                gates = mx.addmm(gates, hidden, self.Wh.T)
             i, f, g, o = mx.split(gates, 4, axis=-1)
             i, f, g, o = mx.sigmoid(i), mx.sigmoid(f), mx.tanh(g), mx.sigmoid(o)
             cell = i * g if cell is None else f * cell + i * g

@@ -9,7 +9,6 @@ import math
 from typing import Any, Callable, Optional
 
 import mlx.core as mx
-from mlx.nn.layers._ops import scaled_dot_product_attention
 from mlx.nn.layers.activations import relu
 from mlx.nn.layers.base import Module
 from mlx.nn.layers.dropout import Dropout
@@ -57,7 +56,7 @@ class MultiHeadAttention(Module):
         q = self._split_heads(self.query_proj(queries))
         k = self._split_heads(self.key_proj(keys))
         v = self._split_heads(self.value_proj(values))
-        out = scaled_dot_product_attention(q, k, v, scale=math.sqrt(1 / q.shape[-1]), mask=mask)
+        out = mx.fast.scaled_dot_product_attention(q, k, v, scale=math.sqrt(1 / q.shape[-1]), mask=mask)
         return self.out_proj(out.transpose(0, 2, 1, 3).flatten(-2, -1))
 
     @staticmethod
@@ -242,8 +241,14 @@ class Transformer(Module):
     ):
         super().__init__()
         shared = (dims, num_heads, mlp_dims, dropout, activation, norm_first, checkpoint)
-        self.encoder = custom_encoder or TransformerEncoder(num_encoder_layers, *shared)
-        self.decoder = custom_decoder or TransformerDecoder(num_decoder_layers, *shared)
+        # "is None": a custom module without parameters is an empty dict
+        # (falsy) but still replaces the default stack
+        if custom_encoder is None:
+            custom_encoder = TransformerEncoder(num_encoder_layers, *shared)
+        if custom_decoder is None:
+            custom_decoder = TransformerDecoder(num_decoder_layers, *shared)
+        self.encoder = custom_encoder
+        self.decoder = custom_decoder
 
     def __call__(self, src, tgt, src_mask, tgt_mask, memory_mask):
         memory = self.encoder(src, src_mask)
