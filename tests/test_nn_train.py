@@ -1,6 +1,8 @@
 """End to end: small models trained with mlx.nn + mlx.optimizers reach a
-loss threshold (each a few seconds on two cores)."""
-import time
+loss threshold. Each *_case() builds a model, its loss, optimizer and
+batches; benchmarks/engine_and_training_times.py times the same training
+runs (the tests check only what the models learn)."""
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,7 +22,11 @@ def _fit(model, loss_fn, opt, batches, steps):
     return losses
 
 
-def test_mlp_regression_and_classification():
+def fit(case):
+    return _fit(case.model, case.loss_fn, case.opt, case.batches, case.steps)
+
+
+def mlp_classification_case():
     mx.random.seed(0)
     x = mx.random.uniform(-1, 1, (256, 2))
     # two classes split by a circle: needs the hidden layer
@@ -31,11 +37,15 @@ def test_mlp_regression_and_classification():
     def loss_fn(xb, yb):
         return nn.losses.cross_entropy(model(xb), yb, reduction="mean")
 
-    start = time.time()
-    losses = _fit(model, loss_fn, opt, lambda i: (x, labels), 300)
-    assert time.time() - start < 20
+    return SimpleNamespace(model=model, loss_fn=loss_fn, opt=opt, batches=lambda i: (x, labels),
+                           steps=300, x=x, labels=labels)
+
+
+def test_mlp_regression_and_classification():
+    case = mlp_classification_case()
+    losses = fit(case)
     assert losses[-1] < 0.05 and losses[0] > 0.5
-    acc = mx.mean(mx.argmax(model(x), axis=1) == labels).item()
+    acc = mx.mean(mx.argmax(case.model(case.x), axis=1) == case.labels).item()
     assert acc > 0.95
 
 
@@ -71,7 +81,7 @@ class TinyLM(nn.Module):
         return self.out(self.encoder(h, mask))
 
 
-def test_tiny_transformer_language_model():
+def tiny_lm_case():
     # Sequences count up by a per-sequence step (mod 16): the next token is
     # predictable from the previous two, so a causal model can learn it.
     mx.random.seed(2)
@@ -93,18 +103,21 @@ def test_tiny_transformer_language_model():
         # the first position has nothing to go on: score positions 1..7
         return nn.losses.cross_entropy(logits[:, 1:], tgt[:, 1:], reduction="mean")
 
-    start = time.time()
-    losses = _fit(model, loss_fn, opt, batches, 150)
-    assert time.time() - start < 30
+    return SimpleNamespace(model=model, loss_fn=loss_fn, opt=opt, batches=batches, steps=150)
+
+
+def test_tiny_transformer_language_model():
+    case = tiny_lm_case()
+    losses = fit(case)
     assert losses[0] > 2.0
     assert sum(losses[-10:]) / 10 < 0.05, losses[-10:]
-    model.eval()
-    inp, tgt = batches(1000)
-    acc = mx.mean(mx.argmax(model(inp)[:, 2:], axis=-1) == tgt[:, 2:]).item()
+    case.model.eval()
+    inp, tgt = case.batches(1000)
+    acc = mx.mean(mx.argmax(case.model(inp)[:, 2:], axis=-1) == tgt[:, 2:]).item()
     assert acc > 0.9
 
 
-def test_small_cnn_learns_line_orientation():
+def small_cnn_case():
     # 8x8 images holding one horizontal or one vertical line, plus noise
     mx.random.seed(3)
     n = 128
@@ -127,11 +140,16 @@ def test_small_cnn_learns_line_orientation():
     def loss_fn(xb, yb):
         return nn.losses.cross_entropy(model(xb), yb, reduction="mean")
 
-    start = time.time()
-    losses = _fit(model, loss_fn, opt, lambda i: (images, labels), 60)
-    assert time.time() - start < 20
+    return SimpleNamespace(model=model, loss_fn=loss_fn, opt=opt,
+                           batches=lambda i: (images, labels), steps=60, images=images,
+                           labels=labels)
+
+
+def test_small_cnn_learns_line_orientation():
+    case = small_cnn_case()
+    losses = fit(case)
     assert losses[-1] < 0.1 < losses[0]
-    assert mx.mean(mx.argmax(model(images), axis=1) == labels).item() > 0.95
+    assert mx.mean(mx.argmax(case.model(case.images), axis=1) == case.labels).item() > 0.95
 
 
 @pytest.mark.skipif(not hasattr(mx, "compile"), reason="mx.compile not in mlx.core yet")
