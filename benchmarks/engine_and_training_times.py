@@ -53,6 +53,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
+    chain_seconds(75)  # warm-up: thread pool, allocator cache
     print("elementwise chain on 2**20 float32 values (eval only)")
     print(f"{'nodes':>8} {'seconds':>10} {'us/node':>10}")
     for length in [75, 150, 300, 600, 1200]:
