@@ -1,3 +1,9 @@
+#include <sys/utsname.h>
+#include <fstream>
+#include <map>
+#include <string>
+#include <variant>
+#include "mlx/ops.h"
 #include "mlx/device.h"
 
 #include <sstream>
@@ -39,6 +45,29 @@ std::ostream& operator<<(std::ostream& os, const Device& d) {
 std::ostream& operator<<(std::ostream& os, const Stream& s) {
   os << "Stream(" << s.device << ", " << s.index << ")";
   return os;
+}
+
+std::map<std::string, std::variant<std::string, size_t>> device_info(const Device& d) {
+  std::map<std::string, std::variant<std::string, size_t>> info;
+  if (d.type == Device::gpu) {
+    return info; // No GPU backend: nothing to report, as MLX's CPU build.
+  }
+  utsname u{};
+  if (uname(&u) == 0) {
+    info["architecture"] = std::string(u.machine);
+  }
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto pos = line.find(':');
+      auto name = line.substr(pos + 1);
+      name.erase(0, name.find_first_not_of(" \t"));
+      info["device_name"] = name;
+      break;
+    }
+  }
+  return info;
 }
 
 } // namespace mlx::core

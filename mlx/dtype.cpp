@@ -1,3 +1,5 @@
+#include "mlx/ops.h"
+#include "mlx/ops/common.h"
 #include "mlx/dtype.h"
 
 #include <sstream>
@@ -147,6 +149,51 @@ std::ostream& operator<<(std::ostream& os, DtypeCategory c) {
       "complexfloating", "floating", "inexact", "signedinteger",
       "unsignedinteger", "integer",  "number",  "generic"};
   return os << names[static_cast<int>(c)];
+}
+
+using detail::fail;
+
+// ------------------------------------------------------------- dtype queries
+
+bool can_cast(Dtype from, Dtype to) {
+  // Safe exactly when promotion would pick `to` anyway.
+  return promote_types(from, to) == to;
+}
+
+Dtype result_type(const std::vector<Dtype>& dtypes) {
+  if (dtypes.empty()) {
+    fail("result_type", "At least one array or dtype is required.");
+  }
+  Dtype t = dtypes[0];
+  for (auto d : dtypes) {
+    t = promote_types(t, d);
+  }
+  return t;
+}
+
+bool isdtype(Dtype dtype, const std::string& kind) {
+  if (kind == "bool") {
+    return dtype == bool_;
+  }
+  if (kind == "signed integer") {
+    return is_integral(dtype) && dtype != bool_ && !is_unsigned(dtype);
+  }
+  if (kind == "unsigned integer") {
+    return is_unsigned(dtype);
+  }
+  if (kind == "integral") {
+    return is_integral(dtype) && dtype != bool_;
+  }
+  if (kind == "real floating") {
+    return is_floating_point(dtype);
+  }
+  if (kind == "complex floating") {
+    return is_complex(dtype);
+  }
+  if (kind == "numeric") {
+    return dtype != bool_;
+  }
+  fail("isdtype", "Unknown data type kind: '", kind, "'.");
 }
 
 } // namespace mlx::core

@@ -2,6 +2,8 @@
 // builds a graph node; nothing is computed until evaluation.
 #pragma once
 
+#include <map>
+#include <variant>
 #include <optional>
 #include <string>
 #include <utility>
@@ -411,5 +413,155 @@ array tensordot(const array& a, const array& b, int axes = 2, StreamOrDevice s =
 array tensordot(const array& a, const array& b, const std::vector<int>& axes_a,
                 const std::vector<int>& axes_b, StreamOrDevice s = {});
 array einsum(const std::string& subscripts, const std::vector<array>& operands, StreamOrDevice s = {});
+
+// ------------------------------------------------------------ convolutions
+
+// Convolutions, channels-last as MLX: inputs (N, spatial..., C_in), weights
+// (C_out, kernel spatial..., C_in / groups), outputs (N, spatial..., C_out).
+// The general convolution (cross-correlation unless `flip`), with 1 to 3
+// spatial dims: per-dim stride, low and high padding (negative pads crop),
+// kernel dilation and input dilation (zeros inserted between inputs).
+array conv_general(array input, array weight, std::vector<int> stride = {},
+                   std::vector<int> padding_lo = {}, std::vector<int> padding_hi = {},
+                   std::vector<int> kernel_dilation = {}, std::vector<int> input_dilation = {},
+                   int groups = 1, bool flip = false, StreamOrDevice s = {});
+
+array conv1d(const array& input, const array& weight, int stride = 1, int padding = 0,
+             int dilation = 1, int groups = 1, StreamOrDevice s = {});
+array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride = {1, 1},
+             const std::pair<int, int>& padding = {0, 0}, const std::pair<int, int>& dilation = {1, 1},
+             int groups = 1, StreamOrDevice s = {});
+array conv3d(const array& input, const array& weight, const std::vector<int>& stride = {1, 1, 1},
+             const std::vector<int>& padding = {0, 0, 0}, const std::vector<int>& dilation = {1, 1, 1},
+             int groups = 1, StreamOrDevice s = {});
+
+// Transposed convolutions (the gradient of conv with respect to its input).
+array conv_transpose_general(const array& input, const array& weight, const std::vector<int>& stride,
+                             const std::vector<int>& padding, const std::vector<int>& dilation,
+                             const std::vector<int>& output_padding, int groups, StreamOrDevice s = {});
+array conv_transpose1d(const array& input, const array& weight, int stride = 1, int padding = 0,
+                       int dilation = 1, int output_padding = 0, int groups = 1, StreamOrDevice s = {});
+array conv_transpose2d(const array& input, const array& weight, const std::pair<int, int>& stride = {1, 1},
+                       const std::pair<int, int>& padding = {0, 0},
+                       const std::pair<int, int>& dilation = {1, 1},
+                       const std::pair<int, int>& output_padding = {0, 0}, int groups = 1,
+                       StreamOrDevice s = {});
+array conv_transpose3d(const array& input, const array& weight, const std::vector<int>& stride = {1, 1, 1},
+                       const std::vector<int>& padding = {0, 0, 0},
+                       const std::vector<int>& dilation = {1, 1, 1},
+                       const std::vector<int>& output_padding = {0, 0, 0}, int groups = 1,
+                       StreamOrDevice s = {});
+
+// NumPy's 1-d convolve: mode "full", "same" or "valid".
+array convolve(const array& a, const array& v, const std::string& mode = "full", StreamOrDevice s = {});
+
+
+// ------------------------------------------------------------------ softmax
+
+// exp(a) / sum(exp(a)) over `axes`, computed stably (the maximum is
+// subtracted first). Over the last axis alone it is one fused kernel and
+// integer inputs give float32; `precise` accumulates half types in float32.
+// Over other axes it is composed of reductions in the input's dtype, as MLX.
+array softmax(const array& a, const std::vector<int>& axes, bool precise = false, StreamOrDevice s = {});
+array softmax(const array& a, int axis, bool precise = false, StreamOrDevice s = {});
+array softmax(const array& a, bool precise = false, StreamOrDevice s = {});
+
+// ------------------------------------------------------- small reductions
+
+// The identity (unary plus): a copy of `a` with the same dtype.
+array positive(const array& a, StreamOrDevice s = {});
+
+// Number of non-zero (NaN counts) elements over `axes`, as int32.
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims = false, StreamOrDevice s = {});
+array count_nonzero(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+array count_nonzero(const array& a, bool keepdims = false, StreamOrDevice s = {});
+
+// {min, max} over `axes` (all axes when none given).
+std::pair<array, array> minmax(const array& a, const std::vector<int>& axes, bool keepdims = false,
+                               StreamOrDevice s = {});
+std::pair<array, array> minmax(const array& a, bool keepdims = false, StreamOrDevice s = {});
+
+// ---------------------------------------------------------- matrix products
+
+// beta * c + alpha * (a @ b); c must broadcast to the shape of a @ b.
+array addmm(array c, array a, array b, const float& alpha = 1.f, const float& beta = 1.f,
+            StreamOrDevice s = {});
+
+// sum(conj(a) * b) along `axis`, the other axes broadcast.
+array vecdot(const array& a, const array& b, int axis = -1, StreamOrDevice s = {});
+
+// Matrix products of a[lhs_indices] and b[rhs_indices], the indices running
+// over the (flattened) batch dims of each operand and broadcast together;
+// missing indices run over the whole batch.
+array gather_mm(array a, array b, std::optional<array> lhs_indices = std::nullopt,
+                std::optional<array> rhs_indices = std::nullopt, bool sorted_indices = false,
+                StreamOrDevice s = {});
+
+// One product per segment [start, end) of the shared inner dimension of the
+// 2-d `a` and `b`: out[..., i] = a[:, start:end] @ b[start:end, :], with
+// `segments` of shape (..., 2).
+array segmented_mm(array a, array b, array segments, StreamOrDevice s = {});
+
+// a @ b with block masks (block_size 32 or 64) on the output and operands:
+// boolean masks drop blocks, float masks scale them.
+array block_masked_mm(array a, array b, int block_size = 64, std::optional<array> mask_out = std::nullopt,
+                      std::optional<array> mask_lhs = std::nullopt,
+                      std::optional<array> mask_rhs = std::nullopt, StreamOrDevice s = {});
+
+// The Walsh-Hadamard transform along the last axis (size m * 2^k with m in
+// 1, 12, 20, 28), times `scale` (default 1/sqrt(n)).
+array hadamard_transform(const array& a, std::optional<float> scale = std::nullopt, StreamOrDevice s = {});
+
+// ------------------------------------------------------------------ windows
+
+// NumPy's window functions of length M, float32.
+array bartlett(int M, StreamOrDevice s = {});
+array blackman(int M, StreamOrDevice s = {});
+array hamming(int M, StreamOrDevice s = {});
+array hanning(int M, StreamOrDevice s = {});
+
+// ------------------------------------------------------------- dtype queries
+
+// Whether `from` converts to `to` without loss under MLX's promotion rules.
+bool can_cast(Dtype from, Dtype to);
+// The promoted dtype of all inputs (arrays are never weak).
+Dtype result_type(const std::vector<Dtype>& dtypes);
+// Whether `dtype` belongs to an array-API kind ("bool", "signed integer",
+// "unsigned integer", "integral", "real floating", "complex floating",
+// "numeric"); throws invalid_argument for other names.
+bool isdtype(Dtype dtype, const std::string& kind);
+
+// ------------------------------------------------------------------- einsum
+
+// The contraction order einsum would choose (pairs of positions in the
+// shrinking operand list, as NumPy) and a printed summary of its cost.
+std::pair<std::vector<std::vector<int>>, std::string> einsum_path(
+    const std::string& subscripts, const std::vector<array>& operands);
+
+// ------------------------------------------------------------- dependencies
+
+// `inputs`, unchanged, but evaluated only after `dependencies`.
+std::vector<array> depends(const std::vector<array>& inputs, const std::vector<array>& dependencies);
+
+// ------------------------------------------------------------------ streams
+
+// A handle that stands for a different stream in each thread, made on first
+// use in that thread.
+struct ThreadLocalStream {
+  int index;
+  Device device;
+  bool operator==(const ThreadLocalStream& o) const { return index == o.index; }
+};
+ThreadLocalStream new_thread_local_stream(Device d);
+// The calling thread's stream for `s`.
+Stream resolve(const ThreadLocalStream& s);
+// A stream meant for use from one thread at a time.
+Stream new_thread_unsafe_stream(Device d);
+// Waits for the work queued so far and forgets this thread's local streams.
+void clear_streams();
+
+// Properties of a device (architecture and name for the CPU; none for an
+// unavailable GPU).
+std::map<std::string, std::variant<std::string, size_t>> device_info(const Device& d);
 
 } // namespace mlx::core

@@ -1,3 +1,6 @@
+#include <atomic>
+#include "mlx/ops.h"
+#include "mlx/ops/common.h"
 #include "mlx/scheduler.h"
 
 #include <condition_variable>
@@ -133,5 +136,37 @@ void synchronize(Stream s) {
 }
 
 void synchronize() { synchronize(default_stream(default_device())); }
+
+// ------------------------------------------------------ per-thread streams
+
+namespace {
+std::atomic<int> next_local_index{0};
+// This thread's stream for each ThreadLocalStream index.
+thread_local std::unordered_map<int, Stream> local_streams;
+} // namespace
+
+ThreadLocalStream new_thread_local_stream(Device d) {
+  return {next_local_index++, d};
+}
+
+Stream resolve(const ThreadLocalStream& s) {
+  auto it = local_streams.find(s.index);
+  if (it == local_streams.end()) {
+    it = local_streams.emplace(s.index, new_stream(s.device)).first;
+  }
+  return it->second;
+}
+
+Stream new_thread_unsafe_stream(Device d) {
+  if (d.type == Device::gpu && !is_available(d)) {
+    detail::fail("new_thread_unsafe_stream", "Cannot make gpu stream without gpu backend.");
+  }
+  return new_stream(d);
+}
+
+void clear_streams() {
+  synchronize();
+  local_streams.clear();
+}
 
 } // namespace mlx::core

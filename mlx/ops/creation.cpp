@@ -1,8 +1,9 @@
-// Array creation: arange, linspace, full, zeros, ones, eye, tri.
+// Array creation: arange, linspace, full, zeros, ones, eye, tri, and the
+// window functions.
 #include <cmath>
 
 #include "mlx/ops.h"
-#include "mlx/ops/ops_common.h"
+#include "mlx/ops/common.h"
 
 namespace mlx::core {
 
@@ -136,6 +137,58 @@ array triu(array x, int k, StreamOrDevice s) {
   }
   auto mask = tri(x.shape(-2), x.shape(-1), k - 1, bool_, s);
   return where(mask, zeros_like(x, s), x, s);
+}
+
+// ------------------------------------------------------------------ windows
+
+namespace {
+
+// sum_i coef[i] * cos(2 pi i n / (M - 1)) for n in [0, M), float32 (the
+// cosine windows of NumPy); lengths below 2 give empty or [1].
+array cosine_window(int M, std::initializer_list<float> coefs, StreamOrDevice s) {
+  if (M < 1) {
+    return zeros({0}, float32, s);
+  }
+  if (M == 1) {
+    return ones({1}, float32, s);
+  }
+  array n = arange(0.0, static_cast<double>(M), float32, s);
+  std::vector<float> c(coefs);
+  // The highest harmonic is added first: in float32 that makes Blackman's
+  // ends exactly 0 (0.42 + 0.08 rounds to 0.5), as in MLX.
+  array out = full({M}, c[0], float32, s);
+  for (int i = static_cast<int>(c.size()) - 1; i > 0; --i) {
+    array phase = multiply(n, array(static_cast<float>(2.0 * M_PI * i / (M - 1))), s);
+    out = add(out, multiply(array(c[i]), cos(phase, s), s), s);
+  }
+  return out;
+}
+
+} // namespace
+
+array bartlett(int M, StreamOrDevice s) {
+  if (M < 1) {
+    return zeros({0}, float32, s);
+  }
+  if (M == 1) {
+    return ones({1}, float32, s);
+  }
+  // 1 - |2n / (M - 1) - 1|: a triangle peaking at the middle.
+  array n = arange(0.0, static_cast<double>(M), float32, s);
+  array r = subtract(multiply(n, array(2.0f / (M - 1)), s), array(1.0f), s);
+  return subtract(array(1.0f), abs(r, s), s);
+}
+
+array hanning(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.5f, -0.5f}, s);
+}
+
+array hamming(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.54f, -0.46f}, s);
+}
+
+array blackman(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.42f, -0.5f, 0.08f}, s);
 }
 
 } // namespace mlx::core

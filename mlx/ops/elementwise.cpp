@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "mlx/ops.h"
-#include "mlx/ops/ops_common.h"
+#include "mlx/ops/common.h"
 
 namespace mlx::core {
 

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "mlx/ops.h"
-#include "mlx/ops/ops_common.h"
+#include "mlx/ops/common.h"
 
 namespace mlx::core {
 

@@ -1,63 +1,227 @@
-// Matrix products.
-#include "mlx/ops.h"
-#include "mlx/ops/ops_common.h"
+// mx.linalg ops backed by LAPACK primitives: checks and node building (the
+// rules are in primitives/linalg.cpp).
+#include "mlx/linalg.h"
 
-namespace mlx::core {
+#include "mlx/ops.h"
+#include "mlx/ops/common.h"
+#include "mlx/primitives/linalg.h"
+#include "mlx/transforms.h"
+
+namespace mlx::core::linalg {
 
 using detail::fail;
 
-array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
-  array a = in_a, b = in_b;
-  if (a.ndim() == 0 || b.ndim() == 0) {
-    fail("matmul", "Got 0 dimension input. Inputs must have at least one dimension.");
+std::pair<array, array> eigh(const array& a, const std::string& uplo, StreamOrDevice s) {
+  if (a.ndim() < 2) {
+    fail("linalg::eigh", "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
   }
-  auto t = promote_types(a.dtype(), b.dtype());
-  if (!is_inexact(t)) {
-    fail("matmul", "Only inexact types are supported but ", a.dtype(), " and ",
-         b.dtype(), " were provided which results in ", t,
-         ", which is not a floating point type.");
+  if (a.shape(-1) != a.shape(-2)) {
+    fail("linalg::eigh", "Only defined for square matrices but got shape ", detail::shape_str(a.shape()), ".");
   }
-  bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
-  if (a_vec) {
-    a = expand_dims(a, 0, s);
+  if (uplo != "L" && uplo != "U") {
+    fail("linalg::eigh", "UPLO must be 'L' or 'U' but got '", uplo, "'.");
   }
-  if (b_vec) {
-    b = expand_dims(b, 1, s);
+  if (a.dtype() != float32 && a.dtype() != float64) {
+    fail("linalg::eigh", "Arrays must have type float32 or float64. Received array with type ",
+         dtype_to_string(a.dtype()), ".");
   }
-  if (a.shape(-1) != b.shape(-2)) {
-    fail("matmul", "Last dimension of first input with shape ",
-         detail::shape_str(in_a.shape()), " must match second to last dimension of"
-         " second input with shape ", detail::shape_str(in_b.shape()), ".");
-  }
-  if (b.ndim() == 2 && a.ndim() > 2) {
-    // x @ W with a batch of rows and one matrix: a single (rows x K) @
-    // (K x N) product. Its gradient for W is then one GEMM as well, not a
-    // batch of them summed afterwards.
-    Shape rows_shape(a.shape().begin(), a.shape().end() - 1);
-    auto flat = reshape(a, {static_cast<ShapeElem>(a.size() ? a.size() / a.shape(-1) : shape_size(rows_shape)),
-                            a.shape(-1)}, s);
-    auto out2 = matmul(flat, b, s);
-    rows_shape.push_back(b.shape(-1));
-    auto out = reshape(out2, rows_shape, s);
-    return b_vec ? squeeze(out, -1, s) : out;
-  }
-  Shape a_batch(a.shape().begin(), a.shape().end() - 2);
-  Shape b_batch(b.shape().begin(), b.shape().end() - 2);
-  Shape batch = broadcast_shapes(a_batch, b_batch);
-  Shape a_shape = batch, b_shape = batch, out_shape = batch;
-  a_shape.insert(a_shape.end(), {a.shape(-2), a.shape(-1)});
-  b_shape.insert(b_shape.end(), {b.shape(-2), b.shape(-1)});
-  out_shape.insert(out_shape.end(), {a.shape(-2), b.shape(-1)});
-  a = broadcast_to(astype(a, t, s), a_shape, s);
-  b = broadcast_to(astype(b, t, s), b_shape, s);
-  auto out = detail::make_node<Matmul>(out_shape, t, {a, b}, to_stream(s));
-  if (a_vec) {
-    out = squeeze(out, -2, s);
-  }
-  if (b_vec) {
-    out = squeeze(out, -1, s);
-  }
-  return out;
+  Shape vals(a.shape().begin(), a.shape().end() - 1);
+  auto outs = array::make_arrays({vals, a.shape()}, {a.dtype(), a.dtype()},
+                                 std::make_shared<Eigh>(to_stream(s), uplo == "L"), {a});
+  return {outs[0], outs[1]};
 }
 
-} // namespace mlx::core
+array eigvalsh(const array& a, const std::string& uplo, StreamOrDevice s) {
+  return eigh(a, uplo, s).first;
+}
+
+namespace {
+
+// The checks shared by inv and cholesky: float32/float64 square matrices.
+void check_square(const array& a, const char* op, const char* what) {
+  if (a.dtype() != float32 && a.dtype() != float64) {
+    fail(op, "Arrays must have type float32 or float64. Received array with type ", dtype_to_string(a.dtype()), ".");
+  }
+  if (a.ndim() < 2) {
+    fail(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
+  }
+  if (a.shape(-1) != a.shape(-2)) {
+    fail(op, what);
+  }
+}
+
+} // namespace
+
+array inv(const array& a, StreamOrDevice s) {
+  check_square(a, "linalg::inv", "Inverses are only defined for square matrices.");
+  return detail::make_node<Inverse>(a.shape(), a.dtype(), {a}, to_stream(s));
+}
+
+array solve(const array& a, const array& b, StreamOrDevice s) {
+  check_square(a, "linalg::solve", "The first input must be square matrices.");
+  bool vector = b.ndim() == 1 || (b.ndim() == a.ndim() - 1 && b.ndim() >= 1);
+  int rows = vector ? b.shape(-1) : (b.ndim() >= 2 ? b.shape(-2) : -1);
+  if (b.ndim() == 0 || rows != a.shape(-1)) {
+    fail("linalg::solve", "Last dimension of first input with shape ", detail::shape_str(a.shape()),
+         " must match second to last dimension of second input with shape ", detail::shape_str(b.shape()), ".");
+  }
+  // Through the inverse (LU with partial pivoting): one factorization per
+  // matrix, reused for every right-hand side.
+  array x = astype(b, a.dtype(), s);
+  if (vector) {
+    return squeeze(matmul(inv(a, s), expand_dims(x, -1, s), s), -1, s);
+  }
+  return matmul(inv(a, s), x, s);
+}
+
+array cholesky(const array& a, bool upper, StreamOrDevice s) {
+  check_square(a, "linalg::cholesky", "Cholesky decomposition is only defined for square matrices.");
+  return detail::make_node<Cholesky>(a.shape(), a.dtype(), {a}, to_stream(s), upper);
+}
+
+namespace {
+
+// The checks shared by the factorizations: float32/float64 matrices.
+void check_matrices(const array& a, const char* op) {
+  if (a.ndim() < 2) {
+    fail(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
+  }
+  if (a.dtype() != float32 && a.dtype() != float64) {
+    fail(op, "Arrays must have type float32 or float64. Received array with type ", dtype_to_string(a.dtype()),
+         ".");
+  }
+}
+
+Shape with_last(const array& a, std::initializer_list<int> last) {
+  Shape sh(a.shape().begin(), a.shape().end() - 2);
+  sh.insert(sh.end(), last);
+  return sh;
+}
+
+} // namespace
+
+std::pair<array, array> lu_factor(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::lu_factor");
+  auto outs = luf_node(a, to_stream(s));
+  return {outs[0], outs[1]};
+}
+
+std::vector<array> lu(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::lu");
+  auto outs = luf_node(a, to_stream(s));
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  Shape zero(a.ndim(), 0), stop = a.shape();
+  stop[a.ndim() - 1] = k;
+  auto l = add(tril(slice(outs[0], zero, stop, s), -1, s), eye(m, k, 0, a.dtype(), s), s);
+  stop = a.shape();
+  stop[a.ndim() - 2] = k;
+  auto u = triu(slice(outs[0], zero, stop, s), 0, s);
+  (void)n;
+  return {outs[2], l, u};
+}
+
+std::pair<array, array> qr(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::qr");
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  auto outs = array::make_arrays({with_last(a, {m, k}), with_last(a, {k, n})}, {a.dtype(), a.dtype()},
+                                 std::make_shared<QRF>(to_stream(s)), {a});
+  return {outs[0], outs[1]};
+}
+
+std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
+  check_matrices(a, "linalg::svd");
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  Shape values(a.shape().begin(), a.shape().end() - 2);
+  values.push_back(k);
+  auto prim = std::make_shared<SVD>(to_stream(s), compute_uv);
+  if (!compute_uv) {
+    return array::make_arrays({values}, {a.dtype()}, prim, {a});
+  }
+  return array::make_arrays({with_last(a, {m, m}), values, with_last(a, {n, n})}, {a.dtype(), a.dtype(), a.dtype()},
+                            prim, {a});
+}
+
+array pinv(const array& a, StreamOrDevice s) {
+  check_matrices(a, "linalg::pinv");
+  int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  auto usv = svd(a, true, s);
+  // Singular values at most max(m, n) eps times the largest count as zero.
+  double eps = a.dtype() == float64 ? 2.220446049250313e-16 : 1.1920928955078125e-07;
+  auto& sv = usv[1];
+  auto cutoff = multiply(max(sv, -1, true, s), array(static_cast<float>(std::max(m, n) * eps), a.dtype()), s);
+  auto inv_s = where(greater(sv, cutoff, s), divide(array(1, a.dtype()), sv, s), array(0, a.dtype()), s);
+  Shape zero(a.ndim(), 0), u_stop = usv[0].shape(), v_stop = usv[2].shape();
+  u_stop[a.ndim() - 1] = k;
+  v_stop[a.ndim() - 2] = k;
+  auto u = slice(usv[0], zero, u_stop, s);   // (m, k)
+  auto vt = slice(usv[2], zero, v_stop, s);  // (k, n)
+  // V diag(1/s) U^T
+  return matmul(swapaxes(vt, -1, -2, s), multiply(expand_dims(inv_s, -1, s), swapaxes(u, -1, -2, s), s), s);
+}
+
+std::pair<array, array> slogdet(const array& a_in, StreamOrDevice s) {
+  array a = is_floating_point(a_in.dtype()) && a_in.dtype() != float16 && a_in.dtype() != bfloat16
+      ? a_in
+      : astype(a_in, float32, s);
+  check_square(a, "linalg::slogdet", "Only defined for square matrices.");
+  auto stream = to_stream(s);
+  // From the LU factors: the product of U's diagonal, negated once per
+  // row swap. The gradient of log|det| is inv(a)^T.
+  auto fun = [stream](const std::vector<array>& xs) {
+    auto outs = luf_node(xs[0], stream);
+    auto d = diagonal(outs[0], 0, -2, -1, stream);
+    int n = xs[0].shape(-1);
+    auto swaps = sum(astype(not_equal(outs[1], astype(arange(0, n, int32, stream), uint32, stream), stream),
+                            int32, stream), -1, false, stream);
+    auto parity = subtract(array(1, xs[0].dtype()),
+                           multiply(array(2, xs[0].dtype()), astype(remainder(swaps, array(2), stream), xs[0].dtype(),
+                                                                     stream), stream), stream);
+    // (+ 0 turns the -0 of a singular matrix with an odd permutation to 0.)
+    auto sgn = add(multiply(parity, prod(sign(d, stream), -1, false, stream), stream), array(0, xs[0].dtype()),
+                   stream);
+    auto logabs = sum(log(abs(d, stream), stream), -1, false, stream);
+    return std::vector<array>{sgn, logabs};
+  };
+  auto vjp = [stream](const std::vector<array>& primals, const std::vector<array>& cots, const std::vector<array>&) {
+    auto g = expand_dims(cots[1], {-2, -1}, stream);
+    return std::vector<array>{multiply(g, swapaxes(inv(primals[0], stream), -1, -2, stream), stream)};
+  };
+  auto outs = custom_function(fun, vjp)({a});
+  return {outs[0], outs[1]};
+}
+
+namespace {
+
+std::vector<array> eig_outputs(const array& a, bool vectors, StreamOrDevice s) {
+  check_matrices(a, "linalg::eig");
+  if (a.shape(-1) != a.shape(-2)) {
+    fail("linalg::eig", "Only defined for square matrices.");
+  }
+  Shape w(a.shape().begin(), a.shape().end() - 1);
+  auto prim = std::make_shared<Eig>(to_stream(s), vectors);
+  if (!vectors) {
+    return array::make_arrays({w}, {complex64}, prim, {a});
+  }
+  return array::make_arrays({w, a.shape()}, {complex64, complex64}, prim, {a});
+}
+
+} // namespace
+
+std::pair<array, array> eig(const array& a, StreamOrDevice s) {
+  auto outs = eig_outputs(a, true, s);
+  return {outs[0], outs[1]};
+}
+
+array eigvals(const array& a, StreamOrDevice s) {
+  return eig_outputs(a, false, s)[0];
+}
+
+array det(const array& a, StreamOrDevice s) {
+  if (a.ndim() >= 2 && a.shape(-1) != a.shape(-2)) {
+    fail("linalg::det", "Only defined for square matrices.");
+  }
+  auto [sgn, logabs] = slogdet(a, s);
+  return multiply(sgn, exp(logabs, s), s);
+}
+
+} // namespace mlx::core::linalg

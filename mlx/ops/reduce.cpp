@@ -3,8 +3,7 @@
 #include <numeric>
 
 #include "mlx/ops.h"
-#include "mlx/ops/ops_common.h"
-#include "mlx/ops_more.h"
+#include "mlx/ops/common.h"
 #include "mlx/primitives/last_axis.h"
 
 namespace mlx::core {
@@ -177,32 +176,6 @@ array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, 
   return out;
 }
 
-// With y = logsumexp(x) over the last axis: dy = sum(dx * softmax(x)).
-// (softmax directly: exp(x - y) loses digits where y rounds, as at 1020.)
-std::vector<array> LogSumExp::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
-                                  const std::vector<int>&) {
-  array p = softmax(primals[0], -1, /* precise */ true, stream());
-  return {sum(multiply(tangents[0], p, stream()), -1, false, stream())};
-}
-
-std::vector<array> LogSumExp::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                                  const std::vector<int>&, const std::vector<array>&) {
-  array p = softmax(primals[0], -1, /* precise */ true, stream());
-  return {multiply(expand_dims(cotangents[0], -1, stream()), p, stream())};
-}
-
-std::pair<std::vector<array>, std::vector<int>> LogSumExp::vmap(const std::vector<array>& inputs,
-                                                                 const std::vector<int>& axes) {
-  int ax = axes[0];
-  array x = detail::batch_axis_off_last(inputs[0], ax, stream());
-  return {{apply_last_axis(x)}, {ax}};
-}
-
-array LogSumExp::apply_last_axis(const array& x) {
-  Shape shape = x.shape();
-  shape.pop_back();
-  return detail::make_node<LogSumExp>(shape, x.dtype(), {x}, stream());
-}
 
 MLX_REDUCTION_OVERLOADS(sum)
 MLX_REDUCTION_OVERLOADS(prod)
@@ -252,6 +225,45 @@ array argmax(const array& a, bool keepdims, StreamOrDevice s) {
 array argmin(const array& a, bool keepdims, StreamOrDevice s) {
   auto out = argmin(reshape(a, {-1}, s), 0, false, s);
   return keepdims ? reshape(out, Shape(a.ndim(), 1), s) : out;
+}
+
+// ------------------------------------------------ reductions composed of others
+
+
+namespace {
+std::vector<int> every_axis(const array& a) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return axes;
+}
+} // namespace
+
+array positive(const array& a, StreamOrDevice) {
+  // Arrays are immutable values, so the identity needs no copy.
+  return a;
+}
+
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  // Cast before summing: a sum over no axes would keep the bool dtype.
+  array nz = astype(not_equal(a, zeros({}, a.dtype(), s), s), int32, s);
+  return sum(nz, axes, keepdims, s);
+}
+
+array count_nonzero(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return count_nonzero(a, std::vector<int>{axis}, keepdims, s);
+}
+
+array count_nonzero(const array& a, bool keepdims, StreamOrDevice s) {
+  return count_nonzero(a, every_axis(a), keepdims, s);
+}
+
+std::pair<array, array> minmax(const array& a, const std::vector<int>& axes, bool keepdims,
+                               StreamOrDevice s) {
+  return {min(a, axes, keepdims, s), max(a, axes, keepdims, s)};
+}
+
+std::pair<array, array> minmax(const array& a, bool keepdims, StreamOrDevice s) {
+  return minmax(a, every_axis(a), keepdims, s);
 }
 
 } // namespace mlx::core

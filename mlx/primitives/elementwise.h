@@ -1,7 +1,64 @@
 // Elementwise primitives: unary math, binary arithmetic and comparisons.
 #pragma once
 
+#include "mlx/primitive.h"
+
 namespace mlx::core {
+
+// A primitive whose single output has the shape of its inputs (which ops
+// broadcast and cast beforehand). Its Jacobian is diagonal, so each op only
+// states `partial` (d out / d input_i, elementwise) and `apply` (itself, as
+// a public op); the base derives jvp, vjp and vmap from them.
+class Elementwise : public Primitive {
+ public:
+  using Primitive::Primitive;
+  bool is_elementwise() const override { return true; }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    return {inputs[0].shape()};
+  }
+  bool is_equivalent(const Primitive& other) const override {
+    return std::string(name()) == other.name();
+  }
+
+  // The CPU kernel over n contiguous float32 values, which fused chains of
+  // small arrays call block by block: in[k] points at n values, or at one
+  // when scalar[k]. Null where the op has no float32 -> float32 form (such
+  // chains run eval_cpu on block views instead).
+  using Float32Kernel = void (*)(const float* const* in, const bool* scalar, float* out, size_t n);
+  virtual Float32Kernel float32_kernel() const { return nullptr; }
+
+  // The op applied to (possibly batched, hence broadcastable) inputs.
+  virtual array apply(const std::vector<array>& inputs) = 0;
+  // d out / d inputs[i]; zeros for ops with no useful derivative.
+  virtual array partial(int i, const std::vector<array>& inputs, const array& out);
+
+  std::vector<array> jvp(
+      const std::vector<array>& primals,
+      const std::vector<array>& tangents,
+      const std::vector<int>& argnums) override;
+  std::vector<array> vjp(
+      const std::vector<array>& primals,
+      const std::vector<array>& cotangents,
+      const std::vector<int>& argnums,
+      const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs,
+      const std::vector<int>& axes) override;
+};
+
+// Declares an elementwise primitive with no parameters.
+#define MLX_ELEMENTWISE(Name)                                          \
+  class Name : public Elementwise {                                    \
+   public:                                                             \
+    using Elementwise::Elementwise;                                    \
+    void eval_cpu(                                                     \
+        const std::vector<array>& inputs,                              \
+        std::vector<array>& outputs) override;                         \
+    const char* name() const override { return #Name; }                \
+    array apply(const std::vector<array>& inputs) override;            \
+    array partial(int i, const std::vector<array>& inputs, const array& out) override; \
+    Float32Kernel float32_kernel() const override;                     \
+  };
 
 // Unary.
 MLX_ELEMENTWISE(Abs)

@@ -3,7 +3,7 @@
 #include "mlx/primitives/fused.h"
 
 #include "mlx/ops.h"
-#include "mlx/ops/ops_common.h"
+#include "mlx/ops/common.h"
 #include "mlx/transforms.h"
 
 namespace mlx::core {

@@ -1,50 +1,13 @@
-// Primitives of the shape and indexing family: concatenation, strided views,
-// gather/scatter and slice updates.
+// Indexing primitives: gather, scatter and slice updates.
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mlx/primitive.h"
+
 namespace mlx::core {
-
-// Declares the transformation rules and equivalence of a primitive.
-#define MLX_TRANSFORMS_BODY                                            \
-  std::vector<array> jvp(                                              \
-      const std::vector<array>& primals,                               \
-      const std::vector<array>& tangents,                              \
-      const std::vector<int>& argnums) override;                       \
-  std::vector<array> vjp(                                              \
-      const std::vector<array>& primals,                               \
-      const std::vector<array>& cotangents,                            \
-      const std::vector<int>& argnums,                                 \
-      const std::vector<array>& outputs) override;                     \
-  std::pair<std::vector<array>, std::vector<int>> vmap(                \
-      const std::vector<array>& inputs,                                \
-      const std::vector<int>& axes) override;                          \
-  bool is_equivalent(const Primitive& other) const override;
-
-// Joins its inputs (same dtype, equal shapes off `axis`) along `axis`.
-class Concatenate : public Primitive {
- public:
-  Concatenate(Stream s, int axis) : Primitive(s), axis_(axis) {}
-  MLX_PRIMITIVE_BODY(Concatenate)
-  MLX_TRANSFORMS_BODY
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
-
- private:
-  int axis_;
-};
-
-// A view of the row-contiguous input with explicit element strides/offset.
-class AsStrided : public Primitive {
- public:
-  AsStrided(Stream s, Shape shape, Strides strides, size_t offset)
-      : Primitive(s), shape_(std::move(shape)), strides_(std::move(strides)), offset_(offset) {}
-  MLX_PRIMITIVE_BODY(AsStrided)
-  MLX_TRANSFORMS_BODY
-
- private:
-  Shape shape_;
-  Strides strides_;
-  size_t offset_;
-};
 
 // inputs: {src, idx_0, ..., idx_k-1} with the indices broadcast to one
 // shape I. out[i, s...] = src[idx_0[i] + s_axes0, ..., s_other...]: the

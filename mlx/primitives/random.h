@@ -1,6 +1,8 @@
 // The random bits generator.
 #pragma once
 
+#include "mlx/primitive.h"
+
 namespace mlx::core {
 
 // Threefry-2x32 bits from keys of shape (..., 2): the output has shape

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "convert.h"
-#include "indexing.h"
+#include "array_indexing.h"
 #include "py_args.h"
 
 namespace {
@@ -49,6 +49,47 @@ auto binop(F f, bool reflect = false) {
     auto [x, y] = reflect ? to_arrays(other, self) : to_arrays(self, other);
     return py::cast(f(x, y, StreamOrDevice{}));
   };
+}
+
+} // namespace
+
+namespace {
+
+// `with mx.printoptions(...)`: sets the options, restores the old ones.
+struct PrintOptionsContext {
+  PrintOptions options;
+  PrintOptions saved;
+};
+
+} // namespace
+
+namespace {
+
+void init_print_options(py::module_& m) {
+  py::class_<PrintOptions>(m, "PrintOptions", "Options for printing arrays.")
+      .def(py::init([](int precision) { return PrintOptions{precision}; }), py::arg("precision") = -1)
+      .def_readwrite("precision", &PrintOptions::precision);
+  m.def("get_printoptions", []() { return get_global_formatter(); },
+        "The current print options (a copy).");
+  m.def(
+      "set_printoptions", [](int precision) { get_global_formatter().precision = precision; },
+      py::arg("precision") = -1,
+      "Set the print options; precision -1 prints 6 significant digits.");
+  py::class_<PrintOptionsContext>(m, "_PrintOptionsContext")
+      .def(py::init([](const PrintOptions& o) { return PrintOptionsContext{o, o}; }), py::arg("arg"),
+           py::pos_only())
+      .def("__enter__",
+           [](PrintOptionsContext& c) -> PrintOptionsContext& {
+             c.saved = get_global_formatter();
+             get_global_formatter() = c.options;
+             return c;
+           },
+           py::return_value_policy::reference)
+      .def("__exit__", [](PrintOptionsContext& c, py::args) { get_global_formatter() = c.saved; });
+  m.def(
+      "printoptions",
+      [](int precision) { return PrintOptionsContext{PrintOptions{precision}, PrintOptions{}}; },
+      py::arg("precision") = -1, "A context manager that sets print options for its body.");
 }
 
 } // namespace
@@ -245,4 +286,5 @@ void init_array(py::module_& m) {
   cls.def("__invert__", [](const array& a) { return bitwise_invert(a); });
 
   add_array_methods(cls);
+  init_print_options(m);
 }

@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <pybind11/numpy.h>
+#include <pybind11/stl.h>
 
 #include <cmath>
 #include <limits>
@@ -466,4 +467,44 @@ std::string buffer_format(Dtype t) {
       return "Zf";
   }
   return "";
+}
+
+namespace {
+
+// mx.ArrayLike: a typing helper in MLX; instances only hold their object.
+struct ArrayLike {
+  py::object obj;
+};
+
+} // namespace
+
+// mx.ArrayLike and mx.from_dlpack.
+void init_interop(py::module_& m) {
+  py::class_<ArrayLike>(m, "ArrayLike",
+                        "Any Python object which has an ``__mlx__array__`` method that returns an array.")
+      .def(py::init([](py::object o) { return ArrayLike{o}; }), py::arg("arg"), py::pos_only());
+  m.def(
+      "from_dlpack",
+      [](py::object x, std::optional<bool> copy) {
+        if (py::isinstance<array>(x)) {
+          return x.cast<array>();
+        }
+        if (!py::hasattr(x, "__dlpack__")) {
+          throw py::type_error("[from_dlpack] Expected an object with a __dlpack__ method.");
+        }
+        if (copy && !*copy) {
+          throw std::invalid_argument("[convert] Cannot import a CPU array without a copy.");
+        }
+        // NumPy reads the capsule; the conversion then copies the data, as
+        // MLX does for CPU arrays.
+        py::object np;
+        try {
+          np = py::module_::import("numpy");
+        } catch (py::error_already_set&) {
+          throw std::runtime_error("[from_dlpack] NumPy is needed to read DLPack capsules.");
+        }
+        return to_array(np.attr("from_dlpack")(x));
+      },
+      py::arg("x"), py::pos_only(), py::kw_only(), py::arg("copy") = py::none(),
+      "An array with a copy of the data of a DLPack-compatible object.");
 }

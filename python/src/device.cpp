@@ -1,4 +1,5 @@
 // Device, Stream and the stream context manager.
+#include "py_args.h"
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -26,6 +27,74 @@ struct StreamContext {
     }
   }
 };
+
+} // namespace
+
+namespace {
+
+Device to_device(py::handle d) {
+  if (py::isinstance<Device::DeviceType>(d)) {
+    return Device(d.cast<Device::DeviceType>());
+  }
+  return d.cast<Device>();
+}
+
+} // namespace
+
+// Used by to_stream_or_device (convert.cpp): a ThreadLocalStream argument
+// means this thread's stream.
+std::optional<Stream> thread_local_stream_of(py::handle obj) {
+  if (py::isinstance<ThreadLocalStream>(obj)) {
+    return resolve(obj.cast<ThreadLocalStream>());
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+void init_streams(py::module_& m) {
+  py::class_<ThreadLocalStream>(m, "ThreadLocalStream",
+                                "A stream that is a different stream in each thread.")
+      .def_property_readonly("device", [](const ThreadLocalStream& s) { return s.device; })
+      .def("__repr__",
+           [](const ThreadLocalStream& s) {
+             std::ostringstream os;
+             os << "ThreadLocalStream(" << s.device << ", " << s.index << ")";
+             return os.str();
+           })
+      .def("__eq__", [](const ThreadLocalStream& s, py::object o) {
+        return py::isinstance<ThreadLocalStream>(o) && o.cast<ThreadLocalStream>() == s;
+      })
+      .def("__hash__", [](const ThreadLocalStream& s) { return s.index; });
+  m.def(
+      "new_thread_local_stream", [](py::object d) { return new_thread_local_stream(to_device(d)); },
+      py::arg("device"), "A stream that each thread using it gets its own copy of.");
+  m.def(
+      "new_thread_unsafe_stream", [](py::object d) { return new_thread_unsafe_stream(to_device(d)); },
+      py::arg("device"), "A new stream for use from one thread at a time.");
+  m.def(
+      "clear_streams",
+      []() {
+        py::gil_scoped_release nogil;
+        clear_streams();
+      },
+      "Wait for queued work and release this thread's streams.");
+  m.def(
+      "device_info",
+      [](py::object d) {
+        Device dev = d.is_none() ? default_device() : to_device(d);
+        py::dict out;
+        for (auto& [k, v] : device_info(dev)) {
+          if (auto* s = std::get_if<std::string>(&v)) {
+            out[py::str(k)] = *s;
+          } else {
+            out[py::str(k)] = std::get<size_t>(v);
+          }
+        }
+        return out;
+      },
+      py::arg("d") = py::none(), "Properties of a device (default: the default device).");
+}
 
 } // namespace
 
@@ -101,4 +170,5 @@ void init_device(py::module_& m) {
       "stream", [](py::object s) { return StreamContext{to_stream_or_device(s)}; },
       py::arg("s"),
       "A context manager that sets the default device and stream.");
+  init_streams(m);
 }

@@ -1,4 +1,6 @@
 // Dtype, DtypeCategory, finfo, iinfo and the dtype constants.
+#include "py_args.h"
+#include <pybind11/stl.h>
 #include <pybind11/operators.h>
 #include <pybind11/pybind11.h>
 
@@ -70,6 +72,66 @@ Dtype dtype_arg(py::handle h, const char* op) {
   std::ostringstream msg;
   msg << "[" << op << "] Expected a Dtype.";
   throw py::type_error(msg.str());
+}
+
+} // namespace
+
+namespace {
+
+Dtype dtype_of_arg(py::handle x, const char* op, const char* what) {
+  if (py::isinstance<Dtype>(x)) {
+    return x.cast<Dtype>();
+  }
+  if (py::isinstance<array>(x)) {
+    return x.cast<array>().dtype();
+  }
+  throw std::invalid_argument(std::string("[") + op + "] " + what);
+}
+
+} // namespace
+
+namespace {
+
+void init_dtype_queries(py::module_& m) {
+  m.def(
+      "can_cast",
+      [](py::object from, Dtype to) {
+        return can_cast(dtype_of_arg(from, "can_cast", "`from_` must be an array or a dtype."), to);
+      },
+      py::arg("from_"), py::arg("to"), "Whether from_ converts to `to` without loss.");
+  m.def(
+      "result_type",
+      [](py::args args) {
+        std::vector<Dtype> dtypes;
+        for (auto x : args) {
+          dtypes.push_back(dtype_of_arg(x, "result_type", "Inputs must be arrays or dtypes."));
+        }
+        return result_type(dtypes);
+      },
+      "The dtype that promoting the arrays and dtypes gives.");
+  m.def(
+      "isdtype",
+      [](Dtype dtype, py::object kind) {
+        auto one = [&](py::handle k) {
+          if (py::isinstance<Dtype>(k)) {
+            return k.cast<Dtype>() == dtype;
+          }
+          if (py::isinstance<py::str>(k)) {
+            return isdtype(dtype, k.cast<std::string>());
+          }
+          throw std::invalid_argument(
+              "[isdtype] `kind` must be a dtype, a string, or a tuple of dtypes and strings.");
+        };
+        if (py::isinstance<py::tuple>(kind)) {
+          bool any = false;
+          for (auto k : kind) {
+            any = one(k) || any;
+          }
+          return any;
+        }
+        return one(kind);
+      },
+      py::arg("dtype"), py::arg("kind"), "Whether the dtype is of the given kind (array API).");
 }
 
 } // namespace
@@ -156,4 +218,5 @@ void init_dtype(py::module_& m) {
            << py::str(f.max).cast<std::string>() << ", dtype=" << f.dtype << ")";
         return os.str();
       });
+  init_dtype_queries(m);
 }

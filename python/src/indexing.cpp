@@ -1,532 +1,152 @@
-#include "indexing.h"
-
-#include <numeric>
-#include <sstream>
+// Indexing ops of mlx.core (take, take_along_axis, put_along_axis, dynamic
+// slice and slice_update, unique) and the array methods of the indexing,
+// shape and scan families (split, diag, diagonal, cumsum, ...).
+#include "array_indexing.h"
+#include "py_args.h"
 
 namespace {
 
-[[noreturn]] void unsupported() {
-  throw py::value_error("Cannot index mlx array using the given type.");
-}
+StreamOrDevice sd(py::handle s) { return to_stream_or_device(s); }
 
-bool is_array_index(py::handle h) {
-  return py::isinstance<array>(h) || py::isinstance<py::list>(h);
-}
-
-// One item of an index tuple, resolved against the array.
-struct Item {
-  enum Kind { Slice, Int, Array, NewAxis } kind;
-  int dim = -1;                     // the array dim it consumes (not NewAxis)
-  Py_ssize_t start = 0, stop = 0, step = 1, len = 0;
-  array idx{0};                     // Int (0-d) and Array
-};
-
-struct Plan {
-  std::vector<Item> items;  // every dim of the array appears once, in order, plus NewAxis
-  bool advanced = false;    // any Array item
-  Shape adv_shape;          // broadcast shape of the Int/Array items (when advanced)
-  bool adv_first = false;   // advanced dims go first (not adjacent in the index)
-};
-
-array to_index_array(py::handle h) {
-  array x = py::isinstance<array>(h) ? py::cast<array>(h) : to_array(h);
-  if (x.dtype() == bool_) {
-    throw py::value_error("boolean indices are not yet supported");
-  }
-  if (!is_integral(x.dtype())) {
-    throw std::invalid_argument("[gather] Got indices with invalid dtype. Indices must be integral.");
-  }
-  return x;
-}
-
-Plan make_plan(const array& a, py::handle index) {
-  std::vector<py::handle> raw;
-  if (py::isinstance<py::tuple>(index)) {
-    for (auto h : py::reinterpret_borrow<py::tuple>(index)) {
-      raw.push_back(h);
-    }
-  } else {
-    raw.push_back(index);
-  }
-  int consumed = 0;
-  bool has_ellipsis = false;
-  for (auto h : raw) {
-    if (h.is_none()) {
-      continue;
-    }
-    if (h.ptr() == Py_Ellipsis) {
-      if (has_ellipsis) {
-        throw py::index_error("An index can only have a single ellipsis (\"...\").");
-      }
-      has_ellipsis = true;
-      continue;
-    }
-    if (!py::isinstance<py::int_>(h) && !py::isinstance<py::slice>(h) && !is_array_index(h)) {
-      unsupported();
-    }
-    ++consumed;
-  }
-  if (consumed > a.ndim()) {
-    std::ostringstream msg;
-    msg << "Too many indices for array with " << a.ndim() << " dimensions.";
-    // MLX raises ValueError here; tests/test_array.py expects IndexError (NumPy's type).
-    throw py::index_error(msg.str());
-  }
-  Plan plan;
-  int dim = 0;
-  auto full = [&](int d) {
-    Item it{Item::Slice, d, 0, a.shape(d), 1, a.shape(d)};
-    return it;
-  };
-  for (auto h : raw) {
-    if (h.is_none()) {
-      plan.items.push_back(Item{Item::NewAxis});
-    } else if (h.ptr() == Py_Ellipsis) {
-      for (int i = 0; i < a.ndim() - consumed; ++i) {
-        plan.items.push_back(full(dim++));
-      }
-    } else if (py::isinstance<py::int_>(h)) {
-      long long i = h.cast<long long>();
-      long long n = a.shape(dim);
-      long long j = i < 0 ? i + n : i;
-      if (j < 0 || j >= n) {
-        std::ostringstream msg;
-        msg << "Index " << i << " is out of bounds for axis " << dim << " with size " << n << ".";
-        throw py::index_error(msg.str());
-      }
-      Item it{Item::Int, dim++};
-      it.start = j;
-      it.idx = array(static_cast<int32_t>(j));
-      plan.items.push_back(it);
-    } else if (py::isinstance<py::slice>(h)) {
-      Item it{Item::Slice, dim};
-      if (PySlice_GetIndicesEx(h.ptr(), a.shape(dim), &it.start, &it.stop, &it.step, &it.len) != 0) {
-        throw py::error_already_set();
-      }
-      ++dim;
-      plan.items.push_back(it);
-    } else {
-      Item it{Item::Array, dim++};
-      it.idx = to_index_array(h);
-      plan.advanced = true;
-      plan.items.push_back(it);
-    }
-  }
-  for (; dim < a.ndim(); ++dim) {
-    plan.items.push_back(full(dim));
-  }
-  if (plan.advanced) {
-    Shape shape;
-    int first = -1, last = -1;
-    for (int i = 0; i < static_cast<int>(plan.items.size()); ++i) {
-      auto& it = plan.items[i];
-      if (it.kind == Item::Int || it.kind == Item::Array) {
-        shape = broadcast_shapes(shape, it.idx.shape());
-        first = first < 0 ? i : first;
-        last = i;
-      }
-    }
-    plan.adv_shape = shape;
-    for (int i = first; i <= last; ++i) {
-      auto k = plan.items[i].kind;
-      if (k == Item::Slice || k == Item::NewAxis) {
-        plan.adv_first = true;
-      }
-    }
-  }
-  return plan;
-}
-
-// The output layout of a[index]: a token per output dim, -1 for the block
-// of advanced dims, -2 for a new axis, otherwise the sliced dim of `a`.
-std::vector<int> out_tokens(const Plan& p) {
-  std::vector<int> t;
-  bool placed = false;
-  if (p.adv_first) {
-    t.push_back(-1);
-    placed = true;
-  }
-  for (auto& it : p.items) {
-    if (it.kind == Item::NewAxis) {
-      t.push_back(-2);
-    } else if (it.kind == Item::Slice) {
-      t.push_back(it.dim);
-    } else if (p.advanced && !placed) {
-      t.push_back(-1);
-      placed = true;
-    }
-  }
-  return t;
-}
-
-Shape out_shape(const Plan& p) {
-  Shape shape;
-  for (int tok : out_tokens(p)) {
-    if (tok == -1) {
-      shape.insert(shape.end(), p.adv_shape.begin(), p.adv_shape.end());
-    } else if (tok == -2) {
-      shape.push_back(1);
-    } else {
-      for (auto& it : p.items) {
-        if (it.kind == Item::Slice && it.dim == tok) {
-          shape.push_back(static_cast<ShapeElem>(it.len));
-        }
-      }
-    }
-  }
-  return shape;
-}
-
-// Basic indexing only: a strided view.
-array basic_get(const array& a, const Plan& p, Shape* slice_shape = nullptr) {
-  Shape start(a.ndim(), 0), stop = a.shape(), step(a.ndim(), 1), sshape;
-  for (auto& it : p.items) {
-    if (it.kind == Item::NewAxis) {
-      continue;
-    }
-    if (it.kind == Item::Int) {
-      start[it.dim] = static_cast<ShapeElem>(it.start);
-      stop[it.dim] = static_cast<ShapeElem>(it.start + 1);
-    } else {
-      start[it.dim] = static_cast<ShapeElem>(it.start);
-      // A negative stop of a reversed slice means "before index 0".
-      stop[it.dim] = static_cast<ShapeElem>(it.stop < 0 ? it.stop - a.shape(it.dim) : it.stop);
-      step[it.dim] = static_cast<ShapeElem>(it.step);
-    }
-  }
-  return slice(a, start, stop, step);
-}
-
-// Index arrays for every dim of `a`, broadcast to the output shape without
-// its new axes (for scatter-based updates).
-std::vector<array> full_index_arrays(const array& a, const Plan& p, Shape& r_shape) {
-  auto tokens = out_tokens(p);
-  // Position of each token in the output without new axes.
-  std::vector<int> pos;
-  Shape r;
-  int adv_pos = -1;
-  for (int tok : tokens) {
-    if (tok == -2) {
-      continue;
-    }
-    if (tok == -1) {
-      adv_pos = static_cast<int>(r.size());
-      r.insert(r.end(), p.adv_shape.begin(), p.adv_shape.end());
-    } else {
-      for (auto& it : p.items) {
-        if (it.kind == Item::Slice && it.dim == tok) {
-          r.push_back(static_cast<ShapeElem>(it.len));
-        }
-      }
-    }
-  }
-  int nr = static_cast<int>(r.size());
-  std::vector<array> out(a.ndim(), array(0));
-  int rpos = 0;
-  for (int tok : tokens) {
-    if (tok == -2) {
-      continue;
-    }
-    if (tok == -1) {
-      rpos += static_cast<int>(p.adv_shape.size());
-      continue;
-    }
-    for (auto& it : p.items) {
-      if (it.kind == Item::Slice && it.dim == tok) {
-        Shape sh(nr, 1);
-        sh[rpos] = static_cast<ShapeElem>(it.len);
-        auto ar = it.len == 0 ? zeros({0}, int32)
-                              : arange(double(it.start), double(it.start + it.len * it.step), double(it.step), int32);
-        out[it.dim] = reshape(ar, sh);
-      }
-    }
-    ++rpos;
-  }
-  for (auto& it : p.items) {
-    if (it.kind == Item::Int || it.kind == Item::Array) {
-      // Place the index's dims (right-aligned in adv_shape) at adv_pos.
-      Shape sh(nr, 1);
-      int na = static_cast<int>(p.adv_shape.size());
-      int off = na - it.idx.ndim();
-      for (int d = 0; d < it.idx.ndim(); ++d) {
-        sh[adv_pos + off + d] = it.idx.shape(d);
-      }
-      out[it.dim] = reshape(it.idx, sh);
-    }
-  }
-  r_shape = r;
-  return broadcast_arrays(out);
-}
-
-// The update value broadcast to the shape of a[index].
-array value_for(const array& a, py::handle v, const Shape& shape) {
-  array x = is_array(v) ? py::cast<array>(v) : to_array_like(v, a);
-  x = astype(x, a.dtype());
-  // Leading size-1 dims beyond the target rank are dropped (as MLX does).
-  int extra = x.ndim() - static_cast<int>(shape.size());
-  if (extra > 0) {
-    Shape sh = x.shape();
-    for (int i = 0; i < extra; ++i) {
-      if (sh[i] != 1) {
-        std::ostringstream msg;
-        msg << "Cannot broadcast array of shape " << py::str(py::cast(x).attr("shape")).cast<std::string>()
-            << " into shape " << py::str(py::cast(shape)).cast<std::string>() << ".";
-        throw py::value_error(msg.str());
-      }
-    }
-    x = reshape(x, Shape(sh.begin() + extra, sh.end()));
-  }
-  return broadcast_to(x, shape);
-}
-
-// A boolean array (or list of bools) used as an index, or nullopt.
-std::optional<array> as_bool_mask(py::handle h) {
-  if (!is_array_index(h)) {
-    return std::nullopt;
-  }
-  array m = py::isinstance<array>(h) ? py::cast<array>(h) : to_array(h);
-  if (m.dtype() != bool_) {
-    return std::nullopt;
-  }
-  if (m.ndim() == 0) {
-    throw py::index_error("0-dimensional boolean indices are not supported.");
-  }
-  return m;
-}
-
-// The index with each boolean mask replaced by the integer arrays of its
-// true positions (NumPy's rule). Evaluates the masks: the result's shape
-// depends on their values.
-py::object expand_bool_masks(const array& a, py::handle index) {
-  bool is_tuple = py::isinstance<py::tuple>(index);
-  std::vector<py::object> items;
-  if (is_tuple) {
-    for (auto h : py::reinterpret_borrow<py::tuple>(index)) {
-      items.push_back(py::reinterpret_borrow<py::object>(h));
-    }
-  } else {
-    items.push_back(py::reinterpret_borrow<py::object>(index));
-  }
-  // Dims each item consumes (an ellipsis takes what the others leave).
-  std::vector<std::optional<array>> masks;
-  int consumed = 0;
-  for (auto& item : items) {
-    masks.push_back(as_bool_mask(item));
-    if (masks.back()) {
-      consumed += masks.back()->ndim();
-    } else if (!item.is_none() && item.ptr() != Py_Ellipsis) {
-      consumed += 1;
-    }
-  }
-  py::list out;
-  bool any = false;
-  int dim = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    auto& item = items[i];
-    auto& m = masks[i];
-    if (!m) {
-      out.append(item);
-      if (item.ptr() == Py_Ellipsis) {
-        dim += std::max(a.ndim() - consumed, 0);
-      } else if (!item.is_none()) {
-        dim += 1;
-      }
-      continue;
-    }
-    for (int d = 0; d < m->ndim(); ++d, ++dim) {
-      if (dim >= a.ndim() || m->shape(d) != a.shape(dim)) {
-        std::ostringstream msg;
-        msg << "boolean index did not match indexed array along axis " << dim << "; size of axis is "
-            << (dim < a.ndim() ? a.shape(dim) : 0) << " but size of corresponding boolean axis is "
-            << m->shape(d) << ".";
-        throw py::index_error(msg.str());
-      }
-    }
-    any = true;
-    for (auto& idx : nonzero(*m)) {
-      out.append(py::cast(idx));
-    }
-  }
-  if (!any) {
-    return py::reinterpret_borrow<py::object>(index);
-  }
-  return py::tuple(out);
-}
-
-enum class AtOp { Set, Add, Multiply, Max, Min };
-
-array update(const array& a, py::handle index, py::handle v, AtOp op) {
-  // A boolean mask as the whole index: MLX's masked scatter (values taken
-  // in order), a static-shape graph.
-  if (op == AtOp::Set && !py::isinstance<py::tuple>(index)) {
-    if (auto m = as_bool_mask(index)) {
-      if (m->ndim() > a.ndim()) {
-        throw py::index_error("Too many indices for array.");
-      }
-      array val = is_array(v) ? py::cast<array>(v) : to_array_like(v, a);
-      return masked_scatter(a, *m, val);
-    }
-  }
-  auto expanded = expand_bool_masks(a, index);
-  index = expanded;
-  if (a.ndim() == 0 && !index.is_none() && index.ptr() != Py_Ellipsis &&
-      !(py::isinstance<py::tuple>(index) && py::len(index) == 0)) {
-    throw py::value_error("too many indices for array: array is 0-dimensional");
-  }
-  auto plan = make_plan(a, index);
-  Shape shape = out_shape(plan);
-  auto val = value_for(a, v, shape);
-  if (!plan.advanced && op == AtOp::Set) {
-    Shape sshape;
-    for (auto& it : plan.items) {
-      if (it.kind == Item::Int) {
-        sshape.push_back(1);
-      } else if (it.kind == Item::Slice) {
-        sshape.push_back(static_cast<ShapeElem>(it.len));
-      }
-    }
-    Shape start(a.ndim(), 0), stop = a.shape(), step(a.ndim(), 1);
-    for (auto& it : plan.items) {
-      if (it.kind == Item::Int) {
-        start[it.dim] = static_cast<ShapeElem>(it.start);
-        stop[it.dim] = static_cast<ShapeElem>(it.start + 1);
-      } else if (it.kind == Item::Slice) {
-        start[it.dim] = static_cast<ShapeElem>(it.start);
-        stop[it.dim] = static_cast<ShapeElem>(it.stop < 0 ? it.stop - a.shape(it.dim) : it.stop);
-        step[it.dim] = static_cast<ShapeElem>(it.step);
-      }
-    }
-    return slice_update(a, reshape(val, sshape), start, stop, step);
-  }
-  Shape r;
-  auto idx = full_index_arrays(a, plan, r);
-  Shape ushape = r;
-  ushape.insert(ushape.end(), a.ndim(), 1);
-  auto upd = reshape(val, ushape);
-  std::vector<int> axes(a.ndim());
-  std::iota(axes.begin(), axes.end(), 0);
-  switch (op) {
-    case AtOp::Set:
-      return scatter(a, idx, upd, axes);
-    case AtOp::Add:
-      return scatter_add(a, idx, upd, axes);
-    case AtOp::Multiply:
-      return scatter_prod(a, idx, upd, axes);
-    case AtOp::Max:
-      return scatter_max(a, idx, upd, axes);
-    default:
-      return scatter_min(a, idx, upd, axes);
-  }
-}
-
-// a.at[index]: updates that return a new array, duplicates accumulating.
-struct ArrayAt {
-  array a;
-  py::object index;
-  bool has_index = false;
-  array apply(py::handle v, AtOp op) const {
-    if (!has_index) {
-      throw py::value_error("[ArrayAt] Index must be set with at[...] before applying an update.");
-    }
-    return update(a, index, v, op);
-  }
-};
+using ScanFn = array (*)(const array&, int, bool, bool, StreamOrDevice);
 
 } // namespace
 
-array get_item(const array& a, py::handle index) {
-  auto expanded = expand_bool_masks(a, index);
-  index = expanded;
-  if (a.ndim() == 0 && !index.is_none() && index.ptr() != Py_Ellipsis &&
-      !(py::isinstance<py::tuple>(index) && py::len(index) == 0)) {
-    throw py::value_error("too many indices for array: array is 0-dimensional");
-  }
-  auto plan = make_plan(a, index);
-  if (!plan.advanced) {
-    return reshape(basic_get(a, plan), out_shape(plan));
-  }
-  // Slice the non-advanced dims, gather along the advanced ones.
-  auto x = basic_get(a, [&] {
-    Plan q = plan;
-    for (auto& it : q.items) {
-      if (it.kind == Item::Int) {
-        it = Item{Item::Slice, it.dim, 0, a.shape(it.dim), 1, a.shape(it.dim)};
-      } else if (it.kind == Item::Array) {
-        it = Item{Item::Slice, it.dim, 0, a.shape(it.dim), 1, a.shape(it.dim)};
-      }
-    }
-    return q;
-  }());
-  std::vector<array> idx;
-  std::vector<int> axes;
-  Shape sizes = x.shape();
-  for (auto& it : plan.items) {
-    if (it.kind == Item::Int || it.kind == Item::Array) {
-      idx.push_back(it.idx);
-      axes.push_back(it.dim);
-      sizes[it.dim] = 1;
-    }
-  }
-  auto g = gather(x, idx, axes, sizes);
-  // g: adv_shape + x.shape with 1 at the advanced dims. Drop those, giving
-  // adv block followed by the sliced dims in order.
-  int na = static_cast<int>(plan.adv_shape.size());
-  std::vector<int> drop;
-  for (int d : axes) {
-    drop.push_back(na + d);
-  }
-  g = squeeze(g, drop);
-  // Order as the output tokens (without new axes), then add the new axes.
-  auto tokens = out_tokens(plan);
-  std::vector<int> perm;
-  std::vector<int> slice_dims;
-  for (auto& it : plan.items) {
-    if (it.kind == Item::Slice) {
-      slice_dims.push_back(it.dim);
-    }
-  }
-  for (int tok : tokens) {
-    if (tok == -1) {
-      for (int i = 0; i < na; ++i) {
-        perm.push_back(i);
-      }
-    } else if (tok >= 0) {
-      int k = static_cast<int>(std::find(slice_dims.begin(), slice_dims.end(), tok) - slice_dims.begin());
-      perm.push_back(na + k);
-    }
-  }
-  g = transpose(g, perm);
-  return reshape(g, out_shape(plan));
-}
+void init_indexing(py::module_& m) {
+  m.def(
+      "take",
+      [](const array& a, py::object indices, std::optional<int> axis, py::object s) {
+        if (py::isinstance<py::int_>(indices)) {
+          int i = indices.cast<int>();
+          return axis ? take(a, i, *axis, sd(s)) : take(a, i, sd(s));
+        }
+        auto idx = to_array(indices);
+        return axis ? take(a, idx, *axis, sd(s)) : take(a, idx, sd(s));
+      },
+      py::arg("a"), py::pos_only(), py::arg("indices"), py::arg("axis") = py::none(), py::kw_only(),
+      py::arg("stream") = py::none(),
+      "Take elements along an axis (of the flattened array if None). Out-of-range indices are clamped.");
+  m.def(
+      "take_along_axis",
+      [](const array& a, const array& indices, std::optional<int> axis, py::object s) {
+        return axis ? take_along_axis(a, indices, *axis, sd(s)) : take_along_axis(a, indices, sd(s));
+      },
+      py::arg("a"), py::pos_only(), py::arg("indices"), py::arg("axis") = -1, py::kw_only(),
+      py::arg("stream") = py::none(), "Take values along an axis at the given indices.");
+  m.def(
+      "put_along_axis",
+      [](const array& a, const array& indices, py::object values, std::optional<int> axis, py::object s) {
+        auto v = is_array(values) ? py::cast<array>(values) : to_array_like(values, a);
+        return axis ? put_along_axis(a, indices, v, *axis, sd(s)) : put_along_axis(a, indices, v, sd(s));
+      },
+      py::arg("a"), py::pos_only(), py::arg("indices"), py::arg("values"), py::arg("axis") = py::none(),
+      py::kw_only(), py::arg("stream") = py::none(), "Put values along an axis at the given indices.");
+  m.def(
+      "slice",
+      [](const array& a, const array& start, std::vector<int> axes, Shape slice_size, py::object s) {
+        return slice(a, start, std::move(axes), std::move(slice_size), sd(s));
+      },
+      py::arg("a"), py::pos_only(), py::arg("start_indices"), py::arg("axes"), py::arg("slice_size"),
+      py::kw_only(), py::arg("stream") = py::none(),
+      "A slice of size slice_size starting at start_indices (an array) along axes.");
+  m.def(
+      "slice_update",
+      [](const array& a, const array& update, const array& start, std::vector<int> axes, py::object s) {
+        return slice_update(a, update, start, std::move(axes), sd(s));
+      },
+      py::arg("a"), py::pos_only(), py::arg("update"), py::arg("start_indices"), py::arg("axes"), py::kw_only(),
+      py::arg("stream") = py::none(), "A copy of a with update written at start_indices along axes.");
+  m.def(
+      "unique",
+      [](const array& a, std::optional<int> size, bool return_index, bool return_inverse,
+         bool return_counts, py::object fill_value, py::object s) -> py::object {
+        std::optional<array> fill;
+        if (!fill_value.is_none()) {
+          fill = is_array(fill_value) ? py::cast<array>(fill_value) : to_array_like(fill_value, a);
+        }
+        auto r = size ? unique(a, *size, fill, sd(s)) : unique(a, fill, sd(s));
+        if (!return_index && !return_inverse && !return_counts) {
+          return py::cast(r[0]);
+        }
+        py::list out;
+        out.append(py::cast(r[0]));
+        if (return_index) {
+          out.append(py::cast(r[1]));
+        }
+        if (return_inverse) {
+          out.append(py::cast(r[2]));
+        }
+        if (return_counts) {
+          out.append(py::cast(r[3]));
+        }
+        return py::tuple(out);
+      },
+      py::arg("a"), py::pos_only(), py::arg("size") = py::none(), py::arg("return_index") = false,
+      py::arg("return_inverse") = false, py::arg("return_counts") = false, py::arg("fill_value") = py::none(),
+      py::kw_only(), py::arg("stream") = py::none(),
+      "The sorted unique elements of the flattened array, padded or truncated to `size` entries.\n\n"
+      "With a `size` the output shape never depends on the values, so `a` is not evaluated.\n"
+      "Without one (as NumPy), `a` is evaluated to count its unique values: this forces\n"
+      "evaluation and raises inside vmap. Entries past the\n"
+      "last unique element hold fill_value (default: the smallest unique element), with index\n"
+      "that of the first unique element and count 0. Returns values, then index, inverse and\n"
+      "counts when requested.");
 
-void set_item(array& a, py::handle index, py::handle value) {
-  a.overwrite_descriptor(update(a, index, value, AtOp::Set));
-}
+  m.def(
+      "nonzero",
+      [](const array& a, py::object s) {
+        auto idx = nonzero(a, sd(s));
+        return py::tuple(py::cast(idx));
+      },
+      py::arg("a"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
+      "The indices of the non-zero elements, as a tuple of int32 arrays (one per dimension),\n"
+      "as NumPy's nonzero. The output shape depends on the values, so `a` is evaluated when\n"
+      "this is called, and calling it inside vmap raises.");
+  m.def(
+      "bincount",
+      [](const array& x, std::optional<array> weights, int minlength, py::object s) {
+        return bincount(x, weights, minlength, sd(s));
+      },
+      py::arg("x"), py::pos_only(), py::arg("weights") = py::none(), py::arg("minlength") = 0,
+      py::kw_only(), py::arg("stream") = py::none(),
+      "The number of occurrences of each value in a 1-d array of non-negative integers (the\n"
+      "sum of `weights` at them, if given), with max(x) + 1 or `minlength` bins, as NumPy's\n"
+      "bincount. Counts are int32; weighted sums keep a floating weights dtype (float32\n"
+      "otherwise). The number of bins depends on the values, so `x` is evaluated when this\n"
+      "is called, and calling it inside vmap raises.");
 
-void add_indexing_methods(py::module_& m, py::class_<array>& cls) {
-  py::class_<ArrayAt>(m, "ArrayAt", "The helper behind array.at: indexed updates returning new arrays.")
-      .def("__getitem__",
-           [](const ArrayAt& at, py::object idx) { return ArrayAt{at.a, idx, true}; })
-      .def("add", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Add); }, py::arg("value"))
-      .def("subtract",
-           [](const ArrayAt& at, py::object v) {
-             array x = is_array(v) ? py::cast<array>(v) : to_array_like(v, at.a);
-             return at.apply(py::cast(negative(x)), AtOp::Add);
-           },
-           py::arg("value"))
-      .def("multiply", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Multiply); },
-           py::arg("value"))
-      .def("divide",
-           [](const ArrayAt& at, py::object v) {
-             array x = is_array(v) ? py::cast<array>(v) : to_array_like(v, at.a);
-             return at.apply(py::cast(reciprocal(x)), AtOp::Multiply);
-           },
-           py::arg("value"))
-      .def("maximum", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Max); }, py::arg("value"))
-      .def("minimum", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Min); }, py::arg("value"));
-  cls.def_property_readonly(
-      "at", [](const array& a) { return ArrayAt{a, py::none(), false}; },
-      "Indexed updates that return a new array: a.at[idx].add(v), subtract, multiply, divide, maximum, "
-      "minimum. Duplicate indices accumulate.");
-  cls.def("__setitem__", [](array& a, py::object idx, py::object v) { set_item(a, idx, v); });
+  // Array methods of these families.
+  auto cls = py::reinterpret_borrow<py::class_<array>>(m.attr("array"));
+  add_indexing_methods(m, cls);
+  cls.def(
+      "split",
+      [](const array& a, py::object ios, int axis, py::object s) {
+        if (py::isinstance<py::int_>(ios)) {
+          return split(a, ios.cast<int>(), axis, sd(s));
+        }
+        return split(a, ios.cast<Shape>(), axis, sd(s));
+      },
+      py::arg("indices_or_sections"), py::arg("axis") = 0, py::kw_only(), py::arg("stream") = py::none());
+  cls.def(
+      "diag", [](const array& a, int k, py::object s) { return diag(a, k, sd(s)); }, py::arg("k") = 0,
+      py::kw_only(), py::arg("stream") = py::none());
+  cls.def(
+      "diagonal",
+      [](const array& a, int offset, int axis1, int axis2, py::object s) {
+        return diagonal(a, offset, axis1, axis2, sd(s));
+      },
+      py::arg("offset") = 0, py::arg("axis1") = 0, py::arg("axis2") = 1, py::arg("stream") = py::none());
+  for (auto [name, f] : {std::pair<const char*, ScanFn>{"cumsum", &cumsum}, {"cumprod", &cumprod},
+                         {"cummax", &cummax}, {"cummin", &cummin}, {"logcumsumexp", &logcumsumexp}}) {
+    cls.def(
+        name,
+        [f = f](const array& a, std::optional<int> axis, bool reverse, bool inclusive, py::object s) {
+          if (!axis) {
+            return f(flatten(a, 0, -1, sd(s)), 0, reverse, inclusive, sd(s));
+          }
+          return f(a, *axis, reverse, inclusive, sd(s));
+        },
+        py::arg("axis") = py::none(), py::kw_only(), py::arg("reverse") = false, py::arg("inclusive") = true,
+        py::arg("stream") = py::none());
+  }
 }

@@ -1,5 +1,5 @@
-// eval_cpu of the creation and layout primitives: views share the input's
-// buffer; the rest fill or copy.
+// eval_cpu of the layout primitives: views share the input's buffer;
+// concatenation copies into a fresh row-contiguous output.
 #include <cstring>
 #include <optional>
 
@@ -7,7 +7,7 @@
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives.h"
-#include "mlx/primitives/split.h"
+#include "mlx/backend/cpu/indexing.h"
 
 namespace mlx::core {
 
@@ -75,22 +75,6 @@ std::optional<Strides> view_strides(const array& x, const Shape& shape) {
 
 } // namespace
 
-void Arange::eval_cpu(const std::vector<array>&, std::vector<array>& out) {
-  auto& o = out[0];
-  o.set_data(allocator::malloc(o.nbytes()));
-  cpu::dispatch(cpu::RealTypes{}, o.dtype(), "Arange", [&](auto t) {
-    using T = decltype(t);
-    T* p = o.data<T>();
-    for (size_t i = 0; i < o.size(); ++i) {
-      p[i] = scalar_cast<T>(start_ + double(i) * step_);
-    }
-  });
-}
-
-void Full::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
-  cpu::copy(in[0], out[0], /* keep_layout */ false);
-}
-
 void Reshape::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   const auto& x = in[0];
   // Viewed where the input's layout allows (view_strides); otherwise the
@@ -146,16 +130,34 @@ void Split::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   }
 }
 
-void StopGradient::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
-  out[0].copy_shared_buffer(in[0]);
-}
-
 void View::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   auto x = cpu::ensure_row_contiguous(in[0]);
   auto& o = out[0];
   auto strides = row_strides(o.shape());
   o.copy_shared_buffer(x, strides, cpu::compute_flags(o.shape(), strides),
                        x.data_size() * x.itemsize() / o.itemsize());
+}
+
+void Concatenate::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  auto& out = outputs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  auto strides = row_strides(out.shape());
+  char* base = out.data<char>();
+  int64_t offset = 0;
+  for (auto& in : inputs) {
+    cpu::copy_into(in, base + offset * out.itemsize(), strides);
+    offset += int64_t(in.shape(axis_)) * strides[axis_];
+  }
+}
+
+void AsStrided::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  auto in = cpu::ensure_row_contiguous(inputs[0]);
+  auto& out = outputs[0];
+  auto flags = cpu::compute_flags(out.shape(), strides_);
+  // A dense view may still overlap itself (stride 0); only claim contiguity
+  // when the strides describe exactly out.size() elements.
+  size_t data_size = flags.contiguous ? out.size() : in.data_size();
+  out.copy_shared_buffer(in, strides_, flags, data_size, int64_t(offset_));
 }
 
 } // namespace mlx::core

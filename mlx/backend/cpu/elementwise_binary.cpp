@@ -1,0 +1,272 @@
+// eval_cpu of the binary elementwise primitives and of Select.
+#include "mlx/backend/cpu/elementwise_binary.h"
+#include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/simd.h"
+#include "mlx/backend/cpu/streaming.h"
+#include "mlx/backend/cpu/strided.h"
+#include "mlx/primitives.h"
+
+namespace mlx::core {
+
+namespace cpu {
+namespace {
+
+template <typename T>
+using C = compute_t<T>;
+
+template <typename T, typename U, typename Op>
+MLX_SIMD_CLONES void vv(const T* a, const T* b, U* o, size_t n, Op op) {
+  for (size_t i = 0; i < n; ++i) {
+    o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), static_cast<C<T>>(b[i])));
+  }
+}
+
+template <typename T, typename U, typename Op>
+MLX_SIMD_CLONES void sv(const T* a, const T* b, U* o, size_t n, Op op) {
+  const C<T> s = static_cast<C<T>>(*a);
+  for (size_t i = 0; i < n; ++i) {
+    o[i] = scalar_cast<U>(op(s, static_cast<C<T>>(b[i])));
+  }
+}
+
+template <typename T, typename U, typename Op>
+MLX_SIMD_CLONES void vs(const T* a, const T* b, U* o, size_t n, Op op) {
+  const C<T> s = static_cast<C<T>>(*b);
+  for (size_t i = 0; i < n; ++i) {
+    o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), s));
+  }
+}
+
+template <typename T, typename U, typename Op>
+void strided(const T* a, int64_t sa, const T* b, int64_t sb, U* o, size_t n, Op op) {
+  for (size_t i = 0; i < n; ++i) {
+    o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i * sa]), static_cast<C<T>>(b[i * sb])));
+  }
+}
+
+bool all_zero(const Strides& s) {
+  for (auto v : s) {
+    if (v != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool dense(const array& x) {
+  return x.flags().contiguous && x.data_size() == x.size();
+}
+
+template <typename T, typename U, typename Op>
+void binary_typed(const array& a, const array& b, array& out, Op op) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  size_t n = out.size();
+  auto flat = [&](const array& like, auto kernel) {
+    // An operand that nothing else sees (same layout as `like`) takes the
+    // output in place.
+    bool donated = sizeof(T) == sizeof(U) && (donate(a, out) || donate(b, out));
+    if (!donated) {
+      out.set_data(allocator::malloc(like.data_size() * sizeof(U)), like.data_size(),
+                   like.strides(), like.flags());
+    }
+    U* o = out.data<U>();
+    bool a_scalar = a.data_size() == 1 && all_zero(a.strides());
+    bool b_scalar = b.data_size() == 1 && all_zero(b.strides());
+    const bool stream = streams(like.data_size() * sizeof(U));
+    parallel_for(like.data_size(), kParallelGrain, [&](size_t s, size_t e) {
+      write_blocks(o, s, e, stream, [&](size_t first, size_t count, U* dst) {
+        kernel(a_scalar ? pa : pa + first, b_scalar ? pb : pb + first, dst, count);
+      });
+    });
+  };
+  bool a_scalar = a.data_size() == 1 && all_zero(a.strides());
+  bool b_scalar = b.data_size() == 1 && all_zero(b.strides());
+  if (n > 0 && a_scalar && dense(b)) {
+    flat(b, [&](const T* x, const T* y, U* o, size_t m) { sv(x, y, o, m, op); });
+    return;
+  }
+  if (n > 0 && b_scalar && dense(a)) {
+    flat(a, [&](const T* x, const T* y, U* o, size_t m) { vs(x, y, o, m, op); });
+    return;
+  }
+  if (n > 0 && dense(a) && dense(b) && a.strides() == b.strides()) {
+    flat(a, [&](const T* x, const T* y, U* o, size_t m) { vv(x, y, o, m, op); });
+    return;
+  }
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (n == 0) {
+    return;
+  }
+  U* dst = out.data<U>();
+  auto [shape, st] = collapse_dims<2>(out.shape(), {a.strides(), b.strides()});
+  if (shape.empty()) {
+    *dst = scalar_cast<U>(op(static_cast<C<T>>(*pa), static_cast<C<T>>(*pb)));
+    return;
+  }
+  size_t inner = shape.back();
+  int64_t ia = st[0].back(), ib = st[1].back();
+  size_t rows = num_rows(shape);
+  parallel_for(rows, std::max<size_t>(1, kParallelGrain / std::max<size_t>(inner, 1)),
+               [&](size_t rb, size_t re) {
+                 U* o = dst + rb * inner;
+                 for_each_row<2>(shape, st, rb, re, [&](const std::array<int64_t, 2>& off) {
+                   const T* x = pa + off[0];
+                   const T* y = pb + off[1];
+                   if (ia == 1 && ib == 1) {
+                     vv(x, y, o, inner, op);
+                   } else if (ia == 0 && ib == 1) {
+                     sv(x, y, o, inner, op);
+                   } else if (ia == 1 && ib == 0) {
+                     vs(x, y, o, inner, op);
+                   } else {
+                     strided(x, ia, y, ib, o, inner, op);
+                   }
+                   o += inner;
+                 });
+               });
+}
+
+template <typename Types, typename Op>
+void binary_same(const std::vector<array>& in, array& out, const char* name, Op op) {
+  dispatch(Types{}, in[0].dtype(), name, [&](auto t) {
+    using T = decltype(t);
+    binary_typed<T, T>(in[0], in[1], out, op);
+  });
+}
+
+template <typename Types, typename Op>
+void binary_bool(const std::vector<array>& in, array& out, const char* name, Op op) {
+  dispatch(Types{}, in[0].dtype(), name, [&](auto t) {
+    binary_typed<decltype(t), bool>(in[0], in[1], out, op);
+  });
+}
+
+template <typename T>
+void select_typed(const std::vector<array>& in, array& out) {
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) {
+    return;
+  }
+  const bool* c = in[0].data<bool>();
+  const T* x = in[1].data<T>();
+  const T* y = in[2].data<T>();
+  T* dst = out.data<T>();
+  auto [shape, st] = collapse_dims<3>(out.shape(), {in[0].strides(), in[1].strides(), in[2].strides()});
+  if (shape.empty()) {
+    *dst = *c ? *x : *y;
+    return;
+  }
+  size_t inner = shape.back();
+  int64_t sc = st[0].back(), sx = st[1].back(), sy = st[2].back();
+  size_t rows = num_rows(shape);
+  parallel_for(rows, std::max<size_t>(1, kParallelGrain / std::max<size_t>(inner, 1)),
+               [&](size_t rb, size_t re) {
+                 T* o = dst + rb * inner;
+                 for_each_row<3>(shape, st, rb, re, [&](const std::array<int64_t, 3>& off) {
+                   const bool* cc = c + off[0];
+                   const T* xx = x + off[1];
+                   const T* yy = y + off[2];
+                   for (size_t i = 0; i < inner; ++i) {
+                     o[i] = cc[i * sc] ? xx[i * sx] : yy[i * sy];
+                   }
+                   o += inner;
+                 });
+               });
+}
+
+// The float32 kernel of a fused chain step (Elementwise::Float32Kernel).
+template <typename Op>
+void binary_float32(const float* const* in, const bool* scalar, float* out, size_t n) {
+  if (scalar[0] && scalar[1]) {
+    std::fill(out, out + n, Op{}(in[0][0], in[1][0]));
+  } else if (scalar[0]) {
+    sv(in[0], in[1], out, n, Op{});
+  } else if (scalar[1]) {
+    vs(in[0], in[1], out, n, Op{});
+  } else {
+    vv(in[0], in[1], out, n, Op{});
+  }
+}
+
+template <typename Types, typename Op>
+Elementwise::Float32Kernel binary_float32_kernel() {
+  if constexpr (kHasFloat<Types>) {
+    return &binary_float32<Op>;
+  } else {
+    return nullptr;
+  }
+}
+
+} // namespace
+} // namespace cpu
+
+using cpu::AllTypes;
+using cpu::RealTypes;
+
+#define MLX_BINARY_EVAL(Name, Types)                                           \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
+    cpu::binary_same<Types>(in, out[0], #Name, cpu::ops::Name{});              \
+  }                                                                            \
+  Elementwise::Float32Kernel Name::float32_kernel() const {                    \
+    return cpu::binary_float32_kernel<Types, cpu::ops::Name>();                \
+  }
+MLX_BINARY_EVAL(Add, AllTypes)
+MLX_BINARY_EVAL(Subtract, AllTypes)
+MLX_BINARY_EVAL(Multiply, AllTypes)
+MLX_BINARY_EVAL(Divide, cpu::InexactTypes)
+MLX_BINARY_EVAL(FloorDivide, cpu::IntBoolTypes)
+MLX_BINARY_EVAL(Remainder, RealTypes)
+MLX_BINARY_EVAL(Power, AllTypes)
+MLX_BINARY_EVAL(Maximum, AllTypes)
+MLX_BINARY_EVAL(Minimum, AllTypes)
+MLX_BINARY_EVAL(LogAddExp, cpu::InexactTypes)
+MLX_BINARY_EVAL(ArcTan2, cpu::FloatTypes)
+MLX_BINARY_EVAL(LogicalAnd, cpu::BoolT)
+MLX_BINARY_EVAL(LogicalOr, cpu::BoolT)
+MLX_BINARY_EVAL(BitwiseAnd, cpu::IntBoolTypes)
+MLX_BINARY_EVAL(BitwiseOr, cpu::IntBoolTypes)
+MLX_BINARY_EVAL(BitwiseXor, cpu::IntBoolTypes)
+MLX_BINARY_EVAL(LeftShift, cpu::IntTypes)
+MLX_BINARY_EVAL(RightShift, cpu::IntTypes)
+#undef MLX_BINARY_EVAL
+
+#define MLX_COMPARE_EVAL(Name)                                                 \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
+    cpu::binary_bool<AllTypes>(in, out[0], #Name, cpu::ops::Name{});           \
+  }                                                                            \
+  Elementwise::Float32Kernel Name::float32_kernel() const { return nullptr; }
+MLX_COMPARE_EVAL(NotEqual)
+MLX_COMPARE_EVAL(Greater)
+MLX_COMPARE_EVAL(GreaterEqual)
+MLX_COMPARE_EVAL(Less)
+MLX_COMPARE_EVAL(LessEqual)
+#undef MLX_COMPARE_EVAL
+
+void Equal::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
+  if (equal_nan_) {
+    cpu::binary_bool<AllTypes>(in, out[0], "NaNEqual", cpu::ops::NaNEqual{});
+  } else {
+    cpu::binary_bool<AllTypes>(in, out[0], "Equal", cpu::ops::Equal{});
+  }
+}
+
+Elementwise::Float32Kernel Select::float32_kernel() const { return nullptr; }
+
+void Select::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
+  // Select moves bytes: dispatch on the element size only.
+  switch (out[0].itemsize()) {
+    case 1:
+      return cpu::select_typed<uint8_t>(in, out[0]);
+    case 2:
+      return cpu::select_typed<uint16_t>(in, out[0]);
+    case 4:
+      return cpu::select_typed<uint32_t>(in, out[0]);
+    default:
+      return cpu::select_typed<uint64_t>(in, out[0]);
+  }
+}
+
+} // namespace mlx::core

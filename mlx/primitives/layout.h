@@ -1,0 +1,134 @@
+// Layout primitives: views (reshape, transpose, broadcast, slice, strided
+// views, splits, bit casts) and copies (concatenation, contiguous copies).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mlx/primitive.h"
+#include "mlx/primitives/elementwise.h"
+
+namespace mlx::core {
+
+// Row-contiguous copy of the input.
+MLX_ELEMENTWISE(Copy)
+
+// A view when the input's layout allows it, otherwise a copy.
+class Reshape : public Primitive {
+ public:
+  Reshape(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
+  MLX_PRIMITIVE_BODY(Reshape)
+  MLX_TRANSFORM_RULES
+
+ private:
+  Shape shape_;
+};
+
+// Always a view.
+class Transpose : public Primitive {
+ public:
+  Transpose(Stream s, std::vector<int> axes)
+      : Primitive(s), axes_(std::move(axes)) {}
+  MLX_PRIMITIVE_BODY(Transpose)
+  MLX_TRANSFORM_RULES
+
+ private:
+  std::vector<int> axes_;
+};
+
+// A view with stride 0 along the broadcast dims.
+class Broadcast : public Primitive {
+ public:
+  Broadcast(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
+  MLX_PRIMITIVE_BODY(Broadcast)
+  MLX_TRANSFORM_RULES
+
+ private:
+  Shape shape_;
+};
+
+// A strided view: out[i] = in[start + i * step] along each dim.
+class Slice : public Primitive {
+ public:
+  Slice(Stream s, Shape start, Shape stop, Shape strides)
+      : Primitive(s),
+        start_(std::move(start)),
+        stop_(std::move(stop)),
+        strides_(std::move(strides)) {}
+  MLX_PRIMITIVE_BODY(Slice)
+  MLX_TRANSFORM_RULES
+
+ private:
+  Shape start_, stop_, strides_;
+};
+
+// Reinterprets the bytes of the input as another dtype.
+class View : public Primitive {
+ public:
+  View(Stream s, Dtype dtype) : Primitive(s), dtype_(dtype) {}
+  MLX_PRIMITIVE_BODY(View)
+  MLX_TRANSFORM_RULES
+
+ private:
+  Dtype dtype_;
+};
+
+// Joins its inputs (same dtype, equal shapes off `axis`) along `axis`.
+class Concatenate : public Primitive {
+ public:
+  Concatenate(Stream s, int axis) : Primitive(s), axis_(axis) {}
+  MLX_PRIMITIVE_BODY(Concatenate)
+  MLX_TRANSFORMS_BODY
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+
+ private:
+  int axis_;
+};
+
+// A view of the row-contiguous input with explicit element strides/offset.
+class AsStrided : public Primitive {
+ public:
+  AsStrided(Stream s, Shape shape, Strides strides, size_t offset)
+      : Primitive(s), shape_(std::move(shape)), strides_(std::move(strides)), offset_(offset) {}
+  MLX_PRIMITIVE_BODY(AsStrided)
+  MLX_TRANSFORMS_BODY
+
+ private:
+  Shape shape_;
+  Strides strides_;
+  size_t offset_;
+};
+
+// The consecutive pieces [bounds[i], bounds[i + 1]) of the input along
+// `axis`, as views. One node instead of a Slice per piece, so that the vjp
+// concatenates the pieces' cotangents in one copy (a Slice's vjp pads its
+// cotangent to the input's shape, and the padded pieces are then added).
+class Split : public Primitive {
+ public:
+  Split(Stream s, int axis, std::vector<int> bounds) : Primitive(s), axis_(axis), bounds_(std::move(bounds)) {}
+  MLX_PRIMITIVE_BODY(Split)
+  MLX_TRANSFORM_RULES
+  bool is_equivalent(const Primitive& other) const override {
+    auto* o = dynamic_cast<const Split*>(&other);
+    return o && o->axis_ == axis_ && o->bounds_ == bounds_;
+  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+
+  int axis() const { return axis_; }
+  const std::vector<int>& bounds() const { return bounds_; }
+
+ private:
+  int axis_;
+  std::vector<int> bounds_;
+};
+
+namespace detail {
+
+// The consecutive pieces [bounds[i], bounds[i + 1]) of `a` along `axis`,
+// all outputs of one Split node.
+std::vector<array> split_pieces(const array& a, int axis, std::vector<int> bounds, const Stream& s);
+
+} // namespace detail
+
+} // namespace mlx::core
