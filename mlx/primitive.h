@@ -64,11 +64,30 @@ class Primitive {
   Stream stream_;
 };
 
-// Declares a primitive with a constructor taking extra parameters.
-#define MLX_PRIMITIVE_BODY(Name)                                \
+// The backend seam: the evaluations a primitive declares, one per backend
+// built in. The CPU backend is always there (mlx/backend/cpu/<family>.cpp
+// defines eval_cpu); a GPU backend is switched on in CMake, which defines
+// MLX_BACKEND_GPU and adds mlx/backend/<name>/<family>.cpp files defining
+// eval_gpu for every primitive. Without one, Primitive::eval_gpu raises.
+#ifdef MLX_BACKEND_GPU
+#define MLX_DEVICE_EVALS                                        \
   void eval_cpu(                                                \
       const std::vector<array>& inputs,                         \
       std::vector<array>& outputs) override;                    \
+  void eval_gpu(                                                \
+      const std::vector<array>& inputs,                         \
+      std::vector<array>& outputs) override;
+#else
+#define MLX_DEVICE_EVALS                                        \
+  void eval_cpu(                                                \
+      const std::vector<array>& inputs,                         \
+      std::vector<array>& outputs) override;
+#endif
+
+// Declares a primitive's evaluations and name (its constructor and
+// parameters are written out in the class).
+#define MLX_PRIMITIVE_BODY(Name)                                \
+  MLX_DEVICE_EVALS                                              \
   const char* name() const override { return #Name; }
 
 // Declares a primitive's jvp, vjp and vmap rules.

@@ -78,6 +78,15 @@ KernelProfile& profile() {
   return p;
 }
 
+// The backend seam: a primitive runs on its stream's device.
+void eval_on_device(Primitive& p, const std::vector<array>& inputs, std::vector<array>& outputs) {
+  if (p.device().type == Device::cpu) {
+    p.eval_cpu(inputs, outputs);
+  } else {
+    p.eval_gpu(inputs, outputs);
+  }
+}
+
 void run_primitive(array& node) {
   if (!node.has_primitive()) {
     throw std::runtime_error(
@@ -87,11 +96,7 @@ void run_primitive(array& node) {
   auto& p = node.primitive();
   auto& prof = profile();
   auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  if (p.device().type == Device::cpu) {
-    p.eval_cpu(node.inputs(), outputs);
-  } else {
-    p.eval_gpu(node.inputs(), outputs);
-  }
+  eval_on_device(p, node.inputs(), outputs);
   if (prof.on) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::lock_guard<std::mutex> lk(prof.mutex);
@@ -171,7 +176,7 @@ void run_fused(detail::FusedGroup& group, std::vector<array>& tape) {
   }
   auto& prof = profile();
   auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  group.primitive->eval_cpu(group.inputs, outs);
+  eval_on_device(*group.primitive, group.inputs, outs);
   if (prof.on) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::lock_guard<std::mutex> lk(prof.mutex);

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "mlx/backend/cpu/parallel.h"
+#include "mlx/threadpool.h"
 #include "mlx/ops.h"
 #include "mlx/transforms.h"
 
@@ -30,16 +30,16 @@ class FileReader : public Reader {
   std::string label() const override { return path_; }
   size_t size() override { return size_; }
   void read_at(void* dst, size_t n, size_t offset) override {
-    // Large reads are split across the CPU pool: copying from the page cache
+    // Large reads are split across the thread pool: copying from the page cache
     // and faulting in fresh pages are per-thread costs.
     constexpr size_t kPiece = size_t(8) << 20;
-    if (n >= 4 * kPiece && cpu::num_threads() > 1) {
+    if (n >= 4 * kPiece && threadpool::size() > 1) {
       size_t pieces = (n + kPiece - 1) / kPiece;
       char* base = static_cast<char*>(dst);
       // The pool does not carry exceptions across threads: keep the first.
       std::mutex mu;
       std::exception_ptr error;
-      cpu::parallel_for(pieces, 1, [&](size_t b, size_t e) {
+      threadpool::parallel_for(pieces, 1, [&](size_t b, size_t e) {
         size_t lo = b * kPiece, hi = std::min(n, e * kPiece);
         try {
           read_serial(base + lo, hi - lo, offset + lo);

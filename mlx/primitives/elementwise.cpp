@@ -123,36 +123,7 @@ std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(
 MLX_UNARY_RULES(Abs, abs,
                 is_complex(x.dtype()) ? divide(conjugate(x, s), astype(out, x.dtype(), s), s)
                                       : sign(x, s))
-MLX_UNARY_RULES(Negative, negative, scalar_like(-1, x))
-MLX_UNARY_RULES(Square, square, multiply(scalar_like(2, x), x, s))
-MLX_UNARY_RULES(Sqrt, sqrt, divide(scalar_like(0.5, x), out, s))
-MLX_UNARY_RULES(Rsqrt, rsqrt, multiply(scalar_like(-0.5, x), divide(out, x, s), s))
-MLX_UNARY_RULES(Exp, exp, out)
-MLX_UNARY_RULES(Expm1, expm1, add(out, scalar_like(1, x), s))
-MLX_UNARY_RULES(Log, log, reciprocal(x, s))
-MLX_UNARY_RULES(Log2, log2, reciprocal(multiply(x, scalar_like(M_LN2, x), s), s))
-MLX_UNARY_RULES(Log10, log10, reciprocal(multiply(x, scalar_like(M_LN10, x), s), s))
-MLX_UNARY_RULES(Log1p, log1p, reciprocal(add(x, scalar_like(1, x), s), s))
-MLX_UNARY_RULES(Sin, sin, cos(x, s))
-MLX_UNARY_RULES(Cos, cos, negative(sin(x, s), s))
-MLX_UNARY_RULES(Tan, tan, add(scalar_like(1, x), square(out, s), s))
-MLX_UNARY_RULES(ArcSin, arcsin, rsqrt(subtract(scalar_like(1, x), square(x, s), s), s))
-MLX_UNARY_RULES(ArcCos, arccos,
-                negative(rsqrt(subtract(scalar_like(1, x), square(x, s), s), s), s))
-MLX_UNARY_RULES(ArcTan, arctan, reciprocal(add(scalar_like(1, x), square(x, s), s), s))
-MLX_UNARY_RULES(Sinh, sinh, cosh(x, s))
-MLX_UNARY_RULES(Cosh, cosh, sinh(x, s))
-MLX_UNARY_RULES(Tanh, tanh, subtract(scalar_like(1, x), square(out, s), s))
-MLX_UNARY_RULES(ArcSinh, arcsinh, rsqrt(add(square(x, s), scalar_like(1, x), s), s))
-MLX_UNARY_RULES(ArcCosh, arccosh, rsqrt(subtract(square(x, s), scalar_like(1, x), s), s))
-MLX_UNARY_RULES(ArcTanh, arctanh, reciprocal(subtract(scalar_like(1, x), square(x, s), s), s))
-MLX_UNARY_RULES(Sigmoid, sigmoid, multiply(out, subtract(scalar_like(1, x), out, s), s))
-MLX_UNARY_RULES(Erf, erf,
-                multiply(scalar_like(M_2_SQRTPI, x), exp(negative(square(x, s), s), s), s))
-MLX_UNARY_RULES(ErfInv, erfinv,
-                multiply(scalar_like(0.5 * std::sqrt(M_PI), x), exp(square(out, s), s), s))
 MLX_UNARY_RULES(Copy, copy, scalar_like(1, x))
-#undef MLX_UNARY_RULES
 
 // Piecewise-constant or non-numeric ops: zero derivative.
 #define MLX_UNARY_ZERO_GRAD(Name, op)                                           \
@@ -160,16 +131,6 @@ MLX_UNARY_RULES(Copy, copy, scalar_like(1, x))
   array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
     return Elementwise::partial(i, in, out);                                    \
   }
-MLX_UNARY_ZERO_GRAD(Sign, sign)
-MLX_UNARY_ZERO_GRAD(Floor, floor)
-MLX_UNARY_ZERO_GRAD(Ceil, ceil)
-MLX_UNARY_ZERO_GRAD(LogicalNot, logical_not)
-MLX_UNARY_ZERO_GRAD(BitwiseInvert, bitwise_invert)
-MLX_UNARY_ZERO_GRAD(IsNaN, isnan)
-MLX_UNARY_ZERO_GRAD(IsInf, isinf)
-MLX_UNARY_ZERO_GRAD(IsFinite, isfinite)
-MLX_UNARY_ZERO_GRAD(Conjugate, conjugate) // (rules stated in the base)
-#undef MLX_UNARY_ZERO_GRAD
 
 // Re z = real(1 * z), Im z = real(-i * z): their partials on complex input.
 array Real::apply(const std::vector<array>& in) { return real(in[0], stream()); }
@@ -208,50 +169,25 @@ array AsType::partial(int, const std::vector<array>& in, const array&) {
     return i == 0 ? (da) : (db);                                                \
   }
 
-MLX_BINARY_RULES(Add, add, scalar_like(1, a), scalar_like(1, b))
-MLX_BINARY_RULES(Subtract, subtract, scalar_like(1, a), scalar_like(-1, b))
-MLX_BINARY_RULES(Multiply, multiply, b, a)
-MLX_BINARY_RULES(Divide, divide, reciprocal(b, s), negative(divide(out, b, s), s))
-MLX_BINARY_RULES(Remainder, remainder, scalar_like(1, a),
-                 negative(floor_divide(a, b, s), s))
-// d/db a^b = a^b log(a): zero where a^b is (0^b, b > 0, would be 0 * -inf),
-// NaN for a negative base, as MLX.
-MLX_BINARY_RULES(Power, power,
-                 multiply(b, power(a, subtract(b, scalar_like(1, b), s), s), s),
-                 where(equal(out, scalar_like(0, out), s), zeros_like(out, s),
-                       multiply(out, log(a, s), s), s))
-// On ties the second operand takes the gradient, as MLX (so clip's bounds do).
-MLX_BINARY_RULES(Maximum, maximum,
-                 astype(greater(a, b, s), a.dtype(), s),
-                 astype(less_equal(a, b, s), b.dtype(), s))
-MLX_BINARY_RULES(Minimum, minimum,
-                 astype(less(a, b, s), a.dtype(), s),
-                 astype(greater_equal(a, b, s), b.dtype(), s))
-MLX_BINARY_RULES(LogAddExp, logaddexp, sigmoid(subtract(a, b, s), s),
-                 sigmoid(subtract(b, a, s), s))
-MLX_BINARY_RULES(ArcTan2, arctan2,
-                 divide(b, add(square(a, s), square(b, s), s), s),
-                 divide(negative(a, s), add(square(a, s), square(b, s), s), s))
-#undef MLX_BINARY_RULES
 
 #define MLX_BINARY_ZERO_GRAD(Name, op)                                          \
   array Name::apply(const std::vector<array>& in) { return op(in[0], in[1], stream()); } \
   array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
     return Elementwise::partial(i, in, out);                                    \
   }
-MLX_BINARY_ZERO_GRAD(FloorDivide, floor_divide)
-MLX_BINARY_ZERO_GRAD(NotEqual, not_equal)
-MLX_BINARY_ZERO_GRAD(Greater, greater)
-MLX_BINARY_ZERO_GRAD(GreaterEqual, greater_equal)
-MLX_BINARY_ZERO_GRAD(Less, less)
-MLX_BINARY_ZERO_GRAD(LessEqual, less_equal)
-MLX_BINARY_ZERO_GRAD(LogicalAnd, logical_and)
-MLX_BINARY_ZERO_GRAD(LogicalOr, logical_or)
-MLX_BINARY_ZERO_GRAD(BitwiseAnd, bitwise_and)
-MLX_BINARY_ZERO_GRAD(BitwiseOr, bitwise_or)
-MLX_BINARY_ZERO_GRAD(BitwiseXor, bitwise_xor)
-MLX_BINARY_ZERO_GRAD(LeftShift, left_shift)
-MLX_BINARY_ZERO_GRAD(RightShift, right_shift)
+
+// ---- the rows of the table
+#define MLX_UNARY(Name, op, Types, derivative) MLX_UNARY_RULES(Name, op, derivative)
+#define MLX_UNARY_NO_GRAD(Name, op, Types) MLX_UNARY_ZERO_GRAD(Name, op)
+#define MLX_PREDICATE(Name, op) MLX_UNARY_ZERO_GRAD(Name, op)
+#define MLX_BINARY(Name, op, Types, da, db) MLX_BINARY_RULES(Name, op, da, db)
+#define MLX_BINARY_NO_GRAD(Name, op, Types) MLX_BINARY_ZERO_GRAD(Name, op)
+#define MLX_COMPARISON(Name, op) MLX_BINARY_ZERO_GRAD(Name, op)
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
+#undef MLX_UNARY_RULES
+#undef MLX_UNARY_ZERO_GRAD
+#undef MLX_BINARY_RULES
 #undef MLX_BINARY_ZERO_GRAD
 
 array Equal::apply(const std::vector<array>& in) {

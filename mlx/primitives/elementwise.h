@@ -20,13 +20,6 @@ class Elementwise : public Primitive {
     return std::string(name()) == other.name();
   }
 
-  // The CPU kernel over n contiguous float32 values, which fused chains of
-  // small arrays call block by block: in[k] points at n values, or at one
-  // when scalar[k]. Null where the op has no float32 -> float32 form (such
-  // chains run eval_cpu on block views instead).
-  using Float32Kernel = void (*)(const float* const* in, const bool* scalar, float* out, size_t n);
-  virtual Float32Kernel float32_kernel() const { return nullptr; }
-
   // The op applied to (possibly batched, hence broadcastable) inputs.
   virtual array apply(const std::vector<array>& inputs) = 0;
   // d out / d inputs[i]; zeros for ops with no useful derivative.
@@ -51,78 +44,28 @@ class Elementwise : public Primitive {
   class Name : public Elementwise {                                    \
    public:                                                             \
     using Elementwise::Elementwise;                                    \
-    void eval_cpu(                                                     \
-        const std::vector<array>& inputs,                              \
-        std::vector<array>& outputs) override;                         \
+    MLX_DEVICE_EVALS                                                   \
     const char* name() const override { return #Name; }                \
     array apply(const std::vector<array>& inputs) override;            \
     array partial(int i, const std::vector<array>& inputs, const array& out) override; \
-    Float32Kernel float32_kernel() const override;                     \
   };
 
-// Unary.
+// The primitives of the table, one class each.
+#define MLX_UNARY(Name, op, Types, derivative) MLX_ELEMENTWISE(Name)
+#define MLX_UNARY_NO_GRAD(Name, op, Types) MLX_ELEMENTWISE(Name)
+#define MLX_PREDICATE(Name, op) MLX_ELEMENTWISE(Name)
+#define MLX_BINARY(Name, op, Types, da, db) MLX_ELEMENTWISE(Name)
+#define MLX_BINARY_NO_GRAD(Name, op, Types) MLX_ELEMENTWISE(Name)
+#define MLX_COMPARISON(Name, op) MLX_ELEMENTWISE(Name)
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
+
+// Written out (a parameter, complex-only output types or more than two
+// inputs): rules in primitives/elementwise.cpp, kernels in
+// backend/cpu/elementwise_*.cpp.
 MLX_ELEMENTWISE(Abs)
-MLX_ELEMENTWISE(Negative)
-MLX_ELEMENTWISE(Sign)
-MLX_ELEMENTWISE(Square)
-MLX_ELEMENTWISE(Sqrt)
-MLX_ELEMENTWISE(Rsqrt)
-MLX_ELEMENTWISE(Exp)
-MLX_ELEMENTWISE(Expm1)
-MLX_ELEMENTWISE(Log)
-MLX_ELEMENTWISE(Log2)
-MLX_ELEMENTWISE(Log10)
-MLX_ELEMENTWISE(Log1p)
-MLX_ELEMENTWISE(Sin)
-MLX_ELEMENTWISE(Cos)
-MLX_ELEMENTWISE(Tan)
-MLX_ELEMENTWISE(ArcSin)
-MLX_ELEMENTWISE(ArcCos)
-MLX_ELEMENTWISE(ArcTan)
-MLX_ELEMENTWISE(Sinh)
-MLX_ELEMENTWISE(Cosh)
-MLX_ELEMENTWISE(Tanh)
-MLX_ELEMENTWISE(ArcSinh)
-MLX_ELEMENTWISE(ArcCosh)
-MLX_ELEMENTWISE(ArcTanh)
-MLX_ELEMENTWISE(Sigmoid)
-MLX_ELEMENTWISE(Erf)
-MLX_ELEMENTWISE(ErfInv)
-MLX_ELEMENTWISE(Floor)
-MLX_ELEMENTWISE(Ceil)
-MLX_ELEMENTWISE(LogicalNot)
-MLX_ELEMENTWISE(BitwiseInvert)
 MLX_ELEMENTWISE(Real)
 MLX_ELEMENTWISE(Imag)
-MLX_ELEMENTWISE(Conjugate)
-MLX_ELEMENTWISE(IsNaN)
-MLX_ELEMENTWISE(IsInf)
-MLX_ELEMENTWISE(IsFinite)
-
-// Binary (inputs already broadcast to one shape and cast to one dtype).
-MLX_ELEMENTWISE(Add)
-MLX_ELEMENTWISE(Subtract)
-MLX_ELEMENTWISE(Multiply)
-MLX_ELEMENTWISE(Divide)
-MLX_ELEMENTWISE(FloorDivide)
-MLX_ELEMENTWISE(Remainder)
-MLX_ELEMENTWISE(Power)
-MLX_ELEMENTWISE(Maximum)
-MLX_ELEMENTWISE(Minimum)
-MLX_ELEMENTWISE(LogAddExp)
-MLX_ELEMENTWISE(ArcTan2)
-MLX_ELEMENTWISE(NotEqual)
-MLX_ELEMENTWISE(Greater)
-MLX_ELEMENTWISE(GreaterEqual)
-MLX_ELEMENTWISE(Less)
-MLX_ELEMENTWISE(LessEqual)
-MLX_ELEMENTWISE(LogicalAnd)
-MLX_ELEMENTWISE(LogicalOr)
-MLX_ELEMENTWISE(BitwiseAnd)
-MLX_ELEMENTWISE(BitwiseOr)
-MLX_ELEMENTWISE(BitwiseXor)
-MLX_ELEMENTWISE(LeftShift)
-MLX_ELEMENTWISE(RightShift)
 
 // Ternary: where(condition, x, y).
 MLX_ELEMENTWISE(Select)
@@ -130,8 +73,7 @@ MLX_ELEMENTWISE(Select)
 class Equal : public Elementwise {
  public:
   Equal(Stream s, bool equal_nan = false) : Elementwise(s), equal_nan_(equal_nan) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs)
-      override;
+  MLX_DEVICE_EVALS
   const char* name() const override { return equal_nan_ ? "NaNEqual" : "Equal"; }
   array apply(const std::vector<array>& inputs) override;
   array partial(int i, const std::vector<array>& inputs, const array& out) override;
@@ -143,8 +85,7 @@ class Equal : public Elementwise {
 class Round : public Elementwise {
  public:
   Round(Stream s, int decimals) : Elementwise(s), decimals_(decimals) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs)
-      override;
+  MLX_DEVICE_EVALS
   const char* name() const override { return "Round"; }
   array apply(const std::vector<array>& inputs) override;
   array partial(int i, const std::vector<array>& inputs, const array& out) override;
@@ -161,8 +102,7 @@ class Round : public Elementwise {
 class AsType : public Elementwise {
  public:
   AsType(Stream s, Dtype dtype) : Elementwise(s), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs)
-      override;
+  MLX_DEVICE_EVALS
   const char* name() const override { return "AsType"; }
   array apply(const std::vector<array>& inputs) override;
   array partial(int i, const std::vector<array>& inputs, const array& out) override;

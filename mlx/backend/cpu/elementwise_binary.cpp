@@ -2,6 +2,7 @@
 #include "mlx/backend/cpu/elementwise_binary.h"
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/fused.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
 #include "mlx/backend/cpu/streaming.h"
@@ -177,7 +178,7 @@ void select_typed(const std::vector<array>& in, array& out) {
                });
 }
 
-// The float32 kernel of a fused chain step (Elementwise::Float32Kernel).
+// The float32 kernel of a fused chain step (cpu::Float32Kernel, fused.h).
 template <typename Op>
 void binary_float32(const float* const* in, const bool* scalar, float* out, size_t n) {
   if (scalar[0] && scalar[1]) {
@@ -192,7 +193,7 @@ void binary_float32(const float* const* in, const bool* scalar, float* out, size
 }
 
 template <typename Types, typename Op>
-Elementwise::Float32Kernel binary_float32_kernel() {
+Float32Kernel binary_float32_kernel() {
   if constexpr (kHasFloat<Types>) {
     return &binary_float32<Op>;
   } else {
@@ -206,43 +207,28 @@ Elementwise::Float32Kernel binary_float32_kernel() {
 using cpu::AllTypes;
 using cpu::RealTypes;
 
-#define MLX_BINARY_EVAL(Name, Types)                                           \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
-    cpu::binary_same<Types>(in, out[0], #Name, cpu::ops::Name{});              \
-  }                                                                            \
-  Elementwise::Float32Kernel Name::float32_kernel() const {                    \
-    return cpu::binary_float32_kernel<Types, cpu::ops::Name>();                \
-  }
-MLX_BINARY_EVAL(Add, AllTypes)
-MLX_BINARY_EVAL(Subtract, AllTypes)
-MLX_BINARY_EVAL(Multiply, AllTypes)
-MLX_BINARY_EVAL(Divide, cpu::InexactTypes)
-MLX_BINARY_EVAL(FloorDivide, cpu::IntBoolTypes)
-MLX_BINARY_EVAL(Remainder, RealTypes)
-MLX_BINARY_EVAL(Power, AllTypes)
-MLX_BINARY_EVAL(Maximum, AllTypes)
-MLX_BINARY_EVAL(Minimum, AllTypes)
-MLX_BINARY_EVAL(LogAddExp, cpu::InexactTypes)
-MLX_BINARY_EVAL(ArcTan2, cpu::FloatTypes)
-MLX_BINARY_EVAL(LogicalAnd, cpu::BoolT)
-MLX_BINARY_EVAL(LogicalOr, cpu::BoolT)
-MLX_BINARY_EVAL(BitwiseAnd, cpu::IntBoolTypes)
-MLX_BINARY_EVAL(BitwiseOr, cpu::IntBoolTypes)
-MLX_BINARY_EVAL(BitwiseXor, cpu::IntBoolTypes)
-MLX_BINARY_EVAL(LeftShift, cpu::IntTypes)
-MLX_BINARY_EVAL(RightShift, cpu::IntTypes)
-#undef MLX_BINARY_EVAL
+#define MLX_BINARY_EVAL(Name, Types)                                               \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
+    cpu::binary_same<cpu::Types>(in, out[0], #Name, cpu::ops::Name{});             \
+  }                                                                                \
+  static const bool Name##_float32 = cpu::register_float32_kernel(                 \
+      typeid(Name), cpu::binary_float32_kernel<cpu::Types, cpu::ops::Name>());
 
-#define MLX_COMPARE_EVAL(Name)                                                 \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
-    cpu::binary_bool<AllTypes>(in, out[0], #Name, cpu::ops::Name{});           \
-  }                                                                            \
-  Elementwise::Float32Kernel Name::float32_kernel() const { return nullptr; }
-MLX_COMPARE_EVAL(NotEqual)
-MLX_COMPARE_EVAL(Greater)
-MLX_COMPARE_EVAL(GreaterEqual)
-MLX_COMPARE_EVAL(Less)
-MLX_COMPARE_EVAL(LessEqual)
+// Bool outputs: no float32 kernel.
+#define MLX_COMPARE_EVAL(Name)                                                     \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
+    cpu::binary_bool<AllTypes>(in, out[0], #Name, cpu::ops::Name{});               \
+  }
+
+#define MLX_UNARY(Name, op, Types, derivative)
+#define MLX_UNARY_NO_GRAD(Name, op, Types)
+#define MLX_PREDICATE(Name, op)
+#define MLX_BINARY(Name, op, Types, da, db) MLX_BINARY_EVAL(Name, Types)
+#define MLX_BINARY_NO_GRAD(Name, op, Types) MLX_BINARY_EVAL(Name, Types)
+#define MLX_COMPARISON(Name, op) MLX_COMPARE_EVAL(Name)
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
+#undef MLX_BINARY_EVAL
 #undef MLX_COMPARE_EVAL
 
 void Equal::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
@@ -252,8 +238,6 @@ void Equal::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
     cpu::binary_bool<AllTypes>(in, out[0], "Equal", cpu::ops::Equal{});
   }
 }
-
-Elementwise::Float32Kernel Select::float32_kernel() const { return nullptr; }
 
 void Select::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   // Select moves bytes: dispatch on the element size only.

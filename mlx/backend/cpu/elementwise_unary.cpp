@@ -10,6 +10,7 @@
 #include "mlx/backend/cpu/streaming.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/backend/cpu/elementwise_unary.h"
+#include "mlx/backend/cpu/fused.h"
 #include "mlx/primitives.h"
 
 namespace mlx::core {
@@ -173,7 +174,7 @@ struct RoundOp {
   }
 };
 
-// The float32 kernel of a fused chain step (Elementwise::Float32Kernel).
+// The float32 kernel of a fused chain step (cpu::Float32Kernel, fused.h).
 template <typename Op>
 void unary_float32(const float* const* in, const bool* scalar, float* out, size_t n) {
   if (scalar[0]) {
@@ -186,7 +187,7 @@ void unary_float32(const float* const* in, const bool* scalar, float* out, size_
 }
 
 template <typename Types, typename Op>
-Elementwise::Float32Kernel unary_float32_kernel() {
+Float32Kernel unary_float32_kernel() {
   if constexpr (kHasFloat<Types>) {
     return &unary_float32<Op>;
   } else {
@@ -201,46 +202,29 @@ using cpu::AllTypes;
 using cpu::FloatTypes;
 using cpu::InexactTypes;
 
-#define MLX_UNARY_EVAL(Name, Types)                                          \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
-    cpu::unary_same<Types>(in[0], out[0], #Name, cpu::ops::Name{});          \
-  }                                                                          \
-  Elementwise::Float32Kernel Name::float32_kernel() const {                  \
-    return cpu::unary_float32_kernel<Types, cpu::ops::Name>();               \
+#define MLX_UNARY_EVAL(Name, Types)                                                \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
+    cpu::unary_same<cpu::Types>(in[0], out[0], #Name, cpu::ops::Name{});           \
+  }                                                                                \
+  static const bool Name##_float32 = cpu::register_float32_kernel(                 \
+      typeid(Name), cpu::unary_float32_kernel<cpu::Types, cpu::ops::Name>());
+
+// Bool outputs from inexact inputs: no float32 kernel.
+#define MLX_PREDICATE_EVAL(Name)                                                   \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
+    cpu::unary_to<bool, InexactTypes>(in[0], out[0], #Name, cpu::ops::Name{});     \
   }
 
-MLX_UNARY_EVAL(Negative, AllTypes)
-MLX_UNARY_EVAL(Sign, AllTypes)
-MLX_UNARY_EVAL(Square, AllTypes)
-MLX_UNARY_EVAL(Sqrt, InexactTypes)
-MLX_UNARY_EVAL(Rsqrt, InexactTypes)
-MLX_UNARY_EVAL(Exp, InexactTypes)
-MLX_UNARY_EVAL(Expm1, InexactTypes)
-MLX_UNARY_EVAL(Log, InexactTypes)
-MLX_UNARY_EVAL(Log2, InexactTypes)
-MLX_UNARY_EVAL(Log10, InexactTypes)
-MLX_UNARY_EVAL(Log1p, InexactTypes)
-MLX_UNARY_EVAL(Sin, InexactTypes)
-MLX_UNARY_EVAL(Cos, InexactTypes)
-MLX_UNARY_EVAL(Tan, InexactTypes)
-MLX_UNARY_EVAL(ArcSin, InexactTypes)
-MLX_UNARY_EVAL(ArcCos, InexactTypes)
-MLX_UNARY_EVAL(ArcTan, InexactTypes)
-MLX_UNARY_EVAL(Sinh, InexactTypes)
-MLX_UNARY_EVAL(Cosh, InexactTypes)
-MLX_UNARY_EVAL(Tanh, InexactTypes)
-MLX_UNARY_EVAL(ArcSinh, InexactTypes)
-MLX_UNARY_EVAL(ArcCosh, InexactTypes)
-MLX_UNARY_EVAL(ArcTanh, InexactTypes)
-MLX_UNARY_EVAL(Sigmoid, InexactTypes)
-MLX_UNARY_EVAL(Erf, FloatTypes)
-MLX_UNARY_EVAL(ErfInv, FloatTypes)
-MLX_UNARY_EVAL(Floor, FloatTypes)
-MLX_UNARY_EVAL(Ceil, FloatTypes)
-MLX_UNARY_EVAL(LogicalNot, cpu::BoolT)
-MLX_UNARY_EVAL(BitwiseInvert, cpu::IntTypes)
-MLX_UNARY_EVAL(Conjugate, cpu::TypeList<complex64_t>)
+#define MLX_UNARY(Name, op, Types, derivative) MLX_UNARY_EVAL(Name, Types)
+#define MLX_UNARY_NO_GRAD(Name, op, Types) MLX_UNARY_EVAL(Name, Types)
+#define MLX_PREDICATE(Name, op) MLX_PREDICATE_EVAL(Name)
+#define MLX_BINARY(Name, op, Types, da, db)
+#define MLX_BINARY_NO_GRAD(Name, op, Types)
+#define MLX_COMPARISON(Name, op)
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
 #undef MLX_UNARY_EVAL
+#undef MLX_PREDICATE_EVAL
 
 
 void Abs::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
@@ -251,31 +235,17 @@ void Abs::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   }
 }
 
-Elementwise::Float32Kernel Abs::float32_kernel() const {
-  return cpu::unary_float32_kernel<cpu::FloatTypes, cpu::ops::Abs>();
-}
+static const bool Abs_float32 =
+    cpu::register_float32_kernel(typeid(Abs), cpu::unary_float32_kernel<cpu::FloatTypes, cpu::ops::Abs>());
 
 void Real::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::unary_to<float, cpu::TypeList<complex64_t>>(in[0], out[0], "Real", cpu::ops::Real{});
 }
 
-Elementwise::Float32Kernel Real::float32_kernel() const { return nullptr; }
-
 void Imag::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::unary_to<float, cpu::TypeList<complex64_t>>(in[0], out[0], "Imag", cpu::ops::Imag{});
 }
 
-#define MLX_PREDICATE_EVAL(Name)                                             \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
-    cpu::unary_to<bool, InexactTypes>(in[0], out[0], #Name, cpu::ops::Name{}); \
-  }                                                                          \
-  Elementwise::Float32Kernel Name::float32_kernel() const { return nullptr; }
-MLX_PREDICATE_EVAL(IsNaN)
-MLX_PREDICATE_EVAL(IsInf)
-MLX_PREDICATE_EVAL(IsFinite)
-#undef MLX_PREDICATE_EVAL
-
-Elementwise::Float32Kernel Imag::float32_kernel() const { return nullptr; }
 
 void Round::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::unary_same<InexactTypes>(in[0], out[0], "Round",
@@ -285,8 +255,6 @@ void Round::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
 void AsType::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::copy(in[0], out[0], /* keep_layout */ true);
 }
-
-Elementwise::Float32Kernel Copy::float32_kernel() const { return nullptr; }
 
 void Copy::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   // Buffers are never written after evaluation, so a row-contiguous input

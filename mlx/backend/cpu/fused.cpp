@@ -2,11 +2,13 @@
 // are in cache. Each step is the primitive's own kernel applied to block
 // views of the inputs, so fused and separate evaluation compute the same
 // numbers.
+#include <unordered_map>
 #include <cstring>
 #include <memory>
 #include <optional>
 
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/fused.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/primitives/fused.h"
 
@@ -101,13 +103,13 @@ constexpr size_t kFloat32Block = 16384;
 constexpr size_t kSlotStride = kFloat32Block + 48;
 
 // Chains whose every value is float32 and every step has a float32 kernel
-// (Elementwise::float32_kernel) run on raw pointers: output steps write
+// (cpu::float32_kernel) run on raw pointers: output steps write
 // straight into the outputs, other values into per-thread scratch, and no
 // arrays are made per block and step (3-10% faster than the general path on
 // gelu, its vjp and an Adam update of 4M floats). Chains of small arrays
 // still do not gain, so the fusion threshold stays (fusion.h).
 struct Float32Chain {
-  std::vector<Elementwise::Float32Kernel> kernels; // null for constant steps
+  std::vector<cpu::Float32Kernel> kernels; // null for constant steps
   std::vector<int> output_of;                      // step -> output index, or -1
   // Scratch blocks: one per gathered (Rows) input, and one per step value
   // that is neither an output nor a constant, reused once the value is
@@ -178,10 +180,10 @@ std::optional<Float32Chain> float32_chain(const std::vector<FusedStep>& steps,
     if (steps[j].dtype != float32) {
       return std::nullopt;
     }
-    Elementwise::Float32Kernel kernel = nullptr;
+    cpu::Float32Kernel kernel = nullptr;
     if (!constant[j]) {
       auto* e = dynamic_cast<const Elementwise*>(steps[j].primitive.get());
-      kernel = e ? e->float32_kernel() : nullptr;
+      kernel = e ? cpu::float32_kernel(*e) : nullptr;
       if (!kernel) {
         return std::nullopt;
       }
@@ -373,3 +375,29 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
 }
 
 } // namespace mlx::core
+
+namespace mlx::core::cpu {
+
+namespace {
+
+std::unordered_map<std::type_index, Float32Kernel>& float32_kernels() {
+  static std::unordered_map<std::type_index, Float32Kernel> kernels;
+  return kernels;
+}
+
+} // namespace
+
+Float32Kernel float32_kernel(const Primitive& p) {
+  auto& k = float32_kernels();
+  auto it = k.find(std::type_index(typeid(p)));
+  return it == k.end() ? nullptr : it->second;
+}
+
+bool register_float32_kernel(std::type_index cls, Float32Kernel kernel) {
+  if (kernel) {
+    float32_kernels()[cls] = kernel;
+  }
+  return true;
+}
+
+} // namespace mlx::core::cpu
