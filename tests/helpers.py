@@ -264,3 +264,38 @@ def assert_raises(fn, exc, prefix):
         out = fn()
         mx.eval(out)
     assert str(info.value).startswith(prefix), f"message {str(info.value)!r} lacks {prefix!r}"
+
+
+def central_grad(f, x, eps=1e-6):
+    """d sum(f(x)) / dx by central differences, x float64 NumPy."""
+    g = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        xp, xm = x.copy(), x.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        g[i] = (f(xp) - f(xm)) / (2 * eps)
+    return g
+
+
+def check_grad(fn, *args, argnum=0, weights=None):
+    """mx.grad of sum(w * fn(args)) against central differences, in float64."""
+    rng = np.random.default_rng(7)
+    xs = [np.asarray(a, np.float64) for a in args]
+    f64 = lambda x: mx.array(x, mx.float64)  # noqa: E731
+    out_shape = np.asarray(fn(*[f64(x) for x in xs])).shape
+    w = f64(rng.uniform(-1, 1, out_shape) if weights is None else weights)
+
+    def scalar(*ms):
+        return mx.sum(fn(*ms) * w)
+
+    g = mx.grad(scalar, argnums=argnum)(*[f64(x) for x in xs])
+    assert g.dtype == mx.float64
+
+    def np_f(x):
+        ys = list(xs)
+        ys[argnum] = x
+        return float(np.asarray(scalar(*[f64(y) for y in ys])))
+
+    np.testing.assert_allclose(np.array(g), central_grad(np_f, xs[argnum]), rtol=1e-5, atol=1e-7)

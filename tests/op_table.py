@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import numpy as np
 
 import mlx.core as mx
-from helpers import ALL, FLOATS, INEXACT, INTS, NUMERIC, REAL, at_least_float, promote
+from helpers import ALL, FLOATS, INEXACT, INTS, REAL, at_least_float, promote
 
 POS = (0.1, 3.0)
 UNIT = (-0.95, 0.95)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
+from helpers import assert_array, assert_raises
 
 
 @pytest.mark.parametrize(
@@ -284,3 +285,83 @@ def test_comparison_with_non_arrays():
     a = mx.array([1, 2])
     assert (a == None) is False  # noqa: E711
     assert (a != "x") is True
+
+
+def test_printoptions():
+    x = mx.array([1.123456789, 2.5, 1e-5, 3.0])
+    default = "array([1.12346, 2.5, 1e-05, 3], dtype=float32)"
+    assert repr(x) == default
+    assert mx.get_printoptions().precision == -1
+    try:
+        mx.set_printoptions(precision=3)
+        assert repr(x) == "array([1.123, 2.500, 0.000, 3.000], dtype=float32)"
+        assert mx.get_printoptions().precision == 3
+        with mx.printoptions(precision=2) as ctx:
+            assert type(ctx).__name__ == "_PrintOptionsContext"
+            assert repr(x) == "array([1.12, 2.50, 0.00, 3.00], dtype=float32)"
+            assert repr(mx.array(3.14159)) == "array(3.14, dtype=float32)"
+            assert repr(mx.array([1, 2])) == "array([1, 2], dtype=int32)"
+            assert repr(mx.array([1.5 + 2.25j, -1j])) == "array([1.50+2.25j, -0.00-1.00j], dtype=complex64)"
+            assert repr(mx.array([1.23456], mx.float16)) == "array([1.23], dtype=float16)"
+        assert repr(x) == "array([1.123, 2.500, 0.000, 3.000], dtype=float32)"
+        mx.set_printoptions(precision=0)
+        assert str(x) == "array([1, 2, 0, 3], dtype=float32)"
+        mx.set_printoptions(precision=-5)  # negative: 6 digits after the point
+        assert repr(mx.array([1.5])) == "array([1.500000], dtype=float32)"
+        with pytest.raises(TypeError):
+            mx.set_printoptions(precision=1.5)
+    finally:
+        mx.set_printoptions()
+    assert repr(x) == default and mx.get_printoptions().precision == -1
+    opts = mx.PrintOptions(4)
+    assert opts.precision == 4 and mx.PrintOptions().precision == -1
+    opts.precision = 1
+    with mx._PrintOptionsContext(opts):
+        assert repr(mx.array([0.25])) == "array([0.2], dtype=float32)"
+    assert repr(x) == default
+
+
+# ------------------------------------------------- ArrayLike and from_dlpack
+
+def test_array_like():
+    obj = mx.ArrayLike([1, 2])
+    assert isinstance(obj, mx.ArrayLike)
+    with pytest.raises(ValueError):
+        mx.array(obj)
+
+
+def test_from_dlpack():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for v in (x, x.T, x[:, ::2], x[::-1]):
+        out = mx.from_dlpack(v)
+        assert_array(out, v, mx.float32)
+    assert_array(mx.from_dlpack(x, copy=True), x, mx.float32)
+    for v, d in [(np.array([1, 2], np.int64), mx.int64), (np.array([1, 2], np.float16), mx.float16),
+                 (np.array([True]), mx.bool_), (np.array(3.0), mx.float32), (np.zeros((0, 3)), mx.float32),
+                 (np.array([1 + 2j], np.complex64), mx.complex64), (np.array([1, 2], np.uint16), mx.uint16)]:
+        assert_array(mx.from_dlpack(v), v, d)
+    y = np.arange(3.0, dtype=np.float32)
+    z = mx.from_dlpack(y)
+    y[0] = 100
+    assert z.tolist() == [0.0, 1.0, 2.0]  # a copy
+
+    class Wrapper:
+        def __init__(self, a):
+            self.a = a
+
+        def __dlpack__(self, **kw):
+            return self.a.__dlpack__(**kw)
+
+        def __dlpack_device__(self):
+            return self.a.__dlpack_device__()
+
+    assert_array(mx.from_dlpack(Wrapper(x)), x, mx.float32)
+    assert mx.from_dlpack(mx.array([1, 2])).tolist() == [1, 2]
+    assert_raises(lambda: mx.from_dlpack(x, copy=False), ValueError,
+                  "[convert] Cannot import a CPU array without a copy.")
+    for bad in ([1, 2], 1):
+        with pytest.raises(TypeError):
+            mx.from_dlpack(bad)
+
+
+# -------------------------------------------------------- hadamard_transform

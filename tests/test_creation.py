@@ -5,6 +5,7 @@ import pytest
 
 import mlx.core as mx
 from helpers import ALL, DTYPES, assert_array, assert_raises
+import math
 
 
 @pytest.mark.parametrize("args,kw,expected,dtype", [
@@ -170,3 +171,36 @@ def test_shape_ops_errors():
     assert_raises(lambda: mx.moveaxis(a, 3, 0), IndexError, "[moveaxis]")
     # MLX names broadcast_shapes here; ours says broadcast_to (see report).
     assert_raises(lambda: mx.broadcast_to(a, (3, 3, 4)), ValueError, "[broadcast")
+
+
+# ------------------------------------------------------------------ constants
+
+def test_constants():
+    assert mx.e == math.e and mx.pi == math.pi
+    assert mx.inf == math.inf and math.isnan(mx.nan)
+    assert mx.euler_gamma == 0.5772156649015329
+    assert mx.newaxis is None
+    assert mx.ones((2, 3))[:, mx.newaxis].shape == (2, 1, 3)
+
+
+# -------------------------------------------------------------------- softmax
+
+
+@pytest.mark.parametrize("name", ["bartlett", "blackman", "hamming", "hanning"])
+def test_windows(name):
+    f, g = getattr(mx, name), getattr(np, name)
+    for M in [-1, 0, 1, 2, 3, 5, 7, 64, 1000]:
+        out = f(M)
+        assert_array(out, g(M), mx.float32, atol=3e-7, msg=str(M))
+    with pytest.raises(TypeError):
+        f(2.5)
+    assert f(4, stream=mx.cpu).shape == (4,)
+
+
+def test_window_exact_values():
+    # Recorded from MLX: Blackman's ends are exactly zero in float32.
+    assert mx.blackman(5).tolist()[0] == 0.0 and mx.blackman(5).tolist()[2] == 1.0
+    assert mx.bartlett(5).tolist() == [0.0, 0.5, 1.0, 0.5, 0.0]
+
+
+# ---------------------------------------------------------- dtype queries

@@ -181,3 +181,66 @@ def test_view():
                  np.array([1.0, 2.0], np.float32).view(np.float16), "float16")
     assert_array(mx.view(mx.array([-1], mx.int32), mx.uint32), np.array([2**32 - 1]), "uint32")
     assert_raises(lambda: mx.view(mx.array([1, 2, 3], mx.int8), mx.int16), ValueError, "[view]")
+
+
+_D = ["bool_", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+      "float16", "bfloat16", "float32", "float64", "complex64"]
+# MLX 0.32.4 can_cast(row, column), recorded.
+_CAN_CAST = """
+11111111111111 01111011111111 00111001111111 00011000111111 00001000011111 00000111111111
+00000011111111 00000001111111 00000000111111 00000000010111 00000000001111 00000000000111
+00000000000011 00000000000001""".split()
+
+
+def test_can_cast():
+    for i, a in enumerate(_D):
+        for j, b in enumerate(_D):
+            want = _CAN_CAST[i][j] == "1"
+            assert mx.can_cast(getattr(mx, a), getattr(mx, b)) is want, (a, b)
+    assert mx.can_cast(mx.array([1]), mx.float32) is True
+    assert mx.can_cast(mx.array(1.0), mx.int32) is False
+    assert mx.can_cast(from_=mx.int8, to=mx.int32)
+    assert_raises(lambda: mx.can_cast(1, mx.int32), ValueError,
+                  "[can_cast] `from_` must be an array or a dtype.")
+    with pytest.raises(TypeError):
+        mx.can_cast(mx.int8, "int32")
+
+
+def test_result_type():
+    assert mx.result_type(mx.int8, mx.uint8) == mx.int16
+    assert mx.result_type(mx.array([1]), mx.float16) == mx.float16
+    assert mx.result_type(mx.int8) == mx.int8
+    assert mx.result_type(mx.array([1], mx.int8), mx.array(1.0)) == mx.float32  # arrays are not weak
+    assert mx.result_type(mx.bfloat16, mx.float16) == mx.float32
+    assert mx.result_type(mx.uint64, mx.int64) == mx.float32
+    assert mx.result_type(mx.int8, mx.int16, mx.float16, mx.complex64) == mx.complex64
+    assert_raises(lambda: mx.result_type(), ValueError, "[result_type] At least one array or dtype is required.")
+    for bad in (1, 1.0, np.float32):
+        assert_raises(lambda: mx.result_type(bad, mx.int8), ValueError,
+                      "[result_type] Inputs must be arrays or dtypes.")
+
+
+# MLX 0.32.4 isdtype(dtype, kind) over _D, recorded.
+_ISDTYPE = {
+    "bool": "10000000000000", "signed integer": "00000111100000", "unsigned integer": "01111000000000",
+    "integral": "01111111100000", "real floating": "00000000011110", "complex floating": "00000000000001",
+    "numeric": "01111111111111",
+}
+
+
+def test_isdtype():
+    for kind, row in _ISDTYPE.items():
+        for d, bit in zip(_D, row):
+            assert mx.isdtype(getattr(mx, d), kind) is (bit == "1"), (d, kind)
+    assert mx.isdtype(mx.float32, mx.float32) and not mx.isdtype(mx.float32, mx.float16)
+    assert not mx.isdtype(mx.float32, (mx.float16, "integral"))
+    assert mx.isdtype(mx.int32, (mx.float16, "integral"))
+    assert not mx.isdtype(mx.float32, ())
+    assert_raises(lambda: mx.isdtype(mx.float32, "foo"), ValueError, "[isdtype] Unknown data type kind: 'foo'.")
+    for bad in (mx.floating, 3, [mx.float32]):
+        assert_raises(lambda: mx.isdtype(mx.float32, bad), ValueError, "[isdtype] `kind` must be")
+    with pytest.raises(TypeError):
+        mx.isdtype(mx.array(1), "numeric")
+
+
+# -------------------------------------------------------------- einsum_path

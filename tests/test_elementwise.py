@@ -2,14 +2,13 @@
 every layout (contiguous, transposed, sliced, broadcast, empty, 0-d), the
 rejected dtypes, and special values."""
 
-import math
 import warnings
 
 import numpy as np
 import pytest
 
 import mlx.core as mx
-from helpers import (ALL, DTYPES, FLOATS, INEXACT, INTS, LAYOUTS, SIGNED, all_layouts,
+from helpers import (FLOATS, INEXACT, INTS, all_layouts,
                      assert_array, assert_raises, layout, np_values, promote, seeded_rng,
                      to_mx)
 from op_table import BINARY, BITWISE, UNARY, compute_np, pair_ok

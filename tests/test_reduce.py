@@ -10,6 +10,7 @@ import pytest
 import mlx.core as mx
 from helpers import (ALL, FLOATS, INTS, REAL, SIGNED, assert_array, assert_raises,
                      np_values, seeded_rng, to_mx)
+from helpers import LAYOUTS, layout, to_np
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
 
@@ -250,3 +251,73 @@ def test_row_reductions_every_lane_split(n):
     np.testing.assert_allclose(np.array(mx.fast.layer_norm(a, None, None, 1e-5)), ln, rtol=1e-4, atol=1e-4)
     xi = rng.integers(-50, 50, (7, n)).astype(np.int32)
     np.testing.assert_array_equal(np.array(mx.array(xi).sum(-1)), xi.sum(-1))
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint32", "float16", "float32", "complex64"])
+def test_positive(dtype):
+    rng = np.random.default_rng(0)
+    for name in LAYOUTS:
+        a, x = layout(name, dtype, rng)
+        assert_array(mx.positive(a), x, dtype)
+    with pytest.raises(TypeError):
+        mx.positive(3)
+    x = mx.array([1, 2])
+    y = mx.positive(x)
+    y[0] = 5
+    assert x.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "uint8", "float32", "float16", "complex64"])
+def test_count_nonzero(dtype):
+    rng = np.random.default_rng(1)
+    for name in LAYOUTS:
+        a, x = layout(name, dtype, rng)
+        x = np.round(x) if dtype != "bool" else x
+        a = to_mx(x, dtype) if name not in ("transposed", "sliced", "broadcast") else mx.round(a) \
+            if dtype not in ("bool", "int32", "uint8") else a
+        x = to_np(a)
+        axes = [None, 0, -1, (0, 1)] if a.ndim == 2 else [None]
+        for axis in axes:
+            for keepdims in (False, True):
+                out = mx.count_nonzero(a, axis=axis, keepdims=keepdims)
+                assert_array(out, np.count_nonzero(x, axis=axis, keepdims=keepdims), mx.int32)
+    assert mx.count_nonzero(mx.ones((2, 3)), 1).tolist() == [3, 3]  # axis positional
+
+
+def test_count_nonzero_special():
+    assert mx.count_nonzero(mx.array([np.nan, 0.0])).item() == 1
+    assert_array(mx.count_nonzero(mx.array(0)), np.array(0), mx.int32)
+    assert_array(mx.count_nonzero(mx.zeros((0, 2))), np.array(0), mx.int32)
+    with pytest.raises(IndexError):
+        mx.count_nonzero(mx.ones((2, 3)), axis=3)
+    with pytest.raises(TypeError):
+        mx.count_nonzero(mx.ones((2, 3)), 1, True)  # keepdims is keyword-only
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "float32", "bfloat16"])
+def test_minmax(dtype):
+    rng = np.random.default_rng(2)
+    for name in LAYOUTS:
+        if name == "empty":
+            continue
+        a, x = layout(name, dtype, rng)
+        axes = [None, 0, 1, (0, 1)] if a.ndim == 2 else [None]
+        for axis in axes:
+            for keepdims in (False, True):
+                out = mx.minmax(a, axis, keepdims)
+                assert isinstance(out, tuple) and len(out) == 2
+                assert_array(out[0], np.min(x, axis=axis, keepdims=keepdims), dtype)
+                assert_array(out[1], np.max(x, axis=axis, keepdims=keepdims), dtype)
+
+
+def test_minmax_errors_and_nan():
+    lo, hi = mx.minmax(mx.array([1.0, np.nan]))
+    assert np.isnan(lo.item()) and np.isnan(hi.item())
+    out = mx.minmax(mx.zeros((0, 2)), axis=1)
+    assert out[0].shape == (0,) and out[1].shape == (0,)
+    assert_raises(lambda: mx.minmax(mx.zeros((0, 2))), ValueError, "[min]")
+    with pytest.raises(ValueError):
+        mx.minmax(mx.ones((2, 2)), axis=(0, 0))
+
+
+# ------------------------------------------------------------------- addmm

@@ -154,3 +154,24 @@ def test_custom_vjp_sees_every_output_and_skips_the_forward_graph():
     g = mx.grad(lambda v: f(v)[1])(x)
     np.testing.assert_allclose(np.array(g), 2 * np.array(x))
     assert seen == [[0.0, 1.0]]
+
+
+def test_depends():
+    a, b = mx.array([1.0, 2.0]), mx.array([3.0])
+    out = mx.depends(a, b)
+    assert isinstance(out, mx.array) and out.tolist() == [1.0, 2.0]
+    outs = mx.depends([a, b], [b * 2])
+    assert isinstance(outs, list) and [o.tolist() for o in outs] == [[1.0, 2.0], [3.0]]
+    assert mx.depends([a], []) [0].tolist() == [1.0, 2.0]
+    g = mx.grad(lambda x: mx.depends(x * 2, x * 3).sum())(a)
+    assert g.tolist() == [2.0, 2.0]
+    g = mx.grad(lambda x: mx.depends([x * 2], [x * 3])[0].sum())(a)
+    assert g.tolist() == [2.0, 2.0]
+    assert mx.vmap(lambda x: mx.depends(x * 2, x * 3))(a).tolist() == [2.0, 4.0]
+    _, t = mx.jvp(lambda x: mx.depends(x * 2, x * 3), [a], [mx.ones(2)])
+    assert t[0].tolist() == [2.0, 2.0]
+    with pytest.raises((TypeError, RuntimeError)):
+        mx.depends(1, b)
+
+
+# ------------------------------------------------------------------ streams
