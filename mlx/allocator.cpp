@@ -1,6 +1,7 @@
 #include "mlx/allocator.h"
 
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -15,24 +16,31 @@ namespace mlx::core::allocator {
 
 namespace {
 
-// Every allocation carries a small header holding its rounded size, so that
-// free() knows which cache bucket it belongs to.
+// Every allocation carries a small header holding its capacity and the
+// size that was asked for: free() knows which cache bucket the buffer goes
+// back to, and the accounting counts what arrays hold.
 constexpr size_t kAlign = 64;
 constexpr size_t kHeader = kAlign;
+constexpr size_t kPage = 4096;
 
+struct Header {
+  size_t capacity;
+  size_t requested;
+};
+
+Header& header_of(void* ptr) { return *reinterpret_cast<Header*>(static_cast<char*>(ptr) - kHeader); }
+
+// The capacity a request gets: small ones a multiple of 64 bytes (their size
+// class), larger ones whole pages. No buffer wastes more than that.
 size_t round_size(size_t size) {
-  // Small sizes round to a multiple of 64 bytes; larger ones to a quarter of
-  // their power of two, which bounds the waste at 25% and keeps buckets few.
-  if (size <= 4096) {
-    return (size + kAlign - 1) / kAlign * kAlign;
-  }
-  size_t p = 4096;
-  while (p < size) {
-    p <<= 1;
-  }
-  size_t q = p / 4;
-  return (size + q - 1) / q * q;
+  size_t unit = size <= kPage ? kAlign : kPage;
+  return (size + unit - 1) / unit * unit;
 }
+
+// A cached buffer serves a request when its capacity exceeds the request by
+// at most this much (an eighth, at least a page): arrays whose sizes vary a
+// little (a growing sequence) reuse buffers without wasting much.
+size_t reuse_slack(size_t rounded) { return rounded <= kPage ? 0 : std::max(kPage, rounded / 8); }
 
 size_t total_memory() {
   long pages = sysconf(_SC_PHYS_PAGES);
@@ -70,14 +78,21 @@ class CachingAllocator {
     size_t rounded = round_size(size == 0 ? 1 : size);
     {
       std::lock_guard<std::mutex> lk(mutex_);
-      auto it = cache_.find(rounded);
-      if (it != cache_.end() && !it->second.empty()) {
+      auto it = cache_.lower_bound(rounded);
+      if (it != cache_.end() && it->first <= rounded + reuse_slack(rounded)) {
         void* p = it->second.back();
         it->second.pop_back();
-        cache_memory_ -= rounded;
-        add_active(rounded);
+        if (it->second.empty()) {
+          cache_.erase(it);
+        }
+        cache_memory_ -= header_of(p).capacity;
+        header_of(p).requested = size;
+        add_active(size);
         return Buffer(p);
       }
+      // Over the limit: give the cache back before asking for more. The
+      // limit is a guideline, as in MLX: past it, allocation still proceeds
+      // while the system has memory, and fails with an error when it has not.
       if (active_memory_ + rounded > memory_limit_ && cache_memory_ > 0) {
         clear_cache_locked();
       }
@@ -95,25 +110,25 @@ class CachingAllocator {
         throw std::runtime_error(msg.str());
       }
     }
-    *static_cast<size_t*>(raw) = rounded;
+    void* p = static_cast<char*>(raw) + kHeader;
+    header_of(p) = {rounded, size};
     std::lock_guard<std::mutex> lk(mutex_);
-    add_active(rounded);
-    return Buffer(static_cast<char*>(raw) + kHeader);
+    add_active(size);
+    return Buffer(p);
   }
 
   void free(Buffer b) {
     if (b.ptr == nullptr) {
       return;
     }
-    void* raw = static_cast<char*>(b.ptr) - kHeader;
-    size_t rounded = *static_cast<size_t*>(raw);
+    Header h = header_of(b.ptr);
     std::lock_guard<std::mutex> lk(mutex_);
-    active_memory_ -= rounded;
-    if (cache_memory_ + rounded <= cache_limit_) {
-      cache_[rounded].push_back(b.ptr);
-      cache_memory_ += rounded;
+    active_memory_ -= h.requested;
+    if (cache_memory_ + h.capacity <= cache_limit_) {
+      cache_[h.capacity].push_back(b.ptr);
+      cache_memory_ += h.capacity;
     } else {
-      std::free(raw);
+      std::free(static_cast<char*>(b.ptr) - kHeader);
     }
   }
 
@@ -121,7 +136,7 @@ class CachingAllocator {
     if (b.ptr == nullptr) {
       return 0;
     }
-    return *reinterpret_cast<size_t*>(static_cast<char*>(b.ptr) - kHeader);
+    return header_of(b.ptr).capacity;
   }
 
   void clear_cache() {

@@ -1,4 +1,5 @@
-// Buffer allocation with a size-bucketed cache and MLX's memory accounting.
+// Buffer allocation with a cache of freed buffers, and MLX's memory
+// accounting: active and peak memory count the bytes arrays asked for.
 #pragma once
 
 #include <cstddef>
@@ -14,7 +15,8 @@ struct Buffer {
 
 Buffer malloc(size_t size);
 void free(Buffer buffer);
-// The size the buffer was allocated with.
+// The capacity of the buffer: the size asked for, rounded up to its size
+// class (64 bytes) or to whole pages.
 size_t allocation_size(Buffer buffer);
 
 } // namespace mlx::core::allocator
