@@ -321,3 +321,19 @@ def test_minmax_errors_and_nan():
 
 
 # ------------------------------------------------------------------- addmm
+
+
+def test_mean_of_integers_sums_in_their_accumulator_type():
+    """As MLX 0.32.4: the sum is taken in the integer accumulator type (wrapping
+    as it does) and then converted, so int64 extremes average exactly."""
+    cases = [
+        (mx.array([-(2**63), 2**63 - 1], dtype=mx.int64), -0.5),
+        (mx.array([2**31 - 1, 2**31 - 1], dtype=mx.int32), -1.0),
+        (mx.array([100, 101], dtype=mx.int8), 100.5),
+        (mx.array([2**62, 2**62], dtype=mx.int64), -4.611686018427388e18),
+        (mx.array([True, False, True]), 2 / 3),
+    ]
+    for a, want in cases:
+        m = mx.mean(a)
+        assert m.dtype == mx.float32
+        assert m.item() == pytest.approx(want, rel=1e-6)

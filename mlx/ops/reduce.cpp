@@ -113,7 +113,9 @@ array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrD
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   auto t = detail::at_least_float(a.dtype());
   size_t n = reduced_count(a, axes);
-  auto total = sum(astype(a, t, s), axes, keepdims, s);
+  // Integers are summed in their own accumulator type (wrapping as it does)
+  // and then converted, as MLX: the mean of int64 extremes is exact (-0.5).
+  auto total = is_inexact(a.dtype()) ? sum(a, axes, keepdims, s) : astype(sum(a, axes, keepdims, s), t, s);
   return multiply(total, array(1.0 / double(n), t), s);
 }
 
