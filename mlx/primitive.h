@@ -106,19 +106,8 @@ class Primitive {
       const std::vector<int>& axes) override;
 
 // The rules and equivalence of a primitive.
-#define MLX_TRANSFORMS_BODY                                            \
-  std::vector<array> jvp(                                              \
-      const std::vector<array>& primals,                               \
-      const std::vector<array>& tangents,                              \
-      const std::vector<int>& argnums) override;                       \
-  std::vector<array> vjp(                                              \
-      const std::vector<array>& primals,                               \
-      const std::vector<array>& cotangents,                            \
-      const std::vector<int>& argnums,                                 \
-      const std::vector<array>& outputs) override;                     \
-  std::pair<std::vector<array>, std::vector<int>> vmap(                \
-      const std::vector<array>& inputs,                                \
-      const std::vector<int>& axes) override;                          \
+#define MLX_TRANSFORMS_BODY \
+  MLX_TRANSFORM_RULES    \
   bool is_equivalent(const Primitive& other) const override;
 
 } // namespace mlx::core

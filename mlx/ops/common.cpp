@@ -17,6 +17,17 @@ int normalize_axis(int axis, int ndim, const char* op) {
   return a;
 }
 
+int check_axis(int axis, int ndim, const char* op) {
+  int a = axis < 0 ? axis + ndim : axis;
+  if (a < 0 || a >= ndim) {
+    std::ostringstream msg;
+    msg << "[" << op << "] Axis " << axis << " is out of bounds for array with " << ndim
+        << " dimensions.";
+    throw std::out_of_range(msg.str());
+  }
+  return a;
+}
+
 std::vector<array> tangents_of_all(const std::vector<array>& primals, const std::vector<array>& tangents,
                                    const std::vector<int>& argnums, Stream s) {
   std::vector<array> tans;

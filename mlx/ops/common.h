@@ -22,6 +22,10 @@ template <typename... Args>
 // Normalizes a possibly negative axis; throws out_of_range naming `op`.
 int normalize_axis(int axis, int ndim, const char* op);
 
+// The same with MLX's wording for ops that say "out of bounds" (sort,
+// split, stack and friends).
+int check_axis(int axis, int ndim, const char* op);
+
 // Normalized, sorted axes; rejects duplicates.
 std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
 

@@ -15,21 +15,7 @@ namespace mlx::core {
 
 using detail::fail;
 
-namespace {
-
-// MLX's wording for a bad axis (IndexError).
-int check_axis(int axis, int ndim, const char* op) {
-  int a = axis < 0 ? axis + ndim : axis;
-  if (a < 0 || a >= ndim) {
-    std::ostringstream msg;
-    msg << "[" << op << "] Axis " << axis << " is out of bounds for array with " << ndim
-        << " dimensions.";
-    throw std::out_of_range(msg.str());
-  }
-  return a;
-}
-
-} // namespace
+using detail::check_axis;
 
 array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s) {
   if (arrays.empty()) {

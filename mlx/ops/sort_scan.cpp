@@ -12,29 +12,15 @@ namespace mlx::core {
 
 using detail::fail;
 
-namespace {
-
-int sort_axis(int axis, int ndim, const char* op) {
-  int a = axis < 0 ? axis + ndim : axis;
-  if (a < 0 || a >= ndim) {
-    std::ostringstream msg;
-    msg << "[" << op << "] Axis " << axis << " is out of bounds for array with " << ndim
-        << " dimensions.";
-    throw std::out_of_range(msg.str());
-  }
-  return a;
-}
-
-} // namespace
 
 array sort(const array& a, int axis, StreamOrDevice s) {
-  int ax = sort_axis(axis, a.ndim(), "sort");
+  int ax = detail::check_axis(axis, a.ndim(), "sort");
   return detail::make_node<Sort>(a.shape(), a.dtype(), {a}, to_stream(s), ax);
 }
 array sort(const array& a, StreamOrDevice s) { return sort(flatten(a, 0, -1, s), 0, s); }
 
 array argsort(const array& a, int axis, StreamOrDevice s) {
-  int ax = sort_axis(axis, a.ndim(), "argsort");
+  int ax = detail::check_axis(axis, a.ndim(), "argsort");
   return detail::make_node<ArgSort>(a.shape(), uint32, {a}, to_stream(s), ax);
 }
 array argsort(const array& a, StreamOrDevice s) { return argsort(flatten(a, 0, -1, s), 0, s); }
@@ -56,7 +42,7 @@ int check_kth(const array& a, int kth, int ax, int axis, const char* op) {
 } // namespace
 
 array partition(const array& a, int kth, int axis, StreamOrDevice s) {
-  int ax = sort_axis(axis, a.ndim(), "partition");
+  int ax = detail::check_axis(axis, a.ndim(), "partition");
   int k = check_kth(a, kth, ax, axis, "partition");
   return detail::make_node<Partition>(a.shape(), a.dtype(), {a}, to_stream(s), k, ax);
 }
@@ -65,7 +51,7 @@ array partition(const array& a, int kth, StreamOrDevice s) {
 }
 
 array argpartition(const array& a, int kth, int axis, StreamOrDevice s) {
-  int ax = sort_axis(axis, a.ndim(), "argpartition");
+  int ax = detail::check_axis(axis, a.ndim(), "argpartition");
   int k = check_kth(a, kth, ax, axis, "argpartition");
   return detail::make_node<ArgPartition>(a.shape(), uint32, {a}, to_stream(s), k, ax);
 }
@@ -74,7 +60,7 @@ array argpartition(const array& a, int kth, StreamOrDevice s) {
 }
 
 array topk(const array& a, int k, int axis, StreamOrDevice s) {
-  int ax = sort_axis(axis, a.ndim(), "topk");
+  int ax = detail::check_axis(axis, a.ndim(), "topk");
   int n = a.shape(ax);
   if (k < 0 || k > n) {
     std::ostringstream msg;
@@ -107,7 +93,7 @@ namespace {
 
 array scan(const array& a, int axis, bool reverse, bool inclusive, Scan::ReduceType type, const char* op,
            StreamOrDevice s) {
-  int ax = sort_axis(axis, a.ndim(), op);
+  int ax = detail::check_axis(axis, a.ndim(), op);
   Dtype t = a.dtype();
   if (type == Scan::Sum && t == bool_) {
     t = int32;
