@@ -233,14 +233,18 @@ void array::copy_shared_buffer(const array& other) {
 array::~array() {
   // Destroying the last handle of a deep unevaluated graph would recurse once
   // per node through ~ArrayDesc. Instead, take over the inputs of every
-  // descriptor about to die and release them from an explicit stack.
+  // descriptor about to die and release them from an explicit stack. Every
+  // input handle is moved onto the stack (whatever its count), so the one
+  // that drops a descriptor's count to zero is always released here, never
+  // from inside another descriptor's destructor: that covers inputs shared
+  // within one node (x + x) and by siblings (the outputs of split).
   if (!desc_ || desc_.use_count() > 1 || desc_->inputs.empty()) {
     return;
   }
   std::vector<std::shared_ptr<ArrayDesc>> stack;
   auto take_inputs = [&stack](ArrayDesc& d) {
     for (auto& in : d.inputs) {
-      if (in.desc_ && in.desc_.use_count() == 1) {
+      if (in.desc_) {
         stack.push_back(std::move(in.desc_));
       }
     }
@@ -253,7 +257,8 @@ array::~array() {
     if (d.use_count() == 1) {
       take_inputs(*d);
     }
-    // d (and its now input-free descriptor) is released here.
+    // d (and its now input-free descriptor) is released here, or, while
+    // other handles hold it, its count drops by one.
   }
 }
 
