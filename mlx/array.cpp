@@ -216,6 +216,14 @@ void array::copy_shared_buffer(
   desc_->data_size = data_size;
 }
 
+void array::clear_data() {
+  desc_->data = nullptr;
+  desc_->data_ptr = nullptr;
+  desc_->data_size = 0;
+  desc_->strides = row_strides(shape());
+  desc_->flags = {};
+}
+
 bool array::is_donatable() const {
   // While a transform traces, evaluated nodes keep their inputs for the
   // backward graph still to be built: nothing is donated then.
