@@ -165,8 +165,9 @@ array median(const array& a, const std::vector<int>& axes_in, bool keepdims, Str
   auto at = [&](int i) { return take(sorted, i, -1, s); };
   auto m = lo == hi ? astype(at(lo), t, s)
                     : multiply(add(astype(at(lo), t, s), astype(at(hi), t, s), s), array(0.5, t), s);
-  if (is_floating_point(a.dtype())) {
-    // A NaN anywhere makes the median NaN (as in NumPy and MLX).
+  if (is_inexact(a.dtype())) {
+    // A NaN anywhere (a complex one too) makes the median NaN (as in NumPy
+    // and MLX).
     m = where(any(isnan(x, s), -1, false, s), array(std::numeric_limits<float>::quiet_NaN(), t), m, s);
   }
   if (keepdims) {
