@@ -9,17 +9,19 @@
 namespace mlx::core {
 
 namespace detail {
+// Per thread, as in MLX: a transform traced on one thread does not make
+// another thread's arrays tracers, nor refuse its evaluations.
 namespace {
-std::atomic<int> tracing_depth{0};
+thread_local int tracing_depth = 0;
 }
-bool in_tracing() { return tracing_depth.load(std::memory_order_relaxed) > 0; }
+bool in_tracing() { return tracing_depth > 0; }
 TracingScope::TracingScope() { ++tracing_depth; }
 TracingScope::~TracingScope() { --tracing_depth; }
 
 namespace {
-std::atomic<int> placeholder_depth{0};
+thread_local int placeholder_depth = 0;
 }
-bool in_placeholder_tracing() { return placeholder_depth.load(std::memory_order_relaxed) > 0; }
+bool in_placeholder_tracing() { return placeholder_depth > 0; }
 PlaceholderTracingScope::PlaceholderTracingScope() { ++placeholder_depth; }
 PlaceholderTracingScope::~PlaceholderTracingScope() { --placeholder_depth; }
 } // namespace detail

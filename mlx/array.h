@@ -16,7 +16,7 @@ namespace mlx::core {
 class Primitive;
 
 namespace detail {
-// Number of transforms currently tracing a function (on any thread).
+// Number of transforms currently tracing a function on this thread.
 bool in_tracing();
 // Marks a region where a transform traces a function.
 struct TracingScope {
