@@ -238,3 +238,75 @@ def test_default_stream_is_set_per_thread():
     t.join()
     assert seen == [True]
     assert mx.default_stream(mx.cpu) == before
+
+
+# ------------------------------------------------------------ interop
+
+
+def test_export_to_dot():
+    import io
+
+    a = mx.array(1.0)
+    b = mx.array(2.0)
+    f = io.StringIO()
+    mx.export_to_dot(f, mx.exp(a + b) * a, x=a)
+    dot = f.getvalue()
+    assert dot.startswith("digraph {") and dot.rstrip().endswith("}")
+    for label in ('label ="Add"', 'label ="Exp"', 'label ="Multiply"', '"x"', "rank=source", "rank=sink"):
+        assert label in dot
+    # Several outputs (siblings), and an array without a graph.
+    f = io.StringIO()
+    mx.export_to_dot(f, *mx.divmod(a, b))
+    assert f.getvalue().count("rank=sink") == 2
+    f = io.StringIO()
+    mx.export_to_dot(f, a)
+    assert f.getvalue().count("rank=source") == 1
+
+
+def test_dlpack_export():
+    x = mx.arange(6, dtype=mx.float32).reshape(2, 3)
+    assert x.__dlpack_device__() == (1, 0)
+    y = np.from_dlpack(x)
+    assert y.dtype == np.float32 and y.tolist() == [[0, 1, 2], [3, 4, 5]]
+    z = np.from_dlpack(mx.array([1 + 2j, 3 - 1j]))
+    assert z.dtype == np.complex64 and z.tolist() == [1 + 2j, 3 - 1j]
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(x.T)  # strided views go through too
+    assert t.tolist() == [[0, 3], [1, 4], [2, 5]]
+    d = mx.array([1.0, 2.0]) - torch.tensor([0.5, 0.5])  # other frameworks' arrays as operands
+    assert isinstance(d, mx.array) and d.tolist() == [0.5, 1.5]
+
+
+def test_transforms_on_threads_do_not_interfere():
+    # Tracing state is per thread: grad on one thread must not make another
+    # thread's evaluations count as evaluations inside a transform.
+    x = mx.array([1.0, 2.0, 3.0])
+    xb = mx.broadcast_to(x, (8, 3))
+    errors = []
+
+    def grad_worker():
+        try:
+            g = mx.grad(lambda a: (a * a).sum())
+            for _ in range(300):
+                if g(x).tolist() != [2.0, 4.0, 6.0]:
+                    errors.append("grad")
+                    return
+        except Exception as e:
+            errors.append(repr(e))
+
+    def vmap_worker():
+        try:
+            h = mx.vmap(lambda a: a * a)
+            for _ in range(300):
+                if h(xb).tolist() != [[1.0, 4.0, 9.0]] * 8:
+                    errors.append("vmap")
+                    return
+        except Exception as e:
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=w) for w in (grad_worker, vmap_worker) * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

@@ -287,3 +287,72 @@ def test_pinv_empty_and_tall():
         mx.linalg.pinv(mx.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), stream=mx.cpu).tolist(),
         [[-1.3333311080932617, -0.33333149552345276, 0.6666648983955383],
          [1.0833314657211304, 0.3333318531513214, -0.41666531562805176]], rtol=1e-4, atol=1e-5)
+
+
+def test_complex_svd():
+    a_np = np.array([[1 + 2j, 0.5 - 1j, 0], [2j, -1, 1 + 1j], [0.25, 3 - 1j, 2]], np.complex64)
+    a = mx.array(a_np)
+    s = mx.linalg.svd(a, compute_uv=False, stream=mx.cpu)
+    assert s.dtype == mx.float32
+    np.testing.assert_allclose(s.tolist(), [3.93426251411438, 3.1524689197540283, 1.3769603967666626],
+                               rtol=1e-5)
+    u, s, vt = mx.linalg.svd(a, stream=mx.cpu)
+    assert (u.dtype, s.dtype, vt.dtype) == (mx.complex64, mx.float32, mx.complex64)
+    np.testing.assert_allclose(np.array(u @ mx.diag(s) @ vt), a_np, atol=1e-5)
+    s = mx.linalg.svd(mx.array(np.array([[1 + 1j, 2 + 2j], [3 + 3j, 4 + 4j]], np.complex64)),
+                      compute_uv=False, stream=mx.cpu)
+    np.testing.assert_allclose(s.tolist(), [7.72866, 0.517554], rtol=1e-5)
+
+
+def test_complex_eig():
+    a_np = np.array([[1 + 2j, 0.5 - 1j, 0], [2j, -1, 1 + 1j], [0.25, 3 - 1j, 2]], np.complex64)
+    a = mx.array(a_np)
+    w = np.array(mx.linalg.eigvals(a, stream=mx.cpu))
+    expected = [-2.4484663009643555 - 0.32896652817726135j, 1.3423558473587036 + 1.7233059406280518j,
+                3.1061103343963623 + 0.6056599020957947j]
+    np.testing.assert_allclose(sorted(w, key=lambda z: z.real), expected, rtol=1e-4, atol=1e-5)
+    w, v = mx.linalg.eig(a, stream=mx.cpu)
+    assert w.dtype == mx.complex64 and v.dtype == mx.complex64
+    np.testing.assert_allclose(np.array(a @ v), np.array(w[None, :] * v), atol=1e-4)
+
+
+def test_complex_eigh():
+    h_np = np.array([[2, 1 - 1j, 0.5j], [1 + 1j, 3, -1], [-0.5j, -1, 1]], np.complex64)
+    h = mx.array(h_np)
+    for uplo in ("L", "U"):
+        w, v = mx.linalg.eigh(h, UPLO=uplo, stream=mx.cpu)
+        assert w.dtype == mx.float32 and v.dtype == mx.complex64
+        np.testing.assert_allclose(w.tolist(), [0.413671612739563, 1.2560654878616333, 4.33026123046875],
+                                   rtol=1e-5)
+        np.testing.assert_allclose(np.array(h @ v), np.array(w[None, :] * v), atol=1e-5)
+    # Only the named triangle is read.
+    lower_only = mx.array(np.tril(h_np))
+    np.testing.assert_allclose(mx.linalg.eigvalsh(lower_only, UPLO="L", stream=mx.cpu).tolist(),
+                               [0.413671612739563, 1.2560654878616333, 4.33026123046875], rtol=1e-5)
+    with pytest.raises(ValueError, match="float32, float64 or complex64"):
+        mx.linalg.eigh(mx.array([[1, 2], [2, 1]]), stream=mx.cpu)
+
+
+@pytest.mark.parametrize("n", [2**16, 2**17, 2**20])
+def test_fft_long_powers_of_two(n):
+    # Lengths from 2^16 take the six-step path (in-cache transforms and
+    # blocked transposes); the results must equal the radix-2 ones, which
+    # NumPy's transform stands for here.
+    rng = np.random.default_rng(0)
+    x = (rng.random((2, n)) + 1j * rng.random((2, n))).astype(np.complex64)
+    for mx_f, np_f in ((mx.fft.fft, np.fft.fft), (mx.fft.ifft, np.fft.ifft)):
+        out = np.array(mx_f(mx.array(x)))
+        ref = np_f(x.astype(np.complex128))
+        assert np.abs(out - ref).max() <= 1e-5 * np.abs(ref).max()
+    r = x.real.copy()
+    out = np.array(mx.fft.rfft(mx.array(r)))
+    ref = np.fft.rfft(r.astype(np.float64))
+    assert np.abs(out - ref).max() <= 1e-5 * np.abs(ref).max()
+    back = np.array(mx.fft.irfft(mx.array(ref.astype(np.complex64))))
+    np.testing.assert_allclose(back, r, atol=1e-5)
+
+
+def test_median_complex_nan():
+    out = mx.median(mx.array([complex(1, 0), complex(math.nan, 0), complex(0, 0)]))
+    assert mx.isnan(out).item()
+    assert mx.median(mx.array([0, 1, 2, 3, 4])).item() == 2
