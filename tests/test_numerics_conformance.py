@@ -356,3 +356,24 @@ def test_median_complex_nan():
     out = mx.median(mx.array([complex(1, 0), complex(math.nan, 0), complex(0, 0)]))
     assert mx.isnan(out).item()
     assert mx.median(mx.array([0, 1, 2, 3, 4])).item() == 2
+
+
+def test_fp8_round_trip():
+    v = mx.array([448, 256, 0.015625, 1.0, -1.0, 0.3, 500, 1e9, math.nan, math.inf, -math.inf,
+                  0.001, 0.0019, 0.00098, -0.0, 460, 464, 2**-9, 2**-10])
+    q = mx.to_fp8(v)
+    assert q.dtype == mx.uint8
+    assert q.tolist() == [126, 120, 8, 56, 184, 42, 126, 126, 126, 126, 254, 1, 1, 1, 128, 126, 126, 1, 0]
+    back = mx.from_fp8(q)
+    assert back.dtype == mx.bfloat16
+    assert back.tolist() == [448.0, 256.0, 0.015625, 1.0, -1.0, 0.3125, 448.0, 448.0, 448.0, 448.0, -448.0,
+                             0.001953125, 0.001953125, 0.001953125, -0.0, 448.0, 448.0, 0.001953125, 0.0]
+    table = mx.from_fp8(mx.arange(256).astype(mx.uint8), dtype=mx.float32).tolist()
+    assert table[:4] == [0.0, 0.001953125, 0.00390625, 0.005859375]
+    assert table[120:127] == [256.0, 288.0, 320.0, 352.0, 384.0, 416.0, 448.0]
+    assert math.isnan(table[127]) and math.isnan(table[255]) and table[128] == -0.0
+    assert mx.to_fp8(mx.array([1.0, 2.5], mx.float16)).tolist() == [56, 66]
+    with pytest.raises(ValueError, match=r"\[from_fp8\] Input must have type uint8"):
+        mx.from_fp8(mx.array([1.0]))
+    with pytest.raises(ValueError, match=r"\[to_fp8\] Only real floating types are supported"):
+        mx.to_fp8(mx.array([1]))
