@@ -9,17 +9,19 @@
 namespace mlx::core {
 
 namespace detail {
+// Per thread, as in MLX: a transform traced on one thread does not make
+// another thread's arrays tracers, nor refuse its evaluations.
 namespace {
-std::atomic<int> tracing_depth{0};
+thread_local int tracing_depth = 0;
 }
-bool in_tracing() { return tracing_depth.load(std::memory_order_relaxed) > 0; }
+bool in_tracing() { return tracing_depth > 0; }
 TracingScope::TracingScope() { ++tracing_depth; }
 TracingScope::~TracingScope() { --tracing_depth; }
 
 namespace {
-std::atomic<int> placeholder_depth{0};
+thread_local int placeholder_depth = 0;
 }
-bool in_placeholder_tracing() { return placeholder_depth.load(std::memory_order_relaxed) > 0; }
+bool in_placeholder_tracing() { return placeholder_depth > 0; }
 PlaceholderTracingScope::PlaceholderTracingScope() { ++placeholder_depth; }
 PlaceholderTracingScope::~PlaceholderTracingScope() { --placeholder_depth; }
 } // namespace detail
@@ -216,6 +218,14 @@ void array::copy_shared_buffer(
   desc_->data_size = data_size;
 }
 
+void array::clear_data() {
+  desc_->data = nullptr;
+  desc_->data_ptr = nullptr;
+  desc_->data_size = 0;
+  desc_->strides = row_strides(shape());
+  desc_->flags = {};
+}
+
 bool array::is_donatable() const {
   // While a transform traces, evaluated nodes keep their inputs for the
   // backward graph still to be built: nothing is donated then.
@@ -233,14 +243,18 @@ void array::copy_shared_buffer(const array& other) {
 array::~array() {
   // Destroying the last handle of a deep unevaluated graph would recurse once
   // per node through ~ArrayDesc. Instead, take over the inputs of every
-  // descriptor about to die and release them from an explicit stack.
+  // descriptor about to die and release them from an explicit stack. Every
+  // input handle is moved onto the stack (whatever its count), so the one
+  // that drops a descriptor's count to zero is always released here, never
+  // from inside another descriptor's destructor: that covers inputs shared
+  // within one node (x + x) and by siblings (the outputs of split).
   if (!desc_ || desc_.use_count() > 1 || desc_->inputs.empty()) {
     return;
   }
   std::vector<std::shared_ptr<ArrayDesc>> stack;
   auto take_inputs = [&stack](ArrayDesc& d) {
     for (auto& in : d.inputs) {
-      if (in.desc_ && in.desc_.use_count() == 1) {
+      if (in.desc_) {
         stack.push_back(std::move(in.desc_));
       }
     }
@@ -253,7 +267,8 @@ array::~array() {
     if (d.use_count() == 1) {
       take_inputs(*d);
     }
-    // d (and its now input-free descriptor) is released here.
+    // d (and its now input-free descriptor) is released here, or, while
+    // other handles hold it, its count drops by one.
   }
 }
 

@@ -16,7 +16,7 @@ namespace mlx::core {
 class Primitive;
 
 namespace detail {
-// Number of transforms currently tracing a function (on any thread).
+// Number of transforms currently tracing a function on this thread.
 bool in_tracing();
 // Marks a region where a transform traces a function.
 struct TracingScope {
@@ -184,6 +184,9 @@ class array {
       size_t data_size,
       int64_t offset_elems = 0);
   void copy_shared_buffer(const array& other);
+  // Drops the buffer, so that the array counts as not yet computed again
+  // (eval does this to the outputs of a kernel that raised).
+  void clear_data();
 
   // Releases the array's graph iteratively when the last handle goes away.
   ~array();

@@ -9,6 +9,7 @@
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
 #include "mlx/fft.h"
+#include "mlx/graph_utils.h"
 #include "mlx/linalg.h"
 #include "mlx/stream.h"
 #include "mlx/transforms.h"

@@ -8,6 +8,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -54,12 +56,30 @@ struct Streams {
   Stream default_gpu{1, Device(Device::gpu)};
   // Workers are never destroyed: they may still run at process exit.
   std::unordered_map<int, StreamWorker*> workers;
+  // The thread that made each stream of new_stream (by index).
+  std::unordered_map<int, std::thread::id> owners;
 };
+
+// Asynchronous evaluations in flight and the first error one raised.
+struct AsyncState {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int in_flight = 0;
+  std::exception_ptr error;
+};
+
+AsyncState& async_state() {
+  static auto* a = new AsyncState();
+  return *a;
+}
 
 Streams& streams() {
   static auto* s = new Streams();
   return *s;
 }
+
+// This thread's choice of default streams (none: the shared defaults).
+thread_local std::optional<Stream> local_default_cpu, local_default_gpu;
 
 } // namespace
 
@@ -68,15 +88,21 @@ Stream default_stream(Device d) {
     throw std::invalid_argument(
         "[default_stream] Cannot get gpu stream without gpu backend.");
   }
+  auto& local = d.type == Device::cpu ? local_default_cpu : local_default_gpu;
+  if (local) {
+    return *local;
+  }
   auto& s = streams();
   std::lock_guard<std::mutex> lk(s.mutex);
   return d.type == Device::cpu ? s.default_cpu : s.default_gpu;
 }
 
+// Setting the default stream (mx.set_default_stream, `with mx.stream(s)`)
+// holds for the calling thread only, as in MLX: threads that enter and
+// leave stream contexts at the same time cannot leave each other's (or a
+// finished thread's) stream as the default.
 void set_default_stream(Stream st) {
-  auto& s = streams();
-  std::lock_guard<std::mutex> lk(s.mutex);
-  (st.device.type == Device::cpu ? s.default_cpu : s.default_gpu) = st;
+  (st.device.type == Device::cpu ? local_default_cpu : local_default_gpu) = st;
 }
 
 Stream new_stream(Device d) {
@@ -86,6 +112,7 @@ Stream new_stream(Device d) {
   }
   auto& s = streams();
   std::lock_guard<std::mutex> lk(s.mutex);
+  s.owners[s.next_index] = std::this_thread::get_id();
   return Stream(s.next_index++, d);
 }
 
@@ -115,6 +142,54 @@ void enqueue(const Stream& st, std::function<void()> task) {
   w->enqueue(std::move(task));
 }
 
+void begin_async() {
+  auto& a = async_state();
+  std::lock_guard<std::mutex> lk(a.mutex);
+  ++a.in_flight;
+}
+
+void end_async(std::exception_ptr error) {
+  auto& a = async_state();
+  {
+    std::lock_guard<std::mutex> lk(a.mutex);
+    --a.in_flight;
+    if (error && !a.error) {
+      a.error = error;
+    }
+  }
+  a.cv.notify_all();
+}
+
+void wait_async() {
+  auto& a = async_state();
+  std::unique_lock<std::mutex> lk(a.mutex);
+  a.cv.wait(lk, [&] { return a.in_flight == 0; });
+}
+
+void raise_async_error() {
+  auto& a = async_state();
+  std::exception_ptr error;
+  {
+    std::lock_guard<std::mutex> lk(a.mutex);
+    std::swap(error, a.error);
+  }
+  if (error) {
+    std::rethrow_exception(error);
+  }
+}
+
+void check_stream_thread(const Stream& st, std::thread::id caller) {
+  auto& s = streams();
+  std::lock_guard<std::mutex> lk(s.mutex);
+  auto it = s.owners.find(st.index);
+  if (it != s.owners.end() && it->second != caller) {
+    std::ostringstream msg;
+    msg << "There is no Stream(" << (st.device.type == Device::cpu ? "cpu" : "gpu") << ", " << st.index
+        << ") in current thread.";
+    throw std::runtime_error(msg.str());
+  }
+}
+
 std::mutex& eval_mutex() {
   static auto* m = new std::mutex();
   return *m;
@@ -131,8 +206,11 @@ void synchronize(Stream s) {
     done = true;
     cv.notify_one();
   });
-  std::unique_lock<std::mutex> lk(m);
-  cv.wait(lk, [&] { return done; });
+  {
+    std::unique_lock<std::mutex> lk(m);
+    cv.wait(lk, [&] { return done; });
+  }
+  scheduler::raise_async_error();
 }
 
 void synchronize() { synchronize(default_stream(default_device())); }

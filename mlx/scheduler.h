@@ -1,8 +1,10 @@
 // Per-stream worker threads that run asynchronous work in order.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 #include "mlx/stream.h"
 
@@ -10,6 +12,21 @@ namespace mlx::core::scheduler {
 
 // Queues `task` on the stream's worker thread.
 void enqueue(const Stream& s, std::function<void()> task);
+
+// Asynchronous evaluations (async_eval) in flight: begin_async when one is
+// queued, end_async with the error it raised (or none) when it is done.
+// The error waits for the next eval, async_eval or synchronize, which
+// raises it once (raise_async_error).
+void begin_async();
+void end_async(std::exception_ptr error);
+// Waits until no asynchronous evaluation is in flight.
+void wait_async();
+void raise_async_error();
+
+// Streams made by new_stream belong to the thread that made them; work on
+// them is evaluated only from there (default streams are shared). Throws
+// std::runtime_error when `s` belongs to another thread than `caller`.
+void check_stream_thread(const Stream& s, std::thread::id caller);
 
 // The lock every graph evaluation holds, so that evaluations on different
 // threads never run the same node twice or at once.

@@ -9,6 +9,7 @@
 #include <string>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -24,13 +25,20 @@ namespace {
 
 // Sorts the unevaluated part of the graph so that every node comes after its
 // inputs. Iterative (an explicit stack), since graphs can be millions deep.
-std::vector<array> topological_order(const std::vector<array>& outputs) {
+// `caller`: the thread that asked for the values (streams of new_stream
+// work only there).
+std::vector<array> topological_order(const std::vector<array>& outputs, std::thread::id caller) {
   std::vector<array> tape;
   std::unordered_set<std::uintptr_t> seen;
   std::vector<std::pair<array, size_t>> stack;
+  int checked_stream = -1;
   auto visit = [&](const array& a) {
     if (a.is_available() || !seen.insert(a.id()).second) {
       return;
+    }
+    if (a.has_primitive() && a.primitive().stream().index != checked_stream) {
+      scheduler::check_stream_thread(a.primitive().stream(), caller);
+      checked_stream = a.primitive().stream().index;
     }
     for (auto& s : a.siblings()) {
       seen.insert(s.id());
@@ -96,7 +104,17 @@ void run_primitive(array& node) {
   auto& p = node.primitive();
   auto& prof = profile();
   auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  eval_on_device(p, node.inputs(), outputs);
+  try {
+    eval_on_device(p, node.inputs(), outputs);
+  } catch (...) {
+    // A kernel that raised may have given its outputs buffers before it
+    // stopped: they hold no values, so the node stays unevaluated (a later
+    // eval runs it again and raises again).
+    for (auto& o : outputs) {
+      o.clear_data();
+    }
+    throw;
+  }
   if (prof.on) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::lock_guard<std::mutex> lk(prof.mutex);
@@ -196,8 +214,8 @@ void run_fused(detail::FusedGroup& group, std::vector<array>& tape) {
   group = {};
 }
 
-void eval_locked(const std::vector<array>& outputs) {
-  std::vector<array> tape = topological_order(outputs);
+void eval_locked(const std::vector<array>& outputs, std::thread::id caller) {
+  std::vector<array> tape = topological_order(outputs, caller);
   FusionPlan plan = plan_fusion(tape);
   bool fused = !plan.groups.empty();
   for (size_t t = 0; t < tape.size(); ++t) {
@@ -237,6 +255,9 @@ void check_not_placeholder(const std::vector<array>& outputs) {
 } // namespace
 
 void eval(std::vector<array> outputs) {
+  // What async_eval queued runs first; an error it raised is raised here.
+  scheduler::wait_async();
+  scheduler::raise_async_error();
   bool all_available = true;
   for (auto& o : outputs) {
     all_available &= o.is_available();
@@ -246,10 +267,13 @@ void eval(std::vector<array> outputs) {
   }
   check_not_placeholder(outputs);
   std::lock_guard<std::mutex> lk(scheduler::eval_mutex());
-  eval_locked(outputs);
+  eval_locked(outputs, std::this_thread::get_id());
 }
 
 void async_eval(std::vector<array> outputs) {
+  // An error of an earlier asynchronous evaluation is raised here if it
+  // has come in (as MLX may).
+  scheduler::raise_async_error();
   std::vector<array> pending;
   for (auto& o : outputs) {
     if (!o.is_available()) {
@@ -259,16 +283,32 @@ void async_eval(std::vector<array> outputs) {
   if (pending.empty()) {
     return;
   }
+  if (detail::in_tracing()) {
+    throw std::invalid_argument("[async_eval] Not allowed inside a graph transformation.");
+  }
   check_not_placeholder(pending);
   Stream s = pending[0].has_primitive() ? pending[0].primitive().stream()
                                         : default_stream(default_device());
-  scheduler::enqueue(s, [pending = std::move(pending)]() {
-    std::lock_guard<std::mutex> lk(scheduler::eval_mutex());
-    try {
-      eval_locked(pending);
-    } catch (...) {
-      // The graph is left intact: a later eval recomputes and raises.
+  // Streams of another thread are refused here, where the caller can see it.
+  for (auto& o : pending) {
+    if (o.has_primitive()) {
+      scheduler::check_stream_thread(o.primitive().stream(), std::this_thread::get_id());
     }
+  }
+  scheduler::begin_async();
+  scheduler::enqueue(s, [pending = std::move(pending), caller = std::this_thread::get_id()]() {
+    std::exception_ptr error;
+    {
+      std::lock_guard<std::mutex> lk(scheduler::eval_mutex());
+      try {
+        eval_locked(pending, caller);
+      } catch (...) {
+        // The failed nodes stay unevaluated; the error waits for the next
+        // eval, async_eval or synchronize.
+        error = std::current_exception();
+      }
+    }
+    scheduler::end_async(error);
   });
 }
 

@@ -74,14 +74,14 @@ def singular_inverse_plus_one():
 SINGULAR = r"\[linalg::inv\] The matrix is singular"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine defect: async_eval's task swallows the kernel's exception and leaves the failed "
-    "inv node holding an allocated, never-written buffer, so is_available() is true and the "
-    "later eval returns [[1, 1], [1, 1]] without raising"))
 def test_async_eval_error_is_raised_by_eval():
     c = singular_inverse_plus_one()
     mx.async_eval(c)  # returns; the error belongs to whoever waits for the value
-    mx.synchronize()  # the asynchronous evaluation has run (and failed) by now
+    # As in MLX, the next synchronize (or eval, or async_eval) raises it, once.
+    with pytest.raises(RuntimeError, match=SINGULAR):
+        mx.synchronize()
+    mx.synchronize()
+    # The failed node was left unevaluated: evaluating it raises again.
     with pytest.raises(RuntimeError, match=SINGULAR):
         mx.eval(c)
 
@@ -94,9 +94,6 @@ def test_eval_error_is_raised():
     assert (mx.ones((3,)) + 1).tolist() == [2, 2, 2]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine defect: after a kernel raises, its output keeps the buffer allocated before the "
-    "check and counts as evaluated: a second eval returns [[1, 1], [1, 1]] without raising"))
 def test_eval_error_is_raised_again():
     c = singular_inverse_plus_one()
     with pytest.raises(RuntimeError, match=SINGULAR):

@@ -3,8 +3,21 @@
 #include "mlx/ops.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <stdexcept>
 
 namespace mlx::core::detail {
+
+ShapeElem checked_dim(int64_t dim, const char* op) {
+  if (dim < INT32_MIN || dim > INT32_MAX) {
+    std::ostringstream msg;
+    msg << "[" << op << "] Shape dimension " << dim
+        << " is outside the supported range [-2147483648, 2147483647]. MLX currently uses 32-bit "
+           "integers for shape dimensions.";
+    throw std::overflow_error(msg.str());
+  }
+  return static_cast<ShapeElem>(dim);
+}
 
 int normalize_axis(int axis, int ndim, const char* op) {
   int a = axis < 0 ? axis + ndim : axis;

@@ -19,6 +19,10 @@ template <typename... Args>
   throw std::invalid_argument(msg.str());
 }
 
+// A computed shape dimension as ShapeElem; throws std::overflow_error
+// (Python's OverflowError) naming the value when int32 cannot hold it.
+ShapeElem checked_dim(int64_t dim, const char* op);
+
 // Normalizes a possibly negative axis; throws out_of_range naming `op`.
 int normalize_axis(int axis, int ndim, const char* op);
 

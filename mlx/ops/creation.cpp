@@ -20,9 +20,11 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
     fail("arange", "Cannot compute length.");
   }
   if (step == 0) {
-    fail("arange", "Cannot compute length with step of zero.");
+    fail("arange", "step must be nonzero.");
   }
-  double real_size = std::ceil((stop - start) / step);
+  // An infinite step gives the start alone when it points towards stop.
+  double real_size = std::isinf(step) ? double(step > 0 ? start < stop : start > stop)
+                                      : std::ceil((stop - start) / step);
   if (real_size > static_cast<double>(INT32_MAX)) {
     fail("arange", "Maximum size exceeded.");
   }

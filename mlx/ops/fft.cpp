@@ -62,6 +62,9 @@ array transform(const array& a, const std::optional<Shape>& n_opt, const std::op
   if (n_opt && !axes_opt) {
     fail("fftn", "`axes` should not be `None` if `s` is not `None`.");
   }
+  if (a.ndim() == 0 && !axes_opt) {
+    fail("fftn", "Requires array with at least one dimension.");
+  }
   std::vector<int> all(a.ndim());
   for (int d = 0; d < a.ndim(); ++d) {
     all[d] = d;
@@ -162,6 +165,9 @@ array fftfreq(int n, double d, StreamOrDevice s) {
   if (n <= 0) {
     fail("fftfreq", "`n` must be greater than 0.");
   }
+  if (d == 0) {
+    fail("fftfreq", "`d` must be non-zero.");
+  }
   // 0, 1, ..., (n - 1) / 2, then -(n / 2), ..., -1, over n d.
   auto k = arange(0, n, int32, s);
   auto wrapped = where(greater(k, array((n - 1) / 2), s), subtract(k, array(n), s), k, s);
@@ -171,6 +177,9 @@ array fftfreq(int n, double d, StreamOrDevice s) {
 array rfftfreq(int n, double d, StreamOrDevice s) {
   if (n <= 0) {
     fail("rfftfreq", "`n` must be greater than 0.");
+  }
+  if (d == 0) {
+    fail("rfftfreq", "`d` must be non-zero.");
   }
   return divide(arange(0, n / 2 + 1, float32, s), array(static_cast<float>(n * d)), s);
 }

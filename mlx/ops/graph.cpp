@@ -1,6 +1,11 @@
 // Ops that shape the graph: depends, custom_function and checkpoint
 // (functions whose transformation rules are given rather than derived from
 // their graph).
+#include <ostream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "mlx/graph_utils.h"
 #include "mlx/ops.h"
 #include "mlx/ops/common.h"
 #include "mlx/primitives.h"
@@ -83,6 +88,87 @@ Function custom_function(
 
 Function checkpoint(Function fun) {
   return custom_function(fun);
+}
+
+void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
+                   const std::unordered_map<std::uintptr_t, std::string>& names) {
+  // The nodes in topological order (iterative, like eval).
+  std::vector<array> tape;
+  std::unordered_set<std::uintptr_t> seen;
+  std::vector<std::pair<array, size_t>> stack;
+  auto visit = [&](const array& a) {
+    if (!a.has_primitive() || !seen.insert(a.id()).second) {
+      return;
+    }
+    for (auto& s : a.siblings()) {
+      seen.insert(s.id());
+    }
+    stack.emplace_back(a, 0);
+  };
+  for (auto& out : outputs) {
+    visit(out);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node.inputs().size()) {
+        array in = node.inputs()[next++];
+        visit(in);
+      } else {
+        tape.push_back(std::move(stack.back().first));
+        stack.pop_back();
+      }
+    }
+  }
+  std::unordered_map<std::uintptr_t, std::string> labels;
+  size_t counter = 0;
+  auto name = [&](const array& a) -> const std::string& {
+    auto it = labels.find(a.id());
+    if (it != labels.end()) {
+      return it->second;
+    }
+    std::string label;
+    if (auto given = names.find(a.id()); given != names.end()) {
+      label = given->second;
+    } else {
+      for (size_t v = counter++;; v = v / 26 - 1) {
+        label.insert(label.begin(), char('A' + v % 26));
+        if (v < 26) {
+          break;
+        }
+      }
+    }
+    return labels.emplace(a.id(), label).first->second;
+  };
+  std::unordered_set<std::uintptr_t> is_output;
+  for (auto& o : outputs) {
+    is_output.insert(o.id());
+  }
+  os << "digraph {\n";
+  std::unordered_set<std::uintptr_t> sources;
+  auto source = [&](const array& a) {
+    if (!a.has_primitive() && sources.insert(a.id()).second) {
+      os << "{ rank=source; \"" << name(a) << "\"; }\n";
+    }
+  };
+  for (auto& o : outputs) {
+    source(o);
+  }
+  for (auto& node : tape) {
+    for (auto& in : node.inputs()) {
+      source(in);
+    }
+  }
+  for (auto& node : tape) {
+    auto pid = reinterpret_cast<std::uintptr_t>(node.primitive_ptr().get());
+    os << "{ " << pid << " [label =\"" << node.primitive().name() << "\", shape=rectangle]; }\n";
+    for (auto& in : node.inputs()) {
+      os << "\"" << name(in) << "\" -> " << pid << "\n";
+    }
+    for (auto& o : node.outputs()) {
+      os << "{ " << (is_output.count(o.id()) ? "rank=sink; " : "") << "\"" << name(o) << "\"; }\n";
+      os << pid << " -> \"" << name(o) << "\"\n";
+    }
+  }
+  os << "}\n";
 }
 
 } // namespace mlx::core

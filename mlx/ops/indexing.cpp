@@ -182,7 +182,7 @@ array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
     fail("gather", "Got indices with invalid dtype. Indices must be integral.");
   }
   if (a.shape(ax) == 0 && indices.size() > 0) {
-    index_error("[take] Cannot do a non-empty take from an array with zero elements.");
+    fail("take", "Cannot do a non-empty take from an empty axis.");
   }
   Shape slice_sizes = a.shape();
   slice_sizes[ax] = 1;
@@ -220,7 +220,7 @@ array take(const array& a, int index, int axis, StreamOrDevice s) {
   int ax = axis < 0 ? axis + nd : axis;
   int n = a.shape(ax);
   if (n == 0) {
-    index_error("[take] Cannot do a non-empty take from an array with zero elements.");
+    fail("take", "Cannot do a non-empty take from an array with zero elements.");
   }
   int i = index < 0 ? index + n : index;
   i = std::clamp(i, 0, n - 1);
@@ -304,6 +304,10 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
     fail("put_along_axis", "Indices of dimension ", indices.ndim(), " does not match array of dimension ",
          nd, ".");
   }
+  if (indices.size() == 0) {
+    // Nothing to put (MLX accepts indices of any dtype then).
+    return astype(a, a.dtype(), s);
+  }
   if (!is_integral(indices.dtype()) || indices.dtype() == bool_) {
     fail("put_along_axis", "Got indices with invalid dtype. Indices must be integral.");
   }
@@ -316,8 +320,9 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
   u_shape.insert(u_shape.end(), nd, 1);
   std::vector<int> axes(nd);
   std::iota(axes.begin(), axes.end(), 0);
-  if (a.shape(ax) == 0 && ind.size() > 0) {
-    index_error("[put_along_axis] Cannot put into an array with zero elements.");
+  if (a.size() == 0) {
+    // Every index is out of bounds of an empty axis: nothing changes (MLX).
+    return astype(a, a.dtype(), s);
   }
   return scatter_impl("put_along_axis", a, idx, reshape(upd, u_shape, s), axes, Scatter::None, s);
 }

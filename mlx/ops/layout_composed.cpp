@@ -26,6 +26,7 @@ array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s) {
   Dtype dtype = arrays[0].dtype();
   Shape shape = arrays[0].shape();
   shape[ax] = 0;
+  int64_t total = 0;
   for (auto& x : arrays) {
     if (x.ndim() != nd) {
       fail("concatenate", "All the input arrays must have the same number of dimensions. "
@@ -42,9 +43,10 @@ array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s) {
              "and the concatenation axis is ", ax, ".");
       }
     }
-    shape[ax] += x.shape(ax);
+    total += x.shape(ax);
     dtype = promote_types(dtype, x.dtype());
   }
+  shape[ax] = detail::checked_dim(total, "concatenate");
   if (arrays.size() == 1) {
     return astype(arrays[0], dtype, s);
   }
@@ -163,7 +165,7 @@ array repeat(const array& a, int repeats, int axis, StreamOrDevice s) {
   Shape bshape = x.shape();
   bshape[ax + 1] = repeats;
   Shape out_shape = a.shape();
-  out_shape[ax] *= repeats;
+  out_shape[ax] = detail::checked_dim(int64_t(out_shape[ax]) * repeats, "repeat");
   return reshape(broadcast_to(x, bshape, s), out_shape, s);
 }
 
@@ -245,8 +247,12 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad, co
     }
   }
   bool has_empty = false;
-  for (int d : ax) {
-    has_empty |= a.shape(d) == 0;
+  for (size_t i = 0; i < ax.size(); ++i) {
+    has_empty |= a.shape(ax[i]) == 0;
+    // Reflecting or mirroring needs values to repeat (NumPy refuses too).
+    if (a.shape(ax[i]) == 0 && (low_pad[i] > 0 || high_pad[i] > 0) && (mode == "reflect" || mode == "symmetric")) {
+      fail("pad", "Cannot pad empty axis ", ax[i], " using mode '", mode, "'.");
+    }
   }
   if (mode == "constant" || has_empty) {
     Shape out_shape = a.shape();

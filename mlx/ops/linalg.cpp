@@ -21,12 +21,14 @@ std::pair<array, array> eigh(const array& a, const std::string& uplo, StreamOrDe
   if (uplo != "L" && uplo != "U") {
     fail("linalg::eigh", "UPLO must be 'L' or 'U' but got '", uplo, "'.");
   }
-  if (a.dtype() != float32 && a.dtype() != float64) {
-    fail("linalg::eigh", "Arrays must have type float32 or float64. Received array with type ",
+  if (a.dtype() != float32 && a.dtype() != float64 && a.dtype() != complex64) {
+    fail("linalg::eigh", "Arrays must have type float32, float64 or complex64. Received array with type ",
          dtype_to_string(a.dtype()), ".");
   }
   Shape vals(a.shape().begin(), a.shape().end() - 1);
-  auto outs = array::make_arrays({vals, a.shape()}, {a.dtype(), a.dtype()},
+  // Hermitian matrices have real eigenvalues.
+  Dtype wt = a.dtype() == complex64 ? float32 : a.dtype();
+  auto outs = array::make_arrays({vals, a.shape()}, {wt, a.dtype()},
                                  std::make_shared<Eigh>(to_stream(s), uplo == "L"), {a});
   return {outs[0], outs[1]};
 }
@@ -92,6 +94,17 @@ void check_matrices(const array& a, const char* op) {
   }
 }
 
+// The factorizations LAPACK also runs on complex64: svd, eig, eigh.
+void check_matrices_or_complex(const array& a, const char* op) {
+  if (a.ndim() < 2) {
+    fail(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
+  }
+  if (a.dtype() != float32 && a.dtype() != float64 && a.dtype() != complex64) {
+    fail(op, "Arrays must have type float32, float64 or complex64. Received array with type ",
+         dtype_to_string(a.dtype()), ".");
+  }
+}
+
 Shape with_last(const array& a, std::initializer_list<int> last) {
   Shape sh(a.shape().begin(), a.shape().end() - 2);
   sh.insert(sh.end(), last);
@@ -129,21 +142,29 @@ std::pair<array, array> qr(const array& a, StreamOrDevice s) {
 }
 
 std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
-  check_matrices(a, "linalg::svd");
+  check_matrices_or_complex(a, "linalg::svd");
   int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
   Shape values(a.shape().begin(), a.shape().end() - 2);
   values.push_back(k);
   auto prim = std::make_shared<SVD>(to_stream(s), compute_uv);
+  // Singular values are real.
+  Dtype st = a.dtype() == complex64 ? float32 : a.dtype();
   if (!compute_uv) {
-    return array::make_arrays({values}, {a.dtype()}, prim, {a});
+    return array::make_arrays({values}, {st}, prim, {a});
   }
-  return array::make_arrays({with_last(a, {m, m}), values, with_last(a, {n, n})}, {a.dtype(), a.dtype(), a.dtype()},
+  return array::make_arrays({with_last(a, {m, m}), values, with_last(a, {n, n})}, {a.dtype(), st, a.dtype()},
                             prim, {a});
 }
 
 array pinv(const array& a, StreamOrDevice s) {
   check_matrices(a, "linalg::pinv");
   int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  if (k == 0) {
+    // The pseudo-inverse of an empty matrix: zeros of the transposed shape.
+    Shape t = a.shape();
+    std::swap(t[t.size() - 1], t[t.size() - 2]);
+    return zeros(t, a.dtype(), s);
+  }
   auto usv = svd(a, true, s);
   // Singular values at most max(m, n) eps times the largest count as zero.
   double eps = a.dtype() == float64 ? 2.220446049250313e-16 : 1.1920928955078125e-07;
@@ -159,11 +180,23 @@ array pinv(const array& a, StreamOrDevice s) {
   return matmul(swapaxes(vt, -1, -2, s), multiply(expand_dims(inv_s, -1, s), swapaxes(u, -1, -2, s), s), s);
 }
 
-std::pair<array, array> slogdet(const array& a_in, StreamOrDevice s) {
+namespace {
+
+// slogdet with its checks in the name of `op` (det reports as linalg::det).
+std::pair<array, array> slogdet_checked(const array& a_in, const char* op, StreamOrDevice s) {
+  if (a_in.ndim() < 2) {
+    fail(op, "Arrays must have >= 2 dimensions. Received array with ", a_in.ndim(), " dimensions.");
+  }
+  if (a_in.shape(-1) != a_in.shape(-2)) {
+    fail(op, "Only defined for square matrices.");
+  }
+  if (is_complex(a_in.dtype())) {
+    fail(op, "Complex inputs are not supported.");
+  }
   array a = is_floating_point(a_in.dtype()) && a_in.dtype() != float16 && a_in.dtype() != bfloat16
       ? a_in
       : astype(a_in, float32, s);
-  check_square(a, "linalg::slogdet", "Only defined for square matrices.");
+  check_square(a, op, "Only defined for square matrices.");
   auto stream = to_stream(s);
   // From the LU factors: the product of U's diagonal, negated once per
   // row swap. The gradient of log|det| is inv(a)^T.
@@ -190,10 +223,16 @@ std::pair<array, array> slogdet(const array& a_in, StreamOrDevice s) {
   return {outs[0], outs[1]};
 }
 
+} // namespace
+
+std::pair<array, array> slogdet(const array& a_in, StreamOrDevice s) {
+  return slogdet_checked(a_in, "linalg::slogdet", s);
+}
+
 namespace {
 
 std::vector<array> eig_outputs(const array& a, bool vectors, StreamOrDevice s) {
-  check_matrices(a, "linalg::eig");
+  check_matrices_or_complex(a, "linalg::eig");
   if (a.shape(-1) != a.shape(-2)) {
     fail("linalg::eig", "Only defined for square matrices.");
   }
@@ -217,10 +256,7 @@ array eigvals(const array& a, StreamOrDevice s) {
 }
 
 array det(const array& a, StreamOrDevice s) {
-  if (a.ndim() >= 2 && a.shape(-1) != a.shape(-2)) {
-    fail("linalg::det", "Only defined for square matrices.");
-  }
-  auto [sgn, logabs] = slogdet(a, s);
+  auto [sgn, logabs] = slogdet_checked(a, "linalg::det", s);
   return multiply(sgn, exp(logabs, s), s);
 }
 

@@ -303,6 +303,9 @@ array inner(const array& a, const array& b, StreamOrDevice s) {
 }
 
 array kron(const array& a, const array& b, StreamOrDevice s) {
+  if (a.size() == 0 || b.size() == 0) {
+    fail("kron", "Input arrays cannot be empty.");
+  }
   if (a.ndim() == 0 || b.ndim() == 0) {
     return multiply(a, b, s);
   }
@@ -317,7 +320,7 @@ array kron(const array& a, const array& b, StreamOrDevice s) {
     ae.push_back(1);
     be.push_back(1);
     be.push_back(bs[i]);
-    out.push_back(as[i] * bs[i]);
+    out.push_back(detail::checked_dim(int64_t(as[i]) * bs[i], "kron"));
   }
   return reshape(multiply(reshape(a, ae, s), reshape(b, be, s), s), out, s);
 }

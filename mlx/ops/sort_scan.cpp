@@ -4,6 +4,7 @@
 #include <numeric>
 #include <set>
 #include <cctype>
+#include <limits>
 
 #include "mlx/ops.h"
 #include "mlx/ops/common.h"
@@ -98,9 +99,6 @@ array scan(const array& a, int axis, bool reverse, bool inclusive, Scan::ReduceT
   if (type == Scan::Sum && t == bool_) {
     t = int32;
   } else if (type == Scan::LogAddExp) {
-    if (is_complex(t)) {
-      fail(op, "Does not support complex inputs.");
-    }
     t = detail::at_least_float(t);
   }
   return detail::make_node<Scan>(a.shape(), t, {astype(a, t, s)}, to_stream(s), type, ax, reverse, inclusive);
@@ -153,6 +151,11 @@ array median(const array& a, const std::vector<int>& axes_in, bool keepdims, Str
   auto at = [&](int i) { return take(sorted, i, -1, s); };
   auto m = lo == hi ? astype(at(lo), t, s)
                     : multiply(add(astype(at(lo), t, s), astype(at(hi), t, s), s), array(0.5, t), s);
+  if (is_inexact(a.dtype())) {
+    // A NaN anywhere (a complex one too) makes the median NaN (as in NumPy
+    // and MLX).
+    m = where(any(isnan(x, s), -1, false, s), array(std::numeric_limits<float>::quiet_NaN(), t), m, s);
+  }
   if (keepdims) {
     Shape out = a.shape();
     for (int ax : axes) {

@@ -16,10 +16,26 @@ double as_double(py::handle h, const char* name) {
   return h.cast<double>();
 }
 
+// Whether a Python int argument lies outside int32 (then the inferred dtype
+// widens to int64, as MLX's scalar inference does). Ints past int64 are
+// refused as pybind11 refuses them for MLX's int64 overload.
+bool outside_int32(py::handle h) {
+  if (!py::isinstance<py::int_>(h) || py::isinstance<py::bool_>(h)) {
+    return false;
+  }
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+  if (overflow != 0) {
+    throw py::type_error("arange(): incompatible function arguments: an integer argument does not fit in int64.");
+  }
+  return v < INT32_MIN || v > INT32_MAX;
+}
+
 array arange_py(py::object start, py::object stop, py::object step, std::optional<Dtype> dtype,
                 py::object s) {
   bool any_float = is_float_arg(start) || is_float_arg(stop) || is_float_arg(step);
-  Dtype t = dtype.value_or(any_float ? float32 : int32);
+  bool wide = outside_int32(start) | outside_int32(stop) | outside_int32(step);
+  Dtype t = dtype.value_or(any_float ? float32 : wide ? int64 : int32);
   double b = as_double(start, "start");
   double e = as_double(stop, "stop");
   double st = step.is_none() ? 1.0 : as_double(step, "step");
@@ -92,6 +108,9 @@ void init_windows(py::module_& m) {
 } // namespace
 
 void init_creation(py::module_& m) {
+  // Two overloads, as MLX: arange(start, stop, step=None, dtype=None) and
+  // arange(stop, step=None, dtype=None); arange(start=..., step=...) matches
+  // neither (TypeError).
   m.def(
       "arange",
       [](py::object start, py::object stop, py::object step, std::optional<Dtype> dtype,
@@ -101,9 +120,17 @@ void init_creation(py::module_& m) {
         }
         return arange_py(start, stop, step, dtype, s);
       },
-      py::arg("start"), py::arg("stop") = py::none(), py::arg("step") = py::none(),
+      py::arg("start"), py::arg("stop"), py::arg("step") = py::none(),
       py::arg("dtype") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
       "Values in [start, stop) spaced by step (int32 unless an argument is a float).");
+  m.def(
+      "arange",
+      [](py::object stop, py::object step, std::optional<Dtype> dtype, py::object s) {
+        return arange_py(py::int_(0), stop, step, dtype, s);
+      },
+      py::arg("stop"), py::arg("step") = py::none(), py::arg("dtype") = py::none(), py::kw_only(),
+      py::arg("stream") = py::none(),
+      "Values in [0, stop) spaced by step (int32 unless an argument is a float).");
   m.def(
       "linspace",
       [](double start, double stop, int num, bool endpoint, std::optional<Dtype> dtype,

@@ -146,13 +146,11 @@ void init_device(py::module_& m) {
   m.def("new_stream", &new_stream, py::arg("device"), "Make a new stream on the device.");
   m.def(
       "synchronize",
-      [](std::optional<Stream> s) {
+      [](py::object s) {
+        // A stream, a device (its default stream) or None.
+        Stream st = to_stream(to_stream_or_device(s));
         py::gil_scoped_release nogil;
-        if (s) {
-          synchronize(*s);
-        } else {
-          synchronize();
-        }
+        synchronize(st);
       },
       py::arg("stream") = py::none(),
       "Wait for all work on the stream (default: the default stream) to finish.");

@@ -3,7 +3,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <functional>
 #include <memory>
+#include <sstream>
+#include <unordered_map>
+
+#include "mlx/graph_utils.h"
 
 #include "trees.h"
 
@@ -188,4 +193,43 @@ void init_graph(py::module_& m) {
       "A function that recomputes fun's intermediate values in the backward pass "
       "instead of keeping them, saving memory.");
   init_depends(m);
+  m.def(
+      "export_to_dot",
+      [](py::object file, py::args args, py::kwargs kwargs) {
+        std::vector<array> outputs;
+        std::function<void(py::handle)> collect = [&](py::handle h) {
+          if (py::isinstance<array>(h)) {
+            outputs.push_back(h.cast<array>());
+          } else if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h)) {
+            for (auto x : h) {
+              collect(x);
+            }
+          } else if (py::isinstance<py::dict>(h)) {
+            for (auto kv : py::reinterpret_borrow<py::dict>(h)) {
+              collect(kv.second);
+            }
+          } else {
+            throw py::type_error("[export_to_dot] Expected arrays (or trees of arrays) to export.");
+          }
+        };
+        collect(args);
+        std::unordered_map<std::uintptr_t, std::string> names;
+        for (auto kv : kwargs) {
+          if (!py::isinstance<array>(kv.second)) {
+            throw py::type_error("[export_to_dot] Names must be given to arrays.");
+          }
+          names[kv.second.cast<array>().id()] = kv.first.cast<std::string>();
+        }
+        std::ostringstream os;
+        export_to_dot(os, outputs, names);
+        if (py::isinstance<py::str>(file)) {
+          py::object f = py::module_::import("builtins").attr("open")(file, "w");
+          f.attr("write")(os.str());
+          f.attr("close")();
+        } else {
+          file.attr("write")(os.str());
+        }
+      },
+      py::arg("file"),
+      "Export the graph behind the given arrays to DOT format (a path or a file-like object).");
 }

@@ -39,7 +39,9 @@ void init_sort_scan(py::module_& m) {
         [f = f, g = g](const array& a, int k, std::optional<int> axis, py::object s) {
           return axis ? f(a, k, *axis, sd(s)) : g(a, k, sd(s));
         },
-        py::arg("a"), py::pos_only(), py::arg(kname), py::arg("axis") = -1, py::kw_only(),
+        // noconvert: integers and objects with __index__ (NumPy integer
+        // scalars), not floats or strings (as MLX).
+        py::arg("a"), py::pos_only(), py::arg(kname).noconvert(), py::arg("axis") = -1, py::kw_only(),
         py::arg("stream") = py::none(), doc);
   }
   m.def(

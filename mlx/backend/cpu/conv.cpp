@@ -103,13 +103,21 @@ void im2col(const Geometry& g, const T* x, int grp, size_t r0, size_t r1, T* col
     // Input index per dim and kernel offset, or -1 where it hits padding.
     int idx[3][64];
     int* ip[3];
+    // Kernels wider than 64 in some dim index into `spill`, sized once up
+    // front (growing it would move the rows already pointed to).
     std::vector<int> spill;
+    size_t spilled = 0;
+    for (int d = 0; d < 3; ++d) {
+      spilled += g.k[d] > 64 ? size_t(g.k[d]) : 0;
+    }
+    spill.resize(spilled);
+    spilled = 0;
     for (int d = 0; d < 3; ++d) {
       if (g.k[d] <= 64) {
         ip[d] = idx[d];
       } else {
-        spill.resize(spill.size() + g.k[d]);
-        ip[d] = spill.data() + spill.size() - g.k[d];
+        ip[d] = spill.data() + spilled;
+        spilled += g.k[d];
       }
       int dilated = (g.in[d] - 1) * g.idil[d] + 1;
       for (int kk = 0; kk < g.k[d]; ++kk) {

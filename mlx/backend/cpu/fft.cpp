@@ -59,10 +59,54 @@ std::vector<cd> twiddles(size_t n, double sign) {
   return tw;
 }
 
+// dst (cols x rows) = the transpose of src (rows x cols), in cache blocks,
+// split over the pool.
+void transpose(const cd* src, cd* dst, size_t rows, size_t cols) {
+  constexpr size_t B = 32;
+  size_t row_blocks = (rows + B - 1) / B;
+  cpu::parallel_for(row_blocks, 1, [&](size_t b0, size_t b1) {
+    for (size_t rb = b0; rb < b1; ++rb) {
+      size_t r0 = rb * B, r1 = std::min(rows, r0 + B);
+      for (size_t c0 = 0; c0 < cols; c0 += B) {
+        size_t c1 = std::min(cols, c0 + B);
+        for (size_t r = r0; r < r1; ++r) {
+          for (size_t c = c0; c < c1; ++c) {
+            dst[c * rows + r] = src[r * cols + c];
+          }
+        }
+      }
+    }
+  });
+}
+
+// exp(sign 2 pi i t / n) for an integer t (reduced mod n: exact angles).
+inline cd unit(size_t t, size_t n, double sign) {
+  double a = sign * 2.0 * M_PI * double(t % n) / double(n);
+  return cd(std::cos(a), std::sin(a));
+}
+
+// Power-of-two lengths from kSixStep on: the six-step algorithm (n = n1 n2
+// as an n2 x n1 matrix: transpose, n1 transforms of length n2, twiddles,
+// transpose, n2 transforms of length n1, transpose), whose transforms and
+// blocked transposes work in cache (a plain radix-2 pass over 2^24 values
+// misses the cache on every butterfly), split over the pool.
+constexpr size_t kSixStep = size_t(1) << 16;
+
 // The unnormalized DFT of length n with a given sign, for any n.
 class Plan {
  public:
   Plan(size_t n, bool inverse) : n_(n), sign_(inverse ? 1.0 : -1.0) {
+    if (is_pow2(n) && n >= kSixStep) {
+      int bits = 0;
+      while ((size_t(1) << bits) < n) {
+        ++bits;
+      }
+      n1_ = size_t(1) << (bits / 2);
+      n2_ = n / n1_;
+      tw1_ = twiddles(n1_, sign_);
+      tw2_ = twiddles(n2_, sign_);
+      return;
+    }
     if (is_pow2(n)) {
       tw_ = twiddles(n, sign_);
       return;
@@ -92,6 +136,10 @@ class Plan {
 
   // Transforms x (n values) in place; `work` is scratch.
   void run(cd* x, std::vector<cd>& work) const {
+    if (n1_ != 0) {
+      six_step(x, work);
+      return;
+    }
     if (m_ == 0) {
       radix2(x, n_, tw_);
       return;
@@ -112,9 +160,51 @@ class Plan {
   }
 
  private:
-  size_t n_, m_ = 0;
+  // x[j1 + n1 j2] -> X[k2 + n2 k1].
+  void six_step(cd* x, std::vector<cd>& work) const {
+    work.resize(n_);
+    cd* w = work.data();
+    transpose(x, w, n2_, n1_); // w[j1][j2]
+    // Rows j1: transform over j2 (giving k2), then the twiddle w_n^(j1 k2),
+    // as w_n^(j1 L h) w_n^(j1 l) for k2 = L h + l (two short tables per row).
+    size_t L = 1;
+    while (L * L < n2_) {
+      L <<= 1;
+    }
+    size_t grain = std::max<size_t>(1, cpu::kParallelGrain / n2_);
+    cpu::parallel_for(n1_, grain, [&](size_t r0, size_t r1) {
+      std::vector<cd> hi(n2_ / L + 1), lo(L);
+      for (size_t j1 = r0; j1 < r1; ++j1) {
+        cd* row = w + j1 * n2_;
+        radix2(row, n2_, tw2_);
+        if (j1 == 0) {
+          continue;
+        }
+        for (size_t h = 0; h * L < n2_; ++h) {
+          hi[h] = unit(j1 * L * h, n_, sign_);
+        }
+        for (size_t l = 0; l < L; ++l) {
+          lo[l] = unit(j1 * l, n_, sign_);
+        }
+        for (size_t k2 = 0; k2 < n2_; ++k2) {
+          row[k2] = mul(row[k2], mul(hi[k2 / L], lo[k2 % L]));
+        }
+      }
+    });
+    transpose(w, x, n1_, n2_); // x[k2][j1]
+    grain = std::max<size_t>(1, cpu::kParallelGrain / n1_);
+    cpu::parallel_for(n2_, grain, [&](size_t r0, size_t r1) {
+      for (size_t k2 = r0; k2 < r1; ++k2) {
+        radix2(x + k2 * n1_, n1_, tw1_);
+      }
+    });
+    transpose(x, w, n2_, n1_); // w[k1][k2]
+    std::copy(w, w + n_, x);
+  }
+
+  size_t n_, m_ = 0, n1_ = 0, n2_ = 0;
   double sign_;
-  std::vector<cd> tw_, itw_, chirp_, filter_;
+  std::vector<cd> tw_, itw_, chirp_, filter_, tw1_, tw2_;
 };
 
 // The lines along `axis` of row-contiguous arrays whose shapes differ only

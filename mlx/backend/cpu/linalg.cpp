@@ -41,6 +41,14 @@ void scipy_dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a,
                   double* wi, double* vl, const int* ldvl, double* vr, const int* ldvr, double* work,
                   const int* lwork, int* info);
 void scipy_spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info);
+// Complex64 (std::complex<float> is layout-compatible with LAPACK's).
+void scipy_cheevd_(const char* jobz, const char* uplo, const int* n, void* a, const int* lda, float* w, void* work,
+                   const int* lwork, float* rwork, const int* lrwork, int* iwork, const int* liwork, int* info);
+void scipy_cgeev_(const char* jobvl, const char* jobvr, const int* n, void* a, const int* lda, void* w, void* vl,
+                  const int* ldvl, void* vr, const int* ldvr, void* work, const int* lwork, float* rwork, int* info);
+void scipy_cgesdd_(const char* jobz, const int* m, const int* n, void* a, const int* lda, float* s, void* u,
+                   const int* ldu, void* vt, const int* ldvt, void* work, const int* lwork, float* rwork, int* iwork,
+                   int* info);
 void scipy_dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
 }
 
@@ -96,6 +104,50 @@ int invert(int n, T* a) {
   std::vector<T> work(lwork);
   getri(work.data());
   return info;
+}
+
+// Hermitian eigendecomposition of the dense complex64 matrices in `v` (in
+// place, eigenvectors as columns), eigenvalues into `w`. Row-major memory
+// is the column-major transpose, which for a Hermitian matrix is its
+// conjugate: the same eigenvalues, conjugated eigenvectors (as rows), and
+// the other triangle.
+void eigh_complex(array& v, array& w, int n, bool lower) {
+  size_t mats = v.size() / (size_t(n) * n);
+  char jobz = 'V', uplo = lower ? 'U' : 'L';
+  cpu::use_pool_threads();
+  std::vector<int> infos(mats, 0);
+  cpu::parallel_tasks(mats, [&](size_t m) {
+    complex64_t* a = v.data<complex64_t>() + m * n * n;
+    float* e = w.data<float>() + m * n;
+    int info = 0, lwork = -1, lrwork = -1, liwork = -1, iwork_query = 0;
+    complex64_t work_query = 0;
+    float rwork_query = 0;
+    scipy_cheevd_(&jobz, &uplo, &n, a, &n, e, &work_query, &lwork, &rwork_query, &lrwork, &iwork_query, &liwork,
+                  &info);
+    lwork = std::max(1, int(work_query.real()));
+    lrwork = std::max(1, int(rwork_query));
+    liwork = std::max(1, iwork_query);
+    std::vector<complex64_t> work(lwork);
+    std::vector<float> rwork(lrwork);
+    std::vector<int> iwork(liwork);
+    scipy_cheevd_(&jobz, &uplo, &n, a, &n, e, work.data(), &lwork, rwork.data(), &lrwork, iwork.data(), &liwork,
+                  &info);
+    infos[m] = info;
+    // Rows hold conj(eigenvectors): conjugate-transpose in place.
+    for (int i = 0; i < n; ++i) {
+      a[i * n + i] = std::conj(a[i * n + i]);
+      for (int j = i + 1; j < n; ++j) {
+        complex64_t x = a[i * n + j];
+        a[i * n + j] = std::conj(a[j * n + i]);
+        a[j * n + i] = std::conj(x);
+      }
+    }
+  });
+  for (int info : infos) {
+    if (info != 0) {
+      throw std::runtime_error("[linalg::eigh] Eigenvalue decomposition failed to converge.");
+    }
+  }
 }
 
 // Runs f(matrix index) over the batch of n x n matrices in `out` (a dense
@@ -165,6 +217,10 @@ void Eigh::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
   cpu::copy(in[0], v, false);
   int n = v.shape(-1);
   if (v.size() == 0) {
+    return;
+  }
+  if (v.dtype() == complex64) {
+    eigh_complex(v, w, n, lower_);
     return;
   }
   size_t mats = v.size() / (size_t(n) * n);
@@ -371,6 +427,69 @@ int eig(int n, const T* a, complex64_t* w, complex64_t* v) {
   return 0;
 }
 
+// eig of a complex64 n x n matrix (cgeev): eigenvalues w, right
+// eigenvectors v (as columns) when v is given.
+int eig_complex(int n, const complex64_t* a, complex64_t* w, complex64_t* v) {
+  char jobvl = 'N', jobvr = v ? 'V' : 'N';
+  int info = 0, lwork = -1, one = 1, ldvr = v ? n : 1;
+  std::vector<complex64_t> col(size_t(n) * n), vr(v ? size_t(n) * n : 1);
+  std::vector<float> rwork(2 * std::max(n, 1));
+  to_columns(a, n, n, col.data());
+  complex64_t query = 0;
+  scipy_cgeev_(&jobvl, &jobvr, &n, col.data(), &n, w, nullptr, &one, vr.data(), &ldvr, &query, &lwork, rwork.data(),
+               &info);
+  lwork = std::max(1, int(query.real()));
+  std::vector<complex64_t> work(lwork);
+  scipy_cgeev_(&jobvl, &jobvr, &n, col.data(), &n, w, nullptr, &one, vr.data(), &ldvr, work.data(), &lwork,
+               rwork.data(), &info);
+  if (info == 0 && v) {
+    from_columns(vr.data(), n, n, n, v);
+  }
+  return info;
+}
+
+// svd of a complex64 m x n matrix (cgesdd): a = u diag(s) vt, with vt the
+// conjugate transpose of V.
+int svd_complex(int m, int n, const complex64_t* a, complex64_t* u, float* s, complex64_t* vt) {
+  char jobz = u ? 'A' : 'N';
+  int k = std::min(m, n), mx = std::max(m, n), info = 0, lwork = -1;
+  std::vector<complex64_t> col(size_t(m) * n), ucol(u ? size_t(m) * m : 1), vtcol(u ? size_t(n) * n : 1);
+  std::vector<int> iwork(8 * std::max(k, 1));
+  size_t lrwork = u ? std::max<size_t>(5 * size_t(k) * k + 5 * k, 2 * size_t(mx) * k + 2 * size_t(k) * k + k)
+                    : 7 * size_t(k);
+  std::vector<float> rwork(std::max<size_t>(lrwork, 1));
+  to_columns(a, m, n, col.data());
+  int ldu = std::max(m, 1), ldvt = std::max(n, 1);
+  complex64_t query = 0;
+  scipy_cgesdd_(&jobz, &m, &n, col.data(), &ldu, s, ucol.data(), &ldu, vtcol.data(), &ldvt, &query, &lwork,
+                rwork.data(), iwork.data(), &info);
+  lwork = std::max(1, int(query.real()));
+  std::vector<complex64_t> work(lwork);
+  scipy_cgesdd_(&jobz, &m, &n, col.data(), &ldu, s, ucol.data(), &ldu, vtcol.data(), &ldvt, work.data(), &lwork,
+                rwork.data(), iwork.data(), &info);
+  if (info == 0 && u) {
+    from_columns(ucol.data(), m, m, m, u);
+    from_columns(vtcol.data(), n, n, n, vt);
+  }
+  return info;
+}
+
+// Runs f(k) over the batch of matrices of a complex64 input and raises
+// `failure` if any call returned nonzero.
+template <typename F>
+void each_complex_matrix(const array& a, const char* failure, F&& f) {
+  int m = a.shape(-2), n = a.shape(-1);
+  size_t mats = size_t(m) * n == 0 ? 0 : a.size() / (size_t(m) * n);
+  cpu::use_pool_threads();
+  std::vector<int> infos(mats, 0);
+  cpu::parallel_tasks(mats, [&](size_t k) { infos[k] = f(k, a.data<complex64_t>() + k * m * n); });
+  for (int info : infos) {
+    if (info != 0) {
+      throw std::runtime_error(failure);
+    }
+  }
+}
+
 } // namespace
 
 void Eig::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
@@ -379,6 +498,14 @@ void Eig::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
     o.set_data(allocator::malloc(o.nbytes()));
   }
   int n = a.shape(-1);
+  if (a.dtype() == complex64) {
+    each_complex_matrix(a, "[linalg::eig] The eigenvalue computation failed to converge.",
+                        [&](size_t idx, const complex64_t* x) {
+                          complex64_t* v = compute_vectors_ ? outs[1].data<complex64_t>() + idx * n * n : nullptr;
+                          return eig_complex(n, x, outs[0].data<complex64_t>() + idx * n, v);
+                        });
+    return;
+  }
   each_input_matrix(a, "[linalg::eig] The eigenvalue computation failed to converge.", [&](size_t idx, auto* x) {
     using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
     complex64_t* v = compute_vectors_ ? outs[1].data<complex64_t>() + idx * n * n : nullptr;
@@ -451,8 +578,21 @@ void SVD::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
           }
         }
       };
-      outs[o].dtype() == float32 ? fill(outs[o].data<float>()) : fill(outs[o].data<double>());
+      if (outs[o].dtype() == complex64) {
+        fill(outs[o].data<complex64_t>());
+      } else {
+        outs[o].dtype() == float32 ? fill(outs[o].data<float>()) : fill(outs[o].data<double>());
+      }
     }
+    return;
+  }
+  if (a.dtype() == complex64) {
+    each_complex_matrix(a, "[linalg::svd] The decomposition failed to converge.",
+                        [&](size_t idx, const complex64_t* x) {
+                          complex64_t* u = compute_uv_ ? outs[0].data<complex64_t>() + idx * m * m : nullptr;
+                          complex64_t* vt = compute_uv_ ? outs[2].data<complex64_t>() + idx * n * n : nullptr;
+                          return svd_complex(m, n, x, u, values.data<float>() + idx * k, vt);
+                        });
     return;
   }
   each_input_matrix(a, "[linalg::svd] The decomposition failed to converge.", [&](size_t idx, auto* x) {

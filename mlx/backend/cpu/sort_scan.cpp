@@ -335,7 +335,9 @@ struct ScanOp {
           return std::numeric_limits<A>::max();
         }
       default:
-        if constexpr (std::numeric_limits<A>::has_infinity) {
+        if constexpr (std::is_same_v<A, complex64_t>) {
+          return A(-std::numeric_limits<float>::infinity(), 0);
+        } else if constexpr (std::numeric_limits<A>::has_infinity) {
           return -std::numeric_limits<A>::infinity();
         } else {
           return A(0);
@@ -361,8 +363,19 @@ struct ScanOp {
           return (b.real() > a.real() || (b.real() == a.real() && b.imag() > a.imag())) ? b : a;
         case Scan::Min:
           return (b.real() < a.real() || (b.real() == a.real() && b.imag() < a.imag())) ? b : a;
-        default:
-          return a + b;
+        default: {
+          // log(exp(a) + exp(b)), scaled by the larger real part; a term
+          // with real part -inf adds nothing.
+          constexpr float ninf = -std::numeric_limits<float>::infinity();
+          if (a.real() == ninf) {
+            return b;
+          }
+          if (b.real() == ninf) {
+            return a;
+          }
+          float m = std::max(a.real(), b.real());
+          return std::log(std::exp(a - m) + std::exp(b - m)) + m;
+        }
       }
     } else {
       switch (type) {
