@@ -182,7 +182,7 @@ array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
     fail("gather", "Got indices with invalid dtype. Indices must be integral.");
   }
   if (a.shape(ax) == 0 && indices.size() > 0) {
-    index_error("[take] Cannot do a non-empty take from an array with zero elements.");
+    throw std::invalid_argument("[take] Cannot do a non-empty take from an empty axis.");
   }
   Shape slice_sizes = a.shape();
   slice_sizes[ax] = 1;
@@ -220,7 +220,7 @@ array take(const array& a, int index, int axis, StreamOrDevice s) {
   int ax = axis < 0 ? axis + nd : axis;
   int n = a.shape(ax);
   if (n == 0) {
-    index_error("[take] Cannot do a non-empty take from an array with zero elements.");
+    throw std::invalid_argument("[take] Cannot do a non-empty take from an empty axis.");
   }
   int i = index < 0 ? index + n : index;
   i = std::clamp(i, 0, n - 1);
@@ -303,6 +303,10 @@ array put_along_axis(const array& a, const array& indices, const array& values, 
   if (indices.ndim() != nd) {
     fail("put_along_axis", "Indices of dimension ", indices.ndim(), " does not match array of dimension ",
          nd, ".");
+  }
+  // Nothing to put (MLX accepts any index dtype then).
+  if (indices.size() == 0) {
+    return a;
   }
   if (!is_integral(indices.dtype()) || indices.dtype() == bool_) {
     fail("put_along_axis", "Got indices with invalid dtype. Indices must be integral.");
