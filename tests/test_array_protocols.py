@@ -360,11 +360,25 @@ def test_lists_of_mlx_arrays():
             mx.array(bad)
         assert str(e.value) == "Initialization encountered non-uniform length."
     assert mx.array([[1.0], x]).tolist() == [[1.0], [1.0]]
+    with pytest.raises(ValueError) as e:
+        mx.array([1, [2]])
+    assert str(e.value) == "Initialization encountered extra dimension."
 
     def f(t):
         return (2 * mx.array([t, mx.array([2.0])])).sum()
 
     assert mx.grad(f)(mx.array([1.0])).item() == 2.0
+
+
+def test_list_leaves_and_none():
+    # A complex leaf in a real array keeps its real part.
+    assert mx.array([1.5, 1j], mx.int32).tolist() == [1, 0]
+    assert mx.array([1.5, 1j], mx.float16).tolist() == [1.5, 0.0]
+    assert mx.array([1.5, 1j], mx.bool_).tolist() == [True, False]
+    with pytest.raises(TypeError):
+        mx.array(None)
+    with pytest.raises(TypeError):
+        mx.asarray(None)
 
 
 # ------------------------------------------------------------------- DLPack

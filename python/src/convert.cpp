@@ -29,7 +29,7 @@ void scan(py::handle obj, int depth, ListInfo& info) {
     ShapeElem n = static_cast<ShapeElem>(py::len(seq));
     if (int(info.shape.size()) == depth) {
       if (info.leaf_seen) {
-        raise_value("Initialization encountered non-uniform length.");
+        raise_value("Initialization encountered extra dimension.");
       }
       info.shape.push_back(n);
     } else if (int(info.shape.size()) < depth || info.shape[depth] != n) {
@@ -121,6 +121,16 @@ void fill(py::handle obj, T*& out) {
   if constexpr (std::is_same_v<T, complex64_t>) {
     auto c = obj.cast<std::complex<double>>();
     *out++ = complex64_t(float(c.real()), float(c.imag()));
+  } else if (PyComplex_Check(obj.ptr())) {
+    // A complex leaf in a real array keeps its real part (as MLX).
+    double re = PyComplex_RealAsDouble(obj.ptr());
+    if constexpr (std::is_same_v<T, bool>) {
+      *out++ = re != 0;
+    } else if constexpr (std::is_integral_v<T>) {
+      *out++ = static_cast<T>(re);
+    } else {
+      *out++ = scalar_cast<T>(re);
+    }
   } else if constexpr (std::is_same_v<T, bool>) {
     *out++ = obj.cast<bool>();
   } else if constexpr (std::is_integral_v<T>) {
@@ -663,6 +673,9 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
   }
   if (py::hasattr(obj, "__array__")) {
     return to_array(obj.attr("__array__")(), dtype);
+  }
+  if (obj.is_none()) {
+    throw py::type_error("Cannot make an array from None.");
   }
   std::ostringstream msg;
   msg << "Invalid type " << py::str(obj.get_type().attr("__name__")).cast<std::string>()
