@@ -239,9 +239,13 @@ array::~array() {
   }
   std::vector<std::shared_ptr<ArrayDesc>> stack;
   auto take_inputs = [&stack](ArrayDesc& d) {
+    // Take each handle out first: an input listed twice (x + x) then drops
+    // to one owner at its last listing instead of being destroyed by
+    // inputs.clear() (which would recurse once per level).
     for (auto& in : d.inputs) {
-      if (in.desc_ && in.desc_.use_count() == 1) {
-        stack.push_back(std::move(in.desc_));
+      auto p = std::move(in.desc_);
+      if (p && p.use_count() == 1) {
+        stack.push_back(std::move(p));
       }
     }
     d.inputs.clear();
