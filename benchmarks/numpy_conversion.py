@@ -54,8 +54,13 @@ def run(python, n, reps, pythonpath=None):
     env.pop("PYTHONPATH", None)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
+    else:
+        # The oracle must load its own libmlx, not one found through ours.
+        env.pop("LD_LIBRARY_PATH", None)
     cmd = [python, os.path.abspath(__file__), "--child", "--n", str(n), "--reps", str(reps)]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.exit(f"{python} failed:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
