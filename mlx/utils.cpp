@@ -14,8 +14,8 @@ PrintOptions& get_global_formatter() {
 
 namespace {
 
-// Arrays with more elements than this print their edges only.
-constexpr size_t kSummarizeSize = 1000;
+// As in MLX, a dim longer than 2 * kEdgeItems prints its edges only,
+// whatever the array's size.
 constexpr int kEdgeItems = 3;
 
 template <typename T>
@@ -82,7 +82,7 @@ std::string format_values(array a, int indent) {
     os << std::fixed << std::setprecision(precision);
   }
   dispatch_dtype(a.dtype(), [&](auto t) {
-    write_dim<decltype(t)>(os, a, 0, 0, indent, a.size() > kSummarizeSize);
+    write_dim<decltype(t)>(os, a, 0, 0, indent, true);
   });
   return os.str();
 }

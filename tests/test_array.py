@@ -115,9 +115,11 @@ def test_buffer_protocol_no_copy_and_strides():
     n = np.asarray(t)
     assert n.ctypes.data == np.asarray(a).ctypes.data  # a view, not a copy
     np.testing.assert_array_equal(n, np.arange(12).reshape(3, 4).T)
-    # pybind11 reports buffer failures as BufferError (from our ValueError).
-    with pytest.raises((ValueError, BufferError)):
-        memoryview(mx.array([1.0], mx.bfloat16))
+    # bfloat16 exports a buffer with format "bfloat16" (as MLX), which NumPy
+    # cannot read.
+    assert memoryview(mx.array([1.0], mx.bfloat16)).format == "bfloat16"
+    with pytest.raises(ValueError):
+        np.array(mx.array([1.0], mx.bfloat16))
 
 
 def test_properties():
@@ -221,7 +223,7 @@ def test_basic_indexing():
     assert mx.array(5)[...].item() == 5
     with pytest.raises(IndexError):
         a[5]
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError):  # MLX 0.32.4: "Too many indices for array with 3 dimensions."
         a[0, 0, 0, 0]
     with pytest.raises(ValueError):
         mx.array(1)[0]
@@ -283,7 +285,8 @@ def test_weak_scalars():
 
 def test_comparison_with_non_arrays():
     a = mx.array([1, 2])
-    assert (a == None) is False  # noqa: E711
+    with pytest.raises(TypeError):  # as MLX 0.32.4 (its __eq__ refuses None)
+        a == None  # noqa: E711
     assert (a != "x") is True
 
 
@@ -332,9 +335,11 @@ def test_array_like():
 
 def test_from_dlpack():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
-    for v in (x, x.T, x[:, ::2], x[::-1]):
+    for v in (x, x.T, x[:, ::2]):
         out = mx.from_dlpack(v)
         assert_array(out, v, mx.float32)
+    with pytest.raises(ValueError):  # as MLX 0.32.4: no negative strides
+        mx.from_dlpack(x[::-1])
     assert_array(mx.from_dlpack(x, copy=True), x, mx.float32)
     for v, d in [(np.array([1, 2], np.int64), mx.int64), (np.array([1, 2], np.float16), mx.float16),
                  (np.array([True]), mx.bool_), (np.array(3.0), mx.float32), (np.zeros((0, 3)), mx.float32),

@@ -119,19 +119,50 @@ array evaluated(const array& a) {
   return x;
 }
 
-// Binary operator with weak scalars; `reflect` swaps the operands.
+// What an operator accepts besides an array: Python scalars, buffers (NumPy
+// arrays and scalars), DLPack tensors and objects with __mlx_array__, as MLX.
+bool is_operand(py::handle other) {
+  return is_array(other) || is_python_scalar(other) || py::isinstance<py::buffer>(other) ||
+      ((py::hasattr(other, "__dlpack__") || py::hasattr(other, "__mlx_array__")) &&
+       !py::isinstance<py::type>(other));
+}
+
+// MLX's name of a Python type in error messages: "str", "__main__.C".
+std::string type_name(py::handle obj) {
+  auto t = py::type::handle_of(obj);
+  std::string mod = py::str(t.attr("__module__"));
+  std::string name = py::str(t.attr("__qualname__"));
+  return mod == "builtins" ? name : mod + "." + name;
+}
+
+// MLX raises ValueError for an operand it cannot convert (TypeError for None).
+[[noreturn]] void invalid_operation(const std::string& what, py::handle other) {
+  if (other.is_none()) {
+    throw py::type_error("Cannot perform " + what + " on an mlx.core.array and None.");
+  }
+  throw py::value_error("Cannot perform " + what + " on an mlx.core.array and " + type_name(other));
+}
+
+// Bitwise operators refuse inexact operands, as MLX's do.
+void check_integral_operands(const std::string& what, const array& x, const array& y) {
+  if (is_inexact(x.dtype()) || is_inexact(y.dtype())) {
+    throw py::value_error("Floating point types not allowed with " + what + ".");
+  }
+}
+
+// Binary operator with weak scalars; `reflect` swaps the operands. `what` is
+// MLX's name of the operation in error messages.
 template <typename F>
-auto binop(F f, bool reflect = false) {
-  return [f, reflect](const array& a, py::object other) -> py::object {
-    // Other frameworks' arrays (a torch tensor, say) take part through
-    // DLPack's __dlpack__ / __array__, as in MLX.
-    if (!is_array(other) && !is_python_scalar(other) && !py::isinstance<py::list>(other) &&
-        !py::isinstance<py::tuple>(other) && !py::isinstance<py::buffer>(other) &&
-        !(py::hasattr(other, "__dlpack__") && py::hasattr(other, "__array__"))) {
-      return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+auto binop(F f, std::string what, bool bitwise, bool reflect = false) {
+  return [f, what, bitwise, reflect](const array& a, py::object other) -> py::object {
+    if (!is_operand(other)) {
+      invalid_operation(what, other);
     }
     py::object self = py::cast(a);
     auto [x, y] = reflect ? to_arrays(other, self) : to_arrays(self, other);
+    if (bitwise) {
+      check_integral_operands(what, x, y);
+    }
     return py::cast(f(x, y, StreamOrDevice{}));
   };
 }
@@ -247,11 +278,48 @@ void init_array(py::module_& m) {
             reinterpret_cast<PyObject*>(&PyComplex_Type), v.ptr(), nullptr));
       })
       .def("__index__", [](array& a) {
-        if (!is_integral(a.dtype())) {
-          throw py::type_error("Only integer arrays can be converted to a Python index.");
+        if (a.ndim() != 0 || !is_integral(a.dtype()) || a.dtype() == bool_) {
+          throw py::type_error("Only 0-dimensional integer arrays can be converted to an index.");
         }
         return py::int_(to_scalar(a));
       })
+      // f"{a:.2f}": a 0-d array formats as its element (as MLX); others
+      // print as the array and take no format spec.
+      .def("__format__", [](array& a, const std::string& spec) -> py::object {
+        if (a.ndim() != 0) {
+          if (spec.empty()) {
+            return py::str(py::cast(a));
+          }
+          throw py::type_error("unsupported format string passed to mx.array.__format__");
+        }
+        return py::reinterpret_steal<py::object>(
+            PyObject_Format(to_scalar(a).ptr(), py::str(spec).ptr()));
+      })
+      .def(
+          "__array_namespace__",
+          [](const array&, py::object api_version) {
+            return py::module_::import("mlx.core");
+          },
+          py::kw_only(), py::arg("api_version") = py::none(),
+          "The array API namespace of the array: mlx.core.")
+      .def(
+          "__dlpack__",
+          [](const array& a, py::object stream, py::object max_version, py::object dl_device,
+             std::optional<bool> copy_arg) {
+            if (!dl_device.is_none()) {
+              auto dev = dl_device.cast<std::pair<int, int>>();
+              if (dev.first != 1) {
+                throw py::buffer_error(dev.first == 2 ? "CUDA DLPack export is not supported."
+                                                      : "Only CPU DLPack export is supported.");
+              }
+            }
+            return to_dlpack((copy_arg && *copy_arg) ? copy(a) : a);
+          },
+          py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
+          py::arg("dl_device") = py::none(), py::arg("copy") = py::none(),
+          "A DLPack capsule sharing the array's memory.")
+      .def("__dlpack_device__", [](const array&) { return py::make_tuple(1, 0); },
+           "(device type, device id) of the array for DLPack: (1, 0), the CPU.")
       .def("__copy__", [](const array& a) { return a; })
       .def("__deepcopy__", [](const array& a, py::dict) { return copy(a); }, py::arg("memo"))
       .def("__hash__", [](const array& a) { return std::hash<std::uintptr_t>()(a.id()); })
@@ -274,19 +342,23 @@ void init_array(py::module_& m) {
       .def("__dlpack_device__", [](const array&) { return py::make_tuple(1, 0); })
       .def(
           "__array__",
-          [](py::object self, py::object dtype, py::object copy) {
+          [](py::object self, py::object dtype, py::object copy_arg) {
+            // A view of the array's memory (as MLX gives); copy=True copies,
+            // copy=False refuses a dtype change.
             auto np = py::module_::import("numpy");
             py::object out = np.attr("asarray")(py::memoryview(self));
-            if (!dtype.is_none()) {
-              out = out.attr("astype")(dtype);
+            bool must_copy = !copy_arg.is_none() && copy_arg.cast<bool>();
+            bool no_copy = !copy_arg.is_none() && !copy_arg.cast<bool>();
+            if (!dtype.is_none() && !np.attr("dtype")(dtype).equal(out.attr("dtype"))) {
+              if (no_copy) {
+                throw py::value_error("Unable to avoid copy while creating an array as requested.");
+              }
+              return out.attr("astype")(dtype);
             }
-            return out;
+            return must_copy ? out.attr("copy")() : out;
           },
           py::arg("dtype") = py::none(), py::arg("copy") = py::none())
       .def_buffer([](array& a) -> py::buffer_info {
-        if (a.dtype() == bfloat16) {
-          throw py::value_error("'bfloat16' is not a valid PEP 3118 buffer format string");
-        }
         {
           py::gil_scoped_release nogil;
           a.eval();
@@ -302,64 +374,97 @@ void init_array(py::module_& m) {
 
   // Arithmetic, comparison and bitwise operators with weak Python scalars.
   using F = array (*)(const array&, const array&, StreamOrDevice);
-  struct Op {
+  struct OpInfo {
     const char* name;
     const char* rname;
     F f;
+    const char* what;
+    const char* rwhat; // MLX names a reflected comparison by its mirror
+    bool bitwise;
   };
-  const Op ops[] = {
-      {"__add__", "__radd__", &add},
-      {"__sub__", "__rsub__", &subtract},
-      {"__mul__", "__rmul__", &multiply},
-      {"__truediv__", "__rtruediv__", &divide},
-      {"__div__", "__rdiv__", &divide},
-      {"__floordiv__", "__rfloordiv__", &floor_divide},
-      {"__mod__", "__rmod__", &remainder},
-      {"__pow__", "__rpow__", &power},
-      {"__and__", nullptr, &bitwise_and},
-      {"__or__", nullptr, &bitwise_or},
-      {"__xor__", nullptr, &bitwise_xor},
-      {"__lshift__", nullptr, &left_shift},
-      {"__rshift__", nullptr, &right_shift},
-      {"__lt__", nullptr, &less},
-      {"__le__", nullptr, &less_equal},
-      {"__gt__", nullptr, &greater},
-      {"__ge__", nullptr, &greater_equal},
+  const OpInfo ops[] = {
+      {"__add__", "__radd__", &add, "addition", "addition", false},
+      {"__sub__", "__rsub__", &subtract, "subtraction", "subtraction", false},
+      {"__mul__", "__rmul__", &multiply, "multiplication", "multiplication", false},
+      {"__truediv__", "__rtruediv__", &divide, "division", "division", false},
+      {"__div__", "__rdiv__", &divide, "division", "division", false},
+      {"__floordiv__", "__rfloordiv__", &floor_divide, "floor division", "floor division", false},
+      {"__mod__", "__rmod__", &remainder, "modulus", "modulus", false},
+      {"__pow__", "__rpow__", &power, "power", "power", false},
+      {"__and__", nullptr, &bitwise_and, "bitwise and", nullptr, true},
+      {"__or__", nullptr, &bitwise_or, "bitwise or", nullptr, true},
+      {"__xor__", nullptr, &bitwise_xor, "bitwise xor", nullptr, true},
+      {"__lshift__", nullptr, &left_shift, "left shift", nullptr, true},
+      {"__rshift__", nullptr, &right_shift, "right shift", nullptr, true},
+      {"__lt__", nullptr, &less, "less than", nullptr, false},
+      {"__le__", nullptr, &less_equal, "less than or equal", nullptr, false},
+      {"__gt__", nullptr, &greater, "greater than", nullptr, false},
+      {"__ge__", nullptr, &greater_equal, "greater than or equal", nullptr, false},
   };
   for (auto& op : ops) {
-    cls.def(op.name, binop(op.f), py::is_operator());
+    cls.def(op.name, binop(op.f, op.what, op.bitwise), py::is_operator());
     if (op.rname) {
-      cls.def(op.rname, binop(op.f, true), py::is_operator());
+      cls.def(op.rname, binop(op.f, op.rwhat, op.bitwise, true), py::is_operator());
     }
   }
   // In-place forms rebind the name to a new array, as MLX arrays are immutable.
-  const std::pair<const char*, F> inplace[] = {
-      {"__iadd__", &add},           {"__isub__", &subtract},
-      {"__imul__", &multiply},      {"__itruediv__", &divide},
-      {"__ifloordiv__", &floor_divide}, {"__imod__", &remainder},
-      {"__ipow__", &power},         {"__iand__", &bitwise_and},
-      {"__ior__", &bitwise_or},     {"__ixor__", &bitwise_xor},
-      {"__ilshift__", &left_shift}, {"__irshift__", &right_shift},
+  struct InplaceInfo {
+    const char* name;
+    F f;
+    const char* what;
+    bool bitwise;
   };
-  for (auto& [name, f] : inplace) {
+  const InplaceInfo inplace[] = {
+      {"__iadd__", &add, "addition", false},
+      {"__isub__", &subtract, "subtraction", false},
+      {"__imul__", &multiply, "multiplication", false},
+      {"__itruediv__", &divide, "division", false},
+      {"__ifloordiv__", &floor_divide, "floor division", false},
+      {"__imod__", &remainder, "modulus", false},
+      {"__ipow__", &power, "power", false},
+      {"__iand__", &bitwise_and, "bitwise and", true},
+      {"__ior__", &bitwise_or, "bitwise or", true},
+      {"__ixor__", &bitwise_xor, "bitwise xor", true},
+      {"__ilshift__", &left_shift, "left shift", true},
+      {"__irshift__", &right_shift, "right shift", true},
+  };
+  for (auto& op : inplace) {
+    bool is_div = std::string(op.name) == "__itruediv__";
     cls.def(
-        name,
-        [f = f](array& a, py::object other) -> py::object {
+        op.name,
+        [f = op.f, what = std::string(op.what), bitwise = op.bitwise, is_div](
+            array& a, py::object other) -> py::object {
+          if (!is_operand(other)) {
+            invalid_operation("inplace " + what, other);
+          }
+          if (is_div && !is_inexact(a.dtype())) {
+            throw py::value_error("In place division cannot cast to non-floating point type.");
+          }
           auto [x, y] = to_arrays(py::cast(a), other);
+          if (bitwise) {
+            check_integral_operands(what, x, y);
+          }
           a.overwrite_descriptor(f(x, y, StreamOrDevice{}));
           return py::cast(a);
         },
         py::is_operator());
   }
+  // == and != give False / True against objects that are not array-like.
   cls.def("__eq__", [](const array& a, py::object other) -> py::object {
-    if (!is_array(other) && !is_python_scalar(other)) {
+    if (other.is_none()) {
+      throw py::type_error("__eq__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
+    }
+    if (!is_operand(other)) {
       return py::bool_(false);
     }
     auto [x, y] = to_arrays(py::cast(a), other);
     return py::cast(equal(x, y));
   });
   cls.def("__ne__", [](const array& a, py::object other) -> py::object {
-    if (!is_array(other) && !is_python_scalar(other)) {
+    if (other.is_none()) {
+      throw py::type_error("__ne__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
+    }
+    if (!is_operand(other)) {
       return py::bool_(true);
     }
     auto [x, y] = to_arrays(py::cast(a), other);
@@ -373,7 +478,12 @@ void init_array(py::module_& m) {
   cls.def("__neg__", [](const array& a) { return negative(a); });
   cls.def("__pos__", [](const array& a) { return a; });
   cls.def("__abs__", [](const array& a) { return abs(a); });
-  cls.def("__invert__", [](const array& a) { return bitwise_invert(a); });
+  cls.def("__invert__", [](const array& a) {
+    if (is_inexact(a.dtype())) {
+      throw py::value_error("Floating point types not allowed with bitwise inversion.");
+    }
+    return bitwise_invert(a);
+  });
 
   add_array_methods(cls);
   init_print_options(m);

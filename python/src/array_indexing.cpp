@@ -1,5 +1,6 @@
 #include "array_indexing.h"
 
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -11,6 +12,57 @@ namespace {
 
 bool is_array_index(py::handle h) {
   return py::isinstance<array>(h) || py::isinstance<py::list>(h);
+}
+
+// An integer index: a Python int or anything with __index__ (NumPy integer
+// scalars, 0-d integer NumPy arrays); not a bool, not an mx.array.
+bool is_int_index(py::handle h) {
+  if (py::isinstance<py::bool_>(h) || py::isinstance<array>(h)) {
+    return false;
+  }
+  if (py::isinstance<py::int_>(h)) {
+    return true;
+  }
+  if (!PyIndex_Check(h.ptr())) {
+    return false;
+  }
+  PyObject* v = PyNumber_Index(h.ptr());
+  if (!v) {
+    PyErr_Clear();
+    return false;
+  }
+  Py_DECREF(v);
+  return true;
+}
+
+// The value of an integer index; MLX takes 32-bit ones only.
+long long int_index_value(py::handle h) {
+  auto v = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
+  if (!v) {
+    throw py::error_already_set();
+  }
+  int overflow = 0;
+  long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow || x > std::numeric_limits<int32_t>::max() || x < std::numeric_limits<int32_t>::min()) {
+    throw py::value_error("Slice indices must be 32-bit integers.");
+  }
+  return x;
+}
+
+// A slice whose parts are Python ints or None (NumPy integers allowed, as in
+// MLX); other parts and values beyond 32 bits raise ValueError.
+py::object checked_slice(py::handle h) {
+  auto part = [](py::object p) -> py::object {
+    if (p.is_none()) {
+      return p;
+    }
+    if (!is_int_index(p)) {
+      throw py::value_error("Slice indices must be integers or None.");
+    }
+    return py::int_(int_index_value(p));
+  };
+  auto start = part(h.attr("start")), stop = part(h.attr("stop")), step = part(h.attr("step"));
+  return py::reinterpret_steal<py::object>(PySlice_New(start.ptr(), stop.ptr(), step.ptr()));
 }
 
 // One item of an index tuple, resolved against the array.
@@ -56,12 +108,12 @@ Plan make_plan(const array& a, py::handle index) {
     }
     if (h.ptr() == Py_Ellipsis) {
       if (has_ellipsis) {
-        throw py::index_error("An index can only have a single ellipsis (\"...\").");
+        throw py::value_error("An index can only have a single ellipsis (...)");
       }
       has_ellipsis = true;
       continue;
     }
-    if (!py::isinstance<py::int_>(h) && !py::isinstance<py::slice>(h) && !is_array_index(h)) {
+    if (!is_int_index(h) && !py::isinstance<py::slice>(h) && !is_array_index(h)) {
       unsupported();
     }
     ++consumed;
@@ -69,8 +121,7 @@ Plan make_plan(const array& a, py::handle index) {
   if (consumed > a.ndim()) {
     std::ostringstream msg;
     msg << "Too many indices for array with " << a.ndim() << " dimensions.";
-    // MLX raises ValueError here; tests/test_array.py expects IndexError (NumPy's type).
-    throw py::index_error(msg.str());
+    throw py::value_error(msg.str()); // ValueError, as in MLX
   }
   Plan plan;
   int dim = 0;
@@ -85,8 +136,8 @@ Plan make_plan(const array& a, py::handle index) {
       for (int i = 0; i < a.ndim() - consumed; ++i) {
         plan.items.push_back(full(dim++));
       }
-    } else if (py::isinstance<py::int_>(h)) {
-      long long i = h.cast<long long>();
+    } else if (is_int_index(h)) {
+      long long i = int_index_value(h);
       long long n = a.shape(dim);
       long long j = i < 0 ? i + n : i;
       if (j < 0 || j >= n) {
@@ -100,7 +151,8 @@ Plan make_plan(const array& a, py::handle index) {
       plan.items.push_back(it);
     } else if (py::isinstance<py::slice>(h)) {
       Item it{Item::Slice, dim};
-      if (PySlice_GetIndicesEx(h.ptr(), a.shape(dim), &it.start, &it.stop, &it.step, &it.len) != 0) {
+      auto sl = checked_slice(h);
+      if (PySlice_GetIndicesEx(sl.ptr(), a.shape(dim), &it.start, &it.stop, &it.step, &it.len) != 0) {
         throw py::error_already_set();
       }
       ++dim;
@@ -289,7 +341,42 @@ std::optional<array> as_bool_mask(py::handle h) {
     return std::nullopt;
   }
   if (m.ndim() == 0) {
-    throw py::index_error("0-dimensional boolean indices are not supported.");
+    // MLX's message; a 0-d mask is only taken whole by __setitem__.
+    throw py::value_error("boolean indices are not yet supported");
+  }
+  return m;
+}
+
+// The whole index of a[index] = v as a 0-d boolean (Python or NumPy bool, 0-d
+// bool array), or nullopt.
+std::optional<bool> as_scalar_mask(py::handle h) {
+  if (py::isinstance<py::bool_>(h)) {
+    return h.cast<bool>();
+  }
+  if (py::isinstance<array>(h)) {
+    auto m = py::cast<array>(h);
+    if (m.ndim() == 0 && m.dtype() == bool_) {
+      return to_scalar(m).cast<bool>();
+    }
+    return std::nullopt;
+  }
+  if (py::isinstance<py::buffer>(h) && !py::isinstance<py::list>(h)) {
+    auto m = to_array(h);
+    if (m.ndim() == 0 && m.dtype() == bool_) {
+      return to_scalar(m).cast<bool>();
+    }
+  }
+  return std::nullopt;
+}
+
+// A NumPy (or other buffer) boolean array used as the whole index.
+std::optional<array> as_buffer_mask(py::handle h) {
+  if (!py::isinstance<py::buffer>(h) || py::isinstance<array>(h)) {
+    return std::nullopt;
+  }
+  auto m = to_array(h);
+  if (m.dtype() != bool_ || m.ndim() == 0) {
+    return std::nullopt;
   }
   return m;
 }
@@ -353,15 +440,60 @@ py::object expand_bool_masks(const array& a, py::handle index) {
   return py::tuple(out);
 }
 
+// A 0-d array takes only None, Ellipsis and () as (parts of) an index.
+void check_zero_dim(const array& a, py::handle index) {
+  if (a.ndim() != 0) {
+    return;
+  }
+  auto consumes = [](py::handle h) { return !h.is_none() && h.ptr() != Py_Ellipsis; };
+  bool bad = false;
+  if (py::isinstance<py::tuple>(index)) {
+    for (auto h : py::reinterpret_borrow<py::tuple>(index)) {
+      bad |= consumes(h);
+    }
+  } else {
+    bad = consumes(index);
+  }
+  if (bad) {
+    throw py::value_error("too many indices for array: array is 0-dimensional");
+  }
+}
+
 enum class AtOp { Set, Add, Multiply, Max, Min };
 
 array update(const array& a, py::handle index, py::handle v, AtOp op) {
   // A boolean mask as the whole index: MLX's masked scatter (values taken
   // in order), a static-shape graph.
   if (op == AtOp::Set && !py::isinstance<py::tuple>(index)) {
-    if (auto m = as_bool_mask(index)) {
+    // a[True] = v sets every element, a[False] = v none (after checking
+    // that v broadcasts).
+    if (auto b = as_scalar_mask(index)) {
+      auto val = value_for(a, v, a.shape());
+      return *b ? val : a;
+    }
+    auto m = as_buffer_mask(index);
+    if (!m) {
+      m = as_bool_mask(index);
+    }
+    if (m) {
+      // MLX's checks and messages (ValueError).
       if (m->ndim() > a.ndim()) {
-        throw py::index_error("Too many indices for array.");
+        throw py::value_error("[masked_scatter] The mask cannot have more dimensions than the target.");
+      }
+      if (!std::equal(m->shape().begin(), m->shape().end(), a.shape().begin())) {
+        auto dims = [](const Shape& sh) {
+          std::ostringstream os;
+          os << "(";
+          for (size_t i = 0; i < sh.size(); ++i) {
+            os << (i ? "," : "") << sh[i];
+          }
+          os << ")";
+          return os.str();
+        };
+        throw py::value_error(
+            "[masked_scatter] The boolean mask should have the same shape as the beginning of the "
+            "indexed array but the mask has shape " + dims(m->shape()) + " and the array has shape " +
+            dims(a.shape()));
       }
       array val = is_array(v) ? py::cast<array>(v) : to_array_like(v, a);
       return masked_scatter(a, *m, val);
@@ -369,10 +501,7 @@ array update(const array& a, py::handle index, py::handle v, AtOp op) {
   }
   auto expanded = expand_bool_masks(a, index);
   index = expanded;
-  if (a.ndim() == 0 && !index.is_none() && index.ptr() != Py_Ellipsis &&
-      !(py::isinstance<py::tuple>(index) && py::len(index) == 0)) {
-    throw py::value_error("too many indices for array: array is 0-dimensional");
-  }
+  check_zero_dim(a, index);
   auto plan = make_plan(a, index);
   Shape shape = out_shape(plan);
   auto val = value_for(a, v, shape);
@@ -437,10 +566,7 @@ struct ArrayAt {
 array get_item(const array& a, py::handle index) {
   auto expanded = expand_bool_masks(a, index);
   index = expanded;
-  if (a.ndim() == 0 && !index.is_none() && index.ptr() != Py_Ellipsis &&
-      !(py::isinstance<py::tuple>(index) && py::len(index) == 0)) {
-    throw py::value_error("too many indices for array: array is 0-dimensional");
-  }
+  check_zero_dim(a, index);
   auto plan = make_plan(a, index);
   if (!plan.advanced) {
     return reshape(basic_get(a, plan), out_shape(plan));

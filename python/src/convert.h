@@ -31,5 +31,11 @@ py::object to_scalar(array& a);
 // StreamOrDevice from None, Stream, Device or DeviceType.
 StreamOrDevice to_stream_or_device(py::handle obj);
 
+// OverflowError (MLX's message) for a shape dim outside int32.
+void check_shape_dim(long long d);
+
+// A DLPack capsule ("dltensor") sharing the (evaluated) array's memory.
+py::capsule to_dlpack(array a);
+
 // The PEP 3118 format of a dtype ("f", "e", ...).
 std::string buffer_format(Dtype t);

@@ -226,8 +226,18 @@ void init_creation(py::module_& m) {
   m.def(
       "asarray",
       [](py::object a, std::optional<Dtype> dtype, std::optional<bool> copy_arg) {
+        // On the CPU, MLX never shares memory here: copy=False always raises.
+        if (copy_arg && !*copy_arg) {
+          if (!is_array(a) && !py::isinstance<py::list>(a) && !py::isinstance<py::tuple>(a) &&
+              !is_python_scalar(a) &&
+              (py::isinstance<py::buffer>(a) || py::hasattr(a, "__dlpack__"))) {
+            throw py::value_error("[convert] Cannot import a CPU array without a copy.");
+          }
+          throw py::value_error("Unable to avoid copy while creating an array as requested.");
+        }
         auto out = to_array(a, dtype);
-        return (copy_arg && *copy_arg && is_array(a)) ? copy(out) : out;
+        return (copy_arg && *copy_arg && is_array(a) && out.is_same(a.cast<array>())) ? copy(out)
+                                                                                       : out;
       },
       py::arg("a"), py::pos_only(), py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("copy") = py::none(), "Convert the input to an array.");

@@ -99,9 +99,24 @@ void init_streams(py::module_& m) {
 } // namespace
 
 void init_device(py::module_& m) {
-  py::enum_<Device::DeviceType>(m, "DeviceType")
-      .value("cpu", Device::DeviceType::cpu)
-      .value("gpu", Device::DeviceType::gpu);
+  py::enum_<Device::DeviceType> device_type(m, "DeviceType");
+  device_type.value("cpu", Device::DeviceType::cpu).value("gpu", Device::DeviceType::gpu);
+  // As in MLX, a DeviceType equals a Device of its type (any index); the
+  // enum's own __eq__ would say False.
+  auto type_eq = [](py::object self, py::object o) {
+    auto t = self.cast<Device::DeviceType>();
+    if (py::isinstance<Device>(o)) {
+      return o.cast<Device>().type == t;
+    }
+    if (py::isinstance<Device::DeviceType>(o)) {
+      return o.cast<Device::DeviceType>() == t;
+    }
+    return false;
+  };
+  py::setattr(device_type, "__eq__", py::cpp_function(type_eq, py::is_method(device_type), py::arg("other")));
+  py::setattr(device_type, "__ne__",
+              py::cpp_function([type_eq](py::object self, py::object o) { return !type_eq(self, o); },
+                               py::is_method(device_type), py::arg("other")));
 
   py::class_<Device>(m, "Device", "A device to run operations on.")
       .def(py::init<Device::DeviceType, int>(), py::arg("type"), py::arg("index") = 0)
@@ -115,11 +130,13 @@ void init_device(py::module_& m) {
         if (py::isinstance<Device>(o)) {
           return o.cast<Device>() == d;
         }
+        // A DeviceType stands for its device with index 0 (as in MLX).
         if (py::isinstance<Device::DeviceType>(o)) {
-          return o.cast<Device::DeviceType>() == d.type;
+          return Device(o.cast<Device::DeviceType>()) == d;
         }
         return false;
-      });
+      })
+      .def("__hash__", [](const Device& d) { return static_cast<int>(d.type) * 1000003 + d.index; });
   py::implicitly_convertible<Device::DeviceType, Device>();
 
   m.attr("cpu") = m.attr("DeviceType").attr("cpu");

@@ -1,5 +1,6 @@
 #include "py_args.h"
 
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -18,51 +19,69 @@ std::optional<std::vector<int>> get_axes(py::handle axis) {
 
 namespace {
 
-// An integer (anything with __index__, as NumPy's integer scalars, but not
-// a float) as a shape dimension, or nullopt. Values outside int32 raise
-// OverflowError naming the value, with MLX's messages.
-std::optional<ShapeElem> shape_dim(py::handle d, bool scalar) {
-  if (PyFloat_Check(d.ptr()) || !PyIndex_Check(d.ptr())) {
-    return std::nullopt;
+// A shape entry: an int or anything with __index__ (NumPy integers), not a
+// float or a string; values beyond int32 raise MLX's OverflowError.
+bool shape_entry(py::handle d, ShapeElem& out, bool in_sequence) {
+  if (py::isinstance<py::float_>(d) || py::isinstance<py::str>(d) || py::isinstance<array>(d) ||
+      !PyIndex_Check(d.ptr())) {
+    return false;
   }
-  py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(d.ptr()));
-  if (!i) {
-    throw py::error_already_set();
+  auto v = py::reinterpret_steal<py::object>(PyNumber_Index(d.ptr()));
+  if (!v) {
+    PyErr_Clear();
+    return false;
   }
   int overflow = 0;
-  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
-  if (overflow != 0 || v < INT32_MIN || v > INT32_MAX) {
+  long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow || x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max()) {
+    // MLX's messages: one for an int shape, another for a sequence entry.
+    std::string txt = py::str(v);
     std::ostringstream msg;
-    msg << (scalar ? "Shape dimension " : "Integer value ") << py::str(i).cast<std::string>()
-        << " is outside the supported range [-2147483648, 2147483647]."
-        << (scalar ? " MLX currently uses 32-bit integers for shape dimensions." : "");
+    if (in_sequence) {
+      msg << "Integer value " << txt << " is outside the supported range [-2147483648, 2147483647].";
+    } else {
+      msg << "Shape dimension " << txt << " is outside the supported range [-2147483648, 2147483647]. "
+          << "MLX currently uses 32-bit integers for shape dimensions.";
+    }
     PyErr_SetString(PyExc_OverflowError, msg.str().c_str());
     throw py::error_already_set();
   }
-  return static_cast<ShapeElem>(v);
+  out = static_cast<ShapeElem>(x);
+  return true;
 }
 
 } // namespace
 
+int index_arg(py::handle h, const char* op) {
+  if (!py::isinstance<py::float_>(h) && PyIndex_Check(h.ptr())) {
+    auto v = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
+    if (v) {
+      return v.cast<int>();
+    }
+    PyErr_Clear();
+  }
+  std::ostringstream msg;
+  msg << op << "(): incompatible function arguments: expected an int, got "
+      << std::string(py::str(py::type::handle_of(h).attr("__name__"))) << ".";
+  throw py::type_error(msg.str());
+}
+
 Shape get_shape(py::handle shape, const char* op) {
-  if (py::isinstance<py::int_>(shape)) {
-    return {*shape_dim(shape, true)};
+  ShapeElem e;
+  if (!py::isinstance<py::sequence>(shape) && shape_entry(shape, e, false)) {
+    return {e};
   }
   if (py::isinstance<py::sequence>(shape) && !py::isinstance<py::str>(shape)) {
     Shape out;
     for (auto d : py::reinterpret_borrow<py::sequence>(shape)) {
-      auto v = shape_dim(d, false);
-      if (!v) {
+      if (!shape_entry(d, e, true)) {
         std::ostringstream msg;
         msg << "[" << op << "] Shape entries must be integers.";
         throw py::type_error(msg.str());
       }
-      out.push_back(*v);
+      out.push_back(e);
     }
     return out;
-  }
-  if (auto v = shape_dim(shape, true)) {
-    return {*v};
   }
   std::ostringstream msg;
   msg << "[" << op << "] Expected an int or a sequence of ints for the shape.";

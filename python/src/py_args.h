@@ -9,6 +9,10 @@
 // None -> nullopt; int -> {int}; sequence -> its ints.
 std::optional<std::vector<int>> get_axes(py::handle axis);
 
+// An int argument taken through the index protocol (Python and NumPy
+// integers); floats, strings and the like raise TypeError, as in MLX.
+int index_arg(py::handle h, const char* op);
+
 // A shape from a tuple/list of ints or an int.
 Shape get_shape(py::handle shape, const char* op);
 

@@ -36,7 +36,9 @@ void init_sort_scan(py::module_& m) {
   for (auto& [name, kname, f, g, doc] : kth_ops) {
     m.def(
         name,
-        [f = f, g = g](const array& a, int k, std::optional<int> axis, py::object s) {
+        [f = f, g = g, name = name](const array& a, py::object k_arg, std::optional<int> axis,
+                                    py::object s) {
+          int k = index_arg(k_arg, name);
           return axis ? f(a, k, *axis, sd(s)) : g(a, k, sd(s));
         },
         // noconvert: integers and objects with __index__ (NumPy integer
