@@ -78,6 +78,43 @@ USUAL_EXC = {
 }  # fmt: skip
 
 
+# Kinds of argument behind a defect that many functions reach: a failing call
+# holding one is blamed on the cause when it passes once they are replaced.
+OVERFLOW_SHAPES = {"(2**21, 2**21, 2**21)", "(2**16,) * 4", "(2**31 - 1,) * 3", "(65536, 65536)"}
+NEGATIVE_SHAPES = {"(-2, 3)", "(-1, -1)", "(3, -1, 0)", "(0, -1)", "(-1,)"}
+CAUSES = {
+    "deeply nested list": (
+        lambda n: n.get("k") == "nest" and n["depth"] >= 1000,
+        lambda n: dict(n, depth=2),
+    ),
+    "shape whose size overflows": (
+        lambda n: n.get("k") == "s" and n["s"] in OVERFLOW_SHAPES,
+        lambda n: {"k": "s", "s": "(2, 3)"},
+    ),
+    "shape with a negative size": (
+        lambda n: n.get("k") == "s" and n["s"] in NEGATIVE_SHAPES,
+        lambda n: {"k": "s", "s": "(2, 3)"},
+    ),
+    "empty array with a huge dimension": (
+        lambda n: n.get("k") == "s" and n["s"] == "(2**31 - 1, 0)",
+        lambda n: {"k": "s", "s": "(2, 0)"},
+    ),
+}
+
+
+def _replace_nodes(tree, match, harmless):
+    """Replace, in place, every node of tree that matches; how many there were."""
+    count = 0
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree)
+    for key, v in list(items):
+        if isinstance(v, dict) and "k" in v and match(v):
+            tree[key] = harmless(v)
+            count += 1
+        elif isinstance(v, (dict, list)):
+            count += _replace_nodes(v, match, harmless)
+    return count
+
+
 class Fuzzer:
     def __init__(self, args):
         import mlx.core as mx
@@ -188,7 +225,7 @@ class Fuzzer:
                 ex.append((spec["t"], spec["i"]))
 
     def _failure(self, prefix, spec, fail):
-        key = (spec["t"], fail["cls"], fail["detail"].split(" (")[0])
+        key = (spec["t"], fail["cls"])
         rec = {
             "call": spec["i"],
             "function": spec["t"],
@@ -197,9 +234,10 @@ class Fuzzer:
             "phase": fail["phase"],
             "original": repro_line([spec], fail["phase"]),
         }
-        if self._blame_nesting(spec, fail):
-            key = ("deep nesting", fail["cls"], fail["detail"].split(" (")[0])
-            rec["cause"] = "deeply nested list"
+        cause = self._blame(spec, fail)
+        if cause:
+            key = (cause, fail["cls"])
+            rec["cause"] = cause
         if key in self.seen_sigs or self.args.no_shrink:
             rec["repro"] = rec["original"]
             rec["duplicate_of"] = self.seen_sigs.get(key)
@@ -222,6 +260,9 @@ class Fuzzer:
         rec["reproducible"] = reproduced
         if reproduced:
             rec["phase"] = phase
+            rec["detail"] = self.seen_fail["detail"]  # of the line shown
+            if specs[-1]["i"] != spec["i"]:  # an earlier call of the batch was the culprit
+                rec["call"], rec["function"] = specs[-1]["i"], specs[-1]["t"]
             rec["repro"] = repro_line(specs, phase)
         else:
             rec["repro"] = rec["original"]
@@ -229,41 +270,31 @@ class Fuzzer:
         self.failures.append(rec)
         self._log(rec)
 
-    def _blame_nesting(self, spec, fail):
-        """A deep nested list is in the call and the failure goes when it is
-        made shallow: one defect (the conversion recursing), many callers."""
-        text = json.dumps(spec)
-        if '"nest"' not in text or fail["cls"] == "hang":
-            return False
-        if self.args.no_shrink:  # no re-runs: blame any deep list
-            return bool(re.search(r'"depth": \d{4,}', text))
-        s = copy.deepcopy(spec)
-
-        def flatten(node):
-            if isinstance(node, dict):
-                if node.get("k") == "nest" and node["depth"] >= 1000:
-                    node["depth"] = 2
-                for v in node.values():
-                    flatten(v)
-            elif isinstance(node, list):
-                for v in node:
-                    flatten(v)
-
-        flatten(s)
-        if json.dumps(s) == text:
-            return False
-        _, f = self.runner.run([s], timeout=self._timeout_for(fail))
-        return f is None
+    def _blame(self, spec, fail):
+        """The cause, when the call holds an argument of a kind that CAUSES
+        names and the failure goes away once those arguments are made
+        harmless: one defect reached through many functions is filed once."""
+        for cause, (match, harmless) in CAUSES.items():
+            s = copy.deepcopy(spec)
+            if not _replace_nodes(s, match, harmless):
+                continue
+            if self.args.no_shrink:  # no re-runs: its presence is enough
+                return cause
+            _, f = self.runner.run([s], timeout=self._timeout_for(fail))
+            if f is None:
+                return cause
+        return None
 
     def _log(self, rec):
         if not self.args.quiet:
             print(
-                "  %s %s in %s (call %d)%s\n    %s"
+                "  %s %s in %s (call %d)%s%s\n    %s"
                 % (
                     rec["class"].upper(),
                     rec["detail"],
                     rec["function"],
                     rec["call"],
+                    " [%s]" % rec["cause"] if rec.get("cause") else "",
                     "" if rec.get("reproducible", True) else " [did not reproduce]",
                     rec["repro"],
                 ),
@@ -279,6 +310,7 @@ class Fuzzer:
         t = self._timeout_for(fail)
         _, f = self.runner.run([spec], timeout=t)
         if _same(f, fail):
+            self.seen_fail = f
             return [spec], True
         if not prefix:
             return [spec], False
@@ -287,9 +319,11 @@ class Fuzzer:
             # maybe an earlier call, run one by one, is itself the culprit
             for s in prefix[::-1][:20]:
                 _, f = self.runner.run([s], timeout=t)
-                if f and f["cls"] == fail["cls"]:
+                if _same(f, fail):
+                    self.seen_fail = f
                     return [s], True
             return [spec], False
+        self.seen_fail = f
         need = list(prefix)
         chunk = max(1, len(need) // 2)
         tries = 0
@@ -301,7 +335,7 @@ class Fuzzer:
                 tries += 1
                 _, f = self.runner.run(trial + [spec], timeout=t)
                 if _same(f, fail) and f["i"] == spec["i"]:
-                    need, changed = trial, True
+                    need, changed, self.seen_fail = trial, True, f
                 else:
                     j += chunk
             if not changed:
@@ -325,7 +359,7 @@ class Fuzzer:
                 tries += 1
                 _, f = self.runner.run(specs[:-1] + [cand], timeout=t)
                 if _same(f, fail) and f["i"] == cand["i"]:
-                    cur, phase, progress = cand, f["phase"], True
+                    cur, phase, progress, self.seen_fail = cand, f["phase"], True, f
                     break
         return specs[:-1] + [cur], phase
 

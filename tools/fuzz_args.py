@@ -146,6 +146,8 @@ class Gen:
             self.S[-1] = self.S[-2]
         self.nd = None  # ndim of the first array made
         self.blob_fmt = None  # format of the file made for mx.load
+        self.dt0 = None  # dtype of the first array made
+        self.n_elems = 8
 
     def chance(self, p):
         return self.r.random() < p
@@ -157,8 +159,8 @@ class Gen:
             return r.choice(["True", "False"])
         if dt in INT_RANGE:
             lo, hi = INT_RANGE[dt]
-            if r.random() < 0.12:
-                return str(r.choice([lo, hi, 0, lo + 1, hi - 1]))
+            if r.random() < 0.2 + 0.3 * (self.n_elems <= 2):  # the edges, -1 (INT_MIN // -1 traps)
+                return str(r.choice([lo, lo, hi, 0, lo + 1, hi - 1, -1 if lo else 1]))
             return str(r.randint(max(lo, -5), min(hi, 9)))
         if r.random() < 0.12:
             v = r.choice(FLOAT_SPECIAL)
@@ -180,7 +182,7 @@ class Gen:
             return S(str(r.randint(-nd - 1, max(nd, 0))))
         if x < 0.25 and self.S:
             return S(str(r.choice([self.S[0], self.S[-1] + 1, -self.S[-1]])))
-        return S(str(r.choice([0, 1, 1, 2, 2, 3, 4, 5, 8, -1, -2, -3])))
+        return S(str(r.choice([0, 1, 1, 2, 2, 3, 4, 5, 8, -1, -1, -2, -3])))
 
     def gfloat(self):
         r = self.r
@@ -223,14 +225,16 @@ class Gen:
 
     def garr(self, dt=None, shape=None, allow_np=True):
         r = self.r
-        if dt is None:
-            dt = r.choice(DTYPES + ["float32"] * 5 + ["int32"])
+        if dt is None:  # half the time the dtype of the call's first array
+            dt = self.dt0 if self.dt0 and r.random() < 0.5 else r.choice(DTYPES + ["float32"] * 5 + ["int32"])
+            self.dt0 = self.dt0 or dt
         if shape is None:
             shape = self.shape_for()
         n = _prod(shape)
         if n > 4096:
             shape = [min(d, 8) for d in shape]
             n = _prod(shape)
+        self.n_elems = n  # small arrays get edge values more often
         vals = [self.elem(dt) for _ in range(max(n, 1))] if n <= 48 else None
         views = []
         s = list(shape)

@@ -280,6 +280,14 @@ def _node_simpler(node):
             elif _prod(n["shape"]) <= 48:
                 n["vals"] = ["1"] * max(_prod(n["shape"]), 1)
             out.append(n)
+        n = _prod(node["shape"])
+        if node["vals"] is not None and len(node["shape"]) > 1 and n > 1:
+            out.append(dict(copy.deepcopy(node), shape=[n]))  # flat
+        if node["vals"] is not None and len(node["shape"]) == 1 and 1 < n <= 16:
+            for j in range(n):  # one element less
+                out.append(
+                    dict(copy.deepcopy(node), shape=[n - 1], vals=node["vals"][:j] + node["vals"][j + 1 : n])
+                )
         if node["vals"] is not None and any(v not in ("0", "False") for v in node["vals"]):
             n = copy.deepcopy(node)
             n["vals"] = ["False" if node["dt"] == "bool_" else "0"] * len(n["vals"])

@@ -295,12 +295,10 @@ def _death_detail(rc, stderr):
 
 
 def _same(fail, want):
-    """Does a re-run's failure reproduce the original one?"""
-    if fail is None or fail["cls"] != want["cls"]:
-        return False
-    if want["cls"] == "hang":
-        return True
-    return fail["detail"].split(" ")[0] == want["detail"].split(" ")[0]
+    """Does a re-run's failure reproduce the original one? The same class:
+    a crash may come back as another signal (an overflowed size makes the
+    engine write out of bounds, and where that lands varies)."""
+    return fail is not None and fail["cls"] == want["cls"]
 
 
 if __name__ == "__main__":
