@@ -16,7 +16,9 @@ arrays of every dtype (0-d, empty, broadcast and strided views, NaN/inf,
 extreme integers, NumPy inputs), Python scalars, lists (ragged and very deeply
 nested ones), None, strings, huge and negative axes and sizes, wrong types,
 positional and keyword forms. Results are evaluated (mx.eval), sometimes also
-printed.
+printed or used in an op ((r + 1).sum(): an array with a bad shape that an op
+accepted crashes there). Functions with process-wide effects (set_*) are
+called too and undone after; SKIP below lists the one that is not called.
 
 The pieces: fuzz_inventory.py (what to call), fuzz_args.py (arguments),
 fuzz_calls.py (a call as data, its Python line, simpler variants),
