@@ -10,88 +10,6 @@
 
 namespace {
 
-// DLPack (the data interchange ABI of dlpack.h, v0.8 unversioned tensors),
-// declared here: __dlpack__ hands out a view of an evaluated array's buffer
-// that keeps the array alive until the consumer's deleter runs.
-struct DLDevice {
-  int32_t device_type; // kDLCPU = 1
-  int32_t device_id;
-};
-struct DLDataType {
-  uint8_t code; // kDLInt 0, kDLUInt 1, kDLFloat 2, kDLBfloat 4, kDLComplex 5, kDLBool 6
-  uint8_t bits;
-  uint16_t lanes;
-};
-struct DLTensor {
-  void* data;
-  DLDevice device;
-  int32_t ndim;
-  DLDataType dtype;
-  int64_t* shape;
-  int64_t* strides;
-  uint64_t byte_offset;
-};
-struct DLManagedTensor {
-  DLTensor dl_tensor;
-  void* manager_ctx;
-  void (*deleter)(DLManagedTensor*);
-};
-
-struct DLPackHolder {
-  array a;
-  std::vector<int64_t> shape, strides;
-  DLManagedTensor tensor;
-};
-
-DLDataType dlpack_dtype(Dtype t) {
-  uint8_t bits = static_cast<uint8_t>(8 * t.size);
-  if (t == bool_) {
-    return {6, 8, 1};
-  }
-  if (t == bfloat16) {
-    return {4, 16, 1};
-  }
-  if (is_complex(t)) {
-    return {5, bits, 1};
-  }
-  if (is_floating_point(t)) {
-    return {2, bits, 1};
-  }
-  return {uint8_t(is_unsigned(t) ? 1 : 0), bits, 1};
-}
-
-py::capsule to_dlpack(const array& in) {
-  auto* h = new DLPackHolder{in, {}, {}, {}};
-  {
-    py::gil_scoped_release nogil;
-    h->a.eval();
-  }
-  h->shape.assign(h->a.shape().begin(), h->a.shape().end());
-  h->strides.assign(h->a.strides().begin(), h->a.strides().end());
-  auto& t = h->tensor;
-  t.dl_tensor.data = h->a.data<void>();
-  t.dl_tensor.device = {1, 0};
-  t.dl_tensor.ndim = h->a.ndim();
-  t.dl_tensor.dtype = dlpack_dtype(h->a.dtype());
-  t.dl_tensor.shape = h->shape.data();
-  t.dl_tensor.strides = h->strides.data();
-  t.dl_tensor.byte_offset = 0;
-  t.manager_ctx = h;
-  t.deleter = [](DLManagedTensor* m) { delete static_cast<DLPackHolder*>(m->manager_ctx); };
-  // A capsule nobody consumed (still named "dltensor") frees the tensor.
-  PyObject* cap = PyCapsule_New(&t, "dltensor", [](PyObject* c) {
-    if (PyCapsule_IsValid(c, "dltensor")) {
-      auto* m = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(c, "dltensor"));
-      m->deleter(m);
-    }
-  });
-  if (!cap) {
-    delete h;
-    throw py::error_already_set();
-  }
-  return py::reinterpret_steal<py::capsule>(cap);
-}
-
 py::tuple shape_tuple(const array& a) {
   py::tuple t(a.ndim());
   for (int i = 0; i < a.ndim(); ++i) {
@@ -335,11 +253,6 @@ void init_array(py::module_& m) {
         auto t = core.attr(name == "bool" ? "bool_" : name.c_str()).cast<Dtype>();
         new (&self) array(to_array(state[0], t));
       })
-      .def(
-          "__dlpack__",
-          [](const array& a, py::kwargs) { return to_dlpack(a); },
-          "A DLPack capsule viewing the array's data (CPU).")
-      .def("__dlpack_device__", [](const array&) { return py::make_tuple(1, 0); })
       .def(
           "__array__",
           [](py::object self, py::object dtype, py::object copy_arg) {
