@@ -4,6 +4,7 @@ Each layer is sin(sin(sin(x @ w))): without checkpointing the backward pass
 keeps three activations a layer, with it only the layer's output.
 Usage: python benchmarks/checkpoint_memory.py [depth] [width] [batch]
 """
+
 import sys
 
 import mlx.core as mx
@@ -30,14 +31,16 @@ def peak_bytes(ws, x, ckpt):
 
 
 def main():
-    depth, width, batch = (int(a) for a in (sys.argv[1:] + ["32", "1024", "1024"][len(sys.argv) - 1:]))
+    depth, width, batch = (int(a) for a in (sys.argv[1:] + ["32", "1024", "1024"][len(sys.argv) - 1 :]))
     ws = [mx.random.normal((width, width), key=mx.random.key(i)) * (1 / width**0.5) for i in range(depth)]
     x = mx.random.normal((batch, width), key=mx.random.key(depth))
     mx.eval(ws, x)
     plain, ckpt = peak_bytes(ws, x, False), peak_bytes(ws, x, True)
-    print(f"depth {depth} width {width} batch {batch}: peak above inputs "
-          f"{plain / 2**20:.1f} MiB plain, {ckpt / 2**20:.1f} MiB checkpointed "
-          f"({plain / ckpt:.2f}x less)")
+    print(
+        f"depth {depth} width {width} batch {batch}: peak above inputs "
+        f"{plain / 2**20:.1f} MiB plain, {ckpt / 2**20:.1f} MiB checkpointed "
+        f"({plain / ckpt:.2f}x less)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Prints the median of --repeat runs. The limits the tests once asserted are
 shown for reference (on two cores): chain of 600 nodes < 20 s; MLP 300 steps
 < 20 s; tiny transformer 150 steps < 30 s; CNN 60 steps < 20 s.
 """
+
 import argparse
 import os
 import statistics
@@ -64,9 +65,11 @@ def main():
 
     print("\ntraining runs of tests/test_nn_train.py")
     print(f"{'run':<36} {'steps':>6} {'seconds':>10} {'ms/step':>10}")
-    for label, make in [("MLP classifier (Adam)", t.mlp_classification_case),
-                        ("tiny transformer LM (Adam)", t.tiny_lm_case),
-                        ("small CNN (Adam)", t.small_cnn_case)]:
+    for label, make in [
+        ("MLP classifier (Adam)", t.mlp_classification_case),
+        ("tiny transformer LM (Adam)", t.tiny_lm_case),
+        ("small CNN (Adam)", t.small_cnn_case),
+    ]:
         steps = make().steps
         s = median(lambda: training_seconds(make), args.repeat)
         print(f"{label:<36} {steps:>6} {s:>10.3f} {1e3 * s / steps:>10.2f}")

@@ -3,6 +3,7 @@ elements (4096 x 4096): bytes read once plus written once, per second.
 
     python benchmarks/fast_ops.py    # this project or real MLX on the path
 """
+
 import time
 
 import mlx.core as mx

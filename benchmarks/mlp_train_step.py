@@ -7,6 +7,7 @@ of a cross-entropy loss and a hand-written SGD update, no mlx.nn.
 
 Prints the median milliseconds per step over ~3 s of steps.
 """
+
 import sys
 import time
 

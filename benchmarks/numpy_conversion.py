@@ -10,6 +10,7 @@ Each timing is the median of --reps runs; mx.array(...) is followed by
 mx.eval so a lazy conversion is not undercounted. The oracle runs in its own
 process (its mlx is never imported here), in the same sitting.
 """
+
 import argparse
 import json
 import os

@@ -4,6 +4,7 @@ Run on one thread to compare kernels:
 
     MLX_NUM_THREADS=1 PYTHONPATH=python python benchmarks/unary_math.py [op...]
 """
+
 import sys
 import time
 

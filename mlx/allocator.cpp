@@ -71,8 +71,7 @@ void* allocate(size_t bytes) {
 
 class CachingAllocator {
  public:
-  CachingAllocator()
-      : memory_limit_(total_memory() * 3 / 2), cache_limit_(memory_limit_) {}
+  CachingAllocator() : memory_limit_(total_memory() * 3 / 2), cache_limit_(memory_limit_) {}
 
   Buffer malloc(size_t size) {
     size_t rounded = round_size(size == 0 ? 1 : size);
@@ -238,12 +237,8 @@ size_t get_peak_memory() { return cache_allocator().peak(); }
 void reset_peak_memory() { cache_allocator().reset_peak(); }
 size_t get_cache_memory() { return cache_allocator().cache(); }
 size_t get_memory_limit() { return cache_allocator().memory_limit(); }
-size_t set_memory_limit(size_t limit) {
-  return cache_allocator().set_memory_limit(limit);
-}
-size_t set_cache_limit(size_t limit) {
-  return cache_allocator().set_cache_limit(limit);
-}
+size_t set_memory_limit(size_t limit) { return cache_allocator().set_memory_limit(limit); }
+size_t set_cache_limit(size_t limit) { return cache_allocator().set_cache_limit(limit); }
 size_t set_wired_limit(size_t) { return 0; }
 void clear_cache() { cache_allocator().clear_cache(); }
 

@@ -47,11 +47,8 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
   strides = row_strides(shape);
 }
 
-array::ArrayDesc::ArrayDesc(
-    Shape shape_,
-    Dtype dtype_,
-    std::shared_ptr<Primitive> primitive_,
-    std::vector<array> inputs_)
+array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_, std::shared_ptr<Primitive> primitive_,
+                            std::vector<array> inputs_)
     : shape(std::move(shape_)),
       size(shape_size(shape)),
       dtype(dtype_),
@@ -63,11 +60,7 @@ array::ArrayDesc::ArrayDesc(
   }
 }
 
-array::array(
-    allocator::Buffer data,
-    Shape shape,
-    Dtype dtype,
-    std::function<void(allocator::Buffer)> deleter)
+array::array(allocator::Buffer data, Shape shape, Dtype dtype, std::function<void(allocator::Buffer)> deleter)
     : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   desc_->data = std::make_shared<Data>(data, std::move(deleter));
   desc_->data_ptr = data.raw_ptr();
@@ -75,22 +68,12 @@ array::array(
   desc_->flags = {true, true, ndim() <= 1 || size() <= 1};
 }
 
-array::array(
-    Shape shape,
-    Dtype dtype,
-    std::shared_ptr<Primitive> primitive,
-    std::vector<array> inputs)
-    : desc_(std::make_shared<ArrayDesc>(
-          std::move(shape),
-          dtype,
-          std::move(primitive),
-          std::move(inputs))) {}
+array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive, std::vector<array> inputs)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype, std::move(primitive), std::move(inputs))) {}
 
-std::vector<array> array::make_arrays(
-    std::vector<Shape> shapes,
-    const std::vector<Dtype>& dtypes,
-    const std::shared_ptr<Primitive>& primitive,
-    const std::vector<array>& inputs) {
+std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
+                                      const std::shared_ptr<Primitive>& primitive,
+                                      const std::vector<array>& inputs) {
   std::vector<array> outputs;
   for (size_t i = 0; i < shapes.size(); ++i) {
     outputs.emplace_back(std::move(shapes[i]), dtypes[i], primitive, inputs);
@@ -112,8 +95,8 @@ ShapeElem array::shape(int dim) const {
   int d = dim < 0 ? dim + ndim() : dim;
   if (d < 0 || d >= ndim()) {
     std::ostringstream msg;
-    msg << "[array::shape] Dimension " << dim
-        << " is out of bounds for array with " << ndim() << " dimensions.";
+    msg << "[array::shape] Dimension " << dim << " is out of bounds for array with " << ndim()
+        << " dimensions.";
     throw std::out_of_range(msg.str());
   }
   return desc_->shape[d];
@@ -128,8 +111,7 @@ int64_t array::offset() const {
   if (!has_data()) {
     return 0;
   }
-  return static_cast<char*>(desc_->data_ptr) -
-      static_cast<char*>(desc_->data->buffer.raw_ptr());
+  return static_cast<char*>(desc_->data_ptr) - static_cast<char*>(desc_->data->buffer.raw_ptr());
 }
 
 std::vector<array> array::siblings() const {
@@ -192,11 +174,7 @@ void array::set_data(allocator::Buffer buffer) {
   }
 }
 
-void array::set_data(
-    allocator::Buffer buffer,
-    size_t data_size,
-    Strides strides,
-    Flags flags) {
+void array::set_data(allocator::Buffer buffer, size_t data_size, Strides strides, Flags flags) {
   desc_->data = std::make_shared<Data>(buffer, allocator::free);
   desc_->data_ptr = buffer.raw_ptr();
   desc_->data_size = data_size;
@@ -204,15 +182,11 @@ void array::set_data(
   desc_->flags = flags;
 }
 
-void array::copy_shared_buffer(
-    const array& other,
-    const Strides& strides,
-    Flags flags,
-    size_t data_size,
-    int64_t offset_elems) {
+void array::copy_shared_buffer(const array& other, const Strides& strides, Flags flags, size_t data_size,
+                               int64_t offset_elems) {
   desc_->data = other.desc_->data;
-  desc_->data_ptr = static_cast<char*>(other.desc_->data_ptr) +
-      offset_elems * static_cast<int64_t>(other.itemsize());
+  desc_->data_ptr =
+      static_cast<char*>(other.desc_->data_ptr) + offset_elems * static_cast<int64_t>(other.itemsize());
   desc_->strides = strides;
   desc_->flags = flags;
   desc_->data_size = data_size;

@@ -56,25 +56,16 @@ class array {
   array(std::initializer_list<T> data, Shape shape, Dtype dtype = dtype_of<T>);
 
   // An array that owns an existing buffer (row contiguous).
-  array(
-      allocator::Buffer data,
-      Shape shape,
-      Dtype dtype,
-      std::function<void(allocator::Buffer)> deleter = allocator::free);
+  array(allocator::Buffer data, Shape shape, Dtype dtype,
+        std::function<void(allocator::Buffer)> deleter = allocator::free);
 
   // A lazy array: the output of `primitive` applied to `inputs`.
-  array(
-      Shape shape,
-      Dtype dtype,
-      std::shared_ptr<Primitive> primitive,
-      std::vector<array> inputs);
+  array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive, std::vector<array> inputs);
 
   // The outputs of a primitive with several outputs (they become siblings).
-  static std::vector<array> make_arrays(
-      std::vector<Shape> shapes,
-      const std::vector<Dtype>& dtypes,
-      const std::shared_ptr<Primitive>& primitive,
-      const std::vector<array>& inputs);
+  static std::vector<array> make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
+                                        const std::shared_ptr<Primitive>& primitive,
+                                        const std::vector<array>& inputs);
 
   array(const array&) = default;
   array(array&&) = default;
@@ -136,9 +127,7 @@ class array {
 
   bool has_primitive() const { return desc_->primitive != nullptr; }
   Primitive& primitive() const { return *desc_->primitive; }
-  const std::shared_ptr<Primitive>& primitive_ptr() const {
-    return desc_->primitive;
-  }
+  const std::shared_ptr<Primitive>& primitive_ptr() const { return desc_->primitive; }
   std::vector<array>& inputs() { return desc_->inputs; }
   const std::vector<array>& inputs() const { return desc_->inputs; }
   // The other outputs of this array's primitive.
@@ -171,18 +160,10 @@ class array {
 
   // Used by kernels to give an output its memory.
   void set_data(allocator::Buffer buffer);
-  void set_data(
-      allocator::Buffer buffer,
-      size_t data_size,
-      Strides strides,
-      Flags flags);
+  void set_data(allocator::Buffer buffer, size_t data_size, Strides strides, Flags flags);
   // Makes this array a view of `other`'s buffer.
-  void copy_shared_buffer(
-      const array& other,
-      const Strides& strides,
-      Flags flags,
-      size_t data_size,
-      int64_t offset_elems = 0);
+  void copy_shared_buffer(const array& other, const Strides& strides, Flags flags, size_t data_size,
+                          int64_t offset_elems = 0);
   void copy_shared_buffer(const array& other);
   // Drops the buffer, so that the array counts as not yet computed again
   // (eval does this to the outputs of a kernel that raised).
@@ -195,8 +176,7 @@ class array {
   struct Data {
     allocator::Buffer buffer;
     std::function<void(allocator::Buffer)> deleter;
-    Data(allocator::Buffer b, std::function<void(allocator::Buffer)> d)
-        : buffer(b), deleter(std::move(d)) {}
+    Data(allocator::Buffer b, std::function<void(allocator::Buffer)> d) : buffer(b), deleter(std::move(d)) {}
     Data(const Data&) = delete;
     ~Data() { deleter(buffer); }
   };
@@ -220,11 +200,7 @@ class array {
     bool is_tracer{false};
 
     ArrayDesc(Shape shape, Dtype dtype);
-    ArrayDesc(
-        Shape shape,
-        Dtype dtype,
-        std::shared_ptr<Primitive> primitive,
-        std::vector<array> inputs);
+    ArrayDesc(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive, std::vector<array> inputs);
   };
 
   explicit array(std::shared_ptr<ArrayDesc> desc) : desc_(std::move(desc)) {}
@@ -258,7 +234,8 @@ inline Out scalar_cast(In v) {
     return bfloat16_t(static_cast<float>(v));
   } else if constexpr (std::is_same_v<In, bfloat16_t>) {
     return static_cast<Out>(static_cast<float>(v));
-  } else if constexpr (std::is_same_v<Out, float16_t> && !std::is_same_v<In, float> && !std::is_same_v<In, double>) {
+  } else if constexpr (std::is_same_v<Out, float16_t> && !std::is_same_v<In, float> &&
+                       !std::is_same_v<In, double>) {
     return static_cast<float16_t>(static_cast<float>(v));
   } else {
     return static_cast<Out>(v);
@@ -304,24 +281,19 @@ decltype(auto) dispatch_dtype(Dtype dtype, F&& f) {
 // ---------------------------------------------------------------- templates
 
 template <typename T>
-array::array(T val, Dtype dtype)
-    : desc_(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
+array::array(T val, Dtype dtype) : desc_(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
   init(&val);
 }
 
 template <typename T>
 array::array(std::initializer_list<T> data)
-    : desc_(std::make_shared<ArrayDesc>(
-          Shape{static_cast<ShapeElem>(data.size())},
-          dtype_of<T>)) {
+    : desc_(std::make_shared<ArrayDesc>(Shape{static_cast<ShapeElem>(data.size())}, dtype_of<T>)) {
   init(data.begin());
 }
 
 template <typename T>
 array::array(std::initializer_list<T> data, Dtype dtype)
-    : desc_(std::make_shared<ArrayDesc>(
-          Shape{static_cast<ShapeElem>(data.size())},
-          dtype)) {
+    : desc_(std::make_shared<ArrayDesc>(Shape{static_cast<ShapeElem>(data.size())}, dtype)) {
   init(data.begin());
 }
 
@@ -335,8 +307,7 @@ template <typename T>
 array::array(std::initializer_list<T> data, Shape shape, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   if (data.size() != size()) {
-    throw std::invalid_argument(
-        "[array] Data size and provided shape mismatch.");
+    throw std::invalid_argument("[array] Data size and provided shape mismatch.");
   }
   init(data.begin());
 }

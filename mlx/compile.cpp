@@ -95,7 +95,7 @@ std::vector<array> compile_replay(const CompiledGraph& graph, const std::vector<
   }
   auto lookup = [&](const array& a) {
     auto it = env.find(a.id());
-    return it != env.end() ? it->second : a;  // not found: a constant
+    return it != env.end() ? it->second : a; // not found: a constant
   };
   // Traced callers (grad or vmap of a compiled function) get the nodes
   // unfused, so that their rules see the plain primitives.
@@ -133,7 +133,8 @@ std::vector<array> compile_replay(const CompiledGraph& graph, const std::vector<
     }
     auto outs = node.outputs();
     if (outs.size() == 1) {
-      env.insert_or_assign(outs[0].id(), array(outs[0].shape(), outs[0].dtype(), node.primitive_ptr(), std::move(ins)));
+      env.insert_or_assign(outs[0].id(),
+                           array(outs[0].shape(), outs[0].dtype(), node.primitive_ptr(), std::move(ins)));
       continue;
     }
     std::vector<Shape> shapes;

@@ -30,9 +30,9 @@ struct CompiledGraph {
   std::vector<std::uintptr_t> input_ids;
   std::vector<array> tape;
   std::vector<array> outputs;
-  std::vector<array> keep_alive;  // the traced inputs the ids belong to
+  std::vector<array> keep_alive; // the traced inputs the ids belong to
   std::vector<FusedGroup> groups;
-  std::vector<int> group_of;  // per tape node: its group, or -1
+  std::vector<int> group_of; // per tape node: its group, or -1
 };
 
 // Finds the groups of elementwise nodes of graph.tape to fuse.

@@ -14,9 +14,7 @@ struct Device {
   int index;
 
   constexpr Device(DeviceType type, int index = 0) : type(type), index(index) {}
-  bool operator==(const Device& o) const {
-    return type == o.type && index == o.index;
-  }
+  bool operator==(const Device& o) const { return type == o.type && index == o.index; }
   bool operator!=(const Device& o) const { return !(*this == o); }
 };
 

@@ -11,10 +11,9 @@ namespace {
 constexpr int idx(Dtype t) { return static_cast<int>(t.val); }
 
 constexpr Dtype::Kind kinds[Dtype::num_types] = {
-    Dtype::Kind::b, Dtype::Kind::u, Dtype::Kind::u, Dtype::Kind::u,
-    Dtype::Kind::u, Dtype::Kind::i, Dtype::Kind::i, Dtype::Kind::i,
-    Dtype::Kind::i, Dtype::Kind::f, Dtype::Kind::f, Dtype::Kind::f,
-    Dtype::Kind::V, Dtype::Kind::c};
+    Dtype::Kind::b, Dtype::Kind::u, Dtype::Kind::u, Dtype::Kind::u, Dtype::Kind::u,
+    Dtype::Kind::i, Dtype::Kind::i, Dtype::Kind::i, Dtype::Kind::i, Dtype::Kind::f,
+    Dtype::Kind::f, Dtype::Kind::f, Dtype::Kind::V, Dtype::Kind::c};
 
 // MLX's promotion table. Row and column follow Dtype::Val's order.
 // clang-format off
@@ -116,12 +115,10 @@ bool issubdtype(DtypeCategory a, DtypeCategory b) {
   switch (a) {
     case DtypeCategory::complexfloating:
     case DtypeCategory::floating:
-      return b == DtypeCategory::inexact || b == DtypeCategory::number ||
-          b == DtypeCategory::generic;
+      return b == DtypeCategory::inexact || b == DtypeCategory::number || b == DtypeCategory::generic;
     case DtypeCategory::signedinteger:
     case DtypeCategory::unsignedinteger:
-      return b == DtypeCategory::integer || b == DtypeCategory::number ||
-          b == DtypeCategory::generic;
+      return b == DtypeCategory::integer || b == DtypeCategory::number || b == DtypeCategory::generic;
     case DtypeCategory::inexact:
     case DtypeCategory::integer:
       return b == DtypeCategory::number || b == DtypeCategory::generic;
@@ -134,20 +131,17 @@ bool issubdtype(DtypeCategory a, DtypeCategory b) {
 }
 
 std::string dtype_to_string(Dtype t) {
-  static const char* names[Dtype::num_types] = {
-      "bool",  "uint8", "uint16",  "uint32",  "uint64",  "int8",     "int16",
-      "int32", "int64", "float16", "float32", "float64", "bfloat16", "complex64"};
+  static const char* names[Dtype::num_types] = {"bool",    "uint8",   "uint16",   "uint32",   "uint64",
+                                                "int8",    "int16",   "int32",    "int64",    "float16",
+                                                "float32", "float64", "bfloat16", "complex64"};
   return names[idx(t)];
 }
 
-std::ostream& operator<<(std::ostream& os, Dtype t) {
-  return os << dtype_to_string(t);
-}
+std::ostream& operator<<(std::ostream& os, Dtype t) { return os << dtype_to_string(t); }
 
 std::ostream& operator<<(std::ostream& os, DtypeCategory c) {
-  static const char* names[] = {
-      "complexfloating", "floating", "inexact", "signedinteger",
-      "unsignedinteger", "integer",  "number",  "generic"};
+  static const char* names[] = {"complexfloating", "floating", "inexact", "signedinteger",
+                                "unsignedinteger", "integer",  "number",  "generic"};
   return os << names[static_cast<int>(c)];
 }
 

@@ -68,9 +68,8 @@ enum class DtypeCategory {
   generic,
 };
 
-inline constexpr Dtype all_dtypes[] = {
-    bool_, uint8, uint16, uint32, uint64, int8, int16,
-    int32, int64, float16, float32, float64, bfloat16, complex64};
+inline constexpr Dtype all_dtypes[] = {bool_, uint8, uint16,  uint32,  uint64,  int8,     int16,
+                                       int32, int64, float16, float32, float64, bfloat16, complex64};
 
 Dtype::Kind kindof(Dtype t);
 inline size_t size_of(Dtype t) { return t.size; }
@@ -81,7 +80,7 @@ bool is_unsigned(Dtype t);
 bool is_floating_point(Dtype t); // float16/32/64, bfloat16 (not complex)
 bool is_complex(Dtype t);
 bool is_integral(Dtype t); // ints and bool
-bool is_inexact(Dtype t); // floating or complex
+bool is_inexact(Dtype t);  // floating or complex
 
 bool issubdtype(Dtype a, Dtype b);
 bool issubdtype(Dtype a, DtypeCategory c);
@@ -96,10 +95,10 @@ std::ostream& operator<<(std::ostream& os, DtypeCategory c);
 // C++ type of a dtype, and dtype of a C++ type.
 template <typename T>
 struct TypeToDtype;
-#define MLX_TYPE_TO_DTYPE(T, D)                \
-  template <>                                   \
-  struct TypeToDtype<T> {                       \
-    static constexpr Dtype value = D;           \
+#define MLX_TYPE_TO_DTYPE(T, D)       \
+  template <>                         \
+  struct TypeToDtype<T> {             \
+    static constexpr Dtype value = D; \
   };
 MLX_TYPE_TO_DTYPE(bool, bool_)
 MLX_TYPE_TO_DTYPE(uint8_t, uint8)

@@ -50,7 +50,8 @@ namespace mlx::core::fast {
 // steps keep the state and output zeros. Returns {o (B, T, Hv, Dv), final
 // state (B, Hv, Dv, Dk)}.
 std::vector<array> gated_delta_update(const array& q, const array& k, const array& v, const array& gamma,
-                                      const array& beta, const std::optional<array>& initial_state = std::nullopt,
+                                      const array& beta,
+                                      const std::optional<array>& initial_state = std::nullopt,
                                       const std::optional<array>& mask = std::nullopt, StreamOrDevice s = {});
 
 } // namespace mlx::core::fast

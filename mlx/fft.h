@@ -49,8 +49,10 @@ array rfftfreq(int n, double d = 1.0, StreamOrDevice s = {});
 
 // The zero frequency moved to the middle (fftshift) and back (ifftshift),
 // over `axes` (all when not given).
-array fftshift(const array& a, const std::optional<std::vector<int>>& axes = std::nullopt, StreamOrDevice s = {});
-array ifftshift(const array& a, const std::optional<std::vector<int>>& axes = std::nullopt, StreamOrDevice s = {});
+array fftshift(const array& a, const std::optional<std::vector<int>>& axes = std::nullopt,
+               StreamOrDevice s = {});
+array ifftshift(const array& a, const std::optional<std::vector<int>>& axes = std::nullopt,
+                StreamOrDevice s = {});
 
 // The short-time transform of the last axis of x: frames of n_fft samples
 // every hop_length (n_fft / 4 by default), times `window` (rectangular of

@@ -9,7 +9,7 @@ namespace mlx::core::detail {
 
 namespace {
 
-constexpr size_t kMinFusedSize = size_t(1) << 20;  // see fusible_elementwise
+constexpr size_t kMinFusedSize = size_t(1) << 20; // see fusible_elementwise
 // Groups stop growing here, which keeps forming them linear in the tape
 // (a long chain becomes several groups).
 constexpr size_t kMaxMembers = 32;
@@ -30,7 +30,8 @@ bool fusible_elementwise(const array& node) {
   return true;
 }
 
-std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape, const std::vector<bool>& candidate) {
+std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
+                                                 const std::vector<bool>& candidate) {
   std::unordered_map<std::uintptr_t, int> position;
   for (int i = 0; i < int(tape.size()); ++i) {
     position[tape[i].id()] = i;
@@ -65,7 +66,8 @@ std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
     std::vector<int> inputs_groups;
     for (auto& in : tape[i].inputs()) {
       int j = producer(in);
-      if (j >= 0 && group[j] >= 0 && tape[j].shape() == tape[i].shape() && members[group[j]].size() < kMaxMembers &&
+      if (j >= 0 && group[j] >= 0 && tape[j].shape() == tape[i].shape() &&
+          members[group[j]].size() < kMaxMembers &&
           std::find(inputs_groups.begin(), inputs_groups.end(), group[j]) == inputs_groups.end()) {
         inputs_groups.push_back(group[j]);
       }

@@ -32,7 +32,8 @@ bool fusible_elementwise(const array& node);
 // candidate nodes of a topologically ordered tape. A group runs where its
 // last member is (every value it reads is made by then), so no other node
 // between its members reads a member's value.
-std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape, const std::vector<bool>& candidate);
+std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
+                                                 const std::vector<bool>& candidate);
 
 // The Fused node's description for a group; used_outside(i) tells whether
 // tape node i's value is needed beyond the group.

@@ -68,53 +68,39 @@ void save(std::string file, array a);
 std::unordered_map<std::string, array> load_npz(std::shared_ptr<io::Reader> in, StreamOrDevice s = {});
 std::unordered_map<std::string, array> load_npz(const std::string& file, StreamOrDevice s = {});
 // Writes the arrays in the order given; `compressed` deflates each entry.
-void savez(
-    std::shared_ptr<io::Writer> out,
-    const std::vector<std::pair<std::string, array>>& arrays,
-    bool compressed = false);
+void savez(std::shared_ptr<io::Writer> out, const std::vector<std::pair<std::string, array>>& arrays,
+           bool compressed = false);
 // Appends ".npz" to `file` unless it already ends with it.
-void savez(
-    std::string file,
-    const std::vector<std::pair<std::string, array>>& arrays,
-    bool compressed = false);
+void savez(std::string file, const std::vector<std::pair<std::string, array>>& arrays,
+           bool compressed = false);
 
 // ---------------------------------------------------------- .safetensors
 
-using SafetensorsLoad = std::pair<
-    std::unordered_map<std::string, array>,
-    std::unordered_map<std::string, std::string>>;
+using SafetensorsLoad =
+    std::pair<std::unordered_map<std::string, array>, std::unordered_map<std::string, std::string>>;
 
 SafetensorsLoad load_safetensors(std::shared_ptr<io::Reader> in, StreamOrDevice s = {});
 SafetensorsLoad load_safetensors(const std::string& file, StreamOrDevice s = {});
-void save_safetensors(
-    std::shared_ptr<io::Writer> out,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, std::string> metadata = {});
+void save_safetensors(std::shared_ptr<io::Writer> out, std::unordered_map<std::string, array> arrays,
+                      std::unordered_map<std::string, std::string> metadata = {});
 // Appends ".safetensors" to `file` unless it already ends with it.
-void save_safetensors(
-    std::string file,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, std::string> metadata = {});
+void save_safetensors(std::string file, std::unordered_map<std::string, array> arrays,
+                      std::unordered_map<std::string, std::string> metadata = {});
 
 // ----------------------------------------------------------------- .gguf
 
 // A GGUF metadata value: nothing, a scalar or 1-d array of numbers or bools,
 // a string, or a list of strings.
 using GGUFMetaData = std::variant<std::monostate, array, std::string, std::vector<std::string>>;
-using GGUFLoad = std::pair<
-    std::unordered_map<std::string, array>,
-    std::unordered_map<std::string, GGUFMetaData>>;
+using GGUFLoad =
+    std::pair<std::unordered_map<std::string, array>, std::unordered_map<std::string, GGUFMetaData>>;
 
 GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice s = {});
 GGUFLoad load_gguf(const std::string& file, StreamOrDevice s = {});
-void save_gguf(
-    std::shared_ptr<io::Writer> out,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, GGUFMetaData> metadata = {});
+void save_gguf(std::shared_ptr<io::Writer> out, std::unordered_map<std::string, array> arrays,
+               std::unordered_map<std::string, GGUFMetaData> metadata = {});
 // Appends ".gguf" to `file` unless it already ends with it.
-void save_gguf(
-    std::string file,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, GGUFMetaData> metadata = {});
+void save_gguf(std::string file, std::unordered_map<std::string, array> arrays,
+               std::unordered_map<std::string, GGUFMetaData> metadata = {});
 
 } // namespace mlx::core

@@ -137,12 +137,8 @@ array isinf(const array& a, StreamOrDevice s = {});
 array isfinite(const array& a, StreamOrDevice s = {});
 array isposinf(const array& a, StreamOrDevice s = {});
 array isneginf(const array& a, StreamOrDevice s = {});
-array nan_to_num(
-    const array& a,
-    float nan = 0.0f,
-    std::optional<float> posinf = std::nullopt,
-    std::optional<float> neginf = std::nullopt,
-    StreamOrDevice s = {});
+array nan_to_num(const array& a, float nan = 0.0f, std::optional<float> posinf = std::nullopt,
+                 std::optional<float> neginf = std::nullopt, StreamOrDevice s = {});
 
 array add(const array& a, const array& b, StreamOrDevice s = {});
 array subtract(const array& a, const array& b, StreamOrDevice s = {});
@@ -171,11 +167,14 @@ array bitwise_xor(const array& a, const array& b, StreamOrDevice s = {});
 array left_shift(const array& a, const array& b, StreamOrDevice s = {});
 array right_shift(const array& a, const array& b, StreamOrDevice s = {});
 array array_equal(const array& a, const array& b, bool equal_nan = false, StreamOrDevice s = {});
-array isclose(const array& a, const array& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false, StreamOrDevice s = {});
-array allclose(const array& a, const array& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false, StreamOrDevice s = {});
+array isclose(const array& a, const array& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false,
+              StreamOrDevice s = {});
+array allclose(const array& a, const array& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false,
+               StreamOrDevice s = {});
 
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s = {});
-array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max, StreamOrDevice s = {});
+array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max,
+           StreamOrDevice s = {});
 
 array operator+(const array& a, const array& b);
 array operator-(const array& a, const array& b);
@@ -198,14 +197,14 @@ array operator<<(const array& a, const array& b);
 array operator>>(const array& a, const array& b);
 
 // Scalar operands take the array's dtype where MLX's weak scalars would.
-#define MLX_SCALAR_OPERATOR(op)                                   \
-  template <typename T>                                           \
-  array operator op(const array& a, T b) {                        \
-    return a op array(b, a.dtype());                              \
-  }                                                               \
-  template <typename T>                                           \
-  array operator op(T a, const array& b) {                        \
-    return array(a, b.dtype()) op b;                              \
+#define MLX_SCALAR_OPERATOR(op)            \
+  template <typename T>                    \
+  array operator op(const array& a, T b) { \
+    return a op array(b, a.dtype());       \
+  }                                        \
+  template <typename T>                    \
+  array operator op(T a, const array& b) { \
+    return array(a, b.dtype()) op b;       \
   }
 MLX_SCALAR_OPERATOR(+)
 MLX_SCALAR_OPERATOR(-)
@@ -236,10 +235,12 @@ array any(const array& a, bool keepdims = false, StreamOrDevice s = {});
 array mean(const array& a, const std::vector<int>& axes, bool keepdims = false, StreamOrDevice s = {});
 array mean(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 array mean(const array& a, bool keepdims = false, StreamOrDevice s = {});
-array var(const array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
+array var(const array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0,
+          StreamOrDevice s = {});
 array var(const array& a, int axis, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
 array var(const array& a, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
-array std(const array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
+array std(const array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0,
+          StreamOrDevice s = {});
 array std(const array& a, int axis, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
 array std(const array& a, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
 array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims = false, StreamOrDevice s = {});
@@ -344,10 +345,12 @@ array take(const array& a, int index, int axis, StreamOrDevice s = {});
 array take(const array& a, int index, StreamOrDevice s = {});
 array take_along_axis(const array& a, const array& indices, int axis, StreamOrDevice s = {});
 array take_along_axis(const array& a, const array& indices, StreamOrDevice s = {});
-array put_along_axis(const array& a, const array& indices, const array& values, int axis, StreamOrDevice s = {});
+array put_along_axis(const array& a, const array& indices, const array& values, int axis,
+                     StreamOrDevice s = {});
 array put_along_axis(const array& a, const array& indices, const array& values, StreamOrDevice s = {});
 // Slice of `slice_size` starting at the (traced) `start` along `axes`.
-array slice(const array& a, const array& start, std::vector<int> axes, Shape slice_size, StreamOrDevice s = {});
+array slice(const array& a, const array& start, std::vector<int> axes, Shape slice_size,
+            StreamOrDevice s = {});
 // A copy of `src` with src[start:stop:strides] replaced by `update` (broadcast).
 array slice_update(const array& src, const array& update, Shape start, Shape stop, Shape strides,
                    StreamOrDevice s = {});
@@ -400,7 +403,8 @@ array cumsum(const array& a, int axis, bool reverse = false, bool inclusive = tr
 array cumprod(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
 array cummax(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
 array cummin(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
-array logcumsumexp(const array& a, int axis, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
+array logcumsumexp(const array& a, int axis, bool reverse = false, bool inclusive = true,
+                   StreamOrDevice s = {});
 array median(const array& a, const std::vector<int>& axes, bool keepdims = false, StreamOrDevice s = {});
 array median(const array& a, bool keepdims = false, StreamOrDevice s = {});
 
@@ -421,13 +425,13 @@ array einsum(const std::string& subscripts, const std::vector<array>& operands, 
 // The general convolution (cross-correlation unless `flip`), with 1 to 3
 // spatial dims: per-dim stride, low and high padding (negative pads crop),
 // kernel dilation and input dilation (zeros inserted between inputs).
-array conv_general(array input, array weight, std::vector<int> stride = {},
-                   std::vector<int> padding_lo = {}, std::vector<int> padding_hi = {},
-                   std::vector<int> kernel_dilation = {}, std::vector<int> input_dilation = {},
-                   int groups = 1, bool flip = false, StreamOrDevice s = {});
+array conv_general(array input, array weight, std::vector<int> stride = {}, std::vector<int> padding_lo = {},
+                   std::vector<int> padding_hi = {}, std::vector<int> kernel_dilation = {},
+                   std::vector<int> input_dilation = {}, int groups = 1, bool flip = false,
+                   StreamOrDevice s = {});
 
-array conv1d(const array& input, const array& weight, int stride = 1, int padding = 0,
-             int dilation = 1, int groups = 1, StreamOrDevice s = {});
+array conv1d(const array& input, const array& weight, int stride = 1, int padding = 0, int dilation = 1,
+             int groups = 1, StreamOrDevice s = {});
 array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride = {1, 1},
              const std::pair<int, int>& padding = {0, 0}, const std::pair<int, int>& dilation = {1, 1},
              int groups = 1, StreamOrDevice s = {});
@@ -455,7 +459,6 @@ array conv_transpose3d(const array& input, const array& weight, const std::vecto
 // NumPy's 1-d convolve: mode "full", "same" or "valid".
 array convolve(const array& a, const array& v, const std::string& mode = "full", StreamOrDevice s = {});
 
-
 // ------------------------------------------------------------------ softmax
 
 // exp(a) / sum(exp(a)) over `axes`, computed stably (the maximum is
@@ -472,7 +475,8 @@ array softmax(const array& a, bool precise = false, StreamOrDevice s = {});
 array positive(const array& a, StreamOrDevice s = {});
 
 // Number of non-zero (NaN counts) elements over `axes`, as int32.
-array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims = false, StreamOrDevice s = {});
+array count_nonzero(const array& a, const std::vector<int>& axes, bool keepdims = false,
+                    StreamOrDevice s = {});
 array count_nonzero(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 array count_nonzero(const array& a, bool keepdims = false, StreamOrDevice s = {});
 
@@ -535,8 +539,8 @@ bool isdtype(Dtype dtype, const std::string& kind);
 
 // The contraction order einsum would choose (pairs of positions in the
 // shrinking operand list, as NumPy) and a printed summary of its cost.
-std::pair<std::vector<std::vector<int>>, std::string> einsum_path(
-    const std::string& subscripts, const std::vector<array>& operands);
+std::pair<std::vector<std::vector<int>>, std::string> einsum_path(const std::string& subscripts,
+                                                                  const std::vector<array>& operands);
 
 // ------------------------------------------------------------- dependencies
 

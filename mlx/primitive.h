@@ -23,31 +23,21 @@ class Primitive {
   const Device& device() const { return stream_.device; }
 
   // Fills `outputs` (already shaped and typed) from evaluated `inputs`.
-  virtual void eval_cpu(
-      const std::vector<array>& inputs,
-      std::vector<array>& outputs) = 0;
-  virtual void eval_gpu(
-      const std::vector<array>& inputs,
-      std::vector<array>& outputs);
+  virtual void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs);
 
   // Forward mode: the tangents of the outputs given those of inputs[argnums].
-  virtual std::vector<array> jvp(
-      const std::vector<array>& primals,
-      const std::vector<array>& tangents,
-      const std::vector<int>& argnums);
+  virtual std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums);
 
   // Reverse mode: the cotangents of inputs[argnums].
-  virtual std::vector<array> vjp(
-      const std::vector<array>& primals,
-      const std::vector<array>& cotangents,
-      const std::vector<int>& argnums,
-      const std::vector<array>& outputs);
+  virtual std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums, const std::vector<array>& outputs);
 
   // Batching: the outputs and their batch axes, given batched inputs
   // (axis -1 means not batched).
-  virtual std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs,
-      const std::vector<int>& axes);
+  virtual std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes);
 
   virtual const char* name() const = 0;
 
@@ -70,44 +60,32 @@ class Primitive {
 // MLX_BACKEND_GPU and adds mlx/backend/<name>/<family>.cpp files defining
 // eval_gpu for every primitive. Without one, Primitive::eval_gpu raises.
 #ifdef MLX_BACKEND_GPU
-#define MLX_DEVICE_EVALS                                        \
-  void eval_cpu(                                                \
-      const std::vector<array>& inputs,                         \
-      std::vector<array>& outputs) override;                    \
-  void eval_gpu(                                                \
-      const std::vector<array>& inputs,                         \
-      std::vector<array>& outputs) override;
+#define MLX_DEVICE_EVALS                                                                 \
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override; \
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
 #else
-#define MLX_DEVICE_EVALS                                        \
-  void eval_cpu(                                                \
-      const std::vector<array>& inputs,                         \
-      std::vector<array>& outputs) override;
+#define MLX_DEVICE_EVALS \
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
 #endif
 
 // Declares a primitive's evaluations and name (its constructor and
 // parameters are written out in the class).
-#define MLX_PRIMITIVE_BODY(Name)                                \
-  MLX_DEVICE_EVALS                                              \
+#define MLX_PRIMITIVE_BODY(Name) \
+  MLX_DEVICE_EVALS               \
   const char* name() const override { return #Name; }
 
 // Declares a primitive's jvp, vjp and vmap rules.
-#define MLX_TRANSFORM_RULES                                     \
-  std::vector<array> jvp(                                       \
-      const std::vector<array>& primals,                        \
-      const std::vector<array>& tangents,                       \
-      const std::vector<int>& argnums) override;                \
-  std::vector<array> vjp(                                       \
-      const std::vector<array>& primals,                        \
-      const std::vector<array>& cotangents,                     \
-      const std::vector<int>& argnums,                          \
-      const std::vector<array>& outputs) override;              \
-  std::pair<std::vector<array>, std::vector<int>> vmap(         \
-      const std::vector<array>& inputs,                         \
-      const std::vector<int>& axes) override;
+#define MLX_TRANSFORM_RULES                                                                            \
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,        \
+                         const std::vector<int>& argnums) override;                                    \
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,      \
+                         const std::vector<int>& argnums, const std::vector<array>& outputs) override; \
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,               \
+                                                       const std::vector<int>& axes) override;
 
 // The rules and equivalence of a primitive.
 #define MLX_TRANSFORMS_BODY \
-  MLX_TRANSFORM_RULES    \
+  MLX_TRANSFORM_RULES       \
   bool is_equivalent(const Primitive& other) const override;
 
 } // namespace mlx::core

@@ -19,24 +19,18 @@ void Primitive::eval_gpu(const std::vector<array>&, std::vector<array>&) {
   throw std::runtime_error(msg.str());
 }
 
-std::vector<array> Primitive::jvp(
-    const std::vector<array>&,
-    const std::vector<array>&,
-    const std::vector<int>&) {
+std::vector<array> Primitive::jvp(const std::vector<array>&, const std::vector<array>&,
+                                  const std::vector<int>&) {
   not_supported(*this, "jvp");
 }
 
-std::vector<array> Primitive::vjp(
-    const std::vector<array>&,
-    const std::vector<array>&,
-    const std::vector<int>&,
-    const std::vector<array>&) {
+std::vector<array> Primitive::vjp(const std::vector<array>&, const std::vector<array>&,
+                                  const std::vector<int>&, const std::vector<array>&) {
   not_supported(*this, "vjp");
 }
 
-std::pair<std::vector<array>, std::vector<int>> Primitive::vmap(
-    const std::vector<array>&,
-    const std::vector<int>&) {
+std::pair<std::vector<array>, std::vector<int>> Primitive::vmap(const std::vector<array>&,
+                                                                const std::vector<int>&) {
   not_supported(*this, "vmap");
 }
 

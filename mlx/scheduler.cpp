@@ -85,8 +85,7 @@ thread_local std::optional<Stream> local_default_cpu, local_default_gpu;
 
 Stream default_stream(Device d) {
   if (!is_available(d)) {
-    throw std::invalid_argument(
-        "[default_stream] Cannot get gpu stream without gpu backend.");
+    throw std::invalid_argument("[default_stream] Cannot get gpu stream without gpu backend.");
   }
   auto& local = d.type == Device::cpu ? local_default_cpu : local_default_gpu;
   if (local) {
@@ -107,8 +106,7 @@ void set_default_stream(Stream st) {
 
 Stream new_stream(Device d) {
   if (!is_available(d)) {
-    throw std::invalid_argument(
-        "[new_stream] Cannot make gpu stream without gpu backend.");
+    throw std::invalid_argument("[new_stream] Cannot make gpu stream without gpu backend.");
   }
   auto& s = streams();
   std::lock_guard<std::mutex> lk(s.mutex);
@@ -223,9 +221,7 @@ std::atomic<int> next_local_index{0};
 thread_local std::unordered_map<int, Stream> local_streams;
 } // namespace
 
-ThreadLocalStream new_thread_local_stream(Device d) {
-  return {next_local_index++, d};
-}
+ThreadLocalStream new_thread_local_stream(Device d) { return {next_local_index++, d}; }
 
 Stream resolve(const ThreadLocalStream& s) {
   auto it = local_streams.find(s.index);

@@ -171,7 +171,7 @@ void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_
   if (threads <= 1 || n < 2 * grain || in_pool_job) {
     if (n > 0) {
       f(0, n);
-      }
+    }
     return;
   }
   // A few pieces per thread, so that the others can take over from one

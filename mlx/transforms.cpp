@@ -73,7 +73,8 @@ struct KernelProfile {
     if (!on) {
       return;
     }
-    std::vector<std::pair<std::string, std::pair<double, size_t>>> rows(seconds_calls.begin(), seconds_calls.end());
+    std::vector<std::pair<std::string, std::pair<double, size_t>>> rows(seconds_calls.begin(),
+                                                                        seconds_calls.end());
     std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.second.first > b.second.first; });
     for (auto& [name, sc] : rows) {
       std::fprintf(stderr, "%-28s %10.3f ms %8zu calls\n", name.c_str(), sc.first * 1e3, sc.second);
@@ -97,8 +98,7 @@ void eval_on_device(Primitive& p, const std::vector<array>& inputs, std::vector<
 
 void run_primitive(array& node) {
   if (!node.has_primitive()) {
-    throw std::runtime_error(
-        "[eval] Attempting to eval an array without a primitive.");
+    throw std::runtime_error("[eval] Attempting to eval an array without a primitive.");
   }
   std::vector<array> outputs = node.outputs_for_eval();
   auto& p = node.primitive();
@@ -287,8 +287,7 @@ void async_eval(std::vector<array> outputs) {
     throw std::invalid_argument("[async_eval] Not allowed inside a graph transformation.");
   }
   check_not_placeholder(pending);
-  Stream s = pending[0].has_primitive() ? pending[0].primitive().stream()
-                                        : default_stream(default_device());
+  Stream s = pending[0].has_primitive() ? pending[0].primitive().stream() : default_stream(default_device());
   // Streams of another thread are refused here, where the caller can see it.
   for (auto& o : pending) {
     if (o.has_primitive()) {
@@ -322,10 +321,8 @@ namespace {
 
 // The nodes between `inputs` and `outputs`, inputs first, each after what it
 // reads: only nodes that depend on some input. Iterative, like eval.
-std::vector<array> trace_tape(
-    const std::vector<array>& inputs,
-    const std::vector<array>& outputs,
-    bool differentiating = false) {
+std::vector<array> trace_tape(const std::vector<array>& inputs, const std::vector<array>& outputs,
+                              bool differentiating = false) {
   std::unordered_set<std::uintptr_t> sources;
   for (auto& in : inputs) {
     sources.insert(in.id());
@@ -405,18 +402,15 @@ std::vector<array> traced_copies(const std::vector<array>& primals) {
 
 } // namespace
 
-std::pair<std::vector<array>, std::vector<array>> vjp(
-    const Function& fun,
-    const std::vector<array>& primals,
-    const std::vector<array>& cotangents) {
+std::pair<std::vector<array>, std::vector<array>> vjp(const Function& fun, const std::vector<array>& primals,
+                                                      const std::vector<array>& cotangents) {
   detail::TracingScope scope;
   auto inputs = traced_copies(primals);
   auto outputs = fun(inputs);
   if (outputs.size() != cotangents.size()) {
-    throw std::invalid_argument(
-        "[vjp] Number of outputs to compute gradients for (" +
-        std::to_string(outputs.size()) + ") does not match number of cotangents (" +
-        std::to_string(cotangents.size()) + ").");
+    throw std::invalid_argument("[vjp] Number of outputs to compute gradients for (" +
+                                std::to_string(outputs.size()) + ") does not match number of cotangents (" +
+                                std::to_string(cotangents.size()) + ").");
   }
   std::unordered_map<std::uintptr_t, array> cots;
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -476,16 +470,13 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
   std::vector<array> grads;
   for (size_t i = 0; i < inputs.size(); ++i) {
     auto c = cots.find(inputs[i].id());
-    grads.push_back(c != cots.end() ? astype(c->second, primals[i].dtype())
-                                    : zeros_like(primals[i]));
+    grads.push_back(c != cots.end() ? astype(c->second, primals[i].dtype()) : zeros_like(primals[i]));
   }
   return {outputs, grads};
 }
 
-std::pair<std::vector<array>, std::vector<array>> jvp(
-    const Function& fun,
-    const std::vector<array>& primals,
-    const std::vector<array>& tangents) {
+std::pair<std::vector<array>, std::vector<array>> jvp(const Function& fun, const std::vector<array>& primals,
+                                                      const std::vector<array>& tangents) {
   if (primals.size() != tangents.size()) {
     throw std::invalid_argument("[jvp] Number of inputs does not match number of tangents.");
   }
@@ -563,9 +554,8 @@ ValueAndGradFn value_and_grad(const Function& fun, const std::vector<int>& argnu
   };
 }
 
-std::function<std::vector<array>(const std::vector<array>&)> grad(
-    const Function& fun,
-    const std::vector<int>& argnums) {
+std::function<std::vector<array>(const std::vector<array>&)> grad(const Function& fun,
+                                                                  const std::vector<int>& argnums) {
   auto vg = value_and_grad(fun, argnums);
   return [vg](const std::vector<array>& inputs) { return vg(inputs).second; };
 }
@@ -597,8 +587,8 @@ Function vmap(const Function& fun, const std::vector<int>& in_axes_arg,
       }
       int n = inputs[i].shape(ax);
       if (batch >= 0 && n != batch) {
-        throw std::invalid_argument("[vmap] Inconsistent axis sizes: " + std::to_string(batch) +
-                                    " and " + std::to_string(n) + ".");
+        throw std::invalid_argument("[vmap] Inconsistent axis sizes: " + std::to_string(batch) + " and " +
+                                    std::to_string(n) + ".");
       }
       batch = n;
       // The function is traced on one slice; the graph is then replayed on

@@ -24,8 +24,7 @@ void write_value(std::ostream& os, T v) {
     os << (v ? "True" : "False");
   } else if constexpr (std::is_same_v<T, complex64_t>) {
     os << v.real();
-    os << (v.imag() >= 0 || std::isnan(v.imag()) ? "+" : "-")
-       << std::abs(v.imag()) << "j";
+    os << (v.imag() >= 0 || std::isnan(v.imag()) ? "+" : "-") << std::abs(v.imag()) << "j";
   } else if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) {
     os << static_cast<float>(v);
   } else if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) {
@@ -36,8 +35,7 @@ void write_value(std::ostream& os, T v) {
 }
 
 template <typename T>
-void write_dim(std::ostream& os, const array& a, int dim, int64_t offset, int indent,
-               bool summarize) {
+void write_dim(std::ostream& os, const array& a, int dim, int64_t offset, int indent, bool summarize) {
   if (dim == a.ndim()) {
     write_value(os, a.data<T>()[offset]);
     return;
@@ -81,9 +79,7 @@ std::string format_values(array a, int indent) {
   } else {
     os << std::fixed << std::setprecision(precision);
   }
-  dispatch_dtype(a.dtype(), [&](auto t) {
-    write_dim<decltype(t)>(os, a, 0, 0, indent, true);
-  });
+  dispatch_dtype(a.dtype(), [&](auto t) { write_dim<decltype(t)>(os, a, 0, 0, indent, true); });
   return os.str();
 }
 

@@ -1,5 +1,6 @@
 """NumPy references of mx.fast (checked against MLX 0.32.4's outputs when
 they were written; the tests compare the project to these)."""
+
 import numpy as np
 
 

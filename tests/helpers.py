@@ -40,8 +40,7 @@ NUMERIC = INTS + FLOATS  # real, not bool
 INEXACT = FLOATS + ["complex64"]
 
 # NumPy dtype holding each mx dtype's values (bfloat16 goes through float32).
-NP_DTYPES = {n: (np.float32 if n == "bfloat16" else np.dtype(n if n != "bool" else "bool"))
-             for n in ALL}
+NP_DTYPES = {n: (np.float32 if n == "bfloat16" else np.dtype(n if n != "bool" else "bool")) for n in ALL}
 
 _SHORT = ["b", "u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "bf", "f4", "f8", "c8"]
 _LONG = dict(zip(_SHORT, ALL))
@@ -64,9 +63,7 @@ _PROMOTION = {
     "c8": "c8 c8 c8 c8 c8 c8 c8 c8 c8 c8 c8 c8 c8 c8",
 }
 PROMOTION = {
-    (_LONG[r], _LONG[c]): _LONG[v]
-    for r, row in _PROMOTION.items()
-    for c, v in zip(_SHORT, row.split())
+    (_LONG[r], _LONG[c]): _LONG[v] for r, row in _PROMOTION.items() for c, v in zip(_SHORT, row.split())
 }
 
 
@@ -220,6 +217,7 @@ def tolerance(name, rtol=None, atol=None):
     F64_PER_F32 for float64) or a dict {dtype name: value} used as is for
     the dtypes it names.
     """
+
     def widen(base, extra):
         if extra is None:
             return base
@@ -239,8 +237,7 @@ def assert_array(out, expected, dtype=None, rtol=None, atol=None, msg=""):
     """
     assert isinstance(out, mx.array), f"{msg}: expected an mx.array, got {type(out)}"
     expected = np.asarray(expected)
-    assert tuple(out.shape) == expected.shape, (
-        f"{msg}: shape {tuple(out.shape)} != expected {expected.shape}")
+    assert tuple(out.shape) == expected.shape, f"{msg}: shape {tuple(out.shape)} != expected {expected.shape}"
     if dtype is not None:
         want = dtype if isinstance(dtype, str) else dtype_name(dtype)
         assert dtype_name(out.dtype) == want, f"{msg}: dtype {out.dtype} != expected {want}"
@@ -249,11 +246,13 @@ def assert_array(out, expected, dtype=None, rtol=None, atol=None, msg=""):
     if name in INEXACT:
         r, a = tolerance(name, rtol, atol)
         wide = np.complex128 if name == "complex64" else np.float64
-        np.testing.assert_allclose(got.astype(wide), expected.astype(wide),
-                                   rtol=r, atol=a, equal_nan=True, err_msg=msg)
+        np.testing.assert_allclose(
+            got.astype(wide), expected.astype(wide), rtol=r, atol=a, equal_nan=True, err_msg=msg
+        )
     else:
-        np.testing.assert_array_equal(got, expected.astype(got.dtype) if expected.size else expected,
-                                      err_msg=msg)
+        np.testing.assert_array_equal(
+            got, expected.astype(got.dtype) if expected.size else expected, err_msg=msg
+        )
 
 
 def assert_raises(fn, exc, prefix):

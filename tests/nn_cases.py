@@ -199,12 +199,22 @@ def case_module_attrs():
 def case_module_filters():
     m = _block()
     out = {}
-    out["weights_only"] = _names(m.filter_and_map(lambda mod, k, v: isinstance(v, (dict, list)) or k == "weight"))
-    out["mapped"] = [str(v) for _, v in tree_flatten(m.filter_and_map(
-        lambda mod, k, v: isinstance(v, (dict, list, mx.array)) and not k.startswith("_"),
-        map_fn=lambda v: v.shape))]
-    out["leaf_stop"] = _names(m.filter_and_map(
-        Module_valid_child, is_leaf_fn=lambda mod, k, v: isinstance(v, nn.Linear)), nn.Module.is_module)
+    out["weights_only"] = _names(
+        m.filter_and_map(lambda mod, k, v: isinstance(v, (dict, list)) or k == "weight")
+    )
+    out["mapped"] = [
+        str(v)
+        for _, v in tree_flatten(
+            m.filter_and_map(
+                lambda mod, k, v: isinstance(v, (dict, list, mx.array)) and not k.startswith("_"),
+                map_fn=lambda v: v.shape,
+            )
+        )
+    ]
+    out["leaf_stop"] = _names(
+        m.filter_and_map(Module_valid_child, is_leaf_fn=lambda mod, k, v: isinstance(v, nn.Linear)),
+        nn.Module.is_module,
+    )
     m.extra["more"] = [mx.zeros((1,)), {"deep": mx.ones((2,))}]
     m.extra["_private"] = mx.zeros((3,))
     out["nested"] = _names(m.parameters())
@@ -248,8 +258,12 @@ def case_module_dtype():
 def case_module_load_weights():
     m = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
     out = {}
-    w = [("layers.0.weight", det((3, 2), 1)), ("layers.0.bias", det((3,), 2)),
-         ("layers.1.weight", det((1, 3), 3)), ("layers.1.bias", det((1,), 4))]
+    w = [
+        ("layers.0.weight", det((3, 2), 1)),
+        ("layers.0.bias", det((3,), 2)),
+        ("layers.1.weight", det((1, 3), 3)),
+        ("layers.1.bias", det((1,), 4)),
+    ]
     out["ret"] = m.load_weights(w) is m
     out.update(params(m))
     out["missing"] = err(lambda: m.load_weights(w[:3]))
@@ -499,9 +513,21 @@ def case_layer_mha():
 @case
 def case_layer_mha_dims():
     return layer(
-        lambda: nn.MultiHeadAttention(8, 4, query_input_dims=6, key_input_dims=5, value_input_dims=3,
-                                      value_dims=4, value_output_dims=7, bias=True),
-        det((2, 3, 6), 1), det((2, 4, 5), 2), det((2, 4, 3), 3), seed=32)
+        lambda: nn.MultiHeadAttention(
+            8,
+            4,
+            query_input_dims=6,
+            key_input_dims=5,
+            value_input_dims=3,
+            value_dims=4,
+            value_output_dims=7,
+            bias=True,
+        ),
+        det((2, 3, 6), 1),
+        det((2, 4, 5), 2),
+        det((2, 4, 3), 3),
+        seed=32,
+    )
 
 
 @case
@@ -532,18 +558,21 @@ CM3 = lambda: nn.MultiHeadAttention.create_additive_causal_mask(3)  # noqa: E731
 @case
 def case_layer_encoder_layer():
     out = _tfm(lambda: nn.TransformerEncoderLayer(8, 2, mlp_dims=12), Q(), CM3(), seed=41)
-    out["post"] = _tfm(lambda: nn.TransformerEncoderLayer(8, 2, norm_first=False, activation=nn.gelu),
-                       Q(), None, seed=41)["y"]
-    out["dropout_train"] = _tfm(lambda: nn.TransformerEncoderLayer(8, 2, dropout=0.3), Q(), None,
-                                seed=42, train=True)["y"]
+    out["post"] = _tfm(
+        lambda: nn.TransformerEncoderLayer(8, 2, norm_first=False, activation=nn.gelu), Q(), None, seed=41
+    )["y"]
+    out["dropout_train"] = _tfm(
+        lambda: nn.TransformerEncoderLayer(8, 2, dropout=0.3), Q(), None, seed=42, train=True
+    )["y"]
     return out
 
 
 @case
 def case_layer_decoder_layer():
     out = _tfm(lambda: nn.TransformerDecoderLayer(8, 2, mlp_dims=12), Q(), KV(), CM3(), None, seed=43)
-    out["post"] = _tfm(lambda: nn.TransformerDecoderLayer(8, 2, norm_first=False), Q(), KV(), CM3(),
-                       None, seed=43)["y"]
+    out["post"] = _tfm(
+        lambda: nn.TransformerDecoderLayer(8, 2, norm_first=False), Q(), KV(), CM3(), None, seed=43
+    )["y"]
     return out
 
 
@@ -563,8 +592,9 @@ def case_layer_decoder():
 @case
 def case_layer_transformer():
     out = _tfm(lambda: nn.Transformer(8, 2, 1, 2, mlp_dims=12), KV(), Q(), None, CM3(), None, seed=46)
-    out["post"] = _tfm(lambda: nn.Transformer(8, 2, 1, 1, norm_first=False), KV(), Q(), None, CM3(),
-                       None, seed=46)["y"]
+    out["post"] = _tfm(
+        lambda: nn.Transformer(8, 2, 1, 1, norm_first=False), KV(), Q(), None, CM3(), None, seed=46
+    )["y"]
     return out
 
 
@@ -573,10 +603,18 @@ def case_layer_transformer_custom():
     mx.random.seed(47)
     enc = nn.TransformerEncoder(1, 8, 2)
     dec = nn.TransformerDecoder(1, 8, 2)
-    out = _tfm(lambda: nn.Transformer(8, 2, custom_encoder=enc, custom_decoder=dec), KV(), Q(), None,
-               CM3(), None, seed=48)
-    out["ckpt"] = _tfm(lambda: nn.Transformer(8, 2, 1, 1, checkpoint=True), KV(), Q(), None, CM3(), None,
-                       seed=49)["y"]
+    out = _tfm(
+        lambda: nn.Transformer(8, 2, custom_encoder=enc, custom_decoder=dec),
+        KV(),
+        Q(),
+        None,
+        CM3(),
+        None,
+        seed=48,
+    )
+    out["ckpt"] = _tfm(
+        lambda: nn.Transformer(8, 2, 1, 1, checkpoint=True), KV(), Q(), None, CM3(), None, seed=49
+    )["y"]
     return out
 
 
@@ -613,7 +651,8 @@ def case_layer_rope():
 def case_layer_sinusoidal():
     out = {"y": nn.SinusoidalPositionalEncoding(6)(mx.array([0.0, 1.0, 2.5]))}
     out["cos"] = nn.SinusoidalPositionalEncoding(8, cos_first=True, full_turns=True, scale=1.0)(
-        mx.array([0.5, 1.0]))
+        mx.array([0.5, 1.0])
+    )
     out["freqs"] = nn.SinusoidalPositionalEncoding(8, min_freq=0.01, max_freq=2)(mx.array([[1.0, 3.0]]))
     out["names"] = _names(nn.SinusoidalPositionalEncoding(8).parameters())
     out["dims2"] = nn.SinusoidalPositionalEncoding(2, max_freq=3.0)(mx.array([0.5, 2.0]))
@@ -706,16 +745,21 @@ def case_layer_upsample():
 @case
 def case_layer_arg_errors():
     checks = {
-        "ln_eps": lambda: nn.LayerNorm(3, eps=0.0), "rms_eps": lambda: nn.RMSNorm(3, eps=-1.0),
-        "in_eps": lambda: nn.InstanceNorm(3, eps=0.0), "bn_eps": lambda: nn.BatchNorm(3, eps=0.0),
-        "gn_eps": lambda: nn.GroupNorm(1, 3, eps=0.0), "gn_div": lambda: nn.GroupNorm(3, 4),
-        "gn_groups": lambda: nn.GroupNorm(0, 4), "gn_dims": lambda: nn.GroupNorm(2, 0),
+        "ln_eps": lambda: nn.LayerNorm(3, eps=0.0),
+        "rms_eps": lambda: nn.RMSNorm(3, eps=-1.0),
+        "in_eps": lambda: nn.InstanceNorm(3, eps=0.0),
+        "bn_eps": lambda: nn.BatchNorm(3, eps=0.0),
+        "gn_eps": lambda: nn.GroupNorm(1, 3, eps=0.0),
+        "gn_div": lambda: nn.GroupNorm(3, 4),
+        "gn_groups": lambda: nn.GroupNorm(0, 4),
+        "gn_dims": lambda: nn.GroupNorm(2, 0),
         "in_ndim": lambda: nn.InstanceNorm(3)(mx.zeros((2, 3))),
         "linear_in": lambda: nn.Linear(3, 2)(mx.zeros((2, 4))),
         "emb_float": lambda: nn.Embedding(3, 2)(mx.array([0.5])),
         "ln_dims": lambda: nn.LayerNorm(3)(mx.zeros((2, 4))),
-        "mha_len": lambda: nn.MultiHeadAttention(8, 2)(mx.zeros((1, 2, 8)), mx.zeros((1, 3, 8)),
-                                                      mx.zeros((1, 4, 8))),
+        "mha_len": lambda: nn.MultiHeadAttention(8, 2)(
+            mx.zeros((1, 2, 8)), mx.zeros((1, 3, 8)), mx.zeros((1, 4, 8))
+        ),
         "conv_groups": lambda: nn.Conv2d(3, 4, 2, groups=2),
         "conv_out_groups": lambda: nn.Conv1d(4, 3, 2, groups=2),
     }
@@ -725,15 +769,28 @@ def case_layer_arg_errors():
 @case
 def case_layer_reprs():
     mods = {
-        "sin": nn.SinusoidalPositionalEncoding(8, cos_first=True), "alibi": nn.ALiBi(),
-        "rope": nn.RoPE(4, traditional=True, base=10, scale=2.0), "id": nn.Identity(),
-        "bn": nn.BatchNorm(3, affine=False), "gn": nn.GroupNorm(2, 4, affine=False),
-        "in": nn.InstanceNorm(3), "ln": nn.LayerNorm(3, eps=1e-3, affine=False),
-        "rms": nn.RMSNorm(5), "emb": nn.Embedding(3, 2), "glu": nn.GLU(), "step": nn.Step(),
-        "lrelu": nn.LeakyReLU(), "prelu": nn.PReLU(2), "d2": nn.Dropout2d(0.1),
-        "avg1": nn.AvgPool1d(3, 2, 1), "max2": nn.MaxPool2d((1, 2)), "avg3": nn.AvgPool3d(2),
-        "gru": nn.GRU(2, 3), "lstm": nn.LSTM(2, 3, bias=False),
-        "dec": nn.TransformerDecoderLayer(4, 2), "enc": nn.TransformerEncoder(1, 4, 2),
+        "sin": nn.SinusoidalPositionalEncoding(8, cos_first=True),
+        "alibi": nn.ALiBi(),
+        "rope": nn.RoPE(4, traditional=True, base=10, scale=2.0),
+        "id": nn.Identity(),
+        "bn": nn.BatchNorm(3, affine=False),
+        "gn": nn.GroupNorm(2, 4, affine=False),
+        "in": nn.InstanceNorm(3),
+        "ln": nn.LayerNorm(3, eps=1e-3, affine=False),
+        "rms": nn.RMSNorm(5),
+        "emb": nn.Embedding(3, 2),
+        "glu": nn.GLU(),
+        "step": nn.Step(),
+        "lrelu": nn.LeakyReLU(),
+        "prelu": nn.PReLU(2),
+        "d2": nn.Dropout2d(0.1),
+        "avg1": nn.AvgPool1d(3, 2, 1),
+        "max2": nn.MaxPool2d((1, 2)),
+        "avg3": nn.AvgPool3d(2),
+        "gru": nn.GRU(2, 3),
+        "lstm": nn.LSTM(2, 3, bias=False),
+        "dec": nn.TransformerDecoderLayer(4, 2),
+        "enc": nn.TransformerEncoder(1, 4, 2),
     }
     return {k: repr(v) for k, v in mods.items()}
 
@@ -743,34 +800,74 @@ def case_layer_reprs():
 XA = lambda: det((9,), 3, 3.0)  # noqa: E731
 
 FUNCS = {
-    "relu": nn.relu, "relu2": nn.relu2, "relu6": lambda v: nn.relu6(v * 3),
-    "leaky_relu": nn.leaky_relu, "leaky_relu_s": lambda v: nn.leaky_relu(v, 0.3),
-    "elu": nn.elu, "elu_a": lambda v: nn.elu(v, 0.5), "celu": lambda v: nn.celu(v, 0.7),
-    "selu": nn.selu, "silu": nn.silu, "sigmoid": nn.sigmoid, "softplus": nn.softplus,
-    "softsign": nn.softsign, "softshrink": nn.softshrink, "softshrink_l": lambda v: nn.softshrink(v, 1.2),
-    "log_sigmoid": nn.log_sigmoid, "gelu": nn.gelu, "gelu_approx": nn.gelu_approx,
-    "gelu_fast_approx": nn.gelu_fast_approx, "mish": nn.mish, "hardswish": nn.hardswish,
-    "hard_tanh": nn.hard_tanh, "hard_tanh_r": lambda v: nn.hard_tanh(v, -0.5, 2.0),
-    "hard_shrink": nn.hard_shrink, "hard_shrink_l": lambda v: nn.hard_shrink(v, 1.0), "tanh": nn.tanh,
-    "step": nn.step, "step_t": lambda v: nn.step(v, 0.5), "softmax": nn.softmax,
-    "softmin": nn.softmin, "log_softmax": nn.log_softmax,
+    "relu": nn.relu,
+    "relu2": nn.relu2,
+    "relu6": lambda v: nn.relu6(v * 3),
+    "leaky_relu": nn.leaky_relu,
+    "leaky_relu_s": lambda v: nn.leaky_relu(v, 0.3),
+    "elu": nn.elu,
+    "elu_a": lambda v: nn.elu(v, 0.5),
+    "celu": lambda v: nn.celu(v, 0.7),
+    "selu": nn.selu,
+    "silu": nn.silu,
+    "sigmoid": nn.sigmoid,
+    "softplus": nn.softplus,
+    "softsign": nn.softsign,
+    "softshrink": nn.softshrink,
+    "softshrink_l": lambda v: nn.softshrink(v, 1.2),
+    "log_sigmoid": nn.log_sigmoid,
+    "gelu": nn.gelu,
+    "gelu_approx": nn.gelu_approx,
+    "gelu_fast_approx": nn.gelu_fast_approx,
+    "mish": nn.mish,
+    "hardswish": nn.hardswish,
+    "hard_tanh": nn.hard_tanh,
+    "hard_tanh_r": lambda v: nn.hard_tanh(v, -0.5, 2.0),
+    "hard_shrink": nn.hard_shrink,
+    "hard_shrink_l": lambda v: nn.hard_shrink(v, 1.0),
+    "tanh": nn.tanh,
+    "step": nn.step,
+    "step_t": lambda v: nn.step(v, 0.5),
+    "softmax": nn.softmax,
+    "softmin": nn.softmin,
+    "log_softmax": nn.log_softmax,
     "softmax_ax0": lambda v: nn.softmax(v.reshape(3, 3), axis=0),
     "log_softmax_ax0": lambda v: nn.log_softmax(v.reshape(3, 3), axis=0),
     "softmin_ax0": lambda v: nn.softmin(v.reshape(3, 3), axis=0),
-    "glu": lambda v: nn.glu(v[:8]), "glu_ax0": lambda v: nn.glu(v[:8].reshape(4, 2), axis=0),
+    "glu": lambda v: nn.glu(v[:8]),
+    "glu_ax0": lambda v: nn.glu(v[:8].reshape(4, 2), axis=0),
     "prelu": lambda v: nn.prelu(v, mx.array([0.2])),
 }
 
 MODULES = {
-    "ReLU": nn.ReLU, "ReLU2": nn.ReLU2, "ReLU6": nn.ReLU6, "SiLU": nn.SiLU, "Sigmoid": nn.Sigmoid,
-    "Tanh": nn.Tanh, "Mish": nn.Mish, "SELU": nn.SELU, "Softplus": nn.Softplus, "Softsign": nn.Softsign,
-    "Softmax": nn.Softmax, "Softmin": nn.Softmin, "LogSoftmax": nn.LogSoftmax, "LogSigmoid": nn.LogSigmoid,
-    "Hardswish": nn.Hardswish, "HardTanh": nn.HardTanh, "GELU": nn.GELU,
-    "GELU_precise": lambda: nn.GELU("precise"), "GELU_tanh": lambda: nn.GELU("tanh"),
-    "GELU_fast": lambda: nn.GELU("fast"), "LeakyReLU": lambda: nn.LeakyReLU(0.2),
-    "ELU": lambda: nn.ELU(0.5), "CELU": lambda: nn.CELU(2.0), "PReLU": nn.PReLU,
-    "PReLU3": lambda: nn.PReLU(3, init=0.1), "Step": lambda: nn.Step(0.1),
-    "HardShrink": lambda: nn.HardShrink(1.0), "Softshrink": lambda: nn.Softshrink(1.0),
+    "ReLU": nn.ReLU,
+    "ReLU2": nn.ReLU2,
+    "ReLU6": nn.ReLU6,
+    "SiLU": nn.SiLU,
+    "Sigmoid": nn.Sigmoid,
+    "Tanh": nn.Tanh,
+    "Mish": nn.Mish,
+    "SELU": nn.SELU,
+    "Softplus": nn.Softplus,
+    "Softsign": nn.Softsign,
+    "Softmax": nn.Softmax,
+    "Softmin": nn.Softmin,
+    "LogSoftmax": nn.LogSoftmax,
+    "LogSigmoid": nn.LogSigmoid,
+    "Hardswish": nn.Hardswish,
+    "HardTanh": nn.HardTanh,
+    "GELU": nn.GELU,
+    "GELU_precise": lambda: nn.GELU("precise"),
+    "GELU_tanh": lambda: nn.GELU("tanh"),
+    "GELU_fast": lambda: nn.GELU("fast"),
+    "LeakyReLU": lambda: nn.LeakyReLU(0.2),
+    "ELU": lambda: nn.ELU(0.5),
+    "CELU": lambda: nn.CELU(2.0),
+    "PReLU": nn.PReLU,
+    "PReLU3": lambda: nn.PReLU(3, init=0.1),
+    "Step": lambda: nn.Step(0.1),
+    "HardShrink": lambda: nn.HardShrink(1.0),
+    "Softshrink": lambda: nn.Softshrink(1.0),
     "GLU": lambda: nn.GLU(0),
 }
 
@@ -802,8 +899,22 @@ def case_act_modules():
 def case_act_grads():
     x = XA()
     out = {}
-    for name in ("relu", "gelu", "gelu_approx", "silu", "mish", "softplus", "elu", "selu",
-                 "log_sigmoid", "hardswish", "softshrink", "log_softmax", "celu", "relu6"):
+    for name in (
+        "relu",
+        "gelu",
+        "gelu_approx",
+        "silu",
+        "mish",
+        "softplus",
+        "elu",
+        "selu",
+        "log_sigmoid",
+        "hardswish",
+        "softshrink",
+        "log_softmax",
+        "celu",
+        "relu6",
+    ):
         out[name] = mx.grad(lambda v: FUNCS[name](v).sum())(x)
     return out
 
@@ -836,9 +947,12 @@ def case_init():
         mx.random.seed(7)
         fn = make()
         out[name] = fn(mx.zeros((4, 4) if name == "identity" else (4, 6)))
-    for name, kw in (("glorot_normal", {"gain": 2.0}), ("glorot_uniform", {"gain": 0.5}),
-                     ("he_normal", {"mode": "fan_out", "gain": 1.5}),
-                     ("he_uniform", {"mode": "fan_out"})):
+    for name, kw in (
+        ("glorot_normal", {"gain": 2.0}),
+        ("glorot_uniform", {"gain": 0.5}),
+        ("he_normal", {"mode": "fan_out", "gain": 1.5}),
+        ("he_uniform", {"mode": "fan_out"}),
+    ):
         mx.random.seed(8)
         out[name + "_kw"] = getattr(nn.init, name)()(mx.zeros((3, 5)), **kw)
         mx.random.seed(9)
@@ -865,7 +979,10 @@ def case_init_orthogonal():
 
 CONV_LAYERS = {
     "conv1d": (lambda: nn.Conv1d(3, 4, 3), (2, 7, 3)),
-    "conv1d_s": (lambda: nn.Conv1d(4, 2, 2, stride=2, padding=1, dilation=2, groups=2, bias=False), (1, 9, 4)),
+    "conv1d_s": (
+        lambda: nn.Conv1d(4, 2, 2, stride=2, padding=1, dilation=2, groups=2, bias=False),
+        (1, 9, 4),
+    ),
     "conv2d": (lambda: nn.Conv2d(2, 3, 3, padding=1), (1, 5, 5, 2)),
     "conv2d_s": (lambda: nn.Conv2d(4, 4, (2, 3), stride=(2, 1), dilation=(1, 2), groups=4), (2, 6, 7, 4)),
     "conv3d": (lambda: nn.Conv3d(2, 2, 2, stride=1, padding=1), (1, 3, 3, 3, 2)),

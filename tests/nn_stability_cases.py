@@ -99,8 +99,7 @@ def _rows(values, dtype=None):
 @case
 def case_act_big_softmax_family():
     out = {}
-    for name, fn in (("softmax", nn.softmax), ("softmin", nn.softmin),
-                     ("log_softmax", nn.log_softmax)):
+    for name, fn in (("softmax", nn.softmax), ("softmin", nn.softmin), ("log_softmax", nn.log_softmax)):
         _value_and_grad(out, name, fn, _rows([0.0, 1e4, 1e8, 1e20, 1e36, -1e36]))
         _value_and_grad(out, name + ".axis0", lambda x: fn(x, axis=0), _rows([1e8, 1e8 + 64]))
         _value_and_grad(out, name + ".f16", fn, _rows([0.0, 1e2, 6e4], mx.float16))
@@ -140,8 +139,7 @@ def case_loss_big_cross_entropy():
     for off in (0.0, 1e4, 1e6, -1e6):
         x = base + off
         _value_and_grad(out, f"idx.{off:g}", lambda v: L.cross_entropy(v, idx), x)
-        _value_and_grad(out, f"smooth.{off:g}",
-                        lambda v: L.cross_entropy(v, idx, label_smoothing=0.3), x)
+        _value_and_grad(out, f"smooth.{off:g}", lambda v: L.cross_entropy(v, idx, label_smoothing=0.3), x)
         _value_and_grad(out, f"axis0.{off:g}", lambda v: L.cross_entropy(v.T, idx, axis=0), x)
     probs = mx.array([[1.0, 0.0, 0.0], [0.2, 0.5, 0.3], [0.0, 0.0, 1.0]])
     unnormalized = mx.array([[2.0, 0.0, 0.0], [0.6, 1.4, 0.0], [0.0, 1.0, 1.0]])
@@ -149,8 +147,7 @@ def case_loss_big_cross_entropy():
         x = base + off
         _value_and_grad(out, f"probs.{off:g}", lambda v: L.cross_entropy(v, probs), x)
         out[f"probs_unnormalized.{off:g}"] = L.cross_entropy(x, unnormalized)
-        out[f"probs_unnormalized_smooth.{off:g}"] = L.cross_entropy(
-            x, unnormalized, label_smoothing=0.2)
+        out[f"probs_unnormalized_smooth.{off:g}"] = L.cross_entropy(x, unnormalized, label_smoothing=0.2)
     for v in (1.0, 1e4, 1e8, 1e20):
         out[f"equal.{v:g}"] = L.cross_entropy(mx.array([[v, v]]), mx.array([0]))
     inf = float("inf")
@@ -158,10 +155,10 @@ def case_loss_big_cross_entropy():
     out["neg_inf_target"] = L.cross_entropy(mx.array([[0.0, -inf]]), mx.array([1]))
     out["all_neg_inf"] = L.cross_entropy(mx.array([[-inf, -inf]]), mx.array([1]))
     out["pos_inf"] = L.cross_entropy(mx.array([[inf, 1.0]]), mx.array([1]))
-    out["neg_inf_smooth"] = L.cross_entropy(mx.array([[0.0, -inf]]), mx.array([0]),
-                                            label_smoothing=0.1)
-    out["probs_neg_inf"] = L.cross_entropy(mx.array([[0.0, -inf], [-inf, 0.0]]),
-                                           mx.array([[1.0, 0.0], [0.0, 1.0]]))
+    out["neg_inf_smooth"] = L.cross_entropy(mx.array([[0.0, -inf]]), mx.array([0]), label_smoothing=0.1)
+    out["probs_neg_inf"] = L.cross_entropy(
+        mx.array([[0.0, -inf], [-inf, 0.0]]), mx.array([[1.0, 0.0], [0.0, 1.0]])
+    )
     out["f16"] = L.cross_entropy((base + 1e3).astype(mx.float16), idx)
     out["bf16"] = L.cross_entropy((base + 1e3).astype(mx.bfloat16), idx)
     return out
@@ -173,10 +170,10 @@ def case_loss_big_binary_cross_entropy():
     x = mx.array(E)
     y = mx.array([float(i % 2) for i in range(len(E))])
     _value_and_grad(out, "logits", lambda v: L.binary_cross_entropy(v, y, reduction="none"), x)
-    _value_and_grad(out, "logits.flipped",
-                    lambda v: L.binary_cross_entropy(v, 1 - y, reduction="none"), x)
-    _value_and_grad(out, "logits.soft",
-                    lambda v: L.binary_cross_entropy(v, y * 0.8 + 0.1, reduction="none"), x)
+    _value_and_grad(out, "logits.flipped", lambda v: L.binary_cross_entropy(v, 1 - y, reduction="none"), x)
+    _value_and_grad(
+        out, "logits.soft", lambda v: L.binary_cross_entropy(v, y * 0.8 + 0.1, reduction="none"), x
+    )
     out["logits.f16"] = L.binary_cross_entropy(mx.array(E, mx.float16), y, reduction="none")
     out["logits.bf16"] = L.binary_cross_entropy(mx.array(E, mx.bfloat16), y, reduction="none")
     p = mx.array([0.0, 1e-30, 1e-8, 0.5, 1 - 1e-7, 1.0])
@@ -222,8 +219,9 @@ def case_loss_big_others():
     _value_and_grad(out, "kl_div", lambda v: L.kl_div_loss(v, logp[::-1]), logp)
     x = mx.array(E)
     var = mx.array([1e-12, 1e-6, 1e-3, 0.5, 1.0, 2.0, 10.0, 1e3, 1e6, 1e10, 1e20])
-    _value_and_grad(out, "gaussian_nll",
-                    lambda v: L.gaussian_nll_loss(v, mx.zeros_like(v), var, reduction="none"), x)
+    _value_and_grad(
+        out, "gaussian_nll", lambda v: L.gaussian_nll_loss(v, mx.zeros_like(v), var, reduction="none"), x
+    )
     out["gaussian_nll.full"] = L.gaussian_nll_loss(x, mx.zeros_like(x), var, full=True)
     a = mx.array([[1e4, -1e4, 3.0], [1e-20, 0.0, 1e-20]])
     b = mx.array([[-1e4, 1e4, 3.0], [1e-20, 1e-20, 0.0]])
@@ -269,8 +267,7 @@ def case_optim_eps_and_betas_checks():
             out[f"{name}.eps{eps}"] = err(lambda: getattr(optim, name)(learning_rate=0.1, eps=eps))
     for name in ("Adam", "AdamW", "Adamax", "Lion"):
         for betas in ([0.9, 1.0], [1.0, 0.9], [-0.1, 0.9], [0.0, 0.0], [0.9, float("nan")]):
-            out[f"{name}.betas{betas}"] = err(
-                lambda: getattr(optim, name)(learning_rate=0.1, betas=betas))
+            out[f"{name}.betas{betas}"] = err(lambda: getattr(optim, name)(learning_rate=0.1, betas=betas))
     return out
 
 
@@ -306,8 +303,7 @@ def case_optim_adafactor_factored():
     col = mx.array([[1.0, 4.0, 9.0, 16.0], [25.0, 36.0, 49.0, 64.0]])
     out["approx_batched"] = opt._approximate_exp_moving_avg(row, col)
     out["approx_2d"] = opt._approximate_exp_moving_avg(row[0], col[0])
-    out["approx_f16"] = opt._approximate_exp_moving_avg(row[0].astype(mx.float16),
-                                                        col[0].astype(mx.float16))
+    out["approx_f16"] = opt._approximate_exp_moving_avg(row[0].astype(mx.float16), col[0].astype(mx.float16))
     out["rms"] = opt._compute_rms(mx.array([3.0, 4.0]))
     out["lr"] = opt._compute_learning_rate(mx.array(4), mx.array(0.5))
     params = {"x": det((2, 3, 4), 1), "v": det((5,), 2)}
@@ -334,13 +330,15 @@ def case_module_freeze_strict():
         return nn.Sequential(nn.Linear(2, 2, bias=False), nn.Linear(2, 2))
 
     for op in ("freeze", "unfreeze"):
-        for label, kw in (("bias", dict(keys="bias", strict=True)),
-                          ("list_unknown", dict(keys=["bias", "nope"], strict=True)),
-                          ("unknown", dict(keys="nope", strict=True)),
-                          ("unknown_lax", dict(keys="nope")),
-                          ("local_child", dict(keys="layers", strict=True, recurse=False)),
-                          ("local_missing", dict(keys="bias", strict=True, recurse=False)),
-                          ("weight", dict(keys=["weight"], strict=True))):
+        for label, kw in (
+            ("bias", dict(keys="bias", strict=True)),
+            ("list_unknown", dict(keys=["bias", "nope"], strict=True)),
+            ("unknown", dict(keys="nope", strict=True)),
+            ("unknown_lax", dict(keys="nope")),
+            ("local_child", dict(keys="layers", strict=True, recurse=False)),
+            ("local_missing", dict(keys="bias", strict=True, recurse=False)),
+            ("weight", dict(keys=["weight"], strict=True)),
+        ):
             m = model()
             if op == "unfreeze":
                 m.freeze()
@@ -351,10 +349,19 @@ def case_module_freeze_strict():
 
 @case
 def case_module_custom_transformer_parts():
-    t = nn.Transformer(dims=8, num_heads=2, num_encoder_layers=1, num_decoder_layers=1,
-                       custom_encoder=nn.Identity(), custom_decoder=nn.Identity())
-    return {"encoder": type(t.encoder).__name__, "decoder": type(t.decoder).__name__,
-            "names": [k for k, _ in tree_flatten(t.parameters())]}
+    t = nn.Transformer(
+        dims=8,
+        num_heads=2,
+        num_encoder_layers=1,
+        num_decoder_layers=1,
+        custom_encoder=nn.Identity(),
+        custom_decoder=nn.Identity(),
+    )
+    return {
+        "encoder": type(t.encoder).__name__,
+        "decoder": type(t.decoder).__name__,
+        "names": [k for k, _ in tree_flatten(t.parameters())],
+    }
 
 
 @case

@@ -1,5 +1,6 @@
 """The names of MLX 0.32's mlx.core API in scope so far exist with MLX's
 parameter names (tools/api_coverage.py); the gaps may only shrink."""
+
 import os
 import sys
 
@@ -12,14 +13,18 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import api_coverage  # noqa: E402
 
 # Still missing on 2026-12-01 (tools/api_coverage.py prints the current list).
-KNOWN_MISSING = set("""
+KNOWN_MISSING = set(
+    """
 FunctionExporter matrix_norm
-""".split())
+""".split()
+)
 # MLX shows `(*args)`; ours names its one argument.
 KNOWN_MISMATCH = {"get_array_buffer_size"}
 
 
-@pytest.mark.skipif(not os.path.isdir(API), reason="the API listing (../shared/api) is not beside the checkout")
+@pytest.mark.skipif(
+    not os.path.isdir(API), reason="the API listing (../shared/api) is not beside the checkout"
+)
 def test_in_scope_names_exist_with_mlx_parameter_names():
     checked, missing, mismatched = api_coverage.check(API)
     assert checked > 300

@@ -217,8 +217,17 @@ def test_copy_and_pickle():
 def test_basic_indexing():
     a = mx.arange(24).reshape(2, 3, 4)
     n = np.arange(24).reshape(2, 3, 4)
-    for idx in [0, -1, (1, 2), (slice(None), 1), (Ellipsis, 2), (None, 0), (0, slice(None, None, -1)),
-                (slice(1, None), slice(None, None, 2), slice(3, 0, -2)), ()]:
+    for idx in [
+        0,
+        -1,
+        (1, 2),
+        (slice(None), 1),
+        (Ellipsis, 2),
+        (None, 0),
+        (0, slice(None, None, -1)),
+        (slice(1, None), slice(None, None, 2), slice(3, 0, -2)),
+        (),
+    ]:
         np.testing.assert_array_equal(np.array(a[idx]), n[idx])
     assert mx.array(5)[...].item() == 5
     with pytest.raises(IndexError):
@@ -326,6 +335,7 @@ def test_printoptions():
 
 # ------------------------------------------------- ArrayLike and from_dlpack
 
+
 def test_array_like():
     obj = mx.ArrayLike([1, 2])
     assert isinstance(obj, mx.ArrayLike)
@@ -341,9 +351,15 @@ def test_from_dlpack():
     with pytest.raises(ValueError):  # as MLX 0.32.4: no negative strides
         mx.from_dlpack(x[::-1])
     assert_array(mx.from_dlpack(x, copy=True), x, mx.float32)
-    for v, d in [(np.array([1, 2], np.int64), mx.int64), (np.array([1, 2], np.float16), mx.float16),
-                 (np.array([True]), mx.bool_), (np.array(3.0), mx.float32), (np.zeros((0, 3)), mx.float32),
-                 (np.array([1 + 2j], np.complex64), mx.complex64), (np.array([1, 2], np.uint16), mx.uint16)]:
+    for v, d in [
+        (np.array([1, 2], np.int64), mx.int64),
+        (np.array([1, 2], np.float16), mx.float16),
+        (np.array([True]), mx.bool_),
+        (np.array(3.0), mx.float32),
+        (np.zeros((0, 3)), mx.float32),
+        (np.array([1 + 2j], np.complex64), mx.complex64),
+        (np.array([1, 2], np.uint16), mx.uint16),
+    ]:
         assert_array(mx.from_dlpack(v), v, d)
     y = np.arange(3.0, dtype=np.float32)
     z = mx.from_dlpack(y)
@@ -362,8 +378,11 @@ def test_from_dlpack():
 
     assert_array(mx.from_dlpack(Wrapper(x)), x, mx.float32)
     assert mx.from_dlpack(mx.array([1, 2])).tolist() == [1, 2]
-    assert_raises(lambda: mx.from_dlpack(x, copy=False), ValueError,
-                  "[convert] Cannot import a CPU array without a copy.")
+    assert_raises(
+        lambda: mx.from_dlpack(x, copy=False),
+        ValueError,
+        "[convert] Cannot import a CPU array without a copy.",
+    )
     for bad in ([1, 2], 1):
         with pytest.raises(TypeError):
             mx.from_dlpack(bad)

@@ -593,7 +593,12 @@ def test_setitem_zero_dim():
 def test_setitem_with_lists():
     a = mx.arange(16).reshape(4, 4)
     n = np.arange(16).reshape(4, 4)
-    for idx, v in [(([0, 2], 0), 1), (([0, 2], slice(None)), 2), ((0, [0, 2]), 3), ((slice(None), [0, 2]), 4)]:
+    for idx, v in [
+        (([0, 2], 0), 1),
+        (([0, 2], slice(None)), 2),
+        ((0, [0, 2]), 3),
+        ((slice(None), [0, 2]), 4),
+    ]:
         a[idx] = v
         n[idx] = v
     assert a.tolist() == n.tolist()

@@ -1,6 +1,7 @@
 """mx.compile: same results as the uncompiled function, tracing once per
 signature, captured constants, state given by inputs/outputs, composition
 with grad and vmap, and errors for value-dependent ops."""
+
 import numpy as np
 import pytest
 
@@ -46,8 +47,8 @@ def test_grad_and_vmap_through_compiled():
     assert mx.allclose(mx.grad(lambda x: cf(x).sum())(x), mx.cos(x) * x + mx.sin(x))
     assert mx.allclose(mx.vmap(cf)(mx.ones((2, 3)) * x), f(mx.ones((2, 3)) * x))
     # compile of grad.
-    cg = mx.compile(mx.grad(lambda x: (x ** 3).sum()))
-    assert mx.allclose(cg(x), 3 * x ** 2)
+    cg = mx.compile(mx.grad(lambda x: (x**3).sum()))
+    assert mx.allclose(cg(x), 3 * x**2)
 
 
 def test_state_inputs_and_outputs_match_eager_training():
@@ -113,16 +114,16 @@ def test_fused_chains_match_eager():
     row = mx.array(rng.standard_normal((1025,)).astype(np.float32))
 
     def f(x, y):
-        a = mx.exp(-x * x) * 0.5 + mx.sin(y)        # scalars broadcast
-        b = a / (1 + mx.abs(x)) + row                # a broadcast row
-        keep = b > 0                                 # bool in the chain
+        a = mx.exp(-x * x) * 0.5 + mx.sin(y)  # scalars broadcast
+        b = a / (1 + mx.abs(x)) + row  # a broadcast row
+        keep = b > 0  # bool in the chain
         c = mx.where(keep, b, a * 2).astype(mx.float16)
         d = c.astype(mx.float32) * mx.sigmoid(a)
         # Steps of single values only (computed once per chain), one of
         # them an output.
         k = mx.broadcast_to(mx.array(3.0), x.shape) / mx.broadcast_to(mx.array(7.0), x.shape)
         k2 = mx.exp(k) - mx.broadcast_to(mx.array(1.5), x.shape)
-        return d - y * k2, a, keep, x.T * 2, k       # intermediates, a transposed input
+        return d - y * k2, a, keep, x.T * 2, k  # intermediates, a transposed input
 
     eager = f(x, y)
     compiled = mx.compile(f)(x, y)
@@ -141,6 +142,7 @@ def test_fused_chains_match_eager():
 
     for e, c in zip(g(sq, sq * 2), mx.compile(g)(sq, sq * 2)):
         np.testing.assert_array_equal(np.array(e), np.array(c))
+
     # Adam's update: three outputs from one chain, repeated calls.
     def adam(p, g, m, v):
         m = 0.9 * m + 0.1 * g

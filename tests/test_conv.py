@@ -1,6 +1,7 @@
 """Convolutions against a NumPy reference (direct sum over kernel
 positions), their gradients against finite differences, vmap against a
 loop, dtypes and errors."""
+
 import itertools
 
 import numpy as np
@@ -38,14 +39,15 @@ def ref_conv(x, w, stride, lo, hi, kdil, idil, groups, flip):
     cout_g = w.shape[0] // groups
     out = np.zeros([x.shape[0]] + out_sp + [w.shape[0]])
     for g in range(groups):
-        xg = xd[..., g * cin_g:(g + 1) * cin_g]
-        wg = w[g * cout_g:(g + 1) * cout_g]
+        xg = xd[..., g * cin_g : (g + 1) * cin_g]
+        wg = w[g * cout_g : (g + 1) * cout_g]
         for kpos in itertools.product(*[range(k) for k in ks]):
             idx = (slice(None),) + tuple(
                 slice(kpos[d] * kdil[d], kpos[d] * kdil[d] + (out_sp[d] - 1) * stride[d] + 1, stride[d])
-                for d in range(nsp))
+                for d in range(nsp)
+            )
             patch = xg[idx]
-            out[..., g * cout_g:(g + 1) * cout_g] += patch @ wg[(slice(None),) + kpos].T
+            out[..., g * cout_g : (g + 1) * cout_g] += patch @ wg[(slice(None),) + kpos].T
     return out
 
 
@@ -71,8 +73,16 @@ def make(case, dtype=np.float32):
 
 def call(case, x, w):
     _, _, _, _, _, _, stride, lo, hi, kdil, idil, groups, flip = case
-    return mx.conv_general(x, w, stride=list(stride), padding=(list(lo), list(hi)),
-                           kernel_dilation=list(kdil), input_dilation=list(idil), groups=groups, flip=flip)
+    return mx.conv_general(
+        x,
+        w,
+        stride=list(stride),
+        padding=(list(lo), list(hi)),
+        kernel_dilation=list(kdil),
+        input_dilation=list(idil),
+        groups=groups,
+        flip=flip,
+    )
 
 
 @pytest.mark.parametrize("case", range(len(CASES)))
@@ -91,8 +101,11 @@ def test_dtypes(dtype, tol):
     x, w = make(c)
     out = call(c, mx.array(x).astype(dtype), mx.array(w).astype(dtype))
     assert out.dtype == dtype
-    ref = ref_conv(np.array(mx.array(x).astype(dtype).astype(mx.float32)),
-                   np.array(mx.array(w).astype(dtype).astype(mx.float32)), *c[6:])
+    ref = ref_conv(
+        np.array(mx.array(x).astype(dtype).astype(mx.float32)),
+        np.array(mx.array(w).astype(dtype).astype(mx.float32)),
+        *c[6:],
+    )
     np.testing.assert_allclose(np.array(out.astype(mx.float64)), ref, rtol=tol, atol=tol)
     # Mixed dtypes promote.
     assert mx.conv1d(mx.ones((1, 4, 2), mx.float16), mx.ones((1, 2, 2))).dtype == mx.float32
@@ -124,14 +137,21 @@ def test_conv_transpose_is_the_input_gradient():
         cot = mx.array(RNG.standard_normal(y.shape).astype(np.float32))
         _, (gx,) = mx.vjp(lambda x: mx.conv1d(x, w, stride=stride, padding=pad, dilation=dil), [x], [cot])
         # The transposed weight maps C_out back to C_in.
-        t = mx.conv_transpose1d(cot, mx.swapaxes(w, 0, 2), stride=stride, padding=pad, dilation=dil,
-                                output_padding=x.shape[1] - ((y.shape[1] - 1) * stride - 2 * pad + dil * 2 + 1))
+        t = mx.conv_transpose1d(
+            cot,
+            mx.swapaxes(w, 0, 2),
+            stride=stride,
+            padding=pad,
+            dilation=dil,
+            output_padding=x.shape[1] - ((y.shape[1] - 1) * stride - 2 * pad + dil * 2 + 1),
+        )
         np.testing.assert_allclose(np.array(t), np.array(gx), rtol=1e-4, atol=1e-4)
 
 
 def test_conv_transpose_shapes_as_mlx():
-    assert mx.conv_transpose2d(mx.ones((1, 5, 5, 2)), mx.ones((3, 2, 2, 2)), stride=2, padding=1,
-                               output_padding=1).shape == (1, 9, 9, 3)
+    assert mx.conv_transpose2d(
+        mx.ones((1, 5, 5, 2)), mx.ones((3, 2, 2, 2)), stride=2, padding=1, output_padding=1
+    ).shape == (1, 9, 9, 3)
     assert mx.conv_transpose1d(mx.ones((1, 5, 4)), mx.ones((6, 3, 2)), stride=2, groups=2).shape == (1, 11, 6)
     assert mx.conv_transpose3d(mx.ones((1, 3, 3, 3, 2)), mx.ones((2, 2, 2, 2, 2))).shape == (1, 4, 4, 4, 2)
 
@@ -141,8 +161,12 @@ def test_conv_transpose_shapes_as_mlx():
 def test_convolve(mode, n, m):
     a = RNG.standard_normal(n).astype(np.float32)
     v = RNG.standard_normal(m).astype(np.float32)
-    np.testing.assert_allclose(np.array(mx.convolve(mx.array(a), mx.array(v), mode=mode)),
-                               np.convolve(a, v, mode=mode), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        np.array(mx.convolve(mx.array(a), mx.array(v), mode=mode)),
+        np.convolve(a, v, mode=mode),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 def numeric_grad(f, x, eps=1e-6):
@@ -167,15 +191,19 @@ def test_gradients_match_finite_differences(case):
     f64 = lambda a: mx.array(a, mx.float64)
     gx, gw = mx.grad(loss, argnums=(0, 1))(f64(x), f64(w))
     assert gx.dtype == mx.float64
-    np.testing.assert_allclose(np.array(gx), numeric_grad(lambda x: (ref_conv(x, w, *c[6:]) * cot).sum(), x),
-                               rtol=1e-7, atol=1e-8)
-    np.testing.assert_allclose(np.array(gw), numeric_grad(lambda w: (ref_conv(x, w, *c[6:]) * cot).sum(), w),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        np.array(gx), numeric_grad(lambda x: (ref_conv(x, w, *c[6:]) * cot).sum(), x), rtol=1e-7, atol=1e-8
+    )
+    np.testing.assert_allclose(
+        np.array(gw), numeric_grad(lambda w: (ref_conv(x, w, *c[6:]) * cot).sum(), w), rtol=1e-5, atol=1e-6
+    )
     # jvp against the same directional derivative.
     tx, tw = RNG.standard_normal(x.shape), RNG.standard_normal(w.shape)
     _, (t,) = mx.jvp(lambda x, w: call(c, x, w), [f64(x), f64(w)], [f64(tx), f64(tw)])
     eps = 1e-6
-    fd = (ref_conv(x + eps * tx, w + eps * tw, *c[6:]) - ref_conv(x - eps * tx, w - eps * tw, *c[6:])) / (2 * eps)
+    fd = (ref_conv(x + eps * tx, w + eps * tw, *c[6:]) - ref_conv(x - eps * tx, w - eps * tw, *c[6:])) / (
+        2 * eps
+    )
     np.testing.assert_allclose(np.array(t), fd, rtol=1e-5, atol=1e-6)
 
 
@@ -196,7 +224,9 @@ def test_second_order():
     for i in np.ndindex(wn.shape):
         d = np.zeros_like(wn)
         d[i] = eps
-        fd[i] = (inner(mx.array(wn + d, mx.float64)).item() - inner(mx.array(wn - d, mx.float64)).item()) / (2 * eps)
+        fd[i] = (inner(mx.array(wn + d, mx.float64)).item() - inner(mx.array(wn - d, mx.float64)).item()) / (
+            2 * eps
+        )
     np.testing.assert_allclose(np.array(g), fd, rtol=1e-5, atol=1e-6)
 
 
@@ -204,8 +234,12 @@ def test_vmap_matches_loop():
     xs = mx.array(RNG.standard_normal((3, 2, 7, 4)).astype(np.float32))
     ws = mx.array(RNG.standard_normal((3, 6, 3, 2)).astype(np.float32))
     f = lambda x, w: mx.conv1d(x, w, stride=2, padding=1, groups=2)
-    for in_axes, xi, wi in [((0, None), xs, ws[0]), ((None, 0), xs[0], ws), ((0, 0), xs, ws),
-                            ((2, 1), xs.transpose(1, 2, 0, 3), ws.transpose(1, 0, 2, 3))]:
+    for in_axes, xi, wi in [
+        ((0, None), xs, ws[0]),
+        ((None, 0), xs[0], ws),
+        ((0, 0), xs, ws),
+        ((2, 1), xs.transpose(1, 2, 0, 3), ws.transpose(1, 0, 2, 3)),
+    ]:
         out = mx.vmap(f, in_axes=in_axes)(xi, wi)
         for b in range(3):
             xb = xs[b] if in_axes[0] is not None else xi

@@ -23,9 +23,19 @@ pytestmark = pytest.mark.skipif(
 def build(source, build_dir):
     gen = ["-G", "Ninja"] if shutil.which("ninja") else []
     subprocess.run(
-        ["cmake", "-S", source, "-B", build_dir, f"-DMLX_DIR={CMAKE_DIR}",
-         "-DCMAKE_BUILD_TYPE=Release", *gen],
-        check=True, capture_output=True, text=True,
+        [
+            "cmake",
+            "-S",
+            source,
+            "-B",
+            build_dir,
+            f"-DMLX_DIR={CMAKE_DIR}",
+            "-DCMAKE_BUILD_TYPE=Release",
+            *gen,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     subprocess.run(["cmake", "--build", build_dir], check=True, capture_output=True, text=True)
 

@@ -8,22 +8,25 @@ from helpers import ALL, DTYPES, assert_array, assert_raises
 import math
 
 
-@pytest.mark.parametrize("args,kw,expected,dtype", [
-    ((5,), {}, np.arange(5), "int32"),
-    ((2, 9, 3), {}, np.arange(2, 9, 3), "int32"),
-    ((10, 0, -3), {}, np.arange(10, 0, -3), "int32"),
-    ((5, 0), {}, np.arange(5, 0), "int32"),
-    ((0.5, 3), {}, np.arange(0.5, 3), "float32"),
-    ((0, 5, 2.0), {}, np.arange(0, 5, 2.0), "float32"),
-    ((0, 1, 0.1), {}, np.arange(0, 1, 0.1), "float32"),
-    ((3,), {"dtype": mx.float16}, np.arange(3), "float16"),
-    ((2, 9, 3), {"dtype": mx.uint8}, np.arange(2, 9, 3), "uint8"),
-    ((0, 5), {"dtype": mx.int64}, np.arange(0, 5), "int64"),
-    ((0, 4), {"dtype": mx.bfloat16}, np.arange(0, 4), "bfloat16"),
-    # MLX: an integer arange steps by int(start + step) - int(start).
-    ((0.5, 10, 1.3), {"dtype": mx.int32}, np.arange(8), "int32"),
-    ((1, 2, 0.3), {"dtype": mx.int8}, np.array([1, 1, 1, 1]), "int8"),
-])
+@pytest.mark.parametrize(
+    "args,kw,expected,dtype",
+    [
+        ((5,), {}, np.arange(5), "int32"),
+        ((2, 9, 3), {}, np.arange(2, 9, 3), "int32"),
+        ((10, 0, -3), {}, np.arange(10, 0, -3), "int32"),
+        ((5, 0), {}, np.arange(5, 0), "int32"),
+        ((0.5, 3), {}, np.arange(0.5, 3), "float32"),
+        ((0, 5, 2.0), {}, np.arange(0, 5, 2.0), "float32"),
+        ((0, 1, 0.1), {}, np.arange(0, 1, 0.1), "float32"),
+        ((3,), {"dtype": mx.float16}, np.arange(3), "float16"),
+        ((2, 9, 3), {"dtype": mx.uint8}, np.arange(2, 9, 3), "uint8"),
+        ((0, 5), {"dtype": mx.int64}, np.arange(0, 5), "int64"),
+        ((0, 4), {"dtype": mx.bfloat16}, np.arange(0, 4), "bfloat16"),
+        # MLX: an integer arange steps by int(start + step) - int(start).
+        ((0.5, 10, 1.3), {"dtype": mx.int32}, np.arange(8), "int32"),
+        ((1, 2, 0.3), {"dtype": mx.int8}, np.array([1, 1, 1, 1]), "int8"),
+    ],
+)
 def test_arange(args, kw, expected, dtype):
     assert_array(mx.arange(*args, **kw), expected, dtype, atol=1e-6)
 
@@ -90,8 +93,7 @@ def test_full_dtype_rules():
     assert_array(mx.full((2, 3), mx.array([1, 2, 3])), np.tile([1, 2, 3], (2, 1)), "int32")
     # full_like uses dtype (or the array's dtype) for any scalar.
     assert_array(mx.full_like(mx.array([1, 2]), 2.5), np.array([2, 2]), "int32")
-    assert_array(mx.full_like(mx.array([1, 2]), 2.5, dtype=mx.float16), np.full(2, 2.5),
-                 "float16")
+    assert_array(mx.full_like(mx.array([1, 2]), 2.5, dtype=mx.float16), np.full(2, 2.5), "float16")
     with pytest.raises(ValueError, match="overflow"):
         mx.full((2,), 300, mx.int8)
 
@@ -104,8 +106,9 @@ def test_creation_errors():
     assert_raises(lambda: mx.triu(mx.ones(3)), ValueError, "[triu]")
 
 
-@pytest.mark.parametrize("n,m,k", [(3, None, 0), (2, 4, 1), (4, None, -2), (3, None, 5),
-                                   (0, None, 0), (4, 2, -1)])
+@pytest.mark.parametrize(
+    "n,m,k", [(3, None, 0), (2, 4, 1), (4, None, -2), (3, None, 5), (0, None, 0), (4, 2, -1)]
+)
 def test_eye_tri(n, m, k):
     assert_array(mx.eye(n, m, k), np.eye(n, m, k), "float32")
     assert_array(mx.eye(n, m, k, dtype=mx.int32), np.eye(n, m, k), "int32")
@@ -131,6 +134,7 @@ def test_tril_triu(k, dtype):
 
 
 # Shape ops (bound in python/src/ops_shape.cpp) -------------------------------
+
 
 def _x():
     x = np.arange(24, dtype=np.int32).reshape(2, 3, 4)
@@ -174,6 +178,7 @@ def test_shape_ops_errors():
 
 
 # ------------------------------------------------------------------ constants
+
 
 def test_constants():
     assert mx.e == math.e and mx.pi == math.pi

@@ -1,9 +1,10 @@
-"""Devices and streams: per-thread streams and device_info.
-"""
+"""Devices and streams: per-thread streams and device_info."""
+
 import threading
 import pytest
 import mlx.core as mx
 from helpers import assert_raises
+
 
 def test_thread_local_stream():
     s = mx.new_thread_local_stream(mx.cpu)
@@ -39,8 +40,11 @@ def test_thread_unsafe_stream_and_misc():
     assert mx.new_thread_unsafe_stream(mx.Device(mx.cpu)) != u
     a = mx.array([1.0, 2.0])
     assert mx.add(a, a, stream=u).tolist() == [2.0, 4.0]
-    assert_raises(lambda: mx.new_thread_unsafe_stream(mx.gpu), ValueError,
-                  "[new_thread_unsafe_stream] Cannot make gpu stream without gpu backend.")
+    assert_raises(
+        lambda: mx.new_thread_unsafe_stream(mx.gpu),
+        ValueError,
+        "[new_thread_unsafe_stream] Cannot make gpu stream without gpu backend.",
+    )
     assert mx.clear_streams() is None
     assert (a * 2).tolist() == [2.0, 4.0]
 

@@ -23,8 +23,10 @@ def test_promotion_table(a):
 WEAK = {
     # scalar: {array dtype: result dtype} where the result differs from the array's dtype
     2: {"bool": "int32"},
-    2.5: {d: "float32" for d in ["bool", "uint8", "uint16", "uint32", "uint64",
-                                 "int8", "int16", "int32", "int64"]},
+    2.5: {
+        d: "float32"
+        for d in ["bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"]
+    },
     True: {},
     1j: {d: "complex64" for d in ALL},
 }
@@ -49,10 +51,21 @@ def test_weak_scalar_examples():
     assert_array(mx.array([1.0], mx.float16) + 10**6, np.array([np.inf]), "float16")
 
 
-@pytest.mark.parametrize("dtype,value", [
-    ("int8", 1000), ("int8", 128), ("int8", -129), ("uint8", -1), ("uint8", 256),
-    ("int16", 70000), ("uint16", 65536), ("int32", 2**31), ("uint32", 2**32), ("uint32", -1),
-])
+@pytest.mark.parametrize(
+    "dtype,value",
+    [
+        ("int8", 1000),
+        ("int8", 128),
+        ("int8", -129),
+        ("uint8", -1),
+        ("uint8", 256),
+        ("int16", 70000),
+        ("uint16", 65536),
+        ("int32", 2**31),
+        ("uint32", 2**32),
+        ("uint32", -1),
+    ],
+)
 def test_weak_scalar_overflow(dtype, value):
     # MLX: "Converting 1000 to int8 would result in overflow." (ValueError, no prefix)
     a = mx.ones((1,), DTYPES[dtype])
@@ -71,14 +84,38 @@ def test_weak_scalar_bool_big_int():
 FINFO = {
     # dtype: (min, max, eps, smallest_normal, bits, result dtype)
     "float16": (-65504.0, 65504.0, 0.0009765625, 6.103515625e-05, 16, "float16"),
-    "bfloat16": (-3.3895313892515355e38, 3.3895313892515355e38, 0.0078125,
-                 1.1754943508222875e-38, 16, "bfloat16"),
-    "float32": (-3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07,
-                1.1754943508222875e-38, 32, "float32"),
-    "float64": (-1.7976931348623157e308, 1.7976931348623157e308, 2.220446049250313e-16,
-                2.2250738585072014e-308, 64, "float64"),
-    "complex64": (-3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07,
-                  1.1754943508222875e-38, 32, "float32"),
+    "bfloat16": (
+        -3.3895313892515355e38,
+        3.3895313892515355e38,
+        0.0078125,
+        1.1754943508222875e-38,
+        16,
+        "bfloat16",
+    ),
+    "float32": (
+        -3.4028234663852886e38,
+        3.4028234663852886e38,
+        1.1920928955078125e-07,
+        1.1754943508222875e-38,
+        32,
+        "float32",
+    ),
+    "float64": (
+        -1.7976931348623157e308,
+        1.7976931348623157e308,
+        2.220446049250313e-16,
+        2.2250738585072014e-308,
+        64,
+        "float64",
+    ),
+    "complex64": (
+        -3.4028234663852886e38,
+        3.4028234663852886e38,
+        1.1920928955078125e-07,
+        1.1754943508222875e-38,
+        32,
+        "float32",
+    ),
 }
 
 
@@ -100,9 +137,16 @@ def test_finfo_smallest_normal_bits(dtype):
     assert f.bits == bits
 
 
-IINFO = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "uint16": (0, 65535),
-         "int32": (-2**31, 2**31 - 1), "uint32": (0, 2**32 - 1), "int64": (-2**63, 2**63 - 1),
-         "uint64": (0, 2**64 - 1)}
+IINFO = {
+    "int8": (-128, 127),
+    "uint8": (0, 255),
+    "int16": (-32768, 32767),
+    "uint16": (0, 65535),
+    "int32": (-(2**31), 2**31 - 1),
+    "uint32": (0, 2**32 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint64": (0, 2**64 - 1),
+}
 
 
 @pytest.mark.parametrize("dtype", list(IINFO))
@@ -119,27 +163,54 @@ def test_info_errors():
     assert_raises(lambda: mx.iinfo(mx.bool_), ValueError, "[iinfo]")
 
 
-@pytest.mark.parametrize("a,b,want", [
-    (mx.int8, mx.integer, True), (mx.int8, mx.signedinteger, True),
-    (mx.uint8, mx.signedinteger, False), (mx.uint32, mx.unsignedinteger, True),
-    (mx.bool_, mx.integer, False), (mx.bool_, mx.number, False), (mx.bool_, mx.generic, True),
-    (mx.float16, mx.floating, True), (mx.bfloat16, mx.floating, True),
-    (mx.complex64, mx.inexact, True), (mx.complex64, mx.floating, False),
-    (mx.float32, mx.inexact, True), (mx.float32, mx.number, True),
-    (mx.generic, mx.number, False), (mx.number, mx.generic, True),
-    (mx.int32, mx.int32, True), (mx.int32, mx.int64, False),
-    (mx.complexfloating, mx.inexact, True), (mx.floating, mx.inexact, True),
-    (mx.inexact, mx.floating, False), (mx.signedinteger, mx.integer, True),
-    (mx.integer, mx.number, True),
-])
+@pytest.mark.parametrize(
+    "a,b,want",
+    [
+        (mx.int8, mx.integer, True),
+        (mx.int8, mx.signedinteger, True),
+        (mx.uint8, mx.signedinteger, False),
+        (mx.uint32, mx.unsignedinteger, True),
+        (mx.bool_, mx.integer, False),
+        (mx.bool_, mx.number, False),
+        (mx.bool_, mx.generic, True),
+        (mx.float16, mx.floating, True),
+        (mx.bfloat16, mx.floating, True),
+        (mx.complex64, mx.inexact, True),
+        (mx.complex64, mx.floating, False),
+        (mx.float32, mx.inexact, True),
+        (mx.float32, mx.number, True),
+        (mx.generic, mx.number, False),
+        (mx.number, mx.generic, True),
+        (mx.int32, mx.int32, True),
+        (mx.int32, mx.int64, False),
+        (mx.complexfloating, mx.inexact, True),
+        (mx.floating, mx.inexact, True),
+        (mx.inexact, mx.floating, False),
+        (mx.signedinteger, mx.integer, True),
+        (mx.integer, mx.number, True),
+    ],
+)
 def test_issubdtype(a, b, want):
     assert mx.issubdtype(a, b) is want
 
 
 def test_dtype_objects():
-    sizes = {"bool": 1, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "int8": 1,
-             "int16": 2, "int32": 4, "int64": 8, "float16": 2, "bfloat16": 2, "float32": 4,
-             "float64": 8, "complex64": 8}
+    sizes = {
+        "bool": 1,
+        "uint8": 1,
+        "uint16": 2,
+        "uint32": 4,
+        "uint64": 8,
+        "int8": 1,
+        "int16": 2,
+        "int32": 4,
+        "int64": 8,
+        "float16": 2,
+        "bfloat16": 2,
+        "float32": 4,
+        "float64": 8,
+        "complex64": 8,
+    }
     for name, t in DTYPES.items():
         assert t.size == sizes[name]
         assert t == DTYPES[name] and hash(t) == hash(DTYPES[name])
@@ -148,6 +219,7 @@ def test_dtype_objects():
 
 
 # astype and view -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("src", ALL)
 def test_astype_roundtrip(src):
@@ -163,10 +235,8 @@ def test_astype_roundtrip(src):
 
 def test_astype_float_to_int():
     # Truncation toward zero (values in range), and NaN/nonzero to bool.
-    assert_array(mx.array([1.7, -1.7, 2.5, -2.5]).astype(mx.int32), np.array([1, -1, 2, -2]),
-                 "int32")
-    assert_array(mx.array([0.0, 2.0, float("nan")]).astype(mx.bool_),
-                 np.array([False, True, True]), "bool")
+    assert_array(mx.array([1.7, -1.7, 2.5, -2.5]).astype(mx.int32), np.array([1, -1, 2, -2]), "int32")
+    assert_array(mx.array([0.0, 2.0, float("nan")]).astype(mx.bool_), np.array([False, True, True]), "bool")
     assert_array(mx.array([1 + 2j]).astype(mx.float32), np.array([1.0]), "float32")
     assert_array(mx.array([-1, 256], mx.int32).astype(mx.uint8), np.array([255, 0]), "uint8")
     x = np.arange(12, dtype=np.float32).reshape(3, 4) / 3
@@ -175,16 +245,34 @@ def test_astype_float_to_int():
 
 def test_view():
     assert_array(mx.view(mx.array([1.0]), mx.int32), np.array([1065353216]), "int32")
-    assert_array(mx.view(mx.array([1, 2, 3, 4], mx.int8), mx.int16),
-                 np.array([1, 2, 3, 4], np.int8).view(np.int16), "int16")
-    assert_array(mx.array([1.0, 2.0]).view(mx.float16),
-                 np.array([1.0, 2.0], np.float32).view(np.float16), "float16")
+    assert_array(
+        mx.view(mx.array([1, 2, 3, 4], mx.int8), mx.int16),
+        np.array([1, 2, 3, 4], np.int8).view(np.int16),
+        "int16",
+    )
+    assert_array(
+        mx.array([1.0, 2.0]).view(mx.float16), np.array([1.0, 2.0], np.float32).view(np.float16), "float16"
+    )
     assert_array(mx.view(mx.array([-1], mx.int32), mx.uint32), np.array([2**32 - 1]), "uint32")
     assert_raises(lambda: mx.view(mx.array([1, 2, 3], mx.int8), mx.int16), ValueError, "[view]")
 
 
-_D = ["bool_", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
-      "float16", "bfloat16", "float32", "float64", "complex64"]
+_D = [
+    "bool_",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "complex64",
+]
 # MLX 0.32.4 can_cast(row, column), recorded.
 _CAN_CAST = """
 11111111111111 01111011111111 00111001111111 00011000111111 00001000011111 00000111111111
@@ -200,8 +288,9 @@ def test_can_cast():
     assert mx.can_cast(mx.array([1]), mx.float32) is True
     assert mx.can_cast(mx.array(1.0), mx.int32) is False
     assert mx.can_cast(from_=mx.int8, to=mx.int32)
-    assert_raises(lambda: mx.can_cast(1, mx.int32), ValueError,
-                  "[can_cast] `from_` must be an array or a dtype.")
+    assert_raises(
+        lambda: mx.can_cast(1, mx.int32), ValueError, "[can_cast] `from_` must be an array or a dtype."
+    )
     with pytest.raises(TypeError):
         mx.can_cast(mx.int8, "int32")
 
@@ -214,16 +303,23 @@ def test_result_type():
     assert mx.result_type(mx.bfloat16, mx.float16) == mx.float32
     assert mx.result_type(mx.uint64, mx.int64) == mx.float32
     assert mx.result_type(mx.int8, mx.int16, mx.float16, mx.complex64) == mx.complex64
-    assert_raises(lambda: mx.result_type(), ValueError, "[result_type] At least one array or dtype is required.")
+    assert_raises(
+        lambda: mx.result_type(), ValueError, "[result_type] At least one array or dtype is required."
+    )
     for bad in (1, 1.0, np.float32):
-        assert_raises(lambda: mx.result_type(bad, mx.int8), ValueError,
-                      "[result_type] Inputs must be arrays or dtypes.")
+        assert_raises(
+            lambda: mx.result_type(bad, mx.int8), ValueError, "[result_type] Inputs must be arrays or dtypes."
+        )
 
 
 # MLX 0.32.4 isdtype(dtype, kind) over _D, recorded.
 _ISDTYPE = {
-    "bool": "10000000000000", "signed integer": "00000111100000", "unsigned integer": "01111000000000",
-    "integral": "01111111100000", "real floating": "00000000011110", "complex floating": "00000000000001",
+    "bool": "10000000000000",
+    "signed integer": "00000111100000",
+    "unsigned integer": "01111000000000",
+    "integral": "01111111100000",
+    "real floating": "00000000011110",
+    "complex floating": "00000000000001",
     "numeric": "01111111111111",
 }
 
@@ -236,7 +332,9 @@ def test_isdtype():
     assert not mx.isdtype(mx.float32, (mx.float16, "integral"))
     assert mx.isdtype(mx.int32, (mx.float16, "integral"))
     assert not mx.isdtype(mx.float32, ())
-    assert_raises(lambda: mx.isdtype(mx.float32, "foo"), ValueError, "[isdtype] Unknown data type kind: 'foo'.")
+    assert_raises(
+        lambda: mx.isdtype(mx.float32, "foo"), ValueError, "[isdtype] Unknown data type kind: 'foo'."
+    )
     for bad in (mx.floating, 3, [mx.float32]):
         assert_raises(lambda: mx.isdtype(mx.float32, bad), ValueError, "[isdtype] `kind` must be")
     with pytest.raises(TypeError):

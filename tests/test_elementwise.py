@@ -8,9 +8,19 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
-from helpers import (FLOATS, INEXACT, INTS, all_layouts,
-                     assert_array, assert_raises, layout, np_values, promote, seeded_rng,
-                     to_mx)
+from helpers import (
+    FLOATS,
+    INEXACT,
+    INTS,
+    all_layouts,
+    assert_array,
+    assert_raises,
+    layout,
+    np_values,
+    promote,
+    seeded_rng,
+    to_mx,
+)
 from op_table import BINARY, BITWISE, UNARY, compute_np, pair_ok
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -26,15 +36,22 @@ def test_unary(row, dtype):
     for lname, a, x in all_layouts(dtype, rng, domain=row.domain):
         with np.errstate(all="ignore"):
             expected = row.ref(compute_np(x, dtype))
-        assert_array(row.fn(a), expected, out_t, rtol=row.rtol, atol=row.atol,
-                     msg=f"{row.name}({dtype}, {lname}) seed={seed}")
+        assert_array(
+            row.fn(a),
+            expected,
+            out_t,
+            rtol=row.rtol,
+            atol=row.atol,
+            msg=f"{row.name}({dtype}, {lname}) seed={seed}",
+        )
 
 
 REJECT_CASES = [(row, d, exc, prefix) for row in UNARY for ds, exc, prefix in row.rejects for d in ds]
 
 
-@pytest.mark.parametrize("row,dtype,exc,prefix", REJECT_CASES,
-                         ids=[f"{r.name}-{d}" for r, d, _, _ in REJECT_CASES])
+@pytest.mark.parametrize(
+    "row,dtype,exc,prefix", REJECT_CASES, ids=[f"{r.name}-{d}" for r, d, _, _ in REJECT_CASES]
+)
 def test_unary_rejects(row, dtype, exc, prefix):
     a = to_mx(np_values(dtype, (2, 3), np.random.default_rng(0)), dtype)
     assert_raises(lambda: row.fn(a), exc, prefix)
@@ -52,9 +69,15 @@ def _pairs(row):
 BINARY_CASES = [(row, a, b) for row in BINARY for a, b in _pairs(row)]
 
 # (layout of a, layout of b); row vectors of shape (4,) broadcast against (3, 4).
-LAYOUT_PAIRS = [("contiguous", "contiguous"), ("transposed", "sliced"),
-                ("broadcast", "transposed"), ("scalar", "contiguous"),
-                ("sliced", "scalar"), ("empty", "empty"), ("contiguous", "row")]
+LAYOUT_PAIRS = [
+    ("contiguous", "contiguous"),
+    ("transposed", "sliced"),
+    ("broadcast", "transposed"),
+    ("scalar", "contiguous"),
+    ("sliced", "scalar"),
+    ("empty", "empty"),
+    ("contiguous", "row"),
+]
 
 
 def _binary_inputs(row, da, db, la, lb, rng):
@@ -68,14 +91,15 @@ def _binary_inputs(row, da, db, la, lb, rng):
         b, y = layout(lb, db, rng, **dom_b)
     if row.int_valued:
         # Integer-valued floats keep floor(a / b) away from rounding flips.
-        x, y = np.round(x.real) if x.dtype.kind == "f" else x, \
-               np.where(np.round(y) == 0, 1, np.round(y)) if y.dtype.kind == "f" else y
+        x, y = (
+            np.round(x.real) if x.dtype.kind == "f" else x,
+            np.where(np.round(y) == 0, 1, np.round(y)) if y.dtype.kind == "f" else y,
+        )
         a, b = (to_mx(x, da) if da in FLOATS else a), (to_mx(y, db) if db in FLOATS else b)
     return a, x, b, y
 
 
-@pytest.mark.parametrize("row,da,db", BINARY_CASES,
-                         ids=[f"{r.name}-{a}-{b}" for r, a, b in BINARY_CASES])
+@pytest.mark.parametrize("row,da,db", BINARY_CASES, ids=[f"{r.name}-{a}-{b}" for r, a, b in BINARY_CASES])
 def test_binary(row, da, db):
     rng, seed = seeded_rng(row.name, da, db)
     out_t = row.out(da, db)
@@ -86,8 +110,14 @@ def test_binary(row, da, db):
         a, x, b, y = _binary_inputs(row, da, db, la, lb, rng)
         with np.errstate(all="ignore"):
             expected = row.ref(compute_np(x, t), compute_np(y, t))
-        assert_array(row.fn(a, b), expected, out_t, rtol=row.rtol, atol=row.atol,
-                     msg=f"{row.name}({da} {la}, {db} {lb}) seed={seed}")
+        assert_array(
+            row.fn(a, b),
+            expected,
+            out_t,
+            rtol=row.rtol,
+            atol=row.atol,
+            msg=f"{row.name}({da} {la}, {db} {lb}) seed={seed}",
+        )
 
 
 def _binary_rejects():
@@ -98,8 +128,13 @@ def _binary_rejects():
                 cases.append((row, d, "float32", exc, prefix))
                 cases.append((row, "int32", d, exc, prefix))
         if row.name in BITWISE:
-            for a, b in [("float32", "int32"), ("int8", "float16"), ("uint64", "int8"),
-                         ("complex64", "bool"), ("bfloat16", "bfloat16")]:
+            for a, b in [
+                ("float32", "int32"),
+                ("int8", "float16"),
+                ("uint64", "int8"),
+                ("complex64", "bool"),
+                ("bfloat16", "bfloat16"),
+            ]:
                 cases.append((row, a, b, RuntimeError, f"[{row.name}]"))
     return cases
 
@@ -107,8 +142,9 @@ def _binary_rejects():
 BINARY_REJECTS = _binary_rejects()
 
 
-@pytest.mark.parametrize("row,da,db,exc,prefix", BINARY_REJECTS,
-                         ids=[f"{c[0].name}-{c[1]}-{c[2]}" for c in BINARY_REJECTS])
+@pytest.mark.parametrize(
+    "row,da,db,exc,prefix", BINARY_REJECTS, ids=[f"{c[0].name}-{c[1]}-{c[2]}" for c in BINARY_REJECTS]
+)
 def test_binary_rejects(row, da, db, exc, prefix):
     rng = np.random.default_rng(0)
     a = to_mx(np_values(da, (2, 3), rng), da)
@@ -126,8 +162,9 @@ def test_bitwise_error_names_dtypes():
 
 @pytest.mark.parametrize("name", ["add", "multiply", "maximum", "equal", "arctan2"])
 def test_binary_shape_mismatch(name):
-    assert_raises(lambda: getattr(mx, name)(mx.zeros((2, 3)), mx.zeros((4,))), ValueError,
-                  "[broadcast_shapes]")
+    assert_raises(
+        lambda: getattr(mx, name)(mx.zeros((2, 3)), mx.zeros((4,))), ValueError, "[broadcast_shapes]"
+    )
 
 
 @pytest.mark.parametrize("dtype", ["int32", "float32", "float16", "uint8"])
@@ -143,12 +180,17 @@ def test_large_strided_binary(dtype):
     if dtype in INTS:
         expected = expected.astype(dtype)
     assert_array(a + b, expected, dtype, msg=f"add seed={seed}")
-    assert_array(mx.exp(a[::3, ::2]), np.exp(x.astype(np.float64).T[::3, ::2]),
-                 "float32" if dtype in INTS else dtype, msg=f"exp seed={seed}")
+    assert_array(
+        mx.exp(a[::3, ::2]),
+        np.exp(x.astype(np.float64).T[::3, ::2]),
+        "float32" if dtype in INTS else dtype,
+        msg=f"exp seed={seed}",
+    )
 
 
-@pytest.mark.parametrize("dtype,n", [("float32", (1 << 23) + 13), ("int8", (1 << 25) + 5),
-                                     ("float64", (1 << 22) + 3)])
+@pytest.mark.parametrize(
+    "dtype,n", [("float32", (1 << 23) + 13), ("int8", (1 << 25) + 5), ("float64", (1 << 22) + 3)]
+)
 def test_outputs_past_the_cache_size(dtype, n):
     # Outputs of 32 MB or more are written with streaming stores in blocks
     # (backend/cpu/streaming.h): every element, the odd tail and the thread
@@ -174,9 +216,8 @@ def test_exact_float64_ops_on_values_float32_cannot_hold():
     # whether float64 inputs of the tables above are computed in float64 or
     # float32; these inputs round in float32 (1 - 2**-40 to 1, 1e-300 to 0,
     # 2**40 + 1 to 2**40), so a float64 op done in float32 gets them wrong.
-    e = 2.0 ** -40
-    x = np.array([1 - e, -(1 - e), 1 + e, 2.5 + 2 ** -30, 1e-300, -1e-300, 2.0 ** 40 + 1,
-                  3 + 2 ** -45])
+    e = 2.0**-40
+    x = np.array([1 - e, -(1 - e), 1 + e, 2.5 + 2**-30, 1e-300, -1e-300, 2.0**40 + 1, 3 + 2**-45])
     y = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0])
     a, b = mx.array(x, mx.float64), mx.array(y, mx.float64)
     for name in ["floor", "ceil", "trunc", "round", "sign"]:
@@ -184,8 +225,9 @@ def test_exact_float64_ops_on_values_float32_cannot_hold():
         assert out.dtype == mx.float64, name
         np.testing.assert_array_equal(np.array(out), getattr(np, name)(x), err_msg=name)
     for name in ["floor_divide", "remainder", "equal", "less"]:
-        np.testing.assert_array_equal(np.array(getattr(mx, name)(a, b)), getattr(np, name)(x, y),
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            np.array(getattr(mx, name)(a, b)), getattr(np, name)(x, y), err_msg=name
+        )
     np.testing.assert_array_equal(np.array(a.astype(mx.int64)), x.astype(np.int64))
 
 
@@ -195,9 +237,27 @@ NAN, INF = float("nan"), float("inf")
 SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, NAN, INF, -INF, 1e-30, 65504.0], np.float32)
 
 
-@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite", "isposinf", "isneginf",
-                                  "abs", "sign", "floor", "ceil", "trunc", "exp", "log",
-                                  "sqrt", "tanh", "sigmoid", "logical_not"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "isnan",
+        "isinf",
+        "isfinite",
+        "isposinf",
+        "isneginf",
+        "abs",
+        "sign",
+        "floor",
+        "ceil",
+        "trunc",
+        "exp",
+        "log",
+        "sqrt",
+        "tanh",
+        "sigmoid",
+        "logical_not",
+    ],
+)
 @pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
 def test_unary_special_values(name, dtype):
     row = next(r for r in UNARY if r.name == name)
@@ -217,8 +277,11 @@ def test_minmax_propagate_nan(name, ref):
 def test_nan_to_num():
     x = np.array([NAN, INF, -INF, 1.5], np.float32)
     assert_array(mx.nan_to_num(mx.array(x)), np.nan_to_num(x), "float32")
-    assert_array(mx.nan_to_num(mx.array(x), nan=2.0, posinf=3.0, neginf=-4.0),
-                 np.array([2.0, 3.0, -4.0, 1.5]), "float32")
+    assert_array(
+        mx.nan_to_num(mx.array(x), nan=2.0, posinf=3.0, neginf=-4.0),
+        np.array([2.0, 3.0, -4.0, 1.5]),
+        "float32",
+    )
     h = mx.nan_to_num(mx.array(x).astype(mx.float16))
     assert_array(h, np.array([0, 65504, -65504, 1.5]), "float16")
     assert_array(mx.nan_to_num(mx.array([1, 2])), np.array([1, 2]), "int32")
@@ -234,8 +297,11 @@ def test_integer_division_signs():
     assert_array(q, a // b, "int32")
     assert_array(r, a % b, "int32")
     f = a.astype(np.float32) + 0.5
-    assert_array(mx.remainder(mx.array(f), mx.array(b.astype(np.float32))),
-                 np.remainder(f, b.astype(np.float32)), "float32")
+    assert_array(
+        mx.remainder(mx.array(f), mx.array(b.astype(np.float32))),
+        np.remainder(f, b.astype(np.float32)),
+        "float32",
+    )
     # int / int is float32 in MLX.
     assert_array(mx.divide(mx.array(a), mx.array(b)), a / b, "float32")
 
@@ -245,17 +311,18 @@ def test_integer_power_negative_exponent_is_zero():
     a = mx.array([2, 1, -1, 0, 3, -2, 5], mx.int32)
     b = mx.array([-1, -1, -1, -1, -2, -3, 0], mx.int32)
     assert_array(mx.power(a, b), np.array([0, 0, 0, 0, 0, 0, 1]), "int32")
-    assert_array(mx.power(mx.array([3, 2], mx.int8), mx.array([4, 7], mx.int8)),
-                 np.array([81, -128]), "int8")  # wraps
+    assert_array(
+        mx.power(mx.array([3, 2], mx.int8), mx.array([4, 7], mx.int8)), np.array([81, -128]), "int8"
+    )  # wraps
 
 
 def test_round_decimals():
     x = np.array([0.5, 1.5, 2.5, -0.5, 1.25, 2.675, -3.14159], np.float32)
     assert_array(mx.round(mx.array(x)), np.round(x), "float32")
-    assert_array(mx.round(mx.array(x), 1), np.array([0.5, 1.5, 2.5, -0.5, 1.2, 2.7, -3.1]),
-                 "float32")
-    assert_array(mx.round(mx.array([1234, -1250, 1250], mx.int16), -2),
-                 np.array([1200, -1200, 1200]), "int16")
+    assert_array(mx.round(mx.array(x), 1), np.array([0.5, 1.5, 2.5, -0.5, 1.2, 2.7, -3.1]), "float32")
+    assert_array(
+        mx.round(mx.array([1234, -1250, 1250], mx.int16), -2), np.array([1200, -1200, 1200]), "int16"
+    )
     assert_array(mx.round(mx.array([5, 7])), np.array([5, 7]), "int32")
     z = mx.array(np.array([1.5 + 2.5j, -0.4 + 0.6j], np.complex64))
     assert_array(mx.round(z), np.array([2 + 2j, 0 + 1j]), "complex64")
@@ -301,8 +368,9 @@ def test_isclose_allclose_array_equal():
     a = np.array([1.0, NAN, INF, 1e-9, 2.0], np.float32)
     b = np.array([1.0 + 1e-7, NAN, INF, 0.0, 2.1], np.float32)
     assert_array(mx.isclose(mx.array(a), mx.array(b)), np.isclose(a, b), "bool")
-    assert_array(mx.isclose(mx.array(a), mx.array(b), equal_nan=True),
-                 np.isclose(a, b, equal_nan=True), "bool")
+    assert_array(
+        mx.isclose(mx.array(a), mx.array(b), equal_nan=True), np.isclose(a, b, equal_nan=True), "bool"
+    )
     assert mx.allclose(mx.array(a[[0, 3]]), mx.array(b[[0, 3]])).item() is True
     assert mx.allclose(mx.array(a), mx.array(b)).item() is False
     assert mx.array_equal(mx.array([1, 2]), mx.array([1.0, 2.0])).item() is True
@@ -325,7 +393,7 @@ def test_operators_match_functions():
     assert_array(a * b, x * y, "int16")
     assert_array(a // b, x // y, "int16")
     assert_array(a % b, x % y, "int16")
-    assert_array(a ** b, x ** y, "int16")
+    assert_array(a**b, x**y, "int16")
     assert_array(a & b, x & y, "int16")
     assert_array(a << b, x << y, "int16")
     assert_array(-a, -x, "int16")

@@ -116,10 +116,8 @@ def test_shared_inputs_evaluate_once():
         mx.eval(c, d)
         print(json.dumps([c.tolist(), d.tolist()]))
     """)
-    env = dict(os.environ, MLX_PROFILE="1",
-               PYTHONPATH=os.path.dirname(os.path.dirname(mx.__file__)))
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120)
+    env = dict(os.environ, MLX_PROFILE="1", PYTHONPATH=os.path.dirname(os.path.dirname(mx.__file__)))
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     e = np.exp(np.arange(5, dtype=np.float32))
     c, d = json.loads(run.stdout)
@@ -130,8 +128,7 @@ def test_shared_inputs_evaluate_once():
         words = line.split()
         if len(words) >= 3 and words[-1] == "calls":
             calls[words[0]] = int(words[-2])
-    assert calls == {"Arange": 1, "AsType": 1, "Exp": 1, "Multiply": 1, "Subtract": 1,
-                     "Sqrt": 1}, run.stderr
+    assert calls == {"Arange": 1, "AsType": 1, "Exp": 1, "Multiply": 1, "Subtract": 1, "Sqrt": 1}, run.stderr
 
 
 def test_devices():
@@ -256,18 +253,18 @@ def test_eager_fusion_keeps_held_values_and_results():
     rng = np.random.default_rng(1)
     a_np = rng.standard_normal((1024, 1100)).astype(np.float32)  # past the fusion threshold
     x = mx.array(a_np)
-    a = x * 2                      # held by Python: must get its value
-    b = mx.exp(-(a * a)) + a       # the chain
-    later = a * 3                  # a lazy consumer outside this eval
+    a = x * 2  # held by Python: must get its value
+    b = mx.exp(-(a * a)) + a  # the chain
+    later = a * 3  # a lazy consumer outside this eval
     c = mx.sqrt(mx.abs(b)) * 0.5 - 1
     mx.eval(c)
     np.testing.assert_array_equal(np.array(a), a_np * 2)
-    ref_b = np.exp(-(a_np * 2) ** 2) + a_np * 2
+    ref_b = np.exp(-((a_np * 2) ** 2)) + a_np * 2
     np.testing.assert_allclose(np.array(b), ref_b, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(np.array(c), np.sqrt(np.abs(ref_b)) * 0.5 - 1, rtol=1e-5, atol=1e-4)
     np.testing.assert_array_equal(np.array(later), a_np * 6)
     # The same chain without fusion (small arrays never fuse) agrees bit for bit.
-    parts = [mx.array(a_np[i:i + 256]) for i in range(0, 1024, 256)]
+    parts = [mx.array(a_np[i : i + 256]) for i in range(0, 1024, 256)]
     small = [mx.sqrt(mx.abs(mx.exp(-((p * 2) * (p * 2))) + p * 2)) * 0.5 - 1 for p in parts]
     np.testing.assert_array_equal(np.concatenate([np.array(s) for s in small]), np.array(c))
 
@@ -313,8 +310,13 @@ def test_distributed_singleton_group_as_mlx():
     with pytest.raises(ValueError, match=r"\[distributed\] The only valid values for backend"):
         mx.distributed.init(backend="bad")
     x = mx.array([1.0, 2.0])
-    for f in (mx.distributed.all_sum, mx.distributed.all_max, mx.distributed.all_min, mx.distributed.all_gather,
-              mx.distributed.sum_scatter):
+    for f in (
+        mx.distributed.all_sum,
+        mx.distributed.all_max,
+        mx.distributed.all_min,
+        mx.distributed.all_gather,
+        mx.distributed.sum_scatter,
+    ):
         assert mx.array_equal(f(x, group=g), x).item()
     assert mx.array_equal(mx.grad(lambda v: mx.distributed.all_sum(v).sum())(x), mx.ones(2)).item()
     with pytest.raises(ValueError, match="Cannot send to a singleton group"):

@@ -19,15 +19,19 @@ SINGULAR = "singular|LU factorization failed"
 
 def run_python(code, timeout=300):
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(mx.__file__)))
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 # ------------------------------------------------------------ destruction
 
 
-@pytest.mark.parametrize("build", ["x = x + x", "x = mx.concatenate(mx.split(x, 2))",
-                                   "x = mx.abs(x)"])
+@pytest.mark.parametrize("build", ["x = x + x", "x = mx.concatenate(mx.split(x, 2))", "x = mx.abs(x)"])
 def test_deep_graph_destroyed_without_eval(build):
     # A graph 300,000 nodes deep is dropped unevaluated: releasing it must
     # not recurse once per node (the shared input of x + x and the siblings
@@ -70,15 +74,20 @@ def test_conv_general_flip_grad_with_input_dilation():
     kernel = ((mx.arange(9) % 4) * 0.25 - 0.3).reshape(1, 3, 3, 1)
 
     def conv(flip):
-        return lambda k: mx.conv_general(inputs, k, stride=1, padding=([2, 2], [3, 3]),
-                                         input_dilation=(16, 16), flip=flip)
+        return lambda k: mx.conv_general(
+            inputs, k, stride=1, padding=([2, 2], [3, 3]), input_dilation=(16, 16), flip=flip
+        )
 
     out = conv(True)(kernel)
     assert out.shape == (1, 68, 68, 1)
     cot = mx.sin(mx.arange(out.size) * 0.37).reshape(out.shape)
-    expected = np.array([[4.420506477355957, 4.429257869720459, 3.838573932647705],
-                         [4.4421539306640625, 4.405765533447266, 3.773080825805664],
-                         [4.4603447914123535, 4.378905773162842, 3.7047572135925293]])
+    expected = np.array(
+        [
+            [4.420506477355957, 4.429257869720459, 3.838573932647705],
+            [4.4421539306640625, 4.405765533447266, 3.773080825805664],
+            [4.4603447914123535, 4.378905773162842, 3.7047572135925293],
+        ]
+    )
     (dk,) = mx.vjp(conv(True), (kernel,), (cot,))[1]
     np.testing.assert_allclose(np.array(dk.squeeze()), expected, rtol=1e-4, atol=1e-4)
     (dk,) = mx.vjp(conv(False), (kernel,), (cot,))[1]
@@ -96,19 +105,31 @@ def test_conv_transpose2d_grad():
     assert out.shape == (1, 9, 7, 3)
     ct = ((mx.arange(out.size) % 4) * 0.5 - 0.5).reshape(out.shape)
     ga, gb = mx.vjp(f, [a, b], [ct])[1]
-    expected_ga = [[[[-0.05, -0.45], [-1.2, -0.1], [0.3, -0.7], [-0.9, 0.1]],
-                    [[-0.55, -0.45], [-0.15, -0.65], [-0.95, 0.05], [-0.2, -0.2]],
-                    [[-0.55, -0.45], [-0.95, 0.05], [-0.15, -0.65], [-0.7, 0.2]],
-                    [[-0.45, -0.5], [-0.1, 0.3], [-0.7, -0.3], [0.1, 0.4]]]]
-    expected_gb = [[[[0.35, 0.55], [-0.6, -0.5], [-0.55, -0.35]],
-                    [[-0.2, -0.7], [0.4, 0.7], [0.55, 0.55]],
-                    [[0.0, 0.55], [-0.3, -0.7], [-0.35, -0.55]]],
-                   [[[0.2, 0.6], [0.55, 0.55], [-0.6, -0.2]],
-                    [[-0.3, -0.7], [-0.5, -0.75], [0.5, 0.6]],
-                    [[0.0, 0.5], [0.2, 0.7], [-0.5, -0.5]]],
-                   [[[-0.35, -0.55], [0.5, 0.6], [0.55, 0.35]],
-                    [[0.2, 0.7], [-0.6, -0.8], [-0.55, -0.55]],
-                    [[0.0, -0.55], [0.1, 0.7], [0.35, 0.55]]]]
+    expected_ga = [
+        [
+            [[-0.05, -0.45], [-1.2, -0.1], [0.3, -0.7], [-0.9, 0.1]],
+            [[-0.55, -0.45], [-0.15, -0.65], [-0.95, 0.05], [-0.2, -0.2]],
+            [[-0.55, -0.45], [-0.95, 0.05], [-0.15, -0.65], [-0.7, 0.2]],
+            [[-0.45, -0.5], [-0.1, 0.3], [-0.7, -0.3], [0.1, 0.4]],
+        ]
+    ]
+    expected_gb = [
+        [
+            [[0.35, 0.55], [-0.6, -0.5], [-0.55, -0.35]],
+            [[-0.2, -0.7], [0.4, 0.7], [0.55, 0.55]],
+            [[0.0, 0.55], [-0.3, -0.7], [-0.35, -0.55]],
+        ],
+        [
+            [[0.2, 0.6], [0.55, 0.55], [-0.6, -0.2]],
+            [[-0.3, -0.7], [-0.5, -0.75], [0.5, 0.6]],
+            [[0.0, 0.5], [0.2, 0.7], [-0.5, -0.5]],
+        ],
+        [
+            [[-0.35, -0.55], [0.5, 0.6], [0.55, 0.35]],
+            [[0.2, 0.7], [-0.6, -0.8], [-0.55, -0.55]],
+            [[0.0, -0.55], [0.1, 0.7], [0.35, 0.55]],
+        ],
+    ]
     np.testing.assert_allclose(np.array(ga), expected_ga, atol=1e-5)
     np.testing.assert_allclose(np.array(gb), expected_gb, atol=1e-5)
 

@@ -1,4 +1,5 @@
 """The Python examples run (a few steps each)."""
+
 import os
 import re
 import subprocess
@@ -14,9 +15,23 @@ def test_transformer_lm_example(tmp_path):
     pytest.importorskip("tqdm")
     pytest.importorskip("matplotlib")
     plot = tmp_path / "loss.png"
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "transformer_lm", "train.py"),
-                          "--steps", "20", "--batch", "8", "--context", "32", "--plot", str(plot)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(ROOT, "examples", "transformer_lm", "train.py"),
+            "--steps",
+            "20",
+            "--batch",
+            "8",
+            "--context",
+            "32",
+            "--plot",
+            str(plot),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert "20/20" in out.stdout and "sample:" in out.stdout
     final = re.search(r"^final loss: (\d+\.\d+) nats/char", out.stdout, re.M)

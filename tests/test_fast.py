@@ -1,6 +1,7 @@
 """mx.fast against NumPy references (tests/fast_reference.py, which agree
 with MLX 0.32), gradients against finite differences, vmap against loops,
 dtypes and errors."""
+
 import numpy as np
 import pytest
 
@@ -16,8 +17,9 @@ def f32(*shape):
 
 
 def close(a, b, tol=1e-5):
-    np.testing.assert_allclose(np.array(a.astype(mx.float32) if a.dtype != mx.float64 else a), b,
-                               rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        np.array(a.astype(mx.float32) if a.dtype != mx.float64 else a), b, rtol=tol, atol=tol
+    )
 
 
 @pytest.mark.parametrize("with_weight", [True, False])
@@ -48,28 +50,41 @@ def test_norms_past_the_cache_size():
     # (backend/cpu/streaming.h); rows here are not a multiple of the block.
     x, w, b = f32(2051, 4099), f32(4099), f32(4099)
     close(mx.fast.rms_norm(mx.array(x), mx.array(w), 1e-5), R.rms_norm(x, w, 1e-5), tol=1e-4)
-    close(mx.fast.layer_norm(mx.array(x), mx.array(w), mx.array(b), 1e-5),
-          R.layer_norm(x, w, b, 1e-5), tol=1e-4)
+    close(
+        mx.fast.layer_norm(mx.array(x), mx.array(w), mx.array(b), 1e-5), R.layer_norm(x, w, b, 1e-5), tol=1e-4
+    )
 
 
-@pytest.mark.parametrize("dims,traditional,base,scale,offset", [
-    (8, False, 10000.0, 1.0, 0), (8, True, 10000.0, 1.0, 0), (6, False, 500.0, 0.5, 3), (6, True, 500.0, 2.0, 7)])
+@pytest.mark.parametrize(
+    "dims,traditional,base,scale,offset",
+    [
+        (8, False, 10000.0, 1.0, 0),
+        (8, True, 10000.0, 1.0, 0),
+        (6, False, 500.0, 0.5, 3),
+        (6, True, 500.0, 2.0, 7),
+    ],
+)
 def test_rope(dims, traditional, base, scale, offset):
     x = f32(2, 3, 5, 8)
     out = mx.fast.rope(mx.array(x), dims, traditional=traditional, base=base, scale=scale, offset=offset)
     close(out, R.rope(x, dims, traditional, base, scale, offset))
-    out = mx.fast.rope(mx.array(x), dims, traditional=traditional, base=base, scale=scale,
-                       offset=mx.array(offset))
+    out = mx.fast.rope(
+        mx.array(x), dims, traditional=traditional, base=base, scale=scale, offset=mx.array(offset)
+    )
     close(out, R.rope(x, dims, traditional, base, scale, offset))
 
 
 def test_rope_freqs_batch_offsets_and_dtypes():
     x = f32(2, 3, 5, 8)
     fr = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
-    close(mx.fast.rope(mx.array(x), 8, traditional=False, base=None, scale=1.0, offset=2, freqs=mx.array(fr)),
-          R.rope(x, 8, False, None, 1.0, 2, fr))
-    close(mx.fast.rope(mx.array(x), 8, traditional=False, base=10000.0, scale=1.0, offset=mx.array([1, 4])),
-          R.rope(x, 8, False, 10000.0, 1.0, [1, 4]))
+    close(
+        mx.fast.rope(mx.array(x), 8, traditional=False, base=None, scale=1.0, offset=2, freqs=mx.array(fr)),
+        R.rope(x, 8, False, None, 1.0, 2, fr),
+    )
+    close(
+        mx.fast.rope(mx.array(x), 8, traditional=False, base=10000.0, scale=1.0, offset=mx.array([1, 4])),
+        R.rope(x, 8, False, 10000.0, 1.0, [1, 4]),
+    )
     h = mx.fast.rope(mx.array(x).astype(mx.float16), 8, traditional=True, base=10000.0, scale=1.0, offset=0)
     assert h.dtype == mx.float16
     close(h, R.rope(x, 8, True, 10000.0, 1.0, 0), tol=1e-2)
@@ -93,8 +108,9 @@ def test_rope_long_sequences(traditional, offset):
     want[..., lo], want[..., hi] = a * c - b * sn, a * sn + b * c
     out = mx.fast.rope(mx.array(x), 16, traditional=traditional, base=10000.0, scale=1.0, offset=offset)
     close(out, want, tol=2e-5)
-    out = mx.fast.rope(mx.array(x).astype(mx.bfloat16), 16, traditional=traditional, base=10000.0, scale=1.0,
-                       offset=offset)
+    out = mx.fast.rope(
+        mx.array(x).astype(mx.bfloat16), 16, traditional=traditional, base=10000.0, scale=1.0, offset=offset
+    )
     assert out.dtype == mx.bfloat16
     close(out, want, tol=5e-2)
 
@@ -107,12 +123,20 @@ MASKS = ["none", "causal", "bool", "additive"]
 def test_sdpa(mask, use_sinks):
     q, k, v = f32(2, 4, 3, 8), f32(2, 2, 5, 8), f32(2, 2, 5, 6)
     sinks = f32(4) if use_sinks else None
-    m = {"none": None, "causal": "causal", "bool": RNG.random((3, 5)) > 0.3, "additive": f32(2, 1, 3, 5)}[mask]
+    m = {"none": None, "causal": "causal", "bool": RNG.random((3, 5)) > 0.3, "additive": f32(2, 1, 3, 5)}[
+        mask
+    ]
     if mask == "bool":
         m[:, 0] = True
     mm = mx.array(m) if isinstance(m, np.ndarray) else m
-    out = mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.3, mask=mm,
-                                               sinks=None if sinks is None else mx.array(sinks))
+    out = mx.fast.scaled_dot_product_attention(
+        mx.array(q),
+        mx.array(k),
+        mx.array(v),
+        scale=0.3,
+        mask=mm,
+        sinks=None if sinks is None else mx.array(sinks),
+    )
     assert out.shape == (2, 4, 3, 6)
     close(out, R.sdpa(q, k, v, 0.3, m, sinks))
 
@@ -122,17 +146,28 @@ def test_sdpa_fused_blocks(mask):
     # Query blocks of 64 and key blocks of 256: lengths across both, L < S
     # (a prompt after a cache), grouped heads, sinks, broadcast masks.
     q, k, v = f32(2, 4, 150, 16), f32(2, 2, 600, 16), f32(2, 2, 600, 8)
-    m = {"none": None, "causal": "causal", "bool": RNG.random((1, 150, 600)) > 0.5,
-         "additive": f32(2, 1, 1, 600)}[mask]
+    m = {
+        "none": None,
+        "causal": "causal",
+        "bool": RNG.random((1, 150, 600)) > 0.5,
+        "additive": f32(2, 1, 1, 600),
+    }[mask]
     mm = mx.array(m) if isinstance(m, np.ndarray) else m
     sinks = f32(4)
     for s in (None, sinks):
-        out = mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.25, mask=mm,
-                                                   sinks=None if s is None else mx.array(s))
+        out = mx.fast.scaled_dot_product_attention(
+            mx.array(q),
+            mx.array(k),
+            mx.array(v),
+            scale=0.25,
+            mask=mm,
+            sinks=None if s is None else mx.array(s),
+        )
         close(out, R.sdpa(q, k, v, 0.25, m, s), tol=2e-5)
     q64 = mx.array(q.astype(np.float64))
-    out = mx.fast.scaled_dot_product_attention(q64, mx.array(k).astype(mx.float64), mx.array(v).astype(mx.float64),
-                                               scale=0.25, mask=mm)
+    out = mx.fast.scaled_dot_product_attention(
+        q64, mx.array(k).astype(mx.float64), mx.array(v).astype(mx.float64), scale=0.25, mask=mm
+    )
     assert out.dtype == mx.float64
     np.testing.assert_allclose(np.array(out), R.sdpa(q, k, v, 0.25, m), rtol=1e-10, atol=1e-10)
 
@@ -141,16 +176,22 @@ def test_sdpa_masked_rows_and_transposed_inputs():
     q, k, v = f32(1, 2, 4, 8), f32(1, 2, 5, 8), f32(1, 2, 5, 8)
     m = np.ones((4, 5), bool)
     m[1] = False  # a row with every key masked: NaN, as the softmax of -inf
-    out = np.array(mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.5,
-                                                        mask=mx.array(m)))
+    out = np.array(
+        mx.fast.scaled_dot_product_attention(
+            mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask=mx.array(m)
+        )
+    )
     assert np.isnan(out[:, :, 1]).all() and not np.isnan(out[:, :, [0, 2, 3]]).any()
-    with_sink = mx.fast.scaled_dot_product_attention(mx.array(q), mx.array(k), mx.array(v), scale=0.5,
-                                                     mask=mx.array(m), sinks=mx.array(f32(2)))
+    with_sink = mx.fast.scaled_dot_product_attention(
+        mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask=mx.array(m), sinks=mx.array(f32(2))
+    )
     np.testing.assert_array_equal(np.array(with_sink)[:, :, 1], 0)
     # Non-contiguous q, k, v (a layout that needs a copy).
     qt = mx.array(q.transpose(0, 2, 1, 3).copy()).transpose(0, 2, 1, 3)
-    close(mx.fast.scaled_dot_product_attention(qt, mx.array(k), mx.array(v), scale=0.5, mask="causal"),
-          R.sdpa(q, k, v, 0.5, "causal"))
+    close(
+        mx.fast.scaled_dot_product_attention(qt, mx.array(k), mx.array(v), scale=0.5, mask="causal"),
+        R.sdpa(q, k, v, 0.5, "causal"),
+    )
 
 
 def test_sdpa_vjp_and_vmap():
@@ -162,7 +203,9 @@ def test_sdpa_vjp_and_vmap():
         return (mx.fast.scaled_dot_product_attention(q, k, v, scale=0.3, mask=m) ** 2).sum()
 
     def composed(q, k, v, m):
-        s = (mx.repeat(q, 1, 1).reshape(1, 2, 2, 70, 8) @ k[:, :, None].swapaxes(-1, -2)).reshape(1, 4, 70, 300)
+        s = (mx.repeat(q, 1, 1).reshape(1, 2, 2, 70, 8) @ k[:, :, None].swapaxes(-1, -2)).reshape(
+            1, 4, 70, 300
+        )
         p = mx.softmax(s * 0.3 + m, axis=-1).reshape(1, 2, 2, 70, 300)
         return ((p @ v[:, :, None]).reshape(1, 4, 70, 8) ** 2).sum()
 
@@ -181,8 +224,9 @@ def test_sdpa_vjp_and_vmap():
 
 def test_sdpa_half_and_decode_shapes():
     q, k, v = f32(1, 8, 1, 16), f32(1, 2, 9, 16), f32(1, 2, 9, 16)
-    out = mx.fast.scaled_dot_product_attention(*(mx.array(a).astype(mx.bfloat16) for a in (q, k, v)),
-                                               scale=0.25, mask="causal")
+    out = mx.fast.scaled_dot_product_attention(
+        *(mx.array(a).astype(mx.bfloat16) for a in (q, k, v)), scale=0.25, mask="causal"
+    )
     assert out.dtype == mx.bfloat16
     close(out, R.sdpa(q, k, v, 0.25, "causal"), tol=5e-2)
 
@@ -199,8 +243,11 @@ def test_cross_entropy_fused_rules():
     # non-contiguous logits; gradients (first and second order), jvp, vmap.
     logits, t = f32(3, 5, 1000), RNG.integers(-1000, 1000, (3, 5))
     x64 = logits.astype(np.float64)
-    ref = np.log(np.exp(x64 - x64.max(-1, keepdims=True)).sum(-1)) + x64.max(-1) - \
-        np.take_along_axis(x64, (t % 1000)[..., None], -1)[..., 0]
+    ref = (
+        np.log(np.exp(x64 - x64.max(-1, keepdims=True)).sum(-1))
+        + x64.max(-1)
+        - np.take_along_axis(x64, (t % 1000)[..., None], -1)[..., 0]
+    )
     close(mx.fast.cross_entropy(mx.array(logits), mx.array(t)), ref, tol=1e-5)
     out64 = mx.fast.cross_entropy(mx.array(x64, mx.float64), mx.array(t))
     assert out64.dtype == mx.float64
@@ -216,9 +263,12 @@ def test_cross_entropy_fused_rules():
     # composed loss.
     composed = lambda x: mx.logsumexp(x, axis=-1) - mx.take_along_axis(x, ts[:, None], -1)[:, 0]
     w = mx.array(RNG.standard_normal((4, 7)), mx.float64)
-    hv = lambda f: mx.grad(lambda x: (mx.grad(lambda y: (f(y) ** 2).sum())(x) * w).sum())(mx.array(small, mx.float64))
-    np.testing.assert_allclose(np.array(hv(lambda x: mx.fast.cross_entropy(x, ts))), np.array(hv(composed)),
-                               rtol=1e-10, atol=1e-12)
+    hv = lambda f: mx.grad(lambda x: (mx.grad(lambda y: (f(y) ** 2).sum())(x) * w).sum())(
+        mx.array(small, mx.float64)
+    )
+    np.testing.assert_allclose(
+        np.array(hv(lambda x: mx.fast.cross_entropy(x, ts))), np.array(hv(composed)), rtol=1e-10, atol=1e-12
+    )
     tan = mx.array(RNG.standard_normal((4, 7)), mx.float64)
     x0 = mx.array(small, mx.float64)
     _, j1 = mx.jvp(lambda x: mx.fast.cross_entropy(x, ts), [x0], [tan])
@@ -227,7 +277,9 @@ def test_cross_entropy_fused_rules():
     xs, tb = mx.array(f32(4, 3, 9)), mx.array(RNG.integers(0, 9, (3, 4)))
     out = mx.vmap(mx.fast.cross_entropy, in_axes=(0, 1))(xs, tb)
     for i in range(4):
-        np.testing.assert_allclose(np.array(out[i]), np.array(mx.fast.cross_entropy(xs[i], tb[:, i])), rtol=1e-6)
+        np.testing.assert_allclose(
+            np.array(out[i]), np.array(mx.fast.cross_entropy(xs[i], tb[:, i])), rtol=1e-6
+        )
     g = mx.vmap(mx.grad(lambda x, t: mx.fast.cross_entropy(x, t).sum()))(xs, tb.T)
     for i in range(4):
         gi = mx.grad(lambda x: mx.fast.cross_entropy(x, tb[:, i]).sum())(xs[i])
@@ -252,13 +304,16 @@ def fd_check(f, args, argnum, eps=1e-6, tol=1e-6):
         fd[i] = ((f(*up) - f(*dn)) * cot).sum().item() / (2 * eps)
     np.testing.assert_allclose(np.array(g), fd, rtol=tol, atol=tol)
     tan = RNG.standard_normal(x.shape)
-    _, (t,) = mx.jvp(lambda a: f(*(args[:argnum] + [a] + args[argnum + 1:])), [args[argnum]],
-                     [mx.array(tan, mx.float64)])
+    _, (t,) = mx.jvp(
+        lambda a: f(*(args[:argnum] + [a] + args[argnum + 1 :])), [args[argnum]], [mx.array(tan, mx.float64)]
+    )
     up = list(args)
     dn = list(args)
     up[argnum] = mx.array(x + eps * tan, mx.float64)
     dn[argnum] = mx.array(x - eps * tan, mx.float64)
-    np.testing.assert_allclose(np.array(t), (np.array(f(*up)) - np.array(f(*dn))) / (2 * eps), rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        np.array(t), (np.array(f(*up)) - np.array(f(*dn))) / (2 * eps), rtol=tol, atol=tol
+    )
 
 
 def test_gradients():
@@ -272,10 +327,17 @@ def test_gradients():
     xr = RNG.standard_normal((2, 2, 3, 8))
     for trad in (False, True):
         fd_check(lambda x: mx.fast.rope(x, 6, traditional=trad, base=100.0, scale=0.7, offset=2), [xr], 0)
-    q, k, v = RNG.standard_normal((1, 2, 3, 4)), RNG.standard_normal((1, 1, 4, 4)), RNG.standard_normal((1, 1, 4, 4))
+    q, k, v = (
+        RNG.standard_normal((1, 2, 3, 4)),
+        RNG.standard_normal((1, 1, 4, 4)),
+        RNG.standard_normal((1, 1, 4, 4)),
+    )
     for argnum in (0, 1, 2):
-        fd_check(lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.5, mask="causal"),
-                 [q, k, v], argnum)
+        fd_check(
+            lambda q, k, v: mx.fast.scaled_dot_product_attention(q, k, v, scale=0.5, mask="causal"),
+            [q, k, v],
+            argnum,
+        )
 
 
 def _composed_norm(layer):
@@ -285,11 +347,21 @@ def _composed_norm(layer):
         y = c * mx.rsqrt(mx.mean(c * c, axis=-1, keepdims=True) + eps)
         y = y * w if w is not None else y
         return y + b if b is not None else y
+
     return f
 
 
-@pytest.mark.parametrize("layer,w_on,b_on", [(False, True, False), (False, False, False), (True, True, True),
-                                             (True, True, False), (True, False, True), (True, False, False)])
+@pytest.mark.parametrize(
+    "layer,w_on,b_on",
+    [
+        (False, True, False),
+        (False, False, False),
+        (True, True, True),
+        (True, True, False),
+        (True, False, True),
+        (True, False, False),
+    ],
+)
 def test_norm_vjp_fused_matches_ops(layer, w_on, b_on):
     # The vjp is one fused NormGrad node; it must equal the gradient of the
     # norm written with ops, also over many rows (several row ranges, whose
@@ -300,14 +372,21 @@ def test_norm_vjp_fused_matches_ops(layer, w_on, b_on):
     w = mx.array(rng.standard_normal(37)) if w_on else None
     b = mx.array(rng.standard_normal(37)) if b_on else None
     cot = mx.array(rng.standard_normal((3, 50, 37)))
-    fast = (lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5)) if layer else (lambda x, w, b: mx.fast.rms_norm(x, w, 1e-5))
+    fast = (
+        (lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5))
+        if layer
+        else (lambda x, w, b: mx.fast.rms_norm(x, w, 1e-5))
+    )
     ref = _composed_norm(layer)
     args = [a for a in (x, w, b) if a is not None]
+
     def call(f):
         def g(*a):
             it = iter(a)
             return f(next(it), next(it) if w_on else None, next(it) if b_on else None)
+
         return g
+
     for dtype, tol in [(mx.float64, 1e-10), (mx.float32, 1e-4)]:
         a = [v.astype(dtype) for v in args]
         got = mx.vjp(call(fast), a, [cot.astype(dtype)])[1]
@@ -322,20 +401,27 @@ def test_norm_vjp_fused_matches_ops(layer, w_on, b_on):
     # Second order: the gradient of a function of the gradient.
     a64 = [v.astype(mx.float64) for v in args]
     cot64 = cot.astype(mx.float64)
+
     def second(f):
         return lambda *a: (mx.grad(lambda *z: (call(f)(*z) * cot64).sum())(*a) ** 2).sum()
-    np.testing.assert_allclose(np.array(mx.grad(second(fast))(*a64)), np.array(mx.grad(second(ref))(*a64)),
-                               rtol=1e-8, atol=1e-8)
+
+    np.testing.assert_allclose(
+        np.array(mx.grad(second(fast))(*a64)), np.array(mx.grad(second(ref))(*a64)), rtol=1e-8, atol=1e-8
+    )
 
 
 def test_norm_vjp_half_types_vmap_and_empty():
     rng = np.random.default_rng(8)
     x, w, b, cot = f32(6, 40), f32(40), f32(40), f32(6, 40)
     for dtype in (mx.float16, mx.bfloat16):
-        got = mx.vjp(lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5),
-                     [mx.array(v).astype(dtype) for v in (x, w, b)], [mx.array(cot).astype(dtype)])[1]
-        want = mx.vjp(lambda x, w, b: _composed_norm(True)(x, w, b),
-                      [mx.array(v) for v in (x, w, b)], [mx.array(cot)])[1]
+        got = mx.vjp(
+            lambda x, w, b: mx.fast.layer_norm(x, w, b, 1e-5),
+            [mx.array(v).astype(dtype) for v in (x, w, b)],
+            [mx.array(cot).astype(dtype)],
+        )[1]
+        want = mx.vjp(
+            lambda x, w, b: _composed_norm(True)(x, w, b), [mx.array(v) for v in (x, w, b)], [mx.array(cot)]
+        )[1]
         for gv, wv in zip(got, want):
             assert gv.dtype == dtype
             np.testing.assert_allclose(np.array(gv.astype(mx.float32)), np.array(wv), rtol=5e-2, atol=5e-2)
@@ -348,7 +434,8 @@ def test_norm_vjp_half_types_vmap_and_empty():
         np.testing.assert_allclose(np.array(out[i]), np.array(gw(xs[i])), rtol=1e-5, atol=1e-5)
     # No rows: the weight and bias gradients are zeros.
     g = mx.grad(lambda w, b: mx.fast.layer_norm(mx.zeros((0, 8)), w, b, 1e-5).sum(), argnums=(0, 1))(
-        mx.ones(8), mx.ones(8))
+        mx.ones(8), mx.ones(8)
+    )
     assert all(np.array_equal(np.array(v), np.zeros(8, np.float32)) for v in g)
 
 
@@ -358,7 +445,11 @@ def test_vmap_matches_loop():
         (lambda x: mx.fast.rms_norm(x, w[0], 1e-5), (x,), (1,)),
         (lambda x, w: mx.fast.rms_norm(x, w, 1e-5), (x, w), (0, 0)),
         (lambda x, w: mx.fast.layer_norm(x, w, w, 1e-5), (x, w[:3]), (1, 0)),
-        (lambda x: mx.fast.rope(x, 8, traditional=False, base=10000.0, scale=1.0, offset=3), (x[:, None],), (0,)),
+        (
+            lambda x: mx.fast.rope(x, 8, traditional=False, base=10000.0, scale=1.0, offset=3),
+            (x[:, None],),
+            (0,),
+        ),
     ]
     for f, args, axes in cases:
         out = mx.vmap(f, in_axes=axes)(*args)
@@ -386,13 +477,20 @@ def test_errors_as_mlx():
     with pytest.raises(ValueError, match=r"n_heads must be a multiple of n_kv_heads"):
         mx.fast.scaled_dot_product_attention(q, k, k, scale=0.3)
     with pytest.raises(ValueError, match=r"invalid mask option 'bad'"):
-        mx.fast.scaled_dot_product_attention(q, mx.ones((1, 2, 5, 8)), mx.ones((1, 2, 5, 8)), scale=0.3, mask="bad")
+        mx.fast.scaled_dot_product_attention(
+            q, mx.ones((1, 2, 5, 8)), mx.ones((1, 2, 5, 8)), scale=0.3, mask="bad"
+        )
     with pytest.raises(RuntimeError, match=r"\[cuda_kernel\] No CUDA back-end"):
         mx.fast.cuda_kernel(name="k", input_names=["a"], output_names=["b"], source="")
     k = mx.fast.metal_kernel(name="k", input_names=["a"], output_names=["b"], source="")
     with pytest.raises(RuntimeError, match=r"\[metal_kernel\] No Metal back-end"):
-        k(inputs=[mx.ones(2)], output_shapes=[(2,)], output_dtypes=[mx.float32], grid=(1, 1, 1),
-          threadgroup=(1, 1, 1))
+        k(
+            inputs=[mx.ones(2)],
+            output_shapes=[(2,)],
+            output_dtypes=[mx.float32],
+            grid=(1, 1, 1),
+            threadgroup=(1, 1, 1),
+        )
 
 
 @pytest.mark.parametrize("with_state,with_mask", [(False, False), (True, False), (True, True)])
@@ -403,8 +501,11 @@ def test_gated_delta_update(with_state, with_mask):
     b = RNG.uniform(0, 1, (B, T, Hv)).astype(np.float32)
     s0 = f32(B, Hv, Dv, Dk) if with_state else None
     mask = np.array([[1, 1, 0, 1, 1], [1, 0, 1, 1, 0]], bool) if with_mask else None
-    o, s = mx.fast.gated_delta_update(*(mx.array(a) for a in (q, k, v, g, b)),
-                                      None if s0 is None else mx.array(s0), None if mask is None else mx.array(mask))
+    o, s = mx.fast.gated_delta_update(
+        *(mx.array(a) for a in (q, k, v, g, b)),
+        None if s0 is None else mx.array(s0),
+        None if mask is None else mx.array(mask),
+    )
     ro, rs = R.gated_delta(q, k, v, g, b, s0, mask)
     assert o.shape == (B, T, Hv, Dv) and s.shape == (B, Hv, Dv, Dk)
     close(o, ro)
@@ -413,9 +514,14 @@ def test_gated_delta_update(with_state, with_mask):
 
 def test_gated_delta_gradients_and_vmap():
     B, T, H, Dk, Dv = 1, 3, 1, 2, 2
-    args = [RNG.standard_normal((B, T, H, Dk)), RNG.standard_normal((B, T, H, Dk)),
-            RNG.standard_normal((B, T, H, Dv)), RNG.uniform(0.5, 1, (B, T, H)), RNG.uniform(0, 1, (B, T, H)),
-            RNG.standard_normal((B, H, Dv, Dk))]
+    args = [
+        RNG.standard_normal((B, T, H, Dk)),
+        RNG.standard_normal((B, T, H, Dk)),
+        RNG.standard_normal((B, T, H, Dv)),
+        RNG.uniform(0.5, 1, (B, T, H)),
+        RNG.uniform(0, 1, (B, T, H)),
+        RNG.standard_normal((B, H, Dv, Dk)),
+    ]
     for argnum in range(6):
         fd_check(lambda *a: mx.fast.gated_delta_update(*a)[0], args, argnum)
     fd_check(lambda *a: mx.fast.gated_delta_update(*a)[1], args, 2)

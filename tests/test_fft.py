@@ -1,6 +1,7 @@
 """mx.fft against numpy.fft: values, shapes and dtypes over sizes (powers
 of two, primes, composites), axes, norms and input types; gradients against
 values recorded from MLX 0.32.4 and finite differences; vmap; errors."""
+
 import numpy as np
 import pytest
 
@@ -28,8 +29,12 @@ def cplx(*shape):
 @pytest.mark.parametrize("norm", ["backward", "ortho", "forward"])
 def test_one_dimensional(n, norm):
     x, z = real(3, n), cplx(3, n)
-    for f, npf, arg in [(mx.fft.fft, np.fft.fft, z), (mx.fft.ifft, np.fft.ifft, z),
-                        (mx.fft.fft, np.fft.fft, x), (mx.fft.rfft, np.fft.rfft, x)]:
+    for f, npf, arg in [
+        (mx.fft.fft, np.fft.fft, z),
+        (mx.fft.ifft, np.fft.ifft, z),
+        (mx.fft.fft, np.fft.fft, x),
+        (mx.fft.rfft, np.fft.rfft, x),
+    ]:
         out = f(mx.array(arg), norm=norm)
         assert out.dtype == mx.complex64
         close(out, npf(arg, norm=norm))
@@ -52,7 +57,11 @@ def test_sizes_axes_and_layouts():
     close(mx.fft.rfft(xt[:, ::2], axis=1), np.fft.rfft(x.transpose(2, 0, 1)[:, ::2], axis=1))
     # Integer, half and complex inputs to the real transform.
     close(mx.fft.fft(mx.arange(6)), np.fft.fft(np.arange(6)))
-    close(mx.fft.rfft(mx.array(x).astype(mx.float16)), np.fft.rfft(x.astype(np.float16).astype(np.float32)), 1e-3)
+    close(
+        mx.fft.rfft(mx.array(x).astype(mx.float16)),
+        np.fft.rfft(x.astype(np.float16).astype(np.float32)),
+        1e-3,
+    )
     close(mx.fft.rfft(mx.array(z)), np.fft.rfft(z.real))
     assert mx.fft.irfft(mx.array(x)).dtype == mx.float32
     # Empty batch dims.
@@ -72,8 +81,10 @@ def test_multi_dimensional():
     spec = np.fft.rfftn(x).astype(np.complex64)
     close(mx.fft.irfftn(mx.array(spec)), np.fft.irfftn(spec))
     close(mx.fft.irfft2(mx.array(spec), s=(4, 7)), np.fft.irfft2(spec, s=(4, 7)))
-    close(mx.fft.irfftn(mx.array(spec), s=(5, 4, 9), axes=(0, 1, 2), norm="forward"),
-          np.fft.irfftn(spec, s=(5, 4, 9), axes=(0, 1, 2), norm="forward"))
+    close(
+        mx.fft.irfftn(mx.array(spec), s=(5, 4, 9), axes=(0, 1, 2), norm="forward"),
+        np.fft.irfftn(spec, s=(5, 4, 9), axes=(0, 1, 2), norm="forward"),
+    )
 
 
 def test_frequencies_and_shifts():
@@ -83,8 +94,12 @@ def test_frequencies_and_shifts():
         assert mx.fft.fftfreq(n, d).dtype == mx.float32
     a = np.arange(30).reshape(5, 6)
     for axes in (None, 1, (0,), (1, 0)):
-        np.testing.assert_array_equal(np.array(mx.fft.fftshift(mx.array(a), axes=axes)), np.fft.fftshift(a, axes))
-        np.testing.assert_array_equal(np.array(mx.fft.ifftshift(mx.array(a), axes=axes)), np.fft.ifftshift(a, axes))
+        np.testing.assert_array_equal(
+            np.array(mx.fft.fftshift(mx.array(a), axes=axes)), np.fft.fftshift(a, axes)
+        )
+        np.testing.assert_array_equal(
+            np.array(mx.fft.ifftshift(mx.array(a), axes=axes)), np.fft.ifftshift(a, axes)
+        )
 
 
 def test_gradients_as_mlx():
@@ -95,12 +110,20 @@ def test_gradients_as_mlx():
     cr = mx.array([0.5 - 1j, 2 + 1j, 1j], mx.complex64)
     cases = [
         (mx.vjp(lambda a: mx.fft.fft(a), [z], [c]), [1.5 - 1j, -0.5 + 1j, -0.5 + 1j, 1.5 - 5j]),
-        (mx.vjp(lambda a: mx.fft.ifft(a), [z], [c]), [0.375 - 0.25j, 0.375 - 1.25j, -0.125 + 0.25j, -0.125 + 0.25j]),
+        (
+            mx.vjp(lambda a: mx.fft.ifft(a), [z], [c]),
+            [0.375 - 0.25j, 0.375 - 1.25j, -0.125 + 0.25j, -0.125 + 0.25j],
+        ),
         (mx.vjp(lambda a: mx.fft.rfft(a), [xr], [cr]), [2.5, -0.420808, -0.754763, -1.48131, 2.65688]),
         (mx.vjp(lambda a: mx.fft.irfft(a, n=5), [cr], [xr]), [1.1, 1.17984 + 0.733094j, -1.27984 - 0.33552j]),
-        (mx.vjp(lambda a: mx.fft.irfft(a), [z], [mx.array([1.0, 2, 3, 4, 5, 6])]),
-         [3.5, -1 + 1.73205j, -1 + 0.57735j, -0.5]),
-        (mx.vjp(lambda a: mx.fft.fft(a, norm="ortho"), [z], [c]), [0.75 - 0.5j, -0.25 + 0.5j, -0.25 + 0.5j, 0.75 - 2.5j]),
+        (
+            mx.vjp(lambda a: mx.fft.irfft(a), [z], [mx.array([1.0, 2, 3, 4, 5, 6])]),
+            [3.5, -1 + 1.73205j, -1 + 0.57735j, -0.5],
+        ),
+        (
+            mx.vjp(lambda a: mx.fft.fft(a, norm="ortho"), [z], [c]),
+            [0.75 - 0.5j, -0.25 + 0.5j, -0.25 + 0.5j, 0.75 - 2.5j],
+        ),
         (mx.vjp(lambda a: mx.fft.fft(a, n=6), [z], [mx.ones(6, mx.complex64)]), [6, 0, 0, 0]),
         (mx.jvp(lambda a: mx.fft.rfft(a), [xr], [xr]), [5.5, 2.94959 + 1.83273j, -3.19959 - 0.8388j]),
     ]
@@ -112,9 +135,11 @@ def test_gradients_finite_differences():
     # Real in, real out: the gradient is unambiguous.
     x = RNG.standard_normal(9)
     w = RNG.standard_normal(5)
+
     def f(v):
         spec = mx.fft.rfft(v)
         return (mx.abs(spec) ** 2 * mx.array(w, mx.float32)).sum() + mx.fft.irfft(spec * 1j, n=9).sum() ** 2
+
     g = np.array(mx.grad(f)(mx.array(x, mx.float32)))
     eps = 1e-3
     for i in range(9):
@@ -127,8 +152,12 @@ def test_gradients_finite_differences():
 
 def test_vmap_matches_loop():
     z = mx.array(cplx(4, 3, 8))
-    for f in (lambda a: mx.fft.fft(a), lambda a: mx.fft.ifft2(a), lambda a: mx.fft.irfft(a, n=10),
-              lambda a: mx.fft.rfft(mx.real(a), axis=0)):
+    for f in (
+        lambda a: mx.fft.fft(a),
+        lambda a: mx.fft.ifft2(a),
+        lambda a: mx.fft.irfft(a, n=10),
+        lambda a: mx.fft.rfft(mx.real(a), axis=0),
+    ):
         out = mx.vmap(f, in_axes=1)(z)
         for i in range(3):
             close(out[i], np.array(f(z[:, i])))
@@ -168,21 +197,36 @@ def test_stft_as_mlx():
     x = mx.array(SIGNAL)
     s = mx.fft.stft(x, n_fft=8)
     assert s.shape == (5, 21) and s.dtype == mx.complex64
-    np.testing.assert_allclose(np.array(s)[:3, :3], [[4.21902, 4.43319, 5.41008],
-                                                     [1.6219, 0.15144 + 1.77334j, -1.37192 + 0.96206j],
-                                                     [-0.19725, 0.19725 + 0.21417j, -0.60645 + 0.35352j]], atol=1e-4)
+    np.testing.assert_allclose(
+        np.array(s)[:3, :3],
+        [
+            [4.21902, 4.43319, 5.41008],
+            [1.6219, 0.15144 + 1.77334j, -1.37192 + 0.96206j],
+            [-0.19725, 0.19725 + 0.21417j, -0.60645 + 0.35352j],
+        ],
+        atol=1e-4,
+    )
     s2 = mx.fft.stft(x, n_fft=8, hop_length=3, win_length=6, center=False)
     assert s2.shape == (5, 11)
-    np.testing.assert_allclose(np.array(s2)[:2, :3], [[4.54687, 4.86943, 1.50691],
-                                                      [-1.98231 + 0.35168j, -1.3704 - 1.44016j, 0.2786 - 2.14211j]],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        np.array(s2)[:2, :3],
+        [[4.54687, 4.86943, 1.50691], [-1.98231 + 0.35168j, -1.3704 - 1.44016j, 0.2786 - 2.14211j]],
+        atol=1e-4,
+    )
     w = mx.array(np.hanning(8).astype(np.float32))
-    np.testing.assert_allclose(np.array(mx.fft.stft(x, n_fft=8, window=w))[1, :3],
-                               [-0.22208 - 0.41401j, -1.03454 + 0.27608j, -1.80416 - 0.29648j], atol=1e-4)
-    np.testing.assert_allclose(np.array(mx.fft.stft(x[:3], n_fft=8))[:, 0], [2.31137, 0, -1.12928, 0, -0.0528],
-                               atol=1e-4)
-    np.testing.assert_allclose(np.array(mx.fft.stft(x, n_fft=8, pad_mode="edge", hop_length=5))[2, :3],
-                               [-0.56464 + 0.48781j, -0.35352 + 0.06901j, 0.88202 - 0.96585j], atol=1e-4)
+    np.testing.assert_allclose(
+        np.array(mx.fft.stft(x, n_fft=8, window=w))[1, :3],
+        [-0.22208 - 0.41401j, -1.03454 + 0.27608j, -1.80416 - 0.29648j],
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        np.array(mx.fft.stft(x[:3], n_fft=8))[:, 0], [2.31137, 0, -1.12928, 0, -0.0528], atol=1e-4
+    )
+    np.testing.assert_allclose(
+        np.array(mx.fft.stft(x, n_fft=8, pad_mode="edge", hop_length=5))[2, :3],
+        [-0.56464 + 0.48781j, -0.35352 + 0.06901j, 0.88202 - 0.96585j],
+        atol=1e-4,
+    )
     two = mx.fft.stft(x, n_fft=8, onesided=False, norm="ortho")
     assert two.shape == (8, 21)
     np.testing.assert_allclose(np.array(two)[6, :2], [-0.06974, 0.06974 - 0.07572j], atol=1e-4)
@@ -195,7 +239,7 @@ def test_stft_matches_numpy_frames():
     x = RNG.standard_normal((2, 50)).astype(np.float32)
     n_fft, hop = 16, 5
     padded = np.pad(x, ((0, 0), (8, 8)), mode="reflect")
-    frames = np.stack([padded[:, f * hop:f * hop + n_fft] for f in range(1 + (66 - n_fft) // hop)], axis=1)
+    frames = np.stack([padded[:, f * hop : f * hop + n_fft] for f in range(1 + (66 - n_fft) // hop)], axis=1)
     close(mx.fft.stft(mx.array(x), n_fft=n_fft, hop_length=hop), np.swapaxes(np.fft.rfft(frames), -1, -2))
 
 
@@ -207,10 +251,13 @@ def test_istft_inverts_stft():
     np.testing.assert_allclose(np.array(r), SIGNAL, atol=1e-5)
     b = mx.stack([x, 2 * x])
     r = mx.fft.istft(mx.fft.stft(b, n_fft=16, hop_length=4), n_fft=16, hop_length=4, length=37)
-    np.testing.assert_allclose(np.array(r)[:, -3:], [[-0.69987, -0.8797, -0.98094], [-1.39975, -1.75939, -1.96187]],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        np.array(r)[:, -3:], [[-0.69987, -0.8797, -0.98094], [-1.39975, -1.75939, -1.96187]], atol=1e-4
+    )
     s = mx.fft.stft(x, n_fft=8, hop_length=8, center=False)
-    np.testing.assert_allclose(np.array(mx.fft.istft(s, n_fft=8, hop_length=8, center=False)), SIGNAL, atol=1e-5)
+    np.testing.assert_allclose(
+        np.array(mx.fft.istft(s, n_fft=8, hop_length=8, center=False)), SIGNAL, atol=1e-5
+    )
     s2 = mx.fft.stft(x, n_fft=8, hop_length=3, win_length=6, center=False)
     assert mx.fft.istft(s2, n_fft=8, hop_length=3, win_length=6, center=False).shape == (38,)
     assert mx.fft.istft(mx.fft.stft(x, n_fft=8), n_fft=8, length=30).shape == (30,)

@@ -1,4 +1,5 @@
 """mx.custom_function (vjp, jvp, vmap overrides) and mx.checkpoint."""
+
 import numpy as np
 import pytest
 
@@ -162,7 +163,7 @@ def test_depends():
     assert isinstance(out, mx.array) and out.tolist() == [1.0, 2.0]
     outs = mx.depends([a, b], [b * 2])
     assert isinstance(outs, list) and [o.tolist() for o in outs] == [[1.0, 2.0], [3.0]]
-    assert mx.depends([a], []) [0].tolist() == [1.0, 2.0]
+    assert mx.depends([a], [])[0].tolist() == [1.0, 2.0]
     g = mx.grad(lambda x: mx.depends(x * 2, x * 3).sum())(a)
     assert g.tolist() == [2.0, 2.0]
     g = mx.grad(lambda x: mx.depends([x * 2], [x * 3])[0].sum())(a)

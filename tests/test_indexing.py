@@ -16,7 +16,9 @@ def check(out, ref):
 N = np.arange(60).reshape(3, 4, 5).astype(np.int32)
 
 
-@pytest.mark.parametrize("dtype", [mx.bool_, mx.uint8, mx.int16, mx.int64, mx.float16, mx.float32, mx.complex64])
+@pytest.mark.parametrize(
+    "dtype", [mx.bool_, mx.uint8, mx.int16, mx.int64, mx.float16, mx.float32, mx.complex64]
+)
 def test_take_dtypes(dtype):
     a = mx.array(N).astype(dtype)
     n = np.array(a.astype(mx.float32) if dtype in (mx.float16,) else a)
@@ -34,7 +36,10 @@ def test_take_variants():
     check(mx.take(a, 2), np.take(N, 2))
     check(mx.take(a, 1, axis=1), np.take(N, 1, axis=1))
     check(mx.take(a, mx.array(2), axis=2), np.take(N, 2, axis=2))
-    check(mx.take(a.transpose(2, 0, 1), mx.array([[0], [4]], mx.uint8), axis=0), np.take(N.transpose(2, 0, 1), [[0], [4]], axis=0))
+    check(
+        mx.take(a.transpose(2, 0, 1), mx.array([[0], [4]], mx.uint8), axis=0),
+        np.take(N.transpose(2, 0, 1), [[0], [4]], axis=0),
+    )
     check(mx.take(a[:, ::2], mx.array([1, 0]), axis=1), np.take(N[:, ::2], [1, 0], axis=1))
     check(mx.take(mx.array(3), mx.array([0])), np.array([3]))
     assert mx.take(mx.zeros((0, 3)), mx.array([], mx.int32), axis=0).shape == (0, 3)
@@ -114,11 +119,22 @@ def test_unique():
 
 def test_advanced_getitem():
     a = mx.array(N)
-    for idx in [(0, slice(None), [1, 2]), ([0, 1], slice(None), [1, 2]), (slice(None), [0, 1], [1, 2]),
-                (None, [0, 1], None, [1, 2]), ([0, 1], None, [1, 2]), (Ellipsis, [1, 2]),
-                (np.array([[0], [1]]), np.array([1, 2])), ([0, 1], 1), (1, [0, 1]), (slice(None), 1, [0, 1]),
-                (slice(None, None, 2), [[0]], slice(1, 3)), ([[0, 1]],), ([-1, 0], slice(None, None, -1)),
-                (np.array([], np.int32),)]:
+    for idx in [
+        (0, slice(None), [1, 2]),
+        ([0, 1], slice(None), [1, 2]),
+        (slice(None), [0, 1], [1, 2]),
+        (None, [0, 1], None, [1, 2]),
+        ([0, 1], None, [1, 2]),
+        (Ellipsis, [1, 2]),
+        (np.array([[0], [1]]), np.array([1, 2])),
+        ([0, 1], 1),
+        (1, [0, 1]),
+        (slice(None), 1, [0, 1]),
+        (slice(None, None, 2), [[0]], slice(1, 3)),
+        ([[0, 1]],),
+        ([-1, 0], slice(None, None, -1)),
+        (np.array([], np.int32),),
+    ]:
         mx_idx = tuple(mx.array(i) if isinstance(i, np.ndarray) else i for i in idx)
         check(a[mx_idx], N[idx])
     check(a[mx.array(1)], N[1])

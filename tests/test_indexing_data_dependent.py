@@ -1,6 +1,7 @@
 """Ops whose output shape depends on values: boolean masks, nonzero,
 bincount and unique without a size, against NumPy; MLX's masked assignment;
 errors inside vmap."""
+
 import numpy as np
 import pytest
 
@@ -44,7 +45,9 @@ def test_bincount():
     x = RNG.integers(0, 10, 100)
     np.testing.assert_array_equal(np.array(mx.bincount(mx.array(x))), np.bincount(x))
     assert mx.bincount(mx.array(x)).dtype == mx.int32
-    np.testing.assert_array_equal(np.array(mx.bincount(mx.array(x), minlength=15)), np.bincount(x, minlength=15))
+    np.testing.assert_array_equal(
+        np.array(mx.bincount(mx.array(x), minlength=15)), np.bincount(x, minlength=15)
+    )
     w = RNG.random(100).astype(np.float32)
     np.testing.assert_allclose(np.array(mx.bincount(mx.array(x), mx.array(w))), np.bincount(x, w), rtol=1e-5)
     assert mx.bincount(mx.array(x), mx.array(w)).dtype == mx.float32
@@ -173,6 +176,7 @@ def test_errors_inside_vmap():
     m = mx.array([True, False])
     out = mx.vmap(lambda r: r[m])(x)
     assert out.tolist() == [[1.0], [3.0]]
+
     # Masked assignment needs no evaluation, so it works under vmap.
     def zero_negative(r):
         r = mx.array(r)

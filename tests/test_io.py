@@ -31,17 +31,27 @@ except ImportError:
     safetensors_numpy = None
 
 needs_gguf = pytest.mark.skipif(gguf is None, reason="needs the gguf package")
-needs_safetensors = pytest.mark.skipif(safetensors_numpy is None,
-                                       reason="needs the safetensors package")
+needs_safetensors = pytest.mark.skipif(safetensors_numpy is None, reason="needs the safetensors package")
 
 ALL_DTYPES = [
-    mx.bool_, mx.uint8, mx.uint16, mx.uint32, mx.uint64, mx.int8, mx.int16, mx.int32,
-    mx.int64, mx.float16, mx.bfloat16, mx.float32, mx.float64, mx.complex64,
+    mx.bool_,
+    mx.uint8,
+    mx.uint16,
+    mx.uint32,
+    mx.uint64,
+    mx.int8,
+    mx.int16,
+    mx.int32,
+    mx.int64,
+    mx.float16,
+    mx.bfloat16,
+    mx.float32,
+    mx.float64,
+    mx.complex64,
 ]
 SHAPES = [(), (0,), (5,), (2, 3), (2, 0, 3), (2, 3, 4)]
 # dtypes save_gguf accepts for tensors.
-GGUF_DTYPES = [mx.int8, mx.int16, mx.int32, mx.int64, mx.float16, mx.bfloat16, mx.float32,
-               mx.float64]
+GGUF_DTYPES = [mx.int8, mx.int16, mx.int32, mx.int64, mx.float16, mx.bfloat16, mx.float32, mx.float64]
 
 
 def sample(shape, dtype, seed=0):
@@ -59,8 +69,7 @@ def sample(shape, dtype, seed=0):
             return mx.array(v.reshape(shape), dtype=mx.float64)
         return mx.array(v.reshape(shape).astype(np.float32)).astype(dtype)
     info = np.iinfo(np.dtype(str(dtype).split(".")[-1]))
-    v = rng.integers(info.min, info.max, size=n, dtype=np.dtype(str(dtype).split(".")[-1]),
-                     endpoint=True)
+    v = rng.integers(info.min, info.max, size=n, dtype=np.dtype(str(dtype).split(".")[-1]), endpoint=True)
     return mx.array(v.reshape(shape))
 
 
@@ -100,8 +109,27 @@ def test_npy_round_trip(tmp_path, dtype, shape):
 
 @pytest.mark.parametrize(
     "np_dtype",
-    ["?", "u1", "<u2", "<u4", "<u8", "i1", "<i2", "<i4", "<i8", "<f2", "<f4", "<f8", "<c8",
-     ">u2", ">i4", ">f4", ">f8", ">c8", ">i8"],
+    [
+        "?",
+        "u1",
+        "<u2",
+        "<u4",
+        "<u8",
+        "i1",
+        "<i2",
+        "<i4",
+        "<i8",
+        "<f2",
+        "<f4",
+        "<f8",
+        "<c8",
+        ">u2",
+        ">i4",
+        ">f4",
+        ">f8",
+        ">c8",
+        ">i8",
+    ],
 )
 def test_npy_written_by_numpy(tmp_path, np_dtype):
     ref = (np.arange(24).reshape(2, 3, 4) * 3 - 7).astype(np_dtype)
@@ -153,8 +181,7 @@ def test_non_contiguous_arrays_are_written_correctly(tmp_path, layout):
     mx.savez(str(tmp_path / "a.npz"), x=a)
     np.testing.assert_array_equal(np.load(tmp_path / "a.npz")["x"], expected)
     mx.save_safetensors(str(tmp_path / "a.safetensors"), {"x": a})
-    np.testing.assert_array_equal(np.array(mx.load(str(tmp_path / "a.safetensors"))["x"]),
-                                  expected)
+    np.testing.assert_array_equal(np.array(mx.load(str(tmp_path / "a.safetensors"))["x"]), expected)
     mx.save_gguf(str(tmp_path / "a.gguf"), {"x": a})
     np.testing.assert_array_equal(np.array(mx.load(str(tmp_path / "a.gguf"))["x"]), expected)
 
@@ -164,8 +191,7 @@ def test_non_contiguous_arrays_are_written_correctly(tmp_path, layout):
 def test_non_contiguous_arrays_read_by_safetensors_package(tmp_path, layout):
     a = layouts()[layout]
     mx.save_safetensors(str(tmp_path / "a.safetensors"), {"x": a})
-    np.testing.assert_array_equal(safetensors_numpy.load_file(tmp_path / "a.safetensors")["x"],
-                                  np.array(a))
+    np.testing.assert_array_equal(safetensors_numpy.load_file(tmp_path / "a.safetensors")["x"], np.array(a))
 
 
 def test_save_appends_extension(tmp_path):
@@ -175,8 +201,7 @@ def test_save_appends_extension(tmp_path):
     mx.savez(str(tmp_path / "z.foo"), a)
     mx.save_safetensors(str(tmp_path / "s"), {"a": a})
     mx.save_gguf(str(tmp_path / "g"), {"a": a})
-    assert sorted(os.listdir(tmp_path)) == [
-        "g.gguf", "plain.npy", "s.safetensors", "x.txt.npy", "z.foo.npz"]
+    assert sorted(os.listdir(tmp_path)) == ["g.gguf", "plain.npy", "s.safetensors", "x.txt.npy", "z.foo.npz"]
 
 
 def test_paths_and_file_objects(tmp_path):
@@ -278,8 +303,12 @@ def test_npz_round_trip_dtypes(tmp_path, dtype):
 
 
 def test_npz_written_by_numpy(tmp_path):
-    ref = {"x": np.arange(1000.0), "y": np.ones((3, 3), np.float16), "z": np.array(True),
-           "w": np.zeros((0, 2), np.uint8)}
+    ref = {
+        "x": np.arange(1000.0),
+        "y": np.ones((3, 3), np.float16),
+        "z": np.array(True),
+        "w": np.zeros((0, 2), np.uint8),
+    }
     np.savez(tmp_path / "a.npz", **ref)
     np.savez_compressed(tmp_path / "b.npz", **ref)
     for p in ["a.npz", "b.npz"]:
@@ -346,9 +375,14 @@ def test_safetensors_read_by_package(tmp_path, dtype):
 
 @needs_safetensors
 def test_safetensors_written_by_package(tmp_path):
-    ref = {"f64": np.arange(3, dtype=np.float64), "b": np.array([True, False]),
-           "c": (np.arange(4) + 1j).astype(np.complex64), "i": np.arange(12, dtype=np.int16).reshape(3, 4),
-           "s": np.array(2.5, np.float32), "e": np.zeros((2, 0), np.uint32)}
+    ref = {
+        "f64": np.arange(3, dtype=np.float64),
+        "b": np.array([True, False]),
+        "c": (np.arange(4) + 1j).astype(np.complex64),
+        "i": np.arange(12, dtype=np.int16).reshape(3, 4),
+        "s": np.array(2.5, np.float32),
+        "e": np.zeros((2, 0), np.uint32),
+    }
     safetensors_numpy.save_file(ref, tmp_path / "p.safetensors", metadata={"format": "np", "x": "y"})
     arrays, meta = mx.load(str(tmp_path / "p.safetensors"), return_metadata=True)
     assert meta == {"format": "np", "x": "y"}
@@ -360,7 +394,7 @@ def test_safetensors_written_by_package(tmp_path):
 def test_safetensors_metadata(tmp_path):
     a = mx.arange(3)
     path = str(tmp_path / "m.safetensors")
-    meta = {"format": "mlx", "quote\"and\\slash": "line\nbreak é ✓"}
+    meta = {"format": "mlx", 'quote"and\\slash': "line\nbreak é ✓"}
     mx.save_safetensors(path, {"a": a}, meta)
     arrays, got = mx.load(path, return_metadata=True)
     assert got == meta
@@ -380,7 +414,7 @@ def test_safetensors_metadata_read_by_package(tmp_path):
     from safetensors import safe_open
 
     path = str(tmp_path / "m.safetensors")
-    meta = {"format": "mlx", "quote\"and\\slash": "line\nbreak é ✓"}
+    meta = {"format": "mlx", 'quote"and\\slash': "line\nbreak é ✓"}
     mx.save_safetensors(path, {"a": mx.arange(3)}, meta)
     with safe_open(path, framework="numpy") as f:
         assert f.metadata() == meta
@@ -527,10 +561,19 @@ def test_gguf_written_by_package(tmp_path):
     assert arrays["bf16"].dtype == mx.bfloat16
     assert arrays["bf16"].tolist() == [1.0, -2.0, 3.5]
     assert meta["general.architecture"] == "llama"
-    expected = {"u8": (5, mx.uint8), "i8": (-5, mx.int8), "u16": (7, mx.uint16),
-                "i16": (-7, mx.int16), "u32": (9, mx.uint32), "i32": (-9, mx.int32),
-                "f32": (1.5, mx.float32), "u64": (11, mx.uint64), "i64": (-11, mx.int64),
-                "f64": (2.5, mx.float32), "b": (True, mx.bool_)}
+    expected = {
+        "u8": (5, mx.uint8),
+        "i8": (-5, mx.int8),
+        "u16": (7, mx.uint16),
+        "i16": (-7, mx.int16),
+        "u32": (9, mx.uint32),
+        "i32": (-9, mx.int32),
+        "f32": (1.5, mx.float32),
+        "u64": (11, mx.uint64),
+        "i64": (-11, mx.int64),
+        "f64": (2.5, mx.float32),
+        "b": (True, mx.bool_),
+    }
     for k, (v, dt) in expected.items():
         assert meta[k].shape == () and meta[k].dtype == dt and meta[k].item() == v
     assert meta["s"] == "hello"
@@ -624,15 +667,19 @@ def make_files(tmp_path):
     mx.savez(str(tmp_path / "v.npz"), a, b=mx.arange(5))
     mx.savez_compressed(str(tmp_path / "c.npz"), a, b=mx.arange(5))
     mx.save_safetensors(str(tmp_path / "v.safetensors"), {"a": a, "b": mx.arange(5)}, {"k": "v"})
-    mx.save_gguf(str(tmp_path / "v.gguf"), {"a": a, "b": mx.arange(5)},
-                 {"s": "x", "l": ["p", "q"], "n": mx.array([1, 2])})
+    mx.save_gguf(
+        str(tmp_path / "v.gguf"),
+        {"a": a, "b": mx.arange(5)},
+        {"s": "x", "l": ["p", "q"], "n": mx.array([1, 2])},
+    )
     return ["v.npy", "v.npz", "c.npz", "v.safetensors", "v.gguf"]
 
 
 # The gguf package says where the last tensor ends: the padding after it is
 # not needed to load the file.
-@pytest.mark.parametrize("fname", ["v.npy", "v.npz", "c.npz", "v.safetensors",
-                                   pytest.param("v.gguf", marks=needs_gguf)])
+@pytest.mark.parametrize(
+    "fname", ["v.npy", "v.npz", "c.npz", "v.safetensors", pytest.param("v.gguf", marks=needs_gguf)]
+)
 def test_every_truncation_raises(tmp_path, fname):
     assert fname in make_files(tmp_path)
     data = open(tmp_path / fname, "rb").read()
@@ -672,18 +719,40 @@ def test_npy_malformed(tmp_path):
     # Header length beyond the file.
     load_error(write(tmp_path / "c.npy", b"\x93NUMPY\x01\x00\xff\xff{}"))
     # A shape whose byte count exceeds the file: no huge allocation.
-    msg = load_error(write(tmp_path / "d.npy", npy_bytes(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }")))
+    msg = load_error(
+        write(
+            tmp_path / "d.npy",
+            npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }"),
+        )
+    )
     assert "[load]" in msg
-    load_error(write(tmp_path / "e.npy", npy_bytes(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, ), }")))
-    load_error(write(tmp_path / "f.npy", npy_bytes(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }")))
+    load_error(
+        write(
+            tmp_path / "e.npy",
+            npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, ), }"),
+        )
+    )
+    load_error(
+        write(
+            tmp_path / "f.npy",
+            npy_bytes(
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }"
+            ),
+        )
+    )
     # Unknown dtypes are ValueErrors, as in MLX.
     for descr in ["<U2", "<c16", "|O", "<f16", "xx"]:
         with pytest.raises(ValueError):
-            mx.load(str(write(tmp_path / "g.npy", npy_bytes(
-                "{'descr': '%s', 'fortran_order': False, 'shape': (1,), }" % descr, b"\0" * 32))))
+            mx.load(
+                str(
+                    write(
+                        tmp_path / "g.npy",
+                        npy_bytes(
+                            "{'descr': '%s', 'fortran_order': False, 'shape': (1,), }" % descr, b"\0" * 32
+                        ),
+                    )
+                )
+            )
     with pytest.raises(RuntimeError, match="Unsupported npy format version"):
         mx.load(str(write(tmp_path / "h.npy", b"\x93NUMPY\x07\x00" + b"\0" * 100)))
     load_error(write(tmp_path / "i.npy", npy_bytes("{'descr': '<f4', 'shape': (1,), }", b"\0" * 4)))
@@ -700,11 +769,14 @@ def test_safetensors_malformed(tmp_path):
         return load_error(write(tmp_path / "x.safetensors", st_bytes(header, data)))
 
     assert "[load_safetensors] Invalid json header length" in load_error(
-        write(tmp_path / "h.safetensors", struct.pack("<Q", 10**12) + b"{}"))
+        write(tmp_path / "h.safetensors", struct.pack("<Q", 10**12) + b"{}")
+    )
     assert "exceeding the size of the file" in err(
-        {"x": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, b"\0\0")
+        {"x": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, b"\0\0"
+    )
     assert "Expecting 12 bytes" in err(
-        {"x": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}, b"\0" * 8)
+        {"x": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}, b"\0" * 8
+    )
     err({"x": {"dtype": "F32", "shape": [100000, 100000, 100000], "data_offsets": [0, 8]}}, b"\0" * 8)
     err({"x": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, b"\0" * 4)
     err({"x": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}}, b"\0" * 4)
@@ -719,8 +791,10 @@ def test_safetensors_malformed(tmp_path):
 
 
 def test_safetensors_f8_loads_as_bytes(tmp_path):
-    p = write(tmp_path / "f8.safetensors",
-              st_bytes({"x": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}, b"\x01\x02"))
+    p = write(
+        tmp_path / "f8.safetensors",
+        st_bytes({"x": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}, b"\x01\x02"),
+    )
     out = mx.load(str(p))["x"]
     assert out.dtype == mx.uint8 and out.tolist() == [1, 2]
 
@@ -782,10 +856,15 @@ def test_gguf_malformed(tmp_path):
     err(gguf_header(0, 1) + gguf_str(b"k") + struct.pack("<IIQ", 9, 5, 2**60))
     err(gguf_header(0, 1) + gguf_str(b"k") + struct.pack("<IIQ", 9, 8, 2**60))
     err(gguf_header(0, 1) + gguf_str(b"k") + struct.pack("<I", 99) + b"\0" * 16)
+
     # Tensor infos: unknown type, absurd dims, offsets out of range.
     def tensor(dims, ggml_type, offset):
-        return gguf_str(b"t") + struct.pack("<I", len(dims)) + struct.pack(
-            f"<{len(dims)}Q", *dims) + struct.pack("<IQ", ggml_type, offset)
+        return (
+            gguf_str(b"t")
+            + struct.pack("<I", len(dims))
+            + struct.pack(f"<{len(dims)}Q", *dims)
+            + struct.pack("<IQ", ggml_type, offset)
+        )
 
     pad = b"\0" * 64
     assert "unsupported ggml type" in err(gguf_header(1, 0) + tensor([4], 77, 0) + pad)
@@ -837,8 +916,14 @@ def test_gguf_q4_q8_load_as_affine_triplets(tmp_path, qtype, bits):
     write_gguf_tensors(tmp_path / "q.gguf", {"blk.0.w.weight": (q, t), "plain": (q, t)})
     out = mx.load(str(tmp_path / "q.gguf"))
     # MLX's names: a ".weight" suffix is replaced for scales and biases.
-    assert sorted(out) == ["blk.0.w.biases", "blk.0.w.scales", "blk.0.w.weight",
-                           "plain", "plain.biases", "plain.scales"]
+    assert sorted(out) == [
+        "blk.0.w.biases",
+        "blk.0.w.scales",
+        "blk.0.w.weight",
+        "plain",
+        "plain.biases",
+        "plain.scales",
+    ]
     w, s, b = out["blk.0.w.weight"], out["blk.0.w.scales"], out["blk.0.w.biases"]
     assert w.dtype == mx.uint32 and w.shape == (3, 2, 96 * bits // 32)
     assert s.dtype == mx.float16 and s.shape == (3, 2, 3) and b.shape == (3, 2, 3)
@@ -857,7 +942,7 @@ def test_gguf_k_quants_load_as_float16(tmp_path, qtype, scale_pos):
     _, block_bytes = GGML_QUANT_SIZES[t]
     raw = np.random.default_rng(1).integers(0, 256, size=(3, 2, block_bytes), dtype=np.uint8)
     for p in scale_pos:  # keep the float16 super-block scales finite and small
-        raw[..., p:p + 2] = np.frombuffer(np.float16(0.013).tobytes(), np.uint8)
+        raw[..., p : p + 2] = np.frombuffer(np.float16(0.013).tobytes(), np.uint8)
     raw = raw.reshape(3, 2 * block_bytes)
     write_gguf_tensors(tmp_path / "k.gguf", {"k": (raw, t)})
     out = mx.load(str(tmp_path / "k.gguf"))["k"]
@@ -918,7 +1003,7 @@ def test_npz_with_more_than_65535_entries_uses_zip64(tmp_path):
 def test_reads_files_written_by_mlx():
     """tests/data/io_mlx.* were written by MLX 0.32.4 (io_record_mlx.py)."""
     data = pathlib.Path(__file__).parent / "data"
-    a = (np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 4)
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 4
     b = np.arange(6, dtype=np.int16).reshape(3, 2) - 2
     c = (np.arange(5) % 2).astype(bool)
     npy = mx.load(str(data / "io_mlx.npy"))

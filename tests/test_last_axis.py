@@ -4,10 +4,12 @@ transform (logsumexp is tested with the reductions).
 References are NumPy; where NumPy has no counterpart, values were read off
 MLX 0.32.4 and are recorded here as literals (the tests never import MLX).
 """
+
 import numpy as np
 import pytest
 import mlx.core as mx
 from helpers import INTS, LAYOUTS, assert_array, assert_raises, layout, np_values, to_mx, check_grad
+
 
 def np_softmax(x, axis):
     x = np.asarray(x, np.float64)
@@ -37,8 +39,9 @@ def test_softmax_long_rows_and_threads():
     # Axis 1 of a 3-d array and a transposed view.
     y = rng.normal(size=(4, 5, 6)).astype(np.float32)
     assert_array(mx.softmax(mx.array(y), axis=1), np_softmax(y, 1), mx.float32)
-    assert_array(mx.softmax(mx.array(y).transpose(2, 0, 1), axis=-1),
-                 np_softmax(y.transpose(2, 0, 1), -1), mx.float32)
+    assert_array(
+        mx.softmax(mx.array(y).transpose(2, 0, 1), axis=-1), np_softmax(y.transpose(2, 0, 1), -1), mx.float32
+    )
 
 
 def test_softmax_stable_and_special_values():
@@ -79,9 +82,23 @@ def test_softmax_half_rounding_as_mlx():
     # the half type, precise computes in float32; both reproduced exactly.
     x = mx.array(np.linspace(-3, 3, 7), mx.bfloat16)
     assert mx.softmax(x).astype(mx.float32).tolist() == [
-        0.00156402587890625, 0.0042724609375, 0.0115966796875, 0.031494140625, 0.0859375, 0.232421875, 0.6328125]
+        0.00156402587890625,
+        0.0042724609375,
+        0.0115966796875,
+        0.031494140625,
+        0.0859375,
+        0.232421875,
+        0.6328125,
+    ]
     assert mx.softmax(x, precise=True).astype(mx.float32).tolist() == [
-        0.0015716552734375, 0.0042724609375, 0.0115966796875, 0.031494140625, 0.08544921875, 0.232421875, 0.6328125]
+        0.0015716552734375,
+        0.0042724609375,
+        0.0115966796875,
+        0.031494140625,
+        0.08544921875,
+        0.232421875,
+        0.6328125,
+    ]
 
 
 def test_softmax_axes_edge_cases():
@@ -91,8 +108,11 @@ def test_softmax_axes_edge_cases():
     assert_array(mx.softmax(mx.zeros((0, 3))), np.zeros((0, 3)), mx.float32)
     assert_array(mx.softmax(mx.zeros((0, 3)), axis=0), np.zeros((0, 3)), mx.float32)
     assert_array(mx.softmax(x, 1), np_softmax(x, 1), mx.float32)  # axis is positional
-    assert_raises(lambda: mx.softmax(mx.array(2.0), axis=0), ValueError,
-                  "[softmax] Received non-empty axes for array with 0 dimensions.")
+    assert_raises(
+        lambda: mx.softmax(mx.array(2.0), axis=0),
+        ValueError,
+        "[softmax] Received non-empty axes for array with 0 dimensions.",
+    )
     with pytest.raises(IndexError):
         mx.softmax(x, axis=2)
     with pytest.raises(ValueError):
@@ -113,10 +133,10 @@ def test_softmax_jvp_vjp_vmap():
     x = mx.array(rng.normal(size=(3, 5)).astype(np.float32))
     t = mx.array(rng.normal(size=(3, 5)).astype(np.float32))
     f = lambda a: mx.softmax(a, axis=-1)  # noqa: E731
-    (_, ), (jt, ) = mx.jvp(f, [x], [t])
+    (_,), (jt,) = mx.jvp(f, [x], [t])
     # <J t, c> == <t, J^T c>
     c = mx.array(rng.normal(size=(3, 5)).astype(np.float32))
-    _, (vc, ) = mx.vjp(f, [x], [c])
+    _, (vc,) = mx.vjp(f, [x], [c])
     assert abs(float(mx.sum(jt * c)) - float(mx.sum(t * vc))) < 1e-5
     y = np_softmax(np.array(x), -1)
     expected = y * (np.array(t) - (np.array(t) * y).sum(-1, keepdims=True))
@@ -168,11 +188,94 @@ def test_hadamard_recorded_orders():
     recorded = {
         12: [-1, 7, 1, -7, -5, 3, 1, -1, -7, 9, -13, -9],
         20: [-5, 15, 7, -1, 5, -3, 1, -3, -7, -3, -1, 9, -1, 3, -15, -13, -11, 5, 21, -5],
-        28: [-18, -12, -6, 0, 6, 12, 18, -2, 8, -10, 0, 10, -8, 2, -2, 8, 18, 0, -18, -8, 2, -2, -20, -10,
-             0, 10, 20, 2],
-        56: [-30, -6, -6, -6, 18, -6, 0, 36, -18, -6, 6, -6, 30, -6, 6, -10, 18, 18, -26, -10, 0, 4, 26,
-             -10, -18, 18, -6, -10, -22, 18, -10, -10, 30, -10, 0, 4, -30, -10, 10, -10, 22, 18, 6, -10,
-             -10, -10, 2, 18, 0, 4, -2, 18, 10, -10, -6, -10],
+        28: [
+            -18,
+            -12,
+            -6,
+            0,
+            6,
+            12,
+            18,
+            -2,
+            8,
+            -10,
+            0,
+            10,
+            -8,
+            2,
+            -2,
+            8,
+            18,
+            0,
+            -18,
+            -8,
+            2,
+            -2,
+            -20,
+            -10,
+            0,
+            10,
+            20,
+            2,
+        ],
+        56: [
+            -30,
+            -6,
+            -6,
+            -6,
+            18,
+            -6,
+            0,
+            36,
+            -18,
+            -6,
+            6,
+            -6,
+            30,
+            -6,
+            6,
+            -10,
+            18,
+            18,
+            -26,
+            -10,
+            0,
+            4,
+            26,
+            -10,
+            -18,
+            18,
+            -6,
+            -10,
+            -22,
+            18,
+            -10,
+            -10,
+            30,
+            -10,
+            0,
+            4,
+            -30,
+            -10,
+            10,
+            -10,
+            22,
+            18,
+            6,
+            -10,
+            -10,
+            -10,
+            2,
+            18,
+            0,
+            4,
+            -2,
+            18,
+            10,
+            -10,
+            -6,
+            -10,
+        ],
     }
     for n, want in recorded.items():
         x = (mx.arange(n) % 7) - 3
@@ -188,18 +291,66 @@ def test_hadamard_half_rounding_as_mlx():
     # the order-m mixing and the scale run in float32 and round once.
     x = ((mx.arange(32) * 0.37) % 5 - 2.3).astype(mx.float16)
     assert mx.hadamard_transform(x).astype(mx.float32).tolist() == [
-        -0.01450347900390625, -1.0458984375, -0.325927734375, -0.0006475448608398438, 1.1162109375, 0.0,
-        -1.7646484375, -0.0007338523864746094, -3.068359375, -0.000690460205078125, -1.767578125,
-        4.315376281738281e-05, -5.3046875, 0.0, 1.7646484375, -4.315376281738281e-05, -0.83349609375,
-        0.000690460205078125, 1.7666015625, -0.0003020763397216797, -1.767578125, -0.0003452301025390625,
-        -1.767578125, -0.0003883838653564453, -1.767578125, -0.0003452301025390625, -1.767578125,
-        -0.0003020763397216797, 1.767578125, 0.0003452301025390625, 1.767578125, -0.0003883838653564453]
+        -0.01450347900390625,
+        -1.0458984375,
+        -0.325927734375,
+        -0.0006475448608398438,
+        1.1162109375,
+        0.0,
+        -1.7646484375,
+        -0.0007338523864746094,
+        -3.068359375,
+        -0.000690460205078125,
+        -1.767578125,
+        4.315376281738281e-05,
+        -5.3046875,
+        0.0,
+        1.7646484375,
+        -4.315376281738281e-05,
+        -0.83349609375,
+        0.000690460205078125,
+        1.7666015625,
+        -0.0003020763397216797,
+        -1.767578125,
+        -0.0003452301025390625,
+        -1.767578125,
+        -0.0003883838653564453,
+        -1.767578125,
+        -0.0003452301025390625,
+        -1.767578125,
+        -0.0003020763397216797,
+        1.767578125,
+        0.0003452301025390625,
+        1.767578125,
+        -0.0003883838653564453,
+    ]
     x = ((mx.arange(24) * 0.37) % 5 - 2.3).astype(mx.bfloat16)
     assert mx.hadamard_transform(x).astype(mx.float32).tolist() == [
-        0.49609375, -0.7578125, 1.953125, 0.1513671875, 0.31640625, -0.150390625, -2.125, 0.154296875,
-        -1.640625, -0.1513671875, 0.75390625, 0.154296875, 0.318359375, -0.1533203125, -0.462890625,
-        0.1552734375, -1.8046875, -0.1533203125, 2.421875, 0.1533203125, -3.765625, -0.1494140625, -2.875,
-        0.1513671875]
+        0.49609375,
+        -0.7578125,
+        1.953125,
+        0.1513671875,
+        0.31640625,
+        -0.150390625,
+        -2.125,
+        0.154296875,
+        -1.640625,
+        -0.1513671875,
+        0.75390625,
+        0.154296875,
+        0.318359375,
+        -0.1533203125,
+        -0.462890625,
+        0.1552734375,
+        -1.8046875,
+        -0.1533203125,
+        2.421875,
+        0.1533203125,
+        -3.765625,
+        -0.1494140625,
+        -2.875,
+        0.1513671875,
+    ]
 
 
 def test_hadamard_dtypes_shapes_errors():
@@ -208,15 +359,25 @@ def test_hadamard_dtypes_shapes_errors():
     assert_array(mx.hadamard_transform(mx.array(1.0)), np.array(1.0), mx.float32)
     assert_array(mx.hadamard_transform(mx.ones((1,))), np.ones(1), mx.float32)
     assert_array(mx.hadamard_transform(mx.ones((2,), mx.complex64)), [np.sqrt(2), 0], mx.float32)
-    assert_array(mx.hadamard_transform(mx.ones((2, 3, 8)).transpose(0, 2, 1)[..., :2]),
-                 np.tile([np.sqrt(2), 0], (2, 8, 1)), mx.float32)
-    assert_raises(lambda: mx.hadamard_transform(mx.ones((0, 4))), ValueError,
-                  "[hadamard_transform] Does not support empty arrays.")
+    assert_array(
+        mx.hadamard_transform(mx.ones((2, 3, 8)).transpose(0, 2, 1)[..., :2]),
+        np.tile([np.sqrt(2), 0], (2, 8, 1)),
+        mx.float32,
+    )
+    assert_raises(
+        lambda: mx.hadamard_transform(mx.ones((0, 4))),
+        ValueError,
+        "[hadamard_transform] Does not support empty arrays.",
+    )
     for n in (3, 6, 40 * 3, 60):
-        assert_raises(lambda: mx.hadamard_transform(mx.ones(n)), ValueError,
-                      "[hadamard] Only supports n = m*2^k where m in (1, 12, 20, 28).")
-    assert_raises(lambda: mx.hadamard_transform(mx.ones(2, mx.float64)), ValueError,
-                  "[hadamard] Unsupported type.")
+        assert_raises(
+            lambda: mx.hadamard_transform(mx.ones(n)),
+            ValueError,
+            "[hadamard] Only supports n = m*2^k where m in (1, 12, 20, 28).",
+        )
+    assert_raises(
+        lambda: mx.hadamard_transform(mx.ones(2, mx.float64)), ValueError, "[hadamard] Unsupported type."
+    )
     with pytest.raises(TypeError):
         mx.hadamard_transform(mx.ones(2), None, mx.cpu)
 
@@ -230,7 +391,7 @@ def test_hadamard_grad_vmap():
         h = np.array(mx.hadamard_transform(mx.eye(n)))  # row i = transform of e_i
         np.testing.assert_allclose(np.array(g), w @ h.T, rtol=1e-4, atol=1e-5)
         t = mx.array(rng.normal(size=(2, n)).astype(np.float32))
-        _, (jt, ) = mx.jvp(mx.hadamard_transform, [mx.array(x)], [t])  # linear: J t = f(t)
+        _, (jt,) = mx.jvp(mx.hadamard_transform, [mx.array(x)], [t])  # linear: J t = f(t)
         np.testing.assert_allclose(np.array(jt), np.array(mx.hadamard_transform(t)), rtol=1e-5, atol=1e-5)
     x = mx.arange(8.0).reshape(4, 2)
     out = mx.vmap(mx.hadamard_transform, in_axes=1)(x)

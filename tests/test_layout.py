@@ -19,7 +19,9 @@ def check(out, ref, dtype=None):
     assert tuple(out.shape) == tuple(ref.shape), (out.shape, ref.shape)
     if dtype is not None:
         assert out.dtype == dtype
-    np.testing.assert_allclose(npy(out).astype(np.complex128), np.asarray(ref).astype(np.complex128), rtol=1e-5)
+    np.testing.assert_allclose(
+        npy(out).astype(np.complex128), np.asarray(ref).astype(np.complex128), rtol=1e-5
+    )
 
 
 def layouts(n):
@@ -119,7 +121,10 @@ def test_pad():
     r = mx.pad(a.astype(mx.int32), 1, constant_values=2.5)
     assert r.dtype == mx.int32 and r[0, 0].item() == 2
     check(mx.pad(a.T, 1, mode="edge"), np.pad(n.T, 1, mode="edge"))
-    check(mx.pad(mx.array(n[:, ::2]), [(3, 3), (2, 2)], mode="reflect"), np.pad(n[:, ::2], [(3, 3), (2, 2)], mode="reflect"))
+    check(
+        mx.pad(mx.array(n[:, ::2]), [(3, 3), (2, 2)], mode="reflect"),
+        np.pad(n[:, ::2], [(3, 3), (2, 2)], mode="reflect"),
+    )
     assert mx.pad(mx.zeros((0, 2)), 1, mode="edge").shape == (2, 4)
     with pytest.raises(ValueError, match=r"^\[pad\]"):
         mx.pad(a, -1)
@@ -157,7 +162,11 @@ def test_meshgrid_atleast_broadcast():
     assert mx.meshgrid() == ()
     with pytest.raises(ValueError, match=r"^\[meshgrid\]"):
         mx.meshgrid(x, indexing="q")
-    for f, g in [(mx.atleast_1d, np.atleast_1d), (mx.atleast_2d, np.atleast_2d), (mx.atleast_3d, np.atleast_3d)]:
+    for f, g in [
+        (mx.atleast_1d, np.atleast_1d),
+        (mx.atleast_2d, np.atleast_2d),
+        (mx.atleast_3d, np.atleast_3d),
+    ]:
         for shape in [(), (3,), (2, 3), (2, 3, 4)]:
             assert f(mx.zeros(shape)).shape == g(np.zeros(shape)).shape
     out = mx.atleast_1d(mx.array(1), mx.array(2))
@@ -208,7 +217,9 @@ def test_diag_diagonal_trace():
         check(mx.diag(mx.arange(3), k), np.diag(np.arange(3), k))
     n3 = np.arange(24).reshape(2, 3, 4)
     check(mx.diagonal(mx.array(n3), 1, 2, 0), np.diagonal(n3, 1, 2, 0))
-    check(mx.diagonal(mx.array(n3).transpose(2, 0, 1), -1, 0, 2), np.diagonal(n3.transpose(2, 0, 1), -1, 0, 2))
+    check(
+        mx.diagonal(mx.array(n3).transpose(2, 0, 1), -1, 0, 2), np.diagonal(n3.transpose(2, 0, 1), -1, 0, 2)
+    )
     check(a.diagonal(1), np.diagonal(n, 1))
     check(a.diag(), np.diag(n))
     assert mx.trace(a).item() == np.trace(n)
@@ -254,9 +265,19 @@ def test_products():
     with pytest.raises(ValueError, match=r"^\[inner\]"):
         mx.inner(mx.array(x), mx.array(y))
     z = rng.standard_normal((2, 3, 3)).astype(np.float32)
-    for subs, ops in [("ij,jk->ik", (x, y)), ("ij,jk", (x, y)), ("ii->i", (z[0],)), ("ii", (z[0],)),
-                      ("bii->b", (z,)), ("bij,bjk->bik", (z, z)), ("i,i->", (v, v)), ("ij->ji", (x,)),
-                      ("...j,j->...", (z, v)), ("ij,kl->ijkl", (x, x)), ("bij->", (z,))]:
+    for subs, ops in [
+        ("ij,jk->ik", (x, y)),
+        ("ij,jk", (x, y)),
+        ("ii->i", (z[0],)),
+        ("ii", (z[0],)),
+        ("bii->b", (z,)),
+        ("bij,bjk->bik", (z, z)),
+        ("i,i->", (v, v)),
+        ("ij->ji", (x,)),
+        ("...j,j->...", (z, v)),
+        ("ij,kl->ijkl", (x, x)),
+        ("bij->", (z,)),
+    ]:
         out = mx.einsum(subs, *[mx.array(o) for o in ops])
         np.testing.assert_allclose(np.array(out), np.einsum(subs, *ops), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match=r"^\[einsum\]"):
@@ -300,6 +321,7 @@ def test_split_pieces_transforms():
 
 # Reshape of strided inputs ----------------------------------------------------
 
+
 def _layouts():
     """(name, mx view, numpy view) of the same values in different layouts."""
     base = np.arange(2 * 6 * 8, dtype=np.float32).reshape(2, 6, 8)
@@ -318,8 +340,15 @@ def test_reshape_strided_inputs(name, x, ref):
     # Reshape views a strided input where its layout allows and copies
     # otherwise; either way the values are NumPy's.
     size = ref.size
-    shapes = {(size,), (-1, ref.shape[-1]), (ref.shape[0], -1), ref.shape[:-1] + (2, ref.shape[-1] // 2),
-              (1,) + ref.shape + (1,), (ref.shape[0], 1, -1, 1), (2, -1)}
+    shapes = {
+        (size,),
+        (-1, ref.shape[-1]),
+        (ref.shape[0], -1),
+        ref.shape[:-1] + (2, ref.shape[-1] // 2),
+        (1,) + ref.shape + (1,),
+        (ref.shape[0], 1, -1, 1),
+        (2, -1),
+    }
     for shape in shapes:
         out = x.reshape(*shape)
         expected = ref.reshape(shape)
@@ -336,18 +365,20 @@ def test_reshape_of_split_heads_matches_numpy():
     # the gradient flowing through both.
     rng = np.random.default_rng(3)
     qkv = rng.standard_normal((2, 5, 24)).astype(np.float32)
+
     def f(t):
         q, k, v = mx.split(t, 3, axis=-1)
         q = q.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
         k = k.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
         return (q * k).transpose(0, 2, 1, 3).reshape(2, 5, 8) * v
+
     q, k, v = np.split(qkv, 3, axis=-1)
     qh = q.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
     kh = k.reshape(2, 5, 2, 4).transpose(0, 2, 1, 3)
     expected = (qh * kh).transpose(0, 2, 1, 3).reshape(2, 5, 8) * v
     np.testing.assert_allclose(np.array(f(mx.array(qkv))), expected, rtol=1e-6)
     g = mx.grad(lambda t: f(t).sum())(mx.array(qkv))
-    dq = (kh.transpose(0, 2, 1, 3).reshape(2, 5, 8) * v)
-    dk = (qh.transpose(0, 2, 1, 3).reshape(2, 5, 8) * v)
+    dq = kh.transpose(0, 2, 1, 3).reshape(2, 5, 8) * v
+    dk = qh.transpose(0, 2, 1, 3).reshape(2, 5, 8) * v
     dv = expected / v
     np.testing.assert_allclose(np.array(g), np.concatenate([dq, dk, dv], axis=-1), rtol=1e-5, atol=1e-6)

@@ -1,6 +1,7 @@
 """mlx.nn.losses against results recorded from real MLX 0.32 by
 tests/data/record_nn.py (cases in tests/data/nn_optim_cases.py), plus
 properties that hold whatever the reference says."""
+
 import os
 import sys
 

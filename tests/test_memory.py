@@ -2,6 +2,7 @@
 the bytes arrays hold (recorded on MLX's Linux CPU build: a 100 MiB array
 counts 100 MiB, six of 40 MiB add 240 MiB), freed buffers go to the cache,
 and the memory limit is a guideline that frees the cache first."""
+
 import gc
 
 import pytest

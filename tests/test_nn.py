@@ -1,5 +1,6 @@
 """mlx.nn (Module, layers, activations, init) against results recorded from
 real MLX 0.32 by tests/data/record_nn.py; the cases are in tests/nn_cases.py."""
+
 import os
 import sys
 
@@ -20,6 +21,7 @@ REF = load_reference(os.path.join(HERE, "data", "nn_mlx.json"))
 
 # Differences that come from mlx.core ops, not from mlx.nn: 'case/key' -> why.
 KNOWN_CORE = {}
+
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_as_mlx(name):
@@ -103,8 +105,11 @@ def test_every_public_layer_is_covered():
 
     source = open(os.path.join(HERE, "nn_cases.py")).read()
     skip = ("Quantized", "QQ", "Sharded", "FullyShard")
-    layers = [n for n, v in vars(nn).items() if inspect.isclass(v) and issubclass(v, nn.Module)
-              and n != "Module" and not n.startswith(skip)]
+    layers = [
+        n
+        for n, v in vars(nn).items()
+        if inspect.isclass(v) and issubclass(v, nn.Module) and n != "Module" and not n.startswith(skip)
+    ]
     assert [n for n in layers if f"nn.{n}" not in source and f'"{n}"' not in source] == []
 
 

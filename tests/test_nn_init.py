@@ -1,5 +1,6 @@
 """nn.init: shapes, dtypes and distribution statistics on large arrays
 (exact values for fixed seeds are in the recorded cases of test_nn.py)."""
+
 import math
 
 import numpy as np
@@ -18,8 +19,16 @@ def _sample(init, shape=(FAN_OUT, FAN_IN), **kw):
 
 @pytest.mark.parametrize("dtype", [mx.float32, mx.float16, mx.bfloat16])
 def test_dtype_and_shape(dtype):
-    for make in (nn.init.normal, nn.init.uniform, nn.init.glorot_normal, nn.init.glorot_uniform,
-                 nn.init.he_normal, nn.init.he_uniform, nn.init.identity, nn.init.orthogonal):
+    for make in (
+        nn.init.normal,
+        nn.init.uniform,
+        nn.init.glorot_normal,
+        nn.init.glorot_uniform,
+        nn.init.he_normal,
+        nn.init.he_uniform,
+        nn.init.identity,
+        nn.init.orthogonal,
+    ):
         a = make(dtype=dtype)(mx.zeros((6, 6)))
         assert a.shape == (6, 6) and a.dtype == dtype, make.__name__
     assert nn.init.constant(1.5, dtype=dtype)(mx.zeros((2, 3))).dtype == dtype

@@ -2,6 +2,7 @@
 the optimizer/Module/tree corners of tests/nn_stability_cases.py, against
 values recorded from real MLX 0.32 (tests/data/nn_stability_mlx.json), plus
 checks that need no reference (reference cycles, mlx.nn.utils exports)."""
+
 import gc
 import os
 import sys
@@ -22,9 +23,8 @@ REF = load_reference(os.path.join(HERE, "data", "nn_stability_mlx.json"))
 # Differences that come from mlx.core ops, not from the Python packages:
 # 'case/key' -> why.
 KNOWN_CORE = {
-    "loss_big_binary_cross_entropy/logits.bf16":
-        "mx.logaddexp(0.0, bfloat16 -0.5) rounds once (0.474609); MLX's rounds its "
-        "steps in bfloat16 (0.472656)",
+    "loss_big_binary_cross_entropy/logits.bf16": "mx.logaddexp(0.0, bfloat16 -0.5) rounds once (0.474609); MLX's rounds its "
+    "steps in bfloat16 (0.472656)",
 }
 
 

@@ -2,6 +2,7 @@
 loss threshold. Each *_case() builds a model, its loss, optimizer and
 batches; benchmarks/engine_and_training_times.py times the same training
 runs (the tests check only what the models learn)."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -37,8 +38,9 @@ def mlp_classification_case():
     def loss_fn(xb, yb):
         return nn.losses.cross_entropy(model(xb), yb, reduction="mean")
 
-    return SimpleNamespace(model=model, loss_fn=loss_fn, opt=opt, batches=lambda i: (x, labels),
-                           steps=300, x=x, labels=labels)
+    return SimpleNamespace(
+        model=model, loss_fn=loss_fn, opt=opt, batches=lambda i: (x, labels), steps=300, x=x, labels=labels
+    )
 
 
 def test_mlp_regression_and_classification():
@@ -131,18 +133,29 @@ def small_cnn_case():
     labels = vertical.astype(mx.int32)
 
     model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AvgPool2d(4),
-        lambda x: x.reshape(x.shape[0], -1), nn.Linear(8, 2),
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.AvgPool2d(4),
+        lambda x: x.reshape(x.shape[0], -1),
+        nn.Linear(8, 2),
     )
     opt = optim.Adam(learning_rate=0.01)
 
     def loss_fn(xb, yb):
         return nn.losses.cross_entropy(model(xb), yb, reduction="mean")
 
-    return SimpleNamespace(model=model, loss_fn=loss_fn, opt=opt,
-                           batches=lambda i: (images, labels), steps=60, images=images,
-                           labels=labels)
+    return SimpleNamespace(
+        model=model,
+        loss_fn=loss_fn,
+        opt=opt,
+        batches=lambda i: (images, labels),
+        steps=60,
+        images=images,
+        labels=labels,
+    )
 
 
 def test_small_cnn_learns_line_orientation():

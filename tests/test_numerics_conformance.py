@@ -35,8 +35,12 @@ ARANGE_CASES = [
     ((0, 10, math.inf), {}, mx.float32, [0.0]),
     ((0, -10, -math.inf), {}, mx.float32, [0.0]),
     ((2**31 - 2, 2**31 + 2), {}, mx.int64, [2**31 - 2, 2**31 - 1, 2**31, 2**31 + 1]),
-    ((2**31 - 2, 2**31 + 2), {"dtype": mx.int32}, mx.int32,
-     [2147483646, 2147483647, -2147483648, -2147483647]),
+    (
+        (2**31 - 2, 2**31 + 2),
+        {"dtype": mx.int32},
+        mx.int32,
+        [2147483646, 2147483647, -2147483648, -2147483647],
+    ),
     ((-3,), {"step": -1}, mx.int32, [0, -1, -2]),
     ((-3, None, -1), {}, mx.int32, [0, -1, -2]),
     ((), {"stop": 2, "step": 0.5}, mx.float32, [0.0, 0.5, 1.0, 1.5]),
@@ -122,9 +126,16 @@ def test_take_from_empty_axis():
 
 def test_kron():
     assert mx.kron(mx.array([[1, 2], [3, 4]]), mx.array([[0, 1], [1, 0]])).tolist() == [
-        [0, 1, 0, 2], [1, 0, 2, 0], [0, 3, 0, 4], [3, 0, 4, 0]]
-    for a, b in ((mx.array([]), mx.array([1, 2])), (mx.array([1, 2]), mx.zeros((0, 2))),
-                 (mx.array(2.0), mx.zeros((0,)))):
+        [0, 1, 0, 2],
+        [1, 0, 2, 0],
+        [0, 3, 0, 4],
+        [3, 0, 4, 0],
+    ]
+    for a, b in (
+        (mx.array([]), mx.array([1, 2])),
+        (mx.array([1, 2]), mx.zeros((0, 2))),
+        (mx.array(2.0), mx.zeros((0,))),
+    ):
         with pytest.raises(ValueError, match=r"\[kron\] Input arrays cannot be empty."):
             mx.kron(a, b)
 
@@ -138,8 +149,9 @@ def test_put_along_axis_empty():
     d = mx.put_along_axis(mx.zeros((2, 3)), mx.array([[2], [0]]), mx.array([[5.0], [7.0]]), axis=1)
     assert d.tolist() == [[0.0, 0.0, 5.0], [7.0, 0.0, 0.0]]
     for dt in (mx.int64, mx.uint64):
-        out = mx.put_along_axis(mx.zeros((4, 8), dtype=dt), mx.array([[0], [1], [2], [3]]),
-                                mx.ones((4, 1), dtype=dt), axis=1)
+        out = mx.put_along_axis(
+            mx.zeros((4, 8), dtype=dt), mx.array([[0], [1], [2], [3]]), mx.ones((4, 1), dtype=dt), axis=1
+        )
         assert out.dtype == dt
         assert out[:, 0].tolist() == [1, 0, 0, 0]
 
@@ -155,15 +167,17 @@ def test_pad_reflect_symmetric_empty_axis(mode):
 
 def test_pad_reflect_symmetric_wide():
     x = mx.array([1.0, 2.0, 3.0])
-    assert mx.pad(x, [(5, 7)], mode="symmetric").tolist() == [
-        2, 3, 3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2, 3, 3]
-    assert mx.pad(x, [(5, 7)], mode="reflect").tolist() == [
-        2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2]
+    assert mx.pad(x, [(5, 7)], mode="symmetric").tolist() == [2, 3, 3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2, 3, 3]
+    assert mx.pad(x, [(5, 7)], mode="reflect").tolist() == [2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2]
     assert mx.pad(mx.arange(6).reshape(2, 3), [(3, 2), (4, 4)], mode="reflect").tolist() == [
-        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5], [0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2],
-        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5], [0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2],
-        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5], [0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2],
-        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5]]
+        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5],
+        [0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2],
+        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5],
+        [0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2],
+        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5],
+        [0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2],
+        [3, 4, 5, 4, 3, 4, 5, 4, 3, 4, 5],
+    ]
     assert mx.pad(mx.array([1.0]), [(2, 2)], mode="reflect").tolist() == [1, 1, 1, 1, 1]
 
 
@@ -196,12 +210,18 @@ def test_logcumsumexp_real():
     np.testing.assert_allclose(
         mx.logcumsumexp(x, axis=1).tolist(),
         [[0.5, 0.7014132738113403, 2.2413113117218018], [0.0, 3.0485873222351074, 3.054985284805298]],
-        rtol=1e-5)
+        rtol=1e-5,
+    )
     np.testing.assert_allclose(
         mx.logcumsumexp(x, axis=0, reverse=True).tolist(),
-        [[0.9740769863128662, 3.0181498527526855, 2.0181498527526855], [0.0, 3.0, -2.0]], rtol=1e-5)
+        [[0.9740769863128662, 3.0181498527526855, 2.0181498527526855], [0.0, 3.0, -2.0]],
+        rtol=1e-5,
+    )
     assert mx.logcumsumexp(mx.array([-math.inf, math.inf, -math.inf])).tolist() == [
-        -math.inf, math.inf, math.inf]
+        -math.inf,
+        math.inf,
+        math.inf,
+    ]
 
 
 def test_logcumsumexp_complex():
@@ -209,27 +229,41 @@ def test_logcumsumexp_complex():
     out = mx.logcumsumexp(a)
     assert out.dtype == mx.complex64
     np.testing.assert_allclose(np.array(out), [1 + 1j, 2.31326 + 1j, 3.40761 + 1j], rtol=1e-5)
-    np.testing.assert_allclose(np.array(mx.logcumsumexp(a, reverse=True)),
-                               [3.40761 + 1j, 3.31326 + 1j, 3 + 1j], rtol=1e-5)
+    np.testing.assert_allclose(
+        np.array(mx.logcumsumexp(a, reverse=True)), [3.40761 + 1j, 3.31326 + 1j, 3 + 1j], rtol=1e-5
+    )
     excl = np.array(mx.logcumsumexp(a, inclusive=False))
     assert excl[0].real == -math.inf
     np.testing.assert_allclose(excl[1:], [1 + 1j, 2.31326 + 1j], rtol=1e-5)
     z = mx.array(np.array([[1 + 1j, 0.5 - 2j, -1 + 0.25j], [2 + 0j, 0 - 1j, 3 + 3j]], np.complex64))
     np.testing.assert_allclose(
         np.array(mx.logcumsumexp(z, axis=1)),
-        [[1 + 1j, 0.10499292612075806 + 0.7889591455459595j, 0.3638613522052765 + 0.657357931137085j],
-         [2 + 0j, 2.076171398162842 - 0.1057252511382103j, 2.4948699474334717 + 2.976405620574951j]],
-        rtol=1e-4, atol=1e-5)
+        [
+            [1 + 1j, 0.10499292612075806 + 0.7889591455459595j, 0.3638613522052765 + 0.657357931137085j],
+            [2 + 0j, 2.076171398162842 - 0.1057252511382103j, 2.4948699474334717 + 2.976405620574951j],
+        ],
+        rtol=1e-4,
+        atol=1e-5,
+    )
     np.testing.assert_allclose(
         np.array(mx.logcumsumexp(z, axis=0)),
-        [[1 + 1j, 0.5 - 2j, -1 + 0.25j],
-         [2.2135701179504395 + 0.25271138548851013j, 0.8523647785186768 - 1.633009672164917j,
-          2.9829511642456055 + 2.992889404296875j]], rtol=1e-4, atol=1e-5)
+        [
+            [1 + 1j, 0.5 - 2j, -1 + 0.25j],
+            [
+                2.2135701179504395 + 0.25271138548851013j,
+                0.8523647785186768 - 1.633009672164917j,
+                2.9829511642456055 + 2.992889404296875j,
+            ],
+        ],
+        rtol=1e-4,
+        atol=1e-5,
+    )
     big = mx.array(np.array([100 + 1j, 101 + 0.5j, 99 - 1j], np.complex64))
     np.testing.assert_allclose(
         np.array(mx.logcumsumexp(big)),
         [100 + 1j, 101.2885971069336 + 0.6325452327728271j, 101.28748321533203 + 0.5310425162315369j],
-        rtol=1e-5)
+        rtol=1e-5,
+    )
 
 
 # ------------------------------------------------------------------- fft
@@ -252,7 +286,8 @@ def test_fft_argument_errors():
 def test_fftfreq_values():
     np.testing.assert_array_equal(
         mx.fft.fftfreq(6, d=1.0).tolist(),
-        [0.0, 0.1666666716337204, 0.3333333432674408, -0.5, -0.3333333432674408, -0.1666666716337204])
+        [0.0, 0.1666666716337204, 0.3333333432674408, -0.5, -0.3333333432674408, -0.1666666716337204],
+    )
     assert mx.fft.rfftfreq(8, d=-0.5).tolist() == [-0.0, -0.25, -0.5, -0.75, -1.0]
     assert mx.fft.fftfreq(5, d=0.25).dtype == mx.float32
 
@@ -285,8 +320,13 @@ def test_pinv_empty_and_tall():
     assert mx.linalg.pinv(mx.zeros((2, 3, 0)), stream=mx.cpu).shape == (2, 0, 3)
     np.testing.assert_allclose(
         mx.linalg.pinv(mx.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), stream=mx.cpu).tolist(),
-        [[-1.3333311080932617, -0.33333149552345276, 0.6666648983955383],
-         [1.0833314657211304, 0.3333318531513214, -0.41666531562805176]], rtol=1e-4, atol=1e-5)
+        [
+            [-1.3333311080932617, -0.33333149552345276, 0.6666648983955383],
+            [1.0833314657211304, 0.3333318531513214, -0.41666531562805176],
+        ],
+        rtol=1e-4,
+        atol=1e-5,
+    )
 
 
 def test_complex_svd():
@@ -294,13 +334,17 @@ def test_complex_svd():
     a = mx.array(a_np)
     s = mx.linalg.svd(a, compute_uv=False, stream=mx.cpu)
     assert s.dtype == mx.float32
-    np.testing.assert_allclose(s.tolist(), [3.93426251411438, 3.1524689197540283, 1.3769603967666626],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        s.tolist(), [3.93426251411438, 3.1524689197540283, 1.3769603967666626], rtol=1e-5
+    )
     u, s, vt = mx.linalg.svd(a, stream=mx.cpu)
     assert (u.dtype, s.dtype, vt.dtype) == (mx.complex64, mx.float32, mx.complex64)
     np.testing.assert_allclose(np.array(u @ mx.diag(s) @ vt), a_np, atol=1e-5)
-    s = mx.linalg.svd(mx.array(np.array([[1 + 1j, 2 + 2j], [3 + 3j, 4 + 4j]], np.complex64)),
-                      compute_uv=False, stream=mx.cpu)
+    s = mx.linalg.svd(
+        mx.array(np.array([[1 + 1j, 2 + 2j], [3 + 3j, 4 + 4j]], np.complex64)),
+        compute_uv=False,
+        stream=mx.cpu,
+    )
     np.testing.assert_allclose(s.tolist(), [7.72866, 0.517554], rtol=1e-5)
 
 
@@ -308,8 +352,11 @@ def test_complex_eig():
     a_np = np.array([[1 + 2j, 0.5 - 1j, 0], [2j, -1, 1 + 1j], [0.25, 3 - 1j, 2]], np.complex64)
     a = mx.array(a_np)
     w = np.array(mx.linalg.eigvals(a, stream=mx.cpu))
-    expected = [-2.4484663009643555 - 0.32896652817726135j, 1.3423558473587036 + 1.7233059406280518j,
-                3.1061103343963623 + 0.6056599020957947j]
+    expected = [
+        -2.4484663009643555 - 0.32896652817726135j,
+        1.3423558473587036 + 1.7233059406280518j,
+        3.1061103343963623 + 0.6056599020957947j,
+    ]
     np.testing.assert_allclose(sorted(w, key=lambda z: z.real), expected, rtol=1e-4, atol=1e-5)
     w, v = mx.linalg.eig(a, stream=mx.cpu)
     assert w.dtype == mx.complex64 and v.dtype == mx.complex64
@@ -322,13 +369,17 @@ def test_complex_eigh():
     for uplo in ("L", "U"):
         w, v = mx.linalg.eigh(h, UPLO=uplo, stream=mx.cpu)
         assert w.dtype == mx.float32 and v.dtype == mx.complex64
-        np.testing.assert_allclose(w.tolist(), [0.413671612739563, 1.2560654878616333, 4.33026123046875],
-                                   rtol=1e-5)
+        np.testing.assert_allclose(
+            w.tolist(), [0.413671612739563, 1.2560654878616333, 4.33026123046875], rtol=1e-5
+        )
         np.testing.assert_allclose(np.array(h @ v), np.array(w[None, :] * v), atol=1e-5)
     # Only the named triangle is read.
     lower_only = mx.array(np.tril(h_np))
-    np.testing.assert_allclose(mx.linalg.eigvalsh(lower_only, UPLO="L", stream=mx.cpu).tolist(),
-                               [0.413671612739563, 1.2560654878616333, 4.33026123046875], rtol=1e-5)
+    np.testing.assert_allclose(
+        mx.linalg.eigvalsh(lower_only, UPLO="L", stream=mx.cpu).tolist(),
+        [0.413671612739563, 1.2560654878616333, 4.33026123046875],
+        rtol=1e-5,
+    )
     with pytest.raises(ValueError, match="float32, float64 or complex64"):
         mx.linalg.eigh(mx.array([[1, 2], [2, 1]]), stream=mx.cpu)
 
@@ -359,15 +410,55 @@ def test_median_complex_nan():
 
 
 def test_fp8_round_trip():
-    v = mx.array([448, 256, 0.015625, 1.0, -1.0, 0.3, 500, 1e9, math.nan, math.inf, -math.inf,
-                  0.001, 0.0019, 0.00098, -0.0, 460, 464, 2**-9, 2**-10])
+    v = mx.array(
+        [
+            448,
+            256,
+            0.015625,
+            1.0,
+            -1.0,
+            0.3,
+            500,
+            1e9,
+            math.nan,
+            math.inf,
+            -math.inf,
+            0.001,
+            0.0019,
+            0.00098,
+            -0.0,
+            460,
+            464,
+            2**-9,
+            2**-10,
+        ]
+    )
     q = mx.to_fp8(v)
     assert q.dtype == mx.uint8
     assert q.tolist() == [126, 120, 8, 56, 184, 42, 126, 126, 126, 126, 254, 1, 1, 1, 128, 126, 126, 1, 0]
     back = mx.from_fp8(q)
     assert back.dtype == mx.bfloat16
-    assert back.tolist() == [448.0, 256.0, 0.015625, 1.0, -1.0, 0.3125, 448.0, 448.0, 448.0, 448.0, -448.0,
-                             0.001953125, 0.001953125, 0.001953125, -0.0, 448.0, 448.0, 0.001953125, 0.0]
+    assert back.tolist() == [
+        448.0,
+        256.0,
+        0.015625,
+        1.0,
+        -1.0,
+        0.3125,
+        448.0,
+        448.0,
+        448.0,
+        448.0,
+        -448.0,
+        0.001953125,
+        0.001953125,
+        0.001953125,
+        -0.0,
+        448.0,
+        448.0,
+        0.001953125,
+        0.0,
+    ]
     table = mx.from_fp8(mx.arange(256).astype(mx.uint8), dtype=mx.float32).tolist()
     assert table[:4] == [0.0, 0.001953125, 0.00390625, 0.005859375]
     assert table[120:127] == [256.0, 288.0, 320.0, 352.0, 384.0, 416.0, 448.0]

@@ -1,6 +1,7 @@
 """mlx.optimizers against results recorded from real MLX 0.32 by
 tests/data/record_nn.py (cases in tests/data/nn_optim_cases.py): the first
 steps of every optimizer, state, schedules, clipping; plus save/restore."""
+
 import os
 import sys
 
@@ -27,7 +28,11 @@ def test_same_as_mlx(name):
 
 
 def test_every_optimizer_is_covered():
-    classes = {n for n in dir(optim) if isinstance(getattr(optim, n), type) and issubclass(getattr(optim, n), optim.Optimizer)}
+    classes = {
+        n
+        for n in dir(optim)
+        if isinstance(getattr(optim, n), type) and issubclass(getattr(optim, n), optim.Optimizer)
+    }
     classes -= {"Optimizer", "MultiOptimizer"}
     source = open(os.path.join(HERE, "data", "nn_optim_cases.py")).read()
     assert {c for c in classes if f"optim.{c}(" not in source} == set()
@@ -74,8 +79,9 @@ def test_sgd_matches_formula():
 
 def test_multi_optimizer_state_restore_and_empty_part():
     def make():
-        return optim.MultiOptimizer([optim.Adam(0.01), optim.SGD(0.1, momentum=0.9)],
-                                    [lambda name, g: g.ndim >= 2])
+        return optim.MultiOptimizer(
+            [optim.Adam(0.01), optim.SGD(0.1, momentum=0.9)], [lambda name, g: g.ndim >= 2]
+        )
 
     a = make()
     params = _problem()
@@ -120,9 +126,12 @@ def test_optimizer_update_changes_model_in_place():
 
 
 @pytest.mark.skipif(not hasattr(mx, "compile"), reason="mx.compile not in mlx.core yet")
-@pytest.mark.xfail(not hasattr(mx.random, "state"), strict=True,
-                   reason="mlx.core.random.state (the global key list that MLX compiles "
-                          "as implicit state) is missing in mlx.core")
+@pytest.mark.xfail(
+    not hasattr(mx.random, "state"),
+    strict=True,
+    reason="mlx.core.random.state (the global key list that MLX compiles "
+    "as implicit state) is missing in mlx.core",
+)
 def test_end_to_end_compiled_same_as_mlx():
     # the recorded (eager, real MLX) run, replayed with a compiled step
     from nn_optim_cases import train_end_to_end

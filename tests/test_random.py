@@ -1,5 +1,6 @@
 """mx.random: bit-exact streams recorded from real MLX 0.32, distribution
 statistics, shapes, dtypes and errors."""
+
 import json
 import os
 import sys

@@ -8,15 +8,13 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
-from helpers import (ALL, FLOATS, INTS, REAL, SIGNED, assert_array, assert_raises,
-                     np_values, seeded_rng, to_mx)
+from helpers import ALL, FLOATS, INTS, REAL, SIGNED, assert_array, assert_raises, np_values, seeded_rng, to_mx
 from helpers import LAYOUTS, layout, to_np
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
 
 # MLX's sum/prod accumulate small integers (and bool) in 32 bits.
-SUM_DTYPE = {"bool": "int32", "int8": "int32", "int16": "int32",
-             "uint8": "uint32", "uint16": "uint32"}
+SUM_DTYPE = {"bool": "int32", "int8": "int32", "int16": "int32", "uint8": "uint32", "uint16": "uint32"}
 
 
 def sum_out(t):
@@ -44,22 +42,35 @@ REDUCTIONS = {
     "prod": (lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims), ALL, sum_out),
     "max": (lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims), REAL, lambda t: t),
     "min": (lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims), REAL, lambda t: t),
-    "all": (lambda x, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims), ALL,
-            lambda t: "bool"),
-    "any": (lambda x, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims), ALL,
-            lambda t: "bool"),
-    "mean": (lambda x, axis, keepdims: np.mean(x.astype(np.float64) if x.dtype.kind in "biu"
-                                               else x, axis=axis, keepdims=keepdims),
-             ALL, lambda t: t if t in FLOATS + ["complex64"] else "float32"),
-    "var": (lambda x, axis, keepdims: np.var(x.astype(np.float64) if x.dtype.kind in "biu"
-                                             else x, axis=axis, keepdims=keepdims),
-            REAL, lambda t: t if t in FLOATS else "float32"),
-    "std": (lambda x, axis, keepdims: np.std(x.astype(np.float64) if x.dtype.kind in "biu"
-                                             else x, axis=axis, keepdims=keepdims),
-            REAL, lambda t: t if t in FLOATS else "float32"),
+    "all": (lambda x, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims), ALL, lambda t: "bool"),
+    "any": (lambda x, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims), ALL, lambda t: "bool"),
+    "mean": (
+        lambda x, axis, keepdims: np.mean(
+            x.astype(np.float64) if x.dtype.kind in "biu" else x, axis=axis, keepdims=keepdims
+        ),
+        ALL,
+        lambda t: t if t in FLOATS + ["complex64"] else "float32",
+    ),
+    "var": (
+        lambda x, axis, keepdims: np.var(
+            x.astype(np.float64) if x.dtype.kind in "biu" else x, axis=axis, keepdims=keepdims
+        ),
+        REAL,
+        lambda t: t if t in FLOATS else "float32",
+    ),
+    "std": (
+        lambda x, axis, keepdims: np.std(
+            x.astype(np.float64) if x.dtype.kind in "biu" else x, axis=axis, keepdims=keepdims
+        ),
+        REAL,
+        lambda t: t if t in FLOATS else "float32",
+    ),
     # logsumexp of unsigned/bool inputs follows MLX's integer subtraction; test signed and floats.
-    "logsumexp": (lambda x, axis, keepdims: _logsumexp(x.astype(np.float64), axis, keepdims),
-                  SIGNED + FLOATS, lambda t: t if t in FLOATS else "float32"),
+    "logsumexp": (
+        lambda x, axis, keepdims: _logsumexp(x.astype(np.float64), axis, keepdims),
+        SIGNED + FLOATS,
+        lambda t: t if t in FLOATS else "float32",
+    ),
 }
 
 # (axis, keepdims) applied to each layout below.
@@ -92,9 +103,13 @@ def test_reduction(name, dtype):
             want = ref(ref_in(x, dtype), axis, keepdims)
             if out(dtype) in INTS:
                 want = np.asarray(want).astype(out(dtype))
-            assert_array(got, want, out(dtype), rtol=1e-4 if name in ("var", "std") else None,
-                         msg=f"{name}({dtype}, {lname}, axis={axis}, keepdims={keepdims}) "
-                             f"seed={seed}")
+            assert_array(
+                got,
+                want,
+                out(dtype),
+                rtol=1e-4 if name in ("var", "std") else None,
+                msg=f"{name}({dtype}, {lname}, axis={axis}, keepdims={keepdims}) seed={seed}",
+            )
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int32", "float16", "int8", "bool"])
@@ -104,10 +119,13 @@ def test_large_reductions(dtype):
     x = np_values(dtype, (300, 257), rng)
     a = to_mx(x, dtype)
     for axis in [None, 0, 1]:
-        assert_array(mx.sum(a.T, axis=axis), np.sum(ref_in(x.T, dtype), axis=axis)
-                     .astype(np.float64 if dtype in FLOATS else sum_out(dtype)),
-                     sum_out(dtype), rtol=1e-3 if dtype == "float16" else 1e-5,
-                     atol=0.5 if dtype == "float16" else 1e-4)
+        assert_array(
+            mx.sum(a.T, axis=axis),
+            np.sum(ref_in(x.T, dtype), axis=axis).astype(np.float64 if dtype in FLOATS else sum_out(dtype)),
+            sum_out(dtype),
+            rtol=1e-3 if dtype == "float16" else 1e-5,
+            atol=0.5 if dtype == "float16" else 1e-4,
+        )
         assert_array(mx.max(a.T, axis=axis), np.max(x.T, axis=axis), dtype)
     b = mx.broadcast_to(a[:1], (300, 257))
     assert_array(mx.min(b, axis=0), np.min(np.broadcast_to(x[:1], (300, 257)), axis=0), dtype)
@@ -132,8 +150,12 @@ def test_nan_handling():
     a = mx.array(x)
     for name in ["sum", "prod", "max", "min", "mean"]:
         for axis in [0, 1]:
-            assert_array(getattr(mx, name)(a, axis=axis), getattr(np, name)(x, axis=axis),
-                         "float32", msg=f"{name} axis={axis}")
+            assert_array(
+                getattr(mx, name)(a, axis=axis),
+                getattr(np, name)(x, axis=axis),
+                "float32",
+                msg=f"{name} axis={axis}",
+            )
     # argmax/argmin pick the first NaN, as NumPy.
     assert_array(mx.argmax(a, axis=1), np.argmax(x, axis=1), "uint32")
     assert_array(mx.argmin(a, axis=1), np.argmin(x, axis=1), "uint32")
@@ -173,15 +195,15 @@ def test_var_ddof():
     x = np.arange(12, dtype=np.float32).reshape(3, 4) ** 1.5
     a = mx.array(x)
     for ddof in [0, 1, 2]:
-        assert_array(mx.var(a, axis=1, ddof=ddof), np.var(x, axis=1, ddof=ddof), "float32",
-                     rtol=1e-5)
+        assert_array(mx.var(a, axis=1, ddof=ddof), np.var(x, axis=1, ddof=ddof), "float32", rtol=1e-5)
         assert_array(mx.std(a, ddof=ddof), np.std(x, ddof=ddof), "float32", rtol=1e-5)
     # ddof >= n gives inf (MLX divides by max(n - ddof, 0)).
     assert_array(mx.var(a, axis=0, ddof=3), np.full(4, np.inf), "float32")
 
 
-@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "all", "any", "mean",
-                                  "logsumexp", "var", "std"])
+@pytest.mark.parametrize(
+    "name", ["sum", "prod", "max", "min", "all", "any", "mean", "logsumexp", "var", "std"]
+)
 def test_axis_errors(name):
     a = mx.zeros((2, 3))
     f = getattr(mx, name)
@@ -207,8 +229,7 @@ def test_methods_match_functions():
     assert_array(a.sum(axis=1), x.sum(axis=1), "float32")
     assert_array(a.max(), x.max(), "float32")
     assert_array(a.argmax(axis=2), x.argmax(axis=2), "uint32")
-    assert_array(a.mean(axis=(0, 2), keepdims=True), x.mean(axis=(0, 2), keepdims=True),
-                 "float32")
+    assert_array(a.mean(axis=(0, 2), keepdims=True), x.mean(axis=(0, 2), keepdims=True), "float32")
 
 
 def test_logsumexp_rows_special_values_and_long_rows():
@@ -216,9 +237,12 @@ def test_logsumexp_rows_special_values_and_long_rows():
     # (max taken out only when finite), and rows long enough to be split
     # across threads.
     inf, nan = np.inf, np.nan
-    x = np.array([[1.0, inf, 2.0], [-inf, -inf, -inf], [1.0, nan, 2.0],
-                  [inf, nan, 0.0], [-inf, 0.0, 1.0]], np.float32)
-    assert_array(mx.logsumexp(mx.array(x), axis=-1), np.array([inf, -inf, nan, nan, np.log(np.e + 1)]), "float32")
+    x = np.array(
+        [[1.0, inf, 2.0], [-inf, -inf, -inf], [1.0, nan, 2.0], [inf, nan, 0.0], [-inf, 0.0, 1.0]], np.float32
+    )
+    assert_array(
+        mx.logsumexp(mx.array(x), axis=-1), np.array([inf, -inf, nan, nan, np.log(np.e + 1)]), "float32"
+    )
     rng = np.random.default_rng(3)
     for shape, axis in [((1, 300_001), None), ((2, 100_003), 1), ((70_001, 3), 0)]:
         v = (rng.standard_normal(shape) * 20).astype(np.float32)
@@ -242,11 +266,15 @@ def test_row_reductions_every_lane_split(n):
     np.testing.assert_allclose(np.array(a.sum(-1)), x.sum(-1), rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(np.array(a.max(-1)), x.max(-1))
     np.testing.assert_array_equal(np.array(a.min(-1)), x.min(-1))
-    np.testing.assert_allclose(np.array(mx.softmax(a, axis=-1)),
-                               np.exp(x - x.max(-1, keepdims=True)) / np.exp(x - x.max(-1, keepdims=True)).sum(
-                                   -1, keepdims=True), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(np.array(mx.logsumexp(a, axis=-1)),
-                               np.log(np.exp(x.astype(np.float64)).sum(-1)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        np.array(mx.softmax(a, axis=-1)),
+        np.exp(x - x.max(-1, keepdims=True)) / np.exp(x - x.max(-1, keepdims=True)).sum(-1, keepdims=True),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        np.array(mx.logsumexp(a, axis=-1)), np.log(np.exp(x.astype(np.float64)).sum(-1)), rtol=1e-5, atol=1e-5
+    )
     ln = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
     np.testing.assert_allclose(np.array(mx.fast.layer_norm(a, None, None, 1e-5)), ln, rtol=1e-4, atol=1e-4)
     xi = rng.integers(-50, 50, (7, n)).astype(np.int32)
@@ -273,8 +301,13 @@ def test_count_nonzero(dtype):
     for name in LAYOUTS:
         a, x = layout(name, dtype, rng)
         x = np.round(x) if dtype != "bool" else x
-        a = to_mx(x, dtype) if name not in ("transposed", "sliced", "broadcast") else mx.round(a) \
-            if dtype not in ("bool", "int32", "uint8") else a
+        a = (
+            to_mx(x, dtype)
+            if name not in ("transposed", "sliced", "broadcast")
+            else mx.round(a)
+            if dtype not in ("bool", "int32", "uint8")
+            else a
+        )
         x = to_np(a)
         axes = [None, 0, -1, (0, 1)] if a.ndim == 2 else [None]
         for axis in axes:

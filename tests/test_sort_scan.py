@@ -14,7 +14,9 @@ def npy(x):
 
 def check(out, ref, rtol=1e-5):
     assert tuple(out.shape) == tuple(np.shape(ref)), (out.shape, np.shape(ref))
-    np.testing.assert_allclose(npy(out).astype(np.float64), np.asarray(ref).astype(np.float64), rtol=rtol, atol=1e-5)
+    np.testing.assert_allclose(
+        npy(out).astype(np.float64), np.asarray(ref).astype(np.float64), rtol=rtol, atol=1e-5
+    )
 
 
 def sample(dtype, shape=(4, 5, 6)):
@@ -61,9 +63,14 @@ def test_partition_topk(dtype):
             k = kth % n.shape[axis]
             assert (np.take(p, range(k), axis=axis) <= np.expand_dims(np.take(p, k, axis=axis), axis)).all()
             ip = npy(mx.argpartition(a, kth, axis=axis)).astype(np.int64)
-            np.testing.assert_array_equal(np.take(np.take_along_axis(n, ip, axis), kth, axis=axis), np.take(ref, kth, axis=axis))
+            np.testing.assert_array_equal(
+                np.take(np.take_along_axis(n, ip, axis), kth, axis=axis), np.take(ref, kth, axis=axis)
+            )
         t = mx.topk(a, 3, axis=axis)
-        check(mx.sort(t, axis=axis), np.take(np.sort(n, axis=axis), range(n.shape[axis] - 3, n.shape[axis]), axis=axis))
+        check(
+            mx.sort(t, axis=axis),
+            np.take(np.sort(n, axis=axis), range(n.shape[axis] - 3, n.shape[axis]), axis=axis),
+        )
     check(mx.topk(mx.array([[1, 2], [3, 4]]), 1, axis=None), np.array([4]))
     with pytest.raises(ValueError, match=r"^\[topk\]"):
         mx.topk(mx.array([1, 2]), 3)
@@ -90,7 +97,9 @@ def np_scan(f, x, axis, reverse, inclusive, init):
         x = np.flip(x, axis)
     y = f(x, axis=axis)
     if not inclusive:
-        y = np.concatenate([np.full_like(np.take(y, [0], axis=axis), init), np.delete(y, -1, axis=axis)], axis=axis)
+        y = np.concatenate(
+            [np.full_like(np.take(y, [0], axis=axis), init), np.delete(y, -1, axis=axis)], axis=axis
+        )
     return np.flip(y, axis) if reverse else y
 
 
@@ -110,7 +119,9 @@ def test_scans(axis, reverse, inclusive):
     check(a.cumsum(**kw), np_scan(np.cumsum, x, axis, reverse, inclusive, 0), rtol=1e-4)
 
 
-@pytest.mark.parametrize("dtype", [mx.bool_, mx.int8, mx.uint8, mx.int32, mx.int64, mx.float16, mx.bfloat16, mx.complex64])
+@pytest.mark.parametrize(
+    "dtype", [mx.bool_, mx.int8, mx.uint8, mx.int32, mx.int64, mx.float16, mx.bfloat16, mx.complex64]
+)
 def test_scan_dtypes(dtype):
     a = mx.array([1, 2, 3, 0]).astype(dtype)
     expect_sum = mx.int32 if dtype == mx.bool_ else dtype

@@ -6,24 +6,62 @@ python/src/<family>.cpp (bindings). A family may have several files on one
 floor, named <family>_<part>; each floor also has a few shared files, named
 below. docs/dev/layout.md describes the floors.
 """
+
 import os
 import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 FAMILIES = {
-    "elementwise", "creation", "layout", "reduce", "products", "indexing", "sort_scan",
-    "conv", "last_axis", "random", "fast", "fft", "linalg", "graph", "fused",
-    "quantized", "distributed", "export",
+    "elementwise",
+    "creation",
+    "layout",
+    "reduce",
+    "products",
+    "indexing",
+    "sort_scan",
+    "conv",
+    "last_axis",
+    "random",
+    "fast",
+    "fft",
+    "linalg",
+    "graph",
+    "fused",
+    "quantized",
+    "distributed",
+    "export",
 }
 
 # Files of a floor that serve every family there.
 SHARED = {
     "mlx/ops": {"common"},
     "mlx/primitives": {"common"},
-    "mlx/backend/cpu": {"blas", "copy", "dispatch", "lanes", "math", "parallel", "simd", "streaming", "strided"},
-    "python/src": {"mlx", "array", "convert", "py_args", "trees", "device", "dtype", "memory", "io",
-                   "transforms", "compile", "backends"},
+    "mlx/backend/cpu": {
+        "blas",
+        "copy",
+        "dispatch",
+        "lanes",
+        "math",
+        "parallel",
+        "simd",
+        "streaming",
+        "strided",
+    },
+    "python/src": {
+        "mlx",
+        "array",
+        "convert",
+        "py_args",
+        "trees",
+        "device",
+        "dtype",
+        "memory",
+        "io",
+        "transforms",
+        "compile",
+        "backends",
+    },
 }
 
 # Names that say when a file was written rather than what it holds.

@@ -4,6 +4,7 @@ through them, with every function's signature.
 
 They exist only in an installed package (pip install .); a source tree used
 in place has none, and these tests are skipped there."""
+
 import ast
 import os
 import shutil
@@ -23,12 +24,13 @@ STUBS = os.path.join(PACKAGE, "core")
 SUBMODULES = ["random", "fft", "linalg", "fast", "metal", "cuda", "distributed"]
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.isfile(os.path.join(STUBS, "__init__.pyi")),
-                       reason=f"no stubs in {STUBS}: mlx is not an installed build "
-                              "(or was built with MLX_BUILD_STUBS=OFF)"),
+    pytest.mark.skipif(
+        not os.path.isfile(os.path.join(STUBS, "__init__.pyi")),
+        reason=f"no stubs in {STUBS}: mlx is not an installed build (or was built with MLX_BUILD_STUBS=OFF)",
+    ),
 ]
 
-SCRIPT = '''
+SCRIPT = """
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
@@ -59,7 +61,7 @@ mx.metal.is_available()
 mx.distributed.is_available()
 reveal_type(mx.zeros((2, 3)))
 reveal_type(mx.random.normal)
-'''
+"""
 
 
 def _mypy(tmp_path, *args):
@@ -69,15 +71,32 @@ def _mypy(tmp_path, *args):
     # anywhere else (pip install --target) goes on the PYTHONPATH, where mypy
     # also takes it as installed code (it reports no errors inside it).
     parent = os.path.dirname(PACKAGE)
-    site_dirs = {os.path.realpath(p) for p in site.getsitepackages() + [site.getusersitepackages(),
-                 sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]}
+    site_dirs = {
+        os.path.realpath(p)
+        for p in site.getsitepackages()
+        + [site.getusersitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    }
     if os.path.realpath(parent) not in site_dirs:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [parent, env.get("PYTHONPATH")]))
     # Run from tmp_path: mypy also searches the current directory, and a
     # checkout's root has an mlx/ folder (the C++ sources).
-    out = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / ".mypy_cache"),
-                          "--no-error-summary", "--show-error-codes", *args],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "--no-error-summary",
+            "--show-error-codes",
+            *args,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return out.returncode, out.stdout + out.stderr
 
 
@@ -116,7 +135,9 @@ def test_mypy_sees_mlx_core_through_the_stubs(tmp_path):
 def test_mypy_reports_a_missing_attribute(tmp_path):
     # The stubs are really what mypy reads: a name mlx.core lacks is an error.
     script = tmp_path / "typo.py"
-    script.write_text("import mlx.core as mx\nmx.zeros((2,)).no_such_method()\nmx.random.no_such_function()\n")
+    script.write_text(
+        "import mlx.core as mx\nmx.zeros((2,)).no_such_method()\nmx.random.no_such_function()\n"
+    )
     rc, out = _mypy(tmp_path, str(script))
     assert rc == 1, out
     assert '"array" has no attribute "no_such_method"' in out, out
@@ -125,7 +146,9 @@ def test_mypy_reports_a_missing_attribute(tmp_path):
 
 def test_stubs_pass_mypy_strict(tmp_path):
     # The stubs themselves are valid, fully annotated Python.
-    shutil.copytree(STUBS, tmp_path / "stubs" / "mlx" / "core", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    shutil.copytree(
+        STUBS, tmp_path / "stubs" / "mlx" / "core", ignore=shutil.ignore_patterns("*.so", "__pycache__")
+    )
     (tmp_path / "stubs" / "mlx" / "__init__.pyi").write_text("")
     rc, out = _mypy(tmp_path / "stubs", "--strict", "-p", "mlx.core")
     assert rc == 0, out

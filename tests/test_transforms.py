@@ -55,7 +55,7 @@ UNARY = [
     ("slice_neg", lambda x: x[::-2, 1:3] ** 2, lambda s: RNG.normal(size=s)),
     ("broadcast", lambda x: mx.broadcast_to(x[:1], (5, 4, 3)) * mx.arange(3.0), lambda s: RNG.normal(size=s)),
     ("matmul", lambda x: x @ x.T, lambda s: RNG.normal(size=s)),
-    ("where", lambda x: mx.where(x > 0, x * 2, x ** 2), lambda s: RNG.normal(size=s)),
+    ("where", lambda x: mx.where(x > 0, x * 2, x**2), lambda s: RNG.normal(size=s)),
     ("clip", lambda x: mx.clip(x, -0.5, 0.5), lambda s: RNG.normal(size=s)),
 ]
 
@@ -145,7 +145,7 @@ def test_grad_and_value_and_grad():
 
 
 def test_value_and_grad_with_aux():
-    (loss, aux), g = mx.value_and_grad(lambda x: ((x ** 2).sum(), x * 2))(mx.array([1.0, 2.0]))
+    (loss, aux), g = mx.value_and_grad(lambda x: ((x**2).sum(), x * 2))(mx.array([1.0, 2.0]))
     assert loss.item() == 5.0
     assert aux.tolist() == [2.0, 4.0]
     assert g.tolist() == [2.0, 4.0]
@@ -182,7 +182,7 @@ def test_higher_order():
 
 def test_hessian_vector_product():
     def f(x):
-        return (x ** 3).sum() + (x[0] * x[1])
+        return (x**3).sum() + (x[0] * x[1])
 
     x = mx.array([1.0, 2.0, 3.0])
     v = mx.array([1.0, 0.0, 1.0])
@@ -215,7 +215,7 @@ def test_vmap_of_grad_per_example_gradients():
 
 def test_grad_of_vmap():
     x = mx.array([1.0, 2.0, 3.0])
-    g = mx.grad(lambda x: mx.vmap(lambda v: v ** 2)(x).sum())(x)
+    g = mx.grad(lambda x: mx.vmap(lambda v: v**2)(x).sum())(x)
     assert g.tolist() == [2.0, 4.0, 6.0]
 
 

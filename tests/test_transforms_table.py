@@ -49,8 +49,7 @@ def np_outs(out):
 
 
 def inner(xs, ys):
-    return sum(float(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64)))
-               for x, y in zip(xs, ys))
+    return sum(float(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64))) for x, y in zip(xs, ys))
 
 
 def bind(case, xs):
@@ -109,8 +108,9 @@ def test_vjp_jvp_match_finite_differences(case):
         assert len(jt) == len(outs)
         for j, o, e in zip(jt, outs, fd):
             assert j.shape == o.shape, f"{case.name}: jvp shape {j.shape} != {o.shape}"
-            np.testing.assert_allclose(np.array(j), e, rtol=case.rtol, atol=case.atol,
-                                       err_msg=f"{case.name}: jvp")
+            np.testing.assert_allclose(
+                np.array(j), e, rtol=case.rtol, atol=case.atol, err_msg=f"{case.name}: jvp"
+            )
 
     cots = [rng.normal(size=o.shape) for o in outs]
     _, grads = mx.vjp(f, [to_mx(p) for p in ps], [to_mx(c) for c in cots])
@@ -120,8 +120,9 @@ def test_vjp_jvp_match_finite_differences(case):
         assert g.dtype == mx.float64, f"{case.name}: vjp dtype {g.dtype}"
     lhs = inner([np.array(g) for g in grads], ts)
     rhs = inner(cots, fd)
-    np.testing.assert_allclose(lhs, rhs, rtol=case.rtol, atol=case.atol,
-                               err_msg=f"{case.name}: <vjp(c), t> != <c, J t>")
+    np.testing.assert_allclose(
+        lhs, rhs, rtol=case.rtol, atol=case.atol, err_msg=f"{case.name}: <vjp(c), t> != <c, J t>"
+    )
 
 
 MULTI = [c for c in SMOOTH if len(c.diff_args()) > 1]
@@ -141,21 +142,32 @@ def test_each_argument_alone(case):
     ts = [to_mx(rng.normal(size=np.shape(p))) for p in ps]
     _, full = mx.vjp(f, prim, cots)
     for k in range(len(ps)):
+
         def fk(v, k=k):
             args = list(prim)
             args[k] = v
             return f(*args)
 
         _, gk = mx.vjp(fk, [prim[k]], cots)
-        np.testing.assert_allclose(np.array(gk[0]), np.array(full[k]), rtol=1e-10, atol=1e-12,
-                                   err_msg=f"{case.name}: vjp of argument {k} alone")
+        np.testing.assert_allclose(
+            np.array(gk[0]),
+            np.array(full[k]),
+            rtol=1e-10,
+            atol=1e-12,
+            err_msg=f"{case.name}: vjp of argument {k} alone",
+        )
         if case.jvp:
             _, jk = mx.jvp(fk, [prim[k]], [ts[k]])
             zero = [ts[i] if i == k else mx.zeros_like(ts[i]) for i in range(len(ps))]
             _, jf = mx.jvp(f, prim, zero)
             for a, b in zip(jk, jf):
-                np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-10, atol=1e-12,
-                                           err_msg=f"{case.name}: jvp of argument {k} alone")
+                np.testing.assert_allclose(
+                    np.array(a),
+                    np.array(b),
+                    rtol=1e-10,
+                    atol=1e-12,
+                    err_msg=f"{case.name}: jvp of argument {k} alone",
+                )
 
 
 @pytest.mark.parametrize("case", SMOOTH, ids=ids(SMOOTH))
@@ -202,12 +214,16 @@ def test_second_order(case):
     t = rng.normal(size=p0.shape)
     fd = directional(g, [p0], [t], eps=1e-5)[0]
     _, ht = mx.jvp(g, [to_mx(p0)], [to_mx(t)])
-    np.testing.assert_allclose(np.array(ht[0]), fd, rtol=1e-5, atol=1e-6,
-                               err_msg=f"{case.name}: jvp of grad")
+    np.testing.assert_allclose(np.array(ht[0]), fd, rtol=1e-5, atol=1e-6, err_msg=f"{case.name}: jvp of grad")
     c2 = rng.normal(size=p0.shape)
     gg = mx.grad(lambda x: mx.sum(g(x) * to_mx(c2)))(to_mx(p0))
-    np.testing.assert_allclose(inner([np.array(gg)], [t]), inner([c2], [fd]), rtol=1e-5,
-                               atol=1e-6, err_msg=f"{case.name}: grad of grad")
+    np.testing.assert_allclose(
+        inner([np.array(gg)], [t]),
+        inner([c2], [fd]),
+        rtol=1e-5,
+        atol=1e-6,
+        err_msg=f"{case.name}: grad of grad",
+    )
 
 
 @pytest.mark.parametrize("case", ZERO, ids=ids(ZERO))
@@ -296,8 +312,7 @@ def test_vmap_matches_loop(case):
     specs = case.vmap or vmap_specs(case, xs, min(o.ndim for o in outs))
     for in_axes, out_axes in specs:
         ins = batched_inputs(case, rng, in_axes)
-        got = as_list(mx.vmap(case.fn, in_axes=in_axes, out_axes=out_axes)(
-            *[to_mx(v) for v, _ in ins]))
+        got = as_list(mx.vmap(case.fn, in_axes=in_axes, out_axes=out_axes)(*[to_mx(v) for v, _ in ins]))
         lanes = [np_outs(case.fn(*[to_mx(lane[b]) for _, lane in ins])) for b in range(NB)]
         assert len(got) == len(lanes[0])
         for k, g in enumerate(got):
@@ -307,8 +322,9 @@ def test_vmap_matches_loop(case):
             # A tenth of the case's own tolerances: batched and single products
             # may sum in another order (the vector width differs by host), so
             # values near zero after cancellation need the absolute term too.
-            np.testing.assert_allclose(np.array(g), want, rtol=max(1e-6, case.rtol / 10),
-                                       atol=max(1e-9, case.atol / 10), err_msg=msg)
+            np.testing.assert_allclose(
+                np.array(g), want, rtol=max(1e-6, case.rtol / 10), atol=max(1e-9, case.atol / 10), err_msg=msg
+            )
 
 
 def test_vmap_of_jvp_and_grad_match_loop():
@@ -335,9 +351,25 @@ def test_vmap_of_jvp_and_grad_match_loop():
         np.testing.assert_allclose(np.array(got), want, rtol=1e-6, atol=1e-9, err_msg=name)
 
 
-NESTED = ["exp", "add_broadcast", "matmul", "sum_keepdims", "logsumexp", "take", "getitem_array",
-          "put_along_axis", "at_add", "sort", "cummax", "concatenate", "pad", "conv1d", "softmax",
-          "where_broadcast", "diagonal"]
+NESTED = [
+    "exp",
+    "add_broadcast",
+    "matmul",
+    "sum_keepdims",
+    "logsumexp",
+    "take",
+    "getitem_array",
+    "put_along_axis",
+    "at_add",
+    "sort",
+    "cummax",
+    "concatenate",
+    "pad",
+    "conv1d",
+    "softmax",
+    "where_broadcast",
+    "diagonal",
+]
 
 
 @pytest.mark.parametrize("name", NESTED)
@@ -349,17 +381,24 @@ def test_nested_vmap_and_vmap_of_jvp(name):
     n = len(case.args)
     # Outer batch of 2 on axis 0, inner batch of 3 on axis 1 (of the inner arrays).
     lanes = [[draw(case, rng) for _ in range(3)] for _ in range(2)]
-    stacked = [np.stack([np.stack([lanes[i][j][k] for j in range(3)], axis=min(1, np.ndim(
-        lanes[0][0][k]))) for i in range(2)]) for k in range(n)]
+    stacked = [
+        np.stack(
+            [
+                np.stack([lanes[i][j][k] for j in range(3)], axis=min(1, np.ndim(lanes[0][0][k])))
+                for i in range(2)
+            ]
+        )
+        for k in range(n)
+    ]
     inner_axes = tuple(min(1, np.ndim(lanes[0][0][k])) for k in range(n))
-    got = as_list(mx.vmap(mx.vmap(case.fn, in_axes=inner_axes), in_axes=0)(
-        *[to_mx(v) for v in stacked]))
+    got = as_list(mx.vmap(mx.vmap(case.fn, in_axes=inner_axes), in_axes=0)(*[to_mx(v) for v in stacked]))
     for i in range(2):
         for j in range(3):
             want = np_outs(case.fn(*[to_mx(v) for v in lanes[i][j]]))
             for g, w in zip(got, want):
-                np.testing.assert_allclose(np.array(g)[i, j], w, rtol=1e-6, atol=1e-9,
-                                           err_msg=f"{name}: vmap of vmap lane {i}, {j}")
+                np.testing.assert_allclose(
+                    np.array(g)[i, j], w, rtol=1e-6, atol=1e-9, err_msg=f"{name}: vmap of vmap lane {i}, {j}"
+                )
 
     # vmap of jvp: the differentiated inputs and their tangents mapped, the rest not.
     d = case.diff_args()
@@ -368,7 +407,7 @@ def test_nested_vmap_and_vmap_of_jvp(name):
     tans = [[rng.normal(size=np.shape(xs[k])) for k in d] for _ in range(3)]
 
     def jvp_of(*vals):
-        prim, tan = vals[:len(d)], vals[len(d):]
+        prim, tan = vals[: len(d)], vals[len(d) :]
 
         def f(*dv):
             full = [to_mx(x) for x in xs]
@@ -378,13 +417,16 @@ def test_nested_vmap_and_vmap_of_jvp(name):
 
         return mx.jvp(f, list(prim), list(tan))[1]
 
-    got = mx.vmap(jvp_of)(*[to_mx(np.stack([b[k] for b in batch])) for k in d],
-                          *[to_mx(np.stack([t[i] for t in tans])) for i in range(len(d))])
+    got = mx.vmap(jvp_of)(
+        *[to_mx(np.stack([b[k] for b in batch])) for k in d],
+        *[to_mx(np.stack([t[i] for t in tans])) for i in range(len(d))],
+    )
     for b in range(3):
         want = jvp_of(*[to_mx(batch[b][k]) for k in d], *[to_mx(t) for t in tans[b]])
         for g, w in zip(got, want):
-            np.testing.assert_allclose(np.array(g)[b], np.array(w), rtol=1e-6, atol=1e-9,
-                                       err_msg=f"{name}: vmap of jvp lane {b}")
+            np.testing.assert_allclose(
+                np.array(g)[b], np.array(w), rtol=1e-6, atol=1e-9, err_msg=f"{name}: vmap of jvp lane {b}"
+            )
 
 
 def test_vmap_refuses_to_read_placeholder_values():
@@ -410,7 +452,9 @@ def test_vmap_over_an_empty_batch():
 
 
 def test_vjp_and_jvp_shape_errors():
-    with pytest.raises(ValueError, match=r"\[vjp\] Output shape \(2,3\) does not match cotangent shape \(3\)\."):
+    with pytest.raises(
+        ValueError, match=r"\[vjp\] Output shape \(2,3\) does not match cotangent shape \(3\)\."
+    ):
         mx.vjp(lambda a: a * 2, [mx.zeros((2, 3))], [mx.ones((3,))])
     with pytest.raises(ValueError, match=r"\[jvp\] Input shape does not match shape of tangent"):
         mx.jvp(lambda a: a * 2, [mx.zeros((2, 3))], [mx.ones((3,))])
@@ -435,16 +479,25 @@ def test_grad_argnums_sequences():
 
 def test_grad_argument_errors():
     x = mx.array([1.0, 2.0])
-    with pytest.raises(ValueError, match=r"^\[grad\] Can't compute the gradient of argument index 1 "
-                                         r"because the function is called with only 1 positional"):
+    with pytest.raises(
+        ValueError,
+        match=r"^\[grad\] Can't compute the gradient of argument index 1 "
+        r"because the function is called with only 1 positional",
+    ):
         mx.grad(lambda a: a.sum(), argnums=1)(x)
     with pytest.raises(ValueError, match=r"^\[value_and_grad\] Can't compute the gradient of argument"):
         mx.value_and_grad(lambda a: a.sum(), argnums=3)(x)
-    with pytest.raises(ValueError, match=r"keyword argument 'b' because the function is called with "
-                                         r"the following keyword arguments \{c,\}"):
+    with pytest.raises(
+        ValueError,
+        match=r"keyword argument 'b' because the function is called with "
+        r"the following keyword arguments \{c,\}",
+    ):
         mx.grad(lambda a, b=None, c=None: a.sum(), argnames="b")(x, c=x)
-    with pytest.raises(ValueError, match=r"^\[vjp\] Output shape \(1\) does not match cotangent shape "
-                                         r"\(\)\. If you are using grad your function must return a scalar"):
+    with pytest.raises(
+        ValueError,
+        match=r"^\[vjp\] Output shape \(1\) does not match cotangent shape "
+        r"\(\)\. If you are using grad your function must return a scalar",
+    ):
         mx.grad(lambda a: a.sum(keepdims=True))(x)
 
 
@@ -479,8 +532,12 @@ def test_complex_jvp_vjp_match_finite_differences(name, fn, shapes):
     outs, jt = mx.jvp(fn, [mx.array(z) for z in zs], [mx.array(t) for t in ts])
     for j, e in zip(jt, fd):
         np.testing.assert_allclose(np.array(j), e, rtol=2e-3, atol=2e-3, err_msg=f"{name}: jvp")
-    cots = [(_cdraw(rng, o.shape) if o.dtype == mx.complex64 else rng.normal(size=o.shape))
-            .astype(np.complex64 if o.dtype == mx.complex64 else np.float32) for o in outs]
+    cots = [
+        (_cdraw(rng, o.shape) if o.dtype == mx.complex64 else rng.normal(size=o.shape)).astype(
+            np.complex64 if o.dtype == mx.complex64 else np.float32
+        )
+        for o in outs
+    ]
     _, gs = mx.vjp(fn, [mx.array(z) for z in zs], [mx.array(c) for c in cots])
     for g, z in zip(gs, zs):
         assert g.dtype == mx.complex64 and g.shape == z.shape, name
@@ -503,8 +560,9 @@ def test_gradient_conventions_at_special_points(name):
 def test_jvp_conventions_at_ties(name):
     f, x, t = SPECIAL_JVP[name]
     got = mx.jvp(f, [mx.array(x)], [mx.array(t)])[1][0]
-    np.testing.assert_allclose(np.array(got), np.array(EXPECTED_JVP[name], np.float32), rtol=1e-5,
-                               err_msg=name)
+    np.testing.assert_allclose(
+        np.array(got), np.array(EXPECTED_JVP[name], np.float32), rtol=1e-5, err_msg=name
+    )
 
 
 def test_astype_to_integer_passes_gradient_through():

@@ -43,12 +43,46 @@ OPS = {
 
 F32 = np.finfo(np.float32)
 SPECIALS = np.array(
-    [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0,
-     F32.tiny, -F32.tiny, F32.smallest_subnormal, -F32.smallest_subnormal,
-     F32.max, -F32.max, 1e-30, -1e-30, 1e30, -1e30, 8192.0, 16777216.0,
-     16777218.0, -16777218.0, 1e10, 88.72283, 88.72284, 89.41598, 89.416,
-     -17.0, -104.0, 0.625, -0.625, 4096.0, 4097.0],
-    dtype=np.float32)
+    [
+        0.0,
+        -0.0,
+        np.inf,
+        -np.inf,
+        np.nan,
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+        2.0,
+        -2.0,
+        F32.tiny,
+        -F32.tiny,
+        F32.smallest_subnormal,
+        -F32.smallest_subnormal,
+        F32.max,
+        -F32.max,
+        1e-30,
+        -1e-30,
+        1e30,
+        -1e30,
+        8192.0,
+        16777216.0,
+        16777218.0,
+        -16777218.0,
+        1e10,
+        88.72283,
+        88.72284,
+        89.41598,
+        89.416,
+        -17.0,
+        -104.0,
+        0.625,
+        -0.625,
+        4096.0,
+        4097.0,
+    ],
+    dtype=np.float32,
+)
 
 
 def ordered(a):
@@ -101,30 +135,49 @@ def log_uniform(rng, n, lo=1e-40, hi=3e38, signed=True):
 def domain_points(name, rng, n=20000):
     """Extra inputs where the function is interesting."""
     if name in ("arcsin", "arccos", "arctanh"):
-        return np.concatenate([rng.uniform(-1, 1, n).astype(np.float32),
-                               log_uniform(rng, n, 1e-40, 1.0),
-                               np.float32(1) - log_uniform(rng, n, 1e-8, 1.0, signed=False),
-                               np.float32(-1) + log_uniform(rng, n, 1e-8, 1.0, signed=False)])
+        return np.concatenate(
+            [
+                rng.uniform(-1, 1, n).astype(np.float32),
+                log_uniform(rng, n, 1e-40, 1.0),
+                np.float32(1) - log_uniform(rng, n, 1e-8, 1.0, signed=False),
+                np.float32(-1) + log_uniform(rng, n, 1e-8, 1.0, signed=False),
+            ]
+        )
     if name in ("log1p",):
-        return np.concatenate([rng.uniform(-1, 1, n).astype(np.float32),
-                               np.float32(-1) + log_uniform(rng, n, 1e-8, 1.0, signed=False),
-                               log_uniform(rng, n, 1e-40, 1.0)])
+        return np.concatenate(
+            [
+                rng.uniform(-1, 1, n).astype(np.float32),
+                np.float32(-1) + log_uniform(rng, n, 1e-8, 1.0, signed=False),
+                log_uniform(rng, n, 1e-40, 1.0),
+            ]
+        )
     if name in ("log", "log2", "log10"):
-        return np.concatenate([rng.uniform(0.5, 2.0, n).astype(np.float32),
-                               log_uniform(rng, n, 1e-45, 3e38, signed=False)])
+        return np.concatenate(
+            [rng.uniform(0.5, 2.0, n).astype(np.float32), log_uniform(rng, n, 1e-45, 3e38, signed=False)]
+        )
     if name in ("sin", "cos", "tan"):
         # The floats nearest to multiples of pi/2 (zeros and poles), and
         # their neighbours.
         k = rng.integers(1, 10_000_000, n)
         near = (k * (np.pi / 2)).astype(np.float32)
         near = near[np.abs(near) <= 2**24]
-        return np.concatenate([rng.uniform(-20, 20, n).astype(np.float32), near,
-                               np.nextafter(near, np.float32(np.inf)),
-                               np.nextafter(near, np.float32(0)), -near,
-                               log_uniform(rng, n, 1.0, 3e38)])
-    return np.concatenate([rng.uniform(-20, 20, n).astype(np.float32),
-                           rng.uniform(-0.9, 0.9, n).astype(np.float32),
-                           rng.uniform(80, 95, n).astype(np.float32)])
+        return np.concatenate(
+            [
+                rng.uniform(-20, 20, n).astype(np.float32),
+                near,
+                np.nextafter(near, np.float32(np.inf)),
+                np.nextafter(near, np.float32(0)),
+                -near,
+                log_uniform(rng, n, 1.0, 3e38),
+            ]
+        )
+    return np.concatenate(
+        [
+            rng.uniform(-20, 20, n).astype(np.float32),
+            rng.uniform(-0.9, 0.9, n).astype(np.float32),
+            rng.uniform(80, 95, n).astype(np.float32),
+        ]
+    )
 
 
 @pytest.mark.parametrize("name", list(OPS))
@@ -135,8 +188,7 @@ def test_max_ulp_float32(name):
     want = reference(name, x)
     d = ulp_distance(y, want)
     worst = int(np.argmax(d))
-    assert d.max() <= MAX_ULP, (
-        f"{name}({x[worst]!r}) = {y[worst]!r}, want {want[worst]!r}: {d.max()} ulp")
+    assert d.max() <= MAX_ULP, f"{name}({x[worst]!r}) = {y[worst]!r}, want {want[worst]!r}: {d.max()} ulp"
     # Signed zeros and infinities exactly.
     exact = (want == 0) | np.isinf(want)
     np.testing.assert_array_equal(y[exact], want[exact])
@@ -147,35 +199,96 @@ def test_special_values():
     inf, nan = np.inf, np.nan
     pio2 = np.float32(np.pi / 2)
     cases = {
-        "tanh": [(0.0, 0.0), (-0.0, -0.0), (inf, 1.0), (-inf, -1.0), (20.0, 1.0),
-                 (-1e30, -1.0), (1e-45, 1e-45), (nan, nan)],
-        "sin": [(0.0, 0.0), (-0.0, -0.0), (inf, nan), (-inf, nan), (nan, nan),
-                (1e-40, 1e-40)],
+        "tanh": [
+            (0.0, 0.0),
+            (-0.0, -0.0),
+            (inf, 1.0),
+            (-inf, -1.0),
+            (20.0, 1.0),
+            (-1e30, -1.0),
+            (1e-45, 1e-45),
+            (nan, nan),
+        ],
+        "sin": [(0.0, 0.0), (-0.0, -0.0), (inf, nan), (-inf, nan), (nan, nan), (1e-40, 1e-40)],
         "cos": [(0.0, 1.0), (-0.0, 1.0), (inf, nan), (nan, nan)],
         "tan": [(0.0, 0.0), (-0.0, -0.0), (inf, nan), (nan, nan), (-1e-40, -1e-40)],
-        "log1p": [(0.0, 0.0), (-0.0, -0.0), (-1.0, -inf), (-2.0, nan), (-inf, nan),
-                  (inf, inf), (nan, nan), (1e-40, 1e-40), (-1e-10, -1e-10)],
-        "expm1": [(0.0, 0.0), (-0.0, -0.0), (-inf, -1.0), (-100.0, -1.0), (inf, inf),
-                  (100.0, inf), (nan, nan), (1e-40, 1e-40), (-1e-10, -1e-10)],
-        "log2": [(0.0, -inf), (-0.0, -inf), (-1.0, nan), (inf, inf), (nan, nan),
-                 (1.0, 0.0), (1e-45, -149.0)],
+        "log1p": [
+            (0.0, 0.0),
+            (-0.0, -0.0),
+            (-1.0, -inf),
+            (-2.0, nan),
+            (-inf, nan),
+            (inf, inf),
+            (nan, nan),
+            (1e-40, 1e-40),
+            (-1e-10, -1e-10),
+        ],
+        "expm1": [
+            (0.0, 0.0),
+            (-0.0, -0.0),
+            (-inf, -1.0),
+            (-100.0, -1.0),
+            (inf, inf),
+            (100.0, inf),
+            (nan, nan),
+            (1e-40, 1e-40),
+            (-1e-10, -1e-10),
+        ],
+        "log2": [(0.0, -inf), (-0.0, -inf), (-1.0, nan), (inf, inf), (nan, nan), (1.0, 0.0), (1e-45, -149.0)],
         "log10": [(0.0, -inf), (-1.0, nan), (inf, inf), (nan, nan), (1.0, 0.0)],
-        "sinh": [(0.0, 0.0), (-0.0, -0.0), (inf, inf), (-inf, -inf), (nan, nan),
-                 (1e-40, 1e-40), (100.0, inf), (-100.0, -inf)],
-        "cosh": [(0.0, 1.0), (-0.0, 1.0), (inf, inf), (-inf, inf), (nan, nan),
-                 (100.0, inf), (-100.0, inf)],
-        "arctan": [(0.0, 0.0), (-0.0, -0.0), (inf, pio2), (-inf, -pio2), (nan, nan),
-                   (1e-40, 1e-40), (1e30, pio2)],
-        "arcsinh": [(0.0, 0.0), (-0.0, -0.0), (inf, inf), (-inf, -inf), (nan, nan),
-                    (1e-40, 1e-40)],
-        "arctanh": [(0.0, 0.0), (-0.0, -0.0), (1.0, inf), (-1.0, -inf), (1.5, nan),
-                    (-2.0, nan), (inf, nan), (nan, nan), (1e-40, 1e-40)],
-        "arcsin": [(0.0, 0.0), (-0.0, -0.0), (1.0, pio2), (-1.0, -pio2), (1.0001, nan),
-                   (-2.0, nan), (inf, nan), (nan, nan), (1e-40, 1e-40)],
-        "erf": [(0.0, 0.0), (-0.0, -0.0), (inf, 1.0), (-inf, -1.0), (nan, nan),
-                (3.925, 1.0), (-10.0, -1.0)],
-        "arccos": [(1.0, 0.0), (-1.0, np.float32(np.pi)), (0.0, pio2), (-0.0, pio2),
-                   (1.0001, nan), (-inf, nan), (nan, nan)],
+        "sinh": [
+            (0.0, 0.0),
+            (-0.0, -0.0),
+            (inf, inf),
+            (-inf, -inf),
+            (nan, nan),
+            (1e-40, 1e-40),
+            (100.0, inf),
+            (-100.0, -inf),
+        ],
+        "cosh": [(0.0, 1.0), (-0.0, 1.0), (inf, inf), (-inf, inf), (nan, nan), (100.0, inf), (-100.0, inf)],
+        "arctan": [
+            (0.0, 0.0),
+            (-0.0, -0.0),
+            (inf, pio2),
+            (-inf, -pio2),
+            (nan, nan),
+            (1e-40, 1e-40),
+            (1e30, pio2),
+        ],
+        "arcsinh": [(0.0, 0.0), (-0.0, -0.0), (inf, inf), (-inf, -inf), (nan, nan), (1e-40, 1e-40)],
+        "arctanh": [
+            (0.0, 0.0),
+            (-0.0, -0.0),
+            (1.0, inf),
+            (-1.0, -inf),
+            (1.5, nan),
+            (-2.0, nan),
+            (inf, nan),
+            (nan, nan),
+            (1e-40, 1e-40),
+        ],
+        "arcsin": [
+            (0.0, 0.0),
+            (-0.0, -0.0),
+            (1.0, pio2),
+            (-1.0, -pio2),
+            (1.0001, nan),
+            (-2.0, nan),
+            (inf, nan),
+            (nan, nan),
+            (1e-40, 1e-40),
+        ],
+        "erf": [(0.0, 0.0), (-0.0, -0.0), (inf, 1.0), (-inf, -1.0), (nan, nan), (3.925, 1.0), (-10.0, -1.0)],
+        "arccos": [
+            (1.0, 0.0),
+            (-1.0, np.float32(np.pi)),
+            (0.0, pio2),
+            (-0.0, pio2),
+            (1.0001, nan),
+            (-inf, nan),
+            (nan, nan),
+        ],
     }
     for name, pairs in cases.items():
         x = np.array([p[0] for p in pairs], np.float32)
@@ -194,14 +307,18 @@ def test_log2_powers_of_two():
 
 def test_log10_powers_of_ten():
     k = np.arange(0, 11)  # 10^k is a float up to 10^10
-    x = (10.0 ** k).astype(np.float32)
+    x = (10.0**k).astype(np.float32)
     np.testing.assert_array_equal(run("log10", x), k.astype(np.float32))
 
 
 def test_overflow_thresholds():
     # The largest float whose result is finite, and the next one.
-    for name, last in [("exp", 88.72283172607422), ("expm1", 88.72283172607422),
-                       ("sinh", 89.41598510742188), ("cosh", 89.41598510742188)]:
+    for name, last in [
+        ("exp", 88.72283172607422),
+        ("expm1", 88.72283172607422),
+        ("sinh", 89.41598510742188),
+        ("cosh", 89.41598510742188),
+    ]:
         x = np.array([last, np.nextafter(np.float32(last), np.float32(np.inf))], np.float32)
         y = run(name, x)
         assert np.isfinite(y[0]) and y[1] == np.inf, (name, y)
@@ -237,8 +354,7 @@ def test_trig_large_arguments(name):
 @pytest.mark.parametrize("name", list(OPS))
 def test_float16_bfloat16(name):
     rng = np.random.default_rng(sum(map(ord, name)) + 1)
-    base = np.concatenate([log_uniform(rng, 20000, 1e-8, 60000.0), domain_points(name, rng, 2000),
-                           SPECIALS])
+    base = np.concatenate([log_uniform(rng, 20000, 1e-8, 60000.0), domain_points(name, rng, 2000), SPECIALS])
     # float16: every input representable, result within one half-precision ulp.
     with np.errstate(over="ignore"):
         x16 = base.astype(np.float16)
@@ -257,4 +373,3 @@ def test_float16_bfloat16(name):
     wantb = _bf16_round(reference(name, xb))
     db = ulp_distance(yb, wantb) // 65536
     assert db.max() <= 1, (xb[np.argmax(db)], yb[np.argmax(db)], wantb[np.argmax(db)])
-

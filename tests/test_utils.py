@@ -20,9 +20,7 @@ P = namedtuple("P", "x y")
 
 
 def test_flatten_keys():
-    assert tree_flatten(TREE) == [
-        ("a.0", 1), ("a.1.0", 2), ("a.1.1", 3), ("b.c", 4), ("e", None)
-    ]
+    assert tree_flatten(TREE) == [("a.0", 1), ("a.1.0", 2), ("a.1.1", 3), ("b.c", 4), ("e", None)]
     # MLX drops the first character of the prefix
     assert tree_flatten(TREE, prefix="p")[0] == (".a.0", 1)
     assert tree_flatten(TREE, prefix=".p")[0] == ("p.a.0", 1)
@@ -42,14 +40,15 @@ def test_flatten_destination_and_is_leaf():
     assert tree_flatten([7], destination=lst) is lst
     assert lst == [("z", 0), ("0", 7)]
     assert tree_flatten(TREE, is_leaf=lambda x: isinstance(x, list)) == [
-        ("a", [1, (2, 3)]), ("b.c", 4), ("b.d", []), ("e", None)
+        ("a", [1, (2, 3)]),
+        ("b.c", 4),
+        ("b.d", []),
+        ("e", None),
     ]
 
 
 def test_unflatten():
-    assert tree_unflatten([("a.0", 1), ("a.1.0", 2), ("b.c", 3)]) == {
-        "a": [1, [2]], "b": {"c": 3}
-    }
+    assert tree_unflatten([("a.0", 1), ("a.1.0", 2), ("b.c", 3)]) == {"a": [1, [2]], "b": {"c": 3}}
     assert tree_unflatten({"0": 1, "1": 2}) == [1, 2]
     assert tree_unflatten([("1", 1), ("0", 2)]) == [2, 1]
     assert tree_unflatten([("0", 1), ("2", 2)]) == [1, {}, 2]
@@ -65,9 +64,7 @@ def test_roundtrip_arrays():
         "scale": mx.array(2.0),
     }
     flat = tree_flatten(params)
-    assert [k for k, _ in flat] == [
-        "layers.0.weight", "layers.0.bias", "layers.1.weight", "scale"
-    ]
+    assert [k for k, _ in flat] == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "scale"]
     back = tree_unflatten(flat)
     assert back["layers"][0]["weight"].shape == (2, 3)
     assert back["scale"].item() == 2.0
@@ -95,7 +92,9 @@ def test_tree_map_is_leaf():
 
 def test_tree_map_with_path():
     assert tree_map_with_path(lambda p, x: p, TREE) == {
-        "a": ["a.0", ("a.1.0", "a.1.1")], "b": {"c": "b.c", "d": []}, "e": "e"
+        "a": ["a.0", ("a.1.0", "a.1.1")],
+        "b": {"c": "b.c", "d": []},
+        "e": "e",
     }
     assert tree_map_with_path(lambda p, x: p, [1, [2]], path="z") == ["z.0", ["z.1.0"]]
     assert tree_map_with_path(lambda p, x: p, 5) is None
@@ -106,7 +105,15 @@ def test_tree_reduce():
     assert tree_reduce(lambda a, x: a + x, [1, 2, {"a": 3}], 0) == 6
     assert tree_reduce(lambda a, x: a + x, [1, 2, {"a": 3}]) == 6
     assert tree_reduce(lambda a, x: a + x, []) is None
-    assert tree_reduce(lambda a, x: a + len(x), [[1, 2], [3]], 0, is_leaf=lambda x: isinstance(x, list) and all(isinstance(i, int) for i in x)) == 3
+    assert (
+        tree_reduce(
+            lambda a, x: a + len(x),
+            [[1, 2], [3]],
+            0,
+            is_leaf=lambda x: isinstance(x, list) and all(isinstance(i, int) for i in x),
+        )
+        == 3
+    )
     total = tree_reduce(lambda a, x: a + x.sum(), {"a": mx.ones((3,)), "b": [mx.ones((2, 2))]}, 0)
     assert total.item() == 7
 

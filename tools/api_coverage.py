@@ -8,6 +8,7 @@ By default only the families of mlx.core that are in scope now are checked
 function's signature: pybind11's docstring line for the extension, inspect
 for Python code. Exit status 0; the counts are printed.
 """
+
 import argparse
 import inspect
 import os
@@ -16,8 +17,16 @@ import sys
 
 # Families of mlx.core left for later issues (SUMMARY.md's family names).
 LATER = {
-    "random", "linalg", "convolution", "fast/fused kernels", "quantization", "transforms",
-    "distributed", "export/import of functions", "backend-specific (metal/cuda)", "I/O (save/load)",
+    "random",
+    "linalg",
+    "convolution",
+    "fast/fused kernels",
+    "quantization",
+    "transforms",
+    "distributed",
+    "export/import of functions",
+    "backend-specific (metal/cuda)",
+    "I/O (save/load)",
 }
 
 LATER_MODULES = {"random", "linalg", "fast", "distributed", "metal", "cuda"}
@@ -41,7 +50,7 @@ def families(api_dir):
 def split_params(sig):
     """Parameter names of a signature text '(a: T, /, b: U = x, *, c) -> R'."""
     depth, cur, parts = 0, "", []
-    body = sig[sig.index("(") + 1:]
+    body = sig[sig.index("(") + 1 :]
     for ch in body:
         if ch in "([{":
             depth += 1
@@ -72,7 +81,9 @@ def api_entries(api_dir, files):
     """(qualified name, kind, parameter names) for each function/method line."""
     for fname in files:
         for line in open(os.path.join(api_dir, fname)):
-            m = re.match(r"(function|method|class|dtype|constant|submodule|property|dunder) ([\w.]+)(\(.*)?", line)
+            m = re.match(
+                r"(function|method|class|dtype|constant|submodule|property|dunder) ([\w.]+)(\(.*)?", line
+            )
             if not m:
                 continue
             kind, name, rest = m.groups()
@@ -124,7 +135,7 @@ def check(api_dir, everything=False):
         checked += 1
         try:
             root = mx.array if name.startswith("array.") else mx
-            obj = resolve(root, name[len("array."):] if name.startswith("array.") else name)
+            obj = resolve(root, name[len("array.") :] if name.startswith("array.") else name)
         except AttributeError:
             missing.append(name)
             continue

@@ -1,8 +1,8 @@
 // Accuracy and speed check of the float32 functions in
 // mlx/backend/cpu/math.h against the C library in double precision.
 //
-//   g++ -std=gnu++17 -O3 -fno-math-errno -ffp-contract=fast -I. tools/check_fast_math.cpp -o /tmp/check_fast_math
-//   /tmp/check_fast_math [stride] [function...]   # stride 97: a few s each, 1: minutes
+//   g++ -std=gnu++17 -O3 -fno-math-errno -ffp-contract=fast -I. tools/check_fast_math.cpp -o
+//   /tmp/check_fast_math /tmp/check_fast_math [stride] [function...]   # stride 97: a few s each, 1: minutes
 //
 // Every stride-th float32 bit pattern (stride 1: all 2^32) goes through a
 // vectorizable loop, and each result is compared with the double result of
@@ -25,17 +25,16 @@
 namespace fm = mlx::core::cpu::fast;
 
 // Each kernel is built for the three ISA levels of MLX_SIMD_CLONES.
-#define KERNEL_ISA(name, expr, isa, suffix)                                 \
-  __attribute__((noinline, target(isa))) void k_##name##suffix(            \
-      const float* in, float* out, size_t n) {                              \
-    for (size_t i = 0; i < n; ++i) {                                        \
-      const float x = in[i];                                                \
-      out[i] = expr;                                                        \
-    }                                                                       \
+#define KERNEL_ISA(name, expr, isa, suffix)                                                             \
+  __attribute__((noinline, target(isa))) void k_##name##suffix(const float* in, float* out, size_t n) { \
+    for (size_t i = 0; i < n; ++i) {                                                                    \
+      const float x = in[i];                                                                            \
+      out[i] = expr;                                                                                    \
+    }                                                                                                   \
   }
-#define KERNEL(name, expr)                                                  \
-  KERNEL_ISA(name, expr, "arch=x86-64-v4", _v4)                             \
-  KERNEL_ISA(name, expr, "arch=x86-64-v3", _v3)                             \
+#define KERNEL(name, expr)                      \
+  KERNEL_ISA(name, expr, "arch=x86-64-v4", _v4) \
+  KERNEL_ISA(name, expr, "arch=x86-64-v3", _v3) \
   KERNEL_ISA(name, expr, "arch=x86-64", _base)
 
 KERNEL(exp, fm::exp(x))
@@ -66,27 +65,17 @@ struct Fn {
   float lo, hi;  // timing range
 };
 
-#define F(name, ref, lim, lo, hi) \
-  {#name, {k_##name##_v4, k_##name##_v3, k_##name##_base}, ref, lim, lo, hi}
+#define F(name, ref, lim, lo, hi) {#name, {k_##name##_v4, k_##name##_v3, k_##name##_base}, ref, lim, lo, hi}
 static const Fn kFns[] = {
-    F(exp, ::exp, INFINITY, -20, 20),
-    F(log, ::log, INFINITY, 0, 20),
-    F(expm1, ::expm1, INFINITY, -20, 20),
-    F(log1p, ::log1p, INFINITY, -0.9f, 20),
-    F(log2, ::log2, INFINITY, 0, 20),
-    F(log10, ::log10, INFINITY, 0, 20),
-    F(sin, ::sin, 16777216.0f, -20, 20),
-    F(cos, ::cos, 16777216.0f, -20, 20),
-    F(tan, ::tan, 16777216.0f, -20, 20),
-    F(tanh, ::tanh, INFINITY, -20, 20),
-    F(sinh, ::sinh, INFINITY, -20, 20),
-    F(cosh, ::cosh, INFINITY, -20, 20),
-    F(atan, ::atan, INFINITY, -20, 20),
-    F(asin, ::asin, INFINITY, -1, 1),
-    F(acos, ::acos, INFINITY, -1, 1),
-    F(asinh, ::asinh, INFINITY, -20, 20),
-    F(atanh, ::atanh, INFINITY, -1, 1),
-    F(erf, ::erf, INFINITY, -5, 5),
+    F(exp, ::exp, INFINITY, -20, 20),     F(log, ::log, INFINITY, 0, 20),
+    F(expm1, ::expm1, INFINITY, -20, 20), F(log1p, ::log1p, INFINITY, -0.9f, 20),
+    F(log2, ::log2, INFINITY, 0, 20),     F(log10, ::log10, INFINITY, 0, 20),
+    F(sin, ::sin, 16777216.0f, -20, 20),  F(cos, ::cos, 16777216.0f, -20, 20),
+    F(tan, ::tan, 16777216.0f, -20, 20),  F(tanh, ::tanh, INFINITY, -20, 20),
+    F(sinh, ::sinh, INFINITY, -20, 20),   F(cosh, ::cosh, INFINITY, -20, 20),
+    F(atan, ::atan, INFINITY, -20, 20),   F(asin, ::asin, INFINITY, -1, 1),
+    F(acos, ::acos, INFINITY, -1, 1),     F(asinh, ::asinh, INFINITY, -20, 20),
+    F(atanh, ::atanh, INFINITY, -1, 1),   F(erf, ::erf, INFINITY, -5, 5),
 };
 
 static double ulp_of(double v) {
@@ -152,8 +141,7 @@ static void check(const Fn& f, Kernel kernel, const char* isa, uint64_t stride) 
   const float ranges[2][2] = {{-0.9f, 0.9f}, {f.lo, f.hi}};
   for (int k = 0; k < 2; ++k) {
     for (size_t i = 0; i < m; ++i) {
-      a[i] = ranges[k][0] +
-             (ranges[k][1] - ranges[k][0]) * ((i * 2654435761u) % m) / m;
+      a[i] = ranges[k][0] + (ranges[k][1] - ranges[k][0]) * ((i * 2654435761u) % m) / m;
     }
     double best = 1e9;
     for (int rep = 0; rep < 10; ++rep) {
@@ -167,16 +155,15 @@ static void check(const Fn& f, Kernel kernel, const char* isa, uint64_t stride) 
   std::printf(
       "%-5s %-4s %10llu checked, max %.2f ulp at %a (got %a, want %a), "
       ">1 ulp: %llu, >2: %llu | %.2f Gelem/s [-0.9,0.9], %.2f [%g,%g]\n",
-      f.name, isa, (unsigned long long)checked, worst, worst_x, worst_y,
-      f.ref(worst_x), (unsigned long long)over1, (unsigned long long)over2,
-      gel[0], gel[1], f.lo, f.hi);
+      f.name, isa, (unsigned long long)checked, worst, worst_x, worst_y, f.ref(worst_x),
+      (unsigned long long)over1, (unsigned long long)over2, gel[0], gel[1], f.lo, f.hi);
 }
 
 int main(int argc, char** argv) {
   const uint64_t stride = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 97;
   const char* isas[3] = {"v4", "v3", "base"};
-  const bool have[3] = {__builtin_cpu_supports("x86-64-v4") != 0,
-                        __builtin_cpu_supports("x86-64-v3") != 0, true};
+  const bool have[3] = {__builtin_cpu_supports("x86-64-v4") != 0, __builtin_cpu_supports("x86-64-v3") != 0,
+                        true};
   for (const Fn& f : kFns) {
     bool want = argc <= 2;
     for (int i = 2; i < argc; ++i) {

@@ -13,6 +13,7 @@ Any error that pybind11-stubgen reports (a C++ type name it cannot turn into
 Python, an unresolved name) fails this step, so that the stubs stay valid
 Python; CMake's MLX_BUILD_STUBS=OFF skips the step altogether.
 """
+
 import ast
 import importlib.util
 import logging
@@ -111,12 +112,21 @@ def main(argv):
     if target.exists():
         shutil.rmtree(target)
     try:
-        sg.run(parser, StubPrinter(invalid_expr_as_ellipses=True), [MODULE], str(out_dir),
-               root_suffix=None, dry_run=False, writer=Writer())
+        sg.run(
+            parser,
+            StubPrinter(invalid_expr_as_ellipses=True),
+            [MODULE],
+            str(out_dir),
+            root_suffix=None,
+            dry_run=False,
+            writer=Writer(),
+        )
     except SystemExit as e:
         if e.code:
-            sys.exit("stubgen: pybind11-stubgen reported errors (above); fix the signatures, "
-                     "or configure with -DMLX_BUILD_STUBS=OFF to build without stubs")
+            sys.exit(
+                "stubgen: pybind11-stubgen reported errors (above); fix the signatures, "
+                "or configure with -DMLX_BUILD_STUBS=OFF to build without stubs"
+            )
         raise
 
     stubs = sorted(target.glob("*.pyi"))

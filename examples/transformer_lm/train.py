@@ -7,6 +7,7 @@ Needs the optional example packages: pip install tqdm matplotlib
 
     python examples/transformer_lm/train.py [--steps 300] [--plot loss.png]
 """
+
 import argparse
 import math
 import os
@@ -16,8 +17,7 @@ try:
     import matplotlib
     from tqdm import tqdm
 except ImportError as e:  # pragma: no cover - a message, not a feature
-    sys.exit(f"this example needs tqdm and matplotlib ({e}); "
-             "install them with: pip install tqdm matplotlib")
+    sys.exit(f"this example needs tqdm and matplotlib ({e}); install them with: pip install tqdm matplotlib")
 
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
@@ -56,7 +56,7 @@ def ema(values, decay=0.9):
     out, avg = [], 0.0
     for i, v in enumerate(values, 1):
         avg = decay * avg + (1 - decay) * v
-        out.append(avg / (1 - decay ** i))
+        out.append(avg / (1 - decay**i))
     return out
 
 
@@ -64,10 +64,16 @@ def plot_losses(path, losses, smoothed, uniform, decay):
     steps = range(1, len(losses) + 1)
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
     ax.plot(steps, losses, color="tab:blue", alpha=0.3, linewidth=1, label="loss per step (one batch)")
-    ax.plot(steps, smoothed, color="tab:blue", linewidth=2,
-            label=f"moving average (EMA, decay {decay}): final {smoothed[-1]:.3f}")
-    ax.axhline(uniform, color="gray", linestyle="--", linewidth=1,
-               label=f"uniform guess, ln(vocab) = {uniform:.3f}")
+    ax.plot(
+        steps,
+        smoothed,
+        color="tab:blue",
+        linewidth=2,
+        label=f"moving average (EMA, decay {decay}): final {smoothed[-1]:.3f}",
+    )
+    ax.axhline(
+        uniform, color="gray", linestyle="--", linewidth=1, label=f"uniform guess, ln(vocab) = {uniform:.3f}"
+    )
     ax.set_xlabel("training step")
     ax.set_ylabel("cross-entropy loss (nats per character)")
     ax.set_title("Character-level transformer LM: training loss")
@@ -134,11 +140,13 @@ def main():
     prompt = "The lighthouse"
     tokens = [index[c] for c in prompt]
     for _ in range(80):
-        ctx = mx.array(tokens[-args.context:])[None]
+        ctx = mx.array(tokens[-args.context :])[None]
         tokens.append(int(mx.argmax(model(ctx)[0, -1]).item()))
     print("sample:", "".join(chars[t] for t in tokens))
-    print(f"final loss: {losses[-1]:.3f} nats/char (moving average {smoothed[-1]:.3f}; "
-          f"step 1: {losses[0]:.3f}, uniform guess: {uniform:.3f}); loss curve in {args.plot}")
+    print(
+        f"final loss: {losses[-1]:.3f} nats/char (moving average {smoothed[-1]:.3f}; "
+        f"step 1: {losses[0]:.3f}, uniform guess: {uniform:.3f}); loss curve in {args.plot}"
+    )
 
 
 if __name__ == "__main__":

@@ -70,8 +70,8 @@ class FileReader : public Reader {
       }
       if (got <= 0) {
         std::ostringstream msg;
-        msg << "[load] Unable to read " << n << " bytes at offset " << offset
-            << " from file " << path_ << " (the file is truncated or unreadable).";
+        msg << "[load] Unable to read " << n << " bytes at offset " << offset << " from file " << path_
+            << " (the file is truncated or unreadable).";
         throw std::runtime_error(msg.str());
       }
       p += got;
@@ -148,12 +148,8 @@ void fail(const char* op, const std::string& msg) {
   throw std::runtime_error(std::string("[") + op + "] " + msg);
 }
 
-size_t checked_nbytes(
-    const std::vector<uint64_t>& dims,
-    Dtype dtype,
-    uint64_t available,
-    const char* op,
-    const std::string& what) {
+size_t checked_nbytes(const std::vector<uint64_t>& dims, Dtype dtype, uint64_t available, const char* op,
+                      const std::string& what) {
   uint64_t count = 1;
   bool zero = false;
   for (uint64_t d : dims) {
@@ -204,9 +200,7 @@ array row_contiguous(array a) {
   return a;
 }
 
-void write_array_data(Writer& out, const array& a) {
-  out.write(a.data<char>(), a.nbytes());
-}
+void write_array_data(Writer& out, const array& a) { out.write(a.data<char>(), a.nbytes()); }
 
 constexpr size_t kBlock = size_t(1) << 16;
 
@@ -243,8 +237,8 @@ void Cursor::bytes(void* dst, size_t n) {
 std::string Cursor::string(uint64_t n) {
   if (n > size_ - pos_) {
     std::ostringstream msg;
-    msg << "A string of " << n << " bytes at byte " << pos_ << " runs past the end of file "
-        << in_.label() << " (the file is truncated or corrupt).";
+    msg << "A string of " << n << " bytes at byte " << pos_ << " runs past the end of file " << in_.label()
+        << " (the file is truncated or corrupt).";
     fail(op_, msg.str());
   }
   std::string s(n, '\0');

@@ -19,12 +19,8 @@ std::string with_extension(std::string path, const std::string& ext);
 // [0, 2^31), element count without overflow) and that its bytes fit within
 // `available` bytes; returns the byte count. Done before any allocation, so
 // a hostile header cannot make us allocate more than the file holds.
-size_t checked_nbytes(
-    const std::vector<uint64_t>& dims,
-    Dtype dtype,
-    uint64_t available,
-    const char* op,
-    const std::string& what);
+size_t checked_nbytes(const std::vector<uint64_t>& dims, Dtype dtype, uint64_t available, const char* op,
+                      const std::string& what);
 
 // A row-contiguous array with fresh, uninitialised memory.
 array empty_array(const Shape& shape, Dtype dtype);

@@ -20,8 +20,19 @@ constexpr uint32_t kMaxDims = 16;
 
 // Metadata value types.
 enum ValueType : uint32_t {
-  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7,
-  kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
+  kU8 = 0,
+  kI8 = 1,
+  kU16 = 2,
+  kI16 = 3,
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10,
+  kI64 = 11,
+  kF64 = 12,
 };
 
 // Tensor types we hold without conversion (ggml_type numbers).
@@ -30,7 +41,7 @@ struct TensorType {
   Dtype dtype;
 };
 constexpr TensorType kTensorTypes[] = {
-    {0, float32}, {1, float16}, {24, int8}, {25, int16},
+    {0, float32}, {1, float16}, {24, int8},    {25, int16},
     {26, int32},  {27, int64},  {28, float64}, {30, bfloat16},
 };
 
@@ -42,7 +53,7 @@ struct ScalarType {
   Dtype dtype;
 };
 constexpr ScalarType kScalarTypes[] = {
-    {kU8, 1, uint8},   {kI8, 1, int8},   {kU16, 2, uint16}, {kI16, 2, int16},
+    {kU8, 1, uint8},   {kI8, 1, int8},   {kU16, 2, uint16},  {kI16, 2, int16},
     {kU32, 4, uint32}, {kI32, 4, int32}, {kF32, 4, float32}, {kBool, 1, bool_},
     {kU64, 8, uint64}, {kI64, 8, int64}, {kF64, 8, float32},
 };
@@ -80,9 +91,7 @@ array read_numbers(io::Cursor& cur, const ScalarType& t, uint64_t n, bool scalar
   return a;
 }
 
-std::string read_string(io::Cursor& cur) {
-  return cur.string(cur.get<uint64_t>());
-}
+std::string read_string(io::Cursor& cur) { return cur.string(cur.get<uint64_t>()); }
 
 GGUFMetaData read_value(io::Cursor& cur, uint32_t type, const std::string& key) {
   if (type == kString) {
@@ -110,8 +119,7 @@ GGUFMetaData read_value(io::Cursor& cur, uint32_t type, const std::string& key) 
   }
   const ScalarType* t = scalar_type(item);
   if (t == nullptr) {
-    io::fail(kLoad, "Metadata '" + key + "' is an array of unsupported type " +
-                        std::to_string(item) + ".");
+    io::fail(kLoad, "Metadata '" + key + "' is an array of unsupported type " + std::to_string(item) + ".");
   }
   if (n > static_cast<uint64_t>(std::numeric_limits<ShapeElem>::max())) {
     io::fail(kLoad, "Metadata '" + key + "' is too long.");
@@ -201,12 +209,12 @@ GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
       io::fail(kLoad, "Tensor '" + t.name + "' has an offset beyond the end of the file.");
     }
     if (t.quant) {
-      io::load_gguf_quantized(*in, data_start + t.offset, data_size - t.offset, *t.quant, t.name,
-                              t.dims, out.first);
+      io::load_gguf_quantized(*in, data_start + t.offset, data_size - t.offset, *t.quant, t.name, t.dims,
+                              out.first);
       continue;
     }
-    size_t nbytes = io::checked_nbytes(t.dims, t.dtype, data_size - t.offset, kLoad,
-                                       "Tensor '" + t.name + "'");
+    size_t nbytes =
+        io::checked_nbytes(t.dims, t.dtype, data_size - t.offset, kLoad, "Tensor '" + t.name + "'");
     array a = io::empty_array(Shape(t.dims.begin(), t.dims.end()), t.dtype);
     if (nbytes > 0) {
       in->read_at(a.data<char>(), nbytes, data_start + t.offset);
@@ -317,14 +325,11 @@ uint32_t tensor_type(Dtype t) {
 
 } // namespace
 
-void save_gguf(
-    std::shared_ptr<io::Writer> out,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, GGUFMetaData> metadata) {
+void save_gguf(std::shared_ptr<io::Writer> out, std::unordered_map<std::string, array> arrays,
+               std::unordered_map<std::string, GGUFMetaData> metadata) {
   // Sorted names make the file independent of hash order.
   std::vector<std::pair<std::string, array>> tensors(arrays.begin(), arrays.end());
-  std::sort(tensors.begin(), tensors.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::pair<std::string, GGUFMetaData>> meta(metadata.begin(), metadata.end());
   std::sort(meta.begin(), meta.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
@@ -366,10 +371,8 @@ void save_gguf(
   }
 }
 
-void save_gguf(
-    std::string file,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, GGUFMetaData> metadata) {
+void save_gguf(std::string file, std::unordered_map<std::string, array> arrays,
+               std::unordered_map<std::string, GGUFMetaData> metadata) {
   for (auto& [name, a] : arrays) {
     a.eval();
   }

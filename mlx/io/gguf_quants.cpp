@@ -13,8 +13,8 @@ namespace {
 constexpr const char* kOp = "load_gguf";
 
 constexpr QuantType kTypes[] = {
-    {2, "Q4_0", 32, 18},    {3, "Q4_1", 32, 20},    {8, "Q8_0", 32, 34},
-    {10, "Q2_K", 256, 84},  {12, "Q4_K", 256, 144}, {14, "Q6_K", 256, 210},
+    {2, "Q4_0", 32, 18},   {3, "Q4_1", 32, 20},    {8, "Q8_0", 32, 34},
+    {10, "Q2_K", 256, 84}, {12, "Q4_K", 256, 144}, {14, "Q6_K", 256, 210},
 };
 
 float half(const uint8_t* p) {
@@ -144,14 +144,9 @@ const QuantType* gguf_quant_type(uint32_t id) {
   return nullptr;
 }
 
-void load_gguf_quantized(
-    Reader& in,
-    uint64_t offset,
-    uint64_t available,
-    const QuantType& q,
-    const std::string& name,
-    const std::vector<uint64_t>& dims,
-    std::unordered_map<std::string, array>& out) {
+void load_gguf_quantized(Reader& in, uint64_t offset, uint64_t available, const QuantType& q,
+                         const std::string& name, const std::vector<uint64_t>& dims,
+                         std::unordered_map<std::string, array>& out) {
   if (dims.empty() || dims.back() % q.block != 0) {
     fail(kOp, "Tensor '" + name + "' of type " + q.name + " must have a last dimension divisible by " +
                   std::to_string(q.block) + ".");
@@ -202,8 +197,8 @@ void load_gguf_quantized(
   array biases = empty_array(gshape, float16);
   const int words = bits; // 32 elements of `bits` bits = `bits` uint32 words
   for (uint64_t i = 0; i < blocks; ++i) {
-    pack_block(q, raw.data() + i * q.bytes, w.data<uint32_t>() + i * words,
-               scales.data<float16_t>() + i, biases.data<float16_t>() + i);
+    pack_block(q, raw.data() + i * q.bytes, w.data<uint32_t>() + i * words, scales.data<float16_t>() + i,
+               biases.data<float16_t>() + i);
   }
   // "blk.0.attn_q.weight" -> "blk.0.attn_q.{weight,scales,biases}".
   const std::string suffix = ".weight";

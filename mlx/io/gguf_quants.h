@@ -24,13 +24,8 @@ const QuantType* gguf_quant_type(uint32_t id);
 
 // Reads the tensor `name` (row-major `dims`) stored at `offset` of `in` and
 // adds its arrays to `out`. `available` bounds the bytes it may occupy.
-void load_gguf_quantized(
-    Reader& in,
-    uint64_t offset,
-    uint64_t available,
-    const QuantType& q,
-    const std::string& name,
-    const std::vector<uint64_t>& dims,
-    std::unordered_map<std::string, array>& out);
+void load_gguf_quantized(Reader& in, uint64_t offset, uint64_t available, const QuantType& q,
+                         const std::string& name, const std::vector<uint64_t>& dims,
+                         std::unordered_map<std::string, array>& out);
 
 } // namespace mlx::core::io

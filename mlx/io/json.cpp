@@ -25,9 +25,8 @@ class Parser {
 
  private:
   [[noreturn]] void error(const std::string& why) {
-    throw std::runtime_error(
-        std::string("[") + op_ + "] Invalid JSON header at character " + std::to_string(i_) +
-        ": " + why + ".");
+    throw std::runtime_error(std::string("[") + op_ + "] Invalid JSON header at character " +
+                             std::to_string(i_) + ": " + why + ".");
   }
   void ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) {
@@ -151,9 +150,8 @@ class Parser {
     if (i_ < s_.size() && (s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E')) {
       frac = true;
       ++i_;
-      while (i_ < s_.size() &&
-             ((s_[i_] >= '0' && s_[i_] <= '9') || s_[i_] == '+' || s_[i_] == '-' ||
-              s_[i_] == 'e' || s_[i_] == 'E' || s_[i_] == '.')) {
+      while (i_ < s_.size() && ((s_[i_] >= '0' && s_[i_] <= '9') || s_[i_] == '+' || s_[i_] == '-' ||
+                                s_[i_] == 'e' || s_[i_] == 'E' || s_[i_] == '.')) {
         ++i_;
       }
     }
@@ -270,9 +268,7 @@ class Parser {
 
 } // namespace
 
-Json parse_json(const std::string& text, const char* op) {
-  return Parser(text, op).document();
-}
+Json parse_json(const std::string& text, const char* op) { return Parser(text, op).document(); }
 
 std::string json_quote(const std::string& s) {
   static const char* hex = "0123456789abcdef";

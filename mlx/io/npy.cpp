@@ -26,8 +26,8 @@ constexpr uint32_t kMaxHeader = 1 << 20;
 // The descr string ("<f4", "|b1", "<V2") to a dtype.
 Dtype parse_descr(const std::string& descr, bool& swap, const std::string& label) {
   auto unsupported = [&]() {
-    throw std::invalid_argument(
-        "[load] Unsupported array protocol type-string: " + descr + " in file " + label);
+    throw std::invalid_argument("[load] Unsupported array protocol type-string: " + descr + " in file " +
+                                label);
   };
   if (descr.size() < 3) {
     unsupported();
@@ -45,9 +45,9 @@ Dtype parse_descr(const std::string& descr, bool& swap, const std::string& label
     Dtype dtype;
   };
   static const Entry table[] = {
-      {'b', "1", bool_},    {'u', "1", uint8},     {'u', "2", uint16},    {'u', "4", uint32},
-      {'u', "8", uint64},   {'i', "1", int8},      {'i', "2", int16},     {'i', "4", int32},
-      {'i', "8", int64},    {'f', "2", float16},   {'f', "4", float32},   {'f', "8", float64},
+      {'b', "1", bool_},    {'u', "1", uint8},     {'u', "2", uint16},  {'u', "4", uint32},
+      {'u', "8", uint64},   {'i', "1", int8},      {'i', "2", int16},   {'i', "4", int32},
+      {'i', "8", int64},    {'f', "2", float16},   {'f', "4", float32}, {'f', "8", float64},
       {'V', "2", bfloat16}, {'c', "8", complex64},
   };
   for (const auto& e : table) {
@@ -250,8 +250,8 @@ NpyHeader read_npy_header(const ReadFn& read, const std::string& label) {
   } else if (major == 2 || major == 3) {
     read(&len, 4);
   } else {
-    throw std::runtime_error(
-        "[load] Unsupported npy format version " + std::to_string(major) + " in file " + label);
+    throw std::runtime_error("[load] Unsupported npy format version " + std::to_string(major) + " in file " +
+                             label);
   }
   if (len > kMaxHeader) {
     bad_header(label, "header length " + std::to_string(len) + " is too large");
@@ -261,11 +261,7 @@ NpyHeader read_npy_header(const ReadFn& read, const std::string& label) {
   return DictParser(dict, label).parse();
 }
 
-array read_npy_data(
-    const NpyHeader& h,
-    const ReadFn& read,
-    uint64_t available,
-    const std::string& label) {
+array read_npy_data(const NpyHeader& h, const ReadFn& read, uint64_t available, const std::string& label) {
   size_t nbytes = checked_nbytes(h.dims, h.dtype, available, "load", "The array in " + label);
   // Fortran order: the bytes are the transpose laid out row-major.
   Shape shape;
@@ -324,8 +320,7 @@ array npy_layout(array a, bool& fortran_order) {
   a.eval();
   fortran_order = false;
   // A transposed matrix is written as-is in Fortran order: no copy.
-  if (a.ndim() > 1 && !a.flags().row_contiguous && a.flags().col_contiguous &&
-      a.data_size() == a.size()) {
+  if (a.ndim() > 1 && !a.flags().row_contiguous && a.flags().col_contiguous && a.data_size() == a.size()) {
     fortran_order = true;
     return a;
   }
@@ -350,9 +345,7 @@ array load(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
   return read_npy_data(h, read, cur.remaining(), in->label());
 }
 
-array load(const std::string& file, StreamOrDevice s) {
-  return load(open_file_reader(file, "load"), s);
-}
+array load(const std::string& file, StreamOrDevice s) { return load(open_file_reader(file, "load"), s); }
 
 void save(std::shared_ptr<io::Writer> out, array a) {
   bool fortran = false;

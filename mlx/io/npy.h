@@ -27,11 +27,8 @@ NpyHeader read_npy_header(const ReadFn& read, const std::string& label);
 
 // Reads the elements that follow the header into a new array, after
 // checking they fit in `available` bytes.
-array read_npy_data(
-    const NpyHeader& header,
-    const ReadFn& read,
-    uint64_t available,
-    const std::string& label);
+array read_npy_data(const NpyHeader& header, const ReadFn& read, uint64_t available,
+                    const std::string& label);
 
 // The bytes before the data for `a` (magic, version, padded header dict).
 std::string npy_header(const array& a, bool fortran_order);

@@ -67,8 +67,8 @@ std::unordered_map<std::string, array> load_npz(std::shared_ptr<io::Reader> in, 
       if (z.method == 8) {
         return load_deflated(*in, z);
       }
-      io::fail(kLoad, "Entry " + z.name + " uses zip compression method " +
-                          std::to_string(z.method) + "; only stored and deflate are supported.");
+      io::fail(kLoad, "Entry " + z.name + " uses zip compression method " + std::to_string(z.method) +
+                          "; only stored and deflate are supported.");
     }();
     out.insert_or_assign(strip_npy(z.name), std::move(a));
   }
@@ -88,10 +88,8 @@ std::unordered_map<std::string, array> load_npz(const std::string& file, StreamO
   return load_npz(in, s);
 }
 
-void savez(
-    std::shared_ptr<io::Writer> out,
-    const std::vector<std::pair<std::string, array>>& arrays,
-    bool compressed) {
+void savez(std::shared_ptr<io::Writer> out, const std::vector<std::pair<std::string, array>>& arrays,
+           bool compressed) {
   io::ZipWriter zip(*out);
   for (const auto& [name, arr] : arrays) {
     bool fortran = false;
@@ -102,10 +100,7 @@ void savez(
   zip.finish();
 }
 
-void savez(
-    std::string file,
-    const std::vector<std::pair<std::string, array>>& arrays,
-    bool compressed) {
+void savez(std::string file, const std::vector<std::pair<std::string, array>>& arrays, bool compressed) {
   for (const auto& [name, a] : arrays) {
     array(a).eval();
   }

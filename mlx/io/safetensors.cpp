@@ -27,10 +27,10 @@ struct DtypeName {
 // Both directions of the dtype names. F8 types have no MLX dtype: their
 // bytes load as uint8, as MLX does.
 constexpr DtypeName kNames[] = {
-    {"BOOL", bool_},    {"U8", uint8},       {"U16", uint16},  {"U32", uint32},
-    {"U64", uint64},    {"I8", int8},        {"I16", int16},   {"I32", int32},
-    {"I64", int64},     {"F16", float16},    {"BF16", bfloat16}, {"F32", float32},
-    {"F64", float64},   {"C64", complex64},  {"F8_E4M3", uint8}, {"F8_E5M2", uint8},
+    {"BOOL", bool_},  {"U8", uint8},      {"U16", uint16},    {"U32", uint32},
+    {"U64", uint64},  {"I8", int8},       {"I16", int16},     {"I32", int32},
+    {"I64", int64},   {"F16", float16},   {"BF16", bfloat16}, {"F32", float32},
+    {"F64", float64}, {"C64", complex64}, {"F8_E4M3", uint8}, {"F8_E5M2", uint8},
 };
 
 Dtype dtype_from_name(const std::string& name) {
@@ -139,12 +139,11 @@ SafetensorsLoad load_safetensors(std::shared_ptr<io::Reader> in, StreamOrDevice 
     }
     // Only overflow is checked here; the size must then match the offsets
     // exactly, which bounds it by the file before anything is allocated.
-    size_t nbytes =
-        io::checked_nbytes(dims, dtype, UINT64_MAX, kLoad, "Tensor '" + name + "'");
+    size_t nbytes = io::checked_nbytes(dims, dtype, UINT64_MAX, kLoad, "Tensor '" + name + "'");
     if (nbytes != end - begin) {
       std::ostringstream msg;
-      msg << "Tensor '" << name << "' invalid data offsets (" << begin << ", " << end
-          << "). Expecting " << nbytes << " bytes.";
+      msg << "Tensor '" << name << "' invalid data offsets (" << begin << ", " << end << "). Expecting "
+          << nbytes << " bytes.";
       io::fail(kLoad, msg.str());
     }
     Shape s(dims.begin(), dims.end());
@@ -161,10 +160,8 @@ SafetensorsLoad load_safetensors(const std::string& file, StreamOrDevice s) {
   return load_safetensors(io::open_file_reader(file, kLoad), s);
 }
 
-void save_safetensors(
-    std::shared_ptr<io::Writer> out,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, std::string> metadata) {
+void save_safetensors(std::shared_ptr<io::Writer> out, std::unordered_map<std::string, array> arrays,
+                      std::unordered_map<std::string, std::string> metadata) {
   // Widest dtypes first, then by name: every tensor lands aligned to its
   // element size, and the file does not depend on hash order.
   std::vector<std::pair<std::string, array>> items(arrays.begin(), arrays.end());
@@ -201,8 +198,8 @@ void save_safetensors(
     for (int i = 0; i < a.ndim(); ++i) {
       header += (i ? "," : "") + std::to_string(a.shape(i));
     }
-    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
-        std::to_string(offset + a.nbytes()) + "]}";
+    header +=
+        "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + a.nbytes()) + "]}";
     offset += a.nbytes();
   }
   header += "}";
@@ -219,10 +216,8 @@ void save_safetensors(
   }
 }
 
-void save_safetensors(
-    std::string file,
-    std::unordered_map<std::string, array> arrays,
-    std::unordered_map<std::string, std::string> metadata) {
+void save_safetensors(std::string file, std::unordered_map<std::string, array> arrays,
+                      std::unordered_map<std::string, std::string> metadata) {
   for (auto& [name, a] : arrays) {
     a.eval();
   }

@@ -50,9 +50,9 @@ uint32_t crc_update(uint32_t crc, const char* p, size_t n) {
 std::vector<ZipEntry> read_zip_directory(Reader& in, const char* op) {
   const uint64_t size = in.size();
   auto not_zip = [&]() {
-    throw std::invalid_argument(
-        std::string("[") + op + "] Input must be a zip file or a file-like object that can be "
-        "opened with zipfile.ZipFile");
+    throw std::invalid_argument(std::string("[") + op +
+                                "] Input must be a zip file or a file-like object that can be "
+                                "opened with zipfile.ZipFile");
   };
   if (size < 22) {
     not_zip();
@@ -180,8 +180,7 @@ std::vector<ZipEntry> read_zip_directory(Reader& in, const char* op) {
 
 // ------------------------------------------------------------------ Inflater
 
-Inflater::Inflater(Reader& in, const ZipEntry& entry, const char* op)
-    : in_(in), entry_(entry), op_(op) {
+Inflater::Inflater(Reader& in, const ZipEntry& entry, const char* op) : in_(in), entry_(entry), op_(op) {
   // Negative window bits: a raw deflate stream, as zip stores it.
   if (inflateInit2(&zs_, -MAX_WBITS) != Z_OK) {
     fail(op_, "Could not initialise zlib.");
@@ -271,12 +270,8 @@ void Inflater::finish() {
 
 // ----------------------------------------------------------------- ZipWriter
 
-void ZipWriter::add(
-    const std::string& name,
-    const std::string& head,
-    const char* data,
-    size_t size,
-    bool deflate) {
+void ZipWriter::add(const std::string& name, const std::string& head, const char* data, size_t size,
+                    bool deflate) {
   Written w{name, static_cast<uint16_t>(deflate ? 8 : 0), 0, 0, head.size() + size, out_.tell()};
   w.crc = crc_update(crc_update(0, head.data(), head.size()), data, size);
 
@@ -370,9 +365,9 @@ void ZipWriter::finish() {
     put<uint32_t>(cd, static_cast<uint32_t>(std::min<uint64_t>(w.size, kMax32)));
     put<uint16_t>(cd, static_cast<uint16_t>(w.name.size()));
     put<uint16_t>(cd, static_cast<uint16_t>(zip64 ? extra.size() + 4 : 0));
-    put<uint16_t>(cd, 0); // comment
-    put<uint16_t>(cd, 0); // disk
-    put<uint16_t>(cd, 0); // internal attributes
+    put<uint16_t>(cd, 0);           // comment
+    put<uint16_t>(cd, 0);           // disk
+    put<uint16_t>(cd, 0);           // internal attributes
     put<uint32_t>(cd, 0644u << 16); // external: a regular file, rw-r--r--
     put<uint32_t>(cd, static_cast<uint32_t>(std::min<uint64_t>(w.offset, kMax32)));
     cd += w.name;

@@ -23,8 +23,7 @@ int normalize_axis(int axis, int ndim, const char* op) {
   int a = axis < 0 ? axis + ndim : axis;
   if (a < 0 || a >= ndim) {
     std::ostringstream msg;
-    msg << "[" << op << "] Invalid axis " << axis << " for array with " << ndim
-        << " dimensions.";
+    msg << "[" << op << "] Invalid axis " << axis << " for array with " << ndim << " dimensions.";
     throw std::out_of_range(msg.str());
   }
   return a;
@@ -34,8 +33,7 @@ int check_axis(int axis, int ndim, const char* op) {
   int a = axis < 0 ? axis + ndim : axis;
   if (a < 0 || a >= ndim) {
     std::ostringstream msg;
-    msg << "[" << op << "] Axis " << axis << " is out of bounds for array with " << ndim
-        << " dimensions.";
+    msg << "[" << op << "] Axis " << axis << " is out of bounds for array with " << ndim << " dimensions.";
     throw std::out_of_range(msg.str());
   }
   return a;

@@ -48,7 +48,8 @@ std::vector<array> tangents_of_all(const std::vector<array>& primals, const std:
 // Makes a lazy array with one output.
 template <typename P, typename... Args>
 array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, Args&&... args) {
-  return array(std::move(shape), dtype, std::make_shared<P>(s, std::forward<Args>(args)...), std::move(inputs));
+  return array(std::move(shape), dtype, std::make_shared<P>(s, std::forward<Args>(args)...),
+               std::move(inputs));
 }
 
 // For the vmap of an op over the last axis: x with its batch axis `ax`

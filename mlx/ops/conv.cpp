@@ -52,12 +52,13 @@ array conv_general(array input, array weight, std::vector<int> stride, std::vect
                    std::vector<int> input_dilation, int groups, bool flip, StreamOrDevice s) {
   int nd = input.ndim();
   if (nd < 3 || nd > 5) {
-    fail("conv", "Only works for inputs with 1-3 spatial dimensions. The inputs must be in the "
-                 "format [N, ..., C_in]");
+    fail("conv",
+         "Only works for inputs with 1-3 spatial dimensions. The inputs must be in the "
+         "format [N, ..., C_in]");
   }
   if (weight.ndim() != nd) {
-    fail("conv", "Invalid weight array with ", weight.ndim(), " dimensions for input array with ",
-         nd, " dimensions.");
+    fail("conv", "Invalid weight array with ", weight.ndim(), " dimensions for input array with ", nd,
+         " dimensions.");
   }
   Dtype out_type = promote_types(input.dtype(), weight.dtype());
   for (auto* a : {&input, &weight}) {
@@ -72,17 +73,22 @@ array conv_general(array input, array weight, std::vector<int> stride, std::vect
   }
   int cin = input.shape(-1);
   if (cin % groups != 0) {
-    fail("conv", "The input channels must be divisible by the number of groups. Got input with "
-                 "shape ", detail::shape_str(input.shape()), " and ", groups, " groups.");
+    fail("conv",
+         "The input channels must be divisible by the number of groups. Got input with "
+         "shape ",
+         detail::shape_str(input.shape()), " and ", groups, " groups.");
   }
   if (weight.shape(-1) * groups != cin) {
-    fail("conv", "Expect the input channels in the input and weight array to match but got shapes "
-                 "- input: ", detail::shape_str(input.shape()), " and weight: ",
-         detail::shape_str(weight.shape()));
+    fail("conv",
+         "Expect the input channels in the input and weight array to match but got shapes "
+         "- input: ",
+         detail::shape_str(input.shape()), " and weight: ", detail::shape_str(weight.shape()));
   }
   if (weight.shape(0) % groups != 0) {
-    fail("conv", "The output channels must be divisible by the number of groups. Got weight with "
-                 "shape ", detail::shape_str(weight.shape()), " and ", groups, " groups.");
+    fail("conv",
+         "The output channels must be divisible by the number of groups. Got weight with "
+         "shape ",
+         detail::shape_str(weight.shape()), " and ", groups, " groups.");
   }
   stride = per_dim(stride, nsp, 1, "stride");
   padding_lo = per_dim(padding_lo, nsp, 0, "padding");
@@ -92,9 +98,11 @@ array conv_general(array input, array weight, std::vector<int> stride, std::vect
   for (auto* v : {&stride, &kernel_dilation, &input_dilation}) {
     for (int x : *v) {
       if (x <= 0) {
-        const char* what = v == &stride ? "Stride" : v == &kernel_dilation ? "Kernel dilation" : "Input dilation";
-        fail("conv", what, " sizes must be positive. Got ", v == &stride ? "strides" : "dilation",
-             " ", vec_str(*v), ".");
+        const char* what = v == &stride            ? "Stride"
+                           : v == &kernel_dilation ? "Kernel dilation"
+                                                   : "Input dilation";
+        fail("conv", what, " sizes must be positive. Got ", v == &stride ? "strides" : "dilation", " ",
+             vec_str(*v), ".");
       }
     }
   }
@@ -103,14 +111,15 @@ array conv_general(array input, array weight, std::vector<int> stride, std::vect
     int in = input.shape(d + 1), k = weight.shape(d + 1);
     int dilated_in = in > 0 ? (in - 1) * input_dilation[d] + 1 : 0;
     if (padding_lo[d] + dilated_in + padding_hi[d] < (k - 1) * kernel_dilation[d] + 1) {
-      fail("conv", "Spatial dimensions of input after padding cannot be smaller than weight "
-                   "spatial dimensions. Got error at axis ", d + 1, " for input with shape ",
-           detail::shape_str(input.shape()), ", padding low ", vec_str({padding_lo[d]}),
-           ", padding high ", vec_str({padding_hi[d]}), ", and weight of shape ",
+      fail("conv",
+           "Spatial dimensions of input after padding cannot be smaller than weight "
+           "spatial dimensions. Got error at axis ",
+           d + 1, " for input with shape ", detail::shape_str(input.shape()), ", padding low ",
+           vec_str({padding_lo[d]}), ", padding high ", vec_str({padding_hi[d]}), ", and weight of shape ",
            detail::shape_str(weight.shape()), ".");
     }
-    out_shape.push_back(out_size(in, k, stride[d], padding_lo[d], padding_hi[d], kernel_dilation[d],
-                                 input_dilation[d]));
+    out_shape.push_back(
+        out_size(in, k, stride[d], padding_lo[d], padding_hi[d], kernel_dilation[d], input_dilation[d]));
   }
   out_shape.push_back(weight.shape(0));
   Convolution::Params p{stride, padding_lo, padding_hi, kernel_dilation, input_dilation, groups, flip};
@@ -161,15 +170,14 @@ array conv_transpose_general(const array& input, const array& weight, const std:
 
 array conv_transpose1d(const array& input, const array& weight, int stride, int padding, int dilation,
                        int output_padding, int groups, StreamOrDevice s) {
-  return conv_transpose_general(input, weight, {stride}, {padding}, {dilation}, {output_padding},
-                                groups, s);
+  return conv_transpose_general(input, weight, {stride}, {padding}, {dilation}, {output_padding}, groups, s);
 }
 
 array conv_transpose2d(const array& input, const array& weight, const std::pair<int, int>& stride,
                        const std::pair<int, int>& padding, const std::pair<int, int>& dilation,
                        const std::pair<int, int>& output_padding, int groups, StreamOrDevice s) {
-  return conv_transpose_general(input, weight, {stride.first, stride.second},
-                                {padding.first, padding.second}, {dilation.first, dilation.second},
+  return conv_transpose_general(input, weight, {stride.first, stride.second}, {padding.first, padding.second},
+                                {dilation.first, dilation.second},
                                 {output_padding.first, output_padding.second}, groups, s);
 }
 
@@ -181,8 +189,8 @@ array conv_transpose3d(const array& input, const array& weight, const std::vecto
 
 array convolve(const array& a, const array& v, const std::string& mode, StreamOrDevice s) {
   if (a.ndim() != 1 || v.ndim() != 1) {
-    fail("convolve", "Inputs must be 1-dimensional but got shapes ", detail::shape_str(a.shape()),
-         " and ", detail::shape_str(v.shape()), ".");
+    fail("convolve", "Inputs must be 1-dimensional but got shapes ", detail::shape_str(a.shape()), " and ",
+         detail::shape_str(v.shape()), ".");
   }
   if (a.size() == 0 || v.size() == 0) {
     fail("convolve", "Inputs cannot be empty.");

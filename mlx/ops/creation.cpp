@@ -23,8 +23,8 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
     fail("arange", "step must be nonzero.");
   }
   // An infinite step gives the start alone when it points towards stop.
-  double real_size = std::isinf(step) ? double(step > 0 ? start < stop : start > stop)
-                                      : std::ceil((stop - start) / step);
+  double real_size =
+      std::isinf(step) ? double(step > 0 ? start < stop : start > stop) : std::ceil((stop - start) / step);
   if (real_size > static_cast<double>(INT32_MAX)) {
     fail("arange", "Maximum size exceeded.");
   }
@@ -43,24 +43,16 @@ array arange(double start, double stop, double step, StreamOrDevice s) {
 array arange(double start, double stop, Dtype dtype, StreamOrDevice s) {
   return arange(start, stop, 1.0, dtype, s);
 }
-array arange(double start, double stop, StreamOrDevice s) {
-  return arange(start, stop, 1.0, float32, s);
-}
-array arange(double stop, Dtype dtype, StreamOrDevice s) {
-  return arange(0.0, stop, 1.0, dtype, s);
-}
-array arange(double stop, StreamOrDevice s) {
-  return arange(0.0, stop, 1.0, float32, s);
-}
+array arange(double start, double stop, StreamOrDevice s) { return arange(start, stop, 1.0, float32, s); }
+array arange(double stop, Dtype dtype, StreamOrDevice s) { return arange(0.0, stop, 1.0, dtype, s); }
+array arange(double stop, StreamOrDevice s) { return arange(0.0, stop, 1.0, float32, s); }
 array arange(int start, int stop, int step, StreamOrDevice s) {
   return arange(double(start), double(stop), double(step), int32, s);
 }
 array arange(int start, int stop, StreamOrDevice s) {
   return arange(double(start), double(stop), 1.0, int32, s);
 }
-array arange(int stop, StreamOrDevice s) {
-  return arange(0.0, double(stop), 1.0, int32, s);
-}
+array arange(int stop, StreamOrDevice s) { return arange(0.0, double(stop), 1.0, int32, s); }
 
 array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
   if (num < 0) {
@@ -93,14 +85,10 @@ array full(Shape shape, array vals, StreamOrDevice s) {
   return full(std::move(shape), std::move(vals), dtype, s);
 }
 
-array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) {
-  return full(shape, array(0, dtype), s);
-}
+array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) { return full(shape, array(0, dtype), s); }
 array zeros(const Shape& shape, StreamOrDevice s) { return zeros(shape, float32, s); }
 array zeros_like(const array& a, StreamOrDevice s) { return zeros(a.shape(), a.dtype(), s); }
-array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) {
-  return full(shape, array(1, dtype), s);
-}
+array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) { return full(shape, array(1, dtype), s); }
 array ones(const Shape& shape, StreamOrDevice s) { return ones(shape, float32, s); }
 array ones_like(const array& a, StreamOrDevice s) { return ones(a.shape(), a.dtype(), s); }
 array full_like(const array& a, array vals, StreamOrDevice s) {
@@ -181,16 +169,10 @@ array bartlett(int M, StreamOrDevice s) {
   return subtract(array(1.0f), abs(r, s), s);
 }
 
-array hanning(int M, StreamOrDevice s) {
-  return cosine_window(M, {0.5f, -0.5f}, s);
-}
+array hanning(int M, StreamOrDevice s) { return cosine_window(M, {0.5f, -0.5f}, s); }
 
-array hamming(int M, StreamOrDevice s) {
-  return cosine_window(M, {0.54f, -0.46f}, s);
-}
+array hamming(int M, StreamOrDevice s) { return cosine_window(M, {0.54f, -0.46f}, s); }
 
-array blackman(int M, StreamOrDevice s) {
-  return cosine_window(M, {0.42f, -0.5f, 0.08f}, s);
-}
+array blackman(int M, StreamOrDevice s) { return cosine_window(M, {0.42f, -0.5f, 0.08f}, s); }
 
 } // namespace mlx::core

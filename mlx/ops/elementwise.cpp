@@ -36,8 +36,7 @@ array unary_real_float(const array& a, const char* op, StreamOrDevice s) {
 // Broadcasts a and b to one shape and casts both to `compute`.
 std::vector<array> prepare_binary(const array& a, const array& b, Dtype compute, StreamOrDevice s) {
   auto shape = broadcast_shapes(a.shape(), b.shape());
-  return {broadcast_to(astype(a, compute, s), shape, s),
-          broadcast_to(astype(b, compute, s), shape, s)};
+  return {broadcast_to(astype(a, compute, s), shape, s), broadcast_to(astype(b, compute, s), shape, s)};
 }
 
 template <typename P>
@@ -62,8 +61,8 @@ array compare(const array& a, const array& b, StreamOrDevice s) {
 void check_bitwise(Dtype t, Dtype a, Dtype b, const char* op) {
   if (!is_integral(t)) {
     std::ostringstream msg;
-    msg << "[" << op << "] Only allowed on integer or boolean types but got types " << a
-        << " and " << b << ".";
+    msg << "[" << op << "] Only allowed on integer or boolean types but got types " << a << " and " << b
+        << ".";
     throw std::runtime_error(msg.str());
   }
 }
@@ -116,9 +115,7 @@ array reciprocal(const array& a, StreamOrDevice s) {
   return divide(array(1.0f, t), a, s);
 }
 array exp(const array& a, StreamOrDevice s) { return unary_float<Exp>(a, s); }
-array expm1(const array& a, StreamOrDevice s) {
-  return unary_float_no_complex<Expm1>(a, "expm1", s);
-}
+array expm1(const array& a, StreamOrDevice s) { return unary_float_no_complex<Expm1>(a, "expm1", s); }
 array log(const array& a, StreamOrDevice s) { return unary_float<Log>(a, s); }
 array log2(const array& a, StreamOrDevice s) { return unary_float<Log2>(a, s); }
 array log10(const array& a, StreamOrDevice s) { return unary_float<Log10>(a, s); }
@@ -135,9 +132,7 @@ array tanh(const array& a, StreamOrDevice s) { return unary_float<Tanh>(a, s); }
 array arcsinh(const array& a, StreamOrDevice s) { return unary_float<ArcSinh>(a, s); }
 array arccosh(const array& a, StreamOrDevice s) { return unary_float<ArcCosh>(a, s); }
 array arctanh(const array& a, StreamOrDevice s) { return unary_float<ArcTanh>(a, s); }
-array sigmoid(const array& a, StreamOrDevice s) {
-  return unary_float_no_complex<Sigmoid>(a, "sigmoid", s);
-}
+array sigmoid(const array& a, StreamOrDevice s) { return unary_float_no_complex<Sigmoid>(a, "sigmoid", s); }
 array erf(const array& a, StreamOrDevice s) { return unary_real_float<Erf>(a, "erf", s); }
 array erfinv(const array& a, StreamOrDevice s) { return unary_real_float<ErfInv>(a, "erfinv", s); }
 
@@ -212,9 +207,7 @@ array conjugate(const array& a, StreamOrDevice s) {
   return make_node<Conjugate>(a.shape(), a.dtype(), {a}, to_stream(s));
 }
 
-array logical_not(const array& a, StreamOrDevice s) {
-  return unary<LogicalNot>(a, bool_, s);
-}
+array logical_not(const array& a, StreamOrDevice s) { return unary<LogicalNot>(a, bool_, s); }
 
 array bitwise_invert(const array& a, StreamOrDevice s) {
   if (!is_integral(a.dtype())) {
@@ -262,8 +255,8 @@ array isneginf(const array& a, StreamOrDevice s) {
   return equal(a, array(-INFINITY, a.dtype()), s);
 }
 
-array nan_to_num(const array& a, float nan, std::optional<float> posinf,
-                 std::optional<float> neginf, StreamOrDevice s) {
+array nan_to_num(const array& a, float nan, std::optional<float> posinf, std::optional<float> neginf,
+                 StreamOrDevice s) {
   Dtype t = a.dtype();
   if (is_complex(t)) {
     fail("nan_to_num", "Does not yet support given type: complex64.");
@@ -333,15 +326,9 @@ array remainder(const array& a, const array& b, StreamOrDevice s) {
 std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s) {
   return {floor_divide(a, b, s), remainder(a, b, s)};
 }
-array power(const array& a, const array& b, StreamOrDevice s) {
-  return arith<Power>(a, b, s);
-}
-array maximum(const array& a, const array& b, StreamOrDevice s) {
-  return arith<Maximum>(a, b, s);
-}
-array minimum(const array& a, const array& b, StreamOrDevice s) {
-  return arith<Minimum>(a, b, s);
-}
+array power(const array& a, const array& b, StreamOrDevice s) { return arith<Power>(a, b, s); }
+array maximum(const array& a, const array& b, StreamOrDevice s) { return arith<Maximum>(a, b, s); }
+array minimum(const array& a, const array& b, StreamOrDevice s) { return arith<Minimum>(a, b, s); }
 array logaddexp(const array& a, const array& b, StreamOrDevice s) {
   auto t = at_least_float(promote_types(a.dtype(), b.dtype()));
   return binary<LogAddExp>(a, b, t, t, s);
@@ -354,24 +341,14 @@ array arctan2(const array& a, const array& b, StreamOrDevice s) {
   return binary<ArcTan2>(a, b, t, t, s);
 }
 
-array equal(const array& a, const array& b, StreamOrDevice s) {
-  return compare<Equal>(a, b, s);
-}
-array not_equal(const array& a, const array& b, StreamOrDevice s) {
-  return compare<NotEqual>(a, b, s);
-}
-array greater(const array& a, const array& b, StreamOrDevice s) {
-  return compare<Greater>(a, b, s);
-}
+array equal(const array& a, const array& b, StreamOrDevice s) { return compare<Equal>(a, b, s); }
+array not_equal(const array& a, const array& b, StreamOrDevice s) { return compare<NotEqual>(a, b, s); }
+array greater(const array& a, const array& b, StreamOrDevice s) { return compare<Greater>(a, b, s); }
 array greater_equal(const array& a, const array& b, StreamOrDevice s) {
   return compare<GreaterEqual>(a, b, s);
 }
-array less(const array& a, const array& b, StreamOrDevice s) {
-  return compare<Less>(a, b, s);
-}
-array less_equal(const array& a, const array& b, StreamOrDevice s) {
-  return compare<LessEqual>(a, b, s);
-}
+array less(const array& a, const array& b, StreamOrDevice s) { return compare<Less>(a, b, s); }
+array less_equal(const array& a, const array& b, StreamOrDevice s) { return compare<LessEqual>(a, b, s); }
 array logical_and(const array& a, const array& b, StreamOrDevice s) {
   return binary<LogicalAnd>(a, b, bool_, bool_, s);
 }
@@ -414,8 +391,8 @@ array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice
   auto t = promote_types(a.dtype(), b.dtype());
   auto inputs = prepare_binary(a, b, t, s);
   Shape shape = inputs[0].shape();
-  auto eq = make_node<Equal>(std::move(shape), bool_, std::move(inputs), to_stream(s),
-                             equal_nan && is_inexact(t));
+  auto eq =
+      make_node<Equal>(std::move(shape), bool_, std::move(inputs), to_stream(s), equal_nan && is_inexact(t));
   return all(eq, false, s);
 }
 
@@ -440,14 +417,14 @@ array allclose(const array& a, const array& b, double rtol, double atol, bool eq
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
   auto t = promote_types(x.dtype(), y.dtype());
   auto shape = broadcast_shapes(condition.shape(), broadcast_shapes(x.shape(), y.shape()));
-  std::vector<array> inputs = {
-      broadcast_to(astype(condition, bool_, s), shape, s),
-      broadcast_to(astype(x, t, s), shape, s),
-      broadcast_to(astype(y, t, s), shape, s)};
+  std::vector<array> inputs = {broadcast_to(astype(condition, bool_, s), shape, s),
+                               broadcast_to(astype(x, t, s), shape, s),
+                               broadcast_to(astype(y, t, s), shape, s)};
   return make_node<Select>(std::move(shape), t, std::move(inputs), to_stream(s));
 }
 
-array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max, StreamOrDevice s) {
+array clip(const array& a, const std::optional<array>& a_min, const std::optional<array>& a_max,
+           StreamOrDevice s) {
   if (!a_min && !a_max) {
     fail("clip", "At most one of a_min and a_max may be None");
   }

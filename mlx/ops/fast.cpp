@@ -151,8 +151,8 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
   if (mask_mode != "causal" && mask) {
     Shape scores = {b, hq, l, sl};
     if (broadcast_shapes(mask->shape(), scores) != scores) {
-      fail(op, "mask of shape ", detail::shape_str(mask->shape()), " does not broadcast to the scores' shape ",
-           detail::shape_str(scores), ".");
+      fail(op, "mask of shape ", detail::shape_str(mask->shape()),
+           " does not broadcast to the scores' shape ", detail::shape_str(scores), ".");
     }
     kind = mask->dtype() == bool_ ? Mask::Bool : Mask::Additive;
     inputs.push_back(kind == Mask::Bool ? *mask : astype(*mask, acc, s));
@@ -163,8 +163,8 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
     }
     inputs.push_back(astype(*sinks, acc, s));
   }
-  return detail::make_node<ScaledDotProductAttention>(Shape{b, hq, l, v.shape(3)}, out_type, std::move(inputs),
-                                                      to_stream(s), scale, kind, bool(sinks));
+  return detail::make_node<ScaledDotProductAttention>(
+      Shape{b, hq, l, v.shape(3)}, out_type, std::move(inputs), to_stream(s), scale, kind, bool(sinks));
 }
 
 array cross_entropy(const array& logits, const array& targets, StreamOrDevice s) {
@@ -184,8 +184,8 @@ array cross_entropy(const array& logits, const array& targets, StreamOrDevice s)
   }
   // Computed (and returned) in float32 for 16-bit logits, as MLX.
   Dtype t = acc_type(float_type(logits.dtype()));
-  return detail::make_node<CrossEntropy>(targets.shape(), t, {astype(logits, t, s), astype(targets, int32, s)},
-                                         to_stream(s));
+  return detail::make_node<CrossEntropy>(targets.shape(), t,
+                                         {astype(logits, t, s), astype(targets, int32, s)}, to_stream(s));
 }
 
 } // namespace mlx::core::fast
@@ -224,9 +224,10 @@ std::vector<array> gated_delta_update(const array& q, const array& k, const arra
     fail(op, "mask must have shape (", b, ",", t, ") but got ", detail::shape_str(mask->shape()), ".");
   }
   Dtype dt = float_type(promote_types(promote_types(q.dtype(), k.dtype()), v.dtype()));
-  std::vector<array> inputs = {astype(q, dt, s), astype(k, dt, s), astype(v, dt, s), astype(gamma, dt, s),
-                               astype(beta, dt, s),
-                               initial_state ? astype(*initial_state, dt, s) : zeros(sshape, dt, s)};
+  std::vector<array> inputs = {
+      astype(q, dt, s),    astype(k, dt, s),
+      astype(v, dt, s),    astype(gamma, dt, s),
+      astype(beta, dt, s), initial_state ? astype(*initial_state, dt, s) : zeros(sshape, dt, s)};
   if (mask) {
     inputs.push_back(astype(*mask, bool_, s));
   }

@@ -57,8 +57,9 @@ std::vector<int> checked_axes(const std::vector<int>& axes, int ndim) {
 // The transform over `axes` with logical sizes `n`: the input cast,
 // truncated or zero-padded to them (a real inverse's last axis to n / 2 +
 // 1), the FFT node, then the scaling `norm` asks for.
-array transform(const array& a, const std::optional<Shape>& n_opt, const std::optional<std::vector<int>>& axes_opt,
-                Norm norm, bool inverse, bool real, StreamOrDevice s) {
+array transform(const array& a, const std::optional<Shape>& n_opt,
+                const std::optional<std::vector<int>>& axes_opt, Norm norm, bool inverse, bool real,
+                StreamOrDevice s) {
   if (n_opt && !axes_opt) {
     fail("fftn", "`axes` should not be `None` if `s` is not `None`.");
   }
@@ -125,26 +126,24 @@ array transform(const array& a, const std::optional<Shape>& n_opt, const std::op
   return scale == 1 ? out : multiply(out, array(static_cast<float>(scale)), s);
 }
 
-std::optional<Shape> one(std::optional<int> n) {
-  return n ? std::optional<Shape>(Shape{*n}) : std::nullopt;
-}
+std::optional<Shape> one(std::optional<int> n) { return n ? std::optional<Shape>(Shape{*n}) : std::nullopt; }
 
 } // namespace
 
-array fftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes, Norm norm,
-           StreamOrDevice s) {
+array fftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes,
+           Norm norm, StreamOrDevice s) {
   return transform(a, n, axes, norm, false, false, s);
 }
-array ifftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes, Norm norm,
-            StreamOrDevice s) {
+array ifftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes,
+            Norm norm, StreamOrDevice s) {
   return transform(a, n, axes, norm, true, false, s);
 }
-array rfftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes, Norm norm,
-            StreamOrDevice s) {
+array rfftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes,
+            Norm norm, StreamOrDevice s) {
   return transform(a, n, axes, norm, false, true, s);
 }
-array irfftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes, Norm norm,
-             StreamOrDevice s) {
+array irfftn(const array& a, const std::optional<Shape>& n, const std::optional<std::vector<int>>& axes,
+             Norm norm, StreamOrDevice s) {
   return transform(a, n, axes, norm, true, true, s);
 }
 
@@ -219,8 +218,8 @@ namespace {
 
 // The window of stft/istft: `window` or ones(win_length), centered in
 // n_fft samples.
-array padded_window(int n_fft, std::optional<int> win_length, const std::optional<array>& window, const char* op,
-                    StreamOrDevice s) {
+array padded_window(int n_fft, std::optional<int> win_length, const std::optional<array>& window,
+                    const char* op, StreamOrDevice s) {
   int wl = window ? (window->ndim() == 1 ? window->shape(0) : -1) : win_length.value_or(n_fft);
   if (window && window->ndim() != 1) {
     fail(op, "window must be one-dimensional.");
@@ -308,17 +307,22 @@ array istft(const array& stft_matrix, std::optional<int> n_fft_opt, std::optiona
   frames = multiply(frames, w, s);
   // Overlap-add of the frames, and of the squared window they carry.
   int total = n_fft + hop * (n_frames - 1);
-  auto [rows, lead] = rows_of(reshape(frames, [&] {
-    Shape sh(frames.shape().begin(), frames.shape().end() - 2);
-    sh.push_back(n_frames * n_fft);
-    return sh;
-  }(), s), s);
+  auto [rows, lead] = rows_of(reshape(
+                                  frames,
+                                  [&] {
+                                    Shape sh(frames.shape().begin(), frames.shape().end() - 2);
+                                    sh.push_back(n_frames * n_fft);
+                                    return sh;
+                                  }(),
+                                  s),
+                              s);
   int b = rows.shape(0);
   auto idx = reshape(frame_indices(n_frames, n_fft, hop, s), {n_frames * n_fft}, s);
   auto updates = expand_dims(transpose(rows, {1, 0}, s), 2, s);
   auto y = scatter_add(zeros({b, total}, float32, s), {idx}, updates, {1}, s);
   auto w2 = broadcast_to(expand_dims(square(w, s), 0, s), {n_frames, n_fft}, s);
-  auto envelope = scatter_add(zeros({total}, float32, s), {idx}, reshape(w2, {n_frames * n_fft, 1}, s), {0}, s);
+  auto envelope =
+      scatter_add(zeros({total}, float32, s), {idx}, reshape(w2, {n_frames * n_fft, 1}, s), {0}, s);
   y = where(greater(envelope, array(1e-11f), s), divide(y, envelope, s), array(0.0f), s);
   int start = center ? n_fft / 2 : 0;
   int stop = center ? total - n_fft / 2 : total;

@@ -29,37 +29,32 @@ std::vector<array> depends(const std::vector<array>& inputs, const std::vector<a
   return array::make_arrays(std::move(shapes), dtypes, p, all);
 }
 
-Function custom_function(
-    Function fun,
-    std::optional<CustomVJP> fun_vjp,
-    std::optional<CustomJVP> fun_jvp,
-    std::optional<CustomVmap> fun_vmap) {
+Function custom_function(Function fun, std::optional<CustomVJP> fun_vjp, std::optional<CustomJVP> fun_jvp,
+                         std::optional<CustomVmap> fun_vmap) {
   // Rules not given transform `fun` itself.
-  CustomVJP vjp_rule = fun_vjp ? *fun_vjp
-                               : CustomVJP([fun](const std::vector<array>& primals,
-                                                 const std::vector<array>& cots,
-                                                 const std::vector<array>&) {
-                                   return vjp(fun, primals, cots).second;
-                                 });
-  CustomJVP jvp_rule = fun_jvp ? *fun_jvp
-                               : CustomJVP([fun](const std::vector<array>& primals,
-                                                 const std::vector<array>& tans,
-                                                 const std::vector<int>& argnums) {
-                                   std::vector<array> all_tans;
-                                   for (auto& p : primals) {
-                                     all_tans.push_back(zeros_like(p));
-                                   }
-                                   for (size_t k = 0; k < argnums.size(); ++k) {
-                                     all_tans[argnums[k]] = tans[k];
-                                   }
-                                   return jvp(fun, primals, all_tans).second;
-                                 });
-  CustomVmap vmap_rule = fun_vmap ? *fun_vmap
-                                  : CustomVmap([fun](const std::vector<array>& inputs,
-                                                     const std::vector<int>& axes) {
-                                      auto outs = vmap(fun, axes, {})(inputs);
-                                      return std::make_pair(outs, std::vector<int>(outs.size(), 0));
-                                    });
+  CustomVJP vjp_rule =
+      fun_vjp ? *fun_vjp
+              : CustomVJP([fun](const std::vector<array>& primals, const std::vector<array>& cots,
+                                const std::vector<array>&) { return vjp(fun, primals, cots).second; });
+  CustomJVP jvp_rule =
+      fun_jvp ? *fun_jvp
+              : CustomJVP([fun](const std::vector<array>& primals, const std::vector<array>& tans,
+                                const std::vector<int>& argnums) {
+                  std::vector<array> all_tans;
+                  for (auto& p : primals) {
+                    all_tans.push_back(zeros_like(p));
+                  }
+                  for (size_t k = 0; k < argnums.size(); ++k) {
+                    all_tans[argnums[k]] = tans[k];
+                  }
+                  return jvp(fun, primals, all_tans).second;
+                });
+  CustomVmap vmap_rule =
+      fun_vmap ? *fun_vmap
+               : CustomVmap([fun](const std::vector<array>& inputs, const std::vector<int>& axes) {
+                   auto outs = vmap(fun, axes, {})(inputs);
+                   return std::make_pair(outs, std::vector<int>(outs.size(), 0));
+                 });
   return [=](const std::vector<array>& inputs) {
     // The forward pass runs on untracked copies of the inputs, so that its
     // intermediates are freed after evaluation even inside a transform.
@@ -81,14 +76,11 @@ Function custom_function(
     Stream s = default_stream(default_device());
     return array::make_arrays(
         std::move(shapes), dtypes,
-        std::make_shared<CustomTransforms>(s, int(outs.size()), vjp_rule, jvp_rule, vmap_rule),
-        node_inputs);
+        std::make_shared<CustomTransforms>(s, int(outs.size()), vjp_rule, jvp_rule, vmap_rule), node_inputs);
   };
 }
 
-Function checkpoint(Function fun) {
-  return custom_function(fun);
-}
+Function checkpoint(Function fun) { return custom_function(fun); }
 
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
                    const std::unordered_map<std::uintptr_t, std::string>& names) {

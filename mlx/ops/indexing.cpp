@@ -19,8 +19,8 @@ namespace {
 std::vector<array> check_indices(const char* op, const array& a, const std::vector<array>& indices,
                                  const std::vector<int>& axes, StreamOrDevice s) {
   if (indices.size() != axes.size()) {
-    fail(op, "Number of index arrays (", indices.size(), ") does not match number of axes (",
-         axes.size(), ").");
+    fail(op, "Number of index arrays (", indices.size(), ") does not match number of axes (", axes.size(),
+         ").");
   }
   if (static_cast<int>(axes.size()) > a.ndim()) {
     fail(op, "Too many index arrays for array with ", a.ndim(), " dimensions.");
@@ -84,8 +84,8 @@ array scatter_impl(const char* op, const array& a, const std::vector<array>& ind
   Shape idx_shape = idx.empty() ? Shape{} : idx[0].shape();
   int upd_nd = static_cast<int>(idx_shape.size()) + a.ndim();
   if (updates.ndim() != upd_nd) {
-    fail(op, "Updates with ", updates.ndim(), " dimensions does not match the sum of the array (",
-         a.ndim(), ") and indices (", idx_shape.size(), ") dimensions.");
+    fail(op, "Updates with ", updates.ndim(), " dimensions does not match the sum of the array (", a.ndim(),
+         ") and indices (", idx_shape.size(), ") dimensions.");
   }
   for (size_t i = 0; i < idx_shape.size(); ++i) {
     if (updates.shape(i) != idx_shape[i]) {
@@ -230,9 +230,7 @@ array take(const array& a, int index, int axis, StreamOrDevice s) {
   return squeeze(slice(a, start, stop, s), ax, s);
 }
 
-array take(const array& a, int index, StreamOrDevice s) {
-  return take(flatten(a, 0, -1, s), index, 0, s);
-}
+array take(const array& a, int index, StreamOrDevice s) { return take(flatten(a, 0, -1, s), index, 0, s); }
 
 namespace {
 
@@ -258,8 +256,8 @@ std::vector<array> along_axis_indices(const array& indices, int ax, const Shape&
 array take_along_axis(const array& a, const array& indices, int axis, StreamOrDevice s) {
   int nd = a.ndim();
   if (axis < -nd || axis >= nd) {
-    index_error("[take_along_axis] Received invalid axis " + std::to_string(axis) +
-                " for array with " + std::to_string(nd) + " dimensions.");
+    index_error("[take_along_axis] Received invalid axis " + std::to_string(axis) + " for array with " +
+                std::to_string(nd) + " dimensions.");
   }
   int ax = axis < 0 ? axis + nd : axis;
   if (indices.ndim() != nd) {
@@ -296,13 +294,13 @@ array take_along_axis(const array& a, const array& indices, StreamOrDevice s) {
 array put_along_axis(const array& a, const array& indices, const array& values, int axis, StreamOrDevice s) {
   int nd = a.ndim();
   if (axis < -nd || axis >= nd) {
-    index_error("[put_along_axis] Received invalid axis " + std::to_string(axis) +
-                " for array with " + std::to_string(nd) + " dimensions.");
+    index_error("[put_along_axis] Received invalid axis " + std::to_string(axis) + " for array with " +
+                std::to_string(nd) + " dimensions.");
   }
   int ax = axis < 0 ? axis + nd : axis;
   if (indices.ndim() != nd) {
-    fail("put_along_axis", "Indices of dimension ", indices.ndim(), " does not match array of dimension ",
-         nd, ".");
+    fail("put_along_axis", "Indices of dimension ", indices.ndim(), " does not match array of dimension ", nd,
+         ".");
   }
   if (indices.size() == 0) {
     // Nothing to put (MLX accepts indices of any dtype then).
@@ -341,8 +339,8 @@ std::vector<array> start_entries(const char* op, const array& start, size_t naxe
     fail(op, "Start indices must be integers, got type ", t.str(), ".");
   }
   if (start.ndim() > 1) {
-    fail(op, "array of starting indices must be zero or one dimensional but has dimension ",
-         start.ndim(), ".");
+    fail(op, "array of starting indices must be zero or one dimensional but has dimension ", start.ndim(),
+         ".");
   }
   size_t n = start.ndim() == 0 ? 1 : start.size();
   if (n != naxes) {
@@ -402,8 +400,8 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
   if (shape_size(shape) == 0) {
     return src;
   }
-  return detail::make_node<SliceUpdate>(src.shape(), src.dtype(), {src, upd}, to_stream(s),
-                                        std::move(start), std::move(stop), std::move(strides));
+  return detail::make_node<SliceUpdate>(src.shape(), src.dtype(), {src, upd}, to_stream(s), std::move(start),
+                                        std::move(stop), std::move(strides));
 }
 
 array slice_update(const array& src, const array& update, Shape start, Shape stop, StreamOrDevice s) {
@@ -430,7 +428,8 @@ array slice_update(const array& src, const array& update, const array& start, st
   return scatter_impl("slice_update", src, idx, upd, axes, Scatter::None, s);
 }
 
-std::vector<array> unique(const array& a, int size, const std::optional<array>& fill_value, StreamOrDevice s) {
+std::vector<array> unique(const array& a, int size, const std::optional<array>& fill_value,
+                          StreamOrDevice s) {
   if (size < 0) {
     fail("unique", "size must be non-negative but got ", size, ".");
   }

@@ -18,8 +18,9 @@ namespace {
 // Evaluates `a` for an op that needs its values now.
 void eval_values(const char* op, const array& a) {
   if (a.is_tracer() && detail::in_placeholder_tracing()) {
-    fail(op, "The output shape depends on the values of the input, which are not known inside "
-             "vmap or compile. Compute it outside the transformed function.");
+    fail(op,
+         "The output shape depends on the values of the input, which are not known inside "
+         "vmap or compile. Compute it outside the transformed function.");
   }
   eval({a});
 }

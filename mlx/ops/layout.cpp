@@ -70,15 +70,14 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
   }
   if (infer >= 0) {
     if (known == 0 || a.size() % known != 0) {
-      fail("reshape", "Cannot infer the shape of an array of size ", a.size(),
-           " into shape ", detail::shape_str(shape), ".");
+      fail("reshape", "Cannot infer the shape of an array of size ", a.size(), " into shape ",
+           detail::shape_str(shape), ".");
     }
     shape[infer] = static_cast<ShapeElem>(a.size() / known);
     known *= shape[infer];
   }
   if (known != a.size()) {
-    fail("reshape", "Cannot reshape array of size ", a.size(), " into shape ",
-         detail::shape_str(shape), ".");
+    fail("reshape", "Cannot reshape array of size ", a.size(), " into shape ", detail::shape_str(shape), ".");
   }
   if (shape == a.shape()) {
     return a;
@@ -112,8 +111,7 @@ array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
   for (int i = 0, j = 0; i < a.ndim(); ++i) {
     if (j < static_cast<int>(ax.size()) && ax[j] == i) {
       if (a.shape(i) != 1) {
-        fail("squeeze", "Cannot squeeze axis ", i, " with size ", a.shape(i),
-             " which is not equal to 1.");
+        fail("squeeze", "Cannot squeeze axis ", i, " with size ", a.shape(i), " which is not equal to 1.");
       }
       ++j;
     } else {
@@ -123,9 +121,7 @@ array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
   return reshape(a, shape, s);
 }
 
-array squeeze(const array& a, int axis, StreamOrDevice s) {
-  return squeeze(a, std::vector<int>{axis}, s);
-}
+array squeeze(const array& a, int axis, StreamOrDevice s) { return squeeze(a, std::vector<int>{axis}, s); }
 
 array squeeze(const array& a, StreamOrDevice s) {
   Shape shape;
@@ -159,8 +155,7 @@ array expand_dims(const array& a, int axis, StreamOrDevice s) {
 array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {
   int nd = a.ndim();
   if (static_cast<int>(axes.size()) != nd) {
-    fail("transpose", "Received ", axes.size(), " axes for array with ", nd,
-         " dimensions.");
+    fail("transpose", "Received ", axes.size(), " axes for array with ", nd, " dimensions.");
   }
   std::vector<bool> used(nd, false);
   Shape shape;
@@ -219,8 +214,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
     } else if (x == 1) {
       out[i + diff] = y;
     } else {
-      fail("broadcast_shapes", "Shapes ", detail::shape_str(a), " and ",
-           detail::shape_str(b), " cannot be broadcast.");
+      fail("broadcast_shapes", "Shapes ", detail::shape_str(a), " and ", detail::shape_str(b),
+           " cannot be broadcast.");
     }
   }
   return out;
@@ -242,8 +237,8 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
     ok = d == t || d == 1;
   }
   if (!ok) {
-    fail("broadcast_shapes", "Shapes ", detail::shape_str(a.shape()), " and ",
-         detail::shape_str(shape), " cannot be broadcast.");
+    fail("broadcast_shapes", "Shapes ", detail::shape_str(a.shape()), " and ", detail::shape_str(shape),
+         " cannot be broadcast.");
   }
   return detail::make_node<Broadcast>(shape, a.dtype(), {a}, to_stream(s), shape);
 }
@@ -292,8 +287,8 @@ array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevi
   if (identity) {
     return a;
   }
-  return detail::make_node<Slice>(shape, a.dtype(), {a}, to_stream(s),
-                                   std::move(start), std::move(stop), std::move(strides));
+  return detail::make_node<Slice>(shape, a.dtype(), {a}, to_stream(s), std::move(start), std::move(stop),
+                                  std::move(strides));
 }
 
 array slice(const array& a, Shape start, Shape stop, StreamOrDevice s) {

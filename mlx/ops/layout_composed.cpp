@@ -29,8 +29,10 @@ array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s) {
   int64_t total = 0;
   for (auto& x : arrays) {
     if (x.ndim() != nd) {
-      fail("concatenate", "All the input arrays must have the same number of dimensions. "
-           "However, got arrays with dimensions ", nd, " and ", x.ndim(), ".");
+      fail("concatenate",
+           "All the input arrays must have the same number of dimensions. "
+           "However, got arrays with dimensions ",
+           nd, " and ", x.ndim(), ".");
     }
     for (int d = 0; d < nd; ++d) {
       if (d != ax && x.shape(d) != shape[d]) {
@@ -38,9 +40,10 @@ array concatenate(std::vector<array> arrays, int axis, StreamOrDevice s) {
         for (size_t i = 0; i < arrays.size(); ++i) {
           shapes << detail::shape_str(arrays[i].shape()) << ", ";
         }
-        fail("concatenate", "All the input array dimensions must match exactly except for the "
-             "concatenation axis. However, the provided shapes are ", shapes.str(),
-             "and the concatenation axis is ", ax, ".");
+        fail("concatenate",
+             "All the input array dimensions must match exactly except for the "
+             "concatenation axis. However, the provided shapes are ",
+             shapes.str(), "and the concatenation axis is ", ax, ".");
       }
     }
     total += x.shape(ax);
@@ -126,9 +129,8 @@ std::vector<array> split(const array& a, int num_splits, int axis, StreamOrDevic
   }
   if (a.shape(ax) % num_splits != 0) {
     std::ostringstream msg;
-    msg << "[split] Array split does not result in sub arrays with equal size: attempting "
-        << num_splits << " splits along axis " << ax << " for shape " << detail::shape_str(a.shape())
-        << ".";
+    msg << "[split] Array split does not result in sub arrays with equal size: attempting " << num_splits
+        << " splits along axis " << ax << " for shape " << detail::shape_str(a.shape()) << ".";
     throw std::invalid_argument(msg.str());
   }
   int step = a.shape(ax) / num_splits;
@@ -250,7 +252,8 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad, co
   for (size_t i = 0; i < ax.size(); ++i) {
     has_empty |= a.shape(ax[i]) == 0;
     // Reflecting or mirroring needs values to repeat (NumPy refuses too).
-    if (a.shape(ax[i]) == 0 && (low_pad[i] > 0 || high_pad[i] > 0) && (mode == "reflect" || mode == "symmetric")) {
+    if (a.shape(ax[i]) == 0 && (low_pad[i] > 0 || high_pad[i] > 0) &&
+        (mode == "reflect" || mode == "symmetric")) {
       fail("pad", "Cannot pad empty axis ", ax[i], " using mode '", mode, "'.");
     }
   }
@@ -312,8 +315,7 @@ array pad(const array& a, const std::pair<int, int>& pad_width, const array& pad
   return pad(a, std::vector<std::pair<int, int>>{pad_width}, pad_value, mode, s);
 }
 
-array pad(const array& a, int pad_width, const array& pad_value, const std::string& mode,
-          StreamOrDevice s) {
+array pad(const array& a, int pad_width, const array& pad_value, const std::string& mode, StreamOrDevice s) {
   return pad(a, std::vector<std::pair<int, int>>{{pad_width, pad_width}}, pad_value, mode, s);
 }
 
@@ -356,8 +358,8 @@ array roll_axis(const array& a, int shift, int ax, StreamOrDevice s) {
 
 array roll(const array& a, const Shape& shift, const std::vector<int>& axes, StreamOrDevice s) {
   if (shift.size() < axes.size()) {
-    fail("roll", "At least one shift value per axis is required, ", shift.size(),
-         " provided for ", axes.size(), " axes.");
+    fail("roll", "At least one shift value per axis is required, ", shift.size(), " provided for ",
+         axes.size(), " axes.");
   }
   array out = a;
   if (axes.size() == 1 && shift.size() > 1) {
@@ -419,9 +421,7 @@ std::vector<array> meshgrid(const std::vector<array>& arrays, bool sparse, const
   return broadcast_arrays(out, s);
 }
 
-array atleast_1d(const array& a, StreamOrDevice s) {
-  return a.ndim() == 0 ? reshape(a, {1}, s) : a;
-}
+array atleast_1d(const array& a, StreamOrDevice s) { return a.ndim() == 0 ? reshape(a, {1}, s) : a; }
 array atleast_2d(const array& a, StreamOrDevice s) {
   switch (a.ndim()) {
     case 0:
@@ -523,8 +523,8 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
 
 array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrDevice s) {
   if (shape.size() != strides.size()) {
-    fail("as_strided", "The number of strides ", strides.size(),
-         " does not match the number of dimensions ", shape.size(), ".");
+    fail("as_strided", "The number of strides ", strides.size(), " does not match the number of dimensions ",
+         shape.size(), ".");
   }
   // Keep the view inside the input's data.
   int64_t lo = static_cast<int64_t>(offset), hi = lo;
@@ -544,8 +544,7 @@ array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrD
          " reaches outside the input of size ", a.size(), ".");
   }
   auto x = flatten(a, 0, -1, s);
-  return detail::make_node<AsStrided>(shape, a.dtype(), {x}, to_stream(s), shape, std::move(strides),
-                                      offset);
+  return detail::make_node<AsStrided>(shape, a.dtype(), {x}, to_stream(s), shape, std::move(strides), offset);
 }
 
 array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {

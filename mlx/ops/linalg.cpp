@@ -16,7 +16,8 @@ std::pair<array, array> eigh(const array& a, const std::string& uplo, StreamOrDe
     fail("linalg::eigh", "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
   }
   if (a.shape(-1) != a.shape(-2)) {
-    fail("linalg::eigh", "Only defined for square matrices but got shape ", detail::shape_str(a.shape()), ".");
+    fail("linalg::eigh", "Only defined for square matrices but got shape ", detail::shape_str(a.shape()),
+         ".");
   }
   if (uplo != "L" && uplo != "U") {
     fail("linalg::eigh", "UPLO must be 'L' or 'U' but got '", uplo, "'.");
@@ -33,16 +34,15 @@ std::pair<array, array> eigh(const array& a, const std::string& uplo, StreamOrDe
   return {outs[0], outs[1]};
 }
 
-array eigvalsh(const array& a, const std::string& uplo, StreamOrDevice s) {
-  return eigh(a, uplo, s).first;
-}
+array eigvalsh(const array& a, const std::string& uplo, StreamOrDevice s) { return eigh(a, uplo, s).first; }
 
 namespace {
 
 // The checks shared by inv and cholesky: float32/float64 square matrices.
 void check_square(const array& a, const char* op, const char* what) {
   if (a.dtype() != float32 && a.dtype() != float64) {
-    fail(op, "Arrays must have type float32 or float64. Received array with type ", dtype_to_string(a.dtype()), ".");
+    fail(op, "Arrays must have type float32 or float64. Received array with type ",
+         dtype_to_string(a.dtype()), ".");
   }
   if (a.ndim() < 2) {
     fail(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
@@ -65,7 +65,8 @@ array solve(const array& a, const array& b, StreamOrDevice s) {
   int rows = vector ? b.shape(-1) : (b.ndim() >= 2 ? b.shape(-2) : -1);
   if (b.ndim() == 0 || rows != a.shape(-1)) {
     fail("linalg::solve", "Last dimension of first input with shape ", detail::shape_str(a.shape()),
-         " must match second to last dimension of second input with shape ", detail::shape_str(b.shape()), ".");
+         " must match second to last dimension of second input with shape ", detail::shape_str(b.shape()),
+         ".");
   }
   // Through the inverse (LU with partial pivoting): one factorization per
   // matrix, reused for every right-hand side.
@@ -89,8 +90,8 @@ void check_matrices(const array& a, const char* op) {
     fail(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
   }
   if (a.dtype() != float32 && a.dtype() != float64) {
-    fail(op, "Arrays must have type float32 or float64. Received array with type ", dtype_to_string(a.dtype()),
-         ".");
+    fail(op, "Arrays must have type float32 or float64. Received array with type ",
+         dtype_to_string(a.dtype()), ".");
   }
 }
 
@@ -174,8 +175,8 @@ array pinv(const array& a, StreamOrDevice s) {
   Shape zero(a.ndim(), 0), u_stop = usv[0].shape(), v_stop = usv[2].shape();
   u_stop[a.ndim() - 1] = k;
   v_stop[a.ndim() - 2] = k;
-  auto u = slice(usv[0], zero, u_stop, s);   // (m, k)
-  auto vt = slice(usv[2], zero, v_stop, s);  // (k, n)
+  auto u = slice(usv[0], zero, u_stop, s);  // (m, k)
+  auto vt = slice(usv[2], zero, v_stop, s); // (k, n)
   // V diag(1/s) U^T
   return matmul(swapaxes(vt, -1, -2, s), multiply(expand_dims(inv_s, -1, s), swapaxes(u, -1, -2, s), s), s);
 }
@@ -194,8 +195,8 @@ std::pair<array, array> slogdet_checked(const array& a_in, const char* op, Strea
     fail(op, "Complex inputs are not supported.");
   }
   array a = is_floating_point(a_in.dtype()) && a_in.dtype() != float16 && a_in.dtype() != bfloat16
-      ? a_in
-      : astype(a_in, float32, s);
+                ? a_in
+                : astype(a_in, float32, s);
   check_square(a, op, "Only defined for square matrices.");
   auto stream = to_stream(s);
   // From the LU factors: the product of U's diagonal, negated once per
@@ -205,17 +206,21 @@ std::pair<array, array> slogdet_checked(const array& a_in, const char* op, Strea
     auto d = diagonal(outs[0], 0, -2, -1, stream);
     int n = xs[0].shape(-1);
     auto swaps = sum(astype(not_equal(outs[1], astype(arange(0, n, int32, stream), uint32, stream), stream),
-                            int32, stream), -1, false, stream);
-    auto parity = subtract(array(1, xs[0].dtype()),
-                           multiply(array(2, xs[0].dtype()), astype(remainder(swaps, array(2), stream), xs[0].dtype(),
-                                                                     stream), stream), stream);
+                            int32, stream),
+                     -1, false, stream);
+    auto parity =
+        subtract(array(1, xs[0].dtype()),
+                 multiply(array(2, xs[0].dtype()),
+                          astype(remainder(swaps, array(2), stream), xs[0].dtype(), stream), stream),
+                 stream);
     // (+ 0 turns the -0 of a singular matrix with an odd permutation to 0.)
-    auto sgn = add(multiply(parity, prod(sign(d, stream), -1, false, stream), stream), array(0, xs[0].dtype()),
-                   stream);
+    auto sgn = add(multiply(parity, prod(sign(d, stream), -1, false, stream), stream),
+                   array(0, xs[0].dtype()), stream);
     auto logabs = sum(log(abs(d, stream), stream), -1, false, stream);
     return std::vector<array>{sgn, logabs};
   };
-  auto vjp = [stream](const std::vector<array>& primals, const std::vector<array>& cots, const std::vector<array>&) {
+  auto vjp = [stream](const std::vector<array>& primals, const std::vector<array>& cots,
+                      const std::vector<array>&) {
     auto g = expand_dims(cots[1], {-2, -1}, stream);
     return std::vector<array>{multiply(g, swapaxes(inv(primals[0], stream), -1, -2, stream), stream)};
   };
@@ -251,9 +256,7 @@ std::pair<array, array> eig(const array& a, StreamOrDevice s) {
   return {outs[0], outs[1]};
 }
 
-array eigvals(const array& a, StreamOrDevice s) {
-  return eig_outputs(a, false, s)[0];
-}
+array eigvals(const array& a, StreamOrDevice s) { return eig_outputs(a, false, s)[0]; }
 
 array det(const array& a, StreamOrDevice s) {
   auto [sgn, logabs] = slogdet_checked(a, "linalg::det", s);

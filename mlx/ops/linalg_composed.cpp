@@ -106,8 +106,8 @@ array matrix_norm(const array& a, const NormOrder& ord, int r, int c, bool keepd
 
 } // namespace
 
-array norm(const array& a, const std::optional<NormOrder>& ord, const std::optional<std::vector<int>>& axes_in,
-           bool keepdims, StreamOrDevice s_) {
+array norm(const array& a, const std::optional<NormOrder>& ord,
+           const std::optional<std::vector<int>>& axes_in, bool keepdims, StreamOrDevice s_) {
   Stream s = to_stream(s_);
   std::vector<int> axes;
   if (axes_in) {
@@ -132,8 +132,8 @@ array norm(const array& a, const std::optional<NormOrder>& ord, const std::optio
   }
   if (axes.size() > 2) {
     if (ord && std::holds_alternative<std::string>(*ord)) {
-      detail::fail(kNorm, "Norm ", order_str(*ord), " only supported for matrices, but received ", axes.size(),
-                   " axis/axes.");
+      detail::fail(kNorm, "Norm ", order_str(*ord), " only supported for matrices, but received ",
+                   axes.size(), " axis/axes.");
     }
     detail::fail(kNorm, "Received too many axes for norm.");
   }
@@ -165,9 +165,10 @@ array solve_triangular(const array& a, const array& b, bool upper, StreamOrDevic
   bool vector = b.ndim() == 1 || (b.ndim() == a.ndim() - 1 && b.ndim() >= 1);
   int rows = b.ndim() == 0 ? -1 : (vector ? b.shape(-1) : b.shape(-2));
   if (rows != a.shape(-1)) {
-    detail::fail("linalg::solve_triangular", "Last dimension of first input with shape ", detail::shape_str(a.shape()),
-                 " must match second to last dimension of second input with shape ", detail::shape_str(b.shape()),
-                 ".");
+    detail::fail("linalg::solve_triangular", "Last dimension of first input with shape ",
+                 detail::shape_str(a.shape()),
+                 " must match second to last dimension of second input with shape ",
+                 detail::shape_str(b.shape()), ".");
   }
   return solve(upper ? triu(a, 0, s) : tril(a, 0, s), b, s);
 }

@@ -12,8 +12,6 @@ namespace mlx::core {
 
 using detail::fail;
 
-
-
 array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
   array a = in_a, b = in_b;
   if (a.ndim() == 0 || b.ndim() == 0) {
@@ -21,9 +19,8 @@ array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
   }
   auto t = promote_types(a.dtype(), b.dtype());
   if (!is_inexact(t)) {
-    fail("matmul", "Only inexact types are supported but ", a.dtype(), " and ",
-         b.dtype(), " were provided which results in ", t,
-         ", which is not a floating point type.");
+    fail("matmul", "Only inexact types are supported but ", a.dtype(), " and ", b.dtype(),
+         " were provided which results in ", t, ", which is not a floating point type.");
   }
   bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
   if (a_vec) {
@@ -33,17 +30,19 @@ array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
     b = expand_dims(b, 1, s);
   }
   if (a.shape(-1) != b.shape(-2)) {
-    fail("matmul", "Last dimension of first input with shape ",
-         detail::shape_str(in_a.shape()), " must match second to last dimension of"
-         " second input with shape ", detail::shape_str(in_b.shape()), ".");
+    fail("matmul", "Last dimension of first input with shape ", detail::shape_str(in_a.shape()),
+         " must match second to last dimension of"
+         " second input with shape ",
+         detail::shape_str(in_b.shape()), ".");
   }
   if (b.ndim() == 2 && a.ndim() > 2) {
     // x @ W with a batch of rows and one matrix: a single (rows x K) @
     // (K x N) product. Its gradient for W is then one GEMM as well, not a
     // batch of them summed afterwards.
     Shape rows_shape(a.shape().begin(), a.shape().end() - 1);
-    auto flat = reshape(a, {static_cast<ShapeElem>(a.size() ? a.size() / a.shape(-1) : shape_size(rows_shape)),
-                            a.shape(-1)}, s);
+    auto flat = reshape(
+        a, {static_cast<ShapeElem>(a.size() ? a.size() / a.shape(-1) : shape_size(rows_shape)), a.shape(-1)},
+        s);
     auto out2 = matmul(flat, b, s);
     rows_shape.push_back(b.shape(-1));
     auto out = reshape(out2, rows_shape, s);
@@ -68,22 +67,16 @@ array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
   return out;
 }
 
-
-
 namespace {
 
-void check_inner(const char* op, const array& a, const array& b, const Shape& a_shape,
-                 const Shape& b_shape) {
+void check_inner(const char* op, const array& a, const array& b, const Shape& a_shape, const Shape& b_shape) {
   if (a.shape(-1) != b.shape(-2)) {
     fail(op, "Last dimension of first input with shape ", detail::shape_str(a_shape),
-         " must match second to last dimension of second input with shape ",
-         detail::shape_str(b_shape), ".");
+         " must match second to last dimension of second input with shape ", detail::shape_str(b_shape), ".");
   }
 }
 
-Shape batch_of(const array& x) {
-  return Shape(x.shape().begin(), x.shape().end() - 2);
-}
+Shape batch_of(const array& x) { return Shape(x.shape().begin(), x.shape().end() - 2); }
 
 int64_t prod(const Shape& s) {
   return std::accumulate(s.begin(), s.end(), int64_t(1), std::multiplies<int64_t>());
@@ -97,9 +90,8 @@ array addmm(array c, array a, array b, const float& alpha, const float& beta, St
   }
   Dtype t = promote_types(c.dtype(), promote_types(a.dtype(), b.dtype()));
   if (!is_inexact(t)) {
-    fail("addmm", "Only real floating point types are supported but ", c.dtype(), ", ", a.dtype(),
-         " and ", b.dtype(), " were provided which results in ", t,
-         ", which is not a real floating point type.");
+    fail("addmm", "Only real floating point types are supported but ", c.dtype(), ", ", a.dtype(), " and ",
+         b.dtype(), " were provided which results in ", t, ", which is not a real floating point type.");
   }
   Shape a_shape = a.shape(), b_shape = b.shape();
   bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
@@ -155,8 +147,8 @@ array vecdot(const array& a, const array& b, int axis, StreamOrDevice s) {
   return sum(multiply(x, b, s), ax_a, false, s);
 }
 
-array gather_mm(array a, array b, std::optional<array> lhs_indices, std::optional<array> rhs_indices,
-                bool, StreamOrDevice s) {
+array gather_mm(array a, array b, std::optional<array> lhs_indices, std::optional<array> rhs_indices, bool,
+                StreamOrDevice s) {
   if (a.ndim() == 0 || b.ndim() == 0) {
     // MLX names matmul here.
     fail("matmul", "Got 0 dimension input. Inputs must have at least one dimension.");
@@ -168,8 +160,8 @@ array gather_mm(array a, array b, std::optional<array> lhs_indices, std::optiona
   }
   Dtype t = promote_types(a.dtype(), b.dtype());
   if (!is_inexact(t)) {
-    fail("gather_mm", "Only real floating point types are supported but ", a.dtype(), " and ",
-         b.dtype(), " were provided which results in ", t, ", which is not a real floating point type.");
+    fail("gather_mm", "Only real floating point types are supported but ", a.dtype(), " and ", b.dtype(),
+         " were provided which results in ", t, ", which is not a real floating point type.");
   }
   Shape a_shape = a.shape(), b_shape = b.shape();
   bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
@@ -206,13 +198,13 @@ array segmented_mm(array a, array b, array segments, StreamOrDevice s) {
     fail("segmented_mm", "Got segments with invalid dtype. Segments must be integral.");
   }
   if (segments.ndim() < 1 || segments.shape(-1) != 2) {
-    fail("segmented_mm", "The segments should have shape (..., 2) but ",
-         detail::shape_str(segments.shape()), " was provided.");
+    fail("segmented_mm", "The segments should have shape (..., 2) but ", detail::shape_str(segments.shape()),
+         " was provided.");
   }
   Dtype t = promote_types(a.dtype(), b.dtype());
   if (!is_floating_point(t)) {
-    fail("segmented_mm", "Only real floating point types are supported but ", a.dtype(), " and ",
-         b.dtype(), " were provided which results in ", t, ", which is not a real floating point type.");
+    fail("segmented_mm", "Only real floating point types are supported but ", a.dtype(), " and ", b.dtype(),
+         " were provided which results in ", t, ", which is not a real floating point type.");
   }
   // Like MLX, the inner sizes are not checked; only the common part is used.
   int k = std::min(a.shape(1), b.shape(0));
@@ -325,8 +317,8 @@ array kron(const array& a, const array& b, StreamOrDevice s) {
   return reshape(multiply(reshape(a, ae, s), reshape(b, be, s), s), out, s);
 }
 
-array tensordot(const array& a, const array& b, const std::vector<int>& axes_a, const std::vector<int>& axes_b,
-                StreamOrDevice s) {
+array tensordot(const array& a, const array& b, const std::vector<int>& axes_a,
+                const std::vector<int>& axes_b, StreamOrDevice s) {
   if (axes_a.size() != axes_b.size()) {
     fail("tensordot", "Must provide the same number of axes for a and b.");
   }

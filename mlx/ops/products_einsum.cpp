@@ -40,9 +40,9 @@ int64_t flop_count(const Labels& l, bool inner, int num_terms, const Sizes& size
 }
 
 struct Contraction {
-  Labels result;    // labels of the new operand
-  Labels all;       // every label involved
-  bool removes;     // whether some label is summed away
+  Labels result;                 // labels of the new operand
+  Labels all;                    // every label involved
+  bool removes;                  // whether some label is summed away
   std::vector<Labels> remaining; // the operand list after the step
 };
 
@@ -75,8 +75,8 @@ struct Candidate {
 };
 
 std::optional<Candidate> consider(std::pair<int, int> pos, const std::vector<Labels>& inputs,
-                                  const Labels& output, const Sizes& sizes, int64_t limit,
-                                  int64_t path_cost, int64_t naive_cost) {
+                                  const Labels& output, const Sizes& sizes, int64_t limit, int64_t path_cost,
+                                  int64_t naive_cost) {
   auto c = contract({pos.first, pos.second}, inputs, output);
   int64_t new_size = size_of(c.result, sizes);
   if (new_size > limit) {
@@ -177,8 +177,8 @@ std::vector<std::vector<int>> greedy_path(std::vector<Labels> inputs, const Labe
 
 } // namespace
 
-std::pair<std::vector<std::vector<int>>, std::string> einsum_path(
-    const std::string& subscripts, const std::vector<array>& operands) {
+std::pair<std::vector<std::vector<int>>, std::string> einsum_path(const std::string& subscripts,
+                                                                  const std::vector<array>& operands) {
   std::string eq;
   for (char c : subscripts) {
     if (c != ' ') {
@@ -196,8 +196,8 @@ std::pair<std::vector<std::vector<int>>, std::string> einsum_path(
     ins.push_back(lhs.substr(start));
   }
   if (ins.size() != operands.size()) {
-    fail("einsum_path", "Number of operands, ", operands.size(), ", does not match number of input subscripts, ",
-         ins.size());
+    fail("einsum_path", "Number of operands, ", operands.size(),
+         ", does not match number of input subscripts, ", ins.size());
   }
   // Ellipses become one label per broadcast dim, from characters that are
   // not letters, aligned from the right as broadcasting does.

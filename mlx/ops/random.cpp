@@ -23,8 +23,7 @@ struct KeySequence {
   array key_;
   // Where the key lives when it is kept outside (set_key_storage).
   std::optional<std::pair<std::function<array()>, std::function<void(array)>>> storage;
-  KeySequence()
-      : key_(key(uint64_t(std::chrono::system_clock::now().time_since_epoch().count()))) {}
+  KeySequence() : key_(key(uint64_t(std::chrono::system_clock::now().time_since_epoch().count()))) {}
   static KeySequence& global() {
     static KeySequence ks;
     return ks;
@@ -117,9 +116,7 @@ array bits(const Shape& shape, const std::optional<array>& key, StreamOrDevice s
   return bits(shape, 4, key, s);
 }
 
-array split(const array& key, int num, StreamOrDevice s) {
-  return bits({num, 2}, 4, key, s);
-}
+array split(const array& key, int num, StreamOrDevice s) { return bits({num, 2}, 4, key, s); }
 
 std::pair<array, array> split(const array& key, StreamOrDevice s) {
   auto keys = random::split(key, 2, s);
@@ -188,8 +185,8 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
   return samples;
 }
 
-array normal(const Shape& shape, Dtype dtype, float loc, float scale,
-             const std::optional<array>& key, StreamOrDevice s) {
+array normal(const Shape& shape, Dtype dtype, float loc, float scale, const std::optional<array>& key,
+             StreamOrDevice s) {
   std::optional<array> l, sc;
   if (loc != 0.0f) {
     l = array(loc, dtype);
@@ -254,8 +251,8 @@ array bernoulli(const array& p, const Shape& shape, const std::optional<array>& 
   auto res = uniform(shape, p.dtype(), key, s);
   res = less(res, p, s);
   if (res.shape() != shape) {
-    fail("bernoulli", "shape of p ", detail::shape_str(p.shape()),
-         " cannot be broadcast to ", detail::shape_str(shape), ".");
+    fail("bernoulli", "shape of p ", detail::shape_str(p.shape()), " cannot be broadcast to ",
+         detail::shape_str(shape), ".");
   }
   return res;
 }
@@ -264,9 +261,7 @@ array bernoulli(const array& p, const std::optional<array>& key, StreamOrDevice 
   return bernoulli(p, p.shape(), key, s);
 }
 
-array bernoulli(const std::optional<array>& key, StreamOrDevice s) {
-  return bernoulli(array(0.5f), key, s);
-}
+array bernoulli(const std::optional<array>& key, StreamOrDevice s) { return bernoulli(array(0.5f), key, s); }
 
 array truncated_normal(const array& lower, const array& upper, const Shape& shape, Dtype dtype,
                        const std::optional<array>& key, StreamOrDevice s) {
@@ -283,8 +278,8 @@ array truncated_normal(const array& lower, const array& upper, const Shape& shap
   return maximum(minimum(hi, out, s), lo, s);
 }
 
-array truncated_normal(const array& lower, const array& upper, Dtype dtype,
-                       const std::optional<array>& key, StreamOrDevice s) {
+array truncated_normal(const array& lower, const array& upper, Dtype dtype, const std::optional<array>& key,
+                       StreamOrDevice s) {
   auto shape = broadcast_shapes(lower.shape(), upper.shape());
   return truncated_normal(lower, upper, shape, dtype, key, s);
 }
@@ -294,8 +289,8 @@ array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key, S
   return negative(log(negative(log(u, s), s), s), s);
 }
 
-array laplace(const Shape& shape, Dtype dtype, float loc, float scale,
-              const std::optional<array>& key, StreamOrDevice s) {
+array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std::optional<array>& key,
+              StreamOrDevice s) {
   if (!is_floating_point(dtype)) {
     fail("laplace", "Only real floating point types are supported.");
   }
@@ -317,8 +312,8 @@ namespace {
 
 // Gumbel-max over `axis` of logits broadcast against noise of `shape` with
 // the category axis inserted.
-array categorical_impl(const array& logits, int axis, const Shape& shape,
-                       const std::optional<array>& key, StreamOrDevice s) {
+array categorical_impl(const array& logits, int axis, const Shape& shape, const std::optional<array>& key,
+                       StreamOrDevice s) {
   int classes = logits.shape(axis);
   if (!shape.empty() && classes > 0 && logits.size() == size_t(classes)) {
     // One distribution drawn several times: MLX 0.32 inverts its CDF with
@@ -349,19 +344,19 @@ int categorical_axis(const array& logits, int axis) {
 
 } // namespace
 
-array categorical(const array& logits, int axis, const Shape& shape,
-                  const std::optional<array>& key, StreamOrDevice s) {
+array categorical(const array& logits, int axis, const Shape& shape, const std::optional<array>& key,
+                  StreamOrDevice s) {
   axis = categorical_axis(logits, axis);
   auto reduced = without_axis(logits.shape(), axis);
   if (broadcast_shapes(shape, reduced) != shape) {
-    fail("categorical", "Requested shape ", detail::shape_str(shape),
-         " is not compatible with logits shape ", detail::shape_str(logits.shape()), ".");
+    fail("categorical", "Requested shape ", detail::shape_str(shape), " is not compatible with logits shape ",
+         detail::shape_str(logits.shape()), ".");
   }
   return categorical_impl(logits, axis, shape, key, s);
 }
 
-array categorical(const array& logits, int axis, int num_samples,
-                  const std::optional<array>& key, StreamOrDevice s) {
+array categorical(const array& logits, int axis, int num_samples, const std::optional<array>& key,
+                  StreamOrDevice s) {
   axis = categorical_axis(logits, axis);
   auto shape = without_axis(logits.shape(), axis);
   shape.push_back(num_samples);

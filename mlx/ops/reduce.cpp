@@ -34,8 +34,8 @@ Shape reduced_shape(const array& a, const std::vector<int>& axes, bool keepdims)
   return out;
 }
 
-array reduce(const array& a, const std::vector<int>& axes_in, bool keepdims,
-             Reduce::ReduceType type, Dtype out_dtype, const char* op, StreamOrDevice s) {
+array reduce(const array& a, const std::vector<int>& axes_in, bool keepdims, Reduce::ReduceType type,
+             Dtype out_dtype, const char* op, StreamOrDevice s) {
   auto axes = detail::normalize_axes(axes_in, a.ndim(), op);
   if (axes.empty()) {
     // As MLX: reducing over no axes returns the input, dtype unchanged.
@@ -44,8 +44,7 @@ array reduce(const array& a, const std::vector<int>& axes_in, bool keepdims,
   if ((type == Reduce::Min || type == Reduce::Max)) {
     for (int ax : axes) {
       if (a.shape(ax) == 0) {
-        fail(op, "Cannot ", type == Reduce::Min ? "min" : "max", " reduce over axis ", ax,
-             " with size 0.");
+        fail(op, "Cannot ", type == Reduce::Min ? "min" : "max", " reduce over axis ", ax, " with size 0.");
       }
     }
   }
@@ -83,13 +82,11 @@ size_t reduced_count(const array& a, const std::vector<int>& axes) {
 
 } // namespace
 
-#define MLX_REDUCTION_OVERLOADS(name)                                          \
-  array name(const array& a, int axis, bool keepdims, StreamOrDevice s) {      \
-    return name(a, std::vector<int>{axis}, keepdims, s);                       \
-  }                                                                            \
-  array name(const array& a, bool keepdims, StreamOrDevice s) {                \
-    return name(a, all_axes(a), keepdims, s);                                  \
-  }
+#define MLX_REDUCTION_OVERLOADS(name)                                     \
+  array name(const array& a, int axis, bool keepdims, StreamOrDevice s) { \
+    return name(a, std::vector<int>{axis}, keepdims, s);                  \
+  }                                                                       \
+  array name(const array& a, bool keepdims, StreamOrDevice s) { return name(a, all_axes(a), keepdims, s); }
 
 array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   return reduce(a, axes, keepdims, Reduce::Sum, sum_dtype(a.dtype()), "sum", s);
@@ -178,7 +175,6 @@ array logsumexp(const array& a, const std::vector<int>& axes_in, bool keepdims, 
   return out;
 }
 
-
 MLX_REDUCTION_OVERLOADS(sum)
 MLX_REDUCTION_OVERLOADS(prod)
 MLX_REDUCTION_OVERLOADS(max)
@@ -201,8 +197,8 @@ MLX_VAR_OVERLOADS(std)
 #undef MLX_VAR_OVERLOADS
 
 namespace {
-array arg_reduce(const array& a, int axis, bool keepdims, ArgReduce::ReduceType type,
-                 const char* op, StreamOrDevice s) {
+array arg_reduce(const array& a, int axis, bool keepdims, ArgReduce::ReduceType type, const char* op,
+                 StreamOrDevice s) {
   int ax = detail::normalize_axis(axis, a.ndim(), op);
   if (a.size() == 0) {
     fail(op, "Cannot ", op, " reduce zero size array.");
@@ -230,7 +226,6 @@ array argmin(const array& a, bool keepdims, StreamOrDevice s) {
 }
 
 // ------------------------------------------------ reductions composed of others
-
 
 namespace {
 std::vector<int> every_axis(const array& a) {

@@ -13,7 +13,6 @@ namespace mlx::core {
 
 using detail::fail;
 
-
 array sort(const array& a, int axis, StreamOrDevice s) {
   int ax = detail::check_axis(axis, a.ndim(), "sort");
   return detail::make_node<Sort>(a.shape(), a.dtype(), {a}, to_stream(s), ax);
@@ -141,7 +140,14 @@ array median(const array& a, const std::vector<int>& axes_in, bool keepdims, Str
   }
   perm.insert(perm.end(), axes.begin(), axes.end());
   auto x = transpose(a, perm, s);
-  x = reshape(x, [&] { Shape sh = kept; sh.push_back(-1); return sh; }(), s);
+  x = reshape(
+      x,
+      [&] {
+        Shape sh = kept;
+        sh.push_back(-1);
+        return sh;
+      }(),
+      s);
   int n = x.shape(-1);
   if (n == 0) {
     fail("median", "Cannot compute the median of an empty array.");

@@ -23,13 +23,13 @@ array swap_weight_channels(const array& w, int groups, StreamOrDevice s) {
   int cout_g = w.shape(0) / groups;
   Shape split = {groups, cout_g};
   split.insert(split.end(), w.shape().begin() + 1, w.shape().end());
-  auto x = reshape(w, split, s);  // (G, Cout_g, K..., Cin_g)
+  auto x = reshape(w, split, s); // (G, Cout_g, K..., Cin_g)
   std::vector<int> perm = {0, nd};
   for (int d = 2; d < nd; ++d) {
     perm.push_back(d);
   }
   perm.push_back(1);
-  x = transpose(x, perm, s);  // (G, Cin_g, K..., Cout_g)
+  x = transpose(x, perm, s); // (G, Cin_g, K..., Cout_g)
   Shape merged = {groups * w.shape(-1)};
   merged.insert(merged.end(), w.shape().begin() + 1, w.shape().end() - 1);
   merged.push_back(cout_g);
@@ -41,8 +41,8 @@ array swap_weight_channels(const array& w, int groups, StreamOrDevice s) {
 std::vector<array> Convolution::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                     const std::vector<int>& argnums) {
   auto conv = [&](const array& x, const array& w) {
-    return conv_general(x, w, p_.stride, p_.padding_lo, p_.padding_hi, p_.kernel_dilation,
-                        p_.input_dilation, p_.groups, p_.flip, stream());
+    return conv_general(x, w, p_.stride, p_.padding_lo, p_.padding_hi, p_.kernel_dilation, p_.input_dilation,
+                        p_.groups, p_.flip, stream());
   };
   std::optional<array> out;
   for (size_t k = 0; k < argnums.size(); ++k) {
@@ -105,24 +105,48 @@ std::vector<array> Convolution::vjp(const std::vector<array>& primals, const std
         to_front.push_back(d);
       }
       to_front.push_back(0);
-      auto xt = transpose(x, to_front, s);  // (Cin, spatial..., N)
-      auto gt = transpose(g, to_front, s);  // (Cout, out spatial..., N)
+      auto xt = transpose(x, to_front, s); // (Cin, spatial..., N)
+      auto gt = transpose(g, to_front, s); // (Cout, out spatial..., N)
       std::vector<array> parts;
       for (int gi = 0; gi < groups; ++gi) {
-        auto xg = groups == 1 ? xt : slice(xt, [&] { Shape b(xt.ndim(), 0); b[0] = gi * cin_g; return b; }(),
-                                           [&] { Shape e = xt.shape(); e[0] = (gi + 1) * cin_g; return e; }(), s);
-        auto gg = groups == 1 ? gt : slice(gt, [&] { Shape b(gt.ndim(), 0); b[0] = gi * cout_g; return b; }(),
-                                           [&] { Shape e = gt.shape(); e[0] = (gi + 1) * cout_g; return e; }(), s);
+        auto xg = groups == 1 ? xt
+                              : slice(
+                                    xt,
+                                    [&] {
+                                      Shape b(xt.ndim(), 0);
+                                      b[0] = gi * cin_g;
+                                      return b;
+                                    }(),
+                                    [&] {
+                                      Shape e = xt.shape();
+                                      e[0] = (gi + 1) * cin_g;
+                                      return e;
+                                    }(),
+                                    s);
+        auto gg = groups == 1 ? gt
+                              : slice(
+                                    gt,
+                                    [&] {
+                                      Shape b(gt.ndim(), 0);
+                                      b[0] = gi * cout_g;
+                                      return b;
+                                    }(),
+                                    [&] {
+                                      Shape e = gt.shape();
+                                      e[0] = (gi + 1) * cout_g;
+                                      return e;
+                                    }(),
+                                    s);
         auto r = conv_general(xg, gg, p_.kernel_dilation, p_.padding_lo, p_.padding_hi, p_.stride,
-                              p_.input_dilation, 1, false, s);  // (Cin_g, reach..., Cout_g)
+                              p_.input_dilation, 1, false, s); // (Cin_g, reach..., Cout_g)
         Shape b(r.ndim(), 0), e = r.shape();
         for (int d = 0; d < nsp; ++d) {
           e[d + 1] = w.shape(d + 1);
         }
         parts.push_back(slice(r, b, e, s));
       }
-      auto gw = groups == 1 ? parts[0] : concatenate(parts, -1, s);  // (Cin_g, K..., Cout)
-      gw = swapaxes(gw, 0, -1, s);                                     // (Cout, K..., Cin_g)
+      auto gw = groups == 1 ? parts[0] : concatenate(parts, -1, s); // (Cin_g, K..., Cout)
+      gw = swapaxes(gw, 0, -1, s);                                  // (Cout, K..., Cin_g)
       if (p_.flip) {
         std::vector<int> axes;
         for (int d = 0; d < nsp; ++d) {
@@ -137,13 +161,13 @@ std::vector<array> Convolution::vjp(const std::vector<array>& primals, const std
 }
 
 std::pair<std::vector<array>, std::vector<int>> Convolution::vmap(const std::vector<array>& inputs,
-                                                                 const std::vector<int>& axes) {
+                                                                  const std::vector<int>& axes) {
   auto s = stream();
   auto x = inputs[0], w = inputs[1];
   int bx = axes[0], bw = axes[1];
   auto conv = [&](const array& a, const array& b, int groups) {
-    return conv_general(a, b, p_.stride, p_.padding_lo, p_.padding_hi, p_.kernel_dilation,
-                        p_.input_dilation, groups, p_.flip, s);
+    return conv_general(a, b, p_.stride, p_.padding_lo, p_.padding_hi, p_.kernel_dilation, p_.input_dilation,
+                        groups, p_.flip, s);
   };
   if (bw < 0) {
     // Fold the batch into N.
@@ -166,7 +190,7 @@ std::pair<std::vector<array>, std::vector<int>> Convolution::vmap(const std::vec
   } else {
     x = moveaxis(x, bx, 0, s);
   }
-  x = moveaxis(x, 0, -2, s);  // (N, spatial..., B, Cin)
+  x = moveaxis(x, 0, -2, s); // (N, spatial..., B, Cin)
   Shape xs(x.shape().begin(), x.shape().end() - 2);
   xs.push_back(b * x.shape(-1));
   Shape ws = {b * w.shape(1)};

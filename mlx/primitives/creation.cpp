@@ -16,21 +16,19 @@ std::vector<array> Arange::jvp(const std::vector<array>&, const std::vector<arra
                                const std::vector<int>&) {
   no_grad(*this, "jvp");
 }
-std::vector<array> Arange::vjp(const std::vector<array>&, const std::vector<array>&,
-                               const std::vector<int>&, const std::vector<array>&) {
+std::vector<array> Arange::vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&,
+                               const std::vector<array>&) {
   no_grad(*this, "vjp");
 }
-Rules Arange::vmap(const std::vector<array>&, const std::vector<int>&) {
-  no_grad(*this, "vmap");
-}
+Rules Arange::vmap(const std::vector<array>&, const std::vector<int>&) { no_grad(*this, "vmap"); }
 
 // ---- Full: out = broadcast input, materialized.
 std::vector<array> Full::jvp(const std::vector<array>&, const std::vector<array>& t,
                              const std::vector<int>&) {
   return {copy(t[0], stream())};
 }
-std::vector<array> Full::vjp(const std::vector<array>&, const std::vector<array>& c,
-                             const std::vector<int>&, const std::vector<array>&) {
+std::vector<array> Full::vjp(const std::vector<array>&, const std::vector<array>& c, const std::vector<int>&,
+                             const std::vector<array>&) {
   return {c[0]};
 }
 Rules Full::vmap(const std::vector<array>& in, const std::vector<int>& axes) {

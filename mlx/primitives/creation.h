@@ -11,8 +11,7 @@ namespace mlx::core {
 
 class Arange : public Primitive {
  public:
-  Arange(Stream s, double start, double step)
-      : Primitive(s), start_(start), step_(step) {}
+  Arange(Stream s, double start, double step) : Primitive(s), start_(start), step_(step) {}
   MLX_PRIMITIVE_BODY(Arange)
   MLX_TRANSFORM_RULES
 

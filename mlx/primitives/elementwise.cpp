@@ -16,9 +16,7 @@ namespace {
 // A constant derivative: a 0-d array of x's type (see times_partial).
 array scalar_like(double v, const array& x) { return array(v, x.dtype()); }
 
-array conj_if_complex(const array& x, const Stream& s) {
-  return is_complex(x.dtype()) ? conjugate(x, s) : x;
-}
+array conj_if_complex(const array& x, const Stream& s) { return is_complex(x.dtype()) ? conjugate(x, s) : x; }
 
 // t * partial. Constant partials are 0-d arrays (scalar_like below), so
 // that no full array of ones is made and multiplied: 1 passes t through,
@@ -42,10 +40,8 @@ array times_partial(const array& t, const array& partial, const Stream& s) {
 // t * partial; vjp gives cot * conj(partial), the gradient dL/dRe + i dL/dIm
 // of L = Re(sum(conj(cot) * out)). Conjugation is not complex-linear, so its
 // rules are stated directly.
-std::vector<array> Elementwise::jvp(
-    const std::vector<array>& primals,
-    const std::vector<array>& tangents,
-    const std::vector<int>& argnums) {
+std::vector<array> Elementwise::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
   if (dynamic_cast<const Conjugate*>(this)) {
     return {conjugate(tangents[0], stream())};
   }
@@ -62,25 +58,22 @@ std::vector<array> Elementwise::jvp(
   return {astype(*total, out.dtype(), stream())};
 }
 
-std::vector<array> Elementwise::vjp(
-    const std::vector<array>& primals,
-    const std::vector<array>& cotangents,
-    const std::vector<int>& argnums,
-    const std::vector<array>& outputs) {
+std::vector<array> Elementwise::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>& outputs) {
   if (dynamic_cast<const Conjugate*>(this)) {
     return {conjugate(cotangents[0], stream())};
   }
   std::vector<array> out;
   for (int i : argnums) {
-    auto g = times_partial(cotangents[0], conj_if_complex(partial(i, primals, outputs[0]), stream()), stream());
+    auto g =
+        times_partial(cotangents[0], conj_if_complex(partial(i, primals, outputs[0]), stream()), stream());
     out.push_back(astype(g, primals[i].dtype(), stream()));
   }
   return out;
 }
 
-std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(
-    const std::vector<array>& inputs,
-    const std::vector<int>& axes) {
+std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(const std::vector<array>& inputs,
+                                                                  const std::vector<int>& axes) {
   // Batched inputs carry the batch axis first; unbatched ones, one dim
   // shorter, broadcast against them from the right.
   int ndim = 0;
@@ -106,37 +99,33 @@ std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(
   return {{apply(moved)}, {0}};
 }
 
-
 // ---- unary: apply, then the derivative in terms of x = in[0] and out.
-#define MLX_UNARY_RULES(Name, op, deriv)                                        \
+#define MLX_UNARY_RULES(Name, op, deriv)                                          \
   array Name::apply(const std::vector<array>& in) { return op(in[0], stream()); } \
-  array Name::partial(int, const std::vector<array>& in, const array& out) {   \
-    const array& x = in[0];                                                     \
-    (void)x;                                                                    \
-    (void)out;                                                                  \
-    auto s = stream();                                                          \
-    (void)s;                                                                    \
-    return deriv;                                                               \
+  array Name::partial(int, const std::vector<array>& in, const array& out) {      \
+    const array& x = in[0];                                                       \
+    (void)x;                                                                      \
+    (void)out;                                                                    \
+    auto s = stream();                                                            \
+    (void)s;                                                                      \
+    return deriv;                                                                 \
   }
 
 // |z|: d|z| = Re(conj(z) dz) / |z| for complex z.
 MLX_UNARY_RULES(Abs, abs,
-                is_complex(x.dtype()) ? divide(conjugate(x, s), astype(out, x.dtype(), s), s)
-                                      : sign(x, s))
+                is_complex(x.dtype()) ? divide(conjugate(x, s), astype(out, x.dtype(), s), s) : sign(x, s))
 MLX_UNARY_RULES(Copy, copy, scalar_like(1, x))
 
 // Piecewise-constant or non-numeric ops: zero derivative.
-#define MLX_UNARY_ZERO_GRAD(Name, op)                                           \
+#define MLX_UNARY_ZERO_GRAD(Name, op)                                             \
   array Name::apply(const std::vector<array>& in) { return op(in[0], stream()); } \
-  array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
-    return Elementwise::partial(i, in, out);                                    \
+  array Name::partial(int i, const std::vector<array>& in, const array& out) {    \
+    return Elementwise::partial(i, in, out);                                      \
   }
 
 // Re z = real(1 * z), Im z = real(-i * z): their partials on complex input.
 array Real::apply(const std::vector<array>& in) { return real(in[0], stream()); }
-array Real::partial(int, const std::vector<array>& in, const array&) {
-  return scalar_like(1, in[0]);
-}
+array Real::partial(int, const std::vector<array>& in, const array&) { return scalar_like(1, in[0]); }
 array Imag::apply(const std::vector<array>& in) { return imag(in[0], stream()); }
 array Imag::partial(int i, const std::vector<array>& in, const array& out) {
   if (!is_complex(in[0].dtype())) {
@@ -151,29 +140,26 @@ array Round::partial(int i, const std::vector<array>& in, const array& out) {
 }
 
 array AsType::apply(const std::vector<array>& in) { return astype(in[0], dtype_, stream()); }
-array AsType::partial(int, const std::vector<array>& in, const array&) {
-  return scalar_like(1, in[0]);
-}
+array AsType::partial(int, const std::vector<array>& in, const array&) { return scalar_like(1, in[0]); }
 
 // ---- binary: derivative with respect to in[i], from a = in[0], b = in[1].
-#define MLX_BINARY_RULES(Name, op, da, db)                                      \
+#define MLX_BINARY_RULES(Name, op, da, db)                                               \
   array Name::apply(const std::vector<array>& in) { return op(in[0], in[1], stream()); } \
-  array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
-    const array& a = in[0];                                                     \
-    const array& b = in[1];                                                     \
-    (void)a;                                                                    \
-    (void)b;                                                                    \
-    (void)out;                                                                  \
-    auto s = stream();                                                          \
-    (void)s;                                                                    \
-    return i == 0 ? (da) : (db);                                                \
+  array Name::partial(int i, const std::vector<array>& in, const array& out) {           \
+    const array& a = in[0];                                                              \
+    const array& b = in[1];                                                              \
+    (void)a;                                                                             \
+    (void)b;                                                                             \
+    (void)out;                                                                           \
+    auto s = stream();                                                                   \
+    (void)s;                                                                             \
+    return i == 0 ? (da) : (db);                                                         \
   }
 
-
-#define MLX_BINARY_ZERO_GRAD(Name, op)                                          \
+#define MLX_BINARY_ZERO_GRAD(Name, op)                                                   \
   array Name::apply(const std::vector<array>& in) { return op(in[0], in[1], stream()); } \
-  array Name::partial(int i, const std::vector<array>& in, const array& out) {  \
-    return Elementwise::partial(i, in, out);                                    \
+  array Name::partial(int i, const std::vector<array>& in, const array& out) {           \
+    return Elementwise::partial(i, in, out);                                             \
   }
 
 // ---- the rows of the table
@@ -202,9 +188,7 @@ array Equal::partial(int i, const std::vector<array>& in, const array& out) {
 }
 
 // where(condition, x, y): the condition gets no gradient.
-array Select::apply(const std::vector<array>& in) {
-  return where(in[0], in[1], in[2], stream());
-}
+array Select::apply(const std::vector<array>& in) { return where(in[0], in[1], in[2], stream()); }
 array Select::partial(int i, const std::vector<array>& in, const array& out) {
   if (i == 0) {
     return Elementwise::partial(i, in, out);

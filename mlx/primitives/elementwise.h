@@ -13,40 +13,30 @@ class Elementwise : public Primitive {
  public:
   using Primitive::Primitive;
   bool is_elementwise() const override { return true; }
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
-    return {inputs[0].shape()};
-  }
-  bool is_equivalent(const Primitive& other) const override {
-    return std::string(name()) == other.name();
-  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
+  bool is_equivalent(const Primitive& other) const override { return std::string(name()) == other.name(); }
 
   // The op applied to (possibly batched, hence broadcastable) inputs.
   virtual array apply(const std::vector<array>& inputs) = 0;
   // d out / d inputs[i]; zeros for ops with no useful derivative.
   virtual array partial(int i, const std::vector<array>& inputs, const array& out);
 
-  std::vector<array> jvp(
-      const std::vector<array>& primals,
-      const std::vector<array>& tangents,
-      const std::vector<int>& argnums) override;
-  std::vector<array> vjp(
-      const std::vector<array>& primals,
-      const std::vector<array>& cotangents,
-      const std::vector<int>& argnums,
-      const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs,
-      const std::vector<int>& axes) override;
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums, const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,
+                                                       const std::vector<int>& axes) override;
 };
 
 // Declares an elementwise primitive with no parameters.
-#define MLX_ELEMENTWISE(Name)                                          \
-  class Name : public Elementwise {                                    \
-   public:                                                             \
-    using Elementwise::Elementwise;                                    \
-    MLX_DEVICE_EVALS                                                   \
-    const char* name() const override { return #Name; }                \
-    array apply(const std::vector<array>& inputs) override;            \
+#define MLX_ELEMENTWISE(Name)                                                          \
+  class Name : public Elementwise {                                                    \
+   public:                                                                             \
+    using Elementwise::Elementwise;                                                    \
+    MLX_DEVICE_EVALS                                                                   \
+    const char* name() const override { return #Name; }                                \
+    array apply(const std::vector<array>& inputs) override;                            \
     array partial(int i, const std::vector<array>& inputs, const array& out) override; \
   };
 

@@ -26,7 +26,6 @@ namespace mlx::core {
 
 namespace {
 
-
 // Sums over every axis but the last.
 array sum_rows(const array& a, StreamOrDevice s) {
   std::vector<int> axes;
@@ -86,8 +85,8 @@ std::vector<array> norm_grad(const std::vector<array>& primals, const array& cot
 
 } // namespace
 
-std::vector<array> norm_grad_reference(const std::vector<array>& inputs, bool layer, float eps, bool has_weight,
-                                       bool has_bias, StreamOrDevice s) {
+std::vector<array> norm_grad_reference(const std::vector<array>& inputs, bool layer, float eps,
+                                       bool has_weight, bool has_bias, StreamOrDevice s) {
   Dtype acc = acc_type(inputs[0].dtype());
   auto x = astype(inputs[0], acc, s);
   auto g = astype(inputs.back(), acc, s);
@@ -132,9 +131,10 @@ std::vector<array> RMSNorm::jvp(const std::vector<array>& primals, const std::ve
   std::optional<array> res;
   for (size_t k = 0; k < argnums.size(); ++k) {
     auto tan = astype(tangents[k], acc, s);
-    array term = argnums[k] == 0
-        ? multiply(r, subtract(tan, multiply(n, mean(multiply(n, tan, s), -1, true, s), s), s), s)
-        : multiply(n, tan, s);
+    array term =
+        argnums[k] == 0
+            ? multiply(r, subtract(tan, multiply(n, mean(multiply(n, tan, s), -1, true, s), s), s), s)
+            : multiply(n, tan, s);
     if (argnums[k] == 0 && has_weight_) {
       term = multiply(term, astype(primals[1], acc, s), s);
     }
@@ -193,8 +193,10 @@ std::vector<array> LayerNorm::jvp(const std::vector<array>& primals, const std::
     auto tan = astype(tangents[k], acc, s);
     array term = tan;
     if (i == 0) {
-      term = multiply(r, subtract(subtract(tan, mean(tan, -1, true, s), s),
-                                  multiply(n, mean(multiply(n, tan, s), -1, true, s), s), s), s);
+      term = multiply(r,
+                      subtract(subtract(tan, mean(tan, -1, true, s), s),
+                               multiply(n, mean(multiply(n, tan, s), -1, true, s), s), s),
+                      s);
       if (has_weight_) {
         term = multiply(term, astype(primals[1], acc, s), s);
       }
@@ -245,7 +247,9 @@ std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(const std::vecto
 namespace {
 
 Function norm_grad_function(bool layer, float eps, bool has_weight, bool has_bias, Stream s) {
-  return [=](const std::vector<array>& xs) { return norm_grad_reference(xs, layer, eps, has_weight, has_bias, s); };
+  return [=](const std::vector<array>& xs) {
+    return norm_grad_reference(xs, layer, eps, has_weight, has_bias, s);
+  };
 }
 
 } // namespace
@@ -275,7 +279,8 @@ std::vector<array> NormGrad::vjp(const std::vector<array>& primals, const std::v
 std::vector<array> NormGrad::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                  const std::vector<int>& argnums) {
   auto tans = detail::tangents_of_all(primals, tangents, argnums, stream());
-  return mlx::core::jvp(norm_grad_function(layer_, eps_, has_weight_, has_bias_, stream()), primals, tans).second;
+  return mlx::core::jvp(norm_grad_function(layer_, eps_, has_weight_, has_bias_, stream()), primals, tans)
+      .second;
 }
 
 std::pair<std::vector<array>, std::vector<int>> NormGrad::vmap(const std::vector<array>& inputs,
@@ -352,20 +357,20 @@ std::vector<array> gated_delta_reference(const std::vector<array>& in, bool has_
   int hv = in[2].shape(2);
   auto expand = [&](const array& x) { return hv == hk ? x : repeat(x, hv / hk, 2, s); };
   auto qh = expand(q), kh = expand(in[1]);
-  auto state = in[5];  // (B, Hv, Dv, Dk)
+  auto state = in[5]; // (B, Hv, Dv, Dk)
   std::vector<array> outs;
   for (int t = 0; t < t_len; ++t) {
     auto at = [&](const array& x) { return take(x, t, 1, s); };
-    auto kt = at(kh), qt = at(qh), vt = at(in[2]);  // (B, Hv, Dk) / (B, Hv, Dv)
+    auto kt = at(kh), qt = at(qh), vt = at(in[2]); // (B, Hv, Dk) / (B, Hv, Dv)
     auto gt = expand_dims(expand_dims(at(in[3]), -1, s), -1, s);
     auto bt = expand_dims(expand_dims(at(in[4]), -1, s), -1, s);
     auto next = multiply(gt, state, s);
-    auto pred = matmul(next, expand_dims(kt, -1, s), s);  // (B, Hv, Dv, 1)
+    auto pred = matmul(next, expand_dims(kt, -1, s), s); // (B, Hv, Dv, 1)
     auto delta = subtract(expand_dims(vt, -1, s), pred, s);
     next = add(next, multiply(bt, multiply(delta, expand_dims(kt, -2, s), s), s), s);
-    auto o = squeeze(matmul(next, expand_dims(qt, -1, s), s), -1, s);  // (B, Hv, Dv)
+    auto o = squeeze(matmul(next, expand_dims(qt, -1, s), s), -1, s); // (B, Hv, Dv)
     if (has_mask) {
-      auto m = at(in[6]);  // (B,)
+      auto m = at(in[6]); // (B,)
       auto m4 = reshape(m, {b, 1, 1, 1}, s);
       state = where(m4, next, state, s);
       o = where(reshape(m, {b, 1, 1}, s), o, zeros_like(o, s), s);
@@ -452,7 +457,8 @@ std::pair<std::vector<array>, std::vector<int>> GatedDelta::vmap(const std::vect
   if (has_mask_) {
     mask = folded[6];
   }
-  auto outs = fast::gated_delta_update(folded[0], folded[1], folded[2], folded[3], folded[4], folded[5], mask, s);
+  auto outs =
+      fast::gated_delta_update(folded[0], folded[1], folded[2], folded[3], folded[4], folded[5], mask, s);
   for (auto& o : outs) {
     Shape sh = {size, o.shape(0) / size};
     sh.insert(sh.end(), o.shape().begin() + 1, o.shape().end());
@@ -491,7 +497,8 @@ array sdpa_reference(const array& q, const array& k, const array& v, float scale
   array p = scores;
   if (sinks) {
     // The sink joins the normalizer only.
-    auto lse = logaddexp(logsumexp(scores, -1, true, s), reshape(astype(*sinks, acc, s), {1, hq, 1, 1}, s), s);
+    auto lse =
+        logaddexp(logsumexp(scores, -1, true, s), reshape(astype(*sinks, acc, s), {1, hq, 1, 1}, s), s);
     p = exp(subtract(scores, lse, s), s);
   } else {
     p = softmax(scores, -1, true, s);
@@ -533,7 +540,8 @@ SdpaReference sdpa_reference_of(const std::vector<array>& primals, float scale,
     if (has_sinks) {
       sinks = xs[next++];
     }
-    return std::vector<array>{sdpa_reference(xs[0], xs[1], xs[2], scale, kind == Mask::Causal, mask, sinks, s)};
+    return std::vector<array>{
+        sdpa_reference(xs[0], xs[1], xs[2], scale, kind == Mask::Causal, mask, sinks, s)};
   };
   return r;
 }
@@ -542,13 +550,15 @@ SdpaReference sdpa_reference_of(const std::vector<array>& primals, float scale,
 
 std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& primals,
                                                   const std::vector<array>& cotangents,
-                                                  const std::vector<int>& argnums, const std::vector<array>&) {
+                                                  const std::vector<int>& argnums,
+                                                  const std::vector<array>&) {
   auto ref = sdpa_reference_of(primals, scale_, mask_, has_sinks_, stream());
   auto grads = mlx::core::vjp(ref.fn, ref.diff, cotangents).second;
   std::vector<array> out;
   for (int i : argnums) {
     auto at = std::find(ref.position.begin(), ref.position.end(), i);
-    out.push_back(at == ref.position.end() ? zeros_like(primals[i], stream()) : grads[at - ref.position.begin()]);
+    out.push_back(at == ref.position.end() ? zeros_like(primals[i], stream())
+                                           : grads[at - ref.position.begin()]);
   }
   return out;
 }
@@ -570,8 +580,8 @@ std::vector<array> ScaledDotProductAttention::jvp(const std::vector<array>& prim
   return mlx::core::jvp(ref.fn, ref.diff, tans).second;
 }
 
-std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(const std::vector<array>& inputs,
-                                                                                const std::vector<int>& axes) {
+std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
   // Mapped q, k and v fold the mapped axis into the batch; the mask and
   // sinks are then lined up with the folded batch.
   auto s = stream();
@@ -649,7 +659,8 @@ array picked_logits(const array& logits, const array& targets, StreamOrDevice s)
   return squeeze(take_along_axis(logits, expand_dims(t, -1, s), -1, s), -1, s);
 }
 
-array cross_entropy_grad_reference(const array& logits, const array& targets, const array& cot, StreamOrDevice s) {
+array cross_entropy_grad_reference(const array& logits, const array& targets, const array& cot,
+                                   StreamOrDevice s) {
   int v = logits.shape(-1);
   auto t = class_index(targets, v, s);
   auto hot = astype(equal(arange(0, v, int32, s), expand_dims(t, -1, s), s), logits.dtype(), s);
@@ -658,7 +669,8 @@ array cross_entropy_grad_reference(const array& logits, const array& targets, co
 
 // Moves the mapped axis of every input to the front (broadcasting unmapped
 // ones), so that the rows gain a leading batch dim.
-std::vector<array> rows_batched(const std::vector<array>& inputs, const std::vector<int>& axes, StreamOrDevice s) {
+std::vector<array> rows_batched(const std::vector<array>& inputs, const std::vector<int>& axes,
+                                StreamOrDevice s) {
   int size = mapped_size(inputs, axes);
   std::vector<array> out;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -705,7 +717,8 @@ std::pair<std::vector<array>, std::vector<int>> CrossEntropy::vmap(const std::ve
   return {{fast::cross_entropy(in[0], in[1], stream())}, {0}};
 }
 
-std::vector<array> CrossEntropyGrad::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+std::vector<array> CrossEntropyGrad::vjp(const std::vector<array>& primals,
+                                         const std::vector<array>& cotangents,
                                          const std::vector<int>& argnums, const std::vector<array>&) {
   auto s = stream();
   auto targets = primals[1];
@@ -720,7 +733,8 @@ std::vector<array> CrossEntropyGrad::vjp(const std::vector<array>& primals, cons
   return out;
 }
 
-std::vector<array> CrossEntropyGrad::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+std::vector<array> CrossEntropyGrad::jvp(const std::vector<array>& primals,
+                                         const std::vector<array>& tangents,
                                          const std::vector<int>& argnums) {
   auto s = stream();
   auto targets = primals[1];

@@ -51,8 +51,8 @@ class NormGrad : public Primitive {
 };
 
 // NormGrad's inputs and outputs, computed with ops.
-std::vector<array> norm_grad_reference(const std::vector<array>& inputs, bool layer, float eps, bool has_weight,
-                                       bool has_bias, StreamOrDevice s);
+std::vector<array> norm_grad_reference(const std::vector<array>& inputs, bool layer, float eps,
+                                       bool has_weight, bool has_bias, StreamOrDevice s);
 
 // inputs: x, offset (int32 scalar or (B,))[, freqs]. `inverse` turns the
 // other way (the vjp).

@@ -50,7 +50,8 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals, const std::vector
 std::vector<array> FFT::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                             const std::vector<int>&) {
   // Linear: the same transform of the tangent.
-  return {fft_node(astype(tangents[0], primals[0].dtype(), stream()), axes_, inverse_, real_, last_n_, stream())};
+  return {
+      fft_node(astype(tangents[0], primals[0].dtype(), stream()), axes_, inverse_, real_, last_n_, stream())};
 }
 
 std::pair<std::vector<array>, std::vector<int>> FFT::vmap(const std::vector<array>& inputs,

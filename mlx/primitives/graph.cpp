@@ -31,8 +31,7 @@ std::vector<array> Depends::jvp(const std::vector<array>& primals, const std::ve
   std::vector<array> out;
   for (int i = 0; i < n_; ++i) {
     auto it = std::find(argnums.begin(), argnums.end(), i);
-    out.push_back(it == argnums.end() ? zeros_like(primals[i], stream())
-                                      : tangents[it - argnums.begin()]);
+    out.push_back(it == argnums.end() ? zeros_like(primals[i], stream()) : tangents[it - argnums.begin()]);
   }
   return out;
 }
@@ -48,18 +47,15 @@ std::vector<array> Depends::vjp(const std::vector<array>& primals, const std::ve
 }
 
 std::pair<std::vector<array>, std::vector<int>> Depends::vmap(const std::vector<array>& inputs,
-                                                               const std::vector<int>& axes) {
+                                                              const std::vector<int>& axes) {
   std::vector<array> ins(inputs.begin(), inputs.begin() + n_);
   std::vector<array> deps(inputs.begin() + n_, inputs.end());
   return {depends(ins, deps), std::vector<int>(axes.begin(), axes.begin() + n_)};
 }
 
 // ---- CustomTransforms
-std::vector<array> CustomTransforms::vjp(
-    const std::vector<array>& p,
-    const std::vector<array>& cots,
-    const std::vector<int>& argnums,
-    const std::vector<array>& outputs) {
+std::vector<array> CustomTransforms::vjp(const std::vector<array>& p, const std::vector<array>& cots,
+                                         const std::vector<int>& argnums, const std::vector<array>& outputs) {
   size_t n_in = p.size() - num_outputs_;
   std::vector<array> primals(p.begin(), p.begin() + n_in);
   // The rule sees every output and a cotangent for each: outputs nobody
@@ -81,10 +77,8 @@ std::vector<array> CustomTransforms::vjp(
   return out;
 }
 
-std::vector<array> CustomTransforms::jvp(
-    const std::vector<array>& p,
-    const std::vector<array>& tangents,
-    const std::vector<int>& argnums) {
+std::vector<array> CustomTransforms::jvp(const std::vector<array>& p, const std::vector<array>& tangents,
+                                         const std::vector<int>& argnums) {
   size_t n_in = p.size() - num_outputs_;
   std::vector<array> primals(p.begin(), p.begin() + n_in);
   std::vector<array> tans;
@@ -98,9 +92,8 @@ std::vector<array> CustomTransforms::jvp(
   return jvp_(primals, tans, nums);
 }
 
-std::pair<std::vector<array>, std::vector<int>> CustomTransforms::vmap(
-    const std::vector<array>& inputs,
-    const std::vector<int>& axes) {
+std::pair<std::vector<array>, std::vector<int>> CustomTransforms::vmap(const std::vector<array>& inputs,
+                                                                       const std::vector<int>& axes) {
   size_t n_in = inputs.size() - num_outputs_;
   return vmap_(std::vector<array>(inputs.begin(), inputs.begin() + n_in),
                std::vector<int>(axes.begin(), axes.begin() + n_in));

@@ -35,12 +35,12 @@ class Depends : public Primitive {
 // which it passes through.
 class CustomTransforms : public Primitive {
  public:
-  using VJP = std::function<std::vector<array>(
-      const std::vector<array>&, const std::vector<array>&, const std::vector<array>&)>;
-  using JVP = std::function<std::vector<array>(
-      const std::vector<array>&, const std::vector<array>&, const std::vector<int>&)>;
-  using Vmap = std::function<std::pair<std::vector<array>, std::vector<int>>(
-      const std::vector<array>&, const std::vector<int>&)>;
+  using VJP = std::function<std::vector<array>(const std::vector<array>&, const std::vector<array>&,
+                                               const std::vector<array>&)>;
+  using JVP = std::function<std::vector<array>(const std::vector<array>&, const std::vector<array>&,
+                                               const std::vector<int>&)>;
+  using Vmap = std::function<std::pair<std::vector<array>, std::vector<int>>(const std::vector<array>&,
+                                                                             const std::vector<int>&)>;
   CustomTransforms(Stream s, int num_outputs, VJP vjp, JVP jvp, Vmap vmap)
       : Primitive(s),
         num_outputs_(num_outputs),

@@ -37,9 +37,7 @@ class Scatter : public Primitive {
       : Primitive(s), type_(type), axes_(std::move(axes)) {}
   MLX_PRIMITIVE_BODY(Scatter)
   MLX_TRANSFORMS_BODY
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
-    return {inputs[0].shape()};
-  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 
  private:
   ReduceType type_;
@@ -54,9 +52,7 @@ class SliceUpdate : public Primitive {
       : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), strides_(std::move(strides)) {}
   MLX_PRIMITIVE_BODY(SliceUpdate)
   MLX_TRANSFORMS_BODY
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
-    return {inputs[0].shape()};
-  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 
  private:
   Shape start_, stop_, strides_;

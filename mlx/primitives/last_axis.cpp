@@ -35,7 +35,7 @@ std::vector<array> Softmax::vjp(const std::vector<array>&, const std::vector<arr
 }
 
 std::pair<std::vector<array>, std::vector<int>> Softmax::vmap(const std::vector<array>& inputs,
-                                                               const std::vector<int>& axes) {
+                                                              const std::vector<int>& axes) {
   int ax = axes[0];
   array x = detail::batch_axis_off_last(inputs[0], ax, stream());
   return {{softmax(x, x.ndim() - 1, precise_, stream())}, {ax}};
@@ -57,7 +57,7 @@ std::vector<array> LogSumExp::vjp(const std::vector<array>& primals, const std::
 }
 
 std::pair<std::vector<array>, std::vector<int>> LogSumExp::vmap(const std::vector<array>& inputs,
-                                                                 const std::vector<int>& axes) {
+                                                                const std::vector<int>& axes) {
   int ax = axes[0];
   array x = detail::batch_axis_off_last(inputs[0], ax, stream());
   return {{apply_last_axis(x)}, {ax}};
@@ -84,7 +84,7 @@ std::vector<array> Hadamard::vjp(const std::vector<array>&, const std::vector<ar
 }
 
 std::pair<std::vector<array>, std::vector<int>> Hadamard::vmap(const std::vector<array>& inputs,
-                                                                const std::vector<int>& axes) {
+                                                               const std::vector<int>& axes) {
   int ax = axes[0];
   array x = detail::batch_axis_off_last(inputs[0], ax, stream());
   return {{detail::make_node<Hadamard>(x.shape(), x.dtype(), {x}, stream(), scale_)}, {ax}};

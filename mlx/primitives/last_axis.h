@@ -19,9 +19,7 @@ class Softmax : public Primitive {
     auto* o = dynamic_cast<const Softmax*>(&other);
     return o && o->precise_ == precise_;
   }
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
-    return {inputs[0].shape()};
-  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 
  private:
   bool precise_;
@@ -62,9 +60,7 @@ class Hadamard : public Primitive {
     auto* o = dynamic_cast<const Hadamard*>(&other);
     return o && o->scale_ == scale_;
   }
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
-    return {inputs[0].shape()};
-  }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 
  private:
   float scale_;

@@ -148,12 +148,11 @@ Rules Slice::vmap(const std::vector<array>& in, const std::vector<int>& axes) {
 }
 
 // ---- View: reinterpreting bits has no derivative.
-std::vector<array> View::jvp(const std::vector<array>&, const std::vector<array>&,
-                             const std::vector<int>&) {
+std::vector<array> View::jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) {
   no_grad(*this, "jvp");
 }
-std::vector<array> View::vjp(const std::vector<array>&, const std::vector<array>&,
-                             const std::vector<int>&, const std::vector<array>&) {
+std::vector<array> View::vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&,
+                             const std::vector<array>&) {
   no_grad(*this, "vjp");
 }
 Rules View::vmap(const std::vector<array>& in, const std::vector<int>& axes) {
@@ -275,7 +274,8 @@ std::vector<Shape> piece_shapes(const Shape& shape, int axis, const std::vector<
 std::vector<array> split_pieces(const array& a, int axis, std::vector<int> bounds, const Stream& s) {
   auto shapes = piece_shapes(a.shape(), axis, bounds);
   std::vector<Dtype> dtypes(shapes.size(), a.dtype());
-  return array::make_arrays(std::move(shapes), dtypes, std::make_shared<Split>(s, axis, std::move(bounds)), {a});
+  return array::make_arrays(std::move(shapes), dtypes, std::make_shared<Split>(s, axis, std::move(bounds)),
+                            {a});
 }
 
 } // namespace detail

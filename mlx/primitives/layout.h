@@ -28,8 +28,7 @@ class Reshape : public Primitive {
 // Always a view.
 class Transpose : public Primitive {
  public:
-  Transpose(Stream s, std::vector<int> axes)
-      : Primitive(s), axes_(std::move(axes)) {}
+  Transpose(Stream s, std::vector<int> axes) : Primitive(s), axes_(std::move(axes)) {}
   MLX_PRIMITIVE_BODY(Transpose)
   MLX_TRANSFORM_RULES
 
@@ -52,10 +51,7 @@ class Broadcast : public Primitive {
 class Slice : public Primitive {
  public:
   Slice(Stream s, Shape start, Shape stop, Shape strides)
-      : Primitive(s),
-        start_(std::move(start)),
-        stop_(std::move(stop)),
-        strides_(std::move(strides)) {}
+      : Primitive(s), start_(std::move(start)), stop_(std::move(stop)), strides_(std::move(strides)) {}
   MLX_PRIMITIVE_BODY(Slice)
   MLX_TRANSFORM_RULES
 
@@ -106,7 +102,8 @@ class AsStrided : public Primitive {
 // cotangent to the input's shape, and the padded pieces are then added).
 class Split : public Primitive {
  public:
-  Split(Stream s, int axis, std::vector<int> bounds) : Primitive(s), axis_(axis), bounds_(std::move(bounds)) {}
+  Split(Stream s, int axis, std::vector<int> bounds)
+      : Primitive(s), axis_(axis), bounds_(std::move(bounds)) {}
   MLX_PRIMITIVE_BODY(Split)
   MLX_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override {

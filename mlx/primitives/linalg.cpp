@@ -38,12 +38,13 @@ std::pair<std::vector<array>, std::vector<int>> Inverse::vmap(const std::vector<
   return {{linalg::inv(moveaxis(inputs[0], axes[0], 0, stream()), stream())}, {0}};
 }
 
-std::vector<array> Cholesky::vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&,
-                                 const std::vector<array>&) {
+std::vector<array> Cholesky::vjp(const std::vector<array>&, const std::vector<array>&,
+                                 const std::vector<int>&, const std::vector<array>&) {
   throw std::invalid_argument("[linalg::cholesky] The vjp is not implemented.");
 }
 
-std::vector<array> Cholesky::jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) {
+std::vector<array> Cholesky::jvp(const std::vector<array>&, const std::vector<array>&,
+                                 const std::vector<int>&) {
   throw std::invalid_argument("[linalg::cholesky] The jvp is not implemented.");
 }
 
@@ -54,13 +55,14 @@ std::pair<std::vector<array>, std::vector<int>> Cholesky::vmap(const std::vector
 
 // LUF, QRF and SVD have no derivatives (nor has MLX's); vmap moves the
 // mapped axis in front of the matrices.
-#define MLX_NO_DERIVATIVES(Name, op)                                                                      \
-  std::vector<array> Name::vjp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&, \
-                               const std::vector<array>&) {                                               \
-    throw std::invalid_argument("[linalg::" op "] The vjp is not implemented.");                          \
-  }                                                                                                       \
-  std::vector<array> Name::jvp(const std::vector<array>&, const std::vector<array>&, const std::vector<int>&) { \
-    throw std::invalid_argument("[linalg::" op "] The jvp is not implemented.");                          \
+#define MLX_NO_DERIVATIVES(Name, op)                                                 \
+  std::vector<array> Name::vjp(const std::vector<array>&, const std::vector<array>&, \
+                               const std::vector<int>&, const std::vector<array>&) { \
+    throw std::invalid_argument("[linalg::" op "] The vjp is not implemented.");     \
+  }                                                                                  \
+  std::vector<array> Name::jvp(const std::vector<array>&, const std::vector<array>&, \
+                               const std::vector<int>&) {                            \
+    throw std::invalid_argument("[linalg::" op "] The jvp is not implemented.");     \
   }
 MLX_NO_DERIVATIVES(LUF, "lu")
 MLX_NO_DERIVATIVES(QRF, "qr")
@@ -73,7 +75,8 @@ std::vector<array> luf_node(const array& a, Stream s) {
   Shape piv(a.shape().begin(), a.shape().end() - 2), perm = piv;
   piv.push_back(k);
   perm.push_back(m);
-  return array::make_arrays({a.shape(), piv, perm}, {a.dtype(), uint32, uint32}, std::make_shared<LUF>(s), {a});
+  return array::make_arrays({a.shape(), piv, perm}, {a.dtype(), uint32, uint32}, std::make_shared<LUF>(s),
+                            {a});
 }
 
 std::pair<std::vector<array>, std::vector<int>> LUF::vmap(const std::vector<array>& inputs,

@@ -9,8 +9,7 @@ namespace mlx::core {
 // keys.shape[:-1] + shape_ and `width_` bytes per element.
 class RandomBits : public Primitive {
  public:
-  RandomBits(Stream s, Shape shape, int width)
-      : Primitive(s), shape_(std::move(shape)), width_(width) {}
+  RandomBits(Stream s, Shape shape, int width) : Primitive(s), shape_(std::move(shape)), width_(width) {}
   MLX_PRIMITIVE_BODY(RandomBits)
   MLX_TRANSFORM_RULES
   bool is_equivalent(const Primitive& other) const override;

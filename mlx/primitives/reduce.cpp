@@ -155,8 +155,7 @@ std::vector<array> ArgReduce::vjp(const std::vector<array>& p, const std::vector
 }
 Rules ArgReduce::vmap(const std::vector<array>& in, const std::vector<int>& axes) {
   auto x = batch_first(in[0], axes[0], stream());
-  auto out = type_ == ArgMax ? argmax(x, axis_ + 1, true, stream())
-                             : argmin(x, axis_ + 1, true, stream());
+  auto out = type_ == ArgMax ? argmax(x, axis_ + 1, true, stream()) : argmin(x, axis_ + 1, true, stream());
   return {{out}, {0}};
 }
 

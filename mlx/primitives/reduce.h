@@ -26,8 +26,7 @@ class Reduce : public Primitive {
 class ArgReduce : public Primitive {
  public:
   enum ReduceType { ArgMin, ArgMax };
-  ArgReduce(Stream s, ReduceType type, int axis)
-      : Primitive(s), type_(type), axis_(axis) {}
+  ArgReduce(Stream s, ReduceType type, int axis) : Primitive(s), type_(type), axis_(axis) {}
   MLX_PRIMITIVE_BODY(ArgReduce)
   MLX_TRANSFORM_RULES
 

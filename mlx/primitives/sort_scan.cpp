@@ -60,7 +60,8 @@ std::vector<array> Sort::jvp(const std::vector<array>& primals, const std::vecto
 std::vector<array> Sort::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                              const std::vector<int>&, const std::vector<array>&) {
   auto idx = argsort(primals[0], axis_, stream());
-  return {scatter_add_along_axis(primals[0].shape(), cotangents[0].dtype(), idx, cotangents[0], axis_, stream())};
+  return {
+      scatter_add_along_axis(primals[0].shape(), cotangents[0].dtype(), idx, cotangents[0], axis_, stream())};
 }
 std::pair<std::vector<array>, std::vector<int>> Sort::vmap(const std::vector<array>& inputs,
                                                            const std::vector<int>& axes) {
@@ -76,7 +77,8 @@ std::vector<array> Partition::jvp(const std::vector<array>& primals, const std::
 std::vector<array> Partition::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                   const std::vector<int>&, const std::vector<array>&) {
   auto idx = argpartition(primals[0], kth_, axis_, stream());
-  return {scatter_add_along_axis(primals[0].shape(), cotangents[0].dtype(), idx, cotangents[0], axis_, stream())};
+  return {
+      scatter_add_along_axis(primals[0].shape(), cotangents[0].dtype(), idx, cotangents[0], axis_, stream())};
 }
 std::pair<std::vector<array>, std::vector<int>> Partition::vmap(const std::vector<array>& inputs,
                                                                 const std::vector<int>& axes) {
@@ -85,18 +87,18 @@ std::pair<std::vector<array>, std::vector<int>> Partition::vmap(const std::vecto
 }
 
 // Integer-valued outputs: zero derivatives.
-#define MLX_ZERO_GRADS(Prim)                                                                    \
-  std::vector<array> Prim::jvp(const std::vector<array>& primals, const std::vector<array>&,   \
-                               const std::vector<int>&) {                                      \
-    return {zeros(output_shapes(primals)[0], uint32, stream())};                               \
-  }                                                                                            \
-  std::vector<array> Prim::vjp(const std::vector<array>& primals, const std::vector<array>&,   \
-                               const std::vector<int>& argnums, const std::vector<array>&) {   \
-    std::vector<array> out;                                                                    \
-    for (int i : argnums) {                                                                    \
-      out.push_back(zeros_like(primals[i], stream()));                                         \
-    }                                                                                          \
-    return out;                                                                                \
+#define MLX_ZERO_GRADS(Prim)                                                                 \
+  std::vector<array> Prim::jvp(const std::vector<array>& primals, const std::vector<array>&, \
+                               const std::vector<int>&) {                                    \
+    return {zeros(output_shapes(primals)[0], uint32, stream())};                             \
+  }                                                                                          \
+  std::vector<array> Prim::vjp(const std::vector<array>& primals, const std::vector<array>&, \
+                               const std::vector<int>& argnums, const std::vector<array>&) { \
+    std::vector<array> out;                                                                  \
+    for (int i : argnums) {                                                                  \
+      out.push_back(zeros_like(primals[i], stream()));                                       \
+    }                                                                                        \
+    return out;                                                                              \
   }
 MLX_ZERO_GRADS(ArgSort)
 MLX_ZERO_GRADS(ArgPartition)
@@ -231,7 +233,9 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals, const std::vecto
       // (Complex: the partials y_i / x_j enter conjugated, as elsewhere.)
       bool cplx = is_complex(x.dtype());
       auto cj = [&](const array& v) { return cplx ? conjugate(v, s) : v; };
-      auto back = [&](const array& v) { return cumsum(multiply(ct, cj(v), s), axis_, !reverse_, inclusive_, s); };
+      auto back = [&](const array& v) {
+        return cumsum(multiply(ct, cj(v), s), axis_, !reverse_, inclusive_, s);
+      };
       auto g_before = divide(back(y), cj(where(before, x, array(1, x.dtype()), s)), s);
       auto g_first = back(cumprod(where(first, array(1, x.dtype()), x, s), axis_, reverse_, inclusive_, s));
       return {where(before, g_before, where(first, g_first, zeros_like(x, s), s), s)};

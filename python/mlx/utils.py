@@ -17,9 +17,7 @@ def _rebuild_sequence(tree, children):
     return type(tree)(children)
 
 
-def tree_map(
-    fn: Callable, tree: Any, *rest: Any, is_leaf: Optional[Callable] = None
-) -> Any:
+def tree_map(fn: Callable, tree: Any, *rest: Any, is_leaf: Optional[Callable] = None) -> Any:
     """Apply ``fn`` to the leaves of ``tree`` (and the matching leaves of
     ``rest``) and return a tree of the same structure with the results.
 
@@ -30,15 +28,11 @@ def tree_map(
         return fn(tree, *rest)
     if isinstance(tree, (list, tuple)):
         children = [
-            tree_map(fn, child, *(r[i] for r in rest), is_leaf=is_leaf)
-            for i, child in enumerate(tree)
+            tree_map(fn, child, *(r[i] for r in rest), is_leaf=is_leaf) for i, child in enumerate(tree)
         ]
         return _rebuild_sequence(tree, children)
     if isinstance(tree, dict):
-        return {
-            k: tree_map(fn, child, *(r[k] for r in rest), is_leaf=is_leaf)
-            for k, child in tree.items()
-        }
+        return {k: tree_map(fn, child, *(r[k] for r in rest), is_leaf=is_leaf) for k, child in tree.items()}
     return fn(tree, *rest)
 
 
@@ -59,17 +53,13 @@ def tree_map_with_path(
         return fn(path, tree, *rest)
     if isinstance(tree, (list, tuple)):
         children = [
-            tree_map_with_path(
-                fn, child, *(r[i] for r in rest), is_leaf=is_leaf, path=sub(i)
-            )
+            tree_map_with_path(fn, child, *(r[i] for r in rest), is_leaf=is_leaf, path=sub(i))
             for i, child in enumerate(tree)
         ]
         return _rebuild_sequence(tree, children)
     if isinstance(tree, dict):
         return {
-            k: tree_map_with_path(
-                fn, child, *(r[k] for r in rest), is_leaf=is_leaf, path=sub(k)
-            )
+            k: tree_map_with_path(fn, child, *(r[k] for r in rest), is_leaf=is_leaf, path=sub(k))
             for k, child in tree.items()
         }
     return fn(path, tree, *rest)
@@ -170,26 +160,17 @@ def tree_merge(tree_a, tree_b, merge_fn=None):
         return isinstance(t, (dict, list, tuple)) and len(t) == 0
 
     if isinstance(tree_a, (list, tuple)) and isinstance(tree_b, (list, tuple)):
-        children = [
-            tree_merge(a, b, merge_fn) for a, b in zip_longest(tree_a, tree_b)
-        ]
+        children = [tree_merge(a, b, merge_fn) for a, b in zip_longest(tree_a, tree_b)]
         return _rebuild_sequence(tree_a, children)
     if isinstance(tree_a, dict) and isinstance(tree_b, dict):
         keys = list(tree_a.keys()) + [k for k in tree_b.keys() if k not in tree_a]
-        return type(tree_a)(
-            {k: tree_merge(tree_a.get(k), tree_b.get(k), merge_fn) for k in keys}
-        )
+        return type(tree_a)({k: tree_merge(tree_a.get(k), tree_b.get(k), merge_fn) for k in keys})
     if empty(tree_a) and empty(tree_b):
-        raise ValueError(
-            f"Cannot merge {type(tree_a).__name__} with {type(tree_b).__name__}"
-        )
+        raise ValueError(f"Cannot merge {type(tree_a).__name__} with {type(tree_b).__name__}")
     a_missing = tree_a is None or empty(tree_a)
     b_missing = tree_b is None or empty(tree_b)
     if a_missing != b_missing:
         return tree_b if a_missing else tree_a
     if merge_fn is None:
-        raise ValueError(
-            "Trees contain elements at the same locations but no merge "
-            "function was provided"
-        )
+        raise ValueError("Trees contain elements at the same locations but no merge function was provided")
     return merge_fn(tree_a, tree_b)

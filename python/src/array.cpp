@@ -41,8 +41,8 @@ array evaluated(const array& a) {
 // arrays and scalars), DLPack tensors and objects with __mlx_array__, as MLX.
 bool is_operand(py::handle other) {
   return is_array(other) || is_python_scalar(other) || py::isinstance<py::buffer>(other) ||
-      ((py::hasattr(other, "__dlpack__") || py::hasattr(other, "__mlx_array__")) &&
-       !py::isinstance<py::type>(other));
+         ((py::hasattr(other, "__dlpack__") || py::hasattr(other, "__mlx_array__")) &&
+          !py::isinstance<py::type>(other));
 }
 
 // MLX's name of a Python type in error messages: "str", "__main__.C".
@@ -103,22 +103,21 @@ void init_print_options(py::module_& m) {
   py::class_<PrintOptions>(m, "PrintOptions", "Options for printing arrays.")
       .def(py::init([](int precision) { return PrintOptions{precision}; }), py::arg("precision") = -1)
       .def_readwrite("precision", &PrintOptions::precision);
-  m.def("get_printoptions", []() { return get_global_formatter(); },
-        "The current print options (a copy).");
+  m.def("get_printoptions", []() { return get_global_formatter(); }, "The current print options (a copy).");
   m.def(
       "set_printoptions", [](int precision) { get_global_formatter().precision = precision; },
-      py::arg("precision") = -1,
-      "Set the print options; precision -1 prints 6 significant digits.");
+      py::arg("precision") = -1, "Set the print options; precision -1 prints 6 significant digits.");
   py::class_<PrintOptionsContext>(m, "_PrintOptionsContext")
       .def(py::init([](const PrintOptions& o) { return PrintOptionsContext{o, o}; }), py::arg("arg"),
            py::pos_only())
-      .def("__enter__",
-           [](PrintOptionsContext& c) -> PrintOptionsContext& {
-             c.saved = get_global_formatter();
-             get_global_formatter() = c.options;
-             return c;
-           },
-           py::return_value_policy::reference)
+      .def(
+          "__enter__",
+          [](PrintOptionsContext& c) -> PrintOptionsContext& {
+            c.saved = get_global_formatter();
+            get_global_formatter() = c.options;
+            return c;
+          },
+          py::return_value_policy::reference)
       .def("__exit__", [](PrintOptionsContext& c, py::args) { get_global_formatter() = c.saved; });
   m.def(
       "printoptions",
@@ -142,84 +141,88 @@ void init_array(py::module_& m) {
       .def_property_readonly("ndim", &array::ndim, "Number of dimensions.")
       .def_property_readonly("itemsize", &array::itemsize, "Bytes per element.")
       .def_property_readonly("nbytes", &array::nbytes, "Bytes of all elements.")
-      .def_property_readonly("T", [](const array& a) { return transpose(a); },
-                             "The array with its axes reversed.")
-      .def_property_readonly("mT", [](const array& a) {
-        if (a.ndim() < 2) {
-          throw py::value_error("[mT] Array must have at least 2 dimensions.");
-        }
-        return swapaxes(a, -1, -2);
-      })
+      .def_property_readonly(
+          "T", [](const array& a) { return transpose(a); }, "The array with its axes reversed.")
+      .def_property_readonly("mT",
+                             [](const array& a) {
+                               if (a.ndim() < 2) {
+                                 throw py::value_error("[mT] Array must have at least 2 dimensions.");
+                               }
+                               return swapaxes(a, -1, -2);
+                             })
       .def_property_readonly("real", [](const array& a) { return real(a); })
       .def_property_readonly("imag", [](const array& a) { return imag(a); })
-      .def("item", [](array& a) { return to_scalar(a); }, "The single element as a Python scalar.")
-      .def("tolist", [](array& a) { return to_list(a); }, "The array as nested Python lists.")
+      .def(
+          "item", [](array& a) { return to_scalar(a); }, "The single element as a Python scalar.")
+      .def(
+          "tolist", [](array& a) { return to_list(a); }, "The array as nested Python lists.")
       .def(
           "astype",
           [](const array& a, Dtype t, py::object s) { return astype(a, t, to_stream_or_device(s)); },
           py::arg("dtype"), py::arg("stream") = py::none())
       .def(
-          "view",
-          [](const array& a, Dtype t, py::object s) { return view(a, t, to_stream_or_device(s)); },
+          "view", [](const array& a, Dtype t, py::object s) { return view(a, t, to_stream_or_device(s)); },
           py::arg("dtype"), py::kw_only(), py::arg("stream") = py::none())
-      .def("__repr__", [](const array& a) {
-        std::ostringstream os;
-        os << evaluated(a);
-        return os.str();
-      })
-      .def("__str__", [](const array& a) {
-        std::ostringstream os;
-        os << evaluated(a);
-        return os.str();
-      })
-      .def("__len__", [](const array& a) {
-        if (a.ndim() == 0) {
-          throw py::type_error("len() 0-dimensional array.");
-        }
-        return a.shape(0);
-      })
-      .def("__iter__", [](const array& a) {
-        if (a.ndim() == 0) {
-          throw py::type_error("iteration over a 0-d array.");
-        }
-        return ArrayIterator{a, 0};
-      })
+      .def("__repr__",
+           [](const array& a) {
+             std::ostringstream os;
+             os << evaluated(a);
+             return os.str();
+           })
+      .def("__str__",
+           [](const array& a) {
+             std::ostringstream os;
+             os << evaluated(a);
+             return os.str();
+           })
+      .def("__len__",
+           [](const array& a) {
+             if (a.ndim() == 0) {
+               throw py::type_error("len() 0-dimensional array.");
+             }
+             return a.shape(0);
+           })
+      .def("__iter__",
+           [](const array& a) {
+             if (a.ndim() == 0) {
+               throw py::type_error("iteration over a 0-d array.");
+             }
+             return ArrayIterator{a, 0};
+           })
       .def("__getitem__", [](const array& a, py::object idx) { return get_item(a, idx); })
-      .def("__bool__", [](array& a) {
-        return to_scalar(a).cast<bool>();
-      })
+      .def("__bool__", [](array& a) { return to_scalar(a).cast<bool>(); })
       .def("__int__", [](array& a) { return py::int_(to_scalar(a)); })
       .def("__float__", [](array& a) { return py::float_(to_scalar(a)); })
-      .def("__complex__", [](array& a) {
-        auto v = to_scalar(a);
-        return py::reinterpret_steal<py::object>(PyObject_CallFunctionObjArgs(
-            reinterpret_cast<PyObject*>(&PyComplex_Type), v.ptr(), nullptr));
-      })
-      .def("__index__", [](array& a) {
-        if (a.ndim() != 0 || !is_integral(a.dtype()) || a.dtype() == bool_) {
-          throw py::type_error("Only 0-dimensional integer arrays can be converted to an index.");
-        }
-        return py::int_(to_scalar(a));
-      })
+      .def("__complex__",
+           [](array& a) {
+             auto v = to_scalar(a);
+             return py::reinterpret_steal<py::object>(PyObject_CallFunctionObjArgs(
+                 reinterpret_cast<PyObject*>(&PyComplex_Type), v.ptr(), nullptr));
+           })
+      .def("__index__",
+           [](array& a) {
+             if (a.ndim() != 0 || !is_integral(a.dtype()) || a.dtype() == bool_) {
+               throw py::type_error("Only 0-dimensional integer arrays can be converted to an index.");
+             }
+             return py::int_(to_scalar(a));
+           })
       // f"{a:.2f}": a 0-d array formats as its element (as MLX); others
       // print as the array and take no format spec.
-      .def("__format__", [](array& a, const std::string& spec) -> py::object {
-        if (a.ndim() != 0) {
-          if (spec.empty()) {
-            return py::str(py::cast(a));
-          }
-          throw py::type_error("unsupported format string passed to mx.array.__format__");
-        }
-        return py::reinterpret_steal<py::object>(
-            PyObject_Format(to_scalar(a).ptr(), py::str(spec).ptr()));
-      })
+      .def("__format__",
+           [](array& a, const std::string& spec) -> py::object {
+             if (a.ndim() != 0) {
+               if (spec.empty()) {
+                 return py::str(py::cast(a));
+               }
+               throw py::type_error("unsupported format string passed to mx.array.__format__");
+             }
+             return py::reinterpret_steal<py::object>(
+                 PyObject_Format(to_scalar(a).ptr(), py::str(spec).ptr()));
+           })
       .def(
           "__array_namespace__",
-          [](const array&, py::object api_version) {
-            return py::module_::import("mlx.core");
-          },
-          py::kw_only(), py::arg("api_version") = py::none(),
-          "The array API namespace of the array: mlx.core.")
+          [](const array&, py::object api_version) { return py::module_::import("mlx.core"); }, py::kw_only(),
+          py::arg("api_version") = py::none(), "The array API namespace of the array: mlx.core.")
       .def(
           "__dlpack__",
           [](const array& a, py::object stream, py::object max_version, py::object dl_device,
@@ -236,23 +239,27 @@ void init_array(py::module_& m) {
           py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
           py::arg("dl_device") = py::none(), py::arg("copy") = py::none(),
           "A DLPack capsule sharing the array's memory.")
-      .def("__dlpack_device__", [](const array&) { return py::make_tuple(1, 0); },
-           "(device type, device id) of the array for DLPack: (1, 0), the CPU.")
+      .def(
+          "__dlpack_device__", [](const array&) { return py::make_tuple(1, 0); },
+          "(device type, device id) of the array for DLPack: (1, 0), the CPU.")
       .def("__copy__", [](const array& a) { return a; })
-      .def("__deepcopy__", [](const array& a, py::dict) { return copy(a); }, py::arg("memo"))
+      .def(
+          "__deepcopy__", [](const array& a, py::dict) { return copy(a); }, py::arg("memo"))
       .def("__hash__", [](const array& a) { return std::hash<std::uintptr_t>()(a.id()); })
       // Pickled as (NumPy array, dtype name); bfloat16 travels as float32.
-      .def("__getstate__", [](array& a) {
-        auto np = py::module_::import("numpy");
-        array data = a.dtype() == bfloat16 ? astype(a, float32) : a;
-        return py::make_tuple(np.attr("array")(py::cast(data)), dtype_to_string(a.dtype()));
-      })
-      .def("__setstate__", [](array& self, py::tuple state) {
-        auto name = state[1].cast<std::string>();
-        auto core = py::module_::import("mlx.core");
-        auto t = core.attr(name == "bool" ? "bool_" : name.c_str()).cast<Dtype>();
-        new (&self) array(to_array(state[0], t));
-      })
+      .def("__getstate__",
+           [](array& a) {
+             auto np = py::module_::import("numpy");
+             array data = a.dtype() == bfloat16 ? astype(a, float32) : a;
+             return py::make_tuple(np.attr("array")(py::cast(data)), dtype_to_string(a.dtype()));
+           })
+      .def("__setstate__",
+           [](array& self, py::tuple state) {
+             auto name = state[1].cast<std::string>();
+             auto core = py::module_::import("mlx.core");
+             auto t = core.attr(name == "bool" ? "bool_" : name.c_str()).cast<Dtype>();
+             new (&self) array(to_array(state[0], t));
+           })
       .def(
           "__array__",
           [](py::object self, py::object dtype, py::object copy_arg) {
@@ -281,8 +288,8 @@ void init_array(py::module_& m) {
         for (auto s : a.strides()) {
           strides.push_back(s * a.itemsize());
         }
-        return py::buffer_info(a.data<void>(), a.itemsize(), buffer_format(a.dtype()), a.ndim(),
-                               shape, strides, /* readonly */ false);
+        return py::buffer_info(a.data<void>(), a.itemsize(), buffer_format(a.dtype()), a.ndim(), shape,
+                               strides, /* readonly */ false);
       });
 
   // Arithmetic, comparison and bitwise operators with weak Python scalars.
@@ -365,7 +372,8 @@ void init_array(py::module_& m) {
   // == and != give False / True against objects that are not array-like.
   cls.def("__eq__", [](const array& a, py::object other) -> py::object {
     if (other.is_none()) {
-      throw py::type_error("__eq__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
+      throw py::type_error(
+          "__eq__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
     }
     if (!is_operand(other)) {
       return py::bool_(false);
@@ -375,7 +383,8 @@ void init_array(py::module_& m) {
   });
   cls.def("__ne__", [](const array& a, py::object other) -> py::object {
     if (other.is_none()) {
-      throw py::type_error("__ne__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
+      throw py::type_error(
+          "__ne__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
     }
     if (!is_operand(other)) {
       return py::bool_(true);

@@ -6,13 +6,9 @@
 
 namespace {
 
-[[noreturn]] void unsupported() {
-  throw py::value_error("Cannot index mlx array using the given type.");
-}
+[[noreturn]] void unsupported() { throw py::value_error("Cannot index mlx array using the given type."); }
 
-bool is_array_index(py::handle h) {
-  return py::isinstance<array>(h) || py::isinstance<py::list>(h);
-}
+bool is_array_index(py::handle h) { return py::isinstance<array>(h) || py::isinstance<py::list>(h); }
 
 // An integer index: a Python int or anything with __index__ (NumPy integer
 // scalars, 0-d integer NumPy arrays); not a bool, not an mx.array.
@@ -68,16 +64,16 @@ py::object checked_slice(py::handle h) {
 // One item of an index tuple, resolved against the array.
 struct Item {
   enum Kind { Slice, Int, Array, NewAxis } kind;
-  int dim = -1;                     // the array dim it consumes (not NewAxis)
+  int dim = -1; // the array dim it consumes (not NewAxis)
   Py_ssize_t start = 0, stop = 0, step = 1, len = 0;
-  array idx{0};                     // Int (0-d) and Array
+  array idx{0}; // Int (0-d) and Array
 };
 
 struct Plan {
-  std::vector<Item> items;  // every dim of the array appears once, in order, plus NewAxis
-  bool advanced = false;    // any Array item
-  Shape adv_shape;          // broadcast shape of the Int/Array items (when advanced)
-  bool adv_first = false;   // advanced dims go first (not adjacent in the index)
+  std::vector<Item> items; // every dim of the array appears once, in order, plus NewAxis
+  bool advanced = false;   // any Array item
+  Shape adv_shape;         // broadcast shape of the Int/Array items (when advanced)
+  bool adv_first = false;  // advanced dims go first (not adjacent in the index)
 };
 
 array to_index_array(py::handle h) {
@@ -287,8 +283,9 @@ std::vector<array> full_index_arrays(const array& a, const Plan& p, Shape& r_sha
       if (it.kind == Item::Slice && it.dim == tok) {
         Shape sh(nr, 1);
         sh[rpos] = static_cast<ShapeElem>(it.len);
-        auto ar = it.len == 0 ? zeros({0}, int32)
-                              : arange(double(it.start), double(it.start + it.len * it.step), double(it.step), int32);
+        auto ar = it.len == 0
+                      ? zeros({0}, int32)
+                      : arange(double(it.start), double(it.start + it.len * it.step), double(it.step), int32);
         out[it.dim] = reshape(ar, sh);
       }
     }
@@ -492,8 +489,8 @@ array update(const array& a, py::handle index, py::handle v, AtOp op) {
         };
         throw py::value_error(
             "[masked_scatter] The boolean mask should have the same shape as the beginning of the "
-            "indexed array but the mask has shape " + dims(m->shape()) + " and the array has shape " +
-            dims(a.shape()));
+            "indexed array but the mask has shape " +
+            dims(m->shape()) + " and the array has shape " + dims(a.shape()));
       }
       array val = is_array(v) ? py::cast<array>(v) : to_array_like(v, a);
       return masked_scatter(a, *m, val);
@@ -631,25 +628,31 @@ void set_item(array& a, py::handle index, py::handle value) {
 
 void add_indexing_methods(py::module_& m, py::class_<array>& cls) {
   py::class_<ArrayAt>(m, "ArrayAt", "The helper behind array.at: indexed updates returning new arrays.")
-      .def("__getitem__",
-           [](const ArrayAt& at, py::object idx) { return ArrayAt{at.a, idx, true}; })
-      .def("add", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Add); }, py::arg("value"))
-      .def("subtract",
-           [](const ArrayAt& at, py::object v) {
-             array x = is_array(v) ? py::cast<array>(v) : to_array_like(v, at.a);
-             return at.apply(py::cast(negative(x)), AtOp::Add);
-           },
-           py::arg("value"))
-      .def("multiply", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Multiply); },
-           py::arg("value"))
-      .def("divide",
-           [](const ArrayAt& at, py::object v) {
-             array x = is_array(v) ? py::cast<array>(v) : to_array_like(v, at.a);
-             return at.apply(py::cast(reciprocal(x)), AtOp::Multiply);
-           },
-           py::arg("value"))
-      .def("maximum", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Max); }, py::arg("value"))
-      .def("minimum", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Min); }, py::arg("value"));
+      .def("__getitem__", [](const ArrayAt& at, py::object idx) { return ArrayAt{at.a, idx, true}; })
+      .def(
+          "add", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Add); }, py::arg("value"))
+      .def(
+          "subtract",
+          [](const ArrayAt& at, py::object v) {
+            array x = is_array(v) ? py::cast<array>(v) : to_array_like(v, at.a);
+            return at.apply(py::cast(negative(x)), AtOp::Add);
+          },
+          py::arg("value"))
+      .def(
+          "multiply", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Multiply); },
+          py::arg("value"))
+      .def(
+          "divide",
+          [](const ArrayAt& at, py::object v) {
+            array x = is_array(v) ? py::cast<array>(v) : to_array_like(v, at.a);
+            return at.apply(py::cast(reciprocal(x)), AtOp::Multiply);
+          },
+          py::arg("value"))
+      .def(
+          "maximum", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Max); }, py::arg("value"))
+      .def(
+          "minimum", [](const ArrayAt& at, py::object v) { return at.apply(v, AtOp::Min); },
+          py::arg("value"));
   cls.def_property_readonly(
       "at", [](const array& a) { return ArrayAt{a, py::none(), false}; },
       "Indexed updates that return a new array: a.at[idx].add(v), subtract, multiply, divide, maximum, "

@@ -35,14 +35,14 @@ void add_array_methods(py::class_<array>& cls) {
     bool is_var = std::string(name) == "var";
     cls.def(
         name,
-        [is_var, sd](const array& a, py::object axis, bool keepdims, int ddof,
-                     std::optional<int> correction, py::object s) {
+        [is_var, sd](const array& a, py::object axis, bool keepdims, int ddof, std::optional<int> correction,
+                     py::object s) {
           int d = correction ? *correction : ddof;
           auto axes = axes_or_all(a, axis);
           return is_var ? var(a, axes, keepdims, d, sd(s)) : mlx::core::std(a, axes, keepdims, d, sd(s));
         },
-        py::arg("axis") = py::none(), py::arg("keepdims") = false, py::arg("ddof") = 0,
-        py::kw_only(), py::arg("correction") = py::none(), py::arg("stream") = py::none());
+        py::arg("axis") = py::none(), py::arg("keepdims") = false, py::arg("ddof") = 0, py::kw_only(),
+        py::arg("correction") = py::none(), py::arg("stream") = py::none());
   }
   for (auto name : {"argmax", "argmin"}) {
     bool is_max = std::string(name) == "argmax";
@@ -58,9 +58,10 @@ void add_array_methods(py::class_<array>& cls) {
         py::arg("stream") = py::none());
   }
   const std::pair<const char*, Unary> unary[] = {
-      {"abs", &abs},     {"conj", &conjugate}, {"cos", &cos},       {"exp", &exp},
-      {"log", &log},     {"log10", &log10},    {"log1p", &log1p},   {"log2", &log2},
-      {"reciprocal", &reciprocal}, {"rsqrt", &rsqrt}, {"sin", &sin}, {"sqrt", &sqrt},
+      {"abs", &abs},       {"conj", &conjugate}, {"cos", &cos},
+      {"exp", &exp},       {"log", &log},        {"log10", &log10},
+      {"log1p", &log1p},   {"log2", &log2},      {"reciprocal", &reciprocal},
+      {"rsqrt", &rsqrt},   {"sin", &sin},        {"sqrt", &sqrt},
       {"square", &square},
   };
   for (auto& [name, f] : unary) {
@@ -69,8 +70,7 @@ void add_array_methods(py::class_<array>& cls) {
         py::arg("stream") = py::none());
   }
   cls.def(
-      "round",
-      [sd](const array& a, int decimals, py::object s) { return round(a, decimals, sd(s)); },
+      "round", [sd](const array& a, int decimals, py::object s) { return round(a, decimals, sd(s)); },
       py::arg("decimals") = 0, py::kw_only(), py::arg("stream") = py::none());
   cls.def(
       "reshape",
@@ -91,8 +91,7 @@ void add_array_methods(py::class_<array>& cls) {
   cls.def(
       "flatten",
       [sd](const array& a, int start, int end, py::object s) { return flatten(a, start, end, sd(s)); },
-      py::arg("start_axis") = 0, py::arg("end_axis") = -1, py::kw_only(),
-      py::arg("stream") = py::none());
+      py::arg("start_axis") = 0, py::arg("end_axis") = -1, py::kw_only(), py::arg("stream") = py::none());
   cls.def(
       "squeeze",
       [sd](const array& a, py::object axis, py::object s) {
@@ -101,8 +100,7 @@ void add_array_methods(py::class_<array>& cls) {
       },
       py::arg("axis") = py::none(), py::kw_only(), py::arg("stream") = py::none());
   cls.def(
-      "swapaxes",
-      [sd](const array& a, int a1, int a2, py::object s) { return swapaxes(a, a1, a2, sd(s)); },
+      "swapaxes", [sd](const array& a, int a1, int a2, py::object s) { return swapaxes(a, a1, a2, sd(s)); },
       py::arg("axis1"), py::arg("axis2"), py::kw_only(), py::arg("stream") = py::none());
   cls.def(
       "moveaxis",

@@ -8,8 +8,8 @@ namespace py = pybind11;
 namespace {
 
 void warn_deprecated(const std::string& name) {
-  std::string msg = "mx.metal." + name + " is deprecated and will be removed in a future version. Use mx." + name +
-                    " instead.";
+  std::string msg = "mx.metal." + name + " is deprecated and will be removed in a future version. Use mx." +
+                    name + " instead.";
   if (PyErr_WarnEx(PyExc_DeprecationWarning, msg.c_str(), 2) < 0) {
     throw py::error_already_set();
   }
@@ -20,8 +20,8 @@ void warn_deprecated(const std::string& name) {
 void init_backends(py::module_& parent) {
   auto metal = parent.def_submodule("metal", "The Metal backend (not available in this build).");
   metal.def("is_available", [] { return false; }, "Whether the Metal backend is available (never here).");
-  for (const char* name : {"clear_cache", "get_active_memory", "get_cache_memory", "get_peak_memory",
-                           "reset_peak_memory"}) {
+  for (const char* name :
+       {"clear_cache", "get_active_memory", "get_cache_memory", "get_peak_memory", "reset_peak_memory"}) {
     metal.def(
         name,
         [parent, name]() {

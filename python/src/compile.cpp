@@ -89,8 +89,8 @@ void replace_leaves(py::handle tree, const std::vector<array>& values) {
 
 struct Entry {
   std::shared_ptr<mlx::core::detail::CompiledGraph> graph;
-  py::object out_tree;       // the function's result, for its structure
-  size_t num_outputs = 0;    // arrays in out_tree; the rest is state
+  py::object out_tree;    // the function's result, for its structure
+  size_t num_outputs = 0; // arrays in out_tree; the rest is state
 };
 
 class Compiled {
@@ -180,8 +180,7 @@ class Compiled {
 } // namespace
 
 void init_compile(py::module_& m) {
-  py::class_<Compiled>(m, "_CompiledFunction", py::dynamic_attr())
-      .def("__call__", &Compiled::call);
+  py::class_<Compiled>(m, "_CompiledFunction", py::dynamic_attr()).def("__call__", &Compiled::call);
   m.def(
       "compile",
       [](py::function fun, py::object inputs, py::object outputs, bool shapeless) {

@@ -56,8 +56,8 @@ void init_conv(py::module_& m) {
         [nsp](const array& x, const array& w, py::object stride, py::object padding, py::object dilation,
               int groups, py::object s) {
           auto pad = n_ints(padding, nsp, "padding");
-          return conv_general(x, w, n_ints(stride, nsp, "stride"), pad, pad, n_ints(dilation, nsp, "dilation"),
-                              {1}, groups, false, sd(s));
+          return conv_general(x, w, n_ints(stride, nsp, "stride"), pad, pad,
+                              n_ints(dilation, nsp, "dilation"), {1}, groups, false, sd(s));
         },
         py::arg("input"), py::arg("weight"), py::pos_only(), py::arg("stride") = 1, py::arg("padding") = 0,
         py::arg("dilation") = 1, py::arg("groups") = 1, py::kw_only(), py::arg("stream") = py::none(),
@@ -88,8 +88,10 @@ void init_conv(py::module_& m) {
       "groups, and `flip` (convolution instead of cross-correlation).");
   m.def(
       "conv_transpose1d",
-      [](const array& x, const array& w, int stride, int padding, int dilation, int output_padding, int groups,
-         py::object s) { return conv_transpose1d(x, w, stride, padding, dilation, output_padding, groups, sd(s)); },
+      [](const array& x, const array& w, int stride, int padding, int dilation, int output_padding,
+         int groups, py::object s) {
+        return conv_transpose1d(x, w, stride, padding, dilation, output_padding, groups, sd(s));
+      },
       py::arg("input"), py::arg("weight"), py::pos_only(), py::arg("stride") = 1, py::arg("padding") = 0,
       py::arg("dilation") = 1, py::arg("output_padding") = 0, py::arg("groups") = 1, py::kw_only(),
       py::arg("stream") = py::none(), "1-d transposed convolution.");

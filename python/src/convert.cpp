@@ -18,7 +18,7 @@ struct ListInfo {
   bool has_complex = false;
   bool int_needs_64 = false;
   std::optional<Dtype> array_dtype; // promoted dtype of mx.array leaves
-  bool leaf_seen = false;            // the shape below the lists is fixed
+  bool leaf_seen = false;           // the shape below the lists is fixed
 };
 
 [[noreturn]] void raise_value(const std::string& msg) { throw py::value_error(msg); }
@@ -93,11 +93,16 @@ void scan(py::handle obj, int depth, ListInfo& info) {
 Dtype infer_dtype(const ListInfo& info) {
   std::optional<Dtype> t;
   auto join = [&](Dtype d) { t = t ? promote_types(*t, d) : d; };
-  if (info.has_bool) join(bool_);
-  if (info.has_int) join(info.int_needs_64 ? int64 : int32);
-  if (info.has_float) join(float32);
-  if (info.has_complex) join(complex64);
-  if (info.array_dtype) join(*info.array_dtype);
+  if (info.has_bool)
+    join(bool_);
+  if (info.has_int)
+    join(info.int_needs_64 ? int64 : int32);
+  if (info.has_float)
+    join(float32);
+  if (info.has_complex)
+    join(complex64);
+  if (info.array_dtype)
+    join(*info.array_dtype);
   return t ? *t : float32;
 }
 
@@ -234,10 +239,18 @@ inline void copy_run(char* dst, const char* src, int64_t n, int64_t src_stride, 
     }
   };
   switch (itemsize) {
-    case 1: strided(uint8_t{}); break;
-    case 2: strided(uint16_t{}); break;
-    case 4: strided(uint32_t{}); break;
-    case 8: strided(uint64_t{}); break;
+    case 1:
+      strided(uint8_t{});
+      break;
+    case 2:
+      strided(uint16_t{});
+      break;
+    case 4:
+      strided(uint32_t{});
+      break;
+    case 8:
+      strided(uint64_t{});
+      break;
     default:
       for (int64_t i = 0; i < n; ++i) {
         std::memcpy(dst + i * itemsize, src + i * src_stride * int64_t(itemsize), itemsize);
@@ -303,8 +316,7 @@ array copy_host_memory(const char* src, const std::vector<int64_t>& shape64,
     return out;
   }
   if (!negative && size_t(span) <= 4 * n + 64) {
-    array base(allocator::malloc(size_t(span) * out_itemsize), {static_cast<ShapeElem>(span)},
-               store_t);
+    array base(allocator::malloc(size_t(span) * out_itemsize), {static_cast<ShapeElem>(span)}, store_t);
     copy_run(base.data<char>(), src, span, 1, src_itemsize, complex128);
     Strides st(strides.begin(), strides.end());
     for (int d = 0; d < nd; ++d) {
@@ -325,8 +337,8 @@ array copy_host_memory(const char* src, const std::vector<int64_t>& shape64,
     for (int d = 0; d < nd - 1; ++d) {
       off += idx[d] * strides[d];
     }
-    copy_run(dst + done * out_itemsize, src + off * int64_t(src_itemsize), inner, inner_stride,
-             src_itemsize, complex128);
+    copy_run(dst + done * out_itemsize, src + off * int64_t(src_itemsize), inner, inner_stride, src_itemsize,
+             complex128);
     for (int d = nd - 2; d >= 0; --d) {
       if (++idx[d] < shape[d]) {
         break;
@@ -352,11 +364,11 @@ array from_buffer(py::buffer buf, std::optional<Dtype> dtype) {
     strides.push_back(s / info.itemsize);
   }
   std::vector<int64_t> shape(info.shape.begin(), info.shape.end());
-  bool src_complex128 = info.format.size() >= 2 && info.format.back() == 'd' &&
-      info.format[info.format.size() - 2] == 'Z';
+  bool src_complex128 =
+      info.format.size() >= 2 && info.format.back() == 'd' && info.format[info.format.size() - 2] == 'Z';
   Dtype store_t = src_complex128 ? complex64 : *t;
-  auto out = copy_host_memory(static_cast<const char*>(info.ptr), shape, strides, info.itemsize,
-                              store_t, src_complex128);
+  auto out = copy_host_memory(static_cast<const char*>(info.ptr), shape, strides, info.itemsize, store_t,
+                              src_complex128);
   // MLX makes float32 from float64 data unless asked otherwise.
   Dtype target = dtype ? *dtype : (*t == float64 ? float32 : store_t);
   return astype(out, target);
@@ -365,7 +377,8 @@ array from_buffer(py::buffer buf, std::optional<Dtype> dtype) {
 template <typename T>
 void check_int_range(long long v, Dtype t) {
   if (v < static_cast<long long>(std::numeric_limits<T>::min()) ||
-      (v > 0 && static_cast<unsigned long long>(v) > static_cast<unsigned long long>(std::numeric_limits<T>::max()))) {
+      (v > 0 &&
+       static_cast<unsigned long long>(v) > static_cast<unsigned long long>(std::numeric_limits<T>::max()))) {
     std::ostringstream msg;
     msg << "Converting " << v << " to " << t << " would result in overflow.";
     raise_value(msg.str());
@@ -383,8 +396,7 @@ array int_scalar(py::handle obj, Dtype t) {
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
     // uint64 takes any int64 value (negative ones wrap), as in MLX.
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-                  !std::is_same_v<T, uint64_t>) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, uint64_t>) {
       check_int_range<T>(v, t);
     }
   });
@@ -435,37 +447,52 @@ std::pair<Dtype, bool> dlpack_dtype(DLDataType t) {
   if (t.lanes == 1) {
     switch (t.code) {
       case kDLBool:
-        if (t.bits == 8) return {bool_, false};
+        if (t.bits == 8)
+          return {bool_, false};
         break;
       case kDLInt:
-        if (t.bits == 8) return {int8, false};
-        if (t.bits == 16) return {int16, false};
-        if (t.bits == 32) return {int32, false};
-        if (t.bits == 64) return {int64, false};
+        if (t.bits == 8)
+          return {int8, false};
+        if (t.bits == 16)
+          return {int16, false};
+        if (t.bits == 32)
+          return {int32, false};
+        if (t.bits == 64)
+          return {int64, false};
         break;
       case kDLUInt:
-        if (t.bits == 8) return {uint8, false};
-        if (t.bits == 16) return {uint16, false};
-        if (t.bits == 32) return {uint32, false};
-        if (t.bits == 64) return {uint64, false};
+        if (t.bits == 8)
+          return {uint8, false};
+        if (t.bits == 16)
+          return {uint16, false};
+        if (t.bits == 32)
+          return {uint32, false};
+        if (t.bits == 64)
+          return {uint64, false};
         break;
       case kDLFloat:
-        if (t.bits == 16) return {float16, false};
-        if (t.bits == 32) return {float32, false};
-        if (t.bits == 64) return {float64, false};
+        if (t.bits == 16)
+          return {float16, false};
+        if (t.bits == 32)
+          return {float32, false};
+        if (t.bits == 64)
+          return {float64, false};
         break;
       case kDLBfloat:
-        if (t.bits == 16) return {bfloat16, false};
+        if (t.bits == 16)
+          return {bfloat16, false};
         break;
       case kDLComplex:
-        if (t.bits == 64) return {complex64, false};
-        if (t.bits == 128) return {complex64, true};
+        if (t.bits == 64)
+          return {complex64, false};
+        if (t.bits == 128)
+          return {complex64, true};
         break;
     }
   }
   std::ostringstream msg;
-  msg << "Unsupported DLPack dtype (code " << int(t.code) << ", bits " << int(t.bits) << ", lanes "
-      << t.lanes << ").";
+  msg << "Unsupported DLPack dtype (code " << int(t.code) << ", bits " << int(t.bits) << ", lanes " << t.lanes
+      << ").";
   raise_value(msg.str());
 }
 
@@ -492,8 +519,7 @@ array from_dlpack_capsule(py::capsule cap, std::optional<Dtype> dtype) {
     }
     t = &legacy->dl_tensor;
   } else {
-    raise_value("Expected a DLPack capsule (\"dltensor\" or \"dltensor_versioned\"), got \"" +
-                name + "\".");
+    raise_value("Expected a DLPack capsule (\"dltensor\" or \"dltensor_versioned\"), got \"" + name + "\".");
   }
   // The capsule is ours from here: mark it used so its destructor leaves
   // the tensor alone, and release the tensor when done.
@@ -502,8 +528,10 @@ array from_dlpack_capsule(py::capsule cap, std::optional<Dtype> dtype) {
     DLManagedTensor* l;
     DLManagedTensorVersioned* v;
     ~Release() {
-      if (l && l->deleter) l->deleter(l);
-      if (v && v->deleter) v->deleter(v);
+      if (l && l->deleter)
+        l->deleter(l);
+      if (v && v->deleter)
+        v->deleter(v);
     }
   } release{legacy, versioned};
   int32_t dev = t->device.device_type;
@@ -619,15 +647,13 @@ py::capsule to_dlpack(array a) {
   return py::reinterpret_steal<py::capsule>(cap);
 }
 
-namespace {
-
-} // namespace
+namespace {} // namespace
 
 bool is_array(py::handle obj) { return py::isinstance<array>(obj); }
 
 bool is_python_scalar(py::handle obj) {
-  return py::isinstance<py::bool_>(obj) || py::isinstance<py::int_>(obj) ||
-      py::isinstance<py::float_>(obj) || PyComplex_Check(obj.ptr());
+  return py::isinstance<py::bool_>(obj) || py::isinstance<py::int_>(obj) || py::isinstance<py::float_>(obj) ||
+         PyComplex_Check(obj.ptr());
 }
 
 array to_array(py::handle obj, std::optional<Dtype> dtype) {
@@ -715,17 +741,15 @@ array to_array_like(py::handle obj, const array& other) {
   }
   // NumPy arrays and other buffers or DLPack tensors take the dtype of the
   // array they meet, as in MLX.
-  if (py::isinstance<py::buffer>(obj) ||
-      (py::hasattr(obj, "__dlpack__") && !py::isinstance<py::type>(obj))) {
+  if (py::isinstance<py::buffer>(obj) || (py::hasattr(obj, "__dlpack__") && !py::isinstance<py::type>(obj))) {
     return to_array(obj, t);
   }
-  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj) ||
-      py::hasattr(obj, "__mlx_array__") || py::hasattr(obj, "__array__")) {
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj) || py::hasattr(obj, "__mlx_array__") ||
+      py::hasattr(obj, "__array__")) {
     return to_array(obj);
   }
   std::ostringstream msg;
-  msg << "Cannot convert " << py::str(obj.get_type().attr("__name__")).cast<std::string>()
-      << " to an array.";
+  msg << "Cannot convert " << py::str(obj.get_type().attr("__name__")).cast<std::string>() << " to an array.";
   throw py::type_error(msg.str());
 }
 
@@ -780,9 +804,7 @@ py::object to_list(array& a) {
     py::gil_scoped_release nogil;
     a.eval();
   }
-  return dispatch_dtype(a.dtype(), [&](auto tag) -> py::object {
-    return list_dim<decltype(tag)>(a, 0, 0);
-  });
+  return dispatch_dtype(a.dtype(), [&](auto tag) -> py::object { return list_dim<decltype(tag)>(a, 0, 0); });
 }
 
 py::object to_scalar(array& a) {
@@ -793,9 +815,8 @@ py::object to_scalar(array& a) {
     py::gil_scoped_release nogil;
     a.eval();
   }
-  return dispatch_dtype(a.dtype(), [&](auto tag) -> py::object {
-    return py_value(a.data<decltype(tag)>()[0]);
-  });
+  return dispatch_dtype(a.dtype(),
+                        [&](auto tag) -> py::object { return py_value(a.data<decltype(tag)>()[0]); });
 }
 
 std::optional<Stream> thread_local_stream_of(py::handle obj);

@@ -26,7 +26,8 @@ bool outside_int32(py::handle h) {
   int overflow = 0;
   long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
   if (overflow != 0) {
-    throw py::type_error("arange(): incompatible function arguments: an integer argument does not fit in int64.");
+    throw py::type_error(
+        "arange(): incompatible function arguments: an integer argument does not fit in int64.");
   }
   return v < INT32_MIN || v > INT32_MAX;
 }
@@ -67,8 +68,7 @@ array full_vals(py::handle v, std::optional<Dtype> dtype) {
       // Small integer dtypes must hold the value, as in MLX.
       long long x = v.cast<long long>();
       bool fits = is_unsigned(t) ? (x >= 0 && x < (1LL << (8 * t.size)))
-                                 : (x >= -(1LL << (8 * t.size - 1)) &&
-                                    x < (1LL << (8 * t.size - 1)));
+                                 : (x >= -(1LL << (8 * t.size - 1)) && x < (1LL << (8 * t.size - 1)));
       if (!fits) {
         std::ostringstream msg;
         msg << "Converting " << x << " to " << t << " would result in overflow.";
@@ -113,15 +113,14 @@ void init_creation(py::module_& m) {
   // neither (TypeError).
   m.def(
       "arange",
-      [](py::object start, py::object stop, py::object step, std::optional<Dtype> dtype,
-         py::object s) {
+      [](py::object start, py::object stop, py::object step, std::optional<Dtype> dtype, py::object s) {
         if (stop.is_none()) {
           return arange_py(py::int_(0), start, step, dtype, s);
         }
         return arange_py(start, stop, step, dtype, s);
       },
-      py::arg("start"), py::arg("stop"), py::arg("step") = py::none(),
-      py::arg("dtype") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
+      py::arg("start"), py::arg("stop"), py::arg("step") = py::none(), py::arg("dtype") = py::none(),
+      py::kw_only(), py::arg("stream") = py::none(),
       "Values in [start, stop) spaced by step (int32 unless an argument is a float).");
   m.def(
       "arange",
@@ -133,8 +132,7 @@ void init_creation(py::module_& m) {
       "Values in [0, stop) spaced by step (int32 unless an argument is a float).");
   m.def(
       "linspace",
-      [](double start, double stop, int num, bool endpoint, std::optional<Dtype> dtype,
-         py::object s) {
+      [](double start, double stop, int num, bool endpoint, std::optional<Dtype> dtype, py::object s) {
         auto sd = to_stream_or_device(s);
         Dtype t = dtype.value_or(float32);
         if (endpoint || num <= 0) {
@@ -197,8 +195,8 @@ void init_creation(py::module_& m) {
       [](int n, std::optional<int> mm, int k, std::optional<Dtype> dtype, py::object s) {
         return eye(n, mm.value_or(n), k, dtype.value_or(float32), to_stream_or_device(s));
       },
-      py::arg("n"), py::arg("m") = py::none(), py::arg("k") = 0, py::arg("dtype") = float32,
-      py::kw_only(), py::arg("stream") = py::none(), "Ones on the k-th diagonal, zeros elsewhere.");
+      py::arg("n"), py::arg("m") = py::none(), py::arg("k") = 0, py::arg("dtype") = float32, py::kw_only(),
+      py::arg("stream") = py::none(), "Ones on the k-th diagonal, zeros elsewhere.");
   m.def(
       "identity",
       [](int n, std::optional<Dtype> dtype, py::object s) {
@@ -211,16 +209,14 @@ void init_creation(py::module_& m) {
       [](int n, std::optional<int> mm, int k, std::optional<Dtype> dtype, py::object s) {
         return tri(n, mm.value_or(n), k, dtype.value_or(float32), to_stream_or_device(s));
       },
-      py::arg("n"), py::arg("m") = py::none(), py::arg("k") = 0, py::arg("dtype") = py::none(),
-      py::kw_only(), py::arg("stream") = py::none(), "Ones at and below the k-th diagonal.");
+      py::arg("n"), py::arg("m") = py::none(), py::arg("k") = 0, py::arg("dtype") = py::none(), py::kw_only(),
+      py::arg("stream") = py::none(), "Ones at and below the k-th diagonal.");
   m.def(
-      "tril",
-      [](const array& x, int k, py::object s) { return tril(x, k, to_stream_or_device(s)); },
+      "tril", [](const array& x, int k, py::object s) { return tril(x, k, to_stream_or_device(s)); },
       py::arg("x"), py::arg("k") = 0, py::kw_only(), py::arg("stream") = py::none(),
       "Zero the elements above the k-th diagonal.");
   m.def(
-      "triu",
-      [](const array& x, int k, py::object s) { return triu(x, k, to_stream_or_device(s)); },
+      "triu", [](const array& x, int k, py::object s) { return triu(x, k, to_stream_or_device(s)); },
       py::arg("x"), py::arg("k") = 0, py::kw_only(), py::arg("stream") = py::none(),
       "Zero the elements below the k-th diagonal.");
   m.def(
@@ -229,15 +225,13 @@ void init_creation(py::module_& m) {
         // On the CPU, MLX never shares memory here: copy=False always raises.
         if (copy_arg && !*copy_arg) {
           if (!is_array(a) && !py::isinstance<py::list>(a) && !py::isinstance<py::tuple>(a) &&
-              !is_python_scalar(a) &&
-              (py::isinstance<py::buffer>(a) || py::hasattr(a, "__dlpack__"))) {
+              !is_python_scalar(a) && (py::isinstance<py::buffer>(a) || py::hasattr(a, "__dlpack__"))) {
             throw py::value_error("[convert] Cannot import a CPU array without a copy.");
           }
           throw py::value_error("Unable to avoid copy while creating an array as requested.");
         }
         auto out = to_array(a, dtype);
-        return (copy_arg && *copy_arg && is_array(a) && out.is_same(a.cast<array>())) ? copy(out)
-                                                                                       : out;
+        return (copy_arg && *copy_arg && is_array(a) && out.is_same(a.cast<array>())) ? copy(out) : out;
       },
       py::arg("a"), py::pos_only(), py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("copy") = py::none(), "Convert the input to an array.");

@@ -53,8 +53,7 @@ std::optional<Stream> thread_local_stream_of(py::handle obj) {
 namespace {
 
 void init_streams(py::module_& m) {
-  py::class_<ThreadLocalStream>(m, "ThreadLocalStream",
-                                "A stream that is a different stream in each thread.")
+  py::class_<ThreadLocalStream>(m, "ThreadLocalStream", "A stream that is a different stream in each thread.")
       .def_property_readonly("device", [](const ThreadLocalStream& s) { return s.device; })
       .def("__repr__",
            [](const ThreadLocalStream& s) {
@@ -62,9 +61,10 @@ void init_streams(py::module_& m) {
              os << "ThreadLocalStream(" << s.device << ", " << s.index << ")";
              return os.str();
            })
-      .def("__eq__", [](const ThreadLocalStream& s, py::object o) {
-        return py::isinstance<ThreadLocalStream>(o) && o.cast<ThreadLocalStream>() == s;
-      })
+      .def("__eq__",
+           [](const ThreadLocalStream& s, py::object o) {
+             return py::isinstance<ThreadLocalStream>(o) && o.cast<ThreadLocalStream>() == s;
+           })
       .def("__hash__", [](const ThreadLocalStream& s) { return s.index; });
   m.def(
       "new_thread_local_stream", [](py::object d) { return new_thread_local_stream(to_device(d)); },
@@ -121,21 +121,23 @@ void init_device(py::module_& m) {
   py::class_<Device>(m, "Device", "A device to run operations on.")
       .def(py::init<Device::DeviceType, int>(), py::arg("type"), py::arg("index") = 0)
       .def_property_readonly("type", [](const Device& d) { return d.type; })
-      .def("__repr__", [](const Device& d) {
-        std::ostringstream os;
-        os << d;
-        return os.str();
-      })
-      .def("__eq__", [](const Device& d, py::object o) {
-        if (py::isinstance<Device>(o)) {
-          return o.cast<Device>() == d;
-        }
-        // A DeviceType stands for its device with index 0 (as in MLX).
-        if (py::isinstance<Device::DeviceType>(o)) {
-          return Device(o.cast<Device::DeviceType>()) == d;
-        }
-        return false;
-      })
+      .def("__repr__",
+           [](const Device& d) {
+             std::ostringstream os;
+             os << d;
+             return os.str();
+           })
+      .def("__eq__",
+           [](const Device& d, py::object o) {
+             if (py::isinstance<Device>(o)) {
+               return o.cast<Device>() == d;
+             }
+             // A DeviceType stands for its device with index 0 (as in MLX).
+             if (py::isinstance<Device::DeviceType>(o)) {
+               return Device(o.cast<Device::DeviceType>()) == d;
+             }
+             return false;
+           })
       .def("__hash__", [](const Device& d) { return static_cast<int>(d.type) * 1000003 + d.index; });
   py::implicitly_convertible<Device::DeviceType, Device>();
 
@@ -144,20 +146,20 @@ void init_device(py::module_& m) {
 
   py::class_<Stream>(m, "Stream", "A stream for running operations on a device.")
       .def_property_readonly("device", [](const Stream& s) { return s.device; })
-      .def("__repr__", [](const Stream& s) {
-        std::ostringstream os;
-        os << s;
-        return os.str();
-      })
-      .def("__eq__", [](const Stream& s, py::object o) {
-        return py::isinstance<Stream>(o) && o.cast<Stream>() == s;
-      });
+      .def("__repr__",
+           [](const Stream& s) {
+             std::ostringstream os;
+             os << s;
+             return os.str();
+           })
+      .def("__eq__",
+           [](const Stream& s, py::object o) { return py::isinstance<Stream>(o) && o.cast<Stream>() == s; });
 
   m.def("default_device", &default_device, "Get the default device.");
-  m.def("set_default_device", [](const Device& d) { set_default_device(d); },
-        py::arg("device"), "Set the default device.");
-  m.def("default_stream", &default_stream, py::arg("device"),
-        "Get the device's default stream.");
+  m.def(
+      "set_default_device", [](const Device& d) { set_default_device(d); }, py::arg("device"),
+      "Set the default device.");
+  m.def("default_stream", &default_stream, py::arg("device"), "Get the device's default stream.");
   m.def("set_default_stream", &set_default_stream, py::arg("stream"),
         "Set the default stream of the stream's device.");
   m.def("new_stream", &new_stream, py::arg("device"), "Make a new stream on the device.");
@@ -171,19 +173,19 @@ void init_device(py::module_& m) {
       },
       py::arg("stream") = py::none(),
       "Wait for all work on the stream (default: the default stream) to finish.");
-  m.def("is_available", [](const Device& d) { return is_available(d); }, py::arg("device"),
-        "Whether the device is available.");
-  m.def("device_count", [](Device::DeviceType t) { return device_count(t); },
-        py::arg("device_type"), "Number of devices of the type.");
+  m.def(
+      "is_available", [](const Device& d) { return is_available(d); }, py::arg("device"),
+      "Whether the device is available.");
+  m.def(
+      "device_count", [](Device::DeviceType t) { return device_count(t); }, py::arg("device_type"),
+      "Number of devices of the type.");
 
   py::class_<StreamContext>(m, "StreamContext")
-      .def(py::init([](py::object s) { return StreamContext{to_stream_or_device(s)}; }),
-           py::arg("s"))
+      .def(py::init([](py::object s) { return StreamContext{to_stream_or_device(s)}; }), py::arg("s"))
       .def("__enter__", [](StreamContext& c) { c.enter(); })
       .def("__exit__", [](StreamContext& c, py::args) { c.exit(); });
   m.def(
-      "stream", [](py::object s) { return StreamContext{to_stream_or_device(s)}; },
-      py::arg("s"),
+      "stream", [](py::object s) { return StreamContext{to_stream_or_device(s)}; }, py::arg("s"),
       "A context manager that sets the default device and stream.");
   init_streams(m);
 }

@@ -70,8 +70,8 @@ void init_distributed(py::module_& parent) {
       [](const array&, int, py::object, py::object) -> array {
         throw std::invalid_argument("Cannot send to a singleton group");
       },
-      py::arg("x"), py::arg("dst"), py::kw_only(), py::arg("group") = py::none(), py::arg("stream") = py::none(),
-      "Send x to another process.");
+      py::arg("x"), py::arg("dst"), py::kw_only(), py::arg("group") = py::none(),
+      py::arg("stream") = py::none(), "Send x to another process.");
   m.def(
       "recv",
       [](py::object, py::object, int, py::object, py::object) -> array {
@@ -84,6 +84,6 @@ void init_distributed(py::module_& parent) {
       [](const array&, int, py::object, py::object) -> array {
         throw std::invalid_argument("Cannot recv from a singleton group");
       },
-      py::arg("x"), py::arg("src"), py::kw_only(), py::arg("group") = py::none(), py::arg("stream") = py::none(),
-      "Receive an array shaped like x from another process.");
+      py::arg("x"), py::arg("src"), py::kw_only(), py::arg("group") = py::none(),
+      py::arg("stream") = py::none(), "Receive an array shaped like x from another process.");
 }

@@ -24,18 +24,26 @@ FInfo make_finfo(Dtype t) {
     case Dtype::Val::float16:
       return {t, -65504.0, 65504.0, 0.0009765625, 6.103515625e-05, 16};
     case Dtype::Val::bfloat16:
-      return {t, -3.3895313892515355e38, 3.3895313892515355e38, 0.0078125,
-              1.1754943508222875e-38, 16};
+      return {t, -3.3895313892515355e38, 3.3895313892515355e38, 0.0078125, 1.1754943508222875e-38, 16};
     case Dtype::Val::float32:
-      return {t, -3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07,
-              1.1754943508222875e-38, 32};
+      return {
+          t, -3.4028234663852886e38, 3.4028234663852886e38, 1.1920928955078125e-07, 1.1754943508222875e-38,
+          32};
     case Dtype::Val::float64:
-      return {t, std::numeric_limits<double>::lowest(), std::numeric_limits<double>::max(),
-              std::numeric_limits<double>::epsilon(), std::numeric_limits<double>::min(), 64};
+      return {t,
+              std::numeric_limits<double>::lowest(),
+              std::numeric_limits<double>::max(),
+              std::numeric_limits<double>::epsilon(),
+              std::numeric_limits<double>::min(),
+              64};
     case Dtype::Val::complex64:
       // The limits of its float32 parts, as MLX reports them.
-      return {float32, -3.4028234663852886e38, 3.4028234663852886e38,
-              1.1920928955078125e-07, 1.1754943508222875e-38, 32};
+      return {float32,
+              -3.4028234663852886e38,
+              3.4028234663852886e38,
+              1.1920928955078125e-07,
+              1.1754943508222875e-38,
+              32};
     default: {
       std::ostringstream msg;
       msg << "[finfo] dtype " << t << " is not inexact.";
@@ -138,12 +146,11 @@ void init_dtype_queries(py::module_& m) {
 
 void init_dtype(py::module_& m) {
   py::class_<Dtype>(m, "Dtype", "An object holding the type of the elements of an array.")
-      .def_property_readonly("size", [](const Dtype& t) { return int(t.size); },
-                             "Size of the type in bytes.")
+      .def_property_readonly(
+          "size", [](const Dtype& t) { return int(t.size); }, "Size of the type in bytes.")
       .def("__repr__", [](const Dtype& t) { return "mlx.core." + dtype_to_string(t); })
-      .def("__eq__", [](const Dtype& t, py::object o) {
-        return py::isinstance<Dtype>(o) && o.cast<Dtype>() == t;
-      })
+      .def("__eq__",
+           [](const Dtype& t, py::object o) { return py::isinstance<Dtype>(o) && o.cast<Dtype>() == t; })
       .def("__hash__", [](const Dtype& t) { return static_cast<int>(t.val); });
 
   for (auto t : all_dtypes) {
@@ -160,8 +167,8 @@ void init_dtype(py::module_& m) {
       .value("integer", DtypeCategory::integer)
       .value("number", DtypeCategory::number)
       .value("generic", DtypeCategory::generic);
-  for (auto name : {"complexfloating", "floating", "inexact", "signedinteger",
-                    "unsignedinteger", "integer", "number", "generic"}) {
+  for (auto name : {"complexfloating", "floating", "inexact", "signedinteger", "unsignedinteger", "integer",
+                    "number", "generic"}) {
     m.attr(name) = m.attr("DtypeCategory").attr(name);
   }
 
@@ -214,8 +221,8 @@ void init_dtype(py::module_& m) {
       .def_readonly("dtype", &IInfo::dtype)
       .def("__repr__", [](const IInfo& f) {
         std::ostringstream os;
-        os << "iinfo(min=" << py::str(f.min).cast<std::string>() << ", max="
-           << py::str(f.max).cast<std::string>() << ", dtype=" << f.dtype << ")";
+        os << "iinfo(min=" << py::str(f.min).cast<std::string>()
+           << ", max=" << py::str(f.max).cast<std::string>() << ", dtype=" << f.dtype << ")";
         return os.str();
       });
   init_dtype_queries(m);

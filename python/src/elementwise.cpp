@@ -68,15 +68,13 @@ void init_elementwise(py::module_& m) {
   };
   for (auto& u : unary) {
     m.def(
-        u.name,
-        [f = u.f](py::object a, py::object s) { return f(to_array(a), to_stream_or_device(s)); },
+        u.name, [f = u.f](py::object a, py::object s) { return f(to_array(a), to_stream_or_device(s)); },
         py::arg("a"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(), u.doc);
   }
   // Aliases are the same objects, as in MLX.
   const std::pair<const char*, const char*> aliases[] = {
-      {"arcsin", "asin"},   {"arccos", "acos"},   {"arctan", "atan"},
-      {"arcsinh", "asinh"}, {"arccosh", "acosh"}, {"arctanh", "atanh"},
-      {"conjugate", "conj"},
+      {"arcsin", "asin"},   {"arccos", "acos"},   {"arctan", "atan"},    {"arcsinh", "asinh"},
+      {"arccosh", "acosh"}, {"arctanh", "atanh"}, {"conjugate", "conj"},
   };
   for (auto& [name, alias] : aliases) {
     m.attr(alias) = m.attr(name);
@@ -116,8 +114,7 @@ void init_elementwise(py::module_& m) {
           auto [x, y] = to_arrays(a, b);
           return f(x, y, to_stream_or_device(s));
         },
-        py::arg("a"), py::arg("b"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
-        b.doc);
+        py::arg("a"), py::arg("b"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(), b.doc);
   }
   m.attr("pow") = m.attr("power");
   m.attr("atan2") = m.attr("arctan2");
@@ -138,16 +135,16 @@ void init_elementwise(py::module_& m) {
       [](py::object a, int decimals, py::object s) {
         return round(to_array(a), decimals, to_stream_or_device(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("decimals") = 0, py::kw_only(),
-      py::arg("stream") = py::none(), "Round to the given number of decimals (half to even).");
+      py::arg("a"), py::pos_only(), py::arg("decimals") = 0, py::kw_only(), py::arg("stream") = py::none(),
+      "Round to the given number of decimals (half to even).");
   m.def(
       "where",
       [](py::object c, py::object x, py::object y, py::object s) {
         auto [a, b] = to_arrays(x, y);
         return where(to_array(c), a, b, to_stream_or_device(s));
       },
-      py::arg("condition"), py::arg("x"), py::arg("y"), py::kw_only(),
-      py::arg("stream") = py::none(), "Select from x where condition is true and y elsewhere.");
+      py::arg("condition"), py::arg("x"), py::arg("y"), py::kw_only(), py::arg("stream") = py::none(),
+      "Select from x where condition is true and y elsewhere.");
   m.def(
       "clip",
       [](py::object a, py::object lo, py::object hi, py::object s) {
@@ -165,8 +162,7 @@ void init_elementwise(py::module_& m) {
       py::arg("stream") = py::none(), "Clip the values of the array between a_min and a_max.");
   m.def(
       "nan_to_num",
-      [](py::object a, float nan, std::optional<float> posinf, std::optional<float> neginf,
-         py::object s) {
+      [](py::object a, float nan, std::optional<float> posinf, std::optional<float> neginf, py::object s) {
         return nan_to_num(to_array(a), nan, posinf, neginf, to_stream_or_device(s));
       },
       py::arg("a"), py::pos_only(), py::arg("nan") = 0.0f, py::arg("posinf") = py::none(),
@@ -197,9 +193,7 @@ void init_elementwise(py::module_& m) {
       py::arg("stream") = py::none(), "Whether two arrays have the same shape and elements.");
   m.def(
       "matmul",
-      [](const array& a, const array& b, py::object s) {
-        return matmul(a, b, to_stream_or_device(s));
-      },
+      [](const array& a, const array& b, py::object s) { return matmul(a, b, to_stream_or_device(s)); },
       py::arg("a"), py::arg("b"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
       "Matrix product with NumPy's broadcasting and 1-d rules.");
 }

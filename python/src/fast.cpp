@@ -18,7 +18,8 @@ void init_fast(py::module_& parent) {
       [](const array& x, std::optional<array> weight, float eps, py::object s) {
         return fast::rms_norm(x, weight, eps, sd(s));
       },
-      py::arg("x"), py::arg("weight").none(true), py::arg("eps"), py::kw_only(), py::arg("stream") = py::none(),
+      py::arg("x"), py::arg("weight").none(true), py::arg("eps"), py::kw_only(),
+      py::arg("stream") = py::none(),
       "Root mean square normalization over the last axis, times `weight` if given.");
   m.def(
       "layer_norm",
@@ -26,12 +27,14 @@ void init_fast(py::module_& parent) {
         return fast::layer_norm(x, weight, bias, eps, sd(s));
       },
       py::arg("x"), py::arg("weight").none(true), py::arg("bias").none(true), py::arg("eps"), py::kw_only(),
-      py::arg("stream") = py::none(), "Layer normalization over the last axis, with optional weight and bias.");
+      py::arg("stream") = py::none(),
+      "Layer normalization over the last axis, with optional weight and bias.");
   m.def(
       "rope",
-      [](const array& a, int dims, bool traditional, std::optional<float> base, float scale, py::object offset,
-         std::optional<array> freqs, py::object s) {
-        array off = py::isinstance<array>(offset) ? py::cast<array>(offset) : array(offset.cast<int>(), int32);
+      [](const array& a, int dims, bool traditional, std::optional<float> base, float scale,
+         py::object offset, std::optional<array> freqs, py::object s) {
+        array off =
+            py::isinstance<array>(offset) ? py::cast<array>(offset) : array(offset.cast<int>(), int32);
         return fast::rope(a, dims, traditional, base, scale, off, freqs, sd(s));
       },
       py::arg("a"), py::arg("dims"), py::kw_only(), py::arg("traditional"), py::arg("base").none(true),
@@ -97,6 +100,8 @@ void init_fast(py::module_& parent) {
       "A custom CUDA kernel (unavailable on this back-end).");
   m.def(
       "precompiled_cuda_kernel",
-      [](py::kwargs) -> py::object { throw std::runtime_error("[precompiled_cuda_kernel] No CUDA back-end."); },
+      [](py::kwargs) -> py::object {
+        throw std::runtime_error("[precompiled_cuda_kernel] No CUDA back-end.");
+      },
       "A precompiled CUDA kernel (unavailable on this back-end).");
 }

@@ -31,8 +31,8 @@ void def_one(py::module_& m, const char* name, OneAxis f, const char* doc) {
       [f, name](const array& a, py::object n, int axis, const std::string& norm, py::object s) {
         return f(a, size(n), axis, fft::norm_from_string(norm, name), to_stream_or_device(s));
       },
-      py::arg("a"), py::arg("n") = py::none(), py::arg("axis") = -1, py::arg("norm") = "backward", py::kw_only(),
-      py::arg("stream") = py::none(), doc);
+      py::arg("a"), py::arg("n") = py::none(), py::arg("axis") = -1, py::arg("norm") = "backward",
+      py::kw_only(), py::arg("stream") = py::none(), doc);
 }
 
 // fft2 and friends default to the last two axes, fftn and friends to all.
@@ -70,30 +70,31 @@ void init_fft(py::module_& parent) {
         return fft::stft(x, n_fft, size(hop), size(win), window, center, pad_mode,
                          fft::norm_from_string(norm, "stft"), onesided, to_stream_or_device(s));
       },
-      py::arg("x"), py::arg("n_fft") = 2048, py::arg("hop_length") = py::none(), py::arg("win_length") = py::none(),
-      py::arg("window") = py::none(), py::arg("center") = true, py::arg("pad_mode") = "reflect",
-      py::arg("norm") = "backward", py::arg("onesided") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
+      py::arg("x"), py::arg("n_fft") = 2048, py::arg("hop_length") = py::none(),
+      py::arg("win_length") = py::none(), py::arg("window") = py::none(), py::arg("center") = true,
+      py::arg("pad_mode") = "reflect", py::arg("norm") = "backward", py::arg("onesided") = py::none(),
+      py::kw_only(), py::arg("stream") = py::none(),
       "Short-time Fourier transform of the last axis: (..., n_freq, n_frames).");
   m.def(
       "istft",
-      [](const array& m_, py::object n_fft, py::object hop, py::object win, std::optional<array> window, bool center,
-         const std::string& norm, std::optional<bool> onesided, py::object length, py::object s) {
-        return fft::istft(m_, size(n_fft), size(hop), size(win), window, center, fft::norm_from_string(norm, "istft"),
-                          onesided, size(length), to_stream_or_device(s));
+      [](const array& m_, py::object n_fft, py::object hop, py::object win, std::optional<array> window,
+         bool center, const std::string& norm, std::optional<bool> onesided, py::object length,
+         py::object s) {
+        return fft::istft(m_, size(n_fft), size(hop), size(win), window, center,
+                          fft::norm_from_string(norm, "istft"), onesided, size(length),
+                          to_stream_or_device(s));
       },
       py::arg("stft_matrix"), py::arg("n_fft") = py::none(), py::arg("hop_length") = py::none(),
       py::arg("win_length") = py::none(), py::arg("window") = py::none(), py::arg("center") = true,
-      py::arg("norm") = "backward", py::arg("onesided") = py::none(), py::arg("length") = py::none(), py::kw_only(),
-      py::arg("stream") = py::none(), "The inverse of stft (overlap-add).");
+      py::arg("norm") = "backward", py::arg("onesided") = py::none(), py::arg("length") = py::none(),
+      py::kw_only(), py::arg("stream") = py::none(), "The inverse of stft (overlap-add).");
   m.def(
-      "fftfreq",
-      [](int n, double d, py::object s) { return fft::fftfreq(n, d, to_stream_or_device(s)); }, py::arg("n"),
-      py::arg("d") = 1.0, py::kw_only(), py::arg("stream") = py::none(),
+      "fftfreq", [](int n, double d, py::object s) { return fft::fftfreq(n, d, to_stream_or_device(s)); },
+      py::arg("n"), py::arg("d") = 1.0, py::kw_only(), py::arg("stream") = py::none(),
       "Sample frequencies of an n-point transform with sample spacing d.");
   m.def(
-      "rfftfreq",
-      [](int n, double d, py::object s) { return fft::rfftfreq(n, d, to_stream_or_device(s)); }, py::arg("n"),
-      py::arg("d") = 1.0, py::kw_only(), py::arg("stream") = py::none(),
+      "rfftfreq", [](int n, double d, py::object s) { return fft::rfftfreq(n, d, to_stream_or_device(s)); },
+      py::arg("n"), py::arg("d") = 1.0, py::kw_only(), py::arg("stream") = py::none(),
       "Sample frequencies of rfft (the non-negative ones).");
   m.def(
       "fftshift",

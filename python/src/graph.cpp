@@ -56,9 +56,8 @@ class PyCustomFunction {
     };
     std::optional<CustomVJP> vjp_rule;
     if (vjp_) {
-      vjp_rule = [st](const std::vector<array>& primals,
-                                               const std::vector<array>& cots,
-                                               const std::vector<array>& outputs) {
+      vjp_rule = [st](const std::vector<array>& primals, const std::vector<array>& cots,
+                      const std::vector<array>& outputs) {
         py::gil_scoped_acquire gil;
         size_t i = 0, j = 0, k = 0;
         auto p = tree_unflatten(st->args_tree, primals, i);
@@ -75,9 +74,8 @@ class PyCustomFunction {
     }
     std::optional<CustomJVP> jvp_rule;
     if (jvp_) {
-      jvp_rule = [st](const std::vector<array>& primals,
-                                     const std::vector<array>& tans,
-                                     const std::vector<int>& argnums) {
+      jvp_rule = [st](const std::vector<array>& primals, const std::vector<array>& tans,
+                      const std::vector<int>& argnums) {
         py::gil_scoped_acquire gil;
         std::vector<array> all_tans;
         for (auto& p : primals) {
@@ -94,8 +92,7 @@ class PyCustomFunction {
     }
     std::optional<CustomVmap> vmap_rule;
     if (vmap_) {
-      vmap_rule = [st](const std::vector<array>& inputs,
-                                       const std::vector<int>& axes) {
+      vmap_rule = [st](const std::vector<array>& inputs, const std::vector<int>& axes) {
         py::gil_scoped_acquire gil;
         size_t i = 0;
         auto in = tree_unflatten(st->args_tree, inputs, i);

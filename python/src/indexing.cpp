@@ -54,12 +54,13 @@ void init_indexing(py::module_& m) {
       [](const array& a, const array& update, const array& start, std::vector<int> axes, py::object s) {
         return slice_update(a, update, start, std::move(axes), sd(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("update"), py::arg("start_indices"), py::arg("axes"), py::kw_only(),
-      py::arg("stream") = py::none(), "A copy of a with update written at start_indices along axes.");
+      py::arg("a"), py::pos_only(), py::arg("update"), py::arg("start_indices"), py::arg("axes"),
+      py::kw_only(), py::arg("stream") = py::none(),
+      "A copy of a with update written at start_indices along axes.");
   m.def(
       "unique",
-      [](const array& a, std::optional<int> size, bool return_index, bool return_inverse,
-         bool return_counts, py::object fill_value, py::object s) -> py::object {
+      [](const array& a, std::optional<int> size, bool return_index, bool return_inverse, bool return_counts,
+         py::object fill_value, py::object s) -> py::object {
         std::optional<array> fill;
         if (!fill_value.is_none()) {
           fill = is_array(fill_value) ? py::cast<array>(fill_value) : to_array_like(fill_value, a);
@@ -107,8 +108,8 @@ void init_indexing(py::module_& m) {
       [](const array& x, std::optional<array> weights, int minlength, py::object s) {
         return bincount(x, weights, minlength, sd(s));
       },
-      py::arg("x"), py::pos_only(), py::arg("weights") = py::none(), py::arg("minlength") = 0,
-      py::kw_only(), py::arg("stream") = py::none(),
+      py::arg("x"), py::pos_only(), py::arg("weights") = py::none(), py::arg("minlength") = 0, py::kw_only(),
+      py::arg("stream") = py::none(),
       "The number of occurrences of each value in a 1-d array of non-negative integers (the\n"
       "sum of `weights` at them, if given), with max(x) + 1 or `minlength` bins, as NumPy's\n"
       "bincount. Counts are int32; weighted sums keep a floating weights dtype (float32\n"
@@ -136,8 +137,11 @@ void init_indexing(py::module_& m) {
         return diagonal(a, offset, axis1, axis2, sd(s));
       },
       py::arg("offset") = 0, py::arg("axis1") = 0, py::arg("axis2") = 1, py::arg("stream") = py::none());
-  for (auto [name, f] : {std::pair<const char*, ScanFn>{"cumsum", &cumsum}, {"cumprod", &cumprod},
-                         {"cummax", &cummax}, {"cummin", &cummin}, {"logcumsumexp", &logcumsumexp}}) {
+  for (auto [name, f] : {std::pair<const char*, ScanFn>{"cumsum", &cumsum},
+                         {"cumprod", &cumprod},
+                         {"cummax", &cummax},
+                         {"cummin", &cummin},
+                         {"logcumsumexp", &logcumsumexp}}) {
     cls.def(
         name,
         [f = f](const array& a, std::optional<int> axis, bool reverse, bool inclusive, py::object s) {

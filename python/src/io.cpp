@@ -105,8 +105,8 @@ std::optional<std::string> as_path(py::handle file) {
 }
 
 [[noreturn]] void bad_file(const char* op) {
-  throw std::invalid_argument(
-      std::string("[") + op + "] Input must be a file-like object opened in binary mode, or string");
+  throw std::invalid_argument(std::string("[") + op +
+                              "] Input must be a file-like object opened in binary mode, or string");
 }
 
 std::shared_ptr<io::Reader> reader_for(py::handle file, const char* op) {
@@ -166,15 +166,16 @@ std::unordered_map<std::string, array> array_dict(py::handle arrays, const char*
   std::unordered_map<std::string, array> out;
   for (auto kv : py::reinterpret_borrow<py::dict>(arrays)) {
     if (!py::isinstance<py::str>(kv.first) || !is_array(kv.second)) {
-      throw std::runtime_error(
-          std::string("[") + op + "] Arrays must be a dictionary of str keys and mx.array values.");
+      throw std::runtime_error(std::string("[") + op +
+                               "] Arrays must be a dictionary of str keys and mx.array values.");
     }
     out.insert_or_assign(kv.first.cast<std::string>(), kv.second.cast<array>());
   }
   return out;
 }
 
-py::object py_load(py::object file, std::optional<std::string> format, bool return_metadata, py::object stream) {
+py::object py_load(py::object file, std::optional<std::string> format, bool return_metadata,
+                   py::object stream) {
   StreamOrDevice s = to_stream_or_device(stream);
   std::optional<std::string> path = as_path(file);
   if (!path && !py::hasattr(file, "read")) {
@@ -272,8 +273,8 @@ void savez_impl(py::object file, py::args args, py::kwargs kwargs, bool compress
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = "arr_" + std::to_string(i);
     if (kwargs.contains(py::str(name))) {
-      throw std::invalid_argument(
-          std::string("[") + op + "] Cannot use un-named variables and keyword " + name);
+      throw std::invalid_argument(std::string("[") + op + "] Cannot use un-named variables and keyword " +
+                                  name);
     }
     if (!is_array(args[i])) {
       throw std::runtime_error(std::string("[") + op + "] Arrays to save must be mx.array.");
@@ -362,15 +363,15 @@ void py_save_gguf(py::object file, py::dict arrays, py::object metadata) {
         std::vector<std::string> strs;
         for (auto item : v) {
           if (!py::isinstance<py::str>(item)) {
-            throw std::runtime_error(
-                "[save_gguf] Metadata lists must hold only strings (key '" + key + "').");
+            throw std::runtime_error("[save_gguf] Metadata lists must hold only strings (key '" + key +
+                                     "').");
           }
           strs.push_back(item.cast<std::string>());
         }
         meta[key] = std::move(strs);
       } else {
-        throw std::runtime_error(
-            "[save_gguf] Metadata values must be mx.array, str or list of str (key '" + key + "').");
+        throw std::runtime_error("[save_gguf] Metadata values must be mx.array, str or list of str (key '" +
+                                 key + "').");
       }
     }
   }

@@ -9,9 +9,8 @@ void init_last_axis(py::module_& m) {
       [](const array& a, py::object axis, bool precise, py::object s) {
         return softmax(a, axes_or_all(a, axis), precise, to_stream_or_device(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::kw_only(),
-      py::arg("precise") = false, py::arg("stream") = py::none(),
-      "Softmax over the given axes (all when None), computed stably.");
+      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::kw_only(), py::arg("precise") = false,
+      py::arg("stream") = py::none(), "Softmax over the given axes (all when None), computed stably.");
   m.def(
       "hadamard_transform",
       [](const array& a, std::optional<float> scale, py::object s) {

@@ -47,8 +47,8 @@ array from_fp8_impl(const array& x, Dtype t, StreamOrDevice s) {
   for (int b = 0; b < 256; ++b) {
     int e = (b >> 3) & 0xF, mant = b & 7;
     float v = (b & 0x7F) == 0x7F ? std::nanf("")
-              : e == 0          ? std::ldexp(float(mant), -9)
-                                : std::ldexp(1.0f + mant / 8.0f, e - 7);
+              : e == 0           ? std::ldexp(float(mant), -9)
+                                 : std::ldexp(1.0f + mant / 8.0f, e - 7);
     table[b] = (b & 0x80) ? -v : v;
   }
   array values(table.begin(), Shape{256}, float32);
@@ -68,24 +68,21 @@ void init_layout(py::module_& m) {
       py::arg("x"), py::arg("dtype") = bfloat16, py::kw_only(), py::arg("stream") = py::none(),
       "Convert the array from fp8 (e4m3, uint8) to another floating-point type.");
   m.def(
-      "astype",
-      [](const array& a, Dtype t, py::object s) { return astype(a, t, to_stream_or_device(s)); },
-      py::arg("a"), py::pos_only(), py::arg("dtype"), py::kw_only(),
-      py::arg("stream") = py::none(), "Cast the array to dtype.");
+      "astype", [](const array& a, Dtype t, py::object s) { return astype(a, t, to_stream_or_device(s)); },
+      py::arg("a"), py::pos_only(), py::arg("dtype"), py::kw_only(), py::arg("stream") = py::none(),
+      "Cast the array to dtype.");
   m.def(
       "view",
-      [](py::object a, Dtype t, py::object s) {
-        return view(to_array(a), t, to_stream_or_device(s));
-      },
-      py::arg("a"), py::pos_only(), py::arg("dtype"), py::kw_only(),
-      py::arg("stream") = py::none(), "Reinterpret the bytes of the array as dtype.");
+      [](py::object a, Dtype t, py::object s) { return view(to_array(a), t, to_stream_or_device(s)); },
+      py::arg("a"), py::pos_only(), py::arg("dtype"), py::kw_only(), py::arg("stream") = py::none(),
+      "Reinterpret the bytes of the array as dtype.");
   m.def(
       "reshape",
       [](const array& a, py::object shape, py::object s) {
         return reshape(a, get_shape(shape, "reshape"), to_stream_or_device(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("shape"), py::kw_only(),
-      py::arg("stream") = py::none(), "Reshape the array (one dim may be -1).");
+      py::arg("a"), py::pos_only(), py::arg("shape"), py::kw_only(), py::arg("stream") = py::none(),
+      "Reshape the array (one dim may be -1).");
   m.def(
       "flatten",
       [](const array& a, int start, int end, py::object s) {
@@ -94,13 +91,12 @@ void init_layout(py::module_& m) {
         int st = std::max(0, start < 0 ? start + nd : start);
         int en = std::min(nd - 1, end < 0 ? end + nd : end);
         if (nd > 0 && en < st) {
-          throw std::invalid_argument(
-              "[flatten] start_axis must be less than or equal to end_axis");
+          throw std::invalid_argument("[flatten] start_axis must be less than or equal to end_axis");
         }
         return flatten(a, start, end, to_stream_or_device(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("start_axis") = 0, py::arg("end_axis") = -1,
-      py::kw_only(), py::arg("stream") = py::none(), "Flatten the axes [start_axis, end_axis].");
+      py::arg("a"), py::pos_only(), py::arg("start_axis") = 0, py::arg("end_axis") = -1, py::kw_only(),
+      py::arg("stream") = py::none(), "Flatten the axes [start_axis, end_axis].");
   m.def(
       "squeeze",
       [](const array& a, py::object axis, py::object s) {
@@ -144,8 +140,8 @@ void init_layout(py::module_& m) {
       [](py::object a, py::object shape, py::object s) {
         return broadcast_to(to_array(a), get_shape(shape, "broadcast_to"), to_stream_or_device(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("shape"), py::kw_only(),
-      py::arg("stream") = py::none(), "Broadcast the array to a shape.");
+      py::arg("a"), py::pos_only(), py::arg("shape"), py::kw_only(), py::arg("stream") = py::none(),
+      "Broadcast the array to a shape.");
   m.def(
       "contiguous",
       [](const array& a, bool allow_col_major, py::object s) {

@@ -108,7 +108,7 @@ void init_layout_composed(py::module_& m) {
       "tile",
       [](const array& a, py::object reps, py::object s) {
         std::vector<int> r = py::isinstance<py::int_>(reps) ? std::vector<int>{reps.cast<int>()}
-                                                             : reps.cast<std::vector<int>>();
+                                                            : reps.cast<std::vector<int>>();
         return tile(a, r, sd(s));
       },
       py::arg("a"), py::arg("reps"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
@@ -129,7 +129,8 @@ void init_layout_composed(py::module_& m) {
         auto axes = get_axes(axis);
         return axes ? flip(a, *axes, sd(s)) : flip(a, sd(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
+      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::kw_only(),
+      py::arg("stream") = py::none(),
       "Reverse the order of elements along the given axes (all axes if None).");
   m.def(
       "roll",
@@ -144,8 +145,8 @@ void init_layout_composed(py::module_& m) {
         }
         return roll(a, sh, *axes, sd(s));
       },
-      py::arg("a"), py::arg("shift"), py::arg("axis") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
-      "Roll elements along the given axes (the flattened array if None).");
+      py::arg("a"), py::arg("shift"), py::arg("axis") = py::none(), py::kw_only(),
+      py::arg("stream") = py::none(), "Roll elements along the given axes (the flattened array if None).");
   m.def(
       "meshgrid",
       [](py::args arrays, bool sparse, std::string indexing, py::object s) {
@@ -190,11 +191,11 @@ void init_layout_composed(py::module_& m) {
       [](const array& a, std::optional<std::vector<int>> axes, py::object s) {
         return axes ? transpose(a, *axes, sd(s)) : transpose(a, sd(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("axes") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
-      "Permute the axes (reverse them by default).");
+      py::arg("a"), py::pos_only(), py::arg("axes") = py::none(), py::kw_only(),
+      py::arg("stream") = py::none(), "Permute the axes (reverse them by default).");
   m.def(
-      "matrix_transpose", [](const array& a, py::object s) { return matrix_transpose(a, sd(s)); }, py::arg("a"),
-      py::pos_only(), py::kw_only(), py::arg("stream") = py::none(), "Swap the last two axes.");
+      "matrix_transpose", [](const array& a, py::object s) { return matrix_transpose(a, sd(s)); },
+      py::arg("a"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(), "Swap the last two axes.");
   m.def(
       "unflatten",
       [](const array& a, int axis, Shape shape, py::object s) { return unflatten(a, axis, shape, sd(s)); },

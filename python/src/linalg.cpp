@@ -22,21 +22,28 @@ void init_linalg(py::module_& parent) {
       py::arg("a"), py::arg("UPLO") = "L", py::kw_only(), py::arg("stream") = py::none(),
       "Eigenvalues (ascending) of symmetric matrices.");
   m.def(
-      "inv", [](const array& a, py::object s) { return linalg::inv(a, to_stream_or_device(s)); }, py::arg("a"),
-      py::kw_only(), py::arg("stream") = py::none(), "Inverse of square matrices (float32, float64).");
+      "inv", [](const array& a, py::object s) { return linalg::inv(a, to_stream_or_device(s)); },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
+      "Inverse of square matrices (float32, float64).");
   m.def(
       "solve",
-      [](const array& a, const array& b, py::object s) { return linalg::solve(a, b, to_stream_or_device(s)); },
+      [](const array& a, const array& b, py::object s) {
+        return linalg::solve(a, b, to_stream_or_device(s));
+      },
       py::arg("a"), py::arg("b"), py::kw_only(), py::arg("stream") = py::none(),
       "Solve a x = b for square a; b a vector or matrices.");
   m.def(
       "cholesky",
-      [](const array& a, bool upper, py::object s) { return linalg::cholesky(a, upper, to_stream_or_device(s)); },
+      [](const array& a, bool upper, py::object s) {
+        return linalg::cholesky(a, upper, to_stream_or_device(s));
+      },
       py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
       "Cholesky factor of symmetric positive-definite matrices.");
   m.def(
       "tri_inv",
-      [](const array& a, bool upper, py::object s) { return linalg::tri_inv(a, upper, to_stream_or_device(s)); },
+      [](const array& a, bool upper, py::object s) {
+        return linalg::tri_inv(a, upper, to_stream_or_device(s));
+      },
       py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
       "Inverse of the lower (or upper) triangle of square matrices.");
   m.def(
@@ -48,7 +55,9 @@ void init_linalg(py::module_& parent) {
       "Solve t x = b for t the lower (or upper) triangle of a.");
   m.def(
       "cholesky_inv",
-      [](const array& a, bool upper, py::object s) { return linalg::cholesky_inv(a, upper, to_stream_or_device(s)); },
+      [](const array& a, bool upper, py::object s) {
+        return linalg::cholesky_inv(a, upper, to_stream_or_device(s));
+      },
       py::arg("a"), py::arg("upper") = false, py::kw_only(), py::arg("stream") = py::none(),
       "Inverse of A = L L^T (or U^T U) from its Cholesky factor.");
   m.def(
@@ -86,8 +95,9 @@ void init_linalg(py::module_& parent) {
       py::arg("a"), py::arg("compute_uv") = true, py::kw_only(), py::arg("stream") = py::none(),
       "Singular value decomposition: U, S, Vt (or S alone).");
   m.def(
-      "pinv", [](const array& a, py::object s) { return linalg::pinv(a, to_stream_or_device(s)); }, py::arg("a"),
-      py::kw_only(), py::arg("stream") = py::none(), "Moore-Penrose pseudo-inverse from the SVD.");
+      "pinv", [](const array& a, py::object s) { return linalg::pinv(a, to_stream_or_device(s)); },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
+      "Moore-Penrose pseudo-inverse from the SVD.");
   m.def(
       "eig",
       [](const array& a, py::object s) {
@@ -101,8 +111,8 @@ void init_linalg(py::module_& parent) {
       py::arg("a"), py::kw_only(), py::arg("stream") = py::none(),
       "Eigenvalues of general square matrices (complex64).");
   m.def(
-      "det", [](const array& a, py::object s) { return linalg::det(a, to_stream_or_device(s)); }, py::arg("a"),
-      py::kw_only(), py::arg("stream") = py::none(), "Determinant of square matrices.");
+      "det", [](const array& a, py::object s) { return linalg::det(a, to_stream_or_device(s)); },
+      py::arg("a"), py::kw_only(), py::arg("stream") = py::none(), "Determinant of square matrices.");
   m.def(
       "slogdet",
       [](const array& a, py::object s) {

@@ -26,8 +26,7 @@ void init_products(py::module_& m) {
         return addmm(c, a, b, alpha, beta, to_stream_or_device(s));
       },
       py::arg("c"), py::arg("a"), py::arg("b"), py::pos_only(), py::arg("alpha") = 1.0f,
-      py::arg("beta") = 1.0f, py::kw_only(), py::arg("stream") = py::none(),
-      "beta * c + alpha * (a @ b).");
+      py::arg("beta") = 1.0f, py::kw_only(), py::arg("stream") = py::none(), "beta * c + alpha * (a @ b).");
   m.def(
       "vecdot",
       [](const array& a, const array& b, int axis, py::object s) {
@@ -38,21 +37,18 @@ void init_products(py::module_& m) {
   m.def(
       "gather_mm",
       [](const array& a, const array& b, std::optional<array> lhs, std::optional<array> rhs,
-         bool sorted_indices, py::object s) {
-        return gather_mm(a, b, lhs, rhs, sorted_indices, to_stream_or_device(s));
-      },
+         bool sorted_indices,
+         py::object s) { return gather_mm(a, b, lhs, rhs, sorted_indices, to_stream_or_device(s)); },
       py::arg("a"), py::arg("b"), py::pos_only(), py::arg("lhs_indices") = py::none(),
       py::arg("rhs_indices") = py::none(), py::kw_only(), py::arg("sorted_indices") = false,
-      py::arg("stream") = py::none(),
-      "Matrix products of the matrices of a and b picked by the indices.");
+      py::arg("stream") = py::none(), "Matrix products of the matrices of a and b picked by the indices.");
   m.def(
       "segmented_mm",
       [](const array& a, const array& b, const array& segments, py::object s) {
         return segmented_mm(a, b, segments, to_stream_or_device(s));
       },
       py::arg("a"), py::arg("b"), py::pos_only(), py::arg("segments"), py::kw_only(),
-      py::arg("stream") = py::none(),
-      "One product per [start, end) segment of the inner dimension.");
+      py::arg("stream") = py::none(), "One product per [start, end) segment of the inner dimension.");
   m.def(
       "block_masked_mm",
       [](const array& a, const array& b, int block_size, std::optional<array> mask_out,
@@ -60,8 +56,8 @@ void init_products(py::module_& m) {
         return block_masked_mm(a, b, block_size, mask_out, mask_lhs, mask_rhs, to_stream_or_device(s));
       },
       py::arg("a"), py::arg("b"), py::pos_only(), py::arg("block_size") = 64,
-      py::arg("mask_out") = py::none(), py::arg("mask_lhs") = py::none(),
-      py::arg("mask_rhs") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
+      py::arg("mask_out") = py::none(), py::arg("mask_lhs") = py::none(), py::arg("mask_rhs") = py::none(),
+      py::kw_only(), py::arg("stream") = py::none(),
       "Matrix product with block masks on the output and the operands.");
   m.def(
       "outer", [](const array& a, const array& b, py::object s) { return outer(a, b, sd(s)); }, py::arg("a"),
@@ -96,8 +92,7 @@ void init_products(py::module_& m) {
       [](const std::string& subscripts, py::args operands, py::object s) {
         return einsum(subscripts, to_arrays_list(operands), sd(s));
       },
-      py::arg("subscripts"), py::arg("stream") = py::none(),
-      "Einstein summation over the operands.");
+      py::arg("subscripts"), py::arg("stream") = py::none(), "Einstein summation over the operands.");
   m.def(
       "einsum_path",
       [](const std::string& subscripts, py::args operands) {
@@ -116,6 +111,5 @@ void init_products(py::module_& m) {
         }
         return py::make_tuple(steps, info);
       },
-      py::arg("subscripts"),
-      "The contraction order einsum would use and a summary of its cost.");
+      py::arg("subscripts"), "The contraction order einsum would use and a summary of its cost.");
 }

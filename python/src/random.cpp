@@ -19,10 +19,10 @@ void init_random(py::module_& parent) {
   auto m = parent.def_submodule("random", "Random number generation (Threefry-2x32 keys, as MLX).");
   using namespace mlx::core;
 
-  m.def("key", [](uint64_t seed) { return random::key(seed); }, py::arg("seed"),
-        "A PRNG key (uint32 array of shape (2,)) from a seed.");
-  m.def("seed", [](uint64_t seed) { random::seed(seed); }, py::arg("seed"),
-        "Seeds the global PRNG.");
+  m.def(
+      "key", [](uint64_t seed) { return random::key(seed); }, py::arg("seed"),
+      "A PRNG key (uint32 array of shape (2,)) from a seed.");
+  m.def("seed", [](uint64_t seed) { random::seed(seed); }, py::arg("seed"), "Seeds the global PRNG.");
   // The global key, as MLX keeps it: a list holding one key, which
   // mx.compile(..., inputs=[mx.random.state], outputs=[mx.random.state])
   // can thread through a compiled function.
@@ -46,8 +46,7 @@ void init_random(py::module_& parent) {
   // The list lives until the interpreter exits: hand the key back before.
   py::module_::import("atexit").attr("register")(py::cpp_function([]() { random::set_key_storage({}, {}); }));
   m.def(
-      "split",
-      [](const array& key, int num, py::object s) { return random::split(key, num, sd(s)); },
+      "split", [](const array& key, int num, py::object s) { return random::split(key, num, sd(s)); },
       py::arg("key"), py::arg("num") = 2, py::arg("stream") = py::none(),
       "Splits a PRNG key into `num` keys (an array of shape (num, 2)).");
   m.def(
@@ -57,8 +56,8 @@ void init_random(py::module_& parent) {
         return random::uniform(to_array(low), to_array(high), shape_of(shape, "uniform"),
                                dtype_or(dtype, float32), key, sd(s));
       },
-      py::arg("low") = 0, py::arg("high") = 1, py::arg("shape") = py::list(),
-      py::arg("dtype") = float32, py::arg("key") = py::none(), py::arg("stream") = py::none(),
+      py::arg("low") = 0, py::arg("high") = 1, py::arg("shape") = py::list(), py::arg("dtype") = float32,
+      py::arg("key") = py::none(), py::arg("stream") = py::none(),
       "Uniformly distributed values in [low, high).");
   m.def(
       "normal",
@@ -94,8 +93,7 @@ void init_random(py::module_& parent) {
                                dtype_or(dtype, int32), key, sd(s));
       },
       py::arg("low"), py::arg("high"), py::arg("shape") = py::list(), py::arg("dtype") = int32,
-      py::arg("key") = py::none(), py::arg("stream") = py::none(),
-      "Random integers in [low, high).");
+      py::arg("key") = py::none(), py::arg("stream") = py::none(), "Random integers in [low, high).");
   m.def(
       "bernoulli",
       [](py::object p, py::object shape, std::optional<array> key, py::object s) {
@@ -130,13 +128,12 @@ void init_random(py::module_& parent) {
       py::arg("stream") = py::none(), "Samples from the standard Gumbel distribution.");
   m.def(
       "laplace",
-      [](py::object shape, std::optional<Dtype> dtype, float loc, float scale,
-         std::optional<array> key, py::object s) {
+      [](py::object shape, std::optional<Dtype> dtype, float loc, float scale, std::optional<array> key,
+         py::object s) {
         return random::laplace(shape_of(shape, "laplace"), dtype_or(dtype, float32), loc, scale, key, sd(s));
       },
-      py::arg("shape") = py::list(), py::arg("dtype") = float32, py::arg("loc") = 0.0,
-      py::arg("scale") = 1.0, py::arg("key") = py::none(), py::arg("stream") = py::none(),
-      "Samples from a Laplace distribution.");
+      py::arg("shape") = py::list(), py::arg("dtype") = float32, py::arg("loc") = 0.0, py::arg("scale") = 1.0,
+      py::arg("key") = py::none(), py::arg("stream") = py::none(), "Samples from a Laplace distribution.");
   m.def(
       "categorical",
       [](const array& logits, int axis, py::object shape, std::optional<int> num_samples,

@@ -17,17 +17,16 @@ void init_composed_reductions(py::module_& m) {
       [](const array& a, py::object axis, bool keepdims, py::object s) {
         return count_nonzero(a, axes_or_all(a, axis), keepdims, to_stream_or_device(s));
       },
-      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::kw_only(),
-      py::arg("keepdims") = false, py::arg("stream") = py::none(),
-      "Number of non-zero elements over the given axes (int32).");
+      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false,
+      py::arg("stream") = py::none(), "Number of non-zero elements over the given axes (int32).");
   m.def(
       "minmax",
       [](const array& a, py::object axis, bool keepdims, py::object s) {
         auto [lo, hi] = minmax(a, axes_or_all(a, axis), keepdims, to_stream_or_device(s));
         return py::make_tuple(lo, hi);
       },
-      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::arg("keepdims") = false,
-      py::kw_only(), py::arg("stream") = py::none(), "The minimum and maximum over the given axes.");
+      py::arg("a"), py::pos_only(), py::arg("axis") = py::none(), py::arg("keepdims") = false, py::kw_only(),
+      py::arg("stream") = py::none(), "The minimum and maximum over the given axes.");
 }
 
 } // namespace
@@ -56,8 +55,8 @@ void init_reduce(py::module_& m) {
     bool is_var = std::string(name) == "var";
     m.def(
         name,
-        [is_var](const array& a, py::object axis, bool keepdims, int ddof,
-                 std::optional<int> correction, py::object s) {
+        [is_var](const array& a, py::object axis, bool keepdims, int ddof, std::optional<int> correction,
+                 py::object s) {
           int d = correction ? *correction : ddof;
           auto axes = axes_or_all(a, axis);
           auto sd = to_stream_or_device(s);

@@ -23,7 +23,8 @@ void init_sort_scan(py::module_& m) {
         [f = f, g = g](const array& a, std::optional<int> axis, py::object s) {
           return axis ? f(a, *axis, sd(s)) : g(a, sd(s));
         },
-        py::arg("a"), py::pos_only(), py::arg("axis") = -1, py::kw_only(), py::arg("stream") = py::none(), doc);
+        py::arg("a"), py::pos_only(), py::arg("axis") = -1, py::kw_only(), py::arg("stream") = py::none(),
+        doc);
   }
   using KFn = array (*)(const array&, int, int, StreamOrDevice);
   using KFlatFn = array (*)(const array&, int, StreamOrDevice);
@@ -36,8 +37,7 @@ void init_sort_scan(py::module_& m) {
   for (auto& [name, kname, f, g, doc] : kth_ops) {
     m.def(
         name,
-        [f = f, g = g, name = name](const array& a, py::object k_arg, std::optional<int> axis,
-                                    py::object s) {
+        [f = f, g = g, name = name](const array& a, py::object k_arg, std::optional<int> axis, py::object s) {
           int k = index_arg(k_arg, name);
           return axis ? f(a, k, *axis, sd(s)) : g(a, k, sd(s));
         },
@@ -50,7 +50,8 @@ void init_sort_scan(py::module_& m) {
       "searchsorted",
       [](const array& a, py::object values, const std::string& side, py::object s) {
         if (side != "left" && side != "right") {
-          throw std::invalid_argument("[searchsorted] Invalid side '" + side + "'. Expected 'left' or 'right'.");
+          throw std::invalid_argument("[searchsorted] Invalid side '" + side +
+                                      "'. Expected 'left' or 'right'.");
         }
         return searchsorted(a, to_array(values), side == "right", sd(s));
       },
@@ -70,12 +71,14 @@ void init_sort_scan(py::module_& m) {
   };
   for (auto [name, f] : {std::pair<const char*, ScanFn>{"cumsum", &cumsum}, {"cumprod", &cumprod}}) {
     m.def(name, scan_binding(f, true), py::arg("a"), py::pos_only(), py::arg("axis") = py::none(),
-          py::kw_only(), py::arg("reverse") = false, py::arg("inclusive") = true, py::arg("dtype") = py::none(),
-          py::arg("stream") = py::none(), "Cumulative reduction along the axis (the flattened array if None).");
+          py::kw_only(), py::arg("reverse") = false, py::arg("inclusive") = true,
+          py::arg("dtype") = py::none(), py::arg("stream") = py::none(),
+          "Cumulative reduction along the axis (the flattened array if None).");
   }
   m.attr("cumulative_sum") = m.attr("cumsum");
   m.attr("cumulative_prod") = m.attr("cumprod");
-  for (auto [name, f] : {std::pair<const char*, ScanFn>{"cummax", &cummax}, {"cummin", &cummin},
+  for (auto [name, f] : {std::pair<const char*, ScanFn>{"cummax", &cummax},
+                         {"cummin", &cummin},
                          {"logcumsumexp", &logcumsumexp}}) {
     m.def(
         name,

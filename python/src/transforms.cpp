@@ -109,8 +109,8 @@ py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::obj
         given += py::str(item.first).cast<std::string>() + ",";
       }
       throw py::value_error(who + " Can't compute the gradient of keyword argument '" + name +
-                            "' because the function is called with the following keyword arguments " +
-                            given + "}");
+                            "' because the function is called with the following keyword arguments " + given +
+                            "}");
     }
     auto leaves = tree_flatten(kwargs[name.c_str()]);
     counts.push_back(leaves.size());
@@ -262,8 +262,8 @@ void init_transforms(py::module_& m) {
   m.def(
       "vjp",
       [](py::function fun, py::object primals, py::object cotangents) {
-        auto [outs, grads] = vjp(wrap_list_fun(fun), to_array_list(primals, "vjp"),
-                                 to_array_list(cotangents, "vjp"));
+        auto [outs, grads] =
+            vjp(wrap_list_fun(fun), to_array_list(primals, "vjp"), to_array_list(cotangents, "vjp"));
         return py::make_tuple(outs, grads);
       },
       py::arg("fun"), py::arg("primals"), py::arg("cotangents"),
@@ -271,8 +271,8 @@ void init_transforms(py::module_& m) {
   m.def(
       "jvp",
       [](py::function fun, py::object primals, py::object tangents) {
-        auto [outs, tans] = jvp(wrap_list_fun(fun), to_array_list(primals, "jvp"),
-                                to_array_list(tangents, "jvp"));
+        auto [outs, tans] =
+            jvp(wrap_list_fun(fun), to_array_list(primals, "jvp"), to_array_list(tangents, "jvp"));
         return py::make_tuple(outs, tans);
       },
       py::arg("fun"), py::arg("primals"), py::arg("tangents"),
@@ -328,8 +328,7 @@ void init_transforms(py::module_& m) {
               Shape lane = results[i].shape();
               lane.erase(lane.begin());
               throw py::index_error("[vmap] Invalid output vectorization axis " +
-                                    std::to_string(out_flat[i]) + " for array with shape " +
-                                    shape_str(lane));
+                                    std::to_string(out_flat[i]) + " for array with shape " + shape_str(lane));
             }
             if (out_flat[i] != 0) {
               results[i] = moveaxis(results[i], 0, out_flat[i]);
@@ -342,8 +341,7 @@ void init_transforms(py::module_& m) {
       py::arg("fun"), py::arg("in_axes") = 0, py::arg("out_axes") = 0,
       "Vectorize fun over the in_axes of its arguments.");
   m.def(
-      "stop_gradient",
-      [](const array& a, py::object s) { return stop_gradient(a, to_stream_or_device(s)); },
+      "stop_gradient", [](const array& a, py::object s) { return stop_gradient(a, to_stream_or_device(s)); },
       py::arg("a"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
       "The identity, with no gradient flowing through it.");
 

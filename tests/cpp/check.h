@@ -23,27 +23,26 @@ struct TestRegistrar {
 
 #define CHECK_CONCAT2(a, b) a##b
 #define CHECK_CONCAT(a, b) CHECK_CONCAT2(a, b)
-#define TEST_CASE(name)                                             \
-  static void CHECK_CONCAT(test_fn_, __LINE__)();                   \
-  static TestRegistrar CHECK_CONCAT(test_reg_, __LINE__)(           \
-      name, CHECK_CONCAT(test_fn_, __LINE__));                      \
+#define TEST_CASE(name)                                                                           \
+  static void CHECK_CONCAT(test_fn_, __LINE__)();                                                 \
+  static TestRegistrar CHECK_CONCAT(test_reg_, __LINE__)(name, CHECK_CONCAT(test_fn_, __LINE__)); \
   static void CHECK_CONCAT(test_fn_, __LINE__)()
 
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      ++g_check_failures;                                                  \
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      ++g_check_failures;                                                        \
       std::cerr << __FILE__ << ":" << __LINE__ << ": CHECK(" #cond ") failed\n"; \
-    }                                                                      \
+    }                                                                            \
   } while (0)
 
-#define CHECK_THROWS_AS(expr, type)                                        \
-  do {                                                                     \
-    bool thrown = false;                                                   \
-    try {                                                                  \
-      (void)(expr);                                                        \
-    } catch (const type&) {                                                \
-      thrown = true;                                                       \
-    }                                                                      \
-    CHECK(thrown);                                                         \
+#define CHECK_THROWS_AS(expr, type) \
+  do {                              \
+    bool thrown = false;            \
+    try {                           \
+      (void)(expr);                 \
+    } catch (const type&) {         \
+      thrown = true;                \
+    }                               \
+    CHECK(thrown);                  \
   } while (0)

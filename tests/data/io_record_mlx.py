@@ -1,6 +1,7 @@
 """Writes the io_mlx.* fixtures with real MLX 0.32.4 (run by hand in the
 separate MLX environment: /work/venv-mlx/bin/python io_record_mlx.py).
 tests/test_io.py reads them back and checks the values below."""
+
 import mlx.core as mx
 
 

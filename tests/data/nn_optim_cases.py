@@ -37,10 +37,14 @@ def case_loss_cross_entropy():
     probs = nn.softmax(det((3, 4), 2))
     _each_reduction(out, "ce", lambda r: L.cross_entropy(LOGITS(), TGT(), reduction=r))
     _each_reduction(out, "probs", lambda r: L.cross_entropy(LOGITS(), probs, reduction=r))
-    _each_reduction(out, "smooth", lambda r: L.cross_entropy(LOGITS(), TGT(), label_smoothing=0.2,
-                                                             reduction=r))
-    _each_reduction(out, "weights", lambda r: L.cross_entropy(
-        LOGITS(), TGT(), weights=mx.array([1.0, 2.0, 0.5]), reduction=r))
+    _each_reduction(
+        out, "smooth", lambda r: L.cross_entropy(LOGITS(), TGT(), label_smoothing=0.2, reduction=r)
+    )
+    _each_reduction(
+        out,
+        "weights",
+        lambda r: L.cross_entropy(LOGITS(), TGT(), weights=mx.array([1.0, 2.0, 0.5]), reduction=r),
+    )
     out["axis0"] = L.cross_entropy(LOGITS(), mx.array([0, 2, 1, 1]), axis=0)
     out["probs_smooth"] = L.cross_entropy(LOGITS(), probs, label_smoothing=0.1)
     out["f16"] = L.cross_entropy(LOGITS().astype(mx.float16), TGT())
@@ -58,12 +62,17 @@ def case_loss_binary_cross_entropy():
     p = det((6,), 3)
     y = mx.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
     _each_reduction(out, "logits", lambda r: L.binary_cross_entropy(p, y, reduction=r))
-    _each_reduction(out, "probs", lambda r: L.binary_cross_entropy(mx.sigmoid(p), y, with_logits=False,
-                                                                   reduction=r))
-    _each_reduction(out, "weights", lambda r: L.binary_cross_entropy(
-        p, y, weights=mx.arange(6).astype(mx.float32), reduction=r))
-    out["probs_edge"] = L.binary_cross_entropy(mx.array([0.0, 1.0, 0.5]), mx.array([1.0, 0.0, 1.0]),
-                                               with_logits=False, reduction="none")
+    _each_reduction(
+        out, "probs", lambda r: L.binary_cross_entropy(mx.sigmoid(p), y, with_logits=False, reduction=r)
+    )
+    _each_reduction(
+        out,
+        "weights",
+        lambda r: L.binary_cross_entropy(p, y, weights=mx.arange(6).astype(mx.float32), reduction=r),
+    )
+    out["probs_edge"] = L.binary_cross_entropy(
+        mx.array([0.0, 1.0, 0.5]), mx.array([1.0, 0.0, 1.0]), with_logits=False, reduction="none"
+    )
     out["soft_targets"] = L.binary_cross_entropy(p, mx.abs(det((6,), 5)))
     out["int_targets"] = L.binary_cross_entropy(p, mx.array([0, 1, 1, 0, 1, 0]))
     out["bad_shape"] = err(lambda: L.binary_cross_entropy(p, y[:3]))
@@ -84,8 +93,9 @@ def case_loss_regression():
     _each_reduction(out, "hinge", lambda r: L.hinge_loss(A(), mx.sign(B()), reduction=r))
     var = mx.abs(det((2, 5), 6)) + 0.1
     _each_reduction(out, "gnll", lambda r: L.gaussian_nll_loss(A(), B(), var, reduction=r))
-    _each_reduction(out, "gnll_full", lambda r: L.gaussian_nll_loss(A(), B(), var, full=True, eps=1e-3,
-                                                                   reduction=r))
+    _each_reduction(
+        out, "gnll_full", lambda r: L.gaussian_nll_loss(A(), B(), var, full=True, eps=1e-3, reduction=r)
+    )
     out["gnll_zero_var"] = L.gaussian_nll_loss(A(), B(), mx.zeros((2, 5)))
     out["mse_shape"] = err(lambda: L.mse_loss(A(), B()[:1]))
     out["l1_shape"] = err(lambda: L.l1_loss(A(), B()[:1]))
@@ -194,8 +204,9 @@ OPTIMIZERS = {
     "lion": lambda: optim.Lion(0.01),
     "lion_wd": lambda: optim.Lion(0.01, betas=[0.8, 0.9], weight_decay=0.1),
     "adafactor": lambda: optim.Adafactor(),
-    "adafactor_lr": lambda: optim.Adafactor(0.01, relative_step=False, beta_1=0.9, weight_decay=0.1,
-                                            scale_parameter=False),
+    "adafactor_lr": lambda: optim.Adafactor(
+        0.01, relative_step=False, beta_1=0.9, weight_decay=0.1, scale_parameter=False
+    ),
     "adafactor_warm": lambda: optim.Adafactor(warmup_init=True, clip_threshold=0.5, decay_rate=-0.5),
     "muon": lambda: optim.Muon(0.02),
     "muon_plain": lambda: optim.Muon(0.02, nesterov=False, weight_decay=0.0, ns_steps=3),
@@ -309,10 +320,16 @@ SCHEDULES = {
     "linear": lambda: optim.linear_schedule(0.0, 0.1, 5),
     "linear_down": lambda: optim.linear_schedule(0.1, 0.01, 4),
     "join": lambda: optim.join_schedules(
-        [optim.linear_schedule(0.0, 0.1, 4), optim.cosine_decay(0.1, 5)], [4]),
+        [optim.linear_schedule(0.0, 0.1, 4), optim.cosine_decay(0.1, 5)], [4]
+    ),
     "join3": lambda: optim.join_schedules(
-        [optim.linear_schedule(0.0, 0.1, 2), optim.step_decay(0.1, 0.5, 2), optim.exponential_decay(0.02, 0.5)],
-        [2, 7]),
+        [
+            optim.linear_schedule(0.0, 0.1, 2),
+            optim.step_decay(0.1, 0.5, 2),
+            optim.exponential_decay(0.02, 0.5),
+        ],
+        [2, 7],
+    ),
 }
 
 
@@ -358,8 +375,11 @@ def case_optim_shapes():
         _record(opt, params, out, prefix=name + ".")
     out["nesterov_no_momentum"] = err(lambda: optim.SGD(0.1, nesterov=True))
     out["nesterov_dampening"] = err(lambda: optim.SGD(0.1, momentum=0.9, dampening=0.1, nesterov=True))
-    out["adafactor_no_lr"] = err(lambda: optim.Adafactor(relative_step=False).apply_gradients(
-        {"w": mx.ones((2,))}, {"w": mx.ones((2,))}))
+    out["adafactor_no_lr"] = err(
+        lambda: optim.Adafactor(relative_step=False).apply_gradients(
+            {"w": mx.ones((2,))}, {"w": mx.ones((2,))}
+        )
+    )
     return out
 
 

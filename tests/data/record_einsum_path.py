@@ -6,6 +6,7 @@ Random subscripts over 1-6 operands (scalars included), with and without an
 explicit output; then subscripts with ellipses and upper-case labels (and the
 errors MLX raises for some of them).
 """
+
 import json
 import os
 import random

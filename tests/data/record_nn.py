@@ -6,6 +6,7 @@ It writes tests/data/nn_mlx.json; tests/test_nn*.py, test_losses.py and
 test_optimizers.py replay the same cases (tests/nn_cases.py,
 tests/data/nn_optim_cases.py) against the project.
 """
+
 import os
 import sys
 

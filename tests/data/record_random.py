@@ -4,6 +4,7 @@ Run in a separate environment that has real MLX (never the project's):
     python tests/data/record_random.py > tests/data/random_mlx.json
 tests/test_random.py replays every case against the project.
 """
+
 import json
 
 import mlx.core as mx
@@ -33,23 +34,49 @@ CASES = {
     "laplace": ("laplace", {"seed": 42, "shape": [6]}),
     "laplace_loc_scale": ("laplace", {"seed": 1, "shape": [4], "loc": 2.0, "scale": 0.5}),
     "categorical": ("categorical", {"seed": 42, "logits": [[0.1, 1.0, 2.0, -1.0], [3.0, 0.0, 0.0, 0.0]]}),
-    "categorical_axis0": ("categorical", {"seed": 8, "logits": [[0.1, 1.0], [2.0, -1.0], [0.5, 0.5]], "axis": 0}),
+    "categorical_axis0": (
+        "categorical",
+        {"seed": 8, "logits": [[0.1, 1.0], [2.0, -1.0], [0.5, 0.5]], "axis": 0},
+    ),
     # Several distributions: Gumbel noise laid out (..., samples, classes).
-    "categorical_num_samples": ("categorical", {"seed": 3, "logits": [[0.1, 1.0, 2.0, -1.0], [3.0, 0.0, 0.5, 0.0],
-                                                                     [0.2, 0.2, 0.2, 0.2]], "num_samples": 5}),
-    "categorical_shape": ("categorical", {"seed": 3, "logits": [[0.1, 1.0, 2.0, -1.0], [3.0, 0.0, 0.5, 0.0],
-                                                               [0.2, 0.2, 0.2, 0.2]], "shape": [2, 3]}),
+    "categorical_num_samples": (
+        "categorical",
+        {
+            "seed": 3,
+            "logits": [[0.1, 1.0, 2.0, -1.0], [3.0, 0.0, 0.5, 0.0], [0.2, 0.2, 0.2, 0.2]],
+            "num_samples": 5,
+        },
+    ),
+    "categorical_shape": (
+        "categorical",
+        {
+            "seed": 3,
+            "logits": [[0.1, 1.0, 2.0, -1.0], [3.0, 0.0, 0.5, 0.0], [0.2, 0.2, 0.2, 0.2]],
+            "shape": [2, 3],
+        },
+    ),
     # One distribution sampled several times: MLX inverts its CDF instead.
-    "categorical_1d_num_samples": ("categorical", {"seed": 1, "logits": [1.0, 2.0, 0.5, -1.0], "num_samples": 9}),
+    "categorical_1d_num_samples": (
+        "categorical",
+        {"seed": 1, "logits": [1.0, 2.0, 0.5, -1.0], "num_samples": 9},
+    ),
     "categorical_1d_shape": ("categorical", {"seed": 6, "logits": [0.3, 0.1, 2.0], "shape": [2, 5]}),
     "categorical_single_row": ("categorical", {"seed": 4, "logits": [[0.3, 0.1, 2.0, 1.0]]}),
     "permutation": ("permutation", {"seed": 42, "x": 10}),
     "permutation_array": ("permutation", {"seed": 42, "x": [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]}),
-    "multivariate_normal": ("multivariate_normal", {
-        "seed": 3, "mean": [0.5, -1.0, 2.0], "shape": [4],
-        "cov": [[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]]}),
-    "multivariate_normal_batched": ("multivariate_normal", {
-        "seed": 4, "mean": [[0.0, 1.0], [2.0, 3.0]], "cov": [[1.0, 0.5], [0.5, 2.0]]}),
+    "multivariate_normal": (
+        "multivariate_normal",
+        {
+            "seed": 3,
+            "mean": [0.5, -1.0, 2.0],
+            "shape": [4],
+            "cov": [[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]],
+        },
+    ),
+    "multivariate_normal_batched": (
+        "multivariate_normal",
+        {"seed": 4, "mean": [[0.0, 1.0], [2.0, 3.0]], "cov": [[1.0, 0.5], [0.5, 2.0]]},
+    ),
 }
 
 

@@ -14,16 +14,15 @@ namespace mlx::core {
 
 namespace {
 
-
 template <typename T>
 void gemm_nt(int m, int n, int k, const T* a, int lda, const T* b, int ldb, T* c, int ldc) {
   // c (m x n) = a (m x k) * b^T, b stored as (n x k).
   if constexpr (std::is_same_v<T, float>) {
-    scipy_cblas_sgemm(MlxCblasRowMajor, MlxCblasNoTrans, MlxCblasTrans, m, n, k, 1.0f, a, lda, b, ldb,
-                      0.0f, c, ldc);
+    scipy_cblas_sgemm(MlxCblasRowMajor, MlxCblasNoTrans, MlxCblasTrans, m, n, k, 1.0f, a, lda, b, ldb, 0.0f,
+                      c, ldc);
   } else {
-    scipy_cblas_dgemm(MlxCblasRowMajor, MlxCblasNoTrans, MlxCblasTrans, m, n, k, 1.0, a, lda, b, ldb,
-                      0.0, c, ldc);
+    scipy_cblas_dgemm(MlxCblasRowMajor, MlxCblasNoTrans, MlxCblasTrans, m, n, k, 1.0, a, lda, b, ldb, 0.0, c,
+                      ldc);
   }
 }
 
@@ -151,8 +150,8 @@ void convolve(const Geometry& g, const T* x, const T* w, T* y) {
   // Row blocks: at least one per thread, and columns of about 1 MB each, so
   // that im2col's output is still in L2 when the GEMM reads it (4 MB blocks
   // ran a third slower).
-  size_t chunk = std::max<size_t>(1, std::min((rows + threads - 1) / threads,
-                                              std::max<size_t>(32, (size_t(1) << 18) / std::max(kc, 1))));
+  size_t chunk = std::max<size_t>(
+      1, std::min((rows + threads - 1) / threads, std::max<size_t>(32, (size_t(1) << 18) / std::max(kc, 1))));
   size_t blocks = (rows + chunk - 1) / chunk;
   bool pointwise = g.groups == 1 && g.is_pointwise();
   cpu::parallel_tasks(blocks * g.groups, [&](size_t task) {
@@ -166,8 +165,8 @@ void convolve(const Geometry& g, const T* x, const T* w, T* y) {
     // Not zero-filled first: im2col writes every element.
     std::unique_ptr<T[]> cols(new T[(r1 - r0) * kc]);
     im2col(g, x, grp, r0, r1, cols.get());
-    gemm_nt<T>(static_cast<int>(r1 - r0), g.cout_g, kc, cols.get(), kc, w + size_t(grp) * g.cout_g * kc, kc, out,
-               g.cout);
+    gemm_nt<T>(static_cast<int>(r1 - r0), g.cout_g, kc, cols.get(), kc, w + size_t(grp) * g.cout_g * kc, kc,
+               out, g.cout);
   });
 }
 

@@ -120,18 +120,14 @@ void copy_typed(const array& in, array& out, bool flat) {
   Out* dst = out.data<Out>();
   if (flat) {
     size_t n = in.data_size();
-    parallel_for(n, kParallelGrain, [&](size_t b, size_t e) {
-      convert(src + b, dst + b, e - b);
-    });
+    parallel_for(n, kParallelGrain, [&](size_t b, size_t e) { convert(src + b, dst + b, e - b); });
     return;
   }
   if (is_single_value(in)) {
     // One value broadcast everywhere (zeros, full, a scalar operand): a
     // fill, which the compiler turns into wide stores.
     Out value = scalar_cast<Out>(*src);
-    parallel_for(out.size(), kParallelGrain, [&](size_t b, size_t e) {
-      std::fill(dst + b, dst + e, value);
-    });
+    parallel_for(out.size(), kParallelGrain, [&](size_t b, size_t e) { std::fill(dst + b, dst + e, value); });
     return;
   }
   auto [shape, strides] = collapse_dims<1>(in.shape(), {in.strides()});
@@ -180,11 +176,8 @@ void copy_typed(const array& in, array& out, bool flat) {
 void copy(const array& in, array& out, bool keep_layout) {
   bool flat = in.flags().contiguous && in.data_size() == in.size();
   if (flat && keep_layout) {
-    out.set_data(
-        allocator::malloc(in.data_size() * out.itemsize()),
-        in.data_size(),
-        in.strides(),
-        in.flags());
+    out.set_data(allocator::malloc(in.data_size() * out.itemsize()), in.data_size(), in.strides(),
+                 in.flags());
   } else {
     out.set_data(allocator::malloc(out.nbytes()));
     flat = flat && in.flags().row_contiguous;
@@ -193,9 +186,8 @@ void copy(const array& in, array& out, bool keep_layout) {
     return;
   }
   dispatch_dtype(in.dtype(), [&](auto in_t) {
-    dispatch_dtype(out.dtype(), [&](auto out_t) {
-      copy_typed<decltype(in_t), decltype(out_t)>(in, out, flat);
-    });
+    dispatch_dtype(out.dtype(),
+                   [&](auto out_t) { copy_typed<decltype(in_t), decltype(out_t)>(in, out, flat); });
   });
 }
 

@@ -18,9 +18,11 @@ using IntTypes = TypeList<uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t
 using IntBoolTypes = TypeList<bool, uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t>;
 using FloatTypes = TypeList<float16_t, bfloat16_t, float, double>;
 using InexactTypes = TypeList<float16_t, bfloat16_t, float, double, complex64_t>;
-using RealTypes = TypeList<bool, uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t, float16_t, bfloat16_t, float, double>;
+using RealTypes = TypeList<bool, uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t,
+                           float16_t, bfloat16_t, float, double>;
 using ComplexTypes = TypeList<complex64_t>;
-using AllTypes = TypeList<bool, uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t, float16_t, bfloat16_t, float, double, complex64_t>;
+using AllTypes = TypeList<bool, uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t,
+                          float16_t, bfloat16_t, float, double, complex64_t>;
 
 // Whether the list holds float (the float32 kernels of fused chains).
 template <typename Types>

@@ -56,9 +56,7 @@ bool all_zero(const Strides& s) {
   return true;
 }
 
-bool dense(const array& x) {
-  return x.flags().contiguous && x.data_size() == x.size();
-}
+bool dense(const array& x) { return x.flags().contiguous && x.data_size() == x.size(); }
 
 template <typename T, typename U, typename Op>
 void binary_typed(const array& a, const array& b, array& out, Op op) {
@@ -70,8 +68,8 @@ void binary_typed(const array& a, const array& b, array& out, Op op) {
     // output in place.
     bool donated = sizeof(T) == sizeof(U) && (donate(a, out) || donate(b, out));
     if (!donated) {
-      out.set_data(allocator::malloc(like.data_size() * sizeof(U)), like.data_size(),
-                   like.strides(), like.flags());
+      out.set_data(allocator::malloc(like.data_size() * sizeof(U)), like.data_size(), like.strides(),
+                   like.flags());
     }
     U* o = out.data<U>();
     bool a_scalar = a.data_size() == 1 && all_zero(a.strides());
@@ -140,9 +138,8 @@ void binary_same(const std::vector<array>& in, array& out, const char* name, Op 
 
 template <typename Types, typename Op>
 void binary_bool(const std::vector<array>& in, array& out, const char* name, Op op) {
-  dispatch(Types{}, in[0].dtype(), name, [&](auto t) {
-    binary_typed<decltype(t), bool>(in[0], in[1], out, op);
-  });
+  dispatch(Types{}, in[0].dtype(), name,
+           [&](auto t) { binary_typed<decltype(t), bool>(in[0], in[1], out, op); });
 }
 
 template <typename T>
@@ -207,17 +204,17 @@ Float32Kernel binary_float32_kernel() {
 using cpu::AllTypes;
 using cpu::RealTypes;
 
-#define MLX_BINARY_EVAL(Name, Types)                                               \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
-    cpu::binary_same<cpu::Types>(in, out[0], #Name, cpu::ops::Name{});             \
-  }                                                                                \
-  static const bool Name##_float32 = cpu::register_float32_kernel(                 \
-      typeid(Name), cpu::binary_float32_kernel<cpu::Types, cpu::ops::Name>());
+#define MLX_BINARY_EVAL(Name, Types)                                           \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
+    cpu::binary_same<cpu::Types>(in, out[0], #Name, cpu::ops::Name{});         \
+  }                                                                            \
+  static const bool Name##_float32 =                                           \
+      cpu::register_float32_kernel(typeid(Name), cpu::binary_float32_kernel<cpu::Types, cpu::ops::Name>());
 
 // Bool outputs: no float32 kernel.
-#define MLX_COMPARE_EVAL(Name)                                                     \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
-    cpu::binary_bool<AllTypes>(in, out[0], #Name, cpu::ops::Name{});               \
+#define MLX_COMPARE_EVAL(Name)                                                 \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
+    cpu::binary_bool<AllTypes>(in, out[0], #Name, cpu::ops::Name{});           \
   }
 
 #define MLX_UNARY(Name, op, Types, derivative)

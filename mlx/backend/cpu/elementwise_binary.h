@@ -16,19 +16,27 @@ inline constexpr bool is_complex_v = std::is_same_v<T, complex64_t>;
 
 struct Add {
   template <typename T>
-  T operator()(T a, T b) const { return T(a + b); }
+  T operator()(T a, T b) const {
+    return T(a + b);
+  }
 };
 struct Subtract {
   template <typename T>
-  T operator()(T a, T b) const { return T(a - b); }
+  T operator()(T a, T b) const {
+    return T(a - b);
+  }
 };
 struct Multiply {
   template <typename T>
-  T operator()(T a, T b) const { return T(a * b); }
+  T operator()(T a, T b) const {
+    return T(a * b);
+  }
 };
 struct Divide {
   template <typename T>
-  T operator()(T a, T b) const { return a / b; }
+  T operator()(T a, T b) const {
+    return a / b;
+  }
 };
 // Integer division rounding toward negative infinity, as Python's //.
 struct FloorDivide {
@@ -59,7 +67,7 @@ struct Remainder {
     if constexpr (std::is_same_v<T, bool>) {
       return T(0);
     } else if constexpr (is_complex_v<T>) {
-      return a - b * std::floor(a.real() / b.real()) ; // not reached: ops reject
+      return a - b * std::floor(a.real() / b.real()); // not reached: ops reject
     } else if constexpr (std::is_integral_v<T>) {
       if (b == 0) {
         return T(0);
@@ -153,7 +161,9 @@ struct LogAddExp {
 };
 struct ArcTan2 {
   template <typename T>
-  T operator()(T a, T b) const { return std::atan2(a, b); }
+  T operator()(T a, T b) const {
+    return std::atan2(a, b);
+  }
 };
 
 // Comparisons (bool results).
@@ -167,7 +177,9 @@ inline bool less_than(T a, T b) {
 }
 struct Equal {
   template <typename T>
-  bool operator()(T a, T b) const { return a == b; }
+  bool operator()(T a, T b) const {
+    return a == b;
+  }
 };
 struct NaNEqual {
   template <typename T>
@@ -182,23 +194,33 @@ struct NaNEqual {
 };
 struct NotEqual {
   template <typename T>
-  bool operator()(T a, T b) const { return a != b; }
+  bool operator()(T a, T b) const {
+    return a != b;
+  }
 };
 struct Greater {
   template <typename T>
-  bool operator()(T a, T b) const { return less_than(b, a); }
+  bool operator()(T a, T b) const {
+    return less_than(b, a);
+  }
 };
 struct GreaterEqual {
   template <typename T>
-  bool operator()(T a, T b) const { return !(a != a) && !(b != b) && !less_than(a, b); }
+  bool operator()(T a, T b) const {
+    return !(a != a) && !(b != b) && !less_than(a, b);
+  }
 };
 struct Less {
   template <typename T>
-  bool operator()(T a, T b) const { return less_than(a, b); }
+  bool operator()(T a, T b) const {
+    return less_than(a, b);
+  }
 };
 struct LessEqual {
   template <typename T>
-  bool operator()(T a, T b) const { return !(a != a) && !(b != b) && !less_than(b, a); }
+  bool operator()(T a, T b) const {
+    return !(a != a) && !(b != b) && !less_than(b, a);
+  }
 };
 struct LogicalAnd {
   bool operator()(bool a, bool b) const { return a && b; }
@@ -208,15 +230,21 @@ struct LogicalOr {
 };
 struct BitwiseAnd {
   template <typename T>
-  T operator()(T a, T b) const { return T(a & b); }
+  T operator()(T a, T b) const {
+    return T(a & b);
+  }
 };
 struct BitwiseOr {
   template <typename T>
-  T operator()(T a, T b) const { return T(a | b); }
+  T operator()(T a, T b) const {
+    return T(a | b);
+  }
 };
 struct BitwiseXor {
   template <typename T>
-  T operator()(T a, T b) const { return T(a ^ b); }
+  T operator()(T a, T b) const {
+    return T(a ^ b);
+  }
 };
 struct LeftShift {
   template <typename T>

@@ -24,11 +24,9 @@ namespace {
 template <typename Op, typename = void>
 struct HasFixup : std::false_type {};
 template <typename Op>
-struct HasFixup<Op, std::void_t<decltype(Op::needs_fixup(0.0f))>>
-    : std::true_type {};
+struct HasFixup<Op, std::void_t<decltype(Op::needs_fixup(0.0f))>> : std::true_type {};
 template <typename T, typename Op>
-inline constexpr bool kFixup =
-    HasFixup<Op>::value && std::is_same_v<compute_t<T>, float>;
+inline constexpr bool kFixup = HasFixup<Op>::value && std::is_same_v<compute_t<T>, float>;
 
 template <typename T, typename U, typename Op>
 MLX_SIMD_CLONES void unary_contiguous(const T* in, U* out, size_t n, Op op) {
@@ -98,8 +96,7 @@ void unary_typed(const array& in, array& out, Op op) {
   const T* src = in.data<T>();
   if (in.flags().contiguous && in.data_size() == in.size()) {
     if (sizeof(T) != sizeof(U) || !donate(in, out)) {
-      out.set_data(allocator::malloc(in.data_size() * sizeof(U)), in.data_size(),
-                   in.strides(), in.flags());
+      out.set_data(allocator::malloc(in.data_size() * sizeof(U)), in.data_size(), in.strides(), in.flags());
     }
     U* dst = out.data<U>();
     const bool stream = !ArithmeticBound<Op>::value && streams(in.data_size() * sizeof(U));
@@ -155,16 +152,12 @@ void unary_same(const array& in, array& out, const char* name, Op op) {
 // Output dtype is fixed (bool for predicates, float32 for real/imag/abs).
 template <typename U, typename Types, typename Op>
 void unary_to(const array& in, array& out, const char* name, Op op) {
-  dispatch(Types{}, in.dtype(), name, [&](auto t) {
-    unary_typed<decltype(t), U>(in, out, op);
-  });
+  dispatch(Types{}, in.dtype(), name, [&](auto t) { unary_typed<decltype(t), U>(in, out, op); });
 }
 
 struct RoundOp {
   double scale;
-  complex64_t operator()(complex64_t x) const {
-    return {(*this)(x.real()), (*this)(x.imag())};
-  }
+  complex64_t operator()(complex64_t x) const { return {(*this)(x.real()), (*this)(x.imag())}; }
   template <typename T>
   T operator()(T x) const {
     if (scale == 1.0) {
@@ -202,17 +195,17 @@ using cpu::AllTypes;
 using cpu::FloatTypes;
 using cpu::InexactTypes;
 
-#define MLX_UNARY_EVAL(Name, Types)                                                \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
-    cpu::unary_same<cpu::Types>(in[0], out[0], #Name, cpu::ops::Name{});           \
-  }                                                                                \
-  static const bool Name##_float32 = cpu::register_float32_kernel(                 \
-      typeid(Name), cpu::unary_float32_kernel<cpu::Types, cpu::ops::Name>());
+#define MLX_UNARY_EVAL(Name, Types)                                            \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
+    cpu::unary_same<cpu::Types>(in[0], out[0], #Name, cpu::ops::Name{});       \
+  }                                                                            \
+  static const bool Name##_float32 =                                           \
+      cpu::register_float32_kernel(typeid(Name), cpu::unary_float32_kernel<cpu::Types, cpu::ops::Name>());
 
 // Bool outputs from inexact inputs: no float32 kernel.
-#define MLX_PREDICATE_EVAL(Name)                                                   \
-  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {     \
-    cpu::unary_to<bool, InexactTypes>(in[0], out[0], #Name, cpu::ops::Name{});     \
+#define MLX_PREDICATE_EVAL(Name)                                               \
+  void Name::eval_cpu(const std::vector<array>& in, std::vector<array>& out) { \
+    cpu::unary_to<bool, InexactTypes>(in[0], out[0], #Name, cpu::ops::Name{}); \
   }
 
 #define MLX_UNARY(Name, op, Types, derivative) MLX_UNARY_EVAL(Name, Types)
@@ -225,7 +218,6 @@ using cpu::InexactTypes;
 #include "mlx/primitives/elementwise_table_undef.h"
 #undef MLX_UNARY_EVAL
 #undef MLX_PREDICATE_EVAL
-
 
 void Abs::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   if (is_complex(in[0].dtype())) {
@@ -246,10 +238,8 @@ void Imag::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   cpu::unary_to<float, cpu::TypeList<complex64_t>>(in[0], out[0], "Imag", cpu::ops::Imag{});
 }
 
-
 void Round::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
-  cpu::unary_same<InexactTypes>(in[0], out[0], "Round",
-                              cpu::RoundOp{std::pow(10.0, decimals_)});
+  cpu::unary_same<InexactTypes>(in[0], out[0], "Round", cpu::RoundOp{std::pow(10.0, decimals_)});
 }
 
 void AsType::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {

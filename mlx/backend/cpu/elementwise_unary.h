@@ -38,7 +38,9 @@ struct Abs {
 };
 struct Negative {
   template <typename T>
-  T operator()(T x) const { return T(-x); }
+  T operator()(T x) const {
+    return T(-x);
+  }
 };
 struct Sign {
   template <typename T>
@@ -55,15 +57,21 @@ struct Sign {
 };
 struct Square {
   template <typename T>
-  T operator()(T x) const { return T(x * x); }
+  T operator()(T x) const {
+    return T(x * x);
+  }
 };
 struct Sqrt {
   template <typename T>
-  T operator()(T x) const { return std::sqrt(x); }
+  T operator()(T x) const {
+    return std::sqrt(x);
+  }
 };
 struct Rsqrt {
   template <typename T>
-  T operator()(T x) const { return T(1) / std::sqrt(x); }
+  T operator()(T x) const {
+    return T(1) / std::sqrt(x);
+  }
 };
 struct Exp {
   MLX_ARITHMETIC_BOUND
@@ -146,7 +154,7 @@ struct Log1p {
 // fast::sin, cos and tan take |x| <= 2^24: the unary kernels give larger
 // float arguments (and +-inf), which needs_fixup flags, fixup (the C
 // library) instead (see unary.cpp).
-#define MLX_TRIG_FIXUP(fn)                                              \
+#define MLX_TRIG_FIXUP(fn)                                                \
   static bool needs_fixup(float x) { return std::fabs(x) > 16777216.0f; } \
   static float fixup(float x) { return std::fn(x); }
 MLX_FAST_UNARY(Sin, sin, MLX_TRIG_FIXUP(sin))
@@ -164,11 +172,13 @@ MLX_FAST_UNARY(ArcTanh, atanh)
 #undef MLX_TRIG_FIXUP
 #undef MLX_FAST_UNARY
 
-#define MLX_STD_UNARY(Name, fn, ...)             \
-  struct Name {                                  \
-    __VA_ARGS__                                  \
-    template <typename T>                        \
-    T operator()(T x) const { return std::fn(x); } \
+#define MLX_STD_UNARY(Name, fn, ...) \
+  struct Name {                      \
+    __VA_ARGS__                      \
+    template <typename T>            \
+    T operator()(T x) const {        \
+      return std::fn(x);             \
+    }                                \
   };
 MLX_STD_UNARY(ArcCosh, acosh, MLX_ARITHMETIC_BOUND)
 MLX_STD_UNARY(Floor, floor)
@@ -260,7 +270,9 @@ struct LogicalNot {
 };
 struct BitwiseInvert {
   template <typename T>
-  T operator()(T x) const { return T(~x); }
+  T operator()(T x) const {
+    return T(~x);
+  }
 };
 struct Real {
   float operator()(complex64_t x) const { return x.real(); }

@@ -39,15 +39,18 @@ void for_rows(size_t rows, size_t d, F&& f) {
 // Sums of x and of (x - c)^2 over a row (lanes.h).
 template <typename T, typename A>
 MLX_SIMD_CLONES A row_sum(const T* x, size_t d) {
-  return cpu::reduce_lanes<A>(d, A(0), [](A a, A b) { return a + b; }, [&](size_t i) { return static_cast<A>(x[i]); });
+  return cpu::reduce_lanes<A>(
+      d, A(0), [](A a, A b) { return a + b; }, [&](size_t i) { return static_cast<A>(x[i]); });
 }
 
 template <typename T, typename A>
 MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
-  return cpu::reduce_lanes<A>(d, A(0), [](A a, A b) { return a + b; }, [&](size_t i) {
-    A v = static_cast<A>(x[i]) - center;
-    return v * v;
-  });
+  return cpu::reduce_lanes<A>(
+      d, A(0), [](A a, A b) { return a + b; },
+      [&](size_t i) {
+        A v = static_cast<A>(x[i]) - center;
+        return v * v;
+      });
 }
 
 // y[i] = f(i) for i < d, in steps of 16 (one vector), prefetching the next
@@ -95,7 +98,8 @@ MLX_SIMD_CLONES void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1
         return static_cast<T>(static_cast<A>(xr[i]) * scale * static_cast<A>(w[i]));
       });
     } else {
-      write_row(y + r * d, d, ahead, stream, [&](size_t i) { return static_cast<T>(static_cast<A>(xr[i]) * scale); });
+      write_row(y + r * d, d, ahead, stream,
+                [&](size_t i) { return static_cast<T>(static_cast<A>(xr[i]) * scale); });
     }
   }
 }
@@ -112,7 +116,8 @@ MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t
     A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
     if (w && b) {
       write_row(y + r * d, d, ahead, stream, [&](size_t i) {
-        return static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) + static_cast<A>(b[i]));
+        return static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) +
+                              static_cast<A>(b[i]));
       });
     } else {
       write_row(y + r * d, d, ahead, stream, [&](size_t i) {
@@ -128,8 +133,8 @@ MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t
 // and the cotangent g: the statistics of each row again, then dx, with the
 // row terms g * n and g added into dw and db.
 template <typename T>
-MLX_SIMD_CLONES void norm_grad_rows(const T* x, const T* w, const T* g, T* dx, Acc<T>* dw, Acc<T>* db, size_t r0,
-                                    size_t r1, size_t d, float eps, bool layer) {
+MLX_SIMD_CLONES void norm_grad_rows(const T* x, const T* w, const T* g, T* dx, Acc<T>* dw, Acc<T>* db,
+                                    size_t r0, size_t r1, size_t d, float eps, bool layer) {
   using A = Acc<T>;
   constexpr int L = 16;
   for (size_t r = r0; r < r1; ++r) {
@@ -211,9 +216,10 @@ MLX_SIMD_CLONES void rope_rows(const T* __restrict__ x, T* __restrict__ y, const
 // from memory once per head; used where every angle is within sincos_small's
 // range.
 template <typename T>
-MLX_SIMD_CLONES void rope_rows_direct(const T* __restrict__ x, T* __restrict__ y, const float* __restrict__ inv,
-                                      const float* __restrict__ positions, size_t rows, size_t d, int half,
-                                      int dims, bool traditional, float sign) {
+MLX_SIMD_CLONES void rope_rows_direct(const T* __restrict__ x, T* __restrict__ y,
+                                      const float* __restrict__ inv, const float* __restrict__ positions,
+                                      size_t rows, size_t d, int half, int dims, bool traditional,
+                                      float sign) {
   for (size_t k = 0; k < rows; ++k, x += d, y += d) {
     const float pos = positions[k];
     if (traditional) {
@@ -429,9 +435,9 @@ namespace {
 // One (batch, value head) sequence of the gated delta rule; S is Dv x Dk,
 // row-major, in float (double for float64).
 template <typename T>
-void gated_delta_sequence(const T* q, const T* k, const T* v, const T* g, const T* b, const T* s0, const bool* m,
-                          T* o, T* s_out, int t_len, int dk, int dv, int64_t qk_t, int64_t v_t, int64_t gb_t,
-                          int64_t o_t) {
+void gated_delta_sequence(const T* q, const T* k, const T* v, const T* g, const T* b, const T* s0,
+                          const bool* m, T* o, T* s_out, int t_len, int dk, int dv, int64_t qk_t, int64_t v_t,
+                          int64_t gb_t, int64_t o_t) {
   using A = Acc<T>;
   std::vector<A> S(size_t(dv) * dk);
   for (size_t i = 0; i < S.size(); ++i) {

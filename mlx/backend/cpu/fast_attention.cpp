@@ -24,7 +24,6 @@ namespace {
 constexpr int kQueryBlock = 64;
 constexpr int kKeyBlock = 256;
 
-
 // c (m x n) = alpha a (m x k) b^T + beta c, b stored (n x k) when trans_b,
 // else c = alpha a b + beta c with b stored (k x n).
 template <typename A>
@@ -168,7 +167,8 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& in, std::vect
       sinks = cpu::row_contiguous_as(in[next], compute);
     }
     if (compute == float32) {
-      attend<float>(q, k, v, mask, mask_, sinks ? sinks->data<float>() : nullptr, scale_, result.data<float>());
+      attend<float>(q, k, v, mask, mask_, sinks ? sinks->data<float>() : nullptr, scale_,
+                    result.data<float>());
     } else {
       attend<double>(q, k, v, mask, mask_, sinks ? sinks->data<double>() : nullptr, scale_,
                      result.data<double>());

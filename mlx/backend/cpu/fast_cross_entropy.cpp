@@ -120,7 +120,8 @@ void CrossEntropyGrad::eval_cpu(const std::vector<array>& in, std::vector<array>
     return;
   }
   if (out.dtype() == float64) {
-    grad_rows(logits.data<double>(), targets.data<int32_t>(), cot.data<double>(), out.data<double>(), rows, v);
+    grad_rows(logits.data<double>(), targets.data<int32_t>(), cot.data<double>(), out.data<double>(), rows,
+              v);
   } else {
     grad_rows(logits.data<float>(), targets.data<int32_t>(), cot.data<float>(), out.data<float>(), rows, v);
   }

@@ -284,19 +284,19 @@ void real_forward_even(const float* x, complex64_t* out, const Shape& shape, int
     double a = -2.0 * M_PI * double(k) / double(n);
     w[k] = cd(std::cos(a), std::sin(a));
   }
-  each_line(shape, axis, n, half + 1, half, [&](size_t in, size_t o, size_t inner, std::vector<cd>& z,
-                                                 std::vector<cd>& scratch) {
-    for (size_t j = 0; j < half; ++j) {
-      z[j] = cd(x[in + 2 * j * inner], x[in + (2 * j + 1) * inner]);
-    }
-    plan.run(z.data(), scratch);
-    for (size_t k = 0; k <= half; ++k) {
-      cd zk = z[k % half], zr = std::conj(z[(half - k) % half]);
-      cd e = (zk + zr) * 0.5, d = (zk - zr) * 0.5;
-      cd odd(d.imag(), -d.real()); // d / i
-      out[o + k * inner] = complex64_t(e + mul(w[k], odd));
-    }
-  });
+  each_line(shape, axis, n, half + 1, half,
+            [&](size_t in, size_t o, size_t inner, std::vector<cd>& z, std::vector<cd>& scratch) {
+              for (size_t j = 0; j < half; ++j) {
+                z[j] = cd(x[in + 2 * j * inner], x[in + (2 * j + 1) * inner]);
+              }
+              plan.run(z.data(), scratch);
+              for (size_t k = 0; k <= half; ++k) {
+                cd zk = z[k % half], zr = std::conj(z[(half - k) % half]);
+                cd e = (zk + zr) * 0.5, d = (zk - zr) * 0.5;
+                cd odd(d.imag(), -d.real()); // d / i
+                out[o + k * inner] = complex64_t(e + mul(w[k], odd));
+              }
+            });
 }
 
 // The inverse: for the m = N + 1 stored values (the imaginary parts of X_0
@@ -312,31 +312,32 @@ void real_inverse_even(const complex64_t* in, float* y, const Shape& shape, int 
     double a = 2.0 * M_PI * double(k) / double(n);
     w[k] = cd(std::cos(a), std::sin(a));
   }
-  each_line(shape, axis, half + 1, n, half, [&](size_t st, size_t o, size_t inner, std::vector<cd>& z,
-                                                 std::vector<cd>& scratch) {
-    auto value = [&](size_t k) {
-      cd v(in[st + k * inner]);
-      return (k == 0 || k == half) ? cd(v.real(), 0.0) : v;
-    };
-    for (size_t k = 0; k < half; ++k) {
-      cd xk = value(k), xr = std::conj(value(half - k));
-      cd e = (xk + xr) * 0.5, odd = mul(w[k], (xk - xr) * 0.5);
-      z[k] = e + cd(-odd.imag(), odd.real()); // e + i odd
-    }
-    plan.run(z.data(), scratch);
-    for (size_t j = 0; j < half; ++j) {
-      y[o + 2 * j * inner] = float(2.0 * z[j].real());
-      y[o + (2 * j + 1) * inner] = float(2.0 * z[j].imag());
-    }
-  });
+  each_line(shape, axis, half + 1, n, half,
+            [&](size_t st, size_t o, size_t inner, std::vector<cd>& z, std::vector<cd>& scratch) {
+              auto value = [&](size_t k) {
+                cd v(in[st + k * inner]);
+                return (k == 0 || k == half) ? cd(v.real(), 0.0) : v;
+              };
+              for (size_t k = 0; k < half; ++k) {
+                cd xk = value(k), xr = std::conj(value(half - k));
+                cd e = (xk + xr) * 0.5, odd = mul(w[k], (xk - xr) * 0.5);
+                z[k] = e + cd(-odd.imag(), odd.real()); // e + i odd
+              }
+              plan.run(z.data(), scratch);
+              for (size_t j = 0; j < half; ++j) {
+                y[o + 2 * j * inner] = float(2.0 * z[j].real());
+                y[o + (2 * j + 1) * inner] = float(2.0 * z[j].imag());
+              }
+            });
 }
 
 // A complex pass in place over `p` (shape `shape`) along `axis`.
 void complex_pass(complex64_t* p, const Shape& shape, int axis, bool inverse) {
   size_t n = shape[axis];
-  pass(shape, axis, n, inverse, n, n, n, n,
-       [&](size_t st, size_t i, size_t inner) { return cd(p[st + i * inner]); },
-       [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
+  pass(
+      shape, axis, n, inverse, n, n, n, n,
+      [&](size_t st, size_t i, size_t inner) { return cd(p[st + i * inner]); },
+      [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
 }
 
 } // namespace
@@ -368,9 +369,10 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
     if (n % 2 == 0) {
       real_forward_even(x, p, in.shape(), last, n);
     } else {
-      pass(in.shape(), last, n, false, n, n, m, m,
-           [&](size_t st, size_t i, size_t inner) { return cd(x[st + i * inner], 0.0); },
-           [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
+      pass(
+          in.shape(), last, n, false, n, n, m, m,
+          [&](size_t st, size_t i, size_t inner) { return cd(x[st + i * inner], 0.0); },
+          [&](size_t st, size_t i, size_t inner, cd v) { p[st + i * inner] = complex64_t(v); });
     }
     for (size_t k = 0; k + 1 < axes_.size(); ++k) {
       complex_pass(p, out.shape(), axes_[k], false);
@@ -392,11 +394,12 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
     real_inverse_even(w, y, work.shape(), last, n);
     return;
   }
-  pass(work.shape(), last, n, true, m, n, n, n,
-       [&](size_t st, size_t i, size_t inner) {
-         return i < m ? cd(w[st + i * inner]) : std::conj(cd(w[st + (n - i) * inner]));
-       },
-       [&](size_t st, size_t i, size_t inner, cd v) { y[st + i * inner] = float(v.real()); });
+  pass(
+      work.shape(), last, n, true, m, n, n, n,
+      [&](size_t st, size_t i, size_t inner) {
+        return i < m ? cd(w[st + i * inner]) : std::conj(cd(w[st + (n - i) * inner]));
+      },
+      [&](size_t st, size_t i, size_t inner, cd v) { y[st + i * inner] = float(v.real()); });
 }
 
 } // namespace mlx::core

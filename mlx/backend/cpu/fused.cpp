@@ -110,7 +110,7 @@ constexpr size_t kSlotStride = kFloat32Block + 48;
 // still do not gain, so the fusion threshold stays (fusion.h).
 struct Float32Chain {
   std::vector<cpu::Float32Kernel> kernels; // null for constant steps
-  std::vector<int> output_of;                      // step -> output index, or -1
+  std::vector<int> output_of;              // step -> output index, or -1
   // Scratch blocks: one per gathered (Rows) input, and one per step value
   // that is neither an output nor a constant, reused once the value is
   // dead, so that a block's live values stay in cache.
@@ -120,8 +120,8 @@ struct Float32Chain {
 
 // Gives scratch slots to the Rows inputs and to the intermediate step
 // values, a value's slot freed after the last step that reads it.
-void assign_slots(Float32Chain& chain, const std::vector<FusedStep>& steps, const std::vector<InputView>& views,
-                  const std::vector<std::optional<array>>& constant) {
+void assign_slots(Float32Chain& chain, const std::vector<FusedStep>& steps,
+                  const std::vector<InputView>& views, const std::vector<std::optional<array>>& constant) {
   chain.input_slot.assign(views.size(), -1);
   for (size_t a = 0; a < views.size(); ++a) {
     if (views[a].kind == InputView::Rows) {
@@ -167,7 +167,8 @@ void assign_slots(Float32Chain& chain, const std::vector<FusedStep>& steps, cons
 
 std::optional<Float32Chain> float32_chain(const std::vector<FusedStep>& steps,
                                           const std::vector<int>& output_steps,
-                                          const std::vector<array>& inputs, const std::vector<InputView>& views,
+                                          const std::vector<array>& inputs,
+                                          const std::vector<InputView>& views,
                                           const std::vector<std::optional<array>>& constant) {
   for (auto& x : inputs) {
     if (x.dtype() != float32) {
@@ -212,9 +213,10 @@ void gather_rows(const float* base, const InputView& v, size_t cols, size_t e0, 
   }
 }
 
-void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps, const std::vector<int>& output_steps,
-                 const std::vector<array>& ins, const std::vector<InputView>& views,
-                 const std::vector<std::optional<array>>& constant, std::vector<array>& outputs, size_t n, size_t cols) {
+void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
+                 const std::vector<int>& output_steps, const std::vector<array>& ins,
+                 const std::vector<InputView>& views, const std::vector<std::optional<array>>& constant,
+                 std::vector<array>& outputs, size_t n, size_t cols) {
   size_t blocks = (n + kFloat32Block - 1) / kFloat32Block;
   size_t grain = std::max<size_t>(1, cpu::kParallelGrain / kFloat32Block);
   cpu::parallel_for(blocks, grain, [&](size_t b0, size_t b1) {
@@ -250,7 +252,8 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
           flags[k++] = a >= 0 ? bool(in_single[a]) : bool(value_single[-1 - a]);
         }
         int o = chain.output_of[j];
-        float* out = o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * kSlotStride;
+        float* out =
+            o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * kSlotStride;
         chain.kernels[j](args.data(), flags, out, len);
         value[j] = out;
         value_single[j] = false;

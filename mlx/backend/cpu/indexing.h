@@ -81,8 +81,8 @@ inline std::vector<int64_t> index_values(const array& idx) {
 }
 
 // base[i] += clamp_index(v[i], n, len) * stride for every i, threaded.
-inline void add_index_offsets(std::vector<int64_t>& base, const std::vector<int64_t>& v, int64_t n, int64_t len,
-                              int64_t stride);
+inline void add_index_offsets(std::vector<int64_t>& base, const std::vector<int64_t>& v, int64_t n,
+                              int64_t len, int64_t stride);
 
 // Wraps a negative index and clamps it so that a slice of `len` starting at
 // it fits in a dim of size n (n >= len).
@@ -94,8 +94,8 @@ inline int64_t clamp_index(int64_t v, int64_t n, int64_t len) {
   return v < 0 ? 0 : (v > hi ? hi : v);
 }
 
-inline void add_index_offsets(std::vector<int64_t>& base, const std::vector<int64_t>& v, int64_t n, int64_t len,
-                              int64_t stride) {
+inline void add_index_offsets(std::vector<int64_t>& base, const std::vector<int64_t>& v, int64_t n,
+                              int64_t len, int64_t stride) {
   parallel_for(base.size(), kParallelGrain, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
       base[i] += clamp_index(v[i], n, len) * stride;

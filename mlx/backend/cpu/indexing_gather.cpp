@@ -65,7 +65,7 @@ void Gather::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
     size_t rows = cpu::num_rows(shape);
     auto copy_rows = [&](size_t i, size_t rb, size_t re) {
       T* dst = o + i * slice_size + rb * inner;
-      cpu::for_each_row<2>(shape, strides, rb, re, [&](const std::array<int64_t, 2>&off) {
+      cpu::for_each_row<2>(shape, strides, rb, re, [&](const std::array<int64_t, 2>& off) {
         const T* sp = s + base[i] + off[0];
         if (is == 1) {
           std::memcpy(dst, sp, inner * sizeof(T));

@@ -1,7 +1,6 @@
-// eval_cpu of Scatter and SliceUpdate. Scatter: copy the input (or take it over, when donated), then write or reduce each update
-// slice at its indexed position. Index positions are applied in order (so
-// duplicates accumulate, and the last write wins without a reduction); the
-// work inside one large slice is threaded.
+// eval_cpu of Scatter and SliceUpdate. Scatter: copy the input (or take it over, when donated), then write or
+// reduce each update slice at its indexed position. Index positions are applied in order (so duplicates
+// accumulate, and the last write wins without a reduction); the work inside one large slice is threaded.
 #include <cmath>
 #include <limits>
 

@@ -51,30 +51,28 @@ void softmax_row_f64(const T* x, T* y, int n) {
 // round to the half type (this reproduces MLX 0.32's float16 results
 // bit for bit). The elementwise loops are cloned so that they vectorize
 // (F16C on x86-64-v3).
-#define MLX_HALF_LOOPS(T)                                      \
-  MLX_SIMD_CLONES                                              \
-  void exp_rounded(const float* x, float m, T* y, int n) {     \
-    for (int j = 0; j < n; ++j) {                              \
-      float d = static_cast<float>(static_cast<T>(x[j] - m));  \
-      y[j] = static_cast<T>(cpu::fast::exp(d));                \
-    }                                                          \
-  }                                                            \
-  /* Sequential, as the rounding order decides the result. */   \
-  MLX_SIMD_CLONES                                              \
-  T sum_rounded(const T* y, int n) {                           \
-    T sum = static_cast<T>(0.f);                               \
-    for (int j = 0; j < n; ++j) {                              \
-      sum = static_cast<T>(static_cast<float>(sum) +           \
-                           static_cast<float>(y[j]));          \
-    }                                                          \
-    return sum;                                                \
-  }                                                            \
-  MLX_SIMD_CLONES                                              \
-  void scale_rounded(T* y, T inv, int n) {                     \
-    for (int j = 0; j < n; ++j) {                              \
-      y[j] = static_cast<T>(static_cast<float>(y[j]) *         \
-                            static_cast<float>(inv));          \
-    }                                                          \
+#define MLX_HALF_LOOPS(T)                                                        \
+  MLX_SIMD_CLONES                                                                \
+  void exp_rounded(const float* x, float m, T* y, int n) {                       \
+    for (int j = 0; j < n; ++j) {                                                \
+      float d = static_cast<float>(static_cast<T>(x[j] - m));                    \
+      y[j] = static_cast<T>(cpu::fast::exp(d));                                  \
+    }                                                                            \
+  }                                                                              \
+  /* Sequential, as the rounding order decides the result. */                    \
+  MLX_SIMD_CLONES                                                                \
+  T sum_rounded(const T* y, int n) {                                             \
+    T sum = static_cast<T>(0.f);                                                 \
+    for (int j = 0; j < n; ++j) {                                                \
+      sum = static_cast<T>(static_cast<float>(sum) + static_cast<float>(y[j]));  \
+    }                                                                            \
+    return sum;                                                                  \
+  }                                                                              \
+  MLX_SIMD_CLONES                                                                \
+  void scale_rounded(T* y, T inv, int n) {                                       \
+    for (int j = 0; j < n; ++j) {                                                \
+      y[j] = static_cast<T>(static_cast<float>(y[j]) * static_cast<float>(inv)); \
+    }                                                                            \
   }
 MLX_HALF_LOOPS(float16_t)
 MLX_HALF_LOOPS(bfloat16_t)
@@ -144,8 +142,9 @@ A exp_sum_from(const A* x, size_t n, A m, const A* ahead = nullptr) {
   if (std::isfinite(m)) {
     A total = 0;
     for (size_t j = 0; j < n; j += size_t(1) << 30) {
-      total += cpu::exp_row_sum(x + j, static_cast<A*>(nullptr), static_cast<int>(std::min(n - j, size_t(1) << 30)), m,
-                                j == 0 ? ahead : nullptr);
+      total +=
+          cpu::exp_row_sum(x + j, static_cast<A*>(nullptr),
+                           static_cast<int>(std::min(n - j, size_t(1) << 30)), m, j == 0 ? ahead : nullptr);
     }
     return total;
   }

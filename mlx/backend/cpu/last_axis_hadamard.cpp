@@ -30,12 +30,12 @@ void scale_row(float* x, int n, float s) {
 }
 
 // Rounding a float row to T's precision in place.
-#define MLX_HADAMARD_HALF(T)                                   \
-  MLX_SIMD_CLONES                                              \
-  void round_to(T*, float* x, int n) {                         \
-    for (int j = 0; j < n; ++j) {                              \
-      x[j] = static_cast<float>(static_cast<T>(x[j]));         \
-    }                                                          \
+#define MLX_HADAMARD_HALF(T)                           \
+  MLX_SIMD_CLONES                                      \
+  void round_to(T*, float* x, int n) {                 \
+    for (int j = 0; j < n; ++j) {                      \
+      x[j] = static_cast<float>(static_cast<T>(x[j])); \
+    }                                                  \
   }
 MLX_HADAMARD_HALF(float16_t)
 MLX_HADAMARD_HALF(bfloat16_t)

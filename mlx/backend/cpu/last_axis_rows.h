@@ -19,8 +19,9 @@ namespace {
 // -inf when all are), in lanes (lanes.h).
 template <typename A>
 MLX_SIMD_CLONES A row_max(const A* s, int n) {
-  return reduce_lanes<A>(size_t(std::max(n, 0)), -std::numeric_limits<A>::infinity(),
-                         [](A m, A v) { return v > m ? v : m; }, [&](size_t j) { return s[j]; });
+  return reduce_lanes<A>(
+      size_t(std::max(n, 0)), -std::numeric_limits<A>::infinity(), [](A m, A v) { return v > m ? v : m; },
+      [&](size_t j) { return s[j]; });
 }
 
 // The sum of exp(x[j] - m) (every x[j] <= m), each also stored in y[j]
@@ -28,7 +29,8 @@ MLX_SIMD_CLONES A row_max(const A* s, int n) {
 // prefetched meanwhile: the next row, so that its reads from memory overlap
 // this row's arithmetic.
 template <typename A>
-MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr, A* ahead_out = nullptr) {
+MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr,
+                              A* ahead_out = nullptr) {
   constexpr int L = 16;
   A lanes[L] = {};
   int j = 0;

@@ -87,8 +87,7 @@ void Reshape::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   }
   auto dense = cpu::ensure_row_contiguous(x);
   auto strides = row_strides(out[0].shape());
-  out[0].copy_shared_buffer(dense, strides, cpu::compute_flags(out[0].shape(), strides),
-                            dense.data_size());
+  out[0].copy_shared_buffer(dense, strides, cpu::compute_flags(out[0].shape(), strides), dense.data_size());
 }
 
 void Transpose::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {

@@ -12,8 +12,8 @@
 #include "mlx/primitives/linalg.h"
 
 extern "C" {
-void scipy_ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w, float* work,
-                   const int* lwork, int* iwork, const int* liwork, int* info);
+void scipy_ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
+                   float* work, const int* lwork, int* iwork, const int* liwork, int* info);
 void scipy_dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
                    double* work, const int* lwork, int* iwork, const int* liwork, int* info);
 void scipy_sgetrf_(const int* m, const int* n, float* a, const int* lda, int* ipiv, int* info);
@@ -22,33 +22,37 @@ void scipy_sgetri_(const int* n, float* a, const int* lda, const int* ipiv, floa
                    int* info);
 void scipy_dgetri_(const int* n, double* a, const int* lda, const int* ipiv, double* work, const int* lwork,
                    int* info);
-void scipy_sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, float* work, const int* lwork,
-                   int* info);
+void scipy_sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, float* work,
+                   const int* lwork, int* info);
 void scipy_dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
                    const int* lwork, int* info);
-void scipy_sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda, const float* tau, float* work,
-                   const int* lwork, int* info);
+void scipy_sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda, const float* tau,
+                   float* work, const int* lwork, int* info);
 void scipy_dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
                    double* work, const int* lwork, int* info);
 void scipy_sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s, float* u,
-                   const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork, int* iwork, int* info);
-void scipy_dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s, double* u,
-                   const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork, int* iwork,
+                   const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork, int* iwork,
                    int* info);
-void scipy_sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr, float* wi,
-                  float* vl, const int* ldvl, float* vr, const int* ldvr, float* work, const int* lwork, int* info);
+void scipy_dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+                   double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+                   int* iwork, int* info);
+void scipy_sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr,
+                  float* wi, float* vl, const int* ldvl, float* vr, const int* ldvr, float* work,
+                  const int* lwork, int* info);
 void scipy_dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a, const int* lda, double* wr,
                   double* wi, double* vl, const int* ldvl, double* vr, const int* ldvr, double* work,
                   const int* lwork, int* info);
 void scipy_spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info);
 // Complex64 (std::complex<float> is layout-compatible with LAPACK's).
-void scipy_cheevd_(const char* jobz, const char* uplo, const int* n, void* a, const int* lda, float* w, void* work,
-                   const int* lwork, float* rwork, const int* lrwork, int* iwork, const int* liwork, int* info);
-void scipy_cgeev_(const char* jobvl, const char* jobvr, const int* n, void* a, const int* lda, void* w, void* vl,
-                  const int* ldvl, void* vr, const int* ldvr, void* work, const int* lwork, float* rwork, int* info);
+void scipy_cheevd_(const char* jobz, const char* uplo, const int* n, void* a, const int* lda, float* w,
+                   void* work, const int* lwork, float* rwork, const int* lrwork, int* iwork,
+                   const int* liwork, int* info);
+void scipy_cgeev_(const char* jobvl, const char* jobvr, const int* n, void* a, const int* lda, void* w,
+                  void* vl, const int* ldvl, void* vr, const int* ldvr, void* work, const int* lwork,
+                  float* rwork, int* info);
 void scipy_cgesdd_(const char* jobz, const int* m, const int* n, void* a, const int* lda, float* s, void* u,
-                   const int* ldu, void* vt, const int* ldvt, void* work, const int* lwork, float* rwork, int* iwork,
-                   int* info);
+                   const int* ldu, void* vt, const int* ldvt, void* work, const int* lwork, float* rwork,
+                   int* iwork, int* info);
 void scipy_dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
 }
 
@@ -122,16 +126,16 @@ void eigh_complex(array& v, array& w, int n, bool lower) {
     int info = 0, lwork = -1, lrwork = -1, liwork = -1, iwork_query = 0;
     complex64_t work_query = 0;
     float rwork_query = 0;
-    scipy_cheevd_(&jobz, &uplo, &n, a, &n, e, &work_query, &lwork, &rwork_query, &lrwork, &iwork_query, &liwork,
-                  &info);
+    scipy_cheevd_(&jobz, &uplo, &n, a, &n, e, &work_query, &lwork, &rwork_query, &lrwork, &iwork_query,
+                  &liwork, &info);
     lwork = std::max(1, int(work_query.real()));
     lrwork = std::max(1, int(rwork_query));
     liwork = std::max(1, iwork_query);
     std::vector<complex64_t> work(lwork);
     std::vector<float> rwork(lrwork);
     std::vector<int> iwork(liwork);
-    scipy_cheevd_(&jobz, &uplo, &n, a, &n, e, work.data(), &lwork, rwork.data(), &lrwork, iwork.data(), &liwork,
-                  &info);
+    scipy_cheevd_(&jobz, &uplo, &n, a, &n, e, work.data(), &lwork, rwork.data(), &lrwork, iwork.data(),
+                  &liwork, &info);
     infos[m] = info;
     // Rows hold conj(eigenvectors): conjugate-transpose in place.
     for (int i = 0; i < n; ++i) {
@@ -205,7 +209,8 @@ void Cholesky::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) 
     return info;
   };
   each_matrix(out, n, "[linalg::cholesky] The matrix is not positive definite.", [&](size_t m) {
-    return out.dtype() == float32 ? factor(out.data<float>() + m * n * n) : factor(out.data<double>() + m * n * n);
+    return out.dtype() == float32 ? factor(out.data<float>() + m * n * n)
+                                  : factor(out.data<double>() + m * n * n);
   });
 }
 
@@ -391,11 +396,11 @@ int eig(int n, const T* a, complex64_t* w, complex64_t* v) {
   to_columns(a, n, n, col.data());
   auto geev = [&](T* work) {
     if constexpr (std::is_same_v<T, float>) {
-      scipy_sgeev_(&jobvl, &jobvr, &n, col.data(), &n, wr.data(), wi.data(), nullptr, &one, vr.data(), &ldvr, work,
-                   &lwork, &info);
+      scipy_sgeev_(&jobvl, &jobvr, &n, col.data(), &n, wr.data(), wi.data(), nullptr, &one, vr.data(), &ldvr,
+                   work, &lwork, &info);
     } else {
-      scipy_dgeev_(&jobvl, &jobvr, &n, col.data(), &n, wr.data(), wi.data(), nullptr, &one, vr.data(), &ldvr, work,
-                   &lwork, &info);
+      scipy_dgeev_(&jobvl, &jobvr, &n, col.data(), &n, wr.data(), wi.data(), nullptr, &one, vr.data(), &ldvr,
+                   work, &lwork, &info);
     }
   };
   T query = 0;
@@ -436,8 +441,8 @@ int eig_complex(int n, const complex64_t* a, complex64_t* w, complex64_t* v) {
   std::vector<float> rwork(2 * std::max(n, 1));
   to_columns(a, n, n, col.data());
   complex64_t query = 0;
-  scipy_cgeev_(&jobvl, &jobvr, &n, col.data(), &n, w, nullptr, &one, vr.data(), &ldvr, &query, &lwork, rwork.data(),
-               &info);
+  scipy_cgeev_(&jobvl, &jobvr, &n, col.data(), &n, w, nullptr, &one, vr.data(), &ldvr, &query, &lwork,
+               rwork.data(), &info);
   lwork = std::max(1, int(query.real()));
   std::vector<complex64_t> work(lwork);
   scipy_cgeev_(&jobvl, &jobvr, &n, col.data(), &n, w, nullptr, &one, vr.data(), &ldvr, work.data(), &lwork,
@@ -465,8 +470,8 @@ int svd_complex(int m, int n, const complex64_t* a, complex64_t* u, float* s, co
                 rwork.data(), iwork.data(), &info);
   lwork = std::max(1, int(query.real()));
   std::vector<complex64_t> work(lwork);
-  scipy_cgesdd_(&jobz, &m, &n, col.data(), &ldu, s, ucol.data(), &ldu, vtcol.data(), &ldvt, work.data(), &lwork,
-                rwork.data(), iwork.data(), &info);
+  scipy_cgesdd_(&jobz, &m, &n, col.data(), &ldu, s, ucol.data(), &ldu, vtcol.data(), &ldvt, work.data(),
+                &lwork, rwork.data(), iwork.data(), &info);
   if (info == 0 && u) {
     from_columns(ucol.data(), m, m, m, u);
     from_columns(vtcol.data(), n, n, n, vt);
@@ -501,16 +506,18 @@ void Eig::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
   if (a.dtype() == complex64) {
     each_complex_matrix(a, "[linalg::eig] The eigenvalue computation failed to converge.",
                         [&](size_t idx, const complex64_t* x) {
-                          complex64_t* v = compute_vectors_ ? outs[1].data<complex64_t>() + idx * n * n : nullptr;
+                          complex64_t* v =
+                              compute_vectors_ ? outs[1].data<complex64_t>() + idx * n * n : nullptr;
                           return eig_complex(n, x, outs[0].data<complex64_t>() + idx * n, v);
                         });
     return;
   }
-  each_input_matrix(a, "[linalg::eig] The eigenvalue computation failed to converge.", [&](size_t idx, auto* x) {
-    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-    complex64_t* v = compute_vectors_ ? outs[1].data<complex64_t>() + idx * n * n : nullptr;
-    return eig<T>(n, x, outs[0].data<complex64_t>() + idx * n, v);
-  });
+  each_input_matrix(a, "[linalg::eig] The eigenvalue computation failed to converge.",
+                    [&](size_t idx, auto* x) {
+                      using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+                      complex64_t* v = compute_vectors_ ? outs[1].data<complex64_t>() + idx * n * n : nullptr;
+                      return eig<T>(n, x, outs[0].data<complex64_t>() + idx * n, v);
+                    });
 }
 
 void LUF::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {

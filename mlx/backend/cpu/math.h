@@ -31,8 +31,7 @@ inline float select(bool c, float a, float b) {
 
 // |mag| with the sign bit of sgn.
 inline float copy_sign(float mag, float sgn) {
-  return bits_to_float((float_to_bits(mag) & 0x7fffffffu) |
-                       (float_to_bits(sgn) & 0x80000000u));
+  return bits_to_float((float_to_bits(mag) & 0x7fffffffu) | (float_to_bits(sgn) & 0x80000000u));
 }
 
 // e^r for x = n ln2 + r (Cody-Waite, ln2 in two parts; |r| <= ln2/2): the
@@ -285,8 +284,7 @@ inline float exp_half(float x) {
 inline float reduce_pio2(float x, uint32_t& quadrant) {
   const double xd = x;
   // Round to nearest by adding and subtracting 1.5 * 2^52.
-  const double j =
-      (xd * 0.63661977236758134 + 6755399441055744.0) - 6755399441055744.0;
+  const double j = (xd * 0.63661977236758134 + 6755399441055744.0) - 6755399441055744.0;
   quadrant = static_cast<uint32_t>(static_cast<int32_t>(j)) & 3u;
   double r = xd - j * 1.570796325802803040; // 0x1.921fb54p+0
   r = r - j * 9.920935796805404e-10;
@@ -368,8 +366,7 @@ inline float log2(float x) {
 inline float log10(float x) {
   float e;
   const float lm = detail::log_any(x, e);
-  const float out =
-      e * 0.301025390625f + (e * 4.60503907e-6f + lm * 0.434294481903251828f);
+  const float out = e * 0.301025390625f + (e * 4.60503907e-6f + lm * 0.434294481903251828f);
   return detail::log_specials(x, out);
 }
 
@@ -493,15 +490,13 @@ inline float cosh(float x) {
 // relative error 3.1e-9); pi/4 and pi/2 carry an extra low part.
 inline float atan(float x) {
   const float a = std::fabs(x);
-  const bool big = a > 2.41421356f; // tan(3pi/8)
+  const bool big = a > 2.41421356f;  // tan(3pi/8)
   const bool mid = a > 0.414213562f; // tan(pi/8)
   const float num = select(big, -1.0f, select(mid, a - 1.0f, a));
   const float den = select(big, a, select(mid, a + 1.0f, 1.0f));
   const float t = num / den;
-  const float hi =
-      select(big, detail::kPio2Hi, select(mid, detail::kPio4Hi, 0.0f));
-  const float lo =
-      select(big, detail::kPio2Lo, select(mid, detail::kPio4Lo, 0.0f));
+  const float hi = select(big, detail::kPio2Hi, select(mid, detail::kPio4Hi, 0.0f));
+  const float lo = select(big, detail::kPio2Lo, select(mid, detail::kPio4Lo, 0.0f));
   const float z = t * t;
   float p = -6.07775450e-2f;
   p = p * z + 1.05936378e-1f;
@@ -520,8 +515,7 @@ inline float asin(float x) {
   const float z = select(big, 0.5f * (1.0f - a), a * a);
   const float t = select(big, std::sqrt(z), a);
   const float p = detail::asin_poly(t, z);
-  const float out =
-      select(big, detail::kPio2Hi - (2.0f * p - detail::kPio2Lo), p);
+  const float out = select(big, detail::kPio2Hi - (2.0f * p - detail::kPio2Lo), p);
   return copy_sign(out, x);
 }
 

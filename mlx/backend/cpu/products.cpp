@@ -57,21 +57,20 @@ Operand prepare(const array& x, Dtype compute) {
 }
 
 template <typename T>
-void gemm(const Operand& a, const Operand& b, T* c, int m, int n, int k,
-          const T* pa, const T* pb) {
+void gemm(const Operand& a, const Operand& b, T* c, int m, int n, int k, const T* pa, const T* pb) {
   if constexpr (std::is_same_v<T, float>) {
     scipy_cblas_sgemm(MlxCblasRowMajor, a.trans ? MlxCblasTrans : MlxCblasNoTrans,
-                      b.trans ? MlxCblasTrans : MlxCblasNoTrans, m, n, k, 1.0f, pa,
-                      a.ld, pb, b.ld, 0.0f, c, std::max(n, 1));
+                      b.trans ? MlxCblasTrans : MlxCblasNoTrans, m, n, k, 1.0f, pa, a.ld, pb, b.ld, 0.0f, c,
+                      std::max(n, 1));
   } else if constexpr (std::is_same_v<T, double>) {
     scipy_cblas_dgemm(MlxCblasRowMajor, a.trans ? MlxCblasTrans : MlxCblasNoTrans,
-                      b.trans ? MlxCblasTrans : MlxCblasNoTrans, m, n, k, 1.0, pa,
-                      a.ld, pb, b.ld, 0.0, c, std::max(n, 1));
+                      b.trans ? MlxCblasTrans : MlxCblasNoTrans, m, n, k, 1.0, pa, a.ld, pb, b.ld, 0.0, c,
+                      std::max(n, 1));
   } else {
     const complex64_t one(1, 0), zero(0, 0);
     scipy_cblas_cgemm(MlxCblasRowMajor, a.trans ? MlxCblasTrans : MlxCblasNoTrans,
-                      b.trans ? MlxCblasTrans : MlxCblasNoTrans, m, n, k, &one, pa,
-                      a.ld, pb, b.ld, &zero, c, std::max(n, 1));
+                      b.trans ? MlxCblasTrans : MlxCblasNoTrans, m, n, k, &one, pa, a.ld, pb, b.ld, &zero, c,
+                      std::max(n, 1));
   }
 }
 
@@ -150,8 +149,8 @@ __attribute__((target("avx2,fma,f16c"))) void axpy_f16c(const float16_t* w, floa
 }
 
 bool has_f16c() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                          __builtin_cpu_supports("f16c");
+  static const bool yes =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   return yes;
 }
 
@@ -222,7 +221,7 @@ bool vector_times_matrix(const array& vec, const array& mat, bool swapped, array
   Strides sb(b_in.strides().begin(), b_in.strides().end() - 2);
   batch.push_back(1);
   sb.push_back(0);
-  array a(a_in.shape(), compute, nullptr, {});  // (..., 1, k) or (..., k, 1): dense k per entry
+  array a(a_in.shape(), compute, nullptr, {}); // (..., 1, k) or (..., k, 1): dense k per entry
   cpu::copy(a_in, a, false);
   array wide = out;
   if (half) {
@@ -234,10 +233,11 @@ bool vector_times_matrix(const array& vec, const array& mat, bool swapped, array
     size_t idx = bi++;
     float* yf = half ? wide.data<float>() + idx * n : nullptr;
     if (t == float32) {
-      gemv_float(b_in.data<float>() + off[0], ld, trans, a.data<float>() + idx * k, wide.data<float>() + idx * n,
-                 n, k);
+      gemv_float(b_in.data<float>() + off[0], ld, trans, a.data<float>() + idx * k,
+                 wide.data<float>() + idx * n, n, k);
     } else if (t == float64) {
-      dgemv(trans, ld, a.data<double>() + idx * k, b_in.data<double>() + off[0], wide.data<double>() + idx * n, n, k);
+      dgemv(trans, ld, a.data<double>() + idx * k, b_in.data<double>() + off[0],
+            wide.data<double>() + idx * n, n, k);
     } else if (t == float16) {
       gemv_float(b_in.data<float16_t>() + off[0], ld, trans, a.data<float>() + idx * k, yf, n, k);
     } else {
@@ -298,7 +298,8 @@ void batched(const array& a_in, const array& b_in, array& out, Dtype compute) {
     offs_b.push_back(off[1]);
   });
   size_t threads = cpu::num_threads();
-  size_t row_blocks = count >= threads ? 1 : std::min<size_t>((threads + count - 1) / count, std::max(1, m / 32));
+  size_t row_blocks =
+      count >= threads ? 1 : std::min<size_t>((threads + count - 1) / count, std::max(1, m / 32));
   size_t rows_per = (m + row_blocks - 1) / row_blocks;
   cpu::use_pool_threads();
   cpu::parallel_tasks(count * row_blocks, [&](size_t task) {

@@ -67,9 +67,8 @@ void RandomBits::eval_cpu(const std::vector<array>& in, std::vector<array>& out)
   char* base = o.data<char>();
   size_t half = (bytes_per_key + 3) / 4 / 2;
   if (num_keys == 1) {
-    cpu::parallel_for(half, cpu::kParallelGrain / 8, [&](size_t b, size_t e) {
-      key_bits(k[0], k[1], base, bytes_per_key, b, e);
-    });
+    cpu::parallel_for(half, cpu::kParallelGrain / 8,
+                      [&](size_t b, size_t e) { key_bits(k[0], k[1], base, bytes_per_key, b, e); });
     if (half == 0) {
       key_bits(k[0], k[1], base, bytes_per_key, 0, 0);
     }

@@ -25,15 +25,23 @@ namespace {
 
 struct SumOp {
   template <typename A>
-  A operator()(A a, A b) const { return a + b; }
+  A operator()(A a, A b) const {
+    return a + b;
+  }
   template <typename A>
-  static A init() { return A(0); }
+  static A init() {
+    return A(0);
+  }
 };
 struct ProdOp {
   template <typename A>
-  A operator()(A a, A b) const { return a * b; }
+  A operator()(A a, A b) const {
+    return a * b;
+  }
   template <typename A>
-  static A init() { return A(1); }
+  static A init() {
+    return A(1);
+  }
 };
 struct MaxOp {
   template <typename A>
@@ -78,12 +86,16 @@ struct MinOp {
 struct AndOp {
   bool operator()(bool a, bool b) const { return a && b; }
   template <typename A>
-  static A init() { return true; }
+  static A init() {
+    return true;
+  }
 };
 struct OrOp {
   bool operator()(bool a, bool b) const { return a || b; }
   template <typename A>
-  static A init() { return false; }
+  static A init() {
+    return false;
+  }
 };
 
 // Reduces n contiguous values (lanes.h: four vectors of accumulators on
@@ -188,8 +200,8 @@ void reduce_dense(const T* in, O* out, size_t outer, size_t reduced, size_t inne
 
 // The dense layout to reduce, as (outer, reduced, inner) of a row-contiguous
 // array: returns false if the reduced axes are not one block.
-bool as_block(const Shape& shape, const std::vector<int>& axes, size_t& outer,
-              size_t& reduced, size_t& inner) {
+bool as_block(const Shape& shape, const std::vector<int>& axes, size_t& outer, size_t& reduced,
+              size_t& inner) {
   for (size_t i = 1; i < axes.size(); ++i) {
     if (axes[i] != axes[i - 1] + 1) {
       return false;
@@ -209,8 +221,7 @@ bool as_block(const Shape& shape, const std::vector<int>& axes, size_t& outer,
 }
 
 template <typename Op>
-void reduce_dispatch(const array& in_arr, array& out, const std::vector<int>& axes, Op op,
-                     const char* name) {
+void reduce_dispatch(const array& in_arr, array& out, const std::vector<int>& axes, Op op, const char* name) {
   out.set_data(allocator::malloc(out.nbytes()));
   if (out.size() == 0) {
     return;
@@ -255,8 +266,7 @@ void reduce_dispatch(const array& in_arr, array& out, const std::vector<int>& ax
         if constexpr (std::is_same_v<T, bool> && std::is_same_v<O, bool>) {
           reduce_dense(in.data<T>(), out.data<O>(), outer, reduced, inner, op);
         }
-      } else if constexpr (std::is_same_v<T, O> ||
-                           (std::is_integral_v<T> && std::is_integral_v<O>)) {
+      } else if constexpr (std::is_same_v<T, O> || (std::is_integral_v<T> && std::is_integral_v<O>)) {
         reduce_dense(in.data<T>(), out.data<O>(), outer, reduced, inner, op);
       }
     });
@@ -355,28 +365,29 @@ void arg_reduce_typed(const array& in, array& out, int axis) {
   s.push_back(1);
   Strides ss = strides;
   ss.push_back(0);
-  parallel_for(count, std::max<size_t>(1, kParallelGrain / std::max<size_t>(n, 1)), [&](size_t r0, size_t r1) {
-    uint32_t* d = dst + r0;
-    for_each_row<1>(s, {ss}, r0, r1, [&](const std::array<int64_t, 1>& off) {
-      const T* p = src + off[0];
-      if constexpr (std::is_floating_point_v<compute_t<T>> && std::is_same_v<T, compute_t<T>>) {
-        if (st == 1) {
-          *d++ = arg_extreme_contiguous<T, IsMax>(p, n);
-          return;
-        }
-      }
-      uint32_t best = 0;
-      compute_t<T> bv = static_cast<compute_t<T>>(p[0]);
-      for (size_t i = 1; i < n; ++i) {
-        compute_t<T> v = static_cast<compute_t<T>>(p[i * st]);
-        if (better(v, bv)) {
-          bv = v;
-          best = uint32_t(i);
-        }
-      }
-      *d++ = best;
-    });
-  });
+  parallel_for(count, std::max<size_t>(1, kParallelGrain / std::max<size_t>(n, 1)),
+               [&](size_t r0, size_t r1) {
+                 uint32_t* d = dst + r0;
+                 for_each_row<1>(s, {ss}, r0, r1, [&](const std::array<int64_t, 1>& off) {
+                   const T* p = src + off[0];
+                   if constexpr (std::is_floating_point_v<compute_t<T>> && std::is_same_v<T, compute_t<T>>) {
+                     if (st == 1) {
+                       *d++ = arg_extreme_contiguous<T, IsMax>(p, n);
+                       return;
+                     }
+                   }
+                   uint32_t best = 0;
+                   compute_t<T> bv = static_cast<compute_t<T>>(p[0]);
+                   for (size_t i = 1; i < n; ++i) {
+                     compute_t<T> v = static_cast<compute_t<T>>(p[i * st]);
+                     if (better(v, bv)) {
+                       bv = v;
+                       best = uint32_t(i);
+                     }
+                   }
+                   *d++ = best;
+                 });
+               });
 }
 
 } // namespace

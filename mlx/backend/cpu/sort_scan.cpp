@@ -67,7 +67,8 @@ void for_rows(const RowLayout& l, F&& f) {
 constexpr size_t kRadixMin = 2048;
 
 template <typename T>
-constexpr bool kRadixType = std::is_same_v<T, float> || std::is_same_v<T, int32_t> || std::is_same_v<T, uint32_t>;
+constexpr bool kRadixType =
+    std::is_same_v<T, float> || std::is_same_v<T, int32_t> || std::is_same_v<T, uint32_t>;
 
 // An unsigned key whose order is SortLess's: floats by sign-folded bits
 // (-0 as +0, every NaN last), signed ints with the sign bit flipped.
@@ -305,7 +306,6 @@ void SearchSorted::eval_cpu(const std::vector<array>& inputs, std::vector<array>
 // row-contiguous (outer, n, inner) layout. inner == 1 scans contiguous rows;
 // otherwise whole inner rows are combined at a time (a vector loop).
 // 16-bit floats accumulate in float32.
-
 
 namespace {
 

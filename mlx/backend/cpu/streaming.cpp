@@ -38,8 +38,7 @@ size_t stream_threshold_bytes() {
 // unaligned ends.
 __attribute__((target("avx512f"))) void copy_avx512(char* dst, const char* src, size_t n) {
   for (size_t i = 0; i < n; i += 64) {
-    _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + i),
-                        _mm512_loadu_si512(src + i));
+    _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + i), _mm512_loadu_si512(src + i));
   }
 }
 

@@ -37,9 +37,7 @@ array::Flags compute_flags(const Shape& shape, const Strides& strides) {
       dims.push_back(int(d));
     }
   }
-  std::sort(dims.begin(), dims.end(), [&](int a, int b) {
-    return strides[a] < strides[b];
-  });
+  std::sort(dims.begin(), dims.end(), [&](int a, int b) { return strides[a] < strides[b]; });
   expect = 1;
   for (int d : dims) {
     if (strides[d] != expect) {

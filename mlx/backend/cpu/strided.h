@@ -15,9 +15,8 @@ array::Flags compute_flags(const Shape& shape, const Strides& strides);
 // Merges adjacent dims that are contiguous in every operand and drops
 // size-1 dims. Returns the new shape and each operand's strides.
 template <size_t N>
-std::pair<Shape, std::array<Strides, N>> collapse_dims(
-    const Shape& shape,
-    const std::array<Strides, N>& strides) {
+std::pair<Shape, std::array<Strides, N>> collapse_dims(const Shape& shape,
+                                                       const std::array<Strides, N>& strides) {
   Shape out_shape;
   std::array<Strides, N> out_strides;
   for (size_t d = 0; d < shape.size(); ++d) {
@@ -47,12 +46,8 @@ std::pair<Shape, std::array<Strides, N>> collapse_dims(
 // where a row is the last dim and offsets are each operand's element offset
 // of the row's first element.
 template <size_t N, typename Body>
-void for_each_row(
-    const Shape& shape,
-    const std::array<Strides, N>& strides,
-    size_t row_begin,
-    size_t row_end,
-    Body&& body) {
+void for_each_row(const Shape& shape, const std::array<Strides, N>& strides, size_t row_begin, size_t row_end,
+                  Body&& body) {
   int outer = static_cast<int>(shape.size()) - 1;
   std::array<int64_t, N> off{};
   if (outer <= 0) {

@@ -16,7 +16,9 @@ def constant(value: float, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array],
     return initializer
 
 
-def normal(mean: float = 0.0, std: float = 1.0, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
+def normal(
+    mean: float = 0.0, std: float = 1.0, dtype: mx.Dtype = mx.float32
+) -> Callable[[mx.array], mx.array]:
     """Draw from a normal distribution."""
 
     def initializer(a: mx.array) -> mx.array:
@@ -25,7 +27,9 @@ def normal(mean: float = 0.0, std: float = 1.0, dtype: mx.Dtype = mx.float32) ->
     return initializer
 
 
-def uniform(low: float = 0.0, high: float = 1.0, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
+def uniform(
+    low: float = 0.0, high: float = 1.0, dtype: mx.Dtype = mx.float32
+) -> Callable[[mx.array], mx.array]:
     """Draw uniformly from ``[low, high)``."""
 
     def initializer(a: mx.array) -> mx.array:
@@ -39,9 +43,7 @@ def identity(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
 
     def initializer(arr: mx.array) -> mx.array:
         if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-            raise ValueError(
-                f"The input array must be a square matrix but got shape {arr.shape}."
-            )
+            raise ValueError(f"The input array must be a square matrix but got shape {arr.shape}.")
         return mx.eye(n=arr.shape[0], dtype=dtype)
 
     return initializer
@@ -95,27 +97,37 @@ def _fan(a, mode):
     raise ValueError(f"Invalid mode: {mode}. Valid modes are: fan_in, fan_out")
 
 
-def he_normal(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array, Literal["fan_in", "fan_out"], float], mx.array]:
+def he_normal(
+    dtype: mx.Dtype = mx.float32,
+) -> Callable[[mx.array, Literal["fan_in", "fan_out"], float], mx.array]:
     """He (Kaiming) normal: std ``gain / sqrt(fan)``."""
 
-    def initializer(a: mx.array, mode: Literal["fan_in", "fan_out"] = "fan_in", gain: float = 1.0) -> mx.array:
+    def initializer(
+        a: mx.array, mode: Literal["fan_in", "fan_out"] = "fan_in", gain: float = 1.0
+    ) -> mx.array:
         std = gain / math.sqrt(_fan(a, mode))
         return mx.random.normal(shape=a.shape, dtype=dtype) * std
 
     return initializer
 
 
-def he_uniform(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array, Literal["fan_in", "fan_out"], float], mx.array]:
+def he_uniform(
+    dtype: mx.Dtype = mx.float32,
+) -> Callable[[mx.array, Literal["fan_in", "fan_out"], float], mx.array]:
     """He (Kaiming) uniform: limit ``gain * sqrt(3 / fan)``."""
 
-    def initializer(a: mx.array, mode: Literal["fan_in", "fan_out"] = "fan_in", gain: float = 1.0) -> mx.array:
+    def initializer(
+        a: mx.array, mode: Literal["fan_in", "fan_out"] = "fan_in", gain: float = 1.0
+    ) -> mx.array:
         limit = gain * math.sqrt(3.0 / _fan(a, mode))
         return mx.random.uniform(-limit, limit, a.shape, dtype=dtype)
 
     return initializer
 
 
-def sparse(sparsity: float, mean: float = 0.0, std: float = 1.0, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
+def sparse(
+    sparsity: float, mean: float = 0.0, std: float = 1.0, dtype: mx.Dtype = mx.float32
+) -> Callable[[mx.array], mx.array]:
     """Normal values with a fraction ``sparsity`` of each row set to zero
     (2D arrays only)."""
 
@@ -139,9 +151,7 @@ def orthogonal(gain: float = 1.0, dtype: mx.Dtype = mx.float32) -> Callable[[mx.
 
     def initializer(a: mx.array) -> mx.array:
         if a.ndim != 2:
-            raise ValueError(
-                f"Orthogonal initialization requires a 2D array but got a {a.ndim}D array."
-            )
+            raise ValueError(f"Orthogonal initialization requires a 2D array but got a {a.ndim}D array.")
         rows, cols = a.shape
         n = max(rows, cols)
         rmat = mx.random.normal(shape=(n, n))

@@ -21,9 +21,7 @@ def _reduce(loss: mx.array, reduction: Reduction = "none"):
 
 def _same_shape(a, b, a_name, b_name):
     if a.shape != b.shape:
-        raise ValueError(
-            f"{a_name.capitalize()} shape {a.shape} does not match {b_name} shape {b.shape}."
-        )
+        raise ValueError(f"{a_name.capitalize()} shape {a.shape} does not match {b_name} shape {b.shape}.")
 
 
 def _weighted(loss, weights):
@@ -31,8 +29,7 @@ def _weighted(loss, weights):
         return loss
     if weights.shape != loss.shape:
         raise ValueError(
-            f"Weights with shape {weights.shape} is not the same as "
-            f"output loss with shape {loss.shape}."
+            f"Weights with shape {weights.shape} is not the same as output loss with shape {loss.shape}."
         )
     return loss * weights
 
@@ -60,17 +57,20 @@ def cross_entropy(
     if not as_probs:
         expected.pop(axis)
     if targets.shape != tuple(expected):
-        raise ValueError(
-            f"Targets shape {targets.shape} does not match logits shape {logits.shape}."
-        )
+        raise ValueError(f"Targets shape {targets.shape} does not match logits shape {logits.shape}.")
     # Everything is computed from the gaps to the row maximum: the loss only
     # depends on those, and large logits would otherwise lose it to rounding
     # (logsumexp(x) - x_t of two values near 1e8 is 0, not log 2). Unlike
     # the class-index form, the probability form changes by max * (sum of
     # the targets - 1) for targets that do not sum to 1, as MLX's does.
     logits = logits - mx.stop_gradient(mx.max(logits, axis=axis, keepdims=True))
-    if (not as_probs and label_smoothing == 0 and axis in (-1, logits.ndim - 1)
-            and logits.dtype in (mx.float32, mx.float64) and mx.issubdtype(targets.dtype, mx.integer)):
+    if (
+        not as_probs
+        and label_smoothing == 0
+        and axis in (-1, logits.ndim - 1)
+        and logits.dtype in (mx.float32, mx.float64)
+        and mx.issubdtype(targets.dtype, mx.integer)
+    ):
         # The common case in one fused pass (and a fused gradient).
         return _reduce(_weighted(mx.fast.cross_entropy(logits, targets), weights), reduction)
     if as_probs:
@@ -147,14 +147,17 @@ def gaussian_nll_loss(
     return _reduce(loss, reduction)
 
 
-def kl_div_loss(inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none") -> mx.array:
+def kl_div_loss(
+    inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none"
+) -> mx.array:
     """KL divergence from ``inputs`` to ``targets``, both log-probabilities,
     summed over ``axis``."""
     return _reduce(mx.sum(mx.exp(targets) * (targets - inputs), axis), reduction)
 
 
-def smooth_l1_loss(predictions: mx.array, targets: mx.array, beta: float = 1.0,
-                   reduction: Reduction = "mean") -> mx.array:
+def smooth_l1_loss(
+    predictions: mx.array, targets: mx.array, beta: float = 1.0, reduction: Reduction = "mean"
+) -> mx.array:
     """Quadratic (scaled by ``1/beta``) for errors below ``beta``, linear
     above."""
     _same_shape(predictions, targets, "predictions", "targets")
@@ -189,8 +192,9 @@ def hinge_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "none
     return _reduce(mx.maximum(1 - inputs * targets, 0), reduction)
 
 
-def huber_loss(inputs: mx.array, targets: mx.array, delta: float = 1.0,
-               reduction: Reduction = "none") -> mx.array:
+def huber_loss(
+    inputs: mx.array, targets: mx.array, delta: float = 1.0, reduction: Reduction = "none"
+) -> mx.array:
     """Quadratic within ``delta`` of the target, linear (slope ``delta``)
     beyond."""
     err = mx.abs(inputs - targets)
@@ -205,16 +209,22 @@ def log_cosh_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "n
     return _reduce(mx.logaddexp(e, -e) - math.log(2), reduction)
 
 
-def cosine_similarity_loss(x1: mx.array, x2: mx.array, axis: int = 1, eps: float = 1e-8,
-                           reduction: Reduction = "none") -> mx.array:
+def cosine_similarity_loss(
+    x1: mx.array, x2: mx.array, axis: int = 1, eps: float = 1e-8, reduction: Reduction = "none"
+) -> mx.array:
     """Cosine similarity of ``x1`` and ``x2`` along ``axis`` (the product of
     the norms is clamped below at ``eps``)."""
     norms = mx.maximum(_l2(x1, axis) * _l2(x2, axis), eps)
     return _reduce(mx.sum(x1 * x2, axis=axis) / norms, reduction)
 
 
-def margin_ranking_loss(inputs1: mx.array, inputs2: mx.array, targets: mx.array,
-                        margin: float = 0.0, reduction: Reduction = "none") -> mx.array:
+def margin_ranking_loss(
+    inputs1: mx.array,
+    inputs2: mx.array,
+    targets: mx.array,
+    margin: float = 0.0,
+    reduction: Reduction = "none",
+) -> mx.array:
     """``max(0, margin - y (x1 - x2))``: ``y = 1`` asks for ``x1`` to rank
     higher, ``y = -1`` for ``x2``."""
     if not (inputs1.shape == inputs2.shape == targets.shape):

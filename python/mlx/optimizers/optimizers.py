@@ -52,10 +52,9 @@ def _grow_state(params, state):
     if isinstance(params, (list, tuple)):
         old = list(state)
         new = [
-            _grow_state(p, old[i]) if i < len(old) else _empty_states_like(p)
-            for i, p in enumerate(params)
+            _grow_state(p, old[i]) if i < len(old) else _empty_states_like(p) for i, p in enumerate(params)
         ]
-        return type(params)(new + old[len(params):])
+        return type(params)(new + old[len(params) :])
     return state
 
 
@@ -157,9 +156,7 @@ def _merge_parts(a, b):
         return b
     if b is None or (isinstance(b, (dict, list, tuple)) and not b):
         return a
-    raise ValueError(
-        "Trees contain elements at the same locations but no merge function was provided"
-    )
+    raise ValueError("Trees contain elements at the same locations but no merge function was provided")
 
 
 class MultiOptimizer(Optimizer):
@@ -171,9 +168,7 @@ class MultiOptimizer(Optimizer):
         super().__init__()
         self._state = {}
         if len(filters) != len(optimizers) - 1:
-            raise ValueError(
-                f"Given {len(filters)} filters but {len(optimizers) - 1} needed."
-            )
+            raise ValueError(f"Given {len(filters)} filters but {len(optimizers) - 1} needed.")
         self.optimizers = optimizers
         self.filters = filters + [lambda *args, **kwargs: True]
 
@@ -223,8 +218,14 @@ class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (and
     dampening or Nesterov's variant) and L2 weight decay."""
 
-    def __init__(self, learning_rate: _Schedule, momentum: float = 0.0, weight_decay: float = 0.0,
-                 dampening: float = 0.0, nesterov: bool = False):
+    def __init__(
+        self,
+        learning_rate: _Schedule,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+    ):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening.")
         super().__init__()
@@ -317,8 +318,13 @@ class Adam(Optimizer):
     r"""Adam. As in MLX the moments are not bias corrected unless
     ``bias_correction=True``."""
 
-    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
-                 eps: float = 1e-8, bias_correction: bool = False):
+    def __init__(
+        self,
+        learning_rate: _Schedule,
+        betas: List[float] = [0.9, 0.999],
+        eps: float = 1e-8,
+        bias_correction: bool = False,
+    ):
         super().__init__()
         _check_betas("Adam", betas)
         if not eps >= 0.0:
@@ -349,10 +355,15 @@ class AdamW(Adam):
     r"""Adam with decoupled weight decay: each step first shrinks the
     parameter by the factor :math:`1 - lr\,\lambda`."""
 
-    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
-                 eps: float = 1e-8, weight_decay: float = 0.01, bias_correction: bool = False):
-        super().__init__(learning_rate=learning_rate, betas=betas, eps=eps,
-                         bias_correction=bias_correction)
+    def __init__(
+        self,
+        learning_rate: _Schedule,
+        betas: List[float] = [0.9, 0.999],
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+        bias_correction: bool = False,
+    ):
+        super().__init__(learning_rate=learning_rate, betas=betas, eps=eps, bias_correction=bias_correction)
         self.weight_decay = weight_decay
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
@@ -364,8 +375,7 @@ class Adamax(Adam):
     r"""Adam with an infinity norm (a decaying maximum of absolute
     gradients) in place of the second moment."""
 
-    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999],
-                 eps: float = 1e-8):
+    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999], eps: float = 1e-8):
         super().__init__(learning_rate, betas, eps)
 
     init_single = Adam.init_single  # the same state (m, v); an own member as in MLX
@@ -381,8 +391,7 @@ class Lion(Optimizer):
     r"""Steps of constant size in the direction of the sign of a mix of
     momentum and gradient."""
 
-    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.99],
-                 weight_decay: float = 0.0):
+    def __init__(self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.99], weight_decay: float = 0.0):
         super().__init__()
         _check_betas("Lion", betas)
         self._maybe_schedule("learning_rate", learning_rate)
@@ -497,8 +506,14 @@ class Muon(Optimizer):
     parameters, flattened to matrices) are orthogonalized by Newton-Schulz
     iterations; other parameters get plain momentum steps."""
 
-    def __init__(self, learning_rate: _Schedule, momentum: float = 0.95, weight_decay: float = 0.01,
-                 nesterov: bool = True, ns_steps: int = 5):
+    def __init__(
+        self,
+        learning_rate: _Schedule,
+        momentum: float = 0.95,
+        weight_decay: float = 0.01,
+        nesterov: bool = True,
+        ns_steps: int = 5,
+    ):
         super().__init__()
         self._maybe_schedule("learning_rate", learning_rate)
         self.momentum = momentum
@@ -512,10 +527,7 @@ class Muon(Optimizer):
     def _zeropower_via_newtonschulz5(self, X, steps: int):
         """Approximately orthogonalize the 2D ``X`` with the quintic
         iteration X <- aX + (bA + cA^2)X, A = XX^T, on the wide side."""
-        assert X.ndim == 2, (
-            f"Expected a 2D array for Newton-Schulz iteration, got shape {X.shape} "
-            f"instead."
-        )
+        assert X.ndim == 2, f"Expected a 2D array for Newton-Schulz iteration, got shape {X.shape} instead."
         a, b, c = 3.4445, -4.7750, 2.0315
         tall = X.shape[0] > X.shape[1]
         if tall:

@@ -245,8 +245,7 @@ class GELU(Module):
         super().__init__()
         if approx not in _GELU_VARIANTS:
             raise ValueError(
-                "The approximation should be in ['none', 'precise', 'tanh', 'fast'] "
-                f"but '{approx}' was given"
+                f"The approximation should be in ['none', 'precise', 'tanh', 'fast'] but '{approx}' was given"
             )
         self._act = _GELU_VARIANTS[approx]
 

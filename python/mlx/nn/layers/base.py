@@ -48,9 +48,7 @@ def _matching_entries(dst, src, strict, what):
             if i < len(dst):
                 yield i, v
             elif strict:
-                raise ValueError(
-                    f"List index {i} is out of bounds for destination of length {len(dst)}."
-                )
+                raise ValueError(f"List index {i} is out of bounds for destination of length {len(dst)}.")
     elif strict:
         raise ValueError(f"Received invalid type: {type(src).__name__}.")
 

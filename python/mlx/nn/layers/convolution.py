@@ -48,8 +48,17 @@ def _describe(layer, kernel, extras):
 class Conv1d(Module):
     r"""1D convolution of ``(N, L, C_in)`` inputs."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, groups: int = 1, bias: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        groups: int = 1,
+        bias: bool = True,
+    ):
         super().__init__()
         _check_groups(in_channels, groups)
         _conv_weight_and_bias(self, in_channels, out_channels, (kernel_size,), groups, bias)
@@ -69,9 +78,17 @@ class Conv1d(Module):
 class Conv2d(Module):
     r"""2D convolution of ``(N, H, W, C_in)`` inputs."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
-                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
-                 dilation: Union[int, tuple] = 1, groups: int = 1, bias: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Union[int, tuple],
+        stride: Union[int, tuple] = 1,
+        padding: Union[int, tuple] = 0,
+        dilation: Union[int, tuple] = 1,
+        groups: int = 1,
+        bias: bool = True,
+    ):
         super().__init__()
         _check_groups(in_channels, groups)
         kernel_size, stride, padding = (_tuple(v, 2) for v in (kernel_size, stride, padding))
@@ -92,9 +109,16 @@ class Conv2d(Module):
 class Conv3d(Module):
     r"""3D convolution of ``(N, D, H, W, C_in)`` inputs (no groups)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
-                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
-                 dilation: Union[int, tuple] = 1, bias: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Union[int, tuple],
+        stride: Union[int, tuple] = 1,
+        padding: Union[int, tuple] = 0,
+        dilation: Union[int, tuple] = 1,
+        bias: bool = True,
+    ):
         super().__init__()
         kernel_size, stride, padding = (_tuple(v, 3) for v in (kernel_size, stride, padding))
         _conv_weight_and_bias(self, in_channels, out_channels, kernel_size, 1, bias)

@@ -16,8 +16,9 @@ _SETTINGS = ("stride", "padding", "dilation", "output_padding")
 class _ConvTranspose(Module):
     _op = None  # name of the mlx.core function
 
-    def _setup(self, n, in_channels, out_channels, kernel_size, stride, padding, dilation,
-               output_padding, bias):
+    def _setup(
+        self, n, in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, bias
+    ):
         if n > 1:
             kernel_size, stride, padding, output_padding = (
                 _tuple(v, n) for v in (kernel_size, stride, padding, output_padding)
@@ -32,12 +33,13 @@ class _ConvTranspose(Module):
 
     def _extra_repr(self):
         n = self.weight.ndim - 2
-        kernel = self.weight.shape[1] if n == 1 else self.weight.shape[1:1 + n]
+        kernel = self.weight.shape[1] if n == 1 else self.weight.shape[1 : 1 + n]
         return _describe(self, kernel, _SETTINGS)
 
     def __call__(self, x):
-        y = getattr(mx, self._op)(x, self.weight, self.stride, self.padding, self.dilation,
-                              self.output_padding)
+        y = getattr(mx, self._op)(
+            x, self.weight, self.stride, self.padding, self.dilation, self.output_padding
+        )
         return _add_bias(self, y)
 
 
@@ -47,11 +49,21 @@ class ConvTranspose1d(_ConvTranspose):
     _op = "conv_transpose1d"
     __call__ = _ConvTranspose.__call__  # an own member, as in MLX's class
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, output_padding: int = 0, bias: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        output_padding: int = 0,
+        bias: bool = True,
+    ):
         super().__init__()
-        self._setup(1, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                    output_padding, bias)
+        self._setup(
+            1, in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, bias
+        )
 
 
 class ConvTranspose2d(_ConvTranspose):
@@ -60,13 +72,21 @@ class ConvTranspose2d(_ConvTranspose):
     _op = "conv_transpose2d"
     __call__ = _ConvTranspose.__call__  # an own member, as in MLX's class
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
-                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
-                 dilation: Union[int, tuple] = 1, output_padding: Union[int, tuple] = 0,
-                 bias: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Union[int, tuple],
+        stride: Union[int, tuple] = 1,
+        padding: Union[int, tuple] = 0,
+        dilation: Union[int, tuple] = 1,
+        output_padding: Union[int, tuple] = 0,
+        bias: bool = True,
+    ):
         super().__init__()
-        self._setup(2, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                    output_padding, bias)
+        self._setup(
+            2, in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, bias
+        )
 
 
 class ConvTranspose3d(_ConvTranspose):
@@ -75,10 +95,18 @@ class ConvTranspose3d(_ConvTranspose):
     _op = "conv_transpose3d"
     __call__ = _ConvTranspose.__call__  # an own member, as in MLX's class
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
-                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
-                 dilation: Union[int, tuple] = 1, output_padding: Union[int, tuple] = 0,
-                 bias: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Union[int, tuple],
+        stride: Union[int, tuple] = 1,
+        padding: Union[int, tuple] = 0,
+        dilation: Union[int, tuple] = 1,
+        output_padding: Union[int, tuple] = 0,
+        bias: bool = True,
+    ):
         super().__init__()
-        self._setup(3, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                    output_padding, bias)
+        self._setup(
+            3, in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, bias
+        )

@@ -23,9 +23,7 @@ class _Dropout(Module):
     def __call__(self, x: mx.array) -> mx.array:
         if self._ndims is not None and x.ndim not in self._ndims:
             lo, hi = self._ndims
-            raise ValueError(
-                f"Received input with {x.ndim} dimensions. Expected {lo} or {hi} dimensions."
-            )
+            raise ValueError(f"Received input with {x.ndim} dimensions. Expected {lo} or {hi} dimensions.")
         if self._p_1 == 1 or not self.training:
             return x
         shape = list(x.shape)

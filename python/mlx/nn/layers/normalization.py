@@ -197,9 +197,7 @@ class BatchNorm(Module):
 
     def __call__(self, x: mx.array) -> mx.array:
         if not 2 <= x.ndim <= 4:
-            raise ValueError(
-                f"Expected input tensor to have 2, 3 or 4 dimensions, but got {x.ndim}"
-            )
+            raise ValueError(f"Expected input tensor to have 2, 3 or 4 dimensions, but got {x.ndim}")
         if self.training and x.size // x.shape[-1] == 1:
             raise ValueError("BatchNorm training requires more than one value per channel.")
         mean, var = self._calc_stats(x)

@@ -125,8 +125,12 @@ class MaxPool1d(_MaxPoolMixin, _Pool1d):
     r"""1D max pooling over inputs ``(N, L, C)``; ``stride`` defaults to
     ``kernel_size``, padding uses :math:`-\infty`."""
 
-    def __init__(self, kernel_size: Union[int, Tuple[int]], stride: Optional[Union[int, Tuple[int]]] = None,
-                 padding: Union[int, Tuple[int]] = 0):
+    def __init__(
+        self,
+        kernel_size: Union[int, Tuple[int]],
+        stride: Optional[Union[int, Tuple[int]]] = None,
+        padding: Union[int, Tuple[int]] = 0,
+    ):
         super().__init__(-float("inf"), kernel_size, stride, padding)
 
 
@@ -134,40 +138,58 @@ class AvgPool1d(_AvgPoolMixin, _Pool1d):
     r"""1D average pooling over inputs ``(N, L, C)`` (zero padding counts in
     the average)."""
 
-    def __init__(self, kernel_size: Union[int, Tuple[int]], stride: Optional[Union[int, Tuple[int]]] = None,
-                 padding: Union[int, Tuple[int]] = 0):
+    def __init__(
+        self,
+        kernel_size: Union[int, Tuple[int]],
+        stride: Optional[Union[int, Tuple[int]]] = None,
+        padding: Union[int, Tuple[int]] = 0,
+    ):
         super().__init__(0, kernel_size, stride, padding)
 
 
 class MaxPool2d(_MaxPoolMixin, _Pool2d):
     r"""2D max pooling over inputs ``(N, H, W, C)``."""
 
-    def __init__(self, kernel_size: Union[int, Tuple[int, int]], stride: Optional[Union[int, Tuple[int, int]]] = None,
-                 padding: Optional[Union[int, Tuple[int, int]]] = 0):
+    def __init__(
+        self,
+        kernel_size: Union[int, Tuple[int, int]],
+        stride: Optional[Union[int, Tuple[int, int]]] = None,
+        padding: Optional[Union[int, Tuple[int, int]]] = 0,
+    ):
         super().__init__(-float("inf"), kernel_size, stride, padding)
 
 
 class AvgPool2d(_AvgPoolMixin, _Pool2d):
     r"""2D average pooling over inputs ``(N, H, W, C)``."""
 
-    def __init__(self, kernel_size: Union[int, Tuple[int, int]], stride: Optional[Union[int, Tuple[int, int]]] = None,
-                 padding: Optional[Union[int, Tuple[int, int]]] = 0):
+    def __init__(
+        self,
+        kernel_size: Union[int, Tuple[int, int]],
+        stride: Optional[Union[int, Tuple[int, int]]] = None,
+        padding: Optional[Union[int, Tuple[int, int]]] = 0,
+    ):
         super().__init__(0, kernel_size, stride, padding)
 
 
 class MaxPool3d(_MaxPoolMixin, _Pool3d):
     r"""3D max pooling over inputs ``(N, D, H, W, C)``."""
 
-    def __init__(self, kernel_size: Union[int, Tuple[int, int, int]],
-                 stride: Optional[Union[int, Tuple[int, int, int]]] = None,
-                 padding: Optional[Union[int, Tuple[int, int, int]]] = 0):
+    def __init__(
+        self,
+        kernel_size: Union[int, Tuple[int, int, int]],
+        stride: Optional[Union[int, Tuple[int, int, int]]] = None,
+        padding: Optional[Union[int, Tuple[int, int, int]]] = 0,
+    ):
         super().__init__(-float("inf"), kernel_size, stride, padding)
 
 
 class AvgPool3d(_AvgPoolMixin, _Pool3d):
     r"""3D average pooling over inputs ``(N, D, H, W, C)``."""
 
-    def __init__(self, kernel_size: Union[int, Tuple[int, int, int]],
-                 stride: Optional[Union[int, Tuple[int, int, int]]] = None,
-                 padding: Optional[Union[int, Tuple[int, int, int]]] = 0):
+    def __init__(
+        self,
+        kernel_size: Union[int, Tuple[int, int, int]],
+        stride: Optional[Union[int, Tuple[int, int, int]]] = None,
+        padding: Optional[Union[int, Tuple[int, int, int]]] = 0,
+    ):
         super().__init__(0, kernel_size, stride, padding)

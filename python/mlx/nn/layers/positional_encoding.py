@@ -45,10 +45,7 @@ class SinusoidalPositionalEncoding(Module):
     ):
         super().__init__()
         if dims <= 0 or dims % 2 != 0:
-            raise ValueError(
-                f"[SinusoidalPositionalEncoding] dims must be positive and even but "
-                f"got {dims}."
-            )
+            raise ValueError(f"[SinusoidalPositionalEncoding] dims must be positive and even but got {dims}.")
         half = dims // 2
         # one frequency pair (dims == 2) sits at max_freq
         one_zero = mx.array([1.0]) if half == 1 else 1 - mx.arange(0, half) / (half - 1)
@@ -100,7 +97,9 @@ class ALiBi(Module):
 
         return mx.array(slopes(num_heads), dtype=dtype)[:, None, None]
 
-    def __call__(self, attention_scores: mx.array, offset: int = 0, mask: Optional[mx.array] = None) -> mx.array:
+    def __call__(
+        self, attention_scores: mx.array, offset: int = 0, mask: Optional[mx.array] = None
+    ) -> mx.array:
         alibi = ALiBi.create_alibi_matrix(
             q_sequence_length=attention_scores.shape[-2] + offset,
             k_sequence_length=attention_scores.shape[-1],

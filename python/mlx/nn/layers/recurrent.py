@@ -33,8 +33,9 @@ class RNN(Module):
     r"""Elman RNN: :math:`h_t = f(W_{xh} x_t + b + W_{hh} h_{t-1})` with
     ``f`` = ``nonlinearity`` (tanh by default)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: Optional[Callable] = None):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: Optional[Callable] = None
+    ):
         super().__init__()
         self.nonlinearity = nonlinearity or tanh
         if not callable(self.nonlinearity):
@@ -76,10 +77,7 @@ class GRU(Module):
         self.bhn = _draw(hidden_size, hidden_size) if bias else None
 
     def _extra_repr(self):
-        return (
-            f"input_dims={self.Wx.shape[1]}, hidden_size={self.hidden_size}, "
-            f"bias={self.b is not None}"
-        )
+        return f"input_dims={self.Wx.shape[1]}, hidden_size={self.hidden_size}, bias={self.b is not None}"
 
     def __call__(self, x, hidden=None):
         H = self.hidden_size
@@ -115,10 +113,7 @@ class LSTM(Module):
         self.bias = _draw(hidden_size, 4 * hidden_size) if bias else None
 
     def _extra_repr(self):
-        return (
-            f"input_dims={self.Wx.shape[1]}, hidden_size={self.hidden_size}, "
-            f"bias={self.bias is not None}"
-        )
+        return f"input_dims={self.Wx.shape[1]}, hidden_size={self.hidden_size}, bias={self.bias is not None}"
 
     def __call__(self, x, hidden=None, cell=None):
         hiddens, cells = [], []

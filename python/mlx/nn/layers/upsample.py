@@ -82,10 +82,7 @@ def _antialias_taps(N, scale, dim, ndim, kernel, radius):
     reach = math.ceil(radius * stretch)
     base = mx.floor(c)
     positions = [base + k for k in range(-reach, reach + 1)]
-    weights = [
-        mx.where((p >= 0) & (p < N), kernel(mx.abs(c - p) / stretch), 0.0)
-        for p in positions
-    ]
+    weights = [mx.where((p >= 0) & (p < N), kernel(mx.abs(c - p) / stretch), 0.0) for p in positions]
     total = sum(weights)
     total = mx.where(total > 0, total, 1.0)
     return [
@@ -154,9 +151,10 @@ def upsample_linear(x: mx.array, scale_factor: Tuple, align_corners: bool = Fals
     _check(x, scale_factor)
     _, *N, _ = x.shape
     if antialias:
-        return _interpolate_separable(x, [
-            _antialias_taps(n, s, i, dims, _triangle, 1.0) for i, (n, s) in enumerate(zip(N, scale_factor))
-        ])
+        return _interpolate_separable(
+            x,
+            [_antialias_taps(n, s, i, dims, _triangle, 1.0) for i, (n, s) in enumerate(zip(N, scale_factor))],
+        )
     taps = [_linear_taps(n, s, align_corners, i, dims) for i, (n, s) in enumerate(zip(N, scale_factor))]
     return _interpolate(x, taps)
 
@@ -168,10 +166,13 @@ def upsample_cubic(x: mx.array, scale_factor: Tuple, align_corners: bool = False
     _check(x, scale_factor)
     _, *N, _ = x.shape
     if antialias:
-        return _interpolate_separable(x, [
-            _antialias_taps(n, s, i, dims, _keys_cubic_half, 2.0)
-            for i, (n, s) in enumerate(zip(N, scale_factor))
-        ])
+        return _interpolate_separable(
+            x,
+            [
+                _antialias_taps(n, s, i, dims, _keys_cubic_half, 2.0)
+                for i, (n, s) in enumerate(zip(N, scale_factor))
+            ],
+        )
     taps = [_cubic_taps(n, s, align_corners, i, dims) for i, (n, s) in enumerate(zip(N, scale_factor))]
     return _interpolate(x, taps)
 
@@ -192,10 +193,7 @@ class Upsample(Module):
         if mode not in ["nearest", "linear", "cubic"]:
             raise ValueError(f"[Upsample] Got unsupported upsampling algorithm: {mode}")
         if antialias and mode == "nearest":
-            raise ValueError(
-                "[Upsample] Antialiasing is not supported for nearest neighbor "
-                "upsampling"
-            )
+            raise ValueError("[Upsample] Antialiasing is not supported for nearest neighbor upsampling")
         _check_antialias(align_corners, antialias)
         if isinstance(scale_factor, (list, tuple)):
             self.scale_factor = tuple(map(float, scale_factor))
@@ -207,8 +205,7 @@ class Upsample(Module):
 
     def _extra_repr(self) -> str:
         return (
-            f"scale_factor={self.scale_factor}, mode={self.mode!r}, "
-            f"align_corners={self.align_corners}"
+            f"scale_factor={self.scale_factor}, mode={self.mode!r}, align_corners={self.align_corners}"
         ) + (", antialias=True" if self.antialias else "")
 
     def __call__(self, x: mx.array) -> mx.array:
