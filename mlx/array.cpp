@@ -145,9 +145,10 @@ std::vector<array> array::outputs() const {
 }
 
 void array::eval() {
-  if (!is_available()) {
-    mlx::core::eval({*this});
-  }
+  // Even when the array already has a buffer: an async_eval may still be
+  // writing it (a kernel allocates its output before it fills it), and
+  // eval waits for that work first.
+  mlx::core::eval({*this});
 }
 
 void array::detach() {
