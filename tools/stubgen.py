@@ -58,6 +58,10 @@ class Annotations:
 
     def parse_annotation_str(self, annotation_str):
         annotation_str = _CXX_NAME.sub(r"mlx.core.\1", annotation_str)
+        # py::capsule (what __dlpack__ returns): pybind11 names it
+        # typing_extensions.CapsuleType, which the build environment need not
+        # have (types.CapsuleType is Python 3.13+); a capsule is opaque anyway.
+        annotation_str = annotation_str.replace("typing_extensions.CapsuleType", "typing.Any")
         return self._with_parameters(super().parse_annotation_str(annotation_str))
 
     def handle_attribute(self, path, attr):
