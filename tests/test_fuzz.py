@@ -12,6 +12,8 @@ import sys
 
 import pytest
 
+import mlx.core
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUZZ = os.path.join(ROOT, "tools", "fuzz.py")
 
@@ -24,6 +26,10 @@ SEED, CYCLES = 0, 8
 # test_known_defects_still_reproduce says when. The fixed-seed run below
 # meets only the first; the others come from the long runs (seeds 1 and 2,
 # 120 cycles each) and are listed so that they stay visible.
+# Where the mlx this test imports lives (an installed package in CI, the
+# source tree's python/ in the dev loop): repro lines run against the same.
+MLX_PATH = os.path.dirname(os.path.dirname(os.path.abspath(mlx.core.__file__)))
+
 KNOWN = {
     # Converting a Python list nested ~15,000 levels deep recurses once per
     # level and overflows the C stack (SIGSEGV). Every parameter that takes an
@@ -122,7 +128,7 @@ def _limit():
 @pytest.mark.parametrize("key", sorted({KNOWN[k][1]: k for k in sorted(KNOWN)}.values()))
 def test_known_defects_still_reproduce(key):
     cls, line = KNOWN[key]
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = dict(os.environ, PYTHONPATH=MLX_PATH)
     try:
         p = subprocess.run(
             [sys.executable, "-c", line],
@@ -158,7 +164,7 @@ def test_a_crash_is_shrunk_to_a_line_that_crashes(summary, tmp_path):
     assert f["shrunk"] and f["reproducible"] and len(f["repro"]) <= len(f["original"])
     assert "\n" not in f["repro"]
     assert (tmp_path / "repros.txt").read_text().count(f["repro"]) == 1
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = dict(os.environ, PYTHONPATH=MLX_PATH)
     r = subprocess.run([sys.executable, "-c", f["repro"]], capture_output=True, timeout=60, env=env,
                        preexec_fn=_limit)  # fmt: skip
     assert r.returncode < 0, f["repro"]

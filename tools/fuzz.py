@@ -481,7 +481,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if not args.calls and not args.seconds and not args.cycles:
         args.seconds = 60
-    sys.path.insert(0, os.path.join(ROOT, "python"))
+    try:  # the mlx this interpreter imports (an installed package, or PYTHONPATH)
+        import mlx.core  # noqa: F401
+    except ImportError:  # a source tree with a build linked into python/mlx
+        sys.path.insert(0, os.path.join(ROOT, "python"))
     fz = Fuzzer(args)
     if args.list:
         for it in fz.items:

@@ -142,7 +142,10 @@ class Runner:
         self.timeout = args.timeout
         self.env = dict(os.environ)
         self.env["FUZZ_MEM_BYTES"] = str(int(args.mem_gib * (1 << 30)))
-        py = os.path.join(ROOT, "python")
+        # Children import the mlx this process imported (installed or not).
+        import mlx.core
+
+        py = os.path.dirname(os.path.dirname(os.path.abspath(mlx.core.__file__)))
         self.env["PYTHONPATH"] = py + os.pathsep + self.env.get("PYTHONPATH", "")
         self.env.setdefault("OMP_NUM_THREADS", "1")
         self.env.setdefault("OPENBLAS_NUM_THREADS", "1")

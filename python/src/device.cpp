@@ -113,10 +113,11 @@ void init_device(py::module_& m) {
     }
     return false;
   };
-  py::setattr(device_type, "__eq__", py::cpp_function(type_eq, py::is_method(device_type), py::arg("other")));
+  py::setattr(device_type, "__eq__",
+              py::cpp_function(type_eq, py::name("__eq__"), py::is_method(device_type), py::arg("other")));
   py::setattr(device_type, "__ne__",
               py::cpp_function([type_eq](py::object self, py::object o) { return !type_eq(self, o); },
-                               py::is_method(device_type), py::arg("other")));
+                               py::name("__ne__"), py::is_method(device_type), py::arg("other")));
 
   py::class_<Device>(m, "Device", "A device to run operations on.")
       .def(py::init<Device::DeviceType, int>(), py::arg("type"), py::arg("index") = 0)
