@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "mlx/primitives.h"
+#include "mlx/scheduler.h"
 #include "mlx/transforms.h"
 
 namespace mlx::core {
@@ -145,9 +146,12 @@ std::vector<array> array::outputs() const {
 }
 
 void array::eval() {
-  // Even when the array already has a buffer: an async_eval may still be
-  // writing it (a kernel allocates its output before it fills it), and
-  // eval waits for that work first.
+  // A buffer alone does not mean the values are there: an async_eval may
+  // still be writing it (a kernel allocates its output before it fills it),
+  // and eval waits for that work first.
+  if (is_available() && scheduler::async_idle()) {
+    return;
+  }
   mlx::core::eval({*this});
 }
 

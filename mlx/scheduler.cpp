@@ -64,7 +64,9 @@ struct Streams {
 struct AsyncState {
   std::mutex mutex;
   std::condition_variable cv;
-  int in_flight = 0;
+  // Atomic so that async_idle() can read them without the mutex.
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> has_error{false};
   std::exception_ptr error;
 };
 
@@ -153,9 +155,15 @@ void end_async(std::exception_ptr error) {
     --a.in_flight;
     if (error && !a.error) {
       a.error = error;
+      a.has_error = true;
     }
   }
   a.cv.notify_all();
+}
+
+bool async_idle() {
+  auto& a = async_state();
+  return a.in_flight.load() == 0 && !a.has_error.load();
 }
 
 void wait_async() {
@@ -170,6 +178,7 @@ void raise_async_error() {
   {
     std::lock_guard<std::mutex> lk(a.mutex);
     std::swap(error, a.error);
+    a.has_error = false;
   }
   if (error) {
     std::rethrow_exception(error);

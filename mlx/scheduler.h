@@ -21,6 +21,9 @@ void begin_async();
 void end_async(std::exception_ptr error);
 // Waits until no asynchronous evaluation is in flight.
 void wait_async();
+// No async_eval in flight and no error of one waiting to be raised (a
+// lock-free check for the paths that read values).
+bool async_idle();
 void raise_async_error();
 
 // Streams made by new_stream belong to the thread that made them; work on
