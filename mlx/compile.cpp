@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "mlx/ops.h"
 #include "mlx/primitives.h"
@@ -25,6 +26,43 @@ bool compile_enabled() { return enabled; }
 
 namespace detail {
 
+namespace {
+
+// A traced function must reach its inputs only through their stand-ins.
+// Reaching an input itself (captured from outside, or through a value
+// computed from it before the call) would bake that call's input into the
+// graph: refuse, as MLX does.
+void check_no_uncaptured_inputs(const std::vector<array>& inputs, const std::vector<array>& stand_ins,
+                                const std::vector<array>& outputs) {
+  std::unordered_set<std::uintptr_t> input_ids, seen;
+  for (auto& in : inputs) {
+    input_ids.insert(in.id());
+  }
+  for (auto& c : stand_ins) {
+    seen.insert(c.id());
+  }
+  std::vector<array> stack(outputs.begin(), outputs.end());
+  while (!stack.empty()) {
+    array a = std::move(stack.back());
+    stack.pop_back();
+    if (!seen.insert(a.id()).second) {
+      continue;
+    }
+    if (input_ids.count(a.id())) {
+      throw std::invalid_argument(
+          "[compile] Attempting to compile a function with uncaptured inputs is not allowed.");
+    }
+    if (a.is_available()) {
+      continue; // a value: what made it no longer matters
+    }
+    for (auto& in : a.inputs()) {
+      stack.push_back(in);
+    }
+  }
+}
+
+} // namespace
+
 std::shared_ptr<CompiledGraph> compile_trace(const Function& fun, const std::vector<array>& inputs) {
   TracingScope tracing;
   // Values inside a compiled function are not known at later calls: ops
@@ -38,7 +76,14 @@ std::shared_ptr<CompiledGraph> compile_trace(const Function& fun, const std::vec
     graph->input_ids.push_back(c.id());
   }
   graph->outputs = fun(graph->keep_alive);
+  check_no_uncaptured_inputs(inputs, graph->keep_alive, graph->outputs);
   graph->tape = dependent_tape(graph->keep_alive, graph->outputs);
+  // The stand-ins were made by copying the inputs: cut that link, so that
+  // the cached graph does not keep the first call's inputs alive (they
+  // could not be donated, and their memory would stay held).
+  for (auto& c : graph->keep_alive) {
+    c.detach();
+  }
   fuse_elementwise(*graph);
   return graph;
 }

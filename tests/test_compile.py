@@ -162,3 +162,51 @@ def test_fused_chains_match_eager():
     np.testing.assert_array_equal(np.array(g1), np.array(g2))
     v1 = mx.vmap(mx.compile(lambda x, y: f(x, y)[0]))(x, y)
     np.testing.assert_array_equal(np.array(v1), np.array(f(x, y)[0]))
+
+
+# ---- argument checks and input buffers (recorded from MLX 0.32.4) ----
+
+
+def test_compile_refuses_arguments_that_are_not_trees_of_arrays_or_constants():
+    class Holder:
+        value = 1
+
+    f = mx.compile(lambda x, y: x + 1)
+    for ok in (1, 2.5, "s", None, True, (1, "a"), [1, None], {"k": 2.0}):
+        assert f(mx.array(0.0), ok).item() == 1.0
+    msg = r"\[compile\] Function arguments must be trees of arrays or constants .* received type complex\."
+    with pytest.raises(ValueError, match=msg):
+        f(mx.array(0.0), 1 + 2j)
+    for bad in (Holder(), b"x", mx.float32, slice(1, 2)):
+        with pytest.raises(ValueError):
+            f(mx.array(0.0), bad)
+        with pytest.raises(ValueError):
+            f(mx.array(0.0), y=bad)
+
+
+def test_compile_refuses_a_function_that_reaches_its_input_from_outside():
+    x = mx.array([1, 2, 3]) + 2
+
+    def fn(a):
+        return a + (x + 1)
+
+    with pytest.raises(ValueError, match="uncaptured inputs"):
+        mx.compile(fn)(x)
+    # Capturing arrays that are not inputs is fine, evaluated or not.
+    other = mx.array([1, 2, 3]) + 2
+    assert mx.compile(lambda a: a + (other + 1))(mx.array([1, 1, 1])).tolist() == [5, 6, 7]
+
+
+def test_compiled_function_can_donate_its_input_buffer():
+    def ptr(a):
+        return np.asarray(a, copy=False).__array_interface__["data"][0]
+
+    compiled = mx.compile(lambda x: mx.sin(x) + 1)
+    for _ in range(2):  # the tracing call and a cached one
+        x = mx.arange(16, dtype=mx.float32)
+        mx.eval(x)
+        p = ptr(x)
+        y = compiled(x)
+        del x
+        mx.eval(y)
+        assert ptr(y) == p

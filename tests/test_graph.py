@@ -147,9 +147,10 @@ def test_custom_vjp_sees_every_output_and_skips_the_forward_graph():
         return s.sum(), (s * s).sum()
 
     @f.vjp
-    def f_vjp(primals, cotangents, outputs):
+    def f_vjp(x, cotangents, outputs):
+        # As under MLX, a lone positional argument is passed by itself.
         seen.append([c.item() for c in cotangents])
-        return (cotangents[0] * mx.ones_like(primals[0]) + cotangents[1] * 2 * primals[0],)
+        return cotangents[0] * mx.ones_like(x) + cotangents[1] * 2 * x
 
     x = mx.array([[3.0, 0.0], [0.0, 2.0]])
     g = mx.grad(lambda v: f(v)[1])(x)
@@ -176,3 +177,52 @@ def test_depends():
 
 
 # ------------------------------------------------------------------ streams
+
+
+def test_custom_rules_see_a_lone_argument_by_itself():
+    # Recorded from MLX 0.32.4: with one positional argument the rules get it
+    # (and its tangent / axis) directly; with several, tuples, and arrays
+    # without a tangent get None.
+    seen = []
+
+    @mx.custom_function
+    def f(x, y):
+        return x * y
+
+    @f.jvp
+    def f_jvp(primals, tangents):
+        seen.append(("jvp", type(primals).__name__, [t is None for t in tangents]))
+        (x, y), (tx, ty) = primals, tangents
+        return (0 if tx is None else tx * y) + (0 if ty is None else ty * x)
+
+    @f.vmap
+    def f_vmap(inputs, axes):
+        seen.append(("vmap", type(inputs).__name__, axes))
+        return inputs[0] * inputs[1], 0
+
+    _, (t,) = mx.jvp(lambda x: f(x, mx.array(3.0)), [mx.array(2.0)], [mx.array(1.0)])
+    assert t.item() == 3.0
+    assert mx.vmap(f, in_axes=(0, None))(mx.ones(3), mx.array(2.0)).tolist() == [2.0] * 3
+
+    @mx.custom_function
+    def g(x):
+        return mx.sin(x)
+
+    @g.jvp
+    def g_jvp(x, t):
+        seen.append(("g jvp", type(x).__name__, type(t).__name__))
+        return t * 10
+
+    @g.vmap
+    def g_vmap(x, ax):
+        seen.append(("g vmap", type(x).__name__, ax))
+        return mx.sin(x), ax
+
+    assert mx.jvp(g, [mx.array(0.0)], [mx.array(1.0)])[1][0].item() == 10.0
+    assert mx.vmap(g)(mx.zeros(2)).tolist() == [0.0, 0.0]
+    assert seen == [
+        ("jvp", "tuple", [False, True]),
+        ("vmap", "tuple", (0, None)),
+        ("g jvp", "array", "array"),
+        ("g vmap", "array", 0),
+    ]

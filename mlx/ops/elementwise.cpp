@@ -324,7 +324,9 @@ array remainder(const array& a, const array& b, StreamOrDevice s) {
   return arith<Remainder>(a, b, s);
 }
 std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s) {
-  return {floor_divide(a, b, s), remainder(a, b, s)};
+  // As MLX: neither output of divmod carries a gradient (remainder alone
+  // does).
+  return {floor_divide(a, b, s), stop_gradient(remainder(a, b, s), s)};
 }
 array power(const array& a, const array& b, StreamOrDevice s) { return arith<Power>(a, b, s); }
 array maximum(const array& a, const array& b, StreamOrDevice s) { return arith<Maximum>(a, b, s); }

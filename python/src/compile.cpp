@@ -17,7 +17,7 @@ namespace {
 
 // Describes a tree for the cache key: containers and non-array leaves as
 // themselves, arrays by shape and dtype.
-py::object signature(py::handle tree) {
+py::object signature(py::handle tree, bool strict) {
   if (py::isinstance<array>(tree)) {
     auto a = tree.cast<array>();
     return py::make_tuple("array", py::tuple(py::cast(a.shape())), static_cast<int>(a.dtype().val));
@@ -25,25 +25,35 @@ py::object signature(py::handle tree) {
   if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
     py::list items;
     for (auto item : py::reinterpret_borrow<py::sequence>(tree)) {
-      items.append(signature(item));
+      items.append(signature(item, strict));
     }
     return py::make_tuple(py::isinstance<py::list>(tree) ? "list" : "tuple", py::tuple(items));
   }
   if (py::isinstance<py::dict>(tree)) {
     py::list items;
     for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
-      items.append(py::make_tuple(item.first, signature(item.second)));
+      items.append(py::make_tuple(item.first, signature(item.second, strict)));
     }
     return py::make_tuple("dict", py::tuple(items));
   }
-  // Scalars, strings, None... are constants of the trace: part of the key
-  // (unhashable objects by identity).
-  try {
-    py::hash(tree);
+  // Numbers, strings and None are constants of the trace: part of the key.
+  // Other objects could change between calls unseen by the key: refused,
+  // as MLX does.
+  if (tree.is_none() || py::isinstance<py::int_>(tree) || py::isinstance<py::float_>(tree) ||
+      py::isinstance<py::str>(tree)) {
     return py::make_tuple("leaf", tree.get_type(), tree);
-  } catch (py::error_already_set&) {
+  }
+  if (!strict) {
+    // State trees (`inputs=`) may hold other objects: keyed by identity.
     return py::make_tuple("object", py::int_(reinterpret_cast<std::uintptr_t>(tree.ptr())));
   }
+  auto type = tree.get_type();
+  std::string module = py::str(type.attr("__module__")).cast<std::string>();
+  std::string name = py::str(type.attr("__qualname__")).cast<std::string>();
+  throw py::value_error(
+      "[compile] Function arguments must be trees of arrays or constants (floats, ints, strings, or None), "
+      "but received type " +
+      (module == "builtins" ? name : module + "." + name) + ".");
 }
 
 // Replaces, in place, the array leaves of `tree` (lists and dicts) by
@@ -108,8 +118,8 @@ class Compiled {
     auto state = inputs_.is_none() ? std::vector<array>{} : tree_flatten(inputs_, false);
     std::vector<array> all = arg_arrays;
     all.insert(all.end(), state.begin(), state.end());
-    py::object key = py::make_tuple(signature(py::make_tuple(args, kwargs)),
-                                    inputs_.is_none() ? py::none() : signature(inputs_));
+    py::object key = py::make_tuple(signature(py::make_tuple(args, kwargs), true),
+                                    inputs_.is_none() ? py::none() : signature(inputs_, false));
     Entry* entry = nullptr;
     if (cache_.contains(key)) {
       entry = &entries_.at(cache_[key].cast<size_t>());

@@ -10,6 +10,7 @@
 
 #include "mlx/graph_utils.h"
 
+#include "transforms_callable.h"
 #include "trees.h"
 
 namespace {
@@ -32,109 +33,143 @@ std::shared_ptr<PyState> make_state() {
   });
 }
 
-// A Python function with optional custom vjp / jvp / vmap rules. Arguments
-// and results are trees of arrays; the rules see them with the same trees.
-class PyCustomFunction {
- public:
-  explicit PyCustomFunction(py::function fun) : fun_(std::move(fun)) {}
+// Rules and functions see the arguments as MLX passes them: a lone
+// positional argument by itself, several as a tuple.
+py::object lone_or_tuple(py::handle args) {
+  auto t = py::reinterpret_borrow<py::tuple>(args);
+  return t.size() == 1 ? py::object(t[0]) : py::object(t);
+}
 
-  py::object call(py::args args, py::kwargs kwargs) {
-    auto inputs = tree_flatten(args, false);
-    auto st = make_state();
-    st->fun = fun_;
-    st->args_tree = args;
-    st->kwargs = py::dict(kwargs);
-    st->vjp = vjp_;
-    st->jvp = jvp_;
-    st->vmap = vmap_;
-    Function f = [st](const std::vector<array>& xs) {
-      py::gil_scoped_acquire gil;
-      size_t index = 0;
-      auto new_args = tree_unflatten(st->args_tree, xs, index);
-      st->out_tree = st->fun(*py::tuple(new_args), **st->kwargs);
-      return tree_flatten(st->out_tree, false);
-    };
-    std::optional<CustomVJP> vjp_rule;
-    if (vjp_) {
-      vjp_rule = [st](const std::vector<array>& primals, const std::vector<array>& cots,
-                      const std::vector<array>& outputs) {
-        py::gil_scoped_acquire gil;
-        size_t i = 0, j = 0, k = 0;
-        auto p = tree_unflatten(st->args_tree, primals, i);
-        auto c = tree_unflatten(st->out_tree, cots, j);
-        auto o = tree_unflatten(st->out_tree, outputs, k);
-        auto grads = (*st->vjp)(p, c, o);
-        auto flat = tree_flatten(grads, false);
-        if (flat.size() != primals.size()) {
-          throw py::value_error(
-              "[custom_function] The custom vjp must return one cotangent per input array.");
-        }
-        return flat;
-      };
-    }
-    std::optional<CustomJVP> jvp_rule;
-    if (jvp_) {
-      jvp_rule = [st](const std::vector<array>& primals, const std::vector<array>& tans,
-                      const std::vector<int>& argnums) {
-        py::gil_scoped_acquire gil;
-        std::vector<array> all_tans;
-        for (auto& p : primals) {
-          all_tans.push_back(zeros_like(p));
-        }
-        for (size_t q = 0; q < argnums.size(); ++q) {
-          all_tans[argnums[q]] = tans[q];
-        }
-        size_t i = 0, j = 0;
-        auto p = tree_unflatten(st->args_tree, primals, i);
-        auto t = tree_unflatten(st->args_tree, all_tans, j);
-        return tree_flatten((*st->jvp)(p, t), false);
-      };
-    }
-    std::optional<CustomVmap> vmap_rule;
-    if (vmap_) {
-      vmap_rule = [st](const std::vector<array>& inputs, const std::vector<int>& axes) {
-        py::gil_scoped_acquire gil;
-        size_t i = 0;
-        auto in = tree_unflatten(st->args_tree, inputs, i);
-        py::list ax;
-        for (int a : axes) {
-          ax.append(a < 0 ? py::object(py::none()) : py::object(py::int_(a)));
-        }
-        auto res = (*st->vmap)(in, py::tuple(ax)).cast<py::tuple>();
-        auto outs = tree_flatten(res[0], false);
-        std::vector<int> out_axes;
-        if (py::isinstance<py::int_>(res[1])) {
-          out_axes.assign(outs.size(), res[1].cast<int>());
-        } else {
-          for (auto a : py::reinterpret_borrow<py::sequence>(res[1])) {
-            out_axes.push_back(a.is_none() ? -1 : a.cast<int>());
-          }
-        }
-        return std::make_pair(outs, out_axes);
-      };
-    }
-    auto outs = custom_function(f, vjp_rule, jvp_rule, vmap_rule)(inputs);
+// Calls `fun` as one graph node whose vjp / jvp / vmap are the given Python
+// rules (None: derived from fun itself). Arguments and results are trees
+// of arrays; the rules see them with the same trees.
+py::object call_custom(py::handle fun, py::handle vjp, py::handle jvp, py::handle vmap, py::args args,
+                       py::kwargs kwargs) {
+  auto inputs = tree_flatten(args, false);
+  auto st = make_state();
+  st->fun = py::reinterpret_borrow<py::function>(fun);
+  st->args_tree = args;
+  st->kwargs = py::dict(kwargs);
+  if (!vjp.is_none()) {
+    st->vjp = py::reinterpret_borrow<py::function>(vjp);
+  }
+  if (!jvp.is_none()) {
+    st->jvp = py::reinterpret_borrow<py::function>(jvp);
+  }
+  if (!vmap.is_none()) {
+    st->vmap = py::reinterpret_borrow<py::function>(vmap);
+  }
+  Function f = [st](const std::vector<array>& xs) {
+    py::gil_scoped_acquire gil;
     size_t index = 0;
-    return tree_unflatten(st->out_tree, outs, index);
+    auto new_args = tree_unflatten(st->args_tree, xs, index);
+    st->out_tree = st->fun(*py::tuple(new_args), **st->kwargs);
+    return tree_flatten(st->out_tree, false);
+  };
+  std::optional<CustomVJP> vjp_rule;
+  if (st->vjp) {
+    vjp_rule = [st](const std::vector<array>& primals, const std::vector<array>& cots,
+                    const std::vector<array>& outputs) {
+      py::gil_scoped_acquire gil;
+      size_t i = 0, j = 0, k = 0;
+      auto p = tree_unflatten(st->args_tree, primals, i);
+      auto c = tree_unflatten(st->out_tree, cots, j);
+      auto o = tree_unflatten(st->out_tree, outputs, k);
+      auto grads = (*st->vjp)(lone_or_tuple(p), c, o, **st->kwargs);
+      auto flat = tree_flatten(grads, false);
+      if (flat.size() != primals.size()) {
+        throw py::value_error("[custom_function] The custom vjp must return one cotangent per input array.");
+      }
+      return flat;
+    };
   }
+  std::optional<CustomJVP> jvp_rule;
+  if (st->jvp) {
+    jvp_rule = [st](const std::vector<array>& primals, const std::vector<array>& tans,
+                    const std::vector<int>& argnums) {
+      py::gil_scoped_acquire gil;
+      if (st->kwargs.size() > 0) {
+        throw py::value_error("[custom jvp] Function should only accept positional arguments");
+      }
+      // Arrays without a tangent are given None, as MLX does.
+      std::vector<py::object> all_tans(primals.size(), py::none());
+      for (size_t q = 0; q < argnums.size(); ++q) {
+        all_tans[argnums[q]] = py::cast(tans[q]);
+      }
+      size_t i = 0, j = 0;
+      auto p = tree_unflatten(st->args_tree, primals, i);
+      auto t = tree_map_arrays(st->args_tree, [&](const array&) { return all_tans.at(j++); });
+      return tree_flatten((*st->jvp)(lone_or_tuple(p), lone_or_tuple(t)), false);
+    };
+  }
+  std::optional<CustomVmap> vmap_rule;
+  if (st->vmap) {
+    vmap_rule = [st](const std::vector<array>& inputs, const std::vector<int>& axes) {
+      py::gil_scoped_acquire gil;
+      if (st->kwargs.size() > 0) {
+        throw py::value_error("[custom vmap] Function should only accept positional arguments");
+      }
+      size_t i = 0, j = 0;
+      auto in = tree_unflatten(st->args_tree, inputs, i);
+      auto ax = tree_map_arrays(st->args_tree, [&](const array&) {
+        int a = axes.at(j++);
+        return a < 0 ? py::object(py::none()) : py::object(py::int_(a));
+      });
+      py::object res = (*st->vmap)(lone_or_tuple(in), lone_or_tuple(ax));
+      if (!py::isinstance<py::tuple>(res) || py::len(res) != 2) {
+        throw py::value_error("[custom vmap] Vmap function should return a tuple with 2 items.");
+      }
+      auto outs = tree_flatten(res[py::int_(0)], false);
+      std::vector<int> out_axes;
+      tree_visit_prefix(res[py::int_(0)], res[py::int_(1)], "custom vmap",
+                        [&](py::handle leaf, py::handle a) {
+                          if (py::isinstance<array>(leaf)) {
+                            out_axes.push_back(a.is_none() ? -1 : a.cast<int>());
+                          }
+                        });
+      return std::make_pair(outs, out_axes);
+    };
+  }
+  auto outs = custom_function(f, vjp_rule, jvp_rule, vmap_rule)(inputs);
+  size_t index = 0;
+  return tree_unflatten(st->out_tree, outs, index);
+}
 
-  py::object set_vjp(py::function f) {
-    vjp_ = f;
-    return f;
-  }
-  py::object set_jvp(py::function f) {
-    jvp_ = f;
-    return f;
-  }
-  py::object set_vmap(py::function f) {
-    vmap_ = f;
-    return f;
-  }
-
- private:
-  py::function fun_;
-  std::optional<py::function> vjp_, jvp_, vmap_;
+// mx.custom_function: a function and its rules (None where not given).
+// Its type tells Python's garbage collector about these references (a rule
+// whose closure refers back to the custom function is a cycle to free).
+struct PyCustomFunction {
+  py::object fun, vjp = py::none(), jvp = py::none(), vmap = py::none();
 };
+
+// The C++ object of a custom_function instance, or null while it is being
+// built (the collector may look at it then).
+PyCustomFunction* constructed(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  auto vh = inst->get_value_and_holder();
+  return vh.holder_constructed() ? vh.template holder<std::unique_ptr<PyCustomFunction>>().get() : nullptr;
+}
+
+int traverse_custom(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  auto* f = constructed(self);
+  if (f == nullptr) {
+    return 0;
+  }
+  for (auto* o : {&f->fun, &f->vjp, &f->jvp, &f->vmap}) {
+    Py_VISIT(o->ptr());
+  }
+  return 0;
+}
+
+int clear_custom(PyObject* self) {
+  if (auto* f = constructed(self)) {
+    for (auto* o : {&f->fun, &f->vjp, &f->jvp, &f->vmap}) {
+      *o = py::none();
+    }
+  }
+  return 0;
+}
 
 } // namespace
 
@@ -168,23 +203,43 @@ void init_depends(py::module_& m) {
 } // namespace
 
 void init_graph(py::module_& m) {
-  py::class_<PyCustomFunction>(m, "custom_function",
+  auto setter = [](const char* name) {
+    return [name](py::object self, py::function f) {
+      py::setattr(self, name, f);
+      return f;
+    };
+  };
+  py::class_<PyCustomFunction>(m, "custom_function", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
+                                 auto* type = &heap_type->ht_type;
+                                 type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+                                 type->tp_traverse = traverse_custom;
+                                 type->tp_clear = clear_custom;
+                               }),
                                "Wraps a function so that its vjp, jvp and vmap can be customized.")
-      .def(py::init<py::function>(), py::arg("f"))
-      .def("__call__", &PyCustomFunction::call)
-      .def("vjp", &PyCustomFunction::set_vjp, py::arg("f"),
-           "Set the vjp: f(primals, cotangents, outputs) -> cotangents of the primals.")
-      .def("jvp", &PyCustomFunction::set_jvp, py::arg("f"),
-           "Set the jvp: f(primals, tangents) -> tangents of the outputs.")
-      .def("vmap", &PyCustomFunction::set_vmap, py::arg("f"),
-           "Set the vmap: f(inputs, axes) -> (outputs, output axes).");
+      .def(py::init([](py::function f) { return PyCustomFunction{f}; }), py::arg("f"))
+      .def("__call__",
+           [](PyCustomFunction& self, py::args args, py::kwargs kwargs) {
+             return call_custom(self.fun, self.vjp, self.jvp, self.vmap, args, kwargs);
+           })
+      .def(
+          "vjp", [](PyCustomFunction& self, py::function f) { return self.vjp = f; }, py::arg("f"),
+          "Set the vjp: f(primals, cotangents, outputs) -> cotangents of the primals.")
+      .def(
+          "jvp", [](PyCustomFunction& self, py::function f) { return self.jvp = f; }, py::arg("f"),
+          "Set the jvp: f(primals, tangents) -> tangents of the outputs.")
+      .def(
+          "vmap", [](PyCustomFunction& self, py::function f) { return self.vmap = f; }, py::arg("f"),
+          "Set the vmap: f(inputs, axes) -> (outputs, output axes).");
   m.def(
       "checkpoint",
       [](py::function fun) {
-        return py::cpp_function([fun](py::args args, py::kwargs kwargs) {
-          PyCustomFunction f(fun);
-          return f.call(args, kwargs);
-        });
+        py::dict attrs;
+        attrs["__wrapped__"] = fun;
+        return make_transformed(
+            [](py::handle self, py::args args, py::kwargs kwargs) {
+              return call_custom(self.attr("__wrapped__"), py::none(), py::none(), py::none(), args, kwargs);
+            },
+            attrs);
       },
       py::arg("fun"),
       "A function that recomputes fun's intermediate values in the backward pass "

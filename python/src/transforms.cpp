@@ -1,10 +1,13 @@
-// eval and async_eval over trees of arrays.
+// grad, value_and_grad, vjp, jvp and vmap over Python trees of arrays, and
+// eval / async_eval.
 #include <pybind11/pybind11.h>
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <limits>
 
+#include "transforms_callable.h"
 #include "trees.h"
 
 namespace {
@@ -25,152 +28,224 @@ void collect(py::handle obj, std::vector<array>& out) {
   }
 }
 
-} // namespace
+// ---- grad and value_and_grad ----
 
-namespace {
-
-// Calls a Python function on arrays unflattened into its argument trees.
-struct PyCall {
-  py::function fun;
-  py::tuple args;
-  py::dict kwargs;
+// What to differentiate, checked when the transform is made (as MLX does):
+// positional indices sorted and distinct, keyword names.
+struct GradSpec {
+  std::vector<int> argnums;
+  std::vector<std::string> argnames;
+  bool want_value;
+  std::string who; // "[grad]" or "[value_and_grad]"
 };
 
-std::vector<int> to_argnums(py::handle argnums, size_t nargs, bool& single) {
-  single = false;
-  if (argnums.is_none()) {
-    return {};
-  }
-  if (py::isinstance<py::int_>(argnums)) {
-    single = true;
-    return {argnums.cast<int>()};
-  }
-  auto out = argnums.cast<std::vector<int>>();
-  // As MLX: a one-element sequence also gives a bare gradient, not a tuple.
-  single = out.size() == 1;
-  return out;
-}
-
-std::vector<std::string> to_argnames(py::handle argnames) {
+GradSpec make_grad_spec(py::handle argnums, py::handle argnames, bool want_value) {
+  GradSpec spec;
+  spec.want_value = want_value;
+  spec.who = want_value ? "[value_and_grad]" : "[grad]";
+  auto bad_type = [&](const char* what) { return py::type_error(spec.who + " " + what); };
   if (py::isinstance<py::str>(argnames)) {
-    return {argnames.cast<std::string>()};
+    spec.argnames.push_back(argnames.cast<std::string>());
+  } else if (py::isinstance<py::list>(argnames) || py::isinstance<py::tuple>(argnames)) {
+    for (auto name : py::reinterpret_borrow<py::sequence>(argnames)) {
+      if (!py::isinstance<py::str>(name)) {
+        throw bad_type("argnames must be a string or a sequence of strings.");
+      }
+      spec.argnames.push_back(name.cast<std::string>());
+    }
+  } else {
+    throw bad_type("argnames must be a string or a sequence of strings.");
   }
-  return argnames.cast<std::vector<std::string>>();
+  auto is_int = [](py::handle h) { return py::isinstance<py::int_>(h) && !py::isinstance<py::bool_>(h); };
+  if (argnums.is_none()) {
+    if (spec.argnames.empty()) {
+      spec.argnums = {0};
+    }
+  } else if (is_int(argnums)) {
+    spec.argnums = {argnums.cast<int>()};
+  } else if (py::isinstance<py::list>(argnums) || py::isinstance<py::tuple>(argnums)) {
+    for (auto i : py::reinterpret_borrow<py::sequence>(argnums)) {
+      if (!is_int(i)) {
+        throw bad_type("argnums must be an int, a sequence of ints or None.");
+      }
+      spec.argnums.push_back(i.cast<int>());
+    }
+  } else {
+    throw bad_type("argnums must be an int, a sequence of ints or None.");
+  }
+  if (spec.argnums.empty() && spec.argnames.empty()) {
+    throw py::value_error(spec.who + " Gradient wrt no argument requested");
+  }
+  // As MLX: gradients come back in increasing argument order.
+  std::sort(spec.argnums.begin(), spec.argnums.end());
+  if (!spec.argnums.empty() && spec.argnums[0] < 0) {
+    throw py::value_error(spec.who + " Can't compute the gradient of negative argument index " +
+                          std::to_string(spec.argnums[0]));
+  }
+  for (size_t i = 1; i < spec.argnums.size(); ++i) {
+    if (spec.argnums[i] == spec.argnums[i - 1]) {
+      throw py::value_error(spec.who + " Duplicate argument index " + std::to_string(spec.argnums[i]) +
+                            " is not allowed.");
+    }
+  }
+  return spec;
 }
 
-[[noreturn]] void bad_output(py::handle out) {
-  std::string msg =
-      "[value_and_grad] The return value of the function whose gradient we want to compute "
-      "should be either a scalar array or a tuple with the first value being a scalar array "
-      "(Received " +
-      py::str(out.get_type().attr("__name__")).cast<std::string>() + ").";
-  throw py::value_error(msg);
+std::string type_name(py::handle obj) { return py::str(obj.get_type().attr("__name__")).cast<std::string>(); }
+
+// The scalar to differentiate in what the function returned: the value
+// itself, or the first item of a tuple for value_and_grad.
+array loss_of(const GradSpec& spec, py::handle value) {
+  const std::string head = spec.who + " The return value of the function whose gradient we want to compute ";
+  py::handle loss = value;
+  if (!py::isinstance<array>(value)) {
+    if (!spec.want_value) {
+      throw py::value_error(head + "should be a scalar array; but " + type_name(value) + " was returned.");
+    }
+    if (!py::isinstance<py::tuple>(value)) {
+      throw py::value_error(head +
+                            "should be either a scalar array or a tuple with the first value being a scalar "
+                            "array (Union[array, tuple[array, Any, ...]]); but " +
+                            type_name(value) + " was returned.");
+    }
+    if (py::len(value) == 0) {
+      throw py::value_error(
+          head +
+          "should be either a scalar array or a non-empty tuple. The first value should be a "
+          "scalar array and the rest can be anything. Instead, we got an empty tuple.");
+    }
+    loss = value[py::int_(0)];
+    if (!py::isinstance<array>(loss)) {
+      throw py::value_error(head +
+                            "should be either a scalar array or a tuple with the first value being a scalar "
+                            "array (Union[array, tuple[array, Any, ...]]); but it was a tuple with the first "
+                            "value being of type " +
+                            type_name(loss) + " .");
+    }
+  }
+  auto l = loss.cast<array>();
+  if (l.ndim() != 0) {
+    std::string shape = "(";
+    for (int d = 0; d < l.ndim(); ++d) {
+      shape += (d ? "," : "") + std::to_string(l.shape(d));
+    }
+    throw py::value_error("[vjp] Output shape " + shape + ") does not match cotangent shape (). " +
+                          "If you are using grad your function must return a scalar.");
+  }
+  return l;
 }
 
-// value_and_grad over positional argnums and keyword argnames. Returns
-// (value, grads) with grads shaped as MLX returns them.
-py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::object argnames_obj,
-                               py::args args, py::kwargs kwargs, bool want_value) {
-  bool single = false;
-  auto argnums = to_argnums(argnums_obj, args.size(), single);
-  auto argnames = to_argnames(argnames_obj);
-  if (argnums_obj.is_none() && argnames.empty()) {
-    argnums = {0};
-    single = true;
-  }
-  if (argnums.empty() && argnames.empty()) {
-    throw py::value_error(std::string(want_value ? "[value_and_grad]" : "[grad]") +
-                          " Gradient wrt no argument requested");
-  }
-  const std::string who = want_value ? "[value_and_grad]" : "[grad]";
-  for (int& i : argnums) {
-    int given = i;
-    if (i < 0) {
-      i += int(args.size());
+// The array leaves of a differentiated argument, as arrays and as the
+// Python objects that hold them (put back after the call).
+void collect_leaves(py::handle tree, std::vector<array>& arrays, std::vector<py::object>& objects) {
+  if (py::isinstance<array>(tree)) {
+    arrays.push_back(tree.cast<array>());
+    objects.push_back(py::reinterpret_borrow<py::object>(tree));
+  } else if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
+    for (auto item : py::reinterpret_borrow<py::sequence>(tree)) {
+      collect_leaves(item, arrays, objects);
     }
-    if (i < 0 || i >= int(args.size())) {
-      throw py::value_error(who + " Can't compute the gradient of argument index " + std::to_string(given) +
-                            " because the function is called with only " + std::to_string(args.size()) +
-                            " positional arguments.");
+  } else if (py::isinstance<py::dict>(tree)) {
+    for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
+      collect_leaves(item.second, arrays, objects);
     }
+  } else {
+    throw py::value_error("[tree_flatten] The argument should contain only arrays");
   }
-  // The differentiated arrays, flattened: positional trees then keyword trees.
-  std::vector<array> primals;
-  std::vector<size_t> counts;
-  for (int i : argnums) {
-    auto leaves = tree_flatten(args[i]);
-    counts.push_back(leaves.size());
-    primals.insert(primals.end(), leaves.begin(), leaves.end());
+}
+
+// Calls fun with the differentiated arrays replaced by tracers. As under
+// MLX, the tracers are written into the caller's own lists and dicts (a
+// function may store into them: that stays), and every tracer still in
+// place afterwards is swapped back for the caller's array.
+py::object grad_call(const GradSpec& spec, py::handle fun, py::args args, py::kwargs kwargs) {
+  if (!spec.argnums.empty() && spec.argnums.back() >= int(args.size())) {
+    throw py::value_error(spec.who + " Can't compute the gradient of argument index " +
+                          std::to_string(spec.argnums.back()) + " because the function is called with only " +
+                          std::to_string(args.size()) + " positional arguments.");
   }
-  for (auto& name : argnames) {
+  for (auto& name : spec.argnames) {
     if (!kwargs.contains(name.c_str())) {
       std::string given = "{";
       for (auto item : kwargs) {
         given += py::str(item.first).cast<std::string>() + ",";
       }
-      throw py::value_error(who + " Can't compute the gradient of keyword argument '" + name +
+      throw py::value_error(spec.who + " Can't compute the gradient of keyword argument '" + name +
                             "' because the function is called with the following keyword arguments " + given +
                             "}");
     }
-    auto leaves = tree_flatten(kwargs[name.c_str()]);
-    counts.push_back(leaves.size());
-    primals.insert(primals.end(), leaves.begin(), leaves.end());
+  }
+  // The differentiated trees in order: positional ones, then keyword ones.
+  std::vector<py::object> trees;
+  for (int i : spec.argnums) {
+    trees.push_back(args[i]);
+  }
+  for (auto& name : spec.argnames) {
+    trees.push_back(kwargs[name.c_str()]);
+  }
+  std::vector<array> primals;
+  std::vector<py::object> originals;
+  for (auto& tree : trees) {
+    collect_leaves(tree, primals, originals);
   }
   py::object value;
   auto f = [&](const std::vector<array>& xs) {
+    std::vector<py::object> tracers;
+    std::unordered_map<PyObject*, py::object> restore;
+    for (size_t k = 0; k < xs.size(); ++k) {
+      tracers.push_back(py::cast(xs[k]));
+      restore[tracers.back().ptr()] = originals[k];
+    }
     py::list new_args(args);
     py::dict new_kwargs(kwargs);
     size_t index = 0;
-    for (int i : argnums) {
-      new_args[i] = tree_unflatten(args[i], xs, index);
-    }
-    for (auto& name : argnames) {
-      new_kwargs[name.c_str()] = tree_unflatten(kwargs[name.c_str()], xs, index);
-    }
-    value = fun(*py::tuple(new_args), **new_kwargs);
-    py::object loss = value;
-    if (py::isinstance<py::tuple>(value) || py::isinstance<py::list>(value)) {
-      if (py::len(value) == 0) {
-        bad_output(value);
+    for (size_t t = 0; t < trees.size(); ++t) {
+      auto filled = tree_fill_in_place(trees[t], tracers, index);
+      if (t < spec.argnums.size()) {
+        new_args[spec.argnums[t]] = filled;
+      } else {
+        new_kwargs[spec.argnames[t - spec.argnums.size()].c_str()] = filled;
       }
-      loss = value[py::int_(0)];
     }
-    if (!py::isinstance<array>(loss)) {
-      bad_output(value);
-    }
-    auto l = loss.cast<array>();
-    if (l.ndim() != 0) {
-      std::string shape = "(";
-      for (int d = 0; d < l.ndim(); ++d) {
-        shape += (d ? "," : "") + std::to_string(l.shape(d));
+    auto put_back = [&]() {
+      for (auto& tree : trees) {
+        tree_restore(tree, restore);
       }
-      throw py::value_error("[vjp] Output shape " + shape + ") does not match cotangent shape (). " +
-                            "If you are using grad your function must return a scalar.");
+    };
+    try {
+      value = fun(*py::tuple(new_args), **new_kwargs);
+    } catch (...) {
+      put_back();
+      throw;
     }
-    return std::vector<array>{l};
+    put_back();
+    return std::vector<array>{loss_of(spec, value)};
   };
-  auto [outs, grads] = vjp(f, primals, {array(1.0f)});
-  (void)outs;
-  // Rebuild the gradient trees.
+  auto grads = vjp(f, primals, {array(1.0f)}).second;
+  // Rebuild the gradient trees on the arguments as they are now.
   size_t index = 0;
-  py::object pos_grads = py::none();
-  if (!argnums.empty()) {
+  py::object positional = py::none();
+  if (spec.argnums.size() == 1) {
+    positional = tree_unflatten(trees[0], grads, index);
+  } else if (spec.argnums.size() > 1) {
     py::list g;
-    for (int i : argnums) {
-      g.append(tree_unflatten(args[i], grads, index));
+    for (size_t t = 0; t < spec.argnums.size(); ++t) {
+      g.append(tree_unflatten(trees[t], grads, index));
     }
-    pos_grads = single ? g[0] : py::object(py::tuple(g));
+    positional = py::tuple(g);
   }
-  py::object result = pos_grads;
-  if (!argnames.empty()) {
-    py::dict kw;
-    for (auto& name : argnames) {
-      kw[name.c_str()] = tree_unflatten(kwargs[name.c_str()], grads, index);
+  py::object result = positional;
+  if (!spec.argnames.empty()) {
+    py::dict keyword;
+    for (size_t t = spec.argnums.size(); t < trees.size(); ++t) {
+      keyword[spec.argnames[t - spec.argnums.size()].c_str()] = tree_unflatten(trees[t], grads, index);
     }
-    result = py::make_tuple(pos_grads, kw);
+    result = py::make_tuple(positional, keyword);
   }
-  return want_value ? py::object(py::make_tuple(value, result)) : result;
+  return spec.want_value ? py::object(py::make_tuple(value, result)) : result;
 }
+
+// ---- vjp and jvp ----
 
 std::vector<array> to_array_list(py::handle seq, const char* what) {
   std::vector<array> out;
@@ -197,6 +272,8 @@ Function wrap_list_fun(py::function fun) {
   };
 }
 
+// ---- vmap ----
+
 // "(2,3,4)", as MLX prints shapes in vmap errors.
 std::string shape_str(const Shape& shape) {
   std::string out = "(";
@@ -206,59 +283,115 @@ std::string shape_str(const Shape& shape) {
   return out + ")";
 }
 
-// Marks a None (unmapped) entry of flattened in_axes/out_axes; negative
-// ints are axes counted from the end.
+// Marks a None (unmapped) entry of flattened in_axes/out_axes.
 constexpr int kNoAxis = std::numeric_limits<int>::min();
 
-// in_axes / out_axes: an int, None, or a (nested) tree matching the args.
-void flatten_axes(py::handle axes, py::handle tree, std::vector<int>& out) {
-  if (axes.is_none() || py::isinstance<py::int_>(axes)) {
-    int ax = axes.is_none() ? kNoAxis : axes.cast<int>();
-    for (size_t i = 0; i < tree_flatten(tree, false).size(); ++i) {
-      out.push_back(ax);
+// One axis per array leaf of `tree`, from `axes`: an int or None for all of
+// them, or a prefix tree of `tree` (same containers) with ints and Nones at
+// its leaves. A one-element tuple stands for its element when `tree` is a
+// single array (vmap(f, out_axes=(1,)) of a function returning an array).
+// Output axes may also name the position just past the last axis.
+std::vector<int> flat_axes(py::handle tree, py::handle axes, bool output) {
+  std::vector<int> out;
+  bool tuple_at_leaf = false;
+  tree_visit_prefix(tree, axes, "vmap", [&](py::handle leaf, py::handle ax) {
+    if (!py::isinstance<array>(leaf)) {
+      throw py::value_error("[vmap] The arguments should contain only arrays");
     }
-    return;
+    py::handle axis = ax;
+    if (py::isinstance<py::tuple>(ax)) {
+      tuple_at_leaf = true;
+      if (py::len(ax) != 1) {
+        throw py::value_error("[vmap] axis must be int or None.");
+      }
+      axis = ax[py::int_(0)];
+    }
+    if (axis.is_none()) {
+      out.push_back(kNoAxis);
+      return;
+    }
+    if (!py::isinstance<py::int_>(axis) || py::isinstance<py::bool_>(axis)) {
+      throw py::value_error("[vmap] axis must be int or None.");
+    }
+    auto x = leaf.cast<array>();
+    int limit = x.ndim() + (output ? 1 : 0);
+    int a = axis.cast<int>();
+    int given = a;
+    if (a < 0) {
+      a += limit;
+    }
+    if (a < 0 || a >= limit) {
+      throw py::index_error(std::string("[vmap] Invalid ") + (output ? "output " : "") +
+                            "vectorization axis " + std::to_string(given) + " for array with shape " +
+                            shape_str(x.shape()));
+    }
+    out.push_back(a);
+  });
+  if (tuple_at_leaf && !py::isinstance<array>(tree)) {
+    throw py::value_error("[vmap] axis must be int or None.");
   }
-  if ((py::isinstance<py::list>(axes) || py::isinstance<py::tuple>(axes)) &&
-      (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree))) {
-    if (py::len(axes) != py::len(tree)) {
-      throw py::value_error("[vmap] The in_axes/out_axes tree does not match the arguments.");
-    }
-    for (size_t i = 0; i < py::len(axes); ++i) {
-      flatten_axes(axes[py::int_(i)], tree[py::int_(i)], out);
-    }
-    return;
+  return out;
+}
+
+py::object vmap_call(py::handle fun, py::handle in_axes, py::handle out_axes, py::args args,
+                     py::kwargs kwargs) {
+  if (kwargs.size() > 0) {
+    throw py::type_error("[vmap] Keyword arguments are not supported.");
   }
-  if (py::isinstance<py::dict>(axes) && py::isinstance<py::dict>(tree)) {
-    for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
-      flatten_axes(axes[item.first], item.second, out);
+  auto inputs = tree_flatten(args, true);
+  // A lone argument is its own tree: in_axes={"a": 0} describes f(d).
+  py::object arg_tree = args.size() == 1 ? py::object(args[0]) : py::object(args);
+  auto in_flat = flat_axes(arg_tree, in_axes, false);
+  for (int& ax : in_flat) {
+    if (ax == kNoAxis) {
+      ax = -1; // the C++ vmap's "not mapped"
     }
-    return;
   }
-  throw py::value_error("[vmap] in_axes/out_axes must be int, None or a tree matching the arguments.");
+  py::object out_tree;
+  auto f = [&](const std::vector<array>& xs) {
+    size_t index = 0;
+    py::object new_args = tree_unflatten(args, xs, index);
+    out_tree = fun(*py::tuple(new_args));
+    return tree_flatten(out_tree, true);
+  };
+  // The output axes depend on the output tree, known only after tracing:
+  // trace with every output at axis 0, then move each where out_axes says.
+  auto results = vmap(f, in_flat, {})(inputs);
+  // Lanes' shapes (the traced outputs) give the valid output axes.
+  auto out_flat = flat_axes(out_tree, out_axes, true);
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (out_flat[i] == kNoAxis) {
+      throw py::value_error("[vmap] out_axes None is not supported for mapped outputs.");
+    }
+    if (out_flat[i] != 0) {
+      results[i] = moveaxis(results[i], 0, out_flat[i]);
+    }
+  }
+  size_t index = 0;
+  return tree_unflatten(out_tree, results, index);
 }
 
 } // namespace
 
 void init_transforms(py::module_& m) {
-  m.def(
-      "value_and_grad",
-      [](py::function fun, py::object argnums, py::object argnames) {
-        return py::cpp_function([fun, argnums, argnames](py::args args, py::kwargs kwargs) {
-          return value_and_grad_impl(fun, argnums, argnames, args, kwargs, true);
-        });
-      },
-      py::arg("fun"), py::arg("argnums") = py::none(), py::arg("argnames") = py::list(),
-      "A function computing fun's value and its gradient with respect to argnums/argnames.");
-  m.def(
-      "grad",
-      [](py::function fun, py::object argnums, py::object argnames) {
-        return py::cpp_function([fun, argnums, argnames](py::args args, py::kwargs kwargs) {
-          return value_and_grad_impl(fun, argnums, argnames, args, kwargs, false);
-        });
-      },
-      py::arg("fun"), py::arg("argnums") = py::none(), py::arg("argnames") = py::list(),
-      "A function computing the gradient of fun with respect to argnums/argnames.");
+  init_transformed(m);
+  for (bool want_value : {true, false}) {
+    m.def(
+        want_value ? "value_and_grad" : "grad",
+        [want_value](py::function fun, py::object argnums, py::object argnames) {
+          auto spec = make_grad_spec(argnums, argnames, want_value);
+          py::dict attrs;
+          attrs["__wrapped__"] = fun;
+          return make_transformed(
+              [spec](py::handle self, py::args args, py::kwargs kwargs) {
+                return grad_call(spec, self.attr("__wrapped__"), args, kwargs);
+              },
+              attrs);
+        },
+        py::arg("fun"), py::arg("argnums") = py::none(), py::arg("argnames") = py::list(),
+        want_value ? "A function computing fun's value and its gradient with respect to argnums/argnames."
+                   : "A function computing the gradient of fun with respect to argnums/argnames.");
+  }
   m.def(
       "vjp",
       [](py::function fun, py::object primals, py::object cotangents) {
@@ -280,63 +413,16 @@ void init_transforms(py::module_& m) {
   m.def(
       "vmap",
       [](py::function fun, py::object in_axes, py::object out_axes) {
-        return py::cpp_function([fun, in_axes, out_axes](py::args args) {
-          std::vector<int> in_flat;
-          py::object axes_tree = in_axes;
-          if (py::isinstance<py::list>(in_axes) || py::isinstance<py::tuple>(in_axes)) {
-            axes_tree = py::tuple(in_axes);
-          } else {
-            py::list rep;
-            for (size_t i = 0; i < args.size(); ++i) {
-              rep.append(in_axes);
-            }
-            axes_tree = py::tuple(rep);
-          }
-          flatten_axes(axes_tree, args, in_flat);
-          auto inputs = tree_flatten(args, false);
-          // The C++ vmap takes -1 for "not mapped" and axes counted from 0.
-          for (size_t i = 0; i < in_flat.size(); ++i) {
-            int& ax = in_flat[i];
-            int nd = inputs[i].ndim();
-            if (ax == kNoAxis) {
-              ax = -1;
-            } else if (ax < -nd || ax >= nd) {
-              throw py::index_error("[vmap] Invalid vectorization axis " + std::to_string(ax) +
-                                    " for array with shape " + shape_str(inputs[i].shape()));
-            } else if (ax < 0) {
-              ax += nd;
-            }
-          }
-          py::object out_tree;
-          auto f = [&](const std::vector<array>& xs) {
-            size_t index = 0;
-            py::object new_args = tree_unflatten(args, xs, index);
-            out_tree = fun(*py::tuple(new_args));
-            return tree_flatten(out_tree, false);
-          };
-          // Out axes depend on the output tree, known only after tracing:
-          // trace with all outputs at 0, then move per out_axes.
-          auto results = vmap(f, in_flat, {})(inputs);
-          std::vector<int> out_flat;
-          flatten_axes(out_axes, out_tree, out_flat);
-          for (size_t i = 0; i < results.size(); ++i) {
-            if (out_flat[i] == kNoAxis) {
-              throw py::value_error("[vmap] out_axes None is not supported for mapped outputs.");
-            }
-            int nd = results[i].ndim();
-            if (out_flat[i] < -nd || out_flat[i] >= nd) {
-              Shape lane = results[i].shape();
-              lane.erase(lane.begin());
-              throw py::index_error("[vmap] Invalid output vectorization axis " +
-                                    std::to_string(out_flat[i]) + " for array with shape " + shape_str(lane));
-            }
-            if (out_flat[i] != 0) {
-              results[i] = moveaxis(results[i], 0, out_flat[i]);
-            }
-          }
-          size_t index = 0;
-          return tree_unflatten(out_tree, results, index);
-        });
+        py::dict attrs;
+        attrs["__wrapped__"] = fun;
+        attrs["in_axes"] = in_axes;
+        attrs["out_axes"] = out_axes;
+        return make_transformed(
+            [](py::handle self, py::args args, py::kwargs kwargs) {
+              return vmap_call(self.attr("__wrapped__"), self.attr("in_axes"), self.attr("out_axes"), args,
+                               kwargs);
+            },
+            attrs);
       },
       py::arg("fun"), py::arg("in_axes") = 0, py::arg("out_axes") = 0,
       "Vectorize fun over the in_axes of its arguments.");
