@@ -219,3 +219,10 @@ def test_vmap_types_and_errors():
     with pytest.raises(IndexError, match=r"Invalid vectorization axis 0 for array with shape \(\)"):
         mx.vmap(mx.exp)(mx.array(1.0))
     assert mx.vmap(lambda v: ())(mx.ones((2, 3))) == ()
+
+
+def test_vmap_over_the_padding_value():
+    # A deliberate difference (README): MLX 0.32.4 raises "[Pad::vmap] Vmap
+    # over padding value is not supported."; here each lane gets its value.
+    out = mx.vmap(lambda x, v: mx.pad(x, ((1, 1),), constant_values=v))(mx.ones((2, 3)), mx.array([1.0, 2.0]))
+    assert out.tolist() == [[1.0, 1.0, 1.0, 1.0, 1.0], [2.0, 1.0, 1.0, 1.0, 2.0]]
