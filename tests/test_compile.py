@@ -210,3 +210,94 @@ def test_compiled_function_can_donate_its_input_buffer():
         del x
         mx.eval(y)
         assert ptr(y) == p
+
+
+# ---- shapeless compile (shapes recorded from MLX 0.32.4) ----
+
+
+def _shapes_through(fn, *shape_sets):
+    compiled = mx.compile(fn, shapeless=True)
+    out = []
+    for shapes in shape_sets:
+        args = [mx.array(np.random.default_rng(7).normal(size=s).astype(np.float32)) for s in shapes]
+        got = compiled(*args)
+        want = fn(*args)
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-5, atol=1e-6)
+        out.append(got.shape)
+    return out
+
+
+def test_shapeless_compile_reuses_the_trace_for_new_shapes():
+    calls = []
+    y = 1
+
+    def fun(x):
+        calls.append(x.shape)
+        return x + y
+
+    compiled = mx.compile(fun, shapeless=True)
+    assert compiled(mx.array([1, 2])).tolist() == [2, 3]
+    y = 2  # not seen: the function is not traced again
+    assert compiled(mx.array([1, 2, 3])).tolist() == [2, 3, 4]
+    # A new dtype or number of dimensions traces again.
+    assert compiled(mx.array([1.0, 2.0, 3.0])).tolist() == [3.0, 4.0, 5.0]
+    assert compiled(mx.array([[1, 2, 3]])).tolist() == [[3, 4, 5]]
+    assert len(calls) == 3
+
+
+def test_shapeless_compile_infers_shapes_node_by_node():
+    assert _shapes_through(lambda x, y: x + y, [(2, 3), (3,)], [(4, 5), (5,)], [(4, 5), (1,)]) == [
+        (2, 3),
+        (4, 5),
+        (4, 5),
+    ]
+    assert _shapes_through(lambda x: x * 2 + 1, [(2,)], [(7,)]) == [(2,), (7,)]
+    assert _shapes_through(lambda x: x.sum(0), [(2, 3)], [(4, 5)]) == [(3,), (5,)]
+    assert _shapes_through(lambda x: x + x.sum(0, keepdims=True), [(2, 3)], [(4, 5)]) == [(2, 3), (4, 5)]
+    assert _shapes_through(lambda x: x.mean(-1), [(2, 3)], [(4, 5)]) == [(2,), (4,)]
+    assert _shapes_through(lambda x: mx.var(x, -1, ddof=1), [(2, 3)], [(4, 5)]) == [(2,), (4,)]
+    assert _shapes_through(lambda x: x.max(), [(2, 3)], [(4, 5)]) == [(), ()]
+    assert _shapes_through(lambda x: x.T, [(2, 3)], [(4, 5)]) == [(3, 2), (5, 4)]
+    assert _shapes_through(lambda x, y: x @ y, [(2, 3), (3, 4)], [(5, 6), (6, 7)]) == [(2, 4), (5, 7)]
+    assert _shapes_through(lambda x: mx.softmax(x, -1), [(2, 3)], [(4, 5)]) == [(2, 3), (4, 5)]
+    assert _shapes_through(lambda x: x[:, None], [(3, 3)], [(4, 5)]) == [(3, 1, 3), (4, 1, 5)]
+    assert _shapes_through(lambda x: x.squeeze(0), [(1, 3)], [(1, 5)]) == [(3,), (5,)]
+    assert _shapes_through(lambda x: x.reshape(-1), [(2, 3)], [(4, 5)]) == [(6,), (20,)]
+    assert _shapes_through(lambda x, y: mx.where(x > 0, x, y), [(2, 3), (3,)], [(4, 5), (5,)]) == [
+        (2, 3),
+        (4, 5),
+    ]
+    assert _shapes_through(lambda x: mx.zeros_like(x) + x, [(2, 3)], [(4, 5)]) == [(2, 3), (4, 5)]
+    assert _shapes_through(lambda x: mx.argmax(x, -1), [(2, 3)], [(4, 5)]) == [(2,), (4,)]
+    assert _shapes_through(lambda x: mx.fast.layer_norm(x, None, None, 1e-5), [(2, 3)], [(4, 5)]) == [
+        (2, 3),
+        (4, 5),
+    ]
+
+
+def test_shapeless_reshape_infers_its_minus_one_again():
+    compiled = mx.compile(lambda x: x.reshape(x.shape[0] * x.shape[1], -1), shapeless=True)
+    assert compiled(mx.zeros((2, 3, 4))).shape == (6, 4)
+    assert compiled(mx.zeros((2, 3, 8))).shape == (6, 8)
+    with pytest.raises(ValueError):
+        compiled(mx.zeros((5, 5, 5)))
+    compiled = mx.compile(lambda x: x.reshape(2, -1), shapeless=True)
+    assert [compiled(mx.zeros(s)).shape for s in ((2, 3), (4, 5))] == [(2, 3), (2, 10)]
+    with pytest.raises(ValueError, match=r"\[reshape\] Cannot"):
+        compiled(mx.zeros((3, 3)))
+
+
+def test_shapeless_compile_refuses_what_it_cannot_infer():
+    compiled = mx.compile(lambda x: mx.broadcast_to(x, (2, 3)), shapeless=True)
+    assert [compiled(mx.zeros(s)).shape for s in ((1, 3), (1, 1), (2, 1))] == [(2, 3)] * 3
+    with pytest.raises(ValueError, match="broadcast"):
+        compiled(mx.zeros((1, 4)))
+    # A constant of a fixed shape no longer broadcasts against the input.
+    compiled = mx.compile(lambda x: x + mx.ones((2, 3)), shapeless=True)
+    assert compiled(mx.zeros((2, 3))).shape == (2, 3)
+    with pytest.raises(ValueError):
+        compiled(mx.zeros((4, 5)))
+    compiled = mx.compile(lambda x: x[1:], shapeless=True)
+    compiled(mx.zeros((3, 3)))
+    with pytest.raises(ValueError, match="Slice cannot infer output shapes"):
+        compiled(mx.zeros((4, 5)))

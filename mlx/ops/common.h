@@ -56,4 +56,11 @@ array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, A
 // moved to the front when it is the last axis (ax is updated).
 array batch_axis_off_last(const array& x, int& ax, const Stream& s);
 
+// broadcast_to for an operand of an op; in a trace for shapeless compile,
+// the node also takes `operands`, so that its shape follows theirs when the
+// graph is replayed on other shapes.
+// The last `own_dims` dims of `a` are its own (not broadcast).
+array broadcast_against(const array& a, const Shape& shape, const std::vector<array>& operands,
+                        StreamOrDevice s, int own_dims = 0);
+
 } // namespace mlx::core::detail

@@ -87,12 +87,15 @@ array full(Shape shape, array vals, StreamOrDevice s) {
 
 array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) { return full(shape, array(0, dtype), s); }
 array zeros(const Shape& shape, StreamOrDevice s) { return zeros(shape, float32, s); }
-array zeros_like(const array& a, StreamOrDevice s) { return zeros(a.shape(), a.dtype(), s); }
+array zeros_like(const array& a, StreamOrDevice s) { return full_like(a, array(0, a.dtype()), s); }
 array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) { return full(shape, array(1, dtype), s); }
 array ones(const Shape& shape, StreamOrDevice s) { return ones(shape, float32, s); }
-array ones_like(const array& a, StreamOrDevice s) { return ones(a.shape(), a.dtype(), s); }
+array ones_like(const array& a, StreamOrDevice s) { return full_like(a, array(1, a.dtype()), s); }
 array full_like(const array& a, array vals, StreamOrDevice s) {
-  return full(a.shape(), std::move(vals), a.dtype(), s);
+  // In a trace for shapeless compile the result follows a's shape at later
+  // calls.
+  auto value = detail::broadcast_against(astype(std::move(vals), a.dtype(), s), a.shape(), {a}, s);
+  return detail::make_node<Full>(a.shape(), a.dtype(), {value}, to_stream(s));
 }
 
 array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {

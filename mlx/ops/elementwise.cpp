@@ -36,7 +36,8 @@ array unary_real_float(const array& a, const char* op, StreamOrDevice s) {
 // Broadcasts a and b to one shape and casts both to `compute`.
 std::vector<array> prepare_binary(const array& a, const array& b, Dtype compute, StreamOrDevice s) {
   auto shape = broadcast_shapes(a.shape(), b.shape());
-  return {broadcast_to(astype(a, compute, s), shape, s), broadcast_to(astype(b, compute, s), shape, s)};
+  auto x = astype(a, compute, s), y = astype(b, compute, s);
+  return {detail::broadcast_against(x, shape, {y}, s), detail::broadcast_against(y, shape, {x}, s)};
 }
 
 template <typename P>
@@ -419,9 +420,10 @@ array allclose(const array& a, const array& b, double rtol, double atol, bool eq
 array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
   auto t = promote_types(x.dtype(), y.dtype());
   auto shape = broadcast_shapes(condition.shape(), broadcast_shapes(x.shape(), y.shape()));
-  std::vector<array> inputs = {broadcast_to(astype(condition, bool_, s), shape, s),
-                               broadcast_to(astype(x, t, s), shape, s),
-                               broadcast_to(astype(y, t, s), shape, s)};
+  auto c = astype(condition, bool_, s), xt = astype(x, t, s), yt = astype(y, t, s);
+  std::vector<array> inputs = {detail::broadcast_against(c, shape, {xt, yt}, s),
+                               detail::broadcast_against(xt, shape, {c, yt}, s),
+                               detail::broadcast_against(yt, shape, {c, xt}, s)};
   return make_node<Select>(std::move(shape), t, std::move(inputs), to_stream(s));
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "mlx/compile.h"
 #include "mlx/ops.h"
 #include "mlx/ops/common.h"
 
@@ -54,6 +55,7 @@ array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
 }
 
 array reshape(const array& a, Shape shape, StreamOrDevice s) {
+  const Shape requested = shape;
   int infer = -1;
   size_t known = 1;
   for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
@@ -79,10 +81,10 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
   if (known != a.size()) {
     fail("reshape", "Cannot reshape array of size ", a.size(), " into shape ", detail::shape_str(shape), ".");
   }
-  if (shape == a.shape()) {
+  if (shape == a.shape() && !detail::in_shapeless_trace()) {
     return a;
   }
-  return detail::make_node<Reshape>(shape, a.dtype(), {a}, to_stream(s), shape);
+  return detail::make_node<Reshape>(shape, a.dtype(), {a}, to_stream(s), shape, requested, a.shape());
 }
 
 array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
@@ -242,6 +244,22 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   }
   return detail::make_node<Broadcast>(shape, a.dtype(), {a}, to_stream(s), shape);
 }
+
+namespace detail {
+
+array broadcast_against(const array& a, const Shape& shape, const std::vector<array>& operands,
+                        StreamOrDevice s, int own_dims) {
+  auto out = broadcast_to(a, shape, s);
+  if (!in_shapeless_trace() || operands.empty()) {
+    return out;
+  }
+  // Even where no broadcast is needed now, one may be at a later call.
+  std::vector<array> inputs = {a};
+  inputs.insert(inputs.end(), operands.begin(), operands.end());
+  return make_node<Broadcast>(shape, a.dtype(), std::move(inputs), to_stream(s), shape, own_dims);
+}
+
+} // namespace detail
 
 std::vector<array> broadcast_arrays(const std::vector<array>& inputs, StreamOrDevice s) {
   Shape shape;

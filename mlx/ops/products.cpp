@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "mlx/compile.h"
 #include "mlx/ops.h"
 #include "mlx/ops/common.h"
 
@@ -35,7 +36,7 @@ array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
          " second input with shape ",
          detail::shape_str(in_b.shape()), ".");
   }
-  if (b.ndim() == 2 && a.ndim() > 2) {
+  if (b.ndim() == 2 && a.ndim() > 2 && !detail::in_shapeless_trace()) {
     // x @ W with a batch of rows and one matrix: a single (rows x K) @
     // (K x N) product. Its gradient for W is then one GEMM as well, not a
     // batch of them summed afterwards.
@@ -55,8 +56,9 @@ array matmul(const array& in_a, const array& in_b, StreamOrDevice s) {
   a_shape.insert(a_shape.end(), {a.shape(-2), a.shape(-1)});
   b_shape.insert(b_shape.end(), {b.shape(-2), b.shape(-1)});
   out_shape.insert(out_shape.end(), {a.shape(-2), b.shape(-1)});
-  a = broadcast_to(astype(a, t, s), a_shape, s);
-  b = broadcast_to(astype(b, t, s), b_shape, s);
+  auto at = astype(a, t, s), bt = astype(b, t, s);
+  a = detail::broadcast_against(at, a_shape, {bt}, s, 2);
+  b = detail::broadcast_against(bt, b_shape, {at}, s, 2);
   auto out = detail::make_node<Matmul>(out_shape, t, {a, b}, to_stream(s));
   if (a_vec) {
     out = squeeze(out, -2, s);

@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <numeric>
 
+#include <optional>
+
+#include "mlx/compile.h"
 #include "mlx/ops.h"
 #include "mlx/ops/common.h"
 #include "mlx/primitives/last_axis.h"
@@ -107,12 +110,27 @@ array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrD
   return reduce(astype(a, bool_, s), axes, keepdims, Reduce::Or, bool_, "any", s);
 }
 
+// In a trace for shapeless compile, the number of elements reduced must
+// follow the input's shape at later calls: it is counted by the graph (a
+// sum over a stride-0 view of ones), not baked in as a constant.
+std::optional<array> traced_count(const array& a, const std::vector<int>& axes, bool keepdims, Dtype t,
+                                  StreamOrDevice s) {
+  if (!detail::in_shapeless_trace()) {
+    return std::nullopt;
+  }
+  auto ones = detail::broadcast_against(array(1, t), a.shape(), {a}, s);
+  return sum(ones, axes, keepdims, s);
+}
+
 array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
   auto t = detail::at_least_float(a.dtype());
   size_t n = reduced_count(a, axes);
   // Integers are summed in their own accumulator type (wrapping as it does)
   // and then converted, as MLX: the mean of int64 extremes is exact (-0.5).
   auto total = is_inexact(a.dtype()) ? sum(a, axes, keepdims, s) : astype(sum(a, axes, keepdims, s), t, s);
+  if (auto count = traced_count(a, axes, keepdims, t, s)) {
+    return divide(total, *count, s);
+  }
   return multiply(total, array(1.0 / double(n), t), s);
 }
 
@@ -124,6 +142,10 @@ array var(const array& a, const std::vector<int>& axes, bool keepdims, int ddof,
   auto d = subtract(x, mu, s);
   auto sq = is_complex(t) ? real(multiply(d, conjugate(d, s), s), s) : square(d, s);
   auto total = sum(sq, axes, keepdims, s);
+  if (auto count = traced_count(a, axes, keepdims, total.dtype(), s)) {
+    auto denom = maximum(subtract(*count, array(ddof, total.dtype()), s), array(0, total.dtype()), s);
+    return divide(total, denom, s);
+  }
   double denom = std::max(double(n) - ddof, 0.0);
   return divide(total, array(denom, total.dtype()), s);
 }

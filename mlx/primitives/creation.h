@@ -25,6 +25,7 @@ class Full : public Primitive {
   using Primitive::Primitive;
   MLX_PRIMITIVE_BODY(Full)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 };
 
 } // namespace mlx::core

@@ -8,6 +8,18 @@
 
 namespace mlx::core {
 
+std::vector<Shape> Elementwise::output_shapes(const std::vector<array>& inputs) {
+  // Ops broadcast their operands first; a node replayed on operands of
+  // different shapes cannot run.
+  for (auto& in : inputs) {
+    if (in.shape() != inputs[0].shape()) {
+      throw std::invalid_argument(std::string("[Primitive::output_shapes] ") + name() +
+                                  " cannot infer output shapes.");
+    }
+  }
+  return {inputs[0].shape()};
+}
+
 array Elementwise::partial(int i, const std::vector<array>& inputs, const array&) {
   return zeros_like(inputs[i], stream());
 }

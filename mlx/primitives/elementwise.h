@@ -13,7 +13,7 @@ class Elementwise : public Primitive {
  public:
   using Primitive::Primitive;
   bool is_elementwise() const override { return true; }
-  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   bool is_equivalent(const Primitive& other) const override { return std::string(name()) == other.name(); }
 
   // The op applied to (possibly batched, hence broadcastable) inputs.

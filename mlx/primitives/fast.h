@@ -13,6 +13,7 @@ class RMSNorm : public Primitive {
   RMSNorm(Stream s, float eps, bool has_weight) : Primitive(s), eps_(eps), has_weight_(has_weight) {}
   MLX_PRIMITIVE_BODY(RMSNorm)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 
  private:
   float eps_;
@@ -26,6 +27,7 @@ class LayerNorm : public Primitive {
       : Primitive(s), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
   MLX_PRIMITIVE_BODY(LayerNorm)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 
  private:
   float eps_;
@@ -68,6 +70,7 @@ class RoPE : public Primitive {
         inverse_(inverse) {}
   MLX_PRIMITIVE_BODY(RoPE)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override { return {inputs[0].shape()}; }
 
  private:
   int dims_;

@@ -1,5 +1,6 @@
 // Transformation rules of the layout primitives.
 #include <algorithm>
+#include <optional>
 #include <numeric>
 
 #include "mlx/ops.h"
@@ -27,7 +28,103 @@ Rules Reshape::vmap(const std::vector<array>& in, const std::vector<int>& axes) 
   return {{reshape(x, shape, stream())}, {0}};
 }
 
+namespace {
+
+[[noreturn]] void cannot_infer(const char* who, const Shape& in) {
+  throw std::invalid_argument(std::string("[") + who +
+                              "] Shapeless compile cannot infer the output shape for " +
+                              "an input of shape " + shape_str(in) + ".");
+}
+
+// The axes of `from` to drop (all of size 1) to get `to`, if that is what
+// the reshape did.
+std::optional<std::vector<int>> dropped_ones(const Shape& from, const Shape& to) {
+  std::vector<int> dropped;
+  size_t j = 0;
+  for (size_t i = 0; i < from.size(); ++i) {
+    if (j < to.size() && from[i] == to[j]) {
+      ++j;
+    } else if (from[i] == 1) {
+      dropped.push_back(int(i));
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (j != to.size()) {
+    return std::nullopt;
+  }
+  return dropped;
+}
+
+} // namespace
+
+// A reshape replayed on an input of another shape: a -1 of the requested
+// shape is inferred again; a reshape that only dropped or inserted size-1
+// axes (squeeze, expand_dims, a reduction without keepdims) does the same
+// on the new input; otherwise the requested shape must still fit.
+std::vector<Shape> Reshape::output_shapes(const std::vector<array>& inputs) {
+  const Shape& in = inputs[0].shape();
+  if (in == in_shape_ || requested_.empty()) {
+    if (inputs[0].size() != shape_size(shape_)) {
+      cannot_infer("Reshape", in);
+    }
+    return {shape_};
+  }
+  bool infers = std::find(requested_.begin(), requested_.end(), -1) != requested_.end();
+  if (infers) {
+    size_t known = 1;
+    for (auto d : requested_) {
+      known *= d == -1 ? 1 : size_t(d);
+    }
+    if (known == 0 || inputs[0].size() % known != 0) {
+      fail("reshape", "Cannot infer the shape of an array of size ", inputs[0].size(), " into shape ",
+           shape_str(requested_), ".");
+    }
+    Shape out = requested_;
+    for (auto& d : out) {
+      d = d == -1 ? ShapeElem(inputs[0].size() / known) : d;
+    }
+    return {out};
+  }
+  if (auto dropped = dropped_ones(in_shape_, shape_)) {
+    if (in.size() == in_shape_.size()) {
+      Shape out;
+      for (int i = 0; i < int(in.size()); ++i) {
+        if (std::find(dropped->begin(), dropped->end(), i) == dropped->end()) {
+          out.push_back(in[i]);
+        } else if (in[i] != 1) {
+          cannot_infer("Reshape", in);
+        }
+      }
+      return {out};
+    }
+  }
+  if (auto inserted = dropped_ones(shape_, in_shape_)) {
+    if (in.size() == in_shape_.size()) {
+      Shape out;
+      size_t j = 0;
+      for (int i = 0; i < int(shape_.size()); ++i) {
+        bool ins = std::find(inserted->begin(), inserted->end(), i) != inserted->end();
+        out.push_back(ins ? 1 : in[j++]);
+      }
+      return {out};
+    }
+  }
+  if (inputs[0].size() != shape_size(shape_)) {
+    fail("reshape", "Cannot reshape array of size ", inputs[0].size(), " into shape ", shape_str(shape_),
+         ".");
+  }
+  return {shape_};
+}
+
 // ---- Transpose
+std::vector<Shape> Transpose::output_shapes(const std::vector<array>& inputs) {
+  Shape out;
+  for (int a : axes_) {
+    out.push_back(inputs[0].shape(a));
+  }
+  return {out};
+}
 std::vector<array> Transpose::jvp(const std::vector<array>&, const std::vector<array>& t,
                                   const std::vector<int>&) {
   return {transpose(t[0], axes_, stream())};
@@ -49,32 +146,80 @@ Rules Transpose::vmap(const std::vector<array>& in, const std::vector<int>& axes
   return {{transpose(x, perm, stream())}, {0}};
 }
 
-// ---- Broadcast: the vjp sums over the broadcast dims.
-std::vector<array> Broadcast::jvp(const std::vector<array>&, const std::vector<array>& t,
-                                  const std::vector<int>&) {
-  return {broadcast_to(t[0], shape_, stream())};
+// ---- Broadcast: the vjp sums over the broadcast dims. Operands it was
+// broadcast against (shapeless traces) get no gradient from it.
+std::vector<Shape> Broadcast::output_shapes(const std::vector<array>& inputs) {
+  Shape out = inputs[0].shape();
+  if (inputs.size() == 1) {
+    // Broadcast to a fixed shape: only valid while that shape still fits.
+    out = broadcast_shapes(out, shape_);
+    if (out != shape_) {
+      cannot_infer("Broadcast", inputs[0].shape());
+    }
+    return {out};
+  }
+  auto leading = [&](const Shape& sh) {
+    return Shape(sh.begin(), sh.end() - std::min<int>(own_dims_, sh.size()));
+  };
+  out = leading(out);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    out = broadcast_shapes(out, leading(inputs[i].shape()));
+  }
+  const Shape& in = inputs[0].shape();
+  out.insert(out.end(), in.end() - std::min<int>(own_dims_, in.size()), in.end());
+  return {out};
+}
+std::vector<array> Broadcast::jvp(const std::vector<array>& p, const std::vector<array>& t,
+                                  const std::vector<int>& argnums) {
+  Shape shape = output_shapes(p)[0];
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 0) {
+      return {broadcast_to(t[i], shape, stream())};
+    }
+  }
+  return {zeros(shape, t[0].dtype(), stream())};
 }
 std::vector<array> Broadcast::vjp(const std::vector<array>& p, const std::vector<array>& c,
-                                  const std::vector<int>&, const std::vector<array>&) {
+                                  const std::vector<int>& argnums, const std::vector<array>&) {
   const auto& in_shape = p[0].shape();
-  int diff = int(shape_.size()) - int(in_shape.size());
+  const auto& shape = c[0].shape();
+  int diff = int(shape.size()) - int(in_shape.size());
   std::vector<int> axes;
-  for (int i = 0; i < int(shape_.size()); ++i) {
-    if (i < diff || (in_shape[i - diff] == 1 && shape_[i] != 1)) {
+  for (int i = 0; i < int(shape.size()); ++i) {
+    if (i < diff || (in_shape[i - diff] == 1 && shape[i] != 1)) {
       axes.push_back(i);
     }
   }
-  auto g = axes.empty() ? c[0] : sum(c[0], axes, true, stream());
-  return {reshape(g, in_shape, stream())};
+  std::vector<array> out;
+  for (int a : argnums) {
+    if (a == 0) {
+      auto g = axes.empty() ? c[0] : sum(c[0], axes, true, stream());
+      out.push_back(reshape(g, in_shape, stream()));
+    } else {
+      out.push_back(zeros_like(p[a], stream()));
+    }
+  }
+  return out;
 }
 Rules Broadcast::vmap(const std::vector<array>& in, const std::vector<int>& axes) {
   auto x = batch_first(in[0], axes[0], stream());
+  // The target of one lane: fixed, or the operands' lanes broadcast.
+  Shape lane = in.size() == 1 || own_dims_ > 0 ? shape_ : Shape{};
+  if (in.size() > 1 && own_dims_ == 0) {
+    for (size_t i = 0; i < in.size(); ++i) {
+      Shape s = in[i].shape();
+      if (axes[i] >= 0) {
+        s.erase(s.begin() + axes[i]);
+      }
+      lane = broadcast_shapes(lane, s);
+    }
+  }
   // Align the unbatched dims with the target's trailing dims.
-  int missing = int(shape_.size()) - (x.ndim() - 1);
+  int missing = int(lane.size()) - (x.ndim() - 1);
   Shape shape = x.shape();
   shape.insert(shape.begin() + 1, missing, 1);
   x = reshape(x, shape, stream());
-  Shape target = shape_;
+  Shape target = lane;
   target.insert(target.begin(), x.shape(0));
   return {{broadcast_to(x, target, stream())}, {0}};
 }

@@ -17,12 +17,20 @@ MLX_ELEMENTWISE(Copy)
 // A view when the input's layout allows it, otherwise a copy.
 class Reshape : public Primitive {
  public:
-  Reshape(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
+  // `requested` is the shape as asked for (a -1 kept), `in_shape` the
+  // input's: together they let shapeless compile redo the reshape on
+  // inputs of other shapes (see output_shapes).
+  Reshape(Stream s, Shape shape, Shape requested = {}, Shape in_shape = {})
+      : Primitive(s),
+        shape_(std::move(shape)),
+        requested_(std::move(requested)),
+        in_shape_(std::move(in_shape)) {}
   MLX_PRIMITIVE_BODY(Reshape)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 
  private:
-  Shape shape_;
+  Shape shape_, requested_, in_shape_;
 };
 
 // Always a view.
@@ -31,20 +39,30 @@ class Transpose : public Primitive {
   Transpose(Stream s, std::vector<int> axes) : Primitive(s), axes_(std::move(axes)) {}
   MLX_PRIMITIVE_BODY(Transpose)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 
  private:
   std::vector<int> axes_;
 };
 
 // A view with stride 0 along the broadcast dims.
+//
+// Inputs past the first (only in graphs traced for shapeless compile) are
+// the operands it was broadcast against: its shape is then theirs
+// broadcast together, whatever shapes they have at a later call, except
+// for the last `own_dims` dims, which stay those of the first input (the
+// matrix dims of a batched matmul operand).
 class Broadcast : public Primitive {
  public:
-  Broadcast(Stream s, Shape shape) : Primitive(s), shape_(std::move(shape)) {}
+  Broadcast(Stream s, Shape shape, int own_dims = 0)
+      : Primitive(s), shape_(std::move(shape)), own_dims_(own_dims) {}
   MLX_PRIMITIVE_BODY(Broadcast)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 
  private:
   Shape shape_;
+  int own_dims_;
 };
 
 // A strided view: out[i] = in[start + i * step] along each dim.

@@ -9,6 +9,19 @@
 
 namespace mlx::core {
 
+// Inputs already broadcast to one batch shape (see matmul).
+std::vector<Shape> Matmul::output_shapes(const std::vector<array>& inputs) {
+  const auto& a = inputs[0].shape();
+  const auto& b = inputs[1].shape();
+  if (a.size() != b.size() || a.size() < 2 || a.back() != b[b.size() - 2] ||
+      !std::equal(a.begin(), a.end() - 2, b.begin())) {
+    throw std::invalid_argument("[Primitive::output_shapes] Matmul cannot infer output shapes.");
+  }
+  Shape out(a.begin(), a.end() - 1);
+  out.push_back(b.back());
+  return {out};
+}
+
 using namespace detail;
 
 // ---- Matmul (inputs already broadcast in their batch dims).

@@ -15,6 +15,7 @@ class Matmul : public Primitive {
   using Primitive::Primitive;
   MLX_PRIMITIVE_BODY(Matmul)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 };
 
 } // namespace mlx::core

@@ -9,6 +9,14 @@
 
 namespace mlx::core {
 
+std::vector<Shape> Reduce::output_shapes(const std::vector<array>& inputs) {
+  Shape out = inputs[0].shape();
+  for (int a : axes_) {
+    out[a] = 1;
+  }
+  return {out};
+}
+
 using namespace detail;
 
 namespace {
@@ -96,7 +104,9 @@ std::vector<array> Reduce::vjp(const std::vector<array>& p, const std::vector<ar
                                const std::vector<int>&, const std::vector<array>& outputs) {
   auto s = stream();
   const auto& shape = p[0].shape();
-  auto cot = broadcast_to(c[0], shape, s);
+  // (broadcast_against: under a shapeless compile trace the gradient
+  // follows the input's shape at later calls.)
+  auto cot = detail::broadcast_against(c[0], shape, {p[0]}, s);
   switch (type_) {
     case Sum:
       return {astype(cot, p[0].dtype(), s)};
@@ -106,8 +116,9 @@ std::vector<array> Reduce::vjp(const std::vector<array>& p, const std::vector<ar
     }
     case Min:
     case Max: {
-      auto mask = astype(equal(p[0], broadcast_to(outputs[0], shape, s), s), p[0].dtype(), s);
-      auto count = broadcast_to(sum(mask, axes_, true, s), shape, s);
+      auto mask =
+          astype(equal(p[0], detail::broadcast_against(outputs[0], shape, {p[0]}, s), s), p[0].dtype(), s);
+      auto count = detail::broadcast_against(sum(mask, axes_, true, s), shape, {p[0]}, s);
       return {divide(multiply(cot, mask, s), count, s)};
     }
     default:

@@ -17,6 +17,8 @@ class Reduce : public Primitive {
       : Primitive(s), type_(type), axes_(std::move(axes)) {}
   MLX_PRIMITIVE_BODY(Reduce)
   MLX_TRANSFORM_RULES
+  // The input's shape with the reduced axes kept as 1.
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 
  private:
   ReduceType type_;
@@ -29,6 +31,11 @@ class ArgReduce : public Primitive {
   ArgReduce(Stream s, ReduceType type, int axis) : Primitive(s), type_(type), axis_(axis) {}
   MLX_PRIMITIVE_BODY(ArgReduce)
   MLX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override {
+    Shape out = inputs[0].shape();
+    out[axis_] = 1;
+    return {out};
+  }
 
  private:
   ReduceType type_;

@@ -17,22 +17,25 @@ namespace {
 
 // Describes a tree for the cache key: containers and non-array leaves as
 // themselves, arrays by shape and dtype.
-py::object signature(py::handle tree, bool strict) {
+py::object signature(py::handle tree, bool strict, bool shapeless) {
   if (py::isinstance<array>(tree)) {
     auto a = tree.cast<array>();
-    return py::make_tuple("array", py::tuple(py::cast(a.shape())), static_cast<int>(a.dtype().val));
+    // Shapeless: new shapes of as many dimensions reuse the trace.
+    py::object shape =
+        shapeless ? py::object(py::int_(a.ndim())) : py::object(py::tuple(py::cast(a.shape())));
+    return py::make_tuple("array", shape, static_cast<int>(a.dtype().val));
   }
   if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
     py::list items;
     for (auto item : py::reinterpret_borrow<py::sequence>(tree)) {
-      items.append(signature(item, strict));
+      items.append(signature(item, strict, shapeless));
     }
     return py::make_tuple(py::isinstance<py::list>(tree) ? "list" : "tuple", py::tuple(items));
   }
   if (py::isinstance<py::dict>(tree)) {
     py::list items;
     for (auto item : py::reinterpret_borrow<py::dict>(tree)) {
-      items.append(py::make_tuple(item.first, signature(item.second, strict)));
+      items.append(py::make_tuple(item.first, signature(item.second, strict, shapeless)));
     }
     return py::make_tuple("dict", py::tuple(items));
   }
@@ -106,9 +109,10 @@ struct Entry {
 class Compiled {
  public:
   Compiled(py::function fun, py::object inputs, py::object outputs, bool shapeless)
-      : fun_(std::move(fun)), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {
-    (void)shapeless;
-  }
+      : fun_(std::move(fun)),
+        inputs_(std::move(inputs)),
+        outputs_(std::move(outputs)),
+        shapeless_(shapeless) {}
 
   py::object call(py::args args, py::kwargs kwargs) {
     if (!mlx::core::compile_enabled()) {
@@ -118,8 +122,8 @@ class Compiled {
     auto state = inputs_.is_none() ? std::vector<array>{} : tree_flatten(inputs_, false);
     std::vector<array> all = arg_arrays;
     all.insert(all.end(), state.begin(), state.end());
-    py::object key = py::make_tuple(signature(py::make_tuple(args, kwargs), true),
-                                    inputs_.is_none() ? py::none() : signature(inputs_, false));
+    py::object key = py::make_tuple(signature(py::make_tuple(args, kwargs), true, shapeless_),
+                                    inputs_.is_none() ? py::none() : signature(inputs_, false, shapeless_));
     Entry* entry = nullptr;
     if (cache_.contains(key)) {
       entry = &entries_.at(cache_[key].cast<size_t>());
@@ -175,7 +179,7 @@ class Compiled {
       all = tree_flatten(py::make_tuple(args, kwargs), false);
       all.insert(all.end(), state.begin(), state.end());
     }
-    entry.graph = mlx::core::detail::compile_trace(fn, all);
+    entry.graph = mlx::core::detail::compile_trace(fn, all, shapeless_);
     entries_.push_back(std::move(entry));
     cache_[key] = py::int_(entries_.size() - 1);
     return entries_.back();
@@ -183,6 +187,7 @@ class Compiled {
 
   py::function fun_;
   py::object inputs_, outputs_;
+  bool shapeless_;
   py::dict cache_;
   std::deque<Entry> entries_;
 };
@@ -210,7 +215,8 @@ void init_compile(py::module_& m) {
       "shapes and dtypes, values of other arguments) and replayed as a recorded graph after.\n"
       "Captured arrays are constants of the trace; `inputs` and `outputs` name state (trees\n"
       "of arrays in lists/dicts) read and replaced by the function. Calls with new shapes\n"
-      "trace again, with `shapeless` or without.");
+      "trace again; with `shapeless`, they reuse the trace (only new dtypes or numbers of\n"
+      "dimensions trace again) where every op can infer its shapes.");
   m.def("disable_compile", &mlx::core::disable_compile, "Makes compiled functions run uncompiled.");
   m.def("enable_compile", &mlx::core::enable_compile, "Turns compilation back on.");
 }

@@ -107,6 +107,15 @@ void init_windows(py::module_& m) {
 
 } // namespace
 
+namespace {
+
+// The array whose shape (and, in a shapeless compile trace, whose shape at
+// later calls) a *_like result takes, with the result's dtype. The cast is
+// never evaluated outside such traces: nothing reads it.
+array like(const array& a, Dtype t) { return t == a.dtype() ? a : astype(a, t); }
+
+} // namespace
+
 void init_creation(py::module_& m) {
   // Two overloads, as MLX: arange(start, stop, step=None, dtype=None) and
   // arange(stop, step=None, dtype=None); arange(start=..., step=...) matches
@@ -170,7 +179,8 @@ void init_creation(py::module_& m) {
   m.def(
       "zeros_like",
       [](const array& a, std::optional<Dtype> dtype, py::object s) {
-        return zeros(a.shape(), dtype.value_or(a.dtype()), to_stream_or_device(s));
+        Dtype t = dtype.value_or(a.dtype());
+        return full_like(like(a, t), array(0, t), to_stream_or_device(s));
       },
       py::arg("a"), py::pos_only(), py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("stream") = py::none(), "Zeros with the shape (and dtype) of a.");
@@ -178,7 +188,8 @@ void init_creation(py::module_& m) {
   m.def(
       "ones_like",
       [](const array& a, std::optional<Dtype> dtype, py::object s) {
-        return ones(a.shape(), dtype.value_or(a.dtype()), to_stream_or_device(s));
+        Dtype t = dtype.value_or(a.dtype());
+        return full_like(like(a, t), array(1, t), to_stream_or_device(s));
       },
       py::arg("a"), py::pos_only(), py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("stream") = py::none(), "Ones with the shape (and dtype) of a.");
@@ -186,7 +197,7 @@ void init_creation(py::module_& m) {
       "full_like",
       [](const array& a, py::object vals, std::optional<Dtype> dtype, py::object s) {
         Dtype t = dtype.value_or(a.dtype());
-        return full(a.shape(), to_array(vals, t), t, to_stream_or_device(s));
+        return full_like(like(a, t), to_array(vals, t), to_stream_or_device(s));
       },
       py::arg("a"), py::pos_only(), py::arg("vals"), py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("stream") = py::none(), "An array like a filled with vals.");

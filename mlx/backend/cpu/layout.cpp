@@ -100,10 +100,11 @@ void Transpose::eval_cpu(const std::vector<array>& in, std::vector<array>& out) 
 
 void Broadcast::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
   const auto& x = in[0];
-  Strides strides(shape_.size(), 0);
-  int diff = int(shape_.size()) - x.ndim();
+  const auto& shape = out[0].shape(); // shape_, or inferred by shapeless compile
+  Strides strides(shape.size(), 0);
+  int diff = int(shape.size()) - x.ndim();
   for (int i = 0; i < x.ndim(); ++i) {
-    strides[i + diff] = (x.shape(i) == 1 && shape_[i + diff] != 1) ? 0 : x.strides(i);
+    strides[i + diff] = (x.shape(i) == 1 && shape[i + diff] != 1) ? 0 : x.strides(i);
   }
   make_view(x, out[0], strides);
 }
