@@ -321,8 +321,11 @@ namespace {
 
 // The nodes between `inputs` and `outputs`, inputs first, each after what it
 // reads: only nodes that depend on some input. Iterative, like eval.
+// `on_tape`, when given, receives the ids of every array that depends on an
+// input (the inputs included).
 std::vector<array> trace_tape(const std::vector<array>& inputs, const std::vector<array>& outputs,
-                              bool differentiating = false) {
+                              bool differentiating = false,
+                              std::unordered_set<std::uintptr_t>* on_tape = nullptr) {
   std::unordered_set<std::uintptr_t> sources;
   for (auto& in : inputs) {
     sources.insert(in.id());
@@ -371,6 +374,13 @@ std::vector<array> trace_tape(const std::vector<array>& inputs, const std::vecto
       }
       if (dep) {
         tape.push_back(done);
+      }
+    }
+  }
+  if (on_tape) {
+    for (auto& [id, dep] : depends) {
+      if (dep) {
+        on_tape->insert(id);
       }
     }
   }
@@ -433,7 +443,10 @@ std::pair<std::vector<array>, std::vector<array>> vjp(const Function& fun, const
       cots.emplace(outputs[i].id(), c);
     }
   }
-  auto tape = trace_tape(inputs, outputs, true);
+  // Only the inputs that depend on a primal are asked for: a rule may
+  // refuse some (the indices of a gather, say) unless stop_gradient cuts them off.
+  std::unordered_set<std::uintptr_t> on_tape;
+  auto tape = trace_tape(inputs, outputs, true, &on_tape);
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     auto& node = *it;
     auto outs = node.outputs();
@@ -454,7 +467,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp(const Function& fun, const
     }
     std::vector<int> argnums;
     for (int i = 0; i < int(node.inputs().size()); ++i) {
-      argnums.push_back(i);
+      if (on_tape.count(node.inputs()[i].id())) {
+        argnums.push_back(i);
+      }
     }
     auto in_cots = node.primitive().vjp(node.inputs(), out_cots, argnums, outs);
     for (size_t k = 0; k < argnums.size(); ++k) {
