@@ -155,11 +155,17 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
            " does not broadcast to the scores' shape ", detail::shape_str(scores), ".");
     }
     kind = mask->dtype() == bool_ ? Mask::Bool : Mask::Additive;
+    if (kind == Mask::Additive && promote_types(mask->dtype(), out_type) != out_type) {
+      fail(op, "Mask type must promote to output type ", out_type, ".");
+    }
     inputs.push_back(kind == Mask::Bool ? *mask : astype(*mask, acc, s));
   }
   if (sinks) {
     if (sinks->ndim() != 1 || sinks->shape(0) != hq) {
-      fail(op, "sinks must have shape (", hq, ",) but got ", detail::shape_str(sinks->shape()), ".");
+      fail(op, "Received invalid shape for sinks ", detail::shape_str(sinks->shape()), ".");
+    }
+    if (promote_types(sinks->dtype(), out_type) != out_type) {
+      fail(op, "Type of sinks must promote to output type ", out_type, ".");
     }
     inputs.push_back(astype(*sinks, acc, s));
   }
