@@ -34,7 +34,11 @@ def test_rms_norm(with_weight):
     h = mx.fast.rms_norm(mx.array(x).astype(mx.bfloat16), mx.array(w).astype(mx.bfloat16), 1e-5)
     assert h.dtype == mx.bfloat16
     close(h, R.rms_norm(x, w, 1e-5), tol=5e-2)
-    assert mx.fast.rms_norm(mx.ones((2, 4), mx.int32), None, 1e-5).dtype == mx.float32
+    # The promoted type must be floating (MLX 0.32.4): an int32 x alone is refused.
+    assert mx.fast.rms_norm(mx.ones((2, 4), mx.int32), mx.ones(4), 1e-5).dtype == mx.float32
+    for dt in (mx.int32, mx.complex64):
+        with pytest.raises(ValueError, match=f"\\[rms_norm\\] Received unsupported type {str(dt)[9:]}"):
+            mx.fast.rms_norm(mx.ones((2, 4), dt), None, 1e-5)
 
 
 @pytest.mark.parametrize("w_on,b_on", [(True, True), (True, False), (False, True), (False, False)])
@@ -43,6 +47,37 @@ def test_layer_norm(w_on, b_on):
     out = mx.fast.layer_norm(mx.array(x), mx.array(w) if w_on else None, mx.array(b) if b_on else None, 1e-5)
     close(out, R.layer_norm(x, w if w_on else None, b if b_on else None, 1e-5), tol=2e-5)
     assert mx.fast.layer_norm(mx.array(x).astype(mx.float16), None, None, 1e-5).dtype == mx.float16
+    assert mx.fast.layer_norm(mx.ones((2, 4), mx.int32), None, mx.ones(4), 1e-5).dtype == mx.float32
+    with pytest.raises(ValueError, match=r"\[layer_norm\] Received unsupported type int32"):
+        mx.fast.layer_norm(mx.ones((2, 4), mx.int32), None, None, 1e-5)
+
+
+@pytest.mark.parametrize("dtype", [mx.int32, mx.uint8, mx.bool_, mx.complex64])
+def test_fast_ops_need_floating_inputs(dtype):
+    x = mx.ones((1, 2, 3, 8), dtype)
+    name = str(dtype)[9:]
+    with pytest.raises(ValueError, match=f"\\[rope\\] Input must be a floating type but got {name}"):
+        mx.fast.rope(x, 8, traditional=False, base=10000.0, scale=1.0, offset=0)
+    with pytest.raises(ValueError, match=f"Received unsupported type {name}"):
+        mx.fast.scaled_dot_product_attention(x, x, x, scale=1.0)
+    # A float operand promotes integer ones (sdpa), integer freqs are fine (rope).
+    if dtype == mx.complex64:
+        with pytest.raises(ValueError, match="Received unsupported type complex64"):
+            mx.fast.scaled_dot_product_attention(x, mx.ones((1, 2, 3, 8)), x, scale=1.0)
+    else:
+        assert (
+            mx.fast.scaled_dot_product_attention(x, mx.ones((1, 2, 3, 8)), x, scale=1.0).dtype == mx.float32
+        )
+    y = mx.fast.rope(
+        mx.ones((1, 2, 3, 8), mx.float16),
+        8,
+        traditional=False,
+        base=None,
+        scale=1.0,
+        offset=0,
+        freqs=mx.ones(4, mx.int32),
+    )
+    assert y.dtype == mx.float16
 
 
 def test_norms_past_the_cache_size():
