@@ -192,9 +192,36 @@ void run_fused(detail::FusedGroup& group, std::vector<array>& tape) {
   for (int i : group.outputs) {
     outs.push_back(array(tape[i].shape(), tape[i].dtype(), nullptr, {}));
   }
+  // The members give up their handles on the group's inputs, so that an
+  // input nothing else holds is held by the group alone and its buffer can
+  // go to an output (as a single node's kernel takes over an input it alone
+  // reads: cpu::donate); the members are computed by the group and dropped
+  // after it anyway. The handles come back if the group fails.
+  std::unordered_map<std::uintptr_t, const array*> input_of;
+  for (auto& in : group.inputs) {
+    input_of.emplace(in.id(), &in);
+  }
+  std::vector<std::pair<array*, const array*>> released;
+  array hole(Shape{0}, bool_, nullptr, {}); // (no buffer: nothing allocated)
+  for (int i : group.members) {
+    for (auto& in : tape[i].inputs()) {
+      auto it = input_of.find(in.id());
+      if (it != input_of.end()) {
+        released.emplace_back(&in, it->second);
+        in = hole;
+      }
+    }
+  }
   auto& prof = profile();
   auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  eval_on_device(*group.primitive, group.inputs, outs);
+  try {
+    eval_on_device(*group.primitive, group.inputs, outs);
+  } catch (...) {
+    for (auto& [slot, in] : released) {
+      *slot = *in;
+    }
+    throw;
+  }
   if (prof.on) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::lock_guard<std::mutex> lk(prof.mutex);
