@@ -268,3 +268,27 @@ def test_index_derivative_with_stop_gradient():
     check(hess, 6 * np.array(x))
     g = mx.grad(lambda x: mx.unique(x, size=3).sum())(mx.array([3.0, 1.0, 2.0]))
     check(g, np.ones(3, np.float32))
+
+
+def test_unique_gradient_goes_to_first_occurrences():
+    # MLX 0.32.4's values: a repeated value's gradient goes to its first
+    # occurrence; padding slots take the fill (by default the smallest value,
+    # whose first occurrence gets their gradient).
+    x = mx.array([3.0, 1.0, 3.0, 2.0])
+    w = mx.array([1.0, 10.0, 100.0, 1000.0, 10000.0])
+    recorded = {
+        3: ([100.0, 1.0, 0.0, 10.0], [100.0, 1.0, 0.0, 10.0]),
+        5: ([100.0, 11001.0, 0.0, 10.0], [100.0, 1.0, 0.0, 10.0]),
+        2: ([0.0, 1.0, 0.0, 10.0], [0.0, 1.0, 0.0, 10.0]),
+    }
+    for size, (plain, filled) in recorded.items():
+        check(mx.grad(lambda x: (mx.unique(x, size=size) * w[:size]).sum())(x), np.array(plain, np.float32))
+        g = mx.grad(lambda x: (mx.unique(x, size, fill_value=mx.array(7.0)) * w[:size]).sum())(x)
+        check(g, np.array(filled, np.float32))
+    gf = mx.grad(lambda f: (mx.unique(x, 5, fill_value=f) * w).sum())(mx.array(7.0))
+    assert gf.item() == 11000.0
+    values, index, inverse, counts = mx.unique(x, 5, True, True, True)
+    check(values, np.array([1, 2, 3, 1, 1], np.float32))
+    check(index, np.array([1, 3, 0, 1, 1], np.uint32))
+    check(inverse, np.array([2, 0, 2, 1], np.uint32))
+    check(counts, np.array([1, 1, 2, 0, 0], np.int32))
