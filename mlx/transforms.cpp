@@ -192,9 +192,36 @@ void run_fused(detail::FusedGroup& group, std::vector<array>& tape) {
   for (int i : group.outputs) {
     outs.push_back(array(tape[i].shape(), tape[i].dtype(), nullptr, {}));
   }
+  // The members give up their handles on the group's inputs, so that an
+  // input nothing else holds is held by the group alone and its buffer can
+  // go to an output (as a single node's kernel takes over an input it alone
+  // reads: cpu::donate); the members are computed by the group and dropped
+  // after it anyway. The handles come back if the group fails.
+  std::unordered_map<std::uintptr_t, const array*> input_of;
+  for (auto& in : group.inputs) {
+    input_of.emplace(in.id(), &in);
+  }
+  std::vector<std::pair<array*, const array*>> released;
+  array hole(Shape{0}, bool_, nullptr, {}); // (no buffer: nothing allocated)
+  for (int i : group.members) {
+    for (auto& in : tape[i].inputs()) {
+      auto it = input_of.find(in.id());
+      if (it != input_of.end()) {
+        released.emplace_back(&in, it->second);
+        in = hole;
+      }
+    }
+  }
   auto& prof = profile();
   auto start = prof.on ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  eval_on_device(*group.primitive, group.inputs, outs);
+  try {
+    eval_on_device(*group.primitive, group.inputs, outs);
+  } catch (...) {
+    for (auto& [slot, in] : released) {
+      *slot = *in;
+    }
+    throw;
+  }
   if (prof.on) {
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::lock_guard<std::mutex> lk(prof.mutex);
@@ -321,8 +348,11 @@ namespace {
 
 // The nodes between `inputs` and `outputs`, inputs first, each after what it
 // reads: only nodes that depend on some input. Iterative, like eval.
+// `on_tape`, when given, receives the ids of every array that depends on an
+// input (the inputs included).
 std::vector<array> trace_tape(const std::vector<array>& inputs, const std::vector<array>& outputs,
-                              bool differentiating = false) {
+                              bool differentiating = false,
+                              std::unordered_set<std::uintptr_t>* on_tape = nullptr) {
   std::unordered_set<std::uintptr_t> sources;
   for (auto& in : inputs) {
     sources.insert(in.id());
@@ -371,6 +401,13 @@ std::vector<array> trace_tape(const std::vector<array>& inputs, const std::vecto
       }
       if (dep) {
         tape.push_back(done);
+      }
+    }
+  }
+  if (on_tape) {
+    for (auto& [id, dep] : depends) {
+      if (dep) {
+        on_tape->insert(id);
       }
     }
   }
@@ -433,7 +470,10 @@ std::pair<std::vector<array>, std::vector<array>> vjp(const Function& fun, const
       cots.emplace(outputs[i].id(), c);
     }
   }
-  auto tape = trace_tape(inputs, outputs, true);
+  // Only the inputs that depend on a primal are asked for: a rule may
+  // refuse some (the indices of a gather, say) unless stop_gradient cuts them off.
+  std::unordered_set<std::uintptr_t> on_tape;
+  auto tape = trace_tape(inputs, outputs, true, &on_tape);
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     auto& node = *it;
     auto outs = node.outputs();
@@ -454,7 +494,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp(const Function& fun, const
     }
     std::vector<int> argnums;
     for (int i = 0; i < int(node.inputs().size()); ++i) {
-      argnums.push_back(i);
+      if (on_tape.count(node.inputs()[i].id())) {
+        argnums.push_back(i);
+      }
     }
     auto in_cots = node.primitive().vjp(node.inputs(), out_cots, argnums, outs);
     for (size_t k = 0; k < argnums.size(); ++k) {

@@ -51,11 +51,14 @@ def sdpa(q, k, v, scale, mask=None, sinks=None):
     k = np.repeat(k, rep, axis=1)
     v = np.repeat(v, rep, axis=1)
     scores = q @ np.swapaxes(k, -1, -2) * scale
+    # Masked keys score the lowest finite value (MLX): a fully masked row
+    # attends uniformly to every key.
+    low = np.finfo(np.float64).min
     if isinstance(mask, str):
         keep = np.arange(s)[None, :] <= np.arange(l)[:, None] + (s - l)
-        scores = np.where(keep, scores, -np.inf)
+        scores = np.where(keep, scores, low)
     elif mask is not None and np.asarray(mask).dtype == bool:
-        scores = np.where(mask, scores, -np.inf)
+        scores = np.where(mask, scores, low)
     elif mask is not None:
         scores = scores + mask
     m = scores.max(-1, keepdims=True)

@@ -269,6 +269,46 @@ def test_eager_fusion_keeps_held_values_and_results():
     np.testing.assert_array_equal(np.concatenate([np.array(s) for s in small]), np.array(c))
 
 
+def test_eager_fusion_donates_inputs_only_it_holds():
+    # A fused chain takes over the buffer of an input nothing else holds, as
+    # single nodes do: MLX 0.32.4's peak memory does not grow here (its test
+    # of donation through no-ops: reshape, transpose, stop_gradient).
+    def fun(x):
+        for _ in range(4):
+            x = mx.abs(x)
+            x = mx.reshape(x, (-1,))
+            x = x.T.T
+            x = mx.stop_gradient(x)
+            x = mx.abs(x)
+        return x
+
+    x = mx.zeros((2048, 2048))
+    mx.eval(x)
+    mx.reset_peak_memory()
+    pre = mx.get_peak_memory()
+    out = fun(x)
+    del x
+    mx.eval(out)
+    assert mx.get_peak_memory() == pre
+    # Values stay right when an input is donated to one output while
+    # another output (or a later step) still reads it; a held input is
+    # never written over.
+    rng = np.random.default_rng(2)
+    a_np = rng.standard_normal((1024, 1100)).astype(np.float32)
+    for keep in [False, True]:
+        x = mx.array(a_np) * 1.0
+        mx.eval(x)
+        y = mx.abs(x)  # an output the caller holds, computed before x is read again
+        z = mx.exp(y * x) - x
+        held = x if keep else None
+        del x
+        mx.eval(y, z)
+        np.testing.assert_array_equal(np.array(y), np.abs(a_np))
+        np.testing.assert_allclose(np.array(z), np.exp(np.abs(a_np) * a_np) - a_np, rtol=1e-5, atol=1e-5)
+        if keep:
+            np.testing.assert_array_equal(np.array(held), a_np)
+
+
 def test_eager_fusion_long_chain_values():
     # 600 elementwise nodes on an array past the fusion threshold (its eval
     # time per node, which must not grow with the chain, is measured by

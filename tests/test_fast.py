@@ -34,7 +34,11 @@ def test_rms_norm(with_weight):
     h = mx.fast.rms_norm(mx.array(x).astype(mx.bfloat16), mx.array(w).astype(mx.bfloat16), 1e-5)
     assert h.dtype == mx.bfloat16
     close(h, R.rms_norm(x, w, 1e-5), tol=5e-2)
-    assert mx.fast.rms_norm(mx.ones((2, 4), mx.int32), None, 1e-5).dtype == mx.float32
+    # The promoted type must be floating (MLX 0.32.4): an int32 x alone is refused.
+    assert mx.fast.rms_norm(mx.ones((2, 4), mx.int32), mx.ones(4), 1e-5).dtype == mx.float32
+    for dt in (mx.int32, mx.complex64):
+        with pytest.raises(ValueError, match=f"\\[rms_norm\\] Received unsupported type {str(dt)[9:]}"):
+            mx.fast.rms_norm(mx.ones((2, 4), dt), None, 1e-5)
 
 
 @pytest.mark.parametrize("w_on,b_on", [(True, True), (True, False), (False, True), (False, False)])
@@ -43,6 +47,37 @@ def test_layer_norm(w_on, b_on):
     out = mx.fast.layer_norm(mx.array(x), mx.array(w) if w_on else None, mx.array(b) if b_on else None, 1e-5)
     close(out, R.layer_norm(x, w if w_on else None, b if b_on else None, 1e-5), tol=2e-5)
     assert mx.fast.layer_norm(mx.array(x).astype(mx.float16), None, None, 1e-5).dtype == mx.float16
+    assert mx.fast.layer_norm(mx.ones((2, 4), mx.int32), None, mx.ones(4), 1e-5).dtype == mx.float32
+    with pytest.raises(ValueError, match=r"\[layer_norm\] Received unsupported type int32"):
+        mx.fast.layer_norm(mx.ones((2, 4), mx.int32), None, None, 1e-5)
+
+
+@pytest.mark.parametrize("dtype", [mx.int32, mx.uint8, mx.bool_, mx.complex64])
+def test_fast_ops_need_floating_inputs(dtype):
+    x = mx.ones((1, 2, 3, 8), dtype)
+    name = str(dtype)[9:]
+    with pytest.raises(ValueError, match=f"\\[rope\\] Input must be a floating type but got {name}"):
+        mx.fast.rope(x, 8, traditional=False, base=10000.0, scale=1.0, offset=0)
+    with pytest.raises(ValueError, match=f"Received unsupported type {name}"):
+        mx.fast.scaled_dot_product_attention(x, x, x, scale=1.0)
+    # A float operand promotes integer ones (sdpa), integer freqs are fine (rope).
+    if dtype == mx.complex64:
+        with pytest.raises(ValueError, match="Received unsupported type complex64"):
+            mx.fast.scaled_dot_product_attention(x, mx.ones((1, 2, 3, 8)), x, scale=1.0)
+    else:
+        assert (
+            mx.fast.scaled_dot_product_attention(x, mx.ones((1, 2, 3, 8)), x, scale=1.0).dtype == mx.float32
+        )
+    y = mx.fast.rope(
+        mx.ones((1, 2, 3, 8), mx.float16),
+        8,
+        traditional=False,
+        base=None,
+        scale=1.0,
+        offset=0,
+        freqs=mx.ones(4, mx.int32),
+    )
+    assert y.dtype == mx.float16
 
 
 def test_norms_past_the_cache_size():
@@ -175,13 +210,48 @@ def test_sdpa_fused_blocks(mask):
 def test_sdpa_masked_rows_and_transposed_inputs():
     q, k, v = f32(1, 2, 4, 8), f32(1, 2, 5, 8), f32(1, 2, 5, 8)
     m = np.ones((4, 5), bool)
-    m[1] = False  # a row with every key masked: NaN, as the softmax of -inf
-    out = np.array(
-        mx.fast.scaled_dot_product_attention(
-            mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask=mx.array(m)
-        )
+    m[1] = False  # a row with every key masked: the mean of v (MLX 0.32.4), not NaN
+    out = mx.fast.scaled_dot_product_attention(
+        mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask=mx.array(m)
     )
-    assert np.isnan(out[:, :, 1]).all() and not np.isnan(out[:, :, [0, 2, 3]]).any()
+    close(out, R.sdpa(q, k, v, 0.5, m))
+    np.testing.assert_allclose(np.array(out)[:, :, 1], v.mean(axis=2), rtol=1e-5, atol=1e-6)
+    # A scalar False mask (every row), causal with more queries than keys, float16.
+    none = mx.fast.scaled_dot_product_attention(
+        mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask=mx.array(False)
+    )
+    np.testing.assert_allclose(
+        np.array(none), np.broadcast_to(v.mean(2, keepdims=True), none.shape), rtol=1e-5
+    )
+    half = mx.fast.scaled_dot_product_attention(
+        *(mx.array(a).astype(mx.float16) for a in (q, k, v)), scale=0.5, mask=mx.array(False)
+    )
+    assert half.dtype == mx.float16 and not mx.isnan(half).any().item()
+    q6 = f32(1, 2, 6, 8)
+    close(
+        mx.fast.scaled_dot_product_attention(
+            mx.array(q6), mx.array(k[:, :, :3]), mx.array(v[:, :, :3]), scale=0.5, mask="causal"
+        ),
+        R.sdpa(q6, k[:, :, :3], v[:, :, :3], 0.5, "causal"),
+    )
+    # The gradient of a fully masked row reaches neither q nor k (MLX: zeros).
+    g = mx.grad(
+        lambda q: mx.fast.scaled_dot_product_attention(
+            q, mx.array(k), mx.array(v), scale=0.5, mask=mx.array(False)
+        ).sum()
+    )(mx.array(q))
+    np.testing.assert_array_equal(np.array(g), 0)
+    # An additive -inf row stays NaN, as in MLX.
+    inf_mask = mx.full((4, 5), -np.inf)
+    assert (
+        mx.isnan(
+            mx.fast.scaled_dot_product_attention(
+                mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask=inf_mask
+            )
+        )
+        .all()
+        .item()
+    )
     with_sink = mx.fast.scaled_dot_product_attention(
         mx.array(q), mx.array(k), mx.array(v), scale=0.5, mask=mx.array(m), sinks=mx.array(f32(2))
     )
@@ -480,6 +550,24 @@ def test_errors_as_mlx():
         mx.fast.scaled_dot_product_attention(
             q, mx.ones((1, 2, 5, 8)), mx.ones((1, 2, 5, 8)), scale=0.3, mask="bad"
         )
+    # sinks: one per query head, of a type that promotes to the output's;
+    # an additive mask likewise (MLX 0.32.4's messages).
+    q2, k2 = mx.ones((1, 2, 3, 4)), mx.ones((1, 2, 5, 4))
+    sdpa = mx.fast.scaled_dot_product_attention
+    for shape in [(3,), (), (1,), (2, 1)]:
+        with pytest.raises(ValueError, match=r"Received invalid shape for sinks"):
+            sdpa(q2, k2, k2, scale=1.0, sinks=mx.zeros(shape))
+    h2 = q2.astype(mx.float16), k2.astype(mx.float16), k2.astype(mx.float16)
+    for dt in (mx.float32, mx.bfloat16):
+        with pytest.raises(ValueError, match=r"Type of sinks must promote to output type float16"):
+            sdpa(*h2, scale=1.0, sinks=mx.zeros((2,), dt))
+    with pytest.raises(ValueError, match=r"Type of sinks must promote to output type float32"):
+        sdpa(q2, k2, k2, scale=1.0, sinks=mx.zeros((2,), mx.float64))
+    with pytest.raises(ValueError, match=r"Mask type must promote to output type float16"):
+        sdpa(*h2, scale=1.0, mask=mx.zeros((3, 5)))
+    assert sdpa(*h2, scale=1.0, sinks=mx.zeros((2,), mx.int32)).dtype == mx.float16
+    assert sdpa(q2, k2, k2, scale=1.0, sinks=mx.zeros((2,), mx.float16)).dtype == mx.float32
+    assert sdpa(q2, k2, k2, scale=1.0, mask=mx.zeros((3, 5), mx.int32)).dtype == mx.float32
     with pytest.raises(RuntimeError, match=r"\[cuda_kernel\] No CUDA back-end"):
         mx.fast.cuda_kernel(name="k", input_names=["a"], output_names=["b"], source="")
     k = mx.fast.metal_kernel(name="k", input_names=["a"], output_names=["b"], source="")

@@ -202,3 +202,93 @@ def test_gather_scatter_large():
     np.add.at(y, idx, x[: len(idx) % 2000 or 1][:1])
     out = mx.zeros((2000, 64)).at[mx.array(idx)].add(mx.array(x[:1]))
     np.testing.assert_allclose(np.array(out), y, rtol=1e-5)
+
+
+# MLX 0.32.4 refuses a derivative with respect to indices that depend on what
+# is differentiated ("[gather] Cannot calculate VJP with respect to indices.
+# Use stop_gradient on indices ..."); stop_gradient on them makes it work.
+_X = mx.array([1.0, 2.0, 3.0, 4.0])
+_I = mx.array([1, 3])
+_U = mx.array([5.0, 6.0])
+INDEX_GRAD_CASES = {
+    "take": lambda: mx.vjp(lambda x, i: mx.take(x, i), [_X, _I], [mx.ones((2,))]),
+    "getitem": lambda: mx.vjp(lambda x, i: x[i], [_X, _I.astype(mx.uint32)], [mx.ones((2,))]),
+    "indices_only": lambda: mx.vjp(lambda i: mx.take(_X, i), [_I], [mx.ones((2,))]),
+    "take_along_axis": lambda: mx.vjp(
+        lambda x, i: mx.take_along_axis(x, i, axis=0), [_X[:, None], _I[:, None]], [mx.ones((2, 1))]
+    ),
+    "scatter_add": lambda: mx.vjp(lambda x, i, u: x.at[i].add(u), [_X, _I, _U], [mx.ones((4,))]),
+    "put_along_axis": lambda: mx.vjp(
+        lambda x, i, u: mx.put_along_axis(x, i, u, axis=0),
+        [_X[:, None], _I[:, None], _U[:, None]],
+        [mx.ones((4, 1))],
+    ),
+    "jvp_take": lambda: mx.jvp(
+        lambda x, i: mx.take(x, i), [_X, _I], [mx.ones((4,)), mx.ones((2,), dtype=mx.int32)]
+    ),
+    "computed": lambda: mx.grad(lambda w: mx.take(w, mx.argsort(w)[:2]).sum())(_X),
+    "gather_mm": lambda: mx.grad(
+        lambda w: mx.gather_mm(
+            mx.ones((4, 1, 2, 2)), mx.ones((4, 1, 2, 2)), None, mx.reshape(mx.argsort(w)[:2], (1, 2))
+        ).sum()
+    )(_X),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_GRAD_CASES))
+def test_index_derivative_needs_stop_gradient(name):
+    mode = "JVP" if name.startswith("jvp") else "VJP"
+    with pytest.raises(
+        ValueError, match=f"Cannot calculate {mode} with respect to indices. Use stop_gradient"
+    ):
+        mx.eval(INDEX_GRAD_CASES[name]())
+
+
+def test_index_derivative_with_stop_gradient():
+    w = mx.array([4.0, 3.0, 2.0, 1.0])
+    g = mx.grad(lambda w: mx.take(w, mx.stop_gradient(mx.argsort(w)[:2])).sum())(w)
+    check(g, np.array([0.0, 0.0, 1.0, 1.0], np.float32))
+    # Indices given as constants are not differentiated: MLX's values.
+    _, (gx, gi) = mx.vjp(lambda x, i: mx.take(x, mx.stop_gradient(i)), [_X, _I], [mx.ones((2,))])
+    check(gx, np.array([0.0, 1.0, 0.0, 1.0], np.float32))
+    check(gi, np.zeros(2, np.int32))
+    a = mx.ones((4, 1, 2, 2))
+
+    def stopped(w):
+        idx = mx.stop_gradient(mx.reshape(mx.argsort(w)[:2], (1, 2)))
+        return mx.gather_mm(a, a, idx, idx).sum()
+
+    check(mx.grad(stopped)(mx.array([3.0, 1.0, 2.0, 0.0])), np.zeros(4, np.float32))
+    # Rules that build indices themselves (sort, max, cummax, unique) keep working.
+    x = mx.array([[3.0, 1.0, 2.0]])
+    check(mx.grad(lambda x: (mx.sort(x, axis=1) * mx.array([1.0, 2.0, 3.0])).sum())(x), [[3.0, 1.0, 2.0]])
+    check(mx.grad(lambda x: mx.max(x))(x), [[1.0, 0.0, 0.0]])
+    check(mx.grad(lambda x: mx.cummax(x, axis=1).sum())(x), [[3.0, 0.0, 0.0]])
+    hess = mx.grad(lambda x: mx.grad(lambda y: (mx.sort(y, axis=1) ** 3).sum())(x).sum())(x)
+    check(hess, 6 * np.array(x))
+    g = mx.grad(lambda x: mx.unique(x, size=3).sum())(mx.array([3.0, 1.0, 2.0]))
+    check(g, np.ones(3, np.float32))
+
+
+def test_unique_gradient_goes_to_first_occurrences():
+    # MLX 0.32.4's values: a repeated value's gradient goes to its first
+    # occurrence; padding slots take the fill (by default the smallest value,
+    # whose first occurrence gets their gradient).
+    x = mx.array([3.0, 1.0, 3.0, 2.0])
+    w = mx.array([1.0, 10.0, 100.0, 1000.0, 10000.0])
+    recorded = {
+        3: ([100.0, 1.0, 0.0, 10.0], [100.0, 1.0, 0.0, 10.0]),
+        5: ([100.0, 11001.0, 0.0, 10.0], [100.0, 1.0, 0.0, 10.0]),
+        2: ([0.0, 1.0, 0.0, 10.0], [0.0, 1.0, 0.0, 10.0]),
+    }
+    for size, (plain, filled) in recorded.items():
+        check(mx.grad(lambda x: (mx.unique(x, size=size) * w[:size]).sum())(x), np.array(plain, np.float32))
+        g = mx.grad(lambda x: (mx.unique(x, size, fill_value=mx.array(7.0)) * w[:size]).sum())(x)
+        check(g, np.array(filled, np.float32))
+    gf = mx.grad(lambda f: (mx.unique(x, 5, fill_value=f) * w).sum())(mx.array(7.0))
+    assert gf.item() == 11000.0
+    values, index, inverse, counts = mx.unique(x, 5, True, True, True)
+    check(values, np.array([1, 2, 3, 1, 1], np.float32))
+    check(index, np.array([1, 3, 0, 1, 1], np.uint32))
+    check(inverse, np.array([2, 0, 2, 1], np.uint32))
+    check(counts, np.array([1, 1, 2, 0, 0], np.int32))

@@ -649,9 +649,10 @@ def test_save_rejects_non_arrays(tmp_path):
 
 
 def load_error(path, **kw):
-    """Loading must raise ValueError or RuntimeError, never crash."""
+    """Loading (or evaluating what it returns: .npy data is read lazily, as
+    MLX) must raise ValueError or RuntimeError, never crash."""
     with pytest.raises((ValueError, RuntimeError)) as e:
-        mx.load(str(path), **kw)
+        mx.eval(mx.load(str(path), **kw))
     return str(e.value)
 
 
@@ -703,7 +704,7 @@ def test_random_corruption_never_crashes(tmp_path):
                 bad[rng.integers(0, len(bad))] = int(rng.integers(0, 256))
             p = write(tmp_path / f"bad.{ext}", bytes(bad))
             try:
-                mx.load(str(p))
+                mx.eval(mx.load(str(p)))
             except (ValueError, RuntimeError):
                 pass
 
@@ -1025,3 +1026,61 @@ def test_reads_files_written_by_mlx():
     assert gmeta["name"] == "fixture" and gmeta["tok"] == ["x", "yz"]
     assert gmeta["ints"].tolist() == [1, 2, 3] and gmeta["ints"].dtype == mx.int32
     assert gmeta["u"].item() == 7 and gmeta["u"].dtype == mx.uint8
+
+
+def test_npy_data_is_read_at_eval(tmp_path):
+    # MLX 0.32.4: mx.load of a path reads the header at once (a bad one
+    # raises there) and the data when evaluated, so a truncated file raises
+    # RuntimeError from eval, on whatever stream consumes it.
+    expected = np.arange(16, dtype=np.float32)
+    path = str(tmp_path / "t.npy")
+    np.save(path, expected)
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) - expected.nbytes)
+    out = mx.load(path, stream=mx.cpu)
+    assert out.shape == (16,) and out.dtype == mx.float32
+    with pytest.raises(RuntimeError, match=r"\[load\].*truncated"):
+        mx.eval(out)
+    s1, s2 = mx.new_stream(mx.cpu), mx.new_stream(mx.cpu)
+    with pytest.raises(RuntimeError):
+        mx.eval(mx.add(mx.load(path, stream=s1), 1.0, stream=s2))
+    try:
+        mx.synchronize(s1)
+    except RuntimeError:
+        pass
+    # The file is read when evaluated (MLX reads the new contents), through
+    # a handle kept open (a removed file still loads); Fortran order and
+    # byte-swapped data too.
+    np.save(path, expected)
+    y = mx.load(path)
+    np.save(path, np.zeros(16, np.float32))
+    np.testing.assert_array_equal(np.array(y), np.zeros(16, np.float32))
+    p2 = str(tmp_path / "f.npy")
+    f = np.asfortranarray(np.arange(12, dtype=">i4").reshape(3, 4))
+    np.save(p2, f)
+    z = mx.load(p2)
+    os.remove(p2)
+    np.testing.assert_array_equal(np.array(z), f)
+    # A file object is read while it is open.
+    np.save(path, expected)
+    with open(path, "rb") as fh:
+        w = mx.load(fh, format="npy")
+    np.testing.assert_array_equal(np.array(w), expected)
+
+
+def test_load_donates_its_buffer(tmp_path):
+    # The loaded buffer is an intermediate: y = load(f) * s reuses it, so the
+    # peak equals loading alone (MLX 0.32.4's test of donation).
+    x = mx.random.normal((1024,))
+    path = str(tmp_path / "d.npy")
+    mx.save(path, x)
+    mx.synchronize()
+    mx.reset_peak_memory()
+    scale = mx.array(2.0)
+    y = mx.load(path)
+    mx.eval(y)
+    load_only = mx.get_peak_memory()
+    y = mx.load(path) * scale
+    mx.eval(y)
+    assert mx.get_peak_memory() == load_only
+    np.testing.assert_array_equal(np.array(y), 2 * np.array(x))

@@ -120,6 +120,14 @@ def test_pad():
     check(mx.pad(a, 2, constant_values=-1), np.pad(n, 2, constant_values=-1))
     r = mx.pad(a.astype(mx.int32), 1, constant_values=2.5)
     assert r.dtype == mx.int32 and r[0, 0].item() == 2
+    # A Python float is weak (as in binary ops): exact in float64, rounded
+    # once into the array's type otherwise (MLX 0.32.4).
+    with mx.stream(mx.cpu):
+        assert mx.pad(mx.array([1.0], mx.float64), 1, constant_values=0.1).tolist() == [0.1, 1.0, 0.1]
+        assert mx.pad(mx.array([1.0], mx.float64), 1, constant_values=1e300).tolist() == [1e300, 1.0, 1e300]
+    for dt, np_dt in [(mx.float16, np.float16), (mx.float32, np.float32), (mx.uint8, np.uint8)]:
+        p = mx.pad(mx.array([1], dt), 1, constant_values=0.1)
+        assert p.dtype == dt and p.tolist()[0] == float(np_dt(0.1))
     check(mx.pad(a.T, 1, mode="edge"), np.pad(n.T, 1, mode="edge"))
     check(
         mx.pad(mx.array(n[:, ::2]), [(3, 3), (2, 2)], mode="reflect"),

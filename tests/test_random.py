@@ -170,3 +170,25 @@ def test_state_list_and_compile():
     y1, y2 = mx.random.uniform(shape=(2,)), mx.random.uniform(shape=(2,))
     assert not mx.array_equal(x1, x2)
     assert mx.array_equal(x1, y1) and mx.array_equal(x2, y2)
+
+
+@pytest.mark.parametrize("dtype", [mx.float16, mx.bfloat16])
+@pytest.mark.parametrize("sampler", [mx.random.normal, mx.random.laplace])
+def test_half_samples_stay_finite(sampler, dtype):
+    # Drawn in float32 and rounded once (MLX): a 16-bit uniform could reach
+    # |u| = 1 and give an infinite sample.
+    a = sampler(shape=(100000,), dtype=dtype, key=mx.random.key(0))
+    assert a.dtype == dtype and mx.isfinite(a).all().item()
+    key = mx.random.key(1)
+    b = sampler(shape=(3, 2), loc=1.0, scale=2.0, dtype=dtype, key=key)
+    assert mx.allclose(b, 2.0 * sampler(shape=(3, 2), dtype=dtype, key=key) + 1.0).item()
+
+
+@pytest.mark.parametrize(
+    "dtype,low,high",
+    [(mx.int32, 2**24, 2**24 + 2), (mx.uint32, 2**24, 2**24 + 2), (mx.int64, 2**40, 2**40 + 1024)],
+)
+def test_randint_stays_below_high(dtype, low, high):
+    a = mx.random.randint(low, high, [10000], dtype=dtype, key=mx.random.key(0))
+    assert a.dtype == dtype
+    assert mx.all(a >= low).item() and mx.all(a < high).item()

@@ -370,3 +370,40 @@ def test_mean_of_integers_sums_in_their_accumulator_type():
         m = mx.mean(a)
         assert m.dtype == mx.float32
         assert m.item() == pytest.approx(want, rel=1e-6)
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "vals",
+    [
+        [1 + 1j, 2 + 2j, 3 + 3j, complex(NAN, 4)],
+        [1 + 1j, 2 + 2j, complex(3, NAN), 4 + 4j],
+        [complex(NAN, 1), 2 + 2j, 3 + 3j, 4 + 4j],
+        [complex(NAN, NAN), 2 + 2j, 3 + 3j, 4 + 4j],
+        [1 + 5j, 1 + 2j, 3 - 3j, 4 + 0j],
+    ],
+)
+def test_complex_extremes_propagate_nan(vals):
+    # A complex value is NaN when either part is; max/min (reductions and
+    # elementwise) propagate it and argmax/argmin find the first, as NumPy
+    # (MLX 0.32.4's test of this compares with NumPy, equal_nan=True).
+    n = np.array(vals, np.complex64).reshape(2, 2)
+    a = mx.array(n)
+
+    def same(out, ref):
+        np.testing.assert_array_equal(np.array(out), ref)
+
+    for x, nx in [(a, n), (a.T, n.T)]:
+        for axis in [0, 1, None]:
+            same(mx.max(x, axis=axis), np.max(nx, axis=axis))
+            same(mx.min(x, axis=axis), np.min(nx, axis=axis))
+        same(mx.argmax(x.reshape(-1)), np.argmax(nx.reshape(-1)))
+        same(mx.argmin(x.reshape(-1)), np.argmin(nx.reshape(-1)))
+        same(mx.maximum(x[0], x[1]), np.maximum(nx[0], nx[1]))
+        same(mx.minimum(x[0], x[1]), np.minimum(nx[0], nx[1]))
+    # A long row (the lane-parallel path) and a column reduction.
+    long = np.tile(n.reshape(-1), 300)
+    same(mx.max(mx.array(long)), np.max(long))
+    same(mx.min(mx.array(long.reshape(-1, 4)), axis=0), np.min(long.reshape(-1, 4), axis=0))

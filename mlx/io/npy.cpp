@@ -4,10 +4,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <limits>
+#include <sstream>
 #include <stdexcept>
 
+#include "mlx/allocator.h"
 #include "mlx/io/common.h"
 #include "mlx/ops.h"
+#include "mlx/primitive.h"
 
 namespace mlx::core::io {
 
@@ -327,6 +331,49 @@ array npy_layout(array a, bool& fortran_order) {
   return row_contiguous(a);
 }
 
+// Reads one array's bytes from a file when it is evaluated (MLX's load is
+// lazy: the header is read at once, the data by eval, so a truncated file
+// raises at eval, and the buffer is an intermediate that later ops reuse).
+// The reader keeps the file open until then.
+namespace {
+
+class Load : public Primitive {
+ public:
+  Load(Stream s, std::shared_ptr<Reader> in, size_t offset, size_t swap_width)
+      : Primitive(s), in_(std::move(in)), offset_(offset), swap_width_(swap_width) {}
+  void eval_cpu(const std::vector<array>&, std::vector<array>& outputs) override {
+    auto& out = outputs[0];
+    size_t nbytes = out.nbytes();
+    size_t size = in_->size();
+    if (offset_ > size || nbytes > size - offset_) {
+      std::ostringstream msg;
+      msg << "The array in " << in_->label() << " needs " << nbytes << " bytes but only "
+          << (offset_ > size ? 0 : size - offset_)
+          << " remain in the file (the file is truncated or corrupt).";
+      fail("load", msg.str());
+    }
+    out.set_data(allocator::malloc(nbytes));
+    in_->read_at(out.data<char>(), nbytes, offset_);
+    if (swap_width_ > 1) {
+      swap_words(out.data<char>(), nbytes, swap_width_);
+    }
+  }
+#ifdef MLX_BACKEND_GPU
+  // Memory is unified: the bytes are read on the host for either device.
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override {
+    eval_cpu(inputs, outputs);
+  }
+#endif
+  const char* name() const override { return "Load"; }
+
+ private:
+  std::shared_ptr<Reader> in_;
+  size_t offset_;
+  size_t swap_width_;
+};
+
+} // namespace
+
 } // namespace mlx::core::io
 
 // ------------------------------------------------------------- public API
@@ -336,13 +383,28 @@ namespace mlx::core {
 using namespace io;
 
 array load(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
-  // Arrays are read eagerly on the host; the stream is still checked (a
-  // gpu stream without a gpu backend is an error, as in MLX).
-  to_stream(s);
+  // The header now (a bad one raises here), the data when evaluated.
+  Stream stream = to_stream(s);
   Cursor cur(*in, 0, "load");
   ReadFn read = [&](void* dst, size_t n) { cur.bytes(dst, n); };
   NpyHeader h = read_npy_header(read, in->label());
-  return read_npy_data(h, read, cur.remaining(), in->label());
+  // Dims are checked now; whether the file holds the bytes, at eval.
+  checked_nbytes(h.dims, h.dtype, std::numeric_limits<uint64_t>::max(), "load",
+                 "The array in " + in->label());
+  Shape shape;
+  for (auto d : h.dims) {
+    shape.push_back(static_cast<ShapeElem>(d));
+  }
+  if (h.fortran_order) {
+    // The bytes are the transpose laid out row-major.
+    std::reverse(shape.begin(), shape.end());
+  }
+  size_t width = !h.swap_bytes ? 0 : h.dtype == complex64 ? 4 : h.dtype.size;
+  array out(shape, h.dtype, std::make_shared<Load>(stream, in, cur.pos(), width), {});
+  if (h.fortran_order && out.ndim() > 1) {
+    return transpose(out, stream);
+  }
+  return out;
 }
 
 array load(const std::string& file, StreamOrDevice s) { return load(open_file_reader(file, "load"), s); }

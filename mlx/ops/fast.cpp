@@ -41,7 +41,10 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps, St
     fail("rms_norm", "Input must have at least 1 dimension but got input with 0 dimensions.");
   }
   check_affine("rms_norm", "weight", x, weight);
-  Dtype t = float_type(weight ? promote_types(x.dtype(), weight->dtype()) : x.dtype());
+  Dtype t = weight ? promote_types(x.dtype(), weight->dtype()) : x.dtype();
+  if (!is_floating_point(t)) {
+    fail("rms_norm", "Received unsupported type ", t, ".");
+  }
   std::vector<array> inputs = {astype(x, t, s)};
   if (weight) {
     inputs.push_back(astype(*weight, t, s));
@@ -62,7 +65,9 @@ array layer_norm(const array& x, const std::optional<array>& weight, const std::
       t = promote_types(t, (*p)->dtype());
     }
   }
-  t = float_type(t);
+  if (!is_floating_point(t)) {
+    fail("layer_norm", "Received unsupported type ", t, ".");
+  }
   std::vector<array> inputs = {astype(x, t, s)};
   for (auto* p : {&weight, &bias}) {
     if (*p) {
@@ -77,6 +82,9 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
            const array& offset, const std::optional<array>& freqs, StreamOrDevice s) {
   if (x.ndim() < 3) {
     fail("rope", "Input must have at least 3 dimensions but got input with ", x.ndim(), " dimensions.");
+  }
+  if (!is_floating_point(x.dtype())) {
+    fail("rope", "Input must be a floating type but got ", x.dtype(), ".");
   }
   if (dims % 2 != 0) {
     fail("rope", "dims must be even but got ", dims, ".");
@@ -142,7 +150,7 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
   }
   Dtype out_type = promote_types(promote_types(q.dtype(), k.dtype()), v.dtype());
   if (!is_floating_point(out_type)) {
-    fail(op, "q, k and v must be floating point, got ", out_type, ".");
+    fail(op, "Received unsupported type ", out_type, ".");
   }
   Dtype acc = acc_type(out_type);
   using Mask = ScaledDotProductAttention::Mask;
@@ -155,11 +163,17 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
            " does not broadcast to the scores' shape ", detail::shape_str(scores), ".");
     }
     kind = mask->dtype() == bool_ ? Mask::Bool : Mask::Additive;
+    if (kind == Mask::Additive && promote_types(mask->dtype(), out_type) != out_type) {
+      fail(op, "Mask type must promote to output type ", out_type, ".");
+    }
     inputs.push_back(kind == Mask::Bool ? *mask : astype(*mask, acc, s));
   }
   if (sinks) {
     if (sinks->ndim() != 1 || sinks->shape(0) != hq) {
-      fail(op, "sinks must have shape (", hq, ",) but got ", detail::shape_str(sinks->shape()), ".");
+      fail(op, "Received invalid shape for sinks ", detail::shape_str(sinks->shape()), ".");
+    }
+    if (promote_types(sinks->dtype(), out_type) != out_type) {
+      fail(op, "Type of sinks must promote to output type ", out_type, ".");
     }
     inputs.push_back(astype(*sinks, acc, s));
   }

@@ -441,26 +441,30 @@ std::vector<array> unique(const array& a, int size, const std::optional<array>& 
     return {full({size}, fill, a.dtype(), s), zeros({size}, uint32, s), zeros(a.shape(), uint32, s),
             zeros({size}, int32, s)};
   }
-  auto order = argsort(flat, 0, s);
+  // Positions carry no derivative: cut them off so that grad reaches the values.
+  auto order = stop_gradient(argsort(flat, 0, s), s);
   auto sorted = take(flat, order, 0, s);
   auto neq = not_equal(slice(sorted, {1}, {n}, s), slice(sorted, {0}, {n - 1}, s), s);
   auto is_new = concatenate({array({true}), neq}, 0, s);
   auto group = subtract(cumsum(astype(is_new, int32, s), 0, false, true, s), array(1), s);
   // Groups past `size` go to a dump slot at index `size`.
-  auto slot = minimum(group, array(size), s);
+  auto slot = stop_gradient(minimum(group, array(size), s), s);
   auto num_unique = add(slice(group, {n - 1}, {n}, s), array(1), s);
   auto col = [&](const array& x) { return reshape(x, {n, 1}, s); };
-
-  auto fill = fill_value ? astype(*fill_value, a.dtype(), s) : reshape(slice(sorted, {0}, {1}, s), {}, s);
-  auto values = dump(scatter(full({size + 1}, fill, a.dtype(), s), {slot}, col(sorted), {0}, s));
 
   auto big = array(std::numeric_limits<uint32_t>::max(), uint32);
   auto first = scatter_min(full({size + 1}, big, uint32, s), {slot}, col(astype(order, uint32, s)), {0}, s);
   auto pos = arange(0, size + 1, int32);
-  first = where(less(pos, num_unique, s), first, slice(first, {0}, {1}, s), s);
+  auto used = less(pos, num_unique, s);
+  first = stop_gradient(where(used, first, slice(first, {0}, {1}, s), s), s);
   auto index = dump(first);
 
-  auto inv_sorted = astype(minimum(group, array(std::max(size - 1, 0)), s), uint32, s);
+  // Each value is read at its first occurrence, so that its gradient goes
+  // there alone (as MLX); unused slots hold the fill (the smallest value).
+  auto fill = fill_value ? astype(*fill_value, a.dtype(), s) : reshape(slice(sorted, {0}, {1}, s), {}, s);
+  auto values = dump(where(used, take(flat, first, 0, s), fill, s));
+
+  auto inv_sorted = stop_gradient(astype(minimum(group, array(std::max(size - 1, 0)), s), uint32, s), s);
   auto inverse = reshape(scatter(zeros({n}, uint32, s), {order}, col(inv_sorted), {0}, s), a.shape(), s);
 
   auto counts = dump(scatter_add(zeros({size + 1}, int32, s), {slot}, col(ones({n}, int32, s)), {0}, s));

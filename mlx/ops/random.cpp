@@ -168,15 +168,19 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
     samples = multiply(samples, array(float(1.0 / std::sqrt(2.0)), float32), s);
     samples = reshape(view(samples, complex64, s), shape, s);
   } else {
-    // Every float type is drawn in float32 and rounded once, as MLX does.
-    Dtype draw = float32;
-    auto low = array(std::nextafter(-1.0f, 0.0f), draw);
-    auto high = array(1.0f, draw);
-    samples = uniform(low, high, shape, draw, key, s);
-    samples = multiply(array(float(std::sqrt(2.0)), draw), erfinv(samples, s), s);
-    samples = astype(samples, dtype, s);
+    // As MLX: erfinv of a float32 draw, rounded to `dtype`, then scaled by
+    // sqrt(2) * scale computed in `dtype` (so 16-bit samples are the same
+    // numbers as MLX's, and none overflows).
+    auto low = array(std::nextafter(-1.0f, 0.0f), float32);
+    auto high = array(1.0f, float32);
+    samples = astype(erfinv(uniform(low, high, shape, float32, key, s), s), dtype, s);
+    auto factor = array(float(std::sqrt(2.0)), dtype);
+    if (scale) {
+      factor = multiply(factor, astype(*scale, dtype, s), s);
+    }
+    samples = multiply(factor, samples, s);
   }
-  if (scale) {
+  if (dtype == complex64 && scale) {
     samples = multiply(astype(*scale, dtype, s), samples, s);
   }
   if (loc) {
@@ -241,7 +245,13 @@ array randint(const array& low, const array& high, const Shape& shape, Dtype dty
   }
   auto u = uniform(low, high, shape, float32, key, s);
   // MLX rounds toward negative infinity, so negative ranges stay unbiased.
-  return astype(maximum(floor(u, s), low, s), dtype, s);
+  // The float32 draw can round up to `high` when the interval is not exactly
+  // representable (2^24 + 2, say): clamp to [low, high - 1] in the integer type.
+  Dtype t = dtype == bool_ ? int32 : dtype;
+  auto out = astype(floor(u, s), t, s);
+  out = minimum(out, subtract(astype(high, t, s), array(1, t), s), s);
+  out = maximum(out, astype(low, t, s), s);
+  return astype(out, dtype, s);
 }
 
 array bernoulli(const array& p, const Shape& shape, const std::optional<array>& key, StreamOrDevice s) {
@@ -294,11 +304,13 @@ array laplace(const Shape& shape, Dtype dtype, float loc, float scale, const std
   if (!is_floating_point(dtype)) {
     fail("laplace", "Only real floating point types are supported.");
   }
-  auto low = array(std::nextafter(-1.0f, 0.0f), dtype);
-  auto high = array(1.0f, dtype);
-  auto samples = uniform(low, high, shape, dtype, key, s);
+  // Drawn and transformed in float32, then rounded to `dtype` (as MLX: a
+  // 16-bit draw could reach |u| = 1 and give inf).
+  auto low = array(std::nextafter(-1.0f, 0.0f), float32);
+  auto high = array(1.0f, float32);
+  auto u = uniform(low, high, shape, float32, key, s);
   // Inverse CDF, with MLX's sign convention: sign(u) * log(1 - |u|).
-  samples = multiply(sign(samples, s), log1p(negative(abs(samples, s), s), s), s);
+  auto samples = astype(multiply(sign(u, s), log1p(negative(abs(u, s), s), s), s), dtype, s);
   if (scale != 1.0f) {
     samples = multiply(array(scale, dtype), samples, s);
   }

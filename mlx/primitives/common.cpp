@@ -79,7 +79,7 @@ std::vector<array> full_indices(const array& idx, int axis, const Shape& shape, 
 // zeros(shape) with vals added at idx along axis (idx and vals of one shape).
 array scatter_add_along_axis(const Shape& out_shape, Dtype dtype, const array& idx, const array& vals,
                              int axis, StreamOrDevice s) {
-  auto ind = full_indices(idx, axis, idx.shape(), s);
+  auto ind = full_indices(stop_gradient(idx, s), axis, idx.shape(), s);
   std::vector<int> axes(out_shape.size());
   std::iota(axes.begin(), axes.end(), 0);
   Shape ushape = vals.shape();

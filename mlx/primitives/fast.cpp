@@ -482,14 +482,17 @@ array sdpa_reference(const array& q, const array& k, const array& v, float scale
   auto qg = reshape(multiply(astype(q, acc, s), array(scale, acc), s), {b, hkv, g, l, d}, s);
   auto kt = swapaxes(reshape(astype(k, acc, s), {b, hkv, 1, sl, d}, s), -1, -2, s);
   auto scores = reshape(matmul(qg, kt, s), {b, hq, l, sl}, s);
+  // Masked keys score the lowest finite value (as MLX and the kernel).
+  array masked = acc == float64 ? array(std::numeric_limits<double>::lowest(), acc)
+                                : array(std::numeric_limits<float>::lowest(), acc);
   if (causal) {
     auto rows = reshape(arange(0, l, int32, s), {l, 1}, s);
     auto cols = reshape(arange(0, sl, int32, s), {1, sl}, s);
     auto keep = less_equal(cols, add(rows, array(sl - l, int32), s), s);
-    scores = where(keep, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
+    scores = where(keep, scores, masked, s);
   } else if (mask) {
     if (mask->dtype() == bool_) {
-      scores = where(*mask, scores, array(-std::numeric_limits<float>::infinity(), acc), s);
+      scores = where(*mask, scores, masked, s);
     } else {
       scores = add(scores, astype(*mask, acc, s), s);
     }

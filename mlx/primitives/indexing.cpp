@@ -12,6 +12,24 @@ namespace mlx::core {
 
 using namespace detail;
 
+namespace {
+
+// Indices have no derivative, and MLX refuses to pretend they do: a rule asked
+// for one (the indices depend on what is differentiated) fails and points at
+// stop_gradient. `first`..`last` are the positions of the indices among the
+// inputs.
+void refuse_index_grads(const char* op, const char* mode, const std::vector<int>& argnums, int first,
+                        int last) {
+  for (int i : argnums) {
+    if (i >= first && i < last) {
+      fail(op, "Cannot calculate ", mode,
+           " with respect to indices. Use stop_gradient on indices to stop gradients from being computed.");
+    }
+  }
+}
+
+} // namespace
+
 // -------------------------------------------------------------------- Gather
 
 std::vector<Shape> Gather::output_shapes(const std::vector<array>& inputs) {
@@ -27,6 +45,7 @@ bool Gather::is_equivalent(const Primitive& other) const {
 
 std::vector<array> Gather::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                const std::vector<int>& argnums) {
+  refuse_index_grads("gather", "JVP", argnums, 1, static_cast<int>(primals.size()));
   std::vector<array> idx(primals.begin() + 1, primals.end());
   for (size_t k = 0; k < argnums.size(); ++k) {
     if (argnums[k] == 0) {
@@ -39,6 +58,7 @@ std::vector<array> Gather::jvp(const std::vector<array>& primals, const std::vec
 
 std::vector<array> Gather::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                const std::vector<int>& argnums, const std::vector<array>&) {
+  refuse_index_grads("gather", "VJP", argnums, 1, static_cast<int>(primals.size()));
   std::vector<array> idx(primals.begin() + 1, primals.end());
   std::vector<array> out;
   for (int i : argnums) {
@@ -138,6 +158,7 @@ std::vector<array> Scatter::jvp(const std::vector<array>& primals, const std::ve
                                 const std::vector<int>& argnums) {
   auto s = stream();
   int nidx = static_cast<int>(primals.size()) - 2;
+  refuse_index_grads("scatter", "JVP", argnums, 1, nidx + 1);
   std::vector<array> idx(primals.begin() + 1, primals.end() - 1);
   auto ta = tangent_or_zeros(primals, tangents, argnums, 0);
   auto tu = tangent_or_zeros(primals, tangents, argnums, nidx + 1);
@@ -170,6 +191,7 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals, const std::ve
                                 const std::vector<int>& argnums, const std::vector<array>& outputs) {
   auto s = stream();
   int nidx = static_cast<int>(primals.size()) - 2;
+  refuse_index_grads("scatter", "VJP", argnums, 1, nidx + 1);
   std::vector<array> idx(primals.begin() + 1, primals.end() - 1);
   const auto& a = primals[0];
   const auto& upd = primals.back();

@@ -87,7 +87,7 @@ std::vector<array> Reduce::jvp(const std::vector<array>& p, const std::vector<ar
       auto x = merge_reduced(p[0], axes_, s).x;
       auto tx = merge_reduced(t[0], axes_, s).x;
       int last = x.ndim() - 1;
-      auto idx = type_ == Min ? argmin(x, last, true, s) : argmax(x, last, true, s);
+      auto idx = stop_gradient(type_ == Min ? argmin(x, last, true, s) : argmax(x, last, true, s), s);
       return {reshape(take_along_axis(tx, idx, last, s), kept, s)};
     }
     default: {

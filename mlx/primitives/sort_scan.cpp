@@ -54,12 +54,12 @@ bool SearchSorted::is_equivalent(const Primitive& o) const {
 
 std::vector<array> Sort::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                              const std::vector<int>&) {
-  auto idx = argsort(primals[0], axis_, stream());
+  auto idx = stop_gradient(argsort(primals[0], axis_, stream()), stream());
   return {take_along_axis(tangents[0], idx, axis_, stream())};
 }
 std::vector<array> Sort::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                              const std::vector<int>&, const std::vector<array>&) {
-  auto idx = argsort(primals[0], axis_, stream());
+  auto idx = stop_gradient(argsort(primals[0], axis_, stream()), stream());
   return {
       scatter_add_along_axis(primals[0].shape(), cotangents[0].dtype(), idx, cotangents[0], axis_, stream())};
 }
@@ -71,12 +71,12 @@ std::pair<std::vector<array>, std::vector<int>> Sort::vmap(const std::vector<arr
 
 std::vector<array> Partition::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                                   const std::vector<int>&) {
-  auto idx = argpartition(primals[0], kth_, axis_, stream());
+  auto idx = stop_gradient(argpartition(primals[0], kth_, axis_, stream()), stream());
   return {take_along_axis(tangents[0], idx, axis_, stream())};
 }
 std::vector<array> Partition::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
                                   const std::vector<int>&, const std::vector<array>&) {
-  auto idx = argpartition(primals[0], kth_, axis_, stream());
+  auto idx = stop_gradient(argpartition(primals[0], kth_, axis_, stream()), stream());
   return {
       scatter_add_along_axis(primals[0].shape(), cotangents[0].dtype(), idx, cotangents[0], axis_, stream())};
 }
@@ -160,7 +160,8 @@ array scan_extremum_arg(const array& x, const array& y, int axis, bool reverse, 
   }
   auto hit = where(equal(x, y, s), broadcast_to(pos, x.shape(), s), array(-1), s);
   auto arg = cummax(hit, axis, reverse, true, s);
-  return reverse ? subtract(array(n - 1), arg, s) : arg;
+  // Indices carry no derivative (higher orders must not ask for one).
+  return stop_gradient(reverse ? subtract(array(n - 1), arg, s) : arg, s);
 }
 
 // The product of the other elements along `axis`: exact with zeros too.

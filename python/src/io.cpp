@@ -209,7 +209,13 @@ py::object py_load(py::object file, std::optional<std::string> format, bool retu
     auto in = open("load");
     array a = [&]() {
       py::gil_scoped_release nogil;
-      return in ? mlx::core::load(in, s) : mlx::core::load(*path, s);
+      if (!in) {
+        return mlx::core::load(*path, s); // lazy: read when evaluated
+      }
+      // A Python file object is read now, while it is open (as MLX).
+      auto a = mlx::core::load(in, s);
+      a.eval();
+      return a;
     }();
     return py::cast(a);
   }

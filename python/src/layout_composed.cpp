@@ -117,7 +117,9 @@ void init_layout_composed(py::module_& m) {
       "pad",
       [](const array& a, py::object pad_width, const std::string& mode, py::object constant_values,
          py::object s) {
-        auto v = to_array(constant_values);
+        // A Python float is weak, as in binary ops: exact for a float64 array.
+        auto v =
+            is_python_scalar(constant_values) ? to_array_like(constant_values, a) : to_array(constant_values);
         return pad(a, pad_widths(pad_width), v, mode, sd(s));
       },
       py::arg("a"), py::pos_only(), py::arg("pad_width"), py::arg("mode") = "constant",

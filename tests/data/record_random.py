@@ -25,7 +25,31 @@ CASES = {
     "normal_odd": ("normal", {"seed": 9, "shape": [7]}),
     "normal_loc_scale": ("normal", {"seed": 42, "shape": [4], "loc": 1.0, "scale": 2.0}),
     "normal_f16": ("normal", {"seed": 3, "shape": [6], "dtype": "float16"}),
+    # 16-bit samples: erfinv / the inverse CDF in float32, rounded, then scaled in the dtype.
+    "normal_f16_loc_scale": (
+        "normal",
+        {"seed": 0, "shape": [40], "dtype": "float16", "loc": 1.3, "scale": 2.7},
+    ),
+    "normal_bf16": ("normal", {"seed": 0, "shape": [40], "dtype": "bfloat16"}),
+    "laplace_f16": ("laplace", {"seed": 0, "shape": [40], "dtype": "float16"}),
+    "laplace_bf16_loc_scale": (
+        "laplace",
+        {"seed": 0, "shape": [40], "dtype": "bfloat16", "loc": 1.3, "scale": 2.7},
+    ),
     "randint": ("randint", {"seed": 42, "low": 0, "high": 100, "shape": [10]}),
+    # Intervals that float32 cannot represent exactly: clamped below high.
+    "randint_2p24": ("randint", {"seed": 0, "low": 1 << 24, "high": (1 << 24) + 2, "shape": [12]}),
+    "randint_uint32": (
+        "randint",
+        {"seed": 0, "low": 1 << 24, "high": (1 << 24) + 2, "shape": [12], "dtype": "uint32"},
+    ),
+    "randint_int64": (
+        "randint",
+        {"seed": 0, "low": 1 << 40, "high": (1 << 40) + 1024, "shape": [6], "dtype": "int64"},
+    ),
+    "randint_int8": ("randint", {"seed": 0, "low": -100, "high": 100, "shape": [12], "dtype": "int8"}),
+    "randint_bool": ("randint", {"seed": 0, "low": 0, "high": 2, "shape": [12], "dtype": "bool_"}),
+    "randint_reversed": ("randint", {"seed": 0, "low": 10, "high": -10, "shape": [5]}),
     "randint_negative": ("randint", {"seed": 42, "low": -50, "high": 7, "shape": [10]}),
     "randint_big": ("randint", {"seed": 11, "low": 0, "high": 1 << 30, "shape": [5]}),
     "bernoulli": ("bernoulli", {"seed": 42, "p": 0.3, "shape": [12]}),

@@ -117,6 +117,10 @@ struct Maximum {
   template <typename T>
   T operator()(T a, T b) const {
     if constexpr (is_complex_v<T>) {
+      // NaN in either part propagates (NumPy; MLX propagates a real NaN).
+      if (a != a || b != b) {
+        return a != a ? a : b;
+      }
       return (a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag())) ? a : b;
     } else if constexpr (std::is_floating_point_v<T>) {
       return (a != a) ? a : (a > b || b != b ? (b != b ? b : a) : b);
@@ -129,6 +133,9 @@ struct Minimum {
   template <typename T>
   T operator()(T a, T b) const {
     if constexpr (is_complex_v<T>) {
+      if (a != a || b != b) {
+        return a != a ? a : b;
+      }
       return (a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag())) ? a : b;
     } else if constexpr (std::is_floating_point_v<T>) {
       return (a != a) ? a : (a < b || b != b ? (b != b ? b : a) : b);

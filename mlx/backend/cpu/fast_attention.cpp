@@ -74,6 +74,9 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
   const A* pv = v.data<A>();
   MaskView mv = mask ? MaskView(*mask) : MaskView();
   const A inf = std::numeric_limits<A>::infinity();
+  // Masked keys (bool or causal) score the lowest finite value, as in MLX: a
+  // row with every key masked then attends uniformly instead of giving NaN.
+  const A masked = std::numeric_limits<A>::lowest();
   cpu::use_pool_threads();
   cpu::parallel_tasks(size_t(B) * Hq * qblocks, [&](size_t task) {
     int b = int(task / (size_t(Hq) * qblocks));
@@ -94,7 +97,8 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
     // Query i (absolute) sees keys j <= i + S - L when causal.
     int key_end = S;
     if (kind == Mask::Causal) {
-      key_end = std::max(0, std::min(S, q0 + rows + S - L));
+      // A row that sees no key (more queries than keys) attends to all.
+      key_end = q0 + S - L < 0 ? S : std::min(S, q0 + rows + S - L);
     }
     for (int k0 = 0; k0 < key_end; k0 += kKeyBlock) {
       int kb = std::min(kKeyBlock, key_end - k0);
@@ -104,12 +108,12 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
         int i = q0 + r;
         if (kind == Mask::Causal) {
           for (int j = std::max(0, i + S - L + 1 - k0); j < kb; ++j) {
-            s[j] = -inf;
+            s[j] = masked;
           }
         } else if (kind == Mask::Bool) {
           const bool* m = static_cast<const bool*>(mv.data);
           for (int j = 0; j < kb; ++j) {
-            s[j] = m[mv.at(b, h, i, k0 + j)] ? s[j] : -inf;
+            s[j] = m[mv.at(b, h, i, k0 + j)] ? s[j] : masked;
           }
         } else if (kind == Mask::Additive) {
           const A* m = static_cast<const A*>(mv.data);
@@ -132,8 +136,8 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
       }
       gemm<A>(false, rows, Dv, kb, A(1), scores.data(), kb, V + size_t(k0) * Dv, Dv, A(1), O, Dv);
     }
-    // A row whose keys are all masked (and no sink) is 0 / 0 = NaN, as the
-    // softmax of all -inf scores.
+    // A row whose scores are all -inf (an additive mask, no sink) is
+    // 0 / 0 = NaN, as the softmax of all -inf scores.
     for (int r = 0; r < rows; ++r) {
       A inv = A(1) / sum[r];
       A* o = O + size_t(r) * Dv;

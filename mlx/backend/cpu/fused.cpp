@@ -2,6 +2,7 @@
 // are in cache. Each step is the primitive's own kernel applied to block
 // views of the inputs, so fused and separate evaluation compute the same
 // numbers.
+#include <algorithm>
 #include <unordered_map>
 #include <cstring>
 #include <memory>
@@ -273,20 +274,41 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
 
 void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   size_t n = outputs[0].size();
-  for (auto& o : outputs) {
-    o.set_data(allocator::malloc(o.nbytes()));
-  }
-  if (n == 0) {
-    return;
-  }
-  std::vector<array> ins;
   std::vector<InputView> views;
   bool any_rows = false;
   for (auto& x : inputs) {
     InputView v = view_of(x);
     views.push_back(v);
     any_rows = any_rows || v.kind == InputView::Rows;
-    ins.push_back(v.kind == InputView::Dense ? cpu::ensure_row_contiguous(x) : x);
+  }
+  // An input that only this group holds gives its buffer to an output (see
+  // cpu::donate), as a single node's kernel would: an output step writes its
+  // block over the input's block, so no later step may read that input.
+  std::vector<bool> given(inputs.size(), false);
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    int j = output_steps_[k];
+    bool first = std::find(output_steps_.begin(), output_steps_.end(), j) - output_steps_.begin() == long(k);
+    for (size_t a = 0; a < inputs.size() && first && n > 0; ++a) {
+      bool read_later = false;
+      for (size_t l = j + 1; l < steps_.size() && !read_later; ++l) {
+        read_later = std::find(steps_[l].args.begin(), steps_[l].args.end(), int(a)) != steps_[l].args.end();
+      }
+      if (!given[a] && !read_later && views[a].kind == InputView::Dense &&
+          cpu::donate(inputs[a], outputs[k])) {
+        given[a] = true;
+        break;
+      }
+    }
+    if (!outputs[k].data<char>()) {
+      outputs[k].set_data(allocator::malloc(outputs[k].nbytes()));
+    }
+  }
+  if (n == 0) {
+    return;
+  }
+  std::vector<array> ins;
+  for (size_t a = 0; a < inputs.size(); ++a) {
+    ins.push_back(views[a].kind == InputView::Dense ? cpu::ensure_row_contiguous(inputs[a]) : inputs[a]);
   }
   // Units are rows of `cols` elements when some input is strided, else
   // single elements (cols == 0).

@@ -43,10 +43,17 @@ struct ProdOp {
     return A(1);
   }
 };
+// A complex value is NaN when either part is (NumPy): max and min of complex
+// values propagate it, as they do a real NaN.
+inline bool complex_nan(complex64_t v) { return v.real() != v.real() || v.imag() != v.imag(); }
+
 struct MaxOp {
   template <typename A>
   A operator()(A a, A b) const {
     if constexpr (std::is_same_v<A, complex64_t>) {
+      if (complex_nan(a) || complex_nan(b)) {
+        return complex_nan(a) ? a : b;
+      }
       return (a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag())) ? a : b;
     } else {
       return (a > b || a != a) ? a : b;
@@ -67,6 +74,9 @@ struct MinOp {
   template <typename A>
   A operator()(A a, A b) const {
     if constexpr (std::is_same_v<A, complex64_t>) {
+      if (complex_nan(a) || complex_nan(b)) {
+        return complex_nan(a) ? a : b;
+      }
       return (a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag())) ? a : b;
     } else {
       return (a < b || a != a) ? a : b;
@@ -351,6 +361,10 @@ void arg_reduce_typed(const array& in, array& out, int axis) {
   uint32_t* dst = out.data<uint32_t>();
   auto better = [](compute_t<T> a, compute_t<T> b) {
     if constexpr (std::is_same_v<T, complex64_t>) {
+      // The first NaN wins (NumPy).
+      if (complex_nan(b) || complex_nan(a)) {
+        return !complex_nan(b);
+      }
       return IsMax ? (a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag()))
                    : (a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag()));
     } else {
