@@ -1,5 +1,6 @@
 // Joining, splitting, padding and other composed layout ops of mlx.core.
 #include "py_args.h"
+#include "py_args_sequence.h"
 
 namespace {
 
@@ -22,9 +23,14 @@ py::object one_or_list(const std::vector<array>& v) {
 
 // pad_width: int | (int,) | (int, int) | [(int, int), ...]
 std::vector<std::pair<int, int>> pad_widths(py::handle w) {
-  if (py::isinstance<py::int_>(w)) {
-    int v = w.cast<int>();
+  int v;
+  if (index_value(w, v, "pad")) {
     return {{v, v}};
+  }
+  if (!is_sequence(w)) {
+    throw py::type_error(
+        "pad(): incompatible function arguments: pad_width must be an int, a tuple of ints or a "
+        "list of tuples of ints.");
   }
   auto seq = py::reinterpret_borrow<py::sequence>(w);
   if (py::len(seq) > 0 && py::isinstance<py::int_>(seq[0])) {

@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "py_args_sequence.h"
 #include "trees.h"
 
 namespace {
@@ -173,6 +174,11 @@ py::object value_and_grad_impl(py::function fun, py::object argnums_obj, py::obj
 }
 
 std::vector<array> to_array_list(py::handle seq, const char* what) {
+  if (!is_sequence(seq) || py::isinstance<array>(seq)) {
+    throw py::type_error(std::string(what) +
+                         "(): incompatible function arguments: expected a list of arrays, got " +
+                         std::string(py::str(py::type::handle_of(seq).attr("__name__"))) + ".");
+  }
   std::vector<array> out;
   for (auto h : py::reinterpret_borrow<py::sequence>(seq)) {
     if (!py::isinstance<array>(h)) {
