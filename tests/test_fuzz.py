@@ -30,15 +30,7 @@ SEED, CYCLES = 0, 8
 # source tree's python/ in the dev loop): repro lines run against the same.
 MLX_PATH = os.path.dirname(os.path.dirname(os.path.abspath(mlx.core.__file__)))
 
-KNOWN = {
-    # The SVD of a 3x3 (or larger) matrix holding inf, with compute_uv (the
-    # default), does not return (NaN raises "failed to converge"; 2x2 and
-    # compute_uv=False return). mx.linalg.pinv goes through it too.
-    "mx.linalg.svd": (
-        "hang",
-        "import mlx.core as mx; mx.eval(mx.linalg.svd(mx.array([[mx.inf, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])))",
-    ),
-}
+KNOWN = {}
 
 
 @pytest.fixture(scope="module")

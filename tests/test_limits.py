@@ -286,3 +286,36 @@ def test_cpu_device_past_index_zero():
             call()
     assert mx.default_device() == mx.cpu
     assert (mx.zeros(2) + 1).tolist() == [1.0, 1.0]
+
+
+# ------------------------------------------------------------ non-finite matrices
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (3, 4), (5, 3), (2, 4, 4)])
+@pytest.mark.parametrize("dtype", [mx.float32, mx.float64, mx.complex64])
+def test_svd_of_a_matrix_holding_inf_returns_nan(shape, dtype):
+    # LAPACK's gesdd did not return on 3x3 and larger (MLX hangs too); where it
+    # returns it gives NaN values, and so does every size now.
+    x = np.eye(*shape[-2:], dtype=np.float32) * np.ones(shape, np.float32)
+    x[..., 0, 0] = -np.inf
+    a = mx.array(x).astype(dtype)
+    u, s, vt = mx.linalg.svd(a, stream=mx.cpu)
+    assert u.shape == shape[:-1] + (shape[-2],) and vt.shape == shape[:-2] + (shape[-1], shape[-1])
+    assert s.shape == shape[:-1][:-1] + (min(shape[-2:]),)
+    for out in (u, s, vt, mx.linalg.svd(a, compute_uv=False, stream=mx.cpu)):
+        assert np.isnan(np.array(out)).all()
+    if dtype != mx.complex64:
+        assert np.isnan(np.array(mx.linalg.pinv(a, stream=mx.cpu))).all()
+    # Other matrices of the batch are not affected by one holding inf.
+    if len(shape) == 3:
+        x[1] = np.eye(*shape[-2:])
+        s = np.array(mx.linalg.svd(mx.array(x).astype(dtype), compute_uv=False, stream=mx.cpu))
+        np.testing.assert_allclose(s[1], np.ones(min(shape[-2:])))
+
+
+def test_svd_of_a_matrix_holding_nan_raises():
+    # As MLX: the decomposition fails (NumPy: LinAlgError).
+    for x in ([[np.nan, 0, 0], [0, np.inf, 0], [0, 0, 1.0]], [[np.nan, 0], [0, 1.0]]):
+        for uv in (True, False):
+            with pytest.raises(RuntimeError, match=r"^\[linalg::svd\] The decomposition failed to converge"):
+                mx.eval(mx.linalg.svd(mx.array(x), compute_uv=uv, stream=mx.cpu))
