@@ -23,9 +23,9 @@ SEED, CYCLES = 0, 8
 # Crashes and hangs of the engine as it is today. Key: what the harness blames
 # (a cause it names, or else the function called); value: the class and one
 # line of Python that reproduces it. Remove an entry when it is fixed:
-# test_known_defects_still_reproduce says when. The fixed-seed run below
-# meets only the first; the others come from the long runs (seeds 1 and 2,
-# 120 cycles each) and are listed so that they stay visible.
+# test_known_defects_still_reproduce says when. Empty since issue 17 (the
+# long runs, seeds 1, 2 and 3, found none); their regression tests are in
+# test_limits.py.
 # Where the mlx this test imports lives (an installed package in CI, the
 # source tree's python/ in the dev loop): repro lines run against the same.
 MLX_PATH = os.path.dirname(os.path.dirname(os.path.abspath(mlx.core.__file__)))

@@ -244,6 +244,21 @@ def test_integer_zero_d_arrays_serve_as_ints():
     np.testing.assert_array_equal(mx.sum(mx.ones((2, 3)), axis=mx.array(1)), [3, 3])
     np.testing.assert_array_equal(mx.pad(mx.ones((2,)), mx.array(1)), [0, 1, 1, 0])
     np.testing.assert_array_equal(mx.expand_dims(mx.ones((2,)), mx.array(0)).shape, (1, 2))
+    np.testing.assert_array_equal(mx.tile(mx.ones(2), mx.array(2)), np.ones(4))
+    np.testing.assert_array_equal(mx.roll(mx.arange(4), mx.array(1)), [3, 0, 1, 2])
+    for parts in (mx.split(mx.ones(4), mx.array(2)), mx.ones(4).split(mx.array(2))):
+        assert [p.shape for p in parts] == [(2,), (2,)]
+    # Bools are ints there too, as in MLX.
+    np.testing.assert_array_equal(mx.sum(mx.ones((2, 2)), axis=True), [2, 2])
+    np.testing.assert_array_equal(mx.pad(mx.ones(2), True), [0, 1, 1, 0])
+    np.testing.assert_array_equal(mx.topk(mx.ones(4), True), [1])
+    np.testing.assert_array_equal(mx.roll(mx.arange(4), True), [3, 0, 1, 2])
+    # Floats and strings are not.
+    for call in (lambda: mx.tile(mx.ones(2), 2.0), lambda: mx.split(mx.ones(4), 2.0),
+                 lambda: mx.roll(mx.arange(4), 1.0), lambda: mx.split(mx.ones(4), "ab"),
+                 lambda: mx.tile(mx.ones(2), mx.array(2.0))):  # fmt: skip
+        with pytest.raises(TypeError, match="incompatible function arguments"):
+            call()
 
 
 def test_out_of_range_python_ints():

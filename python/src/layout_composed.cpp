@@ -90,10 +90,9 @@ void init_layout_composed(py::module_& m) {
   m.def(
       "split",
       [](const array& a, py::object ios, int axis, py::object s) {
-        if (py::isinstance<py::int_>(ios)) {
-          return split(a, ios.cast<int>(), axis, sd(s));
-        }
-        return split(a, ios.cast<Shape>(), axis, sd(s));
+        bool sections;
+        auto v = int_list(ios, "split", &sections);
+        return sections ? split(a, v[0], axis, sd(s)) : split(a, Shape(v.begin(), v.end()), axis, sd(s));
       },
       py::arg("a"), py::pos_only(), py::arg("indices_or_sections"), py::arg("axis") = 0, py::kw_only(),
       py::arg("stream") = py::none(),
@@ -112,11 +111,7 @@ void init_layout_composed(py::module_& m) {
       py::arg("stream") = py::none(), "Repeat each element along axis (of the flattened array if None).");
   m.def(
       "tile",
-      [](const array& a, py::object reps, py::object s) {
-        std::vector<int> r = py::isinstance<py::int_>(reps) ? std::vector<int>{reps.cast<int>()}
-                                                            : reps.cast<std::vector<int>>();
-        return tile(a, r, sd(s));
-      },
+      [](const array& a, py::object reps, py::object s) { return tile(a, int_list(reps, "tile"), sd(s)); },
       py::arg("a"), py::arg("reps"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
       "Construct an array by repeating a the number of times given by reps.");
   m.def(
@@ -141,12 +136,14 @@ void init_layout_composed(py::module_& m) {
   m.def(
       "roll",
       [](const array& a, py::object shift, py::object axis, py::object s) {
-        Shape sh = py::isinstance<py::int_>(shift) ? Shape{shift.cast<int>()} : shift.cast<Shape>();
+        bool one;
+        auto v = int_list(shift, "roll", &one);
+        Shape sh(v.begin(), v.end());
         auto axes = get_axes(axis);
         if (!axes) {
           return roll(a, sh, sd(s));
         }
-        if (py::isinstance<py::int_>(shift)) {
+        if (one) {
           return roll(a, sh[0], *axes, sd(s));
         }
         return roll(a, sh, *axes, sd(s));

@@ -18,10 +18,11 @@ inline bool is_sequence(py::handle h) {
 }
 
 // An int from a Python int or anything with __index__ (NumPy integers,
-// integer 0-d mx.arrays), not from a float or a bool. False when `h` is not
-// one; TypeError naming `op` when the value does not fit in an int.
+// integer 0-d mx.arrays, bools as MLX takes them), not from a float. False
+// when `h` is not one; TypeError naming `op` when the value does not fit in
+// an int.
 inline bool index_value(py::handle h, int& out, const char* op) {
-  if (PyFloat_Check(h.ptr()) || PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()) || is_sequence(h)) {
+  if (PyFloat_Check(h.ptr()) || !PyIndex_Check(h.ptr()) || is_sequence(h)) {
     return false;
   }
   auto v = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
@@ -37,4 +38,36 @@ inline bool index_value(py::handle h, int& out, const char* op) {
   }
   out = static_cast<int>(x);
   return true;
+}
+
+// An int (sets `single`) or a sequence of them, as index_value reads each;
+// TypeError naming `op` for anything else.
+inline std::vector<int> int_list(py::handle h, const char* op, bool* single = nullptr) {
+  int x;
+  if (single) {
+    *single = false;
+  }
+  if (index_value(h, x, op)) {
+    if (single) {
+      *single = true;
+    }
+    return {x};
+  }
+  std::vector<int> out;
+  bool ok = is_sequence(h);
+  if (ok) {
+    for (auto item : py::reinterpret_borrow<py::sequence>(h)) {
+      if (!(ok = index_value(item, x, op))) {
+        break;
+      }
+      out.push_back(x);
+    }
+  }
+  if (!ok) {
+    throw py::type_error(std::string(op) +
+                         "(): incompatible function arguments: expected an int or a sequence of "
+                         "ints, got " +
+                         std::string(py::str(py::type::handle_of(h).attr("__name__"))) + ".");
+  }
+  return out;
 }
