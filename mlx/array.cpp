@@ -1,8 +1,12 @@
 #include "mlx/array.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstdint>
 #include <sstream>
 
+#include "mlx/ops/common.h"
 #include "mlx/primitives.h"
 #include "mlx/scheduler.h"
 #include "mlx/transforms.h"
@@ -28,11 +32,71 @@ PlaceholderTracingScope::~PlaceholderTracingScope() { --placeholder_depth; }
 } // namespace detail
 
 Strides row_strides(const Shape& shape) {
+  // Wrapping (unsigned) products: a stride can only overflow when a later
+  // dimension is 0, and then the array has no element to reach with it.
   Strides strides(shape.size(), 1);
   for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) {
-    strides[i] = strides[i + 1] * shape[i + 1];
+    strides[i] =
+        static_cast<int64_t>(static_cast<uint64_t>(strides[i + 1]) * static_cast<uint64_t>(shape[i + 1]));
   }
   return strides;
+}
+
+namespace {
+
+// "RandomBits" -> "random_bits": the op's name, as MLX's messages spell it.
+std::string snake_name(const char* name) {
+  std::string out;
+  for (const char* c = name; *c; ++c) {
+    if (std::isupper(static_cast<unsigned char>(*c))) {
+      if (!out.empty()) {
+        out += '_';
+      }
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+    } else {
+      out += *c;
+    }
+  }
+  return out;
+}
+
+// The element count of `shape`. Every array passes here, so no kernel sees a
+// negative dimension or an element or byte count that int64 cannot hold
+// (a product that wraps would make kernels write out of their buffers).
+size_t checked_size(const Shape& shape, Dtype dtype, const Primitive* p) {
+  return detail::checked_shape_size(shape, dtype, p ? snake_name(p->name()) : "array");
+}
+
+} // namespace
+
+size_t detail::checked_shape_size(const Shape& shape, Dtype dtype, const std::string& op) {
+  bool empty = false;
+  for (auto d : shape) {
+    if (d < 0) {
+      std::ostringstream msg;
+      msg << "[" << op << "] Negative dimensions not allowed.";
+      throw std::invalid_argument(msg.str());
+    }
+    empty |= d == 0;
+  }
+  if (empty) {
+    return 0;
+  }
+  const uint64_t limit = static_cast<uint64_t>(INT64_MAX) / std::max<uint64_t>(dtype.size, 1);
+  uint64_t n = 1;
+  for (auto d : shape) {
+    if (n > limit / static_cast<uint64_t>(d)) {
+      std::ostringstream msg;
+      msg << "[" << op << "] An array of shape (";
+      for (size_t i = 0; i < shape.size(); ++i) {
+        msg << (i ? "," : "") << shape[i];
+      }
+      msg << ") and dtype " << dtype << " has more elements or bytes than a 64-bit integer can count.";
+      throw std::overflow_error(msg.str());
+    }
+    n *= static_cast<uint64_t>(d);
+  }
+  return n;
 }
 
 size_t shape_size(const Shape& shape) {
@@ -44,14 +108,14 @@ size_t shape_size(const Shape& shape) {
 }
 
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
-    : shape(std::move(shape_)), size(shape_size(shape)), dtype(dtype_) {
+    : shape(std::move(shape_)), size(checked_size(shape, dtype_, nullptr)), dtype(dtype_) {
   strides = row_strides(shape);
 }
 
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_, std::shared_ptr<Primitive> primitive_,
                             std::vector<array> inputs_)
     : shape(std::move(shape_)),
-      size(shape_size(shape)),
+      size(checked_size(shape, dtype_, primitive_.get())),
       dtype(dtype_),
       primitive(std::move(primitive_)),
       inputs(std::move(inputs_)) {

@@ -22,11 +22,18 @@ Device& default_device_ref() {
 
 const Device& default_device() { return default_device_ref(); }
 
-bool is_available(const Device& d) { return d.type == Device::cpu; }
+// The cpu is one device, index 0 (mx.Device(mx.cpu, 7) can be made, as in
+// MLX, but names nothing).
+bool is_available(const Device& d) { return d.type == Device::cpu && d.index == 0; }
 
 int device_count(Device::DeviceType type) { return type == Device::cpu ? 1 : 0; }
 
 void set_default_device(const Device& d) {
+  if (d.type == Device::cpu && d.index != 0) {
+    std::ostringstream msg;
+    msg << "[set_default_device] " << d << " does not exist: the cpu has one device, index 0.";
+    throw std::out_of_range(msg.str());
+  }
   if (!is_available(d)) {
     throw std::invalid_argument("[set_default_device] Cannot set gpu device without gpu backend.");
   }

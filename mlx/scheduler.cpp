@@ -85,7 +85,19 @@ thread_local std::optional<Stream> local_default_cpu, local_default_gpu;
 
 } // namespace
 
+namespace {
+// A cpu device past index 0 names nothing: IndexError, as in MLX.
+void check_cpu_index(const Device& d, const char* op) {
+  if (d.type == Device::cpu && d.index != 0) {
+    std::ostringstream msg;
+    msg << "[" << op << "] " << d << " does not exist: the cpu has one device, index 0.";
+    throw std::out_of_range(msg.str());
+  }
+}
+} // namespace
+
 Stream default_stream(Device d) {
+  check_cpu_index(d, "default_stream");
   if (!is_available(d)) {
     throw std::invalid_argument("[default_stream] Cannot get gpu stream without gpu backend.");
   }
@@ -107,6 +119,7 @@ void set_default_stream(Stream st) {
 }
 
 Stream new_stream(Device d) {
+  check_cpu_index(d, "new_stream");
   if (!is_available(d)) {
     throw std::invalid_argument("[new_stream] Cannot make gpu stream without gpu backend.");
   }

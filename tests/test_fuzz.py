@@ -23,52 +23,14 @@ SEED, CYCLES = 0, 8
 # Crashes and hangs of the engine as it is today. Key: what the harness blames
 # (a cause it names, or else the function called); value: the class and one
 # line of Python that reproduces it. Remove an entry when it is fixed:
-# test_known_defects_still_reproduce says when. The fixed-seed run below
-# meets only the first; the others come from the long runs (seeds 1 and 2,
-# 120 cycles each) and are listed so that they stay visible.
+# test_known_defects_still_reproduce says when. Empty since issue 17 (the
+# long runs, seeds 1, 2 and 3, found none); their regression tests are in
+# test_limits.py.
 # Where the mlx this test imports lives (an installed package in CI, the
 # source tree's python/ in the dev loop): repro lines run against the same.
 MLX_PATH = os.path.dirname(os.path.dirname(os.path.abspath(mlx.core.__file__)))
 
-KNOWN = {
-    # Converting a Python list nested ~15,000 levels deep recurses once per
-    # level and overflows the C stack (SIGSEGV). Every parameter that takes an
-    # array-like goes through the same conversion.
-    "deeply nested list": (
-        "crash",
-        "import functools, mlx.core as mx; mx.array(functools.reduce(lambda a, _: [a], range(15000), 0))",
-    ),
-    # A shape whose element count overflows int64 (2**63 here; (2**16,) * 4
-    # wraps to 0) is accepted, and the fill writes out of bounds (SIGSEGV).
-    # Seen through mx.zeros, mx.empty, mx.full, mx.tile, mx.random.uniform
-    # and mx.random.laplace.
-    "shape whose size overflows": (
-        "crash",
-        "import mlx.core as mx; mx.eval(mx.zeros((2**21, 2**21, 2**21)))",
-    ),
-    # mx.as_strided's bounds check overflows for offset 2**63 - 1: the view
-    # is accepted and reading it goes far out of the buffer (SIGSEGV).
-    "mx.as_strided": (
-        "crash",
-        "import mlx.core as mx; print(mx.as_strided(mx.array([False] * 3), offset=2**63 - 1))",
-    ),
-    # The SVD of a 3x3 (or larger) matrix holding inf, with compute_uv (the
-    # default), does not return (NaN raises "failed to converge"; 2x2 and
-    # compute_uv=False return). mx.linalg.pinv goes through it too.
-    "mx.linalg.svd": (
-        "hang",
-        "import mlx.core as mx; mx.eval(mx.linalg.svd(mx.array([[mx.inf, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])))",
-    ),
-}
-# INT_MIN // -1 and INT_MIN % -1 in int32 and int64 trap in the CPU's integer
-# division (SIGFPE), in every entry to floor division and remainder.
-for _name in ("mx.remainder", "mx.floor_divide", "mx.divmod", "mx.array.__mod__", "mx.array.__rmod__",
-              "mx.array.__imod__", "mx.array.__floordiv__", "mx.array.__rfloordiv__",
-              "mx.array.__ifloordiv__"):  # fmt: skip
-    KNOWN[_name] = (
-        "crash",
-        "import mlx.core as mx; mx.eval(mx.array([-2**31], dtype=mx.int32) // mx.array([-1], dtype=mx.int32))",
-    )
+KNOWN = {}
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,12 @@ template <typename... Args>
 // (Python's OverflowError) naming the value when int32 cannot hold it.
 ShapeElem checked_dim(int64_t dim, const char* op);
 
+// The element count of an array of `shape` and `dtype`: throws
+// invalid_argument for a negative dimension and overflow_error when the
+// element or byte count does not fit in int64 (every array is checked so when
+// it is made; ops call this to name themselves in the message).
+size_t checked_shape_size(const Shape& shape, Dtype dtype, const std::string& op);
+
 // Normalizes a possibly negative axis; throws out_of_range naming `op`.
 int normalize_axis(int axis, int ndim, const char* op);
 

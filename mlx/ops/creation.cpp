@@ -1,5 +1,6 @@
 // Array creation: arange, linspace, full, zeros, ones, eye, tri, and the
 // window functions.
+#include <algorithm>
 #include <cmath>
 
 #include "mlx/ops.h"
@@ -72,11 +73,7 @@ array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s
 }
 
 array full(Shape shape, array vals, Dtype dtype, StreamOrDevice s) {
-  for (auto d : shape) {
-    if (d < 0) {
-      fail("full", "Negative dimensions not allowed.");
-    }
-  }
+  detail::checked_shape_size(shape, dtype, "full");
   auto in = broadcast_to(astype(std::move(vals), dtype, s), shape, s);
   return detail::make_node<Full>(std::move(shape), dtype, {in}, to_stream(s));
 }
@@ -98,21 +95,37 @@ array full_like(const array& a, array vals, StreamOrDevice s) {
   return detail::make_node<Full>(a.shape(), a.dtype(), {value}, to_stream(s));
 }
 
+namespace {
+
+// rows + k compared with cols, k clamped to [-n, m]: beyond that every
+// comparison has the same answer, and row + k cannot overflow int32.
+array diagonal_offset(int n, int m, int64_t k, StreamOrDevice s) {
+  k = std::clamp<int64_t>(k, -int64_t(n), int64_t(m));
+  auto rows = reshape(arange(0, n, s), {n, 1}, s);
+  return add(rows, array(static_cast<int32_t>(k)), s);
+}
+
+array tri_mask(int n, int m, int64_t k, Dtype dtype, StreamOrDevice s) {
+  auto cols = reshape(arange(0, m, s), {1, m}, s);
+  return astype(greater_equal(diagonal_offset(n, m, k, s), cols, s), dtype, s);
+}
+
+} // namespace
+
 array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
   if (n < 0 || m < 0) {
     fail("eye", "N and M must be positive integers.");
   }
-  auto rows = reshape(arange(0, n, s), {n, 1}, s);
+  detail::checked_shape_size({n, m}, dtype, "eye");
   auto cols = reshape(arange(0, m, s), {1, m}, s);
-  return astype(equal(add(rows, array(k), s), cols, s), dtype, s);
+  return astype(equal(diagonal_offset(n, m, k, s), cols, s), dtype, s);
 }
 array eye(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
 array identity(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
 
 array tri(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
-  auto rows = reshape(arange(0, n, s), {n, 1}, s);
-  auto cols = reshape(arange(0, m, s), {1, m}, s);
-  return astype(greater_equal(add(rows, array(k), s), cols, s), dtype, s);
+  detail::checked_shape_size({n, m}, dtype, "tri");
+  return tri_mask(n, m, k, dtype, s);
 }
 array tri(int n, Dtype dtype, StreamOrDevice s) { return tri(n, n, 0, dtype, s); }
 
@@ -120,7 +133,7 @@ array tril(array x, int k, StreamOrDevice s) {
   if (x.ndim() < 2) {
     fail("tril", "array must have at least 2 dimensions");
   }
-  auto mask = tri(x.shape(-2), x.shape(-1), k, bool_, s);
+  auto mask = tri_mask(x.shape(-2), x.shape(-1), k, bool_, s);
   return where(mask, x, zeros_like(x, s), s);
 }
 
@@ -128,7 +141,7 @@ array triu(array x, int k, StreamOrDevice s) {
   if (x.ndim() < 2) {
     fail("triu", "array must have at least 2 dimensions");
   }
-  auto mask = tri(x.shape(-2), x.shape(-1), k - 1, bool_, s);
+  auto mask = tri_mask(x.shape(-2), x.shape(-1), int64_t(k) - 1, bool_, s);
   return where(mask, zeros_like(x, s), x, s);
 }
 

@@ -224,11 +224,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
 }
 
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
-  for (auto d : shape) {
-    if (d < 0) {
-      fail("broadcast_to", "Negative dimensions not allowed.");
-    }
-  }
+  detail::checked_shape_size(shape, a.dtype(), "broadcast_to");
   if (a.shape() == shape) {
     return a;
   }

@@ -192,8 +192,9 @@ array tile(const array& a, std::vector<int> reps, StreamOrDevice s) {
     expanded.push_back(ashape[d]);
     bshape.push_back(reps[d]);
     bshape.push_back(ashape[d]);
-    out_shape.push_back(reps[d] * ashape[d]);
+    out_shape.push_back(detail::checked_dim(int64_t(reps[d]) * ashape[d], "tile"));
   }
+  detail::checked_shape_size(out_shape, a.dtype(), "tile");
   auto x = reshape(a, expanded, s);
   return reshape(broadcast_to(x, bshape, s), out_shape, s);
 }
@@ -250,6 +251,7 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad, co
   }
   bool has_empty = false;
   for (size_t i = 0; i < ax.size(); ++i) {
+    detail::checked_dim(int64_t(a.shape(ax[i])) + low_pad[i] + high_pad[i], "pad");
     has_empty |= a.shape(ax[i]) == 0;
     // Reflecting or mirroring needs values to repeat (NumPy refuses too).
     if (a.shape(ax[i]) == 0 && (low_pad[i] > 0 || high_pad[i] > 0) &&
@@ -261,7 +263,7 @@ array pad(const array& a, const std::vector<int>& axes, const Shape& low_pad, co
     Shape out_shape = a.shape();
     Shape start(a.ndim(), 0), stop = a.shape();
     for (size_t i = 0; i < ax.size(); ++i) {
-      out_shape[ax[i]] += low_pad[i] + high_pad[i];
+      out_shape[ax[i]] = detail::checked_dim(int64_t(out_shape[ax[i]]) + low_pad[i] + high_pad[i], "pad");
       start[ax[i]] = low_pad[i];
       stop[ax[i]] = low_pad[i] + a.shape(ax[i]);
     }
@@ -526,8 +528,9 @@ array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrD
     fail("as_strided", "The number of strides ", strides.size(), " does not match the number of dimensions ",
          shape.size(), ".");
   }
-  // Keep the view inside the input's data.
-  int64_t lo = static_cast<int64_t>(offset), hi = lo;
+  // Keep the view inside the input's data (in 128-bit arithmetic: offsets and
+  // strides near 2**63 must not wrap into range).
+  __int128 lo = static_cast<__int128>(offset), hi = lo;
   bool empty = false;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] < 0) {
@@ -535,11 +538,11 @@ array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrD
     }
     empty |= shape[i] == 0;
     if (shape[i] > 0) {
-      int64_t span = int64_t(shape[i] - 1) * strides[i];
+      __int128 span = static_cast<__int128>(shape[i] - 1) * strides[i];
       (span < 0 ? lo : hi) += span;
     }
   }
-  if (!empty && (lo < 0 || hi >= static_cast<int64_t>(a.size()))) {
+  if (!empty && (lo < 0 || hi >= static_cast<__int128>(a.size()))) {
     fail("as_strided", "The view with shape ", detail::shape_str(shape), " and offset ", offset,
          " reaches outside the input of size ", a.size(), ".");
   }
@@ -588,20 +591,22 @@ array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice 
     strides.push_back(rs[i]);
   }
   strides.push_back(n2 + 1);
-  size_t start = offset >= 0 ? size_t(offset) : size_t(-offset) * n2;
+  size_t start = offset >= 0 ? size_t(offset) : size_t(-int64_t(offset)) * n2;
   return as_strided(x, out_shape, strides, start, s);
 }
 
 array diag(const array& a, int k, StreamOrDevice s) {
   if (a.ndim() == 1) {
-    int n = a.shape(0) + std::abs(k);
+    int n = detail::checked_dim(int64_t(a.shape(0)) + std::abs(int64_t(k)), "diag");
+    detail::checked_shape_size({n, n}, a.dtype(), "diag");
     auto out = zeros({n, n}, a.dtype(), s);
     if (a.size() == 0) {
       return out;
     }
     // Scatter the vector onto the k-th diagonal of the flattened matrix.
     auto i = arange(0, a.shape(0), s);
-    auto pos = k >= 0 ? i * array(n + 1) + array(k) : i * array(n + 1) + array(-k * n);
+    auto pos = k >= 0 ? i * array(int64_t(n) + 1) + array(int64_t(k))
+                      : i * array(int64_t(n) + 1) + array(-int64_t(k) * n);
     auto flat = scatter(flatten(out, 0, -1, s), {pos}, reshape(a, {a.shape(0), 1}, s), {0}, s);
     return reshape(flat, {n, n}, s);
   }

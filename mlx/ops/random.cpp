@@ -101,14 +101,11 @@ array bits(const Shape& shape, int width, const std::optional<array>& key_in, St
   if (k.shape() != Shape{2}) {
     fail("bits", "Expected key shape (2) but received ", detail::shape_str(k.shape()), ".");
   }
-  for (auto d : shape) {
-    if (d < 0) {
-      fail("bits", "Negative dimensions not allowed.");
-    }
-  }
   if (width != 1 && width != 2 && width != 4) {
     fail("bits", "Width must be 1, 2 or 4 bytes but got ", width, ".");
   }
+  // 4-byte elements: the float32 results drawn from these bits must fit too.
+  detail::checked_shape_size(shape, uint32, "bits");
   return detail::make_node<RandomBits>(shape, bits_dtype(width), {k}, to_stream(s), shape, width);
 }
 

@@ -1,5 +1,6 @@
 // Bindings of the convolutions (mx.conv1d ... mx.conv_general, mx.convolve).
 #include "py_args.h"
+#include "py_args_sequence.h"
 
 #include "mlx/ops.h"
 
@@ -9,16 +10,17 @@ StreamOrDevice sd(py::handle s) { return to_stream_or_device(s); }
 
 // An int or a sequence of ints, as a list of ints.
 std::vector<int> ints(py::handle v, const char* what) {
-  if (py::isinstance<py::int_>(v)) {
-    return {v.cast<int>()};
+  int x;
+  if (index_value(v, x, "conv")) {
+    return {x};
   }
-  if (py::isinstance<py::sequence>(v) && !py::isinstance<py::str>(v)) {
+  if (is_sequence(v)) {
     std::vector<int> out;
     for (auto item : py::reinterpret_borrow<py::sequence>(v)) {
-      if (!py::isinstance<py::int_>(item)) {
+      if (!index_value(item, x, "conv")) {
         throw py::type_error(std::string("[conv] ") + what + " must be an int or a sequence of ints.");
       }
-      out.push_back(item.cast<int>());
+      out.push_back(x);
     }
     return out;
   }

@@ -23,8 +23,38 @@ struct ListInfo {
 
 [[noreturn]] void raise_value(const std::string& msg) { throw py::value_error(msg); }
 
+// A Python int (or an object with __index__) as int64; OverflowError naming
+// the value past int64 (MLX raises std::bad_cast there).
+long long int64_value(py::handle obj) {
+  auto v = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  if (!v) {
+    PyErr_Clear();
+    return obj.cast<long long>(); // other numbers, as pybind11 converts them
+  }
+  int overflow = 0;
+  long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow) {
+    std::ostringstream msg;
+    msg << "Python int " << std::string(py::str(v))
+        << " is outside the range of int64 [-9223372036854775808, 9223372036854775807].";
+    PyErr_SetString(PyExc_OverflowError, msg.str().c_str());
+    throw py::error_already_set();
+  }
+  return x;
+}
+
+// Nested lists deeper than this are refused: scan, fill and stack_list
+// recurse once per level, and about 15,000 levels overflow an 8 MiB stack
+// (MLX crashes there). 2,000 levels use about 1 MiB; NumPy stops at 64.
+constexpr int kMaxListDepth = 2000;
+
 void scan(py::handle obj, int depth, ListInfo& info) {
   if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
+    if (depth >= kMaxListDepth) {
+      std::ostringstream msg;
+      msg << "Initialization encountered lists nested more than " << kMaxListDepth << " levels deep.";
+      raise_value(msg.str());
+    }
     auto seq = py::reinterpret_borrow<py::sequence>(obj);
     ShapeElem n = static_cast<ShapeElem>(py::len(seq));
     if (int(info.shape.size()) == depth) {
@@ -142,7 +172,7 @@ void fill(py::handle obj, T*& out) {
     if (py::isinstance<py::float_>(obj)) {
       *out++ = static_cast<T>(obj.cast<double>());
     } else {
-      *out++ = static_cast<T>(obj.cast<long long>());
+      *out++ = static_cast<T>(int64_value(obj));
     }
   } else {
     *out++ = scalar_cast<T>(obj.cast<double>());
@@ -665,12 +695,7 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
     return array(obj.cast<bool>(), dtype.value_or(bool_));
   }
   if (py::isinstance<py::int_>(obj)) {
-    long long v;
-    try {
-      v = obj.cast<long long>();
-    } catch (py::cast_error&) {
-      throw std::runtime_error("std::bad_cast");
-    }
+    long long v = int64_value(obj);
     bool big = v > std::numeric_limits<int32_t>::max() || v < std::numeric_limits<int32_t>::min();
     return array(v, dtype.value_or(big ? int64 : int32));
   }

@@ -66,7 +66,13 @@ array full_vals(py::handle v, std::optional<Dtype> dtype) {
     }
     if (is_integral(t) && t.size < 8) {
       // Small integer dtypes must hold the value, as in MLX.
-      long long x = v.cast<long long>();
+      long long x;
+      try {
+        x = v.cast<long long>();
+      } catch (py::cast_error&) {
+        to_array(v); // raises OverflowError naming the value
+        throw;
+      }
       bool fits = is_unsigned(t) ? (x >= 0 && x < (1LL << (8 * t.size)))
                                  : (x >= -(1LL << (8 * t.size - 1)) && x < (1LL << (8 * t.size - 1)));
       if (!fits) {
@@ -197,7 +203,7 @@ void init_creation(py::module_& m) {
       "full_like",
       [](const array& a, py::object vals, std::optional<Dtype> dtype, py::object s) {
         Dtype t = dtype.value_or(a.dtype());
-        return full_like(like(a, t), to_array(vals, t), to_stream_or_device(s));
+        return full_like(like(a, t), full_vals(vals, t), to_stream_or_device(s));
       },
       py::arg("a"), py::pos_only(), py::arg("vals"), py::arg("dtype") = py::none(), py::kw_only(),
       py::arg("stream") = py::none(), "An array like a filled with vals.");

@@ -3,6 +3,7 @@
 // shape and scan families (split, diag, diagonal, cumsum, ...).
 #include "array_indexing.h"
 #include "py_args.h"
+#include "py_args_sequence.h"
 
 namespace {
 
@@ -122,10 +123,9 @@ void init_indexing(py::module_& m) {
   cls.def(
       "split",
       [](const array& a, py::object ios, int axis, py::object s) {
-        if (py::isinstance<py::int_>(ios)) {
-          return split(a, ios.cast<int>(), axis, sd(s));
-        }
-        return split(a, ios.cast<Shape>(), axis, sd(s));
+        bool sections;
+        auto v = int_list(ios, "split", &sections);
+        return sections ? split(a, v[0], axis, sd(s)) : split(a, Shape(v.begin(), v.end()), axis, sd(s));
       },
       py::arg("indices_or_sections"), py::arg("axis") = 0, py::kw_only(), py::arg("stream") = py::none());
   cls.def(

@@ -1,5 +1,6 @@
 // Joining, splitting, padding and other composed layout ops of mlx.core.
 #include "py_args.h"
+#include "py_args_sequence.h"
 
 namespace {
 
@@ -22,9 +23,14 @@ py::object one_or_list(const std::vector<array>& v) {
 
 // pad_width: int | (int,) | (int, int) | [(int, int), ...]
 std::vector<std::pair<int, int>> pad_widths(py::handle w) {
-  if (py::isinstance<py::int_>(w)) {
-    int v = w.cast<int>();
+  int v;
+  if (index_value(w, v, "pad")) {
     return {{v, v}};
+  }
+  if (!is_sequence(w)) {
+    throw py::type_error(
+        "pad(): incompatible function arguments: pad_width must be an int, a tuple of ints or a "
+        "list of tuples of ints.");
   }
   auto seq = py::reinterpret_borrow<py::sequence>(w);
   if (py::len(seq) > 0 && py::isinstance<py::int_>(seq[0])) {
@@ -84,10 +90,9 @@ void init_layout_composed(py::module_& m) {
   m.def(
       "split",
       [](const array& a, py::object ios, int axis, py::object s) {
-        if (py::isinstance<py::int_>(ios)) {
-          return split(a, ios.cast<int>(), axis, sd(s));
-        }
-        return split(a, ios.cast<Shape>(), axis, sd(s));
+        bool sections;
+        auto v = int_list(ios, "split", &sections);
+        return sections ? split(a, v[0], axis, sd(s)) : split(a, Shape(v.begin(), v.end()), axis, sd(s));
       },
       py::arg("a"), py::pos_only(), py::arg("indices_or_sections"), py::arg("axis") = 0, py::kw_only(),
       py::arg("stream") = py::none(),
@@ -106,11 +111,7 @@ void init_layout_composed(py::module_& m) {
       py::arg("stream") = py::none(), "Repeat each element along axis (of the flattened array if None).");
   m.def(
       "tile",
-      [](const array& a, py::object reps, py::object s) {
-        std::vector<int> r = py::isinstance<py::int_>(reps) ? std::vector<int>{reps.cast<int>()}
-                                                            : reps.cast<std::vector<int>>();
-        return tile(a, r, sd(s));
-      },
+      [](const array& a, py::object reps, py::object s) { return tile(a, int_list(reps, "tile"), sd(s)); },
       py::arg("a"), py::arg("reps"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
       "Construct an array by repeating a the number of times given by reps.");
   m.def(
@@ -137,12 +138,14 @@ void init_layout_composed(py::module_& m) {
   m.def(
       "roll",
       [](const array& a, py::object shift, py::object axis, py::object s) {
-        Shape sh = py::isinstance<py::int_>(shift) ? Shape{shift.cast<int>()} : shift.cast<Shape>();
+        bool one;
+        auto v = int_list(shift, "roll", &one);
+        Shape sh(v.begin(), v.end());
         auto axes = get_axes(axis);
         if (!axes) {
           return roll(a, sh, sd(s));
         }
-        if (py::isinstance<py::int_>(shift)) {
+        if (one) {
           return roll(a, sh[0], *axes, sd(s));
         }
         return roll(a, sh, *axes, sd(s));

@@ -49,6 +49,21 @@ PYBIND11_MODULE(core, m) {
   m.doc() = "mlx.core: arrays, ops, devices and transforms.";
   m.attr("__version__") = "0.1.0";
   init_constants(m);
+  // A value a binding converts itself (obj.cast<int>()) and cannot hold
+  // raises pybind11's cast_error, which would reach Python as a RuntimeError
+  // naming the C++ type '?': a TypeError as for any argument of the wrong type
+  // (MLX: "incompatible function arguments").
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) {
+        std::rethrow_exception(p);
+      }
+    } catch (const py::cast_error&) {
+      PyErr_SetString(PyExc_TypeError,
+                      "incompatible function arguments: an argument has the wrong type or an int "
+                      "argument is outside the range of its C++ type.");
+    }
+  });
   init_dtype(m);
   init_device(m);
   init_array(m);

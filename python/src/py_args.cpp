@@ -1,4 +1,5 @@
 #include "py_args.h"
+#include "py_args_sequence.h"
 
 #include <limits>
 #include <numeric>
@@ -8,11 +9,19 @@ std::optional<std::vector<int>> get_axes(py::handle axis) {
   if (axis.is_none()) {
     return std::nullopt;
   }
-  if (py::isinstance<py::int_>(axis)) {
-    return std::vector<int>{axis.cast<int>()};
+  int x;
+  if (index_value(axis, x, "axis")) {
+    return std::vector<int>{x};
   }
-  if (py::isinstance<py::sequence>(axis)) {
-    return axis.cast<std::vector<int>>();
+  if (is_sequence(axis)) {
+    std::vector<int> out;
+    for (auto item : py::reinterpret_borrow<py::sequence>(axis)) {
+      if (!index_value(item, x, "axis")) {
+        throw py::type_error("axis must be None, an int or a sequence of ints.");
+      }
+      out.push_back(x);
+    }
+    return out;
   }
   throw py::type_error("axis must be None, an int or a sequence of ints.");
 }
@@ -53,12 +62,9 @@ bool shape_entry(py::handle d, ShapeElem& out, bool in_sequence) {
 } // namespace
 
 int index_arg(py::handle h, const char* op) {
-  if (!py::isinstance<py::float_>(h) && PyIndex_Check(h.ptr())) {
-    auto v = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
-    if (v) {
-      return v.cast<int>();
-    }
-    PyErr_Clear();
+  int x;
+  if (index_value(h, x, op)) {
+    return x;
   }
   std::ostringstream msg;
   msg << op << "(): incompatible function arguments: expected an int, got "
@@ -68,10 +74,10 @@ int index_arg(py::handle h, const char* op) {
 
 Shape get_shape(py::handle shape, const char* op) {
   ShapeElem e;
-  if (!py::isinstance<py::sequence>(shape) && shape_entry(shape, e, false)) {
+  if (!is_sequence(shape) && shape_entry(shape, e, false)) {
     return {e};
   }
-  if (py::isinstance<py::sequence>(shape) && !py::isinstance<py::str>(shape)) {
+  if (is_sequence(shape)) {
     Shape out;
     for (auto d : py::reinterpret_borrow<py::sequence>(shape)) {
       if (!shape_entry(d, e, true)) {

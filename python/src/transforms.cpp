@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "py_args_sequence.h"
 #include "transforms_callable.h"
 #include "trees.h"
 
@@ -248,6 +249,11 @@ py::object grad_call(const GradSpec& spec, py::handle fun, py::args args, py::kw
 // ---- vjp and jvp ----
 
 std::vector<array> to_array_list(py::handle seq, const char* what) {
+  if (!is_sequence(seq) || py::isinstance<array>(seq)) {
+    throw py::type_error(std::string(what) +
+                         "(): incompatible function arguments: expected a list of arrays, got " +
+                         std::string(py::str(py::type::handle_of(seq).attr("__name__"))) + ".");
+  }
   std::vector<array> out;
   for (auto h : py::reinterpret_borrow<py::sequence>(seq)) {
     if (!py::isinstance<array>(h)) {

@@ -48,6 +48,13 @@ struct FloorDivide {
       if (b == 0) {
         return T(0);
       }
+      if constexpr (std::is_signed_v<T>) {
+        // a / -1 traps for the most negative a (the CPU's division
+        // overflows); the quotient wraps instead, as in NumPy and MLX.
+        if (b == T(-1)) {
+          return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(a));
+        }
+      }
       T q = T(a / b);
       if constexpr (std::is_signed_v<T>) {
         if ((a % b != 0) && ((a < 0) != (b < 0))) {
@@ -71,6 +78,11 @@ struct Remainder {
     } else if constexpr (std::is_integral_v<T>) {
       if (b == 0) {
         return T(0);
+      }
+      if constexpr (std::is_signed_v<T>) {
+        if (b == T(-1)) {
+          return T(0); // a % -1 traps for the most negative a
+        }
       }
       T r = T(a % b);
       if constexpr (std::is_signed_v<T>) {

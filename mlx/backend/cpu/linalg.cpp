@@ -1,7 +1,9 @@
 // eval_cpu of the LAPACK-backed primitives (scipy-openblas32's LAPACK,
 // column-major Fortran interface).
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
@@ -356,8 +358,57 @@ int qr(int m, int n, const T* a, T* q, T* r) {
   return info;
 }
 
+// LAPACK's gesdd does not return on some matrices holding inf (3x3 and up,
+// with U and V). What an m x n matrix holds decides before it is called:
+// NaN fails to converge (as gesdd reports, and as MLX raises); inf gives NaN
+// everywhere (as gesdd gives when it returns).
+enum class NonFinite { none, inf, nan };
+template <typename T>
+NonFinite non_finite(const T* a, size_t count) {
+  NonFinite found = NonFinite::none;
+  for (size_t i = 0; i < count; ++i) {
+    double re, im = 0;
+    if constexpr (std::is_same_v<T, complex64_t>) {
+      re = a[i].real();
+      im = a[i].imag();
+    } else {
+      re = static_cast<double>(a[i]);
+    }
+    if (std::isnan(re) || std::isnan(im)) {
+      return NonFinite::nan;
+    }
+    if (std::isinf(re) || std::isinf(im)) {
+      found = NonFinite::inf;
+    }
+  }
+  return found;
+}
+
+// The LAPACK info for a matrix that is not finite (-1 for NaN), filling the
+// outputs with NaN for inf; 1 when the matrix is finite and gesdd must run.
+template <typename T, typename S>
+int svd_non_finite(int m, int n, const T* a, T* u, S* s, T* vt) {
+  auto kind = non_finite(a, size_t(m) * n);
+  if (kind == NonFinite::none) {
+    return 1;
+  }
+  if (kind == NonFinite::nan) {
+    return -1;
+  }
+  const S nan = std::numeric_limits<S>::quiet_NaN();
+  std::fill(s, s + std::min(m, n), nan);
+  if (u) {
+    std::fill(u, u + size_t(m) * m, T(nan));
+    std::fill(vt, vt + size_t(n) * n, T(nan));
+  }
+  return 0;
+}
+
 template <typename T>
 int svd(int m, int n, const T* a, T* u, T* s, T* vt) {
+  if (int r = svd_non_finite(m, n, a, u, s, vt); r != 1) {
+    return r;
+  }
   char jobz = u ? 'A' : 'N';
   int k = std::min(m, n), info = 0, lwork = -1;
   std::vector<T> col(size_t(m) * n), ucol(u ? size_t(m) * m : 1), vtcol(u ? size_t(n) * n : 1);
@@ -456,6 +507,9 @@ int eig_complex(int n, const complex64_t* a, complex64_t* w, complex64_t* v) {
 // svd of a complex64 m x n matrix (cgesdd): a = u diag(s) vt, with vt the
 // conjugate transpose of V.
 int svd_complex(int m, int n, const complex64_t* a, complex64_t* u, float* s, complex64_t* vt) {
+  if (int r = svd_non_finite(m, n, a, u, s, vt); r != 1) {
+    return r;
+  }
   char jobz = u ? 'A' : 'N';
   int k = std::min(m, n), mx = std::max(m, n), info = 0, lwork = -1;
   std::vector<complex64_t> col(size_t(m) * n), ucol(u ? size_t(m) * m : 1), vtcol(u ? size_t(n) * n : 1);
