@@ -1,0 +1,37 @@
+// Kernels of quantized products: decoding groups of packed codes, and the
+// fused decode-and-dot matrix-vector product (quantized_kernels.cpp).
+#pragma once
+
+#include <cstdint>
+
+namespace mlx::core::cpu::qk {
+
+// The rows of one quantized matrix: row r's words at w + r * row_words, its
+// groups' parameters at index r * row_groups + g (affine: float scales and
+// biases; fp modes: uint8 scale codes).
+struct Rows {
+  const uint32_t* w;
+  int64_t row_words;
+  const float* scales;
+  const float* biases;
+  const uint8_t* codes;
+  int64_t row_groups;
+};
+
+// out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words.
+void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
+
+// out[i] = scale * fp4(code_i) (e2m1), 8 codes per word, low nibble first.
+void decode_fp4(const uint32_t* words, int n, float scale, float* out);
+
+// out[i] = scale * table[byte_i], 4 bytes per word, low byte first.
+void decode_lut8(const uint32_t* words, const float* table, int n, float scale, float* out);
+
+// y[m * N + r] = sum_k x[m * K + k] * w_hat[r, k] for rows r in [r0, r1)
+// and m < M. kind: 0 affine (xsums: per (m, group) sums of x), 1 e8m0
+// scales, 2 e4m3 scales; scale_table maps scale codes to values, fp8 the
+// fp8 codes (bits 8) to values.
+void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M, int K,
+         int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8);
+
+} // namespace mlx::core::cpu::qk
