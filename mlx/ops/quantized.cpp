@@ -6,6 +6,7 @@
 #include "mlx/quantized.h"
 
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 #include "mlx/ops.h"
@@ -122,7 +123,8 @@ void check_packed(const char* op, const array& w, const array& scales, int group
          shape_str(w.shape()), ", scales with ", shape_str(scales.shape()), ".");
   }
   if (int64_t(w.shape(-1)) * 32 / bits != int64_t(scales.shape(-1)) * group_size) {
-    fail(op, "The shapes of the weight and scales are incompatible based on bits and group_size. w.shape() == ",
+    fail(op,
+         "The shapes of the weight and scales are incompatible based on bits and group_size. w.shape() == ",
          shape_str(w.shape()), " and scales.shape() == ", shape_str(scales.shape()),
          " with group_size=", group_size, " and bits=", bits);
   }
@@ -130,7 +132,8 @@ void check_packed(const char* op, const array& w, const array& scales, int group
 
 // The inner and outer sizes of the dequantized matrix, checked against x.
 std::pair<int, int> matmul_dims(const char* op, const array& x, const array& w, const array& scales,
-                                const std::optional<array>& biases, bool transpose, int group_size, int bits) {
+                                const std::optional<array>& biases, bool transpose, int group_size,
+                                int bits) {
   check_packed(op, w, scales, group_size, bits, biases);
   int unpacked = static_cast<int>(int64_t(w.shape(-1)) * 32 / bits);
   int inner = transpose ? unpacked : w.shape(-2);
@@ -212,8 +215,8 @@ array unpack_codes(const array& w, int bits, StreamOrDevice s) {
 
 // The 16 fp4 (e2m1) values by code.
 array fp4_table(Dtype t) {
-  return array({+0.0f, +0.5f, +1.0f, +1.5f, +2.0f, +3.0f, +4.0f, +6.0f, -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f,
-                -4.0f, -6.0f},
+  return array({+0.0f, +0.5f, +1.0f, +1.5f, +2.0f, +3.0f, +4.0f, +6.0f, -0.0f, -0.5f, -1.0f, -1.5f, -2.0f,
+                -3.0f, -4.0f, -6.0f},
                t);
 }
 
@@ -228,7 +231,8 @@ std::vector<array> fp_quantize(const array& w, int group_size, int bits, QuantMo
   auto wq = reshape(w, {-1, group_size}, s);
   auto scales = divide(max(abs(wq, s), -1, true, s), array(maxval, w.dtype()), s);
   if (m == QuantMode::Nvfp4) {
-    auto encode = global_scale ? divide(array(448.0f * 6.0f, float32), *global_scale, s) : array(1.0f, float32);
+    auto encode =
+        global_scale ? divide(array(448.0f * 6.0f, float32), *global_scale, s) : array(1.0f, float32);
     scales = to_fp8(multiply(scales, encode, s), s);
     wq = multiply(divide(wq, from_fp8(scales, w.dtype(), s), s), encode, s);
   } else {
@@ -236,7 +240,8 @@ std::vector<array> fp_quantize(const array& w, int group_size, int bits, QuantMo
     // when the mantissa is not zero), 0 where s is 0.
     auto z = array(0, scales.dtype());
     auto sb = view(astype(scales, float32, s), uint32, s);
-    auto e = subtract(astype(bitwise_and(right_shift(sb, u32(23), s), u32(0xFF), s), int32, s), array(127), s);
+    auto e =
+        subtract(astype(bitwise_and(right_shift(sb, u32(23), s), u32(0xFF), s), int32, s), array(127), s);
     e = add(e, astype(not_equal(bitwise_and(sb, u32(0x7FFFFF), s), u32(0), s), int32, s), s);
     e = where(equal(scales, z, s), z, astype(e, scales.dtype(), s), s);
     wq = divide(wq, power(array(2.0f, w.dtype()), e, s), s);
@@ -253,8 +258,8 @@ std::vector<array> fp_quantize(const array& w, int group_size, int bits, QuantMo
   return {reshape(wq, new_shape, s), reshape(scales, new_shape, s)};
 }
 
-array fp_dequantize(const array& w, const array& scales, int group_size, int bits, Dtype out_type, QuantMode m,
-                    const std::optional<array>& global_scale, StreamOrDevice s) {
+array fp_dequantize(const array& w, const array& scales, int group_size, int bits, Dtype out_type,
+                    QuantMode m, const std::optional<array>& global_scale, StreamOrDevice s) {
   Shape out_shape = w.shape();
   out_shape.back() = static_cast<int>(int64_t(w.shape(-1)) * 32 / bits);
   array out = bits == 4 ? take(fp4_table(out_type), unpack_codes(w, 4, s), 0, s)
@@ -262,7 +267,8 @@ array fp_dequantize(const array& w, const array& scales, int group_size, int bit
   out = reshape(out, {-1, group_size}, s);
   auto sc = reshape(scales, {-1, 1}, s);
   if (m == QuantMode::Nvfp4) {
-    auto inv = global_scale ? divide(*global_scale, array(448.0f * 6.0f, out_type), s) : array(1.0f, out_type);
+    auto inv =
+        global_scale ? divide(*global_scale, array(448.0f * 6.0f, out_type), s) : array(1.0f, out_type);
     sc = multiply(from_fp8(sc, out_type, s), inv, s);
   } else {
     sc = power(array(2.0f, out_type), subtract(astype(sc, out_type, s), array(127, out_type), s), s);
@@ -305,14 +311,16 @@ const char* quant_mode_name(QuantMode m) {
 }
 
 std::vector<array> quantize(const array& w, std::optional<int> group_size_, std::optional<int> bits_,
-                            const std::string& mode, const std::optional<array>& global_scale, StreamOrDevice s) {
+                            const std::string& mode, const std::optional<array>& global_scale,
+                            StreamOrDevice s) {
   auto m = mode_from_string(mode, "quantize");
   auto [group_size, bits] = params_of(m, group_size_, bits_);
   if (!is_floating_point(w.dtype())) {
     fail("quantize", "Only real floating types can be quantized but w has type ", w.dtype(), ".");
   }
   if (w.ndim() < 2) {
-    fail("quantize", "The matrix to be quantized must have at least 2 dimension but it has only ", w.ndim(), ".");
+    fail("quantize", "The matrix to be quantized must have at least 2 dimension but it has only ", w.ndim(),
+         ".");
   }
   if (w.shape(-1) % group_size != 0) {
     fail("quantize", "The last dimension of the matrix needs to be divisible by the quantization group size ",
@@ -350,8 +358,8 @@ array dequantize(const array& w, const array& scales, const std::optional<array>
     fail("dequantize", "The matrix should be given as a uint32");
   }
   if (w.ndim() < 2) {
-    fail("dequantize", "The matrix to be dequantized must have at least 2 dimension but it has only ", w.ndim(),
-         ".");
+    fail("dequantize", "The matrix to be dequantized must have at least 2 dimension but it has only ",
+         w.ndim(), ".");
   }
   check_global_scale("dequantize", m, global_scale);
   const char* what = m == QuantMode::Affine ? "scales and biases" : "scales";
@@ -391,9 +399,9 @@ array dequantize(const array& w, const array& scales, const std::optional<array>
   return astype(reshape(out, out_shape, s), out_type, s);
 }
 
-array quantized_matmul(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
-                       bool transpose, std::optional<int> group_size_, std::optional<int> bits_,
-                       const std::string& mode, StreamOrDevice s) {
+array quantized_matmul(const array& x, const array& w, const array& scales,
+                       const std::optional<array>& biases, bool transpose, std::optional<int> group_size_,
+                       std::optional<int> bits_, const std::string& mode, StreamOrDevice s) {
   auto m = mode_from_string(mode, "quantized_matmul");
   Dtype t = check_mode_types("quantized_matmul", m, scales, biases, std::nullopt, mode);
   auto [group_size, bits] = params_of(m, group_size_, bits_);
@@ -419,8 +427,8 @@ array quantized_matmul(const array& x, const array& w, const array& scales, cons
 
 array gather_qmm(const array& x, const array& w, const array& scales, const std::optional<array>& biases,
                  const std::optional<array>& lhs_indices_, const std::optional<array>& rhs_indices_,
-                 bool transpose, std::optional<int> group_size_, std::optional<int> bits_, const std::string& mode,
-                 bool, StreamOrDevice s) {
+                 bool transpose, std::optional<int> group_size_, std::optional<int> bits_,
+                 const std::string& mode, bool, StreamOrDevice s) {
   if (!lhs_indices_ && !rhs_indices_) {
     return quantized_matmul(x, w, scales, biases, transpose, group_size_, bits_, mode, s);
   }
@@ -453,9 +461,10 @@ array gather_qmm(const array& x, const array& w, const array& scales, const std:
   return quantized_matmul(astype(xs, t, s), ws, ss, bs, transpose, group_size, bits, mode, s);
 }
 
-array qqmm(const array& x_in, const array& w, const std::optional<array>& scales, std::optional<int> group_size_,
-           std::optional<int> bits_, const std::string& mode, const std::optional<array>& global_scale_x,
-           const std::optional<array>& global_scale_w, StreamOrDevice s) {
+array qqmm(const array& x_in, const array& w, const std::optional<array>& scales,
+           std::optional<int> group_size_, std::optional<int> bits_, const std::string& mode,
+           const std::optional<array>& global_scale_x, const std::optional<array>& global_scale_w,
+           StreamOrDevice s) {
   auto m = mode_from_string(mode, "qqmm");
   auto [group_size, bits] = params_of(m, group_size_, bits_);
   if (m != QuantMode::Nvfp4 && m != QuantMode::Mxfp8) {
@@ -463,16 +472,19 @@ array qqmm(const array& x_in, const array& w, const std::optional<array>& scales
   }
   array x = x_in.ndim() == 1 ? expand_dims(x_in, 0, s) : x_in;
   if (x.ndim() > 2 || w.ndim() > 2) {
-    fail("qqmm", "Only 2D inputs are supported but x.ndim() == ", x.ndim(), " and w.ndim() == ", w.ndim(), ".");
+    fail("qqmm", "Only 2D inputs are supported but x.ndim() == ", x.ndim(), " and w.ndim() == ", w.ndim(),
+         ".");
   }
   if (!is_floating_point(x.dtype()) || x.dtype() == float64) {
-    fail("qqmm", "Only real floating types except float64 are supported but first argument dtype == ", x.dtype(),
+    fail("qqmm",
+         "Only real floating types except float64 are supported but first argument dtype == ", x.dtype(),
          ".");
   }
   check_global_scale("qqmm", m, global_scale_x);
   check_global_scale("qqmm", m, global_scale_w);
   if (m == QuantMode::Nvfp4 && global_scale_x.has_value() != global_scale_w.has_value()) {
-    fail("qqmm", "For nvfp4 mode, either both global_scale_x and global_scale_w must be provided, or neither.");
+    fail("qqmm",
+         "For nvfp4 mode, either both global_scale_x and global_scale_w must be provided, or neither.");
   }
   array w_q = w;
   std::optional<array> w_s = scales;
@@ -483,8 +495,9 @@ array qqmm(const array& x_in, const array& w, const std::optional<array>& scales
     matmul_dims("qqmm", x, w, *scales, std::nullopt, true, group_size, bits);
   } else {
     if (!is_floating_point(w.dtype()) || w.dtype() == float64) {
-      fail("qqmm", "Only real floating types except float64 are supported but second argument dtype == ",
-           w.dtype(), ".");
+      fail("qqmm",
+           "Only real floating types except float64 are supported but second argument dtype == ", w.dtype(),
+           ".");
     }
     if (x.shape(-1) != w.shape(-1)) {
       fail("qqmm", "Last dimension of first input with shape ", shape_str(x.shape()),
@@ -498,9 +511,10 @@ array qqmm(const array& x_in, const array& w, const std::optional<array>& scales
   auto xq = quantize(x, group_size, bits, mode, global_scale_x, s);
   auto x_hat = dequantize(xq[0], xq[1], std::nullopt, group_size, bits, mode, global_scale_x, float32, s);
   array out = global_scale_w
-                  ? matmul(x_hat, swapaxes(dequantize(w_q, *w_s, std::nullopt, group_size, bits, mode,
-                                                      global_scale_w, float32, s),
-                                           -1, -2, s),
+                  ? matmul(x_hat,
+                           swapaxes(dequantize(w_q, *w_s, std::nullopt, group_size, bits, mode,
+                                               global_scale_w, float32, s),
+                                    -1, -2, s),
                            s)
                   : quantized_matmul(x_hat, w_q, *w_s, std::nullopt, true, group_size, bits, mode, s);
   out = astype(out, x.dtype(), s);
@@ -536,17 +550,34 @@ array from_fp8(const array& x, Dtype t, StreamOrDevice s) {
   if (!is_floating_point(t)) {
     fail("from_fp8", "Only real floating types are supported but dtype == ", t, ".");
   }
-  // The 256 values, looked up.
-  std::vector<float> table(256);
+  // The 256 values, looked up in a table of the output type (so that the
+  // NaN codes 0x7f and 0xff carry MLX's bits: float32 0x7ff00000 and
+  // 0xfff00000, float16 0x7d00 and 0xfd00, bfloat16 0x7fc0 for both).
+  std::vector<float> values(256);
   for (int b = 0; b < 256; ++b) {
     int e = (b >> 3) & 0xF, mant = b & 7;
-    float v = (b & 0x7F) == 0x7F ? std::nanf("")
-              : e == 0           ? std::ldexp(float(mant), -9)
-                                 : std::ldexp(1.0f + mant / 8.0f, e - 7);
-    table[b] = (b & 0x80) ? -v : v;
+    float v = e == 0 ? std::ldexp(float(mant), -9) : std::ldexp(1.0f + mant / 8.0f, e - 7);
+    values[b] = (b & 0x80) ? -v : v;
   }
-  array values(table.begin(), Shape{256}, float32);
-  return astype(take(values, astype(x, int32, s), 0, s), t, s);
+  auto lookup = [&](const array& table) { return take(table, astype(x, int32, s), 0, s); };
+  if (t == float16 || t == bfloat16) {
+    std::vector<uint16_t> bits(256);
+    for (int b = 0; b < 256; ++b) {
+      if (t == float16) {
+        float16_t h = static_cast<float16_t>(values[b]);
+        std::memcpy(&bits[b], &h, 2);
+      } else {
+        bits[b] = bfloat16_t(values[b]).bits;
+      }
+    }
+    bits[0x7F] = t == float16 ? 0x7D00 : 0x7FC0;
+    bits[0xFF] = t == float16 ? 0xFD00 : 0x7FC0;
+    return lookup(view(array(bits.begin(), Shape{256}, uint16), t, s));
+  }
+  uint32_t nan_bits[2] = {0x7ff00000u, 0xfff00000u};
+  std::memcpy(&values[0x7F], &nan_bits[0], 4);
+  std::memcpy(&values[0xFF], &nan_bits[1], 4);
+  return astype(lookup(array(values.begin(), Shape{256}, float32)), t, s);
 }
 
 } // namespace mlx::core

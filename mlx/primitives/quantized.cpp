@@ -31,8 +31,8 @@ array quantized_matmul_node(std::vector<array> inputs, Dtype out_type, int outer
                             QuantMode mode, bool transpose, Stream s) {
   Shape shape = inputs[0].shape();
   shape.back() = outer;
-  return detail::make_node<QuantizedMatmul>(std::move(shape), out_type, std::move(inputs), s, group_size, bits,
-                                            mode, transpose);
+  return detail::make_node<QuantizedMatmul>(std::move(shape), out_type, std::move(inputs), s, group_size,
+                                            bits, mode, transpose);
 }
 
 // ---- Quantize: piecewise constant in w, so its derivatives are zero.
@@ -92,14 +92,15 @@ array dense_product(const QuantizedMatmul& p, const array& x, const array& w, co
 
 } // namespace
 
-std::vector<array> QuantizedMatmul::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                                        const std::vector<int>& argnums, const std::vector<array>&) {
+std::vector<array> QuantizedMatmul::vjp(const std::vector<array>& primals,
+                                        const std::vector<array>& cotangents, const std::vector<int>& argnums,
+                                        const std::vector<array>&) {
   auto s = stream();
   bool affine = mode_ == QuantMode::Affine;
   std::optional<array> biases = affine ? std::optional<array>(primals[3]) : std::nullopt;
   const array& cot = cotangents[0];
   std::vector<array> out;
-  std::optional<array> dw;  // d(dequantized w), grouped: (..., rows, groups, group_size)
+  std::optional<array> dw; // d(dequantized w), grouped: (..., rows, groups, group_size)
   bool w_asked = false;
   for (int arg : argnums) {
     if (arg == 0) {
@@ -122,7 +123,8 @@ std::vector<array> QuantizedMatmul::vjp(const std::vector<array>& primals, const
         continue;
       }
       std::ostringstream msg;
-      msg << "[QuantizedMatmul::vjp] no gradient wrt scales in " << quant_mode_name(mode_) << " quantization.";
+      msg << "[QuantizedMatmul::vjp] no gradient wrt scales in " << quant_mode_name(mode_)
+          << " quantization.";
       throw std::invalid_argument(msg.str());
     }
     if (!dw) {
@@ -191,7 +193,8 @@ std::pair<std::vector<array>, std::vector<int>> QuantizedMatmul::vmap(const std:
     if (inputs.size() > 3) {
       biases = inputs[3];
     }
-    return {{quantized_matmul(x, inputs[1], inputs[2], biases, transpose_, group_size_, bits_, mode, s)}, {0}};
+    return {{quantized_matmul(x, inputs[1], inputs[2], biases, transpose_, group_size_, bits_, mode, s)},
+            {0}};
   }
   std::vector<array> in;
   for (size_t i = 0; i < inputs.size(); ++i) {

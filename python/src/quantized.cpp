@@ -8,9 +8,8 @@ void init_quantized(py::module_& m) {
   m.def(
       "quantize",
       [](const array& w, std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
-         std::optional<array> global_scale, py::object s) {
-        return quantize(w, group_size, bits, mode, global_scale, to_stream_or_device(s));
-      },
+         std::optional<array> global_scale,
+         py::object s) { return quantize(w, group_size, bits, mode, global_scale, to_stream_or_device(s)); },
       py::arg("w"), py::pos_only(), py::arg("group_size") = py::none(), py::arg("bits") = py::none(),
       py::arg("mode") = "affine", py::kw_only(), py::arg("global_scale") = py::none(),
       py::arg("stream") = py::none(),
@@ -20,7 +19,8 @@ void init_quantized(py::module_& m) {
       [](const array& w, const array& scales, std::optional<array> biases, std::optional<int> group_size,
          std::optional<int> bits, const std::string& mode, std::optional<array> global_scale,
          std::optional<Dtype> dtype, py::object s) {
-        return dequantize(w, scales, biases, group_size, bits, mode, global_scale, dtype, to_stream_or_device(s));
+        return dequantize(w, scales, biases, group_size, bits, mode, global_scale, dtype,
+                          to_stream_or_device(s));
       },
       py::arg("w"), py::pos_only(), py::arg("scales"), py::arg("biases") = py::none(),
       py::arg("group_size") = py::none(), py::arg("bits") = py::none(), py::arg("mode") = "affine",
@@ -30,7 +30,8 @@ void init_quantized(py::module_& m) {
       "quantized_matmul",
       [](const array& x, const array& w, const array& scales, std::optional<array> biases, bool transpose,
          std::optional<int> group_size, std::optional<int> bits, const std::string& mode, py::object s) {
-        return quantized_matmul(x, w, scales, biases, transpose, group_size, bits, mode, to_stream_or_device(s));
+        return quantized_matmul(x, w, scales, biases, transpose, group_size, bits, mode,
+                                to_stream_or_device(s));
       },
       py::arg("x"), py::arg("w"), py::pos_only(), py::arg("scales"), py::arg("biases") = py::none(),
       py::arg("transpose") = true, py::arg("group_size") = py::none(), py::arg("bits") = py::none(),
@@ -67,7 +68,8 @@ void init_quantized(py::module_& m) {
       py::kw_only(), py::arg("stream") = py::none(),
       "Convert the array to fp8 (e4m3) from another floating-point type (uint8 result).");
   m.def(
-      "from_fp8", [](const array& x, Dtype t, py::object s) { return from_fp8(x, t, to_stream_or_device(s)); },
+      "from_fp8",
+      [](const array& x, Dtype t, py::object s) { return from_fp8(x, t, to_stream_or_device(s)); },
       py::arg("x"), py::arg("dtype") = bfloat16, py::kw_only(), py::arg("stream") = py::none(),
       "Convert the array from fp8 (e4m3, uint8) to another floating-point type.");
 }

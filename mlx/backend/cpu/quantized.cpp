@@ -112,7 +112,7 @@ struct Problem {
   int group_size, bits;
   QuantMode mode;
   bool transpose;
-  int M, N, K;  // x (M, K), output (M, N)
+  int M, N, K; // x (M, K), output (M, N)
 };
 
 // The 256 fp8 (e4m3fn) values and the e8m0 scales, by code.
@@ -147,7 +147,7 @@ struct QMatrix {
   const uint32_t* w;
   const float* scales;  // affine
   const float* biases;  // affine
-  const uint8_t* codes;  // fp modes: scale codes
+  const uint8_t* codes; // fp modes: scale codes
   int64_t row_words, row_groups;
 };
 
@@ -168,8 +168,8 @@ void decode_group(const Problem& p, const QMatrix& q, int64_t r, int64_t g, floa
 }
 
 // Rows [r0, r1) of the dequantized matrix into out (row stride ld).
-void decode_rows(const Problem& p, const QMatrix& q, int64_t r0, int64_t r1, int64_t g0, int64_t g1, float* out,
-                 int64_t ld) {
+void decode_rows(const Problem& p, const QMatrix& q, int64_t r0, int64_t r1, int64_t g0, int64_t g1,
+                 float* out, int64_t ld) {
   for (int64_t r = r0; r < r1; ++r) {
     for (int64_t g = g0; g < g1; ++g) {
       decode_group(p, q, r, g, out + (r - r0) * ld + (g - g0) * p.group_size);
@@ -199,8 +199,8 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max(1, K));
     cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
       cpu::qk::Rows rows{q.w, q.row_words, q.scales, q.biases, q.codes, q.row_groups};
-      cpu::qk::qmv(p.mode == QuantMode::Affine ? 0 : (p.mode == QuantMode::Nvfp4 ? 2 : 1), p.bits, p.group_size,
-                   rows, x, xsums.data(), M, K, N, int64_t(n0), int64_t(n1), y,
+      cpu::qk::qmv(p.mode == QuantMode::Affine ? 0 : (p.mode == QuantMode::Nvfp4 ? 2 : 1), p.bits,
+                   p.group_size, rows, x, xsums.data(), M, K, N, int64_t(n0), int64_t(n1), y,
                    p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values(), fp8_values());
     });
     return;

@@ -146,8 +146,8 @@ void decode_lut8(const uint32_t* words, const float* table, int n, float scale, 
   }
 }
 
-void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M, int K,
-         int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8) {
+void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
+         int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8) {
   if (kind == 0 && bits == 4) {
     qmv_rows<4>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
   } else if (kind == 0 && bits == 8) {

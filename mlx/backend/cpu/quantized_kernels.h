@@ -31,7 +31,7 @@ void decode_lut8(const uint32_t* words, const float* table, int n, float scale, 
 // and m < M. kind: 0 affine (xsums: per (m, group) sums of x), 1 e8m0
 // scales, 2 e4m3 scales; scale_table maps scale codes to values, fp8 the
 // fp8 codes (bits 8) to values.
-void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M, int K,
-         int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8);
+void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
+         int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8);
 
 } // namespace mlx::core::cpu::qk
