@@ -164,15 +164,18 @@ def test_layouts_and_edge_shapes():
 
 
 @pytest.mark.parametrize("transpose", [True, False])
-@pytest.mark.parametrize("bits", [3, 4, 8])
+@pytest.mark.parametrize("bits", [2, 3, 4, 8])
 @pytest.mark.parametrize("m", [1, 3, 20])
-def test_quantized_matmul_against_numpy(transpose, bits, m):
+@pytest.mark.parametrize("k", [64, 96])
+def test_quantized_matmul_against_numpy(transpose, bits, m, k):
+    # m <= 8 with k a multiple of the SIMD block runs the fused AVX2 kernel,
+    # other m and k the reference kernel or the BLAS path.
     rng = np.random.default_rng(m * bits)
-    shape = (48, 64) if transpose else (64, 96)
+    shape = (48, k) if transpose else (k, 96)
     w = mx.array(rng.normal(size=shape).astype(np.float32))
     q, s, b = mx.quantize(w, 32, bits)
     wh = np.array(mx.dequantize(q, s, b, 32, bits), np.float64)
-    x = rng.normal(size=(2, m, 64)).astype(np.float32)
+    x = rng.normal(size=(2, m, k)).astype(np.float32)
     out = mx.quantized_matmul(mx.array(x), q, s, b, transpose, 32, bits)
     expect = x @ (wh.T if transpose else wh)
     np.testing.assert_allclose(np.array(out), expect, rtol=1e-4, atol=1e-4)
@@ -221,6 +224,21 @@ def test_gather_qmm_against_loop():
     # no indices: a plain quantized_matmul
     same(mx.gather_qmm(x[:4], q, s, b), mx.quantized_matmul(x[:4], q, s, b))
     assert_raises(lambda: mx.gather_qmm(x, q, s, b, rhs_indices=mx.array([0.5])), ValueError, "[gather_qmm]")
+
+
+@pytest.mark.parametrize("mode", FP_MODES)
+@pytest.mark.parametrize("k", [64, 96])
+def test_fp_quantized_matmul_against_dequantized(mode, k):
+    rng = np.random.default_rng(k)
+    w = mx.array(rng.normal(size=(40, k)).astype(np.float32))
+    q, s = mx.quantize(w, mode=mode)
+    wh = mx.dequantize(q, s, mode=mode, dtype=mx.float32)
+    for m in [1, 5, 12]:
+        x = mx.array(rng.normal(size=(m, k)).astype(np.float32))
+        close(mx.quantized_matmul(x, q, s, mode=mode), x @ wh.T, 1e-4)
+        qt, st = mx.quantize(mx.array(rng.normal(size=(k, 64)).astype(np.float32)), mode=mode)
+        wt = mx.dequantize(qt, st, mode=mode, dtype=mx.float32)
+        close(mx.quantized_matmul(x, qt, st, transpose=False, mode=mode), x @ wt, 1e-4)
 
 
 def test_qqmm_vector():

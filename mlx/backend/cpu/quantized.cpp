@@ -180,7 +180,7 @@ void decode_rows(const Problem& p, const QMatrix& q, int64_t r0, int64_t r1, int
 // y (M, N) = x (M, K) times the matrix, for one batch entry.
 void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
   int M = p.M, N = p.N, K = p.K;
-  if (p.transpose && M <= 4) {
+  if (p.transpose && M <= 8) {
     // Few rows: fused decode-and-dot, output rows split over the pool.
     std::vector<float> xsums;
     if (p.mode == QuantMode::Affine) {
@@ -197,6 +197,18 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
       }
     }
     int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max(1, K));
+    int kind = p.mode == QuantMode::Affine ? 0 : (p.mode == QuantMode::Nvfp4 ? 2 : 1);
+    const float* scale_table = p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values();
+    if (cpu::qk::fast_qmv_supported(kind, p.bits, p.group_size, K)) {
+      std::vector<float> xp(size_t(M) * K);
+      cpu::qk::fast_qmv_reorder(p.bits, x, M, K, xp.data());
+      cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
+        cpu::qk::Rows rows{q.w, q.row_words, q.scales, q.biases, q.codes, q.row_groups};
+        cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp.data(), xsums.data(), M, K, N, int64_t(n0),
+                          int64_t(n1), y, scale_table);
+      });
+      return;
+    }
     cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
       cpu::qk::Rows rows{q.w, q.row_words, q.scales, q.biases, q.codes, q.row_groups};
       cpu::qk::qmv(p.mode == QuantMode::Affine ? 0 : (p.mode == QuantMode::Nvfp4 ? 2 : 1), p.bits,

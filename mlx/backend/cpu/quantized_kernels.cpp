@@ -160,3 +160,169 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
 }
 
 } // namespace mlx::core::cpu::qk
+
+// ---- AVX2: 8 words per load; lane l decodes word l's codes one shift at a
+// time, so x is read in the matching order (fast_qmv_reorder).
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+namespace mlx::core::cpu::qk {
+
+namespace {
+
+__attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+// The scale of each lane's word: one group per block (broadcast), or 2 or
+// 4 groups (words_per_group 4 or 2), spread over the lanes by a permute.
+__attribute__((target("avx2,fma"))) inline __m256 lane_scales(const float* s, int64_t word0, int wpg_shift) {
+  const float* p = s + (word0 >> wpg_shift);
+  if (wpg_shift >= 3) {
+    return _mm256_set1_ps(*p);
+  }
+  __m128 few =
+      wpg_shift == 2 ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))) : _mm_loadu_ps(p);
+  __m256i idx = _mm256_srli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), wpg_shift);
+  return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(few), idx);
+}
+
+// kind 0: affine codes of B bits; kind 1/2: fp4 codes (B = 4) with scale
+// codes looked up in scale_table.
+template <int B, bool FP4>
+__attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
+                                                   const float* xsums, int M, int K, int N, int64_t r0,
+                                                   int64_t r1, float* y, const float* scale_table) {
+  constexpr int per = 32 / B;
+  constexpr int blk = 8 * per;
+  const int wpg = group_size * B / 32;
+  const int wpg_shift = __builtin_ctz(wpg);
+  const int groups = K / group_size;
+  const int nblk = K / blk;
+  const __m256i mask = _mm256_set1_epi32((1 << B) - 1);
+  const __m256 lut = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
+  float gscale[64];
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint32_t* wr = rows.w + r * rows.row_words;
+    const float* sr;
+    if constexpr (FP4) {
+      // Scale codes decoded once per row (at most 64 per stack chunk).
+      sr = gscale;
+    } else {
+      sr = rows.scales + r * rows.row_groups;
+    }
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int g_base = 0;
+    for (int b = 0; b < nblk; ++b) {
+      if constexpr (FP4) {
+        int g = (b * 8) >> wpg_shift;
+        if (b == 0 || g + 8 > g_base + 64) {
+          g_base = g;
+          int n = std::min(64, groups - g_base);
+          for (int i = 0; i < n; ++i) {
+            gscale[i] = scale_table[rows.codes[r * rows.row_groups + g_base + i]];
+          }
+        }
+      }
+      int64_t word0 = int64_t(b) * 8;
+      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
+      __m256 s = lane_scales(sr, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
+      __m256 q[per];
+      for (int j = 0; j < per; ++j) {
+        __m256i c = _mm256_and_si256(_mm256_srli_epi32(v, j * B), mask);
+        if constexpr (FP4) {
+          __m256 mag = _mm256_permutevar8x32_ps(lut, c);
+          __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(c, 3), 31);
+          q[j] = _mm256_xor_ps(mag, _mm256_castsi256_ps(sign));
+        } else {
+          q[j] = _mm256_cvtepi32_ps(c);
+        }
+      }
+      for (int m = 0; m < M; ++m) {
+        const float* xb = xp + int64_t(m) * K + int64_t(b) * blk;
+        __m256 part = _mm256_mul_ps(q[0], _mm256_loadu_ps(xb));
+        for (int j = 1; j < per; ++j) {
+          part = _mm256_fmadd_ps(q[j], _mm256_loadu_ps(xb + j * 8), part);
+        }
+        acc[m] = _mm256_fmadd_ps(s, part, acc[m]);
+      }
+    }
+    for (int m = 0; m < M; ++m) {
+      float t = hsum(acc[m]);
+      if constexpr (!FP4) {
+        const float* br = rows.biases + r * rows.row_groups;
+        const float* xs = xsums + int64_t(m) * groups;
+        for (int g = 0; g < groups; ++g) {
+          t += br[g] * xs[g];
+        }
+      }
+      y[int64_t(m) * N + r] = t;
+    }
+  }
+}
+
+} // namespace
+
+bool fast_qmv_supported(int kind, int bits, int group_size, int K) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!avx2 || group_size * bits / 32 < 2) {
+    return false;
+  }
+  if (kind == 0) {
+    return (bits == 2 || bits == 4 || bits == 8) && K % (8 * 32 / bits) == 0;
+  }
+  return bits == 4 && K % 64 == 0;
+}
+
+void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp) {
+  int per = 32 / bits, blk = 8 * per;
+  for (int m = 0; m < M; ++m) {
+    const float* xr = x + int64_t(m) * K;
+    float* out = xp + int64_t(m) * K;
+    for (int b = 0; b < K / blk; ++b) {
+      for (int j = 0; j < per; ++j) {
+        for (int l = 0; l < 8; ++l) {
+          out[b * blk + j * 8 + l] = xr[b * blk + l * per + j];
+        }
+      }
+    }
+  }
+}
+
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
+              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table) {
+  for (int m0 = 0; m0 < M; m0 += 4) {
+    int mc = std::min(4, M - m0);
+    const float* xpm = xp + int64_t(m0) * K;
+    float* ym = y + int64_t(m0) * N;
+    if (kind != 0) {
+      fast_rows<4, true>(group_size, rows, xpm, nullptr, mc, K, N, r0, r1, ym, scale_table);
+      continue;
+    }
+    const float* xs = xsums + int64_t(m0) * (K / group_size);
+    if (bits == 2) {
+      fast_rows<2, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+    } else if (bits == 4) {
+      fast_rows<4, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+    } else {
+      fast_rows<8, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+    }
+  }
+}
+
+} // namespace mlx::core::cpu::qk
+
+#else
+
+namespace mlx::core::cpu::qk {
+bool fast_qmv_supported(int, int, int, int) { return false; }
+void fast_qmv_reorder(int, const float*, int, int, float*) {}
+void fast_qmv(int, int, int, const Rows&, const float*, const float*, int, int, int, int64_t, int64_t, float*,
+              const float*) {}
+} // namespace mlx::core::cpu::qk
+
+#endif

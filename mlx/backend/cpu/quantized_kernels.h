@@ -34,4 +34,13 @@ void decode_lut8(const uint32_t* words, const float* table, int n, float scale, 
 void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
          int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8);
 
+// The AVX2 matrix-vector path (rows of packed words read 8 words at a time,
+// lane l holding word l's codes): whether it covers the case, and x
+// reordered for it (xp[m][blk + j * 8 + l] = x[m][blk + l * per + j], per =
+// 32 / bits codes per word, blocks of 8 * per elements).
+bool fast_qmv_supported(int kind, int bits, int group_size, int K);
+void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp);
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
+              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table);
+
 } // namespace mlx::core::cpu::qk
