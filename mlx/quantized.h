@@ -57,6 +57,16 @@ array qqmm(const array& x, const array& w, const std::optional<array>& scales = 
            const std::string& mode = "nvfp4", const std::optional<array>& global_scale_x = std::nullopt,
            const std::optional<array>& global_scale_w = std::nullopt, StreamOrDevice s = {});
 
+// qqmm of x[lhs_indices] with w[rhs_indices] (as gather_qmm).
+array gather_qqmm(const array& x, const array& w, const std::optional<array>& scales = std::nullopt,
+                  const std::optional<array>& lhs_indices = std::nullopt,
+                  const std::optional<array>& rhs_indices = std::nullopt,
+                  std::optional<int> group_size = std::nullopt, std::optional<int> bits = std::nullopt,
+                  const std::string& mode = "nvfp4",
+                  const std::optional<array>& global_scale_x = std::nullopt,
+                  const std::optional<array>& global_scale_w = std::nullopt, bool sorted_indices = false,
+                  StreamOrDevice s = {});
+
 // x to fp8 (e4m3fn) bytes: round to nearest even, saturating at +-448
 // (inf and NaN too).
 array to_fp8(const array& x, StreamOrDevice s = {});

@@ -437,3 +437,50 @@ def test_qqlinear_modes():
     assert qq(mx.ones((1, 64))).shape == (1, 32)
     qq.train()
     assert qq.weight.dtype == mx.bfloat16 and "scales" not in qq
+    qq.quantize()
+    assert qq.weight.dtype == mx.uint32
+    qq.dequantize()
+    assert qq.weight.dtype == mx.bfloat16
+
+
+def test_gather_qqmm_and_signatures():
+    rng = np.random.default_rng(5)
+    x = mx.array(rng.normal(size=(3, 1, 64)).astype(np.float32))
+    w = mx.array(rng.normal(size=(2, 16, 64)).astype(np.float32))
+    idx = mx.array([1, 0, 1])
+    out = mx.gather_qqmm(x, w, rhs_indices=idx, mode="mxfp8")
+    for i, e in enumerate([1, 0, 1]):
+        close(out[i], mx.qqmm(x[i], w[e], mode="mxfp8"), 1e-5)
+    # quantize takes global_scale positionally, qqmm's x and w are positional only
+    g = mx.array(2.0)
+    a = mx.quantize(w[0], 16, 4, "nvfp4", g)
+    b = mx.quantize(w[0], mode="nvfp4", global_scale=g)
+    same(a[0], b[0])
+    with pytest.raises(TypeError):
+        mx.qqmm(x=x[0], w=w[0])
+
+
+@pytest.mark.parametrize("qtype,bits", [("Q4_0", 4), ("Q4_1", 4), ("Q8_0", 8)])
+def test_gguf_triplets_feed_quantized_ops(tmp_path, qtype, bits):
+    gguf = pytest.importorskip("gguf")
+    from gguf.quants import dequantize, quantize
+
+    t = getattr(gguf.GGMLQuantizationType, qtype)
+    w = np.random.default_rng(0).standard_normal((16, 64)).astype(np.float32)
+    raw = quantize(w, t)
+    writer = gguf.GGUFWriter(str(tmp_path / "q.gguf"), "llama")
+    writer.add_tensor("blk.0.w.weight", raw, raw_shape=raw.shape, raw_dtype=t)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    out = mx.load(str(tmp_path / "q.gguf"))
+    q, s, b = out["blk.0.w.weight"], out["blk.0.w.scales"], out["blk.0.w.biases"]
+    ref = dequantize(raw, t)
+    wh = mx.dequantize(q, s, b, 32, bits)
+    assert wh.dtype == mx.float16
+    # scale * q + bias rounds twice in float16 (as MLX computes it)
+    np.testing.assert_allclose(np.array(wh.astype(mx.float32)), ref, rtol=1e-3, atol=5e-3)
+    x = np.random.default_rng(1).standard_normal((2, 64)).astype(np.float32)
+    y = mx.quantized_matmul(mx.array(x), q, s, b, True, 32, bits)
+    np.testing.assert_allclose(np.array(y), x @ ref.T, rtol=1e-2, atol=1e-2)

@@ -521,6 +521,47 @@ array qqmm(const array& x_in, const array& w, const std::optional<array>& scales
   return x_in.ndim() == 1 ? squeeze(out, 0, s) : out;
 }
 
+array gather_qqmm(const array& x, const array& w, const std::optional<array>& scales,
+                  const std::optional<array>& lhs_indices, const std::optional<array>& rhs_indices,
+                  std::optional<int> group_size_, std::optional<int> bits_, const std::string& mode,
+                  const std::optional<array>& global_scale_x, const std::optional<array>& global_scale_w,
+                  bool sorted_indices, StreamOrDevice s) {
+  auto m = mode_from_string(mode, "gather_qqmm");
+  auto [group_size, bits] = params_of(m, group_size_, bits_);
+  if (m != QuantMode::Nvfp4 && m != QuantMode::Mxfp8) {
+    fail("gather_qqmm", "Only 'nvfp4' and 'mxfp8' quantization modes are supported but '", mode,
+         "' was provided.");
+  }
+  if (!is_floating_point(x.dtype()) || x.dtype() == float64) {
+    fail("gather_qqmm",
+         "Only real floating types except float64 are supported but first argument dtype == ", x.dtype(),
+         ".");
+  }
+  check_global_scale("gather_qqmm", m, global_scale_x);
+  check_global_scale("gather_qqmm", m, global_scale_w);
+  // The activations go through the quantization; w is quantized unless it
+  // is already (a global scale of w is applied by dequantizing it).
+  auto xq = quantize(x, group_size, bits, mode, global_scale_x, s);
+  auto x_hat = dequantize(xq[0], xq[1], std::nullopt, group_size, bits, mode, global_scale_x, float32, s);
+  array w_q = w;
+  std::optional<array> w_s = scales;
+  if (w.dtype() != uint32) {
+    auto q = quantize(w, group_size, bits, mode, global_scale_w, s);
+    w_q = q[0];
+    w_s = q[1];
+  } else if (!scales) {
+    fail("gather_qqmm", "Scales must be provided if second argument is quantized.");
+  }
+  array out = global_scale_w ? gather_mm(x_hat,
+                                         swapaxes(dequantize(w_q, *w_s, std::nullopt, group_size, bits, mode,
+                                                             global_scale_w, float32, s),
+                                                  -1, -2, s),
+                                         lhs_indices, rhs_indices, sorted_indices, s)
+                             : gather_qmm(x_hat, w_q, *w_s, std::nullopt, lhs_indices, rhs_indices, true,
+                                          group_size, bits, mode, sorted_indices, s);
+  return astype(out, x.dtype(), s);
+}
+
 // fp8 (e4m3fn) conversions composed of ops: rounding to nearest even, values
 // from 464 on (and inf, NaN) saturate to +-448 (0x7e).
 array to_fp8(const array& x, StreamOrDevice s) {

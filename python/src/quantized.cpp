@@ -11,7 +11,7 @@ void init_quantized(py::module_& m) {
          std::optional<array> global_scale,
          py::object s) { return quantize(w, group_size, bits, mode, global_scale, to_stream_or_device(s)); },
       py::arg("w"), py::pos_only(), py::arg("group_size") = py::none(), py::arg("bits") = py::none(),
-      py::arg("mode") = "affine", py::kw_only(), py::arg("global_scale") = py::none(),
+      py::arg("mode") = "affine", py::arg("global_scale") = py::none(), py::kw_only(),
       py::arg("stream") = py::none(),
       "Quantize the array w in groups of its last axis: [w_q, scales, biases] (affine) or [w_q, scales].");
   m.def(
@@ -59,10 +59,25 @@ void init_quantized(py::module_& m) {
       [](const array& x, const array& w, std::optional<array> scales, std::optional<int> group_size,
          std::optional<int> bits, const std::string& mode, std::optional<array> gx, std::optional<array> gw,
          py::object s) { return qqmm(x, w, scales, group_size, bits, mode, gx, gw, to_stream_or_device(s)); },
-      py::arg("x"), py::arg("w"), py::arg("scales") = py::none(), py::arg("group_size") = py::none(),
-      py::arg("bits") = py::none(), py::arg("mode") = "nvfp4", py::arg("global_scale_x") = py::none(),
-      py::arg("global_scale_w") = py::none(), py::kw_only(), py::arg("stream") = py::none(),
-      "x @ w.T with x (and w unless already quantized) quantized in mode.");
+      py::arg("x"), py::arg("w"), py::pos_only(), py::arg("scales") = py::none(),
+      py::arg("group_size") = py::none(), py::arg("bits") = py::none(), py::arg("mode") = "nvfp4",
+      py::arg("global_scale_x") = py::none(), py::arg("global_scale_w") = py::none(), py::kw_only(),
+      py::arg("stream") = py::none(), "x @ w.T with x (and w unless already quantized) quantized in mode.");
+  m.def(
+      "gather_qqmm",
+      [](const array& x, const array& w, std::optional<array> scales, std::optional<array> lhs_indices,
+         std::optional<array> rhs_indices, std::optional<int> group_size, std::optional<int> bits,
+         const std::string& mode, std::optional<array> gx, std::optional<array> gw, bool sorted_indices,
+         py::object s) {
+        return gather_qqmm(x, w, scales, lhs_indices, rhs_indices, group_size, bits, mode, gx, gw,
+                           sorted_indices, to_stream_or_device(s));
+      },
+      py::arg("x"), py::arg("w"), py::pos_only(), py::arg("scales") = py::none(),
+      py::arg("lhs_indices") = py::none(), py::arg("rhs_indices") = py::none(),
+      py::arg("group_size") = py::none(), py::arg("bits") = py::none(), py::arg("mode") = "nvfp4",
+      py::arg("global_scale_x") = py::none(), py::arg("global_scale_w") = py::none(), py::kw_only(),
+      py::arg("sorted_indices") = false, py::arg("stream") = py::none(),
+      "qqmm with matrix-level gather over the batch dims.");
   m.def(
       "to_fp8", [](const array& x, py::object s) { return to_fp8(x, to_stream_or_device(s)); }, py::arg("x"),
       py::kw_only(), py::arg("stream") = py::none(),

@@ -201,17 +201,27 @@ class QQLinear(Module):
             f"bits={self.bits}, mode={self.mode}"
         )
 
-    def _set_training(self, mode: bool):
-        super()._set_training(mode)
-        if mode and self._quantized:
+    def quantize(self):
+        """Store the weight quantized (``weight`` and ``scales``)."""
+        if not self._quantized:
+            self.weight, self.scales = mx.quantize(self["weight"], self.group_size, self.bits, mode=self.mode)
+            self._quantized = True
+
+    def dequantize(self):
+        """Store the weight in floating point again (bfloat16)."""
+        if self._quantized:
             self.weight = mx.dequantize(
                 self["weight"], self["scales"], group_size=self.group_size, bits=self.bits, mode=self.mode
             )
             del self["scales"]
             self._quantized = False
-        elif not mode and not self._quantized:
-            self.weight, self.scales = mx.quantize(self["weight"], self.group_size, self.bits, mode=self.mode)
-            self._quantized = True
+
+    def _set_training(self, mode: bool):
+        super()._set_training(mode)
+        if mode:
+            self.dequantize()
+        else:
+            self.quantize()
 
     def __call__(self, x):
         return mx.qqmm(
