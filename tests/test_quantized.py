@@ -190,11 +190,17 @@ def test_quantized_matmul_against_numpy(transpose, bits, m, k):
     )
     h = mx.quantized_matmul(mx.array(x).astype(mx.float16), q, s, b, transpose, 32, bits)
     assert h.dtype == mx.float32  # scales are float32
-    sh, bh = s.astype(mx.float16), b.astype(mx.float16)
-    assert (
-        mx.quantized_matmul(mx.array(x).astype(mx.float16), q, sh, bh, transpose, 32, bits).dtype
-        == mx.float16
-    )
+    for t in [mx.float16, mx.bfloat16]:
+        # 16-bit scales and biases, read without a float32 copy
+        sh, bh = s.astype(t), b.astype(t)
+        yh = mx.quantized_matmul(mx.array(x).astype(t), q, sh, bh, transpose, 32, bits)
+        assert yh.dtype == t
+        wh16 = np.array(mx.dequantize(q, sh, bh, 32, bits).astype(mx.float32), np.float64)
+        x16 = np.array(mx.array(x).astype(t).astype(mx.float32), np.float64)
+        ref = x16 @ (wh16.T if transpose else wh16)
+        np.testing.assert_allclose(
+            np.array(yh.astype(mx.float32)), ref, rtol=2e-2, atol=2e-2 * np.abs(ref).max()
+        )
 
 
 def test_batched_broadcast_weights():

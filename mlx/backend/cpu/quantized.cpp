@@ -145,18 +145,54 @@ const float* e8m0_values() {
 // One matrix of w with its group parameters, as the kernels read it.
 struct QMatrix {
   const uint32_t* w;
-  const float* scales;  // affine
-  const float* biases;  // affine
+  const void* scales; // affine: float32, float16 or bfloat16 (ptype)
+  const void* biases;
+  Dtype ptype = float32;
   const uint8_t* codes; // fp modes: scale codes
   int64_t row_words, row_groups;
 };
+
+float param(const void* p, Dtype t, int64_t i) {
+  if (t == float16) {
+    return static_cast<float>(static_cast<const float16_t*>(p)[i]);
+  }
+  if (t == bfloat16) {
+    return static_cast<float>(static_cast<const bfloat16_t*>(p)[i]);
+  }
+  return static_cast<const float*>(p)[i];
+}
+
+// The kernels' view of rows [r0, r1): float parameters used in place, or
+// 16-bit ones widened into `buf` (scales, then biases).
+cpu::qk::Rows rows_view(const QMatrix& q, int64_t r0, int64_t r1, std::vector<float>& buf) {
+  cpu::qk::Rows rows{q.w, q.row_words, nullptr, nullptr, q.codes, q.row_groups, 0};
+  if (!q.scales) {
+    return rows;
+  }
+  if (q.ptype == float32) {
+    rows.scales = static_cast<const float*>(q.scales);
+    rows.biases = static_cast<const float*>(q.biases);
+    return rows;
+  }
+  int64_t n = (r1 - r0) * q.row_groups;
+  buf.resize(2 * n);
+  for (int64_t i = 0; i < n; ++i) {
+    buf[i] = param(q.scales, q.ptype, r0 * q.row_groups + i);
+    buf[n + i] = param(q.biases, q.ptype, r0 * q.row_groups + i);
+  }
+  rows.scales = buf.data();
+  rows.biases = buf.data() + n;
+  rows.row0 = r0;
+  return rows;
+}
 
 // Group g of row r decoded into out[0, group_size).
 void decode_group(const Problem& p, const QMatrix& q, int64_t r, int64_t g, float* out) {
   const uint32_t* words = q.w + r * q.row_words + g * (int64_t(p.group_size) * p.bits / 32);
   int64_t gi = r * q.row_groups + g;
   if (p.mode == QuantMode::Affine) {
-    cpu::qk::decode_affine(words, p.bits, p.group_size, q.scales[gi], q.biases[gi], out);
+    cpu::qk::decode_affine(words, p.bits, p.group_size, param(q.scales, q.ptype, gi),
+                           param(q.biases, q.ptype, gi), out);
     return;
   }
   float scale = p.mode == QuantMode::Nvfp4 ? fp8_values()[q.codes[gi]] : e8m0_values()[q.codes[gi]];
@@ -203,14 +239,16 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
       std::vector<float> xp(size_t(M) * K);
       cpu::qk::fast_qmv_reorder(p.bits, x, M, K, xp.data());
       cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
-        cpu::qk::Rows rows{q.w, q.row_words, q.scales, q.biases, q.codes, q.row_groups};
+        std::vector<float> buf;
+        auto rows = rows_view(q, n0, n1, buf);
         cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp.data(), xsums.data(), M, K, N, int64_t(n0),
                           int64_t(n1), y, scale_table);
       });
       return;
     }
     cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
-      cpu::qk::Rows rows{q.w, q.row_words, q.scales, q.biases, q.codes, q.row_groups};
+      std::vector<float> buf;
+      auto rows = rows_view(q, n0, n1, buf);
       cpu::qk::qmv(p.mode == QuantMode::Affine ? 0 : (p.mode == QuantMode::Nvfp4 ? 2 : 1), p.bits,
                    p.group_size, rows, x, xsums.data(), M, K, N, int64_t(n0), int64_t(n1), y,
                    p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values(), fp8_values());
@@ -301,8 +339,10 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, std::vector<arr
     Operand w = operand(w_in, uint32, batches);
     std::vector<Operand> params;
     if (affine) {
-      params.push_back(operand(inputs[2], float32, batches));
-      params.push_back(operand(inputs[3], float32, batches));
+      // 16-bit parameters are read as they are (widened a row at a time).
+      Dtype pt = inputs[2].dtype() == float16 || inputs[2].dtype() == bfloat16 ? inputs[2].dtype() : float32;
+      params.push_back(operand(inputs[2], pt, batches));
+      params.push_back(operand(inputs[3], pt, batches));
     } else {
       params.push_back(operand(inputs[2], uint8, batches));
     }
@@ -314,8 +354,10 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, std::vector<arr
       q.row_words = w.arr.shape(-1);
       q.row_groups = s0.shape(-1);
       if (affine) {
-        q.scales = params[0].arr.data<float>() + params[0].offsets[b];
-        q.biases = params[1].arr.data<float>() + params[1].offsets[b];
+        size_t item = size_of(params[0].arr.dtype());
+        q.ptype = params[0].arr.dtype();
+        q.scales = params[0].arr.data<uint8_t>() + params[0].offsets[b] * item;
+        q.biases = params[1].arr.data<uint8_t>() + params[1].offsets[b] * item;
       } else {
         q.codes = params[0].arr.data<uint8_t>() + params[0].offsets[b];
       }

@@ -97,7 +97,7 @@ MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& ro
           } else {
             codes_any(words, bits, group_size, buf);
           }
-          scale = rows.scales[gi];
+          scale = rows.scales[gi - rows.row0 * rows.row_groups];
         } else {
           if (bits == 4) {
             for (int i = 0; i < group_size; ++i) {
@@ -114,7 +114,7 @@ MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& ro
           float d = dot(buf, x + int64_t(m0 + m) * K + g * group_size, group_size);
           acc[m] += scale * d;
           if (kind == 0) {
-            acc[m] += rows.biases[gi] * xsums[int64_t(m0 + m) * groups + g];
+            acc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
           }
         }
       }
@@ -213,7 +213,7 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
       // Scale codes decoded once per row (at most 64 per stack chunk).
       sr = gscale;
     } else {
-      sr = rows.scales + r * rows.row_groups;
+      sr = rows.scales + (r - rows.row0) * rows.row_groups;
     }
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     int g_base = 0;
@@ -254,7 +254,7 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
     for (int m = 0; m < M; ++m) {
       float t = hsum(acc[m]);
       if constexpr (!FP4) {
-        const float* br = rows.biases + r * rows.row_groups;
+        const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
         const float* xs = xsums + int64_t(m) * groups;
         for (int g = 0; g < groups; ++g) {
           t += br[g] * xs[g];

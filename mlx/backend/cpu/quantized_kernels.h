@@ -7,8 +7,9 @@
 namespace mlx::core::cpu::qk {
 
 // The rows of one quantized matrix: row r's words at w + r * row_words, its
-// groups' parameters at index r * row_groups + g (affine: float scales and
-// biases; fp modes: uint8 scale codes).
+// groups' parameters at index (r - row0) * row_groups + g (affine: float
+// scales and biases, which may hold only the rows from row0 on; fp modes:
+// uint8 scale codes, indexed from row 0).
 struct Rows {
   const uint32_t* w;
   int64_t row_words;
@@ -16,6 +17,7 @@ struct Rows {
   const float* biases;
   const uint8_t* codes;
   int64_t row_groups;
+  int64_t row0 = 0;
 };
 
 // out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words.
