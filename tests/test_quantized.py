@@ -168,7 +168,7 @@ def test_layouts_and_edge_shapes():
 @pytest.mark.parametrize("m", [1, 3, 20])
 @pytest.mark.parametrize("k", [64, 96])
 def test_quantized_matmul_against_numpy(transpose, bits, m, k):
-    # m <= 8 with k a multiple of the SIMD block runs the fused AVX2 kernel,
+    # m <= 16 with k a multiple of the SIMD block runs the fused AVX2 kernel,
     # other m and k the reference kernel or the BLAS path.
     rng = np.random.default_rng(m * bits)
     shape = (48, k) if transpose else (k, 96)

@@ -216,7 +216,7 @@ void decode_rows(const Problem& p, const QMatrix& q, int64_t r0, int64_t r1, int
 // y (M, N) = x (M, K) times the matrix, for one batch entry.
 void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
   int M = p.M, N = p.N, K = p.K;
-  if (p.transpose && M <= 8) {
+  if (p.transpose && M <= 16) {
     // Few rows: fused decode-and-dot, output rows split over the pool.
     std::vector<float> xsums;
     if (p.mode == QuantMode::Affine) {
