@@ -490,3 +490,35 @@ def test_gguf_triplets_feed_quantized_ops(tmp_path, qtype, bits):
     x = np.random.default_rng(1).standard_normal((2, 64)).astype(np.float32)
     y = mx.quantized_matmul(mx.array(x), q, s, b, True, 32, bits)
     np.testing.assert_allclose(np.array(y), x @ ref.T, rtol=1e-2, atol=1e-2)
+
+
+def test_gather_qmm_rules_match_the_composition():
+    rng = np.random.default_rng(6)
+    w = mx.array(rng.normal(size=(3, 16, 64)).astype(np.float32))
+    q, s, b = mx.quantize(w, 32, 4)
+    x = mx.array(rng.normal(size=(2, 2, 64)).astype(np.float32))
+    lhs, rhs = mx.array([1, 0, 1, 1]), mx.array([2, 2, 0, 1])
+
+    def fused(x_, s_, b_):
+        return mx.gather_qmm(x_, q, s_, b_, lhs, rhs, True, 32, 4)
+
+    def composed(x_, s_, b_):
+        return mx.quantized_matmul(x_[lhs], q[rhs], s_[rhs], b_[rhs], True, 32, 4)
+
+    assert mx.allclose(fused(x, s, b), composed(x, s, b), atol=1e-5).item()
+    cot = mx.array(rng.normal(size=(4, 2, 16)).astype(np.float32))
+    _, g1 = mx.vjp(fused, [x, s, b], [cot])
+    _, g2 = mx.vjp(composed, [x, s, b], [cot])
+    for a, c in zip(g1, g2):
+        assert mx.allclose(a, c, atol=1e-4).item()
+    tans = [mx.ones_like(x), mx.ones_like(s), mx.ones_like(b)]
+    _, (j1,) = mx.jvp(fused, [x, s, b], tans)
+    _, (j2,) = mx.jvp(composed, [x, s, b], tans)
+    assert mx.allclose(j1, j2, atol=1e-4).item()
+    with pytest.raises(RuntimeError, match="no gradient wrt the quantized weights"):
+        mx.grad(lambda q_: mx.gather_qmm(x, q_, s, b, lhs, rhs, True, 32, 4).sum())(q)
+    with pytest.raises(RuntimeError, match="GatherQMM::vmap"):
+        mx.vmap(fused, in_axes=(0, None, None))(mx.stack([x, x]), s, b)
+    # out-of-range indices are an error, not a read past the data
+    with pytest.raises(IndexError):
+        mx.eval(mx.gather_qmm(x, q, s, b, mx.array([5]), mx.array([0]), True, 32, 4))

@@ -435,7 +435,7 @@ array gather_qmm(const array& x, const array& w, const array& scales, const std:
   auto m = mode_from_string(mode, "gather_qmm");
   Dtype t = check_mode_types("gather_qmm", m, scales, biases, std::nullopt, mode);
   auto [group_size, bits] = params_of(m, group_size_, bits_);
-  matmul_dims("gather_qmm", x, w, scales, biases, transpose, group_size, bits);
+  int outer = matmul_dims("gather_qmm", x, w, scales, biases, transpose, group_size, bits).second;
   t = m == QuantMode::Affine ? promote_types(x.dtype(), t) : x.dtype();
   if (!is_floating_point(t)) {
     fail("gather_qmm", "Only real floating types are supported but x.dtype() == ", x.dtype(), ".");
@@ -443,22 +443,16 @@ array gather_qmm(const array& x, const array& w, const array& scales, const std:
   auto lhs = indices_or_all("gather_qmm", lhs_indices_, x, s);
   auto rhs = indices_or_all("gather_qmm", rhs_indices_, w, s);
   auto both = broadcast_arrays({lhs, rhs}, s);
-  // Every operand's batch dims are flattened and the indexed matrices taken.
-  auto pick = [&](const array& a, const array& idx) {
-    int64_t n = 1;
-    for (int i = 0; i + 2 < a.ndim(); ++i) {
-      n *= a.shape(i);
-    }
-    return take(reshape(a, {static_cast<int>(n), a.shape(-2), a.shape(-1)}, s), idx, 0, s);
-  };
-  auto xs = pick(x, both[0]);
-  auto ws = pick(w, both[1]);
-  auto ss = pick(scales, both[1]);
-  std::optional<array> bs;
-  if (biases) {
-    bs = pick(*biases, both[1]);
+  std::vector<array> inputs = {astype(x, t, s), w};
+  if (m == QuantMode::Affine) {
+    inputs.push_back(astype(scales, t, s));
+    inputs.push_back(astype(*biases, t, s));
+  } else {
+    inputs.push_back(scales);
   }
-  return quantized_matmul(astype(xs, t, s), ws, ss, bs, transpose, group_size, bits, mode, s);
+  inputs.push_back(both[0]);
+  inputs.push_back(both[1]);
+  return gather_qmm_node(std::move(inputs), t, outer, group_size, bits, m, transpose, to_stream(s));
 }
 
 array qqmm(const array& x_in, const array& w, const std::optional<array>& scales,

@@ -35,6 +35,15 @@ array quantized_matmul_node(std::vector<array> inputs, Dtype out_type, int outer
                                             bits, mode, transpose);
 }
 
+array gather_qmm_node(std::vector<array> inputs, Dtype out_type, int outer, int group_size, int bits,
+                      QuantMode mode, bool transpose, Stream s) {
+  Shape shape = inputs.back().shape();
+  shape.push_back(inputs[0].shape(-2));
+  shape.push_back(outer);
+  return detail::make_node<GatherQMM>(std::move(shape), out_type, std::move(inputs), s, group_size, bits,
+                                      mode, transpose);
+}
+
 // ---- Quantize: piecewise constant in w, so its derivatives are zero.
 
 std::vector<array> Quantize::vjp(const std::vector<array>& primals, const std::vector<array>&,
@@ -234,6 +243,106 @@ std::vector<Shape> QuantizedMatmul::output_shapes(const std::vector<array>& inpu
   const array& w = inputs[1];
   Shape shape = inputs[0].shape();
   shape.back() = transpose_ ? w.shape(-2) : static_cast<int>(int64_t(w.shape(-1)) * 32 / bits_);
+  return {shape};
+}
+
+// ---- GatherQMM: the rules of take + quantized_matmul.
+
+namespace {
+
+// The matrices of a picked by idx over its flattened batch dims.
+array pick(const array& a, const array& idx, Stream s) {
+  int64_t n = 1;
+  for (int d = 0; d + 2 < a.ndim(); ++d) {
+    n *= a.shape(d);
+  }
+  return take(reshape(a, {static_cast<int>(n), a.shape(-2), a.shape(-1)}, s), idx, 0, s);
+}
+
+// The transpose of pick: g (idx.shape + matrix) summed back into a's shape.
+array unpick(const array& a, const array& idx, const array& g, Stream s) {
+  int64_t n = 1;
+  for (int d = 0; d + 2 < a.ndim(); ++d) {
+    n *= a.shape(d);
+  }
+  auto flat = zeros({static_cast<int>(n), a.shape(-2), a.shape(-1)}, g.dtype(), s);
+  return reshape(scatter_add(flat, {idx}, expand_dims(g, idx.ndim(), s), {0}, s), a.shape(), s);
+}
+
+} // namespace
+
+std::vector<array> GatherQMM::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                                  const std::vector<int>& argnums, const std::vector<array>&) {
+  auto s = stream();
+  int n_ops = static_cast<int>(primals.size()) - 2;
+  const array& lhs = primals[n_ops];
+  const array& rhs = primals[n_ops + 1];
+  std::vector<array> picked = {pick(primals[0], lhs, s)};
+  for (int i = 1; i < n_ops; ++i) {
+    picked.push_back(pick(primals[i], rhs, s));
+  }
+  std::vector<int> inner;
+  for (int arg : argnums) {
+    if (arg < n_ops) {
+      inner.push_back(arg);
+    }
+  }
+  QuantizedMatmul qm(s, group_size_, bits_, mode_, transpose_);
+  auto g = inner.empty() ? std::vector<array>{} : qm.vjp(picked, cotangents, inner, {});
+  std::vector<array> out;
+  size_t k = 0;
+  for (int arg : argnums) {
+    if (arg >= n_ops || arg == 1) {
+      out.push_back(zeros_like(primals[arg], s));
+      k += arg == 1;
+    } else {
+      out.push_back(unpick(primals[arg], arg == 0 ? lhs : rhs, g[k++], s));
+    }
+  }
+  return out;
+}
+
+std::vector<array> GatherQMM::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                                  const std::vector<int>& argnums) {
+  auto s = stream();
+  int n_ops = static_cast<int>(primals.size()) - 2;
+  const array& lhs = primals[n_ops];
+  const array& rhs = primals[n_ops + 1];
+  std::vector<array> picked = {pick(primals[0], lhs, s)};
+  for (int i = 1; i < n_ops; ++i) {
+    picked.push_back(pick(primals[i], rhs, s));
+  }
+  std::vector<int> inner;
+  std::vector<array> picked_tangents;
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] < n_ops) {
+      inner.push_back(argnums[i]);
+      picked_tangents.push_back(pick(tangents[i], argnums[i] == 0 ? lhs : rhs, s));
+    }
+  }
+  if (inner.empty()) {
+    return {zeros(output_shapes(primals)[0], picked[0].dtype(), s)};
+  }
+  QuantizedMatmul qm(s, group_size_, bits_, mode_, transpose_);
+  return qm.jvp(picked, picked_tangents, inner);
+}
+
+std::pair<std::vector<array>, std::vector<int>> GatherQMM::vmap(const std::vector<array>&,
+                                                                const std::vector<int>&) {
+  throw std::runtime_error("[GatherQMM::vmap] NYI");
+}
+
+bool GatherQMM::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const GatherQMM*>(&other);
+  return o && o->group_size_ == group_size_ && o->bits_ == bits_ && o->mode_ == mode_ &&
+         o->transpose_ == transpose_;
+}
+
+std::vector<Shape> GatherQMM::output_shapes(const std::vector<array>& inputs) {
+  const array& w = inputs[1];
+  Shape shape = inputs.back().shape();
+  shape.push_back(inputs[0].shape(-2));
+  shape.push_back(transpose_ ? w.shape(-2) : static_cast<int>(int64_t(w.shape(-1)) * 32 / bits_));
   return {shape};
 }
 

@@ -51,8 +51,31 @@ class QuantizedMatmul : public Primitive {
   bool transpose_;
 };
 
+// quantized_matmul of x's matrix lhs[b] with w's matrix rhs[b] for every
+// index b: inputs x (..., M, K), w, scales[, biases] (as QuantizedMatmul's,
+// batch dims flattened by the indices), lhs and rhs (uint32, one shape);
+// output lhs.shape + (M, N). Its rules are those of the same product
+// composed of take and quantized_matmul.
+class GatherQMM : public Primitive {
+ public:
+  GatherQMM(Stream s, int group_size, int bits, QuantMode mode, bool transpose)
+      : Primitive(s), group_size_(group_size), bits_(bits), mode_(mode), transpose_(transpose) {}
+  MLX_PRIMITIVE_BODY(GatherQMM)
+  MLX_TRANSFORMS_BODY
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
+
+ private:
+  int group_size_, bits_;
+  QuantMode mode_;
+  bool transpose_;
+};
+
 // The Quantize node's three outputs (arguments already checked).
 std::vector<array> quantize_node(const array& w, int group_size, int bits, Stream s);
+
+// The GatherQMM node (inputs already cast, indices broadcast).
+array gather_qmm_node(std::vector<array> inputs, Dtype out_type, int outer, int group_size, int bits,
+                      QuantMode mode, bool transpose, Stream s);
 
 // The QuantizedMatmul node (inputs already cast and broadcast).
 array quantized_matmul_node(std::vector<array> inputs, Dtype out_type, int outer, int group_size, int bits,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -305,24 +306,15 @@ void Quantize::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
   }
 }
 
-void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  array& out = outputs[0];
-  const array& x_in = inputs[0];
-  const array& w_in = inputs[1];
-  bool affine = mode_ == QuantMode::Affine;
-  int K = x_in.shape(-1), N = out.shape(-1);
-  // x's rows: with one w matrix every row of x meets it, so x's batch dims
-  // fold into M.
-  bool one_w = w_in.ndim() <= 2;
-  int M = x_in.ndim() >= 2 ? x_in.shape(-2) : 1;
-  size_t batches = 1;
-  for (int d = 0; d + 2 < out.ndim(); ++d) {
-    batches *= out.shape(d);
-  }
-  if (one_w) {
-    M = static_cast<int>(M * batches);
-    batches = 1;
-  }
+namespace {
+
+// Runs `batches` products y_b = x[xi] (M, K) times w[wi], where (xi, wi) =
+// pick(b) index the flattened batch dims of x (x_mats matrices) and of w,
+// its scales and biases (w_mats). inputs: x, w, scales[, biases].
+void run_products(const Problem& p, const std::vector<array>& inputs, array& out, size_t batches,
+                  size_t x_mats, size_t w_mats,
+                  const std::function<std::pair<size_t, size_t>(size_t)>& pick) {
+  bool affine = p.mode == QuantMode::Affine;
   bool out_f32 = out.dtype() == float32;
   array y = out_f32 ? out : array(out.shape(), float32, nullptr, {});
   y.set_data(allocator::malloc(y.nbytes()));
@@ -332,41 +324,87 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, std::vector<arr
     }
     return;
   }
-  if (K == 0) {
+  if (p.K == 0) {
     std::fill(y.data<float>(), y.data<float>() + y.size(), 0.0f);
   } else {
-    array x = cpu::row_contiguous_as(x_in, float32);
-    Operand w = operand(w_in, uint32, batches);
+    array x = cpu::row_contiguous_as(inputs[0], float32);
+    Operand w = operand(inputs[1], uint32, w_mats);
     std::vector<Operand> params;
     if (affine) {
       // 16-bit parameters are read as they are (widened a row at a time).
       Dtype pt = inputs[2].dtype() == float16 || inputs[2].dtype() == bfloat16 ? inputs[2].dtype() : float32;
-      params.push_back(operand(inputs[2], pt, batches));
-      params.push_back(operand(inputs[3], pt, batches));
+      params.push_back(operand(inputs[2], pt, w_mats));
+      params.push_back(operand(inputs[3], pt, w_mats));
     } else {
-      params.push_back(operand(inputs[2], uint8, batches));
+      params.push_back(operand(inputs[2], uint8, w_mats));
     }
-    Problem p{group_size_, bits_, mode_, transpose_, M, N, K};
     const array& s0 = params[0].arr;
     for (size_t b = 0; b < batches; ++b) {
+      auto [xi, wi] = pick(b);
+      if (xi >= x_mats || wi >= w_mats) {
+        throw std::out_of_range("[gather_qmm] Index out of range for the batch of x or w.");
+      }
       QMatrix q{};
-      q.w = w.arr.data<uint32_t>() + w.offsets[b];
+      q.w = w.arr.data<uint32_t>() + w.offsets[wi];
       q.row_words = w.arr.shape(-1);
       q.row_groups = s0.shape(-1);
       if (affine) {
         size_t item = size_of(params[0].arr.dtype());
         q.ptype = params[0].arr.dtype();
-        q.scales = params[0].arr.data<uint8_t>() + params[0].offsets[b] * item;
-        q.biases = params[1].arr.data<uint8_t>() + params[1].offsets[b] * item;
+        q.scales = params[0].arr.data<uint8_t>() + params[0].offsets[wi] * item;
+        q.biases = params[1].arr.data<uint8_t>() + params[1].offsets[wi] * item;
       } else {
-        q.codes = params[0].arr.data<uint8_t>() + params[0].offsets[b];
+        q.codes = params[0].arr.data<uint8_t>() + params[0].offsets[wi];
       }
-      qmm_one(p, q, x.data<float>() + b * int64_t(M) * K, y.data<float>() + b * int64_t(M) * N);
+      qmm_one(p, q, x.data<float>() + xi * int64_t(p.M) * p.K, y.data<float>() + b * int64_t(p.M) * p.N);
     }
   }
   if (!out_f32) {
     cpu::copy(y, out, false);
   }
+}
+
+size_t matrices(const array& a) {
+  size_t n = 1;
+  for (int d = 0; d + 2 < a.ndim(); ++d) {
+    n *= a.shape(d);
+  }
+  return n;
+}
+
+} // namespace
+
+void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array& out = outputs[0];
+  const array& x = inputs[0];
+  int K = x.shape(-1), N = out.shape(-1);
+  int M = x.ndim() >= 2 ? x.shape(-2) : 1;
+  size_t batches = matrices(out);
+  // With one w matrix every row of x meets it: x's batch dims fold into M.
+  // Otherwise x and w were broadcast to the output's batch dims (or x has
+  // none, and w's first matrix is used, as MLX does).
+  if (inputs[1].ndim() <= 2) {
+    M = static_cast<int>(M * batches);
+    batches = 1;
+  }
+  Problem p{group_size_, bits_, mode_, transpose_, M, N, K};
+  size_t w_mats = matrices(inputs[1]);
+  run_products(p, inputs, out, batches, batches, std::max<size_t>(w_mats, 1),
+               [&](size_t b) { return std::make_pair(b, w_mats == batches ? b : size_t(0)); });
+}
+
+void GatherQMM::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array& out = outputs[0];
+  size_t n = inputs.size();
+  array lhs = cpu::row_contiguous_as(inputs[n - 2], uint32);
+  array rhs = cpu::row_contiguous_as(inputs[n - 1], uint32);
+  const array& x = inputs[0];
+  Problem p{group_size_, bits_, mode_, transpose_, x.shape(-2), out.shape(-1), x.shape(-1)};
+  std::vector<array> operands(inputs.begin(), inputs.end() - 2);
+  const uint32_t* li = lhs.data<uint32_t>();
+  const uint32_t* ri = rhs.data<uint32_t>();
+  run_products(p, operands, out, lhs.size(), matrices(x), matrices(inputs[1]),
+               [&](size_t b) { return std::make_pair(size_t(li[b]), size_t(ri[b])); });
 }
 
 } // namespace mlx::core
