@@ -11,6 +11,7 @@
 #include "mlx/fft.h"
 #include "mlx/graph_utils.h"
 #include "mlx/linalg.h"
+#include "mlx/quantized.h"
 #include "mlx/stream.h"
 #include "mlx/transforms.h"
 #include "mlx/utils.h"

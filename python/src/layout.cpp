@@ -7,66 +7,7 @@
 
 #include "py_args.h"
 
-namespace {
-
-// fp8 (e4m3, "fn": no infinities, 0x7f/0xff NaN) conversions as MLX 0.32
-// does them, composed of ops: rounding to nearest even, values from 464 on
-// (and inf, NaN) saturate to +-448 (0x7e).
-array to_fp8_impl(const array& x, StreamOrDevice s) {
-  if (!is_floating_point(x.dtype())) {
-    std::ostringstream msg;
-    msg << "[to_fp8] Only real floating types are supported but x.dtype() == " << dtype_to_string(x.dtype())
-        << ".";
-    throw std::invalid_argument(msg.str());
-  }
-  auto u = [](uint32_t v) { return array(v, uint32); };
-  auto bits = view(astype(x, float32, s), uint32, s);
-  auto sign = bitwise_and(bits, u(0x80000000u), s);
-  auto f = bitwise_xor(bits, sign, s);
-  // Subnormal results: add 2^14 so that the float adder rounds the value to
-  // a multiple of 2^-9, then read the low mantissa bits.
-  auto denorm = subtract(view(add(view(f, float32, s), array(16384.0f), s), uint32, s), u(141u << 23), s);
-  // Normal results: rebias the exponent (127 -> 7) and round the mantissa
-  // to 3 bits, ties to even.
-  auto odd = bitwise_and(right_shift(f, u(20), s), u(1), s);
-  auto normal = right_shift(add(add(f, u(0xC4000000u + 0x7FFFFu), s), odd, s), u(20), s);
-  auto r = where(greater_equal(f, u(0x43E00000u), s), u(0x7E),
-                 where(less(f, u(121u << 23), s), denorm, normal, s), s);
-  r = bitwise_or(r, right_shift(sign, u(24), s), s);
-  return astype(r, uint8, s);
-}
-
-array from_fp8_impl(const array& x, Dtype t, StreamOrDevice s) {
-  if (x.dtype() != uint8) {
-    std::ostringstream msg;
-    msg << "[from_fp8] Input must have type uint8 but x.dtype() == " << dtype_to_string(x.dtype()) << ".";
-    throw std::invalid_argument(msg.str());
-  }
-  // The 256 values, looked up.
-  std::vector<float> table(256);
-  for (int b = 0; b < 256; ++b) {
-    int e = (b >> 3) & 0xF, mant = b & 7;
-    float v = (b & 0x7F) == 0x7F ? std::nanf("")
-              : e == 0           ? std::ldexp(float(mant), -9)
-                                 : std::ldexp(1.0f + mant / 8.0f, e - 7);
-    table[b] = (b & 0x80) ? -v : v;
-  }
-  array values(table.begin(), Shape{256}, float32);
-  return astype(take(values, astype(x, int32, s), 0, s), t, s);
-}
-
-} // namespace
-
 void init_layout(py::module_& m) {
-  m.def(
-      "to_fp8", [](const array& x, py::object s) { return to_fp8_impl(x, to_stream_or_device(s)); },
-      py::arg("x"), py::kw_only(), py::arg("stream") = py::none(),
-      "Convert the array to fp8 (e4m3) from another floating-point type (uint8 result).");
-  m.def(
-      "from_fp8",
-      [](const array& x, Dtype t, py::object s) { return from_fp8_impl(x, t, to_stream_or_device(s)); },
-      py::arg("x"), py::arg("dtype") = bfloat16, py::kw_only(), py::arg("stream") = py::none(),
-      "Convert the array from fp8 (e4m3, uint8) to another floating-point type.");
   m.def(
       "astype", [](const array& a, Dtype t, py::object s) { return astype(a, t, to_stream_or_device(s)); },
       py::arg("a"), py::pos_only(), py::arg("dtype"), py::kw_only(), py::arg("stream") = py::none(),

@@ -31,6 +31,7 @@ void init_linalg(py::module_& m);
 void init_fft(py::module_& m);
 void init_backends(py::module_& m);
 void init_distributed(py::module_& m);
+void init_quantized(py::module_& m);
 
 namespace {
 
@@ -89,6 +90,7 @@ PYBIND11_MODULE(core, m) {
   init_fft(m);
   init_backends(m);
   init_distributed(m);
+  init_quantized(m);
   // MLX exports linalg.norm at the top level too, as the same object.
   m.attr("matrix_norm") = m.attr("linalg").attr("norm");
 }

@@ -14,9 +14,11 @@ from mlx.nn.layers import (  # noqa: F401
     normalization,
     pooling,
     positional_encoding,
+    quantized,
     recurrent,
     transformer,
     upsample,
 )
+from mlx.nn.layers.quantized import quantize  # noqa: F401
 from mlx.nn.utils import average_gradients, value_and_grad
 from mlx.nn import utils  # noqa: F401

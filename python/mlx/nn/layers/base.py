@@ -356,8 +356,12 @@ class Module(dict):
         and all sub-modules; it changes what e.g. Dropout and BatchNorm do."""
 
         for m in self.modules():
-            m._training = mode
+            m._set_training(mode)
         return self
+
+    def _set_training(self, mode: bool):
+        # this module's own switch (QQLinear also requantizes its weight)
+        self._training = mode
 
     def eval(self) -> Module:
         """Evaluation mode: ``train(False)``."""

@@ -27,8 +27,12 @@ class Embedding(Module):
         output layer tied to the input embedding)."""
         return x @ self.weight.T
 
-    def to_quantized(self, group_size=None, bits=None, mode="affine", quantize_input=False):
-        raise NotImplementedError(
-            "Embedding.to_quantized needs quantized layers (mlx.core.quantize), "
-            "which this build does not provide yet."
-        )
+    def to_quantized(
+        self, group_size: int = None, bits: int = None, mode: str = "affine", quantize_input=False
+    ):
+        """This layer quantized: a :class:`QuantizedEmbedding`."""
+        from mlx.nn.layers.quantized import QuantizedEmbedding
+
+        if quantize_input:
+            raise ValueError("Quantized input is not supported.")
+        return QuantizedEmbedding.from_embedding(self, group_size, bits, mode)

@@ -43,11 +43,20 @@ class Linear(Module):
         w_t = self["weight"].T
         return mx.addmm(self["bias"], x, w_t) if "bias" in self else x @ w_t
 
-    def to_quantized(self, group_size=None, bits=None, mode="affine", quantize_input=False):
-        raise NotImplementedError(
-            "Linear.to_quantized needs quantized layers (mlx.core.quantize), "
-            "which this build does not provide yet."
-        )
+    def to_quantized(
+        self, group_size: int = None, bits: int = None, mode: str = "affine", quantize_input=False
+    ):
+        """This layer quantized: a :class:`QuantizedLinear`, or with
+        ``quantize_input`` (modes nvfp4 and mxfp8) a :class:`QQLinear`."""
+        from mlx.nn.layers.quantized import QQLinear, QuantizedLinear
+
+        if quantize_input:
+            if mode not in ("nvfp4", "mxfp8"):
+                raise ValueError(
+                    f"Quantized activations are only supported for 'nvfp4' and 'mxfp8' modes, got {mode}."
+                )
+            return QQLinear.from_linear(self, group_size, bits, mode)
+        return QuantizedLinear.from_linear(self, group_size, bits, mode)
 
 
 class Bilinear(Module):

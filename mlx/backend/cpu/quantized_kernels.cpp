@@ -1,0 +1,368 @@
+// Decoding of packed codes and the fused quantized matrix-vector product.
+// Loops are portable C++ compiled for AVX-512, AVX2 and baseline x86 by
+// MLX_SIMD_CLONES (the loader picks the best the CPU has).
+#include "mlx/backend/cpu/quantized_kernels.h"
+
+#include <algorithm>
+
+#include "mlx/backend/cpu/simd.h"
+
+namespace mlx::core::cpu::qk {
+
+namespace {
+
+constexpr float kFp4[16] = {0.0f,  0.5f,  1.0f,  1.5f,  2.0f,  3.0f,  4.0f,  6.0f,
+                            -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
+
+// The n codes (as floats) of a power-of-two width B packed in words.
+template <int B>
+inline void codes_pow2(const uint32_t* words, int n, float* out) {
+  constexpr int per = 32 / B;
+  constexpr uint32_t mask = (1u << B) - 1;
+  for (int i = 0; i < n / per; ++i) {
+    uint32_t v = words[i];
+    for (int j = 0; j < per; ++j) {
+      out[i * per + j] = static_cast<float>((v >> (j * B)) & mask);
+    }
+  }
+}
+
+// The same for any width: code i in bits [i*bits, (i+1)*bits) of the stream.
+inline void codes_any(const uint32_t* words, int bits, int n, float* out) {
+  uint32_t mask = (1u << bits) - 1;
+  for (int i = 0; i < n; ++i) {
+    int p = i * bits;
+    uint64_t lo = words[p / 32];
+    uint64_t hi = (p % 32 + bits > 32) ? uint64_t(words[p / 32 + 1]) << 32 : 0;
+    out[i] = static_cast<float>(((lo | hi) >> (p % 32)) & mask);
+  }
+}
+
+inline void codes(const uint32_t* words, int bits, int n, float* out) {
+  switch (bits) {
+    case 2:
+      codes_pow2<2>(words, n, out);
+      break;
+    case 4:
+      codes_pow2<4>(words, n, out);
+      break;
+    case 8:
+      codes_pow2<8>(words, n, out);
+      break;
+    default:
+      codes_any(words, bits, n, out);
+  }
+}
+
+inline float dot(const float* a, const float* b, int n) {
+  float lanes[16] = {};
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int l = 0; l < 16; ++l) {
+      lanes[l] += a[i + l] * b[i + l];
+    }
+  }
+  float t = 0;
+  for (; i < n; ++i) {
+    t += a[i] * b[i];
+  }
+  for (float l : lanes) {
+    t += l;
+  }
+  return t;
+}
+
+// One output row r for every m: groups decoded to raw values, dotted with
+// x, then scaled (affine: plus bias times the group's x sum).
+template <int B>
+MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x,
+                              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
+                              const float* scale_table, const float* fp8) {
+  float buf[128];
+  float acc[8];
+  int groups = K / group_size;
+  int words_per_group = group_size * bits / 32;
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int m0 = 0; m0 < M; m0 += 8) {
+      int mc = std::min(8, M - m0);
+      std::fill(acc, acc + 8, 0.0f);
+      const uint32_t* wr = rows.w + r * rows.row_words;
+      for (int g = 0; g < groups; ++g) {
+        const uint32_t* words = wr + g * words_per_group;
+        int64_t gi = r * rows.row_groups + g;
+        float scale;
+        if (kind == 0) {
+          if constexpr (B > 0) {
+            codes_pow2<B>(words, group_size, buf);
+          } else {
+            codes_any(words, bits, group_size, buf);
+          }
+          scale = rows.scales[gi - rows.row0 * rows.row_groups];
+        } else {
+          if (bits == 4) {
+            for (int i = 0; i < group_size; ++i) {
+              buf[i] = kFp4[(words[i / 8] >> (4 * (i % 8))) & 15];
+            }
+          } else {
+            for (int i = 0; i < group_size; ++i) {
+              buf[i] = fp8[(words[i / 4] >> (8 * (i % 4))) & 255];
+            }
+          }
+          scale = scale_table[rows.codes[gi]];
+        }
+        for (int m = 0; m < mc; ++m) {
+          float d = dot(buf, x + int64_t(m0 + m) * K + g * group_size, group_size);
+          acc[m] += scale * d;
+          if (kind == 0) {
+            acc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
+          }
+        }
+      }
+      for (int m = 0; m < mc; ++m) {
+        y[int64_t(m0 + m) * N + r] = acc[m];
+      }
+    }
+  }
+}
+
+} // namespace
+
+#if defined(__x86_64__)
+bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
+#endif
+
+void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out) {
+#if defined(__x86_64__)
+  if (decode_avx2(words, bits, n, scale, bias, out)) {
+    return;
+  }
+#endif
+  codes(words, bits, n, out);
+  for (int i = 0; i < n; ++i) {
+    out[i] = scale * out[i] + bias;
+  }
+}
+
+void decode_fp4(const uint32_t* words, int n, float scale, float* out) {
+  for (int i = 0; i < n; ++i) {
+    out[i] = scale * kFp4[(words[i / 8] >> (4 * (i % 8))) & 15];
+  }
+}
+
+void decode_lut8(const uint32_t* words, const float* table, int n, float scale, float* out) {
+  for (int i = 0; i < n; ++i) {
+    out[i] = scale * table[(words[i / 4] >> (8 * (i % 4))) & 255];
+  }
+}
+
+void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
+         int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8) {
+  if (kind == 0 && bits == 4) {
+    qmv_rows<4>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
+  } else if (kind == 0 && bits == 8) {
+    qmv_rows<8>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
+  } else if (kind == 0 && bits == 2) {
+    qmv_rows<2>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
+  } else {
+    qmv_rows<0>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
+  }
+}
+
+} // namespace mlx::core::cpu::qk
+
+// ---- AVX2: 8 words per load; lane l decodes word l's codes one shift at a
+// time, so x is read in the matching order (fast_qmv_reorder).
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+namespace mlx::core::cpu::qk {
+
+namespace {
+
+__attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+// The scale of each lane's word: one group per block (broadcast), or 2 or
+// 4 groups (words_per_group 4 or 2), spread over the lanes by a permute.
+__attribute__((target("avx2,fma"))) inline __m256 lane_scales(const float* s, int64_t word0, int wpg_shift) {
+  const float* p = s + (word0 >> wpg_shift);
+  if (wpg_shift >= 3) {
+    return _mm256_set1_ps(*p);
+  }
+  __m128 few =
+      wpg_shift == 2 ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))) : _mm_loadu_ps(p);
+  __m256i idx = _mm256_srli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), wpg_shift);
+  return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(few), idx);
+}
+
+// kind 0: affine codes of B bits; kind 1/2: fp4 codes (B = 4) with scale
+// codes looked up in scale_table.
+template <int B, bool FP4>
+__attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
+                                                   const float* xsums, int M, int K, int N, int64_t r0,
+                                                   int64_t r1, float* y, const float* scale_table) {
+  constexpr int per = 32 / B;
+  constexpr int blk = 8 * per;
+  const int wpg = group_size * B / 32;
+  const int wpg_shift = __builtin_ctz(wpg);
+  const int groups = K / group_size;
+  const int nblk = K / blk;
+  const __m256i mask = _mm256_set1_epi32((1 << B) - 1);
+  const __m256 lut = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
+  float gscale[64];
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint32_t* wr = rows.w + r * rows.row_words;
+    const float* sr;
+    if constexpr (FP4) {
+      // Scale codes decoded once per row (at most 64 per stack chunk).
+      sr = gscale;
+    } else {
+      sr = rows.scales + (r - rows.row0) * rows.row_groups;
+    }
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int g_base = 0;
+    for (int b = 0; b < nblk; ++b) {
+      if constexpr (FP4) {
+        int g = (b * 8) >> wpg_shift;
+        if (b == 0 || g + 8 > g_base + 64) {
+          g_base = g;
+          int n = std::min(64, groups - g_base);
+          for (int i = 0; i < n; ++i) {
+            gscale[i] = scale_table[rows.codes[r * rows.row_groups + g_base + i]];
+          }
+        }
+      }
+      int64_t word0 = int64_t(b) * 8;
+      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
+      __m256 s = lane_scales(sr, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
+      __m256 q[per];
+      for (int j = 0; j < per; ++j) {
+        __m256i c = _mm256_and_si256(_mm256_srli_epi32(v, j * B), mask);
+        if constexpr (FP4) {
+          __m256 mag = _mm256_permutevar8x32_ps(lut, c);
+          __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(c, 3), 31);
+          q[j] = _mm256_xor_ps(mag, _mm256_castsi256_ps(sign));
+        } else {
+          q[j] = _mm256_cvtepi32_ps(c);
+        }
+      }
+      for (int m = 0; m < M; ++m) {
+        const float* xb = xp + int64_t(m) * K + int64_t(b) * blk;
+        __m256 part = _mm256_mul_ps(q[0], _mm256_loadu_ps(xb));
+        for (int j = 1; j < per; ++j) {
+          part = _mm256_fmadd_ps(q[j], _mm256_loadu_ps(xb + j * 8), part);
+        }
+        acc[m] = _mm256_fmadd_ps(s, part, acc[m]);
+      }
+    }
+    for (int m = 0; m < M; ++m) {
+      float t = hsum(acc[m]);
+      if constexpr (!FP4) {
+        const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
+        const float* xs = xsums + int64_t(m) * groups;
+        for (int g = 0; g < groups; ++g) {
+          t += br[g] * xs[g];
+        }
+      }
+      y[int64_t(m) * N + r] = t;
+    }
+  }
+}
+
+} // namespace
+
+// 8 codes in order per step: 4 bits, one word shifted per lane; 8 bits,
+// 8 bytes widened.
+__attribute__((target("avx2,fma"))) static void decode_avx2_impl(const uint32_t* words, int bits, int n,
+                                                                 float scale, float bias, float* out) {
+  const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(bias);
+  if (bits == 4) {
+    const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+    const __m256i mask = _mm256_set1_epi32(15);
+    for (int i = 0; i < n / 8; ++i) {
+      __m256i c = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(int(words[i])), shifts), mask);
+      _mm256_storeu_ps(out + 8 * i, _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), vs, vb));
+    }
+    return;
+  }
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(words);
+  for (int i = 0; i < n / 8; ++i) {
+    __m128i b8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes + 8 * i));
+    __m256i c = _mm256_cvtepu8_epi32(b8);
+    _mm256_storeu_ps(out + 8 * i, _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), vs, vb));
+  }
+}
+
+bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!avx2 || (bits != 4 && bits != 8) || n % 8 != 0) {
+    return false;
+  }
+  decode_avx2_impl(words, bits, n, scale, bias, out);
+  return true;
+}
+
+bool fast_qmv_supported(int kind, int bits, int group_size, int K) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!avx2 || group_size * bits / 32 < 2) {
+    return false;
+  }
+  if (kind == 0) {
+    return (bits == 2 || bits == 4 || bits == 8) && K % (8 * 32 / bits) == 0;
+  }
+  return bits == 4 && K % 64 == 0;
+}
+
+void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp) {
+  int per = 32 / bits, blk = 8 * per;
+  for (int m = 0; m < M; ++m) {
+    const float* xr = x + int64_t(m) * K;
+    float* out = xp + int64_t(m) * K;
+    for (int b = 0; b < K / blk; ++b) {
+      for (int j = 0; j < per; ++j) {
+        for (int l = 0; l < 8; ++l) {
+          out[b * blk + j * 8 + l] = xr[b * blk + l * per + j];
+        }
+      }
+    }
+  }
+}
+
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
+              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table) {
+  for (int m0 = 0; m0 < M; m0 += 4) {
+    int mc = std::min(4, M - m0);
+    const float* xpm = xp + int64_t(m0) * K;
+    float* ym = y + int64_t(m0) * N;
+    if (kind != 0) {
+      fast_rows<4, true>(group_size, rows, xpm, nullptr, mc, K, N, r0, r1, ym, scale_table);
+      continue;
+    }
+    const float* xs = xsums + int64_t(m0) * (K / group_size);
+    if (bits == 2) {
+      fast_rows<2, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+    } else if (bits == 4) {
+      fast_rows<4, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+    } else {
+      fast_rows<8, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+    }
+  }
+}
+
+} // namespace mlx::core::cpu::qk
+
+#else
+
+namespace mlx::core::cpu::qk {
+bool fast_qmv_supported(int, int, int, int) { return false; }
+void fast_qmv_reorder(int, const float*, int, int, float*) {}
+void fast_qmv(int, int, int, const Rows&, const float*, const float*, int, int, int, int64_t, int64_t, float*,
+              const float*) {}
+} // namespace mlx::core::cpu::qk
+
+#endif

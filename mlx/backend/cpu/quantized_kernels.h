@@ -1,0 +1,48 @@
+// Kernels of quantized products: decoding groups of packed codes, and the
+// fused decode-and-dot matrix-vector product (quantized_kernels.cpp).
+#pragma once
+
+#include <cstdint>
+
+namespace mlx::core::cpu::qk {
+
+// The rows of one quantized matrix: row r's words at w + r * row_words, its
+// groups' parameters at index (r - row0) * row_groups + g (affine: float
+// scales and biases, which may hold only the rows from row0 on; fp modes:
+// uint8 scale codes, indexed from row 0).
+struct Rows {
+  const uint32_t* w;
+  int64_t row_words;
+  const float* scales;
+  const float* biases;
+  const uint8_t* codes;
+  int64_t row_groups;
+  int64_t row0 = 0;
+};
+
+// out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words.
+void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
+
+// out[i] = scale * fp4(code_i) (e2m1), 8 codes per word, low nibble first.
+void decode_fp4(const uint32_t* words, int n, float scale, float* out);
+
+// out[i] = scale * table[byte_i], 4 bytes per word, low byte first.
+void decode_lut8(const uint32_t* words, const float* table, int n, float scale, float* out);
+
+// y[m * N + r] = sum_k x[m * K + k] * w_hat[r, k] for rows r in [r0, r1)
+// and m < M. kind: 0 affine (xsums: per (m, group) sums of x), 1 e8m0
+// scales, 2 e4m3 scales; scale_table maps scale codes to values, fp8 the
+// fp8 codes (bits 8) to values.
+void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
+         int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8);
+
+// The AVX2 matrix-vector path (rows of packed words read 8 words at a time,
+// lane l holding word l's codes): whether it covers the case, and x
+// reordered for it (xp[m][blk + j * 8 + l] = x[m][blk + l * per + j], per =
+// 32 / bits codes per word, blocks of 8 * per elements).
+bool fast_qmv_supported(int kind, int bits, int group_size, int K);
+void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp);
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
+              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table);
+
+} // namespace mlx::core::cpu::qk
