@@ -301,3 +301,17 @@ def test_shapeless_compile_refuses_what_it_cannot_infer():
     compiled(mx.zeros((3, 3)))
     with pytest.raises(ValueError, match="Slice cannot infer output shapes"):
         compiled(mx.zeros((4, 5)))
+
+
+def test_shapeless_compile_never_guesses_an_ambiguous_reshape():
+    # expand_dims next to a size-1 axis: which axis was inserted is not
+    # known from the shapes alone, so new shapes raise instead of guessing
+    # (this once gave a wrong batch shape under a vmapped matmul).
+    compiled = mx.compile(mx.vmap(mx.matmul, in_axes=(0, 1)), shapeless=True)
+    x, y = mx.random.normal((2, 3, 1, 4, 5)), mx.random.normal((1, 2, 5, 6))
+    np.testing.assert_allclose(
+        np.array(compiled(x, y)), np.array(mx.vmap(mx.matmul, in_axes=(0, 1))(x, y)), rtol=1e-5
+    )
+    z, w = mx.random.normal((3, 2, 1, 4, 5)), mx.random.normal((2, 3, 5, 6))
+    with pytest.raises(ValueError, match="cannot infer output shapes"):
+        compiled(z, w)

@@ -56,6 +56,25 @@ std::optional<std::vector<int>> dropped_ones(const Shape& from, const Shape& to)
   return dropped;
 }
 
+// The same, matching from the right: where size-1 axes sit next to each
+// other the two disagree, and which ones the op dropped is not known.
+std::optional<std::vector<int>> unique_dropped_ones(const Shape& from, const Shape& to) {
+  auto left = dropped_ones(from, to);
+  if (!left) {
+    return std::nullopt;
+  }
+  Shape rfrom(from.rbegin(), from.rend()), rto(to.rbegin(), to.rend());
+  auto right = dropped_ones(rfrom, rto);
+  std::vector<int> mirrored;
+  for (auto it = right->rbegin(); it != right->rend(); ++it) {
+    mirrored.push_back(int(from.size()) - 1 - *it);
+  }
+  if (mirrored != *left) {
+    throw std::invalid_argument("[Primitive::output_shapes] Reshape cannot infer output shapes.");
+  }
+  return left;
+}
+
 } // namespace
 
 // A reshape replayed on an input of another shape: a -1 of the requested
@@ -86,7 +105,7 @@ std::vector<Shape> Reshape::output_shapes(const std::vector<array>& inputs) {
     }
     return {out};
   }
-  if (auto dropped = dropped_ones(in_shape_, shape_)) {
+  if (auto dropped = unique_dropped_ones(in_shape_, shape_)) {
     if (in.size() == in_shape_.size()) {
       Shape out;
       for (int i = 0; i < int(in.size()); ++i) {
@@ -99,7 +118,7 @@ std::vector<Shape> Reshape::output_shapes(const std::vector<array>& inputs) {
       return {out};
     }
   }
-  if (auto inserted = dropped_ones(shape_, in_shape_)) {
+  if (auto inserted = unique_dropped_ones(shape_, in_shape_)) {
     if (in.size() == in_shape_.size()) {
       Shape out;
       size_t j = 0;
@@ -202,26 +221,50 @@ std::vector<array> Broadcast::vjp(const std::vector<array>& p, const std::vector
   return out;
 }
 Rules Broadcast::vmap(const std::vector<array>& in, const std::vector<int>& axes) {
-  auto x = batch_first(in[0], axes[0], stream());
-  // The target of one lane: fixed, or the operands' lanes broadcast.
-  Shape lane = in.size() == 1 || own_dims_ > 0 ? shape_ : Shape{};
-  if (in.size() > 1 && own_dims_ == 0) {
-    for (size_t i = 0; i < in.size(); ++i) {
-      Shape s = in[i].shape();
-      if (axes[i] >= 0) {
-        s.erase(s.begin() + axes[i]);
-      }
-      lane = broadcast_shapes(lane, s);
-    }
+  if (in.size() > 1) {
+    return vmap_against_operands(in, axes);
   }
+  auto x = batch_first(in[0], axes[0], stream());
   // Align the unbatched dims with the target's trailing dims.
-  int missing = int(lane.size()) - (x.ndim() - 1);
+  int missing = int(shape_.size()) - (x.ndim() - 1);
   Shape shape = x.shape();
   shape.insert(shape.begin() + 1, missing, 1);
   x = reshape(x, shape, stream());
-  Shape target = lane;
+  Shape target = shape_;
   target.insert(target.begin(), x.shape(0));
   return {{broadcast_to(x, target, stream())}, {0}};
+}
+
+// A broadcast against operands (shapeless compile traces), batched: every
+// input batch-first (an unbatched one with a batch axis of 1), its lane
+// padded with leading 1s to the widest lane's rank so that lanes align on
+// the right, then broadcast against the others again, so that the result
+// still follows their shapes.
+Rules Broadcast::vmap_against_operands(const std::vector<array>& in, const std::vector<int>& axes) {
+  int rank = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    rank = std::max(rank, in[i].ndim() - (axes[i] >= 0 ? 1 : 0));
+  }
+  std::vector<array> aligned;
+  for (size_t i = 0; i < in.size(); ++i) {
+    auto a = axes[i] >= 0 ? moveaxis(in[i], axes[i], 0, stream()) : expand_dims(in[i], 0, stream());
+    std::vector<int> pad;
+    for (int k = 0; k < rank - (a.ndim() - 1); ++k) {
+      pad.push_back(1 + k);
+    }
+    aligned.push_back(pad.empty() ? a : expand_dims(a, pad, stream()));
+  }
+  auto leading = [&](const Shape& sh) {
+    return Shape(sh.begin(), sh.end() - std::min<int>(own_dims_, sh.size()));
+  };
+  Shape target = leading(aligned[0].shape());
+  for (size_t i = 1; i < aligned.size(); ++i) {
+    target = broadcast_shapes(target, leading(aligned[i].shape()));
+  }
+  const Shape& x = aligned[0].shape();
+  target.insert(target.end(), x.end() - std::min<int>(own_dims_, x.size()), x.end());
+  std::vector<array> others(aligned.begin() + 1, aligned.end());
+  return {{broadcast_against(aligned[0], target, others, stream(), own_dims_)}, {0}};
 }
 
 // ---- Slice: the vjp places the cotangent back with zero padding.

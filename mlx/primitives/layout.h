@@ -61,6 +61,8 @@ class Broadcast : public Primitive {
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 
  private:
+  std::pair<std::vector<array>, std::vector<int>> vmap_against_operands(const std::vector<array>& inputs,
+                                                                        const std::vector<int>& axes);
   Shape shape_;
   int own_dims_;
 };
