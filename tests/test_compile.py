@@ -313,5 +313,16 @@ def test_shapeless_compile_never_guesses_an_ambiguous_reshape():
         np.array(compiled(x, y)), np.array(mx.vmap(mx.matmul, in_axes=(0, 1))(x, y)), rtol=1e-5
     )
     z, w = mx.random.normal((3, 2, 1, 4, 5)), mx.random.normal((2, 3, 5, 6))
-    with pytest.raises(ValueError, match="cannot infer output shapes"):
+    with pytest.raises(ValueError, match="cannot infer the output shape"):
         compiled(z, w)
+
+
+def test_shapeless_reduction_after_a_gather_follows_the_index_count():
+    # take(buf, idx) traced with one index has two size-1 axes side by side;
+    # only one reading of the squeeze fits the new index counts.
+    buf = mx.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    for reduction in (mx.sum, mx.mean, mx.max, mx.argmax):
+        compiled = mx.compile(lambda b, i: reduction(mx.take(b, i, axis=0)), shapeless=True)
+        for n in (1, 2, 3, 4):
+            idx = mx.arange(n)
+            assert compiled(buf, idx).item() == reduction(mx.take(buf, idx, axis=0)).item()

@@ -56,12 +56,12 @@ std::optional<std::vector<int>> dropped_ones(const Shape& from, const Shape& to)
   return dropped;
 }
 
-// The same, matching from the right: where size-1 axes sit next to each
-// other the two disagree, and which ones the op dropped is not known.
-std::optional<std::vector<int>> unique_dropped_ones(const Shape& from, const Shape& to) {
+// Both ends of the possible alignments: where size-1 axes sit next to each
+// other, matching from the left and from the right pick different ones.
+std::vector<std::vector<int>> dropped_ones_candidates(const Shape& from, const Shape& to) {
   auto left = dropped_ones(from, to);
   if (!left) {
-    return std::nullopt;
+    return {};
   }
   Shape rfrom(from.rbegin(), from.rend()), rto(to.rbegin(), to.rend());
   auto right = dropped_ones(rfrom, rto);
@@ -69,10 +69,10 @@ std::optional<std::vector<int>> unique_dropped_ones(const Shape& from, const Sha
   for (auto it = right->rbegin(); it != right->rend(); ++it) {
     mirrored.push_back(int(from.size()) - 1 - *it);
   }
-  if (mirrored != *left) {
-    throw std::invalid_argument("[Primitive::output_shapes] Reshape cannot infer output shapes.");
+  if (mirrored == *left) {
+    return {*left};
   }
-  return left;
+  return {*left, mirrored};
 }
 
 } // namespace
@@ -105,29 +105,45 @@ std::vector<Shape> Reshape::output_shapes(const std::vector<array>& inputs) {
     }
     return {out};
   }
-  if (auto dropped = unique_dropped_ones(in_shape_, shape_)) {
-    if (in.size() == in_shape_.size()) {
+  // A squeeze or expand_dims: redo it on the new input. Where the traced
+  // shapes leave it ambiguous which size-1 axes it dropped or inserted, the
+  // candidates must agree on the new input (or only one must fit it).
+  std::vector<Shape> outs;
+  auto add = [&](const Shape& out) {
+    if (std::find(outs.begin(), outs.end(), out) == outs.end()) {
+      outs.push_back(out);
+    }
+  };
+  if (in.size() == in_shape_.size()) {
+    for (auto& dropped : dropped_ones_candidates(in_shape_, shape_)) {
       Shape out;
+      bool fits = true;
       for (int i = 0; i < int(in.size()); ++i) {
-        if (std::find(dropped->begin(), dropped->end(), i) == dropped->end()) {
+        bool drop = std::find(dropped.begin(), dropped.end(), i) != dropped.end();
+        fits &= !drop || in[i] == 1;
+        if (!drop) {
           out.push_back(in[i]);
-        } else if (in[i] != 1) {
-          cannot_infer("Reshape", in);
         }
       }
-      return {out};
+      if (fits) {
+        add(out);
+      }
     }
-  }
-  if (auto inserted = unique_dropped_ones(shape_, in_shape_)) {
-    if (in.size() == in_shape_.size()) {
+    for (auto& inserted : dropped_ones_candidates(shape_, in_shape_)) {
       Shape out;
       size_t j = 0;
       for (int i = 0; i < int(shape_.size()); ++i) {
-        bool ins = std::find(inserted->begin(), inserted->end(), i) != inserted->end();
+        bool ins = std::find(inserted.begin(), inserted.end(), i) != inserted.end();
         out.push_back(ins ? 1 : in[j++]);
       }
-      return {out};
+      add(out);
     }
+  }
+  if (outs.size() == 1) {
+    return outs;
+  }
+  if (outs.size() > 1) {
+    cannot_infer("Reshape", in);
   }
   if (inputs[0].size() != shape_size(shape_)) {
     fail("reshape", "Cannot reshape array of size ", inputs[0].size(), " into shape ", shape_str(shape_),
