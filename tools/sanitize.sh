@@ -60,26 +60,36 @@ run_tests() {
   layout
   local log=$BUILD/pytest.log reports=$BUILD/reports
   rm -rf "$reports" && mkdir -p "$reports"
-  # Reports go to files (asan.PID, ubsan.PID), so that those of child
-  # processes (tools/fuzz.py, subprocess tests) whose output a test captures
-  # are counted too. ASan maps terabytes of shadow memory: MLX_SANITIZER=1
-  # makes the fuzzer use ASan's allocation cap instead of RLIMIT_AS and skips
-  # the few tests that cannot run under it (tests/helpers.py).
+  # libstdc++ is preloaded with libasan: Python does not link it, and ASan's
+  # __cxa_throw interceptor finds no real __cxa_throw when it is loaded later
+  # (a CHECK failure at the first C++ exception). ASan's reports go to files
+  # (asan.PID), so that those of child processes (tools/fuzz.py, subprocess
+  # tests) whose output a test captures are counted too. ASan maps terabytes
+  # of shadow memory: MLX_SANITIZER=1 makes the fuzzer cap allocations with
+  # ASan's max_allocation_size_mb instead of RLIMIT_AS.
   env PYTHONPATH="$BUILD/pkg:$ROOT/tests" \
-    LD_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+    LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(g++ -print-file-name=libstdc++.so.6)" \
     ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$reports/asan" \
-    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     MLX_SANITIZER=1 PYTHONFAULTHANDLER=1 \
-    nice -n 10 "$PY" -m pytest "$ROOT/tests" -q -p no:cacheprovider "$@" 2>&1 |
+    nice -n 10 "$PY" -m pytest "$ROOT/tests" -q -p no:cacheprovider --capture=sys "$@" 2>&1 |
     tee "$log"
   local rc=${PIPESTATUS[0]}
-  local files n
+  # UBSan's reports (part of libasan in GCC) go to stderr whatever its
+  # log_path: --capture=sys leaves the pytest process's fd 2 to the log.
+  local files n ub
   files=$(find "$reports" -type f | sort)
   n=$(echo -n "$files" | grep -c . || true)
   for f in $files; do
     echo "---- $f"
     head -40 "$f"
   done
+  ub=$(grep -c 'runtime error:' "$log" || true)
+  if [ "$ub" -gt 0 ]; then
+    echo "---- UBSan (from $log)"
+    grep -A8 'runtime error:' "$log" | head -60
+    n=$((n + ub))
+  fi
   local tail
   tail=$(grep -E '[0-9]+ (passed|failed|error)' "$log" | tail -1 | tr -d '=' | sed 's/^ *//;s/ *$//')
   local verdict=PASSED
