@@ -12,6 +12,20 @@
 #include <unistd.h>
 #include <vector>
 
+// In a sanitized build (tools/sanitize.sh) the bytes of a buffer that its
+// array does not own, the rounding past the size asked for and whole buffers
+// waiting in the cache, are poisoned: AddressSanitizer then reports an
+// access past an array's end or to a freed array although the memory stays
+// with the allocator.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define MLX_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define MLX_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define MLX_POISON(p, n) ((void)(p), (void)(n))
+#define MLX_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace mlx::core::allocator {
 
 namespace {
@@ -86,6 +100,7 @@ class CachingAllocator {
         }
         cache_memory_ -= header_of(p).capacity;
         header_of(p).requested = size;
+        MLX_UNPOISON(p, size);
         add_active(size);
         return Buffer(p);
       }
@@ -111,6 +126,7 @@ class CachingAllocator {
     }
     void* p = static_cast<char*>(raw) + kHeader;
     header_of(p) = {rounded, size};
+    MLX_POISON(static_cast<char*>(p) + size, rounded - size);
     std::lock_guard<std::mutex> lk(mutex_);
     add_active(size);
     return Buffer(p);
@@ -123,6 +139,7 @@ class CachingAllocator {
     Header h = header_of(b.ptr);
     std::lock_guard<std::mutex> lk(mutex_);
     active_memory_ -= h.requested;
+    MLX_POISON(b.ptr, h.capacity);
     if (cache_memory_ + h.capacity <= cache_limit_) {
       cache_[h.capacity].push_back(b.ptr);
       cache_memory_ += h.capacity;

@@ -350,6 +350,19 @@ def test_bool_arithmetic():
     assert_array(mx.bitwise_invert(mx.array(a)), ~a, "bool")
 
 
+@pytest.mark.parametrize("dt", ["int8", "int16", "int32", "int64"])
+def test_left_shift_of_negative_and_into_the_sign_bit(dt):
+    # Shifting a negative value left was undefined behaviour in the kernel
+    # (UBSan, tools/sanitize.sh); the answer wraps as in NumPy.
+    bits = np.dtype(dt).itemsize * 8
+    info = np.iinfo(dt)
+    a = np.array([-1, -3, info.min, info.max, 1, -1], dt)
+    b = np.array([3, 1, 1, 1, bits - 1, bits - 1], dt)
+    assert_array(mx.left_shift(mx.array(a), mx.array(b)), np.left_shift(a, b), dt)
+    # broadcast and non-contiguous
+    assert_array(mx.left_shift(mx.array(a)[::2], mx.array(b[1])), np.left_shift(a[::2], b[1]), dt)
+
+
 def test_where_and_clip():
     rng = np.random.default_rng(0)
     c = rng.uniform(size=(3, 4)) > 0.5

@@ -52,7 +52,11 @@ def child_main():
     import resource
 
     lim = int(os.environ.get("FUZZ_MEM_BYTES", str(4 << 30)))
-    resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
+    # AddressSanitizer reserves terabytes of address space for its shadow
+    # memory, so under it (tools/sanitize.sh) an address-space limit would
+    # fail every allocation: the Runner caps single allocations instead.
+    if not os.environ.get("MLX_SANITIZER"):
+        resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     faulthandler.enable()
     proto = os.fdopen(os.dup(1), "w", buffering=1)
@@ -142,6 +146,11 @@ class Runner:
         self.timeout = args.timeout
         self.env = dict(os.environ)
         self.env["FUZZ_MEM_BYTES"] = str(int(args.mem_gib * (1 << 30)))
+        if self.env.get("MLX_SANITIZER"):
+            # No RLIMIT_AS under ASan (see child_main): an allocation past the
+            # limit returns null instead (a MemoryError, as with the limit).
+            cap = "allocator_may_return_null=1:max_allocation_size_mb=%d" % int(args.mem_gib * 1024)
+            self.env["ASAN_OPTIONS"] = ":".join(filter(None, [self.env.get("ASAN_OPTIONS"), cap]))
         # Children import the mlx this process imported (installed or not).
         import mlx.core
 

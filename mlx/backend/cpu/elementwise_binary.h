@@ -268,7 +268,9 @@ struct BitwiseXor {
 struct LeftShift {
   template <typename T>
   T operator()(T a, T b) const {
-    return (b < 0 || b >= T(sizeof(T) * 8)) ? T(0) : T(a << b);
+    // Shifted as unsigned: shifting a negative value left (or a one into
+    // the sign bit) is undefined for signed types before C++20.
+    return (b < 0 || b >= T(sizeof(T) * 8)) ? T(0) : T(std::make_unsigned_t<T>(a) << b);
   }
 };
 struct RightShift {
