@@ -407,3 +407,12 @@ def test_complex_extremes_propagate_nan(vals):
     long = np.tile(n.reshape(-1), 300)
     same(mx.max(mx.array(long)), np.max(long))
     same(mx.min(mx.array(long.reshape(-1, 4)), axis=0), np.min(long.reshape(-1, 4), axis=0))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_integer_sum_and_prod_wrap_like_numpy(dtype):
+    # Accumulated in the unsigned type (signed overflow is undefined in C++;
+    # the sanitizer run found it): the wrapped results are NumPy's.
+    a = np.array([np.iinfo(dtype).max] * 3 + [np.iinfo(dtype).min], dtype=dtype)
+    assert mx.sum(mx.array(a)).item() == int(np.sum(a, dtype=dtype))
+    assert mx.prod(mx.array(a)).item() == int(np.prod(a, dtype=dtype))

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "mlx/backend/cpu/copy.h"
@@ -23,10 +24,20 @@ namespace mlx::core {
 namespace cpu {
 namespace {
 
+// Signed integers accumulate in their unsigned type: overflow wraps, as
+// NumPy's does, without the undefined behaviour of signed overflow.
+template <typename A>
+constexpr bool wraps_unsigned = std::is_integral_v<A> && std::is_signed_v<A>;
+
 struct SumOp {
   template <typename A>
   A operator()(A a, A b) const {
-    return a + b;
+    if constexpr (wraps_unsigned<A>) {
+      using U = std::make_unsigned_t<std::common_type_t<A, int>>; // no promotion back to int
+      return A(U(a) + U(b));
+    } else {
+      return a + b;
+    }
   }
   template <typename A>
   static A init() {
@@ -36,7 +47,12 @@ struct SumOp {
 struct ProdOp {
   template <typename A>
   A operator()(A a, A b) const {
-    return a * b;
+    if constexpr (wraps_unsigned<A>) {
+      using U = std::make_unsigned_t<std::common_type_t<A, int>>;
+      return A(U(a) * U(b));
+    } else {
+      return a * b;
+    }
   }
   template <typename A>
   static A init() {
