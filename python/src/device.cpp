@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "convert.h"
+#include "mlx/backend/cpu/simd.h"
 
 namespace {
 
@@ -94,6 +95,11 @@ void init_streams(py::module_& m) {
         return out;
       },
       py::arg("d") = py::none(), "Properties of a device (default: the default device).");
+  // Not MLX API: which instruction set the CPU kernels run (the best the
+  // CPU has, or what MLX_CPU_ISA lowered it to), for tests and CI logs.
+  m.def("_cpu_isa", []() { return std::string(mlx::core::cpu::isa_name(mlx::core::cpu::isa())); });
+  m.def("_cpu_best_isa",
+        []() { return std::string(mlx::core::cpu::isa_name(mlx::core::cpu::cpu_best_isa())); });
 }
 
 } // namespace

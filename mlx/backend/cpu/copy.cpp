@@ -14,10 +14,12 @@ namespace mlx::core::cpu {
 namespace {
 
 template <typename In, typename Out>
-MLX_SIMD_CLONES void convert_loop(const In* in, Out* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    out[i] = scalar_cast<Out>(in[i]);
-  }
+void convert_loop(const In* in, Out* out, size_t n) {
+  simd([&] {
+    for (size_t i = 0; i < n; ++i) {
+      out[i] = scalar_cast<Out>(in[i]);
+    }
+  });
 }
 
 #if defined(__x86_64__)
@@ -43,10 +45,7 @@ __attribute__((target("avx2,f16c"))) void float_to_half(const float* in, float16
   }
 }
 
-bool has_f16c() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  return yes;
-}
+bool has_f16c() { return isa() >= Isa::avx2; }
 #endif
 
 template <typename In, typename Out>

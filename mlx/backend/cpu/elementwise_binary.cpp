@@ -18,26 +18,32 @@ template <typename T>
 using C = compute_t<T>;
 
 template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void vv(const T* a, const T* b, U* o, size_t n, Op op) {
-  for (size_t i = 0; i < n; ++i) {
-    o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), static_cast<C<T>>(b[i])));
-  }
+void vv(const T* a, const T* b, U* o, size_t n, Op op) {
+  simd([&] {
+    for (size_t i = 0; i < n; ++i) {
+      o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), static_cast<C<T>>(b[i])));
+    }
+  });
 }
 
 template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void sv(const T* a, const T* b, U* o, size_t n, Op op) {
-  const C<T> s = static_cast<C<T>>(*a);
-  for (size_t i = 0; i < n; ++i) {
-    o[i] = scalar_cast<U>(op(s, static_cast<C<T>>(b[i])));
-  }
+void sv(const T* a, const T* b, U* o, size_t n, Op op) {
+  simd([&] {
+    const C<T> s = static_cast<C<T>>(*a);
+    for (size_t i = 0; i < n; ++i) {
+      o[i] = scalar_cast<U>(op(s, static_cast<C<T>>(b[i])));
+    }
+  });
 }
 
 template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void vs(const T* a, const T* b, U* o, size_t n, Op op) {
-  const C<T> s = static_cast<C<T>>(*b);
-  for (size_t i = 0; i < n; ++i) {
-    o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), s));
-  }
+void vs(const T* a, const T* b, U* o, size_t n, Op op) {
+  simd([&] {
+    const C<T> s = static_cast<C<T>>(*b);
+    for (size_t i = 0; i < n; ++i) {
+      o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), s));
+    }
+  });
 }
 
 template <typename T, typename U, typename Op>

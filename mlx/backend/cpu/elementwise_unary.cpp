@@ -29,42 +29,44 @@ template <typename T, typename Op>
 inline constexpr bool kFixup = HasFixup<Op>::value && std::is_same_v<compute_t<T>, float>;
 
 template <typename T, typename U, typename Op>
-MLX_SIMD_CLONES void unary_contiguous(const T* in, U* out, size_t n, Op op) {
-  if constexpr (kFixup<T, Op>) {
-    // Blocks that L1 holds: look for flagged inputs first and keep them
-    // aside (out may be a donated in), run the vectorized loop, then write
-    // fixup(x) over the flagged places.
-    constexpr size_t kBlock = 1024;
-    uint32_t where[kBlock];
-    float what[kBlock];
-    for (size_t b = 0; b < n; b += kBlock) {
-      const size_t e = std::min(n, b + kBlock);
-      uint32_t flagged = 0;
-      for (size_t i = b; i < e; ++i) {
-        flagged |= Op::needs_fixup(static_cast<float>(in[i]));
-      }
-      size_t m = 0;
-      if (flagged) {
+void unary_contiguous(const T* in, U* out, size_t n, Op op) {
+  simd([&] {
+    if constexpr (kFixup<T, Op>) {
+      // Blocks that L1 holds: look for flagged inputs first and keep them
+      // aside (out may be a donated in), run the vectorized loop, then write
+      // fixup(x) over the flagged places.
+      constexpr size_t kBlock = 1024;
+      uint32_t where[kBlock];
+      float what[kBlock];
+      for (size_t b = 0; b < n; b += kBlock) {
+        const size_t e = std::min(n, b + kBlock);
+        uint32_t flagged = 0;
         for (size_t i = b; i < e; ++i) {
-          const float x = static_cast<float>(in[i]);
-          if (Op::needs_fixup(x)) {
-            where[m] = static_cast<uint32_t>(i - b);
-            what[m++] = x;
+          flagged |= Op::needs_fixup(static_cast<float>(in[i]));
+        }
+        size_t m = 0;
+        if (flagged) {
+          for (size_t i = b; i < e; ++i) {
+            const float x = static_cast<float>(in[i]);
+            if (Op::needs_fixup(x)) {
+              where[m] = static_cast<uint32_t>(i - b);
+              what[m++] = x;
+            }
           }
         }
+        for (size_t i = b; i < e; ++i) {
+          out[i] = scalar_cast<U>(op(static_cast<float>(in[i])));
+        }
+        for (size_t k = 0; k < m; ++k) {
+          out[b + where[k]] = scalar_cast<U>(Op::fixup(what[k]));
+        }
       }
-      for (size_t i = b; i < e; ++i) {
-        out[i] = scalar_cast<U>(op(static_cast<float>(in[i])));
-      }
-      for (size_t k = 0; k < m; ++k) {
-        out[b + where[k]] = scalar_cast<U>(Op::fixup(what[k]));
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        out[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(in[i])));
       }
     }
-  } else {
-    for (size_t i = 0; i < n; ++i) {
-      out[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(in[i])));
-    }
-  }
+  });
 }
 
 // Functors marked MLX_ARITHMETIC_BOUND (unary_ops.h) keep normal stores.

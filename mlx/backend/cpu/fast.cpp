@@ -38,13 +38,13 @@ void for_rows(size_t rows, size_t d, F&& f) {
 
 // Sums of x and of (x - c)^2 over a row (lanes.h).
 template <typename T, typename A>
-MLX_SIMD_CLONES A row_sum(const T* x, size_t d) {
+inline A row_sum(const T* x, size_t d) {
   return cpu::reduce_lanes<A>(
       d, A(0), [](A a, A b) { return a + b; }, [&](size_t i) { return static_cast<A>(x[i]); });
 }
 
 template <typename T, typename A>
-MLX_SIMD_CLONES A row_sum_squares(const T* x, size_t d, A center) {
+inline A row_sum_squares(const T* x, size_t d, A center) {
   return cpu::reduce_lanes<A>(
       d, A(0), [](A a, A b) { return a + b; },
       [&](size_t i) {
@@ -85,128 +85,134 @@ template <typename T, typename F>
 }
 
 template <typename T>
-MLX_SIMD_CLONES void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, float eps,
-                              bool stream) {
-  using A = Acc<T>;
-  for (size_t r = r0; r < r1; ++r) {
-    const T* xr = x + r * d;
-    const T* ahead = r + 1 < r1 ? xr + d : nullptr;
-    A ss = row_sum_squares<T, A>(xr, d, A(0));
-    A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
-    if (w) {
-      write_row(y + r * d, d, ahead, stream, [&](size_t i) {
-        return static_cast<T>(static_cast<A>(xr[i]) * scale * static_cast<A>(w[i]));
-      });
-    } else {
-      write_row(y + r * d, d, ahead, stream,
-                [&](size_t i) { return static_cast<T>(static_cast<A>(xr[i]) * scale); });
+void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, float eps, bool stream) {
+  cpu::simd([&] {
+    using A = Acc<T>;
+    for (size_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * d;
+      const T* ahead = r + 1 < r1 ? xr + d : nullptr;
+      A ss = row_sum_squares<T, A>(xr, d, A(0));
+      A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
+      if (w) {
+        write_row(y + r * d, d, ahead, stream, [&](size_t i) {
+          return static_cast<T>(static_cast<A>(xr[i]) * scale * static_cast<A>(w[i]));
+        });
+      } else {
+        write_row(y + r * d, d, ahead, stream,
+                  [&](size_t i) { return static_cast<T>(static_cast<A>(xr[i]) * scale); });
+      }
     }
-  }
+  });
 }
 
 template <typename T>
-MLX_SIMD_CLONES void layer_rows(const T* x, const T* w, const T* b, T* y, size_t r0, size_t r1, size_t d,
-                                float eps, bool stream) {
-  using A = Acc<T>;
-  for (size_t r = r0; r < r1; ++r) {
-    const T* xr = x + r * d;
-    const T* ahead = r + 1 < r1 ? xr + d : nullptr;
-    A mu = row_sum<T, A>(xr, d) / A(d);
-    A ss = row_sum_squares<T, A>(xr, d, mu);
-    A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
-    if (w && b) {
-      write_row(y + r * d, d, ahead, stream, [&](size_t i) {
-        return static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) +
-                              static_cast<A>(b[i]));
-      });
-    } else {
-      write_row(y + r * d, d, ahead, stream, [&](size_t i) {
-        A v = (static_cast<A>(xr[i]) - mu) * scale;
-        v = w ? v * static_cast<A>(w[i]) : v;
-        return static_cast<T>(b ? v + static_cast<A>(b[i]) : v);
-      });
+void layer_rows(const T* x, const T* w, const T* b, T* y, size_t r0, size_t r1, size_t d, float eps,
+                bool stream) {
+  cpu::simd([&] {
+    using A = Acc<T>;
+    for (size_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * d;
+      const T* ahead = r + 1 < r1 ? xr + d : nullptr;
+      A mu = row_sum<T, A>(xr, d) / A(d);
+      A ss = row_sum_squares<T, A>(xr, d, mu);
+      A scale = A(1) / std::sqrt(ss / A(d) + A(eps));
+      if (w && b) {
+        write_row(y + r * d, d, ahead, stream, [&](size_t i) {
+          return static_cast<T>((static_cast<A>(xr[i]) - mu) * scale * static_cast<A>(w[i]) +
+                                static_cast<A>(b[i]));
+        });
+      } else {
+        write_row(y + r * d, d, ahead, stream, [&](size_t i) {
+          A v = (static_cast<A>(xr[i]) - mu) * scale;
+          v = w ? v * static_cast<A>(w[i]) : v;
+          return static_cast<T>(b ? v + static_cast<A>(b[i]) : v);
+        });
+      }
     }
-  }
+  });
 }
 
 // NormGrad over rows [r0, r1) of x, w (ones when the norm has no weight)
 // and the cotangent g: the statistics of each row again, then dx, with the
 // row terms g * n and g added into dw and db.
 template <typename T>
-MLX_SIMD_CLONES void norm_grad_rows(const T* x, const T* w, const T* g, T* dx, Acc<T>* dw, Acc<T>* db,
-                                    size_t r0, size_t r1, size_t d, float eps, bool layer) {
-  using A = Acc<T>;
-  constexpr int L = 16;
-  for (size_t r = r0; r < r1; ++r) {
-    const T* xr = x + r * d;
-    const T* gr = g + r * d;
-    A mu = layer ? row_sum<T, A>(xr, d) / A(d) : A(0);
-    A rs = A(1) / std::sqrt(row_sum_squares<T, A>(xr, d, mu) / A(d) + A(eps));
-    // Sums of g w and of g w n over the row, in lanes.
-    A lanes_gw[L] = {}, lanes_gwn[L] = {};
-    size_t i = 0;
-    for (; i + L <= d; i += L) {
+void norm_grad_rows(const T* x, const T* w, const T* g, T* dx, Acc<T>* dw, Acc<T>* db, size_t r0, size_t r1,
+                    size_t d, float eps, bool layer) {
+  cpu::simd([&] {
+    using A = Acc<T>;
+    constexpr int L = 16;
+    for (size_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * d;
+      const T* gr = g + r * d;
+      A mu = layer ? row_sum<T, A>(xr, d) / A(d) : A(0);
+      A rs = A(1) / std::sqrt(row_sum_squares<T, A>(xr, d, mu) / A(d) + A(eps));
+      // Sums of g w and of g w n over the row, in lanes.
+      A lanes_gw[L] = {}, lanes_gwn[L] = {};
+      size_t i = 0;
+      for (; i + L <= d; i += L) {
+        for (int l = 0; l < L; ++l) {
+          A gv = static_cast<A>(gr[i + l]);
+          A nv = (static_cast<A>(xr[i + l]) - mu) * rs;
+          A gw = gv * static_cast<A>(w[i + l]);
+          lanes_gw[l] += gw;
+          lanes_gwn[l] += gw * nv;
+          dw[i + l] += gv * nv;
+          db[i + l] += gv;
+        }
+      }
+      A sum_gw = 0, sum_gwn = 0;
+      for (; i < d; ++i) {
+        A gv = static_cast<A>(gr[i]);
+        A nv = (static_cast<A>(xr[i]) - mu) * rs;
+        A gw = gv * static_cast<A>(w[i]);
+        sum_gw += gw;
+        sum_gwn += gw * nv;
+        dw[i] += gv * nv;
+        db[i] += gv;
+      }
       for (int l = 0; l < L; ++l) {
-        A gv = static_cast<A>(gr[i + l]);
-        A nv = (static_cast<A>(xr[i + l]) - mu) * rs;
-        A gw = gv * static_cast<A>(w[i + l]);
-        lanes_gw[l] += gw;
-        lanes_gwn[l] += gw * nv;
-        dw[i + l] += gv * nv;
-        db[i + l] += gv;
+        sum_gw += lanes_gw[l];
+        sum_gwn += lanes_gwn[l];
+      }
+      const A mean_gw = layer ? sum_gw / A(d) : A(0), mean_gwn = sum_gwn / A(d);
+      T* dxr = dx + r * d;
+      for (size_t k = 0; k < d; ++k) {
+        A nv = (static_cast<A>(xr[k]) - mu) * rs;
+        A gw = static_cast<A>(gr[k]) * static_cast<A>(w[k]);
+        dxr[k] = static_cast<T>(rs * (gw - mean_gw - nv * mean_gwn));
       }
     }
-    A sum_gw = 0, sum_gwn = 0;
-    for (; i < d; ++i) {
-      A gv = static_cast<A>(gr[i]);
-      A nv = (static_cast<A>(xr[i]) - mu) * rs;
-      A gw = gv * static_cast<A>(w[i]);
-      sum_gw += gw;
-      sum_gwn += gw * nv;
-      dw[i] += gv * nv;
-      db[i] += gv;
-    }
-    for (int l = 0; l < L; ++l) {
-      sum_gw += lanes_gw[l];
-      sum_gwn += lanes_gwn[l];
-    }
-    const A mean_gw = layer ? sum_gw / A(d) : A(0), mean_gwn = sum_gwn / A(d);
-    T* dxr = dx + r * d;
-    for (size_t k = 0; k < d; ++k) {
-      A nv = (static_cast<A>(xr[k]) - mu) * rs;
-      A gw = static_cast<A>(gr[k]) * static_cast<A>(w[k]);
-      dxr[k] = static_cast<T>(rs * (gw - mean_gw - nv * mean_gwn));
-    }
-  }
+  });
 }
 
 // Rotates `rows` consecutive rows of `d` features (row k at x + k d, with
 // the cos and sin of its position at c + k half, sn + k half): pairs
 // (x[i], x[i + half]), or (x[2i], x[2i + 1]) when traditional; features
 // past dims are copied. One call per block of rows, so the per-call cost
-// of the cloned function is not paid per (short) row.
+// of the instruction-set dispatch is not paid per (short) row.
 template <typename T, typename A>
-MLX_SIMD_CLONES void rope_rows(const T* __restrict__ x, T* __restrict__ y, const A* __restrict__ c,
-                               const A* __restrict__ sn, size_t rows, size_t d, int half, int dims,
-                               bool traditional) {
-  for (size_t k = 0; k < rows; ++k, x += d, y += d, c += half, sn += half) {
-    if (traditional) {
-      for (int i = 0; i < half; ++i) {
-        A a = static_cast<A>(x[2 * i]), b = static_cast<A>(x[2 * i + 1]);
-        y[2 * i] = static_cast<T>(a * c[i] - b * sn[i]);
-        y[2 * i + 1] = static_cast<T>(a * sn[i] + b * c[i]);
+void rope_rows(const T* __restrict__ x, T* __restrict__ y, const A* __restrict__ c, const A* __restrict__ sn,
+               size_t rows, size_t d, int half, int dims, bool traditional) {
+  cpu::simd([&] {
+    for (size_t k = 0; k < rows; ++k, x += d, y += d, c += half, sn += half) {
+      if (traditional) {
+        for (int i = 0; i < half; ++i) {
+          A a = static_cast<A>(x[2 * i]), b = static_cast<A>(x[2 * i + 1]);
+          y[2 * i] = static_cast<T>(a * c[i] - b * sn[i]);
+          y[2 * i + 1] = static_cast<T>(a * sn[i] + b * c[i]);
+        }
+      } else {
+        for (int i = 0; i < half; ++i) {
+          A a = static_cast<A>(x[i]), b = static_cast<A>(x[i + half]);
+          y[i] = static_cast<T>(a * c[i] - b * sn[i]);
+          y[i + half] = static_cast<T>(a * sn[i] + b * c[i]);
+        }
       }
-    } else {
-      for (int i = 0; i < half; ++i) {
-        A a = static_cast<A>(x[i]), b = static_cast<A>(x[i + half]);
-        y[i] = static_cast<T>(a * c[i] - b * sn[i]);
-        y[i + half] = static_cast<T>(a * sn[i] + b * c[i]);
+      for (size_t i = dims; i < d; ++i) {
+        y[i] = x[i];
       }
     }
-    for (size_t i = dims; i < d; ++i) {
-      y[i] = x[i];
-    }
-  }
+  });
 }
 
 // Rotates rows [r0, r1) (float32 math) with cos and sin computed on the
@@ -216,35 +222,36 @@ MLX_SIMD_CLONES void rope_rows(const T* __restrict__ x, T* __restrict__ y, const
 // from memory once per head; used where every angle is within sincos_small's
 // range.
 template <typename T>
-MLX_SIMD_CLONES void rope_rows_direct(const T* __restrict__ x, T* __restrict__ y,
-                                      const float* __restrict__ inv, const float* __restrict__ positions,
-                                      size_t rows, size_t d, int half, int dims, bool traditional,
-                                      float sign) {
-  for (size_t k = 0; k < rows; ++k, x += d, y += d) {
-    const float pos = positions[k];
-    if (traditional) {
-      for (int i = 0; i < half; ++i) {
-        float sn, c;
-        cpu::fast::sincos_small(pos * inv[i], sn, c);
-        sn *= sign;
-        float a = static_cast<float>(x[2 * i]), b = static_cast<float>(x[2 * i + 1]);
-        y[2 * i] = static_cast<T>(a * c - b * sn);
-        y[2 * i + 1] = static_cast<T>(a * sn + b * c);
+void rope_rows_direct(const T* __restrict__ x, T* __restrict__ y, const float* __restrict__ inv,
+                      const float* __restrict__ positions, size_t rows, size_t d, int half, int dims,
+                      bool traditional, float sign) {
+  cpu::simd([&] {
+    for (size_t k = 0; k < rows; ++k, x += d, y += d) {
+      const float pos = positions[k];
+      if (traditional) {
+        for (int i = 0; i < half; ++i) {
+          float sn, c;
+          cpu::fast::sincos_small(pos * inv[i], sn, c);
+          sn *= sign;
+          float a = static_cast<float>(x[2 * i]), b = static_cast<float>(x[2 * i + 1]);
+          y[2 * i] = static_cast<T>(a * c - b * sn);
+          y[2 * i + 1] = static_cast<T>(a * sn + b * c);
+        }
+      } else {
+        for (int i = 0; i < half; ++i) {
+          float sn, c;
+          cpu::fast::sincos_small(pos * inv[i], sn, c);
+          sn *= sign;
+          float a = static_cast<float>(x[i]), b = static_cast<float>(x[i + half]);
+          y[i] = static_cast<T>(a * c - b * sn);
+          y[i + half] = static_cast<T>(a * sn + b * c);
+        }
       }
-    } else {
-      for (int i = 0; i < half; ++i) {
-        float sn, c;
-        cpu::fast::sincos_small(pos * inv[i], sn, c);
-        sn *= sign;
-        float a = static_cast<float>(x[i]), b = static_cast<float>(x[i + half]);
-        y[i] = static_cast<T>(a * c - b * sn);
-        y[i + half] = static_cast<T>(a * sn + b * c);
+      for (size_t i = dims; i < d; ++i) {
+        y[i] = x[i];
       }
     }
-    for (size_t i = dims; i < d; ++i) {
-      y[i] = x[i];
-    }
-  }
+  });
 }
 
 } // namespace

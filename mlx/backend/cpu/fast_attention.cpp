@@ -38,7 +38,7 @@ void gemm(bool trans_b, int m, int n, int k, A alpha, const A* a, int lda, const
 }
 
 template <typename A>
-MLX_SIMD_CLONES void scale_row(A* o, int n, A alpha) {
+inline void scale_row(A* o, int n, A alpha) {
   for (int c = 0; c < n; ++c) {
     o[c] *= alpha;
   }
@@ -103,37 +103,39 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
     for (int k0 = 0; k0 < key_end; k0 += kKeyBlock) {
       int kb = std::min(kKeyBlock, key_end - k0);
       gemm<A>(true, rows, kb, D, A(scale), Q, D, K + size_t(k0) * D, D, A(0), scores.data(), kb);
-      for (int r = 0; r < rows; ++r) {
-        A* s = scores.data() + size_t(r) * kb;
-        int i = q0 + r;
-        if (kind == Mask::Causal) {
-          for (int j = std::max(0, i + S - L + 1 - k0); j < kb; ++j) {
-            s[j] = masked;
+      cpu::simd([&] {
+        for (int r = 0; r < rows; ++r) {
+          A* s = scores.data() + size_t(r) * kb;
+          int i = q0 + r;
+          if (kind == Mask::Causal) {
+            for (int j = std::max(0, i + S - L + 1 - k0); j < kb; ++j) {
+              s[j] = masked;
+            }
+          } else if (kind == Mask::Bool) {
+            const bool* m = static_cast<const bool*>(mv.data);
+            for (int j = 0; j < kb; ++j) {
+              s[j] = m[mv.at(b, h, i, k0 + j)] ? s[j] : masked;
+            }
+          } else if (kind == Mask::Additive) {
+            const A* m = static_cast<const A*>(mv.data);
+            for (int j = 0; j < kb; ++j) {
+              s[j] += m[mv.at(b, h, i, k0 + j)];
+            }
           }
-        } else if (kind == Mask::Bool) {
-          const bool* m = static_cast<const bool*>(mv.data);
-          for (int j = 0; j < kb; ++j) {
-            s[j] = m[mv.at(b, h, i, k0 + j)] ? s[j] : masked;
+          A new_max = std::max(mx[r], cpu::row_max(s, kb));
+          if (new_max == -inf) {
+            // Every key so far is masked: nothing to add.
+            std::fill(s, s + kb, A(0));
+            continue;
           }
-        } else if (kind == Mask::Additive) {
-          const A* m = static_cast<const A*>(mv.data);
-          for (int j = 0; j < kb; ++j) {
-            s[j] += m[mv.at(b, h, i, k0 + j)];
+          A alpha = mx[r] == -inf ? A(0) : std::exp(mx[r] - new_max);
+          sum[r] = sum[r] * alpha + cpu::exp_row_sum(s, s, kb, new_max);
+          mx[r] = new_max;
+          if (alpha != A(1)) {
+            scale_row(O + size_t(r) * Dv, Dv, alpha);
           }
         }
-        A new_max = std::max(mx[r], cpu::row_max(s, kb));
-        if (new_max == -inf) {
-          // Every key so far is masked: nothing to add.
-          std::fill(s, s + kb, A(0));
-          continue;
-        }
-        A alpha = mx[r] == -inf ? A(0) : std::exp(mx[r] - new_max);
-        sum[r] = sum[r] * alpha + cpu::exp_row_sum(s, s, kb, new_max);
-        mx[r] = new_max;
-        if (alpha != A(1)) {
-          scale_row(O + size_t(r) * Dv, Dv, alpha);
-        }
-      }
+      });
       gemm<A>(false, rows, Dv, kb, A(1), scores.data(), kb, V + size_t(k0) * Dv, Dv, A(1), O, Dv);
     }
     // A row whose scores are all -inf (an additive mask, no sink) is

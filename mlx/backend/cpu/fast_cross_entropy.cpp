@@ -17,40 +17,44 @@ namespace {
 // The row's max (NaN if any is NaN) and the sum of exp(x - max), in 16
 // lanes so that the loops vectorize.
 template <typename A>
-MLX_SIMD_CLONES void max_and_sum(const A* x, int n, A& max_out, A& sum_out) {
-  constexpr int L = 16;
-  A m = -std::numeric_limits<A>::infinity();
-  bool nan = false;
-  for (int j = 0; j < n; ++j) {
-    m = x[j] > m ? x[j] : m;
-    nan |= x[j] != x[j];
-  }
-  A lanes[L] = {};
-  int j = 0;
-  if (m != -std::numeric_limits<A>::infinity()) {
-    for (; j + L <= n; j += L) {
-      for (int l = 0; l < L; ++l) {
-        lanes[l] += cpu::fast::exp_le0<A>(x[j + l] - m);
+void max_and_sum(const A* x, int n, A& max_out, A& sum_out) {
+  cpu::simd([&] {
+    constexpr int L = 16;
+    A m = -std::numeric_limits<A>::infinity();
+    bool nan = false;
+    for (int j = 0; j < n; ++j) {
+      m = x[j] > m ? x[j] : m;
+      nan |= x[j] != x[j];
+    }
+    A lanes[L] = {};
+    int j = 0;
+    if (m != -std::numeric_limits<A>::infinity()) {
+      for (; j + L <= n; j += L) {
+        for (int l = 0; l < L; ++l) {
+          lanes[l] += cpu::fast::exp_le0<A>(x[j + l] - m);
+        }
       }
     }
-  }
-  A total = 0;
-  for (; j < n; ++j) {
-    total += cpu::fast::exp_le0<A>(x[j] - m);
-  }
-  for (int l = 0; l < L; ++l) {
-    total += lanes[l];
-  }
-  max_out = nan ? std::numeric_limits<A>::quiet_NaN() : m;
-  sum_out = total;
+    A total = 0;
+    for (; j < n; ++j) {
+      total += cpu::fast::exp_le0<A>(x[j] - m);
+    }
+    for (int l = 0; l < L; ++l) {
+      total += lanes[l];
+    }
+    max_out = nan ? std::numeric_limits<A>::quiet_NaN() : m;
+    sum_out = total;
+  });
 }
 
 // g[j] = c * exp(x[j] - m) / sum.
 template <typename A>
-MLX_SIMD_CLONES void scaled_softmax(const A* x, int n, A m, A c_over_sum, A* g) {
-  for (int j = 0; j < n; ++j) {
-    g[j] = cpu::fast::exp_le0<A>(x[j] - m) * c_over_sum;
-  }
+void scaled_softmax(const A* x, int n, A m, A c_over_sum, A* g) {
+  cpu::simd([&] {
+    for (int j = 0; j < n; ++j) {
+      g[j] = cpu::fast::exp_le0<A>(x[j] - m) * c_over_sum;
+    }
+  });
 }
 
 int class_of(int32_t t, int v) {

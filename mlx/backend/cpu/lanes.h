@@ -11,7 +11,7 @@ namespace mlx::core::cpu {
 
 // op(... op(op(init, term(0)), term(1)) ..., term(n - 1)) up to the order
 // of the lanes. Always inlined, so that the loops take the instruction set
-// of the calling clone (simd.h).
+// that the caller runs under cpu::simd (simd.h).
 template <typename A, typename Op, typename Term>
 [[gnu::always_inline]] inline A reduce_lanes(size_t n, A init, Op op, Term term) {
   constexpr size_t V = 64 / sizeof(A) > 0 ? 64 / sizeof(A) : 1;

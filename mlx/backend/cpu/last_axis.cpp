@@ -19,14 +19,15 @@ namespace {
 
 // float32 rows: max, then exp and sum in one pass (the exps stored in the
 // output; row_softmax.h), then a scaling pass.
-MLX_SIMD_CLONES
 void softmax_row_f32(const float* x, float* y, int n, const float* next) {
-  float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n), next, next ? y + n : nullptr);
-  // A NaN anywhere reaches the sum, so the whole row is NaN, as in MLX.
-  float inv = 1.f / sum;
-  for (int j = 0; j < n; ++j) {
-    y[j] *= inv;
-  }
+  cpu::simd([&] {
+    float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n), next, next ? y + n : nullptr);
+    // A NaN anywhere reaches the sum, so the whole row is NaN, as in MLX.
+    float inv = 1.f / sum;
+    for (int j = 0; j < n; ++j) {
+      y[j] *= inv;
+    }
+  });
 }
 
 template <typename T>
@@ -49,34 +50,32 @@ void softmax_row_f64(const T* x, T* y, int n) {
 // Half types. Precise: computed in float32 and rounded once. Otherwise as
 // MLX's half kernels: x - max, each exp, the running sum and the reciprocal
 // round to the half type (this reproduces MLX 0.32's float16 results
-// bit for bit). The elementwise loops are cloned so that they vectorize
+// bit for bit). The elementwise loops run through cpu::simd so that they vectorize
 // (F16C on x86-64-v3).
-#define MLX_HALF_LOOPS(T)                                                        \
-  MLX_SIMD_CLONES                                                                \
-  void exp_rounded(const float* x, float m, T* y, int n) {                       \
-    for (int j = 0; j < n; ++j) {                                                \
-      float d = static_cast<float>(static_cast<T>(x[j] - m));                    \
-      y[j] = static_cast<T>(cpu::fast::exp(d));                                  \
-    }                                                                            \
-  }                                                                              \
-  /* Sequential, as the rounding order decides the result. */                    \
-  MLX_SIMD_CLONES                                                                \
-  T sum_rounded(const T* y, int n) {                                             \
-    T sum = static_cast<T>(0.f);                                                 \
-    for (int j = 0; j < n; ++j) {                                                \
-      sum = static_cast<T>(static_cast<float>(sum) + static_cast<float>(y[j]));  \
-    }                                                                            \
-    return sum;                                                                  \
-  }                                                                              \
-  MLX_SIMD_CLONES                                                                \
-  void scale_rounded(T* y, T inv, int n) {                                       \
-    for (int j = 0; j < n; ++j) {                                                \
-      y[j] = static_cast<T>(static_cast<float>(y[j]) * static_cast<float>(inv)); \
-    }                                                                            \
+template <typename T>
+inline void exp_rounded(const float* x, float m, T* y, int n) {
+  for (int j = 0; j < n; ++j) {
+    float d = static_cast<float>(static_cast<T>(x[j] - m));
+    y[j] = static_cast<T>(cpu::fast::exp(d));
   }
-MLX_HALF_LOOPS(float16_t)
-MLX_HALF_LOOPS(bfloat16_t)
-#undef MLX_HALF_LOOPS
+}
+
+// Sequential, as the rounding order decides the result.
+template <typename T>
+inline T sum_rounded(const T* y, int n) {
+  T sum = static_cast<T>(0.f);
+  for (int j = 0; j < n; ++j) {
+    sum = static_cast<T>(static_cast<float>(sum) + static_cast<float>(y[j]));
+  }
+  return sum;
+}
+
+template <typename T>
+inline void scale_rounded(T* y, T inv, int n) {
+  for (int j = 0; j < n; ++j) {
+    y[j] = static_cast<T>(static_cast<float>(y[j]) * static_cast<float>(inv));
+  }
+}
 
 template <typename T>
 void softmax_row_half(const T* x, T* y, int n, bool precise, float* scratch) {
@@ -86,13 +85,15 @@ void softmax_row_half(const T* x, T* y, int n, bool precise, float* scratch) {
     cpu::narrow_half(scratch, y, n);
     return;
   }
-  float m = -std::numeric_limits<float>::infinity();
-  for (int j = 0; j < n; ++j) {
-    m = scratch[j] > m ? scratch[j] : m;
-  }
-  exp_rounded(scratch, m, y, n);
-  T sum = sum_rounded(y, n);
-  scale_rounded(y, static_cast<T>(1.f / static_cast<float>(sum)), n);
+  cpu::simd([&] {
+    float m = -std::numeric_limits<float>::infinity();
+    for (int j = 0; j < n; ++j) {
+      m = scratch[j] > m ? scratch[j] : m;
+    }
+    exp_rounded(scratch, m, y, n);
+    T sum = sum_rounded(y, n);
+    scale_rounded(y, static_cast<T>(1.f / static_cast<float>(sum)), n);
+  });
 }
 
 } // namespace
@@ -142,9 +143,10 @@ A exp_sum_from(const A* x, size_t n, A m, const A* ahead = nullptr) {
   if (std::isfinite(m)) {
     A total = 0;
     for (size_t j = 0; j < n; j += size_t(1) << 30) {
-      total +=
-          cpu::exp_row_sum(x + j, static_cast<A*>(nullptr),
-                           static_cast<int>(std::min(n - j, size_t(1) << 30)), m, j == 0 ? ahead : nullptr);
+      int piece = static_cast<int>(std::min(n - j, size_t(1) << 30));
+      total += cpu::simd([&] {
+        return cpu::exp_row_sum(x + j, static_cast<A*>(nullptr), piece, m, j == 0 ? ahead : nullptr);
+      });
     }
     return total;
   }
@@ -161,7 +163,8 @@ template <typename A>
 A max_of(const A* x, size_t n) {
   A m = -std::numeric_limits<A>::infinity();
   for (size_t j = 0; j < n; j += size_t(1) << 30) {
-    m = std::max(m, cpu::row_max(x + j, static_cast<int>(std::min(n - j, size_t(1) << 30))));
+    int piece = static_cast<int>(std::min(n - j, size_t(1) << 30));
+    m = std::max(m, cpu::simd([&] { return cpu::row_max(x + j, piece); }));
   }
   return m;
 }

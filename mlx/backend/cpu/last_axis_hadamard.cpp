@@ -11,8 +11,7 @@ namespace mlx::core {
 namespace {
 
 // One stage of half-width h over a row of n floats.
-MLX_SIMD_CLONES
-void stage(float* x, int n, int h) {
+inline void stage(float* x, int n, int h) {
   for (int i = 0; i < n; i += 2 * h) {
     for (int j = i; j < i + h; ++j) {
       float a = x[j], b = x[j + h];
@@ -22,27 +21,22 @@ void stage(float* x, int n, int h) {
   }
 }
 
-MLX_SIMD_CLONES
-void scale_row(float* x, int n, float s) {
+inline void scale_row(float* x, int n, float s) {
   for (int j = 0; j < n; ++j) {
     x[j] *= s;
   }
 }
 
 // Rounding a float row to T's precision in place.
-#define MLX_HADAMARD_HALF(T)                           \
-  MLX_SIMD_CLONES                                      \
-  void round_to(T*, float* x, int n) {                 \
-    for (int j = 0; j < n; ++j) {                      \
-      x[j] = static_cast<float>(static_cast<T>(x[j])); \
-    }                                                  \
+template <typename T>
+inline void round_to(float* x, int n) {
+  for (int j = 0; j < n; ++j) {
+    x[j] = static_cast<float>(static_cast<T>(x[j]));
   }
-MLX_HADAMARD_HALF(float16_t)
-MLX_HADAMARD_HALF(bfloat16_t)
-#undef MLX_HADAMARD_HALF
+}
 
 template <typename T>
-void hadamard_row(const T* in, T* out, int n, float scale, float* scratch) {
+inline void hadamard_row(const T* in, T* out, int n, float scale, float* scratch) {
   if constexpr (std::is_same_v<T, float>) {
     std::copy(in, in + n, out);
     for (int h = 1; h < n; h *= 2) {
@@ -55,7 +49,7 @@ void hadamard_row(const T* in, T* out, int n, float scale, float* scratch) {
     cpu::widen_half(in, scratch, n);
     for (int h = 1; h < n; h *= 2) {
       stage(scratch, n, h);
-      round_to(static_cast<T*>(nullptr), scratch, n);
+      round_to<T>(scratch, n);
     }
     if (scale != 1.f) {
       scale_row(scratch, n, scale);
@@ -80,9 +74,11 @@ void Hadamard::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
     T* dst = out.data<T>();
     cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
       std::vector<float> scratch(std::is_same_v<T, float> ? 0 : n);
-      for (size_t r = begin; r < end; ++r) {
-        hadamard_row<T>(src + r * n, dst + r * n, n, scale, scratch.data());
-      }
+      cpu::simd([&] {
+        for (size_t r = begin; r < end; ++r) {
+          hadamard_row<T>(src + r * n, dst + r * n, n, scale, scratch.data());
+        }
+      });
     });
   });
 }

@@ -2,7 +2,7 @@
 // by the softmax and attention kernels: the row's max and the exponentials
 // with their sum, in 16 lanes so that the loops vectorize without
 // reassociating one running value. (Internal linkage: each kernel file gets
-// its own ISA clones.)
+// its own copies; callers run them inside cpu::simd, simd.h.)
 #pragma once
 
 #include <algorithm>
@@ -18,7 +18,7 @@ namespace {
 // The largest of n scores (NaN ignored: a comparison with NaN is false;
 // -inf when all are), in lanes (lanes.h).
 template <typename A>
-MLX_SIMD_CLONES A row_max(const A* s, int n) {
+inline A row_max(const A* s, int n) {
   return reduce_lanes<A>(
       size_t(std::max(n, 0)), -std::numeric_limits<A>::infinity(), [](A m, A v) { return v > m ? v : m; },
       [&](size_t j) { return s[j]; });
@@ -29,8 +29,7 @@ MLX_SIMD_CLONES A row_max(const A* s, int n) {
 // prefetched meanwhile: the next row, so that its reads from memory overlap
 // this row's arithmetic.
 template <typename A>
-MLX_SIMD_CLONES A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr,
-                              A* ahead_out = nullptr) {
+inline A exp_row_sum(const A* x, A* y, int n, A m, const A* ahead = nullptr, A* ahead_out = nullptr) {
   constexpr int L = 16;
   A lanes[L] = {};
   int j = 0;

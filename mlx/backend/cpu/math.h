@@ -1,5 +1,5 @@
 // Branch-free float32 transcendentals that the compiler vectorizes inside
-// MLX_SIMD_CLONES loops. Double and complex inputs use the C library.
+// loops run through cpu::simd (simd.h). Double and complex inputs use the C library.
 #pragma once
 
 #include <cmath>
@@ -23,7 +23,7 @@ inline uint32_t float_to_bits(float f) {
 // c ? a : b as bit operations, for clamps and special values. Written as ?:,
 // GCC may turn such a select back into a branch (threading a clamped
 // constant through the computation, or sinking the computation into the
-// one side that needs it), which the AVX2 and SSE2 clones cannot vectorize.
+// one side that needs it), which the AVX2 and SSE2 code cannot vectorize.
 inline float select(bool c, float a, float b) {
   const uint32_t m = 0u - static_cast<uint32_t>(c);
   return bits_to_float((float_to_bits(a) & m) | (float_to_bits(b) & ~m));
@@ -326,7 +326,7 @@ inline float asin_poly(float t, float z) {
 // by its odd series to s^11 (truncation error < 3e-10). (The rounding of
 // m + 1 costs up to 1 ulp; detail::log_reduced avoids it with a longer
 // polynomial, for the functions below that need it. The ?: selects, unlike
-// select(), vectorize only in the AVX-512 clone, but run faster there.)
+// select(), vectorize only in the AVX-512 code, but run faster there.)
 inline float log(float x) {
   const bool tiny = x < 1.17549435e-38f;
   const float xs = tiny ? x * 8388608.0f : x; // 2^23 lifts subnormals

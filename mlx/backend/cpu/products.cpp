@@ -86,30 +86,34 @@ void dgemv(bool trans, int64_t ld, const double* a, const double* pb, double* y,
 
 // dot(w[0:k], a[0:k]) in 16 float lanes (vectorizes, converts 16-bit w).
 template <typename W>
-MLX_SIMD_CLONES float dot_lanes(const W* w, const float* a, int k) {
-  float lanes[16] = {};
-  int i = 0;
-  for (; i + 16 <= k; i += 16) {
-    for (int l = 0; l < 16; ++l) {
-      lanes[l] += static_cast<float>(w[i + l]) * a[i + l];
+float dot_lanes(const W* w, const float* a, int k) {
+  return cpu::simd([&] {
+    float lanes[16] = {};
+    int i = 0;
+    for (; i + 16 <= k; i += 16) {
+      for (int l = 0; l < 16; ++l) {
+        lanes[l] += static_cast<float>(w[i + l]) * a[i + l];
+      }
     }
-  }
-  float total = 0;
-  for (; i < k; ++i) {
-    total += static_cast<float>(w[i]) * a[i];
-  }
-  for (int l = 0; l < 16; ++l) {
-    total += lanes[l];
-  }
-  return total;
+    float total = 0;
+    for (; i < k; ++i) {
+      total += static_cast<float>(w[i]) * a[i];
+    }
+    for (int l = 0; l < 16; ++l) {
+      total += lanes[l];
+    }
+    return total;
+  });
 }
 
 // y[0:n] += s * w[0:n] (a row of B in the (k x n) layout).
 template <typename W>
-MLX_SIMD_CLONES void axpy_row(const W* w, float s, float* y, int n) {
-  for (int j = 0; j < n; ++j) {
-    y[j] += s * static_cast<float>(w[j]);
-  }
+void axpy_row(const W* w, float s, float* y, int n) {
+  cpu::simd([&] {
+    for (int j = 0; j < n; ++j) {
+      y[j] += s * static_cast<float>(w[j]);
+    }
+  });
 }
 
 #if defined(__x86_64__)
@@ -148,11 +152,7 @@ __attribute__((target("avx2,fma,f16c"))) void axpy_f16c(const float16_t* w, floa
   }
 }
 
-bool has_f16c() {
-  static const bool yes =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  return yes;
-}
+bool has_f16c() { return cpu::isa() >= cpu::Isa::avx2; }
 
 float dot_lanes(const float16_t* w, const float* a, int k) {
   return has_f16c() ? dot_f16c(w, a, k) : dot_lanes<float16_t>(w, a, k);

@@ -1,6 +1,6 @@
 // Decoding of packed codes and the fused quantized matrix-vector product.
 // Loops are portable C++ compiled for AVX-512, AVX2 and baseline x86 by
-// MLX_SIMD_CLONES (the loader picks the best the CPU has).
+// simd() (simd.h picks the instruction set at run time).
 #include "mlx/backend/cpu/quantized_kernels.h"
 
 #include <algorithm>
@@ -75,54 +75,55 @@ inline float dot(const float* a, const float* b, int n) {
 // One output row r for every m: groups decoded to raw values, dotted with
 // x, then scaled (affine: plus bias times the group's x sum).
 template <int B>
-MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x,
-                              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
-                              const float* scale_table, const float* fp8) {
-  float buf[128];
-  float acc[8];
-  int groups = K / group_size;
-  int words_per_group = group_size * bits / 32;
-  for (int64_t r = r0; r < r1; ++r) {
-    for (int m0 = 0; m0 < M; m0 += 8) {
-      int mc = std::min(8, M - m0);
-      std::fill(acc, acc + 8, 0.0f);
-      const uint32_t* wr = rows.w + r * rows.row_words;
-      for (int g = 0; g < groups; ++g) {
-        const uint32_t* words = wr + g * words_per_group;
-        int64_t gi = r * rows.row_groups + g;
-        float scale;
-        if (kind == 0) {
-          if constexpr (B > 0) {
-            codes_pow2<B>(words, group_size, buf);
-          } else {
-            codes_any(words, bits, group_size, buf);
-          }
-          scale = rows.scales[gi - rows.row0 * rows.row_groups];
-        } else {
-          if (bits == 4) {
-            for (int i = 0; i < group_size; ++i) {
-              buf[i] = kFp4[(words[i / 8] >> (4 * (i % 8))) & 15];
+void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
+              int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8) {
+  simd([&] {
+    float buf[128];
+    float acc[8];
+    int groups = K / group_size;
+    int words_per_group = group_size * bits / 32;
+    for (int64_t r = r0; r < r1; ++r) {
+      for (int m0 = 0; m0 < M; m0 += 8) {
+        int mc = std::min(8, M - m0);
+        std::fill(acc, acc + 8, 0.0f);
+        const uint32_t* wr = rows.w + r * rows.row_words;
+        for (int g = 0; g < groups; ++g) {
+          const uint32_t* words = wr + g * words_per_group;
+          int64_t gi = r * rows.row_groups + g;
+          float scale;
+          if (kind == 0) {
+            if constexpr (B > 0) {
+              codes_pow2<B>(words, group_size, buf);
+            } else {
+              codes_any(words, bits, group_size, buf);
             }
+            scale = rows.scales[gi - rows.row0 * rows.row_groups];
           } else {
-            for (int i = 0; i < group_size; ++i) {
-              buf[i] = fp8[(words[i / 4] >> (8 * (i % 4))) & 255];
+            if (bits == 4) {
+              for (int i = 0; i < group_size; ++i) {
+                buf[i] = kFp4[(words[i / 8] >> (4 * (i % 8))) & 15];
+              }
+            } else {
+              for (int i = 0; i < group_size; ++i) {
+                buf[i] = fp8[(words[i / 4] >> (8 * (i % 4))) & 255];
+              }
+            }
+            scale = scale_table[rows.codes[gi]];
+          }
+          for (int m = 0; m < mc; ++m) {
+            float d = dot(buf, x + int64_t(m0 + m) * K + g * group_size, group_size);
+            acc[m] += scale * d;
+            if (kind == 0) {
+              acc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
             }
           }
-          scale = scale_table[rows.codes[gi]];
         }
         for (int m = 0; m < mc; ++m) {
-          float d = dot(buf, x + int64_t(m0 + m) * K + g * group_size, group_size);
-          acc[m] += scale * d;
-          if (kind == 0) {
-            acc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
-          }
+          y[int64_t(m0 + m) * N + r] = acc[m];
         }
       }
-      for (int m = 0; m < mc; ++m) {
-        y[int64_t(m0 + m) * N + r] = acc[m];
-      }
     }
-  }
+  });
 }
 
 } // namespace
@@ -299,7 +300,7 @@ __attribute__((target("avx2,fma"))) static void decode_avx2_impl(const uint32_t*
 }
 
 bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out) {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx2 = isa() >= Isa::avx2;
   if (!avx2 || (bits != 4 && bits != 8) || n % 8 != 0) {
     return false;
   }
@@ -308,7 +309,7 @@ bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias
 }
 
 bool fast_qmv_supported(int kind, int bits, int group_size, int K) {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx2 = isa() >= Isa::avx2;
   if (!avx2 || group_size * bits / 32 < 2) {
     return false;
   }

@@ -127,19 +127,23 @@ struct OrOp {
 // Reduces n contiguous values (lanes.h: four vectors of accumulators on
 // long rows, one on short ones; more lanes also bound the rounding error).
 template <typename A, typename T, typename Op>
-MLX_SIMD_CLONES A reduce_row(const T* x, size_t n, Op op) {
-  return reduce_lanes<A>(n, Op::template init<A>(), op, [&](size_t i) { return static_cast<A>(x[i]); });
+A reduce_row(const T* x, size_t n, Op op) {
+  return cpu::simd([&] {
+    return reduce_lanes<A>(n, Op::template init<A>(), op, [&](size_t i) { return static_cast<A>(x[i]); });
+  });
 }
 
 // acc[c] = op(acc[c], x[r * ld + c]) over r in [0, rows), c in [0, cols).
 template <typename A, typename T, typename Op>
-MLX_SIMD_CLONES void reduce_cols(const T* x, size_t rows, size_t cols, size_t ld, A* acc, Op op) {
-  for (size_t r = 0; r < rows; ++r) {
-    const T* row = x + r * ld;
-    for (size_t c = 0; c < cols; ++c) {
-      acc[c] = op(acc[c], static_cast<A>(row[c]));
+void reduce_cols(const T* x, size_t rows, size_t cols, size_t ld, A* acc, Op op) {
+  cpu::simd([&] {
+    for (size_t r = 0; r < rows; ++r) {
+      const T* row = x + r * ld;
+      for (size_t c = 0; c < cols; ++c) {
+        acc[c] = op(acc[c], static_cast<A>(row[c]));
+      }
     }
-  }
+  });
 }
 
 template <typename T>
@@ -305,61 +309,63 @@ void reduce_dispatch(const array& in_arr, array& out, const std::vector<int>& ax
 // NaN check and the search for the first match. The last two compare bit
 // patterns: float comparisons feeding a flag keep GCC from vectorizing.
 template <typename T, bool IsMax>
-MLX_SIMD_CLONES uint32_t arg_extreme_contiguous(const T* p, size_t n) {
-  using U = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
-  constexpr U kAbs = ~U(0) >> 1;
-  constexpr U kInf = sizeof(T) == 8 ? U(0x7ff0000000000000ull) : U(0x7f800000u);
-  constexpr int L = 16;
-  T lanes[L];
-  for (int l = 0; l < L; ++l) {
-    lanes[l] = p[0];
-  }
-  size_t i = 0;
-  for (; i + L <= n; i += L) {
+uint32_t arg_extreme_contiguous(const T* p, size_t n) {
+  return cpu::simd([&] {
+    using U = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
+    constexpr U kAbs = ~U(0) >> 1;
+    constexpr U kInf = sizeof(T) == 8 ? U(0x7ff0000000000000ull) : U(0x7f800000u);
+    constexpr int L = 16;
+    T lanes[L];
     for (int l = 0; l < L; ++l) {
-      T v = p[i + l];
-      lanes[l] = IsMax ? (v > lanes[l] ? v : lanes[l]) : (v < lanes[l] ? v : lanes[l]);
+      lanes[l] = p[0];
     }
-  }
-  T best = lanes[0];
-  for (int l = 1; l < L; ++l) {
-    best = IsMax ? (lanes[l] > best ? lanes[l] : best) : (lanes[l] < best ? lanes[l] : best);
-  }
-  for (; i < n; ++i) {
-    best = IsMax ? (p[i] > best ? p[i] : best) : (p[i] < best ? p[i] : best);
-  }
-  auto bits = [](T v) {
-    U u;
-    std::memcpy(&u, &v, sizeof(T));
-    return u;
-  };
-  U any_nan = 0;
-  for (size_t j = 0; j < n; ++j) {
-    any_nan |= (bits(p[j]) & kAbs) > kInf;
-  }
-  // p[0] may be a NaN that the extreme skipped (it started the lanes).
-  bool nan = any_nan != 0 || best != best;
-  U target = bits(best);
-  bool by_bits = nan || best != T(0); // (+0 and -0 compare equal)
-  size_t j = 0;
-  if (by_bits) {
-    for (; j + L <= n; j += L) {
-      U hit = 0;
+    size_t i = 0;
+    for (; i + L <= n; i += L) {
       for (int l = 0; l < L; ++l) {
-        U u = bits(p[j + l]);
-        hit |= nan ? (u & kAbs) > kInf : u == target;
-      }
-      if (hit) {
-        break;
+        T v = p[i + l];
+        lanes[l] = IsMax ? (v > lanes[l] ? v : lanes[l]) : (v < lanes[l] ? v : lanes[l]);
       }
     }
-  }
-  for (; j < n; ++j) {
-    if (nan ? p[j] != p[j] : p[j] == best) {
-      return uint32_t(j);
+    T best = lanes[0];
+    for (int l = 1; l < L; ++l) {
+      best = IsMax ? (lanes[l] > best ? lanes[l] : best) : (lanes[l] < best ? lanes[l] : best);
     }
-  }
-  return 0;
+    for (; i < n; ++i) {
+      best = IsMax ? (p[i] > best ? p[i] : best) : (p[i] < best ? p[i] : best);
+    }
+    auto bits = [](T v) {
+      U u;
+      std::memcpy(&u, &v, sizeof(T));
+      return u;
+    };
+    U any_nan = 0;
+    for (size_t j = 0; j < n; ++j) {
+      any_nan |= (bits(p[j]) & kAbs) > kInf;
+    }
+    // p[0] may be a NaN that the extreme skipped (it started the lanes).
+    bool nan = any_nan != 0 || best != best;
+    U target = bits(best);
+    bool by_bits = nan || best != T(0); // (+0 and -0 compare equal)
+    size_t j = 0;
+    if (by_bits) {
+      for (; j + L <= n; j += L) {
+        U hit = 0;
+        for (int l = 0; l < L; ++l) {
+          U u = bits(p[j + l]);
+          hit |= nan ? (u & kAbs) > kInf : u == target;
+        }
+        if (hit) {
+          break;
+        }
+      }
+    }
+    for (; j < n; ++j) {
+      if (nan ? p[j] != p[j] : p[j] == best) {
+        return uint32_t(j);
+      }
+    }
+    return uint32_t(0);
+  });
 }
 
 // Index of the max (or min) along `axis`; the first one on ties, and the

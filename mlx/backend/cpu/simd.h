@@ -1,10 +1,67 @@
-// Runtime ISA dispatch for vectorizable loops: the compiler builds each
-// marked function for x86-64-v4 (AVX-512), v3 (AVX2+FMA+F16C) and baseline,
-// and the loader picks one for the running CPU. No -march flag is needed.
+// Run-time choice of the instruction set for vectorizable loops. A kernel
+// writes its loop once, as portable C++ in a lambda, and runs it through
+// `simd(...)`: the lambda and everything it calls are inlined (flatten) into
+// one wrapper per instruction set, x86-64-v4 (AVX-512), x86-64-v3 (AVX2,
+// FMA, F16C) and baseline x86-64, so the compiler vectorizes the loop for
+// each. No -march flag is needed.
+//
+// The set is chosen once per process: the best the CPU has, or a lower one
+// where the environment variable MLX_CPU_ISA asks for it (`scalar`,
+// `avx2`, `avx512`), so that tests can run every path the host can run.
+// Hand-written intrinsics paths ask `isa()` too.
 #pragma once
 
+#include <utility>
+
+namespace mlx::core::cpu {
+
+// Ordered: a path may be taken when isa() is at least its level.
+enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
+
+// The instruction set the kernels use in this process.
+Isa isa();
+// The best instruction set this CPU can run, whatever MLX_CPU_ISA says.
+Isa cpu_best_isa();
+const char* isa_name(Isa isa);
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MLX_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+namespace detail {
+template <typename F>
+__attribute__((target("arch=x86-64-v4"), flatten)) decltype(auto) run_avx512(F& f) {
+  return f();
+}
+template <typename F>
+__attribute__((target("arch=x86-64-v3"), flatten)) decltype(auto) run_avx2(F& f) {
+  return f();
+}
+template <typename F>
+__attribute__((flatten)) decltype(auto) run_scalar(F& f) {
+  return f();
+}
+} // namespace detail
+
+// f() compiled for isa(). Keep f's body to loops and inline helpers: a
+// call that cannot be inlined runs at the baseline instruction set.
+template <typename F>
+decltype(auto) simd(F&& f) {
+  switch (isa()) {
+    case Isa::avx512:
+      return detail::run_avx512(f);
+    case Isa::avx2:
+      return detail::run_avx2(f);
+    default:
+      return detail::run_scalar(f);
+  }
+}
+
 #else
-#define MLX_SIMD_CLONES
+
+template <typename F>
+decltype(auto) simd(F&& f) {
+  return f();
+}
+
 #endif
+
+} // namespace mlx::core::cpu

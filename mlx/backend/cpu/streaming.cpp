@@ -2,6 +2,8 @@
 // once for the running CPU.
 #include "mlx/backend/cpu/streaming.h"
 
+#include "mlx/backend/cpu/simd.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -62,11 +64,10 @@ struct StreamLoop {
 };
 
 StreamLoop pick_loop() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) {
+  if (isa() >= Isa::avx512) {
     return {copy_avx512, 64};
   }
-  if (__builtin_cpu_supports("avx")) {
+  if (isa() >= Isa::avx2) {
     return {copy_avx, 32};
   }
   return {copy_sse2, 16};

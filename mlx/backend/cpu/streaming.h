@@ -45,7 +45,7 @@ inline constexpr size_t kStreamBlock = 1024 / sizeof(U);
 // elements from index i into dst. With `stream`, each block is computed
 // into an L1-resident scratch buffer and streamed out; otherwise fill
 // writes into out directly, in one call. Always inlined, so that the
-// caller's vector loops keep the ISA of its clone (simd.h).
+// caller's vector loops keep the instruction set simd() chose (simd.h).
 template <typename U, typename Fill>
 [[gnu::always_inline]] inline void write_blocks(U* out, size_t begin, size_t end, bool stream, Fill&& fill) {
   if (!stream) {
