@@ -169,6 +169,8 @@ def test_shape_ops_errors():
     assert_raises(lambda: mx.flatten(a, 2, 1), ValueError, "[flatten]")
     assert_raises(lambda: mx.squeeze(a, 0), ValueError, "[squeeze]")
     assert_raises(lambda: mx.expand_dims(a, 5), IndexError, "[expand_dims]")
+    # axis=None is not an axis (found by the sanitizer: it read an empty optional).
+    assert_raises(lambda: mx.expand_dims(a, None), TypeError, "expand_dims")
     assert_raises(lambda: mx.transpose(a, (0, 0, 1)), ValueError, "[transpose]")
     assert_raises(lambda: mx.transpose(a, (0, 1)), ValueError, "[transpose]")
     assert_raises(lambda: mx.swapaxes(a, 0, 5), IndexError, "[swapaxes]")

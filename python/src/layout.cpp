@@ -50,7 +50,12 @@ void init_layout(py::module_& m) {
   m.def(
       "expand_dims",
       [](const array& a, py::object axis, py::object s) {
-        return expand_dims(a, *get_axes(axis), to_stream_or_device(s));
+        auto axes = get_axes(axis);
+        if (!axes) {
+          throw py::type_error("expand_dims(): incompatible function arguments: axis must be an int or a "
+                               "sequence of ints, not None.");
+        }
+        return expand_dims(a, *axes, to_stream_or_device(s));
       },
       py::arg("a"), py::pos_only(), py::arg("axis"), py::kw_only(), py::arg("stream") = py::none(),
       "Insert size-1 axes.");
