@@ -4,21 +4,12 @@ elements (4096 x 4096): bytes read once plus written once, per second.
     python benchmarks/fast_ops.py    # this project or real MLX on the path
 """
 
-import time
-
 import mlx.core as mx
+from timing import median_time
 
 
 def gbps(fn, nbytes, seconds=2.0):
-    fn()
-    times = []
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds or len(times) < 5:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return nbytes / times[len(times) // 2] / 1e9
+    return nbytes / median_time(fn, seconds) / 1e9
 
 
 def main():

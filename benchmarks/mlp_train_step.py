@@ -9,7 +9,8 @@ Prints the median milliseconds per step over ~3 s of steps.
 """
 
 import sys
-import time
+
+from timing import median_time
 
 SIZES = [784, 512, 512, 10]
 BATCH = 256
@@ -17,16 +18,7 @@ LR = 0.01
 
 
 def median_ms(step, seconds=3.0):
-    for _ in range(3):
-        step()
-    times = []
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds or len(times) < 10:
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return 1000 * times[len(times) // 2]
+    return 1000 * median_time(step, seconds, warmup=3, min_runs=10)
 
 
 def mlx_step():

@@ -8,21 +8,8 @@ matrices in turn, so the weights come from memory.
     python benchmarks/quantized_matmul.py    # this project or real MLX on the path
 """
 
-import time
-
 import mlx.core as mx
-
-
-def median_time(fn, seconds=2.0):
-    fn()
-    times = []
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds or len(times) < 5:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return times[len(times) // 2]
+from timing import median_time
 
 
 def main():

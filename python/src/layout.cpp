@@ -52,8 +52,9 @@ void init_layout(py::module_& m) {
       [](const array& a, py::object axis, py::object s) {
         auto axes = get_axes(axis);
         if (!axes) {
-          throw py::type_error("expand_dims(): incompatible function arguments: axis must be an int or a "
-                               "sequence of ints, not None.");
+          throw py::type_error(
+              "expand_dims(): incompatible function arguments: axis must be an int or a "
+              "sequence of ints, not None.");
         }
         return expand_dims(a, *axes, to_stream_or_device(s));
       },

@@ -14,8 +14,8 @@ Isa detect() {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
   // x86-64-v4 and v3 as the compiler's target attributes define them.
-  bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
-            __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+            __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
   bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
             __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
             __builtin_cpu_supports("avx512vl");
@@ -34,7 +34,8 @@ Isa choose() {
   for (Isa level : {Isa::scalar, Isa::avx2, Isa::avx512}) {
     if (std::strcmp(asked, isa_name(level)) == 0) {
       if (level > best) {
-        std::fprintf(stderr, "[mlx] MLX_CPU_ISA=%s: this CPU cannot run it; using %s.\n", asked, isa_name(best));
+        std::fprintf(stderr, "[mlx] MLX_CPU_ISA=%s: this CPU cannot run it; using %s.\n", asked,
+                     isa_name(best));
         return best;
       }
       return level;
