@@ -357,7 +357,7 @@ def main(argv=None):
     command = command_for(rest, args.python)
     try:
         code = (launch_ring if backend == "ring" else launch_mpi)(hostfile, args, command)
-    except ValueError as e:
+    except (OSError, ValueError) as e:
         parser.error(str(e))
     sys.exit(code)
 

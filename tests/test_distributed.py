@@ -1,0 +1,171 @@
+"""mx.distributed over several local processes: the ring backend started by
+our mlx.launch with 2 and 4 ranks (tests/distributed_worker.py does the
+checks against NumPy in each rank), failures of a peer, the launcher, and
+the configuration errors of init."""
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import mlx.core as mx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON_DIR = os.path.join(os.path.dirname(HERE), "python")
+WORKER = os.path.join(HERE, "distributed_worker.py")
+
+
+def free_ports(n):
+    """A base port with n free ports after it on 127.0.0.1."""
+    for _ in range(50):
+        base = random.randint(20000, 60000 - n)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free ports")
+
+
+def env(**extra):
+    e = dict(os.environ)
+    e["PYTHONPATH"] = PYTHON_DIR + os.pathsep + e.get("PYTHONPATH", "")
+    for k in ("MLX_RANK", "MLX_HOSTFILE"):
+        e.pop(k, None)
+    e.update(extra)
+    return e
+
+
+def launch(n, *args, timeout=120, **extra):
+    cmd = [sys.executable, "-m", "mlx.launch", "-n", str(n), "-p", str(free_ports(n)), *args]
+    return subprocess.run(cmd, env=env(**extra), capture_output=True, text=True, timeout=timeout, cwd=HERE)
+
+
+def check_ok(proc, n, scenarios):
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    for s in scenarios:
+        for r in range(n):
+            assert f"OK {s} {r}" in proc.stdout, out
+
+
+ALL = ["collectives", "gradients", "point_to_point", "data_parallel", "sharded"]
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_ring_ranks_against_numpy(n):
+    proc = launch(n, WORKER, *ALL, MLX_RING_TIMEOUT="60")
+    check_ok(proc, n, ALL)
+
+
+def test_dead_peer_fails_the_others_cleanly():
+    start = time.monotonic()
+    proc = launch(3, WORKER, "peer_dies", MLX_RING_TIMEOUT="20", MLX_LAUNCH_GRACE="10")
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 7, proc.stdout + proc.stderr
+    for r in (0, 2):
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith(f"CLEAN_ERROR {r} ")]
+        assert line, proc.stdout + proc.stderr
+        # The others notice at once (the socket closes), not after the timeout.
+        assert float(line[0].split()[2]) < 5, line
+        assert "[ring]" in line[0]
+    assert elapsed < 20
+
+
+def test_stuck_peer_times_out():
+    proc = launch(2, WORKER, "peer_hangs", MLX_RING_TIMEOUT="1.5", MLX_LAUNCH_GRACE="0.5")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("CLEAN_ERROR 0 ")]
+    assert line and "made no progress for 1.5 s" in line[0], proc.stdout
+    assert 1.4 < float(line[0].split()[2]) < 5
+
+
+def test_peer_that_never_starts(tmp_path):
+    base = free_ports(2)
+    hostfile = tmp_path / "hosts.json"
+    hostfile.write_text(json.dumps([[f"127.0.0.1:{base}"], [f"127.0.0.1:{base + 1}"]]))
+    code = "import mlx.core as mx\nmx.distributed.init(strict=True, backend='ring')"
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env(MLX_RANK="0", MLX_HOSTFILE=str(hostfile), MLX_RING_TIMEOUT="1"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "RuntimeError: [ring] Rank 0 couldn't connect to rank 1" in proc.stderr, proc.stderr
+    assert time.monotonic() - start < 15
+
+
+def test_launcher_single_rank_and_options():
+    proc = launch(1, "no-such-program-here")
+    assert proc.returncode == 2 and "no-such-program-here" in proc.stderr
+    code = "import mlx.core as mx; g = mx.distributed.init(); print('size', g.size(), g.rank())"
+    proc = launch(1, sys.executable, "-c", code)
+    assert proc.returncode == 0 and "size 1 0" in proc.stdout, proc.stderr
+    proc = launch(
+        2, "--prefix-output", "--env", "FOO=bar", sys.executable, "-c", "import os; print(os.environ['FOO'])"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(proc.stdout.split()) == ["[0]", "[1]", "bar", "bar"]
+    proc = launch(2, sys.executable, "-c", "import os, sys; sys.exit(int(os.environ['MLX_RANK']) * 4)")
+    assert proc.returncode == 4
+    proc = launch(2, "--backend", "nccl", "x.py")
+    assert proc.returncode == 2 and "not available" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlx.launch", "--print-python"], env=env(), capture_output=True, text=True
+    )
+    assert proc.stdout.strip() == sys.executable
+
+
+def test_hostfile_and_rank_errors(tmp_path):
+    def init_with(text, rank="0"):
+        path = tmp_path / "h.json"
+        path.write_text(text)
+        code = (
+            "import mlx.core as mx\n"
+            "try:\n    mx.distributed.init(strict=True, backend='ring')\n"
+            "except RuntimeError as e:\n    print('ERR', e)\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env(MLX_RANK=rank, MLX_HOSTFILE=str(path), MLX_RING_TIMEOUT="1"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return proc.stdout + proc.stderr
+
+    assert "ERR [ring] The hostfile is not a JSON list" in init_with("{}")
+    assert "has no port" in init_with('[["127.0.0.1"]]')
+    assert "ERR [ring] Rank cannot be larger than the size of the group" in init_with(
+        '[["127.0.0.1:1"], ["127.0.0.1:2"]]', rank="3"
+    )
+    assert "ERR [ring] MLX_RANK must be a non-negative integer" in init_with('[["127.0.0.1:1"]]', rank="x")
+
+
+def test_init_without_configuration():
+    # No MLX_RANK/MLX_HOSTFILE here: the singleton group, or MLX's errors.
+    assert mx.distributed.init().size() == 1
+    with pytest.raises(RuntimeError, match=r"\[ring\] You need to provide via environment variables"):
+        mx.distributed.init(strict=True, backend="ring")
+    with pytest.raises(RuntimeError, match="Cannot initialize MPI"):
+        mx.distributed.init(strict=True, backend="mpi")
+    with pytest.raises(ValueError):
+        mx.distributed.init(backend="ring", all_gather_factory=lambda r, s: None)
+    with pytest.raises(TypeError):
+        mx.distributed.init(backend="jaccl", all_gather_factory="not_callable")
+    assert mx.distributed.is_available("ring") and not mx.distributed.is_available("nccl")
