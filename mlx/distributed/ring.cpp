@@ -35,48 +35,50 @@ bool less(const T& a, const T& b) {
   }
 }
 
+// dst = op(a, b), element-wise (dst may be a).
 template <typename T>
-void reduce_into(T* dst, const T* src, size_t n, ReduceOp op) {
+void reduce_into(T* dst, const T* a, const T* src, size_t n, ReduceOp op) {
   switch (op) {
     case ReduceOp::Sum:
       if constexpr (std::is_same_v<T, bool>) {
         for (size_t i = 0; i < n; ++i) {
-          dst[i] = dst[i] || src[i];
+          dst[i] = a[i] || src[i];
         }
       } else if constexpr (std::is_integral_v<T>) {
         // Wraps as NumPy does, without signed overflow.
         using U = std::make_unsigned_t<T>;
         for (size_t i = 0; i < n; ++i) {
-          dst[i] = static_cast<T>(static_cast<U>(dst[i]) + static_cast<U>(src[i]));
+          dst[i] = static_cast<T>(static_cast<U>(a[i]) + static_cast<U>(src[i]));
         }
       } else if constexpr (std::is_same_v<T, bfloat16_t>) {
         for (size_t i = 0; i < n; ++i) {
-          dst[i] = bfloat16_t(float(dst[i]) + float(src[i]));
+          dst[i] = bfloat16_t(float(a[i]) + float(src[i]));
         }
       } else {
         for (size_t i = 0; i < n; ++i) {
-          dst[i] = dst[i] + src[i];
+          dst[i] = a[i] + src[i];
         }
       }
       break;
     case ReduceOp::Max:
       for (size_t i = 0; i < n; ++i) {
-        dst[i] = less(dst[i], src[i]) ? src[i] : dst[i];
+        dst[i] = less(a[i], src[i]) ? src[i] : a[i];
       }
       break;
     case ReduceOp::Min:
       for (size_t i = 0; i < n; ++i) {
-        dst[i] = less(src[i], dst[i]) ? src[i] : dst[i];
+        dst[i] = less(src[i], a[i]) ? src[i] : a[i];
       }
       break;
   }
 }
 
-// dst[0:nbytes] = op(dst, src) for elements of `dtype`.
-void reduce_bytes(char* dst, const char* src, size_t nbytes, Dtype dtype, ReduceOp op) {
+// dst[0:nbytes] = op(a, src) for elements of `dtype`.
+void reduce_bytes(char* dst, const char* a, const char* src, size_t nbytes, Dtype dtype, ReduceOp op) {
   dispatch_dtype(dtype, [&](auto type) {
     using T = decltype(type);
-    reduce_into(reinterpret_cast<T*>(dst), reinterpret_cast<const T*>(src), nbytes / sizeof(T), op);
+    reduce_into(reinterpret_cast<T*>(dst), reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(src),
+                nbytes / sizeof(T), op);
   });
 }
 
@@ -124,7 +126,8 @@ class RingGroup : public GroupImpl {
     int n = size();
     std::vector<int32_t> mine = {color, key < 0 ? rank_ : key};
     std::vector<int32_t> all(2 * n);
-    gather_bytes(reinterpret_cast<char*>(mine.data()), reinterpret_cast<char*>(all.data()), 2 * sizeof(int32_t));
+    gather_bytes(reinterpret_cast<char*>(mine.data()), reinterpret_cast<char*>(all.data()),
+                 2 * sizeof(int32_t));
     std::vector<std::pair<std::pair<int, int>, int>> chosen;
     for (int r = 0; r < n; ++r) {
       if (all[2 * r] == color) {
@@ -142,15 +145,12 @@ class RingGroup : public GroupImpl {
 
   void all_reduce(const array& in, array& out, ReduceOp op) override {
     char* buf = out.data<char>();
-    if (buf != in.data<char>()) {
-      std::memcpy(buf, in.data<char>(), in.nbytes());
-    }
     size_t elems = out.size();
     int n = size();
     // Small arrays go one way only (half the messages).
     bool both = out.nbytes() >= (size_t(64) << 10);
     Chunks ch = even_chunks(elems, n);
-    reduce_scatter(buf, out.itemsize(), out.dtype(), op, ch, both);
+    reduce_scatter(in.data<char>(), buf, out.itemsize(), out.dtype(), op, ch, both);
     gather_phase(buf, out.itemsize(), ch, both);
   }
 
@@ -161,17 +161,17 @@ class RingGroup : public GroupImpl {
   void sum_scatter(const array& in, array& out) override {
     int n = size();
     size_t item = in.itemsize();
-    std::vector<char> work(in.data<char>(), in.data<char>() + in.nbytes());
+    std::unique_ptr<char[]> work(new char[in.nbytes()]);
     Chunks ch = even_chunks(in.size(), n);
-    reduce_scatter(work.data(), item, in.dtype(), ReduceOp::Sum, ch, true);
-    std::memcpy(out.data<char>(), work.data() + ch.off[rank_] * item, out.nbytes());
+    reduce_scatter(in.data<char>(), work.get(), item, in.dtype(), ReduceOp::Sum, ch, true);
+    std::memcpy(out.data<char>(), work.get() + ch.off[rank_] * item, out.nbytes());
   }
 
   void send(const array& in, int dst) override {
     int to = members_[dst];
     std::vector<Transfer> ts;
-    net_->add(ts, net_->link(net_->rank(), to, kPeerChannel), true, const_cast<char*>(in.data<char>()), in.nbytes(),
-              in.itemsize(), to);
+    net_->add(ts, net_->link(net_->rank(), to, kPeerChannel), true, const_cast<char*>(in.data<char>()),
+              in.nbytes(), in.itemsize(), to);
     net_->run(ts);
   }
 
@@ -202,8 +202,11 @@ class RingGroup : public GroupImpl {
   }
 
   // After it, chunk `rank` of buf holds the reduction of that chunk over
-  // the group (the other chunks hold partial results).
-  void reduce_scatter(char* buf, size_t item, Dtype dtype, ReduceOp op, const Chunks& ch, bool both) {
+  // the group (the chunks received on the way hold partial results, the
+  // others nothing yet). The first step sends from `in`; each received
+  // chunk is reduced with in's once, straight into buf (which may be in).
+  void reduce_scatter(const char* in, char* buf, size_t item, Dtype dtype, ReduceOp op, const Chunks& ch,
+                      bool both) {
     int n = size();
     if (n == 1) {
       return;
@@ -228,12 +231,13 @@ class RingGroup : public GroupImpl {
         int in_peer = h == 0 ? left() : right();
         size_t sb = half(ch, send_c, h, both), se = half_end(ch, send_c, h, both);
         size_t rb = half(ch, recv_c, h, both), re = half_end(ch, recv_c, h, both);
-        net_->add(ts, out_link, true, buf + sb * item, (se - sb) * item, item, out_peer);
+        const char* from = (s == 0 ? in : buf) + sb * item;
+        net_->add(ts, out_link, true, const_cast<char*>(from), (se - sb) * item, item, out_peer);
         char* dst = buf + rb * item;
+        const char* mine = in + rb * item;
         char* tmp = scratch[h].data();
-        net_->add(ts, in_link, false, tmp, (re - rb) * item, item, in_peer, [=](size_t b, size_t e) {
-          reduce_bytes(dst + b, tmp + b, e - b, dtype, op);
-        });
+        net_->add(ts, in_link, false, tmp, (re - rb) * item, item, in_peer,
+                  [=](size_t b, size_t e) { reduce_bytes(dst + b, mine + b, tmp + b, e - b, dtype, op); });
       }
       net_->run(ts);
     }
@@ -315,7 +319,8 @@ std::shared_ptr<GroupImpl> ring_init(bool strict) {
     throw std::runtime_error("[ring] Rank cannot be larger than the size of the group");
   }
   bool verbose = !env_or_empty("MLX_RING_VERBOSE").empty();
-  auto net = std::make_shared<Network>(static_cast<int>(rank), std::move(hosts), ring::timeout_from_env(), verbose);
+  auto net =
+      std::make_shared<Network>(static_cast<int>(rank), std::move(hosts), ring::timeout_from_env(), verbose);
   std::vector<int> members(net->size());
   for (int i = 0; i < net->size(); ++i) {
     members[i] = i;

@@ -268,8 +268,9 @@ int Network::dial(const Address& a, int from, int to, int channel, int index) {
     close(fd);
     if (!forever && Clock::now() >= deadline) {
       std::ostringstream msg;
-      msg << "[ring] Rank " << rank_ << " couldn't connect to rank " << to << " at " << addr_str(a) << " within "
-          << timeout_s_ << " s (" << errno_str(last_err) << "); is it running? (MLX_RING_TIMEOUT sets the wait)";
+      msg << "[ring] Rank " << rank_ << " couldn't connect to rank " << to << " at " << addr_str(a)
+          << " within " << timeout_s_ << " s (" << errno_str(last_err)
+          << "); is it running? (MLX_RING_TIMEOUT sets the wait)";
       fail(msg.str());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -343,8 +344,8 @@ const std::vector<int>& Network::link(int from, int to, int channel) {
   return links_[key] = std::move(fds);
 }
 
-void Network::add(std::vector<Transfer>& out, const std::vector<int>& link, bool send, char* data, size_t size,
-                  size_t align, int peer, const std::function<void(size_t, size_t)>& on_data) {
+void Network::add(std::vector<Transfer>& out, const std::vector<int>& link, bool send, char* data,
+                  size_t size, size_t align, int peer, const std::function<void(size_t, size_t)>& on_data) {
   size_t units = size / align;
   size_t k = link.size();
   size_t begin = 0;
@@ -389,8 +390,9 @@ void Network::run(std::vector<Transfer>& transfers) {
     }
     if (rc == 0) {
       std::ostringstream msg;
-      msg << "[ring] Rank " << rank_ << " made no progress for " << timeout_s_ << " s exchanging data with rank "
-          << transfers[which[0]].peer << " (a peer failed or is stuck; MLX_RING_TIMEOUT sets the wait)";
+      msg << "[ring] Rank " << rank_ << " made no progress for " << timeout_s_
+          << " s exchanging data with rank " << transfers[which[0]].peer
+          << " (a peer failed or is stuck; MLX_RING_TIMEOUT sets the wait)";
       fail(msg.str());
     }
     bool moved = false;
@@ -400,14 +402,16 @@ void Network::run(std::vector<Transfer>& transfers) {
       }
       auto& t = transfers[which[j]];
       size_t want = std::min(kMaxCall, t.size - t.done);
-      ssize_t got = t.send ? ::send(t.fd, t.data + t.done, want, MSG_NOSIGNAL) : ::recv(t.fd, t.data + t.done, want, 0);
+      ssize_t got =
+          t.send ? ::send(t.fd, t.data + t.done, want, MSG_NOSIGNAL) : ::recv(t.fd, t.data + t.done, want, 0);
       if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         continue;
       }
       if (got <= 0) {
         std::ostringstream msg;
         msg << "[ring] Rank " << rank_ << " lost its connection to rank " << t.peer << " ("
-            << (got == 0 ? std::string("closed by the peer") : errno_str(errno)) << "); that process has probably failed";
+            << (got == 0 ? std::string("closed by the peer") : errno_str(errno))
+            << "); that process has probably failed";
         fail(msg.str());
       }
       t.done += static_cast<size_t>(got);

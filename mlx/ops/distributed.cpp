@@ -22,11 +22,13 @@ array reduce(const array& x, const std::optional<Group>& group, StreamOrDevice s
 
 void check_peer(int peer, int size, bool sending) {
   if (size == 1) {
-    throw std::invalid_argument(sending ? "Cannot send to a singleton group" : "Cannot recv from a singleton group");
+    throw std::invalid_argument(sending ? "Cannot send to a singleton group"
+                                        : "Cannot recv from a singleton group");
   }
   if (peer < 0 || peer >= size) {
     std::ostringstream msg;
-    msg << "Invalid " << (sending ? "destination" : "source") << "=" << peer << " for a group of size " << size;
+    msg << "Invalid " << (sending ? "destination" : "source") << "=" << peer << " for a group of size "
+        << size;
     throw std::invalid_argument(msg.str());
   }
 }

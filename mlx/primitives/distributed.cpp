@@ -17,7 +17,8 @@ namespace {
 
 Group wrap(const std::shared_ptr<detail::GroupImpl>& g) { return Group(g); }
 
-array reduce_again(const array& x, ReduceOp op, const std::shared_ptr<detail::GroupImpl>& g, const Stream& s) {
+array reduce_again(const array& x, ReduceOp op, const std::shared_ptr<detail::GroupImpl>& g,
+                   const Stream& s) {
   switch (op) {
     case ReduceOp::Max:
       return all_max(x, wrap(g), s);

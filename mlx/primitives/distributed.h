@@ -14,7 +14,8 @@ using detail::ReduceOp;
 
 class DistPrimitive : public Primitive {
  public:
-  DistPrimitive(Stream s, std::shared_ptr<detail::GroupImpl> group) : Primitive(s), group_(std::move(group)) {}
+  DistPrimitive(Stream s, std::shared_ptr<detail::GroupImpl> group)
+      : Primitive(s), group_(std::move(group)) {}
   const std::shared_ptr<detail::GroupImpl>& group() const { return group_; }
 
  protected:
@@ -53,7 +54,8 @@ class ReduceScatter : public DistPrimitive {
 // Sends its input to rank dst_; the output is the input.
 class Send : public DistPrimitive {
  public:
-  Send(Stream s, std::shared_ptr<detail::GroupImpl> group, int dst) : DistPrimitive(s, std::move(group)), dst_(dst) {}
+  Send(Stream s, std::shared_ptr<detail::GroupImpl> group, int dst)
+      : DistPrimitive(s, std::move(group)), dst_(dst) {}
   MLX_PRIMITIVE_BODY(Send)
   MLX_TRANSFORM_RULES
 
@@ -64,7 +66,8 @@ class Send : public DistPrimitive {
 // Receives from rank src_ (no inputs).
 class Recv : public DistPrimitive {
  public:
-  Recv(Stream s, std::shared_ptr<detail::GroupImpl> group, int src) : DistPrimitive(s, std::move(group)), src_(src) {}
+  Recv(Stream s, std::shared_ptr<detail::GroupImpl> group, int src)
+      : DistPrimitive(s, std::move(group)), src_(src) {}
   MLX_PRIMITIVE_BODY(Recv)
   MLX_TRANSFORM_RULES
 
