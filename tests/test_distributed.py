@@ -67,7 +67,8 @@ ALL = ["collectives", "gradients", "point_to_point", "data_parallel", "sharded"]
 
 @pytest.mark.parametrize("n", [2, 4])
 def test_ring_ranks_against_numpy(n):
-    proc = launch(n, WORKER, *ALL, MLX_RING_TIMEOUT="60")
+    # 2 ranks: two sockets per link (several addresses per rank in the hostfile).
+    proc = launch(n, "--connections-per-ip", str(2 if n == 2 else 1), WORKER, *ALL, MLX_RING_TIMEOUT="60")
     check_ok(proc, n, ALL)
 
 
@@ -205,3 +206,62 @@ def test_init_without_configuration():
     with pytest.raises(TypeError):
         mx.distributed.init(backend="jaccl", all_gather_factory="not_callable")
     assert mx.distributed.is_available("ring") and not mx.distributed.is_available("nccl")
+
+
+def _netns_pair():
+    """Two network namespaces joined by a veth pair (root only): the names
+    and addresses, or None where they cannot be made."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        return None
+    tag = f"{os.getpid() % 100000}"
+    a, b = f"mlxa{tag}", f"mlxb{tag}"
+    net = f"10.{random.randint(100, 250)}.{random.randint(0, 255)}"
+    steps = [
+        ["ip", "netns", "add", a],
+        ["ip", "netns", "add", b],
+        ["ip", "link", "add", f"va{tag}", "type", "veth", "peer", "name", f"vb{tag}"],
+        ["ip", "link", "set", f"va{tag}", "netns", a],
+        ["ip", "link", "set", f"vb{tag}", "netns", b],
+        ["ip", "-n", a, "addr", "add", f"{net}.1/24", "dev", f"va{tag}"],
+        ["ip", "-n", b, "addr", "add", f"{net}.2/24", "dev", f"vb{tag}"],
+        ["ip", "-n", a, "link", "set", f"va{tag}", "up"],
+        ["ip", "-n", b, "link", "set", f"vb{tag}", "up"],
+        ["ip", "-n", a, "link", "set", "lo", "up"],
+        ["ip", "-n", b, "link", "set", "lo", "up"],
+    ]
+    for step in steps:
+        if subprocess.run(step, capture_output=True).returncode != 0:
+            _netns_remove(a, b)
+            return None
+    return (a, f"{net}.1"), (b, f"{net}.2")
+
+
+def _netns_remove(*names):
+    for n in names:
+        subprocess.run(["ip", "netns", "del", n], capture_output=True)
+
+
+def test_ring_across_network_namespaces(tmp_path):
+    """Ranks on two "hosts" (network namespaces with their own addresses)."""
+    pair = _netns_pair()
+    if pair is None:
+        pytest.skip("needs root and ip netns")
+    try:
+        hostfile = tmp_path / "hosts.json"
+        hostfile.write_text(json.dumps([[f"{ip}:{41000 + k}"] for k, (_, ip) in enumerate(pair)]))
+        procs = [
+            subprocess.Popen(
+                ["ip", "netns", "exec", ns, sys.executable, WORKER, "gradients", "point_to_point"],
+                env=env(MLX_RANK=str(k), MLX_HOSTFILE=str(hostfile), MLX_RING_TIMEOUT="20"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for k, (ns, _) in enumerate(pair)
+        ]
+        outs = [p.communicate(timeout=120) for p in procs]
+        for k, (p, (out, err)) in enumerate(zip(procs, outs)):
+            assert p.returncode == 0, err
+            assert f"OK gradients {k}" in out and f"OK point_to_point {k}" in out
+    finally:
+        _netns_remove(pair[0][0], pair[1][0])

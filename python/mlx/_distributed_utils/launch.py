@@ -316,7 +316,7 @@ def make_parser():
     p.add_argument("--env", action="append", default=[], help="Set KEY=VALUE in every rank's environment")
     p.add_argument("--mpi-arg", action="append", default=[], help="Arguments to pass to mpirun")
     p.add_argument(
-        "--connections-per-ip", type=int, default=1, help="How many sockets per ip the ring backend uses"
+        "--connections-per-ip", type=positive, default=1, help="How many sockets per ip the ring backend uses"
     )
     p.add_argument(
         "--starting-port",
