@@ -1,19 +1,21 @@
 """all_sum bandwidth between 2 local ranks on the ring backend, 1 MB to
 256 MB of float32, against a plain TCP socket pair on loopback and against
-real MLX's ring (its own mlx.launch) in the same sitting.
+real MLX's ring (its own mlx.launch) in the same sitting; our mpi backend
+too where Open MPI's mpirun is found.
 
 Bandwidth is array bytes / time. For 2 ranks an all_sum of N bytes moves N
 bytes each way per rank (half in the reduce-scatter, half in the
 all-gather), so the socket pair is timed exchanging N bytes in both
 directions at once: its bandwidth is the bound the ring can approach.
 
-    python benchmarks/distributed_all_sum.py [--mlx-python /work/venv-mlx/bin/python]
+    python benchmarks/distributed_all_sum.py [--mlx-python /work/venv-mlx/bin/python] [--mpirun PATH]
 """
 
 import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -42,7 +44,7 @@ def rank_main():
     """One rank: all_sum timings as JSON on stdout (rank 0 only)."""
     import mlx.core as mx
 
-    g = mx.distributed.init(strict=True, backend="ring")
+    g = mx.distributed.init(strict=True, backend=os.environ.get("MLX_BENCH_BACKEND", "ring"))
     out = {}
     for mb in SIZES_MB:
         x = mx.ones((mb * (1 << 20) // 4,), dtype=mx.float32)
@@ -124,6 +126,13 @@ def run_ring(launcher, python, pythonpath):
     return parse(subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600))
 
 
+def run_mpi(mpirun):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), MLX_BENCH_BACKEND="mpi")
+    cmd = [mpirun, "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", "2"]
+    cmd += [sys.executable, os.path.abspath(__file__), "--rank"]
+    return parse(subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600))
+
+
 def run_sockets():
     port = free_port(1)
     procs = [
@@ -144,6 +153,7 @@ def main():
     p.add_argument("--rank", action="store_true")
     p.add_argument("--socket", nargs=2, type=int)
     p.add_argument("--mlx-python", default="/work/venv-mlx/bin/python")
+    p.add_argument("--mpirun", default=shutil.which("mpirun"), help="Open MPI's mpirun, for our mpi backend")
     args = p.parse_args()
     if args.rank:
         return rank_main()
@@ -154,16 +164,21 @@ def main():
     # Real MLX's launcher is its console script, next to its python.
     mlx_launch = os.path.join(os.path.dirname(args.mlx_python), "mlx.launch")
     theirs = run_ring([mlx_launch], args.mlx_python, None) if os.path.exists(mlx_launch) else None
+    mpi = run_mpi(args.mpirun) if args.mpirun else None
     print("all_sum of float32 between 2 local ranks, GB/s (array bytes / time)")
-    head = f"{'MB':>5} {'sockets':>8} {'ours':>8} {'ours/sock':>10}"
+    head = f"{'MB':>5} {'sockets':>8} {'ring':>8} {'ring/sock':>10}"
     if theirs:
-        head += f" {'MLX':>8} {'ours/MLX':>9}"
+        head += f" {'MLX ring':>9} {'ring/MLX':>9}"
+    if mpi:
+        head += f" {'mpi':>8} {'mpi/sock':>9}"
     print(head)
     for mb in SIZES_MB:
         gb = (mb << 20) / 1e9
         row = f"{mb:>5} {gb / sock[mb]:>8.2f} {gb / ours[mb]:>8.2f} {sock[mb] / ours[mb]:>10.2f}"
         if theirs:
-            row += f" {gb / theirs[mb]:>8.2f} {theirs[mb] / ours[mb]:>9.2f}"
+            row += f" {gb / theirs[mb]:>9.2f} {theirs[mb] / ours[mb]:>9.2f}"
+        if mpi:
+            row += f" {gb / mpi[mb]:>8.2f} {sock[mb] / mpi[mb]:>9.2f}"
         print(row)
 
 
