@@ -69,5 +69,4 @@ inline void reduce_bytes(char* dst, const char* a, const char* src, size_t nbyte
   });
 }
 
-
 } // namespace mlx::core::distributed::detail

@@ -6,13 +6,11 @@
 // it arrives. Unlike MLX 0.32, send/recv reach any rank, and split and
 // sum_scatter work: groups made by split use the same network.
 #include <algorithm>
-#include <complex>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <type_traits>
 
 #include "mlx/distributed/group.h"
 #include "mlx/distributed/reduce.h"
@@ -57,8 +55,9 @@ class RingGroup : public GroupImpl {
   int rank() override { return rank_; }
   int size() override { return static_cast<int>(members_.size()); }
 
-  // Sets up the links to both neighbours (rank 0 dials first, so that the
-  // ring closes in order).
+  // Sets up the links to both neighbours: every rank dials its right one
+  // (which never waits for the peer to accept: the listen backlog takes
+  // it), then accepts its left one, so no order of start-up deadlocks.
   void connect_ring() {
     int n = size();
     if (n > 1) {
