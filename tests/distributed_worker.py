@@ -281,6 +281,12 @@ def sharded(g):
     )
 
 
+def report(line):
+    # One write, so that lines of ranks sharing the launcher's output stay whole.
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def peer_dies(g):
     r = g.rank()
     mx.eval(mx.distributed.all_sum(mx.ones(4)))
@@ -292,7 +298,7 @@ def peer_dies(g):
             mx.eval(mx.distributed.all_sum(mx.ones(1 << 16)))
             time.sleep(0.05)
     except RuntimeError as e:
-        print(f"CLEAN_ERROR {r} {time.monotonic() - start:.2f} {e}", flush=True)
+        report(f"CLEAN_ERROR {r} {time.monotonic() - start:.2f} {e}")
         sys.exit(3)
 
 
@@ -303,7 +309,7 @@ def peer_hangs(g):
     try:
         mx.eval(mx.distributed.all_sum(mx.ones(4)))
     except RuntimeError as e:
-        print(f"CLEAN_ERROR {g.rank()} {time.monotonic() - start:.2f} {e}", flush=True)
+        report(f"CLEAN_ERROR {g.rank()} {time.monotonic() - start:.2f} {e}")
         sys.exit(3)
 
 
@@ -322,4 +328,4 @@ if __name__ == "__main__":
     group = mx.distributed.init(strict=True, backend=os.environ.get("MLX_TEST_BACKEND", "ring"))
     for name in sys.argv[1:]:
         SCENARIOS[name](group)
-        print(f"OK {name} {group.rank()}", flush=True)
+        report(f"OK {name} {group.rank()}")

@@ -201,6 +201,7 @@ def run_ranks(ranks: List[Rank], verbose) -> int:
     grace = float(os.environ.get("MLX_LAUNCH_GRACE", "5"))
     failed: Optional[int] = None
     deadline = None
+    reported = set()
     try:
         while True:
             running = 0
@@ -208,13 +209,14 @@ def run_ranks(ranks: List[Rank], verbose) -> int:
                 code = r.proc.poll()
                 if code is None:
                     running += 1
-                elif code != 0 and failed is None:
-                    failed = code
-                    log(verbose, f"Rank {r.rank} failed with status {code}")
+                elif code != 0 and r.rank not in reported:
+                    reported.add(r.rank)
                     print(
                         f"[mlx.launch] Rank {r.rank} exited with status {code}", file=sys.stderr, flush=True
                     )
-                    deadline = time.monotonic() + grace
+                    if failed is None:
+                        failed = code
+                        deadline = time.monotonic() + grace
             if running == 0:
                 break
             if deadline is not None and time.monotonic() > deadline:
