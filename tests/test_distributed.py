@@ -169,6 +169,17 @@ def test_launcher_single_rank_and_options():
     assert proc.stdout.strip() == sys.executable
 
 
+def test_distributed_config_writes_the_launchers_hostfile(tmp_path):
+    path = tmp_path / "hosts.json"
+    cmd = [sys.executable, "-m", "mlx._distributed_utils.config", "--hosts", "127.0.0.1,127.0.0.1"]
+    proc = subprocess.run(cmd + ["--output-hostfile", str(path)], env=env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(path.read_text())
+    assert data["backend"] == "ring" and [h["ips"] for h in data["hosts"]] == [["127.0.0.1"]] * 2
+    proc = launch(1, "--hostfile", str(path), WORKER, "gradients")
+    check_ok(proc, 2, ["gradients"])
+
+
 def test_hostfile_and_rank_errors(tmp_path):
     def init_with(text, rank="0"):
         path = tmp_path / "h.json"
