@@ -166,6 +166,11 @@ def point_to_point(g):
     if sub.size() > 1:
         gathered = mx.distributed.all_gather(mx.array([r]), group=sub)
         assert gathered.tolist() == sorted(members, reverse=True)
+        # average_gradients over the subgroup only.
+        avg = average_gradients({"w": mx.array([float(r)]), "b": [mx.ones(2) * r]}, group=sub)
+        assert (
+            avg["w"].item() == sum(members) / len(members) and avg["b"][0].tolist() == [avg["w"].item()] * 2
+        )
 
 
 class MLP(nn.Module):

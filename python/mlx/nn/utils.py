@@ -73,7 +73,7 @@ def average_gradients(
         return gradients
 
     def average(x):
-        return mx.distributed.all_sum(x, stream=communication_stream) / n
+        return mx.distributed.all_sum(x, group=group, stream=communication_stream) / n
 
     if all_reduce_size <= 0:
         return tree_map(average, gradients)
