@@ -278,3 +278,32 @@ def test_ring_across_network_namespaces(tmp_path):
             assert f"OK gradients {k}" in out and f"OK point_to_point {k}" in out
     finally:
         _netns_remove(pair[0][0], pair[1][0])
+
+
+def test_stopping_the_launcher_stops_the_ranks(tmp_path):
+    code = f"import os, time; open(os.path.join({str(tmp_path)!r}, os.environ['MLX_RANK']), 'w').write(str(os.getpid())); time.sleep(60)"
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlx.launch",
+        "-n",
+        "2",
+        "-p",
+        str(free_ports(2)),
+        sys.executable,
+        "-c",
+        code,
+    ]
+    launcher = subprocess.Popen(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    files = [tmp_path / "0", tmp_path / "1"]
+    deadline = time.monotonic() + 30
+    while not all(f.exists() and f.read_text() for f in files) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = [int(f.read_text()) for f in files]
+    launcher.terminate()
+    launcher.wait(timeout=30)
+    time.sleep(0.2)
+    alive = [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+    for pid in alive:
+        os.kill(pid, 9)  # do not leave them behind when the test fails
+    assert not alive

@@ -199,6 +199,14 @@ def parse_env(pairs):
 def run_ranks(ranks: List[Rank], verbose) -> int:
     """Waits for every rank; returns 0 or the first failing rank's status."""
     grace = float(os.environ.get("MLX_LAUNCH_GRACE", "5"))
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    # The ranks run in sessions of their own: a launcher that is stopped
+    # stops them too.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupted)
     failed: Optional[int] = None
     deadline = None
     reported = set()
