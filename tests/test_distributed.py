@@ -92,9 +92,11 @@ needs_mpi = pytest.mark.skipif(MPIRUN is None, reason="Open MPI is not installed
 def test_mpi_ranks_against_numpy():
     # mpirun itself, as MLX's CI runs its MPI tests.
     cmd = [MPIRUN, "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", "4"]
-    cmd += [sys.executable, WORKER, *ALL]
+    # The layers and training steps sit on all_sum: the ring runs cover them.
+    scenarios = ["collectives", "gradients", "point_to_point"]
+    cmd += [sys.executable, WORKER, *scenarios]
     proc = subprocess.run(cmd, env=env(MLX_TEST_BACKEND="mpi"), capture_output=True, text=True, timeout=120)
-    check_ok(proc, 4, ALL)
+    check_ok(proc, 4, scenarios)
 
 
 @needs_mpi
