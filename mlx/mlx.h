@@ -6,6 +6,7 @@
 #include "mlx/compile.h"
 #include "mlx/ops.h"
 #include "mlx/device.h"
+#include "mlx/distributed.h"
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
 #include "mlx/fft.h"

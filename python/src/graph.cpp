@@ -222,14 +222,26 @@ void init_graph(py::module_& m) {
              return call_custom(self.fun, self.vjp, self.jvp, self.vmap, args, kwargs);
            })
       .def(
-          "vjp", [](PyCustomFunction& self, py::function f) { return self.vjp = f; }, py::arg("f"),
-          "Set the vjp: f(primals, cotangents, outputs) -> cotangents of the primals.")
+          "vjp",
+          [](PyCustomFunction& self, py::function f) {
+            self.vjp = f;
+            return self; // a custom_function, so that decorating keeps the name bound to one
+          },
+          py::arg("f"), "Set the vjp: f(primals, cotangents, outputs) -> cotangents of the primals.")
       .def(
-          "jvp", [](PyCustomFunction& self, py::function f) { return self.jvp = f; }, py::arg("f"),
-          "Set the jvp: f(primals, tangents) -> tangents of the outputs.")
+          "jvp",
+          [](PyCustomFunction& self, py::function f) {
+            self.jvp = f;
+            return self; // a custom_function, so that decorating keeps the name bound to one
+          },
+          py::arg("f"), "Set the jvp: f(primals, tangents) -> tangents of the outputs.")
       .def(
-          "vmap", [](PyCustomFunction& self, py::function f) { return self.vmap = f; }, py::arg("f"),
-          "Set the vmap: f(inputs, axes) -> (outputs, output axes).");
+          "vmap",
+          [](PyCustomFunction& self, py::function f) {
+            self.vmap = f;
+            return self; // a custom_function, so that decorating keeps the name bound to one
+          },
+          py::arg("f"), "Set the vmap: f(inputs, axes) -> (outputs, output axes).");
   m.def(
       "checkpoint",
       [](py::function fun) {

@@ -61,13 +61,51 @@ def average_gradients(
     communication_stream=None,
 ):
     """Average ``gradients`` over the processes of ``group`` (data parallel
-    training). With a single process they are returned unchanged.
-    ``all_reduce_size`` and ``communication_stream`` are accepted for
-    compatibility; each array is reduced on its own."""
-    size, all_sum = _group_size_and_sum(group)
-    if size == 1:
+    training); with a single process they are returned unchanged.
+
+    Arrays of one dtype are flattened and concatenated into batches of about
+    ``all_reduce_size`` bytes, one all-sum each (each array on its own when
+    it is 0 or the dtypes differ). ``communication_stream`` is the stream
+    of the all-sums."""
+    group = group or mx.distributed.init()
+    n = group.size()
+    if n == 1:
         return gradients
-    return tree_map(lambda g: all_sum(g) / size, gradients)
+
+    def average(x):
+        return mx.distributed.all_sum(x, group=group, stream=communication_stream) / n
+
+    if all_reduce_size <= 0:
+        return tree_map(average, gradients)
+    flat = tree_flatten(gradients)
+    if not flat:
+        return gradients
+    dtype = flat[0][1].dtype
+    if any(g.dtype != dtype for _, g in flat):
+        return tree_map(average, gradients)
+
+    def reduce_batch(items):
+        if len(items) == 1:
+            key, g = items[0]
+            return [(key, average(g))]
+        summed = average(mx.concatenate([g.reshape(-1) for _, g in items]))
+        cuts, total = [], 0
+        for _, g in items[:-1]:
+            total += g.size
+            cuts.append(total)
+        parts = mx.split(summed, cuts)
+        return [(key, p.reshape(g.shape)) for (key, g), p in zip(items, parts)]
+
+    out, batch, nbytes = [], [], 0
+    for key, g in flat:
+        batch.append((key, g))
+        nbytes += g.nbytes
+        if nbytes >= all_reduce_size:
+            out.extend(reduce_batch(batch))
+            batch, nbytes = [], 0
+    if batch:
+        out.extend(reduce_batch(batch))
+    return tree_unflatten(out)
 
 
 def clip_grad_norm_sharded(gradients: Any, max_norm: float, group=None):

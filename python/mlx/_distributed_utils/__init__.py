@@ -1,0 +1,1 @@
+"""Launching MLX programs over several processes (``mlx.launch``)."""
