@@ -7,6 +7,7 @@
 #include "mlx/ops.h"
 #include "mlx/device.h"
 #include "mlx/dtype.h"
+#include "mlx/export.h"
 #include "mlx/fast.h"
 #include "mlx/fft.h"
 #include "mlx/graph_utils.h"
