@@ -131,6 +131,14 @@ def cases(mx):
     def kw(a, *, bias, scale):
         return a * scale + bias
 
+    wc = f32(3, 3, 4)
+
+    def conv_shapeless(a):
+        return mx.conv1d(a, wc, stride=2, padding=1)
+
+    def matmul_shapeless(a, b):
+        return mx.maximum(a @ b, 0), (a * 2).sum(-1)
+
     return [
         ("elementwise", elementwise, [x, y], {}),
         ("integer", integer, [i, j], {}),
@@ -147,7 +155,35 @@ def cases(mx):
         ("quantized", quantized, [f32(2, 64)], {}),
         ("shapeless", shapeless, [x, y], {"shapeless": True, "other": [f32(5, 4), f32(2, 4)]}),
         ("kwargs", kw, [x, f32(4), mx.array(2.0)], {"kwargs": ["bias", "scale"]}),
+        ("conv_shapeless", conv_shapeless, [f32(2, 9, 4)], {"shapeless": True, "other": [f32(1, 14, 4)]}),
+        (
+            "matmul_shapeless",
+            matmul_shapeless,
+            [f32(2, 3, 4), f32(4, 5)],
+            {"shapeless": True, "other": [f32(3, 2, 4), f32(4, 5)]},
+        ),
     ]
+
+
+def multi_trace(mx, path):
+    """Three traces of one function in one file, sharing a constant, with
+    metadata; returns the inputs of each trace."""
+    w = mx.arange(12, dtype=mx.float32).reshape(3, 4) / 7
+    mx.eval(w)
+
+    def fun(*args, **kwargs):
+        out = w * 1.0
+        for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
+            out = out + a
+        return out
+
+    traces = [[mx.array(1.0)], [mx.ones((3, 4)), mx.array(2.0)], [mx.ones(4)]]
+    with mx.exporter(path, fun, metadata="multi") as exp:
+        exp(*traces[0])
+        exp(*traces[1])
+        exp(traces[2][0], z=mx.array(3.0))
+    traces[2].append(mx.array(3.0))
+    return fun, traces
 
 
 def export(mx, path, name, fun, inputs, options):

@@ -38,6 +38,16 @@ def main():
             data.update({f"other_out{k}": np.array(a) for k, a in enumerate(outs)})
         np.savez(os.path.join(OUT, name + ".npz"), **data)
         print(name, os.path.getsize(path), "bytes")
+    path = os.path.join(OUT, "multi.mlxfn")
+    fun, traces = export_cases.multi_trace(mx, path)
+    fn = mx.import_function(path)
+    data = {}
+    for t, ins in enumerate(traces):
+        outs = fn(*ins[:1]) if t == 0 else fn(*ins) if t == 1 else fn(ins[0], z=ins[1])
+        data.update({f"t{t}_in{k}": np.array(a) for k, a in enumerate(ins)})
+        data[f"t{t}_out"] = np.array(outs[0])
+    np.savez(os.path.join(OUT, "multi.npz"), **data)
+    print("multi", os.path.getsize(path), "bytes")
 
 
 if __name__ == "__main__":
