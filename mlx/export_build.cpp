@@ -425,10 +425,30 @@ const std::unordered_map<std::string, Builder>& builders() {
     };
     t["ScatterAxis"] = [](const Args& a) -> Out {
       a.need(3);
-      if (a.i(0) != 1) {
-        bad(a.node.name, "only the plain (non-summing) form is supported");
+      if (a.i(0) == 1) {
+        return {put_along_axis(a.in[0], a.in[1], a.in[2], a.i(1))};
       }
-      return {put_along_axis(a.in[0], a.in[1], a.in[2], a.i(1))};
+      // Sum: a scatter_add with the other axes indexed by position.
+      const auto &x = a.in[0], &idx = a.in[1], &upd = a.in[2];
+      int nd = x.ndim(), axis = a.i(1) < 0 ? a.i(1) + nd : a.i(1);
+      if (axis < 0 || axis >= nd || idx.ndim() != nd || upd.shape() != idx.shape()) {
+        bad(a.node.name, "inputs do not fit the axis");
+      }
+      std::vector<array> ids;
+      std::vector<int> axes;
+      for (int d = 0; d < nd; ++d) {
+        if (d == axis) {
+          ids.push_back(idx);
+        } else {
+          Shape sh(nd, 1);
+          sh[d] = idx.shape(d);
+          ids.push_back(broadcast_to(reshape(arange(idx.shape(d)), sh), idx.shape()));
+        }
+        axes.push_back(d);
+      }
+      Shape us = idx.shape();
+      us.insert(us.end(), nd, 1);
+      return {scatter_add(x, ids, reshape(upd, us), axes)};
     };
     t["Concatenate"] = [](const Args& a) -> Out {
       a.need(1, 1 << 20);

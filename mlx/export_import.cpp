@@ -142,7 +142,6 @@ struct Reader {
   }
 };
 
-
 } // namespace
 
 // ---- import

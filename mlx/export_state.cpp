@@ -2,6 +2,7 @@
 // primitive name and state layout, read through ExportAccess (every
 // primitive class befriends it, see MLX_DEVICE_EVALS), and for primitives
 // MLX has no serialized form of, an equivalent graph of ones it has.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <unordered_map>
@@ -491,10 +492,17 @@ std::vector<array> ExportAccess::lower(const array& node, const std::vector<arra
   if (auto* r = as<GatedDelta>(p)) {
     return gated_delta_reference(in, r->has_mask_, s);
   }
-  if (as<CrossEntropy>(p)) {
-    auto lse = logsumexp(in[0], -1, false, s);
-    auto picked = squeeze(take_along_axis(in[0], expand_dims(in[1], -1, s), -1, s), -1, s);
-    return {subtract(lse, picked, s)};
+  if (as<CrossEntropy>(p) || as<CrossEntropyGrad>(p)) {
+    // Targets count from the end when negative and are clipped into range.
+    int v = in[0].shape(-1);
+    auto t = where(less(in[1], array(0, int32), s), add(in[1], array(v, int32), s), in[1], s);
+    t = expand_dims(clip(t, array(0, int32), array(std::max(v - 1, 0), int32), s), -1, s);
+    if (as<CrossEntropy>(p)) {
+      auto picked = squeeze(take_along_axis(in[0], t, -1, s), -1, s);
+      return {subtract(logsumexp(in[0], -1, false, s), picked, s)};
+    }
+    auto hot = astype(equal(arange(0, v, int32, s), t, s), in[0].dtype(), s);
+    return {multiply(expand_dims(in[2], -1, s), subtract(softmax(in[0], -1, true, s), hot, s), s)};
   }
   throw std::invalid_argument("[export_function] Unable to serialize primitive " + name);
 }

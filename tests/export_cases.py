@@ -136,6 +136,16 @@ def cases(mx):
     def conv_shapeless(a):
         return mx.conv1d(a, wc, stride=2, padding=1)
 
+    def train(a, b, inp, target):
+        import mlx.nn as nn
+
+        def loss(a, b):
+            h = nn.gelu(mx.fast.layer_norm(inp @ a, mx.ones(8) * 1.5, None, 1e-5))
+            h = mx.fast.rms_norm(h, mx.ones(8), 1e-5)
+            return nn.losses.cross_entropy(h @ b, target, reduction="mean")
+
+        return mx.value_and_grad(loss, argnums=(0, 1))(a, b)
+
     def matmul_shapeless(a, b):
         return mx.maximum(a @ b, 0), (a * 2).sum(-1)
 
@@ -155,6 +165,7 @@ def cases(mx):
         ("quantized", quantized, [f32(2, 64)], {}),
         ("shapeless", shapeless, [x, y], {"shapeless": True, "other": [f32(5, 4), f32(2, 4)]}),
         ("kwargs", kw, [x, f32(4), mx.array(2.0)], {"kwargs": ["bias", "scale"]}),
+        ("train", train, [f32(4, 8), f32(8, 3), x, mx.array([0, 2, 1])], {"flatten": True}),
         ("conv_shapeless", conv_shapeless, [f32(2, 9, 4)], {"shapeless": True, "other": [f32(1, 14, 4)]}),
         (
             "matmul_shapeless",
@@ -191,10 +202,19 @@ def export(mx, path, name, fun, inputs, options):
     names = options.get("kwargs", [])
     npos = len(inputs) - len(names)
     kwargs = dict(zip(names, inputs[npos:]))
+    if options.get("flatten"):
+        fun = (lambda f: lambda *a, **k: flat(f(*a, **k)))(fun)
     mx.export_function(path, fun, *inputs[:npos], shapeless=options.get("shapeless", False), **kwargs)
+
+
+def flat(out):
+    if isinstance(out, (tuple, list)):
+        return tuple(a for o in out for a in flat(o))
+    return (out,)
 
 
 def call(fn, inputs, options):
     names = options.get("kwargs", [])
     npos = len(inputs) - len(names)
-    return fn(*inputs[:npos], **dict(zip(names, inputs[npos:])))
+    out = fn(*inputs[:npos], **dict(zip(names, inputs[npos:])))
+    return flat(out) if options.get("flatten") else out
