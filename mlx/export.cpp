@@ -87,6 +87,33 @@ struct Writer {
             }
           } else if constexpr (std::is_same_v<T, std::string>) {
             str(x);
+          } else if constexpr (std::is_same_v<T, std::optional<float>>) {
+            put<uint8_t>(x.has_value());
+            if (x) {
+              put<float>(*x);
+            }
+          } else if constexpr (std::is_same_v<T, std::vector<std::tuple<bool, bool, bool>>>) {
+            put<uint64_t>(x.size());
+            for (auto& [a, b, c] : x) {
+              put<uint8_t>(a);
+              put<uint8_t>(b);
+              put<uint8_t>(c);
+            }
+          } else if constexpr (std::is_same_v<T, std::vector<std::variant<bool, int, float>>>) {
+            put<uint64_t>(x.size());
+            for (auto& v : x) {
+              // MLX's tags: int 0, float 1, bool 2.
+              if (auto* i = std::get_if<int>(&v)) {
+                put<int32_t>(0);
+                put<int32_t>(*i);
+              } else if (auto* f = std::get_if<float>(&v)) {
+                put<int32_t>(1);
+                put<float>(*f);
+              } else {
+                put<int32_t>(2);
+                put<uint8_t>(std::get<bool>(v));
+              }
+            }
           } else {
             throw std::invalid_argument("[export_function] Unsupported primitive state.");
           }
@@ -259,6 +286,8 @@ struct ExportGraph {
   }
 };
 
+thread_local bool export_tracing = false;
+
 ExportGraph trace_for_export(const ExportedFunction& fun, const Args& args,
                              const std::map<std::string, array>& kwargs, bool shapeless,
                              std::vector<std::string>& keys) {
@@ -276,7 +305,16 @@ ExportGraph trace_for_export(const ExportedFunction& fun, const Args& args,
     }
     return fun(a, kw);
   };
-  auto graph = detail::compile_trace(flat_fun, flat, shapeless);
+  struct Scope {
+    bool saved = export_tracing;
+    Scope() { export_tracing = true; }
+    ~Scope() { export_tracing = saved; }
+  };
+  std::shared_ptr<detail::CompiledGraph> graph;
+  {
+    Scope scope;
+    graph = detail::compile_trace(flat_fun, flat, shapeless);
+  }
   ExportGraph g;
   g.inputs = graph->keep_alive;
   for (auto& in : g.inputs) {
@@ -317,6 +355,8 @@ std::string array_name(size_t i) {
 }
 
 } // namespace
+
+bool detail::in_export_tracing() { return export_tracing; }
 
 struct FunctionExporter::State {
   std::string path;

@@ -395,6 +395,14 @@ ExportAccess::Form ExportAccess::form(const array& node) {
     return plain("GatherQMM",
                  {r->group_size_, r->bits_, static_cast<int>(r->mode_), r->transpose_, false, false});
   }
+  if (auto* r = as<CustomKernel>(p)) {
+    auto& k = r->p_;
+    auto [gx, gy, gz] = k.grid;
+    auto [tx, ty, tz] = k.threadgroup;
+    return plain("CustomKernel",
+                 {k.name, k.source, gx, gy, gz, tx, ty, tz, k.shape_infos, k.ensure_row_contiguous,
+                  k.init_value, k.scalars, false, k.shared_memory, k.math_mode});
+  }
   // RoPE: MLX's CPU build runs a deserialized RoPE only through a fallback it
   // does not have, so it is written as the graph MLX itself traces on CPU.
   return std::nullopt;

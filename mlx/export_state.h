@@ -19,6 +19,10 @@
 
 namespace mlx::core::detail {
 
+// Whether this thread is tracing a function for export: kernels of a
+// back-end this build lacks are then recorded (not run).
+bool in_export_tracing();
+
 // The types a state item is written as (see export.cpp for the bytes).
 enum class StateKind { Bool, Int, SizeT, Float, Double, Dtype, Shape, Strides, VecInt, VecSizeT, String };
 

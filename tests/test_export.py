@@ -375,3 +375,58 @@ def test_rope_written_as_its_graph(kw, tmp_path):
     path = str(tmp_path / "f.mlxfn")
     mx.export_function(path, fun, x)
     assert_close(mx.import_function(path)(x)[0], np.array(fun(x)))
+
+
+def test_metal_kernel_traced_for_export_only(tmp_path):
+    # As MLX's CPU build: the kernel can be exported, not run.
+    kernel = mx.fast.metal_kernel(
+        name="k", input_names=["a"], output_names=["out"], source="out[0] = a_shape[0];"
+    )
+
+    def call(a, stream=mx.gpu):
+        return kernel(
+            inputs=[a],
+            grid=(a.size, 1, 1),
+            threadgroup=(1, 1, 1),
+            output_shapes=[a.shape],
+            output_dtypes=[a.dtype],
+            stream=stream,
+        )[0]
+
+    prims = []
+
+    def callback(d):
+        if d["type"] == "primitive":
+            prims.append((d["name"], d["arguments"]))
+
+    mx.export_function(callback, call, mx.zeros((2, 2)))
+    assert prims == [
+        (
+            "CustomKernel",
+            [
+                "custom_kernel_k",
+                "out[0] = a_shape[0];",
+                4,
+                1,
+                1,
+                1,
+                1,
+                1,
+                [(True, False, False)],
+                True,
+                [],
+                False,
+                0,
+                0,
+            ],
+        )
+    ]
+    path = str(tmp_path / "k.mlxfn")
+    mx.export_function(path, call, mx.zeros((2, 2)))
+    assert os.path.getsize(path) > 0
+    with pytest.raises(ValueError, match="Unable to deserialize primitive CustomKernel"):
+        mx.import_function(path)
+    with pytest.raises(RuntimeError, match="No Metal back-end"):
+        call(mx.zeros(2))
+    with pytest.raises(ValueError, match="Only supports the GPU"):
+        mx.export_function(path, lambda a: call(a, mx.cpu), mx.zeros(2))

@@ -133,8 +133,20 @@ py::object state_item(const StateT& item) {
             l.append(py::int_(v));
           }
           return l;
+        } else if constexpr (std::is_same_v<T, std::vector<std::tuple<bool, bool, bool>>>) {
+          py::list l;
+          for (auto& [a, b, c] : x) {
+            l.append(py::make_tuple(a, b, c));
+          }
+          return l;
+        } else if constexpr (std::is_same_v<T, std::vector<std::variant<bool, int, float>>>) {
+          py::list l;
+          for (auto& v : x) {
+            l.append(std::visit([](auto y) { return py::cast(y); }, v));
+          }
+          return l;
         } else {
-          return py::none();
+          return py::none(); // an optional: MLX leaves it out (see callback_dict)
         }
       },
       item);
@@ -174,6 +186,9 @@ py::dict callback_dict(const ExportCallbackInput& input) {
           } else {
             py::list l;
             for (size_t k = 0; k < v.size(); ++k) {
+              if (std::holds_alternative<std::optional<float>>(v[k])) {
+                continue;
+              }
               auto item = state_item(v[k]);
               bool as_tuple =
                   layout && k < layout->size() &&
@@ -224,8 +239,8 @@ void init_export(py::module_& m) {
         }
         export_function(wrap_callback(file_or_callback), wrap_function(fun), a, k, shapeless);
       },
-      py::arg("file_or_callback"), py::arg("fun"), py::kw_only(), py::arg("shapeless") = false,
-      py::arg("metadata") = py::none(),
+      py::arg("file_or_callback"), py::pos_only(), py::arg("fun"), py::kw_only(),
+      py::arg("shapeless") = false, py::arg("metadata") = py::none(),
       "Export a function traced on example inputs to a .mlxfn file (or hand its graph to a callback).");
 
   m.def(

@@ -73,7 +73,10 @@ TEST_CASE("export callbacks see MLX's primitive names and states") {
 TEST_CASE("a malformed file raises") {
   auto path = temp_path("bad");
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  std::fputs("\x06\x00\x00\x00\x00\x00\x00\x00" "0.32", f);
+  std::fputs(
+      "\x06\x00\x00\x00\x00\x00\x00\x00"
+      "0.32",
+      f);
   std::fclose(f);
   CHECK_THROWS_AS(import_function(path), std::runtime_error);
   CHECK_THROWS_AS(import_function(temp_path("missing")), std::runtime_error);
