@@ -124,3 +124,26 @@ def test_lying_constant_size(tmp_path):
         f.write(bytes(mutated))
     with pytest.raises(RuntimeError, match="larger than the file"):
         mx.import_function(path)
+
+
+@pytest.mark.parametrize("name", ["layout", "indexing", "reductions", "linalg"])
+def test_flips_in_files_of_many_primitives(name, tmp_path):
+    # Every fifth byte of files holding most state layouts, flipped: the
+    # function imports and runs on MLX's inputs, or raises.
+    import numpy as np
+
+    with open(os.path.join(DATA, name + ".mlxfn"), "rb") as f:
+        data = f.read()
+    with np.load(os.path.join(DATA, name + ".npz")) as z:
+        inputs = [mx.array(z[f"in{k}"]) for k in range(len(z.files)) if f"in{k}" in z.files]
+    path = str(tmp_path / "f.mlxfn")
+    for i in range(0, len(data), 5):
+        mutated = bytearray(data)
+        mutated[i] ^= 0xFF
+        with open(path, "wb") as f:
+            f.write(bytes(mutated))
+        try:
+            fn = mx.import_function(path)
+            mx.eval(fn(*inputs))
+        except (ValueError, RuntimeError, IndexError, TypeError, MemoryError):
+            pass
