@@ -266,7 +266,7 @@ std::vector<array> compile_replay(const CompiledGraph& graph, const std::vector<
   auto shapes_of = [&](const array& node, const std::vector<array>& ins) {
     if (same_shapes) {
       std::vector<Shape> shapes;
-      for (auto& o : node.outputs()) {
+      for (auto& o : node.outputs_for_eval()) {
         shapes.push_back(o.shape());
       }
       return shapes;
@@ -311,7 +311,7 @@ std::vector<array> compile_replay(const CompiledGraph& graph, const std::vector<
     for (const auto& in : node.inputs()) {
       ins.push_back(lookup(in));
     }
-    auto outs = node.outputs();
+    auto outs = node.outputs_for_eval();
     auto shapes = shapes_of(node, ins);
     if (outs.size() == 1) {
       env.insert_or_assign(

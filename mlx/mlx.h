@@ -8,6 +8,7 @@
 #include "mlx/device.h"
 #include "mlx/distributed.h"
 #include "mlx/dtype.h"
+#include "mlx/export.h"
 #include "mlx/fast.h"
 #include "mlx/fft.h"
 #include "mlx/graph_utils.h"

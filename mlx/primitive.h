@@ -59,12 +59,18 @@ class Primitive {
 // defines eval_cpu); a GPU backend is switched on in CMake, which defines
 // MLX_BACKEND_GPU and adds mlx/backend/<name>/<family>.cpp files defining
 // eval_gpu for every primitive. Without one, Primitive::eval_gpu raises.
+//
+// Every class also befriends ExportAccess (mlx/export_state.cpp), which
+// reads and rebuilds each class's parameters for .mlxfn files.
+struct ExportAccess;
 #ifdef MLX_BACKEND_GPU
 #define MLX_DEVICE_EVALS                                                                 \
+  friend struct ExportAccess;                                                            \
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override; \
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
 #else
-#define MLX_DEVICE_EVALS \
+#define MLX_DEVICE_EVALS      \
+  friend struct ExportAccess; \
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
 #endif
 

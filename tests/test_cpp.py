@@ -58,3 +58,29 @@ def test_cpp_unit_tests(tmp_path):
     sys.stdout.write(out.stdout)
     assert out.returncode == 0, out.stdout + out.stderr
     assert " 0 failed" in out.stdout
+
+
+def test_export_example_runs_a_python_model(tmp_path):
+    # A model exported from Python runs in the C++ program with the same result.
+    import re
+
+    model = str(tmp_path / "model.mlxfn")
+    py = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "export", "export_mlp.py"), model],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert py.returncode == 0, py.stderr
+    build(os.path.join(ROOT, "examples", "export"), str(tmp_path / "export"))
+    out = subprocess.run(
+        [str(tmp_path / "export" / "run_exported"), model, "2", "8", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert 'metadata: {"layers": [8, 16, 3]}' in out.stdout
+    numbers = lambda s: [float(v) for v in re.findall(r"-?\d+\.\d+(?:e[-+]\d+)?", s)]  # noqa: E731
+    want, got = numbers(py.stdout), numbers(out.stdout.split("\n", 1)[1])
+    assert len(want) == 6 and got == pytest.approx(want, rel=1e-5, abs=1e-6)

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "mlx/ops.h"
+#include "mlx/export_state.h"
 #include "mlx/ops/common.h"
 #include "mlx/primitives/fast.h"
 #include "mlx/transforms.h"
@@ -250,3 +251,27 @@ std::vector<array> gated_delta_update(const array& q, const array& k, const arra
 }
 
 } // namespace mlx::core::fast
+
+namespace mlx::core {
+
+std::vector<array> custom_kernel(const std::vector<array>& inputs, CustomKernel::Params p,
+                                 std::vector<Shape> shapes, std::vector<Dtype> dtypes, StreamOrDevice s) {
+  // Without a stream it runs on the GPU's.
+  Device d = std::holds_alternative<Stream>(s)   ? std::get<Stream>(s).device
+             : std::holds_alternative<Device>(s) ? std::get<Device>(s)
+                                                 : Device(Device::gpu);
+  if (!detail::in_export_tracing()) {
+    throw std::runtime_error("[metal_kernel] No Metal back-end.");
+  }
+  if (d.type == Device::cpu) {
+    throw std::invalid_argument("[metal_kernel] Only supports the GPU.");
+  }
+  if (shapes.empty() || shapes.size() != dtypes.size()) {
+    throw std::invalid_argument(
+        "[metal_kernel] Needs as many output dtypes as output shapes (at least one).");
+  }
+  return array::make_arrays(std::move(shapes), dtypes,
+                            std::make_shared<CustomKernel>(Stream(0, d), std::move(p)), inputs);
+}
+
+} // namespace mlx::core

@@ -203,4 +203,23 @@ std::pair<std::vector<array>, std::vector<int>> Convolution::vmap(const std::vec
   return {{out}, {out.ndim() - 2}};
 }
 
+std::vector<Shape> Convolution::output_shapes(const std::vector<array>& inputs) {
+  const auto &in = inputs[0], &w = inputs[1];
+  Shape out = {in.shape(0)};
+  for (int d = 0; d + 2 < in.ndim(); ++d) {
+    int n = in.shape(d + 1), k = w.shape(d + 1);
+    int dilated_in = n > 0 ? (n - 1) * p_.input_dilation[d] + 1 : 0;
+    int padded = p_.padding_lo[d] + dilated_in + p_.padding_hi[d];
+    int dilated_k = (k - 1) * p_.kernel_dilation[d] + 1;
+    if (padded < dilated_k) {
+      throw std::invalid_argument(
+          "[conv] Spatial dimensions of input after padding cannot be smaller than weight spatial "
+          "dimensions.");
+    }
+    out.push_back((padded - dilated_k) / p_.stride[d] + 1);
+  }
+  out.push_back(w.shape(0));
+  return {out};
+}
+
 } // namespace mlx::core

@@ -17,6 +17,8 @@ class Convolution : public Primitive {
   Convolution(Stream s, Params p) : Primitive(s), p_(std::move(p)) {}
   MLX_PRIMITIVE_BODY(Convolution)
   MLX_TRANSFORM_RULES
+  // (N, spatial..., O) from the input (N, spatial..., C) and the weight.
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
   const Params& params() const { return p_; }
 
  private:

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <tuple>
+#include <variant>
 
 #include "mlx/primitives.h"
 
@@ -138,5 +141,34 @@ class GatedDelta : public Primitive {
 // The recurrence of GatedDelta written with ops (for its transformation
 // rules): inputs and outputs as GatedDelta's.
 std::vector<array> gated_delta_reference(const std::vector<array>& inputs, bool has_mask, StreamOrDevice s);
+
+// A kernel written for a back-end this build lacks (mx.fast.metal_kernel):
+// it can be traced for export and written to a file, never run here.
+class CustomKernel : public Primitive {
+ public:
+  struct Params {
+    std::string name, source;
+    std::tuple<int, int, int> grid, threadgroup;
+    // Per input: whether the source reads its shape, strides and ndim.
+    std::vector<std::tuple<bool, bool, bool>> shape_infos;
+    bool ensure_row_contiguous = true;
+    std::optional<float> init_value;
+    std::vector<std::variant<bool, int, float>> scalars;
+    int shared_memory = 0;
+    int math_mode = 0;
+  };
+  CustomKernel(Stream s, Params p) : Primitive(s), p_(std::move(p)) {}
+  MLX_PRIMITIVE_BODY(CustomKernel)
+  const Params& params() const { return p_; }
+
+ private:
+  Params p_;
+};
+
+// The outputs of a CustomKernel (mx.fast.metal_kernel) on `inputs`: only
+// on the GPU, and only while tracing for export (there is no Metal back-end
+// to run it).
+std::vector<array> custom_kernel(const std::vector<array>& inputs, CustomKernel::Params p,
+                                 std::vector<Shape> shapes, std::vector<Dtype> dtypes, StreamOrDevice s);
 
 } // namespace mlx::core

@@ -3,6 +3,7 @@
 #include "py_args.h"
 
 #include "mlx/fast.h"
+#include "mlx/primitives/fast.h"
 
 namespace {
 
@@ -81,10 +82,55 @@ void init_fast(py::module_& parent) {
       "The gated delta rule over time: returns (output (B, T, Hv, Dv), final state (B, Hv, Dv, Dk)).");
   m.def(
       "metal_kernel",
-      [](py::object name, py::object, py::object, py::object, py::object, bool, bool, py::object) {
-        // As MLX's CPU build: the kernel object exists, running it fails.
-        return py::cpp_function([](py::args, py::kwargs) -> py::object {
-          throw std::runtime_error("[metal_kernel] No Metal back-end.");
+      [](std::string name, std::vector<std::string> input_names, py::object output_names, std::string source,
+         py::object, bool ensure_row_contiguous, bool, py::object compile_options) {
+        // As MLX's CPU build: the kernel object exists and can be traced for
+        // export (mx.export_function); running it fails.
+        CustomKernel::Params base;
+        base.name = "custom_kernel_" + name;
+        base.source = source;
+        base.ensure_row_contiguous = ensure_row_contiguous;
+        for (auto& in : input_names) {
+          base.shape_infos.emplace_back(source.find(in + "_shape") != std::string::npos,
+                                        source.find(in + "_strides") != std::string::npos,
+                                        source.find(in + "_ndim") != std::string::npos);
+        }
+        if (py::isinstance<py::dict>(compile_options)) {
+          auto d = compile_options.cast<py::dict>();
+          if (d.contains("math_mode")) {
+            base.math_mode = d["math_mode"].cast<std::string>() == "fast" ? 0 : 1;
+          }
+        }
+        return py::cpp_function([base](py::kwargs kw) -> py::object {
+          auto p = base;
+          std::vector<array> inputs;
+          for (auto x : kw["inputs"]) {
+            inputs.push_back(to_array(x));
+          }
+          auto three = [&](const char* key) {
+            auto t = kw[key].cast<std::vector<int>>();
+            if (t.size() != 3) {
+              throw std::invalid_argument(std::string("[metal_kernel] ") + key + " must have three entries.");
+            }
+            return std::make_tuple(t[0], t[1], t[2]);
+          };
+          p.grid = three("grid");
+          p.threadgroup = three("threadgroup");
+          if (kw.contains("init_value") && !kw["init_value"].is_none()) {
+            p.init_value = kw["init_value"].cast<float>();
+          }
+          std::vector<Shape> shapes;
+          for (auto sh : kw["output_shapes"]) {
+            shapes.push_back(sh.cast<Shape>());
+          }
+          auto dtypes = kw["output_dtypes"].cast<std::vector<Dtype>>();
+          py::object s = kw.contains("stream") ? py::object(kw["stream"]) : py::object(py::none());
+          auto outs = custom_kernel(inputs, p, shapes, dtypes, sd(s));
+          py::list l;
+          for (auto& o : outs) {
+            l.append(py::cast(o));
+          }
+          return l;
         });
       },
       py::arg("name"), py::arg("input_names"), py::arg("output_names"), py::arg("source"),

@@ -32,6 +32,7 @@ void init_fft(py::module_& m);
 void init_backends(py::module_& m);
 void init_distributed(py::module_& m);
 void init_quantized(py::module_& m);
+void init_export(py::module_& m);
 
 namespace {
 
@@ -91,6 +92,7 @@ PYBIND11_MODULE(core, m) {
   init_backends(m);
   init_distributed(m);
   init_quantized(m);
+  init_export(m);
   // MLX exports linalg.norm at the top level too, as the same object.
   m.attr("matrix_norm") = m.attr("linalg").attr("norm");
 }

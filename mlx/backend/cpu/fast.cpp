@@ -515,4 +515,8 @@ void GatedDelta::eval_cpu(const std::vector<array>& in, std::vector<array>& outs
   });
 }
 
+void CustomKernel::eval_cpu(const std::vector<array>&, std::vector<array>&) {
+  throw std::runtime_error("[metal_kernel] No Metal back-end.");
+}
+
 } // namespace mlx::core
