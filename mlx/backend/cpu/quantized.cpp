@@ -189,11 +189,12 @@ cpu::qk::Rows rows_view(const QMatrix& q, int64_t r0, int64_t r1, std::vector<fl
 
 // Group g of row r decoded into out[0, group_size).
 void decode_group(const Problem& p, const QMatrix& q, int64_t r, int64_t g, float* out) {
-  const uint32_t* words = q.w + r * q.row_words + g * (int64_t(p.group_size) * p.bits / 32);
+  int64_t bit0 = g * p.group_size * p.bits;
+  const uint32_t* words = q.w + r * q.row_words + bit0 / 32;
   int64_t gi = r * q.row_groups + g;
   if (p.mode == QuantMode::Affine) {
     cpu::qk::decode_affine(words, p.bits, p.group_size, param(q.scales, q.ptype, gi),
-                           param(q.biases, q.ptype, gi), out);
+                           param(q.biases, q.ptype, gi), out, int(bit0 % 32));
     return;
   }
   float scale = p.mode == QuantMode::Nvfp4 ? fp8_values()[q.codes[gi]] : e8m0_values()[q.codes[gi]];

@@ -27,11 +27,11 @@ inline void codes_pow2(const uint32_t* words, int n, float* out) {
   }
 }
 
-// The same for any width: code i in bits [i*bits, (i+1)*bits) of the stream.
-inline void codes_any(const uint32_t* words, int bits, int n, float* out) {
+// The same for any width: code i in bits [shift + i*bits, ...) of the stream.
+inline void codes_any(const uint32_t* words, int bits, int n, float* out, int shift = 0) {
   uint32_t mask = (1u << bits) - 1;
   for (int i = 0; i < n; ++i) {
-    int p = i * bits;
+    int p = shift + i * bits;
     uint64_t lo = words[p / 32];
     uint64_t hi = (p % 32 + bits > 32) ? uint64_t(words[p / 32 + 1]) << 32 : 0;
     out[i] = static_cast<float>(((lo | hi) >> (p % 32)) & mask);
@@ -81,21 +81,21 @@ MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& ro
   float buf[128];
   float acc[8];
   int groups = K / group_size;
-  int words_per_group = group_size * bits / 32;
+  int group_bits = group_size * bits;
   for (int64_t r = r0; r < r1; ++r) {
     for (int m0 = 0; m0 < M; m0 += 8) {
       int mc = std::min(8, M - m0);
       std::fill(acc, acc + 8, 0.0f);
       const uint32_t* wr = rows.w + r * rows.row_words;
       for (int g = 0; g < groups; ++g) {
-        const uint32_t* words = wr + g * words_per_group;
+        const uint32_t* words = wr + g * group_bits / 32;
         int64_t gi = r * rows.row_groups + g;
         float scale;
         if (kind == 0) {
           if constexpr (B > 0) {
             codes_pow2<B>(words, group_size, buf);
           } else {
-            codes_any(words, bits, group_size, buf);
+            codes_any(words, bits, group_size, buf, g * group_bits % 32);
           }
           scale = rows.scales[gi - rows.row0 * rows.row_groups];
         } else {
@@ -131,13 +131,17 @@ MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& ro
 bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
 #endif
 
-void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out) {
+void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out, int shift) {
 #if defined(__x86_64__)
-  if (decode_avx2(words, bits, n, scale, bias, out)) {
+  if (shift == 0 && decode_avx2(words, bits, n, scale, bias, out)) {
     return;
   }
 #endif
-  codes(words, bits, n, out);
+  if (shift != 0) {
+    codes_any(words, bits, n, out, shift);
+  } else {
+    codes(words, bits, n, out);
+  }
   for (int i = 0; i < n; ++i) {
     out[i] = scale * out[i] + bias;
   }

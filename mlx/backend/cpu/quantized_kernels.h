@@ -20,8 +20,11 @@ struct Rows {
   int64_t row0 = 0;
 };
 
-// out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words.
-void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
+// out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words,
+// the first at bit `shift` of words[0] (groups of 16 3-bit codes start
+// mid-word).
+void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out,
+                   int shift = 0);
 
 // out[i] = scale * fp4(code_i) (e2m1), 8 codes per word, low nibble first.
 void decode_fp4(const uint32_t* words, int n, float scale, float* out);
