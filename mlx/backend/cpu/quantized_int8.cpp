@@ -84,7 +84,8 @@ void int8_quantize_x(int bits, const float* x, int M, int K, int group_size, int
 
 // The plain reference of the kernels below, on the same quantized x.
 void int8_qmv_reference(int bits, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
-                        const float* xs, const float*, int M, int K, int N, int64_t r0, int64_t r1, float* y) {
+                        const float* xs, const float*, int M, int K, int N, int64_t r0, int64_t r1,
+                        float* y) {
   int groups = K / group_size;
   int offset = 1 << (bits - 1);
   for (int64_t r = r0; r < r1; ++r) {
