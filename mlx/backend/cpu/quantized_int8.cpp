@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "mlx/backend/cpu/quantized_kernels.h"
 
@@ -37,8 +38,8 @@ bool int8_qmv_supported(int bits, int group_size, int K) {
     return false;
   }
   int step = 256 / bits; // codes in 32 bytes
-  return group_size >= 16 && (group_size % step == 0 || step % group_size == 0) && K % step == 0 &&
-         K % group_size == 0;
+  return group_size >= 16 && (group_size & (group_size - 1)) == 0 &&
+         (group_size % step == 0 || step % group_size == 0) && K % step == 0 && K % group_size == 0;
 }
 
 void int8_quantize_x(int bits, const float* x, int M, int K, int group_size, int8_t* xq, float* xd, float* xs,
@@ -135,16 +136,18 @@ __attribute__((target("avx2,fma"))) inline float hsum8(__m256 v) {
 // Rows [r0, r1) for up to 4 rows of x. A step is 32 bytes of one row of w
 // (64 4-bit or 32 8-bit codes); each of its 8 int32 lanes sums an eighth of
 // the step's codes, which lie in one group (groups have 16 codes or more).
-template <int B>
+// M is a template argument so that the accumulators stay in registers.
+template <int B, int M>
 __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& rows, const int8_t* xq,
-                                                   const float* xd, const float* xs, const float* xe, int M,
-                                                   int K, int N, int64_t r0, int64_t r1, float* y) {
+                                                   const float* xd, const float* xs, const float* xe, int K,
+                                                   int N, int64_t r0, int64_t r1, float* y) {
   constexpr int step = 256 / B;
   const int groups = K / group_size;
   const int steps = K / step;
   // Groups per step (1 when a group spans steps), and the lane shift that
   // maps a lane to its group within the step.
   const int gps = std::max(1, step / group_size);
+  const int g_shift = __builtin_ctz(group_size); // group sizes are powers of two
   const int lane_shift = gps == 1 ? 3 : (gps == 2 ? 2 : 1);
   const __m256i lane_idx = _mm256_srli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), lane_shift);
   const __m256i nib = _mm256_set1_epi8(0x0F);
@@ -154,7 +157,10 @@ __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& r
     const uint8_t* wb = reinterpret_cast<const uint8_t*>(rows.w + r * rows.row_words);
     const float* sr = rows.scales + (r - rows.row0) * rows.row_groups;
     const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 acc[M];
+    for (int m = 0; m < M; ++m) {
+      acc[m] = _mm256_setzero_ps();
+    }
     for (int st = 0; st < steps; ++st) {
       __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + st * 32));
       __m256i lo, hi, mag;
@@ -166,7 +172,7 @@ __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& r
         v = _mm256_xor_si256(v, flip);
         mag = _mm256_abs_epi8(v);
       }
-      int g0 = st * step / group_size;
+      int g0 = (st * step) >> g_shift;
       for (int m = 0; m < M; ++m) {
         const int8_t* xp = xq + int64_t(m) * K + st * step;
         __m256i p;
@@ -198,15 +204,24 @@ __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& r
       }
     }
     for (int m = 0; m < M; ++m) {
+      // 8 bits: codes offset by -128, so the bias gains 128 s. 4 bits:
+      // unsigned codes; offsetting them by -8 adds 8 s (xs - d sum xq).
       const float* sm = xs + int64_t(m) * groups;
       const float* em = xe + int64_t(m) * groups;
-      float t = 0;
-      for (int g = 0; g < groups; ++g) {
-        // 8 bits: codes offset by -128, so the bias gains 128 s. 4 bits:
-        // unsigned codes; offsetting them by -8 adds 8 s (xs - d sum xq).
-        t += B == 8 ? (br[g] + 128.0f * sr[g]) * sm[g] : br[g] * sm[g] + 8.0f * sr[g] * em[g];
+      const __m256 o = _mm256_set1_ps(B == 8 ? 128.0f : 8.0f);
+      const float* sv = B == 8 ? sm : em;
+      __m256 t = acc[m];
+      int g = 0;
+      for (; g + 8 <= groups; g += 8) {
+        __m256 b = _mm256_mul_ps(_mm256_loadu_ps(br + g), _mm256_loadu_ps(sm + g));
+        t = _mm256_add_ps(
+            t, _mm256_fmadd_ps(_mm256_mul_ps(o, _mm256_loadu_ps(sr + g)), _mm256_loadu_ps(sv + g), b));
       }
-      y[int64_t(m) * N + r] = hsum8(acc[m]) + t;
+      float tail = 0;
+      for (; g < groups; ++g) {
+        tail += br[g] * sm[g] + (B == 8 ? 128.0f : 8.0f) * sr[g] * sv[g];
+      }
+      y[int64_t(m) * N + r] = hsum8(t) + tail;
     }
   }
 }
@@ -223,10 +238,25 @@ void int8_qmv(int bits, int group_size, const Rows& rows, const int8_t* xq, cons
     const float* s = xs + int64_t(m0) * groups;
     const float* e = xe + int64_t(m0) * groups;
     float* ym = y + int64_t(m0) * N;
+    auto run = [&](auto b, auto m) {
+      int8_rows<decltype(b)::value, decltype(m)::value>(group_size, rows, q, d, s, e, K, N, r0, r1, ym);
+    };
+    auto with_m = [&](auto b) {
+      switch (mc) {
+        case 1:
+          return run(b, std::integral_constant<int, 1>());
+        case 2:
+          return run(b, std::integral_constant<int, 2>());
+        case 3:
+          return run(b, std::integral_constant<int, 3>());
+        default:
+          return run(b, std::integral_constant<int, 4>());
+      }
+    };
     if (bits == 4) {
-      int8_rows<4>(group_size, rows, q, d, s, e, mc, K, N, r0, r1, ym);
+      with_m(std::integral_constant<int, 4>());
     } else {
-      int8_rows<8>(group_size, rows, q, d, s, e, mc, K, N, r0, r1, ym);
+      with_m(std::integral_constant<int, 8>());
     }
   }
 }

@@ -4,6 +4,7 @@
 #include "mlx/backend/cpu/quantized_kernels.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "mlx/backend/cpu/simd.h"
 
@@ -191,6 +192,20 @@ __attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// sum_i a[i] * b[i] spread over 8 lanes (the last n % 8 in lane 0).
+__attribute__((target("avx2,fma"))) inline __m256 dot8(const float* a, const float* b, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  }
+  float tail = 0;
+  for (; i < n; ++i) {
+    tail += a[i] * b[i];
+  }
+  return _mm256_add_ps(acc, _mm256_setr_ps(tail, 0, 0, 0, 0, 0, 0, 0));
+}
+
 // The scale of each lane's word: one group per block (broadcast), or 2 or
 // 4 groups (words_per_group 4 or 2), spread over the lanes by a permute.
 __attribute__((target("avx2,fma"))) inline __m256 lane_scales(const float* s, int64_t word0, int wpg_shift) {
@@ -206,10 +221,12 @@ __attribute__((target("avx2,fma"))) inline __m256 lane_scales(const float* s, in
 
 // kind 0: affine codes of B bits; kind 1/2: fp4 codes (B = 4) with scale
 // codes looked up in scale_table.
-template <int B, bool FP4>
+// M (rows of x, 1 to 4) is a template argument so that the accumulators
+// stay in registers.
+template <int B, bool FP4, int M>
 __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
-                                                   const float* xsums, int M, int K, int N, int64_t r0,
-                                                   int64_t r1, float* y, const float* scale_table) {
+                                                   const float* xsums, int K, int N, int64_t r0, int64_t r1,
+                                                   float* y, const float* scale_table) {
   constexpr int per = 32 / B;
   constexpr int blk = 8 * per;
   const int wpg = group_size * B / 32;
@@ -228,7 +245,10 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
     } else {
       sr = rows.scales + (r - rows.row0) * rows.row_groups;
     }
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 acc[M];
+    for (int m = 0; m < M; ++m) {
+      acc[m] = _mm256_setzero_ps();
+    }
     int g_base = 0;
     for (int b = 0; b < nblk; ++b) {
       if constexpr (FP4) {
@@ -257,21 +277,25 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
       }
       for (int m = 0; m < M; ++m) {
         const float* xb = xp + int64_t(m) * K + int64_t(b) * blk;
-        __m256 part = _mm256_mul_ps(q[0], _mm256_loadu_ps(xb));
-        for (int j = 1; j < per; ++j) {
-          part = _mm256_fmadd_ps(q[j], _mm256_loadu_ps(xb + j * 8), part);
+        // Four independent chains (one would wait on each FMA's latency).
+        __m256 part[4];
+        for (int j = 0; j < 4; ++j) {
+          part[j] = _mm256_mul_ps(q[j], _mm256_loadu_ps(xb + j * 8));
         }
-        acc[m] = _mm256_fmadd_ps(s, part, acc[m]);
+        for (int j = 4; j < per; ++j) {
+          part[j % 4] = _mm256_fmadd_ps(q[j], _mm256_loadu_ps(xb + j * 8), part[j % 4]);
+        }
+        __m256 sum = _mm256_add_ps(_mm256_add_ps(part[0], part[1]), _mm256_add_ps(part[2], part[3]));
+        acc[m] = _mm256_fmadd_ps(s, sum, acc[m]);
       }
     }
     for (int m = 0; m < M; ++m) {
-      float t = hsum(acc[m]);
+      float t;
       if constexpr (!FP4) {
         const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
-        const float* xs = xsums + int64_t(m) * groups;
-        for (int g = 0; g < groups; ++g) {
-          t += br[g] * xs[g];
-        }
+        t = hsum(_mm256_add_ps(acc[m], dot8(br, xsums + int64_t(m) * groups, groups)));
+      } else {
+        t = hsum(acc[m]);
       }
       y[int64_t(m) * N + r] = t;
     }
@@ -343,17 +367,31 @@ void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float*
     int mc = std::min(4, M - m0);
     const float* xpm = xp + int64_t(m0) * K;
     float* ym = y + int64_t(m0) * N;
+    const float* xs = kind != 0 ? nullptr : xsums + int64_t(m0) * (K / group_size);
+    auto run = [&](auto b, auto fp4, auto m) {
+      fast_rows<decltype(b)::value, decltype(fp4)::value, decltype(m)::value>(group_size, rows, xpm, xs, K, N,
+                                                                              r0, r1, ym, scale_table);
+    };
+    auto with_m = [&](auto b, auto fp4) {
+      switch (mc) {
+        case 1:
+          return run(b, fp4, std::integral_constant<int, 1>());
+        case 2:
+          return run(b, fp4, std::integral_constant<int, 2>());
+        case 3:
+          return run(b, fp4, std::integral_constant<int, 3>());
+        default:
+          return run(b, fp4, std::integral_constant<int, 4>());
+      }
+    };
     if (kind != 0) {
-      fast_rows<4, true>(group_size, rows, xpm, nullptr, mc, K, N, r0, r1, ym, scale_table);
-      continue;
-    }
-    const float* xs = xsums + int64_t(m0) * (K / group_size);
-    if (bits == 2) {
-      fast_rows<2, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+      with_m(std::integral_constant<int, 4>(), std::true_type());
+    } else if (bits == 2) {
+      with_m(std::integral_constant<int, 2>(), std::false_type());
     } else if (bits == 4) {
-      fast_rows<4, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+      with_m(std::integral_constant<int, 4>(), std::false_type());
     } else {
-      fast_rows<8, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+      with_m(std::integral_constant<int, 8>(), std::false_type());
     }
   }
 }
