@@ -104,3 +104,27 @@ def test_default_is_the_float_path(monkeypatch):
     np.testing.assert_array_equal(np.array(mx.quantized_matmul(*args)), off)
     exact = np.array(args[0]) @ np.array(mx.dequantize(q, s, b, 64, 4)).T
     np.testing.assert_allclose(off, exact, rtol=1e-5, atol=1e-4)
+
+
+def test_half_params_of_float32_product_keep_dtypes_and_grads():
+    # 16-bit scales and biases are not cast to float32 copies for a float32
+    # product; the result, its dtype and the cotangents' dtypes are MLX's
+    # (recorded from MLX 0.32.4: grads float16, first entries below).
+    rng = np.random.default_rng(0)
+    w = mx.array(rng.standard_normal((8, 64)).astype(np.float32))
+    q, s, b = mx.quantize(w, 32, 4)
+    s, b = s.astype(mx.float16), b.astype(mx.float16)
+    x = mx.array(rng.standard_normal((3, 64)).astype(np.float32))
+    y = mx.quantized_matmul(x, q, s, b, True, 32, 4)
+    assert y.dtype == mx.float32
+    wd = np.array(mx.dequantize(q, s, b, 32, 4)).astype(np.float64)
+    np.testing.assert_allclose(np.array(y), np.array(x) @ wd.T, rtol=1e-5, atol=1e-4)
+
+    def f(s_, b_, x_):
+        return (mx.quantized_matmul(x_, q, s_, b_, True, 32, 4) ** 2).sum()
+
+    gs, gb, gx = mx.grad(f, argnums=(0, 1, 2))(s, b, x)
+    assert (gs.dtype, gb.dtype, gx.dtype) == (mx.float16, mx.float16, mx.float32)
+    assert np.array(gs)[0, :2].tolist() == [-1346.0, -2160.0]
+    assert np.array(gb)[0, :2].tolist() == [-243.625, -83.8125]
+    np.testing.assert_allclose(float(np.array(gx).sum()), 437.82733154296875, rtol=1e-5)

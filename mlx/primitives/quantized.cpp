@@ -146,13 +146,14 @@ std::vector<array> QuantizedMatmul::vjp(const std::vector<array>& primals,
       auto g = transpose_ ? matmul(swapaxes(fc, -1, -2, s), fx, s) : matmul(swapaxes(fx, -1, -2, s), fc, s);
       dw = unflatten(g, -1, {-1, group_size_}, s);
     }
+    // (16-bit scales and biases of a float32 product: cotangents cast back)
     if (arg == 3) {
-      out.push_back(sum(*dw, -1, false, s));
+      out.push_back(astype(sum(*dw, -1, false, s), primals[3].dtype(), s));
     } else {
       auto q = dequantize(primals[1], ones_like(primals[2], s), zeros_like(primals[3], s), group_size_, bits_,
                           "affine", std::nullopt, std::nullopt, s);
       q = unflatten(q, -1, {-1, group_size_}, s);
-      out.push_back(sum(multiply(*dw, q, s), -1, false, s));
+      out.push_back(astype(sum(multiply(*dw, q, s), -1, false, s), primals[2].dtype(), s));
     }
   }
   if (w_asked) {
