@@ -117,7 +117,7 @@ def test_half_params_of_float32_product_keep_dtypes_and_grads():
     x = mx.array(rng.standard_normal((3, 64)).astype(np.float32))
     y = mx.quantized_matmul(x, q, s, b, True, 32, 4)
     assert y.dtype == mx.float32
-    wd = np.array(mx.dequantize(q, s, b, 32, 4)).astype(np.float64)
+    wd = np.array(mx.dequantize(q, s.astype(mx.float32), b.astype(mx.float32), 32, 4)).astype(np.float64)
     np.testing.assert_allclose(np.array(y), np.array(x) @ wd.T, rtol=1e-5, atol=1e-4)
 
     def f(s_, b_, x_):

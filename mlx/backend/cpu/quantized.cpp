@@ -177,10 +177,10 @@ cpu::qk::Rows rows_view(const QMatrix& q, int64_t r0, int64_t r1, std::vector<fl
   }
   int64_t n = (r1 - r0) * q.row_groups;
   buf.resize(2 * n);
-  for (int64_t i = 0; i < n; ++i) {
-    buf[i] = param(q.scales, q.ptype, r0 * q.row_groups + i);
-    buf[n + i] = param(q.biases, q.ptype, r0 * q.row_groups + i);
-  }
+  const auto* sp = static_cast<const uint16_t*>(q.scales) + r0 * q.row_groups;
+  const auto* bp = static_cast<const uint16_t*>(q.biases) + r0 * q.row_groups;
+  cpu::qk::widen16(sp, q.ptype == bfloat16, n, buf.data());
+  cpu::qk::widen16(bp, q.ptype == bfloat16, n, buf.data() + n);
   rows.scales = buf.data();
   rows.biases = buf.data() + n;
   rows.row0 = r0;

@@ -4,6 +4,8 @@
 #include "mlx/backend/cpu/quantized_kernels.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "mlx/backend/cpu/simd.h"
@@ -127,6 +129,36 @@ MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& ro
 }
 
 } // namespace
+
+#if defined(__x86_64__)
+bool widen16_f16c(const uint16_t* in, int64_t n, float* out);
+#endif
+
+void widen16(const uint16_t* in, bool bf16, int64_t n, float* out) {
+  if (bf16) {
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t b = uint32_t(in[i]) << 16;
+      std::memcpy(out + i, &b, 4);
+    }
+    return;
+  }
+#if defined(__x86_64__)
+  if (widen16_f16c(in, n, out)) {
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; ++i) {
+    // IEEE half: sign, 5-bit exponent, 10-bit mantissa.
+    uint32_t h = in[i], sign = (h & 0x8000u) << 16, e = (h >> 10) & 31, m = h & 1023;
+    float v = e == 0    ? std::ldexp(float(m), -24)
+              : e == 31 ? (m ? NAN : INFINITY)
+                        : std::ldexp(float(m | 1024), int(e) - 25);
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    bits |= sign;
+    std::memcpy(out + i, &bits, 4);
+  }
+}
 
 #if defined(__x86_64__)
 bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
@@ -324,6 +356,25 @@ __attribute__((target("avx2,fma"))) static void decode_avx2_impl(const uint32_t*
     __m256i c = _mm256_cvtepu8_epi32(b8);
     _mm256_storeu_ps(out + 8 * i, _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), vs, vb));
   }
+}
+
+__attribute__((target("avx2,f16c"))) static void widen16_impl(const uint16_t* in, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+  }
+  for (; i < n; ++i) {
+    _mm_store_ss(out + i, _mm_cvtph_ps(_mm_cvtsi32_si128(in[i])));
+  }
+}
+
+bool widen16_f16c(const uint16_t* in, int64_t n, float* out) {
+  static const bool f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  if (!f16c) {
+    return false;
+  }
+  widen16_impl(in, n, out);
+  return true;
 }
 
 bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out) {

@@ -20,6 +20,9 @@ struct Rows {
   int64_t row0 = 0;
 };
 
+// n float16 (or, with bf16, bfloat16) values widened to float32.
+void widen16(const uint16_t* in, bool bf16, int64_t n, float* out);
+
 // out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words,
 // the first at bit `shift` of words[0] (groups of 16 3-bit codes start
 // mid-word).
