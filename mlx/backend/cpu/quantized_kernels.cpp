@@ -41,6 +41,35 @@ inline void codes_any(const uint32_t* words, int bits, int n, float* out, int sh
   }
 }
 
+// The same for B = 3, 5 or 6 from a byte-aligned start: 8 codes fill B
+// bytes, read as one little-endian integer (n a multiple of 8).
+template <int B>
+inline void codes_bytes(const uint8_t* bytes, int n, float* out) {
+  constexpr uint64_t mask = (1u << B) - 1;
+  for (int j = 0; j < n / 8; ++j) {
+    // Loads of 2 or 4 bytes and one of the rest combined in registers (a
+    // B-byte memcpy into a uint64 stalls store forwarding).
+    const uint8_t* b = bytes + j * B;
+    uint64_t v;
+    if constexpr (B == 3) {
+      uint16_t lo;
+      std::memcpy(&lo, b, 2);
+      v = lo | (uint64_t(b[2]) << 16);
+    } else {
+      uint32_t lo;
+      std::memcpy(&lo, b, 4);
+      uint64_t hi = b[4];
+      if constexpr (B == 6) {
+        hi |= uint64_t(b[5]) << 8;
+      }
+      v = lo | (hi << 32);
+    }
+    for (int t = 0; t < 8; ++t) {
+      out[8 * j + t] = static_cast<float>((v >> (t * B)) & mask);
+    }
+  }
+}
+
 inline void codes(const uint32_t* words, int bits, int n, float* out) {
   switch (bits) {
     case 2:
@@ -82,21 +111,28 @@ MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& ro
                               const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
                               const float* scale_table, const float* fp8) {
   float buf[128];
-  float acc[8];
+  // 8 lanes per row of x, summed once per output (no horizontal sum per
+  // group); group sizes are multiples of 8.
+  float acc[8][8], bacc[8];
   int groups = K / group_size;
   int group_bits = group_size * bits;
   for (int64_t r = r0; r < r1; ++r) {
     for (int m0 = 0; m0 < M; m0 += 8) {
       int mc = std::min(8, M - m0);
-      std::fill(acc, acc + 8, 0.0f);
+      for (int m = 0; m < 8; ++m) {
+        std::fill(acc[m], acc[m] + 8, 0.0f);
+        bacc[m] = 0.0f;
+      }
       const uint32_t* wr = rows.w + r * rows.row_words;
       for (int g = 0; g < groups; ++g) {
         const uint32_t* words = wr + g * group_bits / 32;
         int64_t gi = r * rows.row_groups + g;
         float scale;
         if (kind == 0) {
-          if constexpr (B > 0) {
+          if constexpr (B == 2 || B == 4 || B == 8) {
             codes_pow2<B>(words, group_size, buf);
+          } else if constexpr (B > 0) {
+            codes_bytes<B>(reinterpret_cast<const uint8_t*>(wr) + g * group_bits / 8, group_size, buf);
           } else {
             codes_any(words, bits, group_size, buf, g * group_bits % 32);
           }
@@ -114,15 +150,27 @@ MLX_SIMD_CLONES void qmv_rows(int kind, int bits, int group_size, const Rows& ro
           scale = scale_table[rows.codes[gi]];
         }
         for (int m = 0; m < mc; ++m) {
-          float d = dot(buf, x + int64_t(m0 + m) * K + g * group_size, group_size);
-          acc[m] += scale * d;
+          const float* xm = x + int64_t(m0 + m) * K + g * group_size;
+          float p[8] = {};
+          for (int i = 0; i < group_size; i += 8) {
+            for (int l = 0; l < 8; ++l) {
+              p[l] += buf[i + l] * xm[i + l];
+            }
+          }
+          for (int l = 0; l < 8; ++l) {
+            acc[m][l] += scale * p[l];
+          }
           if (kind == 0) {
-            acc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
+            bacc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
           }
         }
       }
       for (int m = 0; m < mc; ++m) {
-        y[int64_t(m0 + m) * N + r] = acc[m];
+        float t = bacc[m];
+        for (int l = 0; l < 8; ++l) {
+          t += acc[m][l];
+        }
+        y[int64_t(m0 + m) * N + r] = t;
       }
     }
   }
@@ -200,6 +248,9 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
     qmv_rows<8>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
   } else if (kind == 0 && bits == 2) {
     qmv_rows<2>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
+  } else if (kind == 0 && group_size % 8 == 0 && (bits == 3 || bits == 5 || bits == 6)) {
+    auto f = bits == 3 ? qmv_rows<3> : bits == 5 ? qmv_rows<5> : qmv_rows<6>;
+    f(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
   } else {
     qmv_rows<0>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
   }
