@@ -86,24 +86,6 @@ inline void codes(const uint32_t* words, int bits, int n, float* out) {
   }
 }
 
-inline float dot(const float* a, const float* b, int n) {
-  float lanes[16] = {};
-  int i = 0;
-  for (; i + 16 <= n; i += 16) {
-    for (int l = 0; l < 16; ++l) {
-      lanes[l] += a[i + l] * b[i + l];
-    }
-  }
-  float t = 0;
-  for (; i < n; ++i) {
-    t += a[i] * b[i];
-  }
-  for (float l : lanes) {
-    t += l;
-  }
-  return t;
-}
-
 // One output row r for every m: groups decoded to raw values, dotted with
 // x, then scaled (affine: plus bias times the group's x sum).
 template <int B>
