@@ -935,7 +935,10 @@ def test_gguf_q4_q8_load_as_affine_triplets(tmp_path, qtype, bits):
 
 @needs_gguf
 @pytest.mark.parametrize("qtype,scale_pos", [("Q2_K", [80, 82]), ("Q4_K", [0, 2]), ("Q6_K", [208])])
-def test_gguf_k_quants_load_as_float16(tmp_path, qtype, scale_pos):
+def test_gguf_k_quants_load_as_float16(tmp_path, monkeypatch, qtype, scale_pos):
+    # MLX's behaviour, behind the switch (by default they stay quantized:
+    # tests/test_quantized_gguf.py)
+    monkeypatch.setenv("MLX_GGUF_KQUANTS", "float16")
     from gguf.constants import GGML_QUANT_SIZES
     from gguf.quants import dequantize
 

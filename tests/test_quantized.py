@@ -517,8 +517,50 @@ def test_gather_qmm_rules_match_the_composition():
     assert mx.allclose(j1, j2, atol=1e-4).item()
     with pytest.raises(RuntimeError, match="no gradient wrt the quantized weights"):
         mx.grad(lambda q_: mx.gather_qmm(x, q_, s, b, lhs, rhs, True, 32, 4).sum())(q)
-    with pytest.raises(RuntimeError, match="GatherQMM::vmap"):
-        mx.vmap(fused, in_axes=(0, None, None))(mx.stack([x, x]), s, b)
+    # vmap (beyond MLX, which has none): as a loop over the mapped axis
+    xs = mx.stack([x, 2 * x])
+    v = mx.vmap(fused, in_axes=(0, None, None))(xs, s, b)
+    assert mx.allclose(v, mx.stack([fused(x, s, b), fused(2 * x, s, b)]), atol=1e-5).item()
     # out-of-range indices are an error, not a read past the data
     with pytest.raises(IndexError):
         mx.eval(mx.gather_qmm(x, q, s, b, mx.array([5]), mx.array([0]), True, 32, 4))
+
+
+@pytest.mark.parametrize(
+    "axes",
+    [
+        (0, None, None, None, None, None),
+        (None, 0, 0, 0, None, None),
+        (None, None, None, None, 0, 0),
+        (0, 0, 0, 0, 0, 0),
+        (1, None, None, None, 1, None),
+        (None, 2, 2, 2, None, 0),
+    ],
+)
+def test_gather_qmm_vmap_is_a_loop(axes):
+    rng = np.random.default_rng(11)
+    n = 2
+    wq, ws, wb = mx.quantize(mx.array(rng.normal(size=(3, 16, 64)).astype(np.float32)), 32, 4)
+    x = mx.array(rng.normal(size=(4, 1, 64)).astype(np.float32))
+    lhs, rhs = mx.array([1, 0, 3]), mx.array([0, 2, 1])
+    base = [x, wq, ws, wb, lhs, rhs]
+    args = []
+    for k, (a, ax) in enumerate(zip(base, axes)):
+        if ax is None:
+            args.append(a)
+            continue
+        lanes = [a + j if k >= 4 and k == 4 else a for j in range(n)]  # lhs lanes differ
+        lanes = [lanes[j] * (j + 1) if k in (0, 2) else lanes[j] for j in range(n)]
+        if k == 4:
+            lanes = [mx.minimum(la, 3) for la in lanes]
+        args.append(mx.stack(lanes, axis=ax))
+
+    def f(*a):
+        return mx.gather_qmm(*a, True, 32, 4)
+
+    out = mx.vmap(f, in_axes=axes)(*args)
+    loop = mx.stack(
+        [f(*[a if ax is None else mx.take(a, j, axis=ax) for a, ax in zip(args, axes)]) for j in range(n)]
+    )
+    assert out.shape == loop.shape == (n, 3, 1, 16)
+    assert mx.allclose(out, loop, atol=1e-4).item()

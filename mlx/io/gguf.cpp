@@ -193,9 +193,10 @@ GGUFLoad load_gguf(std::shared_ptr<io::Reader> in, StreamOrDevice s) {
     if (it != std::end(kTensorTypes)) {
       t.dtype = it->dtype;
     } else if (!(t.quant = io::gguf_quant_type(type))) {
-      io::fail(kLoad, "Tensor '" + t.name + "' has unsupported ggml type " + std::to_string(type) +
-                          " (supported: F32, F16, BF16, F64, I8-I64, Q4_0, Q4_1, Q8_0, Q2_K, "
-                          "Q4_K, Q6_K).");
+      io::fail(kLoad,
+               "Tensor '" + t.name + "' has unsupported ggml type " + std::to_string(type) +
+                   " (supported: F32, F16, BF16, F64, I8-I64, Q4_0, Q4_1, Q8_0, Q2_K, " +
+                   (io::gguf_kquants_as_float16() ? "Q4_K, Q6_K)." : "Q3_K, Q4_K, Q5_K, Q6_K, Q8_K)."));
     }
     t.offset = cur.get<uint64_t>();
     infos.push_back(std::move(t));

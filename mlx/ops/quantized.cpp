@@ -415,7 +415,14 @@ array quantized_matmul(const array& x, const array& w, const array& scales,
   }
   std::vector<array> inputs;
   if (m == QuantMode::Affine) {
-    inputs = {astype(x, t, s), w, astype(scales, t, s), astype(*biases, t, s)};
+    // 16-bit scales and biases stay as they are under a float32 product:
+    // the kernels widen them a few rows at a time (a cast would write a
+    // float32 copy at every call).
+    auto param = [&](const array& a) {
+      bool keep = t == float32 && (a.dtype() == float16 || a.dtype() == bfloat16);
+      return keep ? a : astype(a, t, s);
+    };
+    inputs = {astype(x, t, s), w, param(scales), param(*biases)};
   } else {
     inputs = {x, w, scales};
   }

@@ -146,13 +146,14 @@ std::vector<array> QuantizedMatmul::vjp(const std::vector<array>& primals,
       auto g = transpose_ ? matmul(swapaxes(fc, -1, -2, s), fx, s) : matmul(swapaxes(fx, -1, -2, s), fc, s);
       dw = unflatten(g, -1, {-1, group_size_}, s);
     }
+    // (16-bit scales and biases of a float32 product: cotangents cast back)
     if (arg == 3) {
-      out.push_back(sum(*dw, -1, false, s));
+      out.push_back(astype(sum(*dw, -1, false, s), primals[3].dtype(), s));
     } else {
       auto q = dequantize(primals[1], ones_like(primals[2], s), zeros_like(primals[3], s), group_size_, bits_,
                           "affine", std::nullopt, std::nullopt, s);
       q = unflatten(q, -1, {-1, group_size_}, s);
-      out.push_back(sum(multiply(*dw, q, s), -1, false, s));
+      out.push_back(astype(sum(multiply(*dw, q, s), -1, false, s), primals[2].dtype(), s));
     }
   }
   if (w_asked) {
@@ -327,9 +328,59 @@ std::vector<array> GatherQMM::jvp(const std::vector<array>& primals, const std::
   return qm.jvp(picked, picked_tangents, inner);
 }
 
-std::pair<std::vector<array>, std::vector<int>> GatherQMM::vmap(const std::vector<array>&,
-                                                                const std::vector<int>&) {
-  throw std::runtime_error("[GatherQMM::vmap] NYI");
+// Beyond MLX (which has no vmap of gather_qmm): the mapped axis joins the
+// batch dims that the indices address. A batched x (or w with its scales
+// and biases) becomes one stack of n * X matrices, and each lane's indices
+// are offset by lane * X; the indices gain the mapped axis first.
+std::pair<std::vector<array>, std::vector<int>> GatherQMM::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes) {
+  auto s = stream();
+  int n = detail::batch_size(inputs, axes);
+  size_t ni = inputs.size();
+  array lhs = astype(detail::batch_first(inputs[ni - 2], axes[ni - 2], n, s), uint32, s);
+  array rhs = astype(detail::batch_first(inputs[ni - 1], axes[ni - 1], n, s), uint32, s);
+  // The offsets lane * count, shaped to add to the (n, ...) indices.
+  auto offsets = [&](int64_t count) {
+    Shape shape(lhs.ndim(), 1);
+    shape[0] = n;
+    auto lanes = multiply(arange(0, n, 1, uint32, s), array(static_cast<uint32_t>(count)), s);
+    return reshape(lanes, shape, s);
+  };
+  // a's mapped axis first, then it and a's batch dims as one stack of
+  // matrices; `per` gets the matrices of one lane.
+  auto stack = [&](const array& a, int ax, int64_t& per) {
+    array b = detail::batch_first(a, ax, n, s);
+    per = 1;
+    for (int d = 1; d + 2 < b.ndim(); ++d) {
+      per *= b.shape(d);
+    }
+    Shape shape = {-1, b.shape(-2), b.shape(-1)};
+    return reshape(b, shape, s);
+  };
+  array x = inputs[0];
+  int64_t per = 1;
+  if (axes[0] >= 0) {
+    x = stack(inputs[0], axes[0], per);
+    lhs = add(lhs, offsets(per), s);
+  }
+  std::vector<array> wsb(inputs.begin() + 1, inputs.end() - 2);
+  bool w_batched = false;
+  for (size_t i = 1; i + 2 < ni; ++i) {
+    w_batched |= axes[i] >= 0;
+  }
+  if (w_batched) {
+    for (size_t i = 1; i + 2 < ni; ++i) {
+      wsb[i - 1] = stack(inputs[i], axes[i], per);
+    }
+    rhs = add(rhs, offsets(per), s);
+  }
+  std::optional<array> biases;
+  if (wsb.size() > 2) {
+    biases = wsb[2];
+  }
+  auto out = gather_qmm(x, wsb[0], wsb[1], biases, lhs, rhs, transpose_, group_size_, bits_,
+                        quant_mode_name(mode_), false, s);
+  return {{out}, {0}};
 }
 
 bool GatherQMM::is_equivalent(const Primitive& other) const {

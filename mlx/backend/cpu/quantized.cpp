@@ -177,10 +177,10 @@ cpu::qk::Rows rows_view(const QMatrix& q, int64_t r0, int64_t r1, std::vector<fl
   }
   int64_t n = (r1 - r0) * q.row_groups;
   buf.resize(2 * n);
-  for (int64_t i = 0; i < n; ++i) {
-    buf[i] = param(q.scales, q.ptype, r0 * q.row_groups + i);
-    buf[n + i] = param(q.biases, q.ptype, r0 * q.row_groups + i);
-  }
+  const auto* sp = static_cast<const uint16_t*>(q.scales) + r0 * q.row_groups;
+  const auto* bp = static_cast<const uint16_t*>(q.biases) + r0 * q.row_groups;
+  cpu::qk::widen16(sp, q.ptype == bfloat16, n, buf.data());
+  cpu::qk::widen16(bp, q.ptype == bfloat16, n, buf.data() + n);
   rows.scales = buf.data();
   rows.biases = buf.data() + n;
   rows.row0 = r0;
@@ -189,11 +189,12 @@ cpu::qk::Rows rows_view(const QMatrix& q, int64_t r0, int64_t r1, std::vector<fl
 
 // Group g of row r decoded into out[0, group_size).
 void decode_group(const Problem& p, const QMatrix& q, int64_t r, int64_t g, float* out) {
-  const uint32_t* words = q.w + r * q.row_words + g * (int64_t(p.group_size) * p.bits / 32);
+  int64_t bit0 = g * p.group_size * p.bits;
+  const uint32_t* words = q.w + r * q.row_words + bit0 / 32;
   int64_t gi = r * q.row_groups + g;
   if (p.mode == QuantMode::Affine) {
     cpu::qk::decode_affine(words, p.bits, p.group_size, param(q.scales, q.ptype, gi),
-                           param(q.biases, q.ptype, gi), out);
+                           param(q.biases, q.ptype, gi), out, int(bit0 % 32));
     return;
   }
   float scale = p.mode == QuantMode::Nvfp4 ? fp8_values()[q.codes[gi]] : e8m0_values()[q.codes[gi]];
@@ -219,6 +220,23 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
   int M = p.M, N = p.N, K = p.K;
   if (p.transpose && M <= 16) {
     // Few rows: fused decode-and-dot, output rows split over the pool.
+    int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max(1, K));
+    int int8_mode = p.mode == QuantMode::Affine ? cpu::qk::int8_qmv_mode() : 0;
+    if (int8_mode && cpu::qk::int8_qmv_supported(p.bits, p.group_size, K)) {
+      // Opted in (MLX_QMM_INT8): x to int8 per group, integer dot products.
+      int groups = K / p.group_size;
+      std::vector<int8_t> xq(size_t(M) * K);
+      std::vector<float> xd(size_t(M) * groups), xs(size_t(M) * groups), xe(size_t(M) * groups);
+      cpu::qk::int8_quantize_x(p.bits, x, M, K, p.group_size, xq.data(), xd.data(), xs.data(), xe.data());
+      auto kernel = int8_mode == 2 ? cpu::qk::int8_qmv_reference : cpu::qk::int8_qmv;
+      cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
+        std::vector<float> buf;
+        auto rows = rows_view(q, n0, n1, buf);
+        kernel(p.bits, p.group_size, rows, xq.data(), xd.data(), xs.data(), xe.data(), M, K, N, int64_t(n0),
+               int64_t(n1), y);
+      });
+      return;
+    }
     std::vector<float> xsums;
     if (p.mode == QuantMode::Affine) {
       int groups = K / p.group_size;
@@ -233,7 +251,6 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
         }
       }
     }
-    int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max(1, K));
     int kind = p.mode == QuantMode::Affine ? 0 : (p.mode == QuantMode::Nvfp4 ? 2 : 1);
     const float* scale_table = p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values();
     if (cpu::qk::fast_qmv_supported(kind, p.bits, p.group_size, K)) {

