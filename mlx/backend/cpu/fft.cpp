@@ -400,12 +400,23 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   // Real inverse: the other axes on a complex copy, then the last axis,
   // each line Hermitian-extended from its m stored values to n (value i
   // past them is the conjugate of value n - i), keeping the real parts.
-  array work(in.shape(), complex64, nullptr, {});
-  cpu::copy(in, work, false);
-  auto* w = work.data<complex64_t>();
-  for (size_t k = 0; k + 1 < axes_.size(); ++k) {
-    complex_pass(w, work.shape(), axes_[k], true);
+  // A single axis reads the input as it is.
+  array work = in;
+  if (axes_.size() > 1) {
+    work = array(in.shape(), complex64, nullptr, {});
+    size_t k = 0;
+    if (cpu::fft::fast_length(in.shape(axes_[0]))) {
+      work.set_data(allocator::malloc(work.nbytes()));
+      cpu::fft::complex_pass(in.data<complex64_t>(), work.data<complex64_t>(), work.shape(), axes_[0], true);
+      k = 1;
+    } else {
+      cpu::copy(in, work, false);
+    }
+    for (; k + 1 < axes_.size(); ++k) {
+      complex_pass(work.data<complex64_t>(), work.shape(), axes_[k], true);
+    }
   }
+  const auto* w = work.data<complex64_t>();
   float* y = out.data<float>();
   size_t n = out.shape(last), m = work.shape(last);
   if (n % 2 == 0 && cpu::fft::fast_length(n / 2)) {

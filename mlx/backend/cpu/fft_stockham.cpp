@@ -98,7 +98,8 @@ struct Butterfly<2> {
 template <>
 struct Butterfly<4> {
   template <typename T>
-  [[gnu::always_inline]] static void run(const T* ar, const T* ai, T* br, T* bi, const float*, const float* sn) {
+  [[gnu::always_inline]] static void run(const T* ar, const T* ai, T* br, T* bi, const float*,
+                                         const float* sn) {
     T t0r = ar[0] + ar[2], t0i = ai[0] + ai[2];
     T t1r = ar[0] - ar[2], t1i = ai[0] - ai[2];
     T t2r = ar[1] + ar[3], t2i = ai[1] + ai[3];
@@ -123,7 +124,8 @@ template <int P>
 struct Butterfly {
   static constexpr int H = (P - 1) / 2;
   template <typename T>
-  [[gnu::always_inline]] static void run(const T* ar, const T* ai, T* br, T* bi, const float* c, const float* sn) {
+  [[gnu::always_inline]] static void run(const T* ar, const T* ai, T* br, T* bi, const float* c,
+                                         const float* sn) {
     T tr[H + 1], ti[H + 1], dr[H + 1], di[H + 1];
     br[0] = ar[0];
     bi[0] = ai[0];
@@ -159,8 +161,8 @@ struct Butterfly {
 // Lanes q .. q + |T| - 1 of one run of a stage.
 template <int P, typename T>
 [[gnu::always_inline]] inline void lanes(const float* xr0, const float* xi0, float* yr0, float* yi0, size_t q,
-                                         size_t ms, size_t s, const float* twr, const float* twi, const float* c,
-                                         const float* sn) {
+                                         size_t ms, size_t s, const float* twr, const float* twi,
+                                         const float* c, const float* sn) {
   T ar[P], ai[P], br[P], bi[P];
 #pragma GCC unroll 8
   for (int r = 0; r < P; ++r) {
@@ -181,7 +183,8 @@ template <int P, typename T>
 // twiddles w_L^(j k) for k = 1 .. p - 1 at [j (p - 1) + k - 1].
 template <int P>
 MLX_SIMD_CLONES void stage(const float* __restrict xr, const float* __restrict xi, float* __restrict yr,
-                           float* __restrict yi, size_t m, size_t s, const float* wr, const float* wi, float sign) {
+                           float* __restrict yi, size_t m, size_t s, const float* wr, const float* wi,
+                           float sign) {
   float c[P], sn[P];
   for (int t = 0; t < P; ++t) {
     c[t] = float(std::cos(2.0 * M_PI * t / P));
@@ -422,10 +425,22 @@ struct Lines {
     }
   }
   size_t start(size_t l, size_t len) const { return (l / inner) * inner * len + l % inner; }
+  // The starts of lines l0 .. l0 + count - 1.
+  void starts(size_t l0, size_t count, size_t len, size_t* st) const {
+    size_t outer = l0 / inner, in = l0 % inner;
+    for (size_t b = 0; b < count; ++b) {
+      st[b] = outer * inner * len + in;
+      if (++in == inner) {
+        in = 0;
+        ++outer;
+      }
+    }
+  }
 };
 
-// Transforms lines of length n in blocks: get(l, b, B, xr, xi) fills line
-// l as column b of B, put(l, b, B, zr, zi) takes the result.
+// Transforms lines of length n in blocks: get(l0, bb, xr, xi, yr, yi)
+// fills the columns x with lines l0 .. l0 + bb - 1 (y: scratch), put(l0,
+// bb, zr, zi, fr, fi) takes the results z (f: scratch).
 template <typename Get, typename Put>
 void blocks(size_t count, const Stockham& plan, Get get, Put put) {
   size_t n = plan.size(), B = block_width(n);
@@ -436,22 +451,19 @@ void blocks(size_t count, const Stockham& plan, Get get, Put put) {
     for (size_t blk = b0; blk < b1; ++blk) {
       size_t l0 = blk * B, bb = std::min(B, count - l0);
       float *xr = buf, *xi = xr + n * bb, *yr = xi + n * bb, *yi = yr + n * bb;
-      for (size_t b = 0; b < bb; ++b) {
-        get(l0 + b, b, bb, xr, xi);
-      }
+      get(l0, bb, xr, xi, yr, yi);
       bool in_y = plan.run(xr, xi, yr, yi, bb);
-      for (size_t b = 0; b < bb; ++b) {
-        put(l0 + b, b, bb, in_y ? yr : xr, in_y ? yi : xi);
-      }
+      put(l0, bb, in_y ? yr : xr, in_y ? yi : xi, in_y ? xr : yr, in_y ? xi : yi);
     }
   });
 }
 
 // out[k2 n1 + b] = z[k2 bb + b] w_n^(c0 k2) w_n^(b k2) for k2 < n2, b < bb
 // (the scalars s and the B-wide rows t of FourStep).
-MLX_SIMD_CLONES void twiddle_rows(const float* __restrict zr, const float* __restrict zi, float* __restrict outr,
-                                  float* __restrict outi, size_t n1, size_t n2, size_t bb, const float* sr,
-                                  const float* si, const float* tr, const float* ti, size_t B) {
+MLX_SIMD_CLONES void twiddle_rows(const float* __restrict zr, const float* __restrict zi,
+                                  float* __restrict outr, float* __restrict outi, size_t n1, size_t n2,
+                                  size_t bb, const float* sr, const float* si, const float* tr,
+                                  const float* ti, size_t B) {
   for (size_t k2 = 0; k2 < n2; ++k2) {
     float cr = sr[k2], ci = si[k2];
     const float* r = tr + k2 * B;
@@ -468,10 +480,48 @@ MLX_SIMD_CLONES void twiddle_rows(const float* __restrict zr, const float* __res
   }
 }
 
+// Rows j < rows of bb interleaved complex values at src + 2 j stride, into
+// planes (value b of row j at [j bb + b]).
+MLX_SIMD_CLONES void deinterleave_rows(const float* __restrict src, size_t stride, size_t rows, size_t bb,
+                                       float* __restrict xr, float* __restrict xi) {
+  for (size_t j = 0; j < rows; ++j) {
+    const float* p = src + 2 * j * stride;
+    for (size_t b = 0; b < bb; ++b) {
+      xr[j * bb + b] = p[2 * b];
+      xi[j * bb + b] = p[2 * b + 1];
+    }
+  }
+}
+
+// The inverse: planes into rows of interleaved values at dst + 2 j stride.
+MLX_SIMD_CLONES void interleave_rows(const float* __restrict zr, const float* __restrict zi, size_t rows,
+                                     size_t bb, float* __restrict dst, size_t stride) {
+  for (size_t j = 0; j < rows; ++j) {
+    float* p = dst + 2 * j * stride;
+    for (size_t b = 0; b < bb; ++b) {
+      p[2 * b] = zr[j * bb + b];
+      p[2 * b + 1] = zi[j * bb + b];
+    }
+  }
+}
+
+// bb rows of n values (at mr / mi + b n) as bb columns of planes.
+MLX_SIMD_CLONES void rows_to_columns(const float* __restrict mr, const float* __restrict mi, size_t n,
+                                     size_t bb, float* __restrict xr, float* __restrict xi) {
+  for (size_t b = 0; b < bb; ++b) {
+    for (size_t j = 0; j < n; ++j) {
+      xr[j * bb + b] = mr[b * n + j];
+      xi[j * bb + b] = mi[b * n + j];
+    }
+  }
+}
+
 // One long line: get(i, re, im) reads value i, put(k, re, im) writes
 // value k of the result.
+// With `src` (`dst`), the line is read from (written to) there as
+// contiguous interleaved complex values instead.
 template <typename Get, typename Put>
-void long_line(const FourStep& f, Get get, Put put) {
+void long_line(const FourStep& f, Get get, Put put, const float* src = nullptr, float* dst = nullptr) {
   size_t n1 = f.n1, n2 = f.n2, B = f.B;
   thread_local std::vector<float> mid;
   if (mid.size() < 2 * f.n) {
@@ -484,9 +534,13 @@ void long_line(const FourStep& f, Get get, Put put) {
     for (size_t blk = b0; blk < b1; ++blk) {
       size_t c0 = blk * B, bb = std::min(B, n1 - c0);
       float *xr = buf, *xi = xr + n2 * bb, *yr = xi + n2 * bb, *yi = yr + n2 * bb;
-      for (size_t j2 = 0; j2 < n2; ++j2) {
-        for (size_t b = 0; b < bb; ++b) {
-          get(j2 * n1 + c0 + b, xr[j2 * bb + b], xi[j2 * bb + b]);
+      if (src != nullptr) {
+        deinterleave_rows(src + 2 * c0, n1, n2, bb, xr, xi);
+      } else {
+        for (size_t j2 = 0; j2 < n2; ++j2) {
+          for (size_t b = 0; b < bb; ++b) {
+            get(j2 * n1 + c0 + b, xr[j2 * bb + b], xi[j2 * bb + b]);
+          }
         }
       }
       bool in_y = f.cols->run(xr, xi, yr, yi, bb);
@@ -503,33 +557,239 @@ void long_line(const FourStep& f, Get get, Put put) {
     for (size_t blk = b0; blk < b1; ++blk) {
       size_t r0 = blk * B2, bb = std::min(B2, n2 - r0);
       float *xr = buf, *xi = xr + n1 * bb, *yr = xi + n1 * bb, *yi = yr + n1 * bb;
-      for (size_t b = 0; b < bb; ++b) {
-        const float* rr = mr + (r0 + b) * n1;
-        const float* ri = mi + (r0 + b) * n1;
-        for (size_t j1 = 0; j1 < n1; ++j1) {
-          xr[j1 * bb + b] = rr[j1];
-          xi[j1 * bb + b] = ri[j1];
-        }
-      }
+      rows_to_columns(mr + r0 * n1, mi + r0 * n1, n1, bb, xr, xi);
       bool in_y = f.rows->run(xr, xi, yr, yi, bb);
       const float* zr = in_y ? yr : xr;
       const float* zi = in_y ? yi : xi;
-      for (size_t k1 = 0; k1 < n1; ++k1) {
-        for (size_t b = 0; b < bb; ++b) {
-          put(k1 * n2 + r0 + b, zr[k1 * bb + b], zi[k1 * bb + b]);
+      if (dst != nullptr) {
+        interleave_rows(zr, zi, n1, bb, dst + 2 * r0, n2);
+      } else {
+        for (size_t k1 = 0; k1 < n1; ++k1) {
+          for (size_t b = 0; b < bb; ++b) {
+            put(k1 * n2 + r0 + b, zr[k1 * bb + b], zi[k1 * bb + b]);
+          }
         }
       }
     }
   });
 }
 
+// ---- gathers and scatters of a block of bb lines (line b's first value
+// at base + st[b]; step: floats between a line's values). Lines of
+// strided values (inner > 1) lie side by side, so the loops run across
+// lines; contiguous lines (inner == 1, often 4 KiB apart: the same cache
+// sets) go line by line in tiles of kTile values. ----
+
+constexpr size_t kTile = 256;
+
+// Runs f(b, i) over b < bb, i < n in the order above.
+template <typename F>
+[[gnu::always_inline]] inline void block_order(bool contiguous, size_t bb, size_t n, F f) {
+  if (contiguous) {
+    for (size_t i0 = 0; i0 < n; i0 += kTile) {
+      size_t i1 = std::min(n, i0 + kTile);
+      for (size_t b = 0; b < bb; ++b) {
+        for (size_t i = i0; i < i1; ++i) {
+          f(b, i);
+        }
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t b = 0; b < bb; ++b) {
+      f(b, i);
+    }
+  }
+}
+
+// r[j][i] <- r[i][j] for an 8 x 8 block.
+[[gnu::always_inline]] inline void transpose8(v8f* r) {
+  typedef int v8i __attribute__((vector_size(32)));
+  v8f t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shuffle(r[i], r[i + 1], v8i{0, 8, 1, 9, 4, 12, 5, 13});
+    t[i + 1] = __builtin_shuffle(r[i], r[i + 1], v8i{2, 10, 3, 11, 6, 14, 7, 15});
+  }
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = __builtin_shuffle(t[h], t[h + 2], v8i{0, 1, 8, 9, 4, 5, 12, 13});
+    u[h + 1] = __builtin_shuffle(t[h], t[h + 2], v8i{2, 3, 10, 11, 6, 7, 14, 15});
+    u[h + 2] = __builtin_shuffle(t[h + 1], t[h + 3], v8i{0, 1, 8, 9, 4, 5, 12, 13});
+    u[h + 3] = __builtin_shuffle(t[h + 1], t[h + 3], v8i{2, 3, 10, 11, 6, 7, 14, 15});
+  }
+  for (int j = 0; j < 4; ++j) {
+    r[j] = __builtin_shuffle(u[j], u[j + 4], v8i{0, 1, 2, 3, 8, 9, 10, 11});
+    r[j + 4] = __builtin_shuffle(u[j], u[j + 4], v8i{4, 5, 6, 7, 12, 13, 14, 15});
+  }
+}
+
+// Contiguous interleaved lines (step 2, off 1) by 8 x 8 transposes of 8
+// lines and 4 values; returns how many lines (a multiple of 8) and values
+// (a multiple of 4) it did.
+[[gnu::always_inline]] inline void load_tiles(const float* base, const size_t* st, size_t b8, size_t n4,
+                                              float* xr, float* xi, size_t bb) {
+  for (size_t b0 = 0; b0 < b8; b0 += 8) {
+    for (size_t i0 = 0; i0 < n4; i0 += 4) {
+      v8f r[8];
+      for (int j = 0; j < 8; ++j) {
+        r[j] = load<v8f>(base + st[b0 + j] + 2 * i0);
+      }
+      transpose8(r);
+      for (int i = 0; i < 4; ++i) {
+        store<v8f>(xr + (i0 + i) * bb + b0, r[2 * i]);
+        store<v8f>(xi + (i0 + i) * bb + b0, r[2 * i + 1]);
+      }
+    }
+  }
+}
+
+[[gnu::always_inline]] inline void store_tiles(const float* zr, const float* zi, size_t bb, size_t b8,
+                                               size_t n4, float* base, const size_t* st, float scale) {
+  for (size_t b0 = 0; b0 < b8; b0 += 8) {
+    for (size_t i0 = 0; i0 < n4; i0 += 4) {
+      v8f r[8];
+      for (int i = 0; i < 4; ++i) {
+        r[2 * i] = load<v8f>(zr + (i0 + i) * bb + b0) * scale;
+        r[2 * i + 1] = load<v8f>(zi + (i0 + i) * bb + b0) * scale;
+      }
+      transpose8(r);
+      for (int j = 0; j < 8; ++j) {
+        store<v8f>(base + st[b0 + j] + 2 * i0, r[j]);
+      }
+    }
+  }
+}
+
+// xr[i bb + b] = line b [i step], xi[...] = line b [i step + off], i < n.
+MLX_SIMD_CLONES void load_pairs(const float* __restrict base, const size_t* st, size_t bb, size_t step,
+                                size_t off, size_t n, float* __restrict xr, float* __restrict xi) {
+  if (step == 2 && off == 1) {
+    size_t b8 = bb & ~size_t(7), n4 = n & ~size_t(3);
+    load_tiles(base, st, b8, n4, xr, xi, bb);
+    for (size_t b = 0; b < bb; ++b) {
+      for (size_t i = b < b8 ? n4 : 0; i < n; ++i) {
+        xr[i * bb + b] = base[st[b] + 2 * i];
+        xi[i * bb + b] = base[st[b] + 2 * i + 1];
+      }
+    }
+    return;
+  }
+  block_order(step <= 2, bb, n, [&](size_t b, size_t i) {
+    const float* p = base + st[b] + i * step;
+    xr[i * bb + b] = p[0];
+    xi[i * bb + b] = p[off];
+  });
+}
+
+// line b [k step] = scale zr[k bb + b], line b [k step + off] = scale
+// zi[k bb + b], k < n.
+MLX_SIMD_CLONES void store_pairs(const float* __restrict zr, const float* __restrict zi, size_t n,
+                                 float* __restrict base, const size_t* st, size_t bb, size_t step, size_t off,
+                                 float scale) {
+  if (step == 2 && off == 1) {
+    size_t b8 = bb & ~size_t(7), n4 = n & ~size_t(3);
+    store_tiles(zr, zi, bb, b8, n4, base, st, scale);
+    for (size_t b = 0; b < bb; ++b) {
+      for (size_t k = b < b8 ? n4 : 0; k < n; ++k) {
+        base[st[b] + 2 * k] = scale * zr[k * bb + b];
+        base[st[b] + 2 * k + 1] = scale * zi[k * bb + b];
+      }
+    }
+    return;
+  }
+  block_order(step <= 2, bb, n, [&](size_t b, size_t k) {
+    float* p = base + st[b] + k * step;
+    p[0] = scale * zr[k * bb + b];
+    p[off] = scale * zi[k * bb + b];
+  });
+}
+
+// Real forward: X_k (k <= half) from Z_k and Z_{half-k} (indices mod
+// half) of the packed transforms, to line b [k step] (complex).
+MLX_SIMD_CLONES void finish_forward(const float* __restrict zr, const float* __restrict zi, size_t half,
+                                    const float* wr, const float* wi, float* __restrict base,
+                                    const size_t* st, size_t bb, size_t step) {
+  block_order(step <= 2, bb, half + 1, [&](size_t b, size_t k) {
+    size_t a = (k == half ? 0 : k * bb) + b, c = (k == 0 ? 0 : (half - k) * bb) + b;
+    // zk = a, zr = conj(c): e = (zk + zr) / 2, d = (zk - zr) / 2, odd = d / i.
+    float er = 0.5f * (zr[a] + zr[c]), ei = 0.5f * (zi[a] - zi[c]);
+    float odr = 0.5f * (zi[a] + zi[c]), odi = -0.5f * (zr[a] - zr[c]);
+    float* p = base + st[b] + k * step;
+    p[0] = er + wr[k] * odr - wi[k] * odi;
+    p[1] = ei + wr[k] * odi + wi[k] * odr;
+  });
+}
+
+// finish_forward's X_k for k < half into planes f (column stride bb).
+MLX_SIMD_CLONES void finish_planes(const float* __restrict zr, const float* __restrict zi, size_t half,
+                                   const float* wr, const float* wi, float* __restrict fr,
+                                   float* __restrict fi, size_t bb) {
+  for (size_t k = 0; k < half; ++k) {
+    const float* ar = zr + k * bb;
+    const float* ai = zi + k * bb;
+    const float* cr = zr + (k == 0 ? 0 : (half - k) * bb);
+    const float* ci = zi + (k == 0 ? 0 : (half - k) * bb);
+    float w_r = wr[k], w_i = wi[k];
+    for (size_t b = 0; b < bb; ++b) {
+      float er = 0.5f * (ar[b] + cr[b]), ei = 0.5f * (ai[b] - ci[b]);
+      float odr = 0.5f * (ai[b] + ci[b]), odi = -0.5f * (ar[b] - cr[b]);
+      fr[k * bb + b] = er + w_r * odr - w_i * odi;
+      fi[k * bb + b] = ei + w_r * odi + w_i * odr;
+    }
+  }
+}
+
+// Real inverse from planes: X_k (k < half) in a, X_half in h (bb values
+// each), Z_k into x.
+MLX_SIMD_CLONES void start_planes(const float* __restrict ar_, const float* __restrict ai_, const float* hr,
+                                  const float* hi, size_t half, const float* wr, const float* wi,
+                                  float* __restrict xr, float* __restrict xi, size_t bb) {
+  for (size_t k = 0; k < half; ++k) {
+    const float* ar = ar_ + k * bb;
+    const float* ai = ai_ + k * bb;
+    const float* cr = k == 0 ? hr : ar_ + (half - k) * bb;
+    const float* ci = k == 0 ? hi : ai_ + (half - k) * bb;
+    float w_r = wr[k], w_i = wi[k], keep = k == 0 ? 0.0f : 1.0f;
+    for (size_t b = 0; b < bb; ++b) {
+      float xar = ar[b], xai = keep * ai[b];
+      float xcr = cr[b], xci = -keep * ci[b]; // conj(X_{half-k})
+      float er = 0.5f * (xar + xcr), ei = 0.5f * (xai + xci);
+      float dr = 0.5f * (xar - xcr), di = 0.5f * (xai - xci);
+      float odr = w_r * dr - w_i * di, odi = w_r * di + w_i * dr;
+      xr[k * bb + b] = er - odi;
+      xi[k * bb + b] = ei + odr;
+    }
+  }
+}
+
+// Real inverse: Z_k (k < half) from X_k and X_{half-k} at line b [k step]
+// (complex; the imaginary parts of X_0 and X_half ignored).
+MLX_SIMD_CLONES void start_inverse(const float* __restrict base, const size_t* st, size_t bb, size_t step,
+                                   size_t half, const float* wr, const float* wi, float* __restrict xr,
+                                   float* __restrict xi) {
+  block_order(step <= 2, bb, half, [&](size_t b, size_t k) {
+    float keep = k == 0 ? 0.0f : 1.0f;
+    const float* a = base + st[b] + k * step;
+    const float* c = base + st[b] + (half - k) * step;
+    float ar = a[0], ai = keep * a[1];
+    float cr = c[0], ci = -keep * c[1]; // conj(X_{half-k})
+    float er = 0.5f * (ar + cr), ei = 0.5f * (ai + ci);
+    float dr = 0.5f * (ar - cr), di = 0.5f * (ai - ci);
+    float odr = wr[k] * dr - wi[k] * di, odi = wr[k] * di + wi[k] * dr;
+    xr[k * bb + b] = er - odi;
+    xi[k * bb + b] = ei + odr;
+  });
+}
+
 // The lines of `lines` (in_len values per line in the input, out_len in
-// the output), transformed with length n, by blocks or one at a time:
-// get(st, i, re, im) reads value i of the line starting at st in the
-// input, put(st, k, re, im) writes value k of the one starting at st in
-// the output.
-template <typename Get, typename Put>
-void transform(const Lines& lines, size_t n, size_t in_len, size_t out_len, bool inverse, Get get, Put put) {
+// the output), transformed with length n: short ones by blocks, with
+// get_block(st, bb, xr, xi, yr, yi) filling the columns x from the input
+// lines starting at st[b] (y: scratch) and put_block(st, bb, zr, zi) writing them; long ones one at a time,
+// with get(st, i, re, im) and put(st, k, re, im) per value, or, given
+// `src` and `dst` (interleaved complex lines, inner == 1), directly.
+template <typename GetLine, typename PutLine, typename Get, typename Put>
+void transform(const Lines& lines, size_t n, size_t in_len, size_t out_len, bool inverse, GetLine get_line,
+               PutLine put_line, Get get, Put put, const float* src = nullptr, float* dst = nullptr) {
   if (lines.count == 0 || n == 0) {
     return;
   }
@@ -539,25 +799,31 @@ void transform(const Lines& lines, size_t n, size_t in_len, size_t out_len, bool
       size_t si = lines.start(l, in_len), so = lines.start(l, out_len);
       long_line(
           *f, [&](size_t i, float& re, float& im) { get(si, i, re, im); },
-          [&](size_t k, float re, float im) { put(so, k, re, im); });
+          [&](size_t k, float re, float im) { put(so, k, re, im); }, src ? src + 2 * si : nullptr,
+          dst ? dst + 2 * so : nullptr);
     }
     return;
   }
   auto plan = stockham(n, inverse);
   blocks(
       lines.count, *plan,
-      [&](size_t l, size_t b, size_t B, float* xr, float* xi) {
-        size_t si = lines.start(l, in_len);
-        for (size_t i = 0; i < n; ++i) {
-          get(si, i, xr[i * B + b], xi[i * B + b]);
-        }
+      [&](size_t l0, size_t bb, float* xr, float* xi, float* yr, float* yi) {
+        size_t st[64];
+        lines.starts(l0, bb, in_len, st);
+        get_line(st, bb, xr, xi, yr, yi);
       },
-      [&](size_t l, size_t b, size_t B, const float* zr, const float* zi) {
-        size_t so = lines.start(l, out_len);
-        for (size_t k = 0; k < n; ++k) {
-          put(so, k, zr[k * B + b], zi[k * B + b]);
-        }
+      [&](size_t l0, size_t bb, const float* zr, const float* zi, float*, float*) {
+        size_t st[64];
+        lines.starts(l0, bb, out_len, st);
+        put_line(st, bb, zr, zi);
       });
+}
+
+// Complex starts as float offsets.
+void twice(size_t* st, size_t bb) {
+  for (size_t b = 0; b < bb; ++b) {
+    st[b] *= 2;
+  }
 }
 
 } // namespace
@@ -574,6 +840,14 @@ void complex_pass(const complex64_t* in, complex64_t* out, const Shape& shape, i
   float* y = reinterpret_cast<float*>(out);
   transform(
       lines, n, n, n, inverse,
+      [&](size_t* st, size_t bb, float* xr, float* xi, float*, float*) {
+        twice(st, bb);
+        load_pairs(x, st, bb, 2 * inner, 1, n, xr, xi);
+      },
+      [&](size_t* st, size_t bb, const float* zr, const float* zi) {
+        twice(st, bb);
+        store_pairs(zr, zi, n, y, st, bb, 2 * inner, 1, 1.0f);
+      },
       [&](size_t st, size_t i, float& re, float& im) {
         size_t at = 2 * (st + i * inner);
         re = x[at];
@@ -583,7 +857,8 @@ void complex_pass(const complex64_t* in, complex64_t* out, const Shape& shape, i
         size_t at = 2 * (st + k * inner);
         y[at] = re;
         y[at + 1] = im;
-      });
+      },
+      inner == 1 ? x : nullptr, inner == 1 ? y : nullptr);
 }
 
 // z_j = x_2j + i x_2j+1 transformed gives Z = E + i O (the transforms of
@@ -631,20 +906,26 @@ void real_forward(const float* x, complex64_t* out, const Shape& shape, int axis
   auto plan = stockham(half, false);
   blocks(
       lines.count, *plan,
-      [&](size_t l, size_t b, size_t B, float* xr, float* xi) {
-        size_t si = lines.start(l, n);
-        for (size_t j = 0; j < half; ++j) {
-          get(si, j, xr[j * B + b], xi[j * B + b]);
-        }
+      [&](size_t l0, size_t bb, float* xr, float* xi, float*, float*) {
+        size_t st[64];
+        lines.starts(l0, bb, n, st);
+        load_pairs(x, st, bb, 2 * inner, inner, half, xr, xi);
       },
-      [&](size_t l, size_t b, size_t B, const float* zr, const float* zi) {
-        size_t o = lines.start(l, half + 1);
-        finish(o, 0, zr[b], zi[b], zr[b], zi[b]);
-        for (size_t k = 1; k < half; ++k) {
-          size_t a = k * B + b, c = (half - k) * B + b;
-          finish(o, k, zr[a], zi[a], zr[c], zi[c]);
+      [&](size_t l0, size_t bb, const float* zr, const float* zi, float* fr, float* fi) {
+        size_t st[64];
+        lines.starts(l0, bb, half + 1, st);
+        twice(st, bb);
+        if (inner == 1) {
+          // X_k for k < half as planes, stored by transposes; X_half apart.
+          finish_planes(zr, zi, half, wr, wi, fr, fi, bb);
+          store_pairs(fr, fi, half, y, st, bb, 2, 1, 1.0f);
+          for (size_t b = 0; b < bb; ++b) {
+            y[st[b] + 2 * half] = zr[b] - zi[b];
+            y[st[b] + 2 * half + 1] = 0.0f;
+          }
+          return;
         }
-        finish(o, half, zr[b], zi[b], zr[b], zi[b]);
+        finish_forward(zr, zi, half, wr, wi, y, st, bb, 2 * inner);
       });
 }
 
@@ -671,7 +952,27 @@ void real_inverse(const complex64_t* in, float* y, const Shape& shape, int axis,
     y[o + 2 * j * inner] = 2.0f * re;
     y[o + (2 * j + 1) * inner] = 2.0f * im;
   };
-  transform(lines, half, m, n, true, get, put);
+  transform(
+      lines, half, m, n, true,
+      [&](size_t* st, size_t bb, float* xr, float* xi, float* yr, float* yi) {
+        twice(st, bb);
+        if (inner == 1) {
+          // X_k for k < half as planes by transposes, X_half apart.
+          float hr[64], hi[64];
+          load_pairs(x, st, bb, 2, 1, half, yr, yi);
+          for (size_t b = 0; b < bb; ++b) {
+            hr[b] = x[st[b] + 2 * half];
+            hi[b] = x[st[b] + 2 * half + 1];
+          }
+          start_planes(yr, yi, hr, hi, half, wr, wi, xr, xi, bb);
+          return;
+        }
+        start_inverse(x, st, bb, 2 * inner, half, wr, wi, xr, xi);
+      },
+      [&](size_t* st, size_t bb, const float* zr, const float* zi) {
+        store_pairs(zr, zi, half, y, st, bb, 2 * inner, inner, 2.0f);
+      },
+      get, put);
 }
 
 } // namespace mlx::core::cpu::fft
