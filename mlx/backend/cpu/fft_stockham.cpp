@@ -808,12 +808,12 @@ void transform(const Lines& lines, size_t n, size_t in_len, size_t out_len, bool
   blocks(
       lines.count, *plan,
       [&](size_t l0, size_t bb, float* xr, float* xi, float* yr, float* yi) {
-        size_t st[64];
+        size_t st[64] = {};
         lines.starts(l0, bb, in_len, st);
         get_line(st, bb, xr, xi, yr, yi);
       },
       [&](size_t l0, size_t bb, const float* zr, const float* zi, float*, float*) {
-        size_t st[64];
+        size_t st[64] = {};
         lines.starts(l0, bb, out_len, st);
         put_line(st, bb, zr, zi);
       });
@@ -907,12 +907,12 @@ void real_forward(const float* x, complex64_t* out, const Shape& shape, int axis
   blocks(
       lines.count, *plan,
       [&](size_t l0, size_t bb, float* xr, float* xi, float*, float*) {
-        size_t st[64];
+        size_t st[64] = {};
         lines.starts(l0, bb, n, st);
         load_pairs(x, st, bb, 2 * inner, inner, half, xr, xi);
       },
       [&](size_t l0, size_t bb, const float* zr, const float* zi, float* fr, float* fi) {
-        size_t st[64];
+        size_t st[64] = {};
         lines.starts(l0, bb, half + 1, st);
         twice(st, bb);
         if (inner == 1) {
