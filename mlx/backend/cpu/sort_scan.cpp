@@ -272,18 +272,33 @@ void radix_keys(uint32_t* a, uint32_t* b, uint32_t* ia, uint32_t* ib, size_t n) 
   }
 }
 
-// A per-thread buffer of at least n keys, kept between calls: a fresh
-// allocation this large comes from the OS, and faulting its pages in
-// costs as much as a radix pass.
-uint32_t* key_buffer(size_t n) {
-  thread_local std::unique_ptr<uint32_t[]> buf;
-  thread_local size_t size = 0;
-  if (size < n) {
-    buf.reset(new uint32_t[n]);
-    size = n;
+// A buffer of n keys: up to kKeptKeys a per-thread one kept between calls
+// (a fresh allocation this large comes from the OS, and faulting its
+// pages in costs as much as a radix pass), beyond that its own.
+constexpr size_t kKeptKeys = size_t(1) << 23;
+
+class KeyBuffer {
+ public:
+  explicit KeyBuffer(size_t n) {
+    if (n > kKeptKeys) {
+      own_.reset(new uint32_t[n]);
+      p_ = own_.get();
+      return;
+    }
+    thread_local std::unique_ptr<uint32_t[]> kept;
+    thread_local size_t size = 0;
+    if (size < n) {
+      kept.reset(new uint32_t[n]);
+      size = n;
+    }
+    p_ = kept.get();
   }
-  return buf.get();
-}
+  uint32_t* get() const { return p_; }
+
+ private:
+  std::unique_ptr<uint32_t[]> own_;
+  uint32_t* p_;
+};
 
 // The keys of a float row: radix_key without the -0 folding (which only
 // orders equal values), every NaN last.
@@ -298,7 +313,8 @@ inline uint32_t float_value_key(float v) {
 // quiet NaN (NaNs sort last).
 template <typename T>
 void radix_sort_values(T* row, size_t n) {
-  uint32_t *a = key_buffer(2 * n), *b = a + n;
+  KeyBuffer buf(2 * n);
+  uint32_t *a = buf.get(), *b = a + n;
   size_t pieces = radix_pieces(n);
   over_pieces(pieces, n, [&](size_t, size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
@@ -325,7 +341,8 @@ void radix_sort_values(T* row, size_t n) {
 // permutation to `order`.
 template <typename T>
 void radix_argsort(const T* row, size_t n, uint32_t* order) {
-  uint32_t *a = key_buffer(3 * n), *b = a + n, *ib = b + n;
+  KeyBuffer buf(3 * n);
+  uint32_t *a = buf.get(), *b = a + n, *ib = b + n;
   over_pieces(radix_pieces(n), n, [&](size_t, size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
       a[i] = radix_key(row[i]);
