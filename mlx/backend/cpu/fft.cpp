@@ -1,5 +1,8 @@
-// eval_cpu of FFT: one-dimensional transforms along each axis in turn, each
-// line gathered into double precision. Power-of-two lengths use an
+// eval_cpu of FFT: one-dimensional transforms along each axis in turn.
+// Lengths whose prime factors are 2, 3, 5 and 7 go to the float32 kernels
+// of fft_stockham.h; the others (and all of them under
+// MLX_CPU_REFERENCE_KERNELS=1) to the reference kernels here, each line
+// gathered into double precision. Power-of-two lengths use an
 // iterative radix-2 transform; other lengths Bluestein's algorithm (a
 // chirp-weighted convolution done with power-of-two transforms).
 #include <algorithm>
@@ -8,6 +11,7 @@
 #include <vector>
 
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/fft_stockham.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/primitives/fft.h"
 
@@ -334,6 +338,10 @@ void real_inverse_even(const complex64_t* in, float* y, const Shape& shape, int 
 // A complex pass in place over `p` (shape `shape`) along `axis`.
 void complex_pass(complex64_t* p, const Shape& shape, int axis, bool inverse) {
   size_t n = shape[axis];
+  if (cpu::fft::fast_length(n)) {
+    cpu::fft::complex_pass(p, p, shape, axis, inverse);
+    return;
+  }
   pass(
       shape, axis, n, inverse, n, n, n, n,
       [&](size_t st, size_t i, size_t inner) { return cd(p[st + i * inner]); },
@@ -352,10 +360,18 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   int last = axes_.back();
   if (!real_) {
     // Complex: a (row-major) copy of the input, transformed in place axis
-    // by axis.
-    cpu::copy(in, out, false);
-    for (int ax : axes_) {
-      complex_pass(out.data<complex64_t>(), out.shape(), ax, inverse_);
+    // by axis; the fast kernels make the copy in their first pass.
+    int first = axes_.front();
+    size_t skip = 0;
+    if (cpu::fft::fast_length(out.shape(first))) {
+      out.set_data(allocator::malloc(out.nbytes()));
+      cpu::fft::complex_pass(in.data<complex64_t>(), out.data<complex64_t>(), out.shape(), first, inverse_);
+      skip = 1;
+    } else {
+      cpu::copy(in, out, false);
+    }
+    for (size_t k = skip; k < axes_.size(); ++k) {
+      complex_pass(out.data<complex64_t>(), out.shape(), axes_[k], inverse_);
     }
     return;
   }
@@ -366,7 +382,9 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
     const float* x = in.data<float>();
     auto* p = out.data<complex64_t>();
     size_t n = in.shape(last), m = out.shape(last);
-    if (n % 2 == 0) {
+    if (n % 2 == 0 && cpu::fft::fast_length(n / 2)) {
+      cpu::fft::real_forward(x, p, in.shape(), last);
+    } else if (n % 2 == 0) {
       real_forward_even(x, p, in.shape(), last, n);
     } else {
       pass(
@@ -382,14 +400,29 @@ void FFT::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   // Real inverse: the other axes on a complex copy, then the last axis,
   // each line Hermitian-extended from its m stored values to n (value i
   // past them is the conjugate of value n - i), keeping the real parts.
-  array work(in.shape(), complex64, nullptr, {});
-  cpu::copy(in, work, false);
-  auto* w = work.data<complex64_t>();
-  for (size_t k = 0; k + 1 < axes_.size(); ++k) {
-    complex_pass(w, work.shape(), axes_[k], true);
+  // A single axis reads the input as it is.
+  array work = in;
+  if (axes_.size() > 1) {
+    work = array(in.shape(), complex64, nullptr, {});
+    size_t k = 0;
+    if (cpu::fft::fast_length(in.shape(axes_[0]))) {
+      work.set_data(allocator::malloc(work.nbytes()));
+      cpu::fft::complex_pass(in.data<complex64_t>(), work.data<complex64_t>(), work.shape(), axes_[0], true);
+      k = 1;
+    } else {
+      cpu::copy(in, work, false);
+    }
+    for (; k + 1 < axes_.size(); ++k) {
+      complex_pass(work.data<complex64_t>(), work.shape(), axes_[k], true);
+    }
   }
+  const auto* w = work.data<complex64_t>();
   float* y = out.data<float>();
   size_t n = out.shape(last), m = work.shape(last);
+  if (n % 2 == 0 && cpu::fft::fast_length(n / 2)) {
+    cpu::fft::real_inverse(w, y, work.shape(), last, n);
+    return;
+  }
   if (n % 2 == 0) {
     real_inverse_even(w, y, work.shape(), last, n);
     return;

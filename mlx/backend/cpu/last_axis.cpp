@@ -30,6 +30,54 @@ void softmax_row_f32(const float* x, float* y, int n, const float* next) {
   });
 }
 
+// Short float32 rows of a fixed length N (a multiple of 16: the attention
+// and small-model widths), many per call: the same arithmetic as
+// softmax_row_f32 (16 lanes, summed in order), with the loops fully known
+// to the compiler and no per-row call.
+template <int N>
+void softmax_rows_n(const float* x, float* y, size_t rows) {
+  cpu::simd([&] {
+    for (size_t r = 0; r < rows; ++r, x += N, y += N) {
+      float m = cpu::reduce_lanes<float>(
+          N, -std::numeric_limits<float>::infinity(), [](float a, float v) { return v > a ? v : a; },
+          [&](size_t j) { return x[j]; });
+      float lanes[16] = {};
+      for (int j = 0; j < N; j += 16) {
+        for (int l = 0; l < 16; ++l) {
+          float e = cpu::fast::exp_nonpositive(x[j + l] - m);
+          y[j + l] = e;
+          lanes[l] += e;
+        }
+      }
+      float sum = 0;
+      for (int l = 0; l < 16; ++l) {
+        sum += lanes[l];
+      }
+      float inv = 1.f / sum;
+      for (int j = 0; j < N; ++j) {
+        y[j] *= inv;
+      }
+    }
+  });
+}
+
+// Runs softmax_rows_n for n in {32, 64, 128}; false for other lengths.
+bool softmax_short_rows(const float* x, float* y, size_t rows, int n) {
+  switch (n) {
+    case 32:
+      softmax_rows_n<32>(x, y, rows);
+      return true;
+    case 64:
+      softmax_rows_n<64>(x, y, rows);
+      return true;
+    case 128:
+      softmax_rows_n<128>(x, y, rows);
+      return true;
+    default:
+      return false;
+  }
+}
+
 template <typename T>
 void softmax_row_f64(const T* x, T* y, int n) {
   double m = -std::numeric_limits<double>::infinity();
@@ -111,6 +159,11 @@ void Softmax::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
     const T* src = x.data<T>();
     T* dst = out.data<T>();
     cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
+      if constexpr (std::is_same_v<T, float>) {
+        if (softmax_short_rows(src + begin * n, dst + begin * n, end - begin, n)) {
+          return;
+        }
+      }
       std::vector<float> scratch;
       for (size_t r = begin; r < end; ++r) {
         const T* xr = src + r * n;
@@ -174,6 +227,50 @@ A finish(A sum, A m) {
   return std::log(sum) + (std::isinf(m) ? A(0) : m);
 }
 
+// logsumexp of short float32 rows of a fixed length N (as
+// softmax_rows_n); rows whose maximum is not finite take the general path.
+template <int N>
+void lse_rows_n(const float* x, float* out, size_t rows) {
+  cpu::simd([&] {
+    for (size_t r = 0; r < rows; ++r, x += N) {
+      float m = cpu::reduce_lanes<float>(
+          N, -std::numeric_limits<float>::infinity(), [](float a, float v) { return v > a ? v : a; },
+          [&](size_t j) { return x[j]; });
+      if (!std::isfinite(m)) {
+        out[r] = finish(exp_sum_from(x, N, m), m);
+        continue;
+      }
+      float lanes[16] = {};
+      for (int j = 0; j < N; j += 16) {
+        for (int l = 0; l < 16; ++l) {
+          lanes[l] += cpu::fast::exp_nonpositive(x[j + l] - m);
+        }
+      }
+      float sum = 0;
+      for (int l = 0; l < 16; ++l) {
+        sum += lanes[l];
+      }
+      out[r] = std::log(sum) + m;
+    }
+  });
+}
+
+bool lse_short_rows(const float* x, float* out, size_t rows, size_t n) {
+  switch (n) {
+    case 32:
+      lse_rows_n<32>(x, out, rows);
+      return true;
+    case 64:
+      lse_rows_n<64>(x, out, rows);
+      return true;
+    case 128:
+      lse_rows_n<128>(x, out, rows);
+      return true;
+    default:
+      return false;
+  }
+}
+
 // One long row over the whole pool: maxima of pieces, then sums.
 template <typename A>
 A long_row(const A* x, size_t n) {
@@ -222,6 +319,11 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, std::vector<array>& o
     }
     size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max<size_t>(n, 1));
     cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
+      if constexpr (std::is_same_v<T, float>) {
+        if (lse_short_rows(src + begin * n, dst + begin, end - begin, n)) {
+          return;
+        }
+      }
       std::vector<A> wide;
       for (size_t r = begin; r < end; ++r) {
         const A* row;

@@ -76,7 +76,7 @@ inline float exp(float x) {
 // polynomial; 2^n is added to the exponent bits directly (n >= -126, so
 // the result is normal), and results below 2^-126 (x < -87.33) are 0.
 inline float exp_nonpositive(float x) {
-  const float xc = x < -87.33f ? -87.33f : x; // a NaN stays
+  const float xc = select(x < -87.33f, -87.33f, x); // a NaN stays
   // The low bits of t hold n = round(x / ln2) (t = n + 1.5 * 2^23).
   const float t = xc * 1.44269504088896341f + 12582912.0f;
   const float n = t - 12582912.0f;
@@ -84,7 +84,7 @@ inline float exp_nonpositive(float x) {
   // Shifting t's bits left by 23 leaves exactly n << 23 (the bits of 1.5 *
   // 2^23 shift out), and for a NaN leaves 0, so the NaN passes through.
   const float out = bits_to_float(float_to_bits(p) + (float_to_bits(t) << 23));
-  return x < -87.33f ? 0.0f : out;
+  return select(x < -87.33f, 0.0f, out);
 }
 
 // exp(x) for x <= 0 in float (exp_nonpositive) or double (the C library).

@@ -89,9 +89,8 @@ inline void codes(const uint32_t* words, int bits, int n, float* out) {
 // One output row r for every m: groups decoded to raw values, dotted with
 // x, then scaled (affine: plus bias times the group's x sum).
 template <int B>
-void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x,
-                              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
-                              const float* scale_table, const float* fp8) {
+void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
+              int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8) {
   simd([&] {
     float buf[128];
     // 8 lanes per row of x, summed once per output (no horizontal sum per

@@ -5,10 +5,13 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <numeric>
+#include <vector>
 
 #include "mlx/backend/cpu/dispatch.h"
 #include "mlx/backend/cpu/indexing.h"
+#include "mlx/backend/cpu/parallel.h"
 #include "mlx/primitives.h"
 
 namespace mlx::core {
@@ -106,84 +109,246 @@ T from_radix_key(uint32_t k) {
   }
 }
 
-// Starting offsets of each digit value ((key >> shift) & mask) in the
-// output of one stable counting pass.
-inline void digit_offsets(const uint32_t* keys, size_t n, int shift, uint32_t mask, size_t* count) {
-  std::fill(count, count + 2048, size_t(0));
-  for (size_t i = 0; i < n; ++i) {
-    ++count[(keys[i] >> shift) & mask];
+// Rows from this long sort their radix passes over the pool.
+constexpr size_t kRadixThreaded = size_t(1) << 16;
+
+// How many pieces a row of n keys splits into for the radix passes.
+size_t radix_pieces(size_t n) {
+  return n >= kRadixThreaded ? std::min<size_t>(std::max(cpu::num_threads(), 1), 16) : 1;
+}
+
+// Runs f(piece, begin, end) over `pieces` equal pieces of [0, n), on the
+// pool when there are several.
+template <typename F>
+void over_pieces(size_t pieces, size_t n, F f) {
+  if (pieces == 1) {
+    f(size_t(0), size_t(0), n);
+    return;
   }
-  size_t sum = 0;
-  for (size_t d = 0; d < 2048; ++d) {
-    size_t here = count[d];
-    count[d] = sum;
-    sum += here;
+  cpu::parallel_tasks(pieces, [&](size_t c) { f(c, c * n / pieces, (c + 1) * n / pieces); });
+}
+
+// Stable LSD radix sort of the n keys at src (with their indices isrc when
+// given) on their low `bits` bits, in passes of at most 10 bits; the
+// result goes to dst (idst), src is scratch. Passes whose digit is the
+// same for every key are skipped.
+void lsd_bucket(uint32_t* src, uint32_t* dst, uint32_t* isrc, uint32_t* idst, size_t n, int bits) {
+  int passes = (bits + 9) / 10;
+  if (n < 2 || passes == 0) {
+    std::memcpy(dst, src, n * sizeof(uint32_t));
+    if (isrc != nullptr) {
+      std::memcpy(idst, isrc, n * sizeof(uint32_t));
+    }
+    return;
+  }
+  int width = (bits + passes - 1) / passes;
+  uint32_t mask = (1u << width) - 1;
+  std::vector<uint32_t> count(size_t(passes) << width, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (int p = 0; p < passes; ++p) {
+      ++count[(size_t(p) << width) + ((src[i] >> (p * width)) & mask)];
+    }
+  }
+  uint32_t *from = src, *to = dst, *ifrom = isrc, *ito = idst;
+  for (int p = 0; p < passes; ++p) {
+    uint32_t* c = count.data() + (size_t(p) << width);
+    uint32_t sum = 0;
+    bool trivial = false;
+    for (uint32_t d = 0; d <= mask; ++d) {
+      uint32_t here = c[d];
+      trivial = trivial || here == n;
+      c[d] = sum;
+      sum += here;
+    }
+    if (trivial) {
+      continue;
+    }
+    int shift = p * width;
+    if (ifrom != nullptr) {
+      for (size_t i = 0; i < n; ++i) {
+        uint32_t d = c[(from[i] >> shift) & mask]++;
+        to[d] = from[i];
+        ito[d] = ifrom[i];
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        to[c[(from[i] >> shift) & mask]++] = from[i];
+      }
+    }
+    std::swap(from, to);
+    std::swap(ifrom, ito);
+  }
+  if (from != dst) {
+    std::memcpy(dst, from, n * sizeof(uint32_t));
+    if (isrc != nullptr) {
+      std::memcpy(idst, ifrom, n * sizeof(uint32_t));
+    }
   }
 }
 
-// Sorts a row of values in place by LSD radix on their keys alone (three
-// passes of 11, 11 and 10 bits; no permutation to carry). Keys keep -0
-// apart from +0 here, which only orders equal values, and every NaN is
-// written back as the row's canonical quiet NaN (NaNs sort last).
+// Stable radix sort of the n keys in a (b: scratch of n), carrying
+// indices (ia: the identity is assumed and written, ib: scratch) when ia
+// is given; the result ends in a (ia). One most-significant pass on the
+// top 11 of the bits that differ between keys (the others are equal),
+// counted and scattered by pieces over the pool (piece c's keys of a digit
+// after piece c - 1's: stable); then each bucket, now small enough for
+// the cache, sorts on its remaining low bits (lsd_bucket), the buckets
+// spread over the pool.
+constexpr int kMsdBits = 11;
+
+void radix_keys(uint32_t* a, uint32_t* b, uint32_t* ia, uint32_t* ib, size_t n) {
+  size_t pieces = radix_pieces(n);
+  std::vector<uint32_t> lo_hi(2 * pieces);
+  over_pieces(pieces, n, [&](size_t c, size_t lo, size_t hi) {
+    uint32_t mn = 0xFFFFFFFFu, mx = 0;
+    for (size_t i = lo; i < hi; ++i) {
+      mn = std::min(mn, a[i]);
+      mx = std::max(mx, a[i]);
+    }
+    lo_hi[2 * c] = mn;
+    lo_hi[2 * c + 1] = mx;
+  });
+  uint32_t mn = 0xFFFFFFFFu, mx = 0;
+  for (size_t c = 0; c < pieces; ++c) {
+    mn = std::min(mn, lo_hi[2 * c]);
+    mx = std::max(mx, lo_hi[2 * c + 1]);
+  }
+  int top = 0; // bits up to `top` differ
+  while (top < 32 && ((mn ^ mx) >> top) != 0) {
+    ++top;
+  }
+  if (top == 0) {
+    if (ia != nullptr) {
+      std::iota(ia, ia + n, 0u);
+    }
+    return;
+  }
+  int low = std::max(top - kMsdBits, 0);
+  uint32_t mask = (1u << (top - low)) - 1;
+  size_t digits = size_t(mask) + 1;
+  std::vector<size_t> count(pieces * digits);
+  over_pieces(pieces, n, [&](size_t c, size_t lo, size_t hi) {
+    size_t* h = count.data() + c * digits;
+    std::fill(h, h + digits, size_t(0));
+    for (size_t i = lo; i < hi; ++i) {
+      ++h[(a[i] >> low) & mask];
+    }
+  });
+  std::vector<size_t> bucket(digits + 1);
+  size_t sum = 0;
+  for (size_t d = 0; d < digits; ++d) {
+    bucket[d] = sum;
+    for (size_t c = 0; c < pieces; ++c) {
+      size_t here = count[c * digits + d];
+      count[c * digits + d] = sum;
+      sum += here;
+    }
+  }
+  bucket[digits] = n;
+  over_pieces(pieces, n, [&](size_t c, size_t lo, size_t hi) {
+    size_t* h = count.data() + c * digits;
+    if (ia != nullptr) {
+      for (size_t i = lo; i < hi; ++i) {
+        size_t d = h[(a[i] >> low) & mask]++;
+        b[d] = a[i];
+        ib[d] = uint32_t(i);
+      }
+    } else {
+      for (size_t i = lo; i < hi; ++i) {
+        b[h[(a[i] >> low) & mask]++] = a[i];
+      }
+    }
+  });
+  auto sort_bucket = [&](size_t d) {
+    size_t s0 = bucket[d], len = bucket[d + 1] - s0;
+    lsd_bucket(b + s0, a + s0, ib ? ib + s0 : nullptr, ia ? ia + s0 : nullptr, len, low);
+  };
+  if (pieces > 1) {
+    cpu::parallel_tasks(digits, sort_bucket);
+  } else {
+    for (size_t d = 0; d < digits; ++d) {
+      sort_bucket(d);
+    }
+  }
+}
+
+// A buffer of n keys: up to kKeptKeys a per-thread one kept between calls
+// (a fresh allocation this large comes from the OS, and faulting its
+// pages in costs as much as a radix pass), beyond that its own.
+constexpr size_t kKeptKeys = size_t(1) << 23;
+
+class KeyBuffer {
+ public:
+  explicit KeyBuffer(size_t n) {
+    if (n > kKeptKeys) {
+      own_.reset(new uint32_t[n]);
+      p_ = own_.get();
+      return;
+    }
+    thread_local std::unique_ptr<uint32_t[]> kept;
+    thread_local size_t size = 0;
+    if (size < n) {
+      kept.reset(new uint32_t[n]);
+      size = n;
+    }
+    p_ = kept.get();
+  }
+  uint32_t* get() const { return p_; }
+
+ private:
+  std::unique_ptr<uint32_t[]> own_;
+  uint32_t* p_;
+};
+
+// The keys of a float row: radix_key without the -0 folding (which only
+// orders equal values), every NaN last.
+inline uint32_t float_value_key(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  return v != v ? 0xFFFFFFFFu : ((bits & 0x80000000u) ? ~bits : (bits | 0x80000000u));
+}
+
+// Sorts a row of values in place by LSD radix on their keys alone (no
+// permutation to carry). Every NaN is written back as the row's canonical
+// quiet NaN (NaNs sort last).
 template <typename T>
 void radix_sort_values(T* row, size_t n) {
-  std::vector<uint32_t> a(n), b(n);
-  for (size_t i = 0; i < n; ++i) {
-    if constexpr (std::is_same_v<T, float>) {
-      uint32_t bits;
-      std::memcpy(&bits, &row[i], 4);
-      a[i] = row[i] != row[i] ? 0xFFFFFFFFu : ((bits & 0x80000000u) ? ~bits : (bits | 0x80000000u));
-    } else {
-      a[i] = radix_key(row[i]);
+  KeyBuffer buf(2 * n);
+  uint32_t *a = buf.get(), *b = a + n;
+  size_t pieces = radix_pieces(n);
+  over_pieces(pieces, n, [&](size_t, size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      if constexpr (std::is_same_v<T, float>) {
+        a[i] = float_value_key(row[i]);
+      } else {
+        a[i] = radix_key(row[i]);
+      }
     }
-  }
-  uint32_t* src = a.data();
-  uint32_t* dst = b.data();
-  for (int shift : {0, 11, 22}) {
-    uint32_t mask = shift == 22 ? 0x3FFu : 0x7FFu;
-    size_t count[2048];
-    digit_offsets(src, n, shift, mask, count);
-    for (size_t i = 0; i < n; ++i) {
-      dst[count[(src[i] >> shift) & mask]++] = src[i];
+  });
+  radix_keys(a, b, nullptr, nullptr, n);
+  over_pieces(pieces, n, [&](size_t, size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      if constexpr (std::is_same_v<T, float>) {
+        row[i] = a[i] == 0xFFFFFFFFu ? std::numeric_limits<float>::quiet_NaN() : from_radix_key<T>(a[i]);
+      } else {
+        row[i] = from_radix_key<T>(a[i]);
+      }
     }
-    std::swap(src, dst);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if constexpr (std::is_same_v<T, float>) {
-      row[i] = src[i] == 0xFFFFFFFFu ? std::numeric_limits<float>::quiet_NaN() : from_radix_key<T>(src[i]);
-    } else {
-      row[i] = from_radix_key<T>(src[i]);
-    }
-  }
+  });
 }
 
 // Stable LSD radix sort of a row by radix_key: writes the sorting
-// permutation to `order` (three passes of 11, 11 and 10 bits).
+// permutation to `order`.
 template <typename T>
 void radix_argsort(const T* row, size_t n, uint32_t* order) {
-  std::vector<uint32_t> keys(n), keys2(n), idx2(n);
-  for (size_t i = 0; i < n; ++i) {
-    keys[i] = radix_key(row[i]);
-    order[i] = uint32_t(i);
-  }
-  uint32_t* ka = keys.data();
-  uint32_t* kb = keys2.data();
-  uint32_t* ia = order;
-  uint32_t* ib = idx2.data();
-  for (int shift : {0, 11, 22}) {
-    uint32_t mask = shift == 22 ? 0x3FFu : 0x7FFu;
-    size_t count[2048];
-    digit_offsets(ka, n, shift, mask, count);
-    for (size_t i = 0; i < n; ++i) {
-      size_t d = count[(ka[i] >> shift) & mask]++;
-      kb[d] = ka[i];
-      ib[d] = ia[i];
+  KeyBuffer buf(3 * n);
+  uint32_t *a = buf.get(), *b = a + n, *ib = b + n;
+  over_pieces(radix_pieces(n), n, [&](size_t, size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      a[i] = radix_key(row[i]);
     }
-    std::swap(ka, kb);
-    std::swap(ia, ib);
-  }
-  // Three passes: the result is in the second buffer.
-  std::memcpy(order, ia, n * sizeof(uint32_t));
+  });
+  radix_keys(a, b, order, ib, n);
 }
 
 template <typename T>
