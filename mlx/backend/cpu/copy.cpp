@@ -15,7 +15,7 @@ namespace {
 
 template <typename In, typename Out>
 void convert_loop(const In* in, Out* out, size_t n) {
-  simd([&] {
+  simd(MLX_SIMD_LAMBDA {
     for (size_t i = 0; i < n; ++i) {
       out[i] = scalar_cast<Out>(in[i]);
     }

@@ -19,7 +19,7 @@ using C = compute_t<T>;
 
 template <typename T, typename U, typename Op>
 void vv(const T* a, const T* b, U* o, size_t n, Op op) {
-  simd([&] {
+  simd(MLX_SIMD_LAMBDA {
     for (size_t i = 0; i < n; ++i) {
       o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), static_cast<C<T>>(b[i])));
     }
@@ -28,7 +28,7 @@ void vv(const T* a, const T* b, U* o, size_t n, Op op) {
 
 template <typename T, typename U, typename Op>
 void sv(const T* a, const T* b, U* o, size_t n, Op op) {
-  simd([&] {
+  simd(MLX_SIMD_LAMBDA {
     const C<T> s = static_cast<C<T>>(*a);
     for (size_t i = 0; i < n; ++i) {
       o[i] = scalar_cast<U>(op(s, static_cast<C<T>>(b[i])));
@@ -38,7 +38,7 @@ void sv(const T* a, const T* b, U* o, size_t n, Op op) {
 
 template <typename T, typename U, typename Op>
 void vs(const T* a, const T* b, U* o, size_t n, Op op) {
-  simd([&] {
+  simd(MLX_SIMD_LAMBDA {
     const C<T> s = static_cast<C<T>>(*b);
     for (size_t i = 0; i < n; ++i) {
       o[i] = scalar_cast<U>(op(static_cast<C<T>>(a[i]), s));

@@ -30,7 +30,7 @@ inline constexpr bool kFixup = HasFixup<Op>::value && std::is_same_v<compute_t<T
 
 template <typename T, typename U, typename Op>
 void unary_contiguous(const T* in, U* out, size_t n, Op op) {
-  simd([&] {
+  simd(MLX_SIMD_LAMBDA {
     if constexpr (kFixup<T, Op>) {
       // Blocks that L1 holds: look for flagged inputs first and keep them
       // aside (out may be a donated in), run the vectorized loop, then write

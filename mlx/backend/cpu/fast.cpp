@@ -86,7 +86,7 @@ template <typename T, typename F>
 
 template <typename T>
 void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, float eps, bool stream) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     using A = Acc<T>;
     for (size_t r = r0; r < r1; ++r) {
       const T* xr = x + r * d;
@@ -108,7 +108,7 @@ void rms_rows(const T* x, const T* w, T* y, size_t r0, size_t r1, size_t d, floa
 template <typename T>
 void layer_rows(const T* x, const T* w, const T* b, T* y, size_t r0, size_t r1, size_t d, float eps,
                 bool stream) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     using A = Acc<T>;
     for (size_t r = r0; r < r1; ++r) {
       const T* xr = x + r * d;
@@ -138,7 +138,7 @@ void layer_rows(const T* x, const T* w, const T* b, T* y, size_t r0, size_t r1, 
 template <typename T>
 void norm_grad_rows(const T* x, const T* w, const T* g, T* dx, Acc<T>* dw, Acc<T>* db, size_t r0, size_t r1,
                     size_t d, float eps, bool layer) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     using A = Acc<T>;
     constexpr int L = 16;
     for (size_t r = r0; r < r1; ++r) {
@@ -193,7 +193,7 @@ void norm_grad_rows(const T* x, const T* w, const T* g, T* dx, Acc<T>* dw, Acc<T
 template <typename T, typename A>
 void rope_rows(const T* __restrict__ x, T* __restrict__ y, const A* __restrict__ c, const A* __restrict__ sn,
                size_t rows, size_t d, int half, int dims, bool traditional) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     for (size_t k = 0; k < rows; ++k, x += d, y += d, c += half, sn += half) {
       if (traditional) {
         for (int i = 0; i < half; ++i) {
@@ -225,7 +225,7 @@ template <typename T>
 void rope_rows_direct(const T* __restrict__ x, T* __restrict__ y, const float* __restrict__ inv,
                       const float* __restrict__ positions, size_t rows, size_t d, int half, int dims,
                       bool traditional, float sign) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     for (size_t k = 0; k < rows; ++k, x += d, y += d) {
       const float pos = positions[k];
       if (traditional) {

@@ -103,7 +103,7 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
     for (int k0 = 0; k0 < key_end; k0 += kKeyBlock) {
       int kb = std::min(kKeyBlock, key_end - k0);
       gemm<A>(true, rows, kb, D, A(scale), Q, D, K + size_t(k0) * D, D, A(0), scores.data(), kb);
-      cpu::simd([&] {
+      cpu::simd(MLX_SIMD_LAMBDA {
         for (int r = 0; r < rows; ++r) {
           A* s = scores.data() + size_t(r) * kb;
           int i = q0 + r;

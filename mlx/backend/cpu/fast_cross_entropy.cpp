@@ -18,7 +18,7 @@ namespace {
 // lanes so that the loops vectorize.
 template <typename A>
 void max_and_sum(const A* x, int n, A& max_out, A& sum_out) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     constexpr int L = 16;
     A m = -std::numeric_limits<A>::infinity();
     bool nan = false;
@@ -50,7 +50,7 @@ void max_and_sum(const A* x, int n, A& max_out, A& sum_out) {
 // g[j] = c * exp(x[j] - m) / sum.
 template <typename A>
 void scaled_softmax(const A* x, int n, A m, A c_over_sum, A* g) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     for (int j = 0; j < n; ++j) {
       g[j] = cpu::fast::exp_le0<A>(x[j] - m) * c_over_sum;
     }

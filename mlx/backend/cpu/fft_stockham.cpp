@@ -20,202 +20,16 @@
 #include <vector>
 
 #include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/fft_butterflies.h"
 #include "mlx/backend/cpu/simd.h"
 
 // The vector types below only ever live inside always-inlined helpers of
-// the clones (no AVX value crosses a call boundary).
+// the kernels (no AVX value crosses a call boundary).
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace mlx::core::cpu::fft {
 
 namespace {
-
-using cd = std::complex<double>;
-
-// exp(sign 2 pi i t / n), the angle reduced exactly.
-cd unit(size_t t, size_t n, double sign) {
-  double a = sign * 2.0 * M_PI * double(t % n) / double(n);
-  return cd(std::cos(a), std::sin(a));
-}
-
-// The radices of n (4s first, one 2, then 3, 5, 7), or none if another
-// prime divides it.
-bool radices(size_t n, std::vector<int>& out) {
-  out.clear();
-  if (n == 0) {
-    return false;
-  }
-  while (n % 4 == 0) {
-    out.push_back(4);
-    n /= 4;
-  }
-  if (n % 2 == 0) {
-    out.push_back(2);
-    n /= 2;
-  }
-  for (int p : {3, 5, 7}) {
-    while (n % p == 0) {
-      out.push_back(p);
-      n /= p;
-    }
-  }
-  return n == 1;
-}
-
-// ---- butterflies: b_k = sum_r a_r w_p^(r k), w_p = exp(sign 2 pi i / p) --
-// T is float or a vector of floats (GCC vector extensions, which every
-// clone lowers to its own instructions); `c` and `sn` hold cos(2 pi t / p)
-// and sign sin(2 pi t / p) for t < p.
-
-typedef float v8f __attribute__((vector_size(32)));
-
-template <typename T>
-[[gnu::always_inline]] inline T load(const float* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-template <typename T>
-[[gnu::always_inline]] inline void store(float* p, T v) {
-  std::memcpy(p, &v, sizeof(T));
-}
-
-template <int P>
-struct Butterfly;
-
-template <>
-struct Butterfly<2> {
-  template <typename T>
-  [[gnu::always_inline]] static void run(const T* ar, const T* ai, T* br, T* bi, const float*, const float*) {
-    br[0] = ar[0] + ar[1];
-    bi[0] = ai[0] + ai[1];
-    br[1] = ar[0] - ar[1];
-    bi[1] = ai[0] - ai[1];
-  }
-};
-
-template <>
-struct Butterfly<4> {
-  template <typename T>
-  [[gnu::always_inline]] static void run(const T* ar, const T* ai, T* br, T* bi, const float*,
-                                         const float* sn) {
-    T t0r = ar[0] + ar[2], t0i = ai[0] + ai[2];
-    T t1r = ar[0] - ar[2], t1i = ai[0] - ai[2];
-    T t2r = ar[1] + ar[3], t2i = ai[1] + ai[3];
-    T t3r = ar[1] - ar[3], t3i = ai[1] - ai[3];
-    br[0] = t0r + t2r;
-    bi[0] = t0i + t2i;
-    br[2] = t0r - t2r;
-    bi[2] = t0i - t2i;
-    // w_4 t3 = sign i t3, sn[1] = sign.
-    T s = T{} + sn[1];
-    br[1] = t1r - s * t3i;
-    bi[1] = t1i + s * t3r;
-    br[3] = t1r + s * t3i;
-    bi[3] = t1i - s * t3r;
-  }
-};
-
-// Odd p: b_k = a_0 + sum_{r <= h} cos(2 pi r k / p) (a_r + a_{p-r})
-//            + sign i sin(2 pi r k / p) (a_r - a_{p-r}), and b_{p-k} the
-// same with the sine terms negated.
-template <int P>
-struct Butterfly {
-  static constexpr int H = (P - 1) / 2;
-  template <typename T>
-  [[gnu::always_inline]] static void run(const T* ar, const T* ai, T* br, T* bi, const float* c,
-                                         const float* sn) {
-    T tr[H + 1], ti[H + 1], dr[H + 1], di[H + 1];
-    br[0] = ar[0];
-    bi[0] = ai[0];
-#pragma GCC unroll 8
-    for (int r = 1; r <= H; ++r) {
-      tr[r] = ar[r] + ar[P - r];
-      ti[r] = ai[r] + ai[P - r];
-      dr[r] = ar[r] - ar[P - r];
-      di[r] = ai[r] - ai[P - r];
-      br[0] += tr[r];
-      bi[0] += ti[r];
-    }
-#pragma GCC unroll 8
-    for (int k = 1; k <= H; ++k) {
-      T cr = ar[0], ci = ai[0], sr = T{}, si = T{};
-#pragma GCC unroll 8
-      for (int r = 1; r <= H; ++r) {
-        int t = (r * k) % P;
-        cr += c[t] * tr[r];
-        ci += c[t] * ti[r];
-        sr += sn[t] * dr[r];
-        si += sn[t] * di[r];
-      }
-      // sign i sin (a_r - a_{p-r}): real part -si, imaginary +sr.
-      br[k] = cr - si;
-      bi[k] = ci + sr;
-      br[P - k] = cr + si;
-      bi[P - k] = ci - sr;
-    }
-  }
-};
-
-// Lanes q .. q + |T| - 1 of one run of a stage.
-template <int P, typename T>
-[[gnu::always_inline]] inline void lanes(const float* xr0, const float* xi0, float* yr0, float* yi0, size_t q,
-                                         size_t ms, size_t s, const float* twr, const float* twi,
-                                         const float* c, const float* sn) {
-  T ar[P], ai[P], br[P], bi[P];
-#pragma GCC unroll 8
-  for (int r = 0; r < P; ++r) {
-    ar[r] = load<T>(xr0 + r * ms + q);
-    ai[r] = load<T>(xi0 + r * ms + q);
-  }
-  Butterfly<P>::run(ar, ai, br, bi, c, sn);
-  store<T>(yr0 + q, br[0]);
-  store<T>(yi0 + q, bi[0]);
-#pragma GCC unroll 8
-  for (int k = 1; k < P; ++k) {
-    store<T>(yr0 + k * s + q, br[k] * twr[k] - bi[k] * twi[k]);
-    store<T>(yi0 + k * s + q, br[k] * twi[k] + bi[k] * twr[k]);
-  }
-}
-
-// One stage over planes x -> y (see the top of the file); w holds the
-// twiddles w_L^(j k) for k = 1 .. p - 1 at [j (p - 1) + k - 1].
-template <int P>
-void stage(const float* __restrict xr, const float* __restrict xi, float* __restrict yr, float* __restrict yi,
-           size_t m, size_t s, const float* wr, const float* wi, float sign) {
-  simd([&] {
-    float c[P], sn[P];
-    for (int t = 0; t < P; ++t) {
-      c[t] = float(std::cos(2.0 * M_PI * t / P));
-      sn[t] = sign * float(std::sin(2.0 * M_PI * t / P));
-    }
-    sn[0] = 0;
-    if (P == 4) {
-      c[1] = 0;
-      sn[1] = sign;
-    }
-    const size_t ms = m * s;
-    for (size_t j = 0; j < m; ++j) {
-      float twr[P], twi[P];
-      for (int k = 1; k < P; ++k) {
-        twr[k] = wr[j * (P - 1) + k - 1];
-        twi[k] = wi[j * (P - 1) + k - 1];
-      }
-      const float* xr0 = xr + j * s;
-      const float* xi0 = xi + j * s;
-      float* yr0 = yr + P * j * s;
-      float* yi0 = yi + P * j * s;
-      size_t q = 0;
-      for (; q + 8 <= s; q += 8) {
-        lanes<P, v8f>(xr0, xi0, yr0, yi0, q, ms, s, twr, twi, c, sn);
-      }
-      for (; q < s; ++q) {
-        lanes<P, float>(xr0, xi0, yr0, yi0, q, ms, s, twr, twi, c, sn);
-      }
-    }
-  });
-}
 
 // The mixed-radix transform of one length, in one direction.
 class Stockham {
@@ -461,67 +275,85 @@ void blocks(size_t count, const Stockham& plan, Get get, Put put) {
 
 // out[k2 n1 + b] = z[k2 bb + b] w_n^(c0 k2) w_n^(b k2) for k2 < n2, b < bb
 // (the scalars s and the B-wide rows t of FourStep).
+[[gnu::always_inline]] inline void twiddle_rows_body(const float* __restrict zr, const float* __restrict zi,
+                                                     float* __restrict outr, float* __restrict outi,
+                                                     size_t n1, size_t n2, size_t bb, const float* sr,
+                                                     const float* si, const float* tr, const float* ti,
+                                                     size_t B) {
+  for (size_t k2 = 0; k2 < n2; ++k2) {
+    float cr = sr[k2], ci = si[k2];
+    const float* r = tr + k2 * B;
+    const float* i = ti + k2 * B;
+    float* o_r = outr + k2 * n1;
+    float* o_i = outi + k2 * n1;
+    const float* vr = zr + k2 * bb;
+    const float* vi = zi + k2 * bb;
+    for (size_t b = 0; b < bb; ++b) {
+      float wr = cr * r[b] - ci * i[b], wi = cr * i[b] + ci * r[b];
+      o_r[b] = vr[b] * wr - vi[b] * wi;
+      o_i[b] = vr[b] * wi + vi[b] * wr;
+    }
+  }
+}
+
 void twiddle_rows(const float* __restrict zr, const float* __restrict zi, float* __restrict outr,
                   float* __restrict outi, size_t n1, size_t n2, size_t bb, const float* sr, const float* si,
                   const float* tr, const float* ti, size_t B) {
-  simd([&] {
-    for (size_t k2 = 0; k2 < n2; ++k2) {
-      float cr = sr[k2], ci = si[k2];
-      const float* r = tr + k2 * B;
-      const float* i = ti + k2 * B;
-      float* o_r = outr + k2 * n1;
-      float* o_i = outi + k2 * n1;
-      const float* vr = zr + k2 * bb;
-      const float* vi = zi + k2 * bb;
-      for (size_t b = 0; b < bb; ++b) {
-        float wr = cr * r[b] - ci * i[b], wi = cr * i[b] + ci * r[b];
-        o_r[b] = vr[b] * wr - vi[b] * wi;
-        o_i[b] = vr[b] * wi + vi[b] * wr;
-      }
-    }
-  });
+  simd(MLX_SIMD_LAMBDA { twiddle_rows_body(zr, zi, outr, outi, n1, n2, bb, sr, si, tr, ti, B); });
 }
 
 // Rows j < rows of bb interleaved complex values at src + 2 j stride, into
 // planes (value b of row j at [j bb + b]).
+[[gnu::always_inline]] inline void deinterleave_rows_body(const float* __restrict src, size_t stride,
+                                                          size_t rows, size_t bb, float* __restrict xr,
+                                                          float* __restrict xi) {
+  for (size_t j = 0; j < rows; ++j) {
+    const float* p = src + 2 * j * stride;
+    for (size_t b = 0; b < bb; ++b) {
+      xr[j * bb + b] = p[2 * b];
+      xi[j * bb + b] = p[2 * b + 1];
+    }
+  }
+}
+
 void deinterleave_rows(const float* __restrict src, size_t stride, size_t rows, size_t bb,
                        float* __restrict xr, float* __restrict xi) {
-  simd([&] {
-    for (size_t j = 0; j < rows; ++j) {
-      const float* p = src + 2 * j * stride;
-      for (size_t b = 0; b < bb; ++b) {
-        xr[j * bb + b] = p[2 * b];
-        xi[j * bb + b] = p[2 * b + 1];
-      }
-    }
-  });
+  simd(MLX_SIMD_LAMBDA { deinterleave_rows_body(src, stride, rows, bb, xr, xi); });
 }
 
 // The inverse: planes into rows of interleaved values at dst + 2 j stride.
+[[gnu::always_inline]] inline void interleave_rows_body(const float* __restrict zr,
+                                                        const float* __restrict zi, size_t rows, size_t bb,
+                                                        float* __restrict dst, size_t stride) {
+  for (size_t j = 0; j < rows; ++j) {
+    float* p = dst + 2 * j * stride;
+    for (size_t b = 0; b < bb; ++b) {
+      p[2 * b] = zr[j * bb + b];
+      p[2 * b + 1] = zi[j * bb + b];
+    }
+  }
+}
+
 void interleave_rows(const float* __restrict zr, const float* __restrict zi, size_t rows, size_t bb,
                      float* __restrict dst, size_t stride) {
-  simd([&] {
-    for (size_t j = 0; j < rows; ++j) {
-      float* p = dst + 2 * j * stride;
-      for (size_t b = 0; b < bb; ++b) {
-        p[2 * b] = zr[j * bb + b];
-        p[2 * b + 1] = zi[j * bb + b];
-      }
-    }
-  });
+  simd(MLX_SIMD_LAMBDA { interleave_rows_body(zr, zi, rows, bb, dst, stride); });
 }
 
 // bb rows of n values (at mr / mi + b n) as bb columns of planes.
+[[gnu::always_inline]] inline void rows_to_columns_body(const float* __restrict mr,
+                                                        const float* __restrict mi, size_t n, size_t bb,
+                                                        float* __restrict xr, float* __restrict xi) {
+  for (size_t b = 0; b < bb; ++b) {
+    for (size_t j = 0; j < n; ++j) {
+      xr[j * bb + b] = mr[b * n + j];
+      xi[j * bb + b] = mi[b * n + j];
+    }
+  }
+}
+
 void rows_to_columns(const float* __restrict mr, const float* __restrict mi, size_t n, size_t bb,
                      float* __restrict xr, float* __restrict xi) {
-  simd([&] {
-    for (size_t b = 0; b < bb; ++b) {
-      for (size_t j = 0; j < n; ++j) {
-        xr[j * bb + b] = mr[b * n + j];
-        xi[j * bb + b] = mi[b * n + j];
-      }
-    }
-  });
+  simd(MLX_SIMD_LAMBDA { rows_to_columns_body(mr, mi, n, bb, xr, xi); });
 }
 
 // One long line: get(i, re, im) reads value i, put(k, re, im) writes
@@ -669,132 +501,159 @@ template <typename F>
 }
 
 // xr[i bb + b] = line b [i step], xi[...] = line b [i step + off], i < n.
+[[gnu::always_inline]] inline void load_pairs_body(const float* __restrict base, const size_t* st, size_t bb,
+                                                   size_t step, size_t off, size_t n, float* __restrict xr,
+                                                   float* __restrict xi) {
+  if (step == 2 && off == 1) {
+    size_t b8 = bb & ~size_t(7), n4 = n & ~size_t(3);
+    load_tiles(base, st, b8, n4, xr, xi, bb);
+    for (size_t b = 0; b < bb; ++b) {
+      for (size_t i = b < b8 ? n4 : 0; i < n; ++i) {
+        xr[i * bb + b] = base[st[b] + 2 * i];
+        xi[i * bb + b] = base[st[b] + 2 * i + 1];
+      }
+    }
+    return;
+  }
+  block_order(step <= 2, bb, n, [&](size_t b, size_t i) {
+    const float* p = base + st[b] + i * step;
+    xr[i * bb + b] = p[0];
+    xi[i * bb + b] = p[off];
+  });
+}
+
 void load_pairs(const float* __restrict base, const size_t* st, size_t bb, size_t step, size_t off, size_t n,
                 float* __restrict xr, float* __restrict xi) {
-  simd([&] {
-    if (step == 2 && off == 1) {
-      size_t b8 = bb & ~size_t(7), n4 = n & ~size_t(3);
-      load_tiles(base, st, b8, n4, xr, xi, bb);
-      for (size_t b = 0; b < bb; ++b) {
-        for (size_t i = b < b8 ? n4 : 0; i < n; ++i) {
-          xr[i * bb + b] = base[st[b] + 2 * i];
-          xi[i * bb + b] = base[st[b] + 2 * i + 1];
-        }
-      }
-      return;
-    }
-    block_order(step <= 2, bb, n, [&](size_t b, size_t i) {
-      const float* p = base + st[b] + i * step;
-      xr[i * bb + b] = p[0];
-      xi[i * bb + b] = p[off];
-    });
-  });
+  simd(MLX_SIMD_LAMBDA { load_pairs_body(base, st, bb, step, off, n, xr, xi); });
 }
 
 // line b [k step] = scale zr[k bb + b], line b [k step + off] = scale
 // zi[k bb + b], k < n.
+[[gnu::always_inline]] inline void store_pairs_body(const float* __restrict zr, const float* __restrict zi,
+                                                    size_t n, float* __restrict base, const size_t* st,
+                                                    size_t bb, size_t step, size_t off, float scale) {
+  if (step == 2 && off == 1) {
+    size_t b8 = bb & ~size_t(7), n4 = n & ~size_t(3);
+    store_tiles(zr, zi, bb, b8, n4, base, st, scale);
+    for (size_t b = 0; b < bb; ++b) {
+      for (size_t k = b < b8 ? n4 : 0; k < n; ++k) {
+        base[st[b] + 2 * k] = scale * zr[k * bb + b];
+        base[st[b] + 2 * k + 1] = scale * zi[k * bb + b];
+      }
+    }
+    return;
+  }
+  block_order(step <= 2, bb, n, [&](size_t b, size_t k) {
+    float* p = base + st[b] + k * step;
+    p[0] = scale * zr[k * bb + b];
+    p[off] = scale * zi[k * bb + b];
+  });
+}
+
 void store_pairs(const float* __restrict zr, const float* __restrict zi, size_t n, float* __restrict base,
                  const size_t* st, size_t bb, size_t step, size_t off, float scale) {
-  simd([&] {
-    if (step == 2 && off == 1) {
-      size_t b8 = bb & ~size_t(7), n4 = n & ~size_t(3);
-      store_tiles(zr, zi, bb, b8, n4, base, st, scale);
-      for (size_t b = 0; b < bb; ++b) {
-        for (size_t k = b < b8 ? n4 : 0; k < n; ++k) {
-          base[st[b] + 2 * k] = scale * zr[k * bb + b];
-          base[st[b] + 2 * k + 1] = scale * zi[k * bb + b];
-        }
-      }
-      return;
-    }
-    block_order(step <= 2, bb, n, [&](size_t b, size_t k) {
-      float* p = base + st[b] + k * step;
-      p[0] = scale * zr[k * bb + b];
-      p[off] = scale * zi[k * bb + b];
-    });
-  });
+  simd(MLX_SIMD_LAMBDA { store_pairs_body(zr, zi, n, base, st, bb, step, off, scale); });
 }
 
 // Real forward: X_k (k <= half) from Z_k and Z_{half-k} (indices mod
 // half) of the packed transforms, to line b [k step] (complex).
-void finish_forward(const float* __restrict zr, const float* __restrict zi, size_t half, const float* wr,
-                    const float* wi, float* __restrict base, const size_t* st, size_t bb, size_t step) {
-  simd([&] {
-    block_order(step <= 2, bb, half + 1, [&](size_t b, size_t k) {
-      size_t a = (k == half ? 0 : k * bb) + b, c = (k == 0 ? 0 : (half - k) * bb) + b;
-      // zk = a, zr = conj(c): e = (zk + zr) / 2, d = (zk - zr) / 2, odd = d / i.
-      float er = 0.5f * (zr[a] + zr[c]), ei = 0.5f * (zi[a] - zi[c]);
-      float odr = 0.5f * (zi[a] + zi[c]), odi = -0.5f * (zr[a] - zr[c]);
-      float* p = base + st[b] + k * step;
-      p[0] = er + wr[k] * odr - wi[k] * odi;
-      p[1] = ei + wr[k] * odi + wi[k] * odr;
-    });
+[[gnu::always_inline]] inline void finish_forward_body(const float* __restrict zr, const float* __restrict zi,
+                                                       size_t half, const float* wr, const float* wi,
+                                                       float* __restrict base, const size_t* st, size_t bb,
+                                                       size_t step) {
+  block_order(step <= 2, bb, half + 1, [&](size_t b, size_t k) {
+    size_t a = (k == half ? 0 : k * bb) + b, c = (k == 0 ? 0 : (half - k) * bb) + b;
+    // zk = a, zr = conj(c): e = (zk + zr) / 2, d = (zk - zr) / 2, odd = d / i.
+    float er = 0.5f * (zr[a] + zr[c]), ei = 0.5f * (zi[a] - zi[c]);
+    float odr = 0.5f * (zi[a] + zi[c]), odi = -0.5f * (zr[a] - zr[c]);
+    float* p = base + st[b] + k * step;
+    p[0] = er + wr[k] * odr - wi[k] * odi;
+    p[1] = ei + wr[k] * odi + wi[k] * odr;
   });
 }
 
+void finish_forward(const float* __restrict zr, const float* __restrict zi, size_t half, const float* wr,
+                    const float* wi, float* __restrict base, const size_t* st, size_t bb, size_t step) {
+  simd(MLX_SIMD_LAMBDA { finish_forward_body(zr, zi, half, wr, wi, base, st, bb, step); });
+}
+
 // finish_forward's X_k for k < half into planes f (column stride bb).
+[[gnu::always_inline]] inline void finish_planes_body(const float* __restrict zr, const float* __restrict zi,
+                                                      size_t half, const float* wr, const float* wi,
+                                                      float* __restrict fr, float* __restrict fi, size_t bb) {
+  for (size_t k = 0; k < half; ++k) {
+    const float* ar = zr + k * bb;
+    const float* ai = zi + k * bb;
+    const float* cr = zr + (k == 0 ? 0 : (half - k) * bb);
+    const float* ci = zi + (k == 0 ? 0 : (half - k) * bb);
+    float w_r = wr[k], w_i = wi[k];
+    for (size_t b = 0; b < bb; ++b) {
+      float er = 0.5f * (ar[b] + cr[b]), ei = 0.5f * (ai[b] - ci[b]);
+      float odr = 0.5f * (ai[b] + ci[b]), odi = -0.5f * (ar[b] - cr[b]);
+      fr[k * bb + b] = er + w_r * odr - w_i * odi;
+      fi[k * bb + b] = ei + w_r * odi + w_i * odr;
+    }
+  }
+}
+
 void finish_planes(const float* __restrict zr, const float* __restrict zi, size_t half, const float* wr,
                    const float* wi, float* __restrict fr, float* __restrict fi, size_t bb) {
-  simd([&] {
-    for (size_t k = 0; k < half; ++k) {
-      const float* ar = zr + k * bb;
-      const float* ai = zi + k * bb;
-      const float* cr = zr + (k == 0 ? 0 : (half - k) * bb);
-      const float* ci = zi + (k == 0 ? 0 : (half - k) * bb);
-      float w_r = wr[k], w_i = wi[k];
-      for (size_t b = 0; b < bb; ++b) {
-        float er = 0.5f * (ar[b] + cr[b]), ei = 0.5f * (ai[b] - ci[b]);
-        float odr = 0.5f * (ai[b] + ci[b]), odi = -0.5f * (ar[b] - cr[b]);
-        fr[k * bb + b] = er + w_r * odr - w_i * odi;
-        fi[k * bb + b] = ei + w_r * odi + w_i * odr;
-      }
-    }
-  });
+  simd(MLX_SIMD_LAMBDA { finish_planes_body(zr, zi, half, wr, wi, fr, fi, bb); });
 }
 
 // Real inverse from planes: X_k (k < half) in a, X_half in h (bb values
 // each), Z_k into x.
+[[gnu::always_inline]] inline void start_planes_body(const float* __restrict ar_, const float* __restrict ai_,
+                                                     const float* hr, const float* hi, size_t half,
+                                                     const float* wr, const float* wi, float* __restrict xr,
+                                                     float* __restrict xi, size_t bb) {
+  for (size_t k = 0; k < half; ++k) {
+    const float* ar = ar_ + k * bb;
+    const float* ai = ai_ + k * bb;
+    const float* cr = k == 0 ? hr : ar_ + (half - k) * bb;
+    const float* ci = k == 0 ? hi : ai_ + (half - k) * bb;
+    float w_r = wr[k], w_i = wi[k], keep = k == 0 ? 0.0f : 1.0f;
+    for (size_t b = 0; b < bb; ++b) {
+      float xar = ar[b], xai = keep * ai[b];
+      float xcr = cr[b], xci = -keep * ci[b]; // conj(X_{half-k})
+      float er = 0.5f * (xar + xcr), ei = 0.5f * (xai + xci);
+      float dr = 0.5f * (xar - xcr), di = 0.5f * (xai - xci);
+      float odr = w_r * dr - w_i * di, odi = w_r * di + w_i * dr;
+      xr[k * bb + b] = er - odi;
+      xi[k * bb + b] = ei + odr;
+    }
+  }
+}
+
 void start_planes(const float* __restrict ar_, const float* __restrict ai_, const float* hr, const float* hi,
                   size_t half, const float* wr, const float* wi, float* __restrict xr, float* __restrict xi,
                   size_t bb) {
-  simd([&] {
-    for (size_t k = 0; k < half; ++k) {
-      const float* ar = ar_ + k * bb;
-      const float* ai = ai_ + k * bb;
-      const float* cr = k == 0 ? hr : ar_ + (half - k) * bb;
-      const float* ci = k == 0 ? hi : ai_ + (half - k) * bb;
-      float w_r = wr[k], w_i = wi[k], keep = k == 0 ? 0.0f : 1.0f;
-      for (size_t b = 0; b < bb; ++b) {
-        float xar = ar[b], xai = keep * ai[b];
-        float xcr = cr[b], xci = -keep * ci[b]; // conj(X_{half-k})
-        float er = 0.5f * (xar + xcr), ei = 0.5f * (xai + xci);
-        float dr = 0.5f * (xar - xcr), di = 0.5f * (xai - xci);
-        float odr = w_r * dr - w_i * di, odi = w_r * di + w_i * dr;
-        xr[k * bb + b] = er - odi;
-        xi[k * bb + b] = ei + odr;
-      }
-    }
-  });
+  simd(MLX_SIMD_LAMBDA { start_planes_body(ar_, ai_, hr, hi, half, wr, wi, xr, xi, bb); });
 }
 
 // Real inverse: Z_k (k < half) from X_k and X_{half-k} at line b [k step]
 // (complex; the imaginary parts of X_0 and X_half ignored).
+[[gnu::always_inline]] inline void start_inverse_body(const float* __restrict base, const size_t* st,
+                                                      size_t bb, size_t step, size_t half, const float* wr,
+                                                      const float* wi, float* __restrict xr,
+                                                      float* __restrict xi) {
+  block_order(step <= 2, bb, half, [&](size_t b, size_t k) {
+    float keep = k == 0 ? 0.0f : 1.0f;
+    const float* a = base + st[b] + k * step;
+    const float* c = base + st[b] + (half - k) * step;
+    float ar = a[0], ai = keep * a[1];
+    float cr = c[0], ci = -keep * c[1]; // conj(X_{half-k})
+    float er = 0.5f * (ar + cr), ei = 0.5f * (ai + ci);
+    float dr = 0.5f * (ar - cr), di = 0.5f * (ai - ci);
+    float odr = wr[k] * dr - wi[k] * di, odi = wr[k] * di + wi[k] * dr;
+    xr[k * bb + b] = er - odi;
+    xi[k * bb + b] = ei + odr;
+  });
+}
+
 void start_inverse(const float* __restrict base, const size_t* st, size_t bb, size_t step, size_t half,
                    const float* wr, const float* wi, float* __restrict xr, float* __restrict xi) {
-  simd([&] {
-    block_order(step <= 2, bb, half, [&](size_t b, size_t k) {
-      float keep = k == 0 ? 0.0f : 1.0f;
-      const float* a = base + st[b] + k * step;
-      const float* c = base + st[b] + (half - k) * step;
-      float ar = a[0], ai = keep * a[1];
-      float cr = c[0], ci = -keep * c[1]; // conj(X_{half-k})
-      float er = 0.5f * (ar + cr), ei = 0.5f * (ai + ci);
-      float dr = 0.5f * (ar - cr), di = 0.5f * (ai - ci);
-      float odr = wr[k] * dr - wi[k] * di, odi = wr[k] * di + wi[k] * dr;
-      xr[k * bb + b] = er - odi;
-      xi[k * bb + b] = ei + odr;
-    });
-  });
+  simd(MLX_SIMD_LAMBDA { start_inverse_body(base, st, bb, step, half, wr, wi, xr, xi); });
 }
 
 // The lines of `lines` (in_len values per line in the input, out_len in

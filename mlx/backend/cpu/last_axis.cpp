@@ -20,7 +20,7 @@ namespace {
 // float32 rows: max, then exp and sum in one pass (the exps stored in the
 // output; row_softmax.h), then a scaling pass.
 void softmax_row_f32(const float* x, float* y, int n, const float* next) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     float sum = cpu::exp_row_sum(x, y, n, cpu::row_max(x, n), next, next ? y + n : nullptr);
     // A NaN anywhere reaches the sum, so the whole row is NaN, as in MLX.
     float inv = 1.f / sum;
@@ -36,7 +36,7 @@ void softmax_row_f32(const float* x, float* y, int n, const float* next) {
 // to the compiler and no per-row call.
 template <int N>
 void softmax_rows_n(const float* x, float* y, size_t rows) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     for (size_t r = 0; r < rows; ++r, x += N, y += N) {
       float m = cpu::reduce_lanes<float>(
           N, -std::numeric_limits<float>::infinity(), [](float a, float v) { return v > a ? v : a; },
@@ -133,7 +133,7 @@ void softmax_row_half(const T* x, T* y, int n, bool precise, float* scratch) {
     cpu::narrow_half(scratch, y, n);
     return;
   }
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     float m = -std::numeric_limits<float>::infinity();
     for (int j = 0; j < n; ++j) {
       m = scratch[j] > m ? scratch[j] : m;
@@ -197,7 +197,7 @@ A exp_sum_from(const A* x, size_t n, A m, const A* ahead = nullptr) {
     A total = 0;
     for (size_t j = 0; j < n; j += size_t(1) << 30) {
       int piece = static_cast<int>(std::min(n - j, size_t(1) << 30));
-      total += cpu::simd([&] {
+      total += cpu::simd(MLX_SIMD_LAMBDA {
         return cpu::exp_row_sum(x + j, static_cast<A*>(nullptr), piece, m, j == 0 ? ahead : nullptr);
       });
     }
@@ -217,7 +217,7 @@ A max_of(const A* x, size_t n) {
   A m = -std::numeric_limits<A>::infinity();
   for (size_t j = 0; j < n; j += size_t(1) << 30) {
     int piece = static_cast<int>(std::min(n - j, size_t(1) << 30));
-    m = std::max(m, cpu::simd([&] { return cpu::row_max(x + j, piece); }));
+    m = std::max(m, cpu::simd(MLX_SIMD_LAMBDA { return cpu::row_max(x + j, piece); }));
   }
   return m;
 }
@@ -231,7 +231,7 @@ A finish(A sum, A m) {
 // softmax_rows_n); rows whose maximum is not finite take the general path.
 template <int N>
 void lse_rows_n(const float* x, float* out, size_t rows) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     for (size_t r = 0; r < rows; ++r, x += N) {
       float m = cpu::reduce_lanes<float>(
           N, -std::numeric_limits<float>::infinity(), [](float a, float v) { return v > a ? v : a; },

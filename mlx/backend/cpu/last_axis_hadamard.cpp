@@ -74,7 +74,7 @@ void Hadamard::eval_cpu(const std::vector<array>& inputs, std::vector<array>& ou
     T* dst = out.data<T>();
     cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
       std::vector<float> scratch(std::is_same_v<T, float> ? 0 : n);
-      cpu::simd([&] {
+      cpu::simd(MLX_SIMD_LAMBDA {
         for (size_t r = begin; r < end; ++r) {
           hadamard_row<T>(src + r * n, dst + r * n, n, scale, scratch.data());
         }

@@ -87,7 +87,7 @@ void dgemv(bool trans, int64_t ld, const double* a, const double* pb, double* y,
 // dot(w[0:k], a[0:k]) in 16 float lanes (vectorizes, converts 16-bit w).
 template <typename W>
 float dot_lanes(const W* w, const float* a, int k) {
-  return cpu::simd([&] {
+  return cpu::simd(MLX_SIMD_LAMBDA {
     float lanes[16] = {};
     int i = 0;
     for (; i + 16 <= k; i += 16) {
@@ -109,7 +109,7 @@ float dot_lanes(const W* w, const float* a, int k) {
 // y[0:n] += s * w[0:n] (a row of B in the (k x n) layout).
 template <typename W>
 void axpy_row(const W* w, float s, float* y, int n) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     for (int j = 0; j < n; ++j) {
       y[j] += s * static_cast<float>(w[j]);
     }

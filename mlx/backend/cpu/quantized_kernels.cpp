@@ -91,7 +91,7 @@ inline void codes(const uint32_t* words, int bits, int n, float* out) {
 template <int B>
 void qmv_rows(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
               int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8) {
-  simd([&] {
+  simd(MLX_SIMD_LAMBDA {
     float buf[128];
     // 8 lanes per row of x, summed once per output (no horizontal sum per
     // group); group sizes are multiples of 8.

@@ -128,7 +128,7 @@ struct OrOp {
 // long rows, one on short ones; more lanes also bound the rounding error).
 template <typename A, typename T, typename Op>
 A reduce_row(const T* x, size_t n, Op op) {
-  return cpu::simd([&] {
+  return cpu::simd(MLX_SIMD_LAMBDA {
     return reduce_lanes<A>(n, Op::template init<A>(), op, [&](size_t i) { return static_cast<A>(x[i]); });
   });
 }
@@ -136,7 +136,7 @@ A reduce_row(const T* x, size_t n, Op op) {
 // acc[c] = op(acc[c], x[r * ld + c]) over r in [0, rows), c in [0, cols).
 template <typename A, typename T, typename Op>
 void reduce_cols(const T* x, size_t rows, size_t cols, size_t ld, A* acc, Op op) {
-  cpu::simd([&] {
+  cpu::simd(MLX_SIMD_LAMBDA {
     for (size_t r = 0; r < rows; ++r) {
       const T* row = x + r * ld;
       for (size_t c = 0; c < cols; ++c) {
@@ -310,7 +310,7 @@ void reduce_dispatch(const array& in_arr, array& out, const std::vector<int>& ax
 // patterns: float comparisons feeding a flag keep GCC from vectorizing.
 template <typename T, bool IsMax>
 uint32_t arg_extreme_contiguous(const T* p, size_t n) {
-  return cpu::simd([&] {
+  return cpu::simd(MLX_SIMD_LAMBDA {
     using U = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
     constexpr U kAbs = ~U(0) >> 1;
     constexpr U kInf = sizeof(T) == 8 ? U(0x7ff0000000000000ull) : U(0x7f800000u);

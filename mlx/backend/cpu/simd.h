@@ -1,9 +1,11 @@
 // Run-time choice of the instruction set for vectorizable loops. A kernel
-// writes its loop once, as portable C++ in a lambda, and runs it through
-// `simd(...)`: the lambda and everything it calls are inlined (flatten) into
-// one wrapper per instruction set, x86-64-v4 (AVX-512), x86-64-v3 (AVX2,
-// FMA, F16C) and baseline x86-64, so the compiler vectorizes the loop for
-// each. No -march flag is needed.
+// writes its loop once, as portable C++ in a lambda declared with
+// MLX_SIMD_LAMBDA, and runs it through `simd(...)`: the lambda (always
+// inlined) becomes the body of one wrapper per instruction set, x86-64-v4
+// (AVX-512), x86-64-v3 (AVX2, FMA, F16C) and baseline x86-64, so the
+// compiler vectorizes the loop for each, inlining its helpers as in any
+// function of that target. No -march flag is needed. (Not `flatten`: forcing
+// every nested call inline keeps GCC from vectorizing some loops.)
 //
 // The set is chosen once per process: the best the CPU has, or a lower one
 // where the environment variable MLX_CPU_ISA asks for it (`scalar`,
@@ -24,25 +26,29 @@ Isa isa();
 Isa cpu_best_isa();
 const char* isa_name(Isa isa);
 
+// A lambda capturing by reference, inlined into each wrapper.
+#define MLX_SIMD_LAMBDA [&]() __attribute__((always_inline))
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 
 namespace detail {
 template <typename F>
-__attribute__((target("arch=x86-64-v4"), flatten)) decltype(auto) run_avx512(F& f) {
+__attribute__((target("arch=x86-64-v4"))) decltype(auto) run_avx512(const F& f) {
   return f();
 }
 template <typename F>
-__attribute__((target("arch=x86-64-v3"), flatten)) decltype(auto) run_avx2(F& f) {
+__attribute__((target("arch=x86-64-v3"))) decltype(auto) run_avx2(const F& f) {
   return f();
 }
 template <typename F>
-__attribute__((flatten)) decltype(auto) run_scalar(F& f) {
+decltype(auto) run_scalar(const F& f) {
   return f();
 }
 } // namespace detail
 
-// f() compiled for isa(). Keep f's body to loops and inline helpers: a
-// call that cannot be inlined runs at the baseline instruction set.
+// f() compiled for isa(). f is a MLX_SIMD_LAMBDA; keep its body to loops and
+// inline helpers (always_inline for big ones): a call that is not inlined
+// runs at the baseline instruction set.
 template <typename F>
 decltype(auto) simd(F&& f) {
   switch (isa()) {
