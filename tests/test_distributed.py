@@ -17,7 +17,9 @@ import pytest
 import mlx.core as mx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON_DIR = os.path.join(os.path.dirname(HERE), "python")
+# Where the mlx this test imports lives (an installed package in CI, the
+# source tree's python/ in the dev loop): the ranks import the same.
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(mx.__file__)))
 WORKER = os.path.join(HERE, "distributed_worker.py")
 
 
