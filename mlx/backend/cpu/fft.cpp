@@ -211,24 +211,6 @@ class Plan {
   std::vector<cd> tw_, itw_, chirp_, filter_, tw1_, tw2_;
 };
 
-// The lines along `axis` of row-contiguous arrays whose shapes differ only
-// there: how many, the distance between a line's elements, and where line
-// l starts when the axis has `len` elements.
-struct Lines {
-  size_t count = 1, inner = 1;
-  Lines(const Shape& shape, int axis) {
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (int(d) != axis) {
-        count *= shape[d];
-      }
-      if (int(d) > axis) {
-        inner *= shape[d];
-      }
-    }
-  }
-  size_t start(size_t l, size_t len) const { return (l / inner) * inner * len + l % inner; }
-};
-
 // One pass along `axis` (shape: any of the arrays involved; only its other
 // dims are read): each line's first `read` values come from get(start, i)
 // (the line's start in an input with in_len values per line), zeros fill
@@ -237,7 +219,7 @@ struct Lines {
 template <typename Get, typename Put>
 void pass(const Shape& shape, int axis, size_t n, bool inverse, size_t in_len, size_t read, size_t out_len,
           size_t write, Get get, Put put) {
-  Lines lines(shape, axis);
+  cpu::fft::Lines lines(shape, axis);
   if (lines.count == 0 || n == 0) {
     return;
   }
@@ -263,7 +245,7 @@ void pass(const Shape& shape, int axis, size_t n, bool inverse, size_t in_len, s
 // output), with per-thread buffers for it.
 template <typename Line>
 void each_line(const Shape& shape, int axis, size_t in_len, size_t out_len, size_t work, Line line) {
-  Lines lines(shape, axis);
+  cpu::fft::Lines lines(shape, axis);
   if (lines.count == 0) {
     return;
   }

@@ -10,6 +10,35 @@
 
 namespace mlx::core::cpu::fft {
 
+// The lines along `axis` of row-contiguous arrays whose shapes differ only
+// there: how many, the distance between a line's elements, and where line
+// l starts when the axis has `len` elements.
+struct Lines {
+  size_t count = 1, inner = 1;
+  Lines(const Shape& shape, int axis) {
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (int(d) != axis) {
+        count *= shape[d];
+      }
+      if (int(d) > axis) {
+        inner *= shape[d];
+      }
+    }
+  }
+  size_t start(size_t l, size_t len) const { return (l / inner) * inner * len + l % inner; }
+  // The starts of lines l0 .. l0 + count - 1.
+  void starts(size_t l0, size_t count, size_t len, size_t* st) const {
+    size_t outer = l0 / inner, in = l0 % inner;
+    for (size_t b = 0; b < count; ++b) {
+      st[b] = outer * inner * len + in;
+      if (++in == inner) {
+        in = 0;
+        ++outer;
+      }
+    }
+  }
+};
+
 // Whether the fast kernels take lengths of n (2, 3, 5, 7-smooth) and are
 // not switched off by MLX_CPU_REFERENCE_KERNELS=1 in the environment.
 bool fast_length(size_t n);
