@@ -116,53 +116,13 @@ Out fft_node_of(const Args& a) {
 const std::unordered_map<std::string, Builder>& builders() {
   static const std::unordered_map<std::string, Builder> table = [] {
     std::unordered_map<std::string, Builder> t;
+    for (auto& op : stateless_elementwise()) {
+      op.unary ? add_unary(t, op.name, op.unary) : add_binary(t, op.name, op.binary);
+    }
     add_unary(t, "Abs", abs);
-    add_unary(t, "ArcCos", arccos);
-    add_unary(t, "ArcCosh", arccosh);
-    add_unary(t, "ArcSin", arcsin);
-    add_unary(t, "ArcSinh", arcsinh);
-    add_unary(t, "ArcTan", arctan);
-    add_unary(t, "ArcTanh", arctanh);
-    add_unary(t, "Ceil", ceil);
-    add_unary(t, "Conjugate", conjugate);
-    add_unary(t, "Cos", cos);
-    add_unary(t, "Cosh", cosh);
-    add_unary(t, "Erf", erf);
-    add_unary(t, "ErfInv", erfinv);
-    add_unary(t, "Exp", exp);
-    add_unary(t, "Expm1", expm1);
-    add_unary(t, "Floor", floor);
     add_unary(t, "Imag", imag);
-    add_unary(t, "Log1p", log1p);
-    add_unary(t, "LogicalNot", logical_not);
-    add_unary(t, "Negative", negative);
     add_unary(t, "Real", real);
-    add_unary(t, "Sigmoid", sigmoid);
-    add_unary(t, "Sign", sign);
-    add_unary(t, "Sin", sin);
-    add_unary(t, "Sinh", sinh);
-    add_unary(t, "Square", square);
     add_unary(t, "StopGradient", stop_gradient);
-    add_unary(t, "Tan", tan);
-    add_unary(t, "Tanh", tanh);
-    add_binary(t, "Add", add);
-    add_binary(t, "ArcTan2", arctan2);
-    add_binary(t, "Divide", divide);
-    add_binary(t, "FloorDivide", floor_divide);
-    add_binary(t, "Greater", greater);
-    add_binary(t, "GreaterEqual", greater_equal);
-    add_binary(t, "Less", less);
-    add_binary(t, "LessEqual", less_equal);
-    add_binary(t, "LogicalAnd", logical_and);
-    add_binary(t, "LogicalOr", logical_or);
-    add_binary(t, "LogAddExp", logaddexp);
-    add_binary(t, "Maximum", maximum);
-    add_binary(t, "Minimum", minimum);
-    add_binary(t, "Multiply", multiply);
-    add_binary(t, "NotEqual", not_equal);
-    add_binary(t, "Power", power);
-    add_binary(t, "Remainder", remainder);
-    add_binary(t, "Subtract", subtract);
     add_binary(t, "Matmul", matmul);
     t["Copy"] = [](const Args& a) -> Out {
       a.need(1);

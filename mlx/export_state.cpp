@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 
 #include "mlx/export_state.h"
@@ -36,17 +37,11 @@ using K = StateKind;
 const std::unordered_map<std::string, std::vector<StateKind>>& layouts() {
   static const std::unordered_map<std::string, std::vector<StateKind>> table = [] {
     std::unordered_map<std::string, std::vector<StateKind>> t;
-    for (const char* n :
-         {"Abs",        "Add",          "ArcCos",       "ArcCosh",      "ArcSin",      "ArcSinh",
-          "ArcTan",     "ArcTan2",      "ArcTanh",      "Ceil",         "Conjugate",   "Copy",
-          "Cos",        "Cosh",         "Depends",      "Divide",       "DivMod",      "Erf",
-          "ErfInv",     "Exp",          "Expm1",        "Floor",        "FloorDivide", "Full",
-          "Greater",    "GreaterEqual", "Imag",         "Less",         "LessEqual",   "Log1p",
-          "LogicalNot", "LogicalAnd",   "LogicalOr",    "LogAddExp",    "LogSumExp",   "Matmul",
-          "Maximum",    "Minimum",      "Multiply",     "Negative",     "NotEqual",    "Power",
-          "Real",       "Remainder",    "Round",        "Select",       "Sigmoid",     "Sign",
-          "Sin",        "Sinh",         "Square",       "StopGradient", "Subtract",    "Tan",
-          "Tanh",       "QRF",          "MaskedScatter"}) {
+    for (auto& op : stateless_elementwise()) {
+      t[op.name] = {};
+    }
+    for (const char* n : {"Abs", "Copy", "Depends", "DivMod", "Full", "Imag", "LogSumExp", "Matmul",
+                          "MaskedScatter", "QRF", "Real", "Round", "Select", "StopGradient"}) {
       t[n] = {};
     }
     t["AddMM"] = {K::Float, K::Float};
@@ -103,6 +98,32 @@ const std::unordered_map<std::string, std::vector<StateKind>>& layouts() {
 }
 
 } // namespace
+
+const std::vector<StatelessElementwise>& stateless_elementwise() {
+  static const std::vector<StatelessElementwise> ops = [] {
+    std::vector<StatelessElementwise> all = {
+#define MLX_UNARY(Name, op, ...) {#Name, op, nullptr},
+#define MLX_UNARY_NO_GRAD(Name, op, ...) {#Name, op, nullptr},
+#define MLX_PREDICATE(Name, op)
+#define MLX_BINARY(Name, op, ...) {#Name, nullptr, op},
+#define MLX_BINARY_NO_GRAD(Name, op, ...) {#Name, nullptr, op},
+#define MLX_COMPARISON(Name, op) {#Name, nullptr, op},
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
+    };
+    static const std::string_view renamed[] = {"Log",       "Log2",       "Log10",        "Sqrt",
+                                               "Rsqrt",     "BitwiseAnd", "BitwiseOr",    "BitwiseXor",
+                                               "LeftShift", "RightShift", "BitwiseInvert"};
+    std::vector<StatelessElementwise> kept;
+    for (auto& op : all) {
+      if (std::find(std::begin(renamed), std::end(renamed), op.name) == std::end(renamed)) {
+        kept.push_back(op);
+      }
+    }
+    return kept;
+  }();
+  return ops;
+}
 
 const std::vector<StateKind>* state_layout(const std::string& name) {
   auto it = layouts().find(name);
@@ -230,18 +251,13 @@ ExportAccess::Form ExportAccess::form(const array& node) {
   auto plain = [&](std::string n, S state = {}) {
     return Form(detail::MlxForm{std::move(n), std::move(state)});
   };
-  // Elementwise ops of the same name and no state.
+  // Ops MLX writes under the same name with no state.
   static const std::unordered_map<std::string, int> same = [] {
     std::unordered_map<std::string, int> m;
-    for (const char* n :
-         {"Abs",        "Add",        "ArcCos",       "ArcCosh",   "ArcSin", "ArcSinh",      "ArcTan",
-          "ArcTan2",    "ArcTanh",    "Ceil",         "Conjugate", "Copy",   "Cos",          "Cosh",
-          "Divide",     "Erf",        "ErfInv",       "Exp",       "Expm1",  "Floor",        "FloorDivide",
-          "Full",       "Greater",    "GreaterEqual", "Imag",      "Less",   "LessEqual",    "Log1p",
-          "LogicalNot", "LogicalAnd", "LogicalOr",    "LogAddExp", "Matmul", "Maximum",      "Minimum",
-          "Multiply",   "Negative",   "NotEqual",     "Power",     "Real",   "Remainder",    "Select",
-          "Sigmoid",    "Sign",       "Sin",          "Sinh",      "Square", "StopGradient", "Subtract",
-          "Tan",        "Tanh",       "QRF"}) {
+    for (auto& op : detail::stateless_elementwise()) {
+      m[op.name] = 0;
+    }
+    for (const char* n : {"Abs", "Copy", "Full", "Imag", "Matmul", "QRF", "Real", "Select", "StopGradient"}) {
       m[n] = 0;
     }
     return m;

@@ -30,6 +30,20 @@ enum class StateKind { Bool, Int, SizeT, Float, Double, Dtype, Shape, Strides, V
 // serialize it.
 const std::vector<StateKind>* state_layout(const std::string& name);
 
+// The elementwise primitives of primitives/elementwise_table.h that MLX
+// writes under their own name with no state, each with the op that rebuilds
+// it (unary or binary). The table's other rows MLX spells differently, and
+// export_state.cpp / export_build.cpp treat them by name: Log, Log2 and
+// Log10 are "Log" with a base, Sqrt and Rsqrt "Sqrt" with a flag, the
+// bitwise ops and shifts "BitwiseBinary" with an op code; IsNaN, IsInf and
+// IsFinite are written as their graph; BitwiseInvert has no written form.
+struct StatelessElementwise {
+  const char* name;
+  array (*unary)(const array&, StreamOrDevice);
+  array (*binary)(const array&, const array&, StreamOrDevice);
+};
+const std::vector<StatelessElementwise>& stateless_elementwise();
+
 // A primitive as MLX writes it.
 struct MlxForm {
   std::string name;

@@ -9,7 +9,7 @@
 // the C library: the error is |y - ref| in ulps of the float at |ref| (the
 // spacing of the subnormals below 2^-126). A result that should round to
 // +-inf, NaN or a signed zero must match exactly. Each function runs at the
-// three ISA levels of MLX_SIMD_CLONES that the CPU has (FMA contraction
+// three ISA levels of cpu::simd (simd.h) that the CPU has (FMA contraction
 // changes the roundings), then its speed is timed on 1M floats in
 // [-0.9, 0.9] and in a wider range, on one thread. (sin, cos and tan are
 // checked for |x| <= 2^24, where the kernels use them.)
@@ -24,7 +24,7 @@
 
 namespace fm = mlx::core::cpu::fast;
 
-// Each kernel is built for the three ISA levels of MLX_SIMD_CLONES.
+// Each kernel is built for the three ISA levels of cpu::simd.
 #define KERNEL_ISA(name, expr, isa, suffix)                                                             \
   __attribute__((noinline, target(isa))) void k_##name##suffix(const float* in, float* out, size_t n) { \
     for (size_t i = 0; i < n; ++i) {                                                                    \
@@ -37,24 +37,30 @@ namespace fm = mlx::core::cpu::fast;
   KERNEL_ISA(name, expr, "arch=x86-64-v3", _v3) \
   KERNEL_ISA(name, expr, "arch=x86-64", _base)
 
-KERNEL(exp, fm::exp(x))
-KERNEL(log, fm::log(x))
-KERNEL(expm1, fm::expm1(x))
-KERNEL(log1p, fm::log1p(x))
-KERNEL(log2, fm::log2(x))
-KERNEL(log10, fm::log10(x))
-KERNEL(sin, fm::sin(x))
-KERNEL(cos, fm::cos(x))
-KERNEL(tan, fm::tan(x))
-KERNEL(tanh, fm::tanh(x))
-KERNEL(sinh, fm::sinh(x))
-KERNEL(cosh, fm::cosh(x))
-KERNEL(atan, fm::atan(x))
-KERNEL(asin, fm::asin(x))
-KERNEL(acos, fm::acos(x))
-KERNEL(asinh, fm::asinh(x))
-KERNEL(atanh, fm::atanh(x))
-KERNEL(erf, fm::erf(x))
+// The functions checked: name (fm::name is the kernel, ::ref the double
+// reference), the largest |x| checked, and the wider timing range.
+#define FAST_MATH_FUNCTIONS(X)         \
+  X(exp, exp, INFINITY, -20, 20)       \
+  X(log, log, INFINITY, 0, 20)         \
+  X(expm1, expm1, INFINITY, -20, 20)   \
+  X(log1p, log1p, INFINITY, -0.9f, 20) \
+  X(log2, log2, INFINITY, 0, 20)       \
+  X(log10, log10, INFINITY, 0, 20)     \
+  X(sin, sin, 16777216.0f, -20, 20)    \
+  X(cos, cos, 16777216.0f, -20, 20)    \
+  X(tan, tan, 16777216.0f, -20, 20)    \
+  X(tanh, tanh, INFINITY, -20, 20)     \
+  X(sinh, sinh, INFINITY, -20, 20)     \
+  X(cosh, cosh, INFINITY, -20, 20)     \
+  X(atan, atan, INFINITY, -20, 20)     \
+  X(asin, asin, INFINITY, -1, 1)       \
+  X(acos, acos, INFINITY, -1, 1)       \
+  X(asinh, asinh, INFINITY, -20, 20)   \
+  X(atanh, atanh, INFINITY, -1, 1)     \
+  X(erf, erf, INFINITY, -5, 5)
+
+#define KERNEL_OF(name, ref, lim, lo, hi) KERNEL(name, fm::name(x))
+FAST_MATH_FUNCTIONS(KERNEL_OF)
 
 using Kernel = void (*)(const float*, float*, size_t);
 struct Fn {
@@ -65,18 +71,9 @@ struct Fn {
   float lo, hi;  // timing range
 };
 
-#define F(name, ref, lim, lo, hi) {#name, {k_##name##_v4, k_##name##_v3, k_##name##_base}, ref, lim, lo, hi}
-static const Fn kFns[] = {
-    F(exp, ::exp, INFINITY, -20, 20),     F(log, ::log, INFINITY, 0, 20),
-    F(expm1, ::expm1, INFINITY, -20, 20), F(log1p, ::log1p, INFINITY, -0.9f, 20),
-    F(log2, ::log2, INFINITY, 0, 20),     F(log10, ::log10, INFINITY, 0, 20),
-    F(sin, ::sin, 16777216.0f, -20, 20),  F(cos, ::cos, 16777216.0f, -20, 20),
-    F(tan, ::tan, 16777216.0f, -20, 20),  F(tanh, ::tanh, INFINITY, -20, 20),
-    F(sinh, ::sinh, INFINITY, -20, 20),   F(cosh, ::cosh, INFINITY, -20, 20),
-    F(atan, ::atan, INFINITY, -20, 20),   F(asin, ::asin, INFINITY, -1, 1),
-    F(acos, ::acos, INFINITY, -1, 1),     F(asinh, ::asinh, INFINITY, -20, 20),
-    F(atanh, ::atanh, INFINITY, -1, 1),   F(erf, ::erf, INFINITY, -5, 5),
-};
+#define FN_OF(name, ref, lim, lo, hi) \
+  {#name, {k_##name##_v4, k_##name##_v3, k_##name##_base}, ::ref, lim, lo, hi},
+static const Fn kFns[] = {FAST_MATH_FUNCTIONS(FN_OF)};
 
 static double ulp_of(double v) {
   v = std::fabs(v);
