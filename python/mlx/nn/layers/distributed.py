@@ -16,6 +16,7 @@ from typing import Callable, Optional, Union
 import mlx.core as mx
 from mlx.nn.layers.base import Module
 from mlx.nn.layers.linear import Linear
+from mlx.nn.layers.quantized import _times_weight_t
 from mlx.utils import tree_flatten, tree_map_with_path, tree_unflatten
 
 
@@ -141,7 +142,70 @@ def _uniform(scale, shape):
     return mx.random.uniform(low=-scale, high=scale, shape=shape)
 
 
-class AllToShardedLinear(Module):
+class _Sharded(Module):
+    """What the sharded linear layers share. Each rank holds a block of the
+    weight: output rows (``_rows``: all-to-sharded) or input columns
+    (sharded-to-all)."""
+
+    _rows = True
+
+    def _block(self, input_dims, output_dims, group):
+        # (weight shape, bias size) of this rank's block
+        self.group = group or mx.distributed.init()
+        n = self.group.size()
+        if self._rows:
+            if output_dims % n != 0:
+                raise ValueError(f"Cannot shard the output of size {output_dims} across {n} devices.")
+            return (output_dims // n, input_dims), output_dims // n
+        if input_dims % n != 0:
+            raise ValueError(f"The input of size {input_dims} cannot be sharded across {n} devices.")
+        return (output_dims, input_dims // n), output_dims
+
+    def _whole(self, in_dims, out_dims):
+        # the whole layer's (input_dims, output_dims) from this block's
+        n = self.group.size()
+        return (in_dims, out_dims * n) if self._rows else (in_dims * n, out_dims)
+
+    def _finish(self, y):
+        # sharded-to-all sums the partial products; the bias comes after
+        if not self._rows:
+            y = mx.distributed.all_sum(y, group=self.group)
+        return y + self["bias"] if "bias" in self else y
+
+    @classmethod
+    def _from(cls, layer, input_dims, segments, group, **options):
+        group = group or mx.distributed.init()
+        sharded = cls(input_dims, layer.weight.shape[0], hasattr(layer, "bias"), group=group, **options)
+        rule = _rows_rule(segments) if cls._rows else _columns_rule(segments)
+        sharded.update(_shard_tree(layer.parameters(), rule, group))
+        return sharded
+
+
+class _DenseSharded(_Sharded):
+    def __init__(self, input_dims, output_dims, bias=True, group=None):
+        super().__init__()
+        shape, bias_dims = self._block(input_dims, output_dims, group)
+        scale = math.sqrt(1.0 / input_dims)
+        self.weight = _uniform(scale, shape)
+        if bias:
+            self.bias = _uniform(scale, (bias_dims,))
+
+    def _extra_repr(self) -> str:
+        in_dims, out_dims = self._whole(self.weight.shape[1], self.weight.shape[0])
+        return f"input_dims={in_dims}, output_dims={out_dims}, bias={'bias' in self}"
+
+    @classmethod
+    def from_linear(
+        cls,
+        linear_layer: Module,
+        *,
+        segments: Union[int, list] = 1,
+        group: Optional[mx.distributed.Group] = None,
+    ):
+        return cls._from(linear_layer, linear_layer.weight.shape[1], segments, group)
+
+
+class AllToShardedLinear(_DenseSharded):
     """A block of ``output_dims / size`` output features of a linear layer:
     the input is the same on every rank, the output is sharded. The input's
     gradient is summed over the group."""
@@ -153,19 +217,7 @@ class AllToShardedLinear(Module):
         bias: bool = True,
         group: Optional[mx.distributed.Group] = None,
     ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        n = self.group.size()
-        if output_dims % n != 0:
-            raise ValueError(f"Cannot shard the output of size {output_dims} across {n} devices.")
-        scale = math.sqrt(1.0 / input_dims)
-        self.weight = _uniform(scale, (output_dims // n, input_dims))
-        if bias:
-            self.bias = _uniform(scale, (output_dims // n,))
-
-    def _extra_repr(self) -> str:
-        out_dims, in_dims = self.weight.shape
-        return f"input_dims={in_dims}, output_dims={out_dims * self.group.size()}, bias={'bias' in self}"
+        super().__init__(input_dims, output_dims, bias, group)
 
     def __call__(self, x: mx.array) -> mx.array:
         x = sum_gradients(self.group)(x)
@@ -173,25 +225,13 @@ class AllToShardedLinear(Module):
             return mx.addmm(self["bias"], x, self["weight"].T)
         return x @ self["weight"].T
 
-    @classmethod
-    def from_linear(
-        cls,
-        linear_layer: Module,
-        *,
-        segments: Union[int, list] = 1,
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        group = group or mx.distributed.init()
-        out_dims, in_dims = linear_layer.weight.shape
-        layer = cls(in_dims, out_dims, hasattr(linear_layer, "bias"), group)
-        layer.update(_shard_tree(linear_layer.parameters(), _rows_rule(segments), group))
-        return layer
 
-
-class ShardedToAllLinear(Module):
+class ShardedToAllLinear(_DenseSharded):
     """A block of ``input_dims / size`` input features of a linear layer:
     the input is sharded, the partial products are summed over the group so
     that every rank gets the whole output."""
+
+    _rows = False
 
     def __init__(
         self,
@@ -200,44 +240,19 @@ class ShardedToAllLinear(Module):
         bias: bool = True,
         group: Optional[mx.distributed.Group] = None,
     ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        n = self.group.size()
-        if input_dims % n != 0:
-            raise ValueError(f"The input of size {input_dims} cannot be sharded across {n} devices.")
-        scale = math.sqrt(1.0 / input_dims)
-        self.weight = _uniform(scale, (output_dims, input_dims // n))
-        if bias:
-            self.bias = _uniform(scale, (output_dims,))
-
-    def _extra_repr(self) -> str:
-        out_dims, in_dims = self.weight.shape
-        return f"input_dims={in_dims * self.group.size()}, output_dims={out_dims}, bias={'bias' in self}"
+        super().__init__(input_dims, output_dims, bias, group)
 
     def __call__(self, x: mx.array) -> mx.array:
-        y = mx.distributed.all_sum(x @ self["weight"].T, group=self.group)
-        return y + self["bias"] if "bias" in self else y
-
-    @classmethod
-    def from_linear(
-        cls,
-        linear_layer: Module,
-        *,
-        segments: Union[int, list] = 1,
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        group = group or mx.distributed.init()
-        out_dims, in_dims = linear_layer.weight.shape
-        layer = cls(in_dims, out_dims, hasattr(linear_layer, "bias"), group)
-        layer.update(_shard_tree(linear_layer.parameters(), _columns_rule(segments), group))
-        return layer
+        return self._finish(x @ self["weight"].T)
 
 
-class _QuantizedSharded(Module):
-    """What the two quantized sharded layers share: packed weights made by
-    ``mx.quantize`` (frozen, as in ``QuantizedLinear``) and the product."""
+class _QuantizedSharded(_Sharded):
+    """The quantized sharded layers: packed weights made by ``mx.quantize``
+    (frozen, as in ``QuantizedLinear``)."""
 
-    def _setup(self, shape, bias_dims, input_dims, group_size, bits, mode, bias):
+    def __init__(self, input_dims, output_dims, bias, group_size, bits, mode, group):
+        super().__init__()
+        shape, bias_dims = self._block(input_dims, output_dims, group)
         self.group_size, self.bits, self.mode = group_size, bits, mode
         w = _uniform(math.sqrt(1.0 / input_dims), shape)
         self.weight, self.scales, *rest = mx.quantize(w, group_size, bits, mode=mode)
@@ -251,43 +266,31 @@ class _QuantizedSharded(Module):
         super().unfreeze(*args, **kwargs)
         self.freeze(recurse=False)
 
-    def _product(self, x):
-        return mx.quantized_matmul(
-            x,
-            self["weight"],
-            scales=self["scales"],
-            biases=self.get("biases"),
-            transpose=True,
-            group_size=self.group_size,
-            bits=self.bits,
-            mode=self.mode,
-        )
-
-    def _dims(self):
+    def _extra_repr(self) -> str:
         out_dims, packed = self.weight.shape
-        return out_dims, packed * 32 // self.bits
-
-    def _describe(self, in_dims, out_dims):
+        in_dims, out_dims = self._whole(packed * 32 // self.bits, out_dims)
         return (
             f"input_dims={in_dims}, output_dims={out_dims}, bias={'bias' in self}, "
             f"group_size={self.group_size}, bits={self.bits}, mode={self.mode}"
         )
 
+    def __call__(self, x: mx.array) -> mx.array:
+        if self._rows:
+            x = sum_gradients(self.group)(x)
+        return self._finish(_times_weight_t(self, x))
+
     @classmethod
-    def _from(cls, qlayer, rule, group):
-        group = group or mx.distributed.init()
-        out_dims, packed = qlayer.weight.shape
-        layer = cls(
-            packed * 32 // qlayer.bits,
-            out_dims,
-            hasattr(qlayer, "bias"),
-            group_size=qlayer.group_size,
-            bits=qlayer.bits,
-            mode=getattr(qlayer, "mode", "affine"),
-            group=group,
-        )
-        layer.update(_shard_tree(qlayer.parameters(), rule, group))
-        return layer
+    def from_quantized_linear(
+        cls,
+        quantized_linear_layer: Module,
+        *,
+        segments: Union[int, list] = 1,
+        group: Optional[mx.distributed.Group] = None,
+    ):
+        q = quantized_linear_layer
+        in_dims = q.weight.shape[1] * 32 // q.bits
+        options = {"group_size": q.group_size, "bits": q.bits, "mode": getattr(q, "mode", "affine")}
+        return cls._from(q, in_dims, segments, group, **options)
 
 
 class QuantizedAllToShardedLinear(_QuantizedSharded):
@@ -303,36 +306,13 @@ class QuantizedAllToShardedLinear(_QuantizedSharded):
         mode: str = "affine",
         group: Optional[mx.distributed.Group] = None,
     ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        n = self.group.size()
-        if output_dims % n != 0:
-            raise ValueError(f"Cannot shard the output of size {output_dims} across {n} devices.")
-        self._setup(
-            (output_dims // n, input_dims), output_dims // n, input_dims, group_size, bits, mode, bias
-        )
-
-    def _extra_repr(self) -> str:
-        out_dims, in_dims = self._dims()
-        return self._describe(in_dims, out_dims * self.group.size())
-
-    def __call__(self, x: mx.array) -> mx.array:
-        y = self._product(sum_gradients(self.group)(x))
-        return y + self["bias"] if "bias" in self else y
-
-    @classmethod
-    def from_quantized_linear(
-        cls,
-        quantized_linear_layer: Module,
-        *,
-        segments: Union[int, list] = 1,
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        return cls._from(quantized_linear_layer, _rows_rule(segments), group)
+        super().__init__(input_dims, output_dims, bias, group_size, bits, mode, group)
 
 
 class QuantizedShardedToAllLinear(_QuantizedSharded):
     """``ShardedToAllLinear`` with a quantized weight (see ``mx.quantize``)."""
+
+    _rows = False
 
     def __init__(
         self,
@@ -344,30 +324,7 @@ class QuantizedShardedToAllLinear(_QuantizedSharded):
         mode: str = "affine",
         group: Optional[mx.distributed.Group] = None,
     ):
-        super().__init__()
-        self.group = group or mx.distributed.init()
-        n = self.group.size()
-        if input_dims % n != 0:
-            raise ValueError(f"The input of size {input_dims} cannot be sharded across {n} devices.")
-        self._setup((output_dims, input_dims // n), output_dims, input_dims, group_size, bits, mode, bias)
-
-    def _extra_repr(self) -> str:
-        out_dims, in_dims = self._dims()
-        return self._describe(in_dims * self.group.size(), out_dims)
-
-    def __call__(self, x: mx.array) -> mx.array:
-        y = mx.distributed.all_sum(self._product(x), group=self.group)
-        return y + self["bias"] if "bias" in self else y
-
-    @classmethod
-    def from_quantized_linear(
-        cls,
-        quantized_linear_layer: Module,
-        *,
-        segments: Union[int, list] = 1,
-        group: Optional[mx.distributed.Group] = None,
-    ):
-        return cls._from(quantized_linear_layer, _columns_rule(segments), group)
+        super().__init__(input_dims, output_dims, bias, group_size, bits, mode, group)
 
 
 def _shardable(module, key, value):

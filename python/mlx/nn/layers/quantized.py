@@ -25,6 +25,20 @@ def _quantize_into(layer, weight):
     layer.biases = parts[2] if len(parts) > 2 else None
 
 
+def _times_weight_t(layer, x):
+    # x @ weight.T with the packed weight of `layer`
+    return mx.quantized_matmul(
+        x,
+        layer["weight"],
+        scales=layer["scales"],
+        biases=layer.get("biases"),
+        transpose=True,
+        group_size=layer.group_size,
+        bits=layer.bits,
+        mode=layer.mode,
+    )
+
+
 _PACKED = ["weight", "scales", "biases"]
 
 
@@ -92,16 +106,7 @@ class QuantizedEmbedding(Module):
     def as_linear(self, x):
         """Scores of ``x`` against every embedding (``x @ weight.T`` with the
         quantized table)."""
-        return mx.quantized_matmul(
-            x,
-            self["weight"],
-            scales=self["scales"],
-            biases=self.get("biases"),
-            transpose=True,
-            group_size=self.group_size,
-            bits=self.bits,
-            mode=self.mode,
-        )
+        return _times_weight_t(self, x)
 
     def _extra_repr(self):
         return f"{self.num_embeddings}, {self.dims}, group_size={self.group_size}, bits={self.bits}, mode={self.mode}"
@@ -149,16 +154,7 @@ class QuantizedLinear(Module):
         )
 
     def __call__(self, x):
-        y = mx.quantized_matmul(
-            x,
-            self["weight"],
-            scales=self["scales"],
-            biases=self.get("biases"),
-            transpose=True,
-            group_size=self.group_size,
-            bits=self.bits,
-            mode=self.mode,
-        )
+        y = _times_weight_t(self, x)
         if "bias" in self:
             y = y + self["bias"]
         return y
