@@ -298,3 +298,16 @@ def check_grad(fn, *args, argnum=0, weights=None):
         return float(np.asarray(scalar(*[f64(y) for y in ys])))
 
     np.testing.assert_allclose(np.array(g), central_grad(np_f, xs[argnum]), rtol=1e-5, atol=1e-7)
+
+
+def write_gguf(path, tensors):
+    """A GGUF file written by the gguf package: {name: (raw blocks, type)}."""
+    import gguf
+
+    w = gguf.GGUFWriter(str(path), "llama")
+    for name, (raw, qtype) in tensors.items():
+        w.add_tensor(name, raw, raw_shape=raw.shape, raw_dtype=qtype)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
+from helpers import write_gguf
 
 try:
     import gguf
@@ -884,16 +885,6 @@ def test_gguf_malformed(tmp_path):
 # ------------------------------------------------------- quantized GGUF
 
 
-def write_gguf_tensors(path, tensors):
-    w = gguf.GGUFWriter(str(path), "llama")
-    for name, (raw, qtype) in tensors.items():
-        w.add_tensor(name, raw, raw_shape=raw.shape, raw_dtype=qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-
-
 def affine_dequantize(w, scales, biases, bits):
     """MLX's affine layout: `bits`-bit unsigned values packed low bits
     first into uint32 words, groups of 32 sharing a scale and bias."""
@@ -914,7 +905,7 @@ def test_gguf_q4_q8_load_as_affine_triplets(tmp_path, qtype, bits):
     t = getattr(gguf.GGMLQuantizationType, qtype)
     x = np.random.default_rng(0).standard_normal((3, 2, 96)).astype(np.float32)
     q = quantize(x, t)
-    write_gguf_tensors(tmp_path / "q.gguf", {"blk.0.w.weight": (q, t), "plain": (q, t)})
+    write_gguf(tmp_path / "q.gguf", {"blk.0.w.weight": (q, t), "plain": (q, t)})
     out = mx.load(str(tmp_path / "q.gguf"))
     # MLX's names: a ".weight" suffix is replaced for scales and biases.
     assert sorted(out) == [
@@ -948,7 +939,7 @@ def test_gguf_k_quants_load_as_float16(tmp_path, monkeypatch, qtype, scale_pos):
     for p in scale_pos:  # keep the float16 super-block scales finite and small
         raw[..., p : p + 2] = np.frombuffer(np.float16(0.013).tobytes(), np.uint8)
     raw = raw.reshape(3, 2 * block_bytes)
-    write_gguf_tensors(tmp_path / "k.gguf", {"k": (raw, t)})
+    write_gguf(tmp_path / "k.gguf", {"k": (raw, t)})
     out = mx.load(str(tmp_path / "k.gguf"))["k"]
     ref = dequantize(raw, t)
     assert out.dtype == mx.float16 and out.shape == ref.shape == (3, 512)

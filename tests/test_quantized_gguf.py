@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import mlx.core as mx
+from helpers import write_gguf
 
 gguf = pytest.importorskip("gguf")
 from gguf.constants import GGML_QUANT_SIZES  # noqa: E402
@@ -21,16 +22,6 @@ K_TYPES = {
     "Q6_K": (6, 16, [208]),
     "Q8_K": (8, 128, []),
 }
-
-
-def write_gguf(path, tensors):
-    w = gguf.GGUFWriter(str(path), "llama")
-    for name, (raw, qtype) in tensors.items():
-        w.add_tensor(name, raw, raw_shape=raw.shape, raw_dtype=qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
 
 
 def random_blocks(qtype, rows, blocks, seed=0):
