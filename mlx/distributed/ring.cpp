@@ -133,6 +133,18 @@ class RingGroup : public GroupImpl {
   const std::vector<int>& right_link() { return net_->link(net_->rank(), right(), kRingChannel); }
   const std::vector<int>& left_link() { return net_->link(left(), net_->rank(), kRingChannel); }
 
+  // One direction of the bidirectional ring: 0 sends to the right and
+  // receives from the left (chunk indices step down), 1 the mirror.
+  struct Way {
+    const std::vector<int>& out;
+    const std::vector<int>& in;
+    int out_peer, in_peer, step;
+  };
+  Way way(int h) {
+    return h == 0 ? Way{right_link(), left_link(), right(), left(), -1}
+                  : Way{left_link_out(), right_link_in(), left(), right(), 1};
+  }
+
   // n blocks of `block` bytes: this rank's goes to out[rank], every other
   // rank's arrives in its place.
   void gather_bytes(const char* in, char* out, size_t block) {
@@ -167,20 +179,16 @@ class RingGroup : public GroupImpl {
       std::vector<Transfer> ts;
       for (int h = 0; h < (both ? 2 : 1); ++h) {
         // h 0: send to the right, receive from the left; h 1 mirrored.
-        int send_c = h == 0 ? mod(rank_ - s - 1, n) : mod(rank_ + s + 1, n);
-        int recv_c = h == 0 ? mod(rank_ - s - 2, n) : mod(rank_ + s + 2, n);
-        const auto& out_link = h == 0 ? right_link() : left_link_out();
-        const auto& in_link = h == 0 ? left_link() : right_link_in();
-        int out_peer = h == 0 ? right() : left();
-        int in_peer = h == 0 ? left() : right();
+        Way w = way(h);
+        int send_c = mod(rank_ + w.step * (s + 1), n), recv_c = mod(rank_ + w.step * (s + 2), n);
         size_t sb = half(ch, send_c, h, both), se = half_end(ch, send_c, h, both);
         size_t rb = half(ch, recv_c, h, both), re = half_end(ch, recv_c, h, both);
         const char* from = (s == 0 ? in : buf) + sb * item;
-        net_->add(ts, out_link, true, const_cast<char*>(from), (se - sb) * item, item, out_peer);
+        net_->add(ts, w.out, true, const_cast<char*>(from), (se - sb) * item, item, w.out_peer);
         char* dst = buf + rb * item;
         const char* mine = in + rb * item;
         char* tmp = scratch[h].data();
-        net_->add(ts, in_link, false, tmp, (re - rb) * item, item, in_peer,
+        net_->add(ts, w.in, false, tmp, (re - rb) * item, item, w.in_peer,
                   [=](size_t b, size_t e) { reduce_bytes(dst + b, mine + b, tmp + b, e - b, dtype, op); });
       }
       net_->run(ts);
@@ -193,16 +201,12 @@ class RingGroup : public GroupImpl {
     for (int s = 0; s < n - 1; ++s) {
       std::vector<Transfer> ts;
       for (int h = 0; h < (both ? 2 : 1); ++h) {
-        int send_c = h == 0 ? mod(rank_ - s, n) : mod(rank_ + s, n);
-        int recv_c = h == 0 ? mod(rank_ - s - 1, n) : mod(rank_ + s + 1, n);
-        const auto& out_link = h == 0 ? right_link() : left_link_out();
-        const auto& in_link = h == 0 ? left_link() : right_link_in();
-        int out_peer = h == 0 ? right() : left();
-        int in_peer = h == 0 ? left() : right();
+        Way w = way(h);
+        int send_c = mod(rank_ + w.step * s, n), recv_c = mod(rank_ + w.step * (s + 1), n);
         size_t sb = half(ch, send_c, h, both), se = half_end(ch, send_c, h, both);
         size_t rb = half(ch, recv_c, h, both), re = half_end(ch, recv_c, h, both);
-        net_->add(ts, out_link, true, buf + sb * item, (se - sb) * item, item, out_peer);
-        net_->add(ts, in_link, false, buf + rb * item, (re - rb) * item, item, in_peer);
+        net_->add(ts, w.out, true, buf + sb * item, (se - sb) * item, item, w.out_peer);
+        net_->add(ts, w.in, false, buf + rb * item, (re - rb) * item, item, w.in_peer);
       }
       net_->run(ts);
     }
