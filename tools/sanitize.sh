@@ -23,7 +23,8 @@ case "${1:-}" in
 --test-only) MODE=test; shift ;;
 esac
 
-SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g"
+# -g1: line tables (enough for the reports' file:line), far quicker to compile than -g.
+SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g1"
 
 build() {
   local launcher=()
