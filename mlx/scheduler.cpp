@@ -56,6 +56,8 @@ struct Streams {
   Stream default_gpu{1, Device(Device::gpu)};
   // Workers are never destroyed: they may still run at process exit.
   std::unordered_map<int, StreamWorker*> workers;
+  std::unordered_map<int, StreamWorker*> node_workers;
+  std::optional<Stream> communication;
   // The thread that made each stream of new_stream (by index).
   std::unordered_map<int, std::thread::id> owners;
 };
@@ -141,18 +143,29 @@ Stream to_stream(StreamOrDevice s) {
 
 namespace scheduler {
 
-void enqueue(const Stream& st, std::function<void()> task) {
+namespace {
+void enqueue_on(std::unordered_map<int, StreamWorker*> Streams::* workers, const Stream& st,
+                std::function<void()> task) {
   auto& s = streams();
   StreamWorker* w;
   {
     std::lock_guard<std::mutex> lk(s.mutex);
-    auto& slot = s.workers[st.index];
+    auto& slot = (s.*workers)[st.index];
     if (slot == nullptr) {
       slot = new StreamWorker();
     }
     w = slot;
   }
   w->enqueue(std::move(task));
+}
+} // namespace
+
+void enqueue(const Stream& st, std::function<void()> task) {
+  enqueue_on(&Streams::workers, st, std::move(task));
+}
+
+void enqueue_node(const Stream& st, std::function<void()> task) {
+  enqueue_on(&Streams::node_workers, st, std::move(task));
 }
 
 void begin_async() {
@@ -216,6 +229,15 @@ std::mutex& eval_mutex() {
 }
 
 } // namespace scheduler
+
+Stream detail::communication_stream() {
+  auto& s = streams();
+  std::lock_guard<std::mutex> lk(s.mutex);
+  if (!s.communication) {
+    s.communication = Stream(s.next_index++, Device(Device::cpu));
+  }
+  return *s.communication;
+}
 
 void synchronize(Stream s) {
   std::mutex m;

@@ -13,6 +13,12 @@ namespace mlx::core::scheduler {
 // Queues `task` on the stream's worker thread.
 void enqueue(const Stream& s, std::function<void()> task);
 
+// Queues `task` on the thread that runs the nodes of stream `s` when an
+// evaluation spans several streams (eval.cpp). These threads are not
+// enqueue's: an async_eval waiting there for the evaluation lock never
+// holds up the evaluation that has it.
+void enqueue_node(const Stream& s, std::function<void()> task);
+
 // Asynchronous evaluations (async_eval) in flight: begin_async when one is
 // queued, end_async with the error it raised (or none) when it is done.
 // The error waits for the next eval, async_eval or synchronize, which
@@ -36,3 +42,12 @@ void check_stream_thread(const Stream& s, std::thread::id caller);
 std::mutex& eval_mutex();
 
 } // namespace mlx::core::scheduler
+
+namespace mlx::core::detail {
+
+// The cpu stream the collectives (distributed.h) run on when no stream is
+// given: no thread owns it, and an evaluation that mixes it with compute
+// runs the collectives on their own thread, so the two overlap.
+Stream communication_stream();
+
+} // namespace mlx::core::detail

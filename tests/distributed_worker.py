@@ -176,6 +176,52 @@ def point_to_point(g):
         )
 
 
+def overlap(g):
+    """Collectives run beside the computation that does not need them: each
+    exchange below deadlocks (and times out) when one rank runs its
+    evaluation's nodes one after the other in depth-first order."""
+    r, n = g.rank(), g.size()
+    partner = r ^ 1
+    if partner >= n:
+        return
+    x = mx.arange(1000, dtype=mx.float32) + r
+    x_partner = np.arange(1000, dtype=np.float32) + partner
+    # A receive on another stream than the rest runs on its own thread: the
+    # send listed after it goes out while it waits.
+    if r % 2 == 0:
+        got = mx.distributed.recv_like(x, partner, stream=mx.new_stream(mx.cpu))
+        sent = mx.distributed.send(x, partner, stream=mx.cpu)
+        mx.eval(got, sent)
+        np.testing.assert_array_equal(np.array(got), x_partner)
+    else:
+        got = mx.distributed.recv_like(x, partner)
+        mx.eval(got)
+        mx.eval(mx.distributed.send(got - partner + r, partner))
+    # The collectives go out in the order of the graph on every process,
+    # whatever each one computes before them: rank 0's first operand takes
+    # a long chain that reads the second operand, so the second is ready
+    # first there and last on the other ranks.
+    b = mx.ones((256, 256)) * (10 + r)
+    a = mx.ones((256, 256)) * r
+    if r == 0:
+        for _ in range(30):
+            a = mx.sin(a @ mx.zeros((256, 256)) + 1) * 0 + a
+        a = a + 0 * b
+    sa, sb = mx.distributed.all_sum(a), mx.distributed.all_sum(b)
+    mx.eval(sa, sb, a + b)
+    assert np.all(np.array(sa) == sum(range(n))) and np.all(np.array(sb) == sum(10 + k for k in range(n)))
+    # Compute and an all-sum in one evaluation, the all-sum on the
+    # communication stream: same values as one after the other.
+    w = mx.random.normal((64, 64), key=mx.random.key(r))
+    h = w
+    for _ in range(20):
+        h = mx.tanh(h @ w)
+    total = mx.distributed.all_sum(w)
+    mx.eval(h, total)
+    want = sum(np.array(mx.random.normal((64, 64), key=mx.random.key(k))) for k in range(n))
+    np.testing.assert_allclose(np.array(total), want, rtol=1e-5, atol=1e-5)
+
+
 class MLP(nn.Module):
     def __init__(self):
         super().__init__()
@@ -327,6 +373,7 @@ SCENARIOS = {
     "point_to_point": point_to_point,
     "data_parallel": data_parallel,
     "sharded": sharded,
+    "overlap": overlap,
     "peer_dies": peer_dies,
     "peer_hangs": peer_hangs,
 }

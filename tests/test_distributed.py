@@ -64,7 +64,7 @@ def check_ok(proc, n, scenarios):
             assert f"OK {s} {r}" in proc.stdout, out
 
 
-ALL = ["collectives", "gradients", "point_to_point", "data_parallel", "sharded"]
+ALL = ["collectives", "gradients", "point_to_point", "data_parallel", "sharded", "overlap"]
 
 
 @pytest.mark.parametrize("n", [2, 4])

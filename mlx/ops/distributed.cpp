@@ -6,17 +6,24 @@
 #include "mlx/distributed.h"
 #include "mlx/ops/common.h"
 #include "mlx/primitives/distributed.h"
+#include "mlx/scheduler.h"
 
 namespace mlx::core::distributed {
 
 namespace {
+
+// The stream of a collective: the communication stream unless one is given.
+Stream comm_stream(StreamOrDevice s) {
+  return std::holds_alternative<std::monostate>(s) ? ::mlx::core::detail::communication_stream()
+                                                   : to_stream(s);
+}
 
 array reduce(const array& x, const std::optional<Group>& group, StreamOrDevice s, ReduceOp op) {
   auto g = detail::group_or_default(group);
   if (g->size() == 1) {
     return x;
   }
-  Stream st = to_stream(s);
+  Stream st = comm_stream(s);
   return ::mlx::core::detail::make_node<AllReduce>(x.shape(), x.dtype(), {x}, st, g, op);
 }
 
@@ -59,7 +66,7 @@ array all_gather(const array& x, std::optional<Group> group, StreamOrDevice s) {
   } else {
     shape[0] = ::mlx::core::detail::checked_dim(int64_t(shape[0]) * n, "all_gather");
   }
-  return ::mlx::core::detail::make_node<AllGather>(std::move(shape), x.dtype(), {x}, to_stream(s), g);
+  return ::mlx::core::detail::make_node<AllGather>(std::move(shape), x.dtype(), {x}, comm_stream(s), g);
 }
 
 array sum_scatter(const array& x, std::optional<Group> group, StreamOrDevice s) {
@@ -75,7 +82,7 @@ array sum_scatter(const array& x, std::optional<Group> group, StreamOrDevice s) 
   }
   Shape shape = x.shape();
   shape[0] /= n;
-  return ::mlx::core::detail::make_node<ReduceScatter>(std::move(shape), x.dtype(), {x}, to_stream(s), g);
+  return ::mlx::core::detail::make_node<ReduceScatter>(std::move(shape), x.dtype(), {x}, comm_stream(s), g);
 }
 
 array send(const array& x, int dst, std::optional<Group> group, StreamOrDevice s) {
@@ -84,7 +91,7 @@ array send(const array& x, int dst, std::optional<Group> group, StreamOrDevice s
   if (dst == g->rank()) {
     ::mlx::core::detail::fail("send", "Cannot send to this process itself (rank ", dst, ").");
   }
-  return ::mlx::core::detail::make_node<Send>(x.shape(), x.dtype(), {x}, to_stream(s), g, dst);
+  return ::mlx::core::detail::make_node<Send>(x.shape(), x.dtype(), {x}, comm_stream(s), g, dst);
 }
 
 array recv(Shape shape, Dtype dtype, int src, std::optional<Group> group, StreamOrDevice s) {
@@ -94,7 +101,7 @@ array recv(Shape shape, Dtype dtype, int src, std::optional<Group> group, Stream
     ::mlx::core::detail::fail("recv", "Cannot receive from this process itself (rank ", src, ").");
   }
   ::mlx::core::detail::checked_shape_size(shape, dtype, "recv");
-  return ::mlx::core::detail::make_node<Recv>(std::move(shape), dtype, {}, to_stream(s), g, src);
+  return ::mlx::core::detail::make_node<Recv>(std::move(shape), dtype, {}, comm_stream(s), g, src);
 }
 
 array recv_like(const array& x, int src, std::optional<Group> group, StreamOrDevice s) {
