@@ -53,24 +53,19 @@ inline A row_sum_squares(const T* x, size_t d, A center) {
       });
 }
 
-// y[i] = f(i) for i < d, in steps of 16 (one vector), prefetching the next
-// row's input (`ahead`, nullptr on the last row) meanwhile so that its
-// reads from memory overlap this row's work.
+// y[i] = f(i) for i < d, after asking for the next row's input (`ahead`,
+// nullptr on the last row) so that its reads from memory overlap this
+// row's work. One plain loop: the vectorizer takes it whole (a loop of
+// fixed 16-element steps was unrolled and left scalar in the simd()
+// wrappers).
 template <typename T, typename F>
 [[gnu::always_inline]] inline void write_values(T* y, size_t d, const T* ahead, F&& f) {
-  size_t i = 0;
-  for (; i + 16 <= d; i += 16) {
-    if (ahead) {
+  if (ahead) {
+    for (size_t i = 0; i < d; i += 64 / sizeof(T)) {
       __builtin_prefetch(ahead + i);
-      if constexpr (sizeof(T) == 8) {
-        __builtin_prefetch(ahead + i + 8);
-      }
-    }
-    for (size_t k = i; k < i + 16; ++k) {
-      y[k] = f(k);
     }
   }
-  for (; i < d; ++i) {
+  for (size_t i = 0; i < d; ++i) {
     y[i] = f(i);
   }
 }
