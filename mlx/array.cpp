@@ -64,7 +64,17 @@ std::string snake_name(const char* name) {
 // negative dimension or an element or byte count that int64 cannot hold
 // (a product that wraps would make kernels write out of their buffers).
 size_t checked_size(const Shape& shape, Dtype dtype, const Primitive* p) {
-  return detail::checked_shape_size(shape, dtype, p ? snake_name(p->name()) : "array");
+  // Every node checks its shape: the common case runs without building the
+  // op's name, which only the error needs.
+  const uint64_t limit = static_cast<uint64_t>(INT64_MAX) / std::max<uint64_t>(dtype.size, 1);
+  uint64_t n = 1;
+  for (auto d : shape) {
+    if (d < 0 || (d > 0 && n > limit / static_cast<uint64_t>(d))) {
+      return detail::checked_shape_size(shape, dtype, p ? snake_name(p->name()) : "array");
+    }
+    n *= static_cast<uint64_t>(d);
+  }
+  return n;
 }
 
 } // namespace
@@ -292,6 +302,17 @@ array::~array() {
   // from inside another descriptor's destructor: that covers inputs shared
   // within one node (x + x) and by siblings (the outputs of split).
   if (!desc_ || desc_.use_count() > 1 || desc_->inputs.empty()) {
+    return;
+  }
+  // Nothing deep dies when no input that has inputs itself can lose its
+  // last handle here (each is held more often than this node holds
+  // handles): the default release then recurses at most one level.
+  const long held = long(desc_->inputs.size());
+  bool deep = false;
+  for (auto& in : desc_->inputs) {
+    deep |= in.desc_ && !in.desc_->inputs.empty() && in.desc_.use_count() <= held;
+  }
+  if (!deep) {
     return;
   }
   std::vector<std::shared_ptr<ArrayDesc>> stack;

@@ -439,7 +439,9 @@ void run_across_streams(std::vector<array>& tape, const Stream& home) {
         } catch (...) {
           e = std::current_exception();
         }
-        { array gone = std::move(node); } // let it go before anyone is told it is done
+        {
+          array gone = std::move(node);
+        } // let it go before anyone is told it is done
         done->set(std::move(e));
       });
     }
@@ -485,7 +487,8 @@ std::pair<std::optional<Stream>, bool> tape_streams(const std::vector<array>& ta
   }
   Stream comm = detail::communication_stream();
   auto rank = [&](const std::pair<Stream, size_t>& c) { return std::make_pair(c.first != comm, c.second); };
-  auto home = std::max_element(counts.begin(), counts.end(), [&](auto& a, auto& b) { return rank(a) < rank(b); });
+  auto home =
+      std::max_element(counts.begin(), counts.end(), [&](auto& a, auto& b) { return rank(a) < rank(b); });
   return {home->first, true};
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "mlx/ops.h"
+#include "mlx/compile.h"
 #include "mlx/ops/common.h"
 
 namespace mlx::core {
@@ -35,6 +36,9 @@ array unary_real_float(const array& a, const char* op, StreamOrDevice s) {
 
 // Broadcasts a and b to one shape and casts both to `compute`.
 std::vector<array> prepare_binary(const array& a, const array& b, Dtype compute, StreamOrDevice s) {
+  if (a.shape() == b.shape() && !detail::in_shapeless_trace()) {
+    return {astype(a, compute, s), astype(b, compute, s)};
+  }
   auto shape = broadcast_shapes(a.shape(), b.shape());
   auto x = astype(a, compute, s), y = astype(b, compute, s);
   return {detail::broadcast_against(x, shape, {y}, s), detail::broadcast_against(y, shape, {x}, s)};

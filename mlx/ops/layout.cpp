@@ -224,10 +224,10 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
 }
 
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
-  detail::checked_shape_size(shape, a.dtype(), "broadcast_to");
   if (a.shape() == shape) {
     return a;
   }
+  detail::checked_shape_size(shape, a.dtype(), "broadcast_to");
   bool ok = shape.size() >= a.shape().size();
   for (size_t i = 0; ok && i < a.shape().size(); ++i) {
     auto d = a.shape()[a.ndim() - 1 - i];

@@ -72,11 +72,11 @@ void check_integral_operands(const std::string& what, const array& x, const arra
 // MLX's name of the operation in error messages.
 template <typename F>
 auto binop(F f, std::string what, bool bitwise, bool reflect = false) {
-  return [f, what, bitwise, reflect](const array& a, py::object other) -> py::object {
+  // `self` stays the Python object: casting an array& back would wrap a copy.
+  return [f, what, bitwise, reflect](py::object self, py::object other) -> py::object {
     if (!is_operand(other)) {
       invalid_operation(what, other);
     }
-    py::object self = py::cast(a);
     auto [x, y] = reflect ? to_arrays(other, self) : to_arrays(self, other);
     if (bitwise) {
       check_integral_operands(what, x, y);
