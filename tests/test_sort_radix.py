@@ -1,5 +1,6 @@
-"""The radix sort of long rows (float32, int32 and uint32 rows from 2048
-values; threaded passes from 65536) against NumPy: values, stable
+"""The radix sort of rows (float32, int32 and uint32 rows from 64 values:
+LSD passes alone up to 16384, a most-significant split above, threaded
+passes from 65536) against NumPy: values, stable
 argsort on ties, NaN and signed zeros, narrow and wide key ranges, rows
 along inner axes, and the comparison sort below the radix threshold."""
 
@@ -25,7 +26,7 @@ def keys(n, dtype, spread):
     return x
 
 
-@pytest.mark.parametrize("n", [2047, 2048, 5001, 65535, 65536, 300007])
+@pytest.mark.parametrize("n", [63, 64, 300, 2048, 16384, 16385, 65535, 65536, 300007])
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.uint32])
 @pytest.mark.parametrize("spread", [3, 1000, 2**31])
 def test_rows_against_numpy(n, dtype, spread):
@@ -50,6 +51,15 @@ def test_uniform_floats_and_constant_rows():
 
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_several_rows_and_axes(axis):
+    for n in (100, 4096):
+        x = RNG.integers(-50, 50, (37, n)).astype(np.int32)
+        assert np.array_equal(np.array(mx.sort(mx.array(x), axis=axis)), np.sort(x, axis=axis))
+        got = np.array(mx.argsort(mx.array(x), axis=axis))
+        assert np.array_equal(got, np.argsort(x, axis=axis, kind="stable"))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_rows_along_axes(axis):
     x = RNG.integers(-50, 50, (3, 4096)).astype(np.int32)
     x = x if axis != 0 else x.T.copy()
     assert np.array_equal(np.array(mx.sort(mx.array(x), axis=axis)), np.sort(x, axis=axis))

@@ -67,7 +67,7 @@ void for_rows(const RowLayout& l, F&& f) {
 }
 
 // Rows at least this long, of 32-bit types, sort by radix.
-constexpr size_t kRadixMin = 2048;
+constexpr size_t kRadixMin = 64;
 
 template <typename T>
 constexpr bool kRadixType =
@@ -143,15 +143,19 @@ void lsd_bucket(uint32_t* src, uint32_t* dst, uint32_t* isrc, uint32_t* idst, si
   }
   int width = (bits + passes - 1) / passes;
   uint32_t mask = (1u << width) - 1;
-  std::vector<uint32_t> count(size_t(passes) << width, 0);
+  // At most 3 passes of 10 bits or 4 of 8: 3072 counters, on the stack (a
+  // bucket of a few keys must not pay for an allocation).
+  uint32_t count_store[3 << 10];
+  std::fill(count_store, count_store + (size_t(passes) << width), 0u);
+  uint32_t* count_data = count_store;
   for (size_t i = 0; i < n; ++i) {
     for (int p = 0; p < passes; ++p) {
-      ++count[(size_t(p) << width) + ((src[i] >> (p * width)) & mask)];
+      ++count_data[(size_t(p) << width) + ((src[i] >> (p * width)) & mask)];
     }
   }
   uint32_t *from = src, *to = dst, *ifrom = isrc, *ito = idst;
   for (int p = 0; p < passes; ++p) {
-    uint32_t* c = count.data() + (size_t(p) << width);
+    uint32_t* c = count_data + (size_t(p) << width);
     uint32_t sum = 0;
     bool trivial = false;
     for (uint32_t d = 0; d <= mask; ++d) {
@@ -195,6 +199,8 @@ void lsd_bucket(uint32_t* src, uint32_t* dst, uint32_t* isrc, uint32_t* idst, si
 // the cache, sorts on its remaining low bits (lsd_bucket), the buckets
 // spread over the pool.
 constexpr int kMsdBits = 11;
+// Rows up to this long sort by LSD passes alone.
+constexpr size_t kLsdOnly = size_t(1) << 14;
 
 void radix_keys(uint32_t* a, uint32_t* b, uint32_t* ia, uint32_t* ib, size_t n) {
   size_t pieces = radix_pieces(n);
@@ -220,6 +226,19 @@ void radix_keys(uint32_t* a, uint32_t* b, uint32_t* ia, uint32_t* ib, size_t n) 
   if (top == 0) {
     if (ia != nullptr) {
       std::iota(ia, ia + n, 0u);
+    }
+    return;
+  }
+  if (pieces == 1 && n <= kLsdOnly) {
+    // A row this short is in the cache: LSD passes over the bits that
+    // differ, without the most-significant split and its buckets.
+    if (ia != nullptr) {
+      std::iota(ia, ia + n, 0u);
+    }
+    lsd_bucket(a, b, ia, ib, n, top);
+    std::memcpy(a, b, n * sizeof(uint32_t));
+    if (ia != nullptr) {
+      std::memcpy(ia, ib, n * sizeof(uint32_t));
     }
     return;
   }
