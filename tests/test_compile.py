@@ -303,18 +303,30 @@ def test_shapeless_compile_refuses_what_it_cannot_infer():
         compiled(mx.zeros((4, 5)))
 
 
-def test_shapeless_compile_never_guesses_an_ambiguous_reshape():
-    # expand_dims next to a size-1 axis: which axis was inserted is not
-    # known from the shapes alone, so new shapes raise instead of guessing
-    # (this once gave a wrong batch shape under a vmapped matmul).
-    compiled = mx.compile(mx.vmap(mx.matmul, in_axes=(0, 1)), shapeless=True)
-    x, y = mx.random.normal((2, 3, 1, 4, 5)), mx.random.normal((1, 2, 5, 6))
-    np.testing.assert_allclose(
-        np.array(compiled(x, y)), np.array(mx.vmap(mx.matmul, in_axes=(0, 1))(x, y)), rtol=1e-5
-    )
-    z, w = mx.random.normal((3, 2, 1, 4, 5)), mx.random.normal((2, 3, 5, 6))
+def test_shapeless_compile_redoes_expand_dims_and_squeeze_exactly():
+    # expand_dims next to a size-1 axis: the shapes alone do not say which
+    # axis was inserted (this once gave a wrong batch shape under a vmapped
+    # matmul, then raised); the node records it, so new shapes replay it.
+    vmapped = mx.vmap(mx.matmul, in_axes=(0, 1))
+    compiled = mx.compile(vmapped, shapeless=True)
+    for xs, ys in (
+        ((2, 3, 1, 4, 5), (1, 2, 5, 6)),
+        ((3, 2, 1, 4, 5), (2, 3, 5, 6)),
+        ((2, 3, 1, 7, 2), (1, 2, 2, 3)),
+    ):
+        x, y = mx.random.normal(xs), mx.random.normal(ys)
+        want = vmapped(x, y)
+        got = compiled(x, y)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-5)
+    # squeeze of an axis next to another size-1 axis, and expand_dims of two.
+    f = mx.compile(lambda a: mx.expand_dims(mx.squeeze(a, 2), (0, 2)), shapeless=True)
+    for shape in ((3, 1, 1, 4), (2, 5, 1, 1)):
+        a = mx.random.normal(shape)
+        assert f(a).shape == mx.expand_dims(mx.squeeze(a, 2), (0, 2)).shape
+    # A removed axis that is no longer of size 1 cannot be squeezed.
     with pytest.raises(ValueError, match="cannot infer the output shape"):
-        compiled(z, w)
+        f(mx.zeros((3, 1, 2, 4)))
 
 
 def test_shapeless_reduction_after_a_gather_follows_the_index_count():

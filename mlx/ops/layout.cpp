@@ -107,6 +107,20 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   return reshape(a, shape, s);
 }
 
+namespace {
+
+// A reshape that inserts (expand_dims) or removes (squeeze) the size-1
+// axes `ones`, recorded in the node for shapeless compile.
+array reshape_ones(const array& a, Shape shape, std::vector<int> ones, bool inserts, StreamOrDevice s) {
+  if (shape == a.shape() && !detail::in_shapeless_trace()) {
+    return a;
+  }
+  return detail::make_node<Reshape>(shape, a.dtype(), {a}, to_stream(s), shape, shape, a.shape(),
+                                    std::move(ones), inserts);
+}
+
+} // namespace
+
 array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
   auto ax = detail::normalize_axes(axes, a.ndim(), "squeeze");
   Shape shape;
@@ -120,19 +134,22 @@ array squeeze(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
       shape.push_back(a.shape(i));
     }
   }
-  return reshape(a, shape, s);
+  return reshape_ones(a, std::move(shape), std::vector<int>(ax.begin(), ax.end()), false, s);
 }
 
 array squeeze(const array& a, int axis, StreamOrDevice s) { return squeeze(a, std::vector<int>{axis}, s); }
 
 array squeeze(const array& a, StreamOrDevice s) {
   Shape shape;
-  for (auto d : a.shape()) {
-    if (d != 1) {
-      shape.push_back(d);
+  std::vector<int> ones;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (a.shape(i) != 1) {
+      shape.push_back(a.shape(i));
+    } else {
+      ones.push_back(i);
     }
   }
-  return reshape(a, shape, s);
+  return reshape_ones(a, std::move(shape), std::move(ones), false, s);
 }
 
 array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
@@ -147,7 +164,7 @@ array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s
       shape.push_back(a.shape(k++));
     }
   }
-  return reshape(a, shape, s);
+  return reshape_ones(a, std::move(shape), std::vector<int>(ax.begin(), ax.end()), true, s);
 }
 
 array expand_dims(const array& a, int axis, StreamOrDevice s) {

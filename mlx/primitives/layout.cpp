@@ -83,6 +83,27 @@ std::vector<std::vector<int>> dropped_ones_candidates(const Shape& from, const S
 // on the new input; otherwise the requested shape must still fit.
 std::vector<Shape> Reshape::output_shapes(const std::vector<array>& inputs) {
   const Shape& in = inputs[0].shape();
+  if (!ones_.empty() && in != in_shape_) {
+    // expand_dims or squeeze of known axes, redone on the new input.
+    if (in.size() != in_shape_.size()) {
+      cannot_infer("Reshape", in);
+    }
+    Shape out;
+    if (inserts_) {
+      for (size_t i = 0, k = 0; i < shape_.size(); ++i) {
+        out.push_back(std::find(ones_.begin(), ones_.end(), int(i)) != ones_.end() ? 1 : in[k++]);
+      }
+      return {out};
+    }
+    for (int i = 0; i < int(in.size()); ++i) {
+      if (std::find(ones_.begin(), ones_.end(), i) == ones_.end()) {
+        out.push_back(in[i]);
+      } else if (in[i] != 1) {
+        cannot_infer("Reshape", in);
+      }
+    }
+    return {out};
+  }
   if (in == in_shape_ || requested_.empty()) {
     if (inputs[0].size() != shape_size(shape_)) {
       cannot_infer("Reshape", in);

@@ -20,17 +20,25 @@ class Reshape : public Primitive {
   // `requested` is the shape as asked for (a -1 kept), `in_shape` the
   // input's: together they let shapeless compile redo the reshape on
   // inputs of other shapes (see output_shapes).
-  Reshape(Stream s, Shape shape, Shape requested = {}, Shape in_shape = {})
+  // expand_dims and squeeze also give the size-1 axes they insert (axes
+  // of the output, `inserts`) or remove (axes of the input), which the
+  // shapes alone can leave ambiguous: shapeless compile redoes exactly that.
+  Reshape(Stream s, Shape shape, Shape requested = {}, Shape in_shape = {}, std::vector<int> ones = {},
+          bool inserts = false)
       : Primitive(s),
         shape_(std::move(shape)),
         requested_(std::move(requested)),
-        in_shape_(std::move(in_shape)) {}
+        in_shape_(std::move(in_shape)),
+        ones_(std::move(ones)),
+        inserts_(inserts) {}
   MLX_PRIMITIVE_BODY(Reshape)
   MLX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) override;
 
  private:
   Shape shape_, requested_, in_shape_;
+  std::vector<int> ones_;
+  bool inserts_;
 };
 
 // Always a view.
