@@ -17,6 +17,7 @@ import mlx.core as mx
 
 sys.path.insert(0, os.path.dirname(__file__))
 import export_cases  # noqa: E402
+import export_seeds  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "mlxfn")
 CASES = {c[0]: c for c in export_cases.cases(mx)}
@@ -63,6 +64,22 @@ def test_mlx_written_file_runs_here(name):
         outs = export_cases.call(fn, [mx.array(a) for a in seq(data, "other_in")], options)
         for k, (g, w) in enumerate(zip(outs, seq(data, "other_out"))):
             assert_close(g, w, f"{name} shapeless output {k}")
+
+
+@pytest.mark.parametrize("name", [s[0] for s in export_seeds.seeds()])
+def test_mlx_written_fast_primitive_runs_here(name):
+    # Written by MLX's own writer (see export_seeds.py): the primitive itself,
+    # not the fallback graph MLX's CPU build traces.
+    path = os.path.join(DATA, "seed_" + name + ".mlxfn")
+    prim = {s[0]: s[1] for s in export_seeds.seeds()}[name]
+    with open(path, "rb") as f:
+        assert prim.encode() in f.read()
+    data = load_npz("seed_" + name)
+    outs = mx.import_function(path)(*[mx.array(a) for a in seq(data, "in")])
+    want = seq(data, "out")
+    assert len(outs) == len(want)
+    for k, (g, w) in enumerate(zip(outs, want)):
+        assert_close(g, w, f"{name} output {k}")
 
 
 def test_mlx_written_multi_trace_file():
