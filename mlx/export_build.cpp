@@ -695,6 +695,9 @@ const std::unordered_map<std::string, Builder>& builders() {
 } // namespace
 
 std::vector<array> build_node(const ImportedNode& node, const std::vector<array>& inputs) {
+  if (is_native(node.name)) {
+    return build_native(node, inputs);
+  }
   auto it = builders().find(node.name);
   if (it == builders().end()) {
     throw std::invalid_argument("[import_function] Unable to deserialize primitive " + node.name);
