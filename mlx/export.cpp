@@ -394,7 +394,18 @@ struct FunctionExporter::State {
           "[export_function] Attempting to export a function twice with the same signature is not allowed.");
     }
     std::vector<std::string> keys;
-    auto g = trace_for_export(fun, args, kwargs, table.shapeless, native, keys);
+    auto g = [&] {
+      try {
+        return trace_for_export(fun, args, kwargs, table.shapeless, native, keys);
+      } catch (const std::invalid_argument& e) {
+        // MLX's words when a callback asks for a primitive's arguments.
+        std::string msg = e.what(), from = "Unable to serialize primitive ";
+        if (auto at = msg.find(from); callback && at != std::string::npos) {
+          throw std::invalid_argument(msg.replace(at, from.size(), "Unable to get state for primitive "));
+        }
+        throw;
+      }
+    }();
     FunctionTable::Entry entry;
     entry.kwarg_keys = keys;
     for (auto& in : g.inputs) {

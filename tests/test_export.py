@@ -447,3 +447,38 @@ def test_metal_kernel_traced_for_export_only(tmp_path):
         call(mx.zeros(2))
     with pytest.raises(ValueError, match="Only supports the GPU"):
         mx.export_function(path, lambda a: call(a, mx.cpu), mx.zeros(2))
+
+
+def test_custom_functions_and_checkpoint_as_mlx(tmp_path):
+    # As MLX 0.32.4: a custom_function with no rule is its function (its
+    # graph is written, and stays differentiable); one with a rule, and
+    # checkpoint, are a node MLX cannot write.
+    x = mx.array(np.random.default_rng(4).standard_normal((2, 3)).astype(np.float32))
+    path = str(tmp_path / "f.mlxfn")
+    plain = mx.custom_function(lambda a: mx.exp(a) * 2)
+    mx.export_function(path, plain, x)
+    fn = mx.import_function(path)
+    assert_close(fn(x)[0], np.exp(np.array(x)) * 2)
+    assert_close(mx.grad(lambda a: fn(a)[0].sum())(x), np.exp(np.array(x)) * 2)
+
+    @mx.custom_function
+    def ruled(a):
+        return mx.exp(a) * 2
+
+    @ruled.vjp
+    def ruled_vjp(primals, cotangent, output):
+        return cotangent * 3
+
+    checkpointed = mx.checkpoint(lambda a: mx.sin(a) * 2)
+    for fun in (ruled, checkpointed):
+        with pytest.raises(
+            ValueError, match=r"^\[export_function\] Unable to serialize primitive CustomTransforms"
+        ):
+            mx.export_function(path, fun, x)
+        with pytest.raises(ValueError, match=r"Unable to get state for primitive CustomTransforms"):
+            mx.export_function(lambda d: None, fun, x)
+    # Its gradient has no such node: exported, it gives the custom rule's.
+    mx.export_function(path, lambda a: mx.grad(lambda b: ruled(b).sum())(a), x)
+    assert_close(mx.import_function(path)(x)[0], np.full((2, 3), 3.0, np.float32))
+    # A checkpointed function still differentiates as its function.
+    assert_close(mx.grad(lambda a: checkpointed(a).sum())(x), 2 * np.cos(np.array(x)))
