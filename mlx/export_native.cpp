@@ -76,8 +76,8 @@ Out norm_grad_of(const In& a) {
   const array &x = a.in[0], &g = a.in.back();
   Dtype t = x.dtype();
   if (!is_float(t) || x.ndim() == 0 || g.shape() != x.shape() || g.dtype() != t || (has_b && !layer) ||
-      (has_w && (a.in[1].ndim() != 1 || a.in[1].size() != static_cast<size_t>(x.shape(-1)) ||
-                 a.in[1].dtype() != t))) {
+      (has_w &&
+       (a.in[1].ndim() != 1 || a.in[1].size() != static_cast<size_t>(x.shape(-1)) || a.in[1].dtype() != t))) {
     bad(a.node.name, "inputs do not match");
   }
   std::vector<Shape> shapes = {x.shape()};
@@ -95,8 +95,8 @@ Out rope_of(const In& a) {
   bool traditional = a.b(1), has_freqs = a.b(4), inverse = a.b(5);
   float base = a.get<float>(2), scale = a.get<float>(3);
   a.need(2 + has_freqs);
-  auto out = fast::rope(a.in[0], dims, traditional, has_freqs ? std::nullopt : std::optional<float>(base), scale,
-                        a.in[1], a.opt(has_freqs, 2));
+  auto out = fast::rope(a.in[0], dims, traditional, has_freqs ? std::nullopt : std::optional<float>(base),
+                        scale, a.in[1], a.opt(has_freqs, 2));
   if (!inverse) {
     return {out};
   }
@@ -104,9 +104,10 @@ Out rope_of(const In& a) {
     bad(a.node.name, "the inputs do not make a rotation");
   }
   // The same node turning the other way (what RoPE's vjp makes).
-  return {array(out.shape(), out.dtype(),
-                std::make_shared<RoPE>(out.primitive().stream(), dims, traditional, base, scale, has_freqs, true),
-                out.inputs())};
+  return {
+      array(out.shape(), out.dtype(),
+            std::make_shared<RoPE>(out.primitive().stream(), dims, traditional, base, scale, has_freqs, true),
+            out.inputs())};
 }
 
 Out attention_of(const In& a) {
@@ -125,8 +126,8 @@ Out attention_of(const In& a) {
   }
   return {fast::scaled_dot_product_attention(a.in[0], a.in[1], a.in[2], scale,
                                              mask == static_cast<int>(M::Causal) ? "causal"
-                                             : m                                  ? "array"
-                                                                                  : "",
+                                             : m                                 ? "array"
+                                                                                 : "",
                                              m, a.opt(sinks, a.in.size() - 1))};
 }
 
@@ -151,10 +152,10 @@ const std::unordered_map<std::string, Builder>& builders() {
 #define MLX_BINARY(...)
 #define MLX_BINARY_NO_GRAD(...)
 #define MLX_COMPARISON(...)
-#define MLX_PREDICATE(Name, op)                \
-  add(#Name, [](const In& a) -> Out {          \
-    a.need(1);                                 \
-    return {op(a.in[0], {})};                  \
+#define MLX_PREDICATE(Name, op)       \
+  add(#Name, [](const In& a) -> Out { \
+    a.need(1);                        \
+    return {op(a.in[0], {})};         \
   });
 #include "mlx/primitives/elementwise_table.h"
 #include "mlx/primitives/elementwise_table_undef.h"
