@@ -42,13 +42,14 @@ using ExportedFunction = std::function<std::vector<array>(const Args&, const Kwa
 struct FunctionTable;
 
 // How the primitives this project has and MLX has no serialized form of
-// (fused kernels: the norms, RoPE, attention, cross entropy, LogSumExp
-// without kept axis, inverse FFTs, IsNaN, IsInf, IsFinite) are
-// written. Mlx: as an equivalent graph of MLX's primitives, so that MLX
-// 0.32.4 reads the file. Native: as themselves (name "native:<Name>", their
-// own state): smaller files with fewer nodes that import here as the same
-// primitives, while MLX refuses them ("Unable to deserialize primitive").
-// Python reads it from the environment: MLX_EXPORT_NATIVE=1.
+// (compiled elementwise chains, the norms and their gradient, RoPE,
+// attention, cross entropy, the gated delta rule, LogSumExp without kept
+// axis, inverse FFTs, IsNaN, IsInf, IsFinite) are written. Mlx: as an
+// equivalent graph of MLX's primitives, so that MLX 0.32.4 reads the file.
+// Native: as themselves (name "native:<Name>", their own state): smaller
+// files with fewer nodes that import here as the same primitives, while
+// MLX refuses them ("Unable to deserialize primitive"). Python reads it
+// from the environment: MLX_EXPORT_NATIVE=1.
 enum class ExportForm { Mlx, Native };
 
 // Writes traces of one function (one per distinct input signature) to a

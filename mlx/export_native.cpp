@@ -13,6 +13,7 @@
 #include "mlx/ops.h"
 #include "mlx/primitives/fast.h"
 #include "mlx/primitives/fft.h"
+#include "mlx/primitives/fused.h"
 
 namespace mlx::core::detail {
 
@@ -143,6 +144,69 @@ Out cross_entropy_grad_of(const In& a) {
   return {array(logits.shape(), logits.dtype(), std::make_shared<CrossEntropyGrad>(to_stream({})), a.in)};
 }
 
+// A fused chain: each step rebuilt by its own builder on the node's inputs
+// (all of one shape) and earlier steps, then the steps' primitives joined
+// into one Fused node, as compile makes it.
+Out fused_of(const In& a) {
+  const auto& st = a.node.state;
+  auto output_steps = a.get<std::vector<int>>(0);
+  int n = a.get<int>(1);
+  if (a.in.empty() || n < 1 || output_steps.empty()) {
+    bad(a.node.name, "no inputs, steps or outputs");
+  }
+  const Shape& shape = a.in[0].shape();
+  for (auto& x : a.in) {
+    if (x.shape() != shape) {
+      bad(a.node.name, "inputs of different shapes");
+    }
+  }
+  std::vector<FusedStep> steps;
+  std::vector<array> values;
+  size_t at = 2;
+  for (int k = 0; k < n; ++k) {
+    ImportedNode step;
+    step.name = std::get<std::string>(st.at(at++));
+    Dtype dtype = std::get<Dtype>(st.at(at++));
+    auto args = std::get<std::vector<int>>(st.at(at++));
+    size_t items = state_layout(step.name)->size();
+    step.state.assign(st.begin() + at, st.begin() + at + items);
+    at += items;
+    step.shapes = {shape};
+    step.dtypes = {dtype};
+    std::vector<array> ins;
+    for (int j : args) {
+      if (j >= static_cast<int>(a.in.size()) || -1 - j >= k) {
+        bad(a.node.name, "a step reads a value defined nowhere before it");
+      }
+      ins.push_back(j >= 0 ? a.in[j] : values[-1 - j]);
+    }
+    auto out = build_node(step, ins);
+    // The op must have made the step itself, on exactly these inputs.
+    bool fits = out.size() == 1 && out[0].has_primitive() && out[0].primitive().is_elementwise() &&
+                out[0].shape() == shape && out[0].dtype() == dtype && out[0].inputs().size() == ins.size();
+    for (size_t j = 0; fits && j < ins.size(); ++j) {
+      fits = out[0].inputs()[j].id() == ins[j].id();
+    }
+    if (!fits) {
+      bad(a.node.name, "step " + std::to_string(k) + " (" + step.name + ") does not fit its inputs");
+    }
+    steps.push_back({out[0].primitive_ptr(), args, dtype});
+    values.push_back(out[0]);
+  }
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (int k : output_steps) {
+    if (k < 0 || k >= n) {
+      bad(a.node.name, "an output is no step");
+    }
+    shapes.push_back(shape);
+    dtypes.push_back(steps[k].dtype);
+  }
+  return array::make_arrays(std::move(shapes), dtypes,
+                            std::make_shared<Fused>(to_stream({}), std::move(steps), std::move(output_steps)),
+                            a.in);
+}
+
 const std::unordered_map<std::string, Builder>& builders() {
   static const std::unordered_map<std::string, Builder> table = [] {
     std::unordered_map<std::string, Builder> t;
@@ -188,6 +252,7 @@ const std::unordered_map<std::string, Builder>& builders() {
       return {fast::cross_entropy(a.in[0], a.in[1])};
     });
     add("CrossEntropyGrad", cross_entropy_grad_of);
+    add("Fused", fused_of);
     return t;
   }();
   return table;

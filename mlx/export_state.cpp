@@ -110,6 +110,9 @@ const std::unordered_map<std::string, std::vector<StateKind>>& layouts() {
     native("RoPE") = {K::Int, K::Bool, K::Float, K::Float, K::Bool, K::Bool};
     native("ScaledDotProductAttention") = {K::Float, K::Int, K::Bool};
     native("GatedDelta") = {K::Bool};
+    // Output steps and the step count; then per step (read by the importer,
+    // see export_import.cpp): name, dtype, arguments and that name's state.
+    native("Fused") = {K::VecInt, K::Int};
     return t;
   }();
   return table;
@@ -475,6 +478,25 @@ ExportAccess::Form ExportAccess::native(const array& node) {
   }
   if (auto* r = as<GatedDelta>(p)) {
     return own({r->has_mask_});
+  }
+  if (auto* r = as<Fused>(p)) {
+    // Each step in its own form (MLX's, else native), on stand-in inputs.
+    S state{r->output_steps_, static_cast<int>(r->steps_.size())};
+    for (auto& step : r->steps_) {
+      array stand_in(Shape{}, step.dtype, step.primitive, {});
+      auto f = form(stand_in);
+      if (!f) {
+        f = native(stand_in);
+      }
+      if (!f) {
+        return std::nullopt;
+      }
+      state.push_back(f->name);
+      state.push_back(step.dtype);
+      state.push_back(step.args);
+      state.insert(state.end(), f->state.begin(), f->state.end());
+    }
+    return own(state);
   }
   // The predicates (IsNaN, IsInf, IsFinite): stateless, named in the table.
   auto layout = detail::state_layout(detail::kNativePrefix + std::string(p.name()));

@@ -6,6 +6,7 @@ primitives with the same results, in smaller files with fewer nodes; real
 MLX refuses them with its "Unable to deserialize primitive" error."""
 
 import os
+import struct
 import subprocess
 
 import numpy as np
@@ -234,3 +235,61 @@ def test_real_mlx_refuses_native_files(tmp_path, monkeypatch):
     res = subprocess.run([ORACLE, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode != 0
     assert "ValueError: [import_function] Unable to deserialize primitive native:RMSNorm" in res.stderr
+
+
+def test_native_fused_chain(tmp_path, monkeypatch):
+    # A compiled chain on large arrays runs as one Fused node; an unevaluated
+    # result of it captured by the exported function keeps that node.
+    c = mx.array(np.random.default_rng(3).standard_normal(1 << 20).astype(np.float32))
+    x = mx.array(np.random.default_rng(4).standard_normal(1 << 20).astype(np.float32))
+    mx.eval(c, x)
+
+    def exported(native):
+        f = mx.compile(lambda v: (mx.exp(v) * 2 + 1, mx.isnan(v) | (v > 0.7)))
+        y = f(c)
+        fun = lambda a: (a + y[0], y[1])  # noqa: E731
+        monkeypatch.setenv("MLX_EXPORT_NATIVE", native)
+        names = primitives(fun, [x])
+        path = str(tmp_path / f"f{native}.mlxfn")
+        mx.export_function(path, fun, x)
+        return fun, names, path
+
+    _, mlx_names, mlx_path = exported("0")
+    fun, native_names, native_path = exported("1")
+    assert "native:Fused" not in mlx_names
+    assert native_names.count("native:Fused") == 2
+    assert len(native_names) < len(mlx_names)
+    assert os.path.getsize(native_path) < os.path.getsize(mlx_path)
+    want = [np.array(o) for o in fun(x)]
+    for path in (mlx_path, native_path):
+        got = mx.import_function(path)(x)
+        for g, w in zip(got, want):
+            assert np.array(g).dtype == w.dtype
+            np.testing.assert_allclose(np.array(g), w, rtol=1e-6)
+    assert primitives(mx.import_function(native_path), [x]).count("native:Fused") == 2
+
+
+def test_native_fused_step_that_does_not_fit_raises(tmp_path, monkeypatch):
+    c = mx.ones(1 << 20)
+    mx.eval(c)
+    y = mx.compile(lambda v: mx.exp(v) * 2)(c)
+    monkeypatch.setenv("MLX_EXPORT_NATIVE", "1")
+    path = str(tmp_path / "f.mlxfn")
+    mx.export_function(path, lambda a: a + y, mx.ones(1 << 20))
+    with open(path, "rb") as f:
+        data = f.read()
+    # The chain's Exp step renamed: another elementwise op imports; a
+    # primitive that is no elementwise step, or an unknown name, raises.
+    at = data.index(b"\x03\x00\x00\x00\x00\x00\x00\x00Exp")
+
+    def with_step(name):
+        with open(path, "wb") as f:
+            f.write(data[:at] + struct.pack("<Q", len(name)) + name + data[at + 11 :])
+        return path
+
+    for name in (b"Abs", b"Tan"):
+        mx.import_function(with_step(name))
+    with pytest.raises(ValueError, match="step 0 \\(StopGradient\\) does not fit its inputs"):
+        mx.import_function(with_step(b"StopGradient"))
+    with pytest.raises(ValueError, match="Unable to deserialize primitive Nope"):
+        mx.import_function(with_step(b"Nope"))
