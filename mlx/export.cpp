@@ -213,6 +213,13 @@ struct ExportGraph {
         changed |= ins.back().id() != in.id();
       }
       auto outs = outs_of(a);
+      std::string prim = a.primitive().name();
+      if ((prim == "StopGradient" || prim == "Copy") && ins.size() == 1) {
+        // No-ops, left out as MLX's export leaves them out (its compile
+        // simplification): the input stands for the output.
+        rewritten.emplace(a.id(), ins[0]);
+        continue;
+      }
       bool has_form = forced.count(a.id()) || detail::mlx_form(a).has_value() ||
                       (native && detail::native_form(a).has_value());
       std::vector<array> made;

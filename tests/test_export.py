@@ -482,3 +482,23 @@ def test_custom_functions_and_checkpoint_as_mlx(tmp_path):
     assert_close(mx.import_function(path)(x)[0], np.full((2, 3), 3.0, np.float32))
     # A checkpointed function still differentiates as its function.
     assert_close(mx.grad(lambda a: checkpointed(a).sum())(x), 2 * np.cos(np.array(x)))
+
+
+def test_no_ops_left_out_as_mlx(tmp_path):
+    # MLX's export simplifies the trace: StopGradient (and Copy) are left
+    # out, an output that is one is its input, and the imported function
+    # differentiates through where the original did not (MLX 0.32.4 gives
+    # these primitives, outputs and gradient for the same function).
+    x = mx.array([1.0, 2.0])
+    fun = lambda a: (mx.stop_gradient(a), mx.stop_gradient(a * 2) + 1)  # noqa: E731
+    names = []
+    mx.export_function(lambda d: names.append(d["name"]) if d["type"] == "primitive" else None, fun, x)
+    assert names == ["Broadcast", "Multiply", "Broadcast", "Add"]
+    path = str(tmp_path / "f.mlxfn")
+    mx.export_function(path, fun, x)
+    assert os.path.getsize(path) == 521
+    fn = mx.import_function(path)
+    a, b = fn(x)
+    assert a.tolist() == [1.0, 2.0] and b.tolist() == [3.0, 5.0]
+    assert mx.grad(lambda v: fn(v)[1].sum())(x).tolist() == [2.0, 2.0]
+    assert mx.grad(lambda v: fun(v)[1].sum())(x).tolist() == [0.0, 0.0]
