@@ -86,10 +86,13 @@ Function custom_function(Function fun, std::optional<CustomVJP> fun_vjp, std::op
 }
 
 Function checkpoint(Function fun) {
-  // One node whose vjp runs fun again (MLX's export refuses it as well).
-  return custom_function(
-      fun, CustomVJP([fun](const std::vector<array>& primals, const std::vector<array>& cots,
-                           const std::vector<array>&) { return vjp(fun, primals, cots).second; }));
+  // One node whose vjp runs fun again once its outputs exist (as MLX's: a
+  // gradient graph that holds the node, which MLX's export refuses too).
+  return custom_function(fun,
+                         CustomVJP([fun](const std::vector<array>& primals, const std::vector<array>& cots,
+                                         const std::vector<array>& outputs) {
+                           return vjp(fun, depends(primals, outputs), cots).second;
+                         }));
 }
 
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs,

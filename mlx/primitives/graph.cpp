@@ -55,13 +55,12 @@ std::pair<std::vector<array>, std::vector<int>> Depends::vmap(const std::vector<
 
 // ---- CustomTransforms
 std::vector<array> CustomTransforms::vjp(const std::vector<array>& p, const std::vector<array>& cots,
-                                         const std::vector<int>& argnums, const std::vector<array>&) {
+                                         const std::vector<int>& argnums, const std::vector<array>& outputs) {
   size_t n_in = p.size() - num_outputs_;
   std::vector<array> primals(p.begin(), p.begin() + n_in);
-  // The rule sees every output and a cotangent for each (zeros for outputs
-  // nobody holds). The forward values are this node's last inputs.
-  std::vector<array> values(p.begin() + n_in, p.end());
-  auto grads = vjp_(primals, cots, values);
+  // The rule sees every output (this node's, as MLX's rules do) and a
+  // cotangent for each (zeros for outputs nobody holds).
+  auto grads = vjp_(primals, cots, outputs);
   std::vector<array> out;
   for (int i : argnums) {
     out.push_back(size_t(i) < n_in ? grads.at(i) : zeros_like(p[i], stream()));
