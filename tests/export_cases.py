@@ -191,7 +191,14 @@ def cases(mx):
         (
             "block_masked_mm",
             block_masked,
-            [f32(64, 96), f32(96, 40), f32(2, 2), f32(2, 3), f32(3, 2)],
+            # Small integers and masks of halves: exact, compressible data.
+            [
+                mx.array(r.integers(-3, 4, (40, 36)).astype(np.float32)),
+                mx.array(r.integers(-3, 4, (36, 34)).astype(np.float32)),
+                mx.array([[1.0, 0.0], [0.5, 2.0]]),
+                mx.array([[0.5, 1.0], [0.0, 1.0]]),
+                mx.array([[1.0, -1.0], [2.0, 0.0]]),
+            ],
             {},
         ),
         (
