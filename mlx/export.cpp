@@ -148,6 +148,7 @@ struct ExportGraph {
   // Every output of each node, stand-ins for those no longer referenced
   // (kept alive so that their ids stay unique in the file).
   std::unordered_map<std::uintptr_t, std::vector<array>> all_outputs;
+  bool native = false; // write primitives without an MLX form as themselves
 
   const std::vector<array>& outs_of(const array& node) {
     auto it = all_outputs.find(node.id());
@@ -170,6 +171,9 @@ struct ExportGraph {
       return it->second;
     }
     auto f = detail::mlx_form(node);
+    if (!f && native) {
+      f = detail::native_form(node);
+    }
     if (!f) {
       throw std::invalid_argument(std::string("[export_function] Unable to serialize primitive ") +
                                   node.primitive().name());
@@ -209,7 +213,15 @@ struct ExportGraph {
         changed |= ins.back().id() != in.id();
       }
       auto outs = outs_of(a);
-      bool has_form = forced.count(a.id()) || detail::mlx_form(a).has_value();
+      std::string prim = a.primitive().name();
+      if ((prim == "StopGradient" || prim == "Copy") && ins.size() == 1) {
+        // No-ops, left out as MLX's export leaves them out (its compile
+        // simplification): the input stands for the output.
+        rewritten.emplace(a.id(), ins[0]);
+        continue;
+      }
+      bool has_form = forced.count(a.id()) || detail::mlx_form(a).has_value() ||
+                      (native && detail::native_form(a).has_value());
       std::vector<array> made;
       if (has_form && !changed) {
         made = outs;
@@ -289,7 +301,7 @@ struct ExportGraph {
 thread_local bool export_tracing = false;
 
 ExportGraph trace_for_export(const ExportedFunction& fun, const Args& args,
-                             const std::map<std::string, array>& kwargs, bool shapeless,
+                             const std::map<std::string, array>& kwargs, bool shapeless, bool native,
                              std::vector<std::string>& keys) {
   std::vector<array> flat = args;
   for (auto& [k, v] : kwargs) {
@@ -316,6 +328,7 @@ ExportGraph trace_for_export(const ExportedFunction& fun, const Args& args,
     graph = detail::compile_trace(flat_fun, flat, shapeless);
   }
   ExportGraph g;
+  g.native = native;
   g.inputs = graph->keep_alive;
   for (auto& in : g.inputs) {
     g.input_ids.insert(in.id());
@@ -368,6 +381,7 @@ struct FunctionExporter::State {
   std::unordered_map<std::uintptr_t, array> constants;
   int count = 0;
   bool closed = false;
+  bool native = false;
 
   void write_file() {
     std::ofstream os(path, std::ios::binary | std::ios::trunc);
@@ -387,7 +401,18 @@ struct FunctionExporter::State {
           "[export_function] Attempting to export a function twice with the same signature is not allowed.");
     }
     std::vector<std::string> keys;
-    auto g = trace_for_export(fun, args, kwargs, table.shapeless, keys);
+    auto g = [&] {
+      try {
+        return trace_for_export(fun, args, kwargs, table.shapeless, native, keys);
+      } catch (const std::invalid_argument& e) {
+        // MLX's words when a callback asks for a primitive's arguments.
+        std::string msg = e.what(), from = "Unable to serialize primitive ";
+        if (auto at = msg.find(from); callback && at != std::string::npos) {
+          throw std::invalid_argument(msg.replace(at, from.size(), "Unable to get state for primitive "));
+        }
+        throw;
+      }
+    }();
     FunctionTable::Entry entry;
     entry.kwarg_keys = keys;
     for (auto& in : g.inputs) {
@@ -512,8 +537,9 @@ struct FunctionExporter::State {
 };
 
 FunctionExporter::FunctionExporter(const std::string& file, ExportedFunction fun, bool shapeless,
-                                   std::string metadata)
+                                   std::string metadata, ExportForm form)
     : state_(std::make_shared<State>()) {
+  state_->native = form == ExportForm::Native;
   state_->path = file;
   state_->fun = std::move(fun);
   state_->table.shapeless = shapeless;
@@ -526,8 +552,10 @@ FunctionExporter::FunctionExporter(const std::string& file, ExportedFunction fun
   os.write(state_->buf.data(), static_cast<std::streamsize>(state_->buf.size()));
 }
 
-FunctionExporter::FunctionExporter(ExportCallback callback, ExportedFunction fun, bool shapeless)
+FunctionExporter::FunctionExporter(ExportCallback callback, ExportedFunction fun, bool shapeless,
+                                   ExportForm form)
     : state_(std::make_shared<State>()) {
+  state_->native = form == ExportForm::Native;
   state_->callback = std::move(callback);
   state_->fun = std::move(fun);
   state_->table.shapeless = shapeless;
@@ -551,45 +579,47 @@ ExportedFunction from_kwargs(const std::function<std::vector<array>(const Kwargs
 } // namespace
 
 FunctionExporter exporter(const std::string& file, const std::function<std::vector<array>(const Args&)>& fun,
-                          bool shapeless, const std::string& metadata) {
-  return FunctionExporter(file, from_args(fun), shapeless, metadata);
+                          bool shapeless, const std::string& metadata, ExportForm form) {
+  return FunctionExporter(file, from_args(fun), shapeless, metadata, form);
 }
 FunctionExporter exporter(const std::string& file,
                           const std::function<std::vector<array>(const Kwargs&)>& fun, bool shapeless,
-                          const std::string& metadata) {
-  return FunctionExporter(file, from_kwargs(fun), shapeless, metadata);
+                          const std::string& metadata, ExportForm form) {
+  return FunctionExporter(file, from_kwargs(fun), shapeless, metadata, form);
 }
 FunctionExporter exporter(const std::string& file, const ExportedFunction& fun, bool shapeless,
-                          const std::string& metadata) {
-  return FunctionExporter(file, fun, shapeless, metadata);
+                          const std::string& metadata, ExportForm form) {
+  return FunctionExporter(file, fun, shapeless, metadata, form);
 }
 FunctionExporter exporter(const ExportCallback& callback,
-                          const std::function<std::vector<array>(const Args&)>& fun, bool shapeless) {
-  return FunctionExporter(callback, from_args(fun), shapeless);
+                          const std::function<std::vector<array>(const Args&)>& fun, bool shapeless,
+                          ExportForm form) {
+  return FunctionExporter(callback, from_args(fun), shapeless, form);
 }
-FunctionExporter exporter(const ExportCallback& callback, const ExportedFunction& fun, bool shapeless) {
-  return FunctionExporter(callback, fun, shapeless);
+FunctionExporter exporter(const ExportCallback& callback, const ExportedFunction& fun, bool shapeless,
+                          ExportForm form) {
+  return FunctionExporter(callback, fun, shapeless, form);
 }
 
 void export_function(const std::string& file, const std::function<std::vector<array>(const Args&)>& fun,
-                     const Args& args, bool shapeless, const std::string& metadata) {
-  exporter(file, fun, shapeless, metadata)(args);
+                     const Args& args, bool shapeless, const std::string& metadata, ExportForm form) {
+  exporter(file, fun, shapeless, metadata, form)(args);
 }
 void export_function(const std::string& file, const std::function<std::vector<array>(const Kwargs&)>& fun,
-                     const Kwargs& kwargs, bool shapeless, const std::string& metadata) {
-  exporter(file, fun, shapeless, metadata)(kwargs);
+                     const Kwargs& kwargs, bool shapeless, const std::string& metadata, ExportForm form) {
+  exporter(file, fun, shapeless, metadata, form)(kwargs);
 }
 void export_function(const std::string& file, const ExportedFunction& fun, const Args& args,
-                     const Kwargs& kwargs, bool shapeless, const std::string& metadata) {
-  exporter(file, fun, shapeless, metadata)(args, kwargs);
+                     const Kwargs& kwargs, bool shapeless, const std::string& metadata, ExportForm form) {
+  exporter(file, fun, shapeless, metadata, form)(args, kwargs);
 }
 void export_function(const ExportCallback& callback,
                      const std::function<std::vector<array>(const Args&)>& fun, const Args& args,
-                     bool shapeless) {
-  exporter(callback, fun, shapeless)(args);
+                     bool shapeless, ExportForm form) {
+  exporter(callback, fun, shapeless, form)(args);
 }
 void export_function(const ExportCallback& callback, const ExportedFunction& fun, const Args& args,
-                     const Kwargs& kwargs, bool shapeless) {
-  exporter(callback, fun, shapeless)(args, kwargs);
+                     const Kwargs& kwargs, bool shapeless, ExportForm form) {
+  exporter(callback, fun, shapeless, form)(args, kwargs);
 }
 } // namespace mlx::core

@@ -41,13 +41,25 @@ using ExportedFunction = std::function<std::vector<array>(const Args&, const Kwa
 
 struct FunctionTable;
 
+// How the primitives this project has and MLX has no serialized form of
+// (compiled elementwise chains, the norms and their gradient, RoPE,
+// attention, cross entropy, the gated delta rule, LogSumExp without kept
+// axis, inverse FFTs, IsNaN, IsInf, IsFinite) are written. Mlx: as an
+// equivalent graph of MLX's primitives, so that MLX 0.32.4 reads the file.
+// Native: as themselves (name "native:<Name>", their own state): smaller
+// files with fewer nodes that import here as the same primitives, while
+// MLX refuses them ("Unable to deserialize primitive"). Python reads it
+// from the environment: MLX_EXPORT_NATIVE=1.
+enum class ExportForm { Mlx, Native };
+
 // Writes traces of one function (one per distinct input signature) to a
 // file or a callback. Constants shared between traces are written once.
 class FunctionExporter {
  public:
   FunctionExporter(const std::string& file, ExportedFunction fun, bool shapeless = false,
-                   std::string metadata = "");
-  FunctionExporter(ExportCallback callback, ExportedFunction fun, bool shapeless = false);
+                   std::string metadata = "", ExportForm form = ExportForm::Mlx);
+  FunctionExporter(ExportCallback callback, ExportedFunction fun, bool shapeless = false,
+                   ExportForm form = ExportForm::Mlx);
   FunctionExporter(FunctionExporter&&) = default;
   FunctionExporter(const FunctionExporter&) = delete;
   FunctionExporter& operator=(const FunctionExporter&) = delete;
@@ -89,30 +101,35 @@ class ImportedFunction {
 };
 
 FunctionExporter exporter(const std::string& file, const std::function<std::vector<array>(const Args&)>& fun,
-                          bool shapeless = false, const std::string& metadata = "");
+                          bool shapeless = false, const std::string& metadata = "",
+                          ExportForm form = ExportForm::Mlx);
 FunctionExporter exporter(const std::string& file,
                           const std::function<std::vector<array>(const Kwargs&)>& fun, bool shapeless = false,
-                          const std::string& metadata = "");
+                          const std::string& metadata = "", ExportForm form = ExportForm::Mlx);
 FunctionExporter exporter(const std::string& file, const ExportedFunction& fun, bool shapeless = false,
-                          const std::string& metadata = "");
+                          const std::string& metadata = "", ExportForm form = ExportForm::Mlx);
 FunctionExporter exporter(const ExportCallback& callback,
-                          const std::function<std::vector<array>(const Args&)>& fun, bool shapeless = false);
-FunctionExporter exporter(const ExportCallback& callback, const ExportedFunction& fun,
-                          bool shapeless = false);
+                          const std::function<std::vector<array>(const Args&)>& fun, bool shapeless = false,
+                          ExportForm form = ExportForm::Mlx);
+FunctionExporter exporter(const ExportCallback& callback, const ExportedFunction& fun, bool shapeless = false,
+                          ExportForm form = ExportForm::Mlx);
 
 // Traces fun on the example inputs and writes it to `file` (or hands the
 // graph to `callback`).
 void export_function(const std::string& file, const std::function<std::vector<array>(const Args&)>& fun,
-                     const Args& args, bool shapeless = false, const std::string& metadata = "");
+                     const Args& args, bool shapeless = false, const std::string& metadata = "",
+                     ExportForm form = ExportForm::Mlx);
 void export_function(const std::string& file, const std::function<std::vector<array>(const Kwargs&)>& fun,
-                     const Kwargs& kwargs, bool shapeless = false, const std::string& metadata = "");
+                     const Kwargs& kwargs, bool shapeless = false, const std::string& metadata = "",
+                     ExportForm form = ExportForm::Mlx);
 void export_function(const std::string& file, const ExportedFunction& fun, const Args& args,
-                     const Kwargs& kwargs, bool shapeless = false, const std::string& metadata = "");
+                     const Kwargs& kwargs, bool shapeless = false, const std::string& metadata = "",
+                     ExportForm form = ExportForm::Mlx);
 void export_function(const ExportCallback& callback,
                      const std::function<std::vector<array>(const Args&)>& fun, const Args& args,
-                     bool shapeless = false);
+                     bool shapeless = false, ExportForm form = ExportForm::Mlx);
 void export_function(const ExportCallback& callback, const ExportedFunction& fun, const Args& args,
-                     const Kwargs& kwargs, bool shapeless = false);
+                     const Kwargs& kwargs, bool shapeless = false, ExportForm form = ExportForm::Mlx);
 
 // Reads a .mlxfn file. A malformed file raises std::runtime_error (or
 // std::invalid_argument for primitives it cannot rebuild).

@@ -17,6 +17,7 @@
 #include "mlx/primitives/layout.h"
 #include "mlx/quantized.h"
 #include "mlx/random.h"
+#include "mlx/transforms.h"
 
 namespace mlx::core::detail {
 
@@ -111,6 +112,88 @@ Out fft_node_of(const Args& a) {
   }
   Dtype t = out.dtype();
   return {multiply(out, astype(array(n == 0 ? 1.0 : 1.0 / n), t == complex64 ? complex64 : t))};
+}
+
+// MLX's MaskedScatter: a, mask (a's shape) and src with a leading batch
+// axis; in each batch row, the masked places of a take src's elements in
+// order.
+Out masked_scatter_of(const Args& a) {
+  a.need(3);
+  const auto &x = a.in[0], &mask = a.in[1], &src = a.in[2];
+  if (x.ndim() == 0 || mask.shape() != x.shape() || mask.dtype() != bool_ || src.ndim() == 0 ||
+      src.shape(0) != x.shape(0) || src.dtype() != x.dtype()) {
+    bad(a.node.name, "inputs do not match");
+  }
+  int b = x.shape(0);
+  if (x.size() == 0 || src.size() == 0) {
+    return {copy(x)};
+  }
+  auto flat_mask = reshape(mask, {b, -1});
+  auto flat_src = reshape(src, {b, -1});
+  int m = flat_src.shape(1);
+  auto idx = minimum(cumsum(astype(flat_mask, int32), 1, false, false), array(m - 1, int32));
+  auto picked = take_along_axis(flat_src, idx, 1);
+  return {where(mask, reshape(picked, x.shape()), x)};
+}
+
+// MLX's RMSNormVJP (x, w, cotangent -> dx, dw) and LayerNormVJP (x, w, b,
+// cotangent -> dx, dw, db); an absent weight or bias is a 0-d array whose
+// gradient is zero.
+Out norm_vjp_of(const Args& a, bool layer) {
+  size_t n = layer ? 4 : 3;
+  a.need(n);
+  const auto& x = a.in[0];
+  std::vector<array> params(a.in.begin() + 1, a.in.begin() + n - 1);
+  for (auto& p : params) {
+    if (p.ndim() > 1) {
+      bad(a.node.name, "a weight or bias has more than one dimension");
+    }
+  }
+  float eps = a.f(0);
+  auto fun = [&](const std::vector<array>& p) {
+    std::optional<array> w = params[0].ndim() == 1 ? std::optional<array>(p[1]) : std::nullopt;
+    if (!layer) {
+      return std::vector<array>{fast::rms_norm(p[0], w, eps)};
+    }
+    std::optional<array> bias = params[1].ndim() == 1 ? std::optional<array>(p[2]) : std::nullopt;
+    return std::vector<array>{fast::layer_norm(p[0], w, bias, eps)};
+  };
+  std::vector<array> primals{x};
+  primals.insert(primals.end(), params.begin(), params.end());
+  auto [_, grads] = vjp(fun, primals, {a.in[n - 1]});
+  for (size_t k = 0; k < params.size(); ++k) {
+    if (params[k].ndim() == 0) {
+      grads[k + 1] = zeros_like(params[k]);
+    }
+  }
+  return grads;
+}
+
+// The natural logsumexp of the scaled, masked attention scores (B, Hq, L,
+// 1), float32: the second output MLX's attention gives when asked.
+array sdpa_logsumexp(const std::vector<array>& in, float scale, bool causal, const std::optional<array>& mask,
+                     const std::optional<array>& sinks) {
+  auto q = astype(in[0], float32), k = astype(in[1], float32);
+  int hq = q.shape(1), hkv = k.shape(1);
+  if (hq != hkv) {
+    k = repeat(k, hq / hkv, 1);
+  }
+  auto scores = multiply(matmul(q, swapaxes(k, -1, -2)), array(scale));
+  if (causal) {
+    int l = q.shape(2), s = k.shape(2);
+    auto keep = greater_equal(expand_dims(arange(s - l, s, int32), 1), expand_dims(arange(0, s, int32), 0));
+    scores = where(keep, scores, array(-INFINITY));
+  } else if (mask) {
+    scores =
+        mask->dtype() == bool_ ? where(*mask, scores, array(-INFINITY)) : add(scores, astype(*mask, float32));
+  }
+  if (sinks) {
+    Shape sh = scores.shape();
+    sh.back() = 1;
+    auto col = broadcast_to(reshape(astype(*sinks, float32), {1, hq, 1, 1}), sh);
+    scores = concatenate({col, scores}, -1);
+  }
+  return logsumexp(scores, -1, true);
 }
 
 const std::unordered_map<std::string, Builder>& builders() {
@@ -552,6 +635,22 @@ const std::unordered_map<std::string, Builder>& builders() {
       return {gather_qmm(a.in[0], a.in[1], a.in[2], biases, a.in[n - 2], a.in[n - 1], a.b(3), a.i(0), a.i(1),
                          mode_name(a, a.i(2)), a.b(4) || a.b(5))};
     };
+    t["DivMod"] = [](const Args& a) -> Out {
+      a.need(2);
+      return divmod(a.in[0], a.in[1]);
+    };
+    t["MaskedScatter"] = masked_scatter_of;
+    t["BlockMaskedMM"] = [](const Args& a) -> Out {
+      // a, b[, out mask][, lhs mask, rhs mask]
+      a.need(2, 5);
+      size_t n = a.in.size();
+      auto out_mask = n == 3 || n == 5 ? a.opt(2) : std::nullopt;
+      auto lhs = n >= 4 ? a.opt(n - 2) : std::nullopt;
+      auto rhs = n >= 4 ? a.opt(n - 1) : std::nullopt;
+      return {block_masked_mm(a.in[0], a.in[1], a.i(0), out_mask, lhs, rhs)};
+    };
+    t["RMSNormVJP"] = [](const Args& a) -> Out { return norm_vjp_of(a, false); };
+    t["LayerNormVJP"] = [](const Args& a) -> Out { return norm_vjp_of(a, true); };
     t["RMSNorm"] = [](const Args& a) -> Out {
       a.need(1, 2);
       return {fast::rms_norm(a.in[0], a.opt(1), a.f(0))};
@@ -562,18 +661,15 @@ const std::unordered_map<std::string, Builder>& builders() {
     };
     t["RoPE"] = [](const Args& a) -> Out {
       a.need(2, 3);
-      if (!a.b(4)) {
-        bad(a.node.name, "the inverse rotation is not supported");
-      }
+      // The inverse rotation (forward false, the vjp) turns by the opposite
+      // angles: the same rotation with the scale negated.
+      float scale = a.b(4) ? a.f(3) : -a.f(3);
       auto freqs = a.opt(2);
-      return {fast::rope(a.in[0], a.i(0), a.b(1), freqs ? std::nullopt : std::optional<float>(a.f(2)), a.f(3),
+      return {fast::rope(a.in[0], a.i(0), a.b(1), freqs ? std::nullopt : std::optional<float>(a.f(2)), scale,
                          a.in[1], freqs)};
     };
     t["ScaledDotProductAttention"] = [](const Args& a) -> Out {
       a.need(3, 5);
-      if (a.b(3)) {
-        bad(a.node.name, "the logsumexp output is not supported");
-      }
       bool causal = a.b(1), sinks = a.b(2);
       size_t extra = a.in.size() - 3;
       if (extra != static_cast<size_t>(sinks) + (causal ? 0 : extra - sinks)) {
@@ -581,11 +677,15 @@ const std::unordered_map<std::string, Builder>& builders() {
       }
       std::optional<array> mask = !causal && extra > static_cast<size_t>(sinks) ? a.opt(3) : std::nullopt;
       std::optional<array> sink = sinks ? a.opt(a.in.size() - 1) : std::nullopt;
-      return {fast::scaled_dot_product_attention(a.in[0], a.in[1], a.in[2], a.f(0),
-                                                 causal ? "causal"
-                                                 : mask ? "array"
-                                                        : "",
-                                                 mask, sink)};
+      auto out = fast::scaled_dot_product_attention(a.in[0], a.in[1], a.in[2], a.f(0),
+                                                    causal ? "causal"
+                                                    : mask ? "array"
+                                                           : "",
+                                                    mask, sink);
+      if (!a.b(3)) {
+        return {out};
+      }
+      return {out, sdpa_logsumexp(a.in, a.f(0), causal, mask, sink)};
     };
     return t;
   }();
@@ -595,6 +695,9 @@ const std::unordered_map<std::string, Builder>& builders() {
 } // namespace
 
 std::vector<array> build_node(const ImportedNode& node, const std::vector<array>& inputs) {
+  if (is_native(node.name)) {
+    return build_native(node, inputs);
+  }
   auto it = builders().find(node.name);
   if (it == builders().end()) {
     throw std::invalid_argument("[import_function] Unable to deserialize primitive " + node.name);

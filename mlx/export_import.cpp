@@ -165,6 +165,28 @@ struct ParsedFunction {
   std::unordered_map<uint64_t, array> constants;
 };
 
+// The steps of a native Fused node, after its fixed state (the last item
+// is their count): name, dtype, arguments, then that name's state.
+void read_fused_steps(Reader& r, std::vector<StateT>& state) {
+  int n = std::get<int>(state.back());
+  if (n < 0 || static_cast<size_t>(n) > r.left() / 21) {
+    Reader::bad("a size field is larger than the file");
+  }
+  for (int k = 0; k < n; ++k) {
+    auto name = r.str();
+    auto layout = detail::state_layout(name);
+    if (!layout || name == std::string(detail::kNativePrefix) + "Fused") {
+      throw std::invalid_argument("[import_function] Unable to deserialize primitive " + name);
+    }
+    state.push_back(name);
+    state.push_back(r.dtype());
+    state.push_back(r.state(detail::StateKind::VecInt));
+    for (auto kind : *layout) {
+      state.push_back(r.state(kind));
+    }
+  }
+}
+
 void check_shape(const Shape& s) {
   for (auto d : s) {
     if (d < 0) {
@@ -252,6 +274,9 @@ ParsedFunction parse_function(Reader& r, std::unordered_map<uint64_t, array>& fi
     }
     for (auto k : *layout) {
       node.node.state.push_back(r.state(k));
+    }
+    if (node.node.name == std::string(detail::kNativePrefix) + "Fused") {
+      read_fused_steps(r, node.node.state);
     }
     auto siblings = r.count(8);
     if (siblings == 0) {

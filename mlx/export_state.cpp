@@ -92,6 +92,27 @@ const std::unordered_map<std::string, std::vector<StateKind>>& layouts() {
     t["RMSNorm"] = t["RMSNormVJP"] = t["LayerNorm"] = t["LayerNormVJP"] = {K::Float};
     t["RoPE"] = {K::Int, K::Bool, K::Float, K::Float, K::Bool};
     t["ScaledDotProductAttention"] = {K::Float, K::Bool, K::Bool, K::Bool, K::Bool};
+    // This project's own primitives (native files only), with their state.
+    auto native = [&](const std::string& n) -> std::vector<StateKind>& { return t[kNativePrefix + n]; };
+#define MLX_UNARY(...)
+#define MLX_UNARY_NO_GRAD(...)
+#define MLX_BINARY(...)
+#define MLX_BINARY_NO_GRAD(...)
+#define MLX_COMPARISON(...)
+#define MLX_PREDICATE(Name, op) native(#Name) = {};
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
+    native("FFT") = {K::VecInt, K::Bool, K::Bool, K::Int};
+    native("LogSumExp") = native("CrossEntropy") = native("CrossEntropyGrad") = {};
+    native("RMSNorm") = {K::Float, K::Bool};
+    native("LayerNorm") = {K::Float, K::Bool, K::Bool};
+    native("NormGrad") = {K::Bool, K::Float, K::Bool, K::Bool};
+    native("RoPE") = {K::Int, K::Bool, K::Float, K::Float, K::Bool, K::Bool};
+    native("ScaledDotProductAttention") = {K::Float, K::Int, K::Bool};
+    native("GatedDelta") = {K::Bool};
+    // Output steps and the step count; then per step (read by the importer,
+    // see export_import.cpp): name, dtype, arguments and that name's state.
+    native("Fused") = {K::VecInt, K::Int};
     return t;
   }();
   return table;
@@ -136,6 +157,7 @@ const std::vector<StateKind>* state_layout(const std::string& name) {
 struct ExportAccess {
   using Form = std::optional<detail::MlxForm>;
   static Form form(const array& node);
+  static Form native(const array& node);
   static std::vector<array> lower(const array& node, const std::vector<array>& in,
                                   std::unordered_map<std::uintptr_t, detail::MlxForm>& forced);
 };
@@ -424,6 +446,66 @@ ExportAccess::Form ExportAccess::form(const array& node) {
   return std::nullopt;
 }
 
+ExportAccess::Form ExportAccess::native(const array& node) {
+  const Primitive& p = node.primitive();
+  using S = std::vector<StateT>;
+  auto own = [&](S state = {}) {
+    return Form(detail::MlxForm{detail::kNativePrefix + std::string(p.name()), std::move(state)});
+  };
+  if (form(node)) {
+    return std::nullopt;
+  }
+  if (auto* r = as<FFT>(p)) {
+    return own({r->axes_, r->inverse_, r->real_, r->last_n_});
+  }
+  if (as<LogSumExp>(p) || as<CrossEntropy>(p) || as<CrossEntropyGrad>(p)) {
+    return own();
+  }
+  if (auto* r = as<RMSNorm>(p)) {
+    return own({r->eps_, r->has_weight_});
+  }
+  if (auto* r = as<LayerNorm>(p)) {
+    return own({r->eps_, r->has_weight_, r->has_bias_});
+  }
+  if (auto* r = as<NormGrad>(p)) {
+    return own({r->layer_, r->eps_, r->has_weight_, r->has_bias_});
+  }
+  if (auto* r = as<RoPE>(p)) {
+    return own({r->dims_, r->traditional_, r->base_, r->scale_, r->has_freqs_, r->inverse_});
+  }
+  if (auto* r = as<ScaledDotProductAttention>(p)) {
+    return own({r->scale_, static_cast<int>(r->mask_), r->has_sinks_});
+  }
+  if (auto* r = as<GatedDelta>(p)) {
+    return own({r->has_mask_});
+  }
+  if (auto* r = as<Fused>(p)) {
+    // Each step in its own form (MLX's, else native), on stand-in inputs.
+    S state{r->output_steps_, static_cast<int>(r->steps_.size())};
+    for (auto& step : r->steps_) {
+      array stand_in(Shape{}, step.dtype, step.primitive, {});
+      auto f = form(stand_in);
+      if (!f) {
+        f = native(stand_in);
+      }
+      if (!f) {
+        return std::nullopt;
+      }
+      state.push_back(f->name);
+      state.push_back(step.dtype);
+      state.push_back(step.args);
+      state.insert(state.end(), f->state.begin(), f->state.end());
+    }
+    return own(state);
+  }
+  // The predicates (IsNaN, IsInf, IsFinite): stateless, named in the table.
+  auto layout = detail::state_layout(detail::kNativePrefix + std::string(p.name()));
+  if (layout && layout->empty() && p.is_elementwise()) {
+    return own();
+  }
+  return std::nullopt;
+}
+
 std::vector<array> ExportAccess::lower(const array& node, const std::vector<array>& in,
                                        std::unordered_map<std::uintptr_t, detail::MlxForm>& forced) {
   const Primitive& p = node.primitive();
@@ -432,11 +514,6 @@ std::vector<array> ExportAccess::lower(const array& node, const std::vector<arra
   auto scalar = [&](double v, Dtype t) { return astype(array(v), t, s); };
   if (auto* r = as<Fused>(p)) {
     return r->expand(in);
-  }
-  if (as<CustomTransforms>(p)) {
-    // Its last inputs are the function's outputs, already computed.
-    size_t n = node.outputs_for_eval().size();
-    return std::vector<array>(in.end() - n, in.end());
   }
   if (auto* r = as<Round>(p)) {
     auto f = scalar(std::pow(10.0, r->decimals_), node.dtype());
@@ -534,6 +611,8 @@ std::vector<array> ExportAccess::lower(const array& node, const std::vector<arra
 namespace detail {
 
 std::optional<MlxForm> mlx_form(const array& node) { return ExportAccess::form(node); }
+
+std::optional<MlxForm> native_form(const array& node) { return ExportAccess::native(node); }
 
 std::vector<array> lower_node(const array& node, const std::vector<array>& inputs,
                               std::unordered_map<std::uintptr_t, MlxForm>& forced) {

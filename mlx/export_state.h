@@ -54,6 +54,22 @@ struct MlxForm {
 // lower_node gives an equivalent graph of primitives that have one).
 std::optional<MlxForm> mlx_form(const array& node);
 
+// Native files (ExportForm::Native) write the primitives MLX has no form of
+// (those lower_node rewrites) as themselves: this prefix and their own name,
+// with their own state. MLX knows no such name and refuses the file with its
+// usual "Unable to deserialize primitive"; build_node rebuilds them.
+inline constexpr const char* kNativePrefix = "native:";
+
+// The native form of `node`, or nullopt when its primitive has an MLX form
+// or no native one.
+std::optional<MlxForm> native_form(const array& node);
+
+// Whether `name` is a native one, and the rebuild of such a node
+// (export_native.cpp; build_node hands them there).
+bool is_native(const std::string& name);
+struct ImportedNode;
+std::vector<array> build_native(const ImportedNode& node, const std::vector<array>& inputs);
+
 // The outputs of `node` recomputed from `inputs` (its inputs, possibly
 // themselves rewritten) with primitives MLX can serialize. Throws
 // "[export_function] Unable to serialize primitive X" when there is none.

@@ -163,6 +163,28 @@ std::pair<std::vector<array>, std::vector<array>> vjp(const Function& fun, const
     for (auto& o : outs) {
       cots.erase(o.id());
     }
+    // The rule sees every output of the node, each with its cotangent
+    // (zeros for outputs nobody holds any more). When some are gone, the
+    // node is made again with all of them (they are values a rule may use;
+    // computed only if it does).
+    auto all = node.outputs_for_eval();
+    if (all.size() > outs.size()) {
+      std::vector<Shape> shapes;
+      std::vector<Dtype> dtypes;
+      for (auto& o : all) {
+        shapes.push_back(o.shape());
+        dtypes.push_back(o.dtype());
+      }
+      std::vector<array> cots_all;
+      for (auto& o : all) {
+        cots_all.push_back(zeros_like(o));
+      }
+      for (size_t k = 0; k < outs.size(); ++k) {
+        cots_all[outs[k].sibling_position()] = out_cots[k];
+      }
+      outs = array::make_arrays(std::move(shapes), dtypes, node.primitive_ptr(), node.inputs());
+      out_cots = std::move(cots_all);
+    }
     std::vector<int> argnums;
     for (int i = 0; i < int(node.inputs().size()); ++i) {
       if (on_tape.count(node.inputs()[i].id())) {

@@ -146,6 +146,25 @@ def cases(mx):
 
         return mx.value_and_grad(loss, argnums=(0, 1))(a, b)
 
+    def divmod_(a, b, n, d):
+        q, r = mx.divmod(a, b)
+        qi, ri = mx.divmod(n, d)
+        return q, r, qi, ri
+
+    def masked_scatter(a, m, rows):
+        b = mx.array(a)
+        b[m] = mx.arange(a.size, dtype=mx.float32) * 0.5  # src larger than the mask needs
+        c = mx.array(a)
+        c[rows] = mx.full((3, 4), 2.0) + a  # a mask over the leading axis
+        return b, c
+
+    def block_masked(a, b, m_out, m_lhs, m_rhs):
+        return (
+            mx.block_masked_mm(a, b, 32, m_out),
+            mx.block_masked_mm(a, b, 32, None, m_lhs, m_rhs),
+            mx.block_masked_mm(a, b, 32, m_out > 0, m_lhs > 0, m_rhs > 0),
+        )
+
     def matmul_shapeless(a, b):
         return mx.maximum(a @ b, 0), (a * 2).sum(-1)
 
@@ -167,6 +186,21 @@ def cases(mx):
         ("kwargs", kw, [x, f32(4), mx.array(2.0)], {"kwargs": ["bias", "scale"]}),
         ("train", train, [f32(4, 8), f32(8, 3), x, mx.array([0, 2, 1])], {"flatten": True}),
         ("conv_shapeless", conv_shapeless, [f32(2, 9, 4)], {"shapeless": True, "other": [f32(1, 14, 4)]}),
+        ("divmod", divmod_, [x, y, i, j], {}),
+        ("masked_scatter", masked_scatter, [x, x > 0.3, mx.array([True, False, True])], {}),
+        (
+            "block_masked_mm",
+            block_masked,
+            # Small integers and masks of halves: exact, compressible data.
+            [
+                mx.array(r.integers(-3, 4, (40, 36)).astype(np.float32)),
+                mx.array(r.integers(-3, 4, (36, 34)).astype(np.float32)),
+                mx.array([[1.0, 0.0], [0.5, 2.0]]),
+                mx.array([[0.5, 1.0], [0.0, 1.0]]),
+                mx.array([[1.0, -1.0], [2.0, 0.0]]),
+            ],
+            {},
+        ),
         (
             "matmul_shapeless",
             matmul_shapeless,

@@ -17,6 +17,7 @@ import mlx.core as mx
 
 sys.path.insert(0, os.path.dirname(__file__))
 import export_cases  # noqa: E402
+import export_seeds  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "mlxfn")
 CASES = {c[0]: c for c in export_cases.cases(mx)}
@@ -63,6 +64,22 @@ def test_mlx_written_file_runs_here(name):
         outs = export_cases.call(fn, [mx.array(a) for a in seq(data, "other_in")], options)
         for k, (g, w) in enumerate(zip(outs, seq(data, "other_out"))):
             assert_close(g, w, f"{name} shapeless output {k}")
+
+
+@pytest.mark.parametrize("name", [s[0] for s in export_seeds.seeds()])
+def test_mlx_written_fast_primitive_runs_here(name):
+    # Written by MLX's own writer (see export_seeds.py): the primitive itself,
+    # not the fallback graph MLX's CPU build traces.
+    path = os.path.join(DATA, "seed_" + name + ".mlxfn")
+    prim = {s[0]: s[1] for s in export_seeds.seeds()}[name]
+    with open(path, "rb") as f:
+        assert prim.encode() in f.read()
+    data = load_npz("seed_" + name)
+    outs = mx.import_function(path)(*[mx.array(a) for a in seq(data, "in")])
+    want = seq(data, "out")
+    assert len(outs) == len(want)
+    for k, (g, w) in enumerate(zip(outs, want)):
+        assert_close(g, w, f"{name} output {k}")
 
 
 def test_mlx_written_multi_trace_file():
@@ -430,3 +447,63 @@ def test_metal_kernel_traced_for_export_only(tmp_path):
         call(mx.zeros(2))
     with pytest.raises(ValueError, match="Only supports the GPU"):
         mx.export_function(path, lambda a: call(a, mx.cpu), mx.zeros(2))
+
+
+def test_custom_functions_and_checkpoint_as_mlx(tmp_path):
+    # As MLX 0.32.4: a custom_function with no rule is its function (its
+    # graph is written, and stays differentiable); one with a rule, and
+    # checkpoint, are a node MLX cannot write.
+    x = mx.array(np.random.default_rng(4).standard_normal((2, 3)).astype(np.float32))
+    path = str(tmp_path / "f.mlxfn")
+    plain = mx.custom_function(lambda a: mx.exp(a) * 2)
+    mx.export_function(path, plain, x)
+    fn = mx.import_function(path)
+    assert_close(fn(x)[0], np.exp(np.array(x)) * 2)
+    assert_close(mx.grad(lambda a: fn(a)[0].sum())(x), np.exp(np.array(x)) * 2)
+
+    @mx.custom_function
+    def ruled(a):
+        return mx.exp(a) * 2
+
+    @ruled.vjp
+    def ruled_vjp(primals, cotangent, output):
+        return cotangent * 3
+
+    checkpointed = mx.checkpoint(lambda a: mx.sin(a) * 2)
+    for fun in (ruled, checkpointed):
+        with pytest.raises(
+            ValueError, match=r"^\[export_function\] Unable to serialize primitive CustomTransforms"
+        ):
+            mx.export_function(path, fun, x)
+        with pytest.raises(ValueError, match=r"Unable to get state for primitive CustomTransforms"):
+            mx.export_function(lambda d: None, fun, x)
+    # Its gradient has no such node: exported, it gives the custom rule's.
+    mx.export_function(path, lambda a: mx.grad(lambda b: ruled(b).sum())(a), x)
+    assert_close(mx.import_function(path)(x)[0], np.full((2, 3), 3.0, np.float32))
+    # A checkpointed function still differentiates as its function; its
+    # gradient holds the node (the recomputation waits for its outputs), so
+    # MLX refuses to export it too.
+    ckpt_grad = lambda a: mx.grad(lambda b: checkpointed(b).sum())(a)  # noqa: E731
+    assert_close(ckpt_grad(x), 2 * np.cos(np.array(x)))
+    with pytest.raises(ValueError, match="Unable to serialize primitive CustomTransforms"):
+        mx.export_function(path, ckpt_grad, x)
+
+
+def test_no_ops_left_out_as_mlx(tmp_path):
+    # MLX's export simplifies the trace: StopGradient (and Copy) are left
+    # out, an output that is one is its input, and the imported function
+    # differentiates through where the original did not (MLX 0.32.4 gives
+    # these primitives, outputs and gradient for the same function).
+    x = mx.array([1.0, 2.0])
+    fun = lambda a: (mx.stop_gradient(a), mx.stop_gradient(a * 2) + 1)  # noqa: E731
+    names = []
+    mx.export_function(lambda d: names.append(d["name"]) if d["type"] == "primitive" else None, fun, x)
+    assert names == ["Broadcast", "Multiply", "Broadcast", "Add"]
+    path = str(tmp_path / "f.mlxfn")
+    mx.export_function(path, fun, x)
+    assert os.path.getsize(path) == 521
+    fn = mx.import_function(path)
+    a, b = fn(x)
+    assert a.tolist() == [1.0, 2.0] and b.tolist() == [3.0, 5.0]
+    assert mx.grad(lambda v: fn(v)[1].sum())(x).tolist() == [2.0, 2.0]
+    assert mx.grad(lambda v: fun(v)[1].sum())(x).tolist() == [0.0, 0.0]

@@ -31,6 +31,11 @@ std::vector<array> depends(const std::vector<array>& inputs, const std::vector<a
 
 Function custom_function(Function fun, std::optional<CustomVJP> fun_vjp, std::optional<CustomJVP> fun_jvp,
                          std::optional<CustomVmap> fun_vmap) {
+  // With no rule, `fun` itself (as MLX: no node, so that export writes its
+  // graph).
+  if (!fun_vjp && !fun_jvp && !fun_vmap) {
+    return fun;
+  }
   // Rules not given transform `fun` itself.
   CustomVJP vjp_rule =
       fun_vjp ? *fun_vjp
@@ -80,7 +85,15 @@ Function custom_function(Function fun, std::optional<CustomVJP> fun_vjp, std::op
   };
 }
 
-Function checkpoint(Function fun) { return custom_function(fun); }
+Function checkpoint(Function fun) {
+  // One node whose vjp runs fun again once its outputs exist (as MLX's: a
+  // gradient graph that holds the node, which MLX's export refuses too).
+  return custom_function(fun,
+                         CustomVJP([fun](const std::vector<array>& primals, const std::vector<array>& cots,
+                                         const std::vector<array>& outputs) {
+                           return vjp(fun, depends(primals, outputs), cots).second;
+                         }));
+}
 
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
                    const std::unordered_map<std::uintptr_t, std::string>& names) {

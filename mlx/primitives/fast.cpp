@@ -255,20 +255,11 @@ Function norm_grad_function(bool layer, float eps, bool has_weight, bool has_bia
 } // namespace
 
 std::vector<array> NormGrad::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                                 const std::vector<int>& argnums, const std::vector<array>& outputs) {
-  // Cotangents come for the outputs still held, each knowing its place;
-  // the others are zeros.
+                                 const std::vector<int>& argnums, const std::vector<array>&) {
+  // One cotangent per output (zeros for outputs nobody holds).
   auto s = stream();
-  const array& x = primals[0];
-  std::vector<array> cots = {zeros_like(x, s)};
-  for (int k = 0; k < int(has_weight_) + int(has_bias_); ++k) {
-    cots.push_back(zeros({x.ndim() ? x.shape(-1) : 1}, acc_type(x.dtype()), s));
-  }
-  for (size_t k = 0; k < cotangents.size(); ++k) {
-    cots[cotangents.size() == cots.size() ? k : outputs[k].sibling_position()] = cotangents[k];
-  }
   auto f = norm_grad_function(layer_, eps_, has_weight_, has_bias_, s);
-  auto grads = mlx::core::vjp(f, primals, cots).second;
+  auto grads = mlx::core::vjp(f, primals, cotangents).second;
   std::vector<array> out;
   for (int i : argnums) {
     out.push_back(grads[i]);
@@ -408,17 +399,10 @@ Function reference_of(const std::vector<array>& primals, bool has_mask, Stream s
 } // namespace
 
 std::vector<array> GatedDelta::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents_in,
-                                   const std::vector<int>& argnums, const std::vector<array>& outputs) {
+                                   const std::vector<int>& argnums, const std::vector<array>&) {
   auto diff = differentiable_inputs(primals);
-  // Cotangents come for the outputs still held; the others are zero.
-  const auto& q = primals[0];
-  std::vector<array> cotangents = {
-      zeros({q.shape(0), q.shape(1), primals[2].shape(2), primals[2].shape(3)}, q.dtype(), stream()),
-      zeros_like(primals[5], stream())};
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    cotangents[outputs[i].sibling_position()] = cotangents_in[i];
-  }
-  auto grads = mlx::core::vjp(reference_of(primals, has_mask_, stream()), diff, cotangents).second;
+  // One cotangent per output (zeros for outputs nobody holds).
+  auto grads = mlx::core::vjp(reference_of(primals, has_mask_, stream()), diff, cotangents_in).second;
   std::vector<array> out;
   for (int i : argnums) {
     out.push_back(i < 6 ? grads[i] : zeros_like(primals[i], stream()));

@@ -49,17 +49,9 @@ std::vector<array> Fused::jvp(const std::vector<array>& primals, const std::vect
 }
 
 std::vector<array> Fused::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                              const std::vector<int>& argnums, const std::vector<array>& outputs) {
-  // Cotangents come for the outputs still held; the others are zero.
-  std::vector<array> cots;
-  for (int k : output_steps_) {
-    const auto& step = steps_[k];
-    cots.push_back(zeros(primals.front().shape(), step.dtype, stream()));
-  }
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    cots[outputs[i].sibling_position()] = cotangents[i];
-  }
-  auto grads = mlx::core::vjp(expansion(*this), primals, cots).second;
+                              const std::vector<int>& argnums, const std::vector<array>&) {
+  // One cotangent per output (vjp gives zeros for outputs nobody holds).
+  auto grads = mlx::core::vjp(expansion(*this), primals, cotangents).second;
   std::vector<array> out;
   for (int i : argnums) {
     out.push_back(grads[i]);

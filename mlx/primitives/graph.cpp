@@ -58,18 +58,9 @@ std::vector<array> CustomTransforms::vjp(const std::vector<array>& p, const std:
                                          const std::vector<int>& argnums, const std::vector<array>& outputs) {
   size_t n_in = p.size() - num_outputs_;
   std::vector<array> primals(p.begin(), p.begin() + n_in);
-  // The rule sees every output and a cotangent for each: outputs nobody
-  // holds any more get zeros (cotangents come for the held ones, each
-  // knowing its place). The forward values are this node's last inputs.
-  std::vector<array> values(p.begin() + n_in, p.end());
-  std::vector<array> all_cots;
-  for (auto& v : values) {
-    all_cots.push_back(zeros_like(v, stream()));
-  }
-  for (size_t k = 0; k < cots.size(); ++k) {
-    all_cots[cots.size() == values.size() ? k : size_t(outputs[k].sibling_position())] = cots[k];
-  }
-  auto grads = vjp_(primals, all_cots, values);
+  // The rule sees every output (this node's, as MLX's rules do) and a
+  // cotangent for each (zeros for outputs nobody holds).
+  auto grads = vjp_(primals, cots, outputs);
   std::vector<array> out;
   for (int i : argnums) {
     out.push_back(size_t(i) < n_in ? grads.at(i) : zeros_like(p[i], stream()));

@@ -510,22 +510,9 @@ std::vector<Shape> Split::output_shapes(const std::vector<array>& inputs) {
 }
 
 std::vector<array> Split::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
-                              const std::vector<int>&, const std::vector<array>& outputs) {
-  // Cotangents come for the pieces still held (outputs, each knowing its
-  // place); the dropped ones get zeros.
-  auto shapes = output_shapes(primals);
-  if (cotangents.size() == shapes.size()) {
-    return {concatenate(cotangents, axis_, stream())};
-  }
-  std::vector<std::optional<array>> held(shapes.size());
-  for (size_t k = 0; k < cotangents.size(); ++k) {
-    held[outputs[k].sibling_position()] = cotangents[k];
-  }
-  std::vector<array> pieces;
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    pieces.push_back(held[i] ? *held[i] : zeros(shapes[i], cotangents[0].dtype(), stream()));
-  }
-  return {concatenate(pieces, axis_, stream())};
+                              const std::vector<int>&, const std::vector<array>&) {
+  // One cotangent per piece (zeros for pieces nobody holds).
+  return {concatenate(cotangents, axis_, stream())};
 }
 
 std::vector<array> Split::jvp(const std::vector<array>&, const std::vector<array>& tangents,

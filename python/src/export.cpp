@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdlib>
 #include <map>
 
 #include "convert.h"
@@ -219,6 +220,15 @@ struct PyExporter {
   py::object fun;
 };
 
+// MLX_EXPORT_NATIVE=1 in the environment, read at each export: this
+// project's own primitives are written natively (see ExportForm in
+// mlx/export.h). An environment variable, not a keyword, since
+// export_function passes unknown keywords on to the function.
+ExportForm export_form() {
+  const char* v = std::getenv("MLX_EXPORT_NATIVE");
+  return v && std::string(v) != "" && std::string(v) != "0" ? ExportForm::Native : ExportForm::Mlx;
+}
+
 } // namespace
 
 void init_export(py::module_& m) {
@@ -229,7 +239,7 @@ void init_export(py::module_& m) {
         auto [a, k] = extract_inputs(args, kwargs, "[export_function]");
         if (py::isinstance<py::str>(file_or_callback)) {
           export_function(file_or_callback.cast<std::string>(), wrap_function(fun), a, k, shapeless,
-                          metadata.value_or(""));
+                          metadata.value_or(""), export_form());
           return;
         }
         if (metadata && !metadata->empty()) {
@@ -237,7 +247,7 @@ void init_export(py::module_& m) {
               "[export_function] The metadata argument is only supported when exporting to a file, not when "
               "using a callback.");
         }
-        export_function(wrap_callback(file_or_callback), wrap_function(fun), a, k, shapeless);
+        export_function(wrap_callback(file_or_callback), wrap_function(fun), a, k, shapeless, export_form());
       },
       py::arg("file_or_callback"), py::pos_only(), py::arg("fun"), py::kw_only(),
       py::arg("shapeless") = false, py::arg("metadata") = py::none(),
@@ -281,7 +291,8 @@ void init_export(py::module_& m) {
   m.def(
       "exporter",
       [](const std::string& file, py::object fun, bool shapeless, std::optional<std::string> metadata) {
-        return PyExporter{exporter(file, wrap_function(fun), shapeless, metadata.value_or("")), fun};
+        return PyExporter{exporter(file, wrap_function(fun), shapeless, metadata.value_or(""), export_form()),
+                          fun};
       },
       py::arg("file"), py::arg("fun"), py::kw_only(), py::arg("shapeless") = false,
       py::arg("metadata") = py::none(), "Make a FunctionExporter that writes traces of fun to one file.");

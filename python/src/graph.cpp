@@ -41,10 +41,12 @@ py::object lone_or_tuple(py::handle args) {
 }
 
 // Calls `fun` as one graph node whose vjp / jvp / vmap are the given Python
-// rules (None: derived from fun itself). Arguments and results are trees
-// of arrays; the rules see them with the same trees.
+// rules (None: derived from fun itself; with no rule at all, `fun` itself
+// as in MLX; `as_checkpoint`: mx.checkpoint's node, whose vjp runs `fun`
+// again). Arguments and results are trees of arrays; the rules see them
+// with the same trees.
 py::object call_custom(py::handle fun, py::handle vjp, py::handle jvp, py::handle vmap, py::args args,
-                       py::kwargs kwargs) {
+                       py::kwargs kwargs, bool as_checkpoint = false) {
   auto inputs = tree_flatten(args, false);
   auto st = make_state();
   st->fun = py::reinterpret_borrow<py::function>(fun);
@@ -130,7 +132,8 @@ py::object call_custom(py::handle fun, py::handle vjp, py::handle jvp, py::handl
       return std::make_pair(outs, out_axes);
     };
   }
-  auto outs = custom_function(f, vjp_rule, jvp_rule, vmap_rule)(inputs);
+  auto outs =
+      as_checkpoint ? checkpoint(f)(inputs) : custom_function(f, vjp_rule, jvp_rule, vmap_rule)(inputs);
   size_t index = 0;
   return tree_unflatten(st->out_tree, outs, index);
 }
@@ -249,7 +252,8 @@ void init_graph(py::module_& m) {
         attrs["__wrapped__"] = fun;
         return make_transformed(
             [](py::handle self, py::args args, py::kwargs kwargs) {
-              return call_custom(self.attr("__wrapped__"), py::none(), py::none(), py::none(), args, kwargs);
+              return call_custom(self.attr("__wrapped__"), py::none(), py::none(), py::none(), args, kwargs,
+                                 true);
             },
             attrs);
       },
