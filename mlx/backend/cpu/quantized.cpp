@@ -208,6 +208,19 @@ void decode_group(const Problem& p, const QMatrix& q, int64_t r, int64_t g, floa
 // Rows [r0, r1) of the dequantized matrix into out (row stride ld).
 void decode_rows(const Problem& p, const QMatrix& q, int64_t r0, int64_t r1, int64_t g0, int64_t g1,
                  float* out, int64_t ld) {
+  if (p.mode == QuantMode::Affine &&
+      cpu::qk::byte_qmv_supported(p.bits, p.group_size, int(q.row_words * 32 / p.bits))) {
+    std::vector<float> sb(2 * (g1 - g0));
+    for (int64_t r = r0; r < r1; ++r) {
+      for (int64_t g = g0; g < g1; ++g) {
+        sb[g - g0] = param(q.scales, q.ptype, r * q.row_groups + g);
+        sb[g1 - g0 + g - g0] = param(q.biases, q.ptype, r * q.row_groups + g);
+      }
+      cpu::qk::byte_decode(p.bits, q.w + r * q.row_words, q.row_words, p.group_size, g0, g1, sb.data(),
+                           sb.data() + (g1 - g0), out + (r - r0) * ld);
+    }
+    return;
+  }
   for (int64_t r = r0; r < r1; ++r) {
     for (int64_t g = g0; g < g1; ++g) {
       decode_group(p, q, r, g, out + (r - r0) * ld + (g - g0) * p.group_size);
@@ -243,7 +256,8 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     return;
   }
   bool fast = p.transpose && cpu::qk::fast_qmv_supported(kind, p.bits, p.group_size, K);
-  if (p.transpose && (M <= 16 || (fast && M <= kFusedMaxRows))) {
+  bool bytes = !fast && p.transpose && kind == 0 && cpu::qk::byte_qmv_supported(p.bits, p.group_size, K);
+  if (p.transpose && (M <= 16 || ((fast || bytes) && M <= kFusedMaxRows))) {
     // Few rows (decoding, short prompts): fused decode-and-dot, output rows split over the pool.
     int64_t grain = std::max<int64_t>(16, (int64_t(1) << 16) / std::max(1, K));
     std::vector<float> xsums;
@@ -269,6 +283,14 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
         auto rows = rows_view(q, n0, n1, buf);
         cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp.data(), xsums.data(), M, K, N, int64_t(n0),
                           int64_t(n1), y, scale_table);
+      });
+      return;
+    }
+    if (bytes) {
+      cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
+        std::vector<float> buf;
+        auto rows = rows_view(q, n0, n1, buf);
+        cpu::qk::byte_qmv(p.bits, p.group_size, rows, x, xsums.data(), M, K, N, int64_t(n0), int64_t(n1), y);
       });
       return;
     }

@@ -51,6 +51,18 @@ void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp);
 void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
               int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table);
 
+// ---- Codes of 2, 3, 5 or 6 bits read as a byte stream (quantized_bytes.cpp,
+// AVX2; groups of 16 or more, a multiple of 16: GGUF's Q2_K, Q3_K, Q5_K,
+// Q6_K).
+bool byte_qmv_supported(int bits, int group_size, int K);
+// As qmv for affine codes (x in its natural order).
+void byte_qmv(int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M, int K,
+              int N, int64_t r0, int64_t r1, float* y);
+// out[(g - g0) * group_size + i] = scales[g - g0] * code + biases[g - g0]
+// for the groups [g0, g1) of one row of row_words words.
+void byte_decode(int bits, const uint32_t* row, int64_t row_words, int group_size, int64_t g0, int64_t g1,
+                 const float* scales, const float* biases, float* out);
+
 } // namespace mlx::core::cpu::qk
 
 namespace mlx::core::cpu::qk {
