@@ -203,6 +203,27 @@ def test_quantized_matmul_against_numpy(transpose, bits, m, k):
         )
 
 
+@pytest.mark.parametrize("bits,group", [(2, 32), (4, 32), (4, 64), (4, 128), (8, 32), (8, 64)])
+@pytest.mark.parametrize("t", [mx.float16, mx.bfloat16])
+def test_16bit_params_widened_in_the_kernel(bits, group, t):
+    # float32 x with 16-bit scales and biases: the matrix-vector kernels read
+    # the parameters as stored (2, 4 or 8 groups per block of 8 words, and a
+    # tail of the bias sum); the result is the product with the widened
+    # parameters.
+    rng = np.random.default_rng(bits * 7 + group)
+    w = mx.array(rng.standard_normal((21, 384)).astype(np.float32))
+    q, s, b = mx.quantize(w, group, bits)
+    sh, bh = s.astype(t), b.astype(t)
+    wd = np.array(mx.dequantize(q, sh.astype(mx.float32), bh.astype(mx.float32), group, bits), np.float64)
+    for m in (1, 3, 5, 30):
+        x = rng.standard_normal((m, 384)).astype(np.float32)
+        y = mx.quantized_matmul(mx.array(x), q, sh, bh, True, group, bits)
+        assert y.dtype == mx.float32
+        ref = x @ wd.T
+        tol = 2e-6 * (np.abs(x) @ np.abs(wd).T) + 1e-6
+        assert np.all(np.abs(np.array(y) - ref) <= tol)
+
+
 def test_batched_broadcast_weights():
     # the quantized KV cache layout: x (B, H, L, D), w (B, 1, S, D)
     rng = np.random.default_rng(1)

@@ -279,8 +279,16 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
       std::vector<float> xp(size_t(M) * K);
       cpu::qk::fast_qmv_reorder(p.bits, x, M, K, xp.data());
       cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
+        cpu::qk::Rows rows{q.w, q.row_words, nullptr, nullptr, q.codes, q.row_groups, 0};
         std::vector<float> buf;
-        auto rows = rows_view(q, n0, n1, buf);
+        if (q.scales && q.ptype != float32) {
+          // 16-bit parameters widened in the kernel's registers
+          rows.ptype = q.ptype == float16 ? 1 : 2;
+          rows.pscales = static_cast<const uint16_t*>(q.scales);
+          rows.pbiases = static_cast<const uint16_t*>(q.biases);
+        } else {
+          rows = rows_view(q, n0, n1, buf);
+        }
         cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp.data(), xsums.data(), M, K, N, int64_t(n0),
                           int64_t(n1), y, scale_table);
       });

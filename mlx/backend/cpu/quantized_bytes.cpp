@@ -134,9 +134,10 @@ void byte_qmv_bits(int group_size, const Rows& rows, const float* x, const float
 }
 
 template <int B>
-__attribute__((target("avx2,fma"))) void byte_decode_bits(const uint8_t* row, int64_t row_bytes, int group_size,
-                                                          int64_t g0, int64_t g1, const float* scales,
-                                                          const float* biases, float* out) {
+__attribute__((target("avx2,fma"))) void byte_decode_bits(const uint8_t* row, int64_t row_bytes,
+                                                          int group_size, int64_t g0, int64_t g1,
+                                                          const float* scales, const float* biases,
+                                                          float* out) {
   const Ctl fwd = make_ctl(B, 0), bwd = make_ctl(B, 16 - B);
   const int cpg = group_size / 8;
   for (int64_t g = g0; g < g1; ++g) {
@@ -158,8 +159,10 @@ bool byte_qmv_supported(int bits, int group_size, int K) {
 
 void byte_qmv(int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M, int K,
               int N, int64_t r0, int64_t r1, float* y) {
-  auto f = bits == 2 ? byte_qmv_bits<2> : bits == 3 ? byte_qmv_bits<3> : bits == 5 ? byte_qmv_bits<5>
-                                                                                    : byte_qmv_bits<6>;
+  auto f = bits == 2   ? byte_qmv_bits<2>
+           : bits == 3 ? byte_qmv_bits<3>
+           : bits == 5 ? byte_qmv_bits<5>
+                       : byte_qmv_bits<6>;
   f(group_size, rows, x, xsums, M, K, N, r0, r1, y);
 }
 

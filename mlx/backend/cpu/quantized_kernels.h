@@ -18,6 +18,11 @@ struct Rows {
   const uint8_t* codes;
   int64_t row_groups;
   int64_t row0 = 0;
+  // fast_qmv only: 16-bit parameters read as stored (ptype 1 float16, 2
+  // bfloat16; indexed from row 0) instead of widened scales and biases.
+  int ptype = 0;
+  const uint16_t* pscales = nullptr;
+  const uint16_t* pbiases = nullptr;
 };
 
 // n float16 (or, with bf16, bfloat16) values widened to float32.
