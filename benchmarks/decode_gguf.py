@@ -54,18 +54,21 @@ def run_mlx(path, prompt_ids, tokens, int8, lengths):
     return out, pf, (len(out) - 1) / decode
 
 
-def run_llama_bench(exe, path, prompt_ids, tokens, threads, lengths):
+def run_llama_bench(exe, path, prompt_ids, tokens, threads, lengths, extra):
     """llama.cpp's llama-bench: prompt processing of each length and
-    generation of `tokens` tokens (3 repetitions each, their mean)."""
+    generation of `tokens` tokens (3 repetitions each, the best, as the
+    other engines report their best)."""
     ps = ",".join(str(n) for n in [len(prompt_ids)] + lengths)
     cmd = [exe, "-m", path, "-t", str(threads), "-p", ps, "-n", str(tokens), "-r", "3", "-o", "json"]
+    cmd += extra.split()
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     pf, dec = {}, 0.0
     for e in json.loads(res.stdout):
+        ts = max(e.get("samples_ts") or [e["avg_ts"]])
         if e["n_gen"] > 0:
-            dec = e["avg_ts"]
+            dec = ts
         else:
-            pf[str(e["n_prompt"])] = e["avg_ts"]
+            pf[str(e["n_prompt"])] = ts
     return None, pf, dec
 
 
@@ -102,7 +105,13 @@ def one_engine(args, prompt_ids):
         out, pf, dec = run_llama_cpp(args.model, prompt_ids, args.tokens, args.threads)
     elif args.engine == "llama-bench":
         out, pf, dec = run_llama_bench(
-            args.llama_bench, args.model, prompt_ids, args.tokens, args.threads, lengths
+            args.llama_bench,
+            args.model,
+            prompt_ids,
+            args.tokens,
+            args.threads,
+            lengths,
+            args.llama_bench_args,
         )
     else:
         out, pf, dec = run_mlx(args.model, prompt_ids, args.tokens, args.engine == "int8", lengths)
@@ -121,6 +130,11 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--prefill-lengths", default="", help="more prompt lengths to time, e.g. 128,512")
     ap.add_argument("--llama-bench", default=None, help="llama.cpp's llama-bench binary")
+    ap.add_argument(
+        "--llama-bench-args",
+        default="",
+        help="more llama-bench options; a run per ';'-separated set (e.g. ';--poll 0': default and no polling)",
+    )
     ap.add_argument(
         "--mlx-python", default=None, help="interpreter with real MLX (run with PYTHONPATH unset)"
     )
@@ -154,10 +168,10 @@ def main():
     except ImportError:
         print("llama-cpp-python is not installed")
     if args.llama_bench:
-        engines["llama.cpp (llama-bench)"] = (
-            me + ["--engine", "llama-bench", "--llama-bench", args.llama_bench],
-            None,
-        )
+        for extra in args.llama_bench_args.split(";"):
+            name = "llama.cpp (llama-bench" + (f" {extra.strip()})" if extra.strip() else ")")
+            cmd = me + ["--engine", "llama-bench", "--llama-bench", args.llama_bench]
+            engines[name] = (cmd + [f"--llama-bench-args={extra.strip()}"], None)
     if args.mlx_python:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         cmd = [args.mlx_python] + me[1:] + ["--engine", "float"]
@@ -182,6 +196,7 @@ def main():
     )
     ref = best.get("this project (float)", {}).get("tokens", [])
     base = best.get("llama.cpp (llama-bench)") or best.get("llama.cpp (llama-cpp-python)")
+    base = base or next((r for n, r in best.items() if n.startswith("llama.cpp")), None)
     for name, r in best.items():
         pf = "  ".join(f"pp{n} {v:7.1f}" for n, v in r["prefill"].items())
         line = f"{name:30s} prefill tok/s: {pf}   decode {r['decode']:6.1f} tok/s"
