@@ -277,7 +277,7 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     const float* scale_table = p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values();
     if (fast) {
       std::vector<float> xp(size_t(M) * K);
-      cpu::qk::fast_qmv_reorder(p.bits, x, M, K, xp.data());
+      bool scaled = cpu::qk::fast_qmv_reorder(kind, p.bits, x, M, K, xp.data());
       cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
         cpu::qk::Rows rows{q.w, q.row_words, nullptr, nullptr, q.codes, q.row_groups, 0};
         std::vector<float> buf;
@@ -289,8 +289,8 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
         } else {
           rows = rows_view(q, n0, n1, buf);
         }
-        cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp.data(), xsums.data(), M, K, N, int64_t(n0),
-                          int64_t(n1), y, scale_table);
+        cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp.data(), scaled, xsums.data(), M, K, N,
+                          int64_t(n0), int64_t(n1), y, scale_table);
       });
       return;
     }

@@ -336,7 +336,9 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 lane_scales(const void* s
 // codes looked up in scale_table.
 // M (rows of x, 1 to 4) is a template argument so that the accumulators
 // stay in registers.
-template <int B, bool FP4, int M, int P>
+// S: x was pre-scaled (fast_qmv_reorder), code j of each word is read as
+// code * 2^(j B) (a mask, no shift; the last one a shift, no mask).
+template <int B, bool FP4, int M, int P, bool S>
 __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
                                                         const float* xsums, int K, int N, int64_t r0,
                                                         int64_t r1, float* y, const float* scale_table) {
@@ -385,6 +387,12 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       __m256 s = lane_scales<FP4 ? 0 : P>(sr, s0, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
       __m256 q[per];
       for (int j = 0; j < per; ++j) {
+        if constexpr (S) {
+          __m256i c = j == per - 1 ? _mm256_srli_epi32(v, j * B)
+                                   : _mm256_and_si256(v, _mm256_set1_epi32(((1 << B) - 1) << (j * B)));
+          q[j] = _mm256_cvtepi32_ps(c);
+          continue;
+        }
         __m256i c = _mm256_and_si256(_mm256_srli_epi32(v, j * B), mask);
         if constexpr (FP4) {
           __m256 mag = _mm256_permutevar8x32_ps(lut, c);
@@ -484,23 +492,35 @@ bool fast_qmv_supported(int kind, int bits, int group_size, int K) {
   return bits == 4 && K % 64 == 0;
 }
 
-void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp) {
+bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* xp) {
   int per = 32 / bits, blk = 8 * per;
+  // Affine codes: x[j] times 2^(-j bits) but for the last j (read with a
+  // shift), exact unless it leaves the normal range (|x| < 2^-96 or not
+  // finite: then x is kept as it is).
+  // (2 bits: 16 masks per word cost more registers than the shifts save.)
+  bool scaled = kind == 0 && bits != 2;
+  for (int64_t i = 0; scaled && i < int64_t(M) * K; ++i) {
+    float a = std::abs(x[i]);
+    scaled = a == 0.0f || (a >= 0x1p-96f && a <= 3.0e38f);
+  }
   for (int m = 0; m < M; ++m) {
     const float* xr = x + int64_t(m) * K;
     float* out = xp + int64_t(m) * K;
     for (int b = 0; b < K / blk; ++b) {
       for (int j = 0; j < per; ++j) {
+        float f = scaled && j < per - 1 ? std::ldexp(1.0f, -j * bits) : 1.0f;
         for (int l = 0; l < 8; ++l) {
-          out[b * blk + j * 8 + l] = xr[b * blk + l * per + j];
+          out[b * blk + j * 8 + l] = xr[b * blk + l * per + j] * f;
         }
       }
     }
   }
+  return scaled;
 }
 
-void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
-              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table) {
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
+              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
+              const float* scale_table) {
   for (int m0 = 0; m0 < M; m0 += 4) {
     int mc = std::min(4, M - m0);
     const float* xpm = xp + int64_t(m0) * K;
@@ -509,12 +529,23 @@ void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float*
     auto run = [&](auto b, auto fp4, auto m) {
       constexpr int B = decltype(b)::value, M = decltype(m)::value;
       constexpr bool F = decltype(fp4)::value;
-      if (F || rows.ptype == 0) {
-        fast_rows<B, F, M, 0>(group_size, rows, xpm, xs, K, N, r0, r1, ym, scale_table);
-      } else if (rows.ptype == 1) {
-        fast_rows<B, F, M, 1>(group_size, rows, xpm, xs, K, N, r0, r1, ym, scale_table);
+      auto go = [&](auto p, auto sc) {
+        fast_rows<B, F, M, decltype(p)::value, !F && decltype(sc)::value>(group_size, rows, xpm, xs, K, N, r0,
+                                                                          r1, ym, scale_table);
+      };
+      auto with_p = [&](auto sc) {
+        if (F || rows.ptype == 0) {
+          go(std::integral_constant<int, 0>(), sc);
+        } else if (rows.ptype == 1) {
+          go(std::integral_constant<int, 1>(), sc);
+        } else {
+          go(std::integral_constant<int, 2>(), sc);
+        }
+      };
+      if (scaled) {
+        with_p(std::true_type());
       } else {
-        fast_rows<B, F, M, 2>(group_size, rows, xpm, xs, K, N, r0, r1, ym, scale_table);
+        with_p(std::false_type());
       }
     };
 
@@ -548,9 +579,9 @@ void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float*
 
 namespace mlx::core::cpu::qk {
 bool fast_qmv_supported(int, int, int, int) { return false; }
-void fast_qmv_reorder(int, const float*, int, int, float*) {}
-void fast_qmv(int, int, int, const Rows&, const float*, const float*, int, int, int, int64_t, int64_t, float*,
-              const float*) {}
+bool fast_qmv_reorder(int, int, const float*, int, int, float*) { return false; }
+void fast_qmv(int, int, int, const Rows&, const float*, bool, const float*, int, int, int, int64_t, int64_t,
+              float*, const float*) {}
 } // namespace mlx::core::cpu::qk
 
 #endif

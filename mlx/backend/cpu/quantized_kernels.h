@@ -51,10 +51,15 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
 // lane l holding word l's codes): whether it covers the case, and x
 // reordered for it (xp[m][blk + j * 8 + l] = x[m][blk + l * per + j], per =
 // 32 / bits codes per word, blocks of 8 * per elements).
+// For affine codes (kind 0) x is also scaled by 2^(-j bits), but for the
+// last j (exact for normal x; the kernel then reads code j as code *
+// 2^(j bits), a mask and no shift): fast_qmv_reorder says whether it did,
+// fast_qmv takes it.
 bool fast_qmv_supported(int kind, int bits, int group_size, int K);
-void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp);
-void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
-              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table);
+bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* xp);
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
+              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
+              const float* scale_table);
 
 // ---- Codes of 2, 3, 5 or 6 bits read as a byte stream (quantized_bytes.cpp,
 // AVX2; groups of 16 or more, a multiple of 16: GGUF's Q2_K, Q3_K, Q5_K,
