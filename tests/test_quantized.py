@@ -203,6 +203,48 @@ def test_quantized_matmul_against_numpy(transpose, bits, m, k):
         )
 
 
+@pytest.mark.parametrize("bits,group", [(2, 32), (4, 32), (4, 64), (4, 128), (8, 32), (8, 64)])
+@pytest.mark.parametrize("t", [mx.float16, mx.bfloat16])
+def test_16bit_params_widened_in_the_kernel(bits, group, t):
+    # float32 x with 16-bit scales and biases: the matrix-vector kernels read
+    # the parameters as stored (2, 4 or 8 groups per block of 8 words, and a
+    # tail of the bias sum); the result is the product with the widened
+    # parameters.
+    rng = np.random.default_rng(bits * 7 + group)
+    w = mx.array(rng.standard_normal((21, 384)).astype(np.float32))
+    q, s, b = mx.quantize(w, group, bits)
+    sh, bh = s.astype(t), b.astype(t)
+    wd = np.array(mx.dequantize(q, sh.astype(mx.float32), bh.astype(mx.float32), group, bits), np.float64)
+    for m in (1, 3, 5, 30):
+        x = rng.standard_normal((m, 384)).astype(np.float32)
+        y = mx.quantized_matmul(mx.array(x), q, sh, bh, True, group, bits)
+        assert y.dtype == mx.float32
+        ref = x @ wd.T
+        tol = 2e-6 * (np.abs(x) @ np.abs(wd).T) + 1e-6
+        assert np.all(np.abs(np.array(y) - ref) <= tol)
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_matvec_of_tiny_and_nonfinite_x(bits):
+    # The 4- and 8-bit kernels read x scaled by powers of two where that is
+    # exact; x that would leave the normal range keeps its full precision.
+    rng = np.random.default_rng(bits)
+    w = mx.array(rng.standard_normal((24, 256)).astype(np.float32))
+    q, s, b = mx.quantize(w, 64, bits)
+    wd = np.array(mx.dequantize(q, s, b, 64, bits), np.float64)
+    x = rng.standard_normal((2, 256)).astype(np.float32)
+    for scale in (1e-33, 1e-20, 1e30):
+        xs = (x * np.float32(scale)).astype(np.float32)
+        y = np.array(mx.quantized_matmul(mx.array(xs), q, s, b, True, 64, bits)).astype(np.float64)
+        ref = xs.astype(np.float64) @ wd.T
+        tol = 2e-6 * (np.abs(xs).astype(np.float64) @ np.abs(wd).T)
+        assert np.all(np.abs(y - ref) <= tol)
+    xn = x.copy()
+    xn[0, 5], xn[1, 200] = np.nan, np.inf
+    y = np.array(mx.quantized_matmul(mx.array(xn), q, s, b, True, 64, bits))
+    assert np.isnan(y[0]).all() and not np.isfinite(y[1]).any()
+
+
 def test_batched_broadcast_weights():
     # the quantized KV cache layout: x (B, H, L, D), w (B, 1, S, D)
     rng = np.random.default_rng(1)

@@ -81,7 +81,7 @@ def test_k_quants_load_as_exact_affine_triplets(tmp_path, qtype):
 
 
 @pytest.mark.parametrize("qtype", list(K_TYPES))
-@pytest.mark.parametrize("m", [1, 3, 40])
+@pytest.mark.parametrize("m", [1, 3, 21, 40, 41])
 def test_k_quant_triplets_feed_quantized_matmul(tmp_path, qtype, m):
     bits, group, _ = K_TYPES[qtype]
     t, raw = random_blocks(qtype, 24, 3, seed=m)

@@ -43,7 +43,7 @@ def rounding_bound(x, q, s, b, group, bits):
 
 @pytest.mark.parametrize("bits", [4, 8])
 @pytest.mark.parametrize("group", [16, 32, 64, 128])
-@pytest.mark.parametrize("m", [1, 3, 6])
+@pytest.mark.parametrize("m", [1, 3, 6, 20, 37])  # short prompts too
 def test_int8_kernel_matches_reference_and_bound(monkeypatch, bits, group, m):
     rng = np.random.default_rng(bits * 1000 + group + m)
     q, s, b = operands(rng, 40, 512, group, bits)
@@ -84,7 +84,7 @@ def test_int8_strided_x_half_params_and_batched_w(monkeypatch):
         (2, 32, 256, True, 1),
         (4, 32, 96, True, 1),
         (4, 64, 256, False, 1),
-        (4, 64, 256, True, 20),
+        (4, 64, 256, True, 41),  # longer prompts: BLAS on decoded w
     ],
 )
 def test_int8_uncovered_cases_take_the_float_path(monkeypatch, bits, group, k, transpose, m):

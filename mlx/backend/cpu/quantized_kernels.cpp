@@ -258,41 +258,90 @@ __attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// sum_i a[i] * b[i] spread over 8 lanes (the last n % 8 in lane 0).
-__attribute__((target("avx2,fma"))) inline __m256 dot8(const float* a, const float* b, int n) {
+// Group parameters as stored: P = 0 float32, 1 float16, 2 bfloat16 (read
+// and widened in registers, not copied to float32 first).
+template <int P>
+__attribute__((target("avx2,fma,f16c"))) inline float param1(const void* p, int64_t i) {
+  if constexpr (P == 0) {
+    return static_cast<const float*>(p)[i];
+  } else {
+    __m128i h = _mm_cvtsi32_si128(static_cast<const uint16_t*>(p)[i]);
+    return _mm_cvtss_f32(P == 1 ? _mm_cvtph_ps(h) : _mm_castsi128_ps(_mm_slli_epi32(h, 16)));
+  }
+}
+
+// n (2, 4 or 8) parameters from index i, in the low lanes.
+template <int P>
+__attribute__((target("avx2,fma,f16c"))) inline __m256 params(const void* p, int64_t i, int n) {
+  if constexpr (P == 0) {
+    const float* f = static_cast<const float*>(p) + i;
+    if (n == 8) {
+      return _mm256_loadu_ps(f);
+    }
+    __m128 v = n == 2 ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(f))) : _mm_loadu_ps(f);
+    return _mm256_castps128_ps256(v);
+  } else {
+    const uint16_t* h = static_cast<const uint16_t*>(p) + i;
+    __m128i v;
+    if (n == 8) {
+      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));
+    } else if (n == 4) {
+      v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(h));
+    } else {
+      uint32_t two;
+      std::memcpy(&two, h, 4);
+      v = _mm_cvtsi32_si128(int(two));
+    }
+    if constexpr (P == 1) {
+      return _mm256_cvtph_ps(v);
+    } else {
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
+    }
+  }
+}
+
+// sum_i a[i] * b[i] spread over 8 lanes (the last n % 8 in lane 0), a the
+// parameters from index a0.
+template <int P>
+__attribute__((target("avx2,fma,f16c"))) inline __m256 dot8(const void* a, int64_t a0, const float* b,
+                                                            int n) {
   __m256 acc = _mm256_setzero_ps();
   int i = 0;
   for (; i + 8 <= n; i += 8) {
-    acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    acc = _mm256_fmadd_ps(params<P>(a, a0 + i, 8), _mm256_loadu_ps(b + i), acc);
   }
   float tail = 0;
   for (; i < n; ++i) {
-    tail += a[i] * b[i];
+    tail += param1<P>(a, a0 + i) * b[i];
   }
   return _mm256_add_ps(acc, _mm256_setr_ps(tail, 0, 0, 0, 0, 0, 0, 0));
 }
 
 // The scale of each lane's word: one group per block (broadcast), or 2 or
-// 4 groups (words_per_group 4 or 2), spread over the lanes by a permute.
-__attribute__((target("avx2,fma"))) inline __m256 lane_scales(const float* s, int64_t word0, int wpg_shift) {
-  const float* p = s + (word0 >> wpg_shift);
+// 4 groups (words_per_group 4 or 2), spread over the lanes by a permute;
+// s0 the index of the row's first scale.
+template <int P>
+__attribute__((target("avx2,fma,f16c"))) inline __m256 lane_scales(const void* s, int64_t s0, int64_t word0,
+                                                                   int wpg_shift) {
+  int64_t i = s0 + (word0 >> wpg_shift);
   if (wpg_shift >= 3) {
-    return _mm256_set1_ps(*p);
+    return _mm256_set1_ps(param1<P>(s, i));
   }
-  __m128 few =
-      wpg_shift == 2 ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))) : _mm_loadu_ps(p);
+  __m256 few = params<P>(s, i, wpg_shift == 2 ? 2 : 4);
   __m256i idx = _mm256_srli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), wpg_shift);
-  return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(few), idx);
+  return _mm256_permutevar8x32_ps(few, idx);
 }
 
 // kind 0: affine codes of B bits; kind 1/2: fp4 codes (B = 4) with scale
 // codes looked up in scale_table.
 // M (rows of x, 1 to 4) is a template argument so that the accumulators
 // stay in registers.
-template <int B, bool FP4, int M>
-__attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
-                                                   const float* xsums, int K, int N, int64_t r0, int64_t r1,
-                                                   float* y, const float* scale_table) {
+// S: x was pre-scaled (fast_qmv_reorder), code j of each word is read as
+// code * 2^(j B) (a mask, no shift; the last one a shift, no mask).
+template <int B, bool FP4, int M, int P, bool S>
+__attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
+                                                        const float* xsums, int K, int N, int64_t r0,
+                                                        int64_t r1, float* y, const float* scale_table) {
   constexpr int per = 32 / B;
   constexpr int blk = 8 * per;
   const int wpg = group_size * B / 32;
@@ -304,12 +353,18 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
   float gscale[64];
   for (int64_t r = r0; r < r1; ++r) {
     const uint32_t* wr = rows.w + r * rows.row_words;
-    const float* sr;
+    // Parameters: widened float32 rows (from row0), or as stored (P > 0).
+    const void* sr;
+    int64_t s0 = 0;
     if constexpr (FP4) {
       // Scale codes decoded once per row (at most 64 per stack chunk).
       sr = gscale;
+    } else if constexpr (P == 0) {
+      sr = rows.scales;
+      s0 = (r - rows.row0) * rows.row_groups;
     } else {
-      sr = rows.scales + (r - rows.row0) * rows.row_groups;
+      sr = rows.pscales;
+      s0 = r * rows.row_groups;
     }
     __m256 acc[M];
     for (int m = 0; m < M; ++m) {
@@ -329,9 +384,15 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
       }
       int64_t word0 = int64_t(b) * 8;
       __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
-      __m256 s = lane_scales(sr, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
+      __m256 s = lane_scales<FP4 ? 0 : P>(sr, s0, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
       __m256 q[per];
       for (int j = 0; j < per; ++j) {
+        if constexpr (S) {
+          __m256i c = j == per - 1 ? _mm256_srli_epi32(v, j * B)
+                                   : _mm256_and_si256(v, _mm256_set1_epi32(((1 << B) - 1) << (j * B)));
+          q[j] = _mm256_cvtepi32_ps(c);
+          continue;
+        }
         __m256i c = _mm256_and_si256(_mm256_srli_epi32(v, j * B), mask);
         if constexpr (FP4) {
           __m256 mag = _mm256_permutevar8x32_ps(lut, c);
@@ -358,8 +419,8 @@ __attribute__((target("avx2,fma"))) void fast_rows(int group_size, const Rows& r
     for (int m = 0; m < M; ++m) {
       float t;
       if constexpr (!FP4) {
-        const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
-        t = hsum(_mm256_add_ps(acc[m], dot8(br, xsums + int64_t(m) * groups, groups)));
+        const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
+        t = hsum(_mm256_add_ps(acc[m], dot8<P>(br, s0, xsums + int64_t(m) * groups, groups)));
       } else {
         t = hsum(acc[m]);
       }
@@ -431,32 +492,63 @@ bool fast_qmv_supported(int kind, int bits, int group_size, int K) {
   return bits == 4 && K % 64 == 0;
 }
 
-void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp) {
+bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* xp) {
   int per = 32 / bits, blk = 8 * per;
+  // Affine codes: x[j] times 2^(-j bits) but for the last j (read with a
+  // shift), exact unless it leaves the normal range (|x| < 2^-96 or not
+  // finite: then x is kept as it is).
+  // (2 bits: 16 masks per word cost more registers than the shifts save.)
+  bool scaled = kind == 0 && bits != 2;
+  for (int64_t i = 0; scaled && i < int64_t(M) * K; ++i) {
+    float a = std::abs(x[i]);
+    scaled = a == 0.0f || (a >= 0x1p-96f && a <= 3.0e38f);
+  }
   for (int m = 0; m < M; ++m) {
     const float* xr = x + int64_t(m) * K;
     float* out = xp + int64_t(m) * K;
     for (int b = 0; b < K / blk; ++b) {
       for (int j = 0; j < per; ++j) {
+        float f = scaled && j < per - 1 ? std::ldexp(1.0f, -j * bits) : 1.0f;
         for (int l = 0; l < 8; ++l) {
-          out[b * blk + j * 8 + l] = xr[b * blk + l * per + j];
+          out[b * blk + j * 8 + l] = xr[b * blk + l * per + j] * f;
         }
       }
     }
   }
+  return scaled;
 }
 
-void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
-              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table) {
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
+              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
+              const float* scale_table) {
   for (int m0 = 0; m0 < M; m0 += 4) {
     int mc = std::min(4, M - m0);
     const float* xpm = xp + int64_t(m0) * K;
     float* ym = y + int64_t(m0) * N;
     const float* xs = kind != 0 ? nullptr : xsums + int64_t(m0) * (K / group_size);
     auto run = [&](auto b, auto fp4, auto m) {
-      fast_rows<decltype(b)::value, decltype(fp4)::value, decltype(m)::value>(group_size, rows, xpm, xs, K, N,
-                                                                              r0, r1, ym, scale_table);
+      constexpr int B = decltype(b)::value, M = decltype(m)::value;
+      constexpr bool F = decltype(fp4)::value;
+      auto go = [&](auto p, auto sc) {
+        fast_rows<B, F, M, decltype(p)::value, !F && decltype(sc)::value>(group_size, rows, xpm, xs, K, N, r0,
+                                                                          r1, ym, scale_table);
+      };
+      auto with_p = [&](auto sc) {
+        if (F || rows.ptype == 0) {
+          go(std::integral_constant<int, 0>(), sc);
+        } else if (rows.ptype == 1) {
+          go(std::integral_constant<int, 1>(), sc);
+        } else {
+          go(std::integral_constant<int, 2>(), sc);
+        }
+      };
+      if (scaled) {
+        with_p(std::true_type());
+      } else {
+        with_p(std::false_type());
+      }
     };
+
     auto with_m = [&](auto b, auto fp4) {
       switch (mc) {
         case 1:
@@ -487,9 +579,9 @@ void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float*
 
 namespace mlx::core::cpu::qk {
 bool fast_qmv_supported(int, int, int, int) { return false; }
-void fast_qmv_reorder(int, const float*, int, int, float*) {}
-void fast_qmv(int, int, int, const Rows&, const float*, const float*, int, int, int, int64_t, int64_t, float*,
-              const float*) {}
+bool fast_qmv_reorder(int, int, const float*, int, int, float*) { return false; }
+void fast_qmv(int, int, int, const Rows&, const float*, bool, const float*, int, int, int, int64_t, int64_t,
+              float*, const float*) {}
 } // namespace mlx::core::cpu::qk
 
 #endif

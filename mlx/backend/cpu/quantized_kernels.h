@@ -18,6 +18,11 @@ struct Rows {
   const uint8_t* codes;
   int64_t row_groups;
   int64_t row0 = 0;
+  // fast_qmv only: 16-bit parameters read as stored (ptype 1 float16, 2
+  // bfloat16; indexed from row 0) instead of widened scales and biases.
+  int ptype = 0;
+  const uint16_t* pscales = nullptr;
+  const uint16_t* pbiases = nullptr;
 };
 
 // n float16 (or, with bf16, bfloat16) values widened to float32.
@@ -46,10 +51,27 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
 // lane l holding word l's codes): whether it covers the case, and x
 // reordered for it (xp[m][blk + j * 8 + l] = x[m][blk + l * per + j], per =
 // 32 / bits codes per word, blocks of 8 * per elements).
+// For affine codes (kind 0) x is also scaled by 2^(-j bits), but for the
+// last j (exact for normal x; the kernel then reads code j as code *
+// 2^(j bits), a mask and no shift): fast_qmv_reorder says whether it did,
+// fast_qmv takes it.
 bool fast_qmv_supported(int kind, int bits, int group_size, int K);
-void fast_qmv_reorder(int bits, const float* x, int M, int K, float* xp);
-void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, const float* xsums,
-              int M, int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table);
+bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* xp);
+void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
+              const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
+              const float* scale_table);
+
+// ---- Codes of 2, 3, 5 or 6 bits read as a byte stream (quantized_bytes.cpp,
+// AVX2; groups of 16 or more, a multiple of 16: GGUF's Q2_K, Q3_K, Q5_K,
+// Q6_K).
+bool byte_qmv_supported(int bits, int group_size, int K);
+// As qmv for affine codes (x in its natural order).
+void byte_qmv(int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M, int K,
+              int N, int64_t r0, int64_t r1, float* y);
+// out[(g - g0) * group_size + i] = scales[g - g0] * code + biases[g - g0]
+// for the groups [g0, g1) of one row of row_words words.
+void byte_decode(int bits, const uint32_t* row, int64_t row_words, int group_size, int64_t g0, int64_t g1,
+                 const float* scales, const float* biases, float* out);
 
 } // namespace mlx::core::cpu::qk
 
