@@ -29,6 +29,11 @@ inline float select(bool c, float a, float b) {
   return bits_to_float((float_to_bits(a) & m) | (float_to_bits(b) & ~m));
 }
 
+// The integer n holds (a whole number within int32's range), or 0 for a
+// NaN, whose conversion is undefined: the NaN still reaches the result
+// through the polynomial, and the exponent arithmetic cannot overflow.
+inline int32_t whole_to_int(float n) { return static_cast<int32_t>(select(n == n, n, 0.0f)); }
+
 // |mag| with the sign bit of sgn.
 inline float copy_sign(float mag, float sgn) {
   return bits_to_float((float_to_bits(mag) & 0x7fffffffu) | (float_to_bits(sgn) & 0x80000000u));
@@ -60,7 +65,7 @@ inline float exp(float x) {
   // Round to nearest by adding and subtracting 1.5 * 2^23.
   const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float p = exp_reduced(xc, n);
-  const int32_t ni = static_cast<int32_t>(n);
+  const int32_t ni = whole_to_int(n);
   const int32_t n1 = ni / 2;
   const int32_t n2 = ni - n1;
   const float s1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
@@ -242,7 +247,7 @@ inline float expm1_core(float x) {
   p = p * r + 1.66666657e-1f;
   p = p * r + 0.5f;
   const float em = r + r * r * p;
-  const int32_t ni = static_cast<int32_t>(n);
+  const int32_t ni = whole_to_int(n);
   const float s = bits_to_float(static_cast<uint32_t>(ni + 127) << 23);
   const float h = bits_to_float(static_cast<uint32_t>(ni + 126) << 23);
   const float small = s * em + (s - 1.0f);
@@ -266,7 +271,7 @@ inline float exp_half(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  const int32_t ni = static_cast<int32_t>(n) - 1;
+  const int32_t ni = whole_to_int(n) - 1;
   const int32_t n1 = ni / 2;
   const int32_t n2 = ni - n1;
   const float s1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
@@ -284,7 +289,10 @@ inline float exp_half(float x) {
 inline float reduce_pio2(float x, uint32_t& quadrant) {
   const double xd = x;
   // Round to nearest by adding and subtracting 1.5 * 2^52.
-  const double j = (xd * 0.63661977236758134 + 6755399441055744.0) - 6755399441055744.0;
+  // j from x with a NaN taken as 0 (converting a NaN to int is undefined);
+  // r still comes from x, so a NaN reaches the result.
+  const double xq = select(x == x, x, 0.0f);
+  const double j = (xq * 0.63661977236758134 + 6755399441055744.0) - 6755399441055744.0;
   quadrant = static_cast<uint32_t>(static_cast<int32_t>(j)) & 3u;
   double r = xd - j * 1.570796325802803040; // 0x1.921fb54p+0
   r = r - j * 9.920935796805404e-10;
