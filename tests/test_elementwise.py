@@ -2,9 +2,8 @@
 every layout (contiguous, transposed, sliced, broadcast, empty, 0-d), the
 rejected dtypes, and special values."""
 
-import warnings
-
 import math
+import warnings
 
 import numpy as np
 import pytest
