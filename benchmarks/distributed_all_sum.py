@@ -22,18 +22,14 @@ import sys
 import threading
 import time
 
+from timing import times_of
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZES_MB = [1, 4, 16, 64, 256]
 
 
 def best_time(fn, reps):
-    fn()
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    return times_of(fn, reps)[0]
 
 
 def reps_for(mb):

@@ -20,21 +20,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 
 def rank_main(mb, layers):
     import mlx.core as mx
 
+    from timing import times_of
+
     def median_time(fn, reps=15):
-        # a fixed count: both ranks must run the same collectives
-        fn()
-        times = []
-        for _ in range(reps):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return sorted(times)[reps // 2]
+        return times_of(fn, reps)[reps // 2]
 
     g = mx.distributed.init(strict=True, backend="ring")
     w = mx.random.normal((512, 512)) / 23
