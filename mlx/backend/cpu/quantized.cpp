@@ -246,7 +246,8 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     std::vector<int8_t> xq(size_t(M) * K);
     std::vector<float> xd(size_t(M) * groups), xs(size_t(M) * groups), xe(size_t(M) * groups);
     cpu::qk::int8_quantize_x(p.bits, x, M, K, p.group_size, xq.data(), xd.data(), xs.data(), xe.data());
-    auto kernel = int8_mode == 2 ? cpu::qk::int8_qmv_reference : cpu::qk::int8_qmv;
+    bool reference = int8_mode == 2 || cpu::qk::int8_dot_level() == 0;
+    auto kernel = reference ? cpu::qk::int8_qmv_reference : cpu::qk::int8_qmv;
     cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
       std::vector<float> buf;
       auto rows = rows_view(q, n0, n1, buf);
