@@ -23,33 +23,7 @@ namespace mlx::core::detail {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& name, const std::string& what) {
-  throw std::invalid_argument("[import_function] Primitive " + name + ": " + what + ".");
-}
-
-struct Args {
-  const ImportedNode& node;
-  const std::vector<array>& in;
-
-  template <typename T>
-  T get(size_t k) const {
-    return std::get<T>(node.state.at(k));
-  }
-  int i(size_t k) const { return get<int>(k); }
-  bool b(size_t k) const { return get<bool>(k); }
-  float f(size_t k) const { return get<float>(k); }
-  Shape shape(size_t k) const { return get<Shape>(k); }
-  std::vector<int> ints(size_t k) const { return get<std::vector<int>>(k); }
-  void need(size_t lo, size_t hi) const {
-    if (in.size() < lo || in.size() > hi) {
-      bad(node.name, "wrong number of inputs (" + std::to_string(in.size()) + ")");
-    }
-  }
-  void need(size_t n) const { need(n, n); }
-  std::optional<array> opt(size_t k) const {
-    return k < in.size() ? std::optional<array>(in[k]) : std::nullopt;
-  }
-};
+using Args = NodeArgs;
 
 using Builder = std::function<std::vector<array>(const Args&)>;
 using Out = std::vector<array>;
@@ -57,7 +31,7 @@ using Out = std::vector<array>;
 std::string mode_name(const Args& a, int mode) {
   static const char* names[] = {"affine", "mxfp4", "mxfp8", "nvfp4"};
   if (mode < 0 || mode > 3) {
-    bad(a.node.name, "unknown quantization mode");
+    bad_node(a.node.name, "unknown quantization mode");
   }
   return names[mode];
 }
@@ -86,21 +60,21 @@ Out fft_node_of(const Args& a) {
   std::vector<int> axes;
   for (auto ax : axes_u) {
     if (ax >= static_cast<size_t>(x.ndim()) || std::find(axes.begin(), axes.end(), int(ax)) != axes.end()) {
-      bad(a.node.name, "invalid axes");
+      bad_node(a.node.name, "invalid axes");
     }
     axes.push_back(static_cast<int>(ax));
   }
   if (axes.empty() || a.node.shapes.size() != 1 || a.node.shapes[0].size() != static_cast<size_t>(x.ndim())) {
-    bad(a.node.name, "invalid axes or output");
+    bad_node(a.node.name, "invalid axes or output");
   }
   Dtype want_in = real && !inverse ? float32 : complex64;
   if (x.dtype() != want_in) {
-    bad(a.node.name, "unexpected input dtype");
+    bad_node(a.node.name, "unexpected input dtype");
   }
   int last = axes.back();
   int last_n = real && inverse ? a.node.shapes[0][last] : x.shape(last);
   if (real && inverse && (last_n / 2 + 1 != x.shape(last))) {
-    bad(a.node.name, "output length does not match the input");
+    bad_node(a.node.name, "output length does not match the input");
   }
   auto out = fft_node(x, axes, inverse, real, last_n, to_stream({}));
   if (!inverse) {
@@ -122,7 +96,7 @@ Out masked_scatter_of(const Args& a) {
   const auto &x = a.in[0], &mask = a.in[1], &src = a.in[2];
   if (x.ndim() == 0 || mask.shape() != x.shape() || mask.dtype() != bool_ || src.ndim() == 0 ||
       src.shape(0) != x.shape(0) || src.dtype() != x.dtype()) {
-    bad(a.node.name, "inputs do not match");
+    bad_node(a.node.name, "inputs do not match");
   }
   int b = x.shape(0);
   if (x.size() == 0 || src.size() == 0) {
@@ -146,7 +120,7 @@ Out norm_vjp_of(const Args& a, bool layer) {
   std::vector<array> params(a.in.begin() + 1, a.in.begin() + n - 1);
   for (auto& p : params) {
     if (p.ndim() > 1) {
-      bad(a.node.name, "a weight or bias has more than one dimension");
+      bad_node(a.node.name, "a weight or bias has more than one dimension");
     }
   }
   float eps = a.f(0);
@@ -221,7 +195,7 @@ const std::unordered_map<std::string, Builder>& builders() {
         return {equal(a.in[0], a.in[1])};
       }
       if (a.in[0].shape() != a.in[1].shape() || a.in[0].dtype() != a.in[1].dtype()) {
-        bad(a.node.name, "inputs of different shapes or dtypes");
+        bad_node(a.node.name, "inputs of different shapes or dtypes");
       }
       return {array(a.in[0].shape(), bool_, std::make_shared<Equal>(to_stream({}), true), a.in)};
     };
@@ -253,7 +227,7 @@ const std::unordered_map<std::string, Builder>& builders() {
         case 4:
           return {right_shift(x, y)};
       }
-      bad(a.node.name, "unknown operation");
+      bad_node(a.node.name, "unknown operation");
     };
     t["AsType"] = [](const Args& a) -> Out {
       a.need(1);
@@ -281,7 +255,7 @@ const std::unordered_map<std::string, Builder>& builders() {
         case 5:
           return {max(x, axes, true)};
       }
-      bad(a.node.name, "unknown reduction");
+      bad_node(a.node.name, "unknown reduction");
     };
     t["ArgReduce"] = [](const Args& a) -> Out {
       a.need(1);
@@ -304,7 +278,7 @@ const std::unordered_map<std::string, Builder>& builders() {
         case 4:
           return {logcumsumexp(x, axis, rev, inc)};
       }
-      bad(a.node.name, "unknown scan");
+      bad_node(a.node.name, "unknown scan");
     };
     t["Sort"] = [](const Args& a) -> Out {
       a.need(1);
@@ -329,7 +303,7 @@ const std::unordered_map<std::string, Builder>& builders() {
     t["Arange"] = [](const Args& a) -> Out {
       a.need(0);
       if (a.node.dtypes.size() != 1) {
-        bad(a.node.name, "one output expected");
+        bad_node(a.node.name, "one output expected");
       }
       return {arange(a.get<double>(0), a.get<double>(1), a.get<double>(2), a.node.dtypes[0])};
     };
@@ -344,7 +318,7 @@ const std::unordered_map<std::string, Builder>& builders() {
       Shape shape;
       for (auto& x : a.in) {
         if (x.ndim() < k) {
-          bad(a.node.name, "an input has fewer dimensions than the ignored axes");
+          bad_node(a.node.name, "an input has fewer dimensions than the ignored axes");
         }
         shape = broadcast_shapes(shape, Shape(x.shape().begin(), x.shape().end() - k));
       }
@@ -369,7 +343,7 @@ const std::unordered_map<std::string, Builder>& builders() {
       int k = static_cast<int>(ignore.size());
       for (int j = 0; j < k; ++j) {
         if (ignore[j] != j - k) {
-          bad(a.node.name, "only trailing axes can be ignored");
+          bad_node(a.node.name, "only trailing axes can be ignored");
         }
       }
       return broadcast_against(a, k);
@@ -424,7 +398,7 @@ const std::unordered_map<std::string, Builder>& builders() {
             upd = multiply(cur, upd);
             break;
           default:
-            bad(a.node.name, "unknown reduction");
+            bad_node(a.node.name, "unknown reduction");
         }
         upd = astype(upd, src.dtype());
       }
@@ -460,7 +434,7 @@ const std::unordered_map<std::string, Builder>& builders() {
         case 4:
           return {scatter(x, idx, u, axes)};
       }
-      bad(a.node.name, "unknown reduction");
+      bad_node(a.node.name, "unknown reduction");
     };
     t["GatherAxis"] = [](const Args& a) -> Out {
       a.need(2);
@@ -475,7 +449,7 @@ const std::unordered_map<std::string, Builder>& builders() {
       const auto &x = a.in[0], &idx = a.in[1], &upd = a.in[2];
       int nd = x.ndim(), axis = a.i(1) < 0 ? a.i(1) + nd : a.i(1);
       if (axis < 0 || axis >= nd || idx.ndim() != nd || upd.shape() != idx.shape()) {
-        bad(a.node.name, "inputs do not fit the axis");
+        bad_node(a.node.name, "inputs do not fit the axis");
       }
       std::vector<array> ids;
       std::vector<int> axes;
@@ -508,20 +482,20 @@ const std::unordered_map<std::string, Builder>& builders() {
       auto offset = a.get<size_t>(2);
       // Every element read must lie inside the input.
       if (shape.size() != strides.size()) {
-        bad(a.node.name, "shape and strides differ in length");
+        bad_node(a.node.name, "shape and strides differ in length");
       }
       double lo = static_cast<double>(offset), hi = lo;
       bool empty = false;
       for (size_t d = 0; d < shape.size(); ++d) {
         if (shape[d] < 0) {
-          bad(a.node.name, "negative dimension");
+          bad_node(a.node.name, "negative dimension");
         }
         empty |= shape[d] == 0;
         double span = static_cast<double>(shape[d] - 1) * static_cast<double>(strides[d]);
         (span < 0 ? lo : hi) += span;
       }
       if (!empty && (lo < 0 || hi >= static_cast<double>(a.in[0].size()))) {
-        bad(a.node.name, "the view reads outside its input");
+        bad_node(a.node.name, "the view reads outside its input");
       }
       return {as_strided(a.in[0], shape, strides, offset)};
     };
@@ -562,7 +536,7 @@ const std::unordered_map<std::string, Builder>& builders() {
     t["Depends"] = [](const Args& a) -> Out {
       size_t n = a.node.shapes.size();
       if (n == 0 || n > a.in.size()) {
-        bad(a.node.name, "more outputs than inputs");
+        bad_node(a.node.name, "more outputs than inputs");
       }
       return depends(std::vector<array>(a.in.begin(), a.in.begin() + n),
                      std::vector<array>(a.in.begin() + n, a.in.end()));
@@ -573,7 +547,7 @@ const std::unordered_map<std::string, Builder>& builders() {
       for (int ax : a.ints(0)) {
         int nd = a.in[0].ndim();
         if (ax < -nd || ax >= nd) {
-          bad(a.node.name, "axis out of range");
+          bad_node(a.node.name, "axis out of range");
         }
         n *= a.in[0].shape(ax < 0 ? ax + nd : ax);
       }
@@ -673,7 +647,7 @@ const std::unordered_map<std::string, Builder>& builders() {
       bool causal = a.b(1), sinks = a.b(2);
       size_t extra = a.in.size() - 3;
       if (extra != static_cast<size_t>(sinks) + (causal ? 0 : extra - sinks)) {
-        bad(a.node.name, "inputs do not match the mask and sinks");
+        bad_node(a.node.name, "inputs do not match the mask and sinks");
       }
       std::optional<array> mask = !causal && extra > static_cast<size_t>(sinks) ? a.opt(3) : std::nullopt;
       std::optional<array> sink = sinks ? a.opt(a.in.size() - 1) : std::nullopt;

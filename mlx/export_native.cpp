@@ -19,28 +19,7 @@ namespace mlx::core::detail {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& name, const std::string& what) {
-  throw std::invalid_argument("[import_function] Primitive " + name + ": " + what + ".");
-}
-
-struct In {
-  const ImportedNode& node;
-  const std::vector<array>& in;
-  template <typename T>
-  T get(size_t k) const {
-    return std::get<T>(node.state.at(k));
-  }
-  bool b(size_t k) const { return get<bool>(k); }
-  void need(size_t lo, size_t hi) const {
-    if (in.size() < lo || in.size() > hi) {
-      bad(node.name, "wrong number of inputs (" + std::to_string(in.size()) + ")");
-    }
-  }
-  void need(size_t n) const { need(n, n); }
-  std::optional<array> opt(bool present, size_t k) const {
-    return present ? std::optional<array>(in.at(k)) : std::nullopt;
-  }
-};
+using In = NodeArgs;
 
 using Out = std::vector<array>;
 using Builder = std::function<Out(const In&)>;
@@ -55,15 +34,15 @@ Out fft_of(const In& a) {
   const array& x = a.in[0];
   for (size_t k = 0; k < axes.size(); ++k) {
     if (axes[k] < 0 || axes[k] >= x.ndim() || std::count(axes.begin(), axes.end(), axes[k]) != 1) {
-      bad(a.node.name, "invalid axes");
+      bad_node(a.node.name, "invalid axes");
     }
   }
   if (axes.empty() || x.dtype() != (real && !inverse ? float32 : complex64)) {
-    bad(a.node.name, "invalid axes or input dtype");
+    bad_node(a.node.name, "invalid axes or input dtype");
   }
   int have = x.shape(axes.back());
   if (last_n < 0 || (real && inverse ? last_n / 2 + 1 != have : last_n != have)) {
-    bad(a.node.name, "the transform length does not match the input");
+    bad_node(a.node.name, "the transform length does not match the input");
   }
   return {fft_node(x, axes, inverse, real, last_n, to_stream({}))};
 }
@@ -79,7 +58,7 @@ Out norm_grad_of(const In& a) {
   if (!is_float(t) || x.ndim() == 0 || g.shape() != x.shape() || g.dtype() != t || (has_b && !layer) ||
       (has_w &&
        (a.in[1].ndim() != 1 || a.in[1].size() != static_cast<size_t>(x.shape(-1)) || a.in[1].dtype() != t))) {
-    bad(a.node.name, "inputs do not match");
+    bad_node(a.node.name, "inputs do not match");
   }
   std::vector<Shape> shapes = {x.shape()};
   std::vector<Dtype> dtypes = {t};
@@ -102,7 +81,7 @@ Out rope_of(const In& a) {
     return {out};
   }
   if (!out.has_primitive() || std::string(out.primitive().name()) != "RoPE") {
-    bad(a.node.name, "the inputs do not make a rotation");
+    bad_node(a.node.name, "the inputs do not make a rotation");
   }
   // The same node turning the other way (what RoPE's vjp makes).
   return {
@@ -117,13 +96,13 @@ Out attention_of(const In& a) {
   bool sinks = a.b(2);
   using M = ScaledDotProductAttention::Mask;
   if (mask < 0 || mask > static_cast<int>(M::Additive)) {
-    bad(a.node.name, "unknown mask kind");
+    bad_node(a.node.name, "unknown mask kind");
   }
   bool mask_array = mask == static_cast<int>(M::Bool) || mask == static_cast<int>(M::Additive);
   a.need(3 + mask_array + sinks);
   std::optional<array> m = a.opt(mask_array, 3);
   if (m && (m->dtype() == bool_) != (mask == static_cast<int>(M::Bool))) {
-    bad(a.node.name, "the mask's dtype does not match its kind");
+    bad_node(a.node.name, "the mask's dtype does not match its kind");
   }
   return {fast::scaled_dot_product_attention(a.in[0], a.in[1], a.in[2], scale,
                                              mask == static_cast<int>(M::Causal) ? "causal"
@@ -139,7 +118,7 @@ Out cross_entropy_grad_of(const In& a) {
   fast::cross_entropy(logits, targets);
   if ((logits.dtype() != float32 && logits.dtype() != float64) || targets.dtype() != int32 ||
       g.shape() != targets.shape() || g.dtype() != logits.dtype()) {
-    bad(a.node.name, "inputs do not match");
+    bad_node(a.node.name, "inputs do not match");
   }
   return {array(logits.shape(), logits.dtype(), std::make_shared<CrossEntropyGrad>(to_stream({})), a.in)};
 }
@@ -152,12 +131,12 @@ Out fused_of(const In& a) {
   auto output_steps = a.get<std::vector<int>>(0);
   int n = a.get<int>(1);
   if (a.in.empty() || n < 1 || output_steps.empty()) {
-    bad(a.node.name, "no inputs, steps or outputs");
+    bad_node(a.node.name, "no inputs, steps or outputs");
   }
   const Shape& shape = a.in[0].shape();
   for (auto& x : a.in) {
     if (x.shape() != shape) {
-      bad(a.node.name, "inputs of different shapes");
+      bad_node(a.node.name, "inputs of different shapes");
     }
   }
   std::vector<FusedStep> steps;
@@ -176,7 +155,7 @@ Out fused_of(const In& a) {
     std::vector<array> ins;
     for (int j : args) {
       if (j >= static_cast<int>(a.in.size()) || -1 - j >= k) {
-        bad(a.node.name, "a step reads a value defined nowhere before it");
+        bad_node(a.node.name, "a step reads a value defined nowhere before it");
       }
       ins.push_back(j >= 0 ? a.in[j] : values[-1 - j]);
     }
@@ -188,7 +167,7 @@ Out fused_of(const In& a) {
       fits = out[0].inputs()[j].id() == ins[j].id();
     }
     if (!fits) {
-      bad(a.node.name, "step " + std::to_string(k) + " (" + step.name + ") does not fit its inputs");
+      bad_node(a.node.name, "step " + std::to_string(k) + " (" + step.name + ") does not fit its inputs");
     }
     steps.push_back({out[0].primitive_ptr(), args, dtype});
     values.push_back(out[0]);
@@ -197,7 +176,7 @@ Out fused_of(const In& a) {
   std::vector<Dtype> dtypes;
   for (int k : output_steps) {
     if (k < 0 || k >= n) {
-      bad(a.node.name, "an output is no step");
+      bad_node(a.node.name, "an output is no step");
     }
     shapes.push_back(shape);
     dtypes.push_back(steps[k].dtype);

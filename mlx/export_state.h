@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -84,6 +85,40 @@ struct ImportedNode {
   std::vector<StateT> state;
   std::vector<Shape> shapes;
   std::vector<Dtype> dtypes;
+};
+
+// Raises the import error for primitive `name` (what is wrong with it).
+[[noreturn]] inline void bad_node(const std::string& name, const std::string& what) {
+  throw std::invalid_argument("[import_function] Primitive " + name + ": " + what + ".");
+}
+
+// A node's state and inputs as the import builders read them.
+struct NodeArgs {
+  const ImportedNode& node;
+  const std::vector<array>& in;
+
+  template <typename T>
+  T get(size_t k) const {
+    return std::get<T>(node.state.at(k));
+  }
+  int i(size_t k) const { return get<int>(k); }
+  bool b(size_t k) const { return get<bool>(k); }
+  float f(size_t k) const { return get<float>(k); }
+  Shape shape(size_t k) const { return get<Shape>(k); }
+  std::vector<int> ints(size_t k) const { return get<std::vector<int>>(k); }
+  void need(size_t lo, size_t hi) const {
+    if (in.size() < lo || in.size() > hi) {
+      bad_node(node.name, "wrong number of inputs (" + std::to_string(in.size()) + ")");
+    }
+  }
+  void need(size_t n) const { need(n, n); }
+  // Input k when there are more than k, or when `present` says so.
+  std::optional<array> opt(size_t k) const {
+    return k < in.size() ? std::optional<array>(in[k]) : std::nullopt;
+  }
+  std::optional<array> opt(bool present, size_t k) const {
+    return present ? std::optional<array>(in.at(k)) : std::nullopt;
+  }
 };
 
 // The outputs of the MLX primitive of `node` applied to `inputs`, built with
