@@ -606,3 +606,25 @@ def test_gather_qmm_vmap_is_a_loop(axes):
     )
     assert out.shape == loop.shape == (n, 3, 1, 16)
     assert mx.allclose(out, loop, atol=1e-4).item()
+
+
+def test_zero_group_size_and_bits_raise():
+    # MLX divides by them (SIGFPE): here a clear ValueError (found by tools/fuzz.py).
+    w = mx.zeros((2, 64))
+    packed = mx.zeros((2, 8), dtype=mx.uint32)
+    scales = biases = mx.zeros((2, 1))
+    x = mx.zeros((1, 64))
+    calls = [
+        lambda: mx.quantize(w, group_size=0),
+        lambda: mx.quantize(w, group_size=0, mode="mxfp4"),
+        lambda: mx.quantize(w, bits=0),
+        lambda: mx.dequantize(packed, scales, biases, group_size=0),
+        lambda: mx.dequantize(packed, scales, biases, bits=0),
+        lambda: mx.quantized_matmul(x, packed, scales, biases, group_size=0),
+        lambda: mx.quantized_matmul(x, packed, scales, biases, bits=0),
+        lambda: mx.gather_qmm(x, packed, scales, biases, group_size=0),
+        lambda: mx.gather_qmm(x, packed, scales, biases, bits=0),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"^\[(quantize|dequantize|quantized_matmul|gather_qmm)\]"):
+            mx.eval(call())

@@ -122,7 +122,9 @@ void check_packed(const char* op, const array& w, const array& scales, int group
     fail(op, "Weight and scales should have the same batch shape. Received weight with shape ",
          shape_str(w.shape()), ", scales with ", shape_str(scales.shape()), ".");
   }
-  if (int64_t(w.shape(-1)) * 32 / bits != int64_t(scales.shape(-1)) * group_size) {
+  // (bits 0: MLX divides by it, SIGFPE; the same error as other bad bits)
+  if (bits <= 0 || group_size <= 0 ||
+      int64_t(w.shape(-1)) * 32 / bits != int64_t(scales.shape(-1)) * group_size) {
     fail(op,
          "The shapes of the weight and scales are incompatible based on bits and group_size. w.shape() == ",
          shape_str(w.shape()), " and scales.shape() == ", shape_str(scales.shape()),
@@ -322,6 +324,13 @@ std::vector<array> quantize(const array& w, std::optional<int> group_size_, std:
     fail("quantize", "The matrix to be quantized must have at least 2 dimension but it has only ", w.ndim(),
          ".");
   }
+  if (group_size <= 0) { // (MLX divides by it: SIGFPE)
+    if (m != QuantMode::Affine) {
+      check_fp_params("quantize", m, group_size, bits);
+    }
+    fail("quantize", "The requested group size ", group_size,
+         " is not supported. The supported group sizes are 32, 64, and 128.");
+  }
   if (w.shape(-1) % group_size != 0) {
     fail("quantize", "The last dimension of the matrix needs to be divisible by the quantization group size ",
          group_size, ". However the provided  matrix has shape ", shape_str(w.shape()));
@@ -373,7 +382,9 @@ array dequantize(const array& w, const array& scales, const std::optional<array>
   if (m != QuantMode::Affine) {
     check_fp_params("dequantize", m, group_size, bits);
   }
-  if (int64_t(w.shape(-1)) * 32 / bits != int64_t(scales.shape(-1)) * group_size) {
+  // (bits 0: MLX divides by it, SIGFPE; the same error as other bad bits)
+  if (bits <= 0 || group_size <= 0 ||
+      int64_t(w.shape(-1)) * 32 / bits != int64_t(scales.shape(-1)) * group_size) {
     std::ostringstream msg;
     msg << "Shape of " << what << " does not match the matrix given the quantization parameters. "
         << "Provided matrix of shape " << shape_str(w.shape()) << " and " << what << " of shape "
