@@ -334,3 +334,23 @@ def test_svd_of_a_matrix_holding_nan_raises():
         for uv in (True, False):
             with pytest.raises(RuntimeError, match=r"^\[linalg::svd\] The decomposition failed to converge"):
                 mx.eval(mx.linalg.svd(mx.array(x), compute_uv=uv, stream=mx.cpu))
+
+
+def test_trees_nested_too_deep_raise():
+    # The transforms walk argument trees recursively: a tree nested 75,000
+    # lists deep crashed mx.eval (stack overflow, found by tools/fuzz.py);
+    # past 2000 levels it is a ValueError, below it works.
+    import functools
+
+    deep = functools.reduce(lambda a, _: [a], range(75000), 1.5)
+    calls = [
+        lambda: mx.eval(mx.array(0.0), deep),
+        lambda: mx.async_eval(deep),
+        lambda: mx.compile(lambda t: mx.array(1))(deep),
+        lambda: mx.vmap(lambda x, t: x)(mx.ones(2), deep),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"^\[tree\] Trees nested more than 2000"):
+            call()
+    fine = functools.reduce(lambda a, _: [a], range(1500), mx.array(1.0) + 1)
+    mx.eval(fine)

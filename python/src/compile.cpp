@@ -18,6 +18,7 @@ namespace {
 // Describes a tree for the cache key: containers and non-array leaves as
 // themselves, arrays by shape and dtype.
 py::object signature(py::handle tree, bool strict, bool shapeless) {
+  TreeDepthGuard guard;
   if (py::isinstance<array>(tree)) {
     auto a = tree.cast<array>();
     // Shapeless: new shapes of as many dimensions reuse the trace.
@@ -63,6 +64,7 @@ py::object signature(py::handle tree, bool strict, bool shapeless) {
 // values[index...]; leaves past the end of `values` (state the function
 // added while tracing) are left as they are.
 void replace_leaves(py::handle tree, const std::vector<array>& values, size_t& index) {
+  TreeDepthGuard guard;
   if (py::isinstance<py::list>(tree)) {
     auto l = py::reinterpret_borrow<py::list>(tree);
     for (size_t i = 0; i < l.size(); ++i) {

@@ -15,19 +15,6 @@ namespace {
 
 // Collects the arrays in nested lists, tuples and dicts; other leaves are
 // ignored, as MLX does.
-void collect(py::handle obj, std::vector<array>& out) {
-  if (py::isinstance<array>(obj)) {
-    out.push_back(obj.cast<array>());
-  } else if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
-    for (auto item : py::reinterpret_borrow<py::sequence>(obj)) {
-      collect(item, out);
-    }
-  } else if (py::isinstance<py::dict>(obj)) {
-    for (auto item : py::reinterpret_borrow<py::dict>(obj)) {
-      collect(item.second, out);
-    }
-  }
-}
 
 // ---- grad and value_and_grad ----
 
@@ -139,6 +126,7 @@ array loss_of(const GradSpec& spec, py::handle value) {
 // The array leaves of a differentiated argument, as arrays and as the
 // Python objects that hold them (put back after the call).
 void collect_leaves(py::handle tree, std::vector<array>& arrays, std::vector<py::object>& objects) {
+  TreeDepthGuard guard;
   if (py::isinstance<array>(tree)) {
     arrays.push_back(tree.cast<array>());
     objects.push_back(py::reinterpret_borrow<py::object>(tree));
@@ -440,8 +428,7 @@ void init_transforms(py::module_& m) {
   m.def(
       "eval",
       [](py::args args) {
-        std::vector<array> arrays;
-        collect(args, arrays);
+        std::vector<array> arrays = tree_flatten(args, false);
         py::gil_scoped_release nogil;
         eval(std::move(arrays));
       },
@@ -449,8 +436,7 @@ void init_transforms(py::module_& m) {
   m.def(
       "async_eval",
       [](py::args args) {
-        std::vector<array> arrays;
-        collect(args, arrays);
+        std::vector<array> arrays = tree_flatten(args, false);
         py::gil_scoped_release nogil;
         async_eval(std::move(arrays));
       },

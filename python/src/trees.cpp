@@ -3,6 +3,7 @@
 namespace {
 
 void flatten_into(py::handle tree, std::vector<array>& out, bool strict) {
+  TreeDepthGuard guard;
   if (py::isinstance<array>(tree)) {
     out.push_back(tree.cast<array>());
   } else if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
@@ -44,6 +45,7 @@ py::object rebuild_tuple(py::handle like, const py::list& items) {
 }
 
 py::object tree_map_arrays(py::handle tree, const std::function<py::object(const array&)>& f) {
+  TreeDepthGuard guard;
   if (py::isinstance<array>(tree)) {
     return f(tree.cast<array>());
   }
@@ -74,6 +76,7 @@ py::object tree_unflatten(py::handle tree, const std::vector<array>& values, siz
 }
 
 py::object tree_fill_in_place(py::handle tree, const std::vector<py::object>& values, size_t& index) {
+  TreeDepthGuard guard;
   if (py::isinstance<array>(tree)) {
     return values.at(index++);
   }
@@ -112,6 +115,7 @@ py::object tree_fill_in_place(py::handle tree, const std::vector<py::object>& va
 }
 
 void tree_restore(py::handle tree, const std::unordered_map<PyObject*, py::object>& originals) {
+  TreeDepthGuard guard;
   auto original_of = [&](py::handle leaf) -> const py::object* {
     auto it = originals.find(leaf.ptr());
     return it == originals.end() ? nullptr : &it->second;
@@ -145,6 +149,7 @@ void tree_restore(py::handle tree, const std::unordered_map<PyObject*, py::objec
 
 void tree_visit_prefix(py::handle tree, py::handle prefix, const char* who,
                        const std::function<void(py::handle, py::handle)>& visit) {
+  TreeDepthGuard guard;
   auto mismatch = [&]() {
     return py::value_error(std::string("[") + who + "] The axes tree is not a valid prefix of the tree " +
                            "of arrays it describes (same containers, lengths and keys).");

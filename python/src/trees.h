@@ -3,9 +3,29 @@
 
 #include <pybind11/pybind11.h>
 
+#include <string>
 #include <unordered_map>
 
 #include "convert.h"
+
+// Trees are walked recursively: every walker holds one of these per level,
+// so that a tree nested too deep for the C stack is refused (ValueError, as
+// mx.array refuses such lists) instead of crashing.
+constexpr int kMaxTreeDepth = 2000;
+inline thread_local int tree_depth = 0;
+
+struct TreeDepthGuard {
+  TreeDepthGuard() {
+    if (++tree_depth > kMaxTreeDepth) {
+      --tree_depth;
+      throw py::value_error("[tree] Trees nested more than " + std::to_string(kMaxTreeDepth) +
+                            " levels deep are not supported.");
+    }
+  }
+  ~TreeDepthGuard() { --tree_depth; }
+  TreeDepthGuard(const TreeDepthGuard&) = delete;
+  TreeDepthGuard& operator=(const TreeDepthGuard&) = delete;
+};
 
 // The arrays of a tree, depth first (dicts in insertion order). With
 // `strict`, any leaf that is not an array raises ValueError.
