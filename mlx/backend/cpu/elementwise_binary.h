@@ -17,19 +17,34 @@ inline constexpr bool is_complex_v = std::is_same_v<T, complex64_t>;
 struct Add {
   template <typename T>
   T operator()(T a, T b) const {
-    return T(a + b);
+    if constexpr (kWrapsInUnsigned<T>) {
+      using U = wrap_unsigned_t<T>;
+      return T(U(a) + U(b));
+    } else {
+      return T(a + b);
+    }
   }
 };
 struct Subtract {
   template <typename T>
   T operator()(T a, T b) const {
-    return T(a - b);
+    if constexpr (kWrapsInUnsigned<T>) {
+      using U = wrap_unsigned_t<T>;
+      return T(U(a) - U(b));
+    } else {
+      return T(a - b);
+    }
   }
 };
 struct Multiply {
   template <typename T>
   T operator()(T a, T b) const {
-    return T(a * b);
+    if constexpr (kWrapsInUnsigned<T>) {
+      using U = wrap_unsigned_t<T>;
+      return T(U(a) * U(b));
+    } else {
+      return T(a * b);
+    }
   }
 };
 struct Divide {

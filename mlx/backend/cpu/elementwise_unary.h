@@ -32,14 +32,18 @@ struct Abs {
     } else if constexpr (std::is_floating_point_v<T>) {
       return std::fabs(x);
     } else {
-      return x < T(0) ? T(-x) : x;
+      return x < T(0) ? T(wrap_unsigned_t<T>(0) - wrap_unsigned_t<T>(x)) : x; // abs(INT_MIN) wraps
     }
   }
 };
 struct Negative {
   template <typename T>
   T operator()(T x) const {
-    return T(-x);
+    if constexpr (kWrapsInUnsigned<T>) {
+      return T(wrap_unsigned_t<T>(0) - wrap_unsigned_t<T>(x));
+    } else {
+      return T(-x);
+    }
   }
 };
 struct Sign {
@@ -58,7 +62,11 @@ struct Sign {
 struct Square {
   template <typename T>
   T operator()(T x) const {
-    return T(x * x);
+    if constexpr (kWrapsInUnsigned<T>) {
+      return T(wrap_unsigned_t<T>(x) * wrap_unsigned_t<T>(x));
+    } else {
+      return T(x * x);
+    }
   }
 };
 struct Sqrt {

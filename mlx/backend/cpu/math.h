@@ -594,3 +594,15 @@ inline float atanh(float x) {
 }
 
 } // namespace mlx::core::cpu::fast
+
+namespace mlx::core::cpu {
+
+// Integer arithmetic that wraps as NumPy's does: computed in the unsigned
+// type of T's promotion, then converted back (signed overflow is undefined
+// in C++, and so is the int product two 16-bit values promote to).
+template <typename T>
+inline constexpr bool kWrapsInUnsigned = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+template <typename T>
+using wrap_unsigned_t = std::make_unsigned_t<std::common_type_t<T, int>>;
+
+} // namespace mlx::core::cpu
