@@ -193,3 +193,22 @@ def test_grads_and_vmap_of_indexing_sort_scan():
     check(mx.vmap(lambda v, i: mx.take(v, i))(m, mx.array([[0], [1], [2]])), np.array([[0], [5], [10]]))
     check(mx.vmap(mx.sort)(mx.array([[3, 1], [0, -1]])), np.array([[1, 3], [-1, 0]]))
     check(mx.vmap(lambda v: mx.cumsum(v, axis=0), in_axes=1)(m), np.cumsum(np.arange(12).reshape(3, 4), 0).T)
+
+
+def test_integer_scans_wrap_like_numpy():
+    # cumsum/cumprod of signed integers past their range wrap as NumPy's
+    # (signed overflow is undefined in C++: computed in unsigned types).
+    for mx_t, np_t in [
+        (mx.int16, np.int16),
+        (mx.int32, np.int32),
+        (mx.int64, np.int64),
+        (mx.uint32, np.uint32),
+    ]:
+        info = np.iinfo(np_t)
+        x = np.array([info.max, 5, info.max, 3, info.min, 7, 2, info.max], np_t)
+        with np.errstate(over="ignore"):
+            for axis_x in (x, np.stack([x, x[::-1]], axis=1)):
+                got = mx.cumsum(mx.array(axis_x), axis=0)
+                np.testing.assert_array_equal(np.array(got), np.cumsum(axis_x, axis=0, dtype=np_t))
+                got = mx.cumprod(mx.array(axis_x), axis=0)
+                np.testing.assert_array_equal(np.array(got), np.cumprod(axis_x, axis=0, dtype=np_t))

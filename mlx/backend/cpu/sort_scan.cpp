@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mlx/backend/cpu/dispatch.h"
+#include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/indexing.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/primitives.h"
@@ -540,9 +541,17 @@ struct ScanOp {
     } else if constexpr (std::is_same_v<A, complex64_t>) {
       switch (type) {
         case Scan::Sum:
-          return a + b;
+          if constexpr (cpu::kWrapsInUnsigned<A>) { // wraps as NumPy's (signed overflow is undefined)
+            return A(cpu::wrap_unsigned_t<A>(a) + cpu::wrap_unsigned_t<A>(b));
+          } else {
+            return a + b;
+          }
         case Scan::Prod:
-          return a * b;
+          if constexpr (cpu::kWrapsInUnsigned<A>) {
+            return A(cpu::wrap_unsigned_t<A>(a) * cpu::wrap_unsigned_t<A>(b));
+          } else {
+            return a * b;
+          }
         case Scan::Max:
           return (b.real() > a.real() || (b.real() == a.real() && b.imag() > a.imag())) ? b : a;
         case Scan::Min:
@@ -564,9 +573,17 @@ struct ScanOp {
     } else {
       switch (type) {
         case Scan::Sum:
-          return a + b;
+          if constexpr (cpu::kWrapsInUnsigned<A>) { // wraps as NumPy's (signed overflow is undefined)
+            return A(cpu::wrap_unsigned_t<A>(a) + cpu::wrap_unsigned_t<A>(b));
+          } else {
+            return a + b;
+          }
         case Scan::Prod:
-          return a * b;
+          if constexpr (cpu::kWrapsInUnsigned<A>) {
+            return A(cpu::wrap_unsigned_t<A>(a) * cpu::wrap_unsigned_t<A>(b));
+          } else {
+            return a * b;
+          }
         case Scan::Max:
           return (b > a || b != b) ? b : a;
         case Scan::Min:
