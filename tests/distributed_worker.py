@@ -94,6 +94,14 @@ def collectives(g):
     s = mx.distributed.all_gather(float(r))
     assert s.shape == (n,) and s.tolist() == [float(k) for k in range(n)]
     np.testing.assert_array_equal(np.array(mx.distributed.all_sum(x, stream=mx.cpu)), np.sum(base, axis=0))
+    # An input made in the same evaluation is donated: the ring reduces in
+    # the input's own memory, with received data kept apart until used.
+    for shape in [(300001,), (1000, 3)]:
+        big = [data(k, shape, np.float32, seed=5) for k in range(n)]
+        got = mx.distributed.all_sum(mx.array(big[r]) + 0.0)
+        np.testing.assert_array_equal(np.array(got), np.sum(big, axis=0), err_msg=f"donated all_sum {shape}")
+        got = mx.distributed.all_max(mx.array(big[r]) * 1.0)
+        np.testing.assert_array_equal(np.array(got), np.max(big, axis=0), err_msg=f"donated all_max {shape}")
     # vmap re-applies the reduction; its result keeps the batch axis.
     v = mx.vmap(mx.distributed.all_sum, in_axes=1)(x)
     np.testing.assert_array_equal(np.array(v), np.sum(base, axis=0).T)
