@@ -175,7 +175,7 @@ void fuse_elementwise(CompiledGraph& graph) {
   const auto& tape = graph.tape;
   std::vector<bool> candidate(tape.size());
   for (size_t i = 0; i < tape.size(); ++i) {
-    candidate[i] = fusible_elementwise(tape[i]);
+    candidate[i] = fusible_elementwise(tape[i], /* small_too */ true);
   }
   auto groups = elementwise_groups(tape, candidate);
   // Values used outside their group: by other nodes or as outputs.

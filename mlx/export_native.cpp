@@ -124,18 +124,19 @@ Out cross_entropy_grad_of(const In& a) {
 }
 
 // A fused chain: each step rebuilt by its own builder on the node's inputs
-// (all of one shape) and earlier steps, then the steps' primitives joined
-// into one Fused node, as compile makes it.
+// (of its shape, or single values that a step broadcasts) and earlier
+// steps, then the steps' primitives joined into one Fused node, as compile
+// makes it.
 Out fused_of(const In& a) {
   const auto& st = a.node.state;
   auto output_steps = a.get<std::vector<int>>(0);
   int n = a.get<int>(1);
-  if (a.in.empty() || n < 1 || output_steps.empty()) {
+  if (a.in.empty() || n < 1 || output_steps.empty() || a.node.shapes.empty()) {
     bad_node(a.node.name, "no inputs, steps or outputs");
   }
-  const Shape& shape = a.in[0].shape();
+  const Shape& shape = a.node.shapes[0];
   for (auto& x : a.in) {
-    if (x.shape() != shape) {
+    if (x.shape() != shape && x.size() != 1) {
       bad_node(a.node.name, "inputs of different shapes");
     }
   }
@@ -161,8 +162,10 @@ Out fused_of(const In& a) {
     }
     auto out = build_node(step, ins);
     // The op must have made the step itself, on exactly these inputs.
-    bool fits = out.size() == 1 && out[0].has_primitive() && out[0].primitive().is_elementwise() &&
-                out[0].shape() == shape && out[0].dtype() == dtype && out[0].inputs().size() == ins.size();
+    bool broadcast = step.name == "Broadcast" && ins.size() == 1 && ins[0].size() == 1;
+    bool fits = out.size() == 1 && out[0].has_primitive() &&
+                (out[0].primitive().is_elementwise() || broadcast) && out[0].shape() == shape &&
+                out[0].dtype() == dtype && out[0].inputs().size() == ins.size();
     for (size_t j = 0; fits && j < ins.size(); ++j) {
       fits = out[0].inputs()[j].id() == ins[j].id();
     }

@@ -480,10 +480,11 @@ ExportAccess::Form ExportAccess::native(const array& node) {
     return own({r->has_mask_});
   }
   if (auto* r = as<Fused>(p)) {
-    // Each step in its own form (MLX's, else native), on stand-in inputs.
+    // Each step in its own form (MLX's, else native), on stand-ins of the
+    // node's shape (a broadcast step's state is the shape).
     S state{r->output_steps_, static_cast<int>(r->steps_.size())};
     for (auto& step : r->steps_) {
-      array stand_in(Shape{}, step.dtype, step.primitive, {});
+      array stand_in(node.shape(), step.dtype, step.primitive, {});
       auto f = form(stand_in);
       if (!f) {
         f = native(stand_in);

@@ -4,22 +4,30 @@
 #include <unordered_map>
 
 #include "mlx/primitives/fused.h"
+#include "mlx/primitives/layout.h"
 
 namespace mlx::core::detail {
 
 namespace {
 
 constexpr size_t kMinFusedSize = size_t(1) << 20; // see fusible_elementwise
+constexpr size_t kMaxSmallFusedSize = 4096;
 // Groups stop growing here, which keeps forming them linear in the tape
 // (a long chain becomes several groups).
 constexpr size_t kMaxMembers = 32;
 
+// A Broadcast of a one-element array (a scalar operand, say).
+bool broadcasts_single_value(const array& a) {
+  return a.has_primitive() && a.inputs().size() == 1 && a.inputs()[0].size() == 1 && a.siblings().empty() &&
+         dynamic_cast<const Broadcast*>(&a.primitive()) != nullptr;
+}
+
 } // namespace
 
-bool fusible_elementwise(const array& node) {
+bool fusible_elementwise(const array& node, bool small_too) {
   // Cheapest test first: eval asks this of every node it runs.
-  if (node.size() < kMinFusedSize || !node.has_primitive() || !node.primitive().is_elementwise() ||
-      !node.siblings().empty()) {
+  bool size_fits = node.size() >= kMinFusedSize || (small_too && node.size() <= kMaxSmallFusedSize);
+  if (!size_fits || !node.has_primitive() || !node.primitive().is_elementwise() || !node.siblings().empty()) {
     return false;
   }
   for (auto& in : node.inputs()) {
@@ -122,19 +130,27 @@ FusedGroup make_fused_group(const std::vector<array>& tape, const std::vector<in
   std::unordered_map<std::uintptr_t, int> input_index, step_index;
   std::vector<FusedStep> steps;
   std::vector<int> output_steps;
+  // The argument that reads value a: an earlier step, else an input.
+  auto arg_of = [&](const array& a) {
+    auto s = step_index.find(a.id());
+    if (s != step_index.end()) {
+      return -1 - s->second;
+    }
+    auto [it, fresh] = input_index.emplace(a.id(), int(g.inputs.size()));
+    if (fresh) {
+      g.inputs.push_back(a);
+    }
+    return it->second;
+  };
   for (int i : members) {
     FusedStep step{tape[i].primitive_ptr(), {}, tape[i].dtype()};
     for (auto& in : tape[i].inputs()) {
-      auto s = step_index.find(in.id());
-      if (s != step_index.end()) {
-        step.args.push_back(-1 - s->second);
-        continue;
+      if (broadcasts_single_value(in) && step_index.find(in.id()) == step_index.end()) {
+        int arg = arg_of(in.inputs()[0]);
+        step_index[in.id()] = int(steps.size());
+        steps.push_back(FusedStep{in.primitive_ptr(), {arg}, in.dtype()});
       }
-      auto [it, fresh] = input_index.emplace(in.id(), int(g.inputs.size()));
-      if (fresh) {
-        g.inputs.push_back(in);
-      }
-      step.args.push_back(it->second);
+      step.args.push_back(arg_of(in));
     }
     step_index[tape[i].id()] = int(steps.size());
     if (used_outside(i)) {

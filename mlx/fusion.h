@@ -26,7 +26,12 @@ struct FusedGroup {
 // and there the block-wise run measured slower (a training step of
 // 256K-element tensors, 6.5 -> 7.5 ms); fused, large ones save their trips
 // to memory (an Adam update of 4M floats, 17 -> 10 ms).
-bool fusible_elementwise(const array& node);
+//
+// With small_too (compile's traced graphs), also nodes of at most 4096
+// elements: there each node's own cost (making it, scheduling it, its
+// output buffer) outweighs its arithmetic, and one node for the chain
+// saves it.
+bool fusible_elementwise(const array& node, bool small_too = false);
 
 // Groups (two or more members, tape indices in order) of same-shape
 // candidate nodes of a topologically ordered tape. A group runs where its
@@ -36,7 +41,10 @@ std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
                                                  const std::vector<bool>& candidate);
 
 // The Fused node's description for a group; used_outside(i) tells whether
-// tape node i's value is needed beyond the group.
+// tape node i's value is needed beyond the group. A member's input that
+// broadcasts a single value becomes a step of the group before that
+// member (the group reads the value itself), as in MLX's compiled nodes;
+// the broadcast node stays for any other reader.
 FusedGroup make_fused_group(const std::vector<array>& tape, const std::vector<int>& members,
                             const std::function<bool(int)>& used_outside);
 

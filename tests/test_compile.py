@@ -338,3 +338,63 @@ def test_shapeless_reduction_after_a_gather_follows_the_index_count():
         for n in (1, 2, 3, 4):
             idx = mx.arange(n)
             assert compiled(buf, idx).item() == reduction(mx.take(buf, idx, axis=0)).item()
+
+
+def dot_labels(*arrays, **named):
+    import io
+    import re
+
+    s = io.StringIO()
+    mx.export_to_dot(s, *arrays, **named)
+    return re.findall(r'label ="([^"]+)"', s.getvalue())
+
+
+@pytest.mark.parametrize("dtype", [mx.float32, mx.float16, mx.int32])
+def test_small_chain_runs_as_one_compiled_node(dtype):
+    # Chains of small arrays become one node (their per-node cost outweighs
+    # the arithmetic), named as MLX names it; values equal the plain run.
+    def chain(x, y):
+        z = x * y + 2
+        z = mx.maximum(z, 1) - mx.abs(y) * 3
+        return z * z
+
+    rng = np.random.default_rng(0)
+    x = mx.array(rng.integers(-5, 5, (7, 9))).astype(dtype)
+    y = mx.array(rng.integers(-5, 5, (7, 9))).astype(dtype)
+    mx.eval(x, y)
+    got = mx.compile(chain)(x, y)
+    labels = dot_labels(got)
+    assert len(labels) == 1 and labels[0].startswith("Compiled"), labels
+    # The scalars' broadcasts are steps too, before their readers (MLX's name).
+    assert labels[0] == "CompiledMultiplyBroadcastAddBroadcastMaximumAbsBroadcastMultiplySubtractMultiply"
+    want = chain(x, y)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(np.array(got.astype(mx.float32)), np.array(want.astype(mx.float32)))
+
+
+def test_broadcast_shared_by_a_chain_and_another_reader():
+    # The broadcast is copied into the compiled node, and stays a node of its
+    # own for the sum (MLX: "CompiledBroadcastMultiplyAdd").
+    def fun(x, y, z):
+        yy = mx.broadcast_to(y, z.shape)
+        return x + yy * z, yy.sum()
+
+    a, c = mx.random.normal((10, 10)), mx.random.normal((10, 10))
+    b = mx.array(0.1)
+    d = mx.compile(fun)(a, b, c)
+    labels = dot_labels(a=a, b=b, c=c, d1=d[0], d2=d[1])
+    assert "CompiledBroadcastMultiplyAdd" in labels and "Broadcast" in labels, labels
+    want = fun(a, b, c)
+    np.testing.assert_allclose(np.array(d[0]), np.array(want[0]), rtol=1e-6)
+    np.testing.assert_allclose(np.array(d[1]), np.array(want[1]), rtol=1e-5)
+    # Gradients and vmap see the plain nodes.
+    g = mx.grad(lambda b: mx.compile(fun)(a, b, c)[0].sum())(b)
+    np.testing.assert_allclose(g.item(), np.array(c).sum(), rtol=1e-5)
+    v = mx.vmap(mx.compile(lambda x: x * 2.0 + 1.0))(a)
+    np.testing.assert_allclose(np.array(v), np.array(a) * 2 + 1, rtol=1e-6)
+
+
+def test_export_to_dot_draws_named_arrays():
+    a = mx.array([1.0, 2.0])
+    labels = dot_labels(y=mx.exp(a) + 1)
+    assert sorted(labels) == ["Add", "Broadcast", "Exp"], labels

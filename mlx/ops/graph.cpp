@@ -9,6 +9,7 @@
 #include "mlx/ops.h"
 #include "mlx/ops/common.h"
 #include "mlx/primitives.h"
+#include "mlx/primitives/fused.h"
 #include "mlx/transforms.h"
 
 namespace mlx::core {
@@ -95,6 +96,24 @@ Function checkpoint(Function fun) {
                          }));
 }
 
+namespace {
+
+// A node's name in a drawing: a compiled chain is "Compiled" and its steps'
+// names, as MLX names its compiled nodes.
+std::string label(const Primitive& p) {
+  auto* fused = dynamic_cast<const Fused*>(&p);
+  if (!fused) {
+    return p.name();
+  }
+  std::string out = "Compiled";
+  for (auto& step : fused->steps()) {
+    out += step.primitive->name();
+  }
+  return out;
+}
+
+} // namespace
+
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
                    const std::unordered_map<std::uintptr_t, std::string>& names) {
   // The nodes in topological order (iterative, like eval).
@@ -164,7 +183,7 @@ void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
   }
   for (auto& node : tape) {
     auto pid = reinterpret_cast<std::uintptr_t>(node.primitive_ptr().get());
-    os << "{ " << pid << " [label =\"" << node.primitive().name() << "\", shape=rectangle]; }\n";
+    os << "{ " << pid << " [label =\"" << label(node.primitive()) << "\", shape=rectangle]; }\n";
     for (auto& in : node.inputs()) {
       os << "\"" << name(in) << "\" -> " << pid << "\n";
     }

@@ -19,7 +19,9 @@ std::vector<array> expand_steps(const std::vector<FusedStep>& steps, const std::
     for (int a : step.args) {
       args.push_back(a >= 0 ? inputs[a] : values[-1 - a]);
     }
-    Shape shape = args.front().shape();
+    // An elementwise step has its arguments' shape; a broadcast of a single
+    // value (fusion.h) the one it broadcasts to.
+    Shape shape = step.primitive->is_elementwise() ? args.front().shape() : step.primitive->output_shapes(args)[0];
     values.push_back(array(std::move(shape), step.dtype, step.primitive, std::move(args)));
   }
   std::vector<array> outs;

@@ -287,6 +287,7 @@ void init_graph(py::module_& m) {
             throw py::type_error("[export_to_dot] Names must be given to arrays.");
           }
           names[kv.second.cast<array>().id()] = kv.first.cast<std::string>();
+          outputs.push_back(kv.second.cast<array>()); // named arrays are drawn too
         }
         std::ostringstream os;
         export_to_dot(os, outputs, names);

@@ -101,7 +101,10 @@ constexpr size_t kFloat32Block = 16384;
 // Scratch slots start 192 bytes apart modulo 4 KB: a kernel reading one slot
 // and writing another at the same offsets would otherwise stall on 4K
 // aliasing (loads wrongly waiting on stores with the same low 12 address bits).
-constexpr size_t kSlotStride = kFloat32Block + 48;
+// Chains shorter than a block get slots of their own length (a small
+// compiled chain would otherwise allocate, and page in, 64 KB per slot on
+// every call).
+size_t slot_stride(size_t n) { return n >= kFloat32Block ? kFloat32Block + 48 : (n + 15) / 16 * 16 + 48; }
 
 // Chains whose every value is float32 and every step has a float32 kernel
 // (cpu::float32_kernel) run on raw pointers: output steps write
@@ -222,7 +225,8 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
   size_t grain = std::max<size_t>(1, cpu::kParallelGrain / kFloat32Block);
   cpu::parallel_for(blocks, grain, [&](size_t b0, size_t b1) {
     // Scratch: one block per input (gathered Rows) and per step value.
-    std::unique_ptr<float[]> scratch(new float[std::max(chain.slots, 1) * kSlotStride]);
+    size_t stride = slot_stride(n);
+    std::unique_ptr<float[]> scratch(new float[std::max(chain.slots, 1) * stride]);
     std::vector<const float*> in_ptr(ins.size()), value(steps.size());
     std::vector<bool> in_single(ins.size()), value_single(steps.size());
     std::vector<const float*> args;
@@ -233,7 +237,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
         const float* base = ins[a].data<float>();
         in_single[a] = views[a].kind == InputView::Single;
         if (views[a].kind == InputView::Rows) {
-          float* dst = scratch.get() + chain.input_slot[a] * kSlotStride;
+          float* dst = scratch.get() + chain.input_slot[a] * stride;
           gather_rows(base, views[a], cols, e0, e0 + len, dst);
           in_ptr[a] = dst;
         } else {
@@ -254,7 +258,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
         }
         int o = chain.output_of[j];
         float* out =
-            o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * kSlotStride;
+            o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * stride;
         chain.kernels[j](args.data(), flags, out, len);
         value[j] = out;
         value_single[j] = false;
