@@ -21,7 +21,8 @@ std::vector<array> expand_steps(const std::vector<FusedStep>& steps, const std::
     }
     // An elementwise step has its arguments' shape; a broadcast of a single
     // value (fusion.h) the one it broadcasts to.
-    Shape shape = step.primitive->is_elementwise() ? args.front().shape() : step.primitive->output_shapes(args)[0];
+    Shape shape =
+        step.primitive->is_elementwise() ? args.front().shape() : step.primitive->output_shapes(args)[0];
     values.push_back(array(std::move(shape), step.dtype, step.primitive, std::move(args)));
   }
   std::vector<array> outs;

@@ -257,8 +257,7 @@ void run_float32(const Float32Chain& chain, const std::vector<FusedStep>& steps,
           flags[k++] = a >= 0 ? bool(in_single[a]) : bool(value_single[-1 - a]);
         }
         int o = chain.output_of[j];
-        float* out =
-            o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * stride;
+        float* out = o >= 0 ? outputs[o].data<float>() + e0 : scratch.get() + chain.step_slot[j] * stride;
         chain.kernels[j](args.data(), flags, out, len);
         value[j] = out;
         value_single[j] = false;
