@@ -111,6 +111,22 @@ Out attention_of(const In& a) {
                                              m, a.opt(sinks, a.in.size() - 1))};
 }
 
+// Checked as the forward op checks q, k and v; o and its cotangent must
+// have the output's shape.
+Out attention_vjp_of(const In& a) {
+  float scale = a.get<float>(0);
+  bool causal = a.b(1);
+  a.need(5);
+  const auto &q = a.in[0], &k = a.in[1], &v = a.in[2];
+  auto o = fast::scaled_dot_product_attention(q, k, v, scale, causal ? "causal" : "");
+  if (a.in[3].shape() != o.shape() || a.in[4].shape() != o.shape() || (causal && q.shape(2) > k.shape(2))) {
+    bad_node(a.node.name, "inputs do not match");
+  }
+  return array::make_arrays({q.shape(), k.shape(), v.shape()}, {q.dtype(), k.dtype(), v.dtype()},
+                            std::make_shared<ScaledDotProductAttentionVJP>(to_stream({}), scale, causal),
+                            a.in);
+}
+
 Out cross_entropy_grad_of(const In& a) {
   a.need(3);
   const array &logits = a.in[0], &targets = a.in[1], &g = a.in[2];
@@ -223,6 +239,7 @@ const std::unordered_map<std::string, Builder>& builders() {
     add("NormGrad", norm_grad_of);
     add("RoPE", rope_of);
     add("ScaledDotProductAttention", attention_of);
+    add("ScaledDotProductAttentionVJP", attention_vjp_of);
     add("GatedDelta", [](const In& a) -> Out {
       bool m = a.b(0);
       a.need(6 + m);

@@ -109,6 +109,7 @@ const std::unordered_map<std::string, std::vector<StateKind>>& layouts() {
     native("NormGrad") = {K::Bool, K::Float, K::Bool, K::Bool};
     native("RoPE") = {K::Int, K::Bool, K::Float, K::Float, K::Bool, K::Bool};
     native("ScaledDotProductAttention") = {K::Float, K::Int, K::Bool};
+    native("ScaledDotProductAttentionVJP") = {K::Float, K::Bool};
     native("GatedDelta") = {K::Bool};
     // Output steps and the step count; then per step (read by the importer,
     // see export_import.cpp): name, dtype, arguments and that name's state.
@@ -476,6 +477,9 @@ ExportAccess::Form ExportAccess::native(const array& node) {
   if (auto* r = as<ScaledDotProductAttention>(p)) {
     return own({r->scale_, static_cast<int>(r->mask_), r->has_sinks_});
   }
+  if (auto* r = as<ScaledDotProductAttentionVJP>(p)) {
+    return own({r->scale_, r->causal_});
+  }
   if (auto* r = as<GatedDelta>(p)) {
     return own({r->has_mask_});
   }
@@ -593,6 +597,13 @@ std::vector<array> ExportAccess::lower(const array& node, const std::vector<arra
   }
   if (auto* r = as<GatedDelta>(p)) {
     return gated_delta_reference(in, r->has_mask_, s);
+  }
+  if (auto* r = as<ScaledDotProductAttentionVJP>(p)) {
+    auto grads = sdpa_vjp_reference({in[0], in[1], in[2], in[4]}, r->scale_, r->causal_, s);
+    for (size_t i = 0; i < grads.size(); ++i) {
+      grads[i] = astype(grads[i], in[i].dtype(), s);
+    }
+    return grads;
   }
   if (as<CrossEntropy>(p) || as<CrossEntropyGrad>(p)) {
     // Targets count from the end when negative and are clipped into range.

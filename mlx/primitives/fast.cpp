@@ -535,10 +535,37 @@ SdpaReference sdpa_reference_of(const std::vector<array>& primals, float scale,
 
 } // namespace
 
+// The gradients of q, k and v of the unmasked (or causal) reference for
+// cotangent g: the source of ScaledDotProductAttentionVJP's own rules.
+std::vector<array> sdpa_vjp_reference(const std::vector<array>& qkvg, float scale, bool causal, Stream s) {
+  auto f = [=](const std::vector<array>& xs) {
+    return std::vector<array>{
+        sdpa_reference(xs[0], xs[1], xs[2], scale, causal, std::nullopt, std::nullopt, s)};
+  };
+  return mlx::core::vjp(f, {qkvg[0], qkvg[1], qkvg[2]}, {qkvg[3]}).second;
+}
+
 std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& primals,
                                                   const std::vector<array>& cotangents,
                                                   const std::vector<int>& argnums,
-                                                  const std::vector<array>&) {
+                                                  const std::vector<array>& outputs) {
+  const auto &q = primals[0], &k = primals[1], &v = primals[2];
+  // Without a mask array or sinks, one node computes the three gradients
+  // blockwise (a causal mask needs every query to see a key: L <= S).
+  bool blockwise = !has_sinks_ && !outputs.empty() &&
+                   (mask_ == Mask::None || (mask_ == Mask::Causal && q.shape(2) <= k.shape(2)));
+  if (blockwise) {
+    auto g = astype(cotangents[0], outputs[0].dtype(), stream());
+    auto grads = array::make_arrays(
+        {q.shape(), k.shape(), v.shape()}, {q.dtype(), k.dtype(), v.dtype()},
+        std::make_shared<ScaledDotProductAttentionVJP>(stream(), scale_, mask_ == Mask::Causal),
+        {q, k, v, outputs[0], g});
+    std::vector<array> out;
+    for (int i : argnums) {
+      out.push_back(grads[i]);
+    }
+    return out;
+  }
   auto ref = sdpa_reference_of(primals, scale_, mask_, has_sinks_, stream());
   auto grads = mlx::core::vjp(ref.fn, ref.diff, cotangents).second;
   std::vector<array> out;
@@ -548,6 +575,55 @@ std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& prim
                                            : grads[at - ref.position.begin()]);
   }
   return out;
+}
+
+// Its rules differentiate or batch the reference's gradients of (q, k, v,
+// g); o, a function of q, k and v there, gets no gradient of its own.
+std::vector<array> ScaledDotProductAttentionVJP::vjp(const std::vector<array>& primals,
+                                                     const std::vector<array>& cotangents,
+                                                     const std::vector<int>& argnums,
+                                                     const std::vector<array>&) {
+  auto s = stream();
+  float scale = scale_;
+  bool causal = causal_;
+  auto f = [=](const std::vector<array>& xs) { return sdpa_vjp_reference(xs, scale, causal, s); };
+  auto grads = mlx::core::vjp(f, {primals[0], primals[1], primals[2], primals[4]}, cotangents).second;
+  std::vector<array> out;
+  for (int i : argnums) {
+    out.push_back(i == 3 ? zeros_like(primals[3], s) : grads[i == 4 ? 3 : i]);
+  }
+  return out;
+}
+
+std::vector<array> ScaledDotProductAttentionVJP::jvp(const std::vector<array>& primals,
+                                                     const std::vector<array>& tangents,
+                                                     const std::vector<int>& argnums) {
+  auto s = stream();
+  float scale = scale_;
+  bool causal = causal_;
+  auto f = [=](const std::vector<array>& xs) { return sdpa_vjp_reference(xs, scale, causal, s); };
+  std::vector<array> ins = {primals[0], primals[1], primals[2], primals[4]};
+  std::vector<array> tans;
+  for (auto& x : ins) {
+    tans.push_back(zeros_like(x, s));
+  }
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] != 3) {
+      tans[argnums[k] == 4 ? 3 : argnums[k]] = tangents[k];
+    }
+  }
+  return mlx::core::jvp(f, ins, tans).second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttentionVJP::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  float scale = scale_;
+  bool causal = causal_;
+  auto f = [=](const std::vector<array>& xs) { return sdpa_vjp_reference(xs, scale, causal, s); };
+  std::vector<array> ins = {inputs[0], inputs[1], inputs[2], inputs[4]};
+  std::vector<int> in_axes = {axes[0], axes[1], axes[2], axes[4]};
+  return {mlx::core::vmap(f, in_axes, {0, 0, 0})(ins), {0, 0, 0}};
 }
 
 std::vector<array> ScaledDotProductAttention::jvp(const std::vector<array>& primals,

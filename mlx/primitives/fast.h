@@ -101,6 +101,23 @@ class ScaledDotProductAttention : public Primitive {
   bool has_sinks_;
 };
 
+// ScaledDotProductAttention's vjp without a mask array or sinks (causal
+// only where every query sees a key): inputs q, k, v, the output o and its
+// cotangent; outputs the gradients of q, k and v, in their dtypes. The
+// kernel goes over blocks as the forward one does, recomputing the scores
+// instead of keeping the L x S probabilities.
+class ScaledDotProductAttentionVJP : public Primitive {
+ public:
+  ScaledDotProductAttentionVJP(Stream s, float scale, bool causal)
+      : Primitive(s), scale_(scale), causal_(causal) {}
+  MLX_PRIMITIVE_BODY(ScaledDotProductAttentionVJP)
+  MLX_TRANSFORM_RULES
+
+ private:
+  float scale_;
+  bool causal_;
+};
+
 // inputs: logits (..., V) in float32 or float64, targets (...) int32;
 // output (...): logsumexp(logits) - logits[target], one pass per row. A
 // negative target counts from the end; out-of-range ones are clamped.
@@ -124,6 +141,10 @@ class CrossEntropyGrad : public Primitive {
 // kernel follows and the source of its transformation rules.
 array sdpa_reference(const array& q, const array& k, const array& v, float scale, bool causal,
                      const std::optional<array>& mask, const std::optional<array>& sinks, StreamOrDevice s);
+
+// The gradients of q, k and v of sdpa_reference without a mask array or
+// sinks, for qkvg = {q, k, v, cotangent}.
+std::vector<array> sdpa_vjp_reference(const std::vector<array>& qkvg, float scale, bool causal, Stream s);
 
 // inputs: q, k, v, gamma, beta, state (zeros when not given)[, mask];
 // outputs: o, final state. Rules differentiate the same recurrence

@@ -24,17 +24,24 @@ namespace {
 constexpr int kQueryBlock = 64;
 constexpr int kKeyBlock = 256;
 
-// c (m x n) = alpha a (m x k) b^T + beta c, b stored (n x k) when trans_b,
-// else c = alpha a b + beta c with b stored (k x n).
+// c (m x n) = alpha op(a) op(b) + beta c, row-major; op(a) is m x k (a
+// stored k x m when trans_a), op(b) is k x n (b stored n x k when trans_b).
+template <typename A>
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, A alpha, const A* a, int lda, const A* b, int ldb,
+          A beta, A* c, int ldc) {
+  int ta = trans_a ? MlxCblasTrans : MlxCblasNoTrans;
+  int tb = trans_b ? MlxCblasTrans : MlxCblasNoTrans;
+  if constexpr (std::is_same_v<A, float>) {
+    scipy_cblas_sgemm(MlxCblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    scipy_cblas_dgemm(MlxCblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
 template <typename A>
 void gemm(bool trans_b, int m, int n, int k, A alpha, const A* a, int lda, const A* b, int ldb, A beta, A* c,
           int ldc) {
-  int tb = trans_b ? MlxCblasTrans : MlxCblasNoTrans;
-  if constexpr (std::is_same_v<A, float>) {
-    scipy_cblas_sgemm(MlxCblasRowMajor, MlxCblasNoTrans, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else {
-    scipy_cblas_dgemm(MlxCblasRowMajor, MlxCblasNoTrans, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  }
+  gemm(false, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 template <typename A>
@@ -150,7 +157,134 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
   });
 }
 
+// The gradients of q, k and v (dq, dk, dv, zeroed here) for outputs o and
+// their cotangents g, without a mask array or sinks; causal only when
+// every query sees a key (L <= S). Each task is one (batch, kv head): its
+// query heads in turn, blocks of queries, and for each block two sweeps over
+// the visible key blocks: the first finds each row's log-sum-exp, the second
+// recomputes the probabilities p and accumulates
+//   dv += p^T g,  ds = p (g v^T - rowsum(g o)),  dq += scale ds k,
+//   dk += scale ds^T q.
+template <typename A>
+void attend_vjp(const array& q, const array& k, const array& v, const array& o, const array& g, bool causal,
+                float scale, A* dq, A* dk, A* dv) {
+  int B = q.shape(0), Hq = q.shape(1), L = q.shape(2), D = q.shape(3);
+  int Hkv = k.shape(1), S = k.shape(2), Dv = v.shape(3);
+  int group = Hq / Hkv;
+  const A inf = std::numeric_limits<A>::infinity();
+  const A masked = std::numeric_limits<A>::lowest(); // as in the forward kernel
+  std::fill(dq, dq + q.size(), A(0));
+  std::fill(dk, dk + k.size(), A(0));
+  std::fill(dv, dv + v.size(), A(0));
+  cpu::use_pool_threads();
+  cpu::parallel_tasks(size_t(B) * Hkv, [&](size_t task) {
+    int b = int(task / Hkv), kvh = int(task % Hkv);
+    const A* K = k.data<A>() + (size_t(b) * Hkv + kvh) * S * D;
+    const A* V = v.data<A>() + (size_t(b) * Hkv + kvh) * S * Dv;
+    A* dK = dk + (size_t(b) * Hkv + kvh) * S * D;
+    A* dV = dv + (size_t(b) * Hkv + kvh) * S * Dv;
+    std::vector<A> p(size_t(kQueryBlock) * kKeyBlock), dp(p.size()), lse(kQueryBlock), delta(kQueryBlock);
+    for (int h = kvh * group; h < (kvh + 1) * group; ++h) {
+      size_t head = (size_t(b) * Hq + h) * L;
+      for (int q0 = 0; q0 < L; q0 += kQueryBlock) {
+        int rows = std::min(kQueryBlock, L - q0);
+        const A* Q = q.data<A>() + (head + q0) * D;
+        const A* O = o.data<A>() + (head + q0) * Dv;
+        const A* G = g.data<A>() + (head + q0) * Dv;
+        A* dQ = dq + (head + q0) * D;
+        // Query i sees keys j <= i + S - L when causal.
+        int key_end = causal ? std::min(S, q0 + rows + S - L) : S;
+        auto scores = [&](int k0, int kb) {
+          gemm<A>(true, rows, kb, D, A(scale), Q, D, K + size_t(k0) * D, D, A(0), p.data(), kb);
+          if (causal) {
+            for (int r = 0; r < rows; ++r) {
+              for (int j = std::max(0, q0 + r + S - L + 1 - k0); j < kb; ++j) {
+                p[size_t(r) * kb + j] = masked;
+              }
+            }
+          }
+        };
+        std::vector<A> mx(rows, -inf), sum(rows, A(0));
+        for (int k0 = 0; k0 < key_end; k0 += kKeyBlock) {
+          int kb = std::min(kKeyBlock, key_end - k0);
+          scores(k0, kb);
+          cpu::simd(MLX_SIMD_LAMBDA {
+            // Every row sees a key of the first block, so its max is finite
+            // from there on.
+            for (int r = 0; r < rows; ++r) {
+              A* s = p.data() + size_t(r) * kb;
+              A new_max = std::max(mx[r], cpu::row_max(s, kb));
+              sum[r] = sum[r] * (mx[r] == -inf ? A(0) : std::exp(mx[r] - new_max)) +
+                       cpu::exp_row_sum(s, static_cast<A*>(nullptr), kb, new_max);
+              mx[r] = new_max;
+            }
+          });
+        }
+        for (int r = 0; r < rows; ++r) {
+          lse[r] = mx[r] + std::log(sum[r]);
+          A d = 0;
+          for (int c = 0; c < Dv; ++c) {
+            d += G[size_t(r) * Dv + c] * O[size_t(r) * Dv + c];
+          }
+          delta[r] = d;
+        }
+        for (int k0 = 0; k0 < key_end; k0 += kKeyBlock) {
+          int kb = std::min(kKeyBlock, key_end - k0);
+          scores(k0, kb);
+          cpu::simd(MLX_SIMD_LAMBDA {
+            for (int r = 0; r < rows; ++r) {
+              A* s = p.data() + size_t(r) * kb;
+              cpu::exp_row_sum(s, s, kb, lse[r]); // s = exp(s - lse): the probabilities
+            }
+          });
+          gemm<A>(true, false, kb, Dv, rows, A(1), p.data(), kb, G, Dv, A(1), dV + size_t(k0) * Dv, Dv);
+          gemm<A>(true, rows, kb, Dv, A(1), G, Dv, V + size_t(k0) * Dv, Dv, A(0), dp.data(), kb);
+          cpu::simd(MLX_SIMD_LAMBDA {
+            for (int r = 0; r < rows; ++r) {
+              A* s = p.data() + size_t(r) * kb;
+              const A* d = dp.data() + size_t(r) * kb;
+              for (int j = 0; j < kb; ++j) {
+                s[j] *= d[j] - delta[r];
+              }
+            }
+          });
+          gemm<A>(false, false, rows, D, kb, A(scale), p.data(), kb, K + size_t(k0) * D, D, A(1), dQ, D);
+          gemm<A>(true, false, kb, D, rows, A(scale), p.data(), kb, Q, D, A(1), dK + size_t(k0) * D, D);
+        }
+      }
+    }
+  });
+}
+
 } // namespace
+
+void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
+  Dtype compute = float32;
+  for (auto& a : in) {
+    compute = a.dtype() == float64 ? float64 : compute;
+  }
+  std::vector<array> x;
+  for (auto& a : in) {
+    x.push_back(cpu::row_contiguous_as(a, compute));
+  }
+  std::vector<array> grads;
+  for (auto& out : outs) {
+    grads.push_back(out.dtype() == compute ? out : array(out.shape(), compute, nullptr, {}));
+    grads.back().set_data(allocator::malloc(grads.back().nbytes()));
+  }
+  if (compute == float32) {
+    attend_vjp<float>(x[0], x[1], x[2], x[3], x[4], causal_, scale_, grads[0].data<float>(),
+                      grads[1].data<float>(), grads[2].data<float>());
+  } else {
+    attend_vjp<double>(x[0], x[1], x[2], x[3], x[4], causal_, scale_, grads[0].data<double>(),
+                       grads[1].data<double>(), grads[2].data<double>());
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (outs[i].dtype() != compute) {
+      cpu::copy(grads[i], outs[i], false);
+    }
+  }
+}
 
 void ScaledDotProductAttention::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
   auto& out = outs[0];
