@@ -6,11 +6,13 @@ real MLX too) and PyTorch CPU on the same shapes.
 
     python benchmarks/training_workloads.py [--only NAME ...]          # mlx
     python benchmarks/training_workloads.py --torch [--only NAME ...]  # PyTorch
-    python benchmarks/training_workloads.py --compare [--mlx-python P] # all, side by side
+    python benchmarks/training_workloads.py --jax [--only NAME ...]    # JAX (Python >= 3.12)
+    python benchmarks/training_workloads.py --compare [--mlx-python P] [--jax-python P]
 
 Each figure is the median milliseconds of one call (the work and the
-evaluation of its result) over ~2 s of calls. JAX (another peer of the
-suite) needs Python 3.12 and is not measured here.
+evaluation of its result) over ~2 s of calls. JAX runs each workload
+under jax.jit (attention through jax.nn.dot_product_attention, in its
+(B, L, H, D) layout); it needs Python 3.12 or later, so its own venv.
 """
 
 import argparse
@@ -129,8 +131,73 @@ def torch_workloads():
     }
 
 
-def measure(use_torch, only):
-    work = torch_workloads() if use_torch else mlx_workloads()
+def jax_workloads():
+    import jax
+    import jax.numpy as jnp
+
+    keys = iter(jax.random.split(jax.random.key(0), 32))
+
+    def rand(*shape, dtype=jnp.float32):
+        return jax.random.normal(next(keys), shape).astype(dtype)
+
+    def ready(fn):
+        return lambda: jax.block_until_ready(fn())
+
+    q, k, v, cot = rand(B, L, H, D), rand(B, L, H, D), rand(B, L, H, D), rand(B, L, H, D)  # (B, L, H, D)
+    attention = jax.jit(lambda q, k, v: jax.nn.dot_product_attention(q, k, v, is_causal=True))
+    attention_grad = jax.jit(
+        jax.grad(
+            lambda q, k, v: (jax.nn.dot_product_attention(q, k, v, is_causal=True) * cot).sum(), (0, 1, 2)
+        )
+    )
+
+    def layer_norm(x, w, b):
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) * jax.lax.rsqrt(var + 1e-5) * w + b
+
+    x, w, b, ln_cot = rand(LN_ROWS, LN_DIM), rand(LN_DIM), rand(LN_DIM), rand(LN_ROWS, LN_DIM)
+    ln_grad = jax.jit(jax.grad(lambda x, w, b: (layer_norm(x, w, b) * ln_cot).sum(), (0, 1, 2)))
+    table = rand(VOCAB, DIM)
+    idx = jax.random.randint(next(keys), (TOKENS,), 0, VOCAB)
+    emb_cot = rand(TOKENS, DIM)
+    emb_grad = jax.jit(jax.grad(lambda t: (t[idx] * emb_cot).sum()))
+
+    bf = jnp.bfloat16
+    params = [
+        rand(MLP[0], MLP[1], dtype=bf),
+        rand(MLP[1], dtype=bf),
+        rand(MLP[1], MLP[2], dtype=bf),
+        rand(MLP[2], dtype=bf),
+    ]
+    xb, yb = rand(BATCH, MLP[0], dtype=bf), rand(BATCH, MLP[2], dtype=bf)
+
+    def loss(p):
+        h = jax.nn.gelu(xb @ p[0] + p[1], approximate=False)
+        return (((h @ p[2] + p[3]) - yb) ** 2).mean()
+
+    @jax.jit
+    def step(p):
+        g = jax.grad(loss)(p)
+        return [a - 0.01 * d for a, d in zip(p, g)]
+
+    state = {"p": params}
+
+    def bf16_step():
+        state["p"] = step(state["p"])
+        return state["p"]
+
+    return {
+        "attention_fwd_s2048": ready(lambda: attention(q, k, v)),
+        "attention_fwd_bwd_s2048": ready(lambda: attention_grad(q, k, v)),
+        "layer_norm_bwd_8192x1024": ready(lambda: ln_grad(x, w, b)),
+        "embedding_bwd_32000x512_8192": ready(lambda: emb_grad(table)),
+        "mlp_bf16_train_step_b256": ready(bf16_step),
+    }
+
+
+def measure(framework, only):
+    work = {"torch": torch_workloads, "jax": jax_workloads}.get(framework, mlx_workloads)()
     out = {}
     for name, fn in work.items():
         if only and name not in only:
@@ -150,13 +217,15 @@ def run_child(python, args, env=None):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--torch", action="store_true")
+    p.add_argument("--jax", action="store_true", help="JAX (needs Python 3.12 or later)")
     p.add_argument("--compare", action="store_true")
     p.add_argument("--json", action="store_true")
     p.add_argument("--only", nargs="*", default=[])
     p.add_argument("--mlx-python", default="/work/venv-mlx/bin/python")
+    p.add_argument("--jax-python", default="/work/venv-jax/bin/python")
     args = p.parse_args()
     if not args.compare:
-        res = measure(args.torch, args.only)
+        res = measure("torch" if args.torch else "jax" if args.jax else "mlx", args.only)
         if args.json:
             print(json.dumps(res))
         else:
@@ -168,6 +237,9 @@ def main():
     if os.path.exists(args.mlx_python):
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         cols["MLX"] = run_child(args.mlx_python, only, env)
+    if os.path.exists(args.jax_python):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        cols["JAX"] = run_child(args.jax_python, ["--jax", *only], env)
     print(f"{'workload':32s} " + " ".join(f"{c:>9s}" for c in cols) + "   (ms; x = their time / ours)")
     for name, ours in cols["ours"].items():
         row = f"{name:32s} {ours:9.2f}"
