@@ -51,6 +51,28 @@ Operand prepare(const array& x, Dtype compute) {
       return {x, true, int(std::max<int64_t>(sc, std::max(rows, 1)))};
     }
   }
+  if (rows > 1 && cols > 1 && sr == 1 && sc == rows) {
+    // Matrices stored column-major (a transposed 16-bit operand): widened
+    // in their own layout, one run of elements, and read transposed; an
+    // element-by-element gather into row-major took twice the product.
+    Shape ts = x.shape();
+    Strides st = x.strides();
+    std::swap(ts[nd - 2], ts[nd - 1]);
+    std::swap(st[nd - 2], st[nd - 1]);
+    int64_t expect = 1;
+    bool row_major = true;
+    for (int d = nd - 1; d >= 0; --d) {
+      row_major = row_major && (ts[d] == 1 || st[d] == expect);
+      expect *= ts[d];
+    }
+    if (row_major) {
+      array view(ts, x.dtype(), nullptr, {});
+      view.copy_shared_buffer(x, st, {true, true, false}, x.data_size());
+      array dense(ts, compute, nullptr, {});
+      cpu::copy(view, dense, false);
+      return {dense, true, rows};
+    }
+  }
   array dense(x.shape(), compute, nullptr, {});
   cpu::copy(x, dense, false);
   return {dense, false, std::max(cols, 1)};
