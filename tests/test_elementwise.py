@@ -480,10 +480,31 @@ def test_integer_overflow_wraps_like_numpy():
         x = np.array([info.max, info.min, info.max - 1, info.min + 1, 3, 0] * 3, dtype=np_t)
         y = np.array([1, -1 if info.min < 0 else 1, info.max, info.max, info.max, 7] * 3, dtype=np_t)
         a, b = mx.array(x), mx.array(y)
+        small = np.array([3, 5, 7, 2, 1, 0] * 3, dtype=np_t)
         with np.errstate(over="ignore"):
             cases = [(a + b, x + y), (a - b, x - y), (a * b, x * y), (mx.square(a), x * x)]
+            cases += [(a ** mx.array(small), np.power(x, small))]
             if info.min < 0:
                 cases += [(-a, -x), (mx.abs(a), np.abs(x))]
         for got, want in cases:
             assert got.dtype == mx_t
             np.testing.assert_array_equal(np.array(got), want, err_msg=str(np_t))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_power_of_two_is_the_rounded_square(dtype):
+    # x ** 2 takes a product instead of pow: the same correctly rounded
+    # value, signed zeros, infinities and NaN included.
+    x = np.random.default_rng(3).standard_normal(1000).astype(np.float32)
+    x[:5] = [np.nan, np.inf, -np.inf, -0.0, 1e30]
+    a = mx.array(x).astype(getattr(mx, dtype))
+    got = np.array((a**2).astype(mx.float64))
+    exact = np.array(a.astype(mx.float64)) ** 2  # exact for every narrower type
+    if dtype == "float64":
+        want = exact
+    else:
+        # Squares of 16-bit values are exact in float32: one rounding.
+        narrow = exact if dtype == "float32" else exact.astype(np.float32)
+        want = np.array(mx.array(narrow).astype(getattr(mx, dtype)).astype(mx.float64))
+    np.testing.assert_array_equal(got, want)
+    assert not np.signbit(got[3])

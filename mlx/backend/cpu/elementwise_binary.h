@@ -126,17 +126,22 @@ struct Power {
           return T(0); // MLX: an integer to a negative power is 0.
         }
       }
-      T res = 1;
+      // Products in the unsigned type wrap as NumPy's do (signed overflow
+      // is undefined).
+      using U = wrap_unsigned_t<T>;
+      U res = 1, b = U(base);
       while (exp) {
         if (exp & 1) {
-          res = T(res * base);
+          res = U(res * b);
         }
         exp >>= 1;
-        base = T(base * base);
+        b = U(b * b);
       }
-      return res;
+      return T(res);
     } else {
-      return std::pow(base, exp);
+      // x ** 2, the common case (losses, variances): the correctly rounded
+      // square, which is what pow gives, at the cost of a product.
+      return exp == T(2) ? T(base * base) : T(std::pow(base, exp));
     }
   }
 };
