@@ -93,7 +93,13 @@ def launch_over_ssh(tmp_path, path, *args, timeout=120):
     hostfile = tmp_path / "hosts.json"
     hostfile.write_text(json.dumps([{"ssh": h, "ips": ["127.0.0.1"]} for h in HOSTS]))
     cmd = [sys.executable, "-m", "mlx.launch", "--hostfile", str(hostfile), "--backend", "ring"]
-    cmd += ["-p", str(free_ports(2)), "--env", f"PYTHONPATH={PYTHON_DIR}", *args]
+    cmd += ["-p", str(free_ports(2)), "--env", f"PYTHONPATH={PYTHON_DIR}"]
+    # sshd starts the ranks with a clean environment: a sanitized build
+    # (tools/sanitize.sh) needs its runtime preloaded there too.
+    for key in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        if key in os.environ:
+            cmd += ["--env", f"{key}={os.environ[key]}"]
+    cmd += args
     return subprocess.run(
         cmd, env=env(PATH=path), capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path)
     )
