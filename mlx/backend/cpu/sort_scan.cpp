@@ -13,6 +13,7 @@
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/indexing.h"
 #include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/sort_scan_vector.h"
 #include "mlx/primitives.h"
 
 namespace mlx::core {
@@ -371,27 +372,59 @@ void radix_argsort(const T* row, size_t n, uint32_t* order) {
   radix_keys(a, b, order, ib, n);
 }
 
+// Whether a float row holds a -0.0 or a NaN: values a stable sort orders
+// by position among equals, which the radix keys and std::sort do not.
+template <typename T>
+bool has_zero_sign_or_nan(const T* row, size_t n) {
+  if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, float16_t> ||
+                std::is_same_v<T, bfloat16_t>) {
+    for (size_t i = 0; i < n; ++i) {
+      auto v = static_cast<cpu::compute_t<T>>(row[i]);
+      if (v != v || (v == 0 && std::signbit(v))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Sorts a contiguous row of values: the AVX2 kernels where they run, the
+// radix for long 32-bit rows, else a comparison sort (stable where equal
+// values can differ in bits, as MLX's sort leaves them in input order).
+template <typename T>
+void sort_row(T* row, size_t n, bool vector) {
+  if constexpr (kRadixType<T>) {
+    if (vector && cpu::vector_sort_row(row, n, true)) {
+      return;
+    }
+    if (n >= kRadixMin && !has_zero_sign_or_nan(row, n)) {
+      radix_sort_values(row, n);
+      return;
+    }
+  }
+  if (has_zero_sign_or_nan(row, n)) {
+    std::stable_sort(row, row + n, SortLess<T>{});
+  } else {
+    std::sort(row, row + n, SortLess<T>{});
+  }
+}
+
 template <typename T>
 void sort_values(T* data, const RowLayout& l, bool partial, int kth) {
   SortLess<T> less;
+  bool vector = cpu::vector_sort_enabled();
   for_rows(l, [&](size_t off, size_t stride) {
     T* row = data + off;
-    if constexpr (kRadixType<T>) {
-      if (!partial && stride == 1 && l.n >= kRadixMin) {
-        radix_sort_values(row, l.n);
-        return;
-      }
-    }
     if (stride == 1) {
-      partial ? std::nth_element(row, row + kth, row + l.n, less) : std::sort(row, row + l.n, less);
+      partial ? std::nth_element(row, row + kth, row + l.n, less) : sort_row(row, l.n, vector);
       return;
     }
-    std::vector<T> tmp(l.n);
+    std::unique_ptr<T[]> tmp(new T[l.n]);
     for (size_t j = 0; j < l.n; ++j) {
       tmp[j] = row[j * stride];
     }
-    partial ? std::nth_element(tmp.begin(), tmp.begin() + kth, tmp.end(), less)
-            : std::sort(tmp.begin(), tmp.end(), less);
+    partial ? std::nth_element(tmp.get(), tmp.get() + kth, tmp.get() + l.n, less)
+            : sort_row(tmp.get(), l.n, vector);
     for (size_t j = 0; j < l.n; ++j) {
       row[j * stride] = tmp[j];
     }

@@ -1,0 +1,30 @@
+// The AVX2 sort of rows of 32-bit values (sort_scan_vector.cpp): bitonic
+// networks in registers for rows up to 128 values, a vectorized quicksort
+// partition above (std::sort takes over a range whose partitions go too
+// deep, so the worst case stays O(n log n)), long rows split over the pool.
+// The scalar radix and comparison sorts in sort_scan.cpp are the reference;
+// MLX_CPU_ISA=scalar runs them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mlx::core::cpu {
+
+// Whether this process sorts with the AVX2 kernels (isa() >= avx2).
+bool vector_sort_enabled();
+
+// Sorts n signed 32-bit keys ascending in place; a long row spreads over
+// the pool when `threaded`. Needs vector_sort_enabled().
+void vector_sort_keys(int32_t* keys, size_t n, bool threaded);
+
+// Sorts a contiguous row in place in the order and with the values MLX's
+// stable sort gives: NaNs last, -0.0 equal to 0.0, and the zeros and NaNs
+// each in their input order (their bit patterns kept). Returns false,
+// having changed nothing, for a row of up to 128 floats holding a -0.0 or a
+// NaN: the caller's stable comparison sort handles those.
+bool vector_sort_row(float* row, size_t n, bool threaded);
+bool vector_sort_row(int32_t* row, size_t n, bool threaded);
+bool vector_sort_row(uint32_t* row, size_t n, bool threaded);
+
+} // namespace mlx::core::cpu
