@@ -88,31 +88,42 @@ AVX2_INLINE V flip_lanes(V a) {
   return _mm256_blend_epi32(vmin(a, b), vmax(a, b), hi);
 }
 
+AVX2_INLINE void exchange(V& a, V& b) {
+  V lo = vmin(a, b);
+  b = vmax(a, b);
+  a = lo;
+}
+
+// Registers r and r + J compared for every r with bit J clear, then the
+// same at half the distance, down to neighbours.
+template <int N, int J>
+AVX2_INLINE void half_cleaners(V* v) {
+  if constexpr (J >= 1) {
+#pragma GCC unroll 32
+    for (int r = 0; r < N; ++r) {
+      if ((r & J) == 0) {
+        exchange(v[r], v[r + J]);
+      }
+    }
+    half_cleaners<N, J / 2>(v);
+  }
+}
+
 // The stage that makes sorted blocks of K registers out of sorted blocks of
 // K / 2 (K = 2, 4, ..., N).
 template <int N, int K>
 AVX2_INLINE void merge_stage(V* v) {
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int base = 0; base < N; base += K) {
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int r = 0; r < K / 2; ++r) {
       V a = v[base + r], b = reverse8(v[base + K - 1 - r]);
       v[base + r] = vmin(a, b);
       v[base + K - 1 - r] = reverse8(vmax(a, b));
     }
   }
-#pragma GCC unroll 8
-  for (int j = K / 4; j >= 1; j /= 2) {
-#pragma GCC unroll 16
-    for (int r = 0; r < N; ++r) {
-      if ((r & j) == 0) {
-        V a = v[r], b = v[r + j];
-        v[r] = vmin(a, b);
-        v[r + j] = vmax(a, b);
-      }
-    }
-  }
-#pragma GCC unroll 16
+  half_cleaners<N, K / 4>(v);
+#pragma GCC unroll 32
   for (int r = 0; r < N; ++r) {
     v[r] = clean_lanes<1>(clean_lanes<2>(clean_lanes<4>(v[r])));
   }
@@ -126,14 +137,56 @@ AVX2_INLINE void merge_stages(V* v) {
   }
 }
 
+// v[0..8) as the rows of an 8x8 matrix, transposed.
+AVX2_INLINE void transpose8(V* v) {
+  V t[8], u[8];
+#pragma GCC unroll 4
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_epi32(v[i], v[i + 1]);
+    t[i + 1] = _mm256_unpackhi_epi32(v[i], v[i + 1]);
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+    u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+    u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+    u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
+    v[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
+  }
+}
+
+// Sorts each register of v[0..8): Batcher's odd-even merge network of 19
+// comparators across the registers sorts each lane's column, and the
+// transpose turns columns into registers.
+AVX2_INLINE void sort_rows8(V* v) {
+  exchange(v[0], v[1]), exchange(v[2], v[3]), exchange(v[4], v[5]), exchange(v[6], v[7]);
+  exchange(v[0], v[2]), exchange(v[1], v[3]), exchange(v[4], v[6]), exchange(v[5], v[7]);
+  exchange(v[1], v[2]), exchange(v[5], v[6]);
+  exchange(v[0], v[4]), exchange(v[1], v[5]), exchange(v[2], v[6]), exchange(v[3], v[7]);
+  exchange(v[2], v[4]), exchange(v[3], v[5]);
+  exchange(v[1], v[2]), exchange(v[3], v[4]), exchange(v[5], v[6]);
+  transpose8(v);
+}
+
 // Sorts the 8N keys of v[0..N) (lane order, then register order).
 template <int N>
 AVX2_INLINE void network(V* v) {
-#pragma GCC unroll 16
-  for (int r = 0; r < N; ++r) {
-    V x = flip_lanes<1>(v[r]);
-    x = clean_lanes<1>(flip_lanes<2>(x));
-    v[r] = clean_lanes<1>(clean_lanes<2>(flip_lanes<4>(x)));
+  if constexpr (N >= 8) {
+#pragma GCC unroll 4
+    for (int g = 0; g < N; g += 8) {
+      sort_rows8(v + g);
+    }
+  } else {
+#pragma GCC unroll 32
+    for (int r = 0; r < N; ++r) {
+      V x = flip_lanes<1>(v[r]);
+      x = clean_lanes<1>(flip_lanes<2>(x));
+      v[r] = clean_lanes<1>(clean_lanes<2>(flip_lanes<4>(x)));
+    }
   }
   merge_stages<N, 2>(v);
 }
@@ -174,7 +227,7 @@ AVX2_INLINE void network_sort(int32_t* a, size_t n) {
   V v[N];
   size_t full = n / 8, rem = n % 8;
   const V pad = _mm256_set1_epi32(INT_MAX);
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int r = 0; r < N; ++r) {
     if (size_t(r) < full) {
       v[r] = C::map(_mm256_loadu_si256(reinterpret_cast<const V*>(a + 8 * r)));
@@ -186,7 +239,7 @@ AVX2_INLINE void network_sort(int32_t* a, size_t n) {
     }
   }
   network<N>(v);
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int r = 0; r < N; ++r) {
     if (size_t(r) < full) {
       _mm256_storeu_si256(reinterpret_cast<V*>(a + 8 * r), C::unmap(v[r]));
