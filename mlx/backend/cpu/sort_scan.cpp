@@ -434,8 +434,26 @@ void sort_values(T* data, const RowLayout& l, bool partial, int kth) {
 template <typename T>
 void sort_indices(const T* data, uint32_t* out, const RowLayout& l, bool partial, int kth) {
   SortLess<T> less;
+  bool vector = cpu::vector_sort_enabled();
   for_rows(l, [&](size_t off, size_t stride) {
     const T* row = data + off;
+    if constexpr (kRadixType<T>) {
+      if (!partial && vector && stride == 1 && cpu::vector_argsort_row(row, l.n, out + off)) {
+        return;
+      }
+      if (!partial && vector && l.n <= 64) {
+        T vals[64];
+        uint32_t idx[64];
+        for (size_t j = 0; j < l.n; ++j) {
+          vals[j] = row[j * stride];
+        }
+        cpu::vector_argsort_row(vals, l.n, idx);
+        for (size_t j = 0; j < l.n; ++j) {
+          out[off + j * stride] = idx[j];
+        }
+        return;
+      }
+    }
     std::vector<uint32_t> idx(l.n);
     if constexpr (kRadixType<T>) {
       if (!partial && stride == 1 && l.n >= kRadixMin) {

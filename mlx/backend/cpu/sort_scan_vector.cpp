@@ -23,10 +23,7 @@
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define MLX_SORT_AVX2 1
-#endif
+#include "mlx/backend/cpu/sort_scan_network.h"
 
 namespace mlx::core::cpu {
 
@@ -42,154 +39,18 @@ bool vector_sort_enabled() {
 
 namespace {
 
-#define AVX2_FN __attribute__((target("avx2,bmi,bmi2,popcnt")))
-#define AVX2_INLINE AVX2_FN __attribute__((always_inline)) inline
-
+using namespace network;
 using V = __m256i;
+using L32 = Lanes32;
 
 // Longest row a network sorts (16 registers).
 constexpr size_t kNetworkMax = 128;
+// Longest row argsort sorts with a network (of 64-bit pairs).
+constexpr size_t kArgNetworkMax = 64;
 // Longest range quicksort leaves to a network.
 constexpr size_t kLeafMax = 256;
 // Rows from this long split over the pool.
 constexpr size_t kThreadedMin = size_t(1) << 17;
-
-AVX2_INLINE V vmin(V a, V b) { return _mm256_min_epi32(a, b); }
-AVX2_INLINE V vmax(V a, V b) { return _mm256_max_epi32(a, b); }
-AVX2_INLINE V reverse8(V a) { return _mm256_permutevar8x32_epi32(a, _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0)); }
-
-// Lanes i and i ^ J (J = 1, 2, 4) compared; the lower lane keeps the min.
-template <int J>
-AVX2_INLINE V clean_lanes(V a) {
-  V b;
-  if constexpr (J == 1) {
-    b = _mm256_shuffle_epi32(a, 0xB1);
-  } else if constexpr (J == 2) {
-    b = _mm256_shuffle_epi32(a, 0x4E);
-  } else {
-    b = _mm256_permute4x64_epi64(a, 0x4E);
-  }
-  constexpr int hi = J == 1 ? 0xAA : J == 2 ? 0xCC : 0xF0;
-  return _mm256_blend_epi32(vmin(a, b), vmax(a, b), hi);
-}
-
-// Lane i against its mirror i ^ (2K - 1) in groups of 2K lanes (K = 1, 2, 4).
-template <int K>
-AVX2_INLINE V flip_lanes(V a) {
-  V b;
-  if constexpr (K == 1) {
-    b = _mm256_shuffle_epi32(a, 0xB1);
-  } else if constexpr (K == 2) {
-    b = _mm256_shuffle_epi32(a, 0x1B);
-  } else {
-    b = reverse8(a);
-  }
-  constexpr int hi = K == 1 ? 0xAA : K == 2 ? 0xCC : 0xF0;
-  return _mm256_blend_epi32(vmin(a, b), vmax(a, b), hi);
-}
-
-AVX2_INLINE void exchange(V& a, V& b) {
-  V lo = vmin(a, b);
-  b = vmax(a, b);
-  a = lo;
-}
-
-// Registers r and r + J compared for every r with bit J clear, then the
-// same at half the distance, down to neighbours.
-template <int N, int J>
-AVX2_INLINE void half_cleaners(V* v) {
-  if constexpr (J >= 1) {
-#pragma GCC unroll 32
-    for (int r = 0; r < N; ++r) {
-      if ((r & J) == 0) {
-        exchange(v[r], v[r + J]);
-      }
-    }
-    half_cleaners<N, J / 2>(v);
-  }
-}
-
-// The stage that makes sorted blocks of K registers out of sorted blocks of
-// K / 2 (K = 2, 4, ..., N).
-template <int N, int K>
-AVX2_INLINE void merge_stage(V* v) {
-#pragma GCC unroll 32
-  for (int base = 0; base < N; base += K) {
-#pragma GCC unroll 32
-    for (int r = 0; r < K / 2; ++r) {
-      V a = v[base + r], b = reverse8(v[base + K - 1 - r]);
-      v[base + r] = vmin(a, b);
-      v[base + K - 1 - r] = reverse8(vmax(a, b));
-    }
-  }
-  half_cleaners<N, K / 4>(v);
-#pragma GCC unroll 32
-  for (int r = 0; r < N; ++r) {
-    v[r] = clean_lanes<1>(clean_lanes<2>(clean_lanes<4>(v[r])));
-  }
-}
-
-template <int N, int K>
-AVX2_INLINE void merge_stages(V* v) {
-  if constexpr (K <= N) {
-    merge_stage<N, K>(v);
-    merge_stages<N, 2 * K>(v);
-  }
-}
-
-// v[0..8) as the rows of an 8x8 matrix, transposed.
-AVX2_INLINE void transpose8(V* v) {
-  V t[8], u[8];
-#pragma GCC unroll 4
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_epi32(v[i], v[i + 1]);
-    t[i + 1] = _mm256_unpackhi_epi32(v[i], v[i + 1]);
-  }
-#pragma GCC unroll 2
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
-    u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
-    u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
-    u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
-  }
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    v[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
-    v[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
-  }
-}
-
-// Sorts each register of v[0..8): Batcher's odd-even merge network of 19
-// comparators across the registers sorts each lane's column, and the
-// transpose turns columns into registers.
-AVX2_INLINE void sort_rows8(V* v) {
-  exchange(v[0], v[1]), exchange(v[2], v[3]), exchange(v[4], v[5]), exchange(v[6], v[7]);
-  exchange(v[0], v[2]), exchange(v[1], v[3]), exchange(v[4], v[6]), exchange(v[5], v[7]);
-  exchange(v[1], v[2]), exchange(v[5], v[6]);
-  exchange(v[0], v[4]), exchange(v[1], v[5]), exchange(v[2], v[6]), exchange(v[3], v[7]);
-  exchange(v[2], v[4]), exchange(v[3], v[5]);
-  exchange(v[1], v[2]), exchange(v[3], v[4]), exchange(v[5], v[6]);
-  transpose8(v);
-}
-
-// Sorts the 8N keys of v[0..N) (lane order, then register order).
-template <int N>
-AVX2_INLINE void network(V* v) {
-  if constexpr (N >= 8) {
-#pragma GCC unroll 4
-    for (int g = 0; g < N; g += 8) {
-      sort_rows8(v + g);
-    }
-  } else {
-#pragma GCC unroll 32
-    for (int r = 0; r < N; ++r) {
-      V x = flip_lanes<1>(v[r]);
-      x = clean_lanes<1>(flip_lanes<2>(x));
-      v[r] = clean_lanes<1>(clean_lanes<2>(flip_lanes<4>(x)));
-    }
-  }
-  merge_stages<N, 2>(v);
-}
 
 // How values of a row become keys and back (in registers and one at a time).
 struct KeyCodec {
@@ -208,8 +69,9 @@ struct FloatCodec {
   static AVX2_INLINE V map(V b) {
     V k = _mm256_xor_si256(b, _mm256_and_si256(_mm256_srai_epi32(b, 31), _mm256_set1_epi32(INT_MAX)));
     k = _mm256_sub_epi32(k, _mm256_cmpeq_epi32(k, _mm256_set1_epi32(-1)));
-    V nan = _mm256_cmpgt_epi32(_mm256_and_si256(b, _mm256_set1_epi32(INT_MAX)), _mm256_set1_epi32(0x7F800000));
-    return _mm256_or_si256(k, _mm256_and_si256(nan, _mm256_set1_epi32(INT_MAX)));
+    V nan =
+        _mm256_cmpgt_epi32(_mm256_and_si256(b, _mm256_set1_epi32(INT_MAX)), _mm256_set1_epi32(0x7F800000));
+    return _mm256_blendv_epi8(k, _mm256_set1_epi32(INT_MAX), nan);
   }
   static AVX2_INLINE V unmap(V k) {
     return _mm256_xor_si256(k, _mm256_and_si256(_mm256_srai_epi32(k, 31), _mm256_set1_epi32(INT_MAX)));
@@ -238,7 +100,7 @@ AVX2_INLINE void network_sort(int32_t* a, size_t n) {
       v[r] = pad;
     }
   }
-  network<N>(v);
+  network::sort<L32, N>(v);
 #pragma GCC unroll 32
   for (int r = 0; r < N; ++r) {
     if (size_t(r) < full) {
@@ -264,6 +126,55 @@ AVX2_FN void small_sort(int32_t* a, size_t n) {
   } else {
     network_sort<32, C>(a, n);
   }
+}
+
+// Stable argsort of n <= 2N keys' worth of a row by one network over
+// (key << 32 | index) pairs (64-bit lanes, N registers, N even): equal
+// keys order by index. Writes the permutation to out.
+template <int N, typename C>
+AVX2_INLINE void arg_network_sort(const int32_t* a, size_t n, uint32_t* out) {
+  static_assert(N % 2 == 0);
+  V v[N];
+  const V iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+#pragma GCC unroll 32
+  for (int r = 0; r < N; r += 2) {
+    size_t base = 4 * size_t(r);
+    V valid = head_mask(base >= n ? 0 : n - base);
+    V k = C::map(_mm256_maskload_epi32(a + base, valid));
+    k = _mm256_blendv_epi8(_mm256_set1_epi32(INT_MAX), k, valid);
+    V idx = _mm256_or_si256(_mm256_add_epi32(_mm256_set1_epi32(int(base)), iota),
+                            _mm256_andnot_si256(valid, _mm256_set1_epi32(-1)));
+    v[r] = _mm256_unpacklo_epi32(idx, k);
+    v[r + 1] = _mm256_unpackhi_epi32(idx, k);
+  }
+  network::sort<network::Lanes64, N>(v);
+#pragma GCC unroll 32
+  for (int r = 0; r < N; r += 2) {
+    size_t base = 4 * size_t(r);
+    if (base >= n) {
+      break;
+    }
+    V lo = _mm256_castps_si256(
+        _mm256_shuffle_ps(_mm256_castsi256_ps(v[r]), _mm256_castsi256_ps(v[r + 1]), 0x88));
+    lo = _mm256_permute4x64_epi64(lo, 0xD8);
+    _mm256_maskstore_epi32(reinterpret_cast<int*>(out + base), head_mask(n - base), lo);
+  }
+}
+
+template <typename C>
+AVX2_FN bool arg_small_sort(const int32_t* a, size_t n, uint32_t* out) {
+  if (n <= 8) {
+    arg_network_sort<2, C>(a, n, out);
+  } else if (n <= 16) {
+    arg_network_sort<4, C>(a, n, out);
+  } else if (n <= 32) {
+    arg_network_sort<8, C>(a, n, out);
+  } else if (n <= kArgNetworkMax) {
+    arg_network_sort<16, C>(a, n, out);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 // For each mask of lanes above the pivot: the lanes below first, then the
@@ -337,8 +248,8 @@ AVX2_FN size_t partition(int32_t* a, size_t n, int32_t pivot, int32_t& mn, int32
 #pragma GCC unroll 8
     for (int u = 0; u < kUnroll; ++u) {
       x[u] = _mm256_loadu_si256(reinterpret_cast<const V*>(src + 8 * u));
-      lo_acc = vmin(lo_acc, x[u]);
-      hi_acc = vmax(hi_acc, x[u]);
+      lo_acc = L32::min(lo_acc, x[u]);
+      hi_acc = L32::max(hi_acc, x[u]);
     }
 #pragma GCC unroll 8
     for (int u = 0; u < kUnroll; ++u) {
@@ -368,8 +279,8 @@ AVX2_FN size_t partition(int32_t* a, size_t n, int32_t pivot, int32_t& mn, int32
   }
   for (size_t i = odd; i < total; i += 8) {
     V x = _mm256_loadu_si256(reinterpret_cast<const V*>(rest + i));
-    lo_acc = vmin(lo_acc, x);
-    hi_acc = vmax(hi_acc, x);
+    lo_acc = L32::min(lo_acc, x);
+    hi_acc = L32::max(hi_acc, x);
     if (i + 8 < total) {
       partition8<false>(x, p, a, wl, wr);
     } else {
@@ -507,7 +418,8 @@ void convert(int32_t* a, size_t n, bool threaded) {
 // Whether float bits b hold a -0.0 or a NaN.
 AVX2_FN bool has_zero_sign_or_nan(const int32_t* b, size_t n) {
   V acc = _mm256_setzero_si256();
-  const V neg0 = _mm256_set1_epi32(INT_MIN), inf = _mm256_set1_epi32(0x7F800000), abs = _mm256_set1_epi32(INT_MAX);
+  const V neg0 = _mm256_set1_epi32(INT_MIN), inf = _mm256_set1_epi32(0x7F800000),
+          abs = _mm256_set1_epi32(INT_MAX);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     V x = _mm256_loadu_si256(reinterpret_cast<const V*>(b + i));
@@ -578,8 +490,23 @@ bool vector_sort_row(uint32_t* row, size_t n, bool threaded) {
   return true;
 }
 
+bool vector_argsort_row(const float* row, size_t n, uint32_t* out) {
+  return arg_small_sort<FloatCodec>(reinterpret_cast<const int32_t*>(row), n, out);
+}
+
+bool vector_argsort_row(const int32_t* row, size_t n, uint32_t* out) {
+  return arg_small_sort<KeyCodec>(row, n, out);
+}
+
+bool vector_argsort_row(const uint32_t* row, size_t n, uint32_t* out) {
+  return arg_small_sort<UintCodec>(reinterpret_cast<const int32_t*>(row), n, out);
+}
+
 #else
 
+bool vector_argsort_row(const float*, size_t, uint32_t*) { return false; }
+bool vector_argsort_row(const int32_t*, size_t, uint32_t*) { return false; }
+bool vector_argsort_row(const uint32_t*, size_t, uint32_t*) { return false; }
 void vector_sort_keys(int32_t*, size_t, bool) {}
 bool vector_sort_row(float*, size_t, bool) { return false; }
 bool vector_sort_row(int32_t*, size_t, bool) { return false; }

@@ -27,4 +27,11 @@ bool vector_sort_row(float* row, size_t n, bool threaded);
 bool vector_sort_row(int32_t* row, size_t n, bool threaded);
 bool vector_sort_row(uint32_t* row, size_t n, bool threaded);
 
+// Writes to out the stable sorting permutation of a contiguous row of up
+// to 64 values (NaNs last; equal values, -0.0 and 0.0 among them, in
+// index order) and returns true; returns false for a longer row.
+bool vector_argsort_row(const float* row, size_t n, uint32_t* out);
+bool vector_argsort_row(const int32_t* row, size_t n, uint32_t* out);
+bool vector_argsort_row(const uint32_t* row, size_t n, uint32_t* out);
+
 } // namespace mlx::core::cpu
