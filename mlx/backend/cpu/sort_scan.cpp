@@ -111,6 +111,58 @@ T from_radix_key(uint32_t k) {
   }
 }
 
+// Types narrower than 32 bits sort as int32 keys (the same kernels).
+template <typename T>
+constexpr bool kNarrowType =
+    std::is_same_v<T, bool> || std::is_same_v<T, int8_t> || std::is_same_v<T, int16_t> ||
+    std::is_same_v<T, uint8_t> || std::is_same_v<T, uint16_t> || std::is_same_v<T, float16_t> ||
+    std::is_same_v<T, bfloat16_t>;
+
+// An int32 key in SortLess's order: integers as they are, 16-bit floats by
+// sign-folded bits with -0 as +0 and every NaN last.
+template <typename T>
+int32_t narrow_key(T v) {
+  if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) {
+    constexpr uint16_t inf = std::is_same_v<T, float16_t> ? 0x7C00 : 0x7F80;
+    uint16_t b;
+    std::memcpy(&b, &v, 2);
+    if ((b & 0x7FFF) > inf) {
+      return std::numeric_limits<int32_t>::max();
+    }
+    int16_t s = int16_t(b);
+    int32_t k = s ^ ((s >> 15) & 0x7FFF);
+    return k == -1 ? 0 : k;
+  } else {
+    return int32_t(v);
+  }
+}
+
+// The value of a narrow_key that is not a NaN's.
+template <typename T>
+T from_narrow_key(int32_t k) {
+  if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) {
+    int16_t s = int16_t(k);
+    uint16_t b = uint16_t(s ^ ((s >> 15) & 0x7FFF));
+    T v;
+    std::memcpy(&v, &b, 2);
+    return v;
+  } else {
+    return T(k);
+  }
+}
+
+// A scratch vector of n items: kept per thread for short rows.
+template <typename K, int tag>
+K* scratch(std::vector<K>& own, size_t n) {
+  if (n > 4096) {
+    own.resize(n);
+    return own.data();
+  }
+  thread_local std::vector<K> kept;
+  kept.resize(std::max<size_t>(n, 1));
+  return kept.data();
+}
+
 // Rows from this long sort their radix passes over the pool.
 constexpr size_t kRadixThreaded = size_t(1) << 16;
 
@@ -402,6 +454,20 @@ void sort_row(T* row, size_t n, bool vector) {
       return;
     }
   }
+  if constexpr (kNarrowType<T>) {
+    if (vector && !has_zero_sign_or_nan(row, n)) {
+      std::vector<int32_t> own;
+      int32_t* keys = scratch<int32_t, 0>(own, n);
+      for (size_t i = 0; i < n; ++i) {
+        keys[i] = narrow_key(row[i]);
+      }
+      cpu::vector_sort_keys(keys, n, true);
+      for (size_t i = 0; i < n; ++i) {
+        row[i] = from_narrow_key<T>(keys[i]);
+      }
+      return;
+    }
+  }
   if (has_zero_sign_or_nan(row, n)) {
     std::stable_sort(row, row + n, SortLess<T>{});
   } else {
@@ -431,37 +497,65 @@ void sort_values(T* data, const RowLayout& l, bool partial, int kth) {
   });
 }
 
+// Stable argsort of a contiguous row of 32-bit values: the AVX2 network
+// for short rows, the radix from kRadixMin values, else std::stable_sort.
+template <typename T>
+void argsort_contiguous(const T* row, size_t n, uint32_t* order, bool vector) {
+  if (vector && cpu::vector_argsort_row(row, n, order)) {
+    return;
+  }
+  if (n >= kRadixMin) {
+    radix_argsort(row, n, order);
+    return;
+  }
+  std::iota(order, order + n, 0u);
+  std::stable_sort(order, order + n, [&](uint32_t a, uint32_t b) { return SortLess<T>{}(row[a], row[b]); });
+}
+
+// Stable argsort of a row of 32-bit or narrower values (narrower ones by
+// their int32 keys) at any stride; writes out[j * stride].
+template <typename T>
+void argsort_row(const T* row, size_t n, size_t stride, uint32_t* out, bool vector) {
+  using K = std::conditional_t<kRadixType<T>, T, int32_t>;
+  std::vector<K> own_keys;
+  std::vector<uint32_t> own_order;
+  const K* keys;
+  if constexpr (kRadixType<T>) {
+    keys = row;
+  }
+  if (!kRadixType<T> || stride != 1) {
+    K* k = scratch<K, 1>(own_keys, n);
+    for (size_t j = 0; j < n; ++j) {
+      if constexpr (kRadixType<T>) {
+        k[j] = row[j * stride];
+      } else {
+        k[j] = narrow_key(row[j * stride]);
+      }
+    }
+    keys = k;
+  }
+  uint32_t* order = stride == 1 ? out : scratch<uint32_t, 2>(own_order, n);
+  argsort_contiguous(keys, n, order, vector);
+  if (stride != 1) {
+    for (size_t j = 0; j < n; ++j) {
+      out[j * stride] = order[j];
+    }
+  }
+}
+
 template <typename T>
 void sort_indices(const T* data, uint32_t* out, const RowLayout& l, bool partial, int kth) {
   SortLess<T> less;
   bool vector = cpu::vector_sort_enabled();
   for_rows(l, [&](size_t off, size_t stride) {
     const T* row = data + off;
-    if constexpr (kRadixType<T>) {
-      if (!partial && vector && stride == 1 && cpu::vector_argsort_row(row, l.n, out + off)) {
-        return;
-      }
-      if (!partial && vector && l.n <= 64) {
-        T vals[64];
-        uint32_t idx[64];
-        for (size_t j = 0; j < l.n; ++j) {
-          vals[j] = row[j * stride];
-        }
-        cpu::vector_argsort_row(vals, l.n, idx);
-        for (size_t j = 0; j < l.n; ++j) {
-          out[off + j * stride] = idx[j];
-        }
+    if constexpr (kRadixType<T> || kNarrowType<T>) {
+      if (!partial) {
+        argsort_row(row, l.n, stride, out + off, vector);
         return;
       }
     }
     std::vector<uint32_t> idx(l.n);
-    if constexpr (kRadixType<T>) {
-      if (!partial && stride == 1 && l.n >= kRadixMin) {
-        radix_argsort(row, l.n, idx.data());
-        std::memcpy(out + off, idx.data(), l.n * sizeof(uint32_t));
-        return;
-      }
-    }
     std::iota(idx.begin(), idx.end(), 0u);
     auto cmp = [&](uint32_t a, uint32_t b) { return less(row[a * stride], row[b * stride]); };
     partial ? std::nth_element(idx.begin(), idx.begin() + kth, idx.end(), cmp)
