@@ -128,6 +128,10 @@ def test_non_contiguous_and_broadcast_inputs():
             assert np.array_equal(
                 np.array(mx.argsort(view, axis=axis)), np.argsort(ref, axis=axis, kind="stable")
             )
+    # Row-contiguous views that start inside their buffer.
+    for view, ref in [(a[3:], x[3:]), (a.reshape(-1)[7:], x.reshape(-1)[7:]), (a[5, :100], x[5, :100])]:
+        assert np.array_equal(np.array(mx.sort(view)), np.sort(ref))
+        assert np.array_equal(np.array(mx.argsort(view)), np.argsort(ref, kind="stable"))
     b = mx.broadcast_to(mx.array(x[0]), (5, 130))
     assert np.array_equal(np.array(mx.sort(b)), np.broadcast_to(np.sort(x[0]), (5, 130)))
     assert np.array_equal(

@@ -446,7 +446,7 @@ bool has_zero_sign_or_nan(const T* row, size_t n) {
 template <typename T>
 void sort_row(T* row, size_t n, bool vector) {
   if constexpr (kRadixType<T>) {
-    if (vector && cpu::vector_sort_row(row, n, true)) {
+    if (vector && cpu::vector_sort_row(row, row, n, true)) {
       return;
     }
     if (n >= kRadixMin && !has_zero_sign_or_nan(row, n)) {
@@ -566,7 +566,39 @@ void sort_indices(const T* data, uint32_t* out, const RowLayout& l, bool partial
   });
 }
 
+// Sorts the contiguous rows of `in` straight into out (no copy first)
+// where the AVX2 kernels take every row; false where they do not.
+bool sort_rows_into(const array& in, array& out, int axis) {
+  if (axis != in.ndim() - 1 || !in.flags().row_contiguous || !cpu::vector_sort_enabled() || in.size() == 0) {
+    return false;
+  }
+  bool done = false;
+  cpu::dispatch(cpu::AllTypes{}, in.dtype(), "Sort", [&](auto t) {
+    using T = decltype(t);
+    if constexpr (kRadixType<T>) {
+      out.set_data(allocator::malloc(out.nbytes()));
+      size_t n = in.shape(axis), rows = in.size() / n;
+      const T* src = in.data<T>();
+      T* dst = out.data<T>();
+      size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max<size_t>(n * 8, 1));
+      cpu::parallel_for(rows, grain, [&](size_t b, size_t e) {
+        for (size_t r = b; r < e; ++r) {
+          if (!cpu::vector_sort_row(src + r * n, dst + r * n, n, true)) {
+            std::copy(src + r * n, src + (r + 1) * n, dst + r * n);
+            std::stable_sort(dst + r * n, dst + (r + 1) * n, SortLess<T>{});
+          }
+        }
+      });
+      done = true;
+    }
+  });
+  return done;
+}
+
 void eval_values(const array& in, array& out, int axis, bool partial, int kth) {
+  if (!partial && sort_rows_into(in, out, axis)) {
+    return;
+  }
   cpu::copy(in, out, /* keep_layout */ false);
   if (out.size() == 0) {
     return;

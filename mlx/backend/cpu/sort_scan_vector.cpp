@@ -84,8 +84,34 @@ AVX2_INLINE V head_mask(size_t rem) {
 }
 
 // Sorts the n <= 8N values at a (as keys of codec C) with one network.
+// Sorts the first N/2 registers and the rest (as few as hold the keys
+// there), then merges the halves: for n a little over 4N.
+template <int N>
+AVX2_INLINE void sort_halves(V* v, size_t n) {
+  network::sort<L32, N / 2>(v);
+  size_t rest = (n - 4 * N + 7) / 8;
+  if constexpr (N >= 4) {
+    if (rest <= N / 4) {
+      if constexpr (N >= 8) {
+        if (rest <= N / 8) {
+          network::sort<L32, N / 8>(v + N / 2);
+        } else {
+          network::sort<L32, N / 4>(v + N / 2);
+        }
+      } else {
+        network::sort<L32, N / 4>(v + N / 2);
+      }
+    } else {
+      network::sort<L32, N / 2>(v + N / 2);
+    }
+  } else {
+    network::sort<L32, N / 2>(v + N / 2);
+  }
+  network::merge_stage<L32, N, N>(v);
+}
+
 template <int N, typename C>
-AVX2_INLINE void network_sort(int32_t* a, size_t n) {
+AVX2_INLINE void network_sort(const int32_t* a, int32_t* dst, size_t n) {
   V v[N];
   size_t full = n / 8, rem = n % 8;
   const V pad = _mm256_set1_epi32(INT_MAX);
@@ -100,31 +126,41 @@ AVX2_INLINE void network_sort(int32_t* a, size_t n) {
       v[r] = pad;
     }
   }
-  network::sort<L32, N>(v);
+  if constexpr (N >= 8) {
+    // Halves of 8 registers or more sort faster apart (fewer keys live at
+    // once); smaller halves pay off only when the second is mostly padding.
+    if (N >= 16 || n <= 6 * N) {
+      sort_halves<N>(v, n);
+    } else {
+      network::sort<L32, N>(v);
+    }
+  } else {
+    network::sort<L32, N>(v);
+  }
 #pragma GCC unroll 32
   for (int r = 0; r < N; ++r) {
     if (size_t(r) < full) {
-      _mm256_storeu_si256(reinterpret_cast<V*>(a + 8 * r), C::unmap(v[r]));
+      _mm256_storeu_si256(reinterpret_cast<V*>(dst + 8 * r), C::unmap(v[r]));
     } else if (size_t(r) == full && rem != 0) {
-      _mm256_maskstore_epi32(a + 8 * r, head_mask(rem), C::unmap(v[r]));
+      _mm256_maskstore_epi32(dst + 8 * r, head_mask(rem), C::unmap(v[r]));
     }
   }
 }
 
 template <typename C>
-AVX2_FN void small_sort(int32_t* a, size_t n) {
+AVX2_FN void small_sort(const int32_t* a, int32_t* dst, size_t n) {
   if (n <= 8) {
-    network_sort<1, C>(a, n);
+    network_sort<1, C>(a, dst, n);
   } else if (n <= 16) {
-    network_sort<2, C>(a, n);
+    network_sort<2, C>(a, dst, n);
   } else if (n <= 32) {
-    network_sort<4, C>(a, n);
+    network_sort<4, C>(a, dst, n);
   } else if (n <= 64) {
-    network_sort<8, C>(a, n);
+    network_sort<8, C>(a, dst, n);
   } else if (n <= 128) {
-    network_sort<16, C>(a, n);
+    network_sort<16, C>(a, dst, n);
   } else {
-    network_sort<32, C>(a, n);
+    network_sort<32, C>(a, dst, n);
   }
 }
 
@@ -303,14 +339,14 @@ AVX2_FN int32_t choose_pivot(const int32_t* a, size_t n) {
     for (int i = 0; i < 16; ++i) {
       s[i] = a[i * step + step / 2];
     }
-    network_sort<2, KeyCodec>(s, 16);
+    network_sort<2, KeyCodec>(s, s, 16);
     return s[7];
   }
   size_t step = n / 64;
   for (int i = 0; i < 64; ++i) {
     s[i] = a[i * step + step / 2];
   }
-  network_sort<8, KeyCodec>(s, 64);
+  network_sort<8, KeyCodec>(s, s, 64);
   return s[31];
 }
 
@@ -355,7 +391,7 @@ AVX2_FN void quicksort(Range r) {
     quicksort(right);
     r = left;
   }
-  small_sort<KeyCodec>(r.a, r.n);
+  small_sort<KeyCodec>(r.a, r.a, r.n);
 }
 
 int depth_limit(size_t n) {
@@ -395,17 +431,17 @@ void sort_keys(int32_t* a, size_t n, bool threaded) {
 
 // Maps (C::map) or unmaps a row in place, over the pool when threaded.
 template <typename C, bool Map>
-void convert(int32_t* a, size_t n, bool threaded) {
-  auto body = [a](size_t b, size_t e) AVX2_FN {
+void convert(const int32_t* a, int32_t* dst, size_t n, bool threaded) {
+  auto body = [a, dst](size_t b, size_t e) AVX2_FN {
     size_t i = b;
     for (; i + 8 <= e; i += 8) {
       V x = _mm256_loadu_si256(reinterpret_cast<const V*>(a + i));
-      _mm256_storeu_si256(reinterpret_cast<V*>(a + i), Map ? C::map(x) : C::unmap(x));
+      _mm256_storeu_si256(reinterpret_cast<V*>(dst + i), Map ? C::map(x) : C::unmap(x));
     }
     if (i < e) {
       V m = head_mask(e - i);
       V x = _mm256_maskload_epi32(a + i, m);
-      _mm256_maskstore_epi32(a + i, m, Map ? C::map(x) : C::unmap(x));
+      _mm256_maskstore_epi32(dst + i, m, Map ? C::map(x) : C::unmap(x));
     }
   };
   if (threaded) {
@@ -433,25 +469,27 @@ AVX2_FN bool has_zero_sign_or_nan(const int32_t* b, size_t n) {
   return any;
 }
 
+// Sorts the n values at src into dst (src may be dst).
 template <typename C>
-void sort_row(int32_t* a, size_t n, bool threaded) {
+void sort_row(const int32_t* src, int32_t* dst, size_t n, bool threaded) {
   if (n <= kNetworkMax) {
-    small_sort<C>(a, n);
+    small_sort<C>(src, dst, n);
     return;
   }
-  convert<C, true>(a, n, threaded);
-  sort_keys(a, n, threaded);
-  convert<C, false>(a, n, threaded);
+  convert<C, true>(src, dst, n, threaded);
+  sort_keys(dst, n, threaded);
+  convert<C, false>(dst, dst, n, threaded);
 }
 
 } // namespace
 
 void vector_sort_keys(int32_t* keys, size_t n, bool threaded) { sort_keys(keys, n, threaded); }
 
-bool vector_sort_row(float* row, size_t n, bool threaded) {
-  int32_t* b = reinterpret_cast<int32_t*>(row);
+bool vector_sort_row(const float* src, float* dst, size_t n, bool threaded) {
+  const int32_t* b = reinterpret_cast<const int32_t*>(src);
+  int32_t* d = reinterpret_cast<int32_t*>(dst);
   if (!has_zero_sign_or_nan(b, n)) {
-    sort_row<FloatCodec>(b, n, threaded);
+    sort_row<FloatCodec>(b, d, n, threaded);
     return true;
   }
   if (n <= kNetworkMax) {
@@ -471,22 +509,22 @@ bool vector_sort_row(float* row, size_t n, bool threaded) {
       zeros.push_back(b[i]);
     }
   }
-  sort_row<FloatCodec>(b, n, threaded);
-  std::memcpy(b + n - nans.size(), nans.data(), nans.size() * sizeof(int32_t));
+  sort_row<FloatCodec>(b, d, n, threaded);
+  std::memcpy(d + n - nans.size(), nans.data(), nans.size() * sizeof(int32_t));
   if (!zeros.empty()) {
-    float* z = std::lower_bound(row, row + n - nans.size(), 0.0f);
+    float* z = std::lower_bound(dst, dst + n - nans.size(), 0.0f);
     std::memcpy(z, zeros.data(), zeros.size() * sizeof(int32_t));
   }
   return true;
 }
 
-bool vector_sort_row(int32_t* row, size_t n, bool threaded) {
-  sort_row<KeyCodec>(row, n, threaded);
+bool vector_sort_row(const int32_t* src, int32_t* dst, size_t n, bool threaded) {
+  sort_row<KeyCodec>(src, dst, n, threaded);
   return true;
 }
 
-bool vector_sort_row(uint32_t* row, size_t n, bool threaded) {
-  sort_row<UintCodec>(reinterpret_cast<int32_t*>(row), n, threaded);
+bool vector_sort_row(const uint32_t* src, uint32_t* dst, size_t n, bool threaded) {
+  sort_row<UintCodec>(reinterpret_cast<const int32_t*>(src), reinterpret_cast<int32_t*>(dst), n, threaded);
   return true;
 }
 
@@ -508,9 +546,9 @@ bool vector_argsort_row(const float*, size_t, uint32_t*) { return false; }
 bool vector_argsort_row(const int32_t*, size_t, uint32_t*) { return false; }
 bool vector_argsort_row(const uint32_t*, size_t, uint32_t*) { return false; }
 void vector_sort_keys(int32_t*, size_t, bool) {}
-bool vector_sort_row(float*, size_t, bool) { return false; }
-bool vector_sort_row(int32_t*, size_t, bool) { return false; }
-bool vector_sort_row(uint32_t*, size_t, bool) { return false; }
+bool vector_sort_row(const float*, float*, size_t, bool) { return false; }
+bool vector_sort_row(const int32_t*, int32_t*, size_t, bool) { return false; }
+bool vector_sort_row(const uint32_t*, uint32_t*, size_t, bool) { return false; }
 
 #endif
 

@@ -18,14 +18,14 @@ bool vector_sort_enabled();
 // the pool when `threaded`. Needs vector_sort_enabled().
 void vector_sort_keys(int32_t* keys, size_t n, bool threaded);
 
-// Sorts a contiguous row in place in the order and with the values MLX's
-// stable sort gives: NaNs last, -0.0 equal to 0.0, and the zeros and NaNs
-// each in their input order (their bit patterns kept). Returns false,
-// having changed nothing, for a row of up to 128 floats holding a -0.0 or a
-// NaN: the caller's stable comparison sort handles those.
-bool vector_sort_row(float* row, size_t n, bool threaded);
-bool vector_sort_row(int32_t* row, size_t n, bool threaded);
-bool vector_sort_row(uint32_t* row, size_t n, bool threaded);
+// Sorts the contiguous row src into dst (src may be dst) in the order and
+// with the values MLX's stable sort gives: NaNs last, -0.0 equal to 0.0,
+// and the zeros and NaNs each in their input order (their bits kept).
+// Returns false, having written nothing, for a row of up to 128 floats
+// holding a -0.0 or a NaN: the caller's stable comparison sort takes those.
+bool vector_sort_row(const float* src, float* dst, size_t n, bool threaded);
+bool vector_sort_row(const int32_t* src, int32_t* dst, size_t n, bool threaded);
+bool vector_sort_row(const uint32_t* src, uint32_t* dst, size_t n, bool threaded);
 
 // Writes to out the stable sorting permutation of a contiguous row of up
 // to 64 values (NaNs last; equal values, -0.0 and 0.0 among them, in
