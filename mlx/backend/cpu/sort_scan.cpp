@@ -118,37 +118,50 @@ constexpr bool kNarrowType =
     std::is_same_v<T, uint8_t> || std::is_same_v<T, uint16_t> || std::is_same_v<T, float16_t> ||
     std::is_same_v<T, bfloat16_t>;
 
-// An int32 key in SortLess's order: integers as they are, 16-bit floats by
-// sign-folded bits with -0 as +0 and every NaN last.
+template <typename T>
+constexpr bool kHalfType = std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
+
+// A key in [0, 65536] in SortLess's order: integers less their type's
+// least value, 16-bit floats by sign-folded bits with -0 as +0, offset
+// by 32768, every NaN 65536. (Few key bits: few radix passes.)
 template <typename T>
 int32_t narrow_key(T v) {
-  if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) {
+  if constexpr (kHalfType<T>) {
     constexpr uint16_t inf = std::is_same_v<T, float16_t> ? 0x7C00 : 0x7F80;
     uint16_t b;
     std::memcpy(&b, &v, 2);
     if ((b & 0x7FFF) > inf) {
-      return std::numeric_limits<int32_t>::max();
+      return 65536;
     }
     int16_t s = int16_t(b);
     int32_t k = s ^ ((s >> 15) & 0x7FFF);
-    return k == -1 ? 0 : k;
+    return (k == -1 ? 0 : k) + 32768;
   } else {
-    return int32_t(v);
+    return int32_t(v) - int32_t(std::numeric_limits<T>::lowest());
   }
 }
 
 // The value of a narrow_key that is not a NaN's.
 template <typename T>
 T from_narrow_key(int32_t k) {
-  if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>) {
-    int16_t s = int16_t(k);
+  if constexpr (kHalfType<T>) {
+    int16_t s = int16_t(k - 32768);
     uint16_t b = uint16_t(s ^ ((s >> 15) & 0x7FFF));
     T v;
     std::memcpy(&v, &b, 2);
     return v;
   } else {
-    return T(k);
+    return T(k + int32_t(std::numeric_limits<T>::lowest()));
   }
+}
+
+// Whether the bits of a 16-bit float are a NaN's or -0.0's.
+template <typename T>
+bool half_special(T v, bool& negative_zero) {
+  uint16_t b;
+  std::memcpy(&b, &v, 2);
+  negative_zero = b == 0x8000;
+  return negative_zero || (b & 0x7FFF) > (std::is_same_v<T, float16_t> ? 0x7C00 : 0x7F80);
 }
 
 // A scratch vector of n items: kept per thread for short rows.
@@ -440,6 +453,44 @@ bool has_zero_sign_or_nan(const T* row, size_t n) {
   return false;
 }
 
+// Sorts a row of a type narrower than 32 bits as int32 keys with the AVX2
+// kernels. A 16-bit float row's zeros (when one is -0.0) and NaNs keep
+// their bits in input order, as MLX's stable sort leaves them: found
+// before the sort, written back after it.
+template <typename T>
+void sort_narrow(T* row, size_t n) {
+  std::vector<int32_t> own;
+  int32_t* keys = scratch<int32_t, 0>(own, n);
+  bool special = false, signed_zero = false;
+  for (size_t i = 0; i < n; ++i) {
+    keys[i] = narrow_key(row[i]);
+    if constexpr (kHalfType<T>) {
+      bool z;
+      bool here = half_special(row[i], z);
+      special = special || here;
+      signed_zero = signed_zero || z;
+    }
+  }
+  std::vector<T> zeros, nans;
+  if (special) {
+    for (size_t i = 0; i < n; ++i) {
+      if (keys[i] == 65536) {
+        nans.push_back(row[i]);
+      } else if (signed_zero && keys[i] == 32768) {
+        zeros.push_back(row[i]);
+      }
+    }
+  }
+  cpu::vector_sort_keys(keys, n, true);
+  for (size_t i = 0; i < n; ++i) {
+    row[i] = from_narrow_key<T>(keys[i]);
+  }
+  if (special) {
+    std::copy(nans.begin(), nans.end(), row + n - nans.size());
+    std::copy(zeros.begin(), zeros.end(), row + (std::lower_bound(keys, keys + n, 32768) - keys));
+  }
+}
+
 // Sorts a contiguous row of values: the AVX2 kernels where they run, the
 // radix for long 32-bit rows, else a comparison sort (stable where equal
 // values can differ in bits, as MLX's sort leaves them in input order).
@@ -455,16 +506,8 @@ void sort_row(T* row, size_t n, bool vector) {
     }
   }
   if constexpr (kNarrowType<T>) {
-    if (vector && !has_zero_sign_or_nan(row, n)) {
-      std::vector<int32_t> own;
-      int32_t* keys = scratch<int32_t, 0>(own, n);
-      for (size_t i = 0; i < n; ++i) {
-        keys[i] = narrow_key(row[i]);
-      }
-      cpu::vector_sort_keys(keys, n, true);
-      for (size_t i = 0; i < n; ++i) {
-        row[i] = from_narrow_key<T>(keys[i]);
-      }
+    if (vector) {
+      sort_narrow(row, n);
       return;
     }
   }

@@ -492,28 +492,35 @@ bool vector_sort_row(const float* src, float* dst, size_t n, bool threaded) {
     sort_row<FloatCodec>(b, d, n, threaded);
     return true;
   }
-  if (n <= kNetworkMax) {
-    return false;
-  }
   // The zeros (when a -0.0 is among them) and the NaNs keep their bit
   // patterns in input order, as a stable sort leaves them.
-  std::vector<int32_t> zeros, nans;
+  int32_t zero_store[kNetworkMax], nan_store[kNetworkMax];
+  std::vector<int32_t> zero_own, nan_own;
+  int32_t* zeros = zero_store;
+  int32_t* nans = nan_store;
+  if (n > kNetworkMax) {
+    zero_own.resize(n);
+    nan_own.resize(n);
+    zeros = zero_own.data();
+    nans = nan_own.data();
+  }
   bool signed_zero = false;
   for (size_t i = 0; i < n; ++i) {
     signed_zero = signed_zero || b[i] == INT_MIN;
   }
+  size_t zero_count = 0, nan_count = 0;
   for (size_t i = 0; i < n; ++i) {
     if ((b[i] & INT_MAX) > 0x7F800000) {
-      nans.push_back(b[i]);
+      nans[nan_count++] = b[i];
     } else if (signed_zero && (b[i] & INT_MAX) == 0) {
-      zeros.push_back(b[i]);
+      zeros[zero_count++] = b[i];
     }
   }
   sort_row<FloatCodec>(b, d, n, threaded);
-  std::memcpy(d + n - nans.size(), nans.data(), nans.size() * sizeof(int32_t));
-  if (!zeros.empty()) {
-    float* z = std::lower_bound(dst, dst + n - nans.size(), 0.0f);
-    std::memcpy(z, zeros.data(), zeros.size() * sizeof(int32_t));
+  std::memcpy(d + n - nan_count, nans, nan_count * sizeof(int32_t));
+  if (zero_count > 0) {
+    float* z = std::lower_bound(dst, dst + n - nan_count, 0.0f);
+    std::memcpy(z, zeros, zero_count * sizeof(int32_t));
   }
   return true;
 }

@@ -20,9 +20,8 @@ void vector_sort_keys(int32_t* keys, size_t n, bool threaded);
 
 // Sorts the contiguous row src into dst (src may be dst) in the order and
 // with the values MLX's stable sort gives: NaNs last, -0.0 equal to 0.0,
-// and the zeros and NaNs each in their input order (their bits kept).
-// Returns false, having written nothing, for a row of up to 128 floats
-// holding a -0.0 or a NaN: the caller's stable comparison sort takes those.
+// and the zeros and NaNs each in their input order (their bits kept,
+// found before the sort and written back after it). Returns true.
 bool vector_sort_row(const float* src, float* dst, size_t n, bool threaded);
 bool vector_sort_row(const int32_t* src, int32_t* dst, size_t n, bool threaded);
 bool vector_sort_row(const uint32_t* src, uint32_t* dst, size_t n, bool threaded);
