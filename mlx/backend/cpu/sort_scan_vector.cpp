@@ -214,20 +214,21 @@ AVX2_FN bool arg_small_sort(const int32_t* a, size_t n, uint32_t* out) {
 }
 
 // For each mask of lanes above the pivot: the lanes below first, then the
-// lanes above, as 4-bit lane numbers.
-const std::array<uint32_t, 256> kPartitionPerm = [] {
-  std::array<uint32_t, 256> t{};
+// lanes above (a permutation for _mm256_permutevar8x32_epi32).
+struct alignas(32) LanePerm {
+  int32_t lane[8];
+};
+const std::array<LanePerm, 256> kPartitionPerm = [] {
+  std::array<LanePerm, 256> t{};
   for (int m = 0; m < 256; ++m) {
-    uint32_t e = 0;
     int pos = 0;
     for (int high = 0; high < 2; ++high) {
       for (int lane = 0; lane < 8; ++lane) {
         if (((m >> lane) & 1) == high) {
-          e |= uint32_t(lane) << (4 * pos++);
+          t[m].lane[pos++] = lane;
         }
       }
     }
-    t[m] = e;
   }
   return t;
 }();
@@ -238,10 +239,8 @@ const std::array<uint32_t, 256> kPartitionPerm = [] {
 // slots at both places; `single` stores once, into exactly 8 free slots.
 template <bool single>
 AVX2_INLINE void partition8(V x, V p, int32_t* a, size_t& wl, size_t& wr) {
-  const V shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
   int m = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, p)));
-  V perm = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(int(kPartitionPerm[m])), shifts),
-                            _mm256_set1_epi32(7));
+  V perm = _mm256_load_si256(reinterpret_cast<const V*>(kPartitionPerm[m].lane));
   V y = _mm256_permutevar8x32_epi32(x, perm);
   int above = _mm_popcnt_u32(unsigned(m));
   _mm256_storeu_si256(reinterpret_cast<V*>(a + wl), y);
@@ -253,10 +252,11 @@ AVX2_INLINE void partition8(V x, V p, int32_t* a, size_t& wl, size_t& wr) {
 }
 
 // Keys read per step of the partition loop (kUnroll vectors).
-constexpr int kUnroll = 4;
+constexpr int kUnroll = 8;
 constexpr size_t kBlock = 8 * kUnroll;
 // The least range partition() takes.
 constexpr size_t kPartitionMin = 2 * kBlock;
+static_assert(kPartitionMin <= kLeafMax + 1, "quicksort partitions ranges longer than kLeafMax");
 
 // Moves the keys of a[0, n) not above `pivot` to the front and returns
 // their count; mn and mx get the least and greatest key. The first and
