@@ -1,6 +1,6 @@
 """The sort kernels (mlx/backend/cpu/sort_scan_vector.cpp and the scalar
 reference in sort_scan.cpp) against NumPy, on every path: sorting networks
-(rows up to 128 values; argsort up to 64), the vectorized quicksort above,
+(rows up to 256 values; argsort up to 64), the vectorized quicksort above,
 long rows split over the pool, the radix argsort, and types narrower than
 32 bits sorted as int32 keys. tests/kernel_tests.txt runs this file once
 per instruction set (MLX_CPU_ISA); one test also compares the scalar path
@@ -23,7 +23,35 @@ import mlx.core as mx
 
 RNG = np.random.default_rng(18)
 
-SIZES = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 1000, 4097, 100003]
+SIZES = [
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    9,
+    15,
+    16,
+    17,
+    31,
+    32,
+    33,
+    63,
+    64,
+    65,
+    127,
+    128,
+    129,
+    255,
+    256,
+    257,
+    511,
+    513,
+    1000,
+    4097,
+    100003,
+]
 PATTERNS = ["random", "few", "equal", "sorted", "reverse", "special"]
 WIDE = [np.float32, np.int32, np.uint32]
 NARROW = [np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.float16]
@@ -166,8 +194,8 @@ MLX_OUT = [3212836864, 3212836864, 3212836864, 3212836864, 3212836864, 0, 214748
 
 @pytest.mark.parametrize("reps", [1, 4, 300])
 def test_signed_zeros_and_nans_as_mlx(reps):
-    # 40 values: the network path falls back to the stable sort; 160 and
-    # 12000: the quicksort path puts the bits back after sorting.
+    # 40 and 160 values: one network; 12000: quicksort. Both put the bits
+    # of the zeros and NaNs back after sorting.
     x = np.tile(np.array(MLX_IN, np.uint32), reps).view(np.float32)
     got = np.array(mx.sort(mx.array(x))).view(np.uint32)
     if reps == 1:

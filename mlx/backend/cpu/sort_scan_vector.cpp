@@ -2,9 +2,10 @@
 // 32-bit keys whose integer order is the sort order (floats: sign-folded
 // bits, -0.0 as 0.0, every NaN as INT32_MAX; uint32: the sign bit
 // flipped), sorted with min/max on __m256i:
-// - up to 128 keys: a bitonic sorting network over 1 to 16 registers,
-//   padded with INT32_MAX (each stage first compares key i with its mirror
-//   in the block, then halves the distance down to neighbouring lanes);
+// - up to 256 keys: a bitonic sorting network over 1 to 32 registers,
+//   padded with INT32_MAX (sort_scan_network.h); from 16 registers the
+//   two halves sort apart and then merge (fewer keys live at once), and a
+//   half that is mostly padding sorts as fewer registers;
 // - longer: quicksort, each pass partitioning 8 keys at a time with a
 //   permutation from a table and two unaligned stores (the free space at
 //   both ends of the range is kept at 8 or more by reading from the side
@@ -43,12 +44,10 @@ using namespace network;
 using V = __m256i;
 using L32 = Lanes32;
 
-// Longest row a network sorts (16 registers).
-constexpr size_t kNetworkMax = 128;
+// Longest row or quicksort range a network sorts (32 registers).
+constexpr size_t kNetworkMax = 256;
 // Longest row argsort sorts with a network (of 64-bit pairs).
 constexpr size_t kArgNetworkMax = 64;
-// Longest range quicksort leaves to a network.
-constexpr size_t kLeafMax = 256;
 // Rows from this long split over the pool.
 constexpr size_t kThreadedMin = size_t(1) << 17;
 
@@ -256,7 +255,7 @@ constexpr int kUnroll = 8;
 constexpr size_t kBlock = 8 * kUnroll;
 // The least range partition() takes.
 constexpr size_t kPartitionMin = 2 * kBlock;
-static_assert(kPartitionMin <= kLeafMax + 1, "quicksort partitions ranges longer than kLeafMax");
+static_assert(kPartitionMin <= kNetworkMax + 1, "quicksort partitions ranges longer than kNetworkMax");
 
 // Moves the keys of a[0, n) not above `pivot` to the front and returns
 // their count; mn and mx get the least and greatest key. The first and
@@ -356,7 +355,7 @@ struct Range {
   int depth; // partition levels left before std::sort takes over
 };
 
-// One quicksort step on r (r.n > kLeafMax): the two ranges still to
+// One quicksort step on r (r.n > kNetworkMax): the two ranges still to
 // sort, either of which may be empty.
 AVX2_FN void split(const Range& r, Range& left, Range& right) {
   int32_t mn, mx;
@@ -378,7 +377,7 @@ AVX2_FN void split(const Range& r, Range& left, Range& right) {
 }
 
 AVX2_FN void quicksort(Range r) {
-  while (r.n > kLeafMax) {
+  while (r.n > kNetworkMax) {
     if (r.depth <= 0) {
       std::sort(r.a, r.a + r.n);
       return;
@@ -402,27 +401,37 @@ int depth_limit(size_t n) {
   return 2 * d + 4;
 }
 
-// Sorts keys, spreading a long row over the pool: the largest range is
-// split until there are a few per thread, then the ranges are sorted as
-// tasks, largest first.
+// Sorts keys, spreading a long row over the pool: each round splits every
+// range at once (as tasks) until there are a few per thread, then the
+// ranges are sorted as tasks, largest first.
 void sort_keys(int32_t* a, size_t n, bool threaded) {
-  int threads = num_threads();
+  size_t threads = size_t(num_threads());
   if (!threaded || threads <= 1 || n < kThreadedMin) {
     quicksort({a, n, depth_limit(n)});
     return;
   }
   std::vector<Range> ranges{{a, n, depth_limit(n)}};
-  size_t target = n / (4 * size_t(threads));
-  for (int step = 0; step < 16 * threads; ++step) {
-    auto big = std::max_element(ranges.begin(), ranges.end(), [](auto& x, auto& y) { return x.n < y.n; });
-    if (big->n <= target || big->depth <= 0) {
-      break;
+  size_t least = std::max(kNetworkMax + 1, n / (16 * threads));
+  while (ranges.size() < 4 * threads) {
+    std::vector<Range> next(2 * ranges.size());
+    parallel_tasks(ranges.size(), [&](size_t i) {
+      const Range& r = ranges[i];
+      if (r.n >= least && r.depth > 0) {
+        split(r, next[2 * i], next[2 * i + 1]);
+      } else {
+        next[2 * i] = r;
+        next[2 * i + 1] = {r.a, 0, r.depth};
+      }
+    });
+    size_t before = ranges.size();
+    ranges.clear();
+    for (const Range& r : next) {
+      if (r.n > 0) {
+        ranges.push_back(r);
+      }
     }
-    Range left, right;
-    split(*big, left, right);
-    *big = left;
-    if (right.n > 0) {
-      ranges.push_back(right);
+    if (ranges.size() == before) {
+      break;
     }
   }
   std::sort(ranges.begin(), ranges.end(), [](auto& x, auto& y) { return x.n > y.n; });

@@ -1,5 +1,5 @@
 // The AVX2 sort of rows of 32-bit values (sort_scan_vector.cpp): bitonic
-// networks in registers for rows up to 128 values, a vectorized quicksort
+// networks in registers for rows up to 256 values, a vectorized quicksort
 // partition above (std::sort takes over a range whose partitions go too
 // deep, so the worst case stays O(n log n)), long rows split over the pool.
 // The scalar radix and comparison sorts in sort_scan.cpp are the reference;
