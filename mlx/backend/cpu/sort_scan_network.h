@@ -47,7 +47,9 @@ struct Lanes32 {
   static AVX2_INLINE V min(V a, V b) { return _mm256_min_epi32(a, b); }
   static AVX2_INLINE V max(V a, V b) { return _mm256_max_epi32(a, b); }
   static AVX2_INLINE V reverse(V a) {
-    return _mm256_permutevar8x32_epi32(a, _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+    // (Not vpermd: slower on some AMD cores.)
+    V r = _mm256_shuffle_epi32(a, 0x1B);
+    return _mm256_permute2x128_si256(r, r, 1);
   }
   static AVX2_INLINE void exchange(V& a, V& b) {
     V lo = min(a, b);
@@ -63,7 +65,7 @@ struct Lanes32 {
     } else if constexpr (J == 2) {
       b = mirror ? _mm256_shuffle_epi32(a, 0x1B) : _mm256_shuffle_epi32(a, 0x4E);
     } else {
-      b = mirror ? reverse(a) : _mm256_permute4x64_epi64(a, 0x4E);
+      b = mirror ? reverse(a) : _mm256_permute2x128_si256(a, a, 1);
     }
     constexpr int hi = J == 1 ? 0xAA : J == 2 ? 0xCC : 0xF0;
     return _mm256_blend_epi32(min(a, b), max(a, b), hi);
@@ -103,7 +105,10 @@ struct Lanes64 {
   static constexpr int kLanes = 4;
   static AVX2_INLINE V min(V a, V b) { return _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b)); }
   static AVX2_INLINE V max(V a, V b) { return _mm256_blendv_epi8(b, a, _mm256_cmpgt_epi64(a, b)); }
-  static AVX2_INLINE V reverse(V a) { return _mm256_permute4x64_epi64(a, 0x1B); }
+  static AVX2_INLINE V reverse(V a) {
+    V r = _mm256_shuffle_epi32(a, 0x4E);
+    return _mm256_permute2x128_si256(r, r, 1);
+  }
   static AVX2_INLINE void exchange(V& a, V& b) {
     V gt = _mm256_cmpgt_epi64(a, b);
     V lo = _mm256_blendv_epi8(a, b, gt);
@@ -115,9 +120,9 @@ struct Lanes64 {
   static AVX2_INLINE V lanes(V a) {
     V b;
     if constexpr (J == 1) {
-      b = _mm256_permute4x64_epi64(a, 0xB1);
+      b = _mm256_shuffle_epi32(a, 0x4E);
     } else {
-      b = mirror ? reverse(a) : _mm256_permute4x64_epi64(a, 0x4E);
+      b = mirror ? reverse(a) : _mm256_permute2x128_si256(a, a, 1);
     }
     constexpr int hi = J == 1 ? 0xCC : 0xF0;
     return _mm256_blend_epi32(min(a, b), max(a, b), hi);
