@@ -1,9 +1,11 @@
 // Bitonic sorting networks over AVX2 registers (sort_scan_vector.cpp), for
 // signed 32-bit keys (8 lanes) and signed 64-bit keys (4 lanes). N
 // registers hold N * lanes keys in lane order, then register order. Each
-// stage first compares every key with its mirror in a block (sorted halves
-// become one bitonic block), then halves the distance down to neighbouring
-// lanes, the lower position keeping the smaller key. Only included where
+// register is sorted first, odd ones descending; each stage then merges
+// neighbouring blocks (one ascending, one descending: a bitonic sequence)
+// into blocks of twice the size, alternately ascending and descending, by
+// compare-exchanges at halving distances: between registers, then between
+// lanes. No lane order is reversed inside a stage. Only included where
 // MLX_SORT_AVX2 is defined; every function is compiled for AVX2 by target
 // attributes and inlined, so the keys stay in registers.
 #pragma once
@@ -51,13 +53,16 @@ struct Lanes32 {
     V r = _mm256_shuffle_epi32(a, 0x1B);
     return _mm256_permute2x128_si256(r, r, 1);
   }
+  // a keeps the smaller key of each lane (the larger if !asc).
+  template <bool asc = true>
   static AVX2_INLINE void exchange(V& a, V& b) {
-    V lo = min(a, b);
-    b = max(a, b);
-    a = lo;
+    V lo = min(a, b), hi = max(a, b);
+    a = asc ? lo : hi;
+    b = asc ? hi : lo;
   }
-  // Lane i against lane i ^ J (mirror: i ^ (2J - 1)), J = 1, 2, 4.
-  template <int J, bool mirror>
+  // Lane i against lane i ^ J (mirror: i ^ (2J - 1)), J = 1, 2, 4; the
+  // lower lane keeps the smaller key (the larger if !asc).
+  template <int J, bool mirror, bool asc = true>
   static AVX2_INLINE V lanes(V a) {
     V b;
     if constexpr (J == 1) {
@@ -68,11 +73,14 @@ struct Lanes32 {
       b = mirror ? reverse(a) : _mm256_permute2x128_si256(a, a, 1);
     }
     constexpr int hi = J == 1 ? 0xAA : J == 2 ? 0xCC : 0xF0;
-    return _mm256_blend_epi32(min(a, b), max(a, b), hi);
+    return asc ? _mm256_blend_epi32(min(a, b), max(a, b), hi) : _mm256_blend_epi32(max(a, b), min(a, b), hi);
   }
   // The half-cleaners inside each register (distances 4, 2, 1).
-  static AVX2_INLINE V clean(V a) { return lanes<1, false>(lanes<2, false>(lanes<4, false>(a))); }
-  // Sorts each of the registers v[0..N).
+  template <bool asc>
+  static AVX2_INLINE V clean(V a) {
+    return lanes<1, false, asc>(lanes<2, false, asc>(lanes<4, false, asc>(a)));
+  }
+  // Sorts each of the registers v[0..N) ascending.
   template <int N>
   static AVX2_INLINE void sort_each(V* v) {
     if constexpr (N >= 8) {
@@ -94,7 +102,7 @@ struct Lanes32 {
       for (int r = 0; r < N; ++r) {
         V x = lanes<1, true>(v[r]);
         x = lanes<1, false>(lanes<2, true>(x));
-        v[r] = clean(lanes<4, true>(x));
+        v[r] = clean<true>(lanes<4, true>(x));
       }
     }
   }
@@ -109,14 +117,15 @@ struct Lanes64 {
     V r = _mm256_shuffle_epi32(a, 0x4E);
     return _mm256_permute2x128_si256(r, r, 1);
   }
+  template <bool asc = true>
   static AVX2_INLINE void exchange(V& a, V& b) {
     V gt = _mm256_cmpgt_epi64(a, b);
-    V lo = _mm256_blendv_epi8(a, b, gt);
-    b = _mm256_blendv_epi8(b, a, gt);
-    a = lo;
+    V lo = _mm256_blendv_epi8(a, b, gt), hi = _mm256_blendv_epi8(b, a, gt);
+    a = asc ? lo : hi;
+    b = asc ? hi : lo;
   }
   // Lane i against lane i ^ J (mirror: i ^ (2J - 1)), J = 1, 2.
-  template <int J, bool mirror>
+  template <int J, bool mirror, bool asc = true>
   static AVX2_INLINE V lanes(V a) {
     V b;
     if constexpr (J == 1) {
@@ -125,66 +134,75 @@ struct Lanes64 {
       b = mirror ? reverse(a) : _mm256_permute2x128_si256(a, a, 1);
     }
     constexpr int hi = J == 1 ? 0xCC : 0xF0;
-    return _mm256_blend_epi32(min(a, b), max(a, b), hi);
+    return asc ? _mm256_blend_epi32(min(a, b), max(a, b), hi) : _mm256_blend_epi32(max(a, b), min(a, b), hi);
   }
-  static AVX2_INLINE V clean(V a) { return lanes<1, false>(lanes<2, false>(a)); }
+  template <bool asc>
+  static AVX2_INLINE V clean(V a) {
+    return lanes<1, false, asc>(lanes<2, false, asc>(a));
+  }
+  // Sorts each of the registers v[0..N) ascending.
   template <int N>
   static AVX2_INLINE void sort_each(V* v) {
 #pragma GCC unroll 32
     for (int r = 0; r < N; ++r) {
-      v[r] = clean(lanes<2, true>(lanes<1, true>(v[r])));
+      v[r] = clean<true>(lanes<2, true>(lanes<1, true>(v[r])));
     }
   }
 };
 
-// Registers r and r + J compared for every r with bit J clear, then the
-// same at half the distance, down to neighbours.
-template <typename L, int N, int J>
+// Compare-exchanges of registers r and r + J for every r with bit J clear,
+// the way block K runs (ascending where (r & K) == 0, unless desc), then
+// the same at half the distance, down to neighbours.
+template <typename L, int N, int K, int J, bool desc>
 AVX2_INLINE void half_cleaners(V* v) {
   if constexpr (J >= 1) {
 #pragma GCC unroll 32
     for (int r = 0; r < N; ++r) {
       if ((r & J) == 0) {
-        L::exchange(v[r], v[r + J]);
+        if (((r & K) == 0) != desc) {
+          L::template exchange<true>(v[r], v[r + J]);
+        } else {
+          L::template exchange<false>(v[r], v[r + J]);
+        }
       }
     }
-    half_cleaners<L, N, J / 2>(v);
+    half_cleaners<L, N, K, J / 2, desc>(v);
   }
 }
 
-// The stage that makes sorted blocks of K registers out of sorted blocks of
-// K / 2 (K = 2, 4, ..., N).
-template <typename L, int N, int K>
+// The stage that makes sorted blocks of K registers (ascending where
+// (r & K) == 0, else descending; the other way round if desc) out of
+// sorted blocks of K / 2 running alternate ways.
+template <typename L, int N, int K, bool desc = false>
 AVX2_INLINE void merge_stage(V* v) {
-#pragma GCC unroll 32
-  for (int base = 0; base < N; base += K) {
-#pragma GCC unroll 32
-    for (int r = 0; r < K / 2; ++r) {
-      V a = v[base + r], b = L::reverse(v[base + K - 1 - r]);
-      v[base + r] = L::min(a, b);
-      v[base + K - 1 - r] = L::reverse(L::max(a, b));
-    }
-  }
-  half_cleaners<L, N, K / 4>(v);
+  half_cleaners<L, N, K, K / 2, desc>(v);
 #pragma GCC unroll 32
   for (int r = 0; r < N; ++r) {
-    v[r] = L::clean(v[r]);
+    v[r] = ((r & K) == 0) != desc ? L::template clean<true>(v[r]) : L::template clean<false>(v[r]);
   }
 }
 
-template <typename L, int N, int K>
+template <typename L, int N, int K, bool desc>
 AVX2_INLINE void merge_stages(V* v) {
   if constexpr (K <= N) {
-    merge_stage<L, N, K>(v);
-    merge_stages<L, N, 2 * K>(v);
+    merge_stage<L, N, K, desc>(v);
+    merge_stages<L, N, 2 * K, desc>(v);
   }
 }
 
-// Sorts the N * L::kLanes keys of v[0..N).
-template <typename L, int N>
+// Sorts the N * L::kLanes keys of v[0..N), ascending (descending if desc).
+template <typename L, int N, bool desc = false>
 AVX2_INLINE void sort(V* v) {
   L::template sort_each<N>(v);
-  merge_stages<L, N, 2>(v);
+  // Odd registers run descending (even ones, if desc), as blocks of one
+  // register enter the first stage.
+#pragma GCC unroll 32
+  for (int r = 0; r < N; ++r) {
+    if (((r & 1) == 0) == desc) {
+      v[r] = L::reverse(v[r]);
+    }
+  }
+  merge_stages<L, N, 2, desc>(v);
 }
 
 } // namespace mlx::core::cpu::network

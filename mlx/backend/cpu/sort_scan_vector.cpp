@@ -83,56 +83,54 @@ AVX2_INLINE V head_mask(size_t rem) {
 }
 
 // Sorts the n <= 8N values at a (as keys of codec C) with one network.
-// Sorts the first N/2 registers and the rest (as few as hold the keys
-// there), then merges the halves: for n a little over 4N.
+// Registers the second half of an N-register network sorts: as few as
+// hold the keys past the first half (n > 4N), from 8 registers up.
 template <int N>
-AVX2_INLINE void sort_halves(V* v, size_t n) {
-  network::sort<L32, N / 2>(v);
-  size_t rest = (n - 4 * N + 7) / 8;
-  if constexpr (N >= 4) {
-    if (rest <= N / 4) {
-      if constexpr (N >= 8) {
-        if (rest <= N / 8) {
-          network::sort<L32, N / 8>(v + N / 2);
-        } else {
-          network::sort<L32, N / 4>(v + N / 2);
-        }
-      } else {
-        network::sort<L32, N / 4>(v + N / 2);
-      }
-    } else {
-      network::sort<L32, N / 2>(v + N / 2);
-    }
+AVX2_INLINE int half_registers(size_t n) {
+  if constexpr (N < 16) {
+    return N / 2;
   } else {
-    network::sort<L32, N / 2>(v + N / 2);
+    size_t rest = (n - 4 * N + 7) / 8;
+    return rest <= N / 8 ? N / 8 : rest <= N / 4 ? N / 4 : N / 2;
   }
-  network::merge_stage<L32, N, N>(v);
 }
 
+// Sorts the n <= 8N values at a into dst (as keys of codec C) with one
+// network. From 16 registers the halves sort apart (fewer keys live at
+// once), the second descending in its last M registers, with padding
+// (INT32_MAX) before it; then one stage merges them.
 template <int N, typename C>
 AVX2_INLINE void network_sort(const int32_t* a, int32_t* dst, size_t n) {
   V v[N];
   size_t full = n / 8, rem = n % 8;
   const V pad = _mm256_set1_epi32(INT_MAX);
+  constexpr bool halves = N >= 16;
+  const int m = half_registers<N>(n);
+  const int shift = halves ? N / 2 - m : 0; // register r holds chunk r - shift
 #pragma GCC unroll 32
   for (int r = 0; r < N; ++r) {
-    if (size_t(r) < full) {
-      v[r] = C::map(_mm256_loadu_si256(reinterpret_cast<const V*>(a + 8 * r)));
-    } else if (size_t(r) == full && rem != 0) {
-      V m = head_mask(rem);
-      v[r] = _mm256_blendv_epi8(pad, C::map(_mm256_maskload_epi32(a + 8 * r, m)), m);
+    int c = r < N / 2 ? r : r - shift;
+    if (r >= N / 2 && r < N / 2 + shift) {
+      v[r] = pad;
+    } else if (size_t(c) < full) {
+      v[r] = C::map(_mm256_loadu_si256(reinterpret_cast<const V*>(a + 8 * c)));
+    } else if (size_t(c) == full && rem != 0) {
+      V mask = head_mask(rem);
+      v[r] = _mm256_blendv_epi8(pad, C::map(_mm256_maskload_epi32(a + 8 * c, mask)), mask);
     } else {
       v[r] = pad;
     }
   }
-  if constexpr (N >= 8) {
-    // Halves of 8 registers or more sort faster apart (fewer keys live at
-    // once); smaller halves pay off only when the second is mostly padding.
-    if (N >= 16 || n <= 6 * N) {
-      sort_halves<N>(v, n);
+  if constexpr (halves) {
+    network::sort<L32, N / 2>(v);
+    if (m == N / 8) {
+      network::sort<L32, N / 8, true>(v + N - N / 8);
+    } else if (m == N / 4) {
+      network::sort<L32, N / 4, true>(v + N - N / 4);
     } else {
-      network::sort<L32, N>(v);
+      network::sort<L32, N / 2, true>(v + N / 2);
     }
+    network::merge_stage<L32, N, N>(v);
   } else {
     network::sort<L32, N>(v);
   }
@@ -163,9 +161,6 @@ AVX2_FN void small_sort(const int32_t* a, int32_t* dst, size_t n) {
   }
 }
 
-// Stable argsort of n <= 2N keys' worth of a row by one network over
-// (key << 32 | index) pairs (64-bit lanes, N registers, N even): equal
-// keys order by index. Writes the permutation to out.
 template <int N, typename C>
 AVX2_INLINE void arg_network_sort(const int32_t* a, size_t n, uint32_t* out) {
   static_assert(N % 2 == 0);
