@@ -286,16 +286,17 @@ AVX2_FN size_t partition(int32_t* a, size_t n, int32_t pivot, int32_t& mn, int32
       partition8<false>(x[u], p, a, wl, wr);
     }
   }
-  // What is left (the unread middle, then the held keys) goes through a
-  // buffer into the free [wl, wr), of the same size: the odd keys one at
-  // a time, then whole vectors, the last into its 8 slots with one store.
-  alignas(32) int32_t rest[3 * kBlock];
+  // What is left, the unread middle (through a buffer: the stores below
+  // may cover it) and the held keys, fills the free [wl, wr), of the same
+  // size: the odd keys one at a time, then whole vectors, the last into
+  // its 8 slots with one store.
+  alignas(32) int32_t rest[kBlock];
   size_t m = r - l;
-  std::memcpy(rest, a + l, m * sizeof(int32_t));
-  for (int u = 0; u < 2 * kUnroll; ++u) {
-    _mm256_storeu_si256(reinterpret_cast<V*>(rest + m + 8 * u), held[u]);
+  for (size_t i = 0; i < m; i += 8) { // (a memcpy of a few dozen keys costs more)
+    V mask = head_mask(std::min<size_t>(m - i, 8));
+    _mm256_storeu_si256(reinterpret_cast<V*>(rest + i), _mm256_maskload_epi32(a + l + i, mask));
   }
-  size_t odd = m % 8, total = m + 2 * kBlock;
+  size_t odd = m % 8;
   int32_t smin = INT_MAX, smax = INT_MIN;
   for (size_t i = 0; i < odd; ++i) {
     int32_t k = rest[i];
@@ -307,14 +308,20 @@ AVX2_FN size_t partition(int32_t* a, size_t n, int32_t pivot, int32_t& mn, int32
       a[wl++] = k;
     }
   }
-  for (size_t i = odd; i < total; i += 8) {
+  for (size_t i = odd; i < m; i += 8) {
     V x = _mm256_loadu_si256(reinterpret_cast<const V*>(rest + i));
     lo_acc = L32::min(lo_acc, x);
     hi_acc = L32::max(hi_acc, x);
-    if (i + 8 < total) {
-      partition8<false>(x, p, a, wl, wr);
+    partition8<false>(x, p, a, wl, wr);
+  }
+#pragma GCC unroll 16
+  for (int u = 0; u < 2 * kUnroll; ++u) {
+    lo_acc = L32::min(lo_acc, held[u]);
+    hi_acc = L32::max(hi_acc, held[u]);
+    if (u + 1 < 2 * kUnroll) {
+      partition8<false>(held[u], p, a, wl, wr);
     } else {
-      partition8<true>(x, p, a, wl, wr);
+      partition8<true>(held[u], p, a, wl, wr);
     }
   }
   alignas(32) int32_t lanes[16];
