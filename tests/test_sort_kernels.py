@@ -1,6 +1,6 @@
 """The sort kernels (mlx/backend/cpu/sort_scan_vector.cpp and the scalar
 reference in sort_scan.cpp) against NumPy, on every path: sorting networks
-(rows up to 256 values; argsort up to 64), the vectorized quicksort above,
+(rows up to 256 values; argsort too), the vectorized quicksort above,
 long rows split over the pool, the radix argsort, and types narrower than
 32 bits sorted as int32 keys. tests/kernel_tests.txt runs this file once
 per instruction set (MLX_CPU_ISA); one test also compares the scalar path

@@ -47,7 +47,7 @@ using L32 = Lanes32;
 // Longest row or quicksort range a network sorts (32 registers).
 constexpr size_t kNetworkMax = 256;
 // Longest row argsort sorts with a network (of 64-bit pairs).
-constexpr size_t kArgNetworkMax = 64;
+constexpr size_t kArgNetworkMax = 256;
 // Rows from this long split over the pool.
 constexpr size_t kThreadedMin = size_t(1) << 17;
 
@@ -199,8 +199,12 @@ AVX2_FN bool arg_small_sort(const int32_t* a, size_t n, uint32_t* out) {
     arg_network_sort<4, C>(a, n, out);
   } else if (n <= 32) {
     arg_network_sort<8, C>(a, n, out);
-  } else if (n <= kArgNetworkMax) {
+  } else if (n <= 64) {
     arg_network_sort<16, C>(a, n, out);
+  } else if (n <= 128) {
+    arg_network_sort<32, C>(a, n, out);
+  } else if (n <= kArgNetworkMax) {
+    arg_network_sort<64, C>(a, n, out);
   } else {
     return false;
   }

@@ -27,7 +27,7 @@ bool vector_sort_row(const int32_t* src, int32_t* dst, size_t n, bool threaded);
 bool vector_sort_row(const uint32_t* src, uint32_t* dst, size_t n, bool threaded);
 
 // Writes to out the stable sorting permutation of a contiguous row of up
-// to 64 values (NaNs last; equal values, -0.0 and 0.0 among them, in
+// to 256 values (NaNs last; equal values, -0.0 and 0.0 among them, in
 // index order) and returns true; returns false for a longer row.
 bool vector_argsort_row(const float* row, size_t n, uint32_t* out);
 bool vector_argsort_row(const int32_t* row, size_t n, uint32_t* out);
