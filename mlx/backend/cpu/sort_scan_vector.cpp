@@ -177,7 +177,14 @@ AVX2_INLINE void arg_network_sort(const int32_t* a, size_t n, uint32_t* out) {
     v[r] = _mm256_unpacklo_epi32(idx, k);
     v[r + 1] = _mm256_unpackhi_epi32(idx, k);
   }
-  network::sort<network::Lanes64, N>(v);
+  if constexpr (N >= 32) {
+    // Halves apart, then one merge: fewer keys live at once.
+    network::sort<network::Lanes64, N / 2>(v);
+    network::sort<network::Lanes64, N / 2, true>(v + N / 2);
+    network::merge_stage<network::Lanes64, N, N>(v);
+  } else {
+    network::sort<network::Lanes64, N>(v);
+  }
 #pragma GCC unroll 32
   for (int r = 0; r < N; r += 2) {
     size_t base = 4 * size_t(r);
