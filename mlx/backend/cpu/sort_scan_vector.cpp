@@ -492,6 +492,40 @@ AVX2_FN bool has_zero_sign_or_nan(const int32_t* b, size_t n) {
 }
 
 // Sorts the n values at src into dst (src may be dst).
+// Copies the bits of the zeros and of the NaNs among float bits b[0, n)
+// to zeros and nans (in input order; each with room for n + 8) and
+// returns whether one of the zeros is -0.0.
+AVX2_FN bool collect_zeros_and_nans(const int32_t* b, size_t n, int32_t* zeros, size_t& zero_count,
+                                    int32_t* nans, size_t& nan_count) {
+  const V abs = _mm256_set1_epi32(INT_MAX), inf = _mm256_set1_epi32(0x7F800000),
+          zero = _mm256_setzero_si256();
+  V negative_zero = zero;
+  for (size_t i = 0; i < n; i += 8) {
+    V valid = head_mask(std::min<size_t>(n - i, 8));
+    V x = _mm256_maskload_epi32(b + i, valid);
+    V magnitude = _mm256_and_si256(x, abs);
+    V is_nan = _mm256_and_si256(_mm256_cmpgt_epi32(magnitude, inf), valid);
+    V is_zero = _mm256_and_si256(_mm256_cmpeq_epi32(magnitude, zero), valid);
+    negative_zero = _mm256_or_si256(
+        negative_zero, _mm256_and_si256(is_zero, _mm256_cmpeq_epi32(x, _mm256_set1_epi32(INT_MIN))));
+    // The permutation that puts the lanes of a mask first is the
+    // partition's for the lanes outside it.
+    int m = _mm256_movemask_ps(_mm256_castsi256_ps(is_nan));
+    if (m != 0) {
+      V perm = _mm256_load_si256(reinterpret_cast<const V*>(kPartitionPerm[~m & 0xFF].lane));
+      _mm256_storeu_si256(reinterpret_cast<V*>(nans + nan_count), _mm256_permutevar8x32_epi32(x, perm));
+      nan_count += _mm_popcnt_u32(unsigned(m));
+    }
+    m = _mm256_movemask_ps(_mm256_castsi256_ps(is_zero));
+    if (m != 0) {
+      V perm = _mm256_load_si256(reinterpret_cast<const V*>(kPartitionPerm[~m & 0xFF].lane));
+      _mm256_storeu_si256(reinterpret_cast<V*>(zeros + zero_count), _mm256_permutevar8x32_epi32(x, perm));
+      zero_count += _mm_popcnt_u32(unsigned(m));
+    }
+  }
+  return !_mm256_testz_si256(negative_zero, negative_zero);
+}
+
 template <typename C>
 void sort_row(const int32_t* src, int32_t* dst, size_t n, bool threaded) {
   if (n <= kNetworkMax) {
@@ -516,27 +550,20 @@ bool vector_sort_row(const float* src, float* dst, size_t n, bool threaded) {
   }
   // The zeros (when a -0.0 is among them) and the NaNs keep their bit
   // patterns in input order, as a stable sort leaves them.
-  int32_t zero_store[kNetworkMax], nan_store[kNetworkMax];
+  int32_t zero_store[kNetworkMax + 8], nan_store[kNetworkMax + 8];
   std::vector<int32_t> zero_own, nan_own;
   int32_t* zeros = zero_store;
   int32_t* nans = nan_store;
   if (n > kNetworkMax) {
-    zero_own.resize(n);
-    nan_own.resize(n);
+    zero_own.resize(n + 8);
+    nan_own.resize(n + 8);
     zeros = zero_own.data();
     nans = nan_own.data();
   }
-  bool signed_zero = false;
-  for (size_t i = 0; i < n; ++i) {
-    signed_zero = signed_zero || b[i] == INT_MIN;
-  }
   size_t zero_count = 0, nan_count = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if ((b[i] & INT_MAX) > 0x7F800000) {
-      nans[nan_count++] = b[i];
-    } else if (signed_zero && (b[i] & INT_MAX) == 0) {
-      zeros[zero_count++] = b[i];
-    }
+  bool signed_zero = collect_zeros_and_nans(b, n, zeros, zero_count, nans, nan_count);
+  if (!signed_zero) {
+    zero_count = 0;
   }
   sort_row<FloatCodec>(b, d, n, threaded);
   std::memcpy(d + n - nan_count, nans, nan_count * sizeof(int32_t));
