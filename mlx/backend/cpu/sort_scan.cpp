@@ -1,6 +1,10 @@
 // eval_cpu of Sort, ArgSort, Partition, ArgPartition and SearchSorted.
 // Each works on rows along the axis of a row-contiguous (outer, n, inner)
-// layout; rows are threaded. NaNs order after every number.
+// layout; rows are threaded. NaNs order after every number. Sort and
+// ArgSort give what a stable sort gives (MLX's): equal values keep their
+// input order, down to the bits of -0.0/0.0 and of NaNs. Where isa() >=
+// avx2, 32-bit and narrower types sort with sort_scan_vector.cpp's
+// kernels; the radix and comparison sorts here are the scalar reference.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
