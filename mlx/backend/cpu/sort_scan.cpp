@@ -1,6 +1,10 @@
 // eval_cpu of Sort, ArgSort, Partition, ArgPartition and SearchSorted.
 // Each works on rows along the axis of a row-contiguous (outer, n, inner)
-// layout; rows are threaded. NaNs order after every number.
+// layout; rows are threaded. NaNs order after every number. Sort and
+// ArgSort give what a stable sort gives (MLX's): equal values keep their
+// input order, down to the bits of -0.0/0.0 and of NaNs. Where isa() >=
+// avx2, 32-bit and narrower types sort with sort_scan_vector.cpp's
+// kernels; the radix and comparison sorts here are the scalar reference.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -13,6 +17,7 @@
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/indexing.h"
 #include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/sort_scan_vector.h"
 #include "mlx/primitives.h"
 
 namespace mlx::core {
@@ -108,6 +113,71 @@ T from_radix_key(uint32_t k) {
   } else {
     return k;
   }
+}
+
+// Types narrower than 32 bits sort as int32 keys (the same kernels).
+template <typename T>
+constexpr bool kNarrowType =
+    std::is_same_v<T, bool> || std::is_same_v<T, int8_t> || std::is_same_v<T, int16_t> ||
+    std::is_same_v<T, uint8_t> || std::is_same_v<T, uint16_t> || std::is_same_v<T, float16_t> ||
+    std::is_same_v<T, bfloat16_t>;
+
+template <typename T>
+constexpr bool kHalfType = std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
+
+// A key in [0, 65536] in SortLess's order: integers less their type's
+// least value, 16-bit floats by sign-folded bits with -0 as +0, offset
+// by 32768, every NaN 65536. (Few key bits: few radix passes.)
+template <typename T>
+int32_t narrow_key(T v) {
+  if constexpr (kHalfType<T>) {
+    constexpr uint16_t inf = std::is_same_v<T, float16_t> ? 0x7C00 : 0x7F80;
+    uint16_t b;
+    std::memcpy(&b, &v, 2);
+    if ((b & 0x7FFF) > inf) {
+      return 65536;
+    }
+    int16_t s = int16_t(b);
+    int32_t k = s ^ ((s >> 15) & 0x7FFF);
+    return (k == -1 ? 0 : k) + 32768;
+  } else {
+    return int32_t(v) - int32_t(std::numeric_limits<T>::lowest());
+  }
+}
+
+// The value of a narrow_key that is not a NaN's.
+template <typename T>
+T from_narrow_key(int32_t k) {
+  if constexpr (kHalfType<T>) {
+    int16_t s = int16_t(k - 32768);
+    uint16_t b = uint16_t(s ^ ((s >> 15) & 0x7FFF));
+    T v;
+    std::memcpy(&v, &b, 2);
+    return v;
+  } else {
+    return T(k + int32_t(std::numeric_limits<T>::lowest()));
+  }
+}
+
+// Whether the bits of a 16-bit float are a NaN's or -0.0's.
+template <typename T>
+bool half_special(T v, bool& negative_zero) {
+  uint16_t b;
+  std::memcpy(&b, &v, 2);
+  negative_zero = b == 0x8000;
+  return negative_zero || (b & 0x7FFF) > (std::is_same_v<T, float16_t> ? 0x7C00 : 0x7F80);
+}
+
+// A scratch vector of n items: kept per thread for short rows.
+template <typename K, int tag>
+K* scratch(std::vector<K>& own, size_t n) {
+  if (n > 4096) {
+    own.resize(n);
+    return own.data();
+  }
+  thread_local std::vector<K> kept;
+  kept.resize(std::max<size_t>(n, 1));
+  return kept.data();
 }
 
 // Rows from this long sort their radix passes over the pool.
@@ -371,46 +441,168 @@ void radix_argsort(const T* row, size_t n, uint32_t* order) {
   radix_keys(a, b, order, ib, n);
 }
 
+// Whether a float row holds a -0.0 or a NaN: values a stable sort orders
+// by position among equals, which the radix keys and std::sort do not.
+template <typename T>
+bool has_zero_sign_or_nan(const T* row, size_t n) {
+  if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, float16_t> ||
+                std::is_same_v<T, bfloat16_t>) {
+    for (size_t i = 0; i < n; ++i) {
+      auto v = static_cast<cpu::compute_t<T>>(row[i]);
+      if (v != v || (v == 0 && std::signbit(v))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Sorts a row of a type narrower than 32 bits as int32 keys with the AVX2
+// kernels. A 16-bit float row's zeros (when one is -0.0) and NaNs keep
+// their bits in input order, as MLX's stable sort leaves them: found
+// before the sort, written back after it.
+template <typename T>
+void sort_narrow(T* row, size_t n) {
+  std::vector<int32_t> own;
+  int32_t* keys = scratch<int32_t, 0>(own, n);
+  bool special = false, signed_zero = false;
+  for (size_t i = 0; i < n; ++i) {
+    keys[i] = narrow_key(row[i]);
+    if constexpr (kHalfType<T>) {
+      bool z;
+      bool here = half_special(row[i], z);
+      special = special || here;
+      signed_zero = signed_zero || z;
+    }
+  }
+  std::vector<T> zeros, nans;
+  if (special) {
+    for (size_t i = 0; i < n; ++i) {
+      if (keys[i] == 65536) {
+        nans.push_back(row[i]);
+      } else if (signed_zero && keys[i] == 32768) {
+        zeros.push_back(row[i]);
+      }
+    }
+  }
+  cpu::vector_sort_keys(keys, n, true);
+  for (size_t i = 0; i < n; ++i) {
+    row[i] = from_narrow_key<T>(keys[i]);
+  }
+  if (special) {
+    std::copy(nans.begin(), nans.end(), row + n - nans.size());
+    std::copy(zeros.begin(), zeros.end(), row + (std::lower_bound(keys, keys + n, 32768) - keys));
+  }
+}
+
+// Sorts a contiguous row of values: the AVX2 kernels where they run, the
+// radix for long 32-bit rows, else a comparison sort (stable where equal
+// values can differ in bits, as MLX's sort leaves them in input order).
+template <typename T>
+void sort_row(T* row, size_t n, bool vector) {
+  if constexpr (kRadixType<T>) {
+    if (vector && cpu::vector_sort_row(row, row, n, true)) {
+      return;
+    }
+    if (n >= kRadixMin && !has_zero_sign_or_nan(row, n)) {
+      radix_sort_values(row, n);
+      return;
+    }
+  }
+  if constexpr (kNarrowType<T>) {
+    if (vector) {
+      sort_narrow(row, n);
+      return;
+    }
+  }
+  if (has_zero_sign_or_nan(row, n)) {
+    std::stable_sort(row, row + n, SortLess<T>{});
+  } else {
+    std::sort(row, row + n, SortLess<T>{});
+  }
+}
+
 template <typename T>
 void sort_values(T* data, const RowLayout& l, bool partial, int kth) {
   SortLess<T> less;
+  bool vector = cpu::vector_sort_enabled();
   for_rows(l, [&](size_t off, size_t stride) {
     T* row = data + off;
-    if constexpr (kRadixType<T>) {
-      if (!partial && stride == 1 && l.n >= kRadixMin) {
-        radix_sort_values(row, l.n);
-        return;
-      }
-    }
     if (stride == 1) {
-      partial ? std::nth_element(row, row + kth, row + l.n, less) : std::sort(row, row + l.n, less);
+      partial ? std::nth_element(row, row + kth, row + l.n, less) : sort_row(row, l.n, vector);
       return;
     }
-    std::vector<T> tmp(l.n);
+    std::unique_ptr<T[]> tmp(new T[l.n]);
     for (size_t j = 0; j < l.n; ++j) {
       tmp[j] = row[j * stride];
     }
-    partial ? std::nth_element(tmp.begin(), tmp.begin() + kth, tmp.end(), less)
-            : std::sort(tmp.begin(), tmp.end(), less);
+    partial ? std::nth_element(tmp.get(), tmp.get() + kth, tmp.get() + l.n, less)
+            : sort_row(tmp.get(), l.n, vector);
     for (size_t j = 0; j < l.n; ++j) {
       row[j * stride] = tmp[j];
     }
   });
 }
 
+// Stable argsort of a contiguous row of 32-bit values: the AVX2 network
+// for short rows, the radix from kRadixMin values, else std::stable_sort.
+template <typename T>
+void argsort_contiguous(const T* row, size_t n, uint32_t* order, bool vector) {
+  if (vector && cpu::vector_argsort_row(row, n, order)) {
+    return;
+  }
+  if (n >= kRadixMin) {
+    radix_argsort(row, n, order);
+    return;
+  }
+  std::iota(order, order + n, 0u);
+  std::stable_sort(order, order + n, [&](uint32_t a, uint32_t b) { return SortLess<T>{}(row[a], row[b]); });
+}
+
+// Stable argsort of a row of 32-bit or narrower values (narrower ones by
+// their int32 keys) at any stride; writes out[j * stride].
+template <typename T>
+void argsort_row(const T* row, size_t n, size_t stride, uint32_t* out, bool vector) {
+  using K = std::conditional_t<kRadixType<T>, T, int32_t>;
+  std::vector<K> own_keys;
+  std::vector<uint32_t> own_order;
+  const K* keys;
+  if constexpr (kRadixType<T>) {
+    keys = row;
+  }
+  if (!kRadixType<T> || stride != 1) {
+    K* k = scratch<K, 1>(own_keys, n);
+    for (size_t j = 0; j < n; ++j) {
+      if constexpr (kRadixType<T>) {
+        k[j] = row[j * stride];
+      } else {
+        k[j] = narrow_key(row[j * stride]);
+      }
+    }
+    keys = k;
+  }
+  uint32_t* order = stride == 1 ? out : scratch<uint32_t, 2>(own_order, n);
+  argsort_contiguous(keys, n, order, vector);
+  if (stride != 1) {
+    for (size_t j = 0; j < n; ++j) {
+      out[j * stride] = order[j];
+    }
+  }
+}
+
 template <typename T>
 void sort_indices(const T* data, uint32_t* out, const RowLayout& l, bool partial, int kth) {
   SortLess<T> less;
+  bool vector = cpu::vector_sort_enabled();
   for_rows(l, [&](size_t off, size_t stride) {
     const T* row = data + off;
-    std::vector<uint32_t> idx(l.n);
-    if constexpr (kRadixType<T>) {
-      if (!partial && stride == 1 && l.n >= kRadixMin) {
-        radix_argsort(row, l.n, idx.data());
-        std::memcpy(out + off, idx.data(), l.n * sizeof(uint32_t));
+    if constexpr (kRadixType<T> || kNarrowType<T>) {
+      if (!partial) {
+        argsort_row(row, l.n, stride, out + off, vector);
         return;
       }
     }
+    std::vector<uint32_t> idx(l.n);
     std::iota(idx.begin(), idx.end(), 0u);
     auto cmp = [&](uint32_t a, uint32_t b) { return less(row[a * stride], row[b * stride]); };
     partial ? std::nth_element(idx.begin(), idx.begin() + kth, idx.end(), cmp)
@@ -421,7 +613,39 @@ void sort_indices(const T* data, uint32_t* out, const RowLayout& l, bool partial
   });
 }
 
+// Sorts the contiguous rows of `in` straight into out (no copy first)
+// where the AVX2 kernels take every row; false where they do not.
+bool sort_rows_into(const array& in, array& out, int axis) {
+  if (axis != in.ndim() - 1 || !in.flags().row_contiguous || !cpu::vector_sort_enabled() || in.size() == 0) {
+    return false;
+  }
+  bool done = false;
+  cpu::dispatch(cpu::AllTypes{}, in.dtype(), "Sort", [&](auto t) {
+    using T = decltype(t);
+    if constexpr (kRadixType<T>) {
+      out.set_data(allocator::malloc(out.nbytes()));
+      size_t n = in.shape(axis), rows = in.size() / n;
+      const T* src = in.data<T>();
+      T* dst = out.data<T>();
+      size_t grain = std::max<size_t>(1, cpu::kParallelGrain / std::max<size_t>(n * 8, 1));
+      cpu::parallel_for(rows, grain, [&](size_t b, size_t e) {
+        for (size_t r = b; r < e; ++r) {
+          if (!cpu::vector_sort_row(src + r * n, dst + r * n, n, true)) {
+            std::copy(src + r * n, src + (r + 1) * n, dst + r * n);
+            std::stable_sort(dst + r * n, dst + (r + 1) * n, SortLess<T>{});
+          }
+        }
+      });
+      done = true;
+    }
+  });
+  return done;
+}
+
 void eval_values(const array& in, array& out, int axis, bool partial, int kth) {
+  if (!partial && sort_rows_into(in, out, axis)) {
+    return;
+  }
   cpu::copy(in, out, /* keep_layout */ false);
   if (out.size() == 0) {
     return;
