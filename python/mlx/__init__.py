@@ -16,4 +16,22 @@ def _load_openblas():
         _ctypes.CDLL(path, mode=_ctypes.RTLD_GLOBAL)
 
 
-_load_openblas()
+def _single_threaded_openblas(load):
+    # mlx runs each BLAS call on one thread of its own pool. OpenBLAS, left
+    # to itself, starts a thread per core when it loads (importing
+    # scipy_openblas32 loads it), and those spin for the first half second
+    # or so: the first products ran at half speed on a 2-core host. It reads
+    # OPENBLAS_NUM_THREADS as it loads; the variable is put back at once, so
+    # an OpenBLAS loaded later (NumPy's) keeps its threads.
+    before = _os.environ.get("OPENBLAS_NUM_THREADS")
+    _os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        load()
+    finally:
+        if before is None:
+            del _os.environ["OPENBLAS_NUM_THREADS"]
+        else:
+            _os.environ["OPENBLAS_NUM_THREADS"] = before
+
+
+_single_threaded_openblas(_load_openblas)
