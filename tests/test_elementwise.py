@@ -508,3 +508,11 @@ def test_power_of_two_is_the_rounded_square(dtype):
         want = np.array(mx.array(narrow).astype(getattr(mx, dtype)).astype(mx.float64))
     np.testing.assert_array_equal(got, want)
     assert not np.signbit(got[3])
+
+
+def test_complex_power_of_two_is_pow():
+    # Complex x ** 2 stays pow (its rounding differs from the product's);
+    # values recorded from MLX 0.32.4.
+    z = mx.array([1 + 1j, 3 - 2j, 0.5 + 0.25j], dtype=mx.complex64)
+    want = [(-8.742277657347586e-08 + 2j), (4.999999523162842 - 11.999999046325684j), (0.1875 + 0.25j)]
+    assert (z**2).tolist() == want

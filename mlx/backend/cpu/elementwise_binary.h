@@ -138,6 +138,8 @@ struct Power {
         b = U(b * b);
       }
       return T(res);
+    } else if constexpr (std::is_same_v<T, complex64_t>) {
+      return std::pow(base, exp); // (a product would round otherwise than MLX's pow)
     } else {
       // x ** 2, the common case (losses, variances): the correctly rounded
       // square, which is what pow gives, at the cost of a product.
