@@ -301,6 +301,33 @@ def test_sdpa_half_and_decode_shapes():
     close(out, R.sdpa(q, k, v, 0.25, "causal"), tol=5e-2)
 
 
+@pytest.mark.parametrize("L, group, D", [(1, 3, 12), (2, 4, 16), (3, 3, 8), (1, 8, 64), (5, 2, 7)])
+@pytest.mark.parametrize("mask", MASKS)
+def test_sdpa_grouped_heads_per_task(L, group, D, mask):
+    # Short queries: one task holds the heads of a kv group (rows of several
+    # heads), with direct loops up to 8 rows and a GEMM past them; masks and
+    # sinks differ per head, D need not be a multiple of 8.
+    Hkv, S = 2, 37
+    q, k, v = f32(2, Hkv * group, L, D), f32(2, Hkv, S, D), f32(2, Hkv, S, D + 3)
+    m = {
+        "none": None,
+        "causal": "causal",
+        "bool": RNG.random((2, Hkv * group, L, S)) > 0.4,
+        "additive": f32(1, Hkv * group, L, S),
+    }[mask]
+    mm = mx.array(m) if isinstance(m, np.ndarray) else m
+    for s in (None, f32(Hkv * group)):
+        out = mx.fast.scaled_dot_product_attention(
+            mx.array(q),
+            mx.array(k),
+            mx.array(v),
+            scale=0.4,
+            mask=mm,
+            sinks=None if s is None else mx.array(s),
+        )
+        close(out, R.sdpa(q, k, v, 0.4, m, s), tol=2e-5)
+
+
 def test_cross_entropy():
     logits, t = f32(6, 10), RNG.integers(0, 10, 6)
     ref = np.log(np.exp(logits.astype(np.float64)).sum(-1)) - logits[np.arange(6), t]

@@ -1,4 +1,5 @@
 #include "array_indexing.h"
+#include "array_type.h"
 
 #include <limits>
 #include <numeric>
@@ -8,12 +9,12 @@ namespace {
 
 [[noreturn]] void unsupported() { throw py::value_error("Cannot index mlx array using the given type."); }
 
-bool is_array_index(py::handle h) { return py::isinstance<array>(h) || py::isinstance<py::list>(h); }
+bool is_array_index(py::handle h) { return is_array(h) || py::isinstance<py::list>(h); }
 
 // An integer index: a Python int or anything with __index__ (NumPy integer
 // scalars, 0-d integer NumPy arrays); not a bool, not an mx.array.
 bool is_int_index(py::handle h) {
-  if (py::isinstance<py::bool_>(h) || py::isinstance<array>(h)) {
+  if (py::isinstance<py::bool_>(h) || is_array(h)) {
     return false;
   }
   if (py::isinstance<py::int_>(h)) {
@@ -77,7 +78,7 @@ struct Plan {
 };
 
 array to_index_array(py::handle h) {
-  array x = py::isinstance<array>(h) ? py::cast<array>(h) : to_array(h);
+  array x = is_array(h) ? py::cast<array>(h) : to_array(h);
   if (x.dtype() == bool_) {
     throw py::value_error("boolean indices are not yet supported");
   }
@@ -333,7 +334,7 @@ std::optional<array> as_bool_mask(py::handle h) {
   if (!is_array_index(h)) {
     return std::nullopt;
   }
-  array m = py::isinstance<array>(h) ? py::cast<array>(h) : to_array(h);
+  array m = is_array(h) ? py::cast<array>(h) : to_array(h);
   if (m.dtype() != bool_) {
     return std::nullopt;
   }
@@ -350,7 +351,7 @@ std::optional<bool> as_scalar_mask(py::handle h) {
   if (py::isinstance<py::bool_>(h)) {
     return h.cast<bool>();
   }
-  if (py::isinstance<array>(h)) {
+  if (is_array(h)) {
     auto m = py::cast<array>(h);
     if (m.ndim() == 0 && m.dtype() == bool_) {
       return to_scalar(m).cast<bool>();
@@ -368,7 +369,7 @@ std::optional<bool> as_scalar_mask(py::handle h) {
 
 // A NumPy (or other buffer) boolean array used as the whole index.
 std::optional<array> as_buffer_mask(py::handle h) {
-  if (!py::isinstance<py::buffer>(h) || py::isinstance<array>(h)) {
+  if (!py::isinstance<py::buffer>(h) || is_array(h)) {
     return std::nullopt;
   }
   auto m = to_array(h);

@@ -11,6 +11,7 @@
 #include <pybind11/stl.h>
 
 #include "mlx/compile.h"
+#include "array_type.h"
 #include "trees.h"
 
 namespace {
@@ -19,7 +20,7 @@ namespace {
 // themselves, arrays by shape and dtype.
 py::object signature(py::handle tree, bool strict, bool shapeless) {
   TreeDepthGuard guard;
-  if (py::isinstance<array>(tree)) {
+  if (is_array(tree)) {
     auto a = tree.cast<array>();
     // Shapeless: new shapes of as many dimensions reuse the trace.
     py::object shape =
@@ -68,7 +69,7 @@ void replace_leaves(py::handle tree, const std::vector<array>& values, size_t& i
   if (py::isinstance<py::list>(tree)) {
     auto l = py::reinterpret_borrow<py::list>(tree);
     for (size_t i = 0; i < l.size(); ++i) {
-      if (py::isinstance<array>(l[i])) {
+      if (is_array(l[i])) {
         if (index < values.size()) {
           l[i] = py::cast(values[index++]);
         }
@@ -79,7 +80,7 @@ void replace_leaves(py::handle tree, const std::vector<array>& values, size_t& i
   } else if (py::isinstance<py::dict>(tree)) {
     auto d = py::reinterpret_borrow<py::dict>(tree);
     for (auto item : py::dict(d)) {
-      if (py::isinstance<array>(item.second)) {
+      if (is_array(item.second)) {
         if (index < values.size()) {
           d[item.first] = py::cast(values[index++]);
         }
@@ -89,7 +90,7 @@ void replace_leaves(py::handle tree, const std::vector<array>& values, size_t& i
     }
   } else if (py::isinstance<py::tuple>(tree)) {
     for (auto item : py::reinterpret_borrow<py::tuple>(tree)) {
-      if (py::isinstance<array>(item)) {
+      if (is_array(item)) {
         throw py::value_error("[compile] State arrays must be held in lists or dicts, not tuples.");
       }
       replace_leaves(item, values, index);

@@ -85,7 +85,7 @@ void scan(py::handle obj, int depth, ListInfo& info) {
     }
     info.leaf_seen = true;
   };
-  if (py::isinstance<array>(obj)) {
+  if (is_array(obj)) {
     auto a = obj.cast<array>();
     check_depth(a.shape());
     info.array_dtype = info.array_dtype ? promote_types(*info.array_dtype, a.dtype()) : a.dtype();
@@ -145,7 +145,7 @@ void fill(py::handle obj, T*& out) {
     }
     return;
   }
-  if (py::isinstance<array>(obj)) {
+  if (is_array(obj)) {
     auto c = contiguous(astype(obj.cast<array>(), dtype_of<T>));
     c.eval();
     const T* src = c.template data<T>();
@@ -189,7 +189,7 @@ array stack_list(py::handle obj, Dtype t) {
     }
     return stack(parts, 0);
   }
-  if (py::isinstance<array>(obj)) {
+  if (is_array(obj)) {
     return astype(obj.cast<array>(), t);
   }
   return to_array(obj, t);
@@ -677,17 +677,13 @@ py::capsule to_dlpack(array a) {
   return py::reinterpret_steal<py::capsule>(cap);
 }
 
-namespace {} // namespace
-
-bool is_array(py::handle obj) { return py::isinstance<array>(obj); }
-
 bool is_python_scalar(py::handle obj) {
   return py::isinstance<py::bool_>(obj) || py::isinstance<py::int_>(obj) || py::isinstance<py::float_>(obj) ||
          PyComplex_Check(obj.ptr());
 }
 
 array to_array(py::handle obj, std::optional<Dtype> dtype) {
-  if (py::isinstance<array>(obj)) {
+  if (is_array(obj)) {
     auto a = obj.cast<array>();
     return dtype ? astype(a, *dtype) : a;
   }
@@ -711,7 +707,7 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
   }
   if (py::hasattr(obj, "__mlx_array__")) {
     auto r = obj.attr("__mlx_array__")();
-    if (!py::isinstance<array>(r)) {
+    if (!is_array(r)) {
       throw py::type_error("__mlx_array__ must return an mlx.core.array.");
     }
     return to_array(r, dtype);
@@ -735,7 +731,7 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
 }
 
 array to_array_like(py::handle obj, const array& other) {
-  if (py::isinstance<array>(obj)) {
+  if (is_array(obj)) {
     return obj.cast<array>();
   }
   Dtype t = other.dtype();
@@ -779,7 +775,7 @@ array to_array_like(py::handle obj, const array& other) {
 }
 
 std::pair<array, array> to_arrays(py::handle a, py::handle b) {
-  bool a_arr = py::isinstance<array>(a), b_arr = py::isinstance<array>(b);
+  bool a_arr = is_array(a), b_arr = is_array(b);
   if (a_arr) {
     auto x = a.cast<array>();
     return {x, to_array_like(b, x)};
@@ -917,7 +913,7 @@ void init_interop(py::module_& m) {
   m.def(
       "from_dlpack",
       [](py::object x, std::optional<bool> copy_arg) {
-        if (py::isinstance<array>(x)) {
+        if (is_array(x)) {
           auto a = x.cast<array>();
           return (copy_arg && *copy_arg) ? copy(a) : a;
         }

@@ -5,6 +5,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include "array_type.h"
 #include "mlx/mlx.h"
 
 namespace py = pybind11;
@@ -21,7 +22,6 @@ array to_array_like(py::handle obj, const array& other);
 // Both operands of a binary op, scalars weakly typed.
 std::pair<array, array> to_arrays(py::handle a, py::handle b);
 
-bool is_array(py::handle obj);
 bool is_python_scalar(py::handle obj);
 
 // tolist() and item().

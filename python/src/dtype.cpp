@@ -90,7 +90,7 @@ Dtype dtype_of_arg(py::handle x, const char* op, const char* what) {
   if (py::isinstance<Dtype>(x)) {
     return x.cast<Dtype>();
   }
-  if (py::isinstance<array>(x)) {
+  if (is_array(x)) {
     return x.cast<array>().dtype();
   }
   throw std::invalid_argument(std::string("[") + op + "] " + what);
@@ -192,7 +192,7 @@ void init_dtype(py::module_& m) {
 
   py::class_<FInfo>(m, "finfo", "Machine limits of floating point types.")
       .def(py::init([](py::object t) {
-        if (py::isinstance<array>(t)) {
+        if (is_array(t)) {
           return make_finfo(t.cast<array>().dtype());
         }
         return make_finfo(dtype_arg(t, "finfo"));
@@ -211,7 +211,7 @@ void init_dtype(py::module_& m) {
 
   py::class_<IInfo>(m, "iinfo", "Machine limits of integer types.")
       .def(py::init([](py::object t) {
-        if (py::isinstance<array>(t)) {
+        if (is_array(t)) {
           return make_iinfo(t.cast<array>().dtype());
         }
         return make_iinfo(dtype_arg(t, "iinfo"));

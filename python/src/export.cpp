@@ -29,7 +29,7 @@ std::pair<Args, Kwargs> extract_inputs(const py::args& args, const py::kwargs& k
       return false;
     }
     for (auto x : h) {
-      if (!py::isinstance<array>(x)) {
+      if (!is_array(x)) {
         return false;
       }
       out.push_back(x.cast<array>());
@@ -41,7 +41,7 @@ std::pair<Args, Kwargs> extract_inputs(const py::args& args, const py::kwargs& k
       return false;
     }
     for (auto kv : py::reinterpret_borrow<py::dict>(h)) {
-      if (!py::isinstance<py::str>(kv.first) || !py::isinstance<array>(kv.second)) {
+      if (!py::isinstance<py::str>(kv.first) || !is_array(kv.second)) {
         return false;
       }
       out.insert_or_assign(kv.first.cast<std::string>(), kv.second.cast<array>());
@@ -52,7 +52,7 @@ std::pair<Args, Kwargs> extract_inputs(const py::args& args, const py::kwargs& k
   Kwargs k;
   if (args.size() == 0) {
     fail_if(!to_kwargs(kwargs, k));
-  } else if (py::isinstance<array>(args[0])) {
+  } else if (is_array(args[0])) {
     fail_if(!to_args(args, a));
     fail_if(!to_kwargs(kwargs, k));
   } else if (args.size() == 1) {
@@ -83,14 +83,14 @@ ExportedFunction wrap_function(py::object fun) {
     }
     py::object out = fun(*pargs, **pkwargs);
     std::vector<array> outs;
-    if (py::isinstance<array>(out)) {
+    if (is_array(out)) {
       outs.push_back(out.cast<array>());
       return outs;
     }
     if (py::isinstance<py::tuple>(out) || py::isinstance<py::list>(out)) {
       bool ok = true;
       for (auto x : out) {
-        ok &= py::isinstance<array>(x);
+        ok &= is_array(x);
         if (ok) {
           outs.push_back(x.cast<array>());
         }

@@ -1,6 +1,7 @@
 // mlx.core.fast: fused transformer blocks, and the custom-kernel entry
 // points, which need a GPU back-end this build does not have.
 #include "py_args.h"
+#include "array_type.h"
 
 #include "mlx/fast.h"
 #include "mlx/primitives/fast.h"
@@ -34,8 +35,7 @@ void init_fast(py::module_& parent) {
       "rope",
       [](const array& a, int dims, bool traditional, std::optional<float> base, float scale,
          py::object offset, std::optional<array> freqs, py::object s) {
-        array off =
-            py::isinstance<array>(offset) ? py::cast<array>(offset) : array(offset.cast<int>(), int32);
+        array off = is_array(offset) ? py::cast<array>(offset) : array(offset.cast<int>(), int32);
         return fast::rope(a, dims, traditional, base, scale, off, freqs, sd(s));
       },
       py::arg("a"), py::arg("dims"), py::kw_only(), py::arg("traditional"), py::arg("base").none(true),
@@ -55,7 +55,7 @@ void init_fast(py::module_& parent) {
                                   "'. Must be 'causal', or an array.");
           }
         } else if (!mask.is_none()) {
-          m = py::isinstance<array>(mask) ? py::cast<array>(mask) : to_array(mask);
+          m = is_array(mask) ? py::cast<array>(mask) : to_array(mask);
           mode = "array";
         }
         return fast::scaled_dot_product_attention(q, k, v, scale, mode, m, sinks, sd(s));

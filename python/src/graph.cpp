@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "mlx/graph_utils.h"
+#include "array_type.h"
 
 #include "transforms_callable.h"
 #include "trees.h"
@@ -125,7 +126,7 @@ py::object call_custom(py::handle fun, py::handle vjp, py::handle jvp, py::handl
       std::vector<int> out_axes;
       tree_visit_prefix(res[py::int_(0)], res[py::int_(1)], "custom vmap",
                         [&](py::handle leaf, py::handle a) {
-                          if (py::isinstance<array>(leaf)) {
+                          if (is_array(leaf)) {
                             out_axes.push_back(a.is_none() ? -1 : a.cast<int>());
                           }
                         });
@@ -179,7 +180,7 @@ int clear_custom(PyObject* self) {
 namespace {
 
 std::vector<array> to_array_list(py::handle x) {
-  if (py::isinstance<array>(x)) {
+  if (is_array(x)) {
     return {x.cast<array>()};
   }
   return x.cast<std::vector<array>>();
@@ -194,7 +195,7 @@ void init_depends(py::module_& m) {
       "depends",
       [](py::object inputs, py::object deps) -> py::object {
         auto out = depends(to_array_list(inputs), to_array_list(deps));
-        if (py::isinstance<array>(inputs)) {
+        if (is_array(inputs)) {
           return py::cast(out[0]);
         }
         return py::cast(out);
@@ -266,7 +267,7 @@ void init_graph(py::module_& m) {
       [](py::object file, py::args args, py::kwargs kwargs) {
         std::vector<array> outputs;
         std::function<void(py::handle)> collect = [&](py::handle h) {
-          if (py::isinstance<array>(h)) {
+          if (is_array(h)) {
             outputs.push_back(h.cast<array>());
           } else if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h)) {
             for (auto x : h) {
@@ -283,7 +284,7 @@ void init_graph(py::module_& m) {
         collect(args);
         std::unordered_map<std::uintptr_t, std::string> names;
         for (auto kv : kwargs) {
-          if (!py::isinstance<array>(kv.second)) {
+          if (!is_array(kv.second)) {
             throw py::type_error("[export_to_dot] Names must be given to arrays.");
           }
           names[kv.second.cast<array>().id()] = kv.first.cast<std::string>();

@@ -1,4 +1,5 @@
 #include "py_args.h"
+#include "array_type.h"
 #include "py_args_sequence.h"
 
 #include <limits>
@@ -31,8 +32,7 @@ namespace {
 // A shape entry: an int or anything with __index__ (NumPy integers), not a
 // float or a string; values beyond int32 raise MLX's OverflowError.
 bool shape_entry(py::handle d, ShapeElem& out, bool in_sequence) {
-  if (py::isinstance<py::float_>(d) || py::isinstance<py::str>(d) || py::isinstance<array>(d) ||
-      !PyIndex_Check(d.ptr())) {
+  if (py::isinstance<py::float_>(d) || py::isinstance<py::str>(d) || is_array(d) || !PyIndex_Check(d.ptr())) {
     return false;
   }
   auto v = py::reinterpret_steal<py::object>(PyNumber_Index(d.ptr()));

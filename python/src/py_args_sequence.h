@@ -3,6 +3,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include "array_type.h"
 #include "mlx/array.h"
 
 namespace py = pybind11;
@@ -14,7 +15,7 @@ inline bool is_sequence(py::handle h) {
   if (!PySequence_Check(h.ptr()) || PyUnicode_Check(h.ptr()) || PyBytes_Check(h.ptr())) {
     return false;
   }
-  return !py::isinstance<mlx::core::array>(h) || h.cast<const mlx::core::array&>().ndim() > 0;
+  return !is_array(h) || h.cast<const mlx::core::array&>().ndim() > 0;
 }
 
 // An int from a Python int or anything with __index__ (NumPy integers,

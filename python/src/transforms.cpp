@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "py_args_sequence.h"
+#include "array_type.h"
 #include "transforms_callable.h"
 #include "trees.h"
 
@@ -86,7 +87,7 @@ std::string type_name(py::handle obj) { return py::str(obj.get_type().attr("__na
 array loss_of(const GradSpec& spec, py::handle value) {
   const std::string head = spec.who + " The return value of the function whose gradient we want to compute ";
   py::handle loss = value;
-  if (!py::isinstance<array>(value)) {
+  if (!is_array(value)) {
     if (!spec.want_value) {
       throw py::value_error(head + "should be a scalar array; but " + type_name(value) + " was returned.");
     }
@@ -103,7 +104,7 @@ array loss_of(const GradSpec& spec, py::handle value) {
           "scalar array and the rest can be anything. Instead, we got an empty tuple.");
     }
     loss = value[py::int_(0)];
-    if (!py::isinstance<array>(loss)) {
+    if (!is_array(loss)) {
       throw py::value_error(head +
                             "should be either a scalar array or a tuple with the first value being a scalar "
                             "array (Union[array, tuple[array, Any, ...]]); but it was a tuple with the first "
@@ -127,7 +128,7 @@ array loss_of(const GradSpec& spec, py::handle value) {
 // Python objects that hold them (put back after the call).
 void collect_leaves(py::handle tree, std::vector<array>& arrays, std::vector<py::object>& objects) {
   TreeDepthGuard guard;
-  if (py::isinstance<array>(tree)) {
+  if (is_array(tree)) {
     arrays.push_back(tree.cast<array>());
     objects.push_back(py::reinterpret_borrow<py::object>(tree));
   } else if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
@@ -237,14 +238,14 @@ py::object grad_call(const GradSpec& spec, py::handle fun, py::args args, py::kw
 // ---- vjp and jvp ----
 
 std::vector<array> to_array_list(py::handle seq, const char* what) {
-  if (!is_sequence(seq) || py::isinstance<array>(seq)) {
+  if (!is_sequence(seq) || is_array(seq)) {
     throw py::type_error(std::string(what) +
                          "(): incompatible function arguments: expected a list of arrays, got " +
                          std::string(py::str(py::type::handle_of(seq).attr("__name__"))) + ".");
   }
   std::vector<array> out;
   for (auto h : py::reinterpret_borrow<py::sequence>(seq)) {
-    if (!py::isinstance<array>(h)) {
+    if (!is_array(h)) {
       throw py::value_error(std::string("[") + what + "] Expected a list of arrays.");
     }
     out.push_back(h.cast<array>());
@@ -259,7 +260,7 @@ Function wrap_list_fun(py::function fun) {
       args.append(py::cast(x));
     }
     auto out = fun(*args);
-    if (py::isinstance<array>(out)) {
+    if (is_array(out)) {
       return std::vector<array>{out.cast<array>()};
     }
     return tree_flatten(out);
@@ -289,7 +290,7 @@ std::vector<int> flat_axes(py::handle tree, py::handle axes, bool output) {
   std::vector<int> out;
   bool tuple_at_leaf = false;
   tree_visit_prefix(tree, axes, "vmap", [&](py::handle leaf, py::handle ax) {
-    if (!py::isinstance<array>(leaf)) {
+    if (!is_array(leaf)) {
       throw py::value_error("[vmap] The arguments should contain only arrays");
     }
     py::handle axis = ax;
@@ -321,7 +322,7 @@ std::vector<int> flat_axes(py::handle tree, py::handle axes, bool output) {
     }
     out.push_back(a);
   });
-  if (tuple_at_leaf && !py::isinstance<array>(tree)) {
+  if (tuple_at_leaf && !is_array(tree)) {
     throw py::value_error("[vmap] axis must be int or None.");
   }
   return out;

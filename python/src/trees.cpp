@@ -1,10 +1,11 @@
 #include "trees.h"
+#include "array_type.h"
 
 namespace {
 
 void flatten_into(py::handle tree, std::vector<array>& out, bool strict) {
   TreeDepthGuard guard;
-  if (py::isinstance<array>(tree)) {
+  if (is_array(tree)) {
     out.push_back(tree.cast<array>());
   } else if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
     for (auto item : py::reinterpret_borrow<py::sequence>(tree)) {
@@ -46,7 +47,7 @@ py::object rebuild_tuple(py::handle like, const py::list& items) {
 
 py::object tree_map_arrays(py::handle tree, const std::function<py::object(const array&)>& f) {
   TreeDepthGuard guard;
-  if (py::isinstance<array>(tree)) {
+  if (is_array(tree)) {
     return f(tree.cast<array>());
   }
   if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
@@ -77,7 +78,7 @@ py::object tree_unflatten(py::handle tree, const std::vector<array>& values, siz
 
 py::object tree_fill_in_place(py::handle tree, const std::vector<py::object>& values, size_t& index) {
   TreeDepthGuard guard;
-  if (py::isinstance<array>(tree)) {
+  if (is_array(tree)) {
     return values.at(index++);
   }
   if (py::isinstance<py::list>(tree)) {
@@ -156,10 +157,10 @@ void tree_visit_prefix(py::handle tree, py::handle prefix, const char* who,
   };
   bool prefix_is_leaf = !(py::isinstance<py::list>(prefix) || py::isinstance<py::tuple>(prefix) ||
                           py::isinstance<py::dict>(prefix));
-  if (prefix_is_leaf || py::isinstance<array>(tree)) {
+  if (prefix_is_leaf || is_array(tree)) {
     // A leaf of the prefix covers everything below it. (An array leaf of
     // the tree facing a container of the prefix is left to `visit`.)
-    if (py::isinstance<array>(tree)) {
+    if (is_array(tree)) {
       visit(tree, prefix);
       return;
     }

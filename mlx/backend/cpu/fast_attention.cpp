@@ -5,6 +5,7 @@
 // into the output rows. The L x S score matrix is never materialized, and
 // keys past the causal limit of a block are skipped. 16-bit types compute
 // in float32.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -68,6 +69,51 @@ struct MaskView {
   }
 };
 
+// s (rows x kb) = alpha q k^T for a few query rows (decoding): dot
+// products in 8 lanes, no GEMM call (its set-up costs more than the work).
+template <typename A>
+void few_rows_scores(int rows, int kb, int D, A alpha, const A* Q, const A* K, A* s) {
+  cpu::simd(MLX_SIMD_LAMBDA {
+    for (int j = 0; j < kb; ++j) {
+      const A* kj = K + size_t(j) * D;
+      for (int r = 0; r < rows; ++r) {
+        const A* qr = Q + size_t(r) * D;
+        A p[8] = {};
+        int d = 0;
+        for (; d + 8 <= D; d += 8) {
+          for (int l = 0; l < 8; ++l) {
+            p[l] += qr[d + l] * kj[d + l];
+          }
+        }
+        for (; d < D; ++d) {
+          p[0] += qr[d] * kj[d];
+        }
+        s[size_t(r) * kb + j] = alpha * (((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])));
+      }
+    }
+  });
+}
+
+// o (rows x Dv) += s v for a few rows.
+template <typename A>
+void few_rows_values(int rows, int kb, int Dv, const A* s, const A* V, A* o) {
+  cpu::simd(MLX_SIMD_LAMBDA {
+    for (int j = 0; j < kb; ++j) {
+      const A* vj = V + size_t(j) * Dv;
+      for (int r = 0; r < rows; ++r) {
+        A w = s[size_t(r) * kb + j];
+        A* orow = o + size_t(r) * Dv;
+        for (int c = 0; c < Dv; ++c) {
+          orow[c] += w * vj[c];
+        }
+      }
+    }
+  });
+}
+
+// Rows per task up to which the direct loops beat a GEMM call.
+constexpr int kFewRows = 8;
+
 template <typename A>
 void attend(const array& q, const array& k, const array& v, const std::optional<array>& mask,
             ScaledDotProductAttention::Mask kind, const A* sinks, float scale, A* out) {
@@ -75,7 +121,19 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
   int B = q.shape(0), Hq = q.shape(1), L = q.shape(2), D = q.shape(3);
   int Hkv = k.shape(1), S = k.shape(2), Dv = v.shape(3);
   int group = Hq / Hkv;
+  // A task is a run of consecutive query rows of one batch that share a kv
+  // head: a block of up to 64 queries of one head or, when the queries are
+  // fewer, those of several heads of one kv group (their rows are adjacent
+  // in q and out), so that decoding (L = 1) makes one product per kv head.
+  int heads_per_task = 1;
+  if (L < kQueryBlock) {
+    heads_per_task = std::max(1, std::min(group, kQueryBlock / L));
+    while (group % heads_per_task != 0) {
+      --heads_per_task;
+    }
+  }
   int qblocks = (L + kQueryBlock - 1) / kQueryBlock;
+  int head_tasks = Hq / heads_per_task;
   const A* pq = q.data<A>();
   const A* pk = k.data<A>();
   const A* pv = v.data<A>();
@@ -85,35 +143,44 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
   // row with every key masked then attends uniformly instead of giving NaN.
   const A masked = std::numeric_limits<A>::lowest();
   cpu::use_pool_threads();
-  cpu::parallel_tasks(size_t(B) * Hq * qblocks, [&](size_t task) {
-    int b = int(task / (size_t(Hq) * qblocks));
-    int h = int(task / qblocks % Hq);
+  cpu::parallel_tasks(size_t(B) * head_tasks * qblocks, [&](size_t task) {
+    int b = int(task / (size_t(head_tasks) * qblocks));
+    int h0 = int(task / qblocks % head_tasks) * heads_per_task;
     int q0 = int(task % qblocks) * kQueryBlock;
-    int rows = std::min(kQueryBlock, L - q0);
-    int kvh = h / group;
-    const A* Q = pq + ((size_t(b) * Hq + h) * L + q0) * D;
+    int head_rows = std::min(kQueryBlock, L - q0);
+    int rows = head_rows * heads_per_task;
+    int kvh = h0 / group;
+    const A* Q = pq + ((size_t(b) * Hq + h0) * L + q0) * D;
     const A* K = pk + (size_t(b) * Hkv + kvh) * S * D;
     const A* V = pv + (size_t(b) * Hkv + kvh) * S * Dv;
-    A* O = out + ((size_t(b) * Hq + h) * L + q0) * Dv;
+    A* O = out + ((size_t(b) * Hq + h0) * L + q0) * Dv;
+    bool few = rows <= kFewRows;
     std::vector<A> scores(size_t(rows) * kKeyBlock), mx(rows), sum(rows);
     std::fill(O, O + size_t(rows) * Dv, A(0));
     // A sink is one more logit with a zero value: it starts the running
     // max and sum.
-    std::fill(mx.begin(), mx.end(), sinks ? sinks[h] : -inf);
-    std::fill(sum.begin(), sum.end(), sinks ? A(1) : A(0));
+    for (int r = 0; r < rows; ++r) {
+      mx[r] = sinks ? sinks[h0 + r / head_rows] : -inf;
+      sum[r] = sinks ? A(1) : A(0);
+    }
     // Query i (absolute) sees keys j <= i + S - L when causal.
     int key_end = S;
     if (kind == Mask::Causal) {
       // A row that sees no key (more queries than keys) attends to all.
-      key_end = q0 + S - L < 0 ? S : std::min(S, q0 + rows + S - L);
+      key_end = q0 + S - L < 0 ? S : std::min(S, q0 + head_rows + S - L);
     }
     for (int k0 = 0; k0 < key_end; k0 += kKeyBlock) {
       int kb = std::min(kKeyBlock, key_end - k0);
-      gemm<A>(true, rows, kb, D, A(scale), Q, D, K + size_t(k0) * D, D, A(0), scores.data(), kb);
+      if (few) {
+        few_rows_scores<A>(rows, kb, D, A(scale), Q, K + size_t(k0) * D, scores.data());
+      } else {
+        gemm<A>(true, rows, kb, D, A(scale), Q, D, K + size_t(k0) * D, D, A(0), scores.data(), kb);
+      }
       cpu::simd(MLX_SIMD_LAMBDA {
         for (int r = 0; r < rows; ++r) {
           A* s = scores.data() + size_t(r) * kb;
-          int i = q0 + r;
+          int h = h0 + r / head_rows;
+          int i = q0 + r % head_rows;
           if (kind == Mask::Causal) {
             for (int j = std::max(0, i + S - L + 1 - k0); j < kb; ++j) {
               s[j] = masked;
@@ -143,7 +210,11 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
           }
         }
       });
-      gemm<A>(false, rows, Dv, kb, A(1), scores.data(), kb, V + size_t(k0) * Dv, Dv, A(1), O, Dv);
+      if (few) {
+        few_rows_values<A>(rows, kb, Dv, scores.data(), V + size_t(k0) * Dv, O);
+      } else {
+        gemm<A>(false, rows, Dv, kb, A(1), scores.data(), kb, V + size_t(k0) * Dv, Dv, A(1), O, Dv);
+      }
     }
     // A row whose scores are all -inf (an additive mask, no sink) is
     // 0 / 0 = NaN, as the softmax of all -inf scores.
