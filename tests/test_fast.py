@@ -328,6 +328,20 @@ def test_sdpa_grouped_heads_per_task(L, group, D, mask):
         close(out, R.sdpa(q, k, v, 0.4, m, s), tol=2e-5)
 
 
+def test_sdpa_reads_kv_cache_slices():
+    # Keys and values sliced from a larger buffer (a KV cache) are read in
+    # place through their head strides; broadcast heads too.
+    q = f32(2, 6, 1, 16)
+    kb, vb = f32(2, 3, 256, 16), f32(2, 3, 256, 8)
+    k, v = mx.array(kb)[:, :, :37], mx.array(vb)[:, :, :37]
+    out = mx.fast.scaled_dot_product_attention(mx.array(q), k, v, scale=0.3)
+    close(out, R.sdpa(q, kb[:, :, :37], vb[:, :, :37], 0.3, None))
+    kbc = mx.broadcast_to(mx.array(kb[:1, :1]), (2, 3, 256, 16))[:, :, 5:40]
+    out = mx.fast.scaled_dot_product_attention(mx.array(q), kbc, v[:, :, :35], scale=0.3, mask="causal")
+    want_k = np.broadcast_to(kb[:1, :1], (2, 3, 256, 16))[:, :, 5:40]
+    close(out, R.sdpa(q, want_k, vb[:, :, :35], 0.3, "causal"))
+
+
 def test_cross_entropy():
     logits, t = f32(6, 10), RNG.integers(0, 10, 6)
     ref = np.log(np.exp(logits.astype(np.float64)).sum(-1)) - logits[np.arange(6), t]

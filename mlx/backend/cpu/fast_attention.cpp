@@ -137,6 +137,9 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
   const A* pq = q.data<A>();
   const A* pk = k.data<A>();
   const A* pv = v.data<A>();
+  // Keys and values through their batch and head strides (a KV cache's
+  // slice of a larger buffer is read in place; see heads_in_place).
+  auto batch_head = [](const array& a, int b, int h) { return b * a.strides(0) + h * a.strides(1); };
   MaskView mv = mask ? MaskView(*mask) : MaskView();
   const A inf = std::numeric_limits<A>::infinity();
   // Masked keys (bool or causal) score the lowest finite value, as in MLX: a
@@ -151,8 +154,8 @@ void attend(const array& q, const array& k, const array& v, const std::optional<
     int rows = head_rows * heads_per_task;
     int kvh = h0 / group;
     const A* Q = pq + ((size_t(b) * Hq + h0) * L + q0) * D;
-    const A* K = pk + (size_t(b) * Hkv + kvh) * S * D;
-    const A* V = pv + (size_t(b) * Hkv + kvh) * S * Dv;
+    const A* K = pk + batch_head(k, b, kvh);
+    const A* V = pv + batch_head(v, b, kvh);
     A* O = out + ((size_t(b) * Hq + h0) * L + q0) * Dv;
     bool few = rows <= kFewRows;
     std::vector<A> scores(size_t(rows) * kKeyBlock), mx(rows), sum(rows);
@@ -357,6 +360,18 @@ void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& in, std::v
   }
 }
 
+namespace {
+
+// Whether the forward kernel reads a (B, H, S, D) key or value array as it
+// is: the compute type, each head's S x D rows contiguous, any batch and
+// head strides (a slice of a KV cache's buffer, broadcast heads).
+bool heads_in_place(const array& a, Dtype compute) {
+  return a.dtype() == compute && a.ndim() == 4 && (a.shape(3) <= 1 || a.strides(3) == 1) &&
+         (a.shape(2) <= 1 || a.strides(2) == a.shape(3));
+}
+
+} // namespace
+
 void ScaledDotProductAttention::eval_cpu(const std::vector<array>& in, std::vector<array>& outs) {
   auto& out = outs[0];
   Dtype compute = out.dtype() == float64 ? float64 : float32;
@@ -365,8 +380,8 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& in, std::vect
   result.set_data(allocator::malloc(result.nbytes()));
   if (result.size() > 0) {
     auto q = cpu::row_contiguous_as(in[0], compute);
-    auto k = cpu::row_contiguous_as(in[1], compute);
-    auto v = cpu::row_contiguous_as(in[2], compute);
+    auto k = heads_in_place(in[1], compute) ? in[1] : cpu::row_contiguous_as(in[1], compute);
+    auto v = heads_in_place(in[2], compute) ? in[2] : cpu::row_contiguous_as(in[2], compute);
     size_t next = 3;
     std::optional<array> mask, sinks;
     if (mask_ == Mask::Bool || mask_ == Mask::Additive) {
