@@ -167,7 +167,7 @@ class Llama:
         # (group size, bits) of each quantized weight, from its inner size:
         # the model's dimension or, for ffn_down, the feed-forward one.
         ffn = self.w["blk.0.ffn_gate"]
-        ffn = ffn[0].shape[0] if isinstance(ffn, tuple) else ffn.shape[0]
+        ffn = self.ffn = ffn[0].shape[0] if isinstance(ffn, tuple) else ffn.shape[0]
         self.qparams = {
             name: self._params(p, ffn if name.endswith("ffn_down") else self.dim)
             for name, p in self.w.items()
@@ -178,6 +178,37 @@ class Llama:
                 self.w[name] = mx.dequantize(*self.w[name], group, bits).astype(mx.float32)
             self.qparams = {}
         mx.eval(list(self.w.values()))
+        # Each projection as linear() takes it (looked up once, not per token).
+        self.proj = {
+            name: p + self.qparams[name] if name in self.qparams else p for name, p in self.w.items()
+        }
+        self.blocks = []
+        for i in range(self.layers):
+            p = lambda n: self.proj[f"blk.{i}.{n}"]
+            self.blocks.append(
+                [
+                    p("attn_norm"),
+                    self._stack([p("attn_q"), p("attn_k"), p("attn_v")]),
+                    p("attn_output"),
+                    p("ffn_norm"),
+                    self._stack([p("ffn_gate"), p("ffn_up")]),
+                    p("ffn_down"),
+                ]
+            )
+        mx.eval(self.blocks)
+
+    @staticmethod
+    def _stack(projs):
+        """Projections of the same input as one: their rows stacked (each
+        output row is computed as before, so the values are the same), one
+        product per layer instead of three (q, k, v) or two (gate, up).
+        Quantized ones stack only when they share group size, bits and
+        parameter dtype; otherwise they stay apart (a list)."""
+        if all(type(p) is not tuple for p in projs):
+            return mx.concatenate(projs, axis=0)
+        if all(type(p) is tuple for p in projs) and len({(p[1].dtype, p[3], p[4]) for p in projs}) == 1:
+            return tuple(mx.concatenate([p[k] for p in projs], axis=0) for k in range(3)) + projs[0][3:]
+        return projs
 
     @staticmethod
     def _params(triplet, inner):
@@ -185,10 +216,14 @@ class Llama:
         w, s, _ = triplet
         return inner // s.shape[-1], w.shape[-1] * 32 // inner
 
-    def linear(self, x, name):
-        p = self.w[name]
-        if name in self.qparams:
-            return mx.quantized_matmul(x, *p, True, *self.qparams[name])
+    @staticmethod
+    def linear(x, p):
+        """x times a projection: (w, scales, biases, group size, bits) kept
+        quantized, or a float matrix; a list of them side by side."""
+        if type(p) is list:
+            return mx.concatenate([Llama.linear(x, q) for q in p], axis=-1)
+        if type(p) is tuple:
+            return mx.quantized_matmul(x, p[0], p[1], p[2], True, p[3], p[4])
         return x @ p.T
 
     def embed(self, tokens):
@@ -204,28 +239,24 @@ class Llama:
         L = tokens.shape[0]
         offset = cache[0].offset
         h = self.embed(tokens)[None]
-        for i in range(self.layers):
-            p = f"blk.{i}."
-            x = mx.fast.rms_norm(h, self.w[p + "attn_norm"], self.eps)
-            q = self.linear(x, p + "attn_q").reshape(1, L, self.heads, -1).transpose(0, 2, 1, 3)
-            k = self.linear(x, p + "attn_k").reshape(1, L, self.kv_heads, -1).transpose(0, 2, 1, 3)
-            v = self.linear(x, p + "attn_v").reshape(1, L, self.kv_heads, -1).transpose(0, 2, 1, 3)
-            q = mx.fast.rope(
-                q, self.head_dim, traditional=True, base=self.rope_base, scale=1.0, offset=offset
-            )
-            k = mx.fast.rope(
-                k, self.head_dim, traditional=True, base=self.rope_base, scale=1.0, offset=offset
-            )
-            k, v = cache[i].update(k, v)
-            o = mx.fast.scaled_dot_product_attention(
-                q, k, v, scale=self.head_dim**-0.5, mask="causal" if L > 1 else None
-            )
-            h = h + self.linear(o.transpose(0, 2, 1, 3).reshape(1, L, -1), p + "attn_output")
-            x = mx.fast.rms_norm(h, self.w[p + "ffn_norm"], self.eps)
-            g = self.linear(x, p + "ffn_gate")
-            h = h + self.linear(g * mx.sigmoid(g) * self.linear(x, p + "ffn_up"), p + "ffn_down")
-        h = mx.fast.rms_norm(h[:, -1], self.w["output_norm"], self.eps)
-        return self.linear(h, "token_embd" if self.tied else "output")[0]
+        linear, rms_norm, rope = self.linear, mx.fast.rms_norm, mx.fast.rope
+        eps, dh, base, H, Hkv = self.eps, self.head_dim, self.rope_base, self.heads, self.kv_heads
+        mask = "causal" if L > 1 else None
+        ffn = self.ffn
+        for c, (attn_norm, wqkv, wo, ffn_norm, wgu, wd) in zip(cache, self.blocks):
+            x = rms_norm(h, attn_norm, eps)
+            # q, k and v heads side by side: (1, H + 2 Hkv, L, dh); rope on
+            # the q and k heads at once.
+            qkv = linear(x, wqkv).reshape(1, L, H + 2 * Hkv, dh).transpose(0, 2, 1, 3)
+            qk = rope(qkv[:, : H + Hkv], dh, traditional=True, base=base, scale=1.0, offset=offset)
+            k, v = c.update(qk[:, H:], qkv[:, H + Hkv :])
+            o = mx.fast.scaled_dot_product_attention(qk[:, :H], k, v, scale=dh**-0.5, mask=mask)
+            h = h + linear(o.transpose(0, 2, 1, 3).reshape(1, L, -1), wo)
+            gu = linear(rms_norm(h, ffn_norm, eps), wgu)
+            g = gu[..., :ffn]
+            h = h + linear(g * mx.sigmoid(g) * gu[..., ffn:], wd)
+        h = rms_norm(h[:, -1], self.proj["output_norm"], eps)
+        return linear(h, self.proj["token_embd" if self.tied else "output"])[0]
 
 
 def generate(model, prompt_ids, max_tokens, eos=None, on_token=None):

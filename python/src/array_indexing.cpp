@@ -3,6 +3,7 @@
 
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -49,6 +50,20 @@ long long int_index_value(py::handle h) {
 // A slice whose parts are Python ints or None (NumPy integers allowed, as in
 // MLX); other parts and values beyond 32 bits raise ValueError.
 py::object checked_slice(py::handle h) {
+  // The common case, parts that are None or small Python ints, as it is.
+  auto* sl = reinterpret_cast<PySliceObject*>(h.ptr());
+  bool plain = true;
+  for (PyObject* p : {sl->start, sl->stop, sl->step}) {
+    if (p != Py_None) {
+      int overflow = 0;
+      long long v = PyLong_CheckExact(p) ? PyLong_AsLongLongAndOverflow(p, &overflow) : 0;
+      plain = plain && PyLong_CheckExact(p) && !overflow && v <= std::numeric_limits<int32_t>::max() &&
+              v >= std::numeric_limits<int32_t>::min();
+    }
+  }
+  if (plain) {
+    return py::reinterpret_borrow<py::object>(h);
+  }
   auto part = [](py::object p) -> py::object {
     if (p.is_none()) {
       return p;
@@ -67,7 +82,7 @@ struct Item {
   enum Kind { Slice, Int, Array, NewAxis } kind;
   int dim = -1; // the array dim it consumes (not NewAxis)
   Py_ssize_t start = 0, stop = 0, step = 1, len = 0;
-  array idx{0}; // Int (0-d) and Array
+  std::optional<array> idx; // Int (0-d) and Array
 };
 
 struct Plan {
@@ -170,7 +185,7 @@ Plan make_plan(const array& a, py::handle index) {
     for (int i = 0; i < static_cast<int>(plan.items.size()); ++i) {
       auto& it = plan.items[i];
       if (it.kind == Item::Int || it.kind == Item::Array) {
-        shape = broadcast_shapes(shape, it.idx.shape());
+        shape = broadcast_shapes(shape, it.idx->shape());
         first = first < 0 ? i : first;
         last = i;
       }
@@ -297,11 +312,11 @@ std::vector<array> full_index_arrays(const array& a, const Plan& p, Shape& r_sha
       // Place the index's dims (right-aligned in adv_shape) at adv_pos.
       Shape sh(nr, 1);
       int na = static_cast<int>(p.adv_shape.size());
-      int off = na - it.idx.ndim();
-      for (int d = 0; d < it.idx.ndim(); ++d) {
-        sh[adv_pos + off + d] = it.idx.shape(d);
+      int off = na - it.idx->ndim();
+      for (int d = 0; d < it.idx->ndim(); ++d) {
+        sh[adv_pos + off + d] = it.idx->shape(d);
       }
-      out[it.dim] = reshape(it.idx, sh);
+      out[it.dim] = reshape(*it.idx, sh);
     }
   }
   r_shape = r;
@@ -586,7 +601,7 @@ array get_item(const array& a, py::handle index) {
   Shape sizes = x.shape();
   for (auto& it : plan.items) {
     if (it.kind == Item::Int || it.kind == Item::Array) {
-      idx.push_back(it.idx);
+      idx.push_back(*it.idx);
       axes.push_back(it.dim);
       sizes[it.dim] = 1;
     }

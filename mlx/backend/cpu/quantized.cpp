@@ -261,10 +261,16 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
   if (p.transpose && (M <= 16 || ((fast || bytes) && M <= kFusedMaxRows))) {
     // Few rows (decoding, short prompts): fused decode-and-dot, output rows split over the pool.
     int64_t grain = std::max<int64_t>(16, (int64_t(1) << 16) / std::max(1, K));
-    std::vector<float> xsums;
+    // Scratch kept per thread: a decoding step makes hundreds of these
+    // products, and a fresh heap block of a few KB each time made glibc
+    // consolidate its free lists (a quarter of a 64-row product's time).
+    // (Pointers to it are what the pool's threads see.)
+    thread_local std::vector<float> xsums_scratch, xp_scratch;
+    float* xsums = nullptr;
     if (kind == 0) {
       int groups = K / p.group_size;
-      xsums.resize(size_t(M) * groups);
+      xsums_scratch.resize(size_t(M) * groups);
+      xsums = xsums_scratch.data();
       for (int m = 0; m < M; ++m) {
         for (int g = 0; g < groups; ++g) {
           float t = 0;
@@ -277,8 +283,9 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     }
     const float* scale_table = p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values();
     if (fast) {
-      std::vector<float> xp(size_t(M) * K);
-      bool scaled = cpu::qk::fast_qmv_reorder(kind, p.bits, x, M, K, xp.data());
+      xp_scratch.resize(size_t(M) * K);
+      float* xp = xp_scratch.data();
+      bool scaled = cpu::qk::fast_qmv_reorder(kind, p.bits, x, M, K, xp);
       cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
         cpu::qk::Rows rows{q.w, q.row_words, nullptr, nullptr, q.codes, q.row_groups, 0};
         std::vector<float> buf;
@@ -290,8 +297,8 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
         } else {
           rows = rows_view(q, n0, n1, buf);
         }
-        cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp.data(), scaled, xsums.data(), M, K, N,
-                          int64_t(n0), int64_t(n1), y, scale_table);
+        cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp, scaled, xsums, M, K, N, int64_t(n0),
+                          int64_t(n1), y, scale_table);
       });
       return;
     }
@@ -299,14 +306,14 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
       cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
         std::vector<float> buf;
         auto rows = rows_view(q, n0, n1, buf);
-        cpu::qk::byte_qmv(p.bits, p.group_size, rows, x, xsums.data(), M, K, N, int64_t(n0), int64_t(n1), y);
+        cpu::qk::byte_qmv(p.bits, p.group_size, rows, x, xsums, M, K, N, int64_t(n0), int64_t(n1), y);
       });
       return;
     }
     cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
       std::vector<float> buf;
       auto rows = rows_view(q, n0, n1, buf);
-      cpu::qk::qmv(kind, p.bits, p.group_size, rows, x, xsums.data(), M, K, N, int64_t(n0), int64_t(n1), y,
+      cpu::qk::qmv(kind, p.bits, p.group_size, rows, x, xsums, M, K, N, int64_t(n0), int64_t(n1), y,
                    scale_table, fp8_values());
     });
     return;

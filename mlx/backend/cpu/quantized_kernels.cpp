@@ -338,6 +338,13 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 lane_scales(const void* s
 // stay in registers.
 // S: x was pre-scaled (fast_qmv_reorder), code j of each word is read as
 // code * 2^(j B) (a mask, no shift; the last one a shift, no mask).
+// Software prefetch distances: the weights 2 KB ahead (every other block
+// of 8 words), the parameters kPrefetchRows rows ahead. The hardware
+// prefetchers ramp up too slowly on the short per-thread streams of a
+// decoding step's products (576x576 4-bit, cold: 37.5 -> 32.8 us on one
+// thread).
+constexpr int kPrefetchWords = 512;
+constexpr int kPrefetchRows = 16;
 template <int B, bool FP4, int M, int P, bool S>
 __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
                                                         const float* xsums, int K, int N, int64_t r0,
@@ -366,6 +373,13 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       sr = rows.pscales;
       s0 = r * rows.row_groups;
     }
+    if constexpr (!FP4) {
+      // The parameter streams are short per row: fetched a few rows ahead.
+      int64_t ahead = (s0 + kPrefetchRows * rows.row_groups) * (P == 0 ? 4 : 2);
+      const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
+      _mm_prefetch(static_cast<const char*>(sr) + ahead, _MM_HINT_T0);
+      _mm_prefetch(static_cast<const char*>(br) + ahead, _MM_HINT_T0);
+    }
     __m256 acc[M];
     for (int m = 0; m < M; ++m) {
       acc[m] = _mm256_setzero_ps();
@@ -384,6 +398,9 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       }
       int64_t word0 = int64_t(b) * 8;
       __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
+      if ((b & 1) == 0) {
+        _mm_prefetch(reinterpret_cast<const char*>(wr + word0 + kPrefetchWords), _MM_HINT_T0);
+      }
       __m256 s = lane_scales<FP4 ? 0 : P>(sr, s0, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
       __m256 q[per];
       for (int j = 0; j < per; ++j) {
@@ -499,18 +516,27 @@ bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* x
   // finite: then x is kept as it is).
   // (2 bits: 16 masks per word cost more registers than the shifts save.)
   bool scaled = kind == 0 && bits != 2;
-  for (int64_t i = 0; scaled && i < int64_t(M) * K; ++i) {
-    float a = std::abs(x[i]);
-    scaled = a == 0.0f || (a >= 0x1p-96f && a <= 3.0e38f);
+  if (scaled) {
+    int out_of_range = 0; // no early exit: the loop vectorizes
+    for (int64_t i = 0; i < int64_t(M) * K; ++i) {
+      float a = std::abs(x[i]);
+      out_of_range |= int(a != 0.0f) & (int(a < 0x1p-96f) | int(!(a <= 3.0e38f)));
+    }
+    scaled = out_of_range == 0;
+  }
+  float factor[16];
+  for (int j = 0; j < per; ++j) {
+    factor[j] = scaled && j < per - 1 ? std::ldexp(1.0f, -j * bits) : 1.0f;
   }
   for (int m = 0; m < M; ++m) {
     const float* xr = x + int64_t(m) * K;
     float* out = xp + int64_t(m) * K;
     for (int b = 0; b < K / blk; ++b) {
+      const float* in = xr + b * blk;
+      float* o = out + b * blk;
       for (int j = 0; j < per; ++j) {
-        float f = scaled && j < per - 1 ? std::ldexp(1.0f, -j * bits) : 1.0f;
         for (int l = 0; l < 8; ++l) {
-          out[b * blk + j * 8 + l] = xr[b * blk + l * per + j] * f;
+          o[j * 8 + l] = in[l * per + j] * factor[j];
         }
       }
     }
