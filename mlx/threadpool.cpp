@@ -178,6 +178,9 @@ void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_
   // that falls behind; large pieces start on 64-element boundaries so
   // vector loops stay aligned (small counts are work items: kept apart).
   size_t chunks = std::min<size_t>(size_t(threads) * 4, n / grain);
+  // Equal shares: a multiple of the thread count (5 pieces on 2 threads
+  // leave one thread a piece behind the other).
+  chunks = std::max<size_t>(chunks / threads * threads, std::min<size_t>(chunks, threads));
   size_t per = (n + chunks - 1) / chunks;
   if (per >= 1024) {
     per = (per + 63) / 64 * 64;

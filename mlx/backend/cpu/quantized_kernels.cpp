@@ -342,7 +342,10 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 lane_scales(const void* s
 // of 8 words), the parameters kPrefetchRows rows ahead. The hardware
 // prefetchers ramp up too slowly on the short per-thread streams of a
 // decoding step's products (576x576 4-bit, cold: 37.5 -> 32.8 us on one
-// thread).
+// thread). The hint is non-temporal: the weights are read once per step,
+// and kept out of the outer caches they leave the rest of the step's data
+// (the graph's nodes, activations, the KV cache) in place (SmolLM2 Q4_1
+// decode 10.2 -> 9.1 ms per token).
 constexpr int kPrefetchWords = 512;
 constexpr int kPrefetchRows = 16;
 template <int B, bool FP4, int M, int P, bool S>
@@ -377,8 +380,8 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       // The parameter streams are short per row: fetched a few rows ahead.
       int64_t ahead = (s0 + kPrefetchRows * rows.row_groups) * (P == 0 ? 4 : 2);
       const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
-      _mm_prefetch(static_cast<const char*>(sr) + ahead, _MM_HINT_T0);
-      _mm_prefetch(static_cast<const char*>(br) + ahead, _MM_HINT_T0);
+      _mm_prefetch(static_cast<const char*>(sr) + ahead, _MM_HINT_NTA);
+      _mm_prefetch(static_cast<const char*>(br) + ahead, _MM_HINT_NTA);
     }
     __m256 acc[M];
     for (int m = 0; m < M; ++m) {
@@ -399,7 +402,7 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       int64_t word0 = int64_t(b) * 8;
       __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
       if ((b & 1) == 0) {
-        _mm_prefetch(reinterpret_cast<const char*>(wr + word0 + kPrefetchWords), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(wr + word0 + kPrefetchWords), _MM_HINT_NTA);
       }
       __m256 s = lane_scales<FP4 ? 0 : P>(sr, s0, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
       __m256 q[per];
