@@ -74,6 +74,7 @@ __attribute__((target("avx2,fma"))) void byte_rows(int group_size, const Rows& r
   const int64_t row_bytes = rows.row_words * 4;
   for (int64_t r = r0; r < r1; ++r) {
     const auto* wr = reinterpret_cast<const uint8_t*>(rows.w + r * rows.row_words);
+    prefetch_ahead(wr + kPrefetchBytes, row_bytes);
     const float* sr = rows.scales + (r - rows.row0) * rows.row_groups;
     const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
     __m256 acc[2][M];

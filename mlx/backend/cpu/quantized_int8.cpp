@@ -157,6 +157,7 @@ __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& r
   const __m256i ones = _mm256_set1_epi16(1);
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* wb = reinterpret_cast<const uint8_t*>(rows.w + r * rows.row_words);
+    prefetch_ahead(wb + kPrefetchBytes, rows.row_words * 4);
     const float* sr = rows.scales + (r - rows.row0) * rows.row_groups;
     const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
     __m256 acc[M];

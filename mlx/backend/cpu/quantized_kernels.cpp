@@ -338,15 +338,8 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 lane_scales(const void* s
 // stay in registers.
 // S: x was pre-scaled (fast_qmv_reorder), code j of each word is read as
 // code * 2^(j B) (a mask, no shift; the last one a shift, no mask).
-// Software prefetch distances: the weights 2 KB ahead (every other block
-// of 8 words), the parameters kPrefetchRows rows ahead. The hardware
-// prefetchers ramp up too slowly on the short per-thread streams of a
-// decoding step's products (576x576 4-bit, cold: 37.5 -> 32.8 us on one
-// thread). The hint is non-temporal: the weights are read once per step,
-// and kept out of the outer caches they leave the rest of the step's data
-// (the graph's nodes, activations, the KV cache) in place (SmolLM2 Q4_1
-// decode 10.2 -> 9.1 ms per token).
-constexpr int kPrefetchWords = 512;
+// The parameters are prefetched this many rows ahead (their streams are
+// short per row); see kPrefetchBytes.
 constexpr int kPrefetchRows = 16;
 template <int B, bool FP4, int M, int P, bool S>
 __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
@@ -402,7 +395,7 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       int64_t word0 = int64_t(b) * 8;
       __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
       if ((b & 1) == 0) {
-        _mm_prefetch(reinterpret_cast<const char*>(wr + word0 + kPrefetchWords), _MM_HINT_NTA);
+        _mm_prefetch(reinterpret_cast<const char*>(wr + word0) + kPrefetchBytes, _MM_HINT_NTA);
       }
       __m256 s = lane_scales<FP4 ? 0 : P>(sr, s0, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
       __m256 q[per];

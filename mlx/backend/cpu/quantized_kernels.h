@@ -6,6 +6,22 @@
 
 namespace mlx::core::cpu::qk {
 
+// Weights are read once per decoding step: the kernels prefetch them
+// kPrefetchBytes ahead with a non-temporal hint, which keeps them out of the
+// outer caches, where they would push out the rest of the step's data (the
+// graph's nodes, activations, the KV cache). The hardware prefetchers alone
+// ramp up too slowly on a decoding step's short per-thread streams.
+// (576x576 4-bit, cold, one thread: 37.5 -> 32.8 us; SmolLM2 Q4_1 decode
+// 10.2 -> 9.1 ms per token.)
+constexpr int64_t kPrefetchBytes = 2048;
+
+// Prefetches n bytes from p, one cache line at a time.
+inline void prefetch_ahead(const void* p, int64_t n) {
+  for (int64_t i = 0; i < n; i += 64) {
+    __builtin_prefetch(static_cast<const char*>(p) + i, 0, 0);
+  }
+}
+
 // The rows of one quantized matrix: row r's words at w + r * row_words, its
 // groups' parameters at index (r - row0) * row_groups + g (affine: float
 // scales and biases, which may hold only the rows from row0 on; fp modes:
