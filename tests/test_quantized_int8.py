@@ -44,13 +44,15 @@ def rounding_bound(x, q, s, b, group, bits):
 @pytest.mark.parametrize("bits", [4, 8])
 @pytest.mark.parametrize("group", [16, 32, 64, 128])
 @pytest.mark.parametrize("m", [1, 3, 6, 20, 37])  # short prompts too
-def test_int8_kernel_matches_reference_and_bound(monkeypatch, bits, group, m):
+@pytest.mark.parametrize("dtype", [mx.float32, mx.float16, mx.bfloat16])  # 16-bit ones read as stored
+def test_int8_kernel_matches_reference_and_bound(monkeypatch, bits, group, m, dtype):
     rng = np.random.default_rng(bits * 1000 + group + m)
-    q, s, b = operands(rng, 40, 512, group, bits)
+    q, s, b = operands(rng, 40, 512, group, bits, dtype)
     x = rng.standard_normal((m, 512)).astype(np.float32)
     args = (mx.array(x), q, s, b, True, group, bits)
     simd = run(monkeypatch, "1", *args)
     ref = run(monkeypatch, "reference", *args)
+    s, b = s.astype(mx.float32), b.astype(mx.float32)  # the same values, for NumPy
     mag = np.abs(x) @ np.abs(np.array(mx.dequantize(q, s, b, group, bits))).T
     assert np.all(np.abs(simd - ref) <= 1e-6 * mag + 1e-6)
     exact = x.astype(np.float64) @ np.array(mx.dequantize(q, s, b, group, bits)).astype(np.float64).T

@@ -187,6 +187,16 @@ cpu::qk::Rows rows_view(const QMatrix& q, int64_t r0, int64_t r1, std::vector<fl
   return rows;
 }
 
+// The SIMD kernels' view of 16-bit parameters: read as stored and widened
+// in registers, not copied.
+cpu::qk::Rows param_view(const QMatrix& q) {
+  cpu::qk::Rows rows{q.w, q.row_words, nullptr, nullptr, q.codes, q.row_groups, 0};
+  rows.ptype = q.ptype == float16 ? 1 : 2;
+  rows.pscales = static_cast<const uint16_t*>(q.scales);
+  rows.pbiases = static_cast<const uint16_t*>(q.biases);
+  return rows;
+}
+
 // Group g of row r decoded into out[0, group_size).
 void decode_group(const Problem& p, const QMatrix& q, int64_t r, int64_t g, float* out) {
   int64_t bit0 = g * p.group_size * p.bits;
@@ -250,7 +260,7 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     auto kernel = reference ? cpu::qk::int8_qmv_reference : cpu::qk::int8_qmv;
     cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
       std::vector<float> buf;
-      auto rows = rows_view(q, n0, n1, buf);
+      cpu::qk::Rows rows = !reference && q.ptype != float32 ? param_view(q) : rows_view(q, n0, n1, buf);
       kernel(p.bits, p.group_size, rows, xq.data(), xd.data(), xs.data(), xe.data(), M, K, N, int64_t(n0),
              int64_t(n1), y);
     });
@@ -287,16 +297,8 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
       float* xp = xp_scratch.data();
       bool scaled = cpu::qk::fast_qmv_reorder(kind, p.bits, x, M, K, xp);
       cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
-        cpu::qk::Rows rows{q.w, q.row_words, nullptr, nullptr, q.codes, q.row_groups, 0};
         std::vector<float> buf;
-        if (q.scales && q.ptype != float32) {
-          // 16-bit parameters widened in the kernel's registers
-          rows.ptype = q.ptype == float16 ? 1 : 2;
-          rows.pscales = static_cast<const uint16_t*>(q.scales);
-          rows.pbiases = static_cast<const uint16_t*>(q.biases);
-        } else {
-          rows = rows_view(q, n0, n1, buf);
-        }
+        cpu::qk::Rows rows = q.scales && q.ptype != float32 ? param_view(q) : rows_view(q, n0, n1, buf);
         cpu::qk::fast_qmv(kind, p.bits, p.group_size, rows, xp, scaled, xsums, M, K, N, int64_t(n0),
                           int64_t(n1), y, scale_table);
       });

@@ -14,6 +14,9 @@
 
 #include "mlx/backend/cpu/quantized_kernels.h"
 #include "mlx/backend/cpu/simd.h"
+#if defined(__x86_64__)
+#include "mlx/backend/cpu/quantized_params_avx2.h"
+#endif
 
 namespace mlx::core::cpu::qk {
 
@@ -139,10 +142,12 @@ __attribute__((target("avx2,fma"))) inline float hsum8(__m256 v) {
 // (64 4-bit or 32 8-bit codes); each of its 8 int32 lanes sums an eighth of
 // the step's codes, which lie in one group (groups have 16 codes or more).
 // M is a template argument so that the accumulators stay in registers.
-template <int B, int M>
-__attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& rows, const int8_t* xq,
-                                                   const float* xd, const float* xs, const float* xe, int K,
-                                                   int N, int64_t r0, int64_t r1, float* y) {
+// P: the parameters' storage (quantized_params_avx2.h): 0 float32 rows
+// from row0, 1 float16 or 2 bfloat16 as stored (indexed from row 0).
+template <int B, int M, int P>
+__attribute__((target("avx2,fma,f16c"))) void int8_rows(int group_size, const Rows& rows, const int8_t* xq,
+                                                        const float* xd, const float* xs, const float* xe,
+                                                        int K, int N, int64_t r0, int64_t r1, float* y) {
   constexpr int step = 256 / B;
   const int groups = K / group_size;
   const int steps = K / step;
@@ -158,8 +163,9 @@ __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& r
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* wb = reinterpret_cast<const uint8_t*>(rows.w + r * rows.row_words);
     prefetch_ahead(wb + kPrefetchBytes, rows.row_words * 4);
-    const float* sr = rows.scales + (r - rows.row0) * rows.row_groups;
-    const float* br = rows.biases + (r - rows.row0) * rows.row_groups;
+    const void* sr = P == 0 ? static_cast<const void*>(rows.scales) : rows.pscales;
+    const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
+    const int64_t p0 = (P == 0 ? r - rows.row0 : r) * rows.row_groups;
     __m256 acc[M];
     for (int m = 0; m < M; ++m) {
       acc[m] = _mm256_setzero_ps();
@@ -191,14 +197,12 @@ __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& r
         const float* dm = xd + int64_t(m) * groups + g0;
         __m256 sc;
         if (gps == 1) {
-          sc = _mm256_set1_ps(sr[g0] * dm[0]);
+          sc = _mm256_set1_ps(param1<P>(sr, p0 + g0) * dm[0]);
         } else {
-          __m128 s4, d4;
+          __m128 s4 = _mm256_castps256_ps128(params<P>(sr, p0 + g0, gps)), d4;
           if (gps == 2) {
-            s4 = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(sr + g0)));
             d4 = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(dm)));
           } else {
-            s4 = _mm_loadu_ps(sr + g0);
             d4 = _mm_loadu_ps(dm);
           }
           sc = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_mul_ps(s4, d4)), lane_idx);
@@ -216,13 +220,13 @@ __attribute__((target("avx2,fma"))) void int8_rows(int group_size, const Rows& r
       __m256 t = acc[m];
       int g = 0;
       for (; g + 8 <= groups; g += 8) {
-        __m256 b = _mm256_mul_ps(_mm256_loadu_ps(br + g), _mm256_loadu_ps(sm + g));
+        __m256 b = _mm256_mul_ps(params<P>(br, p0 + g, 8), _mm256_loadu_ps(sm + g));
         t = _mm256_add_ps(
-            t, _mm256_fmadd_ps(_mm256_mul_ps(o, _mm256_loadu_ps(sr + g)), _mm256_loadu_ps(sv + g), b));
+            t, _mm256_fmadd_ps(_mm256_mul_ps(o, params<P>(sr, p0 + g, 8)), _mm256_loadu_ps(sv + g), b));
       }
       float tail = 0;
       for (; g < groups; ++g) {
-        tail += br[g] * sm[g] + (B == 8 ? 128.0f : 8.0f) * sr[g] * sv[g];
+        tail += param1<P>(br, p0 + g) * sm[g] + (B == 8 ? 128.0f : 8.0f) * param1<P>(sr, p0 + g) * sv[g];
       }
       y[int64_t(m) * N + r] = hsum8(t) + tail;
     }
@@ -242,7 +246,11 @@ void int8_qmv(int bits, int group_size, const Rows& rows, const int8_t* xq, cons
     const float* e = xe + int64_t(m0) * groups;
     float* ym = y + int64_t(m0) * N;
     auto run = [&](auto b, auto m) {
-      int8_rows<decltype(b)::value, decltype(m)::value>(group_size, rows, q, d, s, e, K, N, r0, r1, ym);
+      constexpr int B = decltype(b)::value, Mc = decltype(m)::value;
+      auto kernel = rows.ptype == 1   ? int8_rows<B, Mc, 1>
+                    : rows.ptype == 2 ? int8_rows<B, Mc, 2>
+                                      : int8_rows<B, Mc, 0>;
+      kernel(group_size, rows, q, d, s, e, K, N, r0, r1, ym);
     };
     auto with_m = [&](auto b) {
       switch (mc) {

@@ -247,6 +247,8 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "mlx/backend/cpu/quantized_params_avx2.h"
+
 namespace mlx::core::cpu::qk {
 
 namespace {
@@ -256,48 +258,6 @@ __attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
-}
-
-// Group parameters as stored: P = 0 float32, 1 float16, 2 bfloat16 (read
-// and widened in registers, not copied to float32 first).
-template <int P>
-__attribute__((target("avx2,fma,f16c"))) inline float param1(const void* p, int64_t i) {
-  if constexpr (P == 0) {
-    return static_cast<const float*>(p)[i];
-  } else {
-    __m128i h = _mm_cvtsi32_si128(static_cast<const uint16_t*>(p)[i]);
-    return _mm_cvtss_f32(P == 1 ? _mm_cvtph_ps(h) : _mm_castsi128_ps(_mm_slli_epi32(h, 16)));
-  }
-}
-
-// n (2, 4 or 8) parameters from index i, in the low lanes.
-template <int P>
-__attribute__((target("avx2,fma,f16c"))) inline __m256 params(const void* p, int64_t i, int n) {
-  if constexpr (P == 0) {
-    const float* f = static_cast<const float*>(p) + i;
-    if (n == 8) {
-      return _mm256_loadu_ps(f);
-    }
-    __m128 v = n == 2 ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(f))) : _mm_loadu_ps(f);
-    return _mm256_castps128_ps256(v);
-  } else {
-    const uint16_t* h = static_cast<const uint16_t*>(p) + i;
-    __m128i v;
-    if (n == 8) {
-      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));
-    } else if (n == 4) {
-      v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(h));
-    } else {
-      uint32_t two;
-      std::memcpy(&two, h, 4);
-      v = _mm_cvtsi32_si128(int(two));
-    }
-    if constexpr (P == 1) {
-      return _mm256_cvtph_ps(v);
-    } else {
-      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
-    }
-  }
 }
 
 // sum_i a[i] * b[i] spread over 8 lanes (the last n % 8 in lane 0), a the
