@@ -301,14 +301,25 @@ def test_sdpa_half_and_decode_shapes():
     close(out, R.sdpa(q, k, v, 0.25, "causal"), tol=5e-2)
 
 
-@pytest.mark.parametrize("L, group, D", [(1, 3, 12), (2, 4, 16), (3, 3, 8), (1, 8, 64), (5, 2, 7)])
+@pytest.mark.parametrize(
+    "L, group, D, Dv",
+    [
+        (1, 3, 12, 15),
+        (2, 4, 16, 19),
+        (3, 3, 8, 11),
+        (1, 8, 64, 67),
+        (5, 2, 7, 10),
+        (1, 3, 64, 64),
+        (2, 4, 128, 72),
+    ],
+)
 @pytest.mark.parametrize("mask", MASKS)
-def test_sdpa_grouped_heads_per_task(L, group, D, mask):
+def test_sdpa_grouped_heads_per_task(L, group, D, Dv, mask):
     # Short queries: one task holds the heads of a kv group (rows of several
-    # heads), with direct loops up to 8 rows and a GEMM past them; masks and
-    # sinks differ per head, D need not be a multiple of 8.
+    # heads), with direct loops up to 8 rows (AVX2 ones when D and Dv are
+    # multiples of 8) and a GEMM past them; masks and sinks differ per head.
     Hkv, S = 2, 37
-    q, k, v = f32(2, Hkv * group, L, D), f32(2, Hkv, S, D), f32(2, Hkv, S, D + 3)
+    q, k, v = f32(2, Hkv * group, L, D), f32(2, Hkv, S, D), f32(2, Hkv, S, Dv)
     m = {
         "none": None,
         "causal": "causal",

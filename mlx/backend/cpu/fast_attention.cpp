@@ -12,6 +12,7 @@
 
 #include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/fast_attention_avx2.h"
 #include "mlx/backend/cpu/math.h"
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/last_axis_rows.h"
@@ -73,6 +74,11 @@ struct MaskView {
 // products in 8 lanes, no GEMM call (its set-up costs more than the work).
 template <typename A>
 void few_rows_scores(int rows, int kb, int D, A alpha, const A* Q, const A* K, A* s) {
+  if constexpr (std::is_same_v<A, float>) {
+    if (cpu::few_rows_scores_avx2(rows, kb, D, alpha, Q, K, s)) {
+      return;
+    }
+  }
   cpu::simd(MLX_SIMD_LAMBDA {
     for (int j = 0; j < kb; ++j) {
       const A* kj = K + size_t(j) * D;
@@ -97,6 +103,11 @@ void few_rows_scores(int rows, int kb, int D, A alpha, const A* Q, const A* K, A
 // o (rows x Dv) += s v for a few rows.
 template <typename A>
 void few_rows_values(int rows, int kb, int Dv, const A* s, const A* V, A* o) {
+  if constexpr (std::is_same_v<A, float>) {
+    if (cpu::few_rows_values_avx2(rows, kb, Dv, s, V, o)) {
+      return;
+    }
+  }
   cpu::simd(MLX_SIMD_LAMBDA {
     for (int j = 0; j < kb; ++j) {
       const A* vj = V + size_t(j) * Dv;
