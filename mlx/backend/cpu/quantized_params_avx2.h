@@ -23,7 +23,7 @@ __attribute__((target("avx2,fma,f16c"))) inline float param1(const void* p, int6
   }
 }
 
-// n (2, 4 or 8) parameters from index i, in the low lanes.
+// n (2, 4 or 8) parameters from index i, in the low lanes (the others 0).
 template <int P>
 __attribute__((target("avx2,fma,f16c"))) inline __m256 params(const void* p, int64_t i, int n) {
   if constexpr (P == 0) {
@@ -39,7 +39,7 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 params(const void* p, int
     } else {
       v = _mm_loadu_ps(f);
     }
-    return _mm256_castps128_ps256(v);
+    return _mm256_zextps128_ps256(v);
   } else {
     const uint16_t* h = static_cast<const uint16_t*>(p) + i;
     __m128i v;
