@@ -292,3 +292,32 @@ def test_unique_gradient_goes_to_first_occurrences():
     check(index, np.array([1, 3, 0, 1, 1], np.uint32))
     check(inverse, np.array([2, 0, 2, 1], np.uint32))
     check(counts, np.array([1, 1, 2, 0, 0], np.int32))
+
+
+def test_slice_only_indices_match_numpy():
+    # Plain slices with at most one Ellipsis take a direct path; empty,
+    # reversed and out-of-range slices, NumPy-integer or too big parts, ints and
+    # new axes take the general one: both agree with NumPy.
+    a = np.arange(2 * 3 * 5 * 4, dtype=np.float32).reshape(2, 3, 5, 4)
+    m = mx.array(a)
+    cases = [
+        slice(None),
+        (Ellipsis, slice(1, 3), slice(None)),
+        (slice(-3, None), slice(None, None, 2)),
+        (slice(0, 100),),
+        (Ellipsis, slice(None, None, 3)),
+        (slice(1, 2), Ellipsis, slice(2, None)),
+        (slice(3, 1),),
+        (slice(None, None, -1), slice(1, 3)),
+        (slice(np.int64(1), None), Ellipsis),
+        (Ellipsis, slice(1, 3), None),
+        (slice(None), 1, slice(None, 2)),
+    ]
+    for idx in cases:
+        np.testing.assert_array_equal(np.array(m[idx]), a[idx])
+    with pytest.raises(ValueError):
+        m[slice(None), slice(None), slice(None), slice(None), slice(None)]
+    with pytest.raises(ValueError):
+        m[..., slice(None), ...]
+    with pytest.raises(ValueError, match="32-bit"):  # as MLX
+        m[slice(-(2**40), 2**40)]

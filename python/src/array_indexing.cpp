@@ -49,19 +49,28 @@ long long int_index_value(py::handle h) {
 
 // A slice whose parts are Python ints or None (NumPy integers allowed, as in
 // MLX); other parts and values beyond 32 bits raise ValueError.
-py::object checked_slice(py::handle h) {
-  // The common case, parts that are None or small Python ints, as it is.
-  auto* sl = reinterpret_cast<PySliceObject*>(h.ptr());
-  bool plain = true;
+// Whether a slice's parts are None or Python ints within int32 (the
+// common case, used as it is).
+bool plain_slice(PyObject* h) {
+  auto* sl = reinterpret_cast<PySliceObject*>(h);
   for (PyObject* p : {sl->start, sl->stop, sl->step}) {
-    if (p != Py_None) {
-      int overflow = 0;
-      long long v = PyLong_CheckExact(p) ? PyLong_AsLongLongAndOverflow(p, &overflow) : 0;
-      plain = plain && PyLong_CheckExact(p) && !overflow && v <= std::numeric_limits<int32_t>::max() &&
-              v >= std::numeric_limits<int32_t>::min();
+    if (p == Py_None) {
+      continue;
+    }
+    if (!PyLong_CheckExact(p)) {
+      return false;
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+    if (overflow || v > std::numeric_limits<int32_t>::max() || v < std::numeric_limits<int32_t>::min()) {
+      return false;
     }
   }
-  if (plain) {
+  return true;
+}
+
+py::object checked_slice(py::handle h) {
+  if (plain_slice(h.ptr())) {
     return py::reinterpret_borrow<py::object>(h);
   }
   auto part = [](py::object p) -> py::object {
@@ -576,7 +585,65 @@ struct ArrayAt {
 
 } // namespace
 
+// An index of plain slices (None or small int parts, positive steps, none
+// empty) and at most one Ellipsis, as a KV cache's a[..., i:j, :]: the
+// slice straight away, without the general plan. Empty when the index is
+// anything else (the general path handles it, and its errors).
+std::optional<array> slices_only(const array& a, py::handle index) {
+  constexpr int kMax = 8;
+  PyObject* items[kMax];
+  int n = 1;
+  if (PySlice_Check(index.ptr())) {
+    items[0] = index.ptr();
+  } else if (PyTuple_CheckExact(index.ptr()) && PyTuple_GET_SIZE(index.ptr()) <= kMax) {
+    n = static_cast<int>(PyTuple_GET_SIZE(index.ptr()));
+    for (int i = 0; i < n; ++i) {
+      items[i] = PyTuple_GET_ITEM(index.ptr(), i);
+    }
+  } else {
+    return std::nullopt;
+  }
+  int slices = 0;
+  bool ellipsis = false;
+  for (int i = 0; i < n; ++i) {
+    if (items[i] == Py_Ellipsis && !ellipsis) {
+      ellipsis = true;
+    } else if (PySlice_Check(items[i]) && plain_slice(items[i])) {
+      ++slices;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (a.ndim() == 0 || slices > a.ndim()) {
+    return std::nullopt;
+  }
+  Shape start(a.ndim(), 0), stop = a.shape(), step(a.ndim(), 1);
+  int dim = 0;
+  for (int i = 0; i < n; ++i) {
+    if (items[i] == Py_Ellipsis) {
+      dim += a.ndim() - slices;
+      continue;
+    }
+    Py_ssize_t b, e, st, len;
+    if (PySlice_GetIndicesEx(items[i], a.shape(dim), &b, &e, &st, &len) != 0) {
+      PyErr_Clear();
+      return std::nullopt;
+    }
+    if (st <= 0 || len == 0) {
+      return std::nullopt;
+    }
+    start[dim] = static_cast<ShapeElem>(b);
+    stop[dim] = static_cast<ShapeElem>(e);
+    step[dim] = static_cast<ShapeElem>(st);
+    ++dim;
+  }
+  return slice(a, start, stop, step);
+}
+
 array get_item(const array& a, py::handle index) {
+  if (auto fast = slices_only(a, index)) {
+    return *fast;
+  }
   auto expanded = expand_bool_masks(a, index);
   index = expanded;
   check_zero_dim(a, index);
