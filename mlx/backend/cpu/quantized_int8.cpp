@@ -166,6 +166,10 @@ __attribute__((target("avx2,fma,f16c"))) void int8_rows(int group_size, const Ro
     const void* sr = P == 0 ? static_cast<const void*>(rows.scales) : rows.pscales;
     const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
     const int64_t p0 = (P == 0 ? r - rows.row0 : r) * rows.row_groups;
+    // The parameters' short per-row streams, kPrefetchRows rows ahead.
+    const int64_t psize = P == 0 ? 4 : 2, pahead = (p0 + kPrefetchRows * rows.row_groups) * psize;
+    prefetch_ahead(static_cast<const char*>(sr) + pahead, rows.row_groups * psize);
+    prefetch_ahead(static_cast<const char*>(br) + pahead, rows.row_groups * psize);
     __m256 acc[M];
     for (int m = 0; m < M; ++m) {
       acc[m] = _mm256_setzero_ps();

@@ -319,9 +319,6 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 lane_scales(const void* s
 // stay in registers.
 // S: x was pre-scaled (fast_qmv_reorder), code j of each word is read as
 // code * 2^(j B) (a mask, no shift; the last one a shift, no mask).
-// The parameters are prefetched this many rows ahead (their streams are
-// short per row); see kPrefetchBytes.
-constexpr int kPrefetchRows = 16;
 template <int B, bool FP4, int M, int P, bool S>
 __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Rows& rows, const float* xp,
                                                         const float* xsums, int K, int N, int64_t r0,
@@ -358,11 +355,12 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       s0 = r * rows.row_groups;
     }
     if constexpr (!FP4) {
-      // The parameter streams are short per row: fetched a few rows ahead.
-      int64_t ahead = (s0 + kPrefetchRows * rows.row_groups) * (P == 0 ? 4 : 2);
+      // The parameter streams are short per row: a row's fetched a few
+      // rows ahead.
+      const int64_t psize = P == 0 ? 4 : 2, ahead = (s0 + kPrefetchRows * rows.row_groups) * psize;
       const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
-      _mm_prefetch(static_cast<const char*>(sr) + ahead, _MM_HINT_NTA);
-      _mm_prefetch(static_cast<const char*>(br) + ahead, _MM_HINT_NTA);
+      prefetch_ahead(static_cast<const char*>(sr) + ahead, rows.row_groups * psize);
+      prefetch_ahead(static_cast<const char*>(br) + ahead, rows.row_groups * psize);
     }
     __m256 acc[M];
     for (int m = 0; m < M; ++m) {

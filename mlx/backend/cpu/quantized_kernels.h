@@ -13,7 +13,10 @@ namespace mlx::core::cpu::qk {
 // ramp up too slowly on a decoding step's short per-thread streams.
 // (576x576 4-bit, cold, one thread: 37.5 -> 32.8 us; SmolLM2 Q4_1 decode
 // 10.2 -> 9.1 ms per token.)
+// The parameters (short streams per row) are prefetched kPrefetchRows rows
+// ahead.
 constexpr int64_t kPrefetchBytes = 2048;
+constexpr int kPrefetchRows = 8;
 
 // Prefetches n bytes from p, one cache line at a time.
 inline void prefetch_ahead(const void* p, int64_t n) {
