@@ -13,25 +13,11 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "mlx/backend/cpu/avx2_sums.h"
 
 namespace mlx::core::cpu {
 
 namespace {
-
-// The lane sums of eight vectors, in order.
-__attribute__((target("avx2,fma"))) inline __m256 sum8(const __m256* v) {
-  __m256 a = _mm256_hadd_ps(v[0], v[1]), b = _mm256_hadd_ps(v[2], v[3]);
-  __m256 c = _mm256_hadd_ps(v[4], v[5]), d = _mm256_hadd_ps(v[6], v[7]);
-  __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
-  return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31));
-}
-
-__attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
-}
 
 __attribute__((target("avx2,fma"))) void scores(int rows, int kb, int D, float alpha, const float* Q,
                                                 const float* K, float* s) {

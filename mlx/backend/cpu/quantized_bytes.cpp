@@ -11,6 +11,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "mlx/backend/cpu/avx2_sums.h"
 
 namespace mlx::core::cpu::qk {
 
@@ -53,13 +54,6 @@ __attribute__((target("avx2,fma"))) inline __m256 chunk(const uint8_t* row, int6
                                                         const Ctl& fwd, const Ctl& bwd) {
   int64_t o = c * B;
   return o + 16 <= row_bytes ? decode8(row + o, fwd) : decode8(row + o + B - 16, bwd);
-}
-
-__attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
 }
 
 // Rows [r0, r1) for M (1 to 4) rows of x: each chunk's codes times the

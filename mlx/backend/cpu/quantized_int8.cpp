@@ -16,6 +16,7 @@
 #include "mlx/backend/cpu/simd.h"
 #if defined(__x86_64__)
 #include "mlx/backend/cpu/quantized_params_avx2.h"
+#include "mlx/backend/cpu/avx2_sums.h"
 #endif
 
 namespace mlx::core::cpu::qk {
@@ -131,13 +132,6 @@ namespace mlx::core::cpu::qk {
 
 namespace {
 
-__attribute__((target("avx2,fma"))) inline float hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
-}
-
 // Rows [r0, r1) for up to 4 rows of x. A step is 32 bytes of one row of w
 // (64 4-bit or 32 8-bit codes); each of its 8 int32 lanes sums an eighth of
 // the step's codes, which lie in one group (groups have 16 codes or more).
@@ -232,7 +226,7 @@ __attribute__((target("avx2,fma,f16c"))) void int8_rows(int group_size, const Ro
       for (; g < groups; ++g) {
         tail += param1<P>(br, p0 + g) * sm[g] + (B == 8 ? 128.0f : 8.0f) * param1<P>(sr, p0 + g) * sv[g];
       }
-      y[int64_t(m) * N + r] = hsum8(t) + tail;
+      y[int64_t(m) * N + r] = hsum(t) + tail;
     }
   }
 }
