@@ -45,6 +45,7 @@ SHARED = {
         "math",
         "parallel",
         "simd",
+        "simd_avx2",
         "streaming",
         "strided",
     },

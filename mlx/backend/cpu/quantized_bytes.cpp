@@ -11,7 +11,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include "mlx/backend/cpu/avx2_sums.h"
+#include "mlx/backend/cpu/simd_avx2.h"
 
 namespace mlx::core::cpu::qk {
 

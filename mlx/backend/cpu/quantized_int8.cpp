@@ -16,7 +16,7 @@
 #include "mlx/backend/cpu/simd.h"
 #if defined(__x86_64__)
 #include "mlx/backend/cpu/quantized_params_avx2.h"
-#include "mlx/backend/cpu/avx2_sums.h"
+#include "mlx/backend/cpu/simd_avx2.h"
 #endif
 
 namespace mlx::core::cpu::qk {

@@ -248,7 +248,7 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
 #include <immintrin.h>
 
 #include "mlx/backend/cpu/quantized_params_avx2.h"
-#include "mlx/backend/cpu/avx2_sums.h"
+#include "mlx/backend/cpu/simd_avx2.h"
 
 namespace mlx::core::cpu::qk {
 

@@ -1,5 +1,5 @@
-// Horizontal sums of AVX2 float vectors, shared by the hand-written AVX2
-// kernels (quantized matvec, attention's decoding case). x86-64 only.
+// AVX2 helpers shared by the hand-written AVX2 kernels (quantized matvec,
+// attention's decoding case): horizontal sums of float vectors. x86-64 only.
 #pragma once
 
 #include <immintrin.h>
