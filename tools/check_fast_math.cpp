@@ -37,30 +37,10 @@ namespace fm = mlx::core::cpu::fast;
   KERNEL_ISA(name, expr, "arch=x86-64-v3", _v3) \
   KERNEL_ISA(name, expr, "arch=x86-64", _base)
 
-// The functions checked: name (fm::name is the kernel, ::ref the double
-// reference), the largest |x| checked, and the wider timing range.
-#define FAST_MATH_FUNCTIONS(X)         \
-  X(exp, exp, INFINITY, -20, 20)       \
-  X(log, log, INFINITY, 0, 20)         \
-  X(expm1, expm1, INFINITY, -20, 20)   \
-  X(log1p, log1p, INFINITY, -0.9f, 20) \
-  X(log2, log2, INFINITY, 0, 20)       \
-  X(log10, log10, INFINITY, 0, 20)     \
-  X(sin, sin, 16777216.0f, -20, 20)    \
-  X(cos, cos, 16777216.0f, -20, 20)    \
-  X(tan, tan, 16777216.0f, -20, 20)    \
-  X(tanh, tanh, INFINITY, -20, 20)     \
-  X(sinh, sinh, INFINITY, -20, 20)     \
-  X(cosh, cosh, INFINITY, -20, 20)     \
-  X(atan, atan, INFINITY, -20, 20)     \
-  X(asin, asin, INFINITY, -1, 1)       \
-  X(acos, acos, INFINITY, -1, 1)       \
-  X(asinh, asinh, INFINITY, -20, 20)   \
-  X(atanh, atanh, INFINITY, -1, 1)     \
-  X(erf, erf, INFINITY, -5, 5)
-
+// The functions checked: MLX_FAST_MATH_FUNCTIONS, listed in math.h beside
+// the kernels.
 #define KERNEL_OF(name, ref, lim, lo, hi) KERNEL(name, fm::name(x))
-FAST_MATH_FUNCTIONS(KERNEL_OF)
+MLX_FAST_MATH_FUNCTIONS(KERNEL_OF)
 
 using Kernel = void (*)(const float*, float*, size_t);
 struct Fn {
@@ -73,7 +53,7 @@ struct Fn {
 
 #define FN_OF(name, ref, lim, lo, hi) \
   {#name, {k_##name##_v4, k_##name##_v3, k_##name##_base}, ::ref, lim, lo, hi},
-static const Fn kFns[] = {FAST_MATH_FUNCTIONS(FN_OF)};
+static const Fn kFns[] = {MLX_FAST_MATH_FUNCTIONS(FN_OF)};
 
 static double ulp_of(double v) {
   v = std::fabs(v);
