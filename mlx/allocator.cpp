@@ -92,10 +92,15 @@ class CachingAllocator {
     {
       std::lock_guard<std::mutex> lk(mutex_);
       auto it = cache_.lower_bound(rounded);
-      if (it != cache_.end() && it->first <= rounded + reuse_slack(rounded)) {
+      if (it != cache_.end() && it->first <= rounded + reuse_slack(rounded) && !it->second.empty()) {
         void* p = it->second.back();
         it->second.pop_back();
-        if (it->second.empty()) {
+        // The buckets of small sizes (at most 64) stay when empty: an op
+        // that frees and takes one small buffer at a time (a scalar
+        // operand, a one-element result) then costs no map node and no
+        // vector growth; with an exact fit for those sizes, an empty
+        // bucket never hides a larger one.
+        if (it->second.empty() && it->first > kPage) {
           cache_.erase(it);
         }
         cache_memory_ -= header_of(p).capacity;

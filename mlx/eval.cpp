@@ -5,6 +5,7 @@
 #include "mlx/transforms.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -29,17 +30,46 @@ namespace mlx::core {
 
 namespace {
 
+// The ids of the nodes a sort has met. Evaluating op by op meets a node or
+// two, which a short list holds without the hash set's allocations.
+class SeenIds {
+ public:
+  // Whether `id` is new (and records it).
+  bool insert(std::uintptr_t id) {
+    if (many_.empty()) {
+      for (size_t i = 0; i < n_; ++i) {
+        if (few_[i] == id) {
+          return false;
+        }
+      }
+      if (n_ < few_.size()) {
+        few_[n_++] = id;
+        return true;
+      }
+      many_.insert(few_.begin(), few_.end());
+    }
+    return many_.insert(id).second;
+  }
+
+ private:
+  std::array<std::uintptr_t, 16> few_;
+  size_t n_ = 0;
+  std::unordered_set<std::uintptr_t> many_;
+};
+
 // Sorts the unevaluated part of the graph so that every node comes after its
 // inputs. Iterative (an explicit stack), since graphs can be millions deep.
 // `caller`: the thread that asked for the values (streams of new_stream
 // work only there).
 std::vector<array> topological_order(const std::vector<array>& outputs, std::thread::id caller) {
   std::vector<array> tape;
-  std::unordered_set<std::uintptr_t> seen;
+  SeenIds seen;
   std::vector<std::pair<array, size_t>> stack;
+  tape.reserve(8);
+  stack.reserve(8);
   int checked_stream = -1;
   auto visit = [&](const array& a) {
-    if (a.is_available() || !seen.insert(a.id()).second) {
+    if (a.is_available() || !seen.insert(a.id())) {
       return;
     }
     if (a.has_primitive() && a.primitive().stream().index != checked_stream) {

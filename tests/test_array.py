@@ -275,6 +275,46 @@ def test_inplace_operators_update_every_reference():
     w = z
     z @= mx.ones((2, 2))
     assert w.tolist() == [[2, 2], [2, 2]]
+    # The operator gives back the same object, as MLX's do.
+    before = id(x)
+    x -= 1
+    assert id(x) == before and y is x
+
+
+def test_computed_operands_broadcast_as_views():
+    # Outside transforms, a computed operand is broadcast at once as a view
+    # of its buffer (no Broadcast node): every layout must read right.
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((3, 4)).astype(np.float32)
+    a = mx.array(base)
+    mx.eval(a)
+    lazy = mx.exp(mx.array(rng.standard_normal((2, 3, 4)).astype(np.float32)))
+    want_lazy = np.array(lazy)
+    for operand, want in [
+        (a, base),
+        (a.T, base.T),
+        (a[:, ::2], base[:, ::2]),
+        (a[1], base[1]),
+        (mx.array(2.5), np.float32(2.5)),
+    ]:
+        mx.eval(operand)
+        target = (2,) + np.broadcast_shapes(np.shape(want), (3, 4) if np.ndim(want) < 2 else np.shape(want))
+        other = mx.ones(target)
+        np.testing.assert_array_equal(np.array(operand + other), np.broadcast_to(want, target) + 1)
+        np.testing.assert_array_equal(
+            np.array(mx.broadcast_to(operand, target)), np.broadcast_to(want, target)
+        )
+    np.testing.assert_allclose(np.array(lazy * a), want_lazy * base, rtol=1e-6)
+    for dt in [mx.int8, mx.uint16, mx.float16, mx.bfloat16, mx.complex64]:
+        x = mx.zeros((2, 3), dt)
+        assert (x + 1).dtype == (x + mx.array(1, dt)).dtype
+        np.testing.assert_array_equal(np.array((x + 1).astype(mx.float32)), np.ones((2, 3)))
+    # Empty and 0-d targets.
+    assert (mx.zeros((0, 3)) + 1).shape == (0, 3)
+    assert (mx.array(1.0) + 1).item() == 2.0
+    # The gradient still sees the broadcast of a traced operand.
+    g = mx.grad(lambda s: (mx.ones((2, 3)) * s).sum())(mx.array(2.0))
+    assert g.item() == 6.0
 
 
 def test_weak_scalars():

@@ -62,6 +62,9 @@ array make_node(Shape shape, Dtype dtype, std::vector<array> inputs, Stream s, A
 // moved to the front when it is the last axis (ax is updated).
 array batch_axis_off_last(const array& x, int& ax, const Stream& s);
 
+// `a` (computed) broadcast to `shape` as a view of its buffer, with no node.
+array broadcast_view(const array& a, const Shape& shape);
+
 // broadcast_to for an operand of an op; in a trace for shapeless compile,
 // the node also takes `operands`, so that its shape follows theirs when the
 // graph is replayed on other shapes.

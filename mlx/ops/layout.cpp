@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "mlx/backend/cpu/strided.h" // (broadcast_view: arrays share unified memory)
 #include "mlx/compile.h"
 #include "mlx/ops.h"
 #include "mlx/ops/common.h"
@@ -255,10 +256,22 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
     fail("broadcast_shapes", "Shapes ", detail::shape_str(a.shape()), " and ", detail::shape_str(shape),
          " cannot be broadcast.");
   }
+  // An operand already computed (a scalar, say) is broadcast at once, as a
+  // view of its buffer: no node to build and run. Transforms keep the node,
+  // which their rules (gradients, vmap, shapeless compile) work on.
+  if (a.is_available() && !detail::in_tracing()) {
+    return detail::broadcast_view(a, shape);
+  }
   return detail::make_node<Broadcast>(shape, a.dtype(), {a}, to_stream(s), shape);
 }
 
 namespace detail {
+
+array broadcast_view(const array& a, const Shape& shape) {
+  array out(shape, a.dtype(), nullptr, {});
+  cpu::broadcast_view(a, out);
+  return out;
+}
 
 array broadcast_against(const array& a, const Shape& shape, const std::vector<array>& operands,
                         StreamOrDevice s, int own_dims) {

@@ -73,7 +73,7 @@ void check_integral_operands(const std::string& what, const array& x, const arra
 template <typename F>
 auto binop(F f, std::string what, bool bitwise, bool reflect = false) {
   // `self` stays the Python object: casting an array& back would wrap a copy.
-  return [f, what, bitwise, reflect](py::object self, py::object other) -> py::object {
+  return [f, what, bitwise, reflect](py::handle self, py::handle other) -> py::object {
     if (!is_operand(other)) {
       invalid_operation(what, other);
     }
@@ -353,24 +353,25 @@ void init_array(py::module_& m) {
     cls.def(
         op.name,
         [f = op.f, what = std::string(op.what), bitwise = op.bitwise, is_div](
-            array& a, py::object other) -> py::object {
+            py::handle self, py::handle other) -> py::object {
           if (!is_operand(other)) {
             invalid_operation("inplace " + what, other);
           }
+          array& a = array_ref(self);
           if (is_div && !is_inexact(a.dtype())) {
             throw py::value_error("In place division cannot cast to non-floating point type.");
           }
-          auto [x, y] = to_arrays(py::cast(a), other);
+          auto [x, y] = to_arrays(self, other);
           if (bitwise) {
             check_integral_operands(what, x, y);
           }
           a.overwrite_descriptor(f(x, y, StreamOrDevice{}));
-          return py::cast(a);
+          return py::reinterpret_borrow<py::object>(self);
         },
         py::is_operator());
   }
   // == and != give False / True against objects that are not array-like.
-  cls.def("__eq__", [](const array& a, py::object other) -> py::object {
+  cls.def("__eq__", [](py::handle self, py::handle other) -> py::object {
     if (other.is_none()) {
       throw py::type_error(
           "__eq__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
@@ -378,10 +379,10 @@ void init_array(py::module_& m) {
     if (!is_operand(other)) {
       return py::bool_(false);
     }
-    auto [x, y] = to_arrays(py::cast(a), other);
+    auto [x, y] = to_arrays(self, other);
     return py::cast(equal(x, y));
   });
-  cls.def("__ne__", [](const array& a, py::object other) -> py::object {
+  cls.def("__ne__", [](py::handle self, py::handle other) -> py::object {
     if (other.is_none()) {
       throw py::type_error(
           "__ne__(): incompatible function arguments: cannot compare an mlx.core.array with None.");
@@ -389,7 +390,7 @@ void init_array(py::module_& m) {
     if (!is_operand(other)) {
       return py::bool_(true);
     }
-    auto [x, y] = to_arrays(py::cast(a), other);
+    auto [x, y] = to_arrays(self, other);
     return py::cast(not_equal(x, y));
   });
   cls.def("__matmul__", [](const array& a, const array& b) { return matmul(a, b); });

@@ -14,3 +14,15 @@ inline bool is_array(py::handle obj) {
   static PyTypeObject* const type = reinterpret_cast<PyTypeObject*>(py::type::of<mlx::core::array>().ptr());
   return PyObject_TypeCheck(obj.ptr(), type);
 }
+
+// The array inside an mx.array object (is_array(obj) must hold). pybind11's
+// cast looks the type up in its registry again; an instance of a class with
+// one C++ base and a one-pointer holder keeps its value pointer in its first
+// slot instead (pybind11's "simple layout").
+inline mlx::core::array& array_ref(py::handle obj) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(obj.ptr());
+  if (inst->simple_layout && inst->simple_value_holder[0] != nullptr) {
+    return *static_cast<mlx::core::array*>(inst->simple_value_holder[0]);
+  }
+  return obj.cast<mlx::core::array&>(); // (raises for an instance never initialized)
+}

@@ -21,7 +21,7 @@ namespace {
 py::object signature(py::handle tree, bool strict, bool shapeless) {
   TreeDepthGuard guard;
   if (is_array(tree)) {
-    auto a = tree.cast<array>();
+    auto a = array_ref(tree);
     // Shapeless: new shapes of as many dimensions reuse the trace.
     py::object shape =
         shapeless ? py::object(py::int_(a.ndim())) : py::object(py::tuple(py::cast(a.shape())));

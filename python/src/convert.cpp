@@ -86,7 +86,7 @@ void scan(py::handle obj, int depth, ListInfo& info) {
     info.leaf_seen = true;
   };
   if (is_array(obj)) {
-    auto a = obj.cast<array>();
+    auto a = array_ref(obj);
     check_depth(a.shape());
     info.array_dtype = info.array_dtype ? promote_types(*info.array_dtype, a.dtype()) : a.dtype();
     return;
@@ -146,7 +146,7 @@ void fill(py::handle obj, T*& out) {
     return;
   }
   if (is_array(obj)) {
-    auto c = contiguous(astype(obj.cast<array>(), dtype_of<T>));
+    auto c = contiguous(astype(array_ref(obj), dtype_of<T>));
     c.eval();
     const T* src = c.template data<T>();
     std::copy(src, src + c.size(), out);
@@ -190,7 +190,7 @@ array stack_list(py::handle obj, Dtype t) {
     return stack(parts, 0);
   }
   if (is_array(obj)) {
-    return astype(obj.cast<array>(), t);
+    return astype(array_ref(obj), t);
   }
   return to_array(obj, t);
 }
@@ -684,7 +684,7 @@ bool is_python_scalar(py::handle obj) {
 
 array to_array(py::handle obj, std::optional<Dtype> dtype) {
   if (is_array(obj)) {
-    auto a = obj.cast<array>();
+    auto a = array_ref(obj);
     return dtype ? astype(a, *dtype) : a;
   }
   if (py::isinstance<py::bool_>(obj)) {
@@ -732,7 +732,7 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
 
 array to_array_like(py::handle obj, const array& other) {
   if (is_array(obj)) {
-    return obj.cast<array>();
+    return array_ref(obj);
   }
   Dtype t = other.dtype();
   if (py::isinstance<py::bool_>(obj)) {
@@ -777,11 +777,11 @@ array to_array_like(py::handle obj, const array& other) {
 std::pair<array, array> to_arrays(py::handle a, py::handle b) {
   bool a_arr = is_array(a), b_arr = is_array(b);
   if (a_arr) {
-    auto x = a.cast<array>();
+    auto x = array_ref(a);
     return {x, to_array_like(b, x)};
   }
   if (b_arr) {
-    auto y = b.cast<array>();
+    auto y = array_ref(b);
     return {to_array_like(a, y), y};
   }
   return {to_array(a), to_array(b)};
@@ -914,7 +914,7 @@ void init_interop(py::module_& m) {
       "from_dlpack",
       [](py::object x, std::optional<bool> copy_arg) {
         if (is_array(x)) {
-          auto a = x.cast<array>();
+          auto a = array_ref(x);
           return (copy_arg && *copy_arg) ? copy(a) : a;
         }
         if (!py::hasattr(x, "__dlpack__")) {

@@ -129,7 +129,7 @@ array loss_of(const GradSpec& spec, py::handle value) {
 void collect_leaves(py::handle tree, std::vector<array>& arrays, std::vector<py::object>& objects) {
   TreeDepthGuard guard;
   if (is_array(tree)) {
-    arrays.push_back(tree.cast<array>());
+    arrays.push_back(array_ref(tree));
     objects.push_back(py::reinterpret_borrow<py::object>(tree));
   } else if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
     for (auto item : py::reinterpret_borrow<py::sequence>(tree)) {

@@ -6,7 +6,7 @@ namespace {
 void flatten_into(py::handle tree, std::vector<array>& out, bool strict) {
   TreeDepthGuard guard;
   if (is_array(tree)) {
-    out.push_back(tree.cast<array>());
+    out.push_back(array_ref(tree));
   } else if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
     for (auto item : py::reinterpret_borrow<py::sequence>(tree)) {
       flatten_into(item, out, strict);
@@ -48,7 +48,7 @@ py::object rebuild_tuple(py::handle like, const py::list& items) {
 py::object tree_map_arrays(py::handle tree, const std::function<py::object(const array&)>& f) {
   TreeDepthGuard guard;
   if (is_array(tree)) {
-    return f(tree.cast<array>());
+    return f(array_ref(tree));
   }
   if (py::isinstance<py::list>(tree) || py::isinstance<py::tuple>(tree)) {
     py::list out;

@@ -98,15 +98,22 @@ void Transpose::eval_cpu(const std::vector<array>& in, std::vector<array>& out) 
   make_view(in[0], out[0], strides);
 }
 
-void Broadcast::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
-  const auto& x = in[0];
-  const auto& shape = out[0].shape(); // shape_, or inferred by shapeless compile
+namespace cpu {
+
+void broadcast_view(const array& x, array& out) {
+  const auto& shape = out.shape();
   Strides strides(shape.size(), 0);
   int diff = int(shape.size()) - x.ndim();
   for (int i = 0; i < x.ndim(); ++i) {
     strides[i + diff] = (x.shape(i) == 1 && shape[i + diff] != 1) ? 0 : x.strides(i);
   }
-  make_view(x, out[0], strides);
+  make_view(x, out, strides);
+}
+
+} // namespace cpu
+
+void Broadcast::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {
+  cpu::broadcast_view(in[0], out[0]); // out's shape: shape_, or inferred by shapeless compile
 }
 
 void Slice::eval_cpu(const std::vector<array>& in, std::vector<array>& out) {

@@ -16,7 +16,7 @@ void parallel_tasks(size_t n, const std::function<void(size_t)>& f) {
   });
 }
 
-void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f) {
+void parallel_for_on_pool(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f) {
   threadpool::parallel_for(n, grain, [&](size_t b, size_t e) {
     f(b, e);
     stream_fence();

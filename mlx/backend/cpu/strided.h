@@ -12,6 +12,10 @@ namespace mlx::core::cpu {
 // The layout flags of an array view with these shape and strides.
 array::Flags compute_flags(const Shape& shape, const Strides& strides);
 
+// Makes `out` a view of x's buffer broadcast to out's shape (the Broadcast
+// kernel; ops call it directly for an operand that is already computed).
+void broadcast_view(const array& x, array& out);
+
 // Merges adjacent dims that are contiguous in every operand and drops
 // size-1 dims. Returns the new shape and each operand's strides.
 template <size_t N>
