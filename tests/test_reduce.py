@@ -416,3 +416,38 @@ def test_integer_sum_and_prod_wrap_like_numpy(dtype):
     a = np.array([np.iinfo(dtype).max] * 3 + [np.iinfo(dtype).min], dtype=dtype)
     assert mx.sum(mx.array(a)).item() == int(np.sum(a, dtype=dtype))
     assert mx.prod(mx.array(a)).item() == int(np.prod(a, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float16", "complex64", "bool"])
+def test_reductions_read_four_streams(dtype):
+    # Rows of 256 or more reduce four at a time, a long single row as four
+    # quarters per thread, and column sums four rows at a time
+    # (backend/cpu/reduce.cpp): row counts and lengths around each split.
+    rng = np.random.default_rng(3)
+    for shape in [(9, 300), (6, 1031), (2051, 33), (70001,), (1, 4099)]:
+        x = np_values(dtype, shape, rng)
+        a = to_mx(x, dtype)
+        for axis in [None, 0, -1]:
+            if dtype == "bool":
+                assert_array(mx.any(a, axis=axis), np.any(x, axis=axis), "bool")
+                assert_array(mx.all(a, axis=axis), np.all(x, axis=axis), "bool")
+                continue
+            assert_array(
+                mx.sum(a, axis=axis),
+                np.sum(ref_in(x, dtype), axis=axis).astype(np.float64 if dtype in FLOATS else sum_out(dtype)),
+                sum_out(dtype),
+                rtol=2e-3 if dtype == "float16" else 1e-5,
+                atol=1.0 if dtype == "float16" else 1e-3,
+            )
+            if dtype != "complex64":
+                assert_array(mx.max(a, axis=axis), np.max(x, axis=axis), dtype)
+                assert_array(mx.min(a, axis=axis), np.min(x, axis=axis), dtype)
+    # A NaN in the last of four rows, and in the last quarter of a long row.
+    x = np.ones((8, 300), np.float32)
+    x[3, 299] = np.nan
+    assert (
+        np.isnan(np.array(mx.max(mx.array(x), axis=-1))).tolist() == [False, False, False, True] + [False] * 4
+    )
+    y = np.ones(70001, np.float32)
+    y[-300] = np.nan
+    assert np.isnan(mx.max(mx.array(y)).item()) and np.isnan(mx.sum(mx.array(y)).item())
