@@ -576,3 +576,42 @@ def test_block_masked_mm_errors_and_grad():
     g = mx.grad(lambda a: mx.block_masked_mm(a, mx.array(b), 32, mask_lhs=mx.array(mask)).sum())(A)
     expected = np.repeat(np.repeat(mask, 32, 0), 32, 1) * b.sum(1)[None, :]
     np.testing.assert_allclose(np.array(g), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_vector_matrix_products_every_split(dtype):
+    # A row times a matrix: threads take bands of the matrix's rows, four rows
+    # at a time, in column blocks of 4096; a matrix times a column: four rows'
+    # dots at a time (backend/cpu/products.cpp). Sizes around each split,
+    # and a matrix sliced out of a wider one (rows further apart than n).
+    rng = np.random.default_rng(7)
+    for k, n in [(3, 5), (70, 1000), (1023, 67), (64, 4100), (257, 4097)]:
+        wide = np_values(dtype, (k, n + 3), rng)
+        b = to_mx(wide, dtype)[:, :n]
+        x = np_values(dtype, (k,), rng)
+        scale = max(1, k // 8)
+        assert_array(
+            to_mx(x, dtype) @ b, ref_in(x, dtype) @ ref_in(wide[:, :n], dtype), dtype, **tol(dtype, scale)
+        )
+        # A matrix times a column: dots of its rows (n rows of k).
+        rows = np_values(dtype, (n, k + 5), rng)
+        y = np_values(dtype, (k,), rng)
+        assert_array(
+            to_mx(rows, dtype)[:, :k] @ to_mx(y, dtype),
+            ref_in(rows[:, :k], dtype) @ ref_in(y, dtype),
+            dtype,
+            **tol(dtype, scale),
+        )
+    # Batched rows against one matrix, and one row against a batch.
+    xs = np_values(dtype, (3, 1, 300), rng)
+    m = np_values(dtype, (300, 200), rng)
+    assert_array(
+        to_mx(xs, dtype) @ to_mx(m, dtype), ref_in(xs, dtype) @ ref_in(m, dtype), dtype, **tol(dtype, 40)
+    )
+    ms = np_values(dtype, (2, 300, 200), rng)
+    assert_array(
+        to_mx(xs[0], dtype) @ to_mx(ms, dtype),
+        ref_in(xs[0], dtype) @ ref_in(ms, dtype),
+        dtype,
+        **tol(dtype, 40),
+    )

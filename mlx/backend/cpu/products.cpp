@@ -128,6 +128,46 @@ float dot_lanes(const W* w, const float* a, int k) {
   });
 }
 
+// The dots of four float32 rows (ld apart) with a: four streams of reads in
+// flight instead of one, and each load of a serves four rows.
+void dot_rows4(const float* w, int64_t ld, const float* a, int k, float* out) {
+  cpu::simd(MLX_SIMD_LAMBDA {
+    float lanes[4][16] = {};
+    int i = 0;
+    for (; i + 16 <= k; i += 16) {
+      for (int r = 0; r < 4; ++r) {
+        for (int l = 0; l < 16; ++l) {
+          lanes[r][l] += w[r * ld + i + l] * a[i + l];
+        }
+      }
+    }
+    for (int r = 0; r < 4; ++r) {
+      float total = 0;
+      for (int j = i; j < k; ++j) {
+        total += w[r * ld + j] * a[j];
+      }
+      for (int l = 0; l < 16; ++l) {
+        total += lanes[r][l];
+      }
+      out[r] = total;
+    }
+  });
+}
+
+// y[0:n] += s[0] w[0:n] + ... + s[3] w[3 ld:3 ld + n] (four rows of B in the
+// (k x n) layout): four streams of reads, one pass over y.
+template <typename W>
+void axpy_rows4(const W* w, int64_t ld, const float* s, float* y, int n) {
+  cpu::simd(MLX_SIMD_LAMBDA {
+    const W *w0 = w, *w1 = w + ld, *w2 = w + 2 * ld, *w3 = w + 3 * ld;
+    float s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    for (int j = 0; j < n; ++j) {
+      y[j] += (s0 * static_cast<float>(w0[j]) + s1 * static_cast<float>(w1[j])) +
+              (s2 * static_cast<float>(w2[j]) + s3 * static_cast<float>(w3[j]));
+    }
+  });
+}
+
 // y[0:n] += s * w[0:n] (a row of B in the (k x n) layout).
 template <typename W>
 void axpy_row(const W* w, float s, float* y, int n) {
@@ -192,18 +232,49 @@ template <typename W>
 void gemv_float(const W* pb, int64_t ld, bool trans, const float* a, float* y, int n, int k) {
   if (trans) {
     cpu::parallel_for(n, std::max(1, 8192 / std::max(k, 1)), [&](size_t j0, size_t j1) {
-      for (size_t j = j0; j < j1; ++j) {
+      size_t j = j0;
+      if constexpr (std::is_same_v<W, float>) {
+        for (; k >= 64 && j + 4 <= j1; j += 4) {
+          dot_rows4(pb + j * ld, ld, a, k, y + j);
+        }
+      }
+      for (; j < j1; ++j) {
         y[j] = dot_lanes(pb + j * ld, a, k);
       }
     });
     return;
   }
-  cpu::parallel_for(n, 4096, [&](size_t j0, size_t j1) {
-    std::fill(y + j0, y + j1, 0.0f);
-    for (int i = 0; i < k; ++i) {
-      axpy_row(pb + i * ld + j0, a[i], y + j0, static_cast<int>(j1 - j0));
+  // y = a B: each thread takes a band of B's rows (read once, in order) and
+  // sums into its own y, in column blocks that stay in cache; the bands'
+  // sums are added at the end.
+  constexpr int kColumns = 4096;
+  size_t parts = size_t(k) * n >= 2 * cpu::kParallelGrain
+                     ? std::min<size_t>(cpu::num_threads(), std::max(1, k / 16))
+                     : 1;
+  std::vector<float> band_sums((parts - 1) * n);
+  int per = static_cast<int>((k + parts - 1) / parts);
+  cpu::parallel_for(parts, 1, [&](size_t p0, size_t p1) {
+    for (size_t p = p0; p < p1; ++p) {
+      float* yp = p == 0 ? y : band_sums.data() + (p - 1) * n;
+      std::fill(yp, yp + n, 0.0f);
+      int r0 = static_cast<int>(p) * per, r1 = std::min(k, r0 + per);
+      for (int c0 = 0; c0 < n; c0 += kColumns) {
+        int cols = std::min(kColumns, n - c0);
+        int r = r0;
+        if constexpr (!std::is_same_v<W, float16_t>) { // (float16: F16C rows below)
+          for (; r + 4 <= r1; r += 4) {
+            axpy_rows4(pb + r * ld + c0, ld, a + r, yp + c0, cols);
+          }
+        }
+        for (; r < r1; ++r) {
+          axpy_row(pb + r * ld + c0, a[r], yp + c0, cols);
+        }
+      }
     }
   });
+  for (size_t p = 1; p < parts; ++p) {
+    axpy_row(band_sums.data() + (p - 1) * n, 1.0f, y, n);
+  }
 }
 
 // y = v M for each batch entry: `vec` holds the rows v (1 x k), `mat` the
