@@ -451,3 +451,20 @@ def test_reductions_read_four_streams(dtype):
     y = np.ones(70001, np.float32)
     y[-300] = np.nan
     assert np.isnan(mx.max(mx.array(y)).item()) and np.isnan(mx.sum(mx.array(y)).item())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_argmax_of_many_rows(dtype):
+    # Contiguous rows are read while the next one is prefetched; rows split
+    # over threads, ties, a NaN in the first and in the last row.
+    rng = np.random.default_rng(11)
+    x = rng.integers(-20, 20, (301, 515)).astype(dtype)
+    x[0, 7] = np.nan
+    x[-1, -1] = np.nan
+    for name in ["argmax", "argmin"]:
+        np.testing.assert_array_equal(
+            np.array(getattr(mx, name)(mx.array(x), axis=-1)), getattr(np, name)(x, axis=-1)
+        )
+        np.testing.assert_array_equal(
+            np.array(getattr(mx, name)(mx.array(x)[::2], axis=-1)), getattr(np, name)(x[::2], axis=-1)
+        )
