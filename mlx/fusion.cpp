@@ -10,7 +10,11 @@ namespace mlx::core::detail {
 
 namespace {
 
-constexpr size_t kMinFusedSize = size_t(1) << 20; // see fusible_elementwise
+constexpr size_t kMinFusedSize = size_t(1) << 16; // see fusible_elementwise
+// Below this size a group needs kMinMembersInCache members (see
+// fusible_elementwise).
+constexpr size_t kInCacheSize = size_t(1) << 20;
+constexpr size_t kMinMembersInCache = 6;
 constexpr size_t kMaxSmallFusedSize = 4096;
 // Groups stop growing here, which keeps forming them linear in the tape
 // (a long chain becomes several groups).
@@ -116,7 +120,9 @@ std::vector<std::vector<int>> elementwise_groups(const std::vector<array>& tape,
   }
   std::vector<std::vector<int>> out;
   for (auto& m : members) {
-    if (m.size() >= 2) {
+    size_t size = m.empty() ? 0 : tape[m.front()].size();
+    bool in_cache = size >= kMinFusedSize && size < kInCacheSize;
+    if (m.size() >= (in_cache ? kMinMembersInCache : 2)) {
       out.push_back(std::move(m));
     }
   }

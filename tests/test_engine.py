@@ -309,6 +309,36 @@ def test_eager_fusion_donates_inputs_only_it_holds():
             np.testing.assert_array_equal(np.array(held), a_np)
 
 
+def test_eager_fusion_of_in_cache_chains_matches_separate_nodes():
+    # Under 2^20 elements only chains of six or more elementwise nodes fuse
+    # (an optimizer's update of a 512x512 weight, say); fused or not, the
+    # values are the same, bit for bit.
+    import mlx.optimizers as optim
+
+    rng = np.random.default_rng(5)
+    shapes = [(512, 512), (300, 301), (1 << 16,), (1 << 16, 1)]
+    params = {f"p{i}": mx.array(rng.standard_normal(s).astype(np.float32)) for i, s in enumerate(shapes)}
+    grads = {k: mx.array(rng.standard_normal(v.shape).astype(np.float32)) for k, v in params.items()}
+
+    def three_steps():
+        opt = optim.AdamW(learning_rate=1e-3, bias_correction=True)
+        p = dict(params)
+        for _ in range(3):
+            p = opt.apply_gradients(grads, p)
+            mx.eval(p, opt.state)
+        short = mx.exp(p["p0"]) * 2.0  # two nodes: not fused
+        return [np.array(v) for v in p.values()] + [np.array(short)]
+
+    fused = three_steps()
+    mx.disable_compile()  # (no fusion at all)
+    try:
+        separate = three_steps()
+    finally:
+        mx.enable_compile()
+    for f, s in zip(fused, separate):
+        np.testing.assert_array_equal(f, s)
+
+
 def test_eager_fusion_long_chain_values():
     # 600 elementwise nodes on an array past the fusion threshold (its eval
     # time per node, which must not grow with the chain, is measured by
