@@ -585,7 +585,7 @@ def test_vector_matrix_products_every_split(dtype):
     # dots at a time (backend/cpu/products.cpp). Sizes around each split,
     # and a matrix sliced out of a wider one (rows further apart than n).
     rng = np.random.default_rng(7)
-    for k, n in [(3, 5), (70, 1000), (1023, 67), (64, 4100), (257, 4097)]:
+    for k, n in [(3, 5), (9, 8000), (70, 1000), (1023, 67), (64, 4100), (257, 4097)]:
         wide = np_values(dtype, (k, n + 3), rng)
         b = to_mx(wide, dtype)[:, :n]
         x = np_values(dtype, (k,), rng)

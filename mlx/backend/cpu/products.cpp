@@ -246,11 +246,20 @@ void gemv_float(const W* pb, int64_t ld, bool trans, const float* a, float* y, i
   }
   // y = a B: each thread takes a band of B's rows (read once, in order) and
   // sums into its own y, in column blocks that stay in cache; the bands'
-  // sums are added at the end.
+  // sums are added at the end. With few rows, threads take column blocks.
   constexpr int kColumns = 4096;
-  size_t parts = size_t(k) * n >= 2 * cpu::kParallelGrain
-                     ? std::min<size_t>(cpu::num_threads(), std::max(1, k / 16))
-                     : 1;
+  size_t threads = static_cast<size_t>(cpu::num_threads());
+  bool large = size_t(k) * n >= 2 * cpu::kParallelGrain;
+  if (large && size_t(k) < 16 * threads) {
+    cpu::parallel_for(n, kColumns, [&](size_t j0, size_t j1) {
+      std::fill(y + j0, y + j1, 0.0f);
+      for (int r = 0; r < k; ++r) {
+        axpy_row(pb + r * ld + j0, a[r], y + j0, static_cast<int>(j1 - j0));
+      }
+    });
+    return;
+  }
+  size_t parts = large ? threads : 1;
   std::vector<float> band_sums((parts - 1) * n);
   int per = static_cast<int>((k + parts - 1) / parts);
   cpu::parallel_for(parts, 1, [&](size_t p0, size_t p1) {
