@@ -79,15 +79,28 @@ array bitwise(const array& a, const array& b, const char* op, StreamOrDevice s) 
   return binary<P>(a, b, t, t, s);
 }
 
-template <typename P>
-array unary_float_no_complex(const array& a, const char* op, StreamOrDevice s) {
-  if (is_complex(a.dtype())) {
-    fail(op, "Not supported for complex64.");
-  }
-  return unary_float<P>(a, s);
-}
-
 } // namespace
+
+// The ops of the table's unary rows, by their Domain.
+#define MLX_UNARY_OP_Float(Name, op) \
+  array op(const array& a, StreamOrDevice s) { return unary_float<Name>(a, s); }
+#define MLX_UNARY_OP_RealFloat(Name, op) \
+  array op(const array& a, StreamOrDevice s) { return unary_real_float<Name>(a, #op, s); }
+#define MLX_UNARY_OP_Same(Name, op) \
+  array op(const array& a, StreamOrDevice s) { return unary<Name>(a, a.dtype(), s); }
+#define MLX_UNARY_OP_Custom(Name, op)
+#define MLX_UNARY(Name, op, Types, domain, doc, derivative) MLX_UNARY_OP_##domain(Name, op)
+#define MLX_UNARY_NO_GRAD(Name, op, Types)
+#define MLX_PREDICATE(Name, op)
+#define MLX_BINARY(Name, op, Types, da, db)
+#define MLX_BINARY_NO_GRAD(Name, op, Types)
+#define MLX_COMPARISON(Name, op)
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
+#undef MLX_UNARY_OP_Float
+#undef MLX_UNARY_OP_RealFloat
+#undef MLX_UNARY_OP_Same
+#undef MLX_UNARY_OP_Custom
 
 array abs(const array& a, StreamOrDevice s) {
   if (is_unsigned(a.dtype()) || a.dtype() == bool_) {
@@ -112,34 +125,10 @@ array sign(const array& a, StreamOrDevice s) {
   return unary<Sign>(a, a.dtype(), s);
 }
 
-array square(const array& a, StreamOrDevice s) { return unary<Square>(a, a.dtype(), s); }
-array sqrt(const array& a, StreamOrDevice s) { return unary_float<Sqrt>(a, s); }
-array rsqrt(const array& a, StreamOrDevice s) { return unary_float<Rsqrt>(a, s); }
 array reciprocal(const array& a, StreamOrDevice s) {
   auto t = at_least_float(a.dtype());
   return divide(array(1.0f, t), a, s);
 }
-array exp(const array& a, StreamOrDevice s) { return unary_float<Exp>(a, s); }
-array expm1(const array& a, StreamOrDevice s) { return unary_float_no_complex<Expm1>(a, "expm1", s); }
-array log(const array& a, StreamOrDevice s) { return unary_float<Log>(a, s); }
-array log2(const array& a, StreamOrDevice s) { return unary_float<Log2>(a, s); }
-array log10(const array& a, StreamOrDevice s) { return unary_float<Log10>(a, s); }
-array log1p(const array& a, StreamOrDevice s) { return unary_float<Log1p>(a, s); }
-array sin(const array& a, StreamOrDevice s) { return unary_float<Sin>(a, s); }
-array cos(const array& a, StreamOrDevice s) { return unary_float<Cos>(a, s); }
-array tan(const array& a, StreamOrDevice s) { return unary_float<Tan>(a, s); }
-array arcsin(const array& a, StreamOrDevice s) { return unary_float<ArcSin>(a, s); }
-array arccos(const array& a, StreamOrDevice s) { return unary_float<ArcCos>(a, s); }
-array arctan(const array& a, StreamOrDevice s) { return unary_float<ArcTan>(a, s); }
-array sinh(const array& a, StreamOrDevice s) { return unary_float<Sinh>(a, s); }
-array cosh(const array& a, StreamOrDevice s) { return unary_float<Cosh>(a, s); }
-array tanh(const array& a, StreamOrDevice s) { return unary_float<Tanh>(a, s); }
-array arcsinh(const array& a, StreamOrDevice s) { return unary_float<ArcSinh>(a, s); }
-array arccosh(const array& a, StreamOrDevice s) { return unary_float<ArcCosh>(a, s); }
-array arctanh(const array& a, StreamOrDevice s) { return unary_float<ArcTanh>(a, s); }
-array sigmoid(const array& a, StreamOrDevice s) { return unary_float_no_complex<Sigmoid>(a, "sigmoid", s); }
-array erf(const array& a, StreamOrDevice s) { return unary_real_float<Erf>(a, "erf", s); }
-array erfinv(const array& a, StreamOrDevice s) { return unary_real_float<ErfInv>(a, "erfinv", s); }
 
 array floor(const array& a, StreamOrDevice s) {
   if (is_complex(a.dtype())) {

@@ -8,8 +8,10 @@
 //   backend/cpu/elementwise_*.cpp  eval_cpu with the functor cpu::ops::Name
 //                                (elementwise_unary.h / elementwise_binary.h)
 //                                and its float32 kernel for fused chains
-// The op itself (checks, dtype promotion) is in ops/elementwise.cpp and its
-// binding in python/src/elementwise.cpp. Derivatives are expressions in
+//   ops/elementwise.cpp          the op of a unary row (its Domain), unless
+//                                hand-written (Custom); the other ops
+//   python/src/elementwise.cpp   the binding of a unary row, with its
+//                                docstring; the other bindings Derivatives are expressions in
 // x = in[0] and out (unary), a = in[0] and b = in[1] (binary), with s the
 // stream; scalar_like(v, x) is a 0-d constant of x's dtype.
 //
@@ -17,32 +19,36 @@
 
 // clang-format off
 
-// ---- unary: MLX_UNARY(Name, op, Types, d out / dx)
-MLX_UNARY(Negative, negative, AllTypes, scalar_like(-1, x))
-MLX_UNARY(Square, square, AllTypes, multiply(scalar_like(2, x), x, s))
-MLX_UNARY(Sqrt, sqrt, InexactTypes, divide(scalar_like(0.5, x), out, s))
-MLX_UNARY(Rsqrt, rsqrt, InexactTypes, multiply(scalar_like(-0.5, x), divide(out, x, s), s))
-MLX_UNARY(Exp, exp, InexactTypes, out)
-MLX_UNARY(Expm1, expm1, InexactTypes, add(out, scalar_like(1, x), s))
-MLX_UNARY(Log, log, InexactTypes, reciprocal(x, s))
-MLX_UNARY(Log2, log2, InexactTypes, reciprocal(multiply(x, scalar_like(M_LN2, x), s), s))
-MLX_UNARY(Log10, log10, InexactTypes, reciprocal(multiply(x, scalar_like(M_LN10, x), s), s))
-MLX_UNARY(Log1p, log1p, InexactTypes, reciprocal(add(x, scalar_like(1, x), s), s))
-MLX_UNARY(Sin, sin, InexactTypes, cos(x, s))
-MLX_UNARY(Cos, cos, InexactTypes, negative(sin(x, s), s))
-MLX_UNARY(Tan, tan, InexactTypes, add(scalar_like(1, x), square(out, s), s))
-MLX_UNARY(ArcSin, arcsin, InexactTypes, rsqrt(subtract(scalar_like(1, x), square(x, s), s), s))
-MLX_UNARY(ArcCos, arccos, InexactTypes, negative(rsqrt(subtract(scalar_like(1, x), square(x, s), s), s), s))
-MLX_UNARY(ArcTan, arctan, InexactTypes, reciprocal(add(scalar_like(1, x), square(x, s), s), s))
-MLX_UNARY(Sinh, sinh, InexactTypes, cosh(x, s))
-MLX_UNARY(Cosh, cosh, InexactTypes, sinh(x, s))
-MLX_UNARY(Tanh, tanh, InexactTypes, subtract(scalar_like(1, x), square(out, s), s))
-MLX_UNARY(ArcSinh, arcsinh, InexactTypes, rsqrt(add(square(x, s), scalar_like(1, x), s), s))
-MLX_UNARY(ArcCosh, arccosh, InexactTypes, rsqrt(subtract(square(x, s), scalar_like(1, x), s), s))
-MLX_UNARY(ArcTanh, arctanh, InexactTypes, reciprocal(subtract(scalar_like(1, x), square(x, s), s), s))
-MLX_UNARY(Sigmoid, sigmoid, InexactTypes, multiply(out, subtract(scalar_like(1, x), out, s), s))
-MLX_UNARY(Erf, erf, FloatTypes, multiply(scalar_like(M_2_SQRTPI, x), exp(negative(square(x, s), s), s), s))
-MLX_UNARY(ErfInv, erfinv, FloatTypes, multiply(scalar_like(0.5 * std::sqrt(M_PI), x), exp(square(out, s), s), s))
+// ---- unary: MLX_UNARY(Name, op, Types, Domain, docstring, d out / dx)
+// Domain, how the op treats its input (ops/elementwise.cpp): Float computes
+// in the input's inexact dtype (integers and bools in float32), RealFloat
+// likewise but refuses complex64, Same keeps any dtype, Custom has a
+// hand-written op.
+MLX_UNARY(Negative, negative, AllTypes, Custom, "Element-wise negation.", scalar_like(-1, x))
+MLX_UNARY(Square, square, AllTypes, Same, "Element-wise square.", multiply(scalar_like(2, x), x, s))
+MLX_UNARY(Sqrt, sqrt, InexactTypes, Float, "Element-wise square root.", divide(scalar_like(0.5, x), out, s))
+MLX_UNARY(Rsqrt, rsqrt, InexactTypes, Float, "Element-wise reciprocal square root.", multiply(scalar_like(-0.5, x), divide(out, x, s), s))
+MLX_UNARY(Exp, exp, InexactTypes, Float, "Element-wise exponential.", out)
+MLX_UNARY(Expm1, expm1, InexactTypes, RealFloat, "Element-wise exp(x) - 1, accurate near 0.", add(out, scalar_like(1, x), s))
+MLX_UNARY(Log, log, InexactTypes, Float, "Element-wise natural logarithm.", reciprocal(x, s))
+MLX_UNARY(Log2, log2, InexactTypes, Float, "Element-wise base-2 logarithm.", reciprocal(multiply(x, scalar_like(M_LN2, x), s), s))
+MLX_UNARY(Log10, log10, InexactTypes, Float, "Element-wise base-10 logarithm.", reciprocal(multiply(x, scalar_like(M_LN10, x), s), s))
+MLX_UNARY(Log1p, log1p, InexactTypes, Float, "Element-wise log(1 + x), accurate near 0.", reciprocal(add(x, scalar_like(1, x), s), s))
+MLX_UNARY(Sin, sin, InexactTypes, Float, "Element-wise sine.", cos(x, s))
+MLX_UNARY(Cos, cos, InexactTypes, Float, "Element-wise cosine.", negative(sin(x, s), s))
+MLX_UNARY(Tan, tan, InexactTypes, Float, "Element-wise tangent.", add(scalar_like(1, x), square(out, s), s))
+MLX_UNARY(ArcSin, arcsin, InexactTypes, Float, "Element-wise inverse sine.", rsqrt(subtract(scalar_like(1, x), square(x, s), s), s))
+MLX_UNARY(ArcCos, arccos, InexactTypes, Float, "Element-wise inverse cosine.", negative(rsqrt(subtract(scalar_like(1, x), square(x, s), s), s), s))
+MLX_UNARY(ArcTan, arctan, InexactTypes, Float, "Element-wise inverse tangent.", reciprocal(add(scalar_like(1, x), square(x, s), s), s))
+MLX_UNARY(Sinh, sinh, InexactTypes, Float, "Element-wise hyperbolic sine.", cosh(x, s))
+MLX_UNARY(Cosh, cosh, InexactTypes, Float, "Element-wise hyperbolic cosine.", sinh(x, s))
+MLX_UNARY(Tanh, tanh, InexactTypes, Float, "Element-wise hyperbolic tangent.", subtract(scalar_like(1, x), square(out, s), s))
+MLX_UNARY(ArcSinh, arcsinh, InexactTypes, Float, "Element-wise inverse hyperbolic sine.", rsqrt(add(square(x, s), scalar_like(1, x), s), s))
+MLX_UNARY(ArcCosh, arccosh, InexactTypes, Float, "Element-wise inverse hyperbolic cosine.", rsqrt(subtract(square(x, s), scalar_like(1, x), s), s))
+MLX_UNARY(ArcTanh, arctanh, InexactTypes, Float, "Element-wise inverse hyperbolic tangent.", reciprocal(subtract(scalar_like(1, x), square(x, s), s), s))
+MLX_UNARY(Sigmoid, sigmoid, InexactTypes, RealFloat, "Element-wise logistic sigmoid 1 / (1 + exp(-x)).", multiply(out, subtract(scalar_like(1, x), out, s), s))
+MLX_UNARY(Erf, erf, FloatTypes, RealFloat, "Element-wise error function.", multiply(scalar_like(M_2_SQRTPI, x), exp(negative(square(x, s), s), s), s))
+MLX_UNARY(ErfInv, erfinv, FloatTypes, RealFloat, "Element-wise inverse of erf.", multiply(scalar_like(0.5 * std::sqrt(M_PI), x), exp(square(out, s), s), s))
 
 // ---- unary, piecewise constant or non-numeric: zero derivative
 MLX_UNARY_NO_GRAD(Sign, sign, AllTypes)

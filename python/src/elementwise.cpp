@@ -22,34 +22,18 @@ struct BinaryDef {
 
 void init_elementwise(py::module_& m) {
   const UnaryDef unary[] = {
+  // The table's unary rows, with their docstrings; then the other ops.
+#define MLX_UNARY(Name, op, Types, domain, doc, derivative) {#op, &op, doc},
+#define MLX_UNARY_NO_GRAD(Name, op, Types)
+#define MLX_PREDICATE(Name, op)
+#define MLX_BINARY(Name, op, Types, da, db)
+#define MLX_BINARY_NO_GRAD(Name, op, Types)
+#define MLX_COMPARISON(Name, op)
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
       {"abs", &abs, "Element-wise absolute value."},
-      {"negative", &negative, "Element-wise negation."},
       {"sign", &sign, "Element-wise sign."},
-      {"square", &square, "Element-wise square."},
-      {"sqrt", &sqrt, "Element-wise square root."},
-      {"rsqrt", &rsqrt, "Element-wise reciprocal square root."},
       {"reciprocal", &reciprocal, "Element-wise reciprocal."},
-      {"exp", &exp, "Element-wise exponential."},
-      {"expm1", &expm1, "Element-wise exp(x) - 1, accurate near 0."},
-      {"log", &log, "Element-wise natural logarithm."},
-      {"log2", &log2, "Element-wise base-2 logarithm."},
-      {"log10", &log10, "Element-wise base-10 logarithm."},
-      {"log1p", &log1p, "Element-wise log(1 + x), accurate near 0."},
-      {"sin", &sin, "Element-wise sine."},
-      {"cos", &cos, "Element-wise cosine."},
-      {"tan", &tan, "Element-wise tangent."},
-      {"arcsin", &arcsin, "Element-wise inverse sine."},
-      {"arccos", &arccos, "Element-wise inverse cosine."},
-      {"arctan", &arctan, "Element-wise inverse tangent."},
-      {"sinh", &sinh, "Element-wise hyperbolic sine."},
-      {"cosh", &cosh, "Element-wise hyperbolic cosine."},
-      {"tanh", &tanh, "Element-wise hyperbolic tangent."},
-      {"arcsinh", &arcsinh, "Element-wise inverse hyperbolic sine."},
-      {"arccosh", &arccosh, "Element-wise inverse hyperbolic cosine."},
-      {"arctanh", &arctanh, "Element-wise inverse hyperbolic tangent."},
-      {"sigmoid", &sigmoid, "Element-wise logistic sigmoid 1 / (1 + exp(-x))."},
-      {"erf", &erf, "Element-wise error function."},
-      {"erfinv", &erfinv, "Element-wise inverse of erf."},
       {"floor", &floor, "Element-wise floor."},
       {"ceil", &ceil, "Element-wise ceiling."},
       {"trunc", &trunc, "Element-wise rounding toward zero."},
