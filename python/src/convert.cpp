@@ -3,7 +3,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 
@@ -730,6 +732,34 @@ array to_array(py::handle obj, std::optional<Dtype> dtype) {
   raise_value(msg.str());
 }
 
+namespace {
+
+// A float operand as a 0-d array of dtype t. The same few constants recur
+// (`y * 0.999 + 0.001` in a loop): the last ones made are reused, which
+// saves making and freeing an array per operator. An array's value never
+// changes, and a kept one is never given to a kernel to write over (its
+// buffer has more than one holder).
+array float_scalar(double v, Dtype t) {
+  struct Kept {
+    double v = 0;
+    Dtype t = float32;
+    std::optional<array> a;
+  };
+  thread_local std::array<Kept, 8> kept;
+  thread_local size_t next = 0;
+  for (auto& k : kept) {
+    if (k.a && k.t == t && std::memcmp(&k.v, &v, sizeof(v)) == 0) {
+      return *k.a;
+    }
+  }
+  array a(v, t);
+  kept[next] = {v, t, a};
+  next = (next + 1) % kept.size();
+  return a;
+}
+
+} // namespace
+
 array to_array_like(py::handle obj, const array& other) {
   if (is_array(obj)) {
     return array_ref(obj);
@@ -755,7 +785,7 @@ array to_array_like(py::handle obj, const array& other) {
     return array(obj.cast<double>(), t);
   }
   if (py::isinstance<py::float_>(obj)) {
-    return array(obj.cast<double>(), is_inexact(t) ? t : float32);
+    return float_scalar(obj.cast<double>(), is_inexact(t) ? t : float32);
   }
   if (PyComplex_Check(obj.ptr())) {
     return to_array(obj);

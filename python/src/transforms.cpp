@@ -429,7 +429,12 @@ void init_transforms(py::module_& m) {
   m.def(
       "eval",
       [](py::args args) {
-        std::vector<array> arrays = tree_flatten(args, false);
+        std::vector<array> arrays;
+        if (args.size() == 1 && is_array(args[0])) {
+          arrays.push_back(array_ref(args[0])); // (the common mx.eval(y))
+        } else {
+          arrays = tree_flatten(args, false);
+        }
         py::gil_scoped_release nogil;
         eval(std::move(arrays));
       },
