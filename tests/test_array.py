@@ -429,3 +429,20 @@ def test_from_dlpack():
 
 
 # -------------------------------------------------------- hadamard_transform
+
+
+def test_repeated_float_operands_keep_their_values():
+    # The last few float operands' arrays are reused; no kernel may write
+    # over one (0-d results could take over an input's buffer).
+    for _ in range(3):
+        for dt in [mx.float32, mx.float16, mx.bfloat16]:
+            r = mx.array(1.0, dt) * 2.5
+            s = mx.array(3.0, dt) + 2.5
+            assert r.item() == 2.5 and s.item() == 5.5 and r.dtype == dt
+        assert (mx.array([1.0, 2.0]) * 2.5).tolist() == [2.5, 5.0]
+    # -0.0 and 0.0 are different operands; NaN is kept as NaN.
+    assert np.signbit(np.array(mx.array(0.0) * -0.0))
+    assert not np.signbit(np.array(mx.array(0.0) * 0.0))
+    assert np.isnan((mx.array(1.0) + float("nan")).item())
+    assert (mx.array(1.0) + 1e-8).dtype == mx.float32
+    assert (mx.array([1], mx.int32) * 0.5).tolist() == [0.5]
