@@ -184,8 +184,9 @@ struct FusionPlan {
 FusionPlan plan_fusion(const std::vector<array>& tape) {
   FusionPlan plan;
   // Transforms keep the nodes they trace: nothing is fused under them.
-  // Turning compilation off turns this off too.
-  if (detail::in_tracing() || !compile_enabled()) {
+  // Turning compilation off turns this off too. (A group has two members
+  // or more.)
+  if (tape.size() < 2 || detail::in_tracing() || !compile_enabled()) {
     return plan;
   }
   std::vector<bool> candidate(tape.size());

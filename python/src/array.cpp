@@ -81,7 +81,7 @@ auto binop(F f, std::string what, bool bitwise, bool reflect = false) {
     if (bitwise) {
       check_integral_operands(what, x, y);
     }
-    return py::cast(f(x, y, StreamOrDevice{}));
+    return wrap_array(f(x, y, StreamOrDevice{}));
   };
 }
 

@@ -26,3 +26,16 @@ inline mlx::core::array& array_ref(py::handle obj) {
   }
   return obj.cast<mlx::core::array&>(); // (raises for an instance never initialized)
 }
+
+// A new mx.array object holding `a` (what py::cast(a) makes). pybind11's
+// cast looks the class up in its registry by typeid on every call; the
+// lookup is done once here.
+inline py::object wrap_array(mlx::core::array a) {
+  static const py::detail::type_info* const tinfo = py::detail::get_type_info(typeid(mlx::core::array));
+  auto move = [](const void* p) -> void* {
+    return new mlx::core::array(
+        std::move(*const_cast<mlx::core::array*>(static_cast<const mlx::core::array*>(p))));
+  };
+  return py::reinterpret_steal<py::object>(py::detail::type_caster_generic::cast(
+      &a, py::return_value_policy::move, py::handle(), tinfo, nullptr, move));
+}
