@@ -497,6 +497,21 @@ void run_across_streams(std::vector<array>& tape, const Stream& home) {
 // with the most nodes, the communication stream only when it is alone; and
 // whether some node is on another.
 std::pair<std::optional<Stream>, bool> tape_streams(const std::vector<array>& tape) {
+  // The usual case first, without counting: every node on one stream.
+  const Primitive* first = nullptr;
+  bool one = true;
+  for (auto& node : tape) {
+    if (node.has_primitive()) {
+      if (first == nullptr) {
+        first = &node.primitive();
+      } else {
+        one = one && node.primitive().stream() == first->stream();
+      }
+    }
+  }
+  if (one) {
+    return {first ? std::optional<Stream>(first->stream()) : std::nullopt, false};
+  }
   std::vector<std::pair<Stream, size_t>> counts;
   for (auto& node : tape) {
     if (!node.has_primitive()) {
