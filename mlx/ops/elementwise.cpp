@@ -36,11 +36,21 @@ array unary_real_float(const array& a, const char* op, StreamOrDevice s) {
 
 // Broadcasts a and b to one shape and casts both to `compute`.
 std::vector<array> prepare_binary(const array& a, const array& b, Dtype compute, StreamOrDevice s) {
-  if (a.shape() == b.shape() && !detail::in_shapeless_trace()) {
-    return {astype(a, compute, s), astype(b, compute, s)};
-  }
-  auto shape = broadcast_shapes(a.shape(), b.shape());
   auto x = astype(a, compute, s), y = astype(b, compute, s);
+  if (x.shape() == y.shape() && !detail::in_shapeless_trace()) {
+    return {x, y};
+  }
+  // A computed scalar against an array (x + 0.5): its view at the array's
+  // shape, without working out the broadcast shape (see broadcast_to).
+  if ((x.ndim() == 0) != (y.ndim() == 0) && !detail::in_tracing()) {
+    if (x.ndim() == 0 && x.is_available()) {
+      return {detail::broadcast_view(x, y.shape()), y};
+    }
+    if (y.ndim() == 0 && y.is_available()) {
+      return {x, detail::broadcast_view(y, x.shape())};
+    }
+  }
+  auto shape = broadcast_shapes(x.shape(), y.shape());
   return {detail::broadcast_against(x, shape, {y}, s), detail::broadcast_against(y, shape, {x}, s)};
 }
 
