@@ -61,6 +61,30 @@ def test_int8_kernel_matches_reference_and_bound(monkeypatch, bits, group, m, dt
     assert not np.array_equal(simd, run(monkeypatch, "0", *args))
 
 
+@pytest.mark.parametrize("bits", [4, 8])
+@pytest.mark.parametrize("group", [16, 32, 64, 128])
+@pytest.mark.parametrize("n,k", [(43, 1152), (21, 2176), (7, 4096), (1, 576)])
+@pytest.mark.parametrize("dtype", [mx.float32, mx.float16])
+def test_int8_decoding_kernel_chunks_tails_and_rows(monkeypatch, bits, group, n, k, dtype):
+    # One row of x: long rows of w four at a time (1024 bytes or more: 8 bits
+    # at k 1152, both at 2176 and 4096; the rows left over one by one),
+    # short ones one by one; groups in chunks of 8, the last partial chunk
+    # padded with zeros.
+    if k % group or k % (256 // bits):
+        pytest.skip("not a covered shape")
+    rng = np.random.default_rng(bits * 7 + group + n)
+    q, s, b = operands(rng, n, k, group, bits, dtype)
+    x = rng.standard_normal((1, k)).astype(np.float32)
+    args = (mx.array(x), q, s, b, True, group, bits)
+    simd = run(monkeypatch, "1", *args)
+    ref = run(monkeypatch, "reference", *args)
+    s, b = s.astype(mx.float32), b.astype(mx.float32)
+    mag = np.abs(x) @ np.abs(np.array(mx.dequantize(q, s, b, group, bits))).T
+    assert np.all(np.abs(simd - ref) <= 1e-6 * mag + 1e-6)
+    exact = x.astype(np.float64) @ np.array(mx.dequantize(q, s, b, group, bits)).astype(np.float64).T
+    assert np.all(np.abs(simd - exact) <= rounding_bound(x, q, s, b, group, bits))
+
+
 def test_int8_strided_x_half_params_and_batched_w(monkeypatch):
     rng = np.random.default_rng(3)
     q, s, b = operands(rng, 3 * 24, 256, 64, 4, mx.float16)

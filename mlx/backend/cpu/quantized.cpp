@@ -253,16 +253,21 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     // Opted in (MLX_QMM_INT8): x to int8 per group, integer dot products.
     int64_t grain = std::max<int64_t>(16, (int64_t(1) << 16) / std::max(1, K));
     int groups = K / p.group_size;
-    std::vector<int8_t> xq(size_t(M) * K);
-    std::vector<float> xd(size_t(M) * groups), xs(size_t(M) * groups), xe(size_t(M) * groups);
-    cpu::qk::int8_quantize_x(p.bits, x, M, K, p.group_size, xq.data(), xd.data(), xs.data(), xe.data());
+    // Scratch kept per thread, as the float path's below (the pool's
+    // threads see pointers to this thread's).
+    thread_local std::vector<int8_t> xq_scratch;
+    thread_local std::vector<float> params_scratch;
+    xq_scratch.resize(size_t(M) * K);
+    params_scratch.resize(size_t(M) * groups * 3);
+    int8_t* xq = xq_scratch.data();
+    float *xd = params_scratch.data(), *xs = xd + size_t(M) * groups, *xe = xs + size_t(M) * groups;
+    cpu::qk::int8_quantize_x(p.bits, x, M, K, p.group_size, xq, xd, xs, xe);
     bool reference = int8_mode == 2 || cpu::qk::int8_dot_level() == 0;
     auto kernel = reference ? cpu::qk::int8_qmv_reference : cpu::qk::int8_qmv;
     cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
       std::vector<float> buf;
       cpu::qk::Rows rows = !reference && q.ptype != float32 ? param_view(q) : rows_view(q, n0, n1, buf);
-      kernel(p.bits, p.group_size, rows, xq.data(), xd.data(), xs.data(), xe.data(), M, K, N, int64_t(n0),
-             int64_t(n1), y);
+      kernel(p.bits, p.group_size, rows, xq, xd, xs, xe, M, K, N, int64_t(n0), int64_t(n1), y);
     });
     return;
   }
