@@ -128,9 +128,10 @@ float dot_lanes(const W* w, const float* a, int k) {
   });
 }
 
-// The dots of four float32 rows (ld apart) with a: four streams of reads in
-// flight instead of one, and each load of a serves four rows.
-void dot_rows4(const float* w, int64_t ld, const float* a, int k, float* out) {
+// The dots of four float32 rows (ld apart) with a, into out[0], out[os],
+// out[2 os], out[3 os]: four streams of reads in flight instead of one, and
+// each load of a serves four rows.
+void dot_rows4(const float* w, int64_t ld, const float* a, int k, float* out, int64_t os) {
   cpu::simd(MLX_SIMD_LAMBDA {
     float lanes[4][16] = {};
     int i = 0;
@@ -149,7 +150,7 @@ void dot_rows4(const float* w, int64_t ld, const float* a, int k, float* out) {
       for (int l = 0; l < 16; ++l) {
         total += lanes[r][l];
       }
-      out[r] = total;
+      out[r * os] = total;
     }
   });
 }
@@ -234,9 +235,14 @@ void gemv_float(const W* pb, int64_t ld, bool trans, const float* a, float* y, i
     cpu::parallel_for(n, std::max(1, 8192 / std::max(k, 1)), [&](size_t j0, size_t j1) {
       size_t j = j0;
       if constexpr (std::is_same_v<W, float>) {
-        for (; k >= 64 && j + 4 <= j1; j += 4) {
-          dot_rows4(pb + j * ld, ld, a, k, y + j);
+        // The piece cut in four parts read side by side, so that the
+        // prefetchers see four long streams (4096x4096 from memory, 2
+        // threads: 39.8 -> 41.5 GB/s).
+        size_t part = k >= 64 ? (j1 - j0) / 4 : 0;
+        for (size_t t = 0; t < part; ++t) {
+          dot_rows4(pb + (j0 + t) * ld, int64_t(part) * ld, a, k, y + j0 + t, int64_t(part));
         }
+        j = j0 + 4 * part;
       }
       for (; j < j1; ++j) {
         y[j] = dot_lanes(pb + j * ld, a, k);
