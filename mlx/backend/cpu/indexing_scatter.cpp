@@ -131,8 +131,10 @@ void Scatter::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
         using T = decltype(t);
         const T* u = upd.data<T>();
         T* o = out.data<T>();
-        // Random writes: fetch the targets a few iterations ahead.
-        constexpr size_t kAhead = 16;
+        // Random writes: fetch the targets some iterations ahead (1M
+        // into 1M float32, in L3: 16 ahead 340 Melem/s, 32-48 370-386,
+        // 96 and more 350).
+        constexpr size_t kAhead = 48;
         for (size_t i = 0; i < n; ++i) {
           if (i + kAhead < n) {
             __builtin_prefetch(o + cpu::clamp_index(static_cast<int64_t>(idx[i + kAhead]), dim, 1) * st, 1);
