@@ -79,6 +79,34 @@ def test_operators_refuse_foreign_operands(expr, message):
     assert str(e.value) == message
 
 
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "truediv", "floordiv", "mod"])
+def test_operator_slots_match_the_methods(name):
+    # `a + b` runs the type's slot (python/src/array.cpp installs its own for
+    # these operators), a.__add__(b) the bound method: the same results,
+    # dtypes and errors, both ways round.
+    import operator
+
+    op = getattr(operator, name)
+    a = mx.array([1, 2, 7], dtype=mx.int32)
+    f = mx.array([1.5, -2.0, 4.0])
+    for x, y, forward in [(a, 3, True), (3, a, False), (a, f, True), (f, 2.5, True), (2.5, f, False)]:
+        got = op(x, y)
+        want = getattr(x, f"__{name}__")(y) if forward else getattr(y, f"__r{name}__")(x)
+        assert got.dtype == want.dtype
+        assert got.tolist() == want.tolist()
+    for bad in ("x", [1], None):
+        for x, y in [(a, bad), (bad, a)]:
+            if isinstance(bad, str) and name == "mod" and x is bad:
+                continue  # str % a is string formatting
+            with pytest.raises((TypeError, ValueError)) as slot_error:
+                op(x, y)
+            with pytest.raises((TypeError, ValueError)) as method_error:
+                getattr(a, f"__{name}__" if x is a else f"__r{name}__")(bad)
+            assert type(slot_error.value) is type(method_error.value)
+            assert str(slot_error.value) == str(method_error.value)
+    assert (-f).tolist() == f.__neg__().tolist() == [-1.5, 2.0, -4.0]
+
+
 def test_operator_with_none_is_type_error():
     a = mx.array([1, 2, 3])
     with pytest.raises(TypeError):

@@ -85,6 +85,56 @@ auto binop(F f, std::string what, bool bitwise, bool reflect = false) {
   };
 }
 
+// The arithmetic operators' type slots, called by Python's `a + b` directly.
+// The slots pybind11's class gets for __add__ and __radd__ look the method
+// up by name, bind it and go through pybind11's overload dispatch (`y =
+// y + 0.001; mx.eval(y)`: 2.2 -> 2.0 us per op; 1.52 -> 1.33 without the
+// evals). Same semantics as the methods, which stay defined: the left
+// operand an array calls the forward form, else the reflected one; errors
+// are raised as the methods raise them.
+using BinaryFn = array (*)(const array&, const array&, StreamOrDevice);
+struct NumberSlot {
+  BinaryFn f;
+  const char* what;
+};
+const NumberSlot kNumberSlots[] = {
+    {&add, "addition"},    {&subtract, "subtraction"},        {&multiply, "multiplication"},
+    {&divide, "division"}, {&floor_divide, "floor division"}, {&remainder, "modulus"}};
+
+template <int I>
+PyObject* number_slot(PyObject* a, PyObject* b) {
+  static const auto forward = binop(kNumberSlots[I].f, kNumberSlots[I].what, false);
+  static const auto reflected = binop(kNumberSlots[I].f, kNumberSlots[I].what, false, true);
+  try {
+    py::object out = is_array(a) ? forward(a, b) : reflected(b, a);
+    return out.release().ptr();
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+    return nullptr;
+  }
+}
+
+PyObject* negative_slot(PyObject* a) {
+  try {
+    return wrap_array(negative(array_ref(a))).release().ptr();
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+    return nullptr;
+  }
+}
+
+void install_number_slots(PyTypeObject* type) {
+  PyNumberMethods* nb = type->tp_as_number;
+  nb->nb_add = number_slot<0>;
+  nb->nb_subtract = number_slot<1>;
+  nb->nb_multiply = number_slot<2>;
+  nb->nb_true_divide = number_slot<3>;
+  nb->nb_floor_divide = number_slot<4>;
+  nb->nb_remainder = number_slot<5>;
+  nb->nb_negative = negative_slot;
+  PyType_Modified(type);
+}
+
 } // namespace
 
 namespace {
@@ -409,5 +459,7 @@ void init_array(py::module_& m) {
   });
 
   add_array_methods(cls);
+  // (After every def: pybind11 sets the slots of the methods it defines.)
+  install_number_slots(reinterpret_cast<PyTypeObject*>(cls.ptr()));
   init_print_options(m);
 }
