@@ -446,3 +446,28 @@ def test_repeated_float_operands_keep_their_values():
     assert np.isnan((mx.array(1.0) + float("nan")).item())
     assert (mx.array(1.0) + 1e-8).dtype == mx.float32
     assert (mx.array([1], mx.int32) * 0.5).tolist() == [0.5]
+
+
+def test_repeated_float_operands_at_changing_shapes():
+    # A kept float operand also keeps its view at the last shape it met;
+    # shapes, dtypes, donation and transforms see what they saw before.
+    rng = np.random.default_rng(0)
+    for shape in [(4,), (2, 3), (4,), (), (1, 4), (3, 1, 2)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        a = mx.array(x)
+        for _ in range(2):
+            np.testing.assert_allclose(np.array(a + 0.25), x + np.float32(0.25), rtol=1e-6)
+            np.testing.assert_allclose(np.array(0.25 - a), np.float32(0.25) - x, rtol=1e-6)
+            assert (a * 0.25).shape == shape and (a * 0.25).dtype == mx.float32
+        i = mx.array(np.arange(int(np.prod(shape))).reshape(shape).astype(np.int32))
+        assert (i + 0.25).dtype == mx.float32 and (i + 0.25).shape == shape
+        # the result of one op as the next one's input (donated buffers)
+        y = mx.exp(a) + 0.25
+        y = y * 0.25
+        mx.eval(y)
+        np.testing.assert_allclose(np.array(y), (np.exp(x) + 0.25) * 0.25, rtol=1e-5)
+    g = mx.grad(lambda v: ((v + 0.25) * 0.5).sum())(mx.ones((3,)))
+    assert g.tolist() == [0.5, 0.5, 0.5]
+    f = mx.compile(lambda v: v * 0.25 + 0.25, shapeless=True)
+    assert f(mx.ones((2,))).tolist() == [0.5, 0.5]
+    assert f(mx.ones((3,))).tolist() == [0.5, 0.5, 0.5]

@@ -81,6 +81,11 @@ auto binop(F f, std::string what, bool bitwise, bool reflect = false) {
     if (bitwise) {
       check_integral_operands(what, x, y);
     }
+    if (x.ndim() == 0) {
+      x = kept_scalar_view(x, y.shape());
+    } else if (y.ndim() == 0) {
+      y = kept_scalar_view(y, x.shape());
+    }
     return wrap_array(f(x, y, StreamOrDevice{}));
   };
 }

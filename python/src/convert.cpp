@@ -9,6 +9,8 @@
 #include <limits>
 #include <sstream>
 
+#include "mlx/ops/common.h" // (detail::broadcast_view)
+
 namespace {
 
 // What a nested Python list holds, for dtype inference.
@@ -738,23 +740,25 @@ namespace {
 // (`y * 0.999 + 0.001` in a loop): the last ones made are reused, which
 // saves making and freeing an array per operator. An array's value never
 // changes, and a kept one is never given to a kernel to write over (its
-// buffer has more than one holder).
+// buffer has more than one holder). Each also keeps its last view at an
+// array's shape (kept_scalar_view).
+struct KeptScalar {
+  double v = 0;
+  Dtype t = float32;
+  std::optional<array> a, view;
+};
+thread_local std::array<KeptScalar, 8> kept_scalars;
+thread_local size_t next_kept = 0;
+
 array float_scalar(double v, Dtype t) {
-  struct Kept {
-    double v = 0;
-    Dtype t = float32;
-    std::optional<array> a;
-  };
-  thread_local std::array<Kept, 8> kept;
-  thread_local size_t next = 0;
-  for (auto& k : kept) {
+  for (auto& k : kept_scalars) {
     if (k.a && k.t == t && std::memcmp(&k.v, &v, sizeof(v)) == 0) {
       return *k.a;
     }
   }
   array a(v, t);
-  kept[next] = {v, t, a};
-  next = (next + 1) % kept.size();
+  kept_scalars[next_kept] = {v, t, a, std::nullopt};
+  next_kept = (next_kept + 1) % kept_scalars.size();
   return a;
 }
 
@@ -802,6 +806,21 @@ array to_array_like(py::handle obj, const array& other) {
   std::ostringstream msg;
   msg << "Cannot convert " << py::str(obj.get_type().attr("__name__")).cast<std::string>() << " to an array.";
   throw py::type_error(msg.str());
+}
+
+array kept_scalar_view(const array& scalar, const Shape& shape) {
+  if (scalar.ndim() != 0 || shape.empty() || mlx::core::detail::in_tracing()) {
+    return scalar;
+  }
+  for (auto& k : kept_scalars) {
+    if (k.a && k.a->id() == scalar.id()) {
+      if (!k.view || k.view->shape() != shape) {
+        k.view = mlx::core::detail::broadcast_view(scalar, shape);
+      }
+      return *k.view;
+    }
+  }
+  return scalar;
 }
 
 std::pair<array, array> to_arrays(py::handle a, py::handle b) {

@@ -30,7 +30,14 @@ array::Flags compute_flags(const Shape& shape, const Strides& strides) {
   if (f.row_contiguous || f.col_contiguous) {
     return f;
   }
-  // Dense in some other order: sort dims by stride and check again.
+  // Dense in some other order: sort dims by stride and check again (a
+  // broadcast dimension, stride 0, never is: no need to sort).
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] != 1 && strides[d] == 0) {
+      f.contiguous = false;
+      return f;
+    }
+  }
   std::vector<int> dims;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] != 1) {
