@@ -233,6 +233,39 @@ def test_astype_roundtrip(src):
         assert_array(mx.astype(a.T, DTYPES[dst]), want, dst, msg=f"{src}->{dst} (0-stride 1-d)")
 
 
+@pytest.mark.parametrize(
+    "src", ["bool", "uint8", "int8", "int16", "uint16", "int32", "uint32", "int64", "float16"]
+)
+@pytest.mark.parametrize("n", [7, 256, 1000, 70001])
+def test_astype_to_and_from_float16_matches_numpy(src, n):
+    # Integers, bool and float16 convert through float32 blocks with F16C
+    # (exact: each value is a float32 value, or too large for float16 either
+    # way); bool loads as bytes. Tails, several blocks, threaded sizes.
+    rng = np.random.default_rng(n)
+    if src == "bool":
+        x = rng.random(n) > 0.5
+    elif src == "float16":
+        x = (rng.standard_normal(n) * 1000).astype(np.float16)
+    else:
+        info = np.iinfo(src)
+        x = rng.integers(max(info.min, -(2**40)), min(info.max, 2**40), n, endpoint=True).astype(src)
+        edges = [info.min, info.max] + (
+            [65519, 65520] if info.max >= 65520 else []
+        )  # float16's rounding edge
+        x[: len(edges)] = edges
+    a = mx.array(x)
+    targets = ["float16", "float32", "bool"] + (["int32", "float64"] if src == "float16" else ["float16"])
+    with np.errstate(over="ignore"):
+        for dst in targets:
+            got = np.array(a.astype(getattr(mx, "bool_" if dst == "bool" else dst)))
+            want = x.astype(dst)
+            assert got.dtype == want.dtype
+            if dst == "float16":
+                np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16))
+            else:
+                np.testing.assert_array_equal(got, want)
+
+
 def test_astype_float_to_int():
     # Truncation toward zero (values in range), and NaN/nonzero to bool.
     assert_array(mx.array([1.7, -1.7, 2.5, -2.5]).astype(mx.int32), np.array([1, -1, 2, -2]), "int32")
