@@ -254,7 +254,9 @@ def test_astype_to_and_from_float16_matches_numpy(src, n):
         )  # float16's rounding edge
         x[: len(edges)] = edges
     a = mx.array(x)
-    targets = ["float16", "float32", "bool"] + (["int32", "float64"] if src == "float16" else ["float16"])
+    targets = ["float16", "float32", "bool"] + (
+        ["int32", "float64"] if src == "float16" else ["uint8", "int8"]
+    )
     with np.errstate(over="ignore"):
         for dst in targets:
             got = np.array(a.astype(getattr(mx, "bool_" if dst == "bool" else dst)))
@@ -263,6 +265,15 @@ def test_astype_to_and_from_float16_matches_numpy(src, n):
             if dst == "float16":
                 np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16))
             else:
+                np.testing.assert_array_equal(got, want)
+    # transposed copies into byte-sized outputs (tiles)
+    if n >= 1000:
+        m = x[: (n // 40) * 40].reshape(40, -1)
+        for dst in ["uint8", "int8", "bool"]:
+            got = np.array(mx.array(m).T.astype(getattr(mx, "bool_" if dst == "bool" else dst)))
+            with np.errstate(over="ignore", invalid="ignore"):
+                want = m.T.astype(dst)
+            if src != "float16":
                 np.testing.assert_array_equal(got, want)
 
 

@@ -378,6 +378,40 @@ def test_where_and_clip():
     assert_raises(lambda: mx.clip(mx.array(x), None, None), ValueError, "[clip]")
 
 
+@pytest.mark.parametrize(
+    "dt", ["bool", "uint8", "int16", "float16", "float32", "int64", "float64", "complex64"]
+)
+def test_where_rows_every_size_and_stride(dt):
+    # The branchless row kernel (contiguous condition, x and y contiguous or
+    # single values) and the strided loop, on every element size; NaN
+    # payloads and -0.0 pass bit for bit.
+    rng = np.random.default_rng(1)
+    c = rng.uniform(size=(37, 65)) > 0.5
+    x = (rng.standard_normal((37, 65)) * 100).astype(dt)
+    y = (rng.standard_normal((37, 65)) * 100).astype(dt)
+    if dt in ("float16", "float32", "float64"):
+        x[0, :4] = [np.nan, -0.0, np.inf, -np.inf]
+    cases = [
+        (c, x, y),
+        (c, x, y[:1, :1]),
+        (c, x[:1, :1], y),
+        (c, x[:1, :1], y[:1, :1]),
+        (c[:, :32], x[:, ::2][:, :32], y[:, 1::2]),
+        (c[:, :1], x, y),
+        (c.T, x.T, y.T),
+        (c[::2], x[::2], y[::2]),
+    ]
+    for cc, xx, yy in cases:
+        got = mx.where(mx.array(cc), mx.array(xx), mx.array(yy))
+        assert got.dtype == mx.array(x).dtype  # (float64 from NumPy becomes float32, as in MLX)
+        g = np.array(got)
+        want = np.where(cc, xx, yy).astype(g.dtype)
+        if dt in ("float16", "float32", "float64"):
+            np.testing.assert_array_equal(g.view(f"u{g.itemsize}"), want.view(f"u{want.itemsize}"))
+        else:
+            np.testing.assert_array_equal(g, want)
+
+
 def test_isclose_allclose_array_equal():
     a = np.array([1.0, NAN, INF, 1e-9, 2.0], np.float32)
     b = np.array([1.0 + 1e-7, NAN, INF, 0.0, 2.1], np.float32)
