@@ -62,8 +62,13 @@ void unary_contiguous(const T* in, U* out, size_t n, Op op) {
         }
       }
     } else {
-      for (size_t i = 0; i < n; ++i) {
-        out[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(in[i])));
+      // On locals: stores through byte-sized outputs would otherwise make
+      // GCC reload the captures each time (as vv in elementwise_binary.cpp).
+      const T* src = in;
+      U* dst = out;
+      const size_t count = n;
+      for (size_t i = 0; i < count; ++i) {
+        dst[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(src[i])));
       }
     }
   });
