@@ -412,6 +412,17 @@ def test_where_rows_every_size_and_stride(dt):
             np.testing.assert_array_equal(g, want)
 
 
+@pytest.mark.parametrize("n", [1, 7, 33, 1000, 70001])
+def test_unary_ops_of_bool_read_as_bytes(n):
+    # bool inputs load as bytes in the contiguous unary loop (any nonzero
+    # byte is true); contiguous, strided and threaded sizes.
+    b = np.random.default_rng(n).random(n) > 0.5
+    for x, want in [(mx.array(b), b), (mx.array(b)[::2], b[::2])]:
+        np.testing.assert_array_equal(np.array(mx.logical_not(x)), ~want)
+        np.testing.assert_array_equal(np.array(mx.abs(x)), np.abs(want))
+        np.testing.assert_array_equal(np.array(mx.square(x.astype(mx.float32))), want.astype(np.float32))
+
+
 def test_isclose_allclose_array_equal():
     a = np.array([1.0, NAN, INF, 1e-9, 2.0], np.float32)
     b = np.array([1.0 + 1e-7, NAN, INF, 0.0, 2.1], np.float32)

@@ -64,11 +64,20 @@ void unary_contiguous(const T* in, U* out, size_t n, Op op) {
     } else {
       // On locals: stores through byte-sized outputs would otherwise make
       // GCC reload the captures each time (as vv in elementwise_binary.cpp).
-      const T* src = in;
       U* dst = out;
       const size_t count = n;
-      for (size_t i = 0; i < count; ++i) {
-        dst[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(src[i])));
+      if constexpr (std::is_same_v<T, bool>) {
+        // bool read as bytes: GCC leaves loads of bool scalar (512x512
+        // logical_not: 68.8 -> 10.8 us).
+        const uint8_t* src = reinterpret_cast<const uint8_t*>(in);
+        for (size_t i = 0; i < count; ++i) {
+          dst[i] = scalar_cast<U>(op(src[i] != 0));
+        }
+      } else {
+        const T* src = in;
+        for (size_t i = 0; i < count; ++i) {
+          dst[i] = scalar_cast<U>(op(static_cast<compute_t<T>>(src[i])));
+        }
       }
     }
   });
