@@ -99,8 +99,8 @@ array bitwise(const array& a, const array& b, const char* op, StreamOrDevice s) 
 #define MLX_UNARY_OP_Same(Name, op) \
   array op(const array& a, StreamOrDevice s) { return unary<Name>(a, a.dtype(), s); }
 #define MLX_UNARY_OP_Custom(Name, op)
-#define MLX_UNARY(Name, op, Types, domain, doc, derivative) MLX_UNARY_OP_##domain(Name, op)
-#define MLX_UNARY_NO_GRAD(Name, op, Types)
+#define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) MLX_UNARY_OP_##domain(Name, op)
+#define MLX_UNARY_NO_GRAD(Name, op, Types, kernel)
 #define MLX_PREDICATE(Name, op)
 #define MLX_BINARY(Name, op, Types, da, db)
 #define MLX_BINARY_NO_GRAD(Name, op, Types)

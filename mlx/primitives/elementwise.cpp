@@ -175,8 +175,8 @@ array AsType::partial(int, const std::vector<array>& in, const array&) { return 
   }
 
 // ---- the rows of the table
-#define MLX_UNARY(Name, op, Types, domain, doc, derivative) MLX_UNARY_RULES(Name, op, derivative)
-#define MLX_UNARY_NO_GRAD(Name, op, Types) MLX_UNARY_ZERO_GRAD(Name, op)
+#define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) MLX_UNARY_RULES(Name, op, derivative)
+#define MLX_UNARY_NO_GRAD(Name, op, Types, kernel) MLX_UNARY_ZERO_GRAD(Name, op)
 #define MLX_PREDICATE(Name, op) MLX_UNARY_ZERO_GRAD(Name, op)
 #define MLX_BINARY(Name, op, Types, da, db) MLX_BINARY_RULES(Name, op, da, db)
 #define MLX_BINARY_NO_GRAD(Name, op, Types) MLX_BINARY_ZERO_GRAD(Name, op)

@@ -41,8 +41,8 @@ class Elementwise : public Primitive {
   };
 
 // The primitives of the table, one class each.
-#define MLX_UNARY(Name, op, Types, domain, doc, derivative) MLX_ELEMENTWISE(Name)
-#define MLX_UNARY_NO_GRAD(Name, op, Types) MLX_ELEMENTWISE(Name)
+#define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) MLX_ELEMENTWISE(Name)
+#define MLX_UNARY_NO_GRAD(Name, op, Types, kernel) MLX_ELEMENTWISE(Name)
 #define MLX_PREDICATE(Name, op) MLX_ELEMENTWISE(Name)
 #define MLX_BINARY(Name, op, Types, da, db) MLX_ELEMENTWISE(Name)
 #define MLX_BINARY_NO_GRAD(Name, op, Types) MLX_ELEMENTWISE(Name)

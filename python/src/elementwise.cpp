@@ -23,8 +23,8 @@ struct BinaryDef {
 void init_elementwise(py::module_& m) {
   const UnaryDef unary[] = {
   // The table's unary rows, with their docstrings; then the other ops.
-#define MLX_UNARY(Name, op, Types, domain, doc, derivative) {#op, &op, doc},
-#define MLX_UNARY_NO_GRAD(Name, op, Types)
+#define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) {#op, &op, doc},
+#define MLX_UNARY_NO_GRAD(Name, op, Types, kernel)
 #define MLX_PREDICATE(Name, op)
 #define MLX_BINARY(Name, op, Types, da, db)
 #define MLX_BINARY_NO_GRAD(Name, op, Types)

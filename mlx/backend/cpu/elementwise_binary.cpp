@@ -277,8 +277,8 @@ using cpu::RealTypes;
     cpu::binary_bool<AllTypes>(in, out[0], #Name, cpu::ops::Name{});           \
   }
 
-#define MLX_UNARY(Name, op, Types, domain, doc, derivative)
-#define MLX_UNARY_NO_GRAD(Name, op, Types)
+#define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative)
+#define MLX_UNARY_NO_GRAD(Name, op, Types, kernel)
 #define MLX_PREDICATE(Name, op)
 #define MLX_BINARY(Name, op, Types, da, db) MLX_BINARY_EVAL(Name, Types)
 #define MLX_BINARY_NO_GRAD(Name, op, Types) MLX_BINARY_EVAL(Name, Types)

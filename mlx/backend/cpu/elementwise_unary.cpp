@@ -224,8 +224,8 @@ using cpu::InexactTypes;
     cpu::unary_to<bool, InexactTypes>(in[0], out[0], #Name, cpu::ops::Name{}); \
   }
 
-#define MLX_UNARY(Name, op, Types, domain, doc, derivative) MLX_UNARY_EVAL(Name, Types)
-#define MLX_UNARY_NO_GRAD(Name, op, Types) MLX_UNARY_EVAL(Name, Types)
+#define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) MLX_UNARY_EVAL(Name, Types)
+#define MLX_UNARY_NO_GRAD(Name, op, Types, kernel) MLX_UNARY_EVAL(Name, Types)
 #define MLX_PREDICATE(Name, op) MLX_PREDICATE_EVAL(Name)
 #define MLX_BINARY(Name, op, Types, da, db)
 #define MLX_BINARY_NO_GRAD(Name, op, Types)

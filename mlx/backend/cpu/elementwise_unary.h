@@ -1,6 +1,8 @@
 // Scalar functors of the unary elementwise ops. 16-bit floats arrive as
 // float (see compute_t); float math uses the vectorizable versions in
-// math.h where there is one.
+// math.h where there is one. The ops whose row in elementwise_table.h names
+// their kernel (Fast, Std, ...) get their functor from it at the end; the
+// Own ones are written here.
 #pragma once
 
 #include <cmath>
@@ -69,130 +71,12 @@ struct Square {
     }
   }
 };
-struct Sqrt {
-  template <typename T>
-  T operator()(T x) const {
-    return std::sqrt(x);
-  }
-};
 struct Rsqrt {
   template <typename T>
   T operator()(T x) const {
     return T(1) / std::sqrt(x);
   }
 };
-struct Exp {
-  MLX_ARITHMETIC_BOUND
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>) {
-      return fast::exp(x);
-    } else {
-      return std::exp(x);
-    }
-  }
-};
-struct Expm1 {
-  MLX_ARITHMETIC_BOUND
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>) {
-      return fast::expm1(x);
-    } else if constexpr (is_cplx<T>) {
-      return std::exp(x) - T(1);
-    } else {
-      return std::expm1(x);
-    }
-  }
-};
-struct Log {
-  MLX_ARITHMETIC_BOUND
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>) {
-      return fast::log(x);
-    } else {
-      return std::log(x);
-    }
-  }
-};
-struct Log2 {
-  MLX_ARITHMETIC_BOUND
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>) {
-      return fast::log2(x);
-    } else if constexpr (is_cplx<T>) {
-      return std::log(x) / T(0.693147180559945309f);
-    } else {
-      return std::log2(x);
-    }
-  }
-};
-struct Log1p {
-  MLX_ARITHMETIC_BOUND
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>) {
-      return fast::log1p(x);
-    } else if constexpr (is_cplx<T>) {
-      return std::log(x + T(1));
-    } else {
-      return std::log1p(x);
-    }
-  }
-};
-
-// float (float32, and the 16-bit floats computed in float) uses the
-// vectorizable fast:: version, double and complex the C library. Extra
-// members follow the name.
-#define MLX_FAST_UNARY(Name, fn, ...)           \
-  struct Name {                                 \
-    MLX_ARITHMETIC_BOUND                        \
-    template <typename T>                       \
-    T operator()(T x) const {                   \
-      if constexpr (std::is_same_v<T, float>) { \
-        return fast::fn(x);                     \
-      } else {                                  \
-        return std::fn(x);                      \
-      }                                         \
-    }                                           \
-    __VA_ARGS__                                 \
-  };
-// fast::sin, cos and tan take |x| <= 2^24: the unary kernels give larger
-// float arguments (and +-inf), which needs_fixup flags, fixup (the C
-// library) instead (see unary.cpp).
-#define MLX_TRIG_FIXUP(fn)                                                \
-  static bool needs_fixup(float x) { return std::fabs(x) > 16777216.0f; } \
-  static float fixup(float x) { return std::fn(x); }
-MLX_FAST_UNARY(Sin, sin, MLX_TRIG_FIXUP(sin))
-MLX_FAST_UNARY(Cos, cos, MLX_TRIG_FIXUP(cos))
-MLX_FAST_UNARY(Tan, tan, MLX_TRIG_FIXUP(tan))
-MLX_FAST_UNARY(Log10, log10)
-MLX_FAST_UNARY(ArcSin, asin)
-MLX_FAST_UNARY(ArcCos, acos)
-MLX_FAST_UNARY(ArcTan, atan)
-MLX_FAST_UNARY(Sinh, sinh)
-MLX_FAST_UNARY(Cosh, cosh)
-MLX_FAST_UNARY(Tanh, tanh)
-MLX_FAST_UNARY(ArcSinh, asinh)
-MLX_FAST_UNARY(ArcTanh, atanh)
-#undef MLX_TRIG_FIXUP
-#undef MLX_FAST_UNARY
-
-#define MLX_STD_UNARY(Name, fn, ...) \
-  struct Name {                      \
-    __VA_ARGS__                      \
-    template <typename T>            \
-    T operator()(T x) const {        \
-      return std::fn(x);             \
-    }                                \
-  };
-MLX_STD_UNARY(ArcCosh, acosh, MLX_ARITHMETIC_BOUND)
-MLX_STD_UNARY(Floor, floor)
-MLX_STD_UNARY(Ceil, ceil)
-#undef MLX_STD_UNARY
-
 struct Sigmoid {
   MLX_ARITHMETIC_BOUND
   template <typename T>
@@ -208,18 +92,6 @@ struct Sigmoid {
 // Inverse error function: Giles' single-precision approximation ("Approximating
 // the erfinv function", GPU Computing Gems, 2011), refined by Newton steps on
 // erf for full double precision.
-struct Erf {
-  MLX_ARITHMETIC_BOUND
-  template <typename T>
-  T operator()(T x) const {
-    if constexpr (std::is_same_v<T, double>) {
-      return std::erf(x);
-    } else {
-      return T(fast::erf(static_cast<float>(x)));
-    }
-  }
-};
-
 struct ErfInv {
   MLX_ARITHMETIC_BOUND
   // Giles' approximation in the precision of F (within a few float ulp).
@@ -322,6 +194,63 @@ struct IsFinite {
   }
 };
 
+// The C++ library's functions, for the types math.h has no kernel for
+// (double, complex64), and the complex versions it lacks.
+namespace libm {
+using namespace std;
+using std::expm1;
+using std::log1p;
+using std::log2;
+inline complex64_t expm1(complex64_t x) { return std::exp(x) - complex64_t(1); }
+inline complex64_t log1p(complex64_t x) { return std::log(x + complex64_t(1)); }
+inline complex64_t log2(complex64_t x) { return std::log(x) / complex64_t(0.693147180559945309f); }
+} // namespace libm
+
+// The functors of the rows whose Kernel is not Own (see the table's head).
+// float (float32, and the 16-bit floats computed in float) uses the
+// vectorizable fast:: version, double and complex the library.
+#define MLX_FAST_CALL(fn)                     \
+  MLX_ARITHMETIC_BOUND                        \
+  template <typename T>                       \
+  T operator()(T x) const {                   \
+    if constexpr (std::is_same_v<T, float>) { \
+      return fast::fn(x);                     \
+    } else {                                  \
+      return libm::fn(x);                     \
+    }                                         \
+  }
+#define MLX_STD_CALL(fn)    \
+  template <typename T>     \
+  T operator()(T x) const { \
+    return std::fn(x);      \
+  }
+#define MLX_FUNCTOR_Fast(fn, lo, hi) {MLX_FAST_CALL(fn)}
+// fast::sin, cos and tan take |x| <= 2^24: the unary kernels give larger
+// float arguments (and +-inf), which needs_fixup flags, fixup (the C
+// library) instead (see unary.cpp).
+#define MLX_TRIG_FIXUP(fn)                                                \
+  static bool needs_fixup(float x) { return std::fabs(x) > 16777216.0f; } \
+  static float fixup(float x) { return std::fn(x); }
+#define MLX_FUNCTOR_FastTrig(fn, lo, hi) {MLX_FAST_CALL(fn) MLX_TRIG_FIXUP(fn)}
+#define MLX_FUNCTOR_Libm(fn) {MLX_ARITHMETIC_BOUND MLX_STD_CALL(fn)}
+#define MLX_FUNCTOR_Std(fn) {MLX_STD_CALL(fn)}
+#define MLX_FUNCTOR_Own
+#define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) struct Name MLX_FUNCTOR_##kernel;
+#define MLX_UNARY_NO_GRAD(Name, op, Types, kernel) struct Name MLX_FUNCTOR_##kernel;
+#define MLX_PREDICATE(Name, op)
+#define MLX_BINARY(Name, op, Types, da, db)
+#define MLX_BINARY_NO_GRAD(Name, op, Types)
+#define MLX_COMPARISON(Name, op)
+#include "mlx/primitives/elementwise_table.h"
+#include "mlx/primitives/elementwise_table_undef.h"
+#undef MLX_FUNCTOR_Fast
+#undef MLX_FUNCTOR_FastTrig
+#undef MLX_TRIG_FIXUP
+#undef MLX_FUNCTOR_Libm
+#undef MLX_FUNCTOR_Std
+#undef MLX_FUNCTOR_Own
+#undef MLX_STD_CALL
+#undef MLX_FAST_CALL
 #undef MLX_ARITHMETIC_BOUND
 
 } // namespace mlx::core::cpu::ops

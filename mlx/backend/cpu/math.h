@@ -606,28 +606,3 @@ template <typename T>
 using wrap_unsigned_t = std::make_unsigned_t<std::common_type_t<T, int>>;
 
 } // namespace mlx::core::cpu
-
-// Every float32 function above, for tools/check_fast_math.cpp: name
-// (fast::name is the kernel, ::ref the C library's double reference), the
-// largest |x| its accuracy sweep covers (sin, cos, tan: 2^24, where the
-// kernels use them), and a wider range to time it on. A function added
-// here gets its row in the same change.
-#define MLX_FAST_MATH_FUNCTIONS(X)     \
-  X(exp, exp, INFINITY, -20, 20)       \
-  X(log, log, INFINITY, 0, 20)         \
-  X(expm1, expm1, INFINITY, -20, 20)   \
-  X(log1p, log1p, INFINITY, -0.9f, 20) \
-  X(log2, log2, INFINITY, 0, 20)       \
-  X(log10, log10, INFINITY, 0, 20)     \
-  X(sin, sin, 16777216.0f, -20, 20)    \
-  X(cos, cos, 16777216.0f, -20, 20)    \
-  X(tan, tan, 16777216.0f, -20, 20)    \
-  X(tanh, tanh, INFINITY, -20, 20)     \
-  X(sinh, sinh, INFINITY, -20, 20)     \
-  X(cosh, cosh, INFINITY, -20, 20)     \
-  X(atan, atan, INFINITY, -20, 20)     \
-  X(asin, asin, INFINITY, -1, 1)       \
-  X(acos, acos, INFINITY, -1, 1)       \
-  X(asinh, asinh, INFINITY, -20, 20)   \
-  X(atanh, atanh, INFINITY, -1, 1)     \
-  X(erf, erf, INFINITY, -5, 5)
