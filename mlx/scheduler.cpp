@@ -58,8 +58,10 @@ struct Streams {
   std::unordered_map<int, StreamWorker*> workers;
   std::unordered_map<int, StreamWorker*> node_workers;
   std::optional<Stream> communication;
-  // The thread that made each stream of new_stream (by index).
+  // The thread that made each stream of new_stream (by index), and whether
+  // there is any (read without the mutex: evaluations check every node).
   std::unordered_map<int, std::thread::id> owners;
+  std::atomic<bool> any_owner{false};
 };
 
 // Asynchronous evaluations in flight and the first error one raised.
@@ -128,6 +130,7 @@ Stream new_stream(Device d) {
   auto& s = streams();
   std::lock_guard<std::mutex> lk(s.mutex);
   s.owners[s.next_index] = std::this_thread::get_id();
+  s.any_owner = true;
   return Stream(s.next_index++, d);
 }
 
@@ -192,14 +195,22 @@ bool async_idle() {
   return a.in_flight.load() == 0 && !a.has_error.load();
 }
 
+// wait_async and raise_async_error run before every eval: with nothing in
+// flight and no error they return without the mutex.
 void wait_async() {
   auto& a = async_state();
+  if (a.in_flight.load() == 0) {
+    return;
+  }
   std::unique_lock<std::mutex> lk(a.mutex);
   a.cv.wait(lk, [&] { return a.in_flight == 0; });
 }
 
 void raise_async_error() {
   auto& a = async_state();
+  if (!a.has_error.load()) {
+    return;
+  }
   std::exception_ptr error;
   {
     std::lock_guard<std::mutex> lk(a.mutex);
@@ -213,6 +224,9 @@ void raise_async_error() {
 
 void check_stream_thread(const Stream& st, std::thread::id caller) {
   auto& s = streams();
+  if (!s.any_owner.load(std::memory_order_relaxed)) {
+    return;
+  }
   std::lock_guard<std::mutex> lk(s.mutex);
   auto it = s.owners.find(st.index);
   if (it != s.owners.end() && it->second != caller) {

@@ -94,6 +94,49 @@ def test_eval_error_is_raised():
     assert (mx.ones((3,)) + 1).tolist() == [2, 2, 2]
 
 
+def test_async_error_is_raised_by_eval_of_a_computed_array():
+    # mx.eval of an array already computed returns at once, but not past an
+    # error an async_eval left waiting.
+    done = mx.ones((2,)) + 1
+    mx.eval(done)
+    mx.async_eval(singular_inverse_plus_one())
+    with pytest.raises(RuntimeError, match=SINGULAR):
+        mx.eval(done)
+    mx.eval(done)
+
+
+def test_eval_arguments():
+    import inspect
+
+    assert list(inspect.signature(mx.eval).parameters) == ["args"]
+    assert mx.eval.__module__ == "mlx.core"
+    mx.eval()
+    mx.eval(None, 3, "x")
+    with pytest.raises(TypeError):
+        mx.eval(x=mx.ones((1,)))
+    with pytest.raises(ValueError, match=r"\[broadcast_shapes\]"):
+        mx.eval(mx.ones((2,)) + mx.ones((3,)))
+
+
+def test_operator_results_are_full_arrays():
+    # Operators make their Python objects directly (python/src/array_type.h
+    # wrap_array): they are freed, weak-referenced, copied and pickled as any.
+    import copy
+    import gc
+    import pickle
+    import weakref
+
+    x = mx.array([1.0, 2.0])
+    y = x + 1
+    assert type(y) is mx.array and isinstance(y, mx.array)
+    assert copy.deepcopy(y).tolist() == [2.0, 3.0]
+    assert pickle.loads(pickle.dumps(y)).tolist() == [2.0, 3.0]
+    ref = weakref.ref(y)
+    del y
+    gc.collect()
+    assert ref() is None
+
+
 def test_eval_error_is_raised_again():
     c = singular_inverse_plus_one()
     with pytest.raises(RuntimeError, match=SINGULAR):

@@ -96,7 +96,9 @@ def api_entries(api_dir, files):
 def our_signatures(obj):
     """Every parameter-name list `obj` can be called with."""
     try:
-        return [[p for p in inspect.signature(obj).parameters if p != "self"]]
+        params = inspect.signature(obj).parameters.values()
+        # (a *args name is invisible to callers, as in split_params)
+        return [["*" if p.kind == p.VAR_POSITIONAL else p.name for p in params if p.name != "self"]]
     except (TypeError, ValueError):
         pass
     doc = getattr(obj, "__doc__", None) or ""

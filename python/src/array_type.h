@@ -3,6 +3,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <memory>
+
 #include "mlx/array.h"
 
 namespace py = pybind11;
@@ -27,15 +29,36 @@ inline mlx::core::array& array_ref(py::handle obj) {
   return obj.cast<mlx::core::array&>(); // (raises for an instance never initialized)
 }
 
-// A new mx.array object holding `a` (what py::cast(a) makes). pybind11's
-// cast looks the class up in its registry by typeid on every call; the
-// lookup is done once here.
+// A new mx.array object holding `a` (what py::cast(a) makes, for the hot
+// paths: operators and small ops). pybind11's cast searches its registry of
+// live instances, looks the class up by typeid, and registers the new
+// instance (which its deallocation then removes): about 0.1 us per result.
+// mx.array has pybind11's simple layout (one C++ base, a unique_ptr holder
+// beside the value pointer), so the instance is filled in directly and left
+// out of the registry, which only serves casts of references and pointers
+// back to their Python objects; no binding returns an array that way.
 inline py::object wrap_array(mlx::core::array a) {
-  static const py::detail::type_info* const tinfo = py::detail::get_type_info(typeid(mlx::core::array));
-  auto move = [](const void* p) -> void* {
-    return new mlx::core::array(
-        std::move(*const_cast<mlx::core::array*>(static_cast<const mlx::core::array*>(p))));
-  };
-  return py::reinterpret_steal<py::object>(py::detail::type_caster_generic::cast(
-      &a, py::return_value_policy::move, py::handle(), tinfo, nullptr, move));
+  using Holder = std::unique_ptr<mlx::core::array>;
+  static PyTypeObject* const type = reinterpret_cast<PyTypeObject*>(py::type::of<mlx::core::array>().ptr());
+  static const bool simple = [] {
+    const auto* tinfo = py::detail::get_type_info(typeid(mlx::core::array));
+    return py::detail::all_type_info(type).size() == 1 &&
+           tinfo->holder_size_in_ptrs <= py::detail::instance_simple_holder_in_ptrs();
+  }();
+  if (!simple) {
+    return py::cast(std::move(a));
+  }
+  PyObject* self = type->tp_alloc(type, 0);
+  if (self == nullptr) {
+    throw py::error_already_set();
+  }
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  auto* value = new mlx::core::array(std::move(a));
+  inst->simple_layout = true;
+  inst->simple_value_holder[0] = value;
+  new (&inst->simple_value_holder[1]) Holder(value);
+  inst->simple_holder_constructed = true;
+  inst->simple_instance_registered = false;
+  inst->owned = true;
+  return py::reinterpret_steal<py::object>(self);
 }

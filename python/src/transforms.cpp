@@ -11,11 +11,9 @@
 #include "array_type.h"
 #include "transforms_callable.h"
 #include "trees.h"
+#include "mlx/scheduler.h"
 
 namespace {
-
-// Collects the arrays in nested lists, tuples and dicts; other leaves are
-// ignored, as MLX does.
 
 // ---- grad and value_and_grad ----
 
@@ -368,6 +366,39 @@ py::object vmap_call(py::handle fun, py::handle in_axes, py::handle out_axes, py
 
 } // namespace
 
+namespace {
+
+// mx.eval, called after almost every step of a program and mostly on one
+// array, as a plain CPython function: pybind11's dispatch (a call record, the
+// argument tuple, the overload loop) cost more than evaluating a small node,
+// and an array already computed returns without releasing the GIL.
+PyObject* eval_function(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  try {
+    std::vector<array> arrays;
+    if (nargs == 1 && is_array(args[0])) {
+      const array& a = array_ref(args[0]);
+      if (a.is_available() && scheduler::async_idle()) {
+        Py_RETURN_NONE;
+      }
+      arrays.push_back(a);
+    } else {
+      py::tuple all(nargs);
+      for (Py_ssize_t i = 0; i < nargs; ++i) {
+        all[i] = py::reinterpret_borrow<py::object>(args[i]);
+      }
+      arrays = tree_flatten(all, false);
+    }
+    py::gil_scoped_release nogil;
+    eval(std::move(arrays));
+  } catch (...) {
+    py::detail::try_translate_exceptions();
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
+} // namespace
+
 void init_transforms(py::module_& m) {
   init_transformed(m);
   for (bool want_value : {true, false}) {
@@ -426,19 +457,11 @@ void init_transforms(py::module_& m) {
       py::arg("a"), py::pos_only(), py::kw_only(), py::arg("stream") = py::none(),
       "The identity, with no gradient flowing through it.");
 
-  m.def(
-      "eval",
-      [](py::args args) {
-        std::vector<array> arrays;
-        if (args.size() == 1 && is_array(args[0])) {
-          arrays.push_back(array_ref(args[0])); // (the common mx.eval(y))
-        } else {
-          arrays = tree_flatten(args, false);
-        }
-        py::gil_scoped_release nogil;
-        eval(std::move(arrays));
-      },
-      "Evaluate each array in the arguments (arrays or trees of arrays).");
+  static PyMethodDef eval_def = {
+      "eval", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(eval_function)), METH_FASTCALL,
+      "eval(*args)\n--\n\nEvaluate each array in the arguments (arrays or trees of arrays)."};
+  m.add_object("eval", py::reinterpret_steal<py::object>(
+                           PyCFunction_NewEx(&eval_def, nullptr, m.attr("__name__").ptr())));
   m.def(
       "async_eval",
       [](py::args args) {
