@@ -206,6 +206,12 @@ std::vector<array> array::siblings() const {
 
 std::vector<array> array::outputs_for_eval() const {
   std::vector<array> out;
+  outputs_for_eval(out);
+  return out;
+}
+
+void array::outputs_for_eval(std::vector<array>& out) const {
+  const size_t first = out.size();
   for (size_t j = 0; j < desc_->siblings.size(); ++j) {
     if (auto sib = desc_->siblings[j].lock()) {
       out.push_back(array(sib));
@@ -214,8 +220,7 @@ std::vector<array> array::outputs_for_eval() const {
       out.push_back(array(shape, dtype, nullptr, {}));
     }
   }
-  out.insert(out.begin() + std::min<size_t>(desc_->position, out.size()), *this);
-  return out;
+  out.insert(out.begin() + first + std::min<size_t>(desc_->position, out.size() - first), *this);
 }
 
 std::vector<array> array::outputs() const {

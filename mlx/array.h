@@ -139,6 +139,8 @@ class array {
   // the right shape and dtype standing in for those nobody holds any more
   // (the kernel writes all of them).
   std::vector<array> outputs_for_eval() const;
+  // The same, appended to `out` (eval reuses one vector for every node).
+  void outputs_for_eval(std::vector<array>& out) const;
   int sibling_position() const { return desc_->position; }
 
   bool is_available() const { return has_data(); }

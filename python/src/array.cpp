@@ -128,6 +128,46 @@ PyObject* negative_slot(PyObject* a) {
   }
 }
 
+// The deallocation of an mx.array object. pybind11's looks the type's
+// bindings up (a hash lookup), walks their values and holders, and checks
+// the instance registry and the patients of keep_alive. An instance
+// wrap_array made (simple layout, unregistered, no patients, exactly
+// mx.array) only needs its holder destroyed, its weak references cleared
+// and its memory freed; anything else goes to pybind11's.
+destructor pybind11_array_dealloc = nullptr;
+
+void array_dealloc(PyObject* self) {
+  static PyTypeObject* const type = reinterpret_cast<PyTypeObject*>(py::type::of<array>().ptr());
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if (Py_TYPE(self) != type || !inst->simple_layout || inst->simple_instance_registered ||
+      inst->has_patients || !inst->simple_holder_constructed) {
+    pybind11_array_dealloc(self);
+    return;
+  }
+  {
+    py::error_scope keep_error; // (the array's graph may release Python objects)
+    using Holder = std::unique_ptr<array>;
+    reinterpret_cast<Holder*>(&inst->simple_value_holder[1])->~Holder();
+    inst->simple_holder_constructed = false;
+    inst->simple_value_holder[0] = nullptr;
+  }
+  if (inst->weakrefs != nullptr) {
+    PyObject_ClearWeakRefs(self);
+  }
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+void install_array_dealloc(PyTypeObject* type) {
+  // (an instance dict or garbage-collector tracking would need pybind11's)
+  if (PyType_HasFeature(type, Py_TPFLAGS_HAVE_GC) || type->tp_dictoffset != 0) {
+    return;
+  }
+  pybind11_array_dealloc = type->tp_dealloc;
+  type->tp_dealloc = array_dealloc;
+  PyType_Modified(type);
+}
+
 void install_number_slots(PyTypeObject* type) {
   PyNumberMethods* nb = type->tp_as_number;
   nb->nb_add = number_slot<0>;
@@ -466,5 +506,6 @@ void init_array(py::module_& m) {
   add_array_methods(cls);
   // (After every def: pybind11 sets the slots of the methods it defines.)
   install_number_slots(reinterpret_cast<PyTypeObject*>(cls.ptr()));
+  install_array_dealloc(reinterpret_cast<PyTypeObject*>(cls.ptr()));
   init_print_options(m);
 }
