@@ -307,6 +307,26 @@ def test_integer_division_signs():
     assert_array(mx.divide(mx.array(a), mx.array(b)), a / b, "float32")
 
 
+@pytest.mark.parametrize("name", ["floor", "ceil"])
+def test_floor_ceil_edges(name):
+    # float32 floor/ceil are computed through int32 below 2^23 (math.h):
+    # signed zeros, halves at the edge, whole values past it, inf and NaN.
+    x = np.array(
+        [-0.0, 0.0, -0.5, 0.5, -1.0, 1.5, -1.5, 8388607.5, -8388607.5, 8388608.0, 1e30, -1e30]
+        + [np.inf, -np.inf, np.nan, 1e-45, -1e-45, 0.99999994, -0.99999994],
+        np.float32,
+    )
+    got = np.array(getattr(mx, name)(mx.array(x)))
+    want = getattr(np, name)(x)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    # a non-contiguous input, and float // float, which floors the quotient
+    m = mx.array(x.reshape(1, -1)).T
+    np.testing.assert_array_equal(np.array(getattr(mx, name)(m)).ravel(), want)
+    a = np.linspace(-7, 7, 57, dtype=np.float32)
+    np.testing.assert_array_equal(np.array(mx.array(a) // 0.5), a // np.float32(0.5))
+
+
 @pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "uint16", "int32"])
 def test_small_integer_division_every_pair(dtype):
     # floor_divide / remainder of integers up to 32 bits run in floating

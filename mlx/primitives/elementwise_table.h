@@ -66,8 +66,8 @@ MLX_UNARY(ErfInv, erfinv, FloatTypes, RealFloat, Own, "Element-wise inverse of e
 // ---- unary, piecewise constant or non-numeric: zero derivative
 // MLX_UNARY_NO_GRAD(Name, op, Types, Kernel)
 MLX_UNARY_NO_GRAD(Sign, sign, AllTypes, Own)
-MLX_UNARY_NO_GRAD(Floor, floor, FloatTypes, Std(floor))
-MLX_UNARY_NO_GRAD(Ceil, ceil, FloatTypes, Std(ceil))
+MLX_UNARY_NO_GRAD(Floor, floor, FloatTypes, Fast(floor, -20, 20))
+MLX_UNARY_NO_GRAD(Ceil, ceil, FloatTypes, Fast(ceil, -20, 20))
 MLX_UNARY_NO_GRAD(LogicalNot, logical_not, BoolT, Own)
 MLX_UNARY_NO_GRAD(BitwiseInvert, bitwise_invert, IntTypes, Own)
 // (conjugation's linear rule is stated in the Elementwise base)
