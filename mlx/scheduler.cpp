@@ -52,8 +52,9 @@ class StreamWorker {
 struct Streams {
   std::mutex mutex;
   int next_index = 2; // 0: cpu default, 1: gpu default
-  Stream default_cpu{0, Device(Device::cpu)};
-  Stream default_gpu{1, Device(Device::gpu)};
+  // (never reassigned: read without the mutex, by every op)
+  const Stream default_cpu{0, Device(Device::cpu)};
+  const Stream default_gpu{1, Device(Device::gpu)};
   // Workers are never destroyed: they may still run at process exit.
   std::unordered_map<int, StreamWorker*> workers;
   std::unordered_map<int, StreamWorker*> node_workers;
@@ -110,7 +111,6 @@ Stream default_stream(Device d) {
     return *local;
   }
   auto& s = streams();
-  std::lock_guard<std::mutex> lk(s.mutex);
   return d.type == Device::cpu ? s.default_cpu : s.default_gpu;
 }
 

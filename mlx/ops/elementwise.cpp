@@ -35,19 +35,33 @@ array unary_real_float(const array& a, const char* op, StreamOrDevice s) {
 }
 
 // Broadcasts a and b to one shape and casts both to `compute`.
+// The pair moved into the node's input vector: a braced list would copy
+// both handles (two more atomic count updates each, on every op).
+std::vector<array> pair_of(array x, array y) {
+  std::vector<array> v;
+  v.reserve(2);
+  v.push_back(std::move(x));
+  v.push_back(std::move(y));
+  return v;
+}
+
 std::vector<array> prepare_binary(const array& a, const array& b, Dtype compute, StreamOrDevice s) {
   auto x = astype(a, compute, s), y = astype(b, compute, s);
   if (x.shape() == y.shape() && !detail::in_shapeless_trace()) {
-    return {x, y};
+    return pair_of(std::move(x), std::move(y));
   }
   // A computed scalar against an array (x + 0.5): its view at the array's
   // shape, without working out the broadcast shape (see broadcast_to).
   if ((x.ndim() == 0) != (y.ndim() == 0) && !detail::in_tracing()) {
+    // (each view made before either handle is moved: arguments are
+    // evaluated in no fixed order)
     if (x.ndim() == 0 && x.is_available()) {
-      return {detail::broadcast_view(x, y.shape()), y};
+      array view = detail::broadcast_view(x, y.shape());
+      return pair_of(std::move(view), std::move(y));
     }
     if (y.ndim() == 0 && y.is_available()) {
-      return {x, detail::broadcast_view(y, x.shape())};
+      array view = detail::broadcast_view(y, x.shape());
+      return pair_of(std::move(x), std::move(view));
     }
   }
   auto shape = broadcast_shapes(x.shape(), y.shape());
