@@ -364,10 +364,6 @@ py::object vmap_call(py::handle fun, py::handle in_axes, py::handle out_axes, py
   return tree_unflatten(out_tree, results, index);
 }
 
-} // namespace
-
-namespace {
-
 // mx.eval, called after almost every step of a program and mostly on one
 // array, as a plain CPython function: pybind11's dispatch (a call record, the
 // argument tuple, the overload loop) cost more than evaluating a small node,
