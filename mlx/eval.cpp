@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "mlx/compile.h"
+#include "mlx/eval_inline.h"
 #include "mlx/fusion.h"
 #include "mlx/ops.h"
 #include "mlx/primitives.h"
@@ -642,6 +643,19 @@ void eval(std::vector<array> outputs) {
   check_not_placeholder(outputs);
   std::lock_guard<std::mutex> lk(scheduler::eval_mutex());
   eval_locked(outputs, std::this_thread::get_id());
+}
+
+bool detail::eval_if_uncontended(const std::vector<array>& outputs) {
+  if (!scheduler::async_idle()) {
+    return false;
+  }
+  std::unique_lock<std::mutex> lk(scheduler::eval_mutex(), std::try_to_lock);
+  if (!lk.owns_lock()) {
+    return false;
+  }
+  check_not_placeholder(outputs);
+  eval_locked(outputs, std::this_thread::get_id());
+  return true;
 }
 
 void async_eval(std::vector<array> outputs) {

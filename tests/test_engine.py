@@ -105,6 +105,47 @@ def test_async_error_is_raised_by_eval_of_a_computed_array():
     mx.eval(done)
 
 
+def test_async_error_is_raised_by_eval_of_a_small_node():
+    # A one-node eval keeps the GIL (transforms.cpp), but not past an async
+    # evaluation's error.
+    mx.async_eval(singular_inverse_plus_one())
+    with pytest.raises(RuntimeError, match=SINGULAR):
+        mx.eval(mx.ones((2,)) + 1)
+    y = mx.ones((2,)) + 1
+    mx.eval(y)
+    assert y.tolist() == [2, 2]
+
+
+def test_small_evals_beside_a_thread_evaluating_large_graphs():
+    # Small evals keep the GIL only when no other evaluation runs; with
+    # another thread evaluating they wait for it as usual (no deadlock).
+    import threading
+
+    stop = threading.Event()
+    errors = []
+
+    def large():
+        try:
+            a = mx.ones((512, 512))
+            while not stop.is_set():
+                mx.eval((a @ a).sum())
+        except Exception as e:  # pragma: no cover
+            errors.append(e)
+
+    t = threading.Thread(target=large)
+    t.start()
+    try:
+        y = mx.zeros((4,))
+        for _ in range(2000):
+            y = y + 1
+            mx.eval(y)
+    finally:
+        stop.set()
+        t.join(timeout=60)
+    assert not t.is_alive() and not errors
+    assert y.tolist() == [2000] * 4
+
+
 def test_eval_arguments():
     import inspect
 

@@ -11,6 +11,8 @@
 #include "array_type.h"
 #include "transforms_callable.h"
 #include "trees.h"
+#include "mlx/eval_inline.h"
+#include "mlx/primitives.h"
 #include "mlx/scheduler.h"
 
 namespace {
@@ -364,6 +366,27 @@ py::object vmap_call(py::handle fun, py::handle in_axes, py::handle out_axes, py
   return tree_unflatten(out_tree, results, index);
 }
 
+// Whether evaluating `a` runs one small kernel on the calling thread: its
+// inputs are computed and its outputs are at most kSmallNode elements. Such
+// an eval keeps the GIL when no other evaluation is under way
+// (eval_if_uncontended): releasing and taking it back (a mutex and a
+// condition variable) cost more than the kernel.
+constexpr size_t kSmallNode = 4096;
+bool is_one_small_node(const array& a) {
+  if (!a.has_primitive() || a.size() > kSmallNode || !a.siblings().empty()) {
+    return false;
+  }
+  if (a.primitive().stream() != default_stream(default_device())) {
+    return false; // (another stream's worker may run it)
+  }
+  for (auto& in : a.inputs()) {
+    if (!in.is_available()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // mx.eval, called after almost every step of a program and mostly on one
 // array, as a plain CPython function: pybind11's dispatch (a call record, the
 // argument tuple, the overload loop) cost more than evaluating a small node,
@@ -371,11 +394,13 @@ py::object vmap_call(py::handle fun, py::handle in_axes, py::handle out_axes, py
 PyObject* eval_function(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   try {
     std::vector<array> arrays;
+    bool keep_gil = false;
     if (nargs == 1 && is_array(args[0])) {
       const array& a = array_ref(args[0]);
       if (a.is_available() && scheduler::async_idle()) {
         Py_RETURN_NONE;
       }
+      keep_gil = is_one_small_node(a);
       arrays.push_back(a);
     } else {
       py::tuple all(nargs);
@@ -384,8 +409,10 @@ PyObject* eval_function(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
       }
       arrays = tree_flatten(all, false);
     }
-    py::gil_scoped_release nogil;
-    eval(std::move(arrays));
+    if (!keep_gil || !detail::eval_if_uncontended(arrays)) {
+      py::gil_scoped_release nogil;
+      eval(std::move(arrays));
+    }
   } catch (...) {
     py::detail::try_translate_exceptions();
     return nullptr;
