@@ -147,9 +147,8 @@ def test_small_evals_beside_a_thread_evaluating_large_graphs():
 
 
 def test_eval_arguments():
-    import inspect
-
-    assert list(inspect.signature(mx.eval).parameters) == ["args"]
+    # (a CPython function with pybind11's signature line, for the stubs)
+    assert mx.eval.__doc__.startswith("eval(*args: typing.Any) -> None")
     assert mx.eval.__module__ == "mlx.core"
     mx.eval()
     mx.eval(None, 3, "x")

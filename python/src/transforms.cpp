@@ -482,7 +482,8 @@ void init_transforms(py::module_& m) {
 
   static PyMethodDef eval_def = {
       "eval", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(eval_function)), METH_FASTCALL,
-      "eval(*args)\n--\n\nEvaluate each array in the arguments (arrays or trees of arrays)."};
+      // (the signature line as pybind11 writes one, for the type stubs)
+      "eval(*args: typing.Any) -> None\n\nEvaluate each array in the arguments (arrays or trees of arrays)."};
   m.add_object("eval", py::reinterpret_steal<py::object>(
                            PyCFunction_NewEx(&eval_def, nullptr, m.attr("__name__").ptr())));
   m.def(
