@@ -118,10 +118,8 @@ struct FloorDivide {
         }
       }
       return q;
-    } else if constexpr (std::is_same_v<T, float>) {
-      return fast::floor(a / b);
     } else {
-      return std::floor(a / b);
+      return std::floor(a / b); // (not reached: the row takes integers; float // is floor(a / b))
     }
   }
 };
