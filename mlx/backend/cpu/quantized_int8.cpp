@@ -254,10 +254,10 @@ __attribute__((target("avx2,fma,f16c"))) void int8_rows(int group_size, const Ro
 // threads: 349 -> 249 us). Long rows are read four at a time, as four
 // streams (int8_rows_x1).
 
-// How far ahead in its stream the decoding kernel prefetches w (with the
-// non-temporal hint, as kPrefetchBytes; 4096x4096 4-bit from memory, 2
-// threads: 29.9 GB/s at 1024 bytes, 29.2 at 512 and 2048, 25.5 at 4096,
-// 23.6 without, 27.2 with the T0 hint).
+// How far ahead in its stream the decoding kernel prefetches w (with
+// prefetch_stream's hint, as kPrefetchBytes; 4096x4096 4-bit from memory,
+// 2 threads, Zen 2: 29.9 GB/s at 1024 bytes, 29.2 at 512 and 2048, 25.5 at
+// 4096, 23.6 without, 27.2 with the T0 hint).
 constexpr int64_t kStreamAhead = 1024;
 
 // Rows of at least this many bytes are read four at a time.
@@ -394,7 +394,7 @@ __attribute__((target("avx2,fma,f16c"))) void int8_rows_x1(int group_size, const
         const uint8_t* wc = wb[i] + int64_t(c) * chunk_bytes;
 #pragma GCC unroll 16
         for (int l = 0; l < chunk_bytes; l += 64) {
-          __builtin_prefetch(wc + kStreamAhead + l, 0, 0);
+          prefetch_stream(wc + kStreamAhead + l);
         }
         __m256 t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(chunk_dots<B, GPS, SPG>(wc, xc)), d, osv);
         acc[i] = _mm256_fmadd_ps(params<P>(sr, p0[i] + g, 8), t,

@@ -366,7 +366,7 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       int64_t word0 = int64_t(b) * 8;
       __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
       if ((b & 1) == 0) {
-        _mm_prefetch(reinterpret_cast<const char*>(wr + word0) + kPrefetchBytes, _MM_HINT_NTA);
+        prefetch_stream(reinterpret_cast<const char*>(wr + word0) + kPrefetchBytes);
       }
       __m256 s = lane_scales<FP4 ? 0 : P>(sr, s0, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
       __m256 q[per];

@@ -58,6 +58,15 @@ Isa isa() {
   return chosen;
 }
 
+bool cpu_is_amd() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init(); // (may run before libgcc's own initialization)
+  return __builtin_cpu_is("amd");
+#else
+  return false;
+#endif
+}
+
 const char* isa_name(Isa isa) {
   switch (isa) {
     case Isa::avx512:

@@ -25,6 +25,9 @@ Isa isa();
 // The best instruction set this CPU can run, whatever MLX_CPU_ISA says.
 Isa cpu_best_isa();
 const char* isa_name(Isa isa);
+// Whether the CPU is AMD's: a few tuning choices differ by vendor (the
+// prefetch hint of streamed weights, quantized_kernels.h).
+bool cpu_is_amd();
 
 // A lambda capturing by reference, inlined into each wrapper.
 #define MLX_SIMD_LAMBDA [&]() __attribute__((always_inline))
