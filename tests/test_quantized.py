@@ -224,6 +224,45 @@ def test_16bit_params_widened_in_the_kernel(bits, group, t):
         assert np.all(np.abs(np.array(y) - ref) <= tol)
 
 
+@pytest.mark.parametrize("bits,group", [(2, 32), (2, 64), (4, 32), (4, 64), (4, 128), (8, 32), (8, 128)])
+@pytest.mark.parametrize("k_blocks", [1, 3, 4.5, 9])
+def test_matvec_rows_of_whole_and_half_blocks(bits, group, k_blocks):
+    # The AVX-512 kernel reads 16 words a block; rows of an odd number of
+    # 8-word halves (576 4-bit codes, SmolLM2's width) end with a half
+    # block read masked. Every parameter storage and 1 to 9 rows of x.
+    k = int(k_blocks * 16 * 32 // bits)
+    if k % group:
+        pytest.skip("k not a multiple of the group")
+    rng = np.random.default_rng(bits * 100 + group + int(2 * k_blocks))
+    w = mx.array(rng.standard_normal((37, k)).astype(np.float32))
+    q, s, b = mx.quantize(w, group, bits)
+    for t in (mx.float32, mx.float16, mx.bfloat16):
+        st, bt = s.astype(t), b.astype(t)
+        wd = np.array(mx.dequantize(q, st.astype(mx.float32), bt.astype(mx.float32), group, bits), np.float64)
+        for m in (1, 2, 4, 5, 9):
+            x = rng.standard_normal((m, k)).astype(np.float32)
+            y = mx.quantized_matmul(mx.array(x), q, st, bt, True, group, bits)
+            ref = x @ wd.T
+            tol = 2e-6 * (np.abs(x) @ np.abs(wd).T) + 1e-6
+            assert np.all(np.abs(np.array(y.astype(mx.float32)) - ref) <= tol), (t, m)
+
+
+@pytest.mark.parametrize("mode", FP_MODES)
+@pytest.mark.parametrize("k", [192, 576, 1152])
+def test_fp_matvec_rows_of_whole_and_half_blocks(mode, k):
+    # fp4 codes on 16 lanes: scale codes looked up 64 groups at a time
+    # (1152 / 16 = 72 nvfp4 groups: a second chunk), half blocks at the end.
+    rng = np.random.default_rng(k)
+    w = mx.array(rng.normal(size=(29, k)).astype(np.float32))
+    q, s = mx.quantize(w, mode=mode)
+    wh = np.array(mx.dequantize(q, s, mode=mode, dtype=mx.float32), np.float64)
+    for m in (1, 3, 6):
+        x = rng.normal(size=(m, k)).astype(np.float32)
+        y = np.array(mx.quantized_matmul(mx.array(x), q, s, mode=mode))
+        tol = 2e-6 * (np.abs(x) @ np.abs(wh).T) + 1e-6
+        assert np.all(np.abs(y - x @ wh.T) <= tol), m
+
+
 @pytest.mark.parametrize("bits", [4, 8])
 def test_matvec_of_tiny_and_nonfinite_x(bits):
     # The 4- and 8-bit kernels read x scaled by powers of two where that is

@@ -369,6 +369,7 @@ __attribute__((target("avx2,fma,f16c"))) void int8_rows_x1(int group_size, const
     osv_tail[g] = (B == 8 ? 128.0f : 8.0f) * sv[full * 8 + g];
     xs_tail[g] = xs[full * 8 + g];
   }
+  const bool nta = kPrefetchNta;
   const int64_t part = (r1 - r0) / R;
   for (int64_t j = 0; j < part; ++j) {
     const uint8_t* wb[R];
@@ -394,7 +395,7 @@ __attribute__((target("avx2,fma,f16c"))) void int8_rows_x1(int group_size, const
         const uint8_t* wc = wb[i] + int64_t(c) * chunk_bytes;
 #pragma GCC unroll 16
         for (int l = 0; l < chunk_bytes; l += 64) {
-          prefetch_stream(wc + kStreamAhead + l);
+          prefetch_stream(wc + kStreamAhead + l, nta);
         }
         __m256 t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(chunk_dots<B, GPS, SPG>(wc, xc)), d, osv);
         acc[i] = _mm256_fmadd_ps(params<P>(sr, p0[i] + g, 8), t,

@@ -247,41 +247,13 @@ void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, c
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "mlx/backend/cpu/quantized_fast_dispatch.h"
 #include "mlx/backend/cpu/quantized_params_avx2.h"
 #include "mlx/backend/cpu/simd_avx2.h"
 
 namespace mlx::core::cpu::qk {
 
 namespace {
-
-// sum_i a[i] * b[i] spread over 8 lanes, a the parameters from index a0;
-// the rest past the multiples of 8 in steps of 4 and 2 (groups per row are
-// often 8k + 2: 576 / 32 = 18), then one.
-template <int P>
-__attribute__((target("avx2,fma,f16c"))) inline __m256 dot8(const void* a, int64_t a0, const float* b,
-                                                            int n) {
-  __m256 acc = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    acc = _mm256_fmadd_ps(params<P>(a, a0 + i, 8), _mm256_loadu_ps(b + i), acc);
-  }
-  if (i + 4 <= n) {
-    acc = _mm256_fmadd_ps(params<P>(a, a0 + i, 4), _mm256_zextps128_ps256(_mm_loadu_ps(b + i)), acc);
-    i += 4;
-  }
-  if (i + 2 <= n) {
-    int64_t two;
-    std::memcpy(&two, b + i, 8);
-    __m256 bv = _mm256_zextps128_ps256(_mm_castsi128_ps(_mm_cvtsi64_si128(two)));
-    acc = _mm256_fmadd_ps(params<P>(a, a0 + i, 2), bv, acc);
-    i += 2;
-  }
-  float tail = 0;
-  for (; i < n; ++i) {
-    tail += param1<P>(a, a0 + i) * b[i];
-  }
-  return _mm256_add_ps(acc, _mm256_setr_ps(tail, 0, 0, 0, 0, 0, 0, 0));
-}
 
 // The scale of each lane's word: one group per block (broadcast), or 2 or
 // 4 groups (words_per_group 4 or 2), spread over the lanes by a permute;
@@ -316,6 +288,7 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
   const int nblk = K / blk;
   const __m256i mask = _mm256_set1_epi32((1 << B) - 1);
   const __m256 lut = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
+  const bool nta = kPrefetchNta;
   float gscale[64];
   __m256 pending[8];
   // Code j's mask where it lies (S), built once: GCC otherwise rebuilds
@@ -366,7 +339,7 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
       int64_t word0 = int64_t(b) * 8;
       __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + word0));
       if ((b & 1) == 0) {
-        prefetch_stream(reinterpret_cast<const char*>(wr + word0) + kPrefetchBytes);
+        prefetch_stream(reinterpret_cast<const char*>(wr + word0) + kPrefetchBytes, nta);
       }
       __m256 s = lane_scales<FP4 ? 0 : P>(sr, s0, word0 - (int64_t(g_base) << wpg_shift), wpg_shift);
       __m256 q[per];
@@ -475,6 +448,12 @@ bool decode_avx2(const uint32_t* words, int bits, int n, float scale, float bias
   return true;
 }
 
+namespace {
+// The lanes (words per load) of the kernel fast_qmv runs: 16 on AVX-512
+// hosts (fast_rows16), else 8 (fast_rows).
+int fast_lanes() { return isa() >= Isa::avx512 ? 16 : 8; }
+} // namespace
+
 bool fast_qmv_supported(int kind, int bits, int group_size, int K) {
   const bool avx2 = isa() >= Isa::avx2;
   if (!avx2 || group_size * bits / 32 < 2) {
@@ -486,8 +465,14 @@ bool fast_qmv_supported(int kind, int bits, int group_size, int K) {
   return bits == 4 && K % 64 == 0;
 }
 
+int64_t fast_qmv_row_length(int bits, int K) {
+  const int64_t blk = int64_t(fast_lanes()) * (32 / bits);
+  return (K + blk - 1) / blk * blk;
+}
+
 bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* xp) {
-  int per = 32 / bits, blk = 8 * per;
+  const int per = 32 / bits, lanes = fast_lanes(), blk = lanes * per;
+  const int64_t Kp = fast_qmv_row_length(bits, K);
   // Affine codes: x[j] times 2^(-j bits) but for the last j (read with a
   // shift), exact unless it leaves the normal range (|x| < 2^-96 or not
   // finite: then x is kept as it is).
@@ -507,13 +492,16 @@ bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* x
   }
   for (int m = 0; m < M; ++m) {
     const float* xr = x + int64_t(m) * K;
-    float* out = xp + int64_t(m) * K;
-    for (int b = 0; b < K / blk; ++b) {
+    float* out = xp + int64_t(m) * Kp;
+    for (int64_t b = 0; b < Kp / blk; ++b) {
       const float* in = xr + b * blk;
       float* o = out + b * blk;
+      // Words in this block: all, or half (a row's last, on 16 lanes), the
+      // missing lanes' x then 0.
+      const int words = int(std::min<int64_t>(lanes, (K - b * blk) / per));
       for (int j = 0; j < per; ++j) {
-        for (int l = 0; l < 8; ++l) {
-          o[j * 8 + l] = in[l * per + j] * factor[j];
+        for (int l = 0; l < lanes; ++l) {
+          o[j * lanes + l] = l < words ? in[l * per + j] * factor[j] : 0.0f;
         }
       }
     }
@@ -524,56 +512,19 @@ bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* x
 void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
               const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
               const float* scale_table) {
-  for (int m0 = 0; m0 < M; m0 += 4) {
-    int mc = std::min(4, M - m0);
-    const float* xpm = xp + int64_t(m0) * K;
-    float* ym = y + int64_t(m0) * N;
-    const float* xs = kind != 0 ? nullptr : xsums + int64_t(m0) * (K / group_size);
-    auto run = [&](auto b, auto fp4, auto m) {
-      constexpr int B = decltype(b)::value, M = decltype(m)::value;
-      constexpr bool F = decltype(fp4)::value;
-      auto go = [&](auto p, auto sc) {
-        fast_rows<B, F, M, decltype(p)::value, !F && decltype(sc)::value>(group_size, rows, xpm, xs, K, N, r0,
-                                                                          r1, ym, scale_table);
-      };
-      auto with_p = [&](auto sc) {
-        if (F || rows.ptype == 0) {
-          go(std::integral_constant<int, 0>(), sc);
-        } else if (rows.ptype == 1) {
-          go(std::integral_constant<int, 1>(), sc);
-        } else {
-          go(std::integral_constant<int, 2>(), sc);
-        }
-      };
-      if (scaled) {
-        with_p(std::true_type());
-      } else {
-        with_p(std::false_type());
-      }
-    };
-
-    auto with_m = [&](auto b, auto fp4) {
-      switch (mc) {
-        case 1:
-          return run(b, fp4, std::integral_constant<int, 1>());
-        case 2:
-          return run(b, fp4, std::integral_constant<int, 2>());
-        case 3:
-          return run(b, fp4, std::integral_constant<int, 3>());
-        default:
-          return run(b, fp4, std::integral_constant<int, 4>());
-      }
-    };
-    if (kind != 0) {
-      with_m(std::integral_constant<int, 4>(), std::true_type());
-    } else if (bits == 2) {
-      with_m(std::integral_constant<int, 2>(), std::false_type());
-    } else if (bits == 4) {
-      with_m(std::integral_constant<int, 4>(), std::false_type());
-    } else {
-      with_m(std::integral_constant<int, 8>(), std::false_type());
-    }
+  if (fast_lanes() == 16) {
+    fast_qmv16(kind, bits, group_size, rows, xp, scaled, xsums, M, K, fast_qmv_row_length(bits, K), N, r0, r1,
+               y, scale_table);
+    return;
   }
+  dispatch_fast_rows(kind, bits, M, rows.ptype, scaled,
+                     [&](int m0, auto b, auto fp4, auto mc, auto p, auto sc) {
+                       constexpr int B = decltype(b)::value, Mc = decltype(mc)::value, P = decltype(p)::value;
+                       constexpr bool F = decltype(fp4)::value, S = decltype(sc)::value;
+                       const float* xs = kind != 0 ? nullptr : xsums + int64_t(m0) * (K / group_size);
+                       fast_rows<B, F, Mc, P, S>(group_size, rows, xp + int64_t(m0) * K, xs, K, N, r0, r1,
+                                                 y + int64_t(m0) * N, scale_table);
+                     });
 }
 
 } // namespace mlx::core::cpu::qk
@@ -582,6 +533,7 @@ void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float*
 
 namespace mlx::core::cpu::qk {
 bool fast_qmv_supported(int, int, int, int) { return false; }
+int64_t fast_qmv_row_length(int, int K) { return K; }
 bool fast_qmv_reorder(int, int, const float*, int, int, float*) { return false; }
 void fast_qmv(int, int, int, const Rows&, const float*, bool, const float*, int, int, int, int64_t, int64_t,
               float*, const float*) {}

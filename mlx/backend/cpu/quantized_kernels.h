@@ -25,9 +25,10 @@ constexpr int kPrefetchRows = 8;
 
 inline const bool kPrefetchNta = cpu_is_amd();
 
-// Prefetches the cache line of p, a streamed weight.
-inline void prefetch_stream(const void* p) {
-  if (kPrefetchNta) {
+// Prefetches the cache line of p, a streamed weight (kernels pass nta, read
+// once before their loops, so that the flag is not loaded again per line).
+inline void prefetch_stream(const void* p, bool nta = kPrefetchNta) {
+  if (nta) {
     __builtin_prefetch(p, 0, 0);
   } else {
     __builtin_prefetch(p, 0, 3);
@@ -82,19 +83,27 @@ void decode_lut8(const uint32_t* words, const float* table, int n, float scale, 
 void qmv(int kind, int bits, int group_size, const Rows& rows, const float* x, const float* xsums, int M,
          int K, int N, int64_t r0, int64_t r1, float* y, const float* scale_table, const float* fp8);
 
-// The AVX2 matrix-vector path (rows of packed words read 8 words at a time,
-// lane l holding word l's codes): whether it covers the case, and x
-// reordered for it (xp[m][blk + j * 8 + l] = x[m][blk + l * per + j], per =
-// 32 / bits codes per word, blocks of 8 * per elements).
+// The SIMD matrix-vector path (rows of packed words read `lanes` words at a
+// time, lane l holding word l's codes; lanes 8 with AVX2, 16 with AVX-512):
+// whether it covers the case, and x reordered for it (xp[m * Kp + blk + j *
+// lanes + l] = x[m][blk + l * per + j], per = 32 / bits codes per word,
+// blocks of lanes * per elements; Kp = fast_qmv_row_length, K rounded up to
+// whole blocks, x taken as 0 past K).
 // For affine codes (kind 0) x is also scaled by 2^(-j bits), but for the
 // last j (exact for normal x; the kernel then reads code j as code *
 // 2^(j bits), a mask and no shift): fast_qmv_reorder says whether it did,
 // fast_qmv takes it.
 bool fast_qmv_supported(int kind, int bits, int group_size, int K);
+int64_t fast_qmv_row_length(int bits, int K);
 bool fast_qmv_reorder(int kind, int bits, const float* x, int M, int K, float* xp);
 void fast_qmv(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
               const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y,
               const float* scale_table);
+// The AVX-512 kernel fast_qmv runs on AVX-512 hosts (rows of xp at stride
+// Kp; quantized_kernels_avx512.cpp).
+void fast_qmv16(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
+                const float* xsums, int M, int K, int64_t Kp, int N, int64_t r0, int64_t r1, float* y,
+                const float* scale_table);
 
 // ---- Codes of 2, 3, 5 or 6 bits read as a byte stream (quantized_bytes.cpp,
 // AVX2; groups of 16 or more, a multiple of 16: GGUF's Q2_K, Q3_K, Q5_K,

@@ -60,4 +60,33 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 params(const void* p, int
   }
 }
 
+// sum_i a[i] * b[i] spread over 8 lanes, a the parameters from index a0;
+// the rest past the multiples of 8 in steps of 4 and 2 (groups per row are
+// often 8k + 2: 576 / 32 = 18), then one.
+template <int P>
+__attribute__((target("avx2,fma,f16c"))) inline __m256 dot8(const void* a, int64_t a0, const float* b,
+                                                            int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    acc = _mm256_fmadd_ps(params<P>(a, a0 + i, 8), _mm256_loadu_ps(b + i), acc);
+  }
+  if (i + 4 <= n) {
+    acc = _mm256_fmadd_ps(params<P>(a, a0 + i, 4), _mm256_zextps128_ps256(_mm_loadu_ps(b + i)), acc);
+    i += 4;
+  }
+  if (i + 2 <= n) {
+    int64_t two;
+    std::memcpy(&two, b + i, 8);
+    __m256 bv = _mm256_zextps128_ps256(_mm_castsi128_ps(_mm_cvtsi64_si128(two)));
+    acc = _mm256_fmadd_ps(params<P>(a, a0 + i, 2), bv, acc);
+    i += 2;
+  }
+  float tail = 0;
+  for (; i < n; ++i) {
+    tail += param1<P>(a, a0 + i) * b[i];
+  }
+  return _mm256_add_ps(acc, _mm256_setr_ps(tail, 0, 0, 0, 0, 0, 0, 0));
+}
+
 } // namespace mlx::core::cpu::qk
