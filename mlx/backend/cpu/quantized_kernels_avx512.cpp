@@ -55,8 +55,8 @@ MLX_TARGET_AVX512 inline __m256 halves(__m512 v) {
 // As fast_rows (quantized_kernels.cpp) with 16 lanes: B bits, FP4 codes,
 // M rows of x (at stride Kp, the padded length), parameters P, x scaled S.
 template <int B, bool FP4, int M, int P, bool S>
-MLX_TARGET_AVX512 void fast_rows16(int group_size, const Rows& rows, const float* xp, const float* xsums, int K,
-                                   int64_t Kp, int N, int64_t r0, int64_t r1, float* y,
+MLX_TARGET_AVX512 void fast_rows16(int group_size, const Rows& rows, const float* xp, const float* xsums,
+                                   int K, int64_t Kp, int N, int64_t r0, int64_t r1, float* y,
                                    const float* scale_table) {
   constexpr int per = 32 / B;
   constexpr int blk = 16 * per;
@@ -67,8 +67,8 @@ MLX_TARGET_AVX512 void fast_rows16(int group_size, const Rows& rows, const float
   const bool half_block = K % blk != 0; // then K % blk == blk / 2
   const __m512i mask = _mm512_set1_epi32((1 << B) - 1);
   // fp4 (e2m1) values of the 16 codes, the sign bit included.
-  const __m512 lut = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f, -1.0f, -1.5f,
-                                    -2.0f, -3.0f, -4.0f, -6.0f);
+  const __m512 lut = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f, -1.0f,
+                                    -1.5f, -2.0f, -3.0f, -4.0f, -6.0f);
   const bool nta = kPrefetchNta;
   float gscale[64];
   __m256 pending[8];
@@ -200,13 +200,14 @@ MLX_TARGET_AVX512 void fast_rows16(int group_size, const Rows& rows, const float
 void fast_qmv16(int kind, int bits, int group_size, const Rows& rows, const float* xp, bool scaled,
                 const float* xsums, int M, int K, int64_t Kp, int N, int64_t r0, int64_t r1, float* y,
                 const float* scale_table) {
-  dispatch_fast_rows(kind, bits, M, rows.ptype, scaled, [&](int m0, auto b, auto fp4, auto mc, auto p, auto sc) {
-    constexpr int B = decltype(b)::value, Mc = decltype(mc)::value, P = decltype(p)::value;
-    constexpr bool F = decltype(fp4)::value, S = decltype(sc)::value;
-    const float* xs = kind != 0 ? nullptr : xsums + int64_t(m0) * (K / group_size);
-    fast_rows16<B, F, Mc, P, S>(group_size, rows, xp + int64_t(m0) * Kp, xs, K, Kp, N, r0, r1,
-                                y + int64_t(m0) * N, scale_table);
-  });
+  dispatch_fast_rows(kind, bits, M, rows.ptype, scaled,
+                     [&](int m0, auto b, auto fp4, auto mc, auto p, auto sc) {
+                       constexpr int B = decltype(b)::value, Mc = decltype(mc)::value, P = decltype(p)::value;
+                       constexpr bool F = decltype(fp4)::value, S = decltype(sc)::value;
+                       const float* xs = kind != 0 ? nullptr : xsums + int64_t(m0) * (K / group_size);
+                       fast_rows16<B, F, Mc, P, S>(group_size, rows, xp + int64_t(m0) * Kp, xs, K, Kp, N, r0,
+                                                   r1, y + int64_t(m0) * N, scale_table);
+                     });
 }
 
 } // namespace mlx::core::cpu::qk
