@@ -34,6 +34,7 @@ OPS = {
     "arctan": (mx.arctan, np.arctan),
     "arcsinh": (mx.arcsinh, np.arcsinh),
     "arctanh": (mx.arctanh, np.arctanh),
+    "arccosh": (mx.arccosh, np.arccosh),
     "arcsin": (mx.arcsin, np.arcsin),
     "arccos": (mx.arccos, np.arccos),
     "exp": (mx.exp, np.exp),
@@ -149,6 +150,17 @@ def domain_points(name, rng, n=20000):
                 rng.uniform(-1, 1, n).astype(np.float32),
                 np.float32(-1) + log_uniform(rng, n, 1e-8, 1.0, signed=False),
                 log_uniform(rng, n, 1e-40, 1.0),
+            ]
+        )
+    if name == "arccosh":
+        # Next to 1 (acosh ~ sqrt(2 (x - 1))), the range switches at 2 and
+        # 4096, and large x.
+        return np.concatenate(
+            [
+                np.float32(1) + log_uniform(rng, n, 1e-7, 1.0, signed=False),
+                rng.uniform(1.0, 8.0, n).astype(np.float32),
+                rng.uniform(4000, 4200, n).astype(np.float32),
+                log_uniform(rng, n, 1.0, 3e38, signed=False),
             ]
         )
     if name in ("log", "log2", "log10"):

@@ -57,7 +57,7 @@ MLX_UNARY(Sinh, sinh, InexactTypes, Float, Fast(sinh, -20, 20), "Element-wise hy
 MLX_UNARY(Cosh, cosh, InexactTypes, Float, Fast(cosh, -20, 20), "Element-wise hyperbolic cosine.", sinh(x, s))
 MLX_UNARY(Tanh, tanh, InexactTypes, Float, Fast(tanh, -20, 20), "Element-wise hyperbolic tangent.", subtract(scalar_like(1, x), square(out, s), s))
 MLX_UNARY(ArcSinh, arcsinh, InexactTypes, Float, Fast(asinh, -20, 20), "Element-wise inverse hyperbolic sine.", rsqrt(add(square(x, s), scalar_like(1, x), s), s))
-MLX_UNARY(ArcCosh, arccosh, InexactTypes, Float, Libm(acosh), "Element-wise inverse hyperbolic cosine.", rsqrt(subtract(square(x, s), scalar_like(1, x), s), s))
+MLX_UNARY(ArcCosh, arccosh, InexactTypes, Float, Fast(acosh, 1, 20), "Element-wise inverse hyperbolic cosine.", rsqrt(subtract(square(x, s), scalar_like(1, x), s), s))
 MLX_UNARY(ArcTanh, arctanh, InexactTypes, Float, Fast(atanh, -1, 1), "Element-wise inverse hyperbolic tangent.", reciprocal(subtract(scalar_like(1, x), square(x, s), s), s))
 MLX_UNARY(Sigmoid, sigmoid, InexactTypes, RealFloat, Own, "Element-wise logistic sigmoid 1 / (1 + exp(-x)).", multiply(out, subtract(scalar_like(1, x), out, s), s))
 MLX_UNARY(Erf, erf, FloatTypes, RealFloat, Fast(erf, -5, 5), "Element-wise error function.", multiply(scalar_like(M_2_SQRTPI, x), exp(negative(square(x, s), s), s), s))

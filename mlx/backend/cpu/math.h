@@ -566,6 +566,30 @@ inline float asinh(float x) {
   return copy_sign(out, x);
 }
 
+// acosh(x) for float32: log(u) + c, with u and c by range. Below 2, u = 1 +
+// w with w = t + sqrt(t (t + 2)), t = x - 1 (exact), and c the rounding of
+// 1 + w carried to first order (as asinh); from 2 on, u = x + sqrt(x^2 - 1),
+// c = 0; beyond 4096, u = x and c = ln 2 (acosh(x) - log(2x) < 1.5e-8).
+// NaN below 1, inf at inf.
+inline float acosh(float x) {
+  const float t = x - 1.0f;
+  const bool near = t < 1.0f;
+  const bool huge = x > 4096.0f;
+  const float w = t + std::sqrt(t * t + 2.0f * t);
+  const float u1 = 1.0f + w;
+  const float c1 = (w - (u1 - 1.0f)) / u1;
+  const float xm = select(huge, 2.0f, x); // (keeps x * x finite)
+  const float u2 = xm + std::sqrt(xm * xm - 1.0f);
+  const float u = select(near, u1, select(huge, x, u2));
+  const float c = select(near, c1, select(huge, 0.693147182f, 0.0f));
+  float e;
+  const float lm = detail::log_reduced(u, e);
+  float out = e * detail::kLn2Hi + ((lm + c) + e * detail::kLn2Lo);
+  out = select(x < 1.0f, NAN, out);
+  out = select(x == INFINITY, INFINITY, out);
+  return select(x != x, x, out);
+}
+
 // atanh(x) for float32, within about 1.5 ulp: for |x| < 1/2 the odd
 // polynomial x + x^3 P(x^2) (degree-5 minimax P, relative error 4.8e-9),
 // beyond log((1+a)/(1-a)) / 2 (1 - a exact). +-inf at +-1, NaN beyond.
