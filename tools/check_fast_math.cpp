@@ -42,7 +42,6 @@ namespace fm = mlx::core::cpu::fast;
 // X(fn, largest |x| swept, lo, hi).
 #define CHECK_Fast(fn, lo, hi) X(fn, INFINITY, lo, hi)
 #define CHECK_FastTrig(fn, lo, hi) X(fn, 16777216.0f, lo, hi)
-#define CHECK_Libm(fn)
 #define CHECK_Std(fn)
 #define CHECK_Own
 #define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) CHECK_##kernel

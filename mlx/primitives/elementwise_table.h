@@ -34,8 +34,7 @@
 //                         other types through the C++ library's fn;
 //                         check_fast_math times it on [lo, hi]
 //   FastTrig(fn, lo, hi)  Fast, for |x| <= 2^24 (the C library beyond)
-//   Libm(fn), Std(fn)     the C++ library's fn for every type; Libm marks
-//                         it arithmetic-bound (normal stores, see there)
+//   Std(fn)               the C++ library's fn for every type
 //   Own                   written out in elementwise_unary.h
 MLX_UNARY(Negative, negative, AllTypes, Custom, Own, "Element-wise negation.", scalar_like(-1, x))
 MLX_UNARY(Square, square, AllTypes, Same, Own, "Element-wise square.", multiply(scalar_like(2, x), x, s))

@@ -232,7 +232,6 @@ inline complex64_t log2(complex64_t x) { return std::log(x) / complex64_t(0.6931
   static bool needs_fixup(float x) { return std::fabs(x) > 16777216.0f; } \
   static float fixup(float x) { return std::fn(x); }
 #define MLX_FUNCTOR_FastTrig(fn, lo, hi) {MLX_FAST_CALL(fn) MLX_TRIG_FIXUP(fn)}
-#define MLX_FUNCTOR_Libm(fn) {MLX_ARITHMETIC_BOUND MLX_STD_CALL(fn)}
 #define MLX_FUNCTOR_Std(fn) {MLX_STD_CALL(fn)}
 #define MLX_FUNCTOR_Own
 #define MLX_UNARY(Name, op, Types, domain, kernel, doc, derivative) struct Name MLX_FUNCTOR_##kernel;
@@ -246,7 +245,6 @@ inline complex64_t log2(complex64_t x) { return std::log(x) / complex64_t(0.6931
 #undef MLX_FUNCTOR_Fast
 #undef MLX_FUNCTOR_FastTrig
 #undef MLX_TRIG_FIXUP
-#undef MLX_FUNCTOR_Libm
 #undef MLX_FUNCTOR_Std
 #undef MLX_FUNCTOR_Own
 #undef MLX_STD_CALL
