@@ -372,28 +372,9 @@ __attribute__((target("avx2,fma,f16c"))) void fast_rows(int group_size, const Ro
         acc[m] = _mm256_fmadd_ps(s, sum, acc[m]);
       }
     }
-    for (int m = 0; m < M; ++m) {
-      __m256 t = acc[m];
-      if constexpr (!FP4) {
-        const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
-        t = _mm256_add_ps(t, dot8<P>(br, s0, xsums + int64_t(m) * groups, groups));
-      }
-      if constexpr (M == 1) {
-        // One vector row: eight rows' lanes reduced together (sum8).
-        pending[(r - r0) & 7] = t;
-        if (((r - r0) & 7) == 7) {
-          _mm256_storeu_ps(y + r - 7, sum8(pending));
-        }
-      } else {
-        y[int64_t(m) * N + r] = hsum(t);
-      }
-    }
+    store_row<M, FP4, P>(acc, rows, s0, xsums, groups, N, r0, r, y, pending);
   }
-  if constexpr (M == 1) {
-    for (int64_t r = r0 + (r1 - r0) / 8 * 8; r < r1; ++r) {
-      y[r] = hsum(pending[(r - r0) & 7]);
-    }
-  }
+  finish_rows<M>(r0, r1, y, pending);
 }
 
 } // namespace

@@ -171,28 +171,13 @@ MLX_TARGET_AVX512 void fast_rows16(int group_size, const Rows& rows, const float
     if (half_block) {
       block(_mm512_maskz_loadu_epi32(__mmask16(0x00FF), wr + int64_t(nfull) * 16), nfull);
     }
+    __m256 t[M];
     for (int m = 0; m < M; ++m) {
-      __m256 t = halves(acc[m]);
-      if constexpr (!FP4) {
-        const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
-        t = _mm256_add_ps(t, dot8<P>(br, s0, xsums + int64_t(m) * groups, groups));
-      }
-      if constexpr (M == 1) {
-        // One vector row: eight rows' lanes reduced together (sum8).
-        pending[(r - r0) & 7] = t;
-        if (((r - r0) & 7) == 7) {
-          _mm256_storeu_ps(y + r - 7, sum8(pending));
-        }
-      } else {
-        y[int64_t(m) * N + r] = hsum(t);
-      }
+      t[m] = halves(acc[m]);
     }
+    store_row<M, FP4, P>(t, rows, s0, xsums, groups, N, r0, r, y, pending);
   }
-  if constexpr (M == 1) {
-    for (int64_t r = r0 + (r1 - r0) / 8 * 8; r < r1; ++r) {
-      y[r] = hsum(pending[(r - r0) & 7]);
-    }
-  }
+  finish_rows<M>(r0, r1, y, pending);
 }
 
 } // namespace

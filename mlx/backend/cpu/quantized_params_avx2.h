@@ -1,13 +1,17 @@
 // Reading quantization parameters (scales, biases) as they are stored, in
 // AVX2 registers: the matrix-vector kernels widen 16-bit ones as they go
 // instead of copying them to float32 first (quantized_kernels.cpp,
-// quantized_int8.cpp). x86-64 only.
+// quantized_kernels_avx512.cpp, quantized_int8.cpp); and the end of a row
+// of the float path's kernels, biases included. x86-64 only.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
 #include <immintrin.h>
+
+#include "mlx/backend/cpu/quantized_kernels.h"
+#include "mlx/backend/cpu/simd_avx2.h"
 
 namespace mlx::core::cpu::qk {
 
@@ -87,6 +91,42 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 dot8(const void* a, int64
     tail += param1<P>(a, a0 + i) * b[i];
   }
   return _mm256_add_ps(acc, _mm256_setr_ps(tail, 0, 0, 0, 0, 0, 0, 0));
+}
+
+// The end of a row of the float path's kernels (fast_rows, fast_rows16):
+// t[m], the 8-lane sums for row r and each of the M rows of x, plus the
+// bias terms (affine codes: the biases from index s0 dotted with x's group
+// sums), stored to y. With one row of x, eight rows' lanes are reduced
+// together (sum8) into one vector store; finish_rows stores what is left.
+template <int M, bool FP4, int P>
+__attribute__((target("avx2,fma,f16c"))) inline void store_row(__m256* t, const Rows& rows, int64_t s0,
+                                                               const float* xsums, int groups, int N,
+                                                               int64_t r0, int64_t r, float* y,
+                                                               __m256* pending) {
+  for (int m = 0; m < M; ++m) {
+    if constexpr (!FP4) {
+      const void* br = P == 0 ? static_cast<const void*>(rows.biases) : rows.pbiases;
+      t[m] = _mm256_add_ps(t[m], dot8<P>(br, s0, xsums + int64_t(m) * groups, groups));
+    }
+    if constexpr (M == 1) {
+      pending[(r - r0) & 7] = t[m];
+      if (((r - r0) & 7) == 7) {
+        _mm256_storeu_ps(y + r - 7, sum8(pending));
+      }
+    } else {
+      y[int64_t(m) * N + r] = hsum(t[m]);
+    }
+  }
+}
+
+template <int M>
+__attribute__((target("avx2,fma,f16c"))) inline void finish_rows(int64_t r0, int64_t r1, float* y,
+                                                                 const __m256* pending) {
+  if constexpr (M == 1) {
+    for (int64_t r = r0 + (r1 - r0) / 8 * 8; r < r1; ++r) {
+      y[r] = hsum(pending[(r - r0) & 7]);
+    }
+  }
 }
 
 } // namespace mlx::core::cpu::qk
