@@ -31,6 +31,7 @@ build() {
   if command -v ccache >/dev/null; then
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   fi
+  mkdir -p "$(dirname "$BUILD")" # (a fresh checkout has no build/)
   # Debug with its flags emptied: Release's -O3 -DNDEBUG would override -O1
   # and pybind11 would add -flto and strip the extension's debug info.
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
