@@ -238,6 +238,12 @@ void decode_rows(const Problem& p, const QMatrix& q, int64_t r0, int64_t r1, int
   }
 }
 
+// p rounded up to a multiple of 64 bytes.
+template <typename T>
+T* align64(T* p) {
+  return reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t(63));
+}
+
 // Up to this many rows of x (short prompts) the fused decode-and-dot kernels
 // beat decoding slices of w to float32 for BLAS (2-vCPU AVX2 host, 4-bit
 // and 8-bit groups of 32: 1.6-1.9x at 21 rows, even at 37, BLAS 1.3-1.5x
@@ -294,6 +300,28 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
           }
           xsums[size_t(m) * groups + g] = t;
         }
+      }
+    }
+    const int x24 = kind == 0 ? cpu::qk::x24_qmv_mode() : 0;
+    if (x24 && cpu::qk::x24_qmv_supported(p.bits, p.group_size, K)) {
+      // 4-bit codes on AVX-512 VNNI: x as 24-bit fixed point, dotted in integers.
+      thread_local std::vector<int8_t> xq_scratch;
+      thread_local std::vector<float> xd_scratch;
+      // (64-byte aligned: the kernel reads whole cache lines of both; split
+      // loads made it half as fast.)
+      xq_scratch.resize(size_t(M) * cpu::qk::x24_bytes_per_row(K) + 64);
+      xd_scratch.resize(size_t(M) * cpu::qk::x24_steps_per_row(K) + 16);
+      int8_t* xq = align64(xq_scratch.data());
+      float* xd = align64(xd_scratch.data());
+      if (cpu::qk::x24_quantize_x(x, M, K, p.group_size, xq, xd)) {
+        const bool reference = x24 == 2;
+        auto kernel = reference ? cpu::qk::x24_qmv_reference : cpu::qk::x24_qmv;
+        cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
+          std::vector<float> buf;
+          cpu::qk::Rows rows = !reference && q.ptype != float32 ? param_view(q) : rows_view(q, n0, n1, buf);
+          kernel(p.group_size, rows, xq, xd, xsums, M, K, N, int64_t(n0), int64_t(n1), y);
+        });
+        return;
       }
     }
     const float* scale_table = p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values();

@@ -29,6 +29,10 @@ const char* isa_name(Isa isa);
 // prefetch hint of streamed weights, quantized_kernels.h).
 bool cpu_is_amd();
 
+// Whether the CPU has AVX-512 VNNI (vpdpbusd), which the fixed-point
+// quantized kernel needs beside isa() == avx512.
+bool cpu_has_avx512_vnni();
+
 // A lambda capturing by reference, inlined into each wrapper.
 #define MLX_SIMD_LAMBDA [&]() __attribute__((always_inline))
 
