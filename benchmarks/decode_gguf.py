@@ -1,5 +1,7 @@
-"""Decode speed of a quantized GGUF model: this project (float path and
-the MLX_QMM_INT8 integer-dot path), llama.cpp and real MLX on the same
+"""Decode speed of a quantized GGUF model: this project (its default, the
+float path with MLX_QMM_X24=0, which differs from the default where the CPU
+has AVX-512 VNNI, and the MLX_QMM_INT8 integer-dot path), llama.cpp and
+real MLX on the same
 file, in one sitting, greedy decoding from the same prompt token ids (so
 tokenizers do not matter).
 
@@ -38,12 +40,20 @@ def repeated(ids, n):
     return (ids * (n // len(ids) + 1))[:n]
 
 
-def run_mlx(path, prompt_ids, tokens, int8, lengths):
+# The environment of each of this project's engines.
+MODES = {
+    "default": {"MLX_QMM_INT8": "0"},
+    "float": {"MLX_QMM_INT8": "0", "MLX_QMM_X24": "0"},
+    "int8": {"MLX_QMM_INT8": "1"},
+}
+
+
+def run_mlx(path, prompt_ids, tokens, mode, lengths):
     import generate  # examples/gguf_llama/generate.py
 
     import mlx.core as mx
 
-    os.environ["MLX_QMM_INT8"] = "1" if int8 else "0"
+    os.environ.update(MODES[mode])
     weights, meta = mx.load(path, return_metadata=True)
     model = generate.Llama(weights, meta)
     generate.generate(model, prompt_ids[:4], 4)  # warm up
@@ -114,7 +124,7 @@ def one_engine(args, prompt_ids):
             args.llama_bench_args,
         )
     else:
-        out, pf, dec = run_mlx(args.model, prompt_ids, args.tokens, args.engine == "int8", lengths)
+        out, pf, dec = run_mlx(args.model, prompt_ids, args.tokens, args.engine, lengths)
     return {"tokens": out, "prefill": pf, "decode": dec}
 
 
@@ -138,7 +148,7 @@ def main():
     ap.add_argument(
         "--mlx-python", default=None, help="interpreter with real MLX (run with PYTHONPATH unset)"
     )
-    ap.add_argument("--engine", choices=["float", "int8", "llama.cpp", "llama-bench"], default=None)
+    ap.add_argument("--engine", choices=[*MODES, "llama.cpp", "llama-bench"], default=None)
     ap.add_argument("--prompt-ids", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.model is None:
@@ -159,7 +169,8 @@ def main():
     me = [sys.executable, os.path.abspath(__file__), args.model, "--tokens", str(args.tokens)]
     me += ["--threads", str(args.threads), "--prompt-ids", json.dumps(ids)]
     me += ["--prefill-lengths", args.prefill_lengths]
-    engines = {"this project (float)": (me + ["--engine", "float"], None)}
+    engines = {"this project (default)": (me + ["--engine", "default"], None)}
+    engines["this project (MLX_QMM_X24=0)"] = (me + ["--engine", "float"], None)
     engines["this project (MLX_QMM_INT8=1)"] = (me + ["--engine", "int8"], None)
     try:
         import llama_cpp  # noqa: F401
@@ -194,7 +205,7 @@ def main():
         f"{os.path.basename(args.model)}: prompt {len(ids)} tokens, {args.tokens} decoded, {args.threads} threads, "
         f"best of {args.rounds} rounds; load average (1 min) {min(loads):.2f} to {max(loads):.2f}"
     )
-    ref = best.get("this project (float)", {}).get("tokens", [])
+    ref = best.get("this project (MLX_QMM_X24=0)", {}).get("tokens", [])
     base = best.get("llama.cpp (llama-bench)") or best.get("llama.cpp (llama-cpp-python)")
     base = base or next((r for n, r in best.items() if n.startswith("llama.cpp")), None)
     for name, r in best.items():
