@@ -326,8 +326,8 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     }
     const float* scale_table = p.mode == QuantMode::Nvfp4 ? fp8_values() : e8m0_values();
     if (fast) {
-      xp_scratch.resize(size_t(M) * cpu::qk::fast_qmv_row_length(p.bits, K));
-      float* xp = xp_scratch.data();
+      xp_scratch.resize(size_t(M) * cpu::qk::fast_qmv_row_length(p.bits, K) + 16);
+      float* xp = align64(xp_scratch.data()); // (whole cache lines per load)
       bool scaled = cpu::qk::fast_qmv_reorder(kind, p.bits, x, M, K, xp);
       cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
         std::vector<float> buf;
