@@ -1,4 +1,4 @@
-"""The fixed-point path of quantized_matmul (4-bit affine codes, few rows of
+"""The fixed-point path of quantized_matmul (4- and 8-bit affine codes, few rows of
 x, CPUs with AVX-512 VNNI; the default there): x as 24-bit fixed point per
 weight group in three int8 digits, dotted with the codes in integers. Its
 kernel is checked against its plain reference loops (MLX_QMM_X24=reference,
@@ -17,18 +17,18 @@ def run(monkeypatch, mode, *args):
     return np.array(mx.quantized_matmul(*args))
 
 
-def operands(rng, n, k, group, dtype=mx.float32):
+def operands(rng, n, k, group, dtype=mx.float32, bits=4):
     w = mx.array(rng.standard_normal((n, k)).astype(np.float32))
-    q, s, b = mx.quantize(w, group, 4)
+    q, s, b = mx.quantize(w, group, bits)
     return q, s.astype(dtype), b.astype(dtype)
 
 
-def check_against_exact(y, x, q, s, b, group):
+def check_against_exact(y, x, q, s, b, group, bits=4):
     """|y - exact| within x's rounding (each element at most half a step,
     a step at most max|x_group| * 2^-21: sum over groups of |s| * sum codes
     * max|x_group| * 2^-22) plus float32's rounding of the sums."""
     s, b = s.astype(mx.float32), b.astype(mx.float32)
-    w_hat = np.array(mx.dequantize(q, s, b, group, 4)).astype(np.float64)
+    w_hat = np.array(mx.dequantize(q, s, b, group, bits)).astype(np.float64)
     codes = np.rint((w_hat - np.repeat(np.array(b), group, -1)) / np.repeat(np.array(s), group, -1))
     m, k = x.shape
     amax = np.abs(x.reshape(m, k // group, group)).max(-1).astype(np.float64)
@@ -40,39 +40,41 @@ def check_against_exact(y, x, q, s, b, group):
     return mag
 
 
+@pytest.mark.parametrize("bits", [4, 8])
 @pytest.mark.parametrize("group", [32, 64, 128])
-@pytest.mark.parametrize("k", [64, 128, 192, 576, 2048])  # whole and half blocks of 128 codes
+@pytest.mark.parametrize("k", [64, 128, 192, 576, 2048, 96, 160])  # whole and half blocks (16 words)
 @pytest.mark.parametrize("m", [1, 2, 4, 5, 9, 40])  # chunks of 4 rows of x
 @pytest.mark.parametrize("dtype", [mx.float32, mx.float16, mx.bfloat16])  # 16-bit ones read as stored
-def test_kernel_matches_reference_and_exact(monkeypatch, group, k, m, dtype):
-    if k % group:
-        pytest.skip("k is not whole groups")
-    rng = np.random.default_rng(group * 10 + k + m)
-    q, s, b = operands(rng, 37, k, group, dtype)
+def test_kernel_matches_reference_and_exact(monkeypatch, bits, group, k, m, dtype):
+    if k % group or k % (256 // bits):
+        pytest.skip("k is not whole groups, or not whole halves of a block")
+    rng = np.random.default_rng(group * 10 + k + m + bits)
+    q, s, b = operands(rng, 37, k, group, dtype, bits)
     x = rng.standard_normal((m, k)).astype(np.float32)
     x[:, :group] *= 300  # groups of different magnitudes: each its own step
-    args = (mx.array(x), q, s, b, True, group, 4)
+    args = (mx.array(x), q, s, b, True, group, bits)
     kernel = run(monkeypatch, "1", *args)
     ref = run(monkeypatch, "reference", *args)
-    mag = check_against_exact(ref, x, q, s, b, group)
-    check_against_exact(kernel, x, q, s, b, group)
+    mag = check_against_exact(ref, x, q, s, b, group, bits)
+    check_against_exact(kernel, x, q, s, b, group, bits)
     assert np.all(np.abs(kernel - ref) <= 2e-6 * mag)
 
 
+@pytest.mark.parametrize("bits", [4, 8])
 @pytest.mark.parametrize("group", [32, 64, 128])
-def test_each_group_its_own_step(monkeypatch, group):
+def test_each_group_its_own_step(monkeypatch, bits, group):
     # Rows of x nonzero in one group only, of magnitudes 2^-60 to 2^60: a
     # group's step (and the lane it is spread to) is all the result has.
-    rng = np.random.default_rng(group)
+    rng = np.random.default_rng(group + bits)
     k = 1152
-    q, s, b = operands(rng, 40, k, group)
+    q, s, b = operands(rng, 40, k, group, bits=bits)
     groups = k // group
     x = np.zeros((groups, k), np.float32)
     for g in range(groups):
         x[g, g * group : (g + 1) * group] = rng.standard_normal(group) * 2.0 ** (int(g * 120 / groups) - 60)
-    args = (mx.array(x), q, s, b, True, group, 4)
+    args = (mx.array(x), q, s, b, True, group, bits)
     for mode in ["1", "reference"]:
-        check_against_exact(run(monkeypatch, mode, *args), x, q, s, b, group)
+        check_against_exact(run(monkeypatch, mode, *args), x, q, s, b, group, bits)
 
 
 def test_reference_is_not_the_float_path(monkeypatch):
@@ -145,7 +147,6 @@ def test_strided_x_and_batched_w(monkeypatch):
 @pytest.mark.parametrize(
     "bits,group,k,transpose,m",
     [
-        (8, 64, 256, True, 1),
         (2, 32, 256, True, 1),
         (3, 32, 256, True, 1),
         (4, 32, 96, True, 1),  # not whole 64-code halves of a block

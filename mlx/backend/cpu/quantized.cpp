@@ -304,22 +304,22 @@ void qmm_one(const Problem& p, const QMatrix& q, const float* x, float* y) {
     }
     const int x24 = kind == 0 ? cpu::qk::x24_qmv_mode() : 0;
     if (x24 && cpu::qk::x24_qmv_supported(p.bits, p.group_size, K)) {
-      // 4-bit codes on AVX-512 VNNI: x as 24-bit fixed point, dotted in integers.
+      // 4- and 8-bit codes on AVX-512 VNNI: x as 24-bit fixed point, dotted in integers.
       thread_local std::vector<int8_t> xq_scratch;
       thread_local std::vector<float> xd_scratch;
       // (64-byte aligned: the kernel reads whole cache lines of both; split
       // loads made it half as fast.)
-      xq_scratch.resize(size_t(M) * cpu::qk::x24_bytes_per_row(K) + 64);
-      xd_scratch.resize(size_t(M) * cpu::qk::x24_steps_per_row(K) + 16);
+      xq_scratch.resize(size_t(M) * cpu::qk::x24_bytes_per_row(p.bits, K) + 64);
+      xd_scratch.resize(size_t(M) * cpu::qk::x24_steps_per_row(p.bits, K) + 16);
       int8_t* xq = align64(xq_scratch.data());
       float* xd = align64(xd_scratch.data());
-      if (cpu::qk::x24_quantize_x(x, M, K, p.group_size, xq, xd)) {
+      if (cpu::qk::x24_quantize_x(p.bits, x, M, K, p.group_size, xq, xd)) {
         const bool reference = x24 == 2;
         auto kernel = reference ? cpu::qk::x24_qmv_reference : cpu::qk::x24_qmv;
         cpu::parallel_for(N, grain, [&](size_t n0, size_t n1) {
           std::vector<float> buf;
           cpu::qk::Rows rows = !reference && q.ptype != float32 ? param_view(q) : rows_view(q, n0, n1, buf);
-          kernel(p.group_size, rows, xq, xd, xsums, M, K, N, int64_t(n0), int64_t(n1), y);
+          kernel(p.bits, p.group_size, rows, xq, xd, xsums, M, K, N, int64_t(n0), int64_t(n1), y);
         });
         return;
       }

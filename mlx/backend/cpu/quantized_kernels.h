@@ -158,8 +158,8 @@ void int8_qmv_reference(int bits, int group_size, const Rows& rows, const int8_t
 namespace mlx::core::cpu::qk {
 
 // ---- The fixed-point path (quantized_x24.cpp): x per weight group as
-// 24-bit fixed point in three int8 digits, 4-bit affine codes dotted with
-// AVX-512 VNNI; within float32's rounding of the float path's result.
+// 24-bit fixed point in three int8 digits, 4- or 8-bit affine codes dotted
+// with AVX-512 VNNI; within float32's rounding of the float path's result.
 
 // What MLX_QMM_X24 and the CPU allow, read at every product: 0 ("0", or a
 // CPU without AVX-512 VNNI or MLX_CPU_ISA below avx512) the float path; 1
@@ -171,21 +171,21 @@ int x24_qmv_mode();
 bool x24_qmv_supported(int bits, int group_size, int K);
 
 // Sizes per row of x of x24_quantize_x's outputs: digit bytes, steps.
-int64_t x24_bytes_per_row(int K);
-int64_t x24_steps_per_row(int K);
+int64_t x24_bytes_per_row(int bits, int K);
+int64_t x24_steps_per_row(int bits, int K);
 
 // x (M, K) as digits xq and per-word steps xd (layout in
 // quantized_x24.cpp); false, with nothing usable written, if a group has a
 // non-finite element or a nonzero largest magnitude below 2^-100.
-bool x24_quantize_x(const float* x, int M, int K, int group_size, int8_t* xq, float* xd);
+bool x24_quantize_x(int bits, const float* x, int M, int K, int group_size, int8_t* xq, float* xd);
 
 // y[m * N + r] for rows r in [r0, r1): sum over groups of s * step * (codes
 // . X) + b * xsums. x24_qmv runs the AVX-512 VNNI kernel (16-bit
 // parameters as stored), x24_qmv_reference the plain loops (float32
 // parameters).
-void x24_qmv(int group_size, const Rows& rows, const int8_t* xq, const float* xd, const float* xsums, int M,
-             int K, int N, int64_t r0, int64_t r1, float* y);
-void x24_qmv_reference(int group_size, const Rows& rows, const int8_t* xq, const float* xd,
+void x24_qmv(int bits, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
+             const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y);
+void x24_qmv_reference(int bits, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
                        const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y);
 
 } // namespace mlx::core::cpu::qk

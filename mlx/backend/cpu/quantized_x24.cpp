@@ -44,10 +44,41 @@ namespace mlx::core::cpu::qk {
 
 namespace {
 
-constexpr int kBlockCodes = 128;
-constexpr int kBlockBytes = 6 * 64;
+// A block is 16 words: 64 * H codes, H = 8 / bits codes per byte (4 bits:
+// 2, 8 bits: 1), and its x is 3 digits * H vectors of 64 bytes. Code k of
+// a block: byte k / H of the vectors of position k % H.
+int codes_per_byte(int bits) { return 8 / bits; }
+int64_t block_codes(int bits) { return 64 * codes_per_byte(bits); }
+int64_t block_bytes(int bits) { return 3 * 64 * codes_per_byte(bits); }
+int64_t blocks_per_row(int bits, int K) { return (K + block_codes(bits) - 1) / block_codes(bits); }
 
-int64_t blocks_per_row(int K) { return (K + kBlockCodes - 1) / kBlockCodes; }
+// Where digit d (0: D2, 1: D1, 2: D0) of a block's code k is.
+int64_t digit_at(int bits, int d, int64_t k) {
+  const int h = codes_per_byte(bits);
+  return (d * h + k % h) * 64 + k / h;
+}
+
+// The balanced base-256 digits of the nb blocks' codes of X, each in
+// [-128, 127] as |X| < 2^23 - 2^16 (the shifts divide multiples of 256
+// exactly), in the layout above.
+template <int H>
+__attribute__((always_inline)) inline void write_digits(const int32_t* X, int64_t nb, int8_t* out) {
+  for (int64_t b = 0; b < nb; ++b) {
+    int8_t* o = out + b * 3 * 64 * H;
+    const int32_t* Xb = X + b * 64 * H;
+    for (int h = 0; h < H; ++h) {
+      for (int j = 0; j < 64; ++j) {
+        const int32_t v = Xb[H * j + h];
+        const int32_t d0 = ((v + 128) & 255) - 128;
+        const int32_t x1 = (v - d0) >> 8;
+        const int32_t d1 = ((x1 + 128) & 255) - 128;
+        o[h * 64 + j] = int8_t((x1 - d1) >> 8);
+        o[(H + h) * 64 + j] = int8_t(d1);
+        o[(2 * H + h) * 64 + j] = int8_t(d0);
+      }
+    }
+  }
+}
 
 float power_of_two(int e) {
   const uint32_t bits = uint32_t(e + 127) << 23;
@@ -78,19 +109,21 @@ int x24_qmv_mode() {
 }
 
 bool x24_qmv_supported(int bits, int group_size, int K) {
-  return bits == 4 && (group_size == 32 || group_size == 64 || group_size == 128) && K % 64 == 0 && K > 0;
+  // (Rows of whole blocks or of half a block more: 8 words.)
+  return (bits == 4 || bits == 8) && (group_size == 32 || group_size == 64 || group_size == 128) &&
+         K % (256 / bits) == 0 && K > 0;
 }
 
-int64_t x24_bytes_per_row(int K) { return blocks_per_row(K) * kBlockBytes; }
+int64_t x24_bytes_per_row(int bits, int K) { return blocks_per_row(bits, K) * block_bytes(bits); }
 
-int64_t x24_steps_per_row(int K) { return blocks_per_row(K) * 16; }
+int64_t x24_steps_per_row(int bits, int K) { return blocks_per_row(bits, K) * 16; }
 
-bool x24_quantize_x(const float* x, int M, int K, int group_size, int8_t* xq, float* xd) {
+bool x24_quantize_x(int bits, const float* x, int M, int K, int group_size, int8_t* xq, float* xd) {
   const int groups = K / group_size;
-  const int64_t nb = blocks_per_row(K);
+  const int64_t nb = blocks_per_row(bits, K);
   thread_local std::vector<int32_t> fixed;
   thread_local std::vector<float> steps;
-  fixed.assign(size_t(nb) * kBlockCodes, 0);
+  fixed.assign(size_t(nb * block_codes(bits)), 0);
   steps.resize(size_t(groups));
   for (int m = 0; m < M; ++m) {
     const float* xr = x + int64_t(m) * K;
@@ -142,31 +175,18 @@ bool x24_quantize_x(const float* x, int M, int K, int group_size, int8_t* xq, fl
         }
       });
     }
-    int8_t* out = xq + int64_t(m) * nb * kBlockBytes;
+    int8_t* out = xq + int64_t(m) * nb * block_bytes(bits);
     float* step = xd + int64_t(m) * nb * 16;
-    // The balanced base-256 digits, each in [-128, 127] as |X| < 2^23 - 2^16
-    // (the shifts divide multiples of 256 exactly).
     simd(MLX_SIMD_LAMBDA {
-      const int64_t blocks = nb;
-      for (int64_t b = 0; b < blocks; ++b) {
-        int8_t* o = out + b * kBlockBytes;
-        const int32_t* Xb = X + b * kBlockCodes;
-        for (int h = 0; h < 2; ++h) {
-          for (int j = 0; j < 64; ++j) {
-            const int32_t v = Xb[2 * j + h];
-            const int32_t d0 = ((v + 128) & 255) - 128;
-            const int32_t x1 = (v - d0) >> 8;
-            const int32_t d1 = ((x1 + 128) & 255) - 128;
-            o[h * 64 + j] = int8_t((x1 - d1) >> 8);
-            o[128 + h * 64 + j] = int8_t(d1);
-            o[256 + h * 64 + j] = int8_t(d0);
-          }
-        }
+      if (bits == 4) {
+        write_digits<2>(X, nb, out);
+      } else {
+        write_digits<1>(X, nb, out);
       }
     });
-    // Word i's group: i >> shift (8 codes a word); words past K: step 0.
-    const int shift = __builtin_ctz(group_size / 8);
-    const int64_t words = K / 8;
+    // Word i's group: i >> shift; words past K: step 0.
+    const int shift = __builtin_ctz(group_size * bits / 32);
+    const int64_t words = int64_t(K) * bits / 32;
     for (int64_t i = 0; i < nb * 16; ++i) {
       step[i] = i < words ? steps[i >> shift] : 0.0f;
     }
@@ -174,24 +194,27 @@ bool x24_quantize_x(const float* x, int M, int K, int group_size, int8_t* xq, fl
   return true;
 }
 
-void x24_qmv_reference(int group_size, const Rows& rows, const int8_t* xq, const float* xd,
+void x24_qmv_reference(int bits, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
                        const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y) {
   const int groups = K / group_size;
-  const int64_t nb = blocks_per_row(K);
+  const int64_t nb = blocks_per_row(bits, K);
+  const int64_t bc = block_codes(bits), bb = block_bytes(bits);
+  const int per = 32 / bits;
   for (int64_t r = r0; r < r1; ++r) {
     const uint32_t* wr = rows.w + r * rows.row_words;
     const int64_t s0 = (r - rows.row0) * rows.row_groups;
     for (int m = 0; m < M; ++m) {
-      const int8_t* xm = xq + int64_t(m) * nb * kBlockBytes;
+      const int8_t* xm = xq + int64_t(m) * nb * bb;
       double acc = 0;
       for (int g = 0; g < groups; ++g) {
         int64_t dot = 0;
-        for (int k = g * group_size; k < (g + 1) * group_size; ++k) {
-          const int8_t* d = xm + (k / kBlockCodes) * kBlockBytes + (k & 1) * 64 + (k % kBlockCodes) / 2;
-          const int64_t X = int64_t(d[0]) * 65536 + int64_t(d[128]) * 256 + d[256];
-          dot += int64_t((wr[k / 8] >> (4 * (k % 8))) & 15) * X;
+        for (int64_t k = int64_t(g) * group_size; k < int64_t(g + 1) * group_size; ++k) {
+          const int8_t* xb = xm + (k / bc) * bb;
+          const int64_t X = int64_t(xb[digit_at(bits, 0, k % bc)]) * 65536 +
+                            int64_t(xb[digit_at(bits, 1, k % bc)]) * 256 + xb[digit_at(bits, 2, k % bc)];
+          dot += int64_t((wr[k / per] >> (bits * (k % per))) & ((1u << bits) - 1)) * X;
         }
-        const int64_t word = int64_t(g) * group_size / 8;
+        const int64_t word = int64_t(g) * group_size / per;
         const double step = xd[int64_t(m) * nb * 16 + word];
         acc += double(rows.scales[s0 + g]) * step * double(dot) +
                double(rows.biases[s0 + g]) * double(xsums[int64_t(m) * groups + g]);
@@ -208,18 +231,20 @@ void x24_qmv_reference(int group_size, const Rows& rows, const int8_t* xq, const
 namespace {
 
 // Rows [r0, r1) for M rows of x (at xq, xd; groups' sums of x at xsums),
-// parameters stored as P.
-template <int M, int P>
+// B-bit codes, parameters stored as P.
+template <int B, int M, int P>
 MLX_TARGET_X24 void x24_rows(int group_size, const Rows& rows, const int8_t* xq, const float* xd,
                              const float* xsums, int K, int N, int64_t r0, int64_t r1, float* y) {
-  const int64_t nb = blocks_per_row(K);
-  const int nfull = K / kBlockCodes;
-  const bool half_block = K % kBlockCodes != 0;
+  constexpr int64_t bc = 512 / B, bb = 3 * 64 * (8 / B); // block_codes, block_bytes
+  const int64_t nb = blocks_per_row(B, K);
+  const int nfull = int(K / bc);
+  const bool half_block = K % bc != 0;
   const int groups = K / group_size;
   const __m512i low4 = _mm512_set1_epi8(0x0F);
+  const __m512 radix16 = _mm512_set1_ps(65536.0f);
   const bool nta = kPrefetchNta;
   __m256 pending[8];
-  BlockScales16<P, false> scales(rows, 4, group_size, K, nullptr);
+  BlockScales16<P, false> scales(rows, B, group_size, K, nullptr);
   for (int64_t r = r0; r < r1; ++r) {
     const uint32_t* wr = rows.w + r * rows.row_words;
     scales.start_row(r);
@@ -229,20 +254,36 @@ MLX_TARGET_X24 void x24_rows(int group_size, const Rows& rows, const int8_t* xq,
     }
     auto block = [&](__m512i v, int b) MLX_TARGET_X24 __attribute__((always_inline)) {
       const __m512 s = scales.at(b);
-      const __m512i even = _mm512_and_si512(v, low4);
-      const __m512i odd = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+      __m512i even = v, odd = v;
+      if constexpr (B == 4) {
+        even = _mm512_and_si512(v, low4);
+        odd = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+      }
       for (int m = 0; m < M; ++m) {
-        const int8_t* xb = xq + (int64_t(m) * nb + b) * kBlockBytes;
+        const int8_t* xb = xq + (int64_t(m) * nb + b) * bb;
         auto digit = [&](int i) MLX_TARGET_X24
             __attribute__((always_inline)) { return _mm512_loadu_si512(xb + i * 64); };
-        __m512i t = _mm512_dpbusd_epi32(_mm512_setzero_si512(), even, digit(0));
-        t = _mm512_dpbusd_epi32(t, odd, digit(1));
-        t = _mm512_dpbusd_epi32(_mm512_slli_epi32(t, 8), even, digit(2));
-        t = _mm512_dpbusd_epi32(t, odd, digit(3));
-        t = _mm512_dpbusd_epi32(_mm512_slli_epi32(t, 8), even, digit(4));
-        t = _mm512_dpbusd_epi32(t, odd, digit(5));
+        __m512 sum;
+        if constexpr (B == 4) {
+          // Each dpbusd adds at most 4 * 15 * 128 to a lane: the chain
+          // D2 * 2^16 + D1 * 2^8 + D0 stays below 2^30.
+          __m512i t = _mm512_dpbusd_epi32(_mm512_setzero_si512(), even, digit(0));
+          t = _mm512_dpbusd_epi32(t, odd, digit(1));
+          t = _mm512_dpbusd_epi32(_mm512_slli_epi32(t, 8), even, digit(2));
+          t = _mm512_dpbusd_epi32(t, odd, digit(3));
+          t = _mm512_dpbusd_epi32(_mm512_slli_epi32(t, 8), even, digit(4));
+          t = _mm512_dpbusd_epi32(t, odd, digit(5));
+          sum = _mm512_cvtepi32_ps(t);
+        } else {
+          // 8-bit codes: up to 4 * 255 * 128 a lane, so the whole chain
+          // would pass 2^31; D2 apart, D1 * 2^8 + D0 below 2^25.
+          const __m512i hi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), v, digit(0));
+          __m512i lo = _mm512_dpbusd_epi32(_mm512_setzero_si512(), v, digit(1));
+          lo = _mm512_dpbusd_epi32(_mm512_slli_epi32(lo, 8), v, digit(2));
+          sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi), radix16, _mm512_cvtepi32_ps(lo));
+        }
         const __m512 step = _mm512_loadu_ps(xd + (int64_t(m) * nb + b) * 16);
-        acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_mul_ps(s, step), acc[m]);
+        acc[m] = _mm512_fmadd_ps(sum, _mm512_mul_ps(s, step), acc[m]);
       }
     };
     for (int b = 0; b < nfull; ++b) {
@@ -262,46 +303,56 @@ MLX_TARGET_X24 void x24_rows(int group_size, const Rows& rows, const int8_t* xq,
   finish_rows<M>(r0, r1, y, pending);
 }
 
-template <int P>
+template <int B, int P>
 void x24_chunk(int mc, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
                const float* xsums, int K, int N, int64_t r0, int64_t r1, float* y) {
   switch (mc) {
     case 1:
-      return x24_rows<1, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
+      return x24_rows<B, 1, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
     case 2:
-      return x24_rows<2, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
+      return x24_rows<B, 2, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
     case 3:
-      return x24_rows<3, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
+      return x24_rows<B, 3, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
     default:
-      return x24_rows<4, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
+      return x24_rows<B, 4, P>(group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
+  }
+}
+
+template <int B>
+void x24_chunk_p(int mc, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
+                 const float* xsums, int K, int N, int64_t r0, int64_t r1, float* y) {
+  if (rows.ptype == 1) {
+    x24_chunk<B, 1>(mc, group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
+  } else if (rows.ptype == 2) {
+    x24_chunk<B, 2>(mc, group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
+  } else {
+    x24_chunk<B, 0>(mc, group_size, rows, xq, xd, xsums, K, N, r0, r1, y);
   }
 }
 
 } // namespace
 
-void x24_qmv(int group_size, const Rows& rows, const int8_t* xq, const float* xd, const float* xsums, int M,
-             int K, int N, int64_t r0, int64_t r1, float* y) {
+void x24_qmv(int bits, int group_size, const Rows& rows, const int8_t* xq, const float* xd,
+             const float* xsums, int M, int K, int N, int64_t r0, int64_t r1, float* y) {
   const int groups = K / group_size;
   for (int m0 = 0; m0 < M; m0 += 4) {
     const int mc = std::min(4, M - m0);
-    const int8_t* xqm = xq + int64_t(m0) * x24_bytes_per_row(K);
-    const float* xdm = xd + int64_t(m0) * x24_steps_per_row(K);
+    const int8_t* xqm = xq + int64_t(m0) * x24_bytes_per_row(bits, K);
+    const float* xdm = xd + int64_t(m0) * x24_steps_per_row(bits, K);
     const float* xs = xsums + int64_t(m0) * groups;
     float* ym = y + int64_t(m0) * N;
-    if (rows.ptype == 1) {
-      x24_chunk<1>(mc, group_size, rows, xqm, xdm, xs, K, N, r0, r1, ym);
-    } else if (rows.ptype == 2) {
-      x24_chunk<2>(mc, group_size, rows, xqm, xdm, xs, K, N, r0, r1, ym);
+    if (bits == 4) {
+      x24_chunk_p<4>(mc, group_size, rows, xqm, xdm, xs, K, N, r0, r1, ym);
     } else {
-      x24_chunk<0>(mc, group_size, rows, xqm, xdm, xs, K, N, r0, r1, ym);
+      x24_chunk_p<8>(mc, group_size, rows, xqm, xdm, xs, K, N, r0, r1, ym);
     }
   }
 }
 
 #else
 
-void x24_qmv(int, const Rows&, const int8_t*, const float*, const float*, int, int, int, int64_t, int64_t,
-             float*) {}
+void x24_qmv(int, int, const Rows&, const int8_t*, const float*, const float*, int, int, int, int64_t,
+             int64_t, float*) {}
 
 #endif
 
