@@ -1,0 +1,161 @@
+// bfloat16 matrix products on Intel AMX (Sapphire Rapids and later): tiles of
+// 16 rows x 64 bytes, `tdpbf16ps` multiplying a 16 x 32 tile of A by a 32 x
+// 16 tile of B (stored as pairs of rows, "VNNI" order) into 16 x 16 float32
+// sums. Products of two bfloat16 values are exact in float32, and the sums
+// are float32, as in the widened product it replaces (only their order
+// differs). AMX treats bfloat16 subnormals as zero.
+//
+// Both operands are packed per product: B once, into panels of 16 columns
+// (K/2 rows of 16 column pairs: one tile row is 64 bytes), A per block of
+// 32 rows, zero-padded to whole tiles (K to a multiple of 32). A block of
+// C is 32 x 32: four accumulator tiles, two of A, two of B.
+#include "mlx/backend/cpu/products_amx.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include "mlx/backend/cpu/parallel.h"
+#include "mlx/backend/cpu/simd.h"
+
+namespace mlx::core::cpu {
+
+#if defined(__x86_64__) && defined(__linux__)
+
+namespace {
+
+constexpr int kTileRows = 16;
+constexpr int kTileK = 32; // bfloat16 values per tile row
+constexpr int kBlock = 32; // rows and columns of a block of C
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// Linux hands out the AMX tile state only on request, once per process.
+bool request_amx() {
+  constexpr long kArchReqXcompPerm = 0x1023;
+  constexpr long kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+}
+
+// Element (i, j) of a matrix stored row-major (or, trans, column-major).
+inline uint16_t at(const uint16_t* p, int64_t ld, bool trans, int64_t i, int64_t j) {
+  return trans ? p[j * ld + i] : p[i * ld + j];
+}
+
+struct alignas(64) TileConfig {
+  uint8_t palette = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+#define MLX_TARGET_AMX __attribute__((target("amx-tile,amx-bf16,avx512f")))
+
+// C[r0 .. r0 + rows) x [0, n) for one block of at most 32 rows of A (ap:
+// packed, kp columns), all panels of B (bp).
+MLX_TARGET_AMX void block_rows(const uint16_t* ap, const uint16_t* bp, int64_t kp, int panels, float* c,
+                               int64_t ldc, int rows, int n) {
+  static const TileConfig config = [] {
+    TileConfig t;
+    for (int i = 0; i < 8; ++i) {
+      t.colsb[i] = 64;
+      t.rows[i] = kTileRows;
+    }
+    return t;
+  }();
+  _tile_loadconfig(&config);
+  alignas(64) float out[kBlock * kBlock];
+  const int64_t panel = kp * kTileRows; // bfloat16 values per panel
+  for (int p = 0; p < panels; p += 2) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    const uint16_t* b0 = bp + p * panel;
+    const uint16_t* b1 = b0 + panel;
+    for (int64_t k0 = 0; k0 < kp; k0 += kTileK) {
+      _tile_loadd(4, ap + k0, kp * 2);
+      _tile_loadd(5, ap + kTileRows * kp + k0, kp * 2);
+      _tile_loadd(6, b0 + k0 * kTileRows, 64);
+      _tile_loadd(7, b1 + k0 * kTileRows, 64);
+      _tile_dpbf16ps(0, 4, 6);
+      _tile_dpbf16ps(1, 4, 7);
+      _tile_dpbf16ps(2, 5, 6);
+      _tile_dpbf16ps(3, 5, 7);
+    }
+    _tile_stored(0, out, kBlock * 4);
+    _tile_stored(1, out + kTileRows, kBlock * 4);
+    _tile_stored(2, out + kTileRows * kBlock, kBlock * 4);
+    _tile_stored(3, out + kTileRows * kBlock + kTileRows, kBlock * 4);
+    const int j0 = p * kTileRows, cols = std::min(kBlock, n - j0);
+    for (int i = 0; i < rows; ++i) {
+      std::memcpy(c + i * ldc + j0, out + i * kBlock, cols * sizeof(float));
+    }
+  }
+  _tile_release();
+}
+
+} // namespace
+
+bool amx_bf16_available() {
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-bf16") && request_amx();
+  }();
+  return ok && isa() >= Isa::avx512;
+}
+
+void amx_matmul_bf16(const uint16_t* a, int64_t lda, bool ta, const uint16_t* b, int64_t ldb, bool tb,
+                     float* c, int m, int n, int k) {
+  const int64_t kp = round_up(k, kTileK);
+  const int panels = int(round_up(n, kBlock) / kTileRows); // even: whole 32-column blocks
+  // B's panels: panel p, row r (k = 2r, 2r + 1), column j at
+  // bp[p * kp * 16 + r * 32 + 2 j + (k & 1)].
+  std::vector<uint16_t> bp(size_t(panels) * kp * kTileRows, 0);
+  parallel_for(size_t(panels), 1, [&](size_t p0, size_t p1) {
+    for (size_t p = p0; p < p1; ++p) {
+      uint16_t* panel = bp.data() + p * kp * kTileRows;
+      const int j0 = int(p) * kTileRows, cols = std::min(kTileRows, n - j0);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        uint16_t* row = panel + (kk / 2) * 2 * kTileRows + (kk & 1);
+        for (int j = 0; j < cols; ++j) {
+          row[2 * j] = at(b, ldb, tb, kk, j0 + j);
+        }
+      }
+    }
+  });
+  const int blocks = int(round_up(m, kBlock) / kBlock);
+  parallel_tasks(size_t(blocks), [&](size_t blk) {
+    const int i0 = int(blk) * kBlock, rows = std::min(kBlock, m - i0);
+    thread_local std::vector<uint16_t> ap;
+    ap.assign(size_t(kBlock) * kp, 0);
+    for (int i = 0; i < rows; ++i) {
+      uint16_t* row = ap.data() + i * kp;
+      if (!ta) {
+        std::memcpy(row, a + (i0 + i) * lda, size_t(k) * 2);
+      } else {
+        for (int kk = 0; kk < k; ++kk) {
+          row[kk] = at(a, lda, true, i0 + i, kk);
+        }
+      }
+    }
+    block_rows(ap.data(), bp.data(), kp, panels, c + int64_t(i0) * n, n, rows, n);
+  });
+}
+
+#else
+
+bool amx_bf16_available() { return false; }
+
+void amx_matmul_bf16(const uint16_t*, int64_t, bool, const uint16_t*, int64_t, bool, float*, int, int, int) {}
+
+#endif
+
+} // namespace mlx::core::cpu
