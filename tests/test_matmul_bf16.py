@@ -51,6 +51,8 @@ def test_transposed_strided_and_batched_operands():
     rng = np.random.default_rng(1)
     a, b = bf16(rng, (96, 160)), bf16(rng, (200, 160))
     check(a @ b.T, a, b.T)  # b column-major
+    odd_a, odd_b = bf16(rng, (40, 161)), bf16(rng, (72, 161))  # an odd k: the last pair half empty
+    check(odd_a @ odd_b.T, odd_a, odd_b.T)
     at = bf16(rng, (160, 96)).T  # a column-major
     check(at @ b.T, at, b.T)
     strided = bf16(rng, (96, 320))[:, ::2]  # copied first

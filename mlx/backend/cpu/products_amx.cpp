@@ -24,6 +24,10 @@
 #include "mlx/backend/cpu/parallel.h"
 #include "mlx/backend/cpu/simd.h"
 
+// GCC 12's _mm512_zextsi256_si512 inserts into a deliberately undefined
+// vector, which it then warns of once inlined.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace mlx::core::cpu {
 
 #if defined(__x86_64__) && defined(__linux__)
@@ -44,8 +48,43 @@ bool request_amx() {
 }
 
 // Element (i, j) of a matrix stored row-major (or, trans, column-major).
-inline uint16_t at(const uint16_t* p, int64_t ld, bool trans, int64_t i, int64_t j) {
+[[maybe_unused]] inline uint16_t at(const uint16_t* p, int64_t ld, bool trans, int64_t i, int64_t j) {
   return trans ? p[j * ld + i] : p[i * ld + j];
+}
+
+// Panel of B's columns [j0, j0 + cols) (cols <= 16; the rest of the
+// panel stays 0): row r holds k = 2r and 2r + 1 of each column side by
+// side, row r of a tile is 64 bytes.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void pack_panel(const uint16_t* b, int64_t ldb, bool tb,
+                                                                     int j0, int cols, int k,
+                                                                     uint16_t* panel) {
+  if (tb) {
+    // Column j of B is a row of the stored matrix: its pairs are 32-bit
+    // words in place.
+    for (int j = 0; j < cols; ++j) {
+      const uint16_t* col = b + (j0 + j) * ldb;
+      for (int r = 0; r < k / 2; ++r) {
+        std::memcpy(panel + r * 32 + 2 * j, col + 2 * r, 4);
+      }
+      if (k % 2) {
+        panel[(k / 2) * 32 + 2 * j] = col[k - 1];
+      }
+    }
+    return;
+  }
+  // Rows 2r and 2r + 1 (16 columns each) interleaved by one permute.
+  const __mmask16 mask = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
+  const __m512i interleave = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
+                                              39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
+  for (int r = 0; r < (k + 1) / 2; ++r) {
+    const __m512i even =
+        _mm512_zextsi256_si512(_mm256_maskz_loadu_epi16(mask, b + int64_t(2 * r) * ldb + j0));
+    const __m512i odd =
+        2 * r + 1 < k
+            ? _mm512_zextsi256_si512(_mm256_maskz_loadu_epi16(mask, b + int64_t(2 * r + 1) * ldb + j0))
+            : _mm512_setzero_si512();
+    _mm512_storeu_si512(panel + r * 32, _mm512_permutex2var_epi16(even, interleave, odd));
+  }
 }
 
 struct alignas(64) TileConfig {
@@ -60,8 +99,8 @@ struct alignas(64) TileConfig {
 
 // C[r0 .. r0 + rows) x [0, n) for one block of at most 32 rows of A (ap:
 // packed, kp columns), all panels of B (bp).
-MLX_TARGET_AMX void block_rows(const uint16_t* ap, const uint16_t* bp, int64_t kp, int panels, float* c,
-                               int64_t ldc, int rows, int n) {
+MLX_TARGET_AMX void block_rows(const uint16_t* ap, int64_t lda, const uint16_t* bp, int64_t kp, int panels,
+                               float* c, int64_t ldc, int rows, int n) {
   static const TileConfig config = [] {
     TileConfig t;
     for (int i = 0; i < 8; ++i) {
@@ -81,8 +120,8 @@ MLX_TARGET_AMX void block_rows(const uint16_t* ap, const uint16_t* bp, int64_t k
     const uint16_t* b0 = bp + p * panel;
     const uint16_t* b1 = b0 + panel;
     for (int64_t k0 = 0; k0 < kp; k0 += kTileK) {
-      _tile_loadd(4, ap + k0, kp * 2);
-      _tile_loadd(5, ap + kTileRows * kp + k0, kp * 2);
+      _tile_loadd(4, ap + k0, lda * 2);
+      _tile_loadd(5, ap + kTileRows * lda + k0, lda * 2);
       _tile_loadd(6, b0 + k0 * kTileRows, 64);
       _tile_loadd(7, b1 + k0 * kTileRows, 64);
       _tile_dpbf16ps(0, 4, 6);
@@ -121,23 +160,20 @@ void amx_matmul_bf16(const uint16_t* a, int64_t lda, bool ta, const uint16_t* b,
   std::vector<uint16_t> bp(size_t(panels) * kp * kTileRows, 0);
   parallel_for(size_t(panels), 1, [&](size_t p0, size_t p1) {
     for (size_t p = p0; p < p1; ++p) {
-      uint16_t* panel = bp.data() + p * kp * kTileRows;
-      const int j0 = int(p) * kTileRows, cols = std::min(kTileRows, n - j0);
-      for (int64_t kk = 0; kk < k; ++kk) {
-        uint16_t* row = panel + (kk / 2) * 2 * kTileRows + (kk & 1);
-        for (int j = 0; j < cols; ++j) {
-          row[2 * j] = at(b, ldb, tb, kk, j0 + j);
-        }
-      }
+      const int j0 = int(p) * kTileRows, cols = std::max(0, std::min(kTileRows, n - j0));
+      pack_panel(b, ldb, tb, j0, cols, k, bp.data() + p * kp * kTileRows);
     }
   });
   const int blocks = int(round_up(m, kBlock) / kBlock);
   parallel_tasks(size_t(blocks), [&](size_t blk) {
     const int i0 = int(blk) * kBlock, rows = std::min(kBlock, m - i0);
     thread_local std::vector<uint16_t> ap;
-    ap.assign(size_t(kBlock) * kp, 0);
+    // Rows kp + 32 apart: at a power-of-two stride (kp = 2048: 4 KB) a
+    // tile's 16 rows would all fall in one set of L1.
+    const int64_t lda_p = kp + kTileK;
+    ap.assign(size_t(kBlock) * lda_p, 0);
     for (int i = 0; i < rows; ++i) {
-      uint16_t* row = ap.data() + i * kp;
+      uint16_t* row = ap.data() + i * lda_p;
       if (!ta) {
         std::memcpy(row, a + (i0 + i) * lda, size_t(k) * 2);
       } else {
@@ -146,7 +182,7 @@ void amx_matmul_bf16(const uint16_t* a, int64_t lda, bool ta, const uint16_t* b,
         }
       }
     }
-    block_rows(ap.data(), bp.data(), kp, panels, c + int64_t(i0) * n, n, rows, n);
+    block_rows(ap.data(), lda_p, bp.data(), kp, panels, c + int64_t(i0) * n, n, rows, n);
   });
 }
 
