@@ -216,7 +216,63 @@ __attribute__((target("avx2,fma,f16c"))) void axpy_f16c(const float16_t* w, floa
   }
 }
 
+// The dots of four 16-bit rows (ld apart; BF16: bfloat16, else float16)
+// with a, as dot_rows4: widened in registers (vcvtph2ps, or a shift for
+// bfloat16), four streams of reads.
+template <bool BF16>
+__attribute__((target("avx2,fma,f16c"))) void dot_rows4_half(const uint16_t* w, int64_t ld, const float* a,
+                                                             int k, float* out, int64_t os) {
+  auto widen = [](const uint16_t* p) __attribute__((always_inline, target("avx2,fma,f16c"))) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if constexpr (BF16) {
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    } else {
+      return _mm256_cvtph_ps(h);
+    }
+  };
+  __m256 acc[4][2];
+  for (int r = 0; r < 4; ++r) {
+    acc[r][0] = _mm256_setzero_ps();
+    acc[r][1] = _mm256_setzero_ps();
+  }
+  int i = 0;
+  for (; i + 16 <= k; i += 16) {
+    const __m256 a0 = _mm256_loadu_ps(a + i), a1 = _mm256_loadu_ps(a + i + 8);
+    for (int r = 0; r < 4; ++r) {
+      acc[r][0] = _mm256_fmadd_ps(widen(w + r * ld + i), a0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(widen(w + r * ld + i + 8), a1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, _mm256_add_ps(acc[r][0], acc[r][1]));
+    float total = 0;
+    for (int j = i; j < k; ++j) {
+      uint32_t bits = BF16 ? uint32_t(w[r * ld + j]) << 16 : 0;
+      float v;
+      if constexpr (BF16) {
+        std::memcpy(&v, &bits, 4);
+      } else {
+        v = _cvtsh_ss(w[r * ld + j]);
+      }
+      total += v * a[j];
+    }
+    for (float l : lanes) {
+      total += l;
+    }
+    out[r * os] = total;
+  }
+}
+
 bool has_f16c() { return cpu::isa() >= cpu::Isa::avx2; }
+
+void dot_rows4(const float16_t* w, int64_t ld, const float* a, int k, float* out, int64_t os) {
+  dot_rows4_half<false>(reinterpret_cast<const uint16_t*>(w), ld, a, k, out, os);
+}
+
+void dot_rows4(const bfloat16_t* w, int64_t ld, const float* a, int k, float* out, int64_t os) {
+  dot_rows4_half<true>(reinterpret_cast<const uint16_t*>(w), ld, a, k, out, os);
+}
 
 float dot_lanes(const float16_t* w, const float* a, int k) {
   return has_f16c() ? dot_f16c(w, a, k) : dot_lanes<float16_t>(w, a, k);
@@ -224,6 +280,14 @@ float dot_lanes(const float16_t* w, const float* a, int k) {
 
 void axpy_row(const float16_t* w, float s, float* y, int n) {
   has_f16c() ? axpy_f16c(w, s, y, n) : axpy_row<float16_t>(w, s, y, n);
+}
+#else
+// (Not reached: 16-bit rows go four at a time only with F16C.)
+template <typename W>
+void dot_rows4(const W* w, int64_t ld, const float* a, int k, float* out, int64_t os) {
+  for (int r = 0; r < 4; ++r) {
+    out[r * os] = dot_lanes(w + r * ld, a, k);
+  }
 }
 #endif
 
@@ -235,10 +299,15 @@ void gemv_float(const W* pb, int64_t ld, bool trans, const float* a, float* y, i
   if (trans) {
     cpu::parallel_for(n, std::max(1, 8192 / std::max(k, 1)), [&](size_t j0, size_t j1) {
       size_t j = j0;
-      if constexpr (std::is_same_v<W, float>) {
-        // The piece cut in four parts read side by side, so that the
-        // prefetchers see four long streams (4096x4096 from memory, 2
-        // threads: 39.8 -> 41.5 GB/s).
+      // The piece cut in four parts read side by side, so that the
+      // prefetchers see four long streams (4096x4096 from memory, 2
+      // threads: 39.8 -> 41.5 GB/s; 16-bit rows, widened in registers:
+      // bfloat16 30 -> 48 GB/s on the AVX-512 Xeon).
+      bool four = std::is_same_v<W, float>;
+#if defined(__x86_64__)
+      four = four || has_f16c();
+#endif
+      if (four) {
         size_t part = k >= 64 ? (j1 - j0) / 4 : 0;
         for (size_t t = 0; t < part; ++t) {
           dot_rows4(pb + (j0 + t) * ld, int64_t(part) * ld, a, k, y + j0 + t, int64_t(part));
