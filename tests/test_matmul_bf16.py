@@ -70,6 +70,21 @@ def test_transposed_strided_and_batched_operands():
             check(out[i, j], batch_a[i, j], wb[i, 0])
 
 
+def test_buffers_reused_between_products():
+    # The packed operands stay between calls: each product must zero its
+    # own padding (an odd k's last pair, columns past n, rows past m).
+    # A product full of inf first: a stale inf in the padding would give
+    # NaN (inf * 0) in the next one.
+    rng = np.random.default_rng(5)
+    for m, n, k in [(128, 192, 192), (40, 72, 161), (100, 50, 255), (33, 17, 129), (128, 128, 128)]:
+        for b_t in [False, True]:
+            full = mx.full((256, 256), np.inf, mx.bfloat16)
+            mx.eval(full @ full)
+            a = bf16(rng, (m, k))
+            b = bf16(rng, (n, k)).T if b_t else bf16(rng, (k, n))
+            check(a @ b, a, b)
+
+
 def test_agrees_with_the_widened_product():
     rng = np.random.default_rng(2)
     a, b = bf16(rng, (128, 256)), bf16(rng, (256, 192))

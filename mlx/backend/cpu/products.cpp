@@ -220,16 +220,18 @@ __attribute__((target("avx2,fma,f16c"))) void axpy_f16c(const float16_t* w, floa
 // with a, as dot_rows4: widened in registers (vcvtph2ps, or a shift for
 // bfloat16), four streams of reads.
 template <bool BF16>
+__attribute__((always_inline, target("avx2,fma,f16c"))) inline __m256 widen8(const uint16_t* p) {
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  if constexpr (BF16) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  } else {
+    return _mm256_cvtph_ps(h);
+  }
+}
+
+template <bool BF16>
 __attribute__((target("avx2,fma,f16c"))) void dot_rows4_half(const uint16_t* w, int64_t ld, const float* a,
                                                              int k, float* out, int64_t os) {
-  auto widen = [](const uint16_t* p) __attribute__((always_inline, target("avx2,fma,f16c"))) {
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if constexpr (BF16) {
-      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    } else {
-      return _mm256_cvtph_ps(h);
-    }
-  };
   __m256 acc[4][2];
   for (int r = 0; r < 4; ++r) {
     acc[r][0] = _mm256_setzero_ps();
@@ -239,8 +241,8 @@ __attribute__((target("avx2,fma,f16c"))) void dot_rows4_half(const uint16_t* w, 
   for (; i + 16 <= k; i += 16) {
     const __m256 a0 = _mm256_loadu_ps(a + i), a1 = _mm256_loadu_ps(a + i + 8);
     for (int r = 0; r < 4; ++r) {
-      acc[r][0] = _mm256_fmadd_ps(widen(w + r * ld + i), a0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(widen(w + r * ld + i + 8), a1, acc[r][1]);
+      acc[r][0] = _mm256_fmadd_ps(widen8<BF16>(w + r * ld + i), a0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(widen8<BF16>(w + r * ld + i + 8), a1, acc[r][1]);
     }
   }
   for (int r = 0; r < 4; ++r) {
