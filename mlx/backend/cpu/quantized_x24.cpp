@@ -1,5 +1,5 @@
 // The fixed-point path of quantized products with few rows of x (decoding,
-// short prompts), 4-bit affine codes, on CPUs with AVX-512 VNNI.
+// short prompts), 4- and 8-bit affine codes, on CPUs with AVX-512 VNNI.
 //
 // The float path (fast_rows16) converts every code to float and does one
 // FMA per code: about 35 operations per 128 codes, which on the Xeon (AMX)
@@ -9,7 +9,8 @@
 // three byte products: vpdpbusd multiplies 64 codes (unsigned bytes) by 64
 // digits and adds each four into a 32-bit lane. One block of 128 codes is
 // six of them, two shifts, and a conversion and an FMA to apply the
-// group's scale: about 16 operations.
+// group's scale: about 16 operations. (8-bit codes: three per block of 64
+// codes, D2's sum kept apart; see x24_rows.)
 //
 // Accuracy: e is the largest with max|x_group| * 2^e < 2^23 - 2^16, so the
 // group's largest elements keep 23 bits (22 when their mantissa is within
@@ -21,12 +22,13 @@
 // below 2^-100 (2^-e would leave float32's normal range), make the caller
 // take the float path.
 //
-// Layout of x (one row of x, blocks of 128 codes = 16 words): per block,
-// six 64-byte vectors, digits D2, D1, D0 each as (even codes, odd codes);
-// byte j of the even vector belongs to code 2j, which is where vpdpbusd
-// meets it: word l's bytes 4l..4l+3 hold codes 8l..8l+7, low nibbles the
-// even ones. Per block also 16 floats, lane l the step 2^-e of word l's
-// group. A row's last block may be half (K % 128 == 64): zeros past K.
+// Layout of x (one row of x, blocks of 16 words: 128 4-bit codes): per
+// block, six 64-byte vectors, digits D2, D1, D0 each as (even codes, odd
+// codes); byte j of the even vector belongs to code 2j, which is where
+// vpdpbusd meets it: word l's bytes 4l..4l+3 hold codes 8l..8l+7, low
+// nibbles the even ones. (8-bit codes: 64 a block, three vectors in the
+// codes' order.) Per block also 16 floats, lane l the step 2^-e of word l's
+// group. A row's last block may be half (8 words): zeros past K.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -161,7 +163,8 @@ bool x24_quantize_x(int bits, const float* x, int M, int K, int group_size, int8
       }
       // max|x| = 1.f * 2^E; e = 22 - E, or 21 - E once 1.f >= 2 - 2^-6 (then
       // max|x| * 2^(22 - E) would reach 2^23 - 2^16). 2^e and 2^-e are
-      // normal floats (E in [-100, 127]), and x * 2^e is exact.
+      // normal floats (E in [-100, 127]), and x * 2^e is exact (or, far
+      // below 1/2, rounds to the integer 0 all the same).
       const int E = int(top >> 23) - 127;
       const int e = ((top & 0x7fffffu) < 0x7e0000u ? 22 : 21) - E;
       const float up = power_of_two(e);
