@@ -181,18 +181,6 @@ void amx_matmul_bf16(const uint16_t* a, int64_t lda, bool ta, const uint16_t* b,
   Scratch b_buffer(size_t(panels) * kp * kTileRows * 2), a_buffer(size_t(mp) * lda_p * 2);
   uint16_t* bp = b_buffer.data();
   uint16_t* ap = a_buffer.data();
-  parallel_for(size_t(panels), 1, [&](size_t p0, size_t p1) {
-    for (size_t p = p0; p < p1; ++p) {
-      uint16_t* panel = bp + p * kp * kTileRows;
-      const int j0 = int(p) * kTileRows, cols = std::max(0, std::min(kTileRows, n - j0));
-      if (tb && cols < kTileRows) {
-        std::memset(panel, 0, size_t(kp) * kTileRows * 2);
-      }
-      pack_panel(b, ldb, tb, j0, cols, k, panel);
-      const int64_t filled = (k + 1) / 2 * 32; // rows past k: zeros
-      std::memset(panel + filled, 0, size_t(kp * kTileRows - filled) * 2);
-    }
-  });
   parallel_for(size_t(mp), 16, [&](size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; ++i) {
       uint16_t* row = ap + i * lda_p;
@@ -220,6 +208,17 @@ void amx_matmul_bf16(const uint16_t* a, int64_t lda, bool ta, const uint16_t* b,
   const int tasks = (blocks + per_task - 1) / per_task;
   parallel_tasks(size_t(tasks), [&](size_t t) {
     const int j0 = int(t) * per_task * kBlock, j1 = std::min(n, j0 + per_task * kBlock);
+    // The task's own panels, packed here: one parallel region fewer.
+    for (int p = j0 / kTileRows; p < std::min(panels, (j0 + per_task * kBlock) / kTileRows); ++p) {
+      uint16_t* panel = bp + int64_t(p) * kp * kTileRows;
+      const int pj = p * kTileRows, cols = std::max(0, std::min(kTileRows, n - pj));
+      if (tb && cols < kTileRows) {
+        std::memset(panel, 0, size_t(kp) * kTileRows * 2);
+      }
+      pack_panel(b, ldb, tb, pj, cols, k, panel);
+      const int64_t filled = (k + 1) / 2 * 32; // rows past k: zeros
+      std::memset(panel + filled, 0, size_t(kp * kTileRows - filled) * 2);
+    }
     load_tile_config();
     for (int i0 = 0; i0 < m; i0 += kBlock) {
       block(ap + i0 * lda_p, lda_p, bp, kp, c + int64_t(i0) * n, n, std::min(kBlock, m - i0), j0, j1);
