@@ -57,6 +57,8 @@ def test_transposed_strided_and_batched_operands():
     check(at @ b.T, at, b.T)
     strided = bf16(rng, (96, 320))[:, ::2]  # copied first
     check(strided @ b.T, strided, b.T)
+    sliced = bf16(rng, (64, 200))[:, :160]  # rows 200 apart, read in place
+    check(sliced @ b.T, sliced, b.T)
     batch_a, w = bf16(rng, (3, 2, 40, 160)), bf16(rng, (160, 72))
     out = batch_a @ w  # one weight for the whole batch
     assert out.shape == (3, 2, 40, 72)
