@@ -5,14 +5,16 @@
 // are float32, as in the widened product it replaces (only their order
 // differs). AMX treats bfloat16 subnormals as zero.
 //
-// Both operands are packed once per product, zero-padded to whole tiles (K
-// to a multiple of 32): B into panels of 16 columns (K/2 rows of 16 column
-// pairs: one tile row is 64 bytes), A row by row. A block of C is 32 x 32:
-// four accumulator tiles, two of A, two of B. Tasks take up to 256 columns
-// each and run every block of 32 rows past them (see amx_matmul_bf16).
+// B is packed per product, zero-padded to whole tiles (K to a multiple of
+// 32), into panels of 16 columns (K/2 rows of 16 column pairs: one tile row
+// is 64 bytes); A is read in place where its rows are whole tiles, else
+// packed row by row. A block of C is 32 x 32: four accumulator tiles, two
+// of A, two of B. Tasks take up to 256 columns each, pack their panels and
+// run every block of 32 rows past them (see amx_matmul_bf16).
 //
-// 2 vCPUs of the Xeon (AMX) host: 1024^3 about 1150 GFLOP/s, 2048^3 1400
-// (the widened product through OpenBLAS: 257 and 288).
+// 2 vCPUs of the Xeon (AMX) host: 512^3 about 800-890 GFLOP/s, 1024^3
+// 1250-1330, 2048^3 1430-1560 (the widened product through OpenBLAS: 229,
+// 257 and 288; torch 2.13's oneDNN: 1015-1115, 1150-1210, 1960-2170).
 #include "mlx/backend/cpu/products_amx.h"
 
 #include <algorithm>
