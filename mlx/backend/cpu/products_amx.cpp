@@ -12,13 +12,15 @@
 // of A, two of B. Tasks take up to 256 columns each, pack their panels and
 // run every block of 32 rows past them (see amx_matmul_bf16).
 //
-// 2 vCPUs of the Xeon (AMX) host: 512^3 about 800-890 GFLOP/s, 1024^3
-// 1250-1330, 2048^3 1430-1560 (the widened product through OpenBLAS: 229,
-// 257 and 288; torch 2.13's oneDNN: 1015-1115, 1150-1210, 1960-2170).
+// 2 vCPUs of the Xeon (AMX) host: 256^3 about 550 GFLOP/s, 512^3
+// 1070-1120, 1024^3 1390-1400, 2048^3 1400-1550 (the widened product
+// through OpenBLAS: 182, 229, 257 and 288; torch 2.13's oneDNN: 640-700,
+// 1015-1115, 1150-1210, 1960-2170).
 #include "mlx/backend/cpu/products_amx.h"
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #if defined(__x86_64__) && defined(__linux__)
 #include <immintrin.h>
@@ -105,36 +107,59 @@ struct alignas(64) TileConfig {
 #define MLX_TARGET_AMX __attribute__((target("amx-tile,amx-bf16,avx512f")))
 
 // C's rows [i0, i0 + rows) (rows <= 32) and columns [j0, j1) (j0 a multiple
-// of 32): A's packed block of 32 rows (ap, lda apart, kp columns) times the
-// panels of B from j0 on (bp), through 2 x 2 tiles.
+// of 32, at most 256 columns): A's block of 32 rows (ap, lda apart, kp
+// columns) times the panels of B from j0 on (bp), through 2 x 2 tiles.
 MLX_TARGET_AMX void block(const uint16_t* ap, int64_t lda, const uint16_t* bp, int64_t kp, float* c,
                           int64_t ldc, int rows, int j0, int j1) {
-  alignas(64) float out[kBlock * kBlock];
+  // K in chunks of 256: the block's chunk of A (16 KB) stays in L1 while it
+  // meets each pair of panels; the sums of the pairs (at most 8 x 4 KB) wait
+  // in tiles' memory between chunks, and go to C once at the end. (All of K
+  // per pair, C written pair by pair: 256^3 386-463 GFLOP/s, 512^3 785-899,
+  // 1024^3 1250-1330; now about 550, 1070-1120, 1390-1400.)
+  constexpr int64_t chunk = 256;
+  const int pairs = (j1 - j0 + kBlock - 1) / kBlock;
+  thread_local std::vector<float> sums_buffer;
+  sums_buffer.resize(size_t(pairs) * kBlock * kBlock + 16);
+  float* sums =
+      reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(sums_buffer.data()) + 63) & ~uintptr_t(63));
   const int64_t panel = kp * kTileRows; // bfloat16 values per panel
-  for (int j = j0; j < j1; j += kBlock) {
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    const uint16_t* b0 = bp + (j / kTileRows) * panel;
-    const uint16_t* b1 = b0 + panel;
-    for (int64_t k0 = 0; k0 < kp; k0 += kTileK) {
-      _tile_loadd(4, ap + k0, lda * 2);
-      _tile_loadd(5, ap + kTileRows * lda + k0, lda * 2);
-      _tile_loadd(6, b0 + k0 * kTileRows, 64);
-      _tile_loadd(7, b1 + k0 * kTileRows, 64);
-      _tile_dpbf16ps(0, 4, 6);
-      _tile_dpbf16ps(1, 4, 7);
-      _tile_dpbf16ps(2, 5, 6);
-      _tile_dpbf16ps(3, 5, 7);
+  for (int64_t c0 = 0; c0 < kp; c0 += chunk) {
+    const int64_t c1 = std::min(kp, c0 + chunk);
+    for (int q = 0; q < pairs; ++q) {
+      float* out = sums + q * kBlock * kBlock;
+      if (c0 == 0) {
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+      } else {
+        _tile_loadd(0, out, kBlock * 4);
+        _tile_loadd(1, out + kTileRows, kBlock * 4);
+        _tile_loadd(2, out + kTileRows * kBlock, kBlock * 4);
+        _tile_loadd(3, out + kTileRows * kBlock + kTileRows, kBlock * 4);
+      }
+      const uint16_t* b0 = bp + ((j0 + q * kBlock) / kTileRows) * panel;
+      const uint16_t* b1 = b0 + panel;
+      for (int64_t k0 = c0; k0 < c1; k0 += kTileK) {
+        _tile_loadd(4, ap + k0, lda * 2);
+        _tile_loadd(5, ap + kTileRows * lda + k0, lda * 2);
+        _tile_loadd(6, b0 + k0 * kTileRows, 64);
+        _tile_loadd(7, b1 + k0 * kTileRows, 64);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_dpbf16ps(3, 5, 7);
+      }
+      _tile_stored(0, out, kBlock * 4);
+      _tile_stored(1, out + kTileRows, kBlock * 4);
+      _tile_stored(2, out + kTileRows * kBlock, kBlock * 4);
+      _tile_stored(3, out + kTileRows * kBlock + kTileRows, kBlock * 4);
     }
-    _tile_stored(0, out, kBlock * 4);
-    _tile_stored(1, out + kTileRows, kBlock * 4);
-    _tile_stored(2, out + kTileRows * kBlock, kBlock * 4);
-    _tile_stored(3, out + kTileRows * kBlock + kTileRows, kBlock * 4);
-    const int cols = std::min(kBlock, j1 - j);
+  }
+  for (int q = 0; q < pairs; ++q) {
+    const int j = j0 + q * kBlock, cols = std::min(kBlock, j1 - j);
     for (int i = 0; i < rows; ++i) {
-      std::memcpy(c + i * ldc + j, out + i * kBlock, cols * sizeof(float));
+      std::memcpy(c + i * ldc + j, sums + q * kBlock * kBlock + i * kBlock, cols * sizeof(float));
     }
   }
 }
