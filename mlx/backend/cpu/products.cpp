@@ -248,16 +248,11 @@ __attribute__((target("avx2,fma,f16c"))) void dot_rows4_half(const uint16_t* w, 
   for (int r = 0; r < 4; ++r) {
     alignas(32) float lanes[8];
     _mm256_store_ps(lanes, _mm256_add_ps(acc[r][0], acc[r][1]));
+    using W = std::conditional_t<BF16, bfloat16_t, float16_t>;
+    const W* row = reinterpret_cast<const W*>(w + r * ld);
     float total = 0;
     for (int j = i; j < k; ++j) {
-      uint32_t bits = BF16 ? uint32_t(w[r * ld + j]) << 16 : 0;
-      float v;
-      if constexpr (BF16) {
-        std::memcpy(&v, &bits, 4);
-      } else {
-        v = _cvtsh_ss(w[r * ld + j]);
-      }
-      total += v * a[j];
+      total += static_cast<float>(row[j]) * a[j];
     }
     for (float l : lanes) {
       total += l;

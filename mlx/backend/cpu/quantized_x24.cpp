@@ -125,7 +125,10 @@ bool x24_quantize_x(int bits, const float* x, int M, int K, int group_size, int8
   const int64_t nb = blocks_per_row(bits, K);
   thread_local std::vector<int32_t> fixed;
   thread_local std::vector<float> steps;
-  fixed.assign(size_t(nb * block_codes(bits)), 0);
+  // Every group's values are written below; only the padding past K (to
+  // whole blocks) needs zeros.
+  fixed.resize(size_t(nb * block_codes(bits)));
+  std::fill(fixed.begin() + K, fixed.end(), 0);
   steps.resize(size_t(groups));
   for (int m = 0; m < M; ++m) {
     const float* xr = x + int64_t(m) * K;
